@@ -1,0 +1,50 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { ResolvedClientOptions } from '../types';
+
+/**
+ * The node:http(s) Agent used by node-http, axios and got. With every option at its default, axios and got use
+ * Node's global agent (what applications get); node-http always builds its own keep-alive Agent.
+ */
+export function nodeAgent(
+  origin: string,
+  options: ResolvedClientOptions,
+  useGlobalWhenDefault: boolean,
+): { agent: http.Agent; isGlobal: boolean } {
+  const secure = origin.startsWith('https:');
+  const isDefault =
+    options.connections === null && options.keepAlive && options.tls === null && options.connectTimeoutMs === null;
+  if (useGlobalWhenDefault && isDefault) {
+    return { agent: secure ? https.globalAgent : http.globalAgent, isGlobal: true };
+  }
+  const agentOptions: https.AgentOptions = {
+    keepAlive: options.keepAlive,
+    maxSockets: options.connections ?? Number.POSITIVE_INFINITY,
+  };
+  if (options.connectTimeoutMs !== null) agentOptions.timeout = options.connectTimeoutMs;
+  if (secure && options.tls) {
+    agentOptions.ca = options.tls.caPem;
+    if (options.tls.servername) agentOptions.servername = options.tls.servername;
+  }
+  return { agent: secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions), isGlobal: false };
+}
+
+/** Agent settings read from the live object. */
+export function nodeAgentSettings(agent: http.Agent, isGlobal: boolean): Record<string, unknown> {
+  const a = agent as http.Agent & { keepAlive?: boolean; scheduling?: string; options?: Record<string, unknown> };
+  const finite = (n: number) => (Number.isFinite(n) ? n : 'Infinity');
+  return {
+    agent: isGlobal ? 'global agent' : 'dedicated Agent',
+    keepAlive: a.keepAlive ?? a.options?.['keepAlive'] ?? null,
+    maxSockets: finite(agent.maxSockets),
+    maxTotalSockets: finite(agent.maxTotalSockets),
+    maxFreeSockets: finite(agent.maxFreeSockets),
+    scheduling: a.scheduling ?? a.options?.['scheduling'] ?? null,
+    socketTimeoutMs: a.options?.['timeout'] ?? null,
+  };
+}
+
+export function closeNodeAgent(agent: http.Agent, isGlobal: boolean): void {
+  if (!isGlobal) agent.destroy();
+  else agent.destroy(); // the worker process is about to exit; free sockets must not keep it alive
+}

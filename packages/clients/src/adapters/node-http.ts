@@ -1,0 +1,47 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { ClientAdapter, ResponseInfo } from '../types';
+import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
+
+/** node:http(s).request with a dedicated keep-alive Agent; body consumed by counting 'data' chunks. */
+export const nodeHttp: ClientAdapter = {
+  name: 'node-http',
+  description: 'node:http request() with its own keep-alive http.Agent',
+  packageName: 'node',
+  sourceUrl: 'https://github.com/nodejs/node/blob/main/lib/_http_agent.js',
+  capabilities: { connectionCap: true, keepAliveOff: true, pipelining: false, tls: true, http2: false },
+  version: () => process.version,
+  async open(origin, options) {
+    const { agent, isGlobal } = nodeAgent(origin, options, false);
+    const url = new URL(origin);
+    const mod = url.protocol === 'https:' ? https : http;
+    const timeoutMs = options.requestTimeoutMs;
+    return {
+      request(path) {
+        return new Promise<ResponseInfo>((resolve, reject) => {
+          const req = mod.request({ agent, hostname: url.hostname, port: url.port, path, method: 'GET' }, (res) => {
+            let bodyBytes = 0;
+            res.on('data', (chunk: Buffer) => {
+              bodyBytes += chunk.length;
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, bodyBytes, protocol: 'http/1.1' }));
+            res.on('error', reject);
+          });
+          req.on('error', reject);
+          if (timeoutMs !== null) {
+            req.setTimeout(timeoutMs, () => {
+              const error = new Error(`node:http request timed out after ${timeoutMs} ms: GET ${origin}${path}`);
+              (error as Error & { code: string }).code = 'CASEBOOK_REQUEST_TIMEOUT';
+              req.destroy(error);
+            });
+          }
+          req.end();
+        });
+      },
+      settings: () => nodeAgentSettings(agent, isGlobal),
+      async close() {
+        closeNodeAgent(agent, isGlobal);
+      },
+    };
+  },
+};

@@ -1,0 +1,62 @@
+import { percentile, sortedCopy } from './percentile';
+
+/** Small deterministic PRNG (mulberry32) so bootstrap intervals are reproducible for the same input. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface RatioInterval {
+  /** median(b) / median(a) */
+  ratio: number;
+  low: number;
+  high: number;
+  confidence: number;
+  resamples: number;
+  method: 'bootstrap-percentile';
+}
+
+function resampleMedian(values: readonly number[], rnd: () => number): number {
+  const sample = new Array<number>(values.length);
+  for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(rnd() * values.length)] as number;
+  return percentile(sortedCopy(sample), 50);
+}
+
+/**
+ * Percentile-bootstrap confidence interval for median(b) / median(a), resampling trials within each side.
+ * With few trials the interval is wide — which is the honest answer.
+ */
+export function bootstrapRatio(
+  a: readonly number[],
+  b: readonly number[],
+  options: { resamples?: number; confidence?: number; seed?: number } = {},
+): RatioInterval {
+  if (a.length === 0 || b.length === 0) throw new RangeError('bootstrapRatio: both samples need at least one value');
+  const resamples = options.resamples ?? 2000;
+  const confidence = options.confidence ?? 0.95;
+  const rnd = seededRandom(options.seed ?? 1);
+  const ratios: number[] = [];
+  for (let i = 0; i < resamples; i++) {
+    const ma = resampleMedian(a, rnd);
+    const mb = resampleMedian(b, rnd);
+    if (ma !== 0) ratios.push(mb / ma);
+  }
+  const sorted = sortedCopy(ratios);
+  const alpha = (1 - confidence) / 2;
+  const ma = percentile(sortedCopy(a), 50);
+  const mb = percentile(sortedCopy(b), 50);
+  return {
+    ratio: ma === 0 ? Number.NaN : mb / ma,
+    low: sorted.length ? percentile(sorted, alpha * 100) : Number.NaN,
+    high: sorted.length ? percentile(sorted, (1 - alpha) * 100) : Number.NaN,
+    confidence,
+    resamples,
+    method: 'bootstrap-percentile',
+  };
+}

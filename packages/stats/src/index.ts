@@ -1,0 +1,14 @@
+export { median, percentile, sortedCopy } from './percentile';
+export { ratio, summarize, tQuantile975, type TrialSummary } from './summary';
+export { bootstrapRatio, seededRandom, type RatioInterval } from './bootstrap';
+export {
+  createLatencyHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  LATENCY_HISTOGRAM_SETTINGS,
+  latencySummaryMs,
+  mergeHistograms,
+  recordMicros,
+  type LatencyHistogram,
+  type LatencySummaryMs,
+} from './latency-histogram';
