@@ -1,0 +1,191 @@
+import { performance } from 'node:perf_hooks';
+import { type ClientSession, errorCode } from '@casebook/clients';
+import { createLatencyHistogram, encodeHistogram, recordMicros } from '@casebook/stats';
+import type { LoadSpec } from './options';
+import type { PhaseResult } from './protocol';
+
+export type ProgressFn = (done: number) => void;
+
+/** Counters one phase fills; O(1) in the number of requests (a histogram, never an array of samples). */
+class PhaseCounters {
+  readonly histogram = createLatencyHistogram();
+  sent = 0;
+  ok = 0;
+  errorsTotal = 0;
+  readonly byCode: Record<string, number> = {};
+  readonly samples: Record<string, string> = {};
+  readonly protocols: Record<string, number> = {};
+  inFlight = 0;
+  peakInFlight = 0;
+
+  constructor(private readonly load: LoadSpec) {}
+
+  start(): void {
+    this.sent++;
+    this.inFlight++;
+    if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
+  }
+
+  success(status: number, bodyBytes: number, protocol: string | null, micros: number): void {
+    this.inFlight--;
+    if (protocol) this.protocols[protocol] = (this.protocols[protocol] ?? 0) + 1;
+    if (status !== this.load.expectedStatus) {
+      this.error(`HTTP_${status}`, `status ${status}, expected ${this.load.expectedStatus}`);
+      return;
+    }
+    if (bodyBytes !== this.load.expectedBodyBytes) {
+      this.error('CASEBOOK_BODY_SIZE', `body ${bodyBytes} bytes, expected ${this.load.expectedBodyBytes}`);
+      return;
+    }
+    this.ok++;
+    recordMicros(this.histogram, micros);
+  }
+
+  failure(error: unknown): void {
+    this.inFlight--;
+    const code = errorCode(error);
+    this.error(code, error instanceof Error ? error.message : String(error));
+  }
+
+  private error(code: string, message: string): void {
+    this.errorsTotal++;
+    this.byCode[code] = (this.byCode[code] ?? 0) + 1;
+    if (this.samples[code] === undefined) this.samples[code] = message.slice(0, 300);
+  }
+}
+
+const nowNs = (): bigint => process.hrtime.bigint();
+
+/**
+ * Run one phase and return its raw numbers. Closed loop: `concurrency` lanes, each sends its next request when the
+ * previous one ends. Open loop: request i is due at t0 + i / rate and its latency is timed from that intended start,
+ * so a stall delays every request scheduled during it (no coordinated omission).
+ */
+export async function runPhase(session: ClientSession, load: LoadSpec, requests: number | null, onProgress?: ProgressFn): Promise<PhaseResult> {
+  const c = new PhaseCounters(load);
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = nowNs();
+  const durationMs = requests === null ? load.durationMs : null;
+  const deadline = durationMs !== null ? t0 + BigInt(Math.round(durationMs * 1e6)) : null;
+  const total = requests ?? null;
+  const progressEvery = 200_000_000n; // ns between progress reports
+  let lastProgress = t0;
+  const progress = (): void => {
+    if (!onProgress) return;
+    const now = nowNs();
+    if (now - lastProgress >= progressEvery) {
+      lastProgress = now;
+      onProgress(c.ok + c.errorsTotal);
+    }
+  };
+
+  if (load.mode === 'closed') {
+    const lane = async (): Promise<void> => {
+      for (;;) {
+        if (total !== null && c.sent >= total) return;
+        if (deadline !== null && nowNs() >= deadline) return;
+        c.start();
+        const start = nowNs();
+        try {
+          const res = await session.request(load.path);
+          c.success(res.status, res.bodyBytes, res.protocol, Number(nowNs() - start) / 1000);
+        } catch (error) {
+          c.failure(error);
+        }
+        progress();
+      }
+    };
+    await Promise.all(Array.from({ length: load.concurrency }, lane));
+  } else {
+    const rate = load.rateRps as number;
+    const intervalNs = 1e9 / rate;
+    const planned = total ?? Math.max(1, Math.floor((rate * (durationMs ?? 0)) / 1000));
+    await new Promise<void>((resolve) => {
+      let issued = 0;
+      let finished = 0;
+      const finish = (): void => {
+        finished++;
+        progress();
+        if (finished === planned) resolve();
+      };
+      const fire = (intended: bigint): void => {
+        c.start();
+        session.request(load.path).then(
+          (res) => {
+            c.success(res.status, res.bodyBytes, res.protocol, Number(nowNs() - intended) / 1000);
+            finish();
+          },
+          (error: unknown) => {
+            c.failure(error);
+            finish();
+          },
+        );
+      };
+      const tick = (): void => {
+        const elapsed = Number(nowNs() - t0);
+        const due = Math.min(planned, Math.floor(elapsed / intervalNs) + 1);
+        while (issued < due) {
+          const intended = t0 + BigInt(Math.round(issued * intervalNs));
+          issued++;
+          fire(intended);
+        }
+        if (issued < planned) setTimeout(tick, 1);
+      };
+      tick();
+    });
+  }
+
+  const durationNs = Number(nowNs() - t0);
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
+  return {
+    sent: c.sent,
+    ok: c.ok,
+    errors: { total: c.errorsTotal, byCode: c.byCode },
+    errorSamples: c.samples,
+    durationMs: durationNs / 1e6,
+    histogram: encodeHistogram(c.histogram),
+    cpuUserMicros: cpu.user,
+    cpuSystemMicros: cpu.system,
+    eventLoopUtilization: elu.utilization,
+    clientPeakInFlight: c.peakInFlight,
+    protocols: c.protocols,
+  };
+}
+
+/** The same closed loop with nothing but a counter: the baseline that harness overhead is measured against. */
+export async function runBareClosedLoop(session: ClientSession, load: LoadSpec, requests: number): Promise<PhaseResult> {
+  let sent = 0;
+  let ok = 0;
+  let failed = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = nowNs();
+  const lane = async (): Promise<void> => {
+    while (sent < requests) {
+      sent++;
+      try {
+        await session.request(load.path);
+        ok++;
+      } catch {
+        failed++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: load.concurrency }, lane));
+  const durationMs = Number(nowNs() - t0) / 1e6;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    sent,
+    ok,
+    errors: { total: failed, byCode: failed ? { BARE_LOOP_FAILURE: failed } : {} },
+    errorSamples: {},
+    durationMs,
+    histogram: encodeHistogram(createLatencyHistogram()),
+    cpuUserMicros: cpu.user,
+    cpuSystemMicros: cpu.system,
+    eventLoopUtilization: 0,
+    clientPeakInFlight: load.concurrency,
+    protocols: {},
+  };
+}

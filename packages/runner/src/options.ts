@@ -1,0 +1,151 @@
+import { CLIENT_NAMES, type ClientName, type ClientOptions, isClientName, type ResolvedClientOptions, resolveClientOptions } from '@casebook/clients';
+import { UsageError } from '@casebook/results';
+import { resolveTargetOptions, type ResolvedTargetOptions, type TargetOptions } from '@casebook/target';
+
+/** One measurement: a client against a fresh local target. Every field but `client` has a documented default. */
+export interface BenchOptions {
+  client: string;
+  /** 'closed': `concurrency` requests always in flight. 'open': requests start at `rateRps` whatever happens. */
+  mode?: 'closed' | 'open';
+  /** Requests in flight (closed loop). */
+  concurrency?: number;
+  /** Arrival rate for the open loop, requests per second. */
+  rateRps?: number;
+  /** Requests per trial (or use durationMs). */
+  requests?: number;
+  /** Trial length instead of a request count. */
+  durationMs?: number;
+  trials?: number;
+  /** Requests sent before the first trial and not measured (connections opened, JIT warm). */
+  warmupRequests?: number;
+  /** A trial that runs longer than this is aborted and the record marked errored. */
+  trialTimeoutMs?: number;
+  client_options?: never;
+  connections?: number | null;
+  keepAlive?: boolean;
+  pipelining?: number;
+  connectTimeoutMs?: number | null;
+  requestTimeoutMs?: number | null;
+  protocol?: ClientOptions['protocol'];
+  /** Think-time of the target before each response. */
+  delayMs?: number;
+  bodyBytes?: number;
+  status?: number;
+  target?: Omit<TargetOptions, 'delayMs' | 'bodyBytes' | 'status'>;
+  path?: string;
+  /** Case study the measurement belongs to (results/<caseStudy>/). */
+  caseStudy?: string;
+  /** Free label to find the measurement in a study (e.g. 'undici-request @ 50 ms'). */
+  label?: string;
+  /** Fault injection, recorded with the run. */
+  faults?: { killTargetAfterMs?: number };
+}
+
+export interface LoadSpec {
+  mode: 'closed' | 'open';
+  concurrency: number;
+  rateRps: number | null;
+  requests: number | null;
+  durationMs: number | null;
+  path: string;
+  expectedBodyBytes: number;
+  expectedStatus: number;
+}
+
+export interface ResolvedBenchOptions {
+  client: ClientName;
+  load: LoadSpec;
+  trials: number;
+  warmupRequests: number;
+  trialTimeoutMs: number;
+  clientOptions: ResolvedClientOptions;
+  target: ResolvedTargetOptions;
+  caseStudy: string;
+  label: string;
+  faults: { killTargetAfterMs: number | null };
+}
+
+/** Limits that keep a typo from becoming a runaway run. */
+export const LIMITS = {
+  maxConcurrency: 100_000,
+  maxRequests: 100_000_000,
+  maxTrials: 1000,
+} as const;
+
+export const DEFAULT_TRIALS = 3;
+export const DEFAULT_TRIAL_TIMEOUT_MS = 300_000;
+
+function integerIn(field: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(field, value, `expected an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function positiveNumber(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new UsageError(field, value, 'expected a number > 0');
+  }
+  return value;
+}
+
+const KEBAB = /^[a-z0-9][a-z0-9-]*$/;
+
+export function resolveBenchOptions(input: BenchOptions): ResolvedBenchOptions {
+  if (!isClientName(input.client)) throw new UsageError('client', input.client, `expected one of ${CLIENT_NAMES.join(', ')}`);
+  const mode = input.mode ?? 'closed';
+  if (mode !== 'closed' && mode !== 'open') throw new UsageError('mode', mode, 'expected closed or open');
+  const concurrency = integerIn('concurrency', input.concurrency ?? (mode === 'open' ? 1 : undefined), 1, LIMITS.maxConcurrency);
+  const rateRps = mode === 'open' ? positiveNumber('rate', input.rateRps) : null;
+  if (mode === 'closed' && input.rateRps !== undefined) throw new UsageError('rate', input.rateRps, 'only valid with --mode open');
+  let requests: number | null = null;
+  let durationMs: number | null = null;
+  if (input.durationMs !== undefined) durationMs = positiveNumber('duration-ms', input.durationMs);
+  if (input.requests !== undefined) requests = integerIn('requests', input.requests, 1, LIMITS.maxRequests);
+  if (requests === null && durationMs === null) throw new UsageError('requests', input.requests, 'give --requests or --duration-ms');
+  const trials = integerIn('trials', input.trials ?? DEFAULT_TRIALS, 1, LIMITS.maxTrials);
+  const warmupDefault = mode === 'closed' ? Math.max(2 * concurrency, 500) : Math.max(100, Math.round((rateRps ?? 0) / 4));
+  const warmupRequests = integerIn('warmup', input.warmupRequests ?? warmupDefault, 0, LIMITS.maxRequests);
+  const trialTimeoutMs = positiveNumber('trialTimeoutMs', input.trialTimeoutMs ?? DEFAULT_TRIAL_TIMEOUT_MS);
+  if (input.connections !== undefined && input.connections !== null) integerIn('connections', input.connections, 1, LIMITS.maxConcurrency);
+  const clientInput: ClientOptions = {};
+  if (input.connections !== undefined) clientInput.connections = input.connections;
+  if (input.keepAlive !== undefined) clientInput.keepAlive = input.keepAlive;
+  if (input.pipelining !== undefined) clientInput.pipelining = input.pipelining;
+  if (input.connectTimeoutMs !== undefined) clientInput.connectTimeoutMs = input.connectTimeoutMs;
+  if (input.requestTimeoutMs !== undefined) clientInput.requestTimeoutMs = input.requestTimeoutMs;
+  if (input.protocol !== undefined) clientInput.protocol = input.protocol;
+  const clientOptions = resolveClientOptions(input.client, clientInput);
+  const targetInput: TargetOptions = { ...(input.target ?? {}) };
+  if (input.delayMs !== undefined) targetInput.delayMs = input.delayMs;
+  if (input.bodyBytes !== undefined) targetInput.bodyBytes = input.bodyBytes;
+  if (input.status !== undefined) targetInput.status = input.status;
+  const target = resolveTargetOptions(targetInput);
+  const caseStudy = input.caseStudy ?? 'bench';
+  if (!KEBAB.test(caseStudy)) throw new UsageError('caseStudy', caseStudy, 'expected kebab-case');
+  const path = input.path ?? '/';
+  if (!path.startsWith('/')) throw new UsageError('path', path, 'expected a path starting with /');
+  const kill = input.faults?.killTargetAfterMs;
+  if (kill !== undefined) positiveNumber('faults.killTargetAfterMs', kill);
+  return {
+    client: input.client,
+    load: {
+      mode,
+      concurrency,
+      rateRps,
+      requests,
+      durationMs,
+      path,
+      expectedBodyBytes: target.bodyBytes,
+      expectedStatus: target.status,
+    },
+    trials,
+    warmupRequests,
+    trialTimeoutMs,
+    clientOptions,
+    target,
+    caseStudy,
+    label: input.label ?? input.client,
+    faults: { killTargetAfterMs: kill ?? null },
+  };
+}

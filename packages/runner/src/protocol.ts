@@ -1,0 +1,41 @@
+import type { ClientName, ResolvedClientOptions } from '@casebook/clients';
+import type { LoadSpec } from './options';
+
+/** Raw numbers of one phase (warm-up or trial), measured inside the client process. */
+export interface PhaseResult {
+  sent: number;
+  ok: number;
+  errors: { total: number; byCode: Record<string, number> };
+  /** One message per error code, for diagnosis. */
+  errorSamples: Record<string, string>;
+  durationMs: number;
+  /** Encoded HDR histogram of successful-request latencies in µs. */
+  histogram: string;
+  cpuUserMicros: number;
+  cpuSystemMicros: number;
+  eventLoopUtilization: number;
+  clientPeakInFlight: number;
+  protocols: Record<string, number>;
+}
+
+export interface WorkerStart {
+  type: 'start';
+  client: ClientName;
+  origin: string;
+  clientOptions: ResolvedClientOptions;
+  load: LoadSpec;
+  warmupRequests: number;
+  trials: number;
+  /** 'bare' runs the closed loop with no timing or histogram (harness-overhead baseline). */
+  instrumentation: 'full' | 'bare';
+}
+
+export type ParentToWorker = WorkerStart | { type: 'go' };
+
+export type WorkerToParent =
+  | { type: 'ready'; version: string; settings: Record<string, unknown> }
+  | { type: 'phase-start'; phase: 'warmup' | 'trial'; index: number }
+  | { type: 'progress'; phase: 'warmup' | 'trial'; index: number; done: number; total: number | null }
+  | { type: 'phase-end'; phase: 'warmup' | 'trial'; index: number; result: PhaseResult }
+  | { type: 'done'; settings: Record<string, unknown> }
+  | { type: 'fatal'; code: string; message: string };

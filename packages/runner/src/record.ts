@@ -1,0 +1,70 @@
+import type { ClientName } from '@casebook/clients';
+import type { Environment } from '@casebook/results';
+import type { LatencySummaryMs, TrialSummary } from '@casebook/stats';
+import type { TargetCounters } from '@casebook/target';
+import type { ResolvedBenchOptions } from './options';
+import type { PhaseResult } from './protocol';
+
+export interface TrialRecord extends Omit<PhaseResult, 'histogram'> {
+  index: number;
+  throughputRps: number;
+  latencyMs: LatencySummaryMs;
+  cpuMicrosPerRequest: number;
+  /** Target counters for exactly this trial's window (reset before it started). */
+  target: TargetCounters | null;
+  /** Encoded HDR histogram (µs) — merge with @casebook/stats mergeHistograms. */
+  histogram: string;
+}
+
+export interface BenchError {
+  code: string;
+  message: string;
+}
+
+/**
+ * One measurement. A union keyed on `status`: an errored run says so, and still carries whatever was measured
+ * (trials completed, errors by code) so a fault is recorded, not lost.
+ */
+export interface BenchRecord {
+  schemaVersion: number;
+  kind: 'bench';
+  runId: string;
+  status: 'completed' | 'errored';
+  error: BenchError | null;
+  caseStudy: string;
+  label: string;
+  startedAt: string;
+  finishedAt: string;
+  params: ResolvedBenchOptions;
+  environment: Environment;
+  client: { name: ClientName; packageName: string; version: string; sourceUrl: string; settings: Record<string, unknown> };
+  /** Median over trials of successful responses per second. */
+  throughputRps: number;
+  throughputSpread: TrialSummary | null;
+  /** Percentiles of all measured trials' latencies merged (HDR). */
+  latencyMs: LatencySummaryMs;
+  /** Spread of per-trial p99 (ms). */
+  p99Spread: TrialSummary | null;
+  /** Errors over the measured trials, by code (non-2xx as HTTP_<status>). */
+  errors: { total: number; byCode: Record<string, number> };
+  errorSamples: Record<string, string>;
+  /** Median over trials of client process CPU (user + system) per request sent. */
+  cpuMicrosPerRequest: number;
+  cpuSpread: TrialSummary | null;
+  eventLoopUtilization: number;
+  target: {
+    pid: number | null;
+    cpu: number | null;
+    /** Connections the target accepted over the whole run (warm-up included). */
+    connectionsOpened: number;
+    connectionsOpenedWarmup: number;
+    /** Connections accepted during measured trials only. */
+    connectionsOpenedMeasured: number;
+    peakOpenConnections: number;
+    peakInFlight: number;
+    requests: number;
+    cpuMicrosPerRequest: number;
+  };
+  warmup: (Omit<PhaseResult, 'histogram'> & { target: TargetCounters | null }) | null;
+  trials: TrialRecord[];
+}

@@ -1,0 +1,3 @@
+import { test } from 'vitest';
+import { probe } from '../packages/charts/src/probe';
+test('probe', () => { console.log(probe()); });
