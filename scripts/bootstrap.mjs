@@ -76,6 +76,7 @@ function nodeBinPath() {
 
 function npmCommand() {
   // Prefer the npm that is running us (npm sets npm_execpath for scripts); else `npm` on PATH.
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: set by npm for this script; bootstrap is not a turbo task
   const execpath = process.env.npm_execpath;
   if (execpath && /npm-cli\.js$/.test(execpath) && existsSync(execpath)) {
     return { cmd: process.execPath, args: [execpath] };
@@ -98,7 +99,11 @@ function ensureDependencies() {
   if (reason) {
     say('a', `${reason}: running npm ci`);
     const npm = npmCommand();
-    const r = spawnSync(npm.cmd, [...npm.args, 'ci'], { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+    const r = spawnSync(npm.cmd, [...npm.args, 'ci'], {
+      cwd: root,
+      stdio: 'inherit',
+      shell: process.platform === 'win32',
+    });
     if (r.error) fail(`could not run npm (${r.error.message}); install npm 11 (it comes with Node)`);
     if (r.status !== 0) fail(`npm ci exited with ${r.status ?? r.signal}`);
     // npm ci does not rewrite package-lock.json, but make the freshness check stable whatever the clock did.
@@ -118,7 +123,7 @@ function ensureDependencies() {
     fail(
       `node_modules/.bin/node should be Node ${REQUIRED_NODE_MAJOR} (the npm package \`node\` pinned in package.json), ` +
         `but \`${nodeBin} --version\` gave ${JSON.stringify(version || v.error?.message || v.stderr || '')}. ` +
-        'Its install script (and zeromq\'s, for tslab) must run: check that npm is not set to ignore-scripts, that ' +
+        "Its install script (and zeromq's, for tslab) must run: check that npm is not set to ignore-scripts, that " +
         '"allowScripts" in package.json approves them (`npm install-scripts approve node zeromq`), then ' +
         'delete node_modules and run `npm run bootstrap` again.',
     );
@@ -213,7 +218,7 @@ function aptInstall(prefix, packages, updated) {
 
 function manualInstructions(tried) {
   const lines = [
-    'no Python interpreter can `import nbclient, nbformat` (Jupyter\'s headless notebook runner).',
+    "no Python interpreter can `import nbclient, nbformat` (Jupyter's headless notebook runner).",
     ...tried.map((t) => `  tried ${t}`),
     'Install one, then run `npm run bootstrap` again:',
     '  Debian/Ubuntu: sudo apt-get install --no-install-recommends jupyter-nbconvert python3-nbclient python3-ipykernel fonts-dejavu-core',

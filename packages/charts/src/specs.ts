@@ -140,6 +140,8 @@ const SERIES_PALETTE: readonly string[] = [
 const BOUND_COLOR = '#333333';
 const BOUND_DASH: readonly number[] = [6, 4];
 const SOLID_DASH: readonly number[] = [1, 0];
+/** Line-segment legend symbols, so the legend shows each series' stroke and the bound's dash. */
+const SERIES_LEGEND = { symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300 } as const;
 /** Field that carries the series name when the caller has no series field (bound charts). */
 const SYNTHETIC_SERIES_FIELD = 'series';
 
@@ -149,6 +151,8 @@ const DEFAULT_HEIGHT_PX = 300;
 const BAR_STEP_PX = 16;
 const BAND_GAP_PX = 6;
 const MIN_BAND_AXIS_PX = 80;
+/** Vertical bands are at least this wide, so the (rotated) category labels and the bars stay legible. */
+const MIN_VERTICAL_BAND_PX = 56;
 
 type Json = Record<string, unknown>;
 
@@ -291,10 +295,11 @@ export function barChart<Row extends object>(opts: BarChartOptions<Row>): VegaLi
   const groups = opts.groupField === undefined ? [] : distinctValues(rows, opts.groupField);
   const facets = opts.facetField === undefined ? [] : distinctValues(rows, opts.facetField);
 
-  const bandAxisPx = Math.max(
-    MIN_BAND_AXIS_PX,
-    categories.length * (BAR_STEP_PX * Math.max(1, groups.length) + BAND_GAP_PX),
-  );
+  const barsPerBand = Math.max(1, groups.length);
+  const bandPx = horizontal
+    ? BAR_STEP_PX * barsPerBand + BAND_GAP_PX
+    : Math.max(MIN_VERTICAL_BAND_PX, (BAR_STEP_PX + 8) * barsPerBand + BAND_GAP_PX);
+  const bandAxisPx = Math.max(MIN_BAND_AXIS_PX, categories.length * bandPx);
   const widthPx = opts.widthPx ?? (horizontal ? DEFAULT_WIDTH_PX : bandAxisPx);
   const heightPx = opts.heightPx ?? (horizontal ? bandAxisPx : DEFAULT_HEIGHT_PX);
 
@@ -380,9 +385,16 @@ export function barChart<Row extends object>(opts: BarChartOptions<Row>): VegaLi
       [horizontal ? 'row' : 'column']: {
         field: opts.facetField,
         type: 'nominal',
-        title: opts.facetTitle ?? opts.facetField,
         sort: facets,
-        header: horizontal ? { labelAngle: 0, labelAlign: 'left', labelAnchor: 'start' } : {},
+        // Each panel is headed "<facet title>: <value>" above its top-left corner, in every orientation.
+        header: {
+          title: null,
+          labelOrient: 'top',
+          labelAngle: 0,
+          labelAnchor: 'start',
+          labelFontWeight: 'bold',
+          labelExpr: `${JSON.stringify(`${opts.facetTitle ?? opts.facetField}: `)} + datum.label`,
+        },
       },
     },
     spec: { width: widthPx, height: heightPx, layer: layers },
@@ -460,6 +472,7 @@ export function lineChart<Row extends object>(opts: LineChartOptions<Row>): Vega
             type: 'nominal',
             title: seriesTitle,
             sort: domain,
+            legend: SERIES_LEGEND,
             scale: {
               domain,
               range: bound === undefined ? paletteFor(domain.length) : [...paletteFor(seriesValues.length), BOUND_COLOR],
@@ -473,6 +486,7 @@ export function lineChart<Row extends object>(opts: LineChartOptions<Row>): Vega
                   type: 'nominal',
                   title: seriesTitle,
                   sort: domain,
+                  legend: SERIES_LEGEND,
                   scale: { domain, range: [...seriesValues.map(() => SOLID_DASH), BOUND_DASH] },
                 },
               }),

@@ -39,7 +39,8 @@ const found = new Map<string, PythonInfo>();
  * Throws a NotebookError telling the user to run `npm run bootstrap` when there is none.
  */
 export function findPython(root: string = repoRoot(), env: NodeJS.ProcessEnv = process.env): PythonInfo {
-  const fromEnv = env['CASEBOOK_PYTHON'] !== undefined && env['CASEBOOK_PYTHON'] !== '' ? env['CASEBOOK_PYTHON'] : undefined;
+  const fromEnv =
+    env['CASEBOOK_PYTHON'] !== undefined && env['CASEBOOK_PYTHON'] !== '' ? env['CASEBOOK_PYTHON'] : undefined;
   const key = `${root}\0${fromEnv ?? ''}`;
   const cached = found.get(key);
   if (cached) return cached;
@@ -57,7 +58,12 @@ export function findPython(root: string = repoRoot(), env: NodeJS.ProcessEnv = p
       result = { python: recorded, source: 'recorded' };
     } else {
       const candidates: Array<[string, PythonSource]> =
-        process.platform === 'win32' ? [['python', 'PATH']] : [['/usr/bin/python3', 'system'], ['python3', 'PATH']];
+        process.platform === 'win32'
+          ? [['python', 'PATH']]
+          : [
+              ['/usr/bin/python3', 'system'],
+              ['python3', 'PATH'],
+            ];
       for (const [candidate, source] of candidates) {
         const exe = probePython(candidate);
         if (exe !== undefined) {

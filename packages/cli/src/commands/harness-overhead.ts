@@ -1,0 +1,84 @@
+import * as path from 'node:path';
+import { createLiveLine } from '@casebook/charts';
+import { findRepoRoot, newRunId, resultsRoot, SCHEMA_VERSION, writeJsonAtomic } from '@casebook/results';
+import { resolveBenchOptions, runBench } from '@casebook/runner';
+import { median, summarize } from '@casebook/stats';
+import { startTarget } from '@casebook/target';
+import { type FlagSpec, parseArgs } from '../args';
+
+const FLAGS: FlagSpec = {
+  client: { type: 'string', description: 'client (default undici-dispatch, the fastest)' },
+  concurrency: { type: 'int', description: 'requests in flight (default 128)' },
+  requests: { type: 'int', description: 'requests per round (default 20000)' },
+  rounds: { type: 'int', description: 'alternating rounds of runner vs bare loop (default 5)' },
+  json: { type: 'boolean', description: 'print the record as JSON' },
+  help: { type: 'boolean', description: 'show help' },
+};
+
+/**
+ * Harness overhead: the same client, target, concurrency and process placement, driven once by the full runner
+ * (timing, HDR histogram, counters) and once by a bare loop that only counts — alternated so drift hits both.
+ */
+export async function harnessOverheadCommand(argv: readonly string[]): Promise<number> {
+  const { flags } = parseArgs(argv, FLAGS);
+  if (flags['help']) {
+    process.stdout.write('usage: casebook harness-overhead [--client n] [--concurrency n] [--requests n] [--rounds n] [--json]\n');
+    return 0;
+  }
+  const rounds = (flags['rounds'] as number | undefined) ?? 5;
+  const options = resolveBenchOptions({
+    client: (flags['client'] as string | undefined) ?? 'undici-dispatch',
+    concurrency: (flags['concurrency'] as number | undefined) ?? 128,
+    requests: (flags['requests'] as number | undefined) ?? 20_000,
+    trials: 1,
+    caseStudy: 'harness-overhead',
+  });
+  const target = await startTarget(options.target);
+  const line = createLiveLine('harness overhead');
+  const runner: number[] = [];
+  const bare: number[] = [];
+  try {
+    for (let i = 0; i < rounds; i++) {
+      for (const mode of i % 2 === 0 ? (['full', 'bare'] as const) : (['bare', 'full'] as const)) {
+        line.update(`round ${i + 1}/${rounds}: ${mode === 'full' ? 'runner' : 'bare loop'}`);
+        const r = await runBench(options, { target, instrumentation: mode });
+        if (r.status !== 'completed' || r.errors.total > 0) throw new Error(`${mode} round failed: ${JSON.stringify(r.error ?? r.errors)}`);
+        const trial = r.trials[0];
+        if (!trial) throw new Error('no trial measured');
+        (mode === 'full' ? runner : bare).push(trial.ok / (trial.durationMs / 1000));
+      }
+    }
+  } finally {
+    await target.close();
+  }
+  const ratio = median(runner) / median(bare);
+  line.done(`harness overhead: ${rounds} rounds`);
+  const record = {
+    schemaVersion: SCHEMA_VERSION,
+    kind: 'harness-overhead',
+    runId: newRunId('harness-overhead'),
+    createdAt: new Date().toISOString(),
+    params: options,
+    runnerRps: summarize(runner),
+    bareLoopRps: summarize(bare),
+    ratio,
+    requirement: 'ratio ≥ 0.97',
+    meetsRequirement: ratio >= 0.97,
+    rawRunnerRps: runner,
+    rawBareLoopRps: bare,
+  };
+  const file = path.join(resultsRoot(findRepoRoot()), 'harness-overhead', `${record.runId}.json`);
+  writeJsonAtomic(file, record);
+  if (flags['json']) process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+  else
+    process.stdout.write(
+      [
+        `client ${options.client}, concurrency ${options.load.concurrency}, ${options.load.requests} requests × ${rounds} rounds`,
+        `runner     median ${median(runner).toFixed(0)} req/s  (min ${Math.min(...runner).toFixed(0)}, max ${Math.max(...runner).toFixed(0)})`,
+        `bare loop  median ${median(bare).toFixed(0)} req/s  (min ${Math.min(...bare).toFixed(0)}, max ${Math.max(...bare).toFixed(0)})`,
+        `ratio runner / bare = ${ratio.toFixed(3)} (${ratio >= 0.97 ? 'meets' : 'misses'} ≥ 0.97)`,
+        `record: ${path.relative(process.cwd(), file)}`,
+      ].join('\n') + '\n',
+    );
+  return 0;
+}

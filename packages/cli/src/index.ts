@@ -1,0 +1,10 @@
+/**
+ * What notebooks import: `import { openStudy, ... } from '@casebook/cli'` (tslab resolves `main`/`types`).
+ * Measuring always happens in child processes started by the runner, never in the kernel.
+ */
+export { CASE_STUDIES, findCaseStudy, PROFILES, type Profile } from './case-studies';
+export { type CaseStudyRecord, type MeasurementSummary, openStudy, Study, summarizeMeasurement, type Verdict } from './study/study';
+export { barChart, lineChart, scatterChart, displayMarkdown, displayTable } from '@casebook/charts';
+export type { BenchOptions, BenchRecord } from '@casebook/runner';
+export { median, percentile, ratio, summarize } from '@casebook/stats';
+export { ADAPTERS, CLIENT_NAMES, type ClientName } from '@casebook/clients';
