@@ -98,6 +98,12 @@ function ensureDependencies() {
 
   if (reason) {
     say('a', `${reason}: running npm ci`);
+    if (Number(process.versions.node.split('.')[0]) < REQUIRED_NODE_MAJOR) {
+      say(
+        'a',
+        `(npm runs under Node ${process.version} here: EBADENGINE warnings are expected; the pinned Node runs the rest)`,
+      );
+    }
     const npm = npmCommand();
     const r = spawnSync(npm.cmd, [...npm.args, 'ci'], {
       cwd: root,
@@ -223,9 +229,10 @@ function manualInstructions(tried) {
     'Install one, then run `npm run bootstrap` again:',
     '  Debian/Ubuntu: sudo apt-get install --no-install-recommends jupyter-nbconvert python3-nbclient python3-ipykernel fonts-dejavu-core',
     '                 (optional, for the Python comparison: python3-httpx python3-aiohttp)',
-    '  macOS:         pipx install nbclient  (or: python3 -m venv ~/.casebook-venv && ~/.casebook-venv/bin/pip install nbclient nbformat ipykernel)',
-    '  any OS:        pip install nbclient nbformat   (optional: httpx aiohttp)',
-    'and point the casebook at that interpreter: export CASEBOOK_PYTHON=/path/to/python3',
+    '  macOS/other:   python3 -m venv ~/.casebook-venv && ~/.casebook-venv/bin/pip install nbclient nbformat',
+    '                 then export CASEBOOK_PYTHON=~/.casebook-venv/bin/python  (optional: pip install httpx aiohttp)',
+    '             or: pipx install nbclient, then export CASEBOOK_PYTHON=~/.local/pipx/venvs/nbclient/bin/python',
+    'CASEBOOK_PYTHON (any interpreter that imports nbclient and nbformat) is tried first.',
   ];
   return lines.join('\n');
 }
@@ -249,6 +256,11 @@ function ensurePython() {
     if (!result.ok) fail(`apt-get could not install ${APT_REQUIRED.join(' ')}.\n${manualInstructions(tried)}`);
     ({ report, tried } = findPython(state));
     if (!report) fail(`installed the Debian packages but still found no usable Python.\n${manualInstructions(tried)}`);
+  }
+
+  const fromEnv = process.env.CASEBOOK_PYTHON;
+  if (fromEnv && report.candidate !== fromEnv) {
+    say('b', `warning: CASEBOOK_PYTHON=${fromEnv} cannot import nbclient and nbformat; using ${report.executable}`);
   }
 
   let missingOptional = OPTIONAL_MODULES.filter((m) => !report.optional[m]);

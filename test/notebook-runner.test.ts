@@ -59,7 +59,10 @@ describe('parameter injection (no kernel)', () => {
   const nb = (): NotebookDocument => parseNotebook(fs.readFileSync(fixture('parameters.ipynb'), 'utf8'), 'fixture');
 
   it('inserts one tagged cell after the parameters cell, repeating type annotations', () => {
-    const { notebook, injectedIndex, unknownParameters } = injectParameters(nb(), { profile: 'standard', requests: 40 });
+    const { notebook, injectedIndex, unknownParameters } = injectParameters(nb(), {
+      profile: 'standard',
+      requests: 40,
+    });
     expect(injectedIndex).toBe(2);
     const cell = notebook.cells[2];
     expect(cell?.metadata.tags).toEqual([INJECTED_PARAMETERS_TAG]);
@@ -149,7 +152,11 @@ describe('runNotebook (tslab kernel, headless)', () => {
 
     const injected = path.join(work, 'injected.ipynb');
     const again = path.join(work, 'again.ipynb');
-    await runNotebook({ notebookPath: fixture('parameters.ipynb'), outputPath: injected, parameters: { profile: 'a' } });
+    await runNotebook({
+      notebookPath: fixture('parameters.ipynb'),
+      outputPath: injected,
+      parameters: { profile: 'a' },
+    });
     await runNotebook({ notebookPath: injected, outputPath: again, parameters: { profile: 'b', requests: 1 } });
     const nb = readNotebook(again);
     expect(nb.cells.filter((c) => c.metadata.tags?.includes(INJECTED_PARAMETERS_TAG))).toHaveLength(1);
@@ -159,8 +166,16 @@ describe('runNotebook (tslab kernel, headless)', () => {
   it('writes byte-identical files when run twice', async () => {
     const a = path.join(work, 'a.ipynb');
     const b = path.join(work, 'b.ipynb');
-    await runNotebook({ notebookPath: fixture('parameters.ipynb'), outputPath: a, parameters: { profile: 'standard' } });
-    await runNotebook({ notebookPath: fixture('parameters.ipynb'), outputPath: b, parameters: { profile: 'standard' } });
+    await runNotebook({
+      notebookPath: fixture('parameters.ipynb'),
+      outputPath: a,
+      parameters: { profile: 'standard' },
+    });
+    await runNotebook({
+      notebookPath: fixture('parameters.ipynb'),
+      outputPath: b,
+      parameters: { profile: 'standard' },
+    });
     expect(fs.readFileSync(a).equals(fs.readFileSync(b))).toBe(true);
   });
 
@@ -168,7 +183,9 @@ describe('runNotebook (tslab kernel, headless)', () => {
     const dir = path.join(work, 'failing');
     fs.mkdirSync(dir);
     const out = path.join(dir, 'failing.out.ipynb');
-    const error = await runNotebook({ notebookPath: fixture('failing.ipynb'), outputPath: out }).catch((e: unknown) => e);
+    const error = await runNotebook({ notebookPath: fixture('failing.ipynb'), outputPath: out }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(NotebookExecutionError);
     const e = error as NotebookExecutionError;
     expect(e.message).toContain('boom-marker');
@@ -216,7 +233,8 @@ describe('runNotebook (tslab kernel, headless)', () => {
       signal: controller.signal,
     });
     const watcher = setInterval(() => {
-      if (fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8') !== '') controller.abort(new Error('test gave up'));
+      if (fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8') !== '')
+        controller.abort(new Error('test gave up'));
     }, 50);
     const error = await run.catch((e: unknown) => e).finally(() => clearInterval(watcher));
     expect(error).toMatchObject({ code: 'CASEBOOK_NOTEBOOK_ABORTED' });

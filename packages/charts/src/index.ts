@@ -28,7 +28,6 @@ export {
 export { assertChartName, type ChartFiles, saveChart } from './save';
 export {
   type DisplayBundle,
-  type DisplayTarget,
   displayChart,
   displayMarkdown,
   displayTable,

@@ -8,7 +8,7 @@ export interface TableColumn<Row extends object> {
   field: FieldOf<Row>;
   /** Header text, with the unit: `'p99 (ms)'`. Default: the field name. */
   title?: string;
-  /** Default: `right` when every value of the column is a number, else `left`. */
+  /** Default: `right` when every present (non-null) value of the column is a number, else `left`. */
   align?: 'left' | 'right' | 'center';
   /** Cell text. Default {@link formatCell}. */
   format?: (value: unknown, row: Row) => string;
@@ -59,7 +59,8 @@ function resolveColumns<Row extends object>(
     const values = rows.map((row) => (row as Record<string, unknown>)[column.field]);
     const format = column.format;
     const cells = rows.map((row, i) => (format === undefined ? formatCell(values[i]) : format(values[i], row)));
-    const numeric = values.length > 0 && values.every((value) => typeof value === 'number');
+    const present = values.filter((value) => value !== undefined && value !== null);
+    const numeric = present.length > 0 && present.every((value) => typeof value === 'number');
     return { title: column.title ?? column.field, align: column.align ?? (numeric ? 'right' : 'left'), cells };
   });
 }

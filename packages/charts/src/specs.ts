@@ -186,7 +186,10 @@ function checkFrame(builder: string, opts: ChartFrameOptions): void {
 
 function checkTitle(builder: string, option: string, value: unknown): void {
   if (typeof value !== 'string' || value.trim() === '') {
-    throw invalid(builder, `${option} must be a non-empty string (an axis title with its unit), got ${JSON.stringify(value)}`);
+    throw invalid(
+      builder,
+      `${option} must be a non-empty string (an axis title with its unit), got ${JSON.stringify(value)}`,
+    );
   }
 }
 
@@ -200,7 +203,7 @@ function checkField(builder: string, option: string, field: string, rows: readon
   }
 }
 
-function valueOf(row: object, field: string): unknown {
+function fieldValue(row: object, field: string): unknown {
   return (row as Record<string, unknown>)[field];
 }
 
@@ -209,7 +212,7 @@ function pickFields(rows: readonly object[], fields: readonly string[]): Json[] 
   return rows.map((row) => {
     const picked: Json = {};
     for (const field of fields) {
-      if (Object.hasOwn(row, field)) picked[field] = valueOf(row, field);
+      if (Object.hasOwn(row, field)) picked[field] = fieldValue(row, field);
     }
     return picked;
   });
@@ -219,7 +222,7 @@ function pickFields(rows: readonly object[], fields: readonly string[]): Json[] 
 function distinctValues(rows: readonly object[], field: string): unknown[] {
   const seen: unknown[] = [];
   for (const row of rows) {
-    const value = valueOf(row, field);
+    const value = fieldValue(row, field);
     if (value !== undefined && !seen.includes(value)) seen.push(value);
   }
   return seen;
@@ -227,9 +230,12 @@ function distinctValues(rows: readonly object[], field: string): unknown[] {
 
 function checkLogScale(builder: string, option: string, field: string, rows: readonly object[]): void {
   rows.forEach((row, index) => {
-    const value = valueOf(row, field);
+    const value = fieldValue(row, field);
     if (typeof value === 'number' && !(value > 0)) {
-      throw invalid(builder, `${option} is 'log' but row ${index} has ${field} = ${value}; a log axis needs values > 0`);
+      throw invalid(
+        builder,
+        `${option} is 'log' but row ${index} has ${field} = ${value}; a log axis needs values > 0`,
+      );
     }
   });
 }
@@ -329,20 +335,37 @@ export function barChart<Row extends object>(opts: BarChartOptions<Row>): VegaLi
           },
         };
 
-  const tooltip: Json[] = [{ field: opts.categoryField, type: 'nominal', title: opts.categoryTitle ?? opts.categoryField }];
+  const tooltip: Json[] = [
+    { field: opts.categoryField, type: 'nominal', title: opts.categoryTitle ?? opts.categoryField },
+  ];
   if (opts.groupField !== undefined) {
     tooltip.push({ field: opts.groupField, type: 'nominal', title: opts.groupTitle ?? opts.groupField });
   }
   if (opts.facetField !== undefined) {
     tooltip.push({ field: opts.facetField, type: 'nominal', title: opts.facetTitle ?? opts.facetField });
   }
-  tooltip.push({ field: opts.valueField, type: 'quantitative', title: opts.valueTitle, ...tooltipFormat(opts.valueFormat) });
+  tooltip.push({
+    field: opts.valueField,
+    type: 'quantitative',
+    title: opts.valueTitle,
+    ...tooltipFormat(opts.valueFormat),
+  });
 
   const layers: Json[] = [];
   if (opts.minField !== undefined && opts.maxField !== undefined) {
     tooltip.push(
-      { field: opts.minField, type: 'quantitative', title: `min ${opts.valueTitle}`, ...tooltipFormat(opts.valueFormat) },
-      { field: opts.maxField, type: 'quantitative', title: `max ${opts.valueTitle}`, ...tooltipFormat(opts.valueFormat) },
+      {
+        field: opts.minField,
+        type: 'quantitative',
+        title: `min ${opts.valueTitle}`,
+        ...tooltipFormat(opts.valueFormat),
+      },
+      {
+        field: opts.maxField,
+        type: 'quantitative',
+        title: `max ${opts.valueTitle}`,
+        ...tooltipFormat(opts.valueFormat),
+      },
     );
   }
   layers.push({
@@ -393,7 +416,9 @@ export function barChart<Row extends object>(opts: BarChartOptions<Row>): VegaLi
           labelAngle: 0,
           labelAnchor: 'start',
           labelFontWeight: 'bold',
-          labelExpr: `${JSON.stringify(`${opts.facetTitle ?? opts.facetField}: `)} + datum.label`,
+          labelPadding: 4,
+          // Parenthesised: vega-lite 5.23 splices `datum.label` in as an unparenthesised `a ? b : c`.
+          labelExpr: `${JSON.stringify(`${opts.facetTitle ?? opts.facetField}: `)} + (datum.label)`,
         },
       },
     },
@@ -430,9 +455,14 @@ export function lineChart<Row extends object>(opts: LineChartOptions<Row>): Vega
   if (opts.yScale === 'log') checkLogScale(builder, 'yScale', opts.yField, rows);
 
   const bound = opts.bound;
-  const seriesField: string | undefined = opts.seriesField ?? (bound === undefined ? undefined : SYNTHETIC_SERIES_FIELD);
+  const seriesField: string | undefined =
+    opts.seriesField ?? (bound === undefined ? undefined : SYNTHETIC_SERIES_FIELD);
   const seriesValues: unknown[] =
-    opts.seriesField !== undefined ? distinctValues(rows, opts.seriesField) : bound === undefined ? [] : [opts.seriesLabel ?? 'measured'];
+    opts.seriesField !== undefined
+      ? distinctValues(rows, opts.seriesField)
+      : bound === undefined
+        ? []
+        : [opts.seriesLabel ?? 'measured'];
 
   if (bound !== undefined) {
     if (typeof bound.label !== 'string' || bound.label.trim() === '') {
@@ -451,7 +481,12 @@ export function lineChart<Row extends object>(opts: LineChartOptions<Row>): Vega
     });
   }
 
-  const xEncoding: Json = { field: opts.xField, type: 'quantitative', title: opts.xTitle, ...scaleEncoding(opts.xScale) };
+  const xEncoding: Json = {
+    field: opts.xField,
+    type: 'quantitative',
+    title: opts.xTitle,
+    ...scaleEncoding(opts.xScale),
+  };
   const yEncoding: Json = {
     field: opts.yField,
     type: 'quantitative',
@@ -475,7 +510,8 @@ export function lineChart<Row extends object>(opts: LineChartOptions<Row>): Vega
             legend: SERIES_LEGEND,
             scale: {
               domain,
-              range: bound === undefined ? paletteFor(domain.length) : [...paletteFor(seriesValues.length), BOUND_COLOR],
+              range:
+                bound === undefined ? paletteFor(domain.length) : [...paletteFor(seriesValues.length), BOUND_COLOR],
             },
           },
           ...(bound === undefined
@@ -507,8 +543,14 @@ export function lineChart<Row extends object>(opts: LineChartOptions<Row>): Vega
     ...(opts.seriesField === undefined && seriesField !== undefined
       ? { transform: [{ calculate: JSON.stringify(seriesValues[0]), as: seriesField }] }
       : {}),
-    mark: { type: 'line', point: opts.points ?? true ? { filled: true, size: 36 } : false, strokeWidth: 2 },
-    encoding: { x: xEncoding, y: yEncoding, ...seriesEncodings, ...(seriesField === undefined ? { color: { value: SERIES_PALETTE[0] } } : {}), tooltip },
+    mark: { type: 'line', point: (opts.points ?? true) ? { filled: true, size: 36 } : false, strokeWidth: 2 },
+    encoding: {
+      x: xEncoding,
+      y: yEncoding,
+      ...seriesEncodings,
+      ...(seriesField === undefined ? { color: { value: SERIES_PALETTE[0] } } : {}),
+      tooltip,
+    },
   };
   const layers: Json[] = [measuredLayer];
   if (bound !== undefined && seriesField !== undefined) {

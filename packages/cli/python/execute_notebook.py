@@ -193,6 +193,7 @@ def main(argv=None):
         timeout=int(args.timeout) if args.timeout and args.timeout > 0 else None,
         startup_timeout=int(args.startup_timeout),
         record_timing=False,
+        shutdown_kernel="immediate",  # SIGKILL to the kernel's process group: no orphaned child processes
         allow_errors=False,
         resources={"metadata": {"path": os.path.abspath(args.cwd or os.path.dirname(os.path.abspath(args.input)))}},
         on_cell_execute=on_cell_execute,
@@ -243,8 +244,10 @@ def main(argv=None):
     if args.watch_stdin:
 
         def watch():
+            # os.read, not sys.stdin: a daemon thread blocked inside a buffered reader aborts interpreter shutdown.
             try:
-                while sys.stdin.buffer.read(65536):
+                fd = sys.stdin.fileno()
+                while os.read(fd, 65536):
                     pass
             except Exception:
                 pass
@@ -255,7 +258,8 @@ def main(argv=None):
     try:
         asyncio.run(client.async_execute())
     except CellTimeoutError as exc:
-        report_failure("timeout", str(exc), nb, state["failing"], total, args.error_report)
+        message = "the cell ran longer than the per-cell timeout of %g s" % args.timeout
+        report_failure("timeout", message, nb, state["failing"], total, args.error_report)
         return 1
     except CellExecutionError as exc:
         # tslab leaves ename/evalue empty (nbclient shows "<Error>:"); the cell's outputs carry the real error.

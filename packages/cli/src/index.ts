@@ -6,5 +6,5 @@ export { CASE_STUDIES, findCaseStudy, PROFILES, type Profile } from './case-stud
 export { type CaseStudyRecord, type MeasurementSummary, openStudy, Study, summarizeMeasurement, type Verdict } from './study/study';
 export { barChart, lineChart, scatterChart, displayMarkdown, displayTable } from '@casebook/charts';
 export type { BenchOptions, BenchRecord } from '@casebook/runner';
-export { median, percentile, ratio, summarize } from '@casebook/stats';
+export { cpuCeilingRps, littleBoundRps, lockstepThroughputRps, median, percentile, predictedThroughputRps, ratio, spearman, summarize } from '@casebook/stats';
 export { ADAPTERS, CLIENT_NAMES, type ClientName } from '@casebook/clients';

@@ -12,3 +12,5 @@ export {
   type LatencyHistogram,
   type LatencySummaryMs,
 } from './latency-histogram';
+export { pearson, ranks, spearman } from './correlation';
+export { cpuCeilingRps, littleBoundRps, lockstepThroughputRps, predictedThroughputRps } from './bounds';

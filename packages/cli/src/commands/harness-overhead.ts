@@ -10,7 +10,7 @@ const FLAGS: FlagSpec = {
   client: { type: 'string', description: 'client (default undici-dispatch, the fastest)' },
   concurrency: { type: 'int', description: 'requests in flight (default 128)' },
   requests: { type: 'int', description: 'requests per round (default 20000)' },
-  rounds: { type: 'int', description: 'alternating rounds of runner vs bare loop (default 5)' },
+  rounds: { type: 'int', description: 'alternating rounds of runner vs bare loop (default 7)' },
   json: { type: 'boolean', description: 'print the record as JSON' },
   help: { type: 'boolean', description: 'show help' },
 };
@@ -25,18 +25,21 @@ export async function harnessOverheadCommand(argv: readonly string[]): Promise<n
     process.stdout.write('usage: casebook harness-overhead [--client n] [--concurrency n] [--requests n] [--rounds n] [--json]\n');
     return 0;
   }
-  const rounds = (flags['rounds'] as number | undefined) ?? 5;
+  const rounds = (flags['rounds'] as number | undefined) ?? 7;
   const options = resolveBenchOptions({
     client: (flags['client'] as string | undefined) ?? 'undici-dispatch',
     concurrency: (flags['concurrency'] as number | undefined) ?? 128,
     requests: (flags['requests'] as number | undefined) ?? 20_000,
     trials: 1,
+    warmupRequests: 5000,
     caseStudy: 'harness-overhead',
   });
   const target = await startTarget(options.target);
   const line = createLiveLine('harness overhead');
   const runner: number[] = [];
   const bare: number[] = [];
+  const runnerCpu: number[] = [];
+  const bareCpu: number[] = [];
   try {
     for (let i = 0; i < rounds; i++) {
       for (const mode of i % 2 === 0 ? (['full', 'bare'] as const) : (['bare', 'full'] as const)) {
@@ -46,6 +49,7 @@ export async function harnessOverheadCommand(argv: readonly string[]): Promise<n
         const trial = r.trials[0];
         if (!trial) throw new Error('no trial measured');
         (mode === 'full' ? runner : bare).push(trial.ok / (trial.durationMs / 1000));
+        (mode === 'full' ? runnerCpu : bareCpu).push((trial.cpuUserMicros + trial.cpuSystemMicros) / trial.sent);
       }
     }
   } finally {
@@ -64,6 +68,10 @@ export async function harnessOverheadCommand(argv: readonly string[]): Promise<n
     ratio,
     requirement: 'ratio ≥ 0.97',
     meetsRequirement: ratio >= 0.97,
+    runnerCpuMicrosPerRequest: summarize(runnerCpu),
+    bareLoopCpuMicrosPerRequest: summarize(bareCpu),
+    /** Extra client CPU per request the runner's bookkeeping costs (less noisy than throughput). */
+    cpuOverheadRatio: median(runnerCpu) / median(bareCpu),
     rawRunnerRps: runner,
     rawBareLoopRps: bare,
   };
@@ -77,6 +85,7 @@ export async function harnessOverheadCommand(argv: readonly string[]): Promise<n
         `runner     median ${median(runner).toFixed(0)} req/s  (min ${Math.min(...runner).toFixed(0)}, max ${Math.max(...runner).toFixed(0)})`,
         `bare loop  median ${median(bare).toFixed(0)} req/s  (min ${Math.min(...bare).toFixed(0)}, max ${Math.max(...bare).toFixed(0)})`,
         `ratio runner / bare = ${ratio.toFixed(3)} (${ratio >= 0.97 ? 'meets' : 'misses'} ≥ 0.97)`,
+        `client CPU µs/request: runner ${median(runnerCpu).toFixed(2)}, bare ${median(bareCpu).toFixed(2)} (×${(median(runnerCpu) / median(bareCpu)).toFixed(3)})`,
         `record: ${path.relative(process.cwd(), file)}`,
       ].join('\n') + '\n',
     );

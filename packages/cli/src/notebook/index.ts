@@ -1,7 +1,7 @@
 export {
   NotebookError,
-  NotebookExecutionError,
   type NotebookErrorCode,
+  NotebookExecutionError,
   type NotebookFailureKind,
 } from './errors';
 export { ensureKernelspec, type KernelSpec, kernelSpec, kernelSpecText, kernelspecPath } from './kernelspec';

@@ -142,7 +142,7 @@ export class Study {
   }
 
   /** Environment card: what a reader needs to judge the numbers (no host names or times — those stay in the record). */
-  environmentCard(): string {
+  environmentCard(): void {
     const e = this.environment;
     const versions = Object.entries(e.clientVersions)
       .map(([k, v]) => `${k} ${v}`)
@@ -160,7 +160,6 @@ export class Study {
       `| Git | ${e.git.commit ? e.git.commit.slice(0, 12) : 'unknown'}${e.git.dirty ? ' (dirty)' : ''} |`,
     ].join('\n');
     displayMarkdown(md);
-    return md;
   }
 
   /**
@@ -200,14 +199,18 @@ export class Study {
     displayChart(spec, rendered, alt);
   }
 
-  /** Record a computed verdict and show it. */
-  verdict(v: Verdict): Verdict {
+  /** Verdicts recorded so far. */
+  get verdictList(): readonly Verdict[] {
+    return this.verdicts;
+  }
+
+  /** Record a computed verdict and show it (returns nothing, so tslab does not echo it). */
+  verdict(v: Verdict): void {
     this.verdicts.push(v);
     const evidence = Object.entries(v.evidence)
       .map(([k, x]) => `${k} = ${typeof x === 'number' ? Number(x.toPrecision(4)) : String(x)}`)
       .join('; ');
     displayMarkdown(`**${v.holds ? 'Holds' : 'Does not hold'}** — ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`);
-    return v;
   }
 
   note(key: string, value: unknown): void {

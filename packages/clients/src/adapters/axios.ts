@@ -21,7 +21,6 @@ export const axiosAdapter: ClientAdapter = {
       baseURL: origin,
       responseType: 'arraybuffer',
       validateStatus: () => true,
-      maxRedirects: 0,
       ...(origin.startsWith('https:') ? { httpsAgent: agent } : { httpAgent: agent }),
       ...(options.requestTimeoutMs !== null ? { timeout: options.requestTimeoutMs } : {}),
     });
@@ -30,7 +29,7 @@ export const axiosAdapter: ClientAdapter = {
         const res = await instance.get<ArrayBuffer>(path);
         return { status: res.status, bodyBytes: (res.data as ArrayBuffer).byteLength, protocol: 'http/1.1' };
       },
-      settings: () => ({ ...nodeAgentSettings(agent, isGlobal), maxRedirects: 0 }),
+      settings: () => ({ ...nodeAgentSettings(agent, isGlobal), maxRedirects: instance.defaults.maxRedirects ?? 'axios default (follow-redirects, 21)' }),
       async close() {
         closeNodeAgent(agent, isGlobal);
       },

@@ -21,7 +21,6 @@ export const gotAdapter: ClientAdapter = {
       prefixUrl: origin,
       retry: { limit: 0 },
       throwHttpErrors: false,
-      followRedirect: false,
       responseType: 'buffer',
       agent: secure ? { https: agent as import('node:https').Agent } : { http: agent },
       ...(options.requestTimeoutMs !== null ? { timeout: { request: options.requestTimeoutMs } } : {}),
