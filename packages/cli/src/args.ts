@@ -44,7 +44,8 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
       break;
     }
     if (!arg.startsWith('--')) {
-      if (arg.startsWith('-') && arg.length > 1 && arg !== '-h') throw new UsageError('flag', arg, 'short flags are not supported; see --help');
+      if (arg.startsWith('-') && arg.length > 1 && arg !== '-h')
+        throw new UsageError('flag', arg, 'short flags are not supported; see --help');
       positionals.push(arg);
       continue;
     }
@@ -57,14 +58,22 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
       negated = true;
     }
     const def = spec[name];
-    if (!def) throw new UsageError('flag', `--${name}`, `unknown flag; known: ${Object.keys(spec).map((k) => `--${k}`).join(', ')}`);
+    if (!def)
+      throw new UsageError(
+        'flag',
+        `--${name}`,
+        `unknown flag; known: ${Object.keys(spec)
+          .map((k) => `--${k}`)
+          .join(', ')}`,
+      );
     let value: string | number | boolean;
     if (def.type === 'boolean' && raw === undefined) {
       value = !negated;
     } else {
       if (raw === undefined) {
         raw = argv[i + 1];
-        if (raw === undefined || (raw.startsWith('--') && raw.length > 2)) throw new UsageError(`--${name}`, raw ?? null, 'missing value');
+        if (raw === undefined || (raw.startsWith('--') && raw.length > 2))
+          throw new UsageError(`--${name}`, raw ?? null, 'missing value');
         i++;
       }
       value = convert(name, def.type, raw);
@@ -78,7 +87,9 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec): ParsedArgs {
 }
 
 export function formatFlags(spec: FlagSpec): string {
-  const width = Math.max(...Object.entries(spec).map(([k, v]) => k.length + (v.type === 'boolean' ? 0 : v.type.length + 3)));
+  const width = Math.max(
+    ...Object.entries(spec).map(([k, v]) => k.length + (v.type === 'boolean' ? 0 : v.type.length + 3)),
+  );
   return Object.entries(spec)
     .map(([k, v]) => {
       const left = v.type === 'boolean' ? `--${k}` : `--${k} <${v.type === 'int' ? 'n' : v.type}>`;

@@ -17,7 +17,8 @@ export const CASE_STUDIES: readonly CaseStudy[] = [
     id: '512-at-once',
     notebook: 'notebooks/01-512-at-once.ipynb',
     title: '512 at once',
-    question: 'Why is one client so much slower than another at 512 concurrent requests, though each reuses one client?',
+    question:
+      'Why is one client so much slower than another at 512 concurrent requests, though each reuses one client?',
   },
 ];
 
@@ -29,6 +30,7 @@ export function resolveProfile(value: unknown): Profile {
 /** Accepts the id (`512-at-once`) or the notebook's file name (`01-512-at-once`). */
 export function findCaseStudy(name: string): CaseStudy {
   const found = CASE_STUDIES.find((c) => c.id === name || c.notebook.endsWith(`/${name}.ipynb`) || c.notebook === name);
-  if (!found) throw new UsageError('case-study', name, `expected one of ${CASE_STUDIES.map((c) => c.id).join(', ')} or all`);
+  if (!found)
+    throw new UsageError('case-study', name, `expected one of ${CASE_STUDIES.map((c) => c.id).join(', ')} or all`);
   return found;
 }

@@ -89,7 +89,8 @@ export function resolveClientOptions(client: ClientName, input: ClientOptions = 
     throw new UsageError('pipelining', resolved.pipelining, `${client} does not pipeline`);
   }
   if (resolved.tls !== null && !caps.tls) throw new UsageError('tls', 'ca', `${client} cannot be given a CA here`);
-  if (resolved.protocol === 'h2' && !caps.http2) throw new UsageError('protocol', 'h2', `${client} has no HTTP/2 path here`);
+  if (resolved.protocol === 'h2' && !caps.http2)
+    throw new UsageError('protocol', 'h2', `${client} has no HTTP/2 path here`);
   if (!['default', 'h1', 'h2'].includes(resolved.protocol)) {
     throw new UsageError('protocol', resolved.protocol, 'expected default, h1 or h2');
   }

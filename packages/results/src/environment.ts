@@ -47,7 +47,11 @@ export function gitInfo(cwd: string): GitInfo {
   }
 }
 
-export function captureEnvironment(input: { pinning: Pinning; clientVersions: Record<string, string>; repoDir: string }): Environment {
+export function captureEnvironment(input: {
+  pinning: Pinning;
+  clientVersions: Record<string, string>;
+  repoDir: string;
+}): Environment {
   const cpus = os.cpus();
   return {
     node: process.version,

@@ -23,7 +23,12 @@ export class UsageError extends CasebookError {
 
 export class RecordError extends CasebookError {
   readonly path: string;
-  constructor(code: 'CASEBOOK_RECORD_JSON' | 'CASEBOOK_RECORD_SCHEMA' | 'CASEBOOK_RECORD_MISSING', path: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: 'CASEBOOK_RECORD_JSON' | 'CASEBOOK_RECORD_SCHEMA' | 'CASEBOOK_RECORD_MISSING',
+    path: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(code, `${path}: ${message}`, options);
     this.name = 'RecordError';
     this.path = path;

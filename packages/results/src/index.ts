@@ -1,12 +1,12 @@
+export { captureEnvironment, type Environment, type GitInfo, gitInfo, type Pinning } from './environment';
 export { CasebookError, formatValue, RecordError, UsageError } from './errors';
-export { captureEnvironment, gitInfo, type Environment, type GitInfo, type Pinning } from './environment';
 export {
   findRepoRoot,
   newRunId,
   readRecord,
   resultsRoot,
   SCHEMA_VERSION,
+  type VersionedRecord,
   writeFileAtomic,
   writeJsonAtomic,
-  type VersionedRecord,
 } from './store';

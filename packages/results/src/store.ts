@@ -55,9 +55,14 @@ export function readRecord<T extends VersionedRecord = VersionedRecord>(file: st
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new RecordError('CASEBOOK_RECORD_JSON', file, `results file is not valid JSON (${(error as Error).message})`, {
-      cause: error,
-    });
+    throw new RecordError(
+      'CASEBOOK_RECORD_JSON',
+      file,
+      `results file is not valid JSON (${(error as Error).message})`,
+      {
+        cause: error,
+      },
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new RecordError('CASEBOOK_RECORD_SCHEMA', file, 'results file is not a JSON object');

@@ -1,9 +1,15 @@
 import * as path from 'node:path';
-import { getAdapter } from '@casebook/clients';
-import { clientVersions } from '@casebook/clients';
-import { captureEnvironment, CasebookError, findRepoRoot, newRunId, SCHEMA_VERSION } from '@casebook/results';
-import { latencySummaryMs, mergeHistograms, decodeHistogram, median, summarize } from '@casebook/stats';
-import { pinningPlan, spawnNode, startTarget, stopChild, type TargetCounters, type TargetHandle } from '@casebook/target';
+import { clientVersions, getAdapter } from '@casebook/clients';
+import { CasebookError, captureEnvironment, findRepoRoot, newRunId, SCHEMA_VERSION } from '@casebook/results';
+import { decodeHistogram, latencySummaryMs, median, mergeHistograms, summarize } from '@casebook/stats';
+import {
+  pinningPlan,
+  spawnNode,
+  startTarget,
+  stopChild,
+  type TargetCounters,
+  type TargetHandle,
+} from '@casebook/target';
 import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
 import type { ParentToWorker, PhaseResult, WorkerStart, WorkerToParent } from './protocol';
 import type { BenchRecord, TrialRecord } from './record';
@@ -47,13 +53,17 @@ function toTrial(index: number, r: PhaseResult, target: TargetCounters | null): 
  * (pinned to the client core), warm-up, then trials; target counters are reset before each trial. Always resolves
  * with a record — an errored one when the target or the client dies — and never leaves a child process behind.
  */
-export async function runBench(input: BenchOptions | ResolvedBenchOptions, hooks: RunBenchHooks = {}): Promise<BenchRecord> {
+export async function runBench(
+  input: BenchOptions | ResolvedBenchOptions,
+  hooks: RunBenchHooks = {},
+): Promise<BenchRecord> {
   const options = 'load' in input ? input : resolveBenchOptions(input);
   const adapter = getAdapter(options.client);
   const plan = pinningPlan();
   const startedAt = new Date().toISOString();
   const runId = newRunId(options.caseStudy === 'bench' ? 'bench' : options.caseStudy);
-  const report = (p: Omit<BenchProgress, 'label' | 'trials'>) => hooks.onProgress?.({ label: options.label, trials: options.trials, ...p });
+  const report = (p: Omit<BenchProgress, 'label' | 'trials'>) =>
+    hooks.onProgress?.({ label: options.label, trials: options.trials, ...p });
   report({ phase: 'starting', trial: 0, done: 0, total: options.load.requests });
 
   const ownsTarget = hooks.target === undefined;
@@ -72,7 +82,10 @@ export async function runBench(input: BenchOptions | ResolvedBenchOptions, hooks
     const t = target;
     void t.exited.then(({ code, signal }) => {
       if (closingTarget) return;
-      failure ??= new CasebookError('CASEBOOK_TARGET_EXITED', `target process exited mid-run (code ${code}, signal ${signal})`);
+      failure ??= new CasebookError(
+        'CASEBOOK_TARGET_EXITED',
+        `target process exited mid-run (code ${code}, signal ${signal})`,
+      );
     });
     await t.reset();
     worker = spawnNode(path.join(__dirname, 'worker-process.js'), { cpu: plan.clientCpu });
@@ -85,7 +98,12 @@ export async function runBench(input: BenchOptions | ResolvedBenchOptions, hooks
       };
       w.on('exit', (code, signal) => {
         clearPhaseTimer();
-        reject(new CasebookError('CASEBOOK_CLIENT_EXITED', `client process exited before finishing (code ${code}, signal ${signal})`));
+        reject(
+          new CasebookError(
+            'CASEBOOK_CLIENT_EXITED',
+            `client process exited before finishing (code ${code}, signal ${signal})`,
+          ),
+        );
       });
       w.on('message', (message: WorkerToParent) => {
         void (async () => {
@@ -97,13 +115,21 @@ export async function runBench(input: BenchOptions | ResolvedBenchOptions, hooks
             case 'phase-start': {
               // Counters for this phase's window start now; peaks restart from what is open.
               if (t.isAlive()) await t.reset().catch(() => undefined);
-              report({ phase: message.phase, trial: message.index, done: 0, total: message.phase === 'warmup' ? options.warmupRequests : options.load.requests });
+              report({
+                phase: message.phase,
+                trial: message.index,
+                done: 0,
+                total: message.phase === 'warmup' ? options.warmupRequests : options.load.requests,
+              });
               if (message.phase === 'trial' && message.index === 0 && options.faults.killTargetAfterMs !== null) {
                 timers.push(setTimeout(() => t.kill('SIGKILL'), options.faults.killTargetAfterMs));
               }
               clearPhaseTimer();
               phaseTimer = setTimeout(() => {
-                failure ??= new CasebookError('CASEBOOK_TRIAL_TIMEOUT', `${message.phase} ${message.index} ran longer than ${options.trialTimeoutMs} ms`);
+                failure ??= new CasebookError(
+                  'CASEBOOK_TRIAL_TIMEOUT',
+                  `${message.phase} ${message.index} ran longer than ${options.trialTimeoutMs} ms`,
+                );
                 w.kill('SIGKILL');
               }, options.trialTimeoutMs);
               w.send({ type: 'go' } satisfies ParentToWorker);
@@ -146,7 +172,10 @@ export async function runBench(input: BenchOptions | ResolvedBenchOptions, hooks
       w.send(start satisfies ParentToWorker);
     });
   } catch (error) {
-    failure ??= error instanceof CasebookError ? error : new CasebookError('CASEBOOK_RUN', (error as Error).message, { cause: error });
+    failure ??=
+      error instanceof CasebookError
+        ? error
+        : new CasebookError('CASEBOOK_RUN', (error as Error).message, { cause: error });
   } finally {
     for (const timer of timers) clearTimeout(timer);
     if (worker) await stopChild(worker);
@@ -206,11 +235,23 @@ function assembleRecord(input: {
     finishedAt: new Date().toISOString(),
     params: options,
     environment: captureEnvironment({
-      pinning: { method: plan.method, reason: plan.reason, clientCpu: plan.clientCpu, targetCpu: input.target?.cpu ?? null, others: {} },
+      pinning: {
+        method: plan.method,
+        reason: plan.reason,
+        clientCpu: plan.clientCpu,
+        targetCpu: input.target?.cpu ?? null,
+        others: {},
+      },
       clientVersions: clientVersions(),
       repoDir: findRepoRoot(),
     }),
-    client: { name: options.client, packageName: adapter.packageName, version: input.version, sourceUrl: adapter.sourceUrl, settings: input.settings },
+    client: {
+      name: options.client,
+      packageName: adapter.packageName,
+      version: input.version,
+      sourceUrl: adapter.sourceUrl,
+      settings: input.settings,
+    },
     throughputRps: haveTrials ? median(trials.map((t) => t.throughputRps)) : 0,
     throughputSpread: haveTrials ? summarize(trials.map((t) => t.throughputRps)) : null,
     latencyMs: latencySummaryMs(merged),
@@ -226,7 +267,11 @@ function assembleRecord(input: {
       connectionsOpened: warmConnections + measuredConnections,
       connectionsOpenedWarmup: warmConnections,
       connectionsOpenedMeasured: measuredConnections,
-      peakOpenConnections: Math.max(0, warmup?.target?.peakOpenConnections ?? 0, ...trials.map((t) => t.target?.peakOpenConnections ?? 0)),
+      peakOpenConnections: Math.max(
+        0,
+        warmup?.target?.peakOpenConnections ?? 0,
+        ...trials.map((t) => t.target?.peakOpenConnections ?? 0),
+      ),
       peakInFlight: Math.max(0, ...trials.map((t) => t.target?.peakInFlight ?? 0)),
       requests: targetRequests,
       cpuMicrosPerRequest: targetRequests > 0 ? round(targetCpu / targetRequests, 2) : 0,

@@ -1,4 +1,11 @@
-export { type BenchProgress, runBench, type RunBenchHooks } from './bench';
-export { type BenchOptions, DEFAULT_TRIALS, LIMITS, type LoadSpec, resolveBenchOptions, type ResolvedBenchOptions } from './options';
+export { type BenchProgress, type RunBenchHooks, runBench } from './bench';
+export {
+  type BenchOptions,
+  DEFAULT_TRIALS,
+  LIMITS,
+  type LoadSpec,
+  type ResolvedBenchOptions,
+  resolveBenchOptions,
+} from './options';
 export type { PhaseResult } from './protocol';
 export type { BenchError, BenchRecord, TrialRecord } from './record';

@@ -62,7 +62,12 @@ const nowMs = (): number => performance.now();
  * previous one ends. Open loop: request i is due at t0 + i / rate and its latency is timed from that intended start,
  * so a stall delays every request scheduled during it (no coordinated omission).
  */
-export async function runPhase(session: ClientSession, load: LoadSpec, requests: number | null, onProgress?: ProgressFn): Promise<PhaseResult> {
+export async function runPhase(
+  session: ClientSession,
+  load: LoadSpec,
+  requests: number | null,
+  onProgress?: ProgressFn,
+): Promise<PhaseResult> {
   const c = new PhaseCounters(load);
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
@@ -158,7 +163,11 @@ export async function runPhase(session: ClientSession, load: LoadSpec, requests:
 }
 
 /** The same closed loop with nothing but a counter: the baseline that harness overhead is measured against. */
-export async function runBareClosedLoop(session: ClientSession, load: LoadSpec, requests: number): Promise<PhaseResult> {
+export async function runBareClosedLoop(
+  session: ClientSession,
+  load: LoadSpec,
+  requests: number,
+): Promise<PhaseResult> {
   let sent = 0;
   let ok = 0;
   let failed = 0;

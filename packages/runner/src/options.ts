@@ -1,6 +1,13 @@
-import { CLIENT_NAMES, type ClientName, type ClientOptions, isClientName, type ResolvedClientOptions, resolveClientOptions } from '@casebook/clients';
+import {
+  CLIENT_NAMES,
+  type ClientName,
+  type ClientOptions,
+  isClientName,
+  type ResolvedClientOptions,
+  resolveClientOptions,
+} from '@casebook/clients';
 import { UsageError } from '@casebook/results';
-import { resolveTargetOptions, type ResolvedTargetOptions, type TargetOptions } from '@casebook/target';
+import { type ResolvedTargetOptions, resolveTargetOptions, type TargetOptions } from '@casebook/target';
 
 /** One measurement: a client against a fresh local target. Every field but `client` has a documented default. */
 export interface BenchOptions {
@@ -92,22 +99,32 @@ function positiveNumber(field: string, value: unknown): number {
 const KEBAB = /^[a-z0-9][a-z0-9-]*$/;
 
 export function resolveBenchOptions(input: BenchOptions): ResolvedBenchOptions {
-  if (!isClientName(input.client)) throw new UsageError('client', input.client, `expected one of ${CLIENT_NAMES.join(', ')}`);
+  if (!isClientName(input.client))
+    throw new UsageError('client', input.client, `expected one of ${CLIENT_NAMES.join(', ')}`);
   const mode = input.mode ?? 'closed';
   if (mode !== 'closed' && mode !== 'open') throw new UsageError('mode', mode, 'expected closed or open');
-  const concurrency = integerIn('concurrency', input.concurrency ?? (mode === 'open' ? 1 : undefined), 1, LIMITS.maxConcurrency);
+  const concurrency = integerIn(
+    'concurrency',
+    input.concurrency ?? (mode === 'open' ? 1 : undefined),
+    1,
+    LIMITS.maxConcurrency,
+  );
   const rateRps = mode === 'open' ? positiveNumber('rate', input.rateRps) : null;
-  if (mode === 'closed' && input.rateRps !== undefined) throw new UsageError('rate', input.rateRps, 'only valid with --mode open');
+  if (mode === 'closed' && input.rateRps !== undefined)
+    throw new UsageError('rate', input.rateRps, 'only valid with --mode open');
   let requests: number | null = null;
   let durationMs: number | null = null;
   if (input.durationMs !== undefined) durationMs = positiveNumber('duration-ms', input.durationMs);
   if (input.requests !== undefined) requests = integerIn('requests', input.requests, 1, LIMITS.maxRequests);
-  if (requests === null && durationMs === null) throw new UsageError('requests', input.requests, 'give --requests or --duration-ms');
+  if (requests === null && durationMs === null)
+    throw new UsageError('requests', input.requests, 'give --requests or --duration-ms');
   const trials = integerIn('trials', input.trials ?? DEFAULT_TRIALS, 1, LIMITS.maxTrials);
-  const warmupDefault = mode === 'closed' ? Math.max(2 * concurrency, 500) : Math.max(100, Math.round((rateRps ?? 0) / 4));
+  const warmupDefault =
+    mode === 'closed' ? Math.max(2 * concurrency, 500) : Math.max(100, Math.round((rateRps ?? 0) / 4));
   const warmupRequests = integerIn('warmup', input.warmupRequests ?? warmupDefault, 0, LIMITS.maxRequests);
   const trialTimeoutMs = positiveNumber('trialTimeoutMs', input.trialTimeoutMs ?? DEFAULT_TRIAL_TIMEOUT_MS);
-  if (input.connections !== undefined && input.connections !== null) integerIn('connections', input.connections, 1, LIMITS.maxConcurrency);
+  if (input.connections !== undefined && input.connections !== null)
+    integerIn('connections', input.connections, 1, LIMITS.maxConcurrency);
   const clientInput: ClientOptions = {};
   if (input.connections !== undefined) clientInput.connections = input.connections;
   if (input.keepAlive !== undefined) clientInput.keepAlive = input.keepAlive;

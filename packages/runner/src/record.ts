@@ -37,7 +37,13 @@ export interface BenchRecord {
   finishedAt: string;
   params: ResolvedBenchOptions;
   environment: Environment;
-  client: { name: ClientName; packageName: string; version: string; sourceUrl: string; settings: Record<string, unknown> };
+  client: {
+    name: ClientName;
+    packageName: string;
+    version: string;
+    sourceUrl: string;
+    settings: Record<string, unknown>;
+  };
   /** Median over trials of successful responses per second. */
   throughputRps: number;
   throughputSpread: TrialSummary | null;

@@ -51,7 +51,11 @@ async function main(start: WorkerStart): Promise<void> {
 process.on('message', (message: ParentToWorker) => {
   if (message.type === 'start') {
     main(message).catch((error: unknown) => {
-      send({ type: 'fatal', code: 'CASEBOOK_WORKER', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      send({
+        type: 'fatal',
+        code: 'CASEBOOK_WORKER',
+        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
     });
   } else if (message.type === 'go') {
     const resolve = goResolver;

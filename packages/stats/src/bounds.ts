@@ -15,8 +15,16 @@ export function cpuCeilingRps(cpuMicrosPerRequest: number, cores = 1): number {
 }
 
 /** The simplest model of a closed loop: the lower of the Little's-law bound and the client's CPU ceiling. */
-export function predictedThroughputRps(input: { inFlight: number; latencyMs: number; cpuMicrosPerRequest: number; cores?: number }): number {
-  return Math.min(littleBoundRps(input.inFlight, input.latencyMs), cpuCeilingRps(input.cpuMicrosPerRequest, input.cores ?? 1));
+export function predictedThroughputRps(input: {
+  inFlight: number;
+  latencyMs: number;
+  cpuMicrosPerRequest: number;
+  cores?: number;
+}): number {
+  return Math.min(
+    littleBoundRps(input.inFlight, input.latencyMs),
+    cpuCeilingRps(input.cpuMicrosPerRequest, input.cores ?? 1),
+  );
 }
 
 /**
@@ -24,7 +32,11 @@ export function predictedThroughputRps(input: { inFlight: number; latencyMs: num
  * inFlight × cpu serially handling them, then sends the next wave. Throughput = inFlight / (latency + inFlight × cpu).
  * Real runs lie between this (no overlap of CPU and waiting) and predictedThroughputRps (perfect overlap).
  */
-export function lockstepThroughputRps(input: { inFlight: number; latencyMs: number; cpuMicrosPerRequest: number }): number {
+export function lockstepThroughputRps(input: {
+  inFlight: number;
+  latencyMs: number;
+  cpuMicrosPerRequest: number;
+}): number {
   const cycleMs = input.latencyMs + (input.inFlight * input.cpuMicrosPerRequest) / 1000;
   return cycleMs > 0 ? (input.inFlight * 1000) / cycleMs : Number.POSITIVE_INFINITY;
 }

@@ -4,7 +4,11 @@ export function ranks(values: readonly number[]): number[] {
   const out = new Array<number>(values.length);
   for (let i = 0; i < order.length; ) {
     let j = i;
-    while (j + 1 < order.length && (order[j + 1] as readonly [number, number])[0] === (order[i] as readonly [number, number])[0]) j++;
+    while (
+      j + 1 < order.length &&
+      (order[j + 1] as readonly [number, number])[0] === (order[i] as readonly [number, number])[0]
+    )
+      j++;
     const avg = (i + j) / 2 + 1;
     for (let k = i; k <= j; k++) out[(order[k] as readonly [number, number])[1]] = avg;
     i = j + 1;

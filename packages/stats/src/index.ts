@@ -1,16 +1,16 @@
-export { median, percentile, sortedCopy } from './percentile';
-export { ratio, summarize, tQuantile975, type TrialSummary } from './summary';
-export { bootstrapRatio, seededRandom, type RatioInterval } from './bootstrap';
+export { bootstrapRatio, type RatioInterval, seededRandom } from './bootstrap';
+export { cpuCeilingRps, littleBoundRps, lockstepThroughputRps, predictedThroughputRps } from './bounds';
+export { pearson, ranks, spearman } from './correlation';
 export {
   createLatencyHistogram,
   decodeHistogram,
   encodeHistogram,
   LATENCY_HISTOGRAM_SETTINGS,
+  type LatencyHistogram,
+  type LatencySummaryMs,
   latencySummaryMs,
   mergeHistograms,
   recordMicros,
-  type LatencyHistogram,
-  type LatencySummaryMs,
 } from './latency-histogram';
-export { pearson, ranks, spearman } from './correlation';
-export { cpuCeilingRps, littleBoundRps, lockstepThroughputRps, predictedThroughputRps } from './bounds';
+export { median, percentile, sortedCopy } from './percentile';
+export { ratio, summarize, type TrialSummary, tQuantile975 } from './summary';

@@ -44,7 +44,11 @@ export const DEFAULT_TARGET_OPTIONS: ResolvedTargetOptions = {
 
 function nonNegative(field: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
-    throw new UsageError(field, value, max < Number.MAX_SAFE_INTEGER ? `expected a number from 0 to ${max}` : 'expected a number ≥ 0');
+    throw new UsageError(
+      field,
+      value,
+      max < Number.MAX_SAFE_INTEGER ? `expected a number from 0 to ${max}` : 'expected a number ≥ 0',
+    );
   }
   return value;
 }
@@ -52,7 +56,8 @@ function nonNegative(field: string, value: unknown, max = Number.MAX_SAFE_INTEGE
 export function resolveTargetOptions(input: TargetOptions = {}): ResolvedTargetOptions {
   const d = DEFAULT_TARGET_OPTIONS;
   const status = input.status ?? d.status;
-  if (!Number.isInteger(status) || status < 100 || status > 599) throw new UsageError('status', status, 'expected an HTTP status 100..599');
+  if (!Number.isInteger(status) || status < 100 || status > 599)
+    throw new UsageError('status', status, 'expected an HTTP status 100..599');
   const bodyBytes = nonNegative('body-bytes', input.bodyBytes ?? d.bodyBytes, MAX_BODY_BYTES);
   if (!Number.isInteger(bodyBytes)) throw new UsageError('body-bytes', bodyBytes, 'expected an integer');
   return {

@@ -33,9 +33,19 @@ export function pinningPlan(): PinningPlan {
   if (process.env['CASEBOOK_NO_PIN'] === '1') {
     cachedPlan = { method: 'none', reason: 'CASEBOOK_NO_PIN=1', clientCpu: null, serverCpu: null };
   } else if (process.platform !== 'linux') {
-    cachedPlan = { method: 'none', reason: `taskset is Linux-only (platform ${process.platform}); processes unpinned`, clientCpu: null, serverCpu: null };
+    cachedPlan = {
+      method: 'none',
+      reason: `taskset is Linux-only (platform ${process.platform}); processes unpinned`,
+      clientCpu: null,
+      serverCpu: null,
+    };
   } else if (cores < 2) {
-    cachedPlan = { method: 'none', reason: `only ${cores} core; client and target share it`, clientCpu: null, serverCpu: null };
+    cachedPlan = {
+      method: 'none',
+      reason: `only ${cores} core; client and target share it`,
+      clientCpu: null,
+      serverCpu: null,
+    };
   } else {
     const taskset = findTaskset();
     let works = false;
@@ -48,8 +58,18 @@ export function pinningPlan(): PinningPlan {
       }
     }
     cachedPlan = works
-      ? { method: 'taskset', reason: `taskset: client on cpu 0, target and helpers on cpu 1 (of ${cores})`, clientCpu: 0, serverCpu: 1 }
-      : { method: 'none', reason: 'taskset not found or not permitted; processes unpinned', clientCpu: null, serverCpu: null };
+      ? {
+          method: 'taskset',
+          reason: `taskset: client on cpu 0, target and helpers on cpu 1 (of ${cores})`,
+          clientCpu: 0,
+          serverCpu: 1,
+        }
+      : {
+          method: 'none',
+          reason: 'taskset not found or not permitted; processes unpinned',
+          clientCpu: null,
+          serverCpu: null,
+        };
   }
   return cachedPlan;
 }

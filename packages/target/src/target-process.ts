@@ -115,5 +115,6 @@ server.on('error', (error) => {
 });
 server.listen({ host: options.host, port: 0, backlog: options.backlog }, () => {
   const address = server.address();
-  if (address && typeof address === 'object') send({ type: 'listening', port: address.port, pid: process.pid, options });
+  if (address && typeof address === 'object')
+    send({ type: 'listening', port: address.port, pid: process.pid, options });
 });

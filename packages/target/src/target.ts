@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { CasebookError } from '@casebook/results';
-import { resolveTargetOptions, type ResolvedTargetOptions, type TargetOptions } from './options';
+import { type ResolvedTargetOptions, resolveTargetOptions, type TargetOptions } from './options';
 import { pinningPlan, spawnNode, stopChild } from './processes';
 import type { TargetCounters, TargetMessage, TargetRequest } from './protocol';
 
@@ -26,10 +26,16 @@ const STARTUP_TIMEOUT_MS = 15_000;
 const CONTROL_TIMEOUT_MS = 5_000;
 
 /** Start the target in its own process on an ephemeral loopback port. */
-export async function startTarget(input: TargetOptions = {}, placement: { cpu?: number | null } = {}): Promise<TargetHandle> {
+export async function startTarget(
+  input: TargetOptions = {},
+  placement: { cpu?: number | null } = {},
+): Promise<TargetHandle> {
   const options = resolveTargetOptions(input);
   const cpu = placement.cpu === undefined ? pinningPlan().serverCpu : placement.cpu;
-  const child: ChildProcess = spawnNode(path.join(__dirname, 'target-process.js'), { cpu, args: [JSON.stringify(options)] });
+  const child: ChildProcess = spawnNode(path.join(__dirname, 'target-process.js'), {
+    cpu,
+    args: [JSON.stringify(options)],
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -42,12 +48,16 @@ export async function startTarget(input: TargetOptions = {}, placement: { cpu?: 
     }
   });
   void exited.then(({ code, signal }) => {
-    for (const p of pending.values()) p.reject(new CasebookError('CASEBOOK_TARGET_EXITED', `target exited (code ${code}, signal ${signal})`));
+    for (const p of pending.values())
+      p.reject(new CasebookError('CASEBOOK_TARGET_EXITED', `target exited (code ${code}, signal ${signal})`));
     pending.clear();
   });
 
   const listening = await new Promise<Extract<TargetMessage, { type: 'listening' }>>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new CasebookError('CASEBOOK_TARGET_START', 'target did not start within 15 s')), STARTUP_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new CasebookError('CASEBOOK_TARGET_START', 'target did not start within 15 s')),
+      STARTUP_TIMEOUT_MS,
+    );
     child.on('message', (message: TargetMessage) => {
       if (message.type === 'listening') {
         clearTimeout(timer);

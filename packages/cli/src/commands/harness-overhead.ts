@@ -22,7 +22,9 @@ const FLAGS: FlagSpec = {
 export async function harnessOverheadCommand(argv: readonly string[]): Promise<number> {
   const { flags } = parseArgs(argv, FLAGS);
   if (flags['help']) {
-    process.stdout.write('usage: casebook harness-overhead [--client n] [--concurrency n] [--requests n] [--rounds n] [--json]\n');
+    process.stdout.write(
+      'usage: casebook harness-overhead [--client n] [--concurrency n] [--requests n] [--rounds n] [--json]\n',
+    );
     return 0;
   }
   const rounds = (flags['rounds'] as number | undefined) ?? 7;
@@ -45,7 +47,8 @@ export async function harnessOverheadCommand(argv: readonly string[]): Promise<n
       for (const mode of i % 2 === 0 ? (['full', 'bare'] as const) : (['bare', 'full'] as const)) {
         line.update(`round ${i + 1}/${rounds}: ${mode === 'full' ? 'runner' : 'bare loop'}`);
         const r = await runBench(options, { target, instrumentation: mode });
-        if (r.status !== 'completed' || r.errors.total > 0) throw new Error(`${mode} round failed: ${JSON.stringify(r.error ?? r.errors)}`);
+        if (r.status !== 'completed' || r.errors.total > 0)
+          throw new Error(`${mode} round failed: ${JSON.stringify(r.error ?? r.errors)}`);
         const trial = r.trials[0];
         if (!trial) throw new Error('no trial measured');
         (mode === 'full' ? runner : bare).push(trial.ok / (trial.durationMs / 1000));

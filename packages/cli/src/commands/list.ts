@@ -17,7 +17,8 @@ export function listCommand(json: boolean): number {
   const lines = ['Case studies (casebook run <id>):'];
   for (const s of studies) lines.push(`  ${s.id.padEnd(16)} ${s.notebook}  — ${s.question}`);
   lines.push('', 'Clients (casebook bench --client <name>):');
-  for (const c of clients) lines.push(`  ${c.name.padEnd(16)} ${`${c.package}@${c.version}`.padEnd(40)} ${c.description}`);
+  for (const c of clients)
+    lines.push(`  ${c.name.padEnd(16)} ${`${c.package}@${c.version}`.padEnd(40)} ${c.description}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   return 0;
 }

@@ -11,11 +11,13 @@ import { runNotebook } from '../notebook';
  */
 export async function runCommand(positionals: string[], flags: { profile?: string; out?: string }): Promise<number> {
   const name = positionals[0];
-  if (!name) throw new UsageError('case-study', name, `usage: casebook run <case-study|all> [--profile smoke|standard|full]`);
+  if (!name)
+    throw new UsageError('case-study', name, `usage: casebook run <case-study|all> [--profile smoke|standard|full]`);
   if (positionals.length > 1) throw new UsageError('argument', positionals[1], 'run takes one case study');
   const profile = resolveProfile(flags.profile ?? 'standard');
   const studies: CaseStudy[] = name === 'all' ? [...CASE_STUDIES] : [findCaseStudy(name)];
-  if (flags.out !== undefined && studies.length > 1) throw new UsageError('--out', flags.out, 'only with a single case study');
+  if (flags.out !== undefined && studies.length > 1)
+    throw new UsageError('--out', flags.out, 'only with a single case study');
   const root = findRepoRoot();
   for (const study of studies) {
     const notebookPath = path.join(root, study.notebook);
@@ -29,7 +31,9 @@ export async function runCommand(positionals: string[], flags: { profile?: strin
       parameters: { profile },
       onCellProgress: (p) => line.update(`${study.id} (${profile}): cell ${p.cell}/${p.total}`),
     });
-    line.done(`${study.id} (${profile}): executed in ${((Date.now() - started) / 1000).toFixed(1)} s → ${path.relative(process.cwd(), outputPath)}`);
+    line.done(
+      `${study.id} (${profile}): executed in ${((Date.now() - started) / 1000).toFixed(1)} s → ${path.relative(process.cwd(), outputPath)}`,
+    );
   }
   return 0;
 }

@@ -16,7 +16,9 @@ export function showCommand(positionals: string[], json: boolean): number {
     process.stdout.write(`${formatBenchSummary(record as BenchRecord)}\n`);
   } else {
     const r = record as CaseStudyRecord;
-    const lines = [`${r.caseStudy} (${r.profile}) — ${r.status}, run ${r.runId}, ${r.measurements.length} measurements`];
+    const lines = [
+      `${r.caseStudy} (${r.profile}) — ${r.status}, run ${r.runId}, ${r.measurements.length} measurements`,
+    ];
     for (const v of r.verdicts) lines.push(`  ${v.holds ? 'holds' : 'does not hold'}: ${v.claim}`);
     process.stdout.write(`${lines.join('\n')}\n`);
   }

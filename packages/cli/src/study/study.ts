@@ -8,7 +8,15 @@ import {
   type VegaLiteSpec,
 } from '@casebook/charts';
 import { clientVersions } from '@casebook/clients';
-import { captureEnvironment, type Environment, findRepoRoot, newRunId, resultsRoot, SCHEMA_VERSION, writeJsonAtomic } from '@casebook/results';
+import {
+  captureEnvironment,
+  type Environment,
+  findRepoRoot,
+  newRunId,
+  resultsRoot,
+  SCHEMA_VERSION,
+  writeJsonAtomic,
+} from '@casebook/results';
 import { type BenchOptions, type BenchRecord, resolveBenchOptions, runBench } from '@casebook/runner';
 import { pinningPlan } from '@casebook/target';
 import { findCaseStudy, type Profile, resolveProfile } from '../case-studies';
@@ -130,7 +138,13 @@ export class Study {
     this.dir = path.join(resultsRoot(this.repoDir), study.id, this.runId);
     const plan = pinningPlan();
     this.environment = captureEnvironment({
-      pinning: { method: plan.method, reason: plan.reason, clientCpu: plan.clientCpu, targetCpu: plan.serverCpu, others: {} },
+      pinning: {
+        method: plan.method,
+        reason: plan.reason,
+        clientCpu: plan.clientCpu,
+        targetCpu: plan.serverCpu,
+        others: {},
+      },
       clientVersions: clientVersions(),
       repoDir: this.repoDir,
     });
@@ -174,7 +188,11 @@ export class Study {
       const record = await runBench(options, {
         onProgress: (p) => line.update(`[${i + 1}/${resolved.length}] ${progressText(p)}`),
       });
-      const file = path.join(this.dir, 'benches', `${String(this.records.length + 1).padStart(3, '0')}-${slug(record.label)}.json`);
+      const file = path.join(
+        this.dir,
+        'benches',
+        `${String(this.records.length + 1).padStart(3, '0')}-${slug(record.label)}.json`,
+      );
       writeJsonAtomic(file, record);
       this.records.push(record);
       this.measurements.push(summarizeMeasurement(record, this.relative(file)));

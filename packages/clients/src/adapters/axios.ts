@@ -29,7 +29,10 @@ export const axiosAdapter: ClientAdapter = {
         const res = await instance.get<ArrayBuffer>(path);
         return { status: res.status, bodyBytes: (res.data as ArrayBuffer).byteLength, protocol: 'http/1.1' };
       },
-      settings: () => ({ ...nodeAgentSettings(agent, isGlobal), maxRedirects: instance.defaults.maxRedirects ?? 'axios default (follow-redirects, 21)' }),
+      settings: () => ({
+        ...nodeAgentSettings(agent, isGlobal),
+        maxRedirects: instance.defaults.maxRedirects ?? 'axios default (follow-redirects, 21)',
+      }),
       async close() {
         closeNodeAgent(agent, isGlobal);
       },

@@ -28,7 +28,11 @@ export const gotAdapter: ClientAdapter = {
     return {
       async request(path) {
         const res = await client.get(path.replace(/^\//, ''));
-        return { status: res.statusCode, bodyBytes: res.rawBody.length, protocol: res.httpVersion === '2.0' ? 'h2' : 'http/1.1' };
+        return {
+          status: res.statusCode,
+          bodyBytes: res.rawBody.length,
+          protocol: res.httpVersion === '2.0' ? 'h2' : 'http/1.1',
+        };
       },
       settings: () => ({ ...nodeAgentSettings(agent, isGlobal), retryLimit: 0 }),
       async close() {

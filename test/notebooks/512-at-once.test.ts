@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runNotebook } from '../../packages/cli/src/notebook';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const repo = path.resolve(__dirname, '../..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function kernels(): string[] {
+  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(tmp) || /tslab\/bin\/tslab kernel/.test(l) || /(target|worker)-process\.js/.test(l));
+}
+
+describe('01-512-at-once', () => {
+  it('executes in the smoke profile, with charts, verdicts and a record, and leaves no process behind', async () => {
+    const before = kernels().length;
+    const out = path.join(tmp, '01-512-at-once.ipynb');
+    const resultsDir = path.join(tmp, 'results');
+    const started = Date.now();
+    await runNotebook({
+      notebookPath: path.join(repo, 'notebooks/01-512-at-once.ipynb'),
+      outputPath: out,
+      parameters: { profile: 'smoke' },
+      env: { CASEBOOK_RESULTS_DIR: resultsDir },
+    });
+    const seconds = (Date.now() - started) / 1000;
+    process.stdout.write(`01-512-at-once smoke profile executed in ${seconds.toFixed(1)} s\n`);
+    const nb = JSON.parse(fs.readFileSync(out, 'utf8')) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
+    const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
+    const charts = outputs.filter((o) => o.data?.['image/png'] && o.data['application/vnd.vegalite.v5+json'] && o.data['text/plain']);
+    expect(charts.length).toBeGreaterThanOrEqual(3);
+    // Everything but the PNG payloads (base64 can contain any short string by chance).
+    const text = JSON.stringify(nb, (key, value) => (key === 'image/png' ? '' : value));
+    expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/); // no timestamps in the notebook
+    expect(text).not.toContain(os.hostname());
+    const studyDir = path.join(resultsDir, '512-at-once');
+    const runs = fs.readdirSync(studyDir);
+    expect(runs).toHaveLength(1);
+    const record = JSON.parse(fs.readFileSync(path.join(studyDir, runs[0] as string, 'record.json'), 'utf8')) as {
+      schemaVersion: number;
+      profile: string;
+      measurements: { status: string }[];
+      verdicts: { id: string; holds: boolean }[];
+      charts: { png: string }[];
+    };
+    expect(record.schemaVersion).toBe(1);
+    expect(record.profile).toBe('smoke');
+    expect(record.measurements.length).toBe(21);
+    expect(record.verdicts.map((v) => v.id)).toContain('little-bound');
+    // Physics: nobody beats Little's bound.
+    expect(record.verdicts.find((v) => v.id === 'little-bound')?.holds).toBe(true);
+    expect(record.charts.length).toBeGreaterThanOrEqual(3);
+    expect(kernels().length).toBeLessThanOrEqual(before);
+  });
+});
