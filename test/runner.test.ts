@@ -25,18 +25,29 @@ describe('runner: physical bound', () => {
   it.each([
     ['undici-request', 8, 40],
     ['node-http', 8, 40],
-  ] as const)('%s capped at %i connections, %i ms think-time, stays at or under N/L and within 10 percent of it', async (client, connections, delayMs) => {
-    const bound = littleBoundRps(connections, delayMs);
-    const record = await runBench({ client, concurrency: 32, connections, delayMs, requests: 400, trials: 2, warmupRequests: 64 });
-    expect(record.status).toBe('completed');
-    expect(record.errors.total).toBe(0);
-    for (const trial of record.trials) {
-      expect(trial.throughputRps).toBeLessThanOrEqual(bound * 1.01);
-      expect(trial.throughputRps).toBeGreaterThanOrEqual(bound * 0.9);
-      expect(trial.target?.peakOpenConnections ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(connections);
-      expect(trial.target?.peakInFlight ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(connections);
-    }
-  });
+  ] as const)(
+    '%s capped at %i connections, %i ms think-time, stays at or under N/L and within 10 percent of it',
+    async (client, connections, delayMs) => {
+      const bound = littleBoundRps(connections, delayMs);
+      const record = await runBench({
+        client,
+        concurrency: 32,
+        connections,
+        delayMs,
+        requests: 400,
+        trials: 2,
+        warmupRequests: 64,
+      });
+      expect(record.status).toBe('completed');
+      expect(record.errors.total).toBe(0);
+      for (const trial of record.trials) {
+        expect(trial.throughputRps).toBeLessThanOrEqual(bound * 1.01);
+        expect(trial.throughputRps).toBeGreaterThanOrEqual(bound * 0.9);
+        expect(trial.target?.peakOpenConnections ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(connections);
+        expect(trial.target?.peakInFlight ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(connections);
+      }
+    },
+  );
 });
 
 describe('runner: open loop vs closed loop', () => {
@@ -44,8 +55,23 @@ describe('runner: open loop vs closed loop', () => {
     // The target blocks its event loop for 150 ms every 500 ms. A closed loop with one request in flight waits out
     // each stall once; an open loop at 1000 req/s times every request scheduled during the stall from its intended start.
     const target = { stallEveryMs: 500, stallForMs: 150 };
-    const closed = await runBench({ client: 'undici-request', concurrency: 1, requests: 2000, trials: 1, warmupRequests: 50, target });
-    const open = await runBench({ client: 'undici-request', mode: 'open', rateRps: 1000, requests: 2000, trials: 1, warmupRequests: 50, target });
+    const closed = await runBench({
+      client: 'undici-request',
+      concurrency: 1,
+      requests: 2000,
+      trials: 1,
+      warmupRequests: 50,
+      target,
+    });
+    const open = await runBench({
+      client: 'undici-request',
+      mode: 'open',
+      rateRps: 1000,
+      requests: 2000,
+      trials: 1,
+      warmupRequests: 50,
+      target,
+    });
     expect(closed.status).toBe('completed');
     expect(open.status).toBe('completed');
     expect(closed.errors.total).toBe(0);
@@ -88,7 +114,14 @@ describe('runner: faults', () => {
 
 describe('runner: record', () => {
   it('carries resolved parameters, environment, pinning, versions and raw trials', async () => {
-    const record = await runBench({ client: 'axios', concurrency: 8, requests: 200, trials: 2, warmupRequests: 20, bodyBytes: 100 });
+    const record = await runBench({
+      client: 'axios',
+      concurrency: 8,
+      requests: 200,
+      trials: 2,
+      warmupRequests: 20,
+      bodyBytes: 100,
+    });
     expect(record.schemaVersion).toBe(1);
     expect(record.params.load.concurrency).toBe(8);
     expect(record.params.target.bodyBytes).toBe(100);

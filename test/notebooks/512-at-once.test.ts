@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runNotebook } from '../../packages/cli/src/notebook';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runNotebook } from '../../packages/cli/src/notebook';
 
 const repo = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-'));
@@ -29,9 +29,13 @@ describe('01-512-at-once', () => {
     });
     const seconds = (Date.now() - started) / 1000;
     process.stdout.write(`01-512-at-once smoke profile executed in ${seconds.toFixed(1)} s\n`);
-    const nb = JSON.parse(fs.readFileSync(out, 'utf8')) as { cells: { outputs?: { data?: Record<string, unknown> }[] }[] };
+    const nb = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+      cells: { outputs?: { data?: Record<string, unknown> }[] }[];
+    };
     const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
-    const charts = outputs.filter((o) => o.data?.['image/png'] && o.data['application/vnd.vegalite.v5+json'] && o.data['text/plain']);
+    const charts = outputs.filter(
+      (o) => o.data?.['image/png'] && o.data['application/vnd.vegalite.v5+json'] && o.data['text/plain'],
+    );
     expect(charts.length).toBeGreaterThanOrEqual(3);
     // Everything but the PNG payloads (base64 can contain any short string by chance).
     const text = JSON.stringify(nb, (key, value) => (key === 'image/png' ? '' : value));
