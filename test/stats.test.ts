@@ -1,7 +1,7 @@
 import {
   bootstrapRatio,
-  createLatencyHistogram,
   cpuCeilingRps,
+  createLatencyHistogram,
   decodeHistogram,
   encodeHistogram,
   latencySummaryMs,
@@ -131,13 +131,17 @@ describe('correlation', () => {
   const x = [1, 2, 3, 4, 5, 6, 7, 8];
 
   test('spearman is +1 for monotone increasing data, even when non-linear', () => {
-    expect(spearman(x, x.map((v) => v ** 3))).toBeCloseTo(1, 12);
-    expect(spearman(x, x.map((v) => Math.exp(v)))).toBeCloseTo(1, 12);
+    const cubes = x.map((v) => v ** 3);
+    const exponentials = x.map((v) => Math.exp(v));
+    expect(spearman(x, cubes)).toBeCloseTo(1, 12);
+    expect(spearman(x, exponentials)).toBeCloseTo(1, 12);
   });
 
   test('spearman is −1 for monotone decreasing data', () => {
-    expect(spearman(x, x.map((v) => -(v ** 2)))).toBeCloseTo(-1, 12);
-    expect(spearman(x, x.map((v) => 1 / v))).toBeCloseTo(-1, 12);
+    const negativeSquares = x.map((v) => -(v ** 2));
+    const reciprocals = x.map((v) => 1 / v);
+    expect(spearman(x, negativeSquares)).toBeCloseTo(-1, 12);
+    expect(spearman(x, reciprocals)).toBeCloseTo(-1, 12);
   });
 
   test('ranks give ties their average rank', () => {

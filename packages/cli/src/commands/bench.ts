@@ -65,9 +65,10 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
     throw new UsageError('concurrency', undefined, 'required: --concurrency <n>');
   }
   const options = resolveBenchOptions(benchOptionsFromFlags(flags));
-  const line = createLiveLine(`bench ${options.client}`);
+  // Progress and its final line go to stderr: stdout carries only the result (one JSON document with --json).
+  const line = createLiveLine(`bench ${options.client}`, { resultStream: process.stderr });
   const record: BenchRecord = await runBench(options, { onProgress: (p) => line.update(progressText(p)) });
-  line.done(`${options.client}: ${record.status}`);
+  line.done(record.status);
   if (flags['save'] !== false) {
     const file = path.join(resultsRoot(findRepoRoot()), 'bench', `${record.runId}.json`);
     writeJsonAtomic(file, record);

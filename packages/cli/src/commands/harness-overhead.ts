@@ -37,7 +37,7 @@ export async function harnessOverheadCommand(argv: readonly string[]): Promise<n
     caseStudy: 'harness-overhead',
   });
   const target = await startTarget(options.target);
-  const line = createLiveLine('harness overhead');
+  const line = createLiveLine('harness overhead', { resultStream: process.stderr });
   const runner: number[] = [];
   const bare: number[] = [];
   const runnerCpu: number[] = [];
@@ -59,7 +59,7 @@ export async function harnessOverheadCommand(argv: readonly string[]): Promise<n
     await target.close();
   }
   const ratio = median(runner) / median(bare);
-  line.done(`harness overhead: ${rounds} rounds`);
+  line.done(`${rounds} rounds`);
   const record = {
     schemaVersion: SCHEMA_VERSION,
     kind: 'harness-overhead',
