@@ -6,6 +6,7 @@ import {
   type ClientOptions,
   type ClientSession,
   errorCode,
+  H2_CLIENT_NAMES,
   installedVersion,
   resolveClientOptions,
 } from '@casebook/clients';
@@ -99,7 +100,7 @@ async function connectionsForSequentialRequests(name: ClientName, gap: 'none' | 
 
 test('CLIENT_NAMES and ADAPTERS describe the same seven clients', () => {
   expect(CLIENT_NAMES).toHaveLength(7);
-  expect(Object.keys(ADAPTERS).sort()).toEqual([...CLIENT_NAMES].sort());
+  expect(Object.keys(ADAPTERS).sort()).toEqual([...CLIENT_NAMES, ...H2_CLIENT_NAMES].sort());
   for (const name of CLIENT_NAMES) expect(ADAPTERS[name].name).toBe(name);
 });
 

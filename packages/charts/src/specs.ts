@@ -418,7 +418,11 @@ export function barChart<Row extends object>(opts: BarChartOptions<Row>): VegaLi
           labelFontWeight: 'bold',
           labelPadding: 4,
           // Parenthesised: vega-lite 5.23 splices `datum.label` in as an unparenthesised `a ? b : c`.
-          labelExpr: `${JSON.stringify(`${opts.facetTitle ?? opts.facetField}: `)} + (datum.label)`,
+          // An empty facetTitle shows the value alone (when the values already say what they are).
+          labelExpr:
+            opts.facetTitle === ''
+              ? '(datum.label)'
+              : `${JSON.stringify(`${opts.facetTitle ?? opts.facetField}: `)} + (datum.label)`,
         },
       },
     },

@@ -1,8 +1,11 @@
 import { CasebookError, UsageError } from '@casebook/results';
 import { type FlagSpec, formatFlags, parseArgs } from './args';
 import { benchCommand } from './commands/bench';
+import { citeCommand } from './commands/cite';
+import { compareCommand } from './commands/compare';
 import { harnessOverheadCommand } from './commands/harness-overhead';
 import { listCommand } from './commands/list';
+import { indexCommand } from './commands/results-index';
 import { runCommand } from './commands/run';
 import { showCommand } from './commands/show';
 
@@ -25,6 +28,11 @@ usage:
   casebook run <case-study|all> [--profile smoke|standard|full] [--out <file>]
                                                execute a case-study notebook headless, write it and its results
   casebook show <record.json> [--json]         read a results record back
+  casebook cite <run-id|record> [--format json] [--relative-to <dir>]
+                                               paste-ready markdown citation of one run
+  casebook compare <run-a> <run-b> [--allow-param-diff name,...] [--format json]
+                                               is b faster, slower or no different from a (bootstrap CI over trials)
+  casebook index [--write|--check]             generate (or check) results/README.md, the index of all records
   casebook harness-overhead [--json]           runner vs a bare loop, same client and target
 
 exit codes: 0 success, 1 a run failed or errored, 2 bad usage (nothing is written)`;
@@ -59,10 +67,20 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (flags['help']) return help('usage: casebook show <record.json> [--json]', COMMON);
         return showCommand(positionals, flags['json'] === true);
       }
+      case 'cite':
+        return citeCommand(rest);
+      case 'compare':
+        return compareCommand(rest);
+      case 'index':
+        return indexCommand(rest);
       case 'harness-overhead':
         return await harnessOverheadCommand(rest);
       default:
-        throw new UsageError('command', command, 'expected list, bench, run, show or harness-overhead; see --help');
+        throw new UsageError(
+          'command',
+          command,
+          'expected list, bench, run, show, cite, compare, index or harness-overhead; see --help',
+        );
     }
   } catch (error) {
     if (error instanceof UsageError) {

@@ -1,3 +1,14 @@
+export { clientSecureContext, delayedLookup, openClientSession, perRequestSession } from './adapters/tls-common';
+export {
+  caresLookup,
+  createLookup,
+  LOOKUP_SUPPORT,
+  type LookupHandle,
+  resolveLookupSpec,
+  type SocketLookup,
+  withUndiciLookup,
+} from './lookup';
+export { nodeGlobalDispatcherSettings, symbolValue, undiciLiveSettings } from './pool-introspection';
 export { ADAPTERS, clientVersions, getAdapter, isClientName, resolveClientOptions } from './registry';
 export {
   CLIENT_NAMES,
@@ -7,7 +18,10 @@ export {
   type ClientOptions,
   type ClientSession,
   DEFAULT_CLIENT_OPTIONS,
+  H2_CLIENT_NAMES,
+  LOOKUP_STRATEGIES,
   type LookupSpec,
+  type LookupStrategy,
   type ResolvedClientOptions,
   type ResponseInfo,
   type TlsSpec,

@@ -3,15 +3,18 @@ import { axiosAdapter } from './adapters/axios';
 import { gotAdapter } from './adapters/got';
 import { nodeFetch } from './adapters/node-fetch';
 import { nodeHttp } from './adapters/node-http';
+import { nodeHttp2 } from './adapters/node-http2';
 import { undiciDispatch } from './adapters/undici-dispatch';
 import { undiciFetch } from './adapters/undici-fetch';
 import { undiciRequest } from './adapters/undici-request';
+import { resolveLookupSpec } from './lookup';
 import {
   CLIENT_NAMES,
   type ClientAdapter,
   type ClientName,
   type ClientOptions,
   DEFAULT_CLIENT_OPTIONS,
+  H2_CLIENT_NAMES,
   type ResolvedClientOptions,
 } from './types';
 
@@ -23,10 +26,14 @@ export const ADAPTERS: Readonly<Record<ClientName, ClientAdapter>> = {
   'node-http': nodeHttp,
   axios: axiosAdapter,
   got: gotAdapter,
+  'node-http2': nodeHttp2,
 };
 
 export function isClientName(value: unknown): value is ClientName {
-  return typeof value === 'string' && (CLIENT_NAMES as readonly string[]).includes(value);
+  return (
+    typeof value === 'string' &&
+    ((CLIENT_NAMES as readonly string[]).includes(value) || (H2_CLIENT_NAMES as readonly string[]).includes(value))
+  );
 }
 
 export function getAdapter(name: string): ClientAdapter {
@@ -61,6 +68,25 @@ function nonNegativeOrNull(field: string, value: unknown): number | null {
   return value;
 }
 
+/** Session cache, client-per-request and connect delay: validated, and refused where the client has no hook. */
+function checkTlsReuseOptions(client: ClientName, resolved: ResolvedClientOptions): void {
+  const caps = ADAPTERS[client].capabilities;
+  const cache = resolved.tlsSessionCacheSize;
+  if (cache !== null && (typeof cache !== 'number' || !Number.isInteger(cache) || cache < 0))
+    throw new UsageError('tlsSessionCacheSize', cache, 'expected an integer ≥ 0, or null for the default');
+  if (cache !== null && !caps.tls)
+    throw new UsageError('tlsSessionCacheSize', cache, `${client} cannot be given TLS options without global state`);
+  if (typeof resolved.clientPerRequest !== 'boolean')
+    throw new UsageError('clientPerRequest', resolved.clientPerRequest, 'expected a boolean');
+  if (resolved.clientPerRequest && !caps.tls)
+    throw new UsageError('clientPerRequest', true, `${client} uses a process-wide client; there is none to create`);
+  const delay = resolved.connectDelayMs;
+  if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0 || delay > 10_000)
+    throw new UsageError('connectDelayMs', delay, 'expected a number from 0 to 10000');
+  if (delay > 0 && !caps.tls)
+    throw new UsageError('connectDelayMs', delay, `${client} cannot be given a connect hook without global state`);
+}
+
 /** Fill defaults and validate; refuse options the chosen client cannot honour instead of ignoring them. */
 export function resolveClientOptions(client: ClientName, input: ClientOptions = {}): ResolvedClientOptions {
   const adapter = ADAPTERS[client];
@@ -72,8 +98,18 @@ export function resolveClientOptions(client: ClientName, input: ClientOptions = 
     requestTimeoutMs: nonNegativeOrNull('requestTimeoutMs', input.requestTimeoutMs),
     tls: input.tls ?? null,
     protocol: input.protocol ?? 'default',
-    lookup: input.lookup ?? DEFAULT_CLIENT_OPTIONS.lookup,
+    lookup: resolveLookupSpec(client, input.lookup),
+    tlsSessionCacheSize: input.tlsSessionCacheSize ?? null,
+    clientPerRequest: input.clientPerRequest ?? false,
+    connectDelayMs: input.connectDelayMs ?? 0,
   };
+  checkTlsReuseOptions(client, resolved);
+  if (resolved.lookup.strategy !== 'system' && resolved.connectDelayMs > 0)
+    throw new UsageError(
+      'lookup.strategy',
+      resolved.lookup.strategy,
+      'cannot be combined with connectDelayMs (both set the socket lookup)',
+    );
   if (!Number.isInteger(resolved.pipelining) || resolved.pipelining < 1) {
     throw new UsageError('pipelining', input.pipelining, 'expected an integer ≥ 1');
   }
@@ -84,6 +120,17 @@ export function resolveClientOptions(client: ClientName, input: ClientOptions = 
   }
   if (!resolved.keepAlive && !caps.keepAliveOff) {
     throw new UsageError('keepAlive', false, `${client} cannot turn keep-alive off`);
+  }
+  if (input.pipelineBlocking !== undefined && input.pipelineBlocking !== null) {
+    if (typeof input.pipelineBlocking !== 'boolean')
+      throw new UsageError('pipelineBlocking', input.pipelineBlocking, 'expected a boolean');
+    if (client !== 'undici-request' && client !== 'undici-dispatch')
+      throw new UsageError(
+        'pipelineBlocking',
+        input.pipelineBlocking,
+        `${client} cannot set undici's blocking per request`,
+      );
+    resolved.pipelineBlocking = input.pipelineBlocking;
   }
   if (resolved.pipelining !== 1 && !caps.pipelining) {
     throw new UsageError('pipelining', resolved.pipelining, `${client} does not pipeline`);

@@ -12,11 +12,39 @@ export const CLIENT_NAMES = [
   'axios',
   'got',
 ] as const;
-export type ClientName = (typeof CLIENT_NAMES)[number];
+/**
+ * Clients that speak HTTP/2 only (the http2 case study). Kept out of CLIENT_NAMES, which lists the clients every
+ * HTTP/1.1 study compares; ADAPTERS, getAdapter and ClientName include them.
+ */
+export const H2_CLIENT_NAMES = ['node-http2'] as const;
+export type ClientName = (typeof CLIENT_NAMES)[number] | (typeof H2_CLIENT_NAMES)[number];
 
-/** How the client resolves host names. Only 'system' exists today; the DNS case study adds strategies here. */
+/** How the client resolves host names (see lookup.ts; the DNS case study). */
+export const LOOKUP_STRATEGIES = [
+  'system',
+  'cares',
+  'undici-interceptor',
+  'cacheable-lookup',
+  'got-dns-cache',
+] as const;
+export type LookupStrategy = (typeof LOOKUP_STRATEGIES)[number];
+
 export interface LookupSpec {
-  strategy: 'system';
+  /**
+   * 'system': the client's default (dns.lookup → getaddrinfo on libuv's threadpool). 'cares': a dns.Resolver
+   * (c-ares, no threadpool) as the socket lookup. 'undici-interceptor': undici's interceptors.dns (undici clients).
+   * 'cacheable-lookup': the cacheable-lookup package as the socket lookup. 'got-dns-cache': got's `dnsCache: true`.
+   */
+  strategy: LookupStrategy;
+  /**
+   * DNS servers ('127.0.53.9' or '127.0.53.9:5353') for a c-ares Resolver with setServers: required by 'cares',
+   * optional for 'cacheable-lookup' and 'undici-interceptor' (then they resolve through c-ares on these servers
+   * instead of the system path). Loopback only.
+   */
+  servers?: string[];
+  /** c-ares per-try timeout (ms) and tries, when a Resolver is built; default c-ares's own. */
+  timeoutMs?: number;
+  tries?: number;
 }
 
 export interface TlsSpec {
@@ -32,6 +60,11 @@ export interface ClientOptions {
   keepAlive?: boolean;
   /** Requests in flight per connection (undici only; HTTP/1.1 pipelining). */
   pipelining?: number;
+  /**
+   * undici's per-request `blocking` (undici-request and undici-dispatch only). Absent or null keeps undici's default,
+   * true for every method but HEAD, which holds the next pipelined request until this response's headers arrive.
+   */
+  pipelineBlocking?: boolean | null;
   /** Connect timeout; null keeps the client's default. */
   connectTimeoutMs?: number | null;
   /** Whole-request timeout; null keeps the client's default. */
@@ -41,17 +74,30 @@ export interface ClientOptions {
   /** 'default' keeps what the client does by default; 'h1' forces HTTP/1.1; 'h2' asks for HTTP/2. */
   protocol?: 'default' | 'h1' | 'h2';
   lookup?: LookupSpec;
+  /** TLS session cache size (undici connect.maxCachedSessions, https.Agent maxCachedSessions); 0 disables it;
+   * null keeps the client's default (100 for both). */
+  tlsSessionCacheSize?: number | null;
+  /** The anti-pattern: a new client (and so a new agent, pool and session cache) for every request. */
+  clientPerRequest?: boolean;
+  /** Wait this long before each new TCP connect (a lookup hook): the handshake RTT a user-space proxy cannot add.
+   * Needs an origin with a host name (IP literals skip lookup). */
+  connectDelayMs?: number;
 }
 
 export interface ResolvedClientOptions {
   connections: number | null;
   keepAlive: boolean;
   pipelining: number;
+  /** Absent: the client's default. */
+  pipelineBlocking?: boolean | null;
   connectTimeoutMs: number | null;
   requestTimeoutMs: number | null;
   tls: TlsSpec | null;
   protocol: 'default' | 'h1' | 'h2';
   lookup: LookupSpec;
+  tlsSessionCacheSize: number | null;
+  clientPerRequest: boolean;
+  connectDelayMs: number;
 }
 
 export const DEFAULT_CLIENT_OPTIONS: ResolvedClientOptions = {
@@ -63,6 +109,9 @@ export const DEFAULT_CLIENT_OPTIONS: ResolvedClientOptions = {
   tls: null,
   protocol: 'default',
   lookup: { strategy: 'system' },
+  tlsSessionCacheSize: null,
+  clientPerRequest: false,
+  connectDelayMs: 0,
 };
 
 export interface ResponseInfo {

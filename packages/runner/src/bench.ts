@@ -3,8 +3,12 @@ import { clientVersions, getAdapter } from '@casebook/clients';
 import { CasebookError, captureEnvironment, findRepoRoot, newRunId, SCHEMA_VERSION } from '@casebook/results';
 import { decodeHistogram, latencySummaryMs, median, mergeHistograms, summarize } from '@casebook/stats';
 import {
+  type ProxyCounters,
+  type ProxyHandle,
   pinningPlan,
+  proxyCeiling,
   spawnNode,
+  startProxy,
   startTarget,
   stopChild,
   type TargetCounters,
@@ -45,6 +49,8 @@ function toTrial(index: number, r: PhaseResult, target: TargetCounters | null): 
     latencyMs: latencySummaryMs(decodeHistogram(r.histogram)),
     cpuMicrosPerRequest: round(r.sent > 0 ? (r.cpuUserMicros + r.cpuSystemMicros) / r.sent : 0, 2),
     target,
+    ...(r.queueHistogram ? { queueMs: latencySummaryMs(decodeHistogram(r.queueHistogram)) } : {}),
+    ...(r.wireHistogram ? { wireMs: latencySummaryMs(decodeHistogram(r.wireHistogram)) } : {}),
   };
 }
 
@@ -76,6 +82,8 @@ export async function runBench(
   const trials: TrialRecord[] = [];
   const timers: NodeJS.Timeout[] = [];
   let closingTarget = false;
+  let proxy: ProxyHandle | null = null;
+  const proxyTrials: ProxyCounters[] = [];
 
   try {
     if (!target) target = await startTarget(options.target, { cpu: plan.serverCpu });
@@ -88,6 +96,14 @@ export async function runBench(
       );
     });
     await t.reset();
+    let origin = t.origin;
+    if (options.proxy) {
+      proxy = await startProxy({ upstreamPort: t.port, rttMs: options.proxy.rttMs }, { cpu: plan.serverCpu });
+      // A host name, so the client's connect hook (a lookup) runs for each new connection; the leaf covers it.
+      const host = options.proxy.rttMs > 0 ? 'localhost' : proxy.host;
+      origin = `${t.caPem ? 'https' : 'http'}://${host}:${proxy.port}`;
+    }
+    const px = proxy;
     worker = spawnNode(path.join(__dirname, 'worker-process.js'), { cpu: plan.clientCpu });
     const w = worker;
     await new Promise<void>((resolve, reject) => {
@@ -115,6 +131,7 @@ export async function runBench(
             case 'phase-start': {
               // Counters for this phase's window start now; peaks restart from what is open.
               if (t.isAlive()) await t.reset().catch(() => undefined);
+              if (px?.isAlive()) await px.reset().catch(() => undefined);
               report({
                 phase: message.phase,
                 trial: message.index,
@@ -141,8 +158,12 @@ export async function runBench(
             case 'phase-end': {
               clearPhaseTimer();
               const counters = t.isAlive() ? await t.counters().catch(() => null) : null;
+              if (px && message.phase === 'trial') {
+                const pc = px.isAlive() ? await px.counters().catch(() => null) : null;
+                if (pc) proxyTrials.push(pc);
+              }
               if (message.phase === 'warmup') {
-                const { histogram: _h, ...rest } = message.result;
+                const { histogram: _h, queueHistogram: _q, wireHistogram: _w, ...rest } = message.result;
                 warmup = { ...rest, target: counters };
               } else {
                 trials.push(toTrial(message.index, message.result, counters));
@@ -162,8 +183,9 @@ export async function runBench(
       const start: WorkerStart = {
         type: 'start',
         client: options.client,
-        origin: t.origin,
-        clientOptions: options.clientOptions,
+        origin,
+        // HTTPS: the client trusts exactly the CA this target made at start (verification is never turned off).
+        clientOptions: t.caPem ? { ...options.clientOptions, tls: { caPem: t.caPem } } : options.clientOptions,
         load: options.load,
         warmupRequests: options.warmupRequests,
         trials: options.trials,
@@ -179,13 +201,40 @@ export async function runBench(
   } finally {
     for (const timer of timers) clearTimeout(timer);
     if (worker) await stopChild(worker);
+    if (proxy) await proxy.close().catch(() => undefined);
     if (target && ownsTarget) {
       closingTarget = failure === null && target.isAlive();
       await target.close().catch(() => undefined);
     }
   }
   report({ phase: 'done', trial: options.trials, done: 0, total: null });
-  return assembleRecord({ options, runId, startedAt, version, settings, warmup, trials, failure, target });
+  const record = assembleRecord({ options, runId, startedAt, version, settings, warmup, trials, failure, target });
+  if (options.proxy) record.proxy = proxySummary(options.proxy.rttMs, proxy, proxyTrials, record.target.requests);
+  return record;
+}
+
+/** The proxy's counters per trial and its own ceiling over the measured window (reported with every run). */
+function proxySummary(
+  rttMs: number,
+  proxy: ProxyHandle | null,
+  perTrial: ProxyCounters[],
+  requests: number,
+): NonNullable<BenchRecord['proxy']> {
+  const total = perTrial.reduce((a, c) => ({ cpuMicros: a.cpuMicros + c.cpuMicros, wallMs: a.wallMs + c.wallMs }), {
+    cpuMicros: 0,
+    wallMs: 0,
+  });
+  const ceiling = proxyCeiling({ ...(perTrial[0] as ProxyCounters), ...total }, requests);
+  return {
+    rttMs,
+    oneWayDelayMs: rttMs / 2,
+    pid: proxy?.pid ?? null,
+    cpu: proxy?.cpu ?? null,
+    trials: perTrial,
+    utilization: round(ceiling.utilization, 4),
+    cpuMicrosPerRequest: ceiling.cpuMicrosPerRequest,
+    ceilingRps: Number.isFinite(ceiling.ceilingRps) ? ceiling.ceilingRps : null,
+  };
 }
 
 function assembleRecord(input: {
@@ -278,5 +327,14 @@ function assembleRecord(input: {
     },
     warmup,
     trials,
+    ...queueSplit(trials),
   };
+}
+
+/** Queue wait and wire time over all trials (HDR-merged), when the run was made with queueTiming. */
+function queueSplit(trials: TrialRecord[]): Pick<BenchRecord, 'queueMs' | 'wireMs'> {
+  const queue = trials.flatMap((t) => (t.queueHistogram ? [t.queueHistogram] : []));
+  const wire = trials.flatMap((t) => (t.wireHistogram ? [t.wireHistogram] : []));
+  if (queue.length === 0 || wire.length === 0) return {};
+  return { queueMs: latencySummaryMs(mergeHistograms(queue)), wireMs: latencySummaryMs(mergeHistograms(wire)) };
 }

@@ -3,6 +3,7 @@ import { type ClientSession, errorCode } from '@casebook/clients';
 import { createLatencyHistogram, encodeHistogram, recordMicros } from '@casebook/stats';
 import type { LoadSpec } from './options';
 import type { PhaseResult } from './protocol';
+import { QueueTiming } from './queue-timing';
 
 export type ProgressFn = (done: number) => void;
 
@@ -75,6 +76,7 @@ export async function runPhase(
   const durationMs = requests === null ? load.durationMs : null;
   const deadline = durationMs !== null ? t0 + durationMs : null;
   const total = requests ?? null;
+  const timing = load.queueTiming ? new QueueTiming() : null;
   // Progress is looked at every 256 completions and sent at most every 200 ms: the clock is not read per request.
   let lastProgress = t0;
   let sinceCheck = 0;
@@ -95,10 +97,12 @@ export async function runPhase(
         if (deadline !== null && nowMs() >= deadline) return;
         c.start();
         const start = nowMs();
+        const tagged = timing?.begin(load.path, start);
         try {
-          const res = await session.request(load.path);
+          const res = await session.request(tagged ? tagged.path : load.path);
           c.success(res.status, res.bodyBytes, res.protocol, (nowMs() - start) * 1000);
         } catch (error) {
+          timing?.drop(tagged ? tagged.id : null);
           c.failure(error);
         }
         progress();
@@ -119,12 +123,14 @@ export async function runPhase(
       };
       const fire = (intended: number): void => {
         c.start();
-        session.request(load.path).then(
+        const tagged = timing?.begin(load.path, intended);
+        session.request(tagged ? tagged.path : load.path).then(
           (res) => {
             c.success(res.status, res.bodyBytes, res.protocol, (nowMs() - intended) * 1000);
             finish();
           },
           (error: unknown) => {
+            timing?.drop(tagged ? tagged.id : null);
             c.failure(error);
             finish();
           },
@@ -147,7 +153,9 @@ export async function runPhase(
   const elapsedMs = nowMs() - t0;
   const cpu = process.cpuUsage(cpu0);
   const elu = performance.eventLoopUtilization(elu0);
+  const split = timing?.stop();
   return {
+    ...(split ?? {}),
     sent: c.sent,
     ok: c.ok,
     errors: { total: c.errorsTotal, byCode: c.byCode },

@@ -1,4 +1,5 @@
 import {
+  ADAPTERS,
   CLIENT_NAMES,
   type ClientName,
   type ClientOptions,
@@ -7,7 +8,12 @@ import {
   resolveClientOptions,
 } from '@casebook/clients';
 import { UsageError } from '@casebook/results';
-import { type ResolvedTargetOptions, resolveTargetOptions, type TargetOptions } from '@casebook/target';
+import {
+  type ResolvedTargetOptions,
+  resolveTargetOptions,
+  type TargetOptions,
+  type TargetTlsOptions,
+} from '@casebook/target';
 
 /** One measurement: a client against a fresh local target. Every field but `client` has a documented default. */
 export interface BenchOptions {
@@ -27,10 +33,11 @@ export interface BenchOptions {
   warmupRequests?: number;
   /** A trial that runs longer than this is aborted and the record marked errored. */
   trialTimeoutMs?: number;
-  client_options?: never;
   connections?: number | null;
   keepAlive?: boolean;
   pipelining?: number;
+  /** undici's per-request `blocking` (see ClientOptions.pipelineBlocking). */
+  pipelineBlocking?: boolean | null;
   connectTimeoutMs?: number | null;
   requestTimeoutMs?: number | null;
   protocol?: ClientOptions['protocol'];
@@ -46,6 +53,19 @@ export interface BenchOptions {
   label?: string;
   /** Fault injection, recorded with the run. */
   faults?: { killTargetAfterMs?: number };
+  /** Split each request's latency into queue wait and wire time (diagnostics channels in the client process). */
+  queueTiming?: boolean;
+  /** Idle gap before each measured trial, in ms: with requests = concurrency, each trial is one burst after idle. */
+  idleBeforeTrialMs?: number;
+  /** HTTPS target (run-time CA handed to the client); absent = plain HTTP. */
+  tls?: TargetTlsOptions;
+  /** Client TLS session cache size; 0 disables it; null/absent keeps the client's default. */
+  tlsSessionCacheSize?: number | null;
+  /** Anti-pattern: a new client per request. */
+  clientPerRequest?: boolean;
+  /** Put the delaying proxy between client and target with this RTT (and a connect hook adding one RTT per new
+   * connection for the TCP handshake). Absent = direct. */
+  rttMs?: number;
 }
 
 export interface LoadSpec {
@@ -57,6 +77,10 @@ export interface LoadSpec {
   path: string;
   expectedBodyBytes: number;
   expectedStatus: number;
+  /** See BenchOptions.queueTiming (absent = false). */
+  queueTiming?: boolean;
+  /** See BenchOptions.idleBeforeTrialMs (absent = 0). */
+  idleBeforeTrialMs?: number;
 }
 
 export interface ResolvedBenchOptions {
@@ -70,6 +94,8 @@ export interface ResolvedBenchOptions {
   caseStudy: string;
   label: string;
   faults: { killTargetAfterMs: number | null };
+  /** Delaying proxy in front of the target (present only when asked for). */
+  proxy?: { rttMs: number };
 }
 
 /** Limits that keep a typo from becoming a runaway run. */
@@ -129,20 +155,37 @@ export function resolveBenchOptions(input: BenchOptions): ResolvedBenchOptions {
   if (input.connections !== undefined) clientInput.connections = input.connections;
   if (input.keepAlive !== undefined) clientInput.keepAlive = input.keepAlive;
   if (input.pipelining !== undefined) clientInput.pipelining = input.pipelining;
+  if (input.pipelineBlocking !== undefined) clientInput.pipelineBlocking = input.pipelineBlocking;
   if (input.connectTimeoutMs !== undefined) clientInput.connectTimeoutMs = input.connectTimeoutMs;
   if (input.requestTimeoutMs !== undefined) clientInput.requestTimeoutMs = input.requestTimeoutMs;
   if (input.protocol !== undefined) clientInput.protocol = input.protocol;
+  if (input.tlsSessionCacheSize !== undefined) clientInput.tlsSessionCacheSize = input.tlsSessionCacheSize;
+  if (input.clientPerRequest !== undefined) clientInput.clientPerRequest = input.clientPerRequest;
+  if (input.rttMs !== undefined) {
+    if (typeof input.rttMs !== 'number' || !Number.isFinite(input.rttMs) || input.rttMs < 0 || input.rttMs > 10_000)
+      throw new UsageError('rtt-ms', input.rttMs, 'expected a number from 0 to 10000');
+    // The proxy cannot delay the TCP handshake (the client completes it with the proxy): the connect hook does.
+    if (input.rttMs > 0) clientInput.connectDelayMs = input.rttMs;
+  }
   const clientOptions = resolveClientOptions(input.client, clientInput);
   const targetInput: TargetOptions = { ...(input.target ?? {}) };
   if (input.delayMs !== undefined) targetInput.delayMs = input.delayMs;
   if (input.bodyBytes !== undefined) targetInput.bodyBytes = input.bodyBytes;
   if (input.status !== undefined) targetInput.status = input.status;
+  if (input.tls !== undefined) targetInput.tls = input.tls;
   const target = resolveTargetOptions(targetInput);
+  if (target.tls && !ADAPTERS[input.client].capabilities.tls)
+    throw new UsageError('tls', input.client, `${input.client} cannot be given the run's CA without global state`);
   const caseStudy = input.caseStudy ?? 'bench';
   if (!KEBAB.test(caseStudy)) throw new UsageError('caseStudy', caseStudy, 'expected kebab-case');
   const path = input.path ?? '/';
   if (!path.startsWith('/')) throw new UsageError('path', path, 'expected a path starting with /');
   const kill = input.faults?.killTargetAfterMs;
+  const queueTiming = input.queueTiming ?? false;
+  if (typeof queueTiming !== 'boolean') throw new UsageError('queueTiming', queueTiming, 'expected a boolean');
+  const idleBeforeTrialMs = input.idleBeforeTrialMs ?? 0;
+  if (typeof idleBeforeTrialMs !== 'number' || !Number.isFinite(idleBeforeTrialMs) || idleBeforeTrialMs < 0)
+    throw new UsageError('idleBeforeTrialMs', idleBeforeTrialMs, 'expected a number ≥ 0');
   if (kill !== undefined) positiveNumber('faults.killTargetAfterMs', kill);
   return {
     client: input.client,
@@ -155,6 +198,8 @@ export function resolveBenchOptions(input: BenchOptions): ResolvedBenchOptions {
       path,
       expectedBodyBytes: target.bodyBytes,
       expectedStatus: target.status,
+      queueTiming,
+      idleBeforeTrialMs,
     },
     trials,
     warmupRequests,
@@ -164,5 +209,6 @@ export function resolveBenchOptions(input: BenchOptions): ResolvedBenchOptions {
     caseStudy,
     label: input.label ?? input.client,
     faults: { killTargetAfterMs: kill ?? null },
+    ...(input.rttMs !== undefined ? { proxy: { rttMs: input.rttMs } } : {}),
   };
 }

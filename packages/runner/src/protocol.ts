@@ -16,6 +16,11 @@ export interface PhaseResult {
   eventLoopUtilization: number;
   clientPeakInFlight: number;
   protocols: Record<string, number>;
+  /** With load.queueTiming: encoded HDR histograms (µs) of time waiting for a connection and time on it. */
+  queueHistogram?: string;
+  wireHistogram?: string;
+  /** With load.queueTiming: sockets the client opened in this phase (diagnostics channels). */
+  clientSocketsOpened?: number;
 }
 
 export interface WorkerStart {

@@ -1,7 +1,7 @@
 import type { ClientName } from '@casebook/clients';
 import type { Environment } from '@casebook/results';
 import type { LatencySummaryMs, TrialSummary } from '@casebook/stats';
-import type { TargetCounters } from '@casebook/target';
+import type { ProxyCounters, TargetCounters } from '@casebook/target';
 import type { ResolvedBenchOptions } from './options';
 import type { PhaseResult } from './protocol';
 
@@ -14,6 +14,9 @@ export interface TrialRecord extends Omit<PhaseResult, 'histogram'> {
   target: TargetCounters | null;
   /** Encoded HDR histogram (µs) — merge with @casebook/stats mergeHistograms. */
   histogram: string;
+  /** With queueTiming: time waiting for a connection, and time on it (see queue-timing.ts). */
+  queueMs?: LatencySummaryMs;
+  wireMs?: LatencySummaryMs;
 }
 
 export interface BenchError {
@@ -73,4 +76,20 @@ export interface BenchRecord {
   };
   warmup: (Omit<PhaseResult, 'histogram'> & { target: TargetCounters | null }) | null;
   trials: TrialRecord[];
+  /** With a delaying proxy (rttMs): its counters per trial and its own ceiling, to show it was not the limit. */
+  proxy?: {
+    rttMs: number;
+    oneWayDelayMs: number;
+    pid: number | null;
+    cpu: number | null;
+    trials: ProxyCounters[];
+    /** Fraction of its core the proxy used during the measured trials. */
+    utilization: number;
+    cpuMicrosPerRequest: number;
+    /** Requests/s the proxy could forward on a core of its own (null if no request went through). */
+    ceilingRps: number | null;
+  };
+  /** With queueTiming: queue wait and wire time over all measured trials (HDR-merged). */
+  queueMs?: LatencySummaryMs;
+  wireMs?: LatencySummaryMs;
 }

@@ -2,7 +2,7 @@
  * The client under test, alone in its own process: opens one client, runs warm-up and trials as the parent says,
  * and reports raw numbers. Exits when the parent's IPC channel closes.
  */
-import { getAdapter } from '@casebook/clients';
+import { getAdapter, openClientSession } from '@casebook/clients';
 import { runBareClosedLoop, runPhase } from './load';
 import type { ParentToWorker, WorkerStart, WorkerToParent } from './protocol';
 
@@ -20,7 +20,7 @@ async function main(start: WorkerStart): Promise<void> {
   const adapter = getAdapter(start.client);
   let session: Awaited<ReturnType<typeof adapter.open>>;
   try {
-    session = await adapter.open(start.origin, start.clientOptions);
+    session = await openClientSession(adapter, start.origin, start.clientOptions);
   } catch (error) {
     send({ type: 'fatal', code: 'CASEBOOK_CLIENT_OPEN', message: (error as Error).message });
     return;
@@ -33,6 +33,9 @@ async function main(start: WorkerStart): Promise<void> {
     send({ type: 'phase-end', phase: 'warmup', index: 0, result });
   }
   for (let i = 0; i < start.trials; i++) {
+    // Bursts after idle: the gap lets keep-alive timeouts and idle-socket limits act before the next trial.
+    const idleMs = start.load.idleBeforeTrialMs ?? 0;
+    if (idleMs > 0) await new Promise((resolve) => setTimeout(resolve, idleMs));
     send({ type: 'phase-start', phase: 'trial', index: i });
     await waitForGo();
     const result =

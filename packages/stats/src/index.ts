@@ -1,6 +1,7 @@
 export { bootstrapRatio, type RatioInterval, seededRandom } from './bootstrap';
 export { cpuCeilingRps, littleBoundRps, lockstepThroughputRps, predictedThroughputRps } from './bounds';
 export { pearson, ranks, spearman } from './correlation';
+export { shareAtOrAboveMs } from './histogram-share';
 export {
   createLatencyHistogram,
   decodeHistogram,

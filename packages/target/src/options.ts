@@ -1,4 +1,29 @@
 import { UsageError } from '@casebook/results';
+import {
+  type H2TargetOptions,
+  h2Alpn,
+  type ResolvedH2TargetOptions,
+  resolveH2TargetOptions,
+} from './h2-target-options';
+import { type CertType, resolveCertType } from './tls-pki';
+
+export const TLS_VERSIONS = ['TLSv1.2', 'TLSv1.3', 'any'] as const;
+export type TlsVersionChoice = (typeof TLS_VERSIONS)[number];
+
+/** HTTPS on the target: which TLS version it allows and which leaf certificate it presents (CA made at start). */
+export interface TargetTlsOptions {
+  /** 'any' allows 1.2 and 1.3 (the client picks, normally 1.3). Default 'TLSv1.3'. */
+  version?: TlsVersionChoice;
+  /** Default 'ecdsa-p256'. */
+  certType?: CertType;
+}
+
+export interface ResolvedTargetTls {
+  version: TlsVersionChoice;
+  certType: CertType;
+  /** ALPN the server offers (HTTP/1.1 target). */
+  alpn: string[];
+}
 
 export interface TargetOptions {
   /** Think-time before each response, in ms (models the server, not the network). */
@@ -12,6 +37,13 @@ export interface TargetOptions {
   /** Periodic stall: every `stallEveryMs` the target's event loop is blocked for `stallForMs` (a GC-like pause). */
   stallEveryMs?: number;
   stallForMs?: number;
+  /** Head-of-line experiments: every `slowEvery`-th request (0 = none) waits `slowDelayMs` instead of `delayMs`. */
+  slowEvery?: number;
+  slowDelayMs?: number;
+  /** Serve HTTPS with a run-time CA and leaf (null or absent: plain HTTP). */
+  tls?: TargetTlsOptions | null;
+  /** Serve HTTP/2 (node:http2, always over TLS: `tls` defaults to TLS 1.3 when absent). Null or absent: HTTP/1.1. */
+  h2?: H2TargetOptions | null;
 }
 
 export interface ResolvedTargetOptions {
@@ -23,8 +55,13 @@ export interface ResolvedTargetOptions {
   keepAliveTimeoutMs: number;
   stallEveryMs: number;
   stallForMs: number;
+  slowEvery: number;
+  slowDelayMs: number;
   /** listen() backlog: above the 512-connection bursts we send, so the kernel never drops SYNs. */
   backlog: number;
+  tls: ResolvedTargetTls | null;
+  /** Present only for the HTTP/2 target (h2-target-process). */
+  h2?: ResolvedH2TargetOptions;
 }
 
 /** Bodies above this are refused: a benchmark of 64 MiB responses measures memcpy, not a client. */
@@ -39,7 +76,10 @@ export const DEFAULT_TARGET_OPTIONS: ResolvedTargetOptions = {
   keepAliveTimeoutMs: 5000,
   stallEveryMs: 0,
   stallForMs: 0,
+  slowEvery: 0,
+  slowDelayMs: 0,
   backlog: 4096,
+  tls: null,
 };
 
 function nonNegative(field: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
@@ -51,6 +91,12 @@ function nonNegative(field: string, value: unknown, max = Number.MAX_SAFE_INTEGE
     );
   }
   return value;
+}
+
+function nonNegativeInteger(field: string, value: unknown): number {
+  const n = nonNegative(field, value);
+  if (!Number.isInteger(n)) throw new UsageError(field, value, 'expected an integer ≥ 0');
+  return n;
 }
 
 export function resolveTargetOptions(input: TargetOptions = {}): ResolvedTargetOptions {
@@ -68,5 +114,24 @@ export function resolveTargetOptions(input: TargetOptions = {}): ResolvedTargetO
     keepAliveTimeoutMs: nonNegative('keepAliveTimeoutMs', input.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs),
     stallEveryMs: nonNegative('stallEveryMs', input.stallEveryMs ?? d.stallEveryMs),
     stallForMs: nonNegative('stallForMs', input.stallForMs ?? d.stallForMs),
+    slowEvery: nonNegativeInteger('slowEvery', input.slowEvery ?? d.slowEvery),
+    slowDelayMs: nonNegative('slowDelayMs', input.slowDelayMs ?? d.slowDelayMs),
+    ...resolveTlsAndH2(input),
   };
+}
+
+export function resolveTargetTls(input: TargetTlsOptions | null | undefined): ResolvedTargetTls | null {
+  if (input === null || input === undefined) return null;
+  const version = input.version ?? 'TLSv1.3';
+  if (!(TLS_VERSIONS as readonly string[]).includes(version))
+    throw new UsageError('tls.version', version, `expected one of ${TLS_VERSIONS.join(', ')}`);
+  return { version, certType: resolveCertType(input.certType ?? 'ecdsa-p256'), alpn: ['http/1.1'] };
+}
+
+/** TLS and HTTP/2 together: an h2 target always serves TLS, and offers h2 (plus http/1.1 when allowed) in ALPN. */
+function resolveTlsAndH2(input: TargetOptions): Pick<ResolvedTargetOptions, 'tls' | 'h2'> {
+  const h2 = resolveH2TargetOptions(input.h2);
+  if (!h2) return { tls: resolveTargetTls(input.tls) };
+  const tls = resolveTargetTls(input.tls ?? {}) as ResolvedTargetTls;
+  return { tls: { ...tls, alpn: h2Alpn(h2) }, h2 };
 }

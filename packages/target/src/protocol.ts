@@ -1,3 +1,4 @@
+import type { H2Counters } from './h2-target-options';
 import type { ResolvedTargetOptions } from './options';
 
 /** What the target counted. Cumulative counters reset with `reset()`; peaks restart from the current value. */
@@ -14,6 +15,22 @@ export interface TargetCounters {
   reusedConnectionRequests: number;
   /** Target process CPU since the last reset, µs (user + system). */
   cpuMicros: number;
+  /** HTTPS targets only: handshakes as the server saw them. */
+  tls?: TlsCounters;
+  /** HTTP/2 targets only: sessions and streams as the server saw them. */
+  h2?: H2Counters;
+}
+
+/** Handshakes seen by an HTTPS target (`secureConnection` + `tlsSocket.isSessionReused()`). */
+export interface TlsCounters {
+  fullHandshakes: number;
+  resumedHandshakes: number;
+  /** Completed handshakes by negotiated version ('TLSv1.3', 'TLSv1.2'). */
+  byVersion: Record<string, number>;
+  /** Completed handshakes by ALPN protocol ('http/1.1', 'none'). */
+  byAlpn: Record<string, number>;
+  /** Failed handshakes by error code (tlsClientError). */
+  errors: Record<string, number>;
 }
 
 export type TargetRequest =
@@ -22,6 +39,6 @@ export type TargetRequest =
   | { type: 'close'; id: number };
 
 export type TargetMessage =
-  | { type: 'listening'; port: number; pid: number; options: ResolvedTargetOptions }
+  | { type: 'listening'; port: number; pid: number; options: ResolvedTargetOptions; caPem?: string }
   | { type: 'reply'; id: number; counters: TargetCounters }
   | { type: 'fatal'; message: string };

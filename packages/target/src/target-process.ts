@@ -4,6 +4,13 @@
  */
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
+import {
+  cloneTlsCounters,
+  createHttpsTargetServer,
+  emptyTlsCounters,
+  prepareHttpsTarget,
+  resetTlsCounters,
+} from './https-target';
 import type { ResolvedTargetOptions } from './options';
 import type { TargetCounters, TargetMessage, TargetRequest } from './protocol';
 
@@ -29,6 +36,8 @@ const counters: TargetCounters = {
 };
 let cpuBase = process.cpuUsage();
 const served = new WeakMap<Socket, number>();
+/** Requests since start (never reset): picks every slowEvery-th one. */
+let arrivals = 0;
 
 function respond(res: http.ServerResponse): void {
   if (res.destroyed) {
@@ -41,7 +50,8 @@ function respond(res: http.ServerResponse): void {
   counters.responses++;
 }
 
-const server = http.createServer({ keepAliveTimeout: options.keepAliveTimeoutMs }, (req, res) => {
+const tlsCounters = options.tls ? emptyTlsCounters() : null;
+const handler: http.RequestListener = (req, res) => {
   counters.requests++;
   counters.inFlight++;
   if (counters.inFlight > counters.peakInFlight) counters.peakInFlight = counters.inFlight;
@@ -50,9 +60,15 @@ const server = http.createServer({ keepAliveTimeout: options.keepAliveTimeoutMs 
   if (n > 0) counters.reusedConnectionRequests++;
   served.set(socket, n + 1);
   req.resume();
-  if (options.delayMs > 0) setTimeout(respond, options.delayMs, res);
+  arrivals++;
+  const delayMs = options.slowEvery > 0 && arrivals % options.slowEvery === 0 ? options.slowDelayMs : options.delayMs;
+  if (delayMs > 0) setTimeout(respond, delayMs, res);
   else respond(res);
-});
+};
+const server: http.Server =
+  options.tls && tlsCounters
+    ? createHttpsTargetServer(options.tls, { keepAliveTimeout: options.keepAliveTimeoutMs }, handler, tlsCounters)
+    : http.createServer({ keepAliveTimeout: options.keepAliveTimeoutMs }, handler);
 server.keepAliveTimeout = options.keepAliveTimeoutMs;
 server.headersTimeout = Math.max(60_000, options.keepAliveTimeoutMs + 1000);
 server.requestTimeout = 0;
@@ -69,7 +85,9 @@ server.on('connection', (socket: Socket) => {
 
 function snapshot(): TargetCounters {
   const cpu = process.cpuUsage(cpuBase);
-  return { ...counters, cpuMicros: cpu.user + cpu.system };
+  const out: TargetCounters = { ...counters, cpuMicros: cpu.user + cpu.system };
+  if (tlsCounters) out.tls = cloneTlsCounters(tlsCounters);
+  return out;
 }
 
 process.on('message', (message: TargetRequest) => {
@@ -87,6 +105,7 @@ process.on('message', (message: TargetRequest) => {
       counters.peakOpenConnections = counters.openConnections;
       counters.peakInFlight = counters.inFlight;
       cpuBase = process.cpuUsage();
+      if (tlsCounters) resetTlsCounters(tlsCounters);
       send({ type: 'reply', id: message.id, counters: before });
       break;
     }
@@ -113,8 +132,18 @@ server.on('error', (error) => {
   send({ type: 'fatal', message: error.message });
   process.exit(1);
 });
-server.listen({ host: options.host, port: 0, backlog: options.backlog }, () => {
-  const address = server.address();
-  if (address && typeof address === 'object')
-    send({ type: 'listening', port: address.port, pid: process.pid, options });
-});
+const listen = (caPem: string | null): void => {
+  server.listen({ host: options.host, port: 0, backlog: options.backlog }, () => {
+    const address = server.address();
+    if (address && typeof address === 'object')
+      send({ type: 'listening', port: address.port, pid: process.pid, options, ...(caPem ? { caPem } : {}) });
+  });
+};
+if (options.tls) {
+  prepareHttpsTarget(server as import('node:https').Server, options.tls).then(listen, (error: Error) => {
+    send({ type: 'fatal', message: `TLS setup failed: ${error.message}` });
+    process.exit(1);
+  });
+} else {
+  listen(null);
+}

@@ -12,6 +12,8 @@ export interface TargetHandle {
   /** Core the target was pinned to, or null when unpinned. */
   cpu: number | null;
   options: ResolvedTargetOptions;
+  /** HTTPS targets: PEM of the run-time CA that signed the target's leaf (clients trust exactly this). */
+  caPem: string | null;
   counters(): Promise<TargetCounters>;
   /** Returns the counters as they were just before the reset. */
   reset(): Promise<TargetCounters>;
@@ -32,10 +34,13 @@ export async function startTarget(
 ): Promise<TargetHandle> {
   const options = resolveTargetOptions(input);
   const cpu = placement.cpu === undefined ? pinningPlan().serverCpu : placement.cpu;
-  const child: ChildProcess = spawnNode(path.join(__dirname, 'target-process.js'), {
-    cpu,
-    args: [JSON.stringify(options)],
-  });
+  const child: ChildProcess = spawnNode(
+    path.join(__dirname, options.h2 ? 'h2-target-process.js' : 'target-process.js'),
+    {
+      cpu,
+      args: [JSON.stringify(options)],
+    },
+  );
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
@@ -102,7 +107,8 @@ export async function startTarget(
 
   const alive = () => child.exitCode === null && child.signalCode === null;
   return {
-    origin: `http://${options.host}:${listening.port}`,
+    origin: `${options.tls ? 'https' : 'http'}://${options.host}:${listening.port}`,
+    caPem: listening.caPem ?? null,
     port: listening.port,
     pid: listening.pid,
     cpu,

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   createLiveLine,
@@ -17,9 +18,20 @@ import {
   SCHEMA_VERSION,
   writeJsonAtomic,
 } from '@casebook/results';
-import { type BenchOptions, type BenchRecord, resolveBenchOptions, runBench } from '@casebook/runner';
+import {
+  type BenchOptions,
+  type BenchRecord,
+  type ForeignBenchOptions,
+  type ForeignBenchRecord,
+  resolveBenchOptions,
+  resolveForeignOptions,
+  runBench,
+  runForeignBench,
+} from '@casebook/runner';
 import { pinningPlan } from '@casebook/target';
 import { findCaseStudy, type Profile, resolveProfile } from '../case-studies';
+import { buildCitation, type CiteOptions, citationMarkdown } from '../citing/cite';
+import { loadRecord } from '../citing/records';
 import { progressText } from '../format';
 
 /** A claim checked against the data: `holds` is computed by the notebook, never typed. */
@@ -75,7 +87,7 @@ export interface CaseStudyRecord {
   notes: Record<string, unknown>;
 }
 
-export function summarizeMeasurement(r: BenchRecord, file: string): MeasurementSummary {
+export function summarizeMeasurement(r: BenchRecord | ForeignBenchRecord, file: string): MeasurementSummary {
   return {
     label: r.label,
     runId: r.runId,
@@ -191,7 +203,7 @@ export class Study {
       const file = path.join(
         this.dir,
         'benches',
-        `${String(this.records.length + 1).padStart(3, '0')}-${slug(record.label)}.json`,
+        `${String(this.measurements.length + 1).padStart(3, '0')}-${slug(record.label)}.json`,
       );
       writeJsonAtomic(file, record);
       this.records.push(record);
@@ -200,6 +212,39 @@ export class Study {
     }
     const errored = out.filter((r) => r.status !== 'completed').length;
     line.done(`${title}: ${out.length} measurements, ${errored} errored`);
+    return out;
+  }
+
+  /**
+   * Like run(), for foreign clients (Python's httpx / aiohttp, see @casebook/runner foreign.ts): same target, pinning,
+   * warm-up, trials and record shape. Throws CasebookError CASEBOOK_FOREIGN_UNAVAILABLE (nothing run) when no Python
+   * imports httpx and aiohttp — check `foreignAvailability()` first to skip cleanly.
+   */
+  async runForeign(
+    list: readonly ForeignBenchOptions[],
+    title = 'foreign measurements',
+  ): Promise<ForeignBenchRecord[]> {
+    const resolved = list.map((o) => resolveForeignOptions({ caseStudy: this.caseStudy, ...o }));
+    const line = createLiveLine(title);
+    const out: ForeignBenchRecord[] = [];
+    try {
+      for (const [i, options] of resolved.entries()) {
+        const record = await runForeignBench(options, {
+          onProgress: (p) => line.update(`[${i + 1}/${resolved.length}] ${progressText(p)}`),
+        });
+        const file = path.join(
+          this.dir,
+          'benches',
+          `${String(this.measurements.length + 1).padStart(3, '0')}-${slug(record.label)}.json`,
+        );
+        writeJsonAtomic(file, record);
+        this.measurements.push(summarizeMeasurement(record, this.relative(file)));
+        out.push(record);
+      }
+    } finally {
+      const errored = out.filter((r) => r.status !== 'completed').length;
+      line.done(`${title}: ${out.length} measurements, ${errored} errored`);
+    }
     return out;
   }
 
@@ -259,6 +304,21 @@ export class Study {
     const file = path.join(this.dir, 'record.json');
     writeJsonAtomic(file, record);
     return this.relative(file);
+  }
+
+  /** The `casebook cite` markdown of this run, read back from the saved record (call save() first). */
+  citeSnippet(options: CiteOptions = {}): string {
+    const file = path.join(this.dir, 'record.json');
+    if (!fs.existsSync(file))
+      throw new Error(`citeSnippet: no record for run ${this.runId} yet; call study.save() first`);
+    return citationMarkdown(buildCitation(loadRecord(file), { repoRoot: this.repoDir, ...options }));
+  }
+
+  /** "Cite this" cell: show the cite snippet as markdown source to copy into an issue (links from the repo root). */
+  citeThis(): void {
+    displayMarkdown(
+      `**Cite this run** (\`npx casebook cite ${this.runId}\` prints the same):\n\n\`\`\`\`markdown\n${this.citeSnippet()}\`\`\`\`\n`,
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 import type { AxiosStatic } from 'axios';
+import { createLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
 import { installedVersion } from '../version';
 import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
@@ -12,25 +13,35 @@ export const axiosAdapter: ClientAdapter = {
   description: 'axios instance (http adapter, Node global agent unless capped)',
   packageName: 'axios',
   sourceUrl: 'https://github.com/axios/axios/blob/v1.x/lib/adapters/http.js',
-  capabilities: { connectionCap: true, keepAliveOff: true, pipelining: false, tls: true, http2: false },
+  capabilities: { connectionCap: true, keepAliveOff: true, pipelining: false, tls: true, http2: true },
   version: () => installedVersion('axios'),
   async open(origin, options) {
     const axios = require('axios') as AxiosStatic;
-    const { agent, isGlobal } = nodeAgent(origin, options, true);
+    const lookup = await createLookup(options.lookup);
+    const { agent, isGlobal } = nodeAgent(origin, options, true, lookup.socketLookup);
     const instance = axios.create({
       baseURL: origin,
       responseType: 'arraybuffer',
       validateStatus: () => true,
       ...(origin.startsWith('https:') ? { httpsAgent: agent } : { httpAgent: agent }),
       ...(options.requestTimeoutMs !== null ? { timeout: options.requestTimeoutMs } : {}),
+      // protocol 'h2': axios's own HTTP/2 transport (one cached session per authority, http2Options to connect).
+      ...(options.protocol === 'h2'
+        ? { httpVersion: 2, http2Options: options.tls ? { ca: options.tls.caPem } : {} }
+        : {}),
     });
     return {
       async request(path) {
         const res = await instance.get<ArrayBuffer>(path);
-        return { status: res.status, bodyBytes: (res.data as ArrayBuffer).byteLength, protocol: 'http/1.1' };
+        return {
+          status: res.status,
+          bodyBytes: (res.data as ArrayBuffer).byteLength,
+          protocol: axiosProtocol(res.request),
+        };
       },
       settings: () => ({
         ...nodeAgentSettings(agent, isGlobal),
+        ...lookup.settings(),
         maxRedirects: instance.defaults.maxRedirects ?? 'axios default (follow-redirects, 21)',
       }),
       async close() {
@@ -39,3 +50,14 @@ export const axiosAdapter: ClientAdapter = {
     };
   },
 };
+
+/**
+ * The protocol a response came over: axios's HTTP/2 transport hands back the ClientHttp2Stream as the request (it
+ * has a numeric stream `id`; its `session` is already gone once the stream ended); HTTP/1.1 hands back a
+ * ClientRequest, whose socket's ALPN says h2 or not.
+ */
+function axiosProtocol(request: unknown): string {
+  const r = request as { id?: unknown; socket?: { alpnProtocol?: string | false } | null } | null;
+  if (r && typeof r.id === 'number') return 'h2';
+  return r?.socket?.alpnProtocol === 'h2' ? 'h2' : 'http/1.1';
+}

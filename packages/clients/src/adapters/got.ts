@@ -1,6 +1,10 @@
-import type { ClientAdapter } from '../types';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createLookup } from '../lookup';
+import type { ClientAdapter, ResolvedClientOptions } from '../types';
 import { installedVersion } from '../version';
 import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
+import { delayedLookup } from './tls-common';
 
 /**
  * got, loaded with a real dynamic import() (it is ESM-only). Retries are turned off (got retries GET twice by
@@ -11,18 +15,22 @@ export const gotAdapter: ClientAdapter = {
   description: 'got instance (retry off, Node global agent unless capped)',
   packageName: 'got',
   sourceUrl: 'https://github.com/sindresorhus/got/blob/main/source/core/index.ts',
-  capabilities: { connectionCap: true, keepAliveOff: true, pipelining: false, tls: true, http2: false },
+  capabilities: { connectionCap: true, keepAliveOff: true, pipelining: false, tls: true, http2: true },
   version: () => installedVersion('got'),
   async open(origin, options) {
     const got = (await import('got')).default;
-    const { agent, isGlobal } = nodeAgent(origin, options, true);
+    const lookup = await createLookup(options.lookup);
+    const { agent, isGlobal } = nodeAgent(origin, options, true, lookup.socketLookup);
     const secure = origin.startsWith('https:');
+    const h2 = await gotHttp2Options(secure, options);
     const client = got.extend({
       prefixUrl: origin,
       retry: { limit: 0 },
       throwHttpErrors: false,
       responseType: 'buffer',
-      agent: secure ? { https: agent as import('node:https').Agent } : { http: agent },
+      ...(lookup.gotDnsCache ? { dnsCache: true } : {}),
+      agent: secure ? (h2.enabled ? h2.agent : { https: agent as import('node:https').Agent }) : { http: agent },
+      ...h2.options,
       ...(options.requestTimeoutMs !== null ? { timeout: { request: options.requestTimeoutMs } } : {}),
     });
     return {
@@ -34,10 +42,43 @@ export const gotAdapter: ClientAdapter = {
           protocol: res.httpVersion === '2.0' ? 'h2' : 'http/1.1',
         };
       },
-      settings: () => ({ ...nodeAgentSettings(agent, isGlobal), retryLimit: 0 }),
+      settings: () => ({ ...nodeAgentSettings(agent, isGlobal), retryLimit: 0, ...lookup.settings(), ...h2.settings }),
       async close() {
         closeNodeAgent(agent, isGlobal);
       },
     };
   },
 };
+
+/**
+ * protocol 'h2': got's `http2: true` (got 16's own http2-client: ALPN h2 when the server offers it, else HTTP/1.1).
+ * got only uses its HTTP/2 pool when no custom `agent.https` is given, so the CA goes in
+ * `https.certificateAuthority` and the https agent is left out; a connection cap becomes the pool's
+ * `maxSessions` (got's Http2Agent class, loaded from got's own file since got does not export it).
+ */
+async function gotHttp2Options(
+  secure: boolean,
+  options: ResolvedClientOptions,
+): Promise<{
+  enabled: boolean;
+  options: Record<string, unknown>;
+  agent: Record<string, unknown>;
+  settings: Record<string, unknown>;
+}> {
+  if (options.protocol !== 'h2') return { enabled: false, options: {}, agent: {}, settings: {} };
+  const out: Record<string, unknown> = { http2: true };
+  if (secure && options.tls) out['https'] = { certificateAuthority: options.tls.caPem };
+  if (options.connectDelayMs > 0) out['dnsLookup'] = delayedLookup(options.connectDelayMs);
+  const agent: Record<string, unknown> = {};
+  if (options.connections !== null) {
+    const file = path.join(path.dirname(require.resolve('got')), 'core', 'utils', 'http2-client.js');
+    const mod = (await import(pathToFileURL(file).href)) as { Http2Agent: new (o: Record<string, unknown>) => unknown };
+    agent['http2'] = new mod.Http2Agent({ maxSessions: options.connections });
+  }
+  return {
+    enabled: true,
+    options: out,
+    agent,
+    settings: { http2: true, http2MaxSessions: options.connections ?? 'got default (Infinity)' },
+  };
+}

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { ResolvedClientOptions } from '../types';
+import { tlsConnectOptions } from './tls-common';
 
 /**
  * The node:http(s) Agent used by node-http, axios and got. With every option at its default, axios and got use
@@ -10,10 +11,17 @@ export function nodeAgent(
   origin: string,
   options: ResolvedClientOptions,
   useGlobalWhenDefault: boolean,
+  lookup: import('../lookup').SocketLookup | null = null,
 ): { agent: http.Agent; isGlobal: boolean } {
   const secure = origin.startsWith('https:');
   const isDefault =
-    options.connections === null && options.keepAlive && options.tls === null && options.connectTimeoutMs === null;
+    options.connections === null &&
+    options.keepAlive &&
+    options.tls === null &&
+    options.connectTimeoutMs === null &&
+    options.tlsSessionCacheSize === null &&
+    options.connectDelayMs === 0 &&
+    lookup === null;
   if (useGlobalWhenDefault && isDefault) {
     return { agent: secure ? https.globalAgent : http.globalAgent, isGlobal: true };
   }
@@ -22,10 +30,9 @@ export function nodeAgent(
     maxSockets: options.connections ?? Number.POSITIVE_INFINITY,
   };
   if (options.connectTimeoutMs !== null) agentOptions.timeout = options.connectTimeoutMs;
-  if (secure && options.tls) {
-    agentOptions.ca = options.tls.caPem;
-    if (options.tls.servername) agentOptions.servername = options.tls.servername;
-  }
+  // One SecureContext with the CA (never `ca` per connect), session cache size, connect-delay hook.
+  Object.assign(agentOptions, tlsConnectOptions(secure, options));
+  if (lookup) agentOptions.lookup = lookup as unknown as NonNullable<https.AgentOptions['lookup']>;
   return { agent: secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions), isGlobal: false };
 }
 

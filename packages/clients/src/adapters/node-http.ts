@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { createLookup } from '../lookup';
 import type { ClientAdapter, ResponseInfo } from '../types';
 import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
 
@@ -12,7 +13,8 @@ export const nodeHttp: ClientAdapter = {
   capabilities: { connectionCap: true, keepAliveOff: true, pipelining: false, tls: true, http2: false },
   version: () => process.version,
   async open(origin, options) {
-    const { agent, isGlobal } = nodeAgent(origin, options, false);
+    const lookup = await createLookup(options.lookup);
+    const { agent, isGlobal } = nodeAgent(origin, options, false, lookup.socketLookup);
     const url = new URL(origin);
     const mod = url.protocol === 'https:' ? https : http;
     const timeoutMs = options.requestTimeoutMs;
@@ -38,7 +40,7 @@ export const nodeHttp: ClientAdapter = {
           req.end();
         });
       },
-      settings: () => nodeAgentSettings(agent, isGlobal),
+      settings: () => ({ ...nodeAgentSettings(agent, isGlobal), ...lookup.settings() }),
       async close() {
         closeNodeAgent(agent, isGlobal);
       },

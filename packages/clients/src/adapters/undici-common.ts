@@ -1,8 +1,13 @@
 import type { Agent } from 'undici';
+import { undiciLiveSettings } from '../pool-introspection';
 import type { ResolvedClientOptions } from '../types';
+import { tlsConnectOptions } from './tls-common';
 
 /** Build the undici Agent every undici adapter uses, from resolved options. */
-export function undiciAgent(options: ResolvedClientOptions): Agent {
+export function undiciAgent(
+  options: ResolvedClientOptions,
+  lookup: import('../lookup').SocketLookup | null = null,
+): Agent {
   const undici = require('undici') as typeof import('undici');
   const agentOptions: ConstructorParameters<typeof undici.Agent>[0] = {
     connections: options.connections,
@@ -13,10 +18,9 @@ export function undiciAgent(options: ResolvedClientOptions): Agent {
   if (options.protocol === 'h2') agentOptions.allowH2 = true;
   const connect: Record<string, unknown> = {};
   if (options.connectTimeoutMs !== null) connect['timeout'] = options.connectTimeoutMs;
-  if (options.tls) {
-    connect['ca'] = options.tls.caPem;
-    if (options.tls.servername) connect['servername'] = options.tls.servername;
-  }
+  // One SecureContext with the CA (never `ca` per connect), session cache size, connect-delay hook.
+  Object.assign(connect, tlsConnectOptions(options.tls !== null, options));
+  if (lookup) connect['lookup'] = lookup;
   if (Object.keys(connect).length > 0) agentOptions.connect = connect;
   if (options.requestTimeoutMs !== null) {
     agentOptions.headersTimeout = options.requestTimeoutMs;
@@ -36,5 +40,6 @@ export function undiciSettings(agent: Agent, options: ResolvedClientOptions): Re
     keepAliveTimeoutMs: live['keepAliveTimeout'] ?? 'undici default (4000)',
     allowH2: live['allowH2'] ?? 'undici default',
     requested: { connections: options.connections, keepAlive: options.keepAlive, protocol: options.protocol },
+    ...undiciLiveSettings(agent),
   };
 }

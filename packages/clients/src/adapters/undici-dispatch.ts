@@ -1,6 +1,8 @@
 import type { Dispatcher } from 'undici';
+import { createLookup, withUndiciLookup } from '../lookup';
 import type { ClientAdapter, ResponseInfo } from '../types';
 import { installedVersion } from '../version';
+import { protocolTag } from './protocol-probe';
 import { undiciAgent, undiciSettings } from './undici-common';
 
 /**
@@ -15,12 +17,18 @@ export const undiciDispatch: ClientAdapter = {
   capabilities: { connectionCap: true, keepAliveOff: true, pipelining: true, tls: true, http2: true },
   version: () => installedVersion('undici'),
   async open(origin, options) {
-    const agent = undiciAgent(options);
+    const lookup = await createLookup(options.lookup);
+    const agent = undiciAgent(options, lookup.socketLookup);
+    const dispatcher = withUndiciLookup(agent, lookup);
+    const secure = origin.startsWith('https:');
+    const blocking = typeof options.pipelineBlocking === 'boolean' ? { blocking: options.pipelineBlocking } : {};
     return {
       request(path) {
         return new Promise<ResponseInfo>((resolve, reject) => {
           let status = 0;
           let bodyBytes = 0;
+          // https: tag the request to read the protocol it went over (protocol-probe.ts).
+          const tag = secure ? protocolTag() : null;
           const handler: Dispatcher.DispatchHandler = {
             onRequestStart() {},
             onResponseStart(_controller, statusCode) {
@@ -30,21 +38,26 @@ export const undiciDispatch: ClientAdapter = {
               bodyBytes += chunk.length;
             },
             onResponseEnd() {
-              resolve({ status, bodyBytes, protocol: null });
+              resolve({ status, bodyBytes, protocol: tag ? tag.take() : null });
             },
             onResponseError(_controller, error) {
+              tag?.take();
               reject(error);
             },
           };
           try {
-            agent.dispatch({ origin, path, method: 'GET' }, handler);
+            dispatcher.dispatch(
+              { origin, path, method: 'GET', ...blocking, ...(tag ? { headers: tag.headers } : {}) },
+              handler,
+            );
           } catch (error) {
+            tag?.take();
             reject(error);
           }
         });
       },
-      settings: () => undiciSettings(agent, options),
-      close: () => agent.close(),
+      settings: () => ({ ...undiciSettings(agent, options), ...lookup.settings() }),
+      close: () => dispatcher.close(),
     };
   },
 };

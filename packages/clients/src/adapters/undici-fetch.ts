@@ -1,5 +1,7 @@
+import { createLookup, withUndiciLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
 import { installedVersion } from '../version';
+import { protocolTag } from './protocol-probe';
 import { undiciAgent, undiciSettings } from './undici-common';
 
 /** undici's own `fetch` (WHATWG Request/Response/streams) over a dedicated undici Agent. */
@@ -12,18 +14,28 @@ export const undiciFetch: ClientAdapter = {
   version: () => installedVersion('undici'),
   async open(origin, options) {
     const undici = require('undici') as typeof import('undici');
-    const agent = undiciAgent(options);
+    const lookup = await createLookup(options.lookup);
+    const agent = undiciAgent(options, lookup.socketLookup);
+    const dispatcher = withUndiciLookup(agent, lookup);
     const timeoutMs = options.requestTimeoutMs;
+    const secure = origin.startsWith('https:');
     return {
       async request(path) {
-        const init: Parameters<typeof undici.fetch>[1] = { dispatcher: agent };
+        const init: Parameters<typeof undici.fetch>[1] = { dispatcher };
         if (timeoutMs !== null) init.signal = AbortSignal.timeout(timeoutMs);
-        const res = await undici.fetch(origin + path, init);
-        const body = await res.arrayBuffer();
-        return { status: res.status, bodyBytes: body.byteLength, protocol: null };
+        // https: tag the request to read the protocol it went over (protocol-probe.ts).
+        const tag = secure ? protocolTag() : null;
+        if (tag) init.headers = tag.headers;
+        try {
+          const res = await undici.fetch(origin + path, init);
+          const body = await res.arrayBuffer();
+          return { status: res.status, bodyBytes: body.byteLength, protocol: tag ? tag.take() : null };
+        } finally {
+          tag?.take();
+        }
       },
-      settings: () => undiciSettings(agent, options),
-      close: () => agent.close(),
+      settings: () => ({ ...undiciSettings(agent, options), ...lookup.settings() }),
+      close: () => dispatcher.close(),
     };
   },
 };

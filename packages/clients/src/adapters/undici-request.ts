@@ -1,5 +1,7 @@
+import { createLookup, withUndiciLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
 import { installedVersion } from '../version';
+import { protocolTag } from './protocol-probe';
 import { undiciAgent, undiciSettings } from './undici-common';
 
 /** undici `Dispatcher#request`: promise API, body as a Readable that is read to the end. */
@@ -11,15 +13,31 @@ export const undiciRequest: ClientAdapter = {
   capabilities: { connectionCap: true, keepAliveOff: true, pipelining: true, tls: true, http2: true },
   version: () => installedVersion('undici'),
   async open(origin, options) {
-    const agent = undiciAgent(options);
+    const lookup = await createLookup(options.lookup);
+    const agent = undiciAgent(options, lookup.socketLookup);
+    const dispatcher = withUndiciLookup(agent, lookup);
+    const secure = origin.startsWith('https:');
+    const blocking = typeof options.pipelineBlocking === 'boolean' ? { blocking: options.pipelineBlocking } : {};
     return {
       async request(path) {
-        const res = await agent.request({ origin, path, method: 'GET' });
-        const body = await res.body.arrayBuffer();
-        return { status: res.statusCode, bodyBytes: body.byteLength, protocol: null };
+        // https: tag the request to read the protocol it went over (protocol-probe.ts).
+        const tag = secure ? protocolTag() : null;
+        try {
+          const res = await dispatcher.request({
+            origin,
+            path,
+            method: 'GET',
+            ...blocking,
+            ...(tag ? { headers: tag.headers } : {}),
+          });
+          const body = await res.body.arrayBuffer();
+          return { status: res.statusCode, bodyBytes: body.byteLength, protocol: tag ? tag.take() : null };
+        } finally {
+          tag?.take();
+        }
       },
-      settings: () => undiciSettings(agent, options),
-      close: () => agent.close(),
+      settings: () => ({ ...undiciSettings(agent, options), ...lookup.settings() }),
+      close: () => dispatcher.close(),
     };
   },
 };

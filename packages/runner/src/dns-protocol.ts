@@ -1,0 +1,54 @@
+import type { ClientName, ResolvedClientOptions } from '@casebook/clients';
+
+/** One job for the DNS worker (a fresh client process: cold caches, its own threadpool size, maybe a namespace). */
+export type DnsJob =
+  | {
+      kind: 'lookups';
+      /** 'getaddrinfo': dns.lookup (libuv threadpool). 'cares': dns.Resolver#resolve4 on `servers`. */
+      method: 'getaddrinfo' | 'cares';
+      name: string;
+      n: number;
+      servers: string[];
+      timeoutMs?: number;
+      tries?: number;
+    }
+  | {
+      kind: 'burst';
+      client: ClientName;
+      origin: string;
+      path: string;
+      clientOptions: ResolvedClientOptions;
+      /** Requests started at once per round. */
+      requests: number;
+      rounds: number;
+      /** Idle gap before each round after the first, ms. */
+      gapMs: number;
+    };
+
+export interface DnsRequestOutcome {
+  startMs: number;
+  endMs: number;
+  ok: boolean;
+  code: string | null;
+}
+
+export interface DnsRoundResult {
+  index: number;
+  durationMs: number;
+  ok: number;
+  errors: Record<string, number>;
+  errorSamples: Record<string, string>;
+  /** Per request/lookup, ms since the round started. */
+  outcomes: DnsRequestOutcome[];
+  /** PerformanceObserver 'dns' entries in this round (lookups Node made through node:dns, queueing included). */
+  perfDns: { count: number; durationsMs: number[] };
+}
+
+export type DnsWorkerToParent =
+  | { type: 'ready'; resolvConf: string | null; threadpoolSize: string | null; settings: Record<string, unknown> }
+  | { type: 'round-start'; index: number }
+  | { type: 'round-end'; result: DnsRoundResult }
+  | { type: 'done'; settings: Record<string, unknown> }
+  | { type: 'fatal'; code: string; message: string };
+
+export type DnsParentToWorker = { type: 'job'; job: DnsJob } | { type: 'go' };

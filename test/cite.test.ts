@@ -1,0 +1,219 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { barChart, openStudy, type Study } from '@casebook/cli';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+/**
+ * `casebook cite` on real records: a small case-study run made through the Study API (two tiny measurements, one
+ * chart, one computed verdict) and a `casebook bench` record, all under a temp CASEBOOK_RESULTS_DIR.
+ */
+
+const REPO = path.resolve(__dirname, '..');
+const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
+const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js');
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const results = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-cite-'));
+afterAll(() => fs.rmSync(results, { recursive: true, force: true }));
+
+function casebook(args: readonly string[], cwd = REPO): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      NODE,
+      [BIN, ...args],
+      { cwd, env: { ...process.env, CASEBOOK_RESULTS_DIR: results }, timeout: 45_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') reject(error);
+        else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Targets of every markdown link and image: `[text](target)`. */
+function linkTargets(markdown: string): string[] {
+  return [...markdown.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1] as string);
+}
+
+/** GFM sanity: balanced fences and <details>, every table row with its header's number of cells. */
+function expectWellFormedMarkdown(md: string): void {
+  const lines = md.split('\n');
+  expect(lines.filter((l) => l.startsWith('```')).length % 2).toBe(0);
+  expect(md.match(/<details>/g)?.length ?? 0).toBe(md.match(/<\/details>/g)?.length ?? 0);
+  const cells = (l: string) => l.replace(/\\\|/g, '').split('|').length;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const next = lines[i + 1] ?? '';
+    if (line.startsWith('|') && /^\|( ?:?-+:? ?\|)+$/.test(next)) {
+      const width = cells(line);
+      expect(cells(next)).toBe(width);
+      for (let j = i + 2; j < lines.length && (lines[j] as string).startsWith('|'); j++)
+        expect(cells(lines[j] as string), `row ${j}: ${lines[j]}`).toBe(width);
+    }
+  }
+}
+
+let study: Study;
+let benchRunId: string;
+
+beforeAll(async () => {
+  const previous = process.env['CASEBOOK_RESULTS_DIR'];
+  process.env['CASEBOOK_RESULTS_DIR'] = results;
+  try {
+    study = openStudy('512-at-once', 'smoke', { note: 'cite test' });
+    const records = await study.run([
+      {
+        client: 'undici-request',
+        concurrency: 2,
+        requests: 40,
+        trials: 2,
+        warmupRequests: 10,
+        label: 'undici-request',
+      },
+      { client: 'node-http', concurrency: 2, requests: 40, trials: 2, warmupRequests: 10, label: 'node-http' },
+    ]);
+    const rows = records.map((r) => ({ client: r.client.name, rps: r.throughputRps }));
+    await study.chart(
+      'throughput',
+      barChart({ title: 'Throughput', data: rows, categoryField: 'client', valueField: 'rps', valueTitle: 'req/s' }),
+      'Bar chart: throughput [req/s] per client',
+    );
+    study.verdict({
+      id: 'all-completed',
+      claim: 'Both measurements completed without errors.',
+      holds: records.every((r) => r.status === 'completed' && r.errors.total === 0),
+      evidence: { measurements: records.length },
+    });
+    study.save();
+  } finally {
+    if (previous === undefined) delete process.env['CASEBOOK_RESULTS_DIR'];
+    else process.env['CASEBOOK_RESULTS_DIR'] = previous;
+  }
+  const bench = await casebook([
+    'bench',
+    '--client',
+    'undici-request',
+    '--concurrency',
+    '3',
+    '--requests',
+    '30',
+    '--trials',
+    '2',
+    '--warmup',
+    '10',
+    '--delay-ms',
+    '1',
+  ]);
+  expect(bench.code, bench.stderr).toBe(0);
+  benchRunId = (bench.stdout.match(/run id\s+(bench-[0-9a-f]{8})/) as RegExpMatchArray)[1] as string;
+}, 120_000);
+
+describe('cite a case-study run', () => {
+  test('prints well-formed markdown: claim, verdicts, key table, chart, environment, rerun command, commit', async () => {
+    const r = await casebook(['cite', study.runId]);
+    expect(r.code, r.stderr).toBe(0);
+    const md = r.stdout;
+    expectWellFormedMarkdown(md);
+    expect(md.split('\n')[0]).toContain('**512 at once**');
+    expect(md.split('\n')[0]).toContain(study.runId);
+    expect(md.split('\n')[0]).toMatch(/[01] of 1 claims hold/);
+    expect(md).toContain('Both measurements completed without errors.');
+    expect(md).toMatch(/\| undici-request \| undici-request \d/);
+    expect(md).toMatch(/\| node-http \| node-http v\d/);
+    expect(md).toContain('vs fastest');
+    expect(md).toMatch(/!\[Bar chart: throughput \(req\/s\) per client\]\([^)]+throughput\.png\)/);
+    expect(md).toMatch(/<details><summary>Environment: Node v\d+/);
+    expect(md).toContain('npx casebook run 512-at-once --profile smoke');
+    expect(md).toMatch(/Commit `[0-9a-f]{12}`|Commit unknown/);
+    expect(md).not.toContain(os.hostname());
+  });
+
+  test('every link resolves to an existing file from the repository root', async () => {
+    const r = await casebook(['cite', study.runId]);
+    const targets = linkTargets(r.stdout);
+    expect(targets.length).toBeGreaterThanOrEqual(3); // chart, record, notebook
+    for (const t of targets) expect(fs.existsSync(path.resolve(REPO, t)), t).toBe(true);
+  });
+
+  test('--relative-to makes the links resolve from another folder', async () => {
+    const from = path.join(results, '512-at-once');
+    const r = await casebook(['cite', study.runId, '--relative-to', from]);
+    expect(r.code, r.stderr).toBe(0);
+    const targets = linkTargets(r.stdout);
+    expect(targets).toContain(`${study.runId}/charts/throughput.png`);
+    for (const t of targets) expect(fs.existsSync(path.resolve(from, t)), t).toBe(true);
+  });
+
+  test('a record path works as well as a run id, and --format json carries the same markdown', async () => {
+    const file = path.join(study.dir, 'record.json');
+    const byPath = await casebook(['cite', file]);
+    const byId = await casebook(['cite', study.runId]);
+    expect(byPath.stdout).toBe(byId.stdout);
+    const json = await casebook(['cite', study.runId, '--format', 'json']);
+    expect(json.code, json.stderr).toBe(0);
+    const c = JSON.parse(json.stdout);
+    expect(c.runId).toBe(study.runId);
+    expect(c.kind).toBe('case-study');
+    expect(c.rows).toHaveLength(2);
+    expect(c.charts).toHaveLength(1);
+    expect(c.charts[0].exists).toBe(true);
+    expect(c.markdown).toBe(byId.stdout);
+    expect(c.git).toHaveProperty('dirty');
+  });
+
+  test('Study.citeSnippet() is what `casebook cite` prints for the run it made', async () => {
+    const r = await casebook(['cite', study.runId]);
+    expect(study.citeSnippet()).toBe(r.stdout);
+  });
+});
+
+describe('cite a bench record', () => {
+  test('prints the claim and a rerun command that reproduces the resolved parameters', async () => {
+    const r = await casebook(['cite', benchRunId]);
+    expect(r.code, r.stderr).toBe(0);
+    expectWellFormedMarkdown(r.stdout);
+    expect(r.stdout.split('\n')[0]).toMatch(/^`undici-request` \S+ reached \*\*[\d.]+ req\/s\*\* \(median of 2 trials/);
+    for (const t of linkTargets(r.stdout)) expect(fs.existsSync(path.resolve(REPO, t)), t).toBe(true);
+    const json = JSON.parse((await casebook(['cite', benchRunId, '--json'])).stdout);
+    expect(json.rerunGaps).toEqual([]);
+    const rerun = json.rerun as string;
+    expect(rerun).toMatch(/^npx casebook bench /);
+    // Run the printed command (without saving) and check it resolves to the same parameters.
+    const again = await casebook([...rerun.replace(/^npx casebook /, '').split(' '), '--no-save', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    const rerunRecord = JSON.parse(again.stdout.slice(again.stdout.search(/^\{/m)));
+    const original = JSON.parse(fs.readFileSync(path.join(results, 'bench', `${benchRunId}.json`), 'utf8'));
+    expect(rerunRecord.params).toEqual(original.params);
+  });
+});
+
+describe('bad input: exit 2, a clear one-line message', () => {
+  const bad = path.join(results, 'bad');
+  fs.mkdirSync(bad, { recursive: true });
+  fs.writeFileSync(path.join(bad, 'broken.json'), '{"schemaVersion": 1, "kind": "bench",');
+  fs.writeFileSync(path.join(bad, 'future.json'), JSON.stringify({ schemaVersion: 2, kind: 'bench', runId: 'x' }));
+  fs.writeFileSync(path.join(bad, 'other.json'), JSON.stringify({ schemaVersion: 1, kind: 'poem', runId: 'x' }));
+  test.each([
+    { args: ['cite', 'bench-00000000'], mentions: ['run: "bench-00000000"', 'no record with this run id'] },
+    { args: ['cite', 'not a run id'], mentions: ['run: "not a run id"'] },
+    { args: ['cite', path.join(bad, 'missing.json')], mentions: ['missing.json', 'cannot read'] },
+    { args: ['cite', path.join(bad, 'broken.json')], mentions: ['broken.json', 'not valid JSON'] },
+    { args: ['cite', path.join(bad, 'future.json')], mentions: ['future.json', 'schemaVersion 2'] },
+    { args: ['cite', path.join(bad, 'other.json')], mentions: ['other.json', 'kind "poem"'] },
+    { args: ['cite'], mentions: ['run: undefined'] },
+    { args: ['cite', 'bench-00000000', '--format', 'yaml'], mentions: ['--format: "yaml"'] },
+  ])('$args', async ({ args, mentions }) => {
+    const r = await casebook(args);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    for (const m of mentions) expect(r.stderr).toContain(m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});

@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runNotebook } from '../../packages/cli/src/notebook';
+
+const repo = path.resolve(__dirname, '../..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-dns-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function leftovers(): string[] {
+  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(tmp) || /dns-(server|worker)-process\.js/.test(l));
+}
+const resolvHash = (): string => createHash('sha256').update(fs.readFileSync('/etc/resolv.conf')).digest('hex');
+
+describe('05-dns', () => {
+  it('executes in the smoke profile (skipping clearly what the machine cannot do), leaving resolv.conf and no process behind', async () => {
+    const before = leftovers().length;
+    const resolvBefore = resolvHash();
+    const out = path.join(tmp, '05-dns.ipynb');
+    const resultsDir = path.join(tmp, 'results');
+    const started = Date.now();
+    await runNotebook({
+      notebookPath: path.join(repo, 'notebooks/05-dns.ipynb'),
+      outputPath: out,
+      parameters: { profile: 'smoke' },
+      env: { CASEBOOK_RESULTS_DIR: resultsDir },
+    });
+    const seconds = (Date.now() - started) / 1000;
+    process.stdout.write(`05-dns smoke profile executed in ${seconds.toFixed(1)} s\n`);
+    const nb = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+      cells: { outputs?: { output_type?: string; data?: Record<string, unknown> }[] }[];
+    };
+    const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
+    expect(outputs.filter((o) => o.output_type === 'error')).toEqual([]);
+    const charts = outputs.filter((o) => o.data?.['image/png'] && o.data['application/vnd.vegalite.v5+json']);
+    expect(charts.length).toBeGreaterThanOrEqual(4);
+    const text = JSON.stringify(nb, (key, value) => (key === 'image/png' ? '' : value));
+    expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    expect(text).not.toContain(os.hostname());
+    const studyDir = path.join(resultsDir, 'dns');
+    const runs = fs.readdirSync(studyDir);
+    expect(runs).toHaveLength(1);
+    const record = JSON.parse(fs.readFileSync(path.join(studyDir, runs[0] as string, 'record.json'), 'utf8')) as {
+      profile: string;
+      verdicts: { id: string; holds: boolean }[];
+      charts: unknown[];
+      notes: { dns: { namespace: { available: boolean; reason: string } } };
+    };
+    expect(record.profile).toBe('smoke');
+    const ids = record.verdicts.map((v) => v.id);
+    // Always measurable: c-ares, caches on c-ares, keep-alive, failure modes, lab-only resolution.
+    expect(ids).toEqual(
+      expect.arrayContaining(['cares-not-pool-bound', 'keepalive-avoids-lookups', 'lab-only-resolution']),
+    );
+    expect(record.verdicts.find((v) => v.id === 'lab-only-resolution')?.holds).toBe(true);
+    expect(record.verdicts.find((v) => v.id === 'keepalive-avoids-lookups')?.holds).toBe(true);
+    if (record.notes.dns.namespace.available) {
+      expect(ids).toEqual(
+        expect.arrayContaining(['pool-4-bounds-lookups', 'cacheable-lookup-shares', 'got-dns-cache-shares']),
+      );
+      expect(record.verdicts.find((v) => v.id === 'cacheable-lookup-shares')?.holds).toBe(true);
+    } else {
+      expect(text).toContain('Skipped:');
+    }
+    expect(resolvHash()).toBe(resolvBefore);
+    expect(leftovers().length).toBeLessThanOrEqual(before);
+  }, 120_000);
+});

@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runNotebook } from '../../packages/cli/src/notebook';
+
+const repo = path.resolve(__dirname, '../..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function kernels(): string[] {
+  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((l) => l.includes(tmp) || /tslab\/bin\/tslab kernel/.test(l) || /(target|worker)-process\.js/.test(l));
+}
+
+interface Verdict {
+  id: string;
+  holds: boolean;
+}
+
+describe('02-pool-limits', () => {
+  it('executes in the smoke profile, with charts, verdicts and a record, and leaves no process behind', async () => {
+    const before = kernels().length;
+    const out = path.join(tmp, '02-pool-limits.ipynb');
+    const resultsDir = path.join(tmp, 'results');
+    const started = Date.now();
+    await runNotebook({
+      notebookPath: path.join(repo, 'notebooks/02-pool-limits.ipynb'),
+      outputPath: out,
+      parameters: { profile: 'smoke' },
+      env: { CASEBOOK_RESULTS_DIR: resultsDir },
+    });
+    const seconds = (Date.now() - started) / 1000;
+    process.stdout.write(`02-pool-limits smoke profile executed in ${seconds.toFixed(1)} s\n`);
+    const nb = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+      cells: { outputs?: { data?: Record<string, unknown> }[] }[];
+    };
+    const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
+    const charts = outputs.filter(
+      (o) => o.data?.['image/png'] && o.data['application/vnd.vegalite.v5+json'] && o.data['text/plain'],
+    );
+    expect(charts.length).toBeGreaterThanOrEqual(5);
+    const text = JSON.stringify(nb, (key, value) => (key === 'image/png' ? '' : value));
+    expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/); // no timestamps in the notebook
+    expect(text).not.toContain(os.hostname());
+    const studyDir = path.join(resultsDir, 'pool-limits');
+    const runs = fs.readdirSync(studyDir);
+    expect(runs).toHaveLength(1);
+    const record = JSON.parse(fs.readFileSync(path.join(studyDir, runs[0] as string, 'record.json'), 'utf8')) as {
+      schemaVersion: number;
+      profile: string;
+      measurements: { status: string }[];
+      verdicts: Verdict[];
+      charts: { png: string }[];
+    };
+    expect(record.profile).toBe('smoke');
+    expect(record.measurements.every((m) => m.status === 'completed')).toBe(true);
+    const verdict = (id: string) => record.verdicts.find((v) => v.id === id);
+    for (const id of [
+      'defaults-unlimited',
+      'bound-holds',
+      'queue-plus-wire',
+      'queue-grows-c-over-n',
+      'burst-counts-match',
+      'head-of-line',
+      'open-loop-knee',
+    ]) {
+      expect(verdict(id), id).toBeDefined();
+    }
+    // Physics and bookkeeping, not speed: nobody beats N / L, queue + wire = total, both sides count the same sockets.
+    expect(verdict('bound-holds')?.holds).toBe(true);
+    expect(verdict('queue-plus-wire')?.holds).toBe(true);
+    expect(verdict('burst-counts-match')?.holds).toBe(true);
+    expect(verdict('defaults-unlimited')?.holds).toBe(true);
+    expect(record.charts.length).toBeGreaterThanOrEqual(5);
+    expect(kernels().length).toBeLessThanOrEqual(before);
+  });
+});

@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runNotebook } from '../../packages/cli/src/notebook';
+
+const repo = path.resolve(__dirname, '../..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-tls-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function casebookProcesses(): string[] {
+  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter(
+      (l) => l.includes(tmp) || /tslab\/bin\/tslab kernel/.test(l) || /(target|worker|proxy)-process\.js/.test(l),
+    );
+}
+
+describe('03-tls-reuse', () => {
+  it('executes in the smoke profile, with charts, computed verdicts and a record, and leaves no process behind', async () => {
+    const before = casebookProcesses().length;
+    const out = path.join(tmp, '03-tls-reuse.ipynb');
+    const resultsDir = path.join(tmp, 'results');
+    const started = Date.now();
+    await runNotebook({
+      notebookPath: path.join(repo, 'notebooks/03-tls-reuse.ipynb'),
+      outputPath: out,
+      parameters: { profile: 'smoke' },
+      env: { CASEBOOK_RESULTS_DIR: resultsDir },
+    });
+    process.stdout.write(`03-tls-reuse smoke profile executed in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    const nb = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+      cells: { outputs?: { data?: Record<string, unknown> }[] }[];
+    };
+    const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
+    const charts = outputs.filter((o) => o.data?.['image/png'] && o.data['application/vnd.vegalite.v5+json']);
+    expect(charts.length).toBeGreaterThanOrEqual(5);
+    const text = JSON.stringify(nb, (key, value) => (key === 'image/png' ? '' : value));
+    expect(text).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+    expect(text).not.toContain(os.hostname());
+    const studyDir = path.join(resultsDir, 'tls-reuse');
+    const runs = fs.readdirSync(studyDir);
+    expect(runs).toHaveLength(1);
+    const record = JSON.parse(fs.readFileSync(path.join(studyDir, runs[0] as string, 'record.json'), 'utf8')) as {
+      profile: string;
+      measurements: { status: string }[];
+      verdicts: { id: string; holds: boolean }[];
+    };
+    expect(record.profile).toBe('smoke');
+    expect(record.measurements.every((m) => m.status === 'completed')).toBe(true);
+    const verdict = (id: string) => record.verdicts.find((v) => v.id === id)?.holds;
+    // Counting facts (not speed): these hold on any machine.
+    expect(verdict('cache-resumes')).toBe(true);
+    expect(verdict('no-cache-full')).toBe(true);
+    expect(verdict('cold-burst-no-resumption')).toBe(true);
+    expect(record.verdicts.map((v) => v.id)).toEqual(
+      expect.arrayContaining(['round-trips-match', 'proxy-not-limit', 'keepalive-wins', 'resumed-cheaper-server']),
+    );
+    expect(casebookProcesses().length).toBeLessThanOrEqual(before);
+  });
+});
