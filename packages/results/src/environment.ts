@@ -37,10 +37,16 @@ export function gitInfo(cwd: string): GitInfo {
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] })
       .toString()
       .trim();
-    const status = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).toString();
+    // Dirty means uncommitted changes to the code that measures. Executed notebooks and results are the outputs of
+    // runs (a `run all` rewrites them as it goes), so they don't count.
+    const status = execFileSync(
+      'git',
+      ['status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)notebooks/*.ipynb', ':(exclude)results'],
+      {
+        cwd,
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    ).toString();
     return { commit, dirty: status.trim().length > 0 };
   } catch {
     return { commit: null, dirty: null };
