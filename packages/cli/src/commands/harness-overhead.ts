@@ -9,7 +9,7 @@ import { type FlagSpec, parseArgs } from '../args';
 const FLAGS: FlagSpec = {
   client: { type: 'string', description: 'client (default undici-dispatch, the fastest)' },
   concurrency: { type: 'int', description: 'requests in flight (default 128)' },
-  requests: { type: 'int', description: 'requests per round (default 20000)' },
+  requests: { type: 'int', description: 'requests per round (default 100000)' },
   rounds: { type: 'int', description: 'alternating rounds of runner vs bare loop (default 7)' },
   json: { type: 'boolean', description: 'print the record as JSON' },
   help: { type: 'boolean', description: 'show help' },
@@ -31,7 +31,7 @@ export async function harnessOverheadCommand(argv: readonly string[]): Promise<n
   const options = resolveBenchOptions({
     client: (flags['client'] as string | undefined) ?? 'undici-dispatch',
     concurrency: (flags['concurrency'] as number | undefined) ?? 128,
-    requests: (flags['requests'] as number | undefined) ?? 20_000,
+    requests: (flags['requests'] as number | undefined) ?? 100_000,
     trials: 1,
     warmupRequests: 5000,
     caseStudy: 'harness-overhead',
