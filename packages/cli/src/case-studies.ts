@@ -21,16 +21,22 @@ export const CASE_STUDIES: readonly CaseStudy[] = [
       'Why is one client so much slower than another at 512 concurrent requests, though each reuses one client?',
   },
   {
+    id: 'pool-limits',
+    notebook: 'notebooks/02-pool-limits.ipynb',
+    title: 'Pool limits',
+    question: 'When does the connection pool, not the client, set your throughput, and what should you set?',
+  },
+  {
     id: 'tls-reuse',
     notebook: 'notebooks/03-tls-reuse.ipynb',
     title: 'TLS reuse',
     question: 'Which TLS handshakes does each client pay for under concurrency, and which could it skip?',
   },
   {
-    id: 'pool-limits',
-    notebook: 'notebooks/02-pool-limits.ipynb',
-    title: 'Pool limits',
-    question: 'When does the connection pool, not the client, set your throughput, and what should you set?',
+    id: 'http2',
+    notebook: 'notebooks/04-http2.ipynb',
+    title: 'HTTP/2: one connection, many streams',
+    question: 'Should I turn on HTTP/2? Who negotiates it, what one session can carry, and what it costs or saves.',
   },
   {
     id: 'dns',
@@ -45,12 +51,6 @@ export const CASE_STUDIES: readonly CaseStudy[] = [
     title: 'The seed: httpx vs aiohttp',
     question:
       'Why is httpx so much slower than aiohttp at 512 concurrent requests — and where do Node clients stand on the same target?',
-  },
-  {
-    id: 'http2',
-    notebook: 'notebooks/04-http2.ipynb',
-    title: 'HTTP/2: one connection, many streams',
-    question: 'Should I turn on HTTP/2? Who negotiates it, what one session can carry, and what it costs or saves.',
   },
 ];
 
