@@ -42,10 +42,13 @@ describe('04-http2', () => {
       charts: unknown[];
     };
     expect(record.profile).toBe('smoke');
-    expect(record.measurements.length).toBe(25);
+    // 25 protocol/cap/burst measurements + 8 for the RTT sweep (2 RTTs × h1/h2 × cold/warm).
+    expect(record.measurements.length).toBe(33);
     const verdict = (id: string) => record.verdicts.find((v) => v.id === id);
     expect(verdict('client-matches-target')?.holds).toBe(true);
     expect(verdict('single-session-bound')?.holds).toBe(true);
+    // Protocol per request is counted, never assumed: the RTT sweep used exactly what it asked for.
+    expect(verdict('rtt-protocols-as-asked')?.holds).toBe(true);
     expect(record.charts.length).toBeGreaterThanOrEqual(1);
     expect(kernels().length).toBeLessThanOrEqual(before);
   });
