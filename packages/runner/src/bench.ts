@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { clientVersions, getAdapter } from '@casebook/clients';
 import { CasebookError, captureEnvironment, findRepoRoot, newRunId, SCHEMA_VERSION } from '@casebook/results';
-import { decodeHistogram, latencySummaryMs, median, mergeHistograms, summarize } from '@casebook/stats';
 import {
   type ProxyCounters,
   type ProxyHandle,
@@ -11,12 +10,12 @@ import {
   startProxy,
   startTarget,
   stopChild,
-  type TargetCounters,
   type TargetHandle,
 } from '@casebook/target';
 import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
-import type { ParentToWorker, PhaseResult, WorkerStart, WorkerToParent } from './protocol';
+import type { ParentToWorker, WorkerStart, WorkerToParent } from './protocol';
 import type { BenchRecord, TrialRecord } from './record';
+import { round, runError, summarizeTrials, toTrial } from './summary';
 
 export interface BenchProgress {
   label: string;
@@ -33,25 +32,6 @@ export interface RunBenchHooks {
   instrumentation?: 'full' | 'bare';
   /** Reuse a running target instead of starting a fresh one (the caller owns and closes it). */
   target?: TargetHandle;
-}
-
-const round = (x: number, digits = 3): number => {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-};
-
-function toTrial(index: number, r: PhaseResult, target: TargetCounters | null): TrialRecord {
-  const seconds = r.durationMs / 1000;
-  return {
-    ...r,
-    index,
-    throughputRps: round(seconds > 0 ? r.ok / seconds : 0, 1),
-    latencyMs: latencySummaryMs(decodeHistogram(r.histogram)),
-    cpuMicrosPerRequest: round(r.sent > 0 ? (r.cpuUserMicros + r.cpuSystemMicros) / r.sent : 0, 2),
-    target,
-    ...(r.queueHistogram ? { queueMs: latencySummaryMs(decodeHistogram(r.queueHistogram)) } : {}),
-    ...(r.wireHistogram ? { wireMs: latencySummaryMs(decodeHistogram(r.wireHistogram)) } : {}),
-  };
 }
 
 /**
@@ -251,32 +231,12 @@ function assembleRecord(input: {
   const { options, trials, warmup } = input;
   const adapter = getAdapter(options.client);
   const plan = pinningPlan();
-  const byCode: Record<string, number> = {};
-  const errorSamples: Record<string, string> = {};
-  let errorsTotal = 0;
-  for (const t of trials) {
-    errorsTotal += t.errors.total;
-    for (const [code, n] of Object.entries(t.errors.byCode)) byCode[code] = (byCode[code] ?? 0) + n;
-    for (const [code, m] of Object.entries(t.errorSamples)) errorSamples[code] ??= m;
-  }
-  if (warmup) for (const [code, m] of Object.entries(warmup.errorSamples)) errorSamples[code] ??= m;
-  const merged = mergeHistograms(trials.map((t) => t.histogram));
-  const haveTrials = trials.length > 0;
-  const measuredConnections = trials.reduce((s, t) => s + (t.target?.connectionsOpened ?? 0), 0);
-  const warmConnections = warmup?.target?.connectionsOpened ?? 0;
-  const targetRequests = trials.reduce((s, t) => s + (t.target?.requests ?? 0), 0);
-  const targetCpu = trials.reduce((s, t) => s + (t.target?.cpuMicros ?? 0), 0);
-  const failed = input.failure !== null || trials.length < options.trials;
-  const error = input.failure
-    ? { code: input.failure.code, message: input.failure.message }
-    : trials.length < options.trials
-      ? { code: 'CASEBOOK_INCOMPLETE', message: `${trials.length} of ${options.trials} trials completed` }
-      : null;
+  const error = runError(input.failure, trials.length, options.trials);
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: 'bench',
     runId: input.runId,
-    status: failed ? 'errored' : 'completed',
+    status: error ? 'errored' : 'completed',
     error,
     caseStudy: options.caseStudy,
     label: options.label,
@@ -301,40 +261,8 @@ function assembleRecord(input: {
       sourceUrl: adapter.sourceUrl,
       settings: input.settings,
     },
-    throughputRps: haveTrials ? median(trials.map((t) => t.throughputRps)) : 0,
-    throughputSpread: haveTrials ? summarize(trials.map((t) => t.throughputRps)) : null,
-    latencyMs: latencySummaryMs(merged),
-    p99Spread: haveTrials ? summarize(trials.map((t) => t.latencyMs.p99)) : null,
-    errors: { total: errorsTotal, byCode },
-    errorSamples,
-    cpuMicrosPerRequest: haveTrials ? median(trials.map((t) => t.cpuMicrosPerRequest)) : 0,
-    cpuSpread: haveTrials ? summarize(trials.map((t) => t.cpuMicrosPerRequest)) : null,
-    eventLoopUtilization: haveTrials ? round(median(trials.map((t) => t.eventLoopUtilization))) : 0,
-    target: {
-      pid: input.target?.pid ?? null,
-      cpu: input.target?.cpu ?? null,
-      connectionsOpened: warmConnections + measuredConnections,
-      connectionsOpenedWarmup: warmConnections,
-      connectionsOpenedMeasured: measuredConnections,
-      peakOpenConnections: Math.max(
-        0,
-        warmup?.target?.peakOpenConnections ?? 0,
-        ...trials.map((t) => t.target?.peakOpenConnections ?? 0),
-      ),
-      peakInFlight: Math.max(0, ...trials.map((t) => t.target?.peakInFlight ?? 0)),
-      requests: targetRequests,
-      cpuMicrosPerRequest: targetRequests > 0 ? round(targetCpu / targetRequests, 2) : 0,
-    },
+    ...summarizeTrials(trials, warmup, input.target),
     warmup,
     trials,
-    ...queueSplit(trials),
   };
-}
-
-/** Queue wait and wire time over all trials (HDR-merged), when the run was made with queueTiming. */
-function queueSplit(trials: TrialRecord[]): Pick<BenchRecord, 'queueMs' | 'wireMs'> {
-  const queue = trials.flatMap((t) => (t.queueHistogram ? [t.queueHistogram] : []));
-  const wire = trials.flatMap((t) => (t.wireHistogram ? [t.wireHistogram] : []));
-  if (queue.length === 0 || wire.length === 0) return {};
-  return { queueMs: latencySummaryMs(mergeHistograms(queue)), wireMs: latencySummaryMs(mergeHistograms(wire)) };
 }

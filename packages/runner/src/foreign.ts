@@ -11,21 +11,13 @@ import {
   SCHEMA_VERSION,
   UsageError,
 } from '@casebook/results';
-import {
-  createLatencyHistogram,
-  decodeHistogram,
-  encodeHistogram,
-  latencySummaryMs,
-  median,
-  mergeHistograms,
-  recordMicros,
-  summarize,
-} from '@casebook/stats';
-import { pinningPlan, startTarget, type TargetCounters, type TargetHandle } from '@casebook/target';
+import { createLatencyHistogram, encodeHistogram, recordMicros } from '@casebook/stats';
+import { pinningPlan, startTarget, type TargetHandle } from '@casebook/target';
 import type { BenchProgress } from './bench';
 import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
 import type { PhaseResult } from './protocol';
 import type { BenchRecord, TrialRecord } from './record';
+import { runError, summarizeTrials, toTrial } from './summary';
 
 /**
  * Foreign clients: HTTP clients written in another language, each run alone in its own process (pinned to the
@@ -287,29 +279,12 @@ type ForeignMessage =
   | { type: 'done'; settings: Record<string, unknown> }
   | { type: 'fatal'; code: string; message: string };
 
-const round = (x: number, digits = 3): number => {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-};
-
 /** Raw per-request latencies (µs) into the same HDR histogram Node clients fill. */
 function toPhaseResult(r: ForeignPhaseResult): PhaseResult {
   const { latenciesMicros, ...rest } = r;
   const h = createLatencyHistogram();
   for (const us of latenciesMicros) recordMicros(h, us);
   return { ...rest, histogram: encodeHistogram(h) };
-}
-
-function toTrial(index: number, r: PhaseResult, target: TargetCounters | null): TrialRecord {
-  const seconds = r.durationMs / 1000;
-  return {
-    ...r,
-    index,
-    throughputRps: round(seconds > 0 ? r.ok / seconds : 0, 1),
-    latencyMs: latencySummaryMs(decodeHistogram(r.histogram)),
-    cpuMicrosPerRequest: round(r.sent > 0 ? (r.cpuUserMicros + r.cpuSystemMicros) / r.sent : 0, 2),
-    target,
-  };
 }
 
 /**
@@ -465,28 +440,8 @@ export async function runForeignBench(
   }
   report({ phase: 'done', trial: options.trials, done: 0, total: null });
 
-  const byCode: Record<string, number> = {};
-  const errorSamples: Record<string, string> = {};
-  let errorsTotal = 0;
-  for (const tr of trials) {
-    errorsTotal += tr.errors.total;
-    for (const [code, n] of Object.entries(tr.errors.byCode)) byCode[code] = (byCode[code] ?? 0) + n;
-    for (const [code, m] of Object.entries(tr.errorSamples)) errorSamples[code] ??= m;
-  }
   const warm = warmup as BenchRecord['warmup'];
-  if (warm) for (const [code, m] of Object.entries(warm.errorSamples)) errorSamples[code] ??= m;
-  const merged = mergeHistograms(trials.map((tr) => tr.histogram));
-  const haveTrials = trials.length > 0;
-  const measuredConnections = trials.reduce((s, tr) => s + (tr.target?.connectionsOpened ?? 0), 0);
-  const warmConnections = warm?.target?.connectionsOpened ?? 0;
-  const targetRequests = trials.reduce((s, tr) => s + (tr.target?.requests ?? 0), 0);
-  const targetCpu = trials.reduce((s, tr) => s + (tr.target?.cpuMicros ?? 0), 0);
-  const fail = failure as CasebookError | null;
-  const error = fail
-    ? { code: fail.code, message: fail.message }
-    : trials.length < options.trials
-      ? { code: 'CASEBOOK_INCOMPLETE', message: `${trials.length} of ${options.trials} trials completed` }
-      : null;
+  const error = runError(failure as CasebookError | null, trials.length, options.trials);
   const t = target as TargetHandle | null;
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -528,30 +483,7 @@ export async function runForeignBench(
       versions,
       python: py.python,
     },
-    throughputRps: haveTrials ? median(trials.map((tr) => tr.throughputRps)) : 0,
-    throughputSpread: haveTrials ? summarize(trials.map((tr) => tr.throughputRps)) : null,
-    latencyMs: latencySummaryMs(merged),
-    p99Spread: haveTrials ? summarize(trials.map((tr) => tr.latencyMs.p99)) : null,
-    errors: { total: errorsTotal, byCode },
-    errorSamples,
-    cpuMicrosPerRequest: haveTrials ? median(trials.map((tr) => tr.cpuMicrosPerRequest)) : 0,
-    cpuSpread: haveTrials ? summarize(trials.map((tr) => tr.cpuMicrosPerRequest)) : null,
-    eventLoopUtilization: haveTrials ? round(median(trials.map((tr) => tr.eventLoopUtilization))) : 0,
-    target: {
-      pid: t?.pid ?? null,
-      cpu: t?.cpu ?? null,
-      connectionsOpened: warmConnections + measuredConnections,
-      connectionsOpenedWarmup: warmConnections,
-      connectionsOpenedMeasured: measuredConnections,
-      peakOpenConnections: Math.max(
-        0,
-        warm?.target?.peakOpenConnections ?? 0,
-        ...trials.map((tr) => tr.target?.peakOpenConnections ?? 0),
-      ),
-      peakInFlight: Math.max(0, ...trials.map((tr) => tr.target?.peakInFlight ?? 0)),
-      requests: targetRequests,
-      cpuMicrosPerRequest: targetRequests > 0 ? round(targetCpu / targetRequests, 2) : 0,
-    },
+    ...summarizeTrials(trials, warm, t),
     warmup: warm,
     trials,
   };
