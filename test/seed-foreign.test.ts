@@ -1,13 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  FOREIGN_CLIENTS,
-  foreignAvailability,
-  liveForeignChildren,
-  resolveForeignOptions,
-  runForeignBench,
-} from '@casebook/runner';
+import { FOREIGN_CLIENTS, foreignAvailability, resolveForeignOptions, runForeignBench } from '@casebook/runner';
 import { liveChildren } from '@casebook/target';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -46,7 +40,7 @@ describe('foreign clients: protocol round-trip', () => {
       expect(record.client.versions['python']).toMatch(/^3\./);
       expect(record.environment.clientVersions['python:httpx']).toMatch(/\d+\.\d+/);
       expect(record.errors.total).toBe(0);
-      expect(liveForeignChildren()).toEqual([]);
+      expect(liveChildren()).toEqual([]);
       expect(liveChildren()).toEqual([]);
     },
   );
@@ -95,7 +89,7 @@ describe('foreign clients: missing packages and bad input', () => {
     await expect(
       runForeignBench({ client: 'httpx', concurrency: 2, requests: 4, trials: 1 }, { env }),
     ).rejects.toMatchObject({ code: 'CASEBOOK_FOREIGN_UNAVAILABLE' });
-    expect(liveForeignChildren()).toEqual([]);
+    expect(liveChildren()).toEqual([]);
     expect(liveChildren()).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
@@ -12,7 +12,7 @@ import {
   UsageError,
 } from '@casebook/results';
 import { createLatencyHistogram, encodeHistogram, recordMicros } from '@casebook/stats';
-import { pinningPlan, startTarget, type TargetHandle } from '@casebook/target';
+import { pinningPlan, spawnPinned, startTarget, stopChild, type TargetHandle } from '@casebook/target';
 import type { BenchProgress } from './bench';
 import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
 import type { PhaseResult } from './protocol';
@@ -228,45 +228,6 @@ export function foreignAvailability(env: NodeJS.ProcessEnv = process.env): Forei
 // ---------------------------------------------------------------------------------------------------------------
 // The child process
 
-const children = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
-/** Live foreign workers (for tests asserting that nothing outlives a run). */
-export function liveForeignChildren(): number[] {
-  return [...children].filter((c) => c.exitCode === null && c.signalCode === null).map((c) => c.pid ?? -1);
-}
-
-/** Spawn a non-Node command with stdio pipes, pinned to `cpu` with taskset when the plan allows. */
-export function spawnPinned(command: string, args: string[], cpu: number | null): ChildProcess {
-  if (!exitHookInstalled) {
-    exitHookInstalled = true;
-    process.on('exit', () => {
-      for (const child of children) child.kill('SIGKILL');
-    });
-  }
-  const plan = pinningPlan();
-  let cmd = command;
-  let argv = args;
-  if (plan.method === 'taskset' && cpu !== null) {
-    cmd = 'taskset';
-    argv = ['-c', String(cpu), command, ...args];
-  }
-  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, PYTHONUNBUFFERED: '1' } });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-async function stopForeign(child: ChildProcess, graceMs = 2000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.stdin?.end();
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  timer.unref();
-  await exited;
-  clearTimeout(timer);
-}
-
 interface ForeignPhaseResult extends Omit<PhaseResult, 'histogram'> {
   latenciesMicros: number[];
 }
@@ -329,7 +290,11 @@ export async function runForeignBench(
       );
     });
     await t.reset();
-    worker = spawnPinned(py.python, [FOREIGN_WORKER_SCRIPT], plan.clientCpu);
+    worker = spawnPinned(py.python, [FOREIGN_WORKER_SCRIPT], {
+      cpu: plan.clientCpu,
+      stdio: 'pipe',
+      env: { PYTHONUNBUFFERED: '1' },
+    });
     const w = worker;
     w.stderr?.on('data', (chunk: Buffer) => {
       stderrTail = (stderrTail + chunk.toString('utf8')).slice(-2000);
@@ -432,7 +397,7 @@ export async function runForeignBench(
         ? error
         : new CasebookError('CASEBOOK_RUN', (error as Error).message, { cause: error });
   } finally {
-    if (worker) await stopForeign(worker);
+    if (worker) await stopChild(worker);
     if (target) {
       closingTarget = failure === null && target.isAlive();
       await target.close().catch(() => undefined);

@@ -21,7 +21,6 @@ export {
   type ForeignClientName,
   foreignAvailability,
   isForeignClientName,
-  liveForeignChildren,
   type ResolvedForeignOptions,
   resolveForeignOptions,
   runForeignBench,

@@ -21,7 +21,16 @@ export {
   TLS_VERSIONS,
   type TlsVersionChoice,
 } from './options';
-export { liveChildren, type PinningPlan, pinningPlan, type SpawnNodeOptions, spawnNode, stopChild } from './processes';
+export {
+  liveChildren,
+  type PinningPlan,
+  pinningPlan,
+  type SpawnNodeOptions,
+  type SpawnPinnedOptions,
+  spawnNode,
+  spawnPinned,
+  stopChild,
+} from './processes';
 export type { TargetCounters, TlsCounters } from './protocol';
 export { type ProxyCeiling, type ProxyHandle, proxyCeiling, startProxy } from './proxy';
 export { DelayLane } from './proxy-delay';

@@ -91,9 +91,45 @@ function installExitHook(): void {
   });
 }
 
-/** Live children started through spawnNode (for tests asserting that nothing outlives a run). */
+/** Live children started through spawnPinned/spawnNode (for tests asserting that nothing outlives a run). */
 export function liveChildren(): number[] {
   return [...children].filter((c) => c.exitCode === null && c.signalCode === null).map((c) => c.pid ?? -1);
+}
+
+export interface SpawnPinnedOptions {
+  cpu: number | null;
+  env?: Record<string, string>;
+  /** 'ipc': no stdin, inherited stdout/stderr and an IPC channel (Node children). 'pipe': stdio pipes (foreign workers). */
+  stdio?: 'ipc' | 'pipe';
+  /** Wrap the command (e.g. ['unshare', '-m', ...]); applied outside taskset. */
+  wrapper?: string[];
+}
+
+/**
+ * Spawn any command pinned to `cpu` with taskset when the plan allows, tracked in the child registry so it is
+ * killed when the parent exits and counted by liveChildren(). Every child process of a run goes through here.
+ */
+export function spawnPinned(command: string, args: readonly string[], options: SpawnPinnedOptions): ChildProcess {
+  installExitHook();
+  let cmd = command;
+  let argv = [...args];
+  const plan = pinningPlan();
+  if (plan.method === 'taskset' && options.cpu !== null) {
+    cmd = findTaskset() ?? 'taskset';
+    argv = ['-c', String(options.cpu), command, ...args];
+  }
+  if (options.wrapper && options.wrapper.length > 0) {
+    argv = [...options.wrapper.slice(1), cmd, ...argv];
+    cmd = options.wrapper[0] as string;
+  }
+  const env = { ...process.env, ...(options.env ?? {}) };
+  const child =
+    (options.stdio ?? 'ipc') === 'ipc'
+      ? spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env, serialization: 'advanced' })
+      : spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
 }
 
 export interface SpawnNodeOptions {
@@ -106,32 +142,18 @@ export interface SpawnNodeOptions {
   wrapper?: string[];
 }
 
-/** Spawn `node script` with an IPC channel, pinned to `cpu` when the plan allows. */
+/** Spawn `node script` (this process's Node) with an IPC channel, pinned to `cpu` when the plan allows. */
 export function spawnNode(script: string, options: SpawnNodeOptions): ChildProcess {
-  installExitHook();
-  const nodeArgs = [...(options.execArgv ?? []), script, ...(options.args ?? [])];
-  let command = process.execPath;
-  let args = nodeArgs;
-  const plan = pinningPlan();
-  if (plan.method === 'taskset' && options.cpu !== null) {
-    command = findTaskset() ?? 'taskset';
-    args = ['-c', String(options.cpu), process.execPath, ...nodeArgs];
-  }
-  if (options.wrapper && options.wrapper.length > 0) {
-    args = [...options.wrapper.slice(1), command, ...args];
-    command = options.wrapper[0] as string;
-  }
-  const child = spawn(command, args, {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...(options.env ?? {}) },
-    serialization: 'advanced',
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
+  const pinned: SpawnPinnedOptions = { cpu: options.cpu, stdio: 'ipc' };
+  if (options.env) pinned.env = options.env;
+  if (options.wrapper) pinned.wrapper = options.wrapper;
+  return spawnPinned(process.execPath, [...(options.execArgv ?? []), script, ...(options.args ?? [])], pinned);
 }
 
-/** Resolve when the child exits; kill it (SIGTERM then SIGKILL) if it has not exited within `graceMs`. */
+/**
+ * Ask the child to finish (close its IPC channel, or its stdin for a piped worker), resolve when it exits, and kill it
+ * with SIGKILL if it has not exited within `graceMs`.
+ */
 export async function stopChild(child: ChildProcess, graceMs = 2000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -141,6 +163,8 @@ export async function stopChild(child: ChildProcess, graceMs = 2000): Promise<vo
     } catch {
       // channel already closed
     }
+  } else {
+    child.stdin?.end();
   }
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   timer.unref();
