@@ -11,7 +11,7 @@ import {
   resolveClientOptions,
 } from '@casebook/clients';
 import { UsageError } from '@casebook/results';
-import { startTarget, type TargetHandle } from '@casebook/target';
+import { startTarget, type TargetHandle } from '@casebook/servers';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 /**

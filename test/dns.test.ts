@@ -3,7 +3,8 @@ import * as dns from 'node:dns';
 import * as fs from 'node:fs';
 import { resolveClientOptions } from '@casebook/clients';
 import { namespaceSupport, openDnsLab } from '@casebook/runner';
-import { liveChildren, startDnsServer } from '@casebook/target';
+import { liveChildren } from '@casebook/procs';
+import { startDnsServer } from '@casebook/servers';
 import { describe, expect, it } from 'vitest';
 
 const ns = namespaceSupport();

@@ -1,7 +1,7 @@
 import { ADAPTERS, type ClientName, resolveClientOptions } from '@casebook/clients';
 import { UsageError } from '@casebook/results';
 import { runBench } from '@casebook/runner';
-import { resolveH2TargetOptions, startTarget } from '@casebook/target';
+import { resolveH2TargetOptions, startTarget } from '@casebook/servers';
 import { describe, expect, it } from 'vitest';
 
 describe('h2 target options', () => {

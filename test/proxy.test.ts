@@ -1,6 +1,7 @@
 import * as net from 'node:net';
 import { runBench } from '@casebook/runner';
-import { liveChildren, startProxy } from '@casebook/target';
+import { liveChildren } from '@casebook/procs';
+import { startProxy } from '@casebook/servers';
 import { describe, expect, it } from 'vitest';
 
 /** A TCP server that answers each connection with `payload` after the client half-closes, then ends at once. */

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { barChart, openStudy } from '@casebook/cli';
+import { barChart, openStudy } from '@casebook/study';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 /**

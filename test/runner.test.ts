@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { runBench } from '@casebook/runner';
 import { littleBoundRps } from '@casebook/stats';
-import { liveChildren } from '@casebook/target';
+import { liveChildren } from '@casebook/procs';
 import { describe, expect, it } from 'vitest';
 
 /** True while a process with this pid exists. */

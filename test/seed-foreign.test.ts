@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { FOREIGN_CLIENTS, foreignAvailability, resolveForeignOptions, runForeignBench } from '@casebook/runner';
-import { liveChildren } from '@casebook/target';
+import { liveChildren } from '@casebook/procs';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const available = foreignAvailability();

@@ -2,7 +2,8 @@ import * as tls from 'node:tls';
 import { resolveClientOptions } from '@casebook/clients';
 import { UsageError } from '@casebook/results';
 import { resolveBenchOptions, runBench } from '@casebook/runner';
-import { createPki, liveChildren, resolveTargetOptions } from '@casebook/target';
+import { liveChildren } from '@casebook/procs';
+import { createPki, resolveTargetOptions } from '@casebook/servers';
 import { describe, expect, it } from 'vitest';
 
 describe('tls: run-time PKI', () => {

@@ -1,5 +1,5 @@
 import { CasebookError, UsageError } from '@casebook/results';
-import { type FlagSpec, formatFlags, parseArgs } from './args';
+import { type FlagSpec, formatFlags, parseArgs } from '@casebook/runner';
 import { benchCommand } from './commands/bench';
 import { citeCommand } from './commands/cite';
 import { compareCommand } from './commands/compare';

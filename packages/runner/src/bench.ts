@@ -1,17 +1,15 @@
 import * as path from 'node:path';
 import { clientVersions, getAdapter } from '@casebook/clients';
+import { pinningPlan, spawnNode, stopChild } from '@casebook/procs';
 import { CasebookError, captureEnvironment, findRepoRoot, newRunId, SCHEMA_VERSION } from '@casebook/results';
 import {
   type ProxyCounters,
   type ProxyHandle,
-  pinningPlan,
   proxyCeiling,
-  spawnNode,
   startProxy,
   startTarget,
-  stopChild,
   type TargetHandle,
-} from '@casebook/target';
+} from '@casebook/servers';
 import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
 import type { ParentToWorker, WorkerStart, WorkerToParent } from './protocol';
 import type { BenchRecord, TrialRecord } from './record';

@@ -10,19 +10,17 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLIENT_NAMES, type ClientOptions, isClientName, resolveClientOptions } from '@casebook/clients';
+import { pinningPlan, spawnNode, stopChild } from '@casebook/procs';
 import { CasebookError, UsageError } from '@casebook/results';
 import {
   type DnsCounters,
   type DnsNameConfig,
   type DnsServerHandle,
-  pinningPlan,
-  spawnNode,
   startDnsServer,
   startTarget,
-  stopChild,
   type TargetHandle,
   type TargetOptions,
-} from '@casebook/target';
+} from '@casebook/servers';
 import type { DnsJob, DnsParentToWorker, DnsRoundResult, DnsWorkerToParent } from './dns-protocol';
 
 export const LAB_NAME = 'svc.lab.test';

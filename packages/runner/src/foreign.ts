@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { clientVersions } from '@casebook/clients';
+import { pinningPlan, spawnPinned, stopChild } from '@casebook/procs';
 import {
   CasebookError,
   captureEnvironment,
@@ -11,8 +12,8 @@ import {
   SCHEMA_VERSION,
   UsageError,
 } from '@casebook/results';
+import { startTarget, type TargetHandle } from '@casebook/servers';
 import { createLatencyHistogram, encodeHistogram, recordMicros } from '@casebook/stats';
-import { pinningPlan, spawnPinned, startTarget, stopChild, type TargetHandle } from '@casebook/target';
 import type { BenchProgress } from './bench';
 import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
 import type { PhaseResult } from './protocol';

@@ -1,4 +1,5 @@
 export { type BenchProgress, type RunBenchHooks, runBench } from './bench';
+export { BENCH_FLAGS, benchOptionsFromFlags } from './bench-flags';
 export {
   type BurstSpec,
   type DnsLab,
@@ -12,6 +13,7 @@ export {
   openDnsLab,
 } from './dns-lab';
 export type { DnsJob, DnsRequestOutcome, DnsRoundResult } from './dns-protocol';
+export { type FlagSpec, type FlagValues, formatFlags, parseArgs } from './flags';
 export {
   FOREIGN_CLIENT_INFO,
   FOREIGN_CLIENTS,

@@ -13,7 +13,7 @@ import {
   resolveTargetOptions,
   type TargetOptions,
   type TargetTlsOptions,
-} from '@casebook/target';
+} from '@casebook/servers';
 
 /** One measurement: a client against a fresh local target. Every field but `client` has a documented default. */
 export interface BenchOptions {

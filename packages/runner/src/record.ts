@@ -1,7 +1,7 @@
 import type { ClientName } from '@casebook/clients';
 import type { Environment } from '@casebook/results';
+import type { ProxyCounters, TargetCounters } from '@casebook/servers';
 import type { LatencySummaryMs, TrialSummary } from '@casebook/stats';
-import type { ProxyCounters, TargetCounters } from '@casebook/target';
 import type { ResolvedBenchOptions } from './options';
 import type { PhaseResult } from './protocol';
 

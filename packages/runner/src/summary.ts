@@ -1,6 +1,6 @@
 import type { CasebookError } from '@casebook/results';
+import type { TargetCounters, TargetHandle } from '@casebook/servers';
 import { decodeHistogram, latencySummaryMs, median, mergeHistograms, summarize } from '@casebook/stats';
-import type { TargetCounters, TargetHandle } from '@casebook/target';
 import type { PhaseResult } from './protocol';
 import type { BenchRecord, TrialRecord } from './record';
 

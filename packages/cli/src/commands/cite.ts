@@ -1,8 +1,7 @@
 import * as path from 'node:path';
+import { buildCitation, citationMarkdown, resolveRecord } from '@casebook/citing';
 import { UsageError } from '@casebook/results';
-import { type FlagSpec, formatFlags, parseArgs } from '../args';
-import { buildCitation, citationMarkdown } from '../citing/cite';
-import { resolveRecord } from '../citing/records';
+import { type FlagSpec, formatFlags, parseArgs } from '@casebook/runner';
 
 export const CITE_FLAGS: FlagSpec = {
   format: { type: 'string', description: 'markdown (default) or json' },

@@ -1,7 +1,13 @@
+import {
+  compareRecords,
+  comparisonMarkdown,
+  DEFAULT_MIN_CHANGE,
+  METRICS,
+  type MetricSpec,
+  resolveRecord,
+} from '@casebook/citing';
 import { UsageError } from '@casebook/results';
-import { type FlagSpec, formatFlags, parseArgs } from '../args';
-import { compareRecords, comparisonMarkdown, DEFAULT_MIN_CHANGE, METRICS, type MetricSpec } from '../citing/compare';
-import { resolveRecord } from '../citing/records';
+import { type FlagSpec, formatFlags, parseArgs } from '@casebook/runner';
 import { outputFormat } from './cite';
 
 export const COMPARE_FLAGS: FlagSpec = {

@@ -1,10 +1,9 @@
 import * as path from 'node:path';
 import { createLiveLine } from '@casebook/charts';
 import { findRepoRoot, newRunId, resultsRoot, SCHEMA_VERSION, writeJsonAtomic } from '@casebook/results';
-import { resolveBenchOptions, runBench } from '@casebook/runner';
+import { type FlagSpec, parseArgs, resolveBenchOptions, runBench } from '@casebook/runner';
+import { startTarget } from '@casebook/servers';
 import { median, summarize } from '@casebook/stats';
-import { startTarget } from '@casebook/target';
-import { type FlagSpec, parseArgs } from '../args';
 
 const FLAGS: FlagSpec = {
   client: { type: 'string', description: 'client (default undici-dispatch, the fastest)' },

@@ -1,5 +1,5 @@
 import { ADAPTERS } from '@casebook/clients';
-import { CASE_STUDIES } from '../case-studies';
+import { CASE_STUDIES } from '@casebook/results';
 
 export function listCommand(json: boolean): number {
   const clients = Object.values(ADAPTERS).map((a) => ({

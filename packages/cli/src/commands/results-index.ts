@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { buildResultsIndex, listRecords } from '@casebook/citing';
 import { findRepoRoot, resultsRoot, UsageError, writeFileAtomic } from '@casebook/results';
-import { type FlagSpec, formatFlags, parseArgs } from '../args';
-import { listRecords } from '../citing/records';
-import { buildResultsIndex } from '../citing/results-index';
+import { type FlagSpec, formatFlags, parseArgs } from '@casebook/runner';
 
 export const INDEX_FLAGS: FlagSpec = {
   write: { type: 'boolean', description: 'write results/README.md' },

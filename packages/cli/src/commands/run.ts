@@ -1,8 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createLiveLine } from '@casebook/charts';
-import { findRepoRoot, UsageError } from '@casebook/results';
-import { CASE_STUDIES, type CaseStudy, findCaseStudy, resolveProfile } from '../case-studies';
+import {
+  CASE_STUDIES,
+  type CaseStudy,
+  findCaseStudy,
+  findRepoRoot,
+  resolveProfile,
+  UsageError,
+} from '@casebook/results';
 import { runNotebook } from '../notebook';
 
 /**

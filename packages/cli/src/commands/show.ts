@@ -1,7 +1,7 @@
 import { readRecord, UsageError } from '@casebook/results';
 import type { BenchRecord } from '@casebook/runner';
-import { formatBenchSummary } from '../format';
-import type { CaseStudyRecord } from '../study/study';
+import type { CaseStudyRecord } from '@casebook/study';
+import { formatBenchSummary } from '@casebook/study';
 
 /** Read a record back (refusing invalid JSON and other schema versions) and print its headline. */
 export function showCommand(positionals: string[], json: boolean): number {

@@ -1,0 +1,312 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CaseStudyRecord, Environment } from '@casebook/results';
+import { findRepoRoot } from '@casebook/results';
+import type { BenchRecord } from '@casebook/runner';
+import { code, num, shellArg, table, times } from './markdown';
+import { benchRerunArgs, benchRerunGaps } from './params';
+import { type LoadedRecord, linkTo, locateRunFile } from './records';
+
+export interface CiteOptions {
+  /** Repository root (default: found from this package). */
+  repoRoot?: string;
+  /** Directory the links must resolve from (default: the repository root). */
+  relativeTo?: string;
+  /** Absolute link prefix instead, e.g. `https://github.com/<org>/<repo>/raw/<commit>`; paths are repo-relative. */
+  linkBase?: string;
+}
+
+/** One row of the key table: one measurement. */
+export interface CitationRow {
+  label: string;
+  client: string;
+  clientVersion: string;
+  /** `closed 512` or `open 2000 req/s`, plus the connection cap when there is one. */
+  load: string;
+  delayMs: number;
+  status: string;
+  throughputRps: number;
+  throughputMinRps: number | null;
+  throughputMaxRps: number | null;
+  /** Throughput / the fastest measurement under the same load in the same run; null when it stands alone. */
+  ratioToFastest: number | null;
+  p50Ms: number;
+  p99Ms: number;
+  cpuMicrosPerRequest: number;
+  errors: number;
+  trials: number | null;
+}
+
+export interface EnvironmentSummary {
+  node: string;
+  v8: string;
+  os: string;
+  cpu: string;
+  memoryGiB: number;
+  pinning: string;
+  pinned: boolean;
+  uvThreadpoolSize: string | null;
+  clientVersions: Record<string, string>;
+}
+
+/** Everything `casebook cite` prints, as data (`--format json`); `citationMarkdown` renders it. */
+export interface Citation {
+  runId: string;
+  kind: 'case-study' | 'bench';
+  title: string;
+  status: string;
+  profile: string | null;
+  /** The one-line claim. */
+  claim: string;
+  verdicts: { id: string; claim: string; holds: boolean }[];
+  rows: CitationRow[];
+  charts: { name: string; alt: string; link: string; exists: boolean }[];
+  record: string;
+  notebook: string | null;
+  environment: EnvironmentSummary;
+  rerun: string;
+  /** Parameters the rerun command cannot set (empty when it reproduces the run exactly). */
+  rerunGaps: string[];
+  git: { commit: string | null; dirty: boolean | null };
+}
+
+function loadText(p: BenchRecord['params'] | CaseStudyRecord['measurements'][number]): string {
+  if ('load' in p) {
+    const l = p.load;
+    const base = l.mode === 'open' ? `open loop, ${num(l.rateRps)} req/s` : `closed loop, ${l.concurrency} in flight`;
+    return p.clientOptions.connections === null ? base : `${base}, ${p.clientOptions.connections} conns`;
+  }
+  const base = p.mode === 'open' ? `open loop, ${num(p.rateRps)} req/s` : `closed loop, ${p.concurrency} in flight`;
+  return p.connections === null ? base : `${base}, ${p.connections} conns`;
+}
+
+/** The load as a phrase for the one-line claim. */
+function loadPhrase(p: BenchRecord['params']): string {
+  const l = p.load;
+  const cap = p.clientOptions.connections === null ? '' : ` over at most ${p.clientOptions.connections} connections`;
+  return l.mode === 'open'
+    ? `at ${num(l.rateRps)} req/s offered (open loop)${cap}`
+    : `with ${l.concurrency} requests in flight${cap}`;
+}
+
+function groupKey(r: CitationRow): string {
+  return `${r.load}|${r.delayMs}`;
+}
+
+/** Ratio of each row's throughput to the fastest row under the same load and think-time. */
+function withRatios(rows: CitationRow[]): CitationRow[] {
+  const best = new Map<string, number>();
+  const count = new Map<string, number>();
+  for (const r of rows) {
+    const k = groupKey(r);
+    count.set(k, (count.get(k) ?? 0) + 1);
+    if (r.status === 'completed') best.set(k, Math.max(best.get(k) ?? 0, r.throughputRps));
+  }
+  return rows.map((r) => {
+    const k = groupKey(r);
+    const b = best.get(k);
+    const alone = (count.get(k) ?? 0) < 2;
+    return { ...r, ratioToFastest: alone || !b ? null : r.throughputRps / b };
+  });
+}
+
+export function summarizeEnvironment(e: Environment): EnvironmentSummary {
+  return {
+    node: e.node,
+    v8: e.v8,
+    os: `${e.platform} ${e.arch} ${e.osRelease}`,
+    cpu: `${e.cpuModel} × ${e.cpuCores}`,
+    memoryGiB: Math.round((e.totalMemoryBytes / 2 ** 30) * 10) / 10,
+    pinning: e.pinning.reason,
+    pinned: e.pinning.method !== 'none',
+    uvThreadpoolSize: e.uvThreadpoolSize,
+    clientVersions: e.clientVersions,
+  };
+}
+
+function benchRow(r: BenchRecord): CitationRow {
+  return {
+    label: r.label,
+    client: r.client.name,
+    clientVersion: r.client.version,
+    load: loadText(r.params),
+    delayMs: r.params.target.delayMs,
+    status: r.status,
+    throughputRps: r.throughputRps,
+    throughputMinRps: r.throughputSpread?.min ?? null,
+    throughputMaxRps: r.throughputSpread?.max ?? null,
+    ratioToFastest: null,
+    p50Ms: r.latencyMs.p50,
+    p99Ms: r.latencyMs.p99,
+    cpuMicrosPerRequest: r.cpuMicrosPerRequest,
+    errors: r.errors.total,
+    trials: r.trials.length,
+  };
+}
+
+function studyRow(m: CaseStudyRecord['measurements'][number]): CitationRow {
+  return {
+    label: m.label,
+    client: m.client,
+    clientVersion: m.clientVersion,
+    load: loadText(m),
+    delayMs: m.delayMs,
+    status: m.status,
+    throughputRps: m.throughputRps,
+    throughputMinRps: m.throughputMin,
+    throughputMaxRps: m.throughputMax,
+    ratioToFastest: null,
+    p50Ms: m.p50Ms,
+    p99Ms: m.p99Ms,
+    cpuMicrosPerRequest: m.cpuMicrosPerRequest,
+    errors: m.errors,
+    trials: null,
+  };
+}
+
+/** Build the citation of one record. Pure apart from checking that chart files exist. */
+export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): Citation {
+  const repoRoot = options.repoRoot ?? findRepoRoot();
+  const relativeTo = path.resolve(options.relativeTo ?? repoRoot);
+  const linkOpts = { repoRoot, relativeTo, ...(options.linkBase !== undefined ? { linkBase: options.linkBase } : {}) };
+  const { record } = loaded;
+  const env = record.environment;
+  if (loaded.kind === 'case-study') {
+    const r = loaded.record;
+    const held = r.verdicts.filter((v) => v.holds).length;
+    const claim =
+      `**${r.title}** · run ${code(r.runId)} · profile ${code(r.profile)} · ${r.status}` +
+      ` — ${held} of ${r.verdicts.length} claims hold, ${r.measurements.length} measurements.`;
+    const charts = r.charts.map((c) => {
+      const file = locateRunFile(loaded.file, r.runId, c.png, repoRoot);
+      return { name: c.name, alt: c.alt, link: linkTo(file, linkOpts), exists: fs.existsSync(file) };
+    });
+    return {
+      runId: r.runId,
+      kind: 'case-study',
+      title: r.title,
+      status: r.status,
+      profile: r.profile,
+      claim,
+      verdicts: r.verdicts.map((v) => ({ id: v.id, claim: v.claim, holds: v.holds })),
+      rows: withRatios(r.measurements.map(studyRow)),
+      charts,
+      record: linkTo(loaded.file, linkOpts),
+      notebook: linkTo(path.resolve(repoRoot, r.notebook), linkOpts),
+      environment: summarizeEnvironment(env),
+      rerun: `npx casebook run ${shellArg(r.caseStudy)} --profile ${shellArg(r.profile)}`,
+      rerunGaps: [],
+      git: { commit: env.git.commit, dirty: env.git.dirty },
+    };
+  }
+  const r = loaded.record;
+  const row = benchRow(r);
+  const spread =
+    row.throughputMinRps === null ? '' : `, min–max ${num(row.throughputMinRps)}–${num(row.throughputMaxRps)}`;
+  const outcome =
+    r.status === 'completed'
+      ? `reached **${num(r.throughputRps)} req/s** (median of ${r.trials.length} trials${spread})`
+      : `**errored** (${r.error ? `${r.error.code}: ${r.error.message}` : 'see record'}) at ${num(r.throughputRps)} req/s`;
+  const claim =
+    `${code(r.client.name)} ${r.client.version} ${outcome} ${loadPhrase(r.params)},` +
+    ` think-time ${num(row.delayMs)} ms — p50 ${num(r.latencyMs.p50)} ms, p99 ${num(r.latencyMs.p99)} ms,` +
+    ` ${r.errors.total} errors · run ${code(r.runId)}.`;
+  return {
+    runId: r.runId,
+    kind: 'bench',
+    title: r.label,
+    status: r.status,
+    profile: null,
+    claim,
+    verdicts: [],
+    rows: [row],
+    charts: [],
+    record: linkTo(loaded.file, linkOpts),
+    notebook: null,
+    environment: summarizeEnvironment(env),
+    rerun: ['npx casebook bench', ...benchRerunArgs(r.params).map(shellArg)].join(' '),
+    rerunGaps: benchRerunGaps(r.params),
+    git: { commit: env.git.commit, dirty: env.git.dirty },
+  };
+}
+
+const mdLinkText = (s: string): string => s.replace(/[[\]]/g, (c) => (c === '[' ? '(' : ')'));
+
+/** The paste-ready GitHub-flavoured markdown. */
+export function citationMarkdown(c: Citation): string {
+  const out: string[] = [c.claim, ''];
+  if (c.verdicts.length > 0) {
+    for (const v of c.verdicts) out.push(`- ${v.holds ? '✅ holds' : '❌ does not hold'}: ${v.claim}`);
+    out.push('');
+  }
+  const hasRatio = c.rows.some((r) => r.ratioToFastest !== null);
+  const header = [
+    'measurement',
+    'client',
+    'load',
+    'think-time (ms)',
+    'throughput (req/s, median)',
+    'spread (min–max)',
+    ...(hasRatio ? ['vs fastest'] : []),
+    'p50 (ms)',
+    'p99 (ms)',
+    'CPU (µs/req)',
+    'errors',
+  ];
+  const rows = c.rows.map((r) => [
+    r.status === 'completed' ? r.label : `${r.label} (${r.status})`,
+    `${r.client} ${r.clientVersion}`,
+    r.load,
+    num(r.delayMs),
+    num(r.throughputRps),
+    r.throughputMinRps === null ? '—' : `${num(r.throughputMinRps)}–${num(r.throughputMaxRps)}`,
+    ...(hasRatio ? [times(r.ratioToFastest)] : []),
+    num(r.p50Ms),
+    num(r.p99Ms),
+    num(r.cpuMicrosPerRequest),
+    String(r.errors),
+  ]);
+  out.push(table(header, rows, ['l', 'l', 'l', 'r', 'r', 'r', ...(hasRatio ? ['r'] : []), 'r', 'r', 'r', 'r']));
+  out.push('');
+  const notes = ['Throughput is the median over trials; latency percentiles merge all measured trials (HDR).'];
+  if (hasRatio) notes.push('"vs fastest" divides by the fastest measurement under the same load in the same run.');
+  out.push(`<sub>${notes.join(' ')}</sub>`, '');
+  const [first, ...more] = c.charts;
+  if (first) {
+    out.push(`![${mdLinkText(first.alt)}](${first.link})`, '');
+    if (more.length > 0) out.push(`More charts: ${more.map((m) => `[${m.name}](${m.link})`).join(' · ')}`, '');
+  }
+  const links = [`Record: [${c.runId}](${c.record})`];
+  if (c.notebook) links.push(`notebook: [${path.basename(c.notebook)}](${c.notebook})`);
+  out.push(links.join(' · '), '');
+  const e = c.environment;
+  const versions = Object.entries(e.clientVersions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  out.push(
+    `<details><summary>Environment: Node ${e.node} · ${e.cpu} · ${e.pinned ? 'pinned' : 'not pinned'}</summary>`,
+    '',
+    table(
+      ['', ''],
+      [
+        ['Node / V8', `${e.node} / ${e.v8}`],
+        ['OS', e.os],
+        ['CPU', e.cpu],
+        ['Memory', `${e.memoryGiB} GiB`],
+        ['Pinning', e.pinning],
+        ['UV_THREADPOOL_SIZE', e.uvThreadpoolSize ?? 'default'],
+        ['Clients', versions],
+      ],
+    ),
+    '',
+    '</details>',
+    '',
+  );
+  out.push('Rerun:', '', '```sh', c.rerun, '```', '');
+  if (c.rerunGaps.length > 0) out.push(`The command cannot set: ${c.rerunGaps.map(code).join(', ')}.`, '');
+  const commit = c.git.commit ? code(c.git.commit.slice(0, 12)) : 'unknown';
+  const dirty =
+    c.git.dirty === true ? ' (dirty: uncommitted changes)' : c.git.dirty === null ? ' (dirty: unknown)' : '';
+  out.push(`Commit ${commit}${dirty}`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,22 @@
+export {
+  CONTROL_TIMEOUT_MS,
+  type ControlCodes,
+  type ControlledChild,
+  type ControlledChildOptions,
+  STARTUP_TIMEOUT_MS,
+  startControlledChild,
+} from './control';
+export {
+  liveChildren,
+  type PinningPlan,
+  pinningPlan,
+  placements,
+  resetPlacements,
+  type SpawnNodeOptions,
+  type SpawnPinnedOptions,
+  spawnNode,
+  spawnPinned,
+  stopChild,
+} from './placement';
+export { announceListening, ControlRefusal, type ControlRequest, failFatal, serveControl } from './serve';
+export { ipcTransport, jsonLinesTransport, type WorkerTransport } from './transport';

@@ -1,0 +1,84 @@
+import type { ChildProcess } from 'node:child_process';
+import * as readline from 'node:readline';
+import { stopChild } from './placement';
+
+/**
+ * How the run driver talks to a client worker, whatever language it is written in: Node IPC for Node workers, JSON
+ * lines on stdin/stdout for everything else (Python today). Messages are handed to the handler strictly in order: the
+ * next one waits until the handler's promise for the previous one settles, so a phase's counters are always read
+ * before the next phase resets them.
+ */
+export interface WorkerTransport<In, Out> {
+  readonly child: ChildProcess;
+  readonly kind: 'ipc' | 'json-lines';
+  send(message: Out): void;
+  /** Register the one message handler; a handler that throws ends the run with that error (see `onFailure`). */
+  onMessage(handler: (message: In) => Promise<void> | void, onFailure: (error: unknown) => void): void;
+  /** The last lines the worker wrote to stderr (json-lines workers), for error messages. */
+  stderrTail(): string;
+  stop(): Promise<void>;
+}
+
+function ordered<In>(
+  handler: (message: In) => Promise<void> | void,
+  onFailure: (error: unknown) => void,
+): (message: In) => void {
+  let chain: Promise<void> = Promise.resolve();
+  return (message) => {
+    chain = chain.then(() => handler(message)).catch(onFailure);
+  };
+}
+
+/** A Node worker started by spawnNode (IPC channel, advanced serialization). */
+export function ipcTransport<In, Out>(child: ChildProcess): WorkerTransport<In, Out> {
+  return {
+    child,
+    kind: 'ipc',
+    send: (message) => {
+      if (child.connected) child.send(message as object);
+    },
+    onMessage: (handler, onFailure) => {
+      child.on('message', ordered(handler, onFailure) as (m: unknown) => void);
+    },
+    stderrTail: () => '',
+    stop: () => stopChild(child),
+  };
+}
+
+const STDERR_TAIL_CHARS = 2000;
+
+/**
+ * A worker started by spawnPinned with stdio 'pipe': one JSON object per line each way. A stdout line that is not
+ * JSON is kept with stderr (it is diagnostics, not a message).
+ */
+export function jsonLinesTransport<In, Out>(child: ChildProcess): WorkerTransport<In, Out> {
+  let tail = '';
+  const keep = (text: string) => {
+    tail = (tail + text).slice(-STDERR_TAIL_CHARS);
+  };
+  child.stderr?.on('data', (chunk: Buffer) => keep(chunk.toString('utf8')));
+  child.stdin?.on('error', () => undefined);
+  return {
+    child,
+    kind: 'json-lines',
+    send: (message) => {
+      if (child.stdin?.writable) child.stdin.write(`${JSON.stringify(message)}\n`);
+    },
+    onMessage: (handler, onFailure) => {
+      const deliver = ordered(handler, onFailure);
+      const lines = readline.createInterface({ input: child.stdout as NodeJS.ReadableStream });
+      lines.on('line', (line) => {
+        let message: In;
+        try {
+          message = JSON.parse(line) as In;
+        } catch {
+          keep(`${line}\n`);
+          return;
+        }
+        deliver(message);
+      });
+    },
+    stderrTail: () => tail.trim().split('\n').slice(-3).join(' | '),
+    stop: () => stopChild(child),
+  };
+}

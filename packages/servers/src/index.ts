@@ -1,0 +1,43 @@
+export { type DnsServerHandle, resolveDnsNames, startDnsServer } from './dns-server';
+export type { DnsCounters, DnsNameConfig, DnsServerOptions } from './dns-server-protocol';
+export {
+  DEFAULT_H2_MAX_CONCURRENT_STREAMS,
+  type H2Counters,
+  type H2TargetOptions,
+  h2Alpn,
+  MAX_H2_STREAMS,
+  type ResolvedH2TargetOptions,
+  resolveH2TargetOptions,
+} from './h2-target-options';
+export {
+  DEFAULT_TARGET_OPTIONS,
+  MAX_BODY_BYTES,
+  type ResolvedTargetOptions,
+  type ResolvedTargetTls,
+  resolveTargetOptions,
+  resolveTargetTls,
+  type TargetOptions,
+  type TargetTlsOptions,
+  TLS_VERSIONS,
+  type TlsVersionChoice,
+} from './options';
+export type { TargetCounters, TlsCounters } from './protocol';
+export { type ProxyCeiling, type ProxyHandle, proxyCeiling, startProxy } from './proxy';
+export { DelayLane } from './proxy-delay';
+export {
+  type ProxyCounters,
+  type ProxyOptions,
+  type ResolvedProxyOptions,
+  resolveProxyOptions,
+} from './proxy-protocol';
+export { startTarget, type TargetHandle } from './target';
+export {
+  CERT_TYPES,
+  type CertType,
+  createPki,
+  LAB_HOSTNAMES,
+  LAB_IPS,
+  type LeafCertificate,
+  type Pki,
+  resolveCertType,
+} from './tls-pki';
