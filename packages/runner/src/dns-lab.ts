@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CLIENT_NAMES, type ClientOptions, isClientName, resolveClientOptions } from '@casebook/clients';
-import { pinningPlan, spawnNode, stopChild } from '@casebook/procs';
+import { ipcTransport, pinningPlan, spawnNode, stopChild } from '@casebook/procs';
 import { CasebookError, UsageError } from '@casebook/results';
 import {
   type DnsCounters,
@@ -22,6 +22,12 @@ import {
   type TargetOptions,
 } from '@casebook/servers';
 import type { DnsJob, DnsParentToWorker, DnsRoundResult, DnsWorkerToParent } from './dns-protocol';
+import { driveWorker } from './driver';
+
+/** A DNS job is a handful of rounds of at most 10 000 lookups or requests: two minutes means it is stuck. */
+const DNS_JOB_TIMEOUT_MS = 120_000;
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
 export const LAB_NAME = 'svc.lab.test';
 
@@ -219,6 +225,7 @@ export async function openDnsLab(options: DnsLabOptions = {}): Promise<DnsLab> {
     const worker = spawnNode(path.join(__dirname, 'dns-worker-process.js'), {
       cpu: pinningPlan().clientCpu,
       env,
+      role: 'client',
       ...(namespaceUsable ? { wrapper: namespaceWrapper(resolvPath) } : {}),
     });
     const result: DnsRunResult = {
@@ -231,38 +238,24 @@ export async function openDnsLab(options: DnsLabOptions = {}): Promise<DnsLab> {
       error: null,
     };
     try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          reject(new CasebookError('CASEBOOK_TRIAL_TIMEOUT', 'DNS job ran longer than 120 s'));
-        }, 120_000);
-        worker.once('exit', (code, signal) => {
-          clearTimeout(timer);
-          reject(new CasebookError('CASEBOOK_CLIENT_EXITED', `client process exited (code ${code}, signal ${signal})`));
-        });
-        worker.on('message', (m: DnsWorkerToParent) => {
-          void (async () => {
-            if (m.type === 'ready') {
-              result.resolvConf = m.resolvConf;
-              result.threadpoolSize = m.threadpoolSize;
-              result.settings = m.settings;
-            } else if (m.type === 'round-start') {
-              if (!serverStopped) await server.reset();
-              worker.send({ type: 'go' } satisfies DnsParentToWorker);
-            } else if (m.type === 'round-end') {
-              const counters = serverStopped ? emptyCounters() : await server.counters();
-              result.rounds.push({ ...m.result, server: counters });
-            } else if (m.type === 'done') {
-              clearTimeout(timer);
-              result.settings = { ...result.settings, ...m.settings };
-              resolve();
-            } else if (m.type === 'fatal') {
-              clearTimeout(timer);
-              reject(new CasebookError(m.code, m.message));
-            }
-          })().catch((error: unknown) => reject(error));
-        });
-        worker.send({ type: 'job', job } satisfies DnsParentToWorker);
+      const settings = await driveWorker<DnsParentToWorker, DnsRoundResult>({
+        transport: ipcTransport<DnsWorkerToParent, DnsParentToWorker>(worker),
+        start: { type: 'job', job },
+        phaseTimeoutMs: DNS_JOB_TIMEOUT_MS,
+        onReady: (m) => {
+          result.resolvConf = typeof m['resolvConf'] === 'string' ? m['resolvConf'] : null;
+          result.threadpoolSize = typeof m['threadpoolSize'] === 'string' ? m['threadpoolSize'] : null;
+          result.settings = isRecord(m['settings']) ? m['settings'] : {};
+        },
+        onPhaseStart: async () => {
+          if (!serverStopped) await server.reset();
+        },
+        onPhaseEnd: async (_phase, _index, round) => {
+          const counters = serverStopped ? emptyCounters() : await server.counters();
+          result.rounds.push({ ...round, server: counters });
+        },
       });
+      result.settings = { ...result.settings, ...settings };
     } catch (error) {
       const e = error as CasebookError;
       result.error = { code: e.code ?? 'CASEBOOK_RUN', message: e.message };

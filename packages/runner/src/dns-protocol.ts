@@ -1,4 +1,5 @@
 import type { ClientName, ResolvedClientOptions } from '@casebook/clients';
+import type { DriverMessage } from './driver';
 
 /** One job for the DNS worker (a fresh client process: cold caches, its own threadpool size, maybe a namespace). */
 export type DnsJob =
@@ -44,11 +45,7 @@ export interface DnsRoundResult {
   perfDns: { count: number; durationsMs: number[] };
 }
 
-export type DnsWorkerToParent =
-  | { type: 'ready'; resolvConf: string | null; threadpoolSize: string | null; settings: Record<string, unknown> }
-  | { type: 'round-start'; index: number }
-  | { type: 'round-end'; result: DnsRoundResult }
-  | { type: 'done'; settings: Record<string, unknown> }
-  | { type: 'fatal'; code: string; message: string };
+/** What a DNS worker says: the run driver's protocol (driver.ts); each round is a `trial` phase. */
+export type DnsWorkerToParent = DriverMessage<DnsRoundResult>;
 
 export type DnsParentToWorker = { type: 'job'; job: DnsJob } | { type: 'go' };

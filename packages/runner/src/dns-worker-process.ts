@@ -7,16 +7,8 @@ import * as dns from 'node:dns';
 import * as fs from 'node:fs';
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { type ClientSession, errorCode, getAdapter } from '@casebook/clients';
-import type { DnsJob, DnsParentToWorker, DnsRequestOutcome, DnsRoundResult, DnsWorkerToParent } from './dns-protocol';
-
-const send = (m: DnsWorkerToParent): void => {
-  process.send?.(m);
-};
-let goResolver: (() => void) | null = null;
-const waitForGo = (): Promise<void> =>
-  new Promise((resolve) => {
-    goResolver = resolve;
-  });
+import type { DnsJob, DnsParentToWorker, DnsRequestOutcome, DnsRoundResult } from './dns-protocol';
+import { serveWorker, type WorkerChannel } from './worker-channel';
 
 let perfDurations: number[] = [];
 const observer = new PerformanceObserver((list) => {
@@ -45,7 +37,11 @@ function summarizeRound(index: number, t0: number, outcomes: DnsRequestOutcome[]
   return { index, durationMs: round2(end), ok, errors, errorSamples: samples, outcomes, t0 };
 }
 
-async function lookups(job: Extract<DnsJob, { kind: 'lookups' }>): Promise<void> {
+async function lookups(
+  job: Extract<DnsJob, { kind: 'lookups' }>,
+  channel: WorkerChannel<DnsRoundResult>,
+): Promise<void> {
+  const { send } = channel;
   const resolver = new dns.Resolver({
     ...(job.timeoutMs !== undefined ? { timeout: job.timeoutMs } : {}),
     ...(job.tries !== undefined ? { tries: job.tries } : {}),
@@ -57,8 +53,7 @@ async function lookups(job: Extract<DnsJob, { kind: 'lookups' }>): Promise<void>
     threadpoolSize: process.env['UV_THREADPOOL_SIZE'] ?? null,
     settings: { method: job.method, servers: job.method === 'cares' ? resolver.getServers() : 'system (getaddrinfo)' },
   });
-  send({ type: 'round-start', index: 0 });
-  await waitForGo();
+  await channel.phaseStart('trial', 0);
   const samples: Record<string, string> = {};
   const t0 = performance.now();
   const one = (): Promise<DnsRequestOutcome> =>
@@ -74,11 +69,12 @@ async function lookups(job: Extract<DnsJob, { kind: 'lookups' }>): Promise<void>
     });
   const outcomes = await Promise.all(Array.from({ length: job.n }, one));
   const { t0: _t, ...r } = summarizeRound(0, t0, outcomes, samples);
-  send({ type: 'round-end', result: { ...r, perfDns: await takePerf() } });
+  send({ type: 'phase-end', phase: 'trial', index: r.index, result: { ...r, perfDns: await takePerf() } });
   send({ type: 'done', settings: {} });
 }
 
-async function burst(job: Extract<DnsJob, { kind: 'burst' }>): Promise<void> {
+async function burst(job: Extract<DnsJob, { kind: 'burst' }>, channel: WorkerChannel<DnsRoundResult>): Promise<void> {
+  const { send } = channel;
   const adapter = getAdapter(job.client);
   let session: ClientSession;
   try {
@@ -95,8 +91,7 @@ async function burst(job: Extract<DnsJob, { kind: 'burst' }>): Promise<void> {
   });
   for (let i = 0; i < job.rounds; i++) {
     if (i > 0 && job.gapMs > 0) await new Promise((resolve) => setTimeout(resolve, job.gapMs));
-    send({ type: 'round-start', index: i });
-    await waitForGo();
+    await channel.phaseStart('trial', i);
     const samples: Record<string, string> = {};
     const t0 = performance.now();
     const one = async (): Promise<DnsRequestOutcome> => {
@@ -113,7 +108,7 @@ async function burst(job: Extract<DnsJob, { kind: 'burst' }>): Promise<void> {
     };
     const outcomes = await Promise.all(Array.from({ length: job.requests }, one));
     const { t0: _t, ...r } = summarizeRound(i, t0, outcomes, samples);
-    send({ type: 'round-end', result: { ...r, perfDns: await takePerf() } });
+    send({ type: 'phase-end', phase: 'trial', index: r.index, result: { ...r, perfDns: await takePerf() } });
   }
   const settings = session.settings();
   await session.close().catch(() => undefined);
@@ -128,20 +123,6 @@ function readResolvConf(): string | null {
   }
 }
 
-process.on('message', (m: DnsParentToWorker) => {
-  if (m.type === 'job') {
-    const run = m.job.kind === 'lookups' ? lookups(m.job) : burst(m.job);
-    run.catch((error: unknown) =>
-      send({
-        type: 'fatal',
-        code: 'CASEBOOK_WORKER',
-        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      }),
-    );
-  } else if (m.type === 'go') {
-    const resolve = goResolver;
-    goResolver = null;
-    resolve?.();
-  }
-});
-process.on('disconnect', () => process.exit(0));
+serveWorker<Extract<DnsParentToWorker, { type: 'job' }>, DnsRoundResult>('job', (message, channel) =>
+  message.job.kind === 'lookups' ? lookups(message.job, channel) : burst(message.job, channel),
+);

@@ -1,24 +1,13 @@
-import { type ChildProcess, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as readline from 'node:readline';
-import { clientVersions } from '@casebook/clients';
-import { pinningPlan, spawnPinned, stopChild } from '@casebook/procs';
-import {
-  CasebookError,
-  captureEnvironment,
-  findRepoRoot,
-  newRunId,
-  SCHEMA_VERSION,
-  UsageError,
-} from '@casebook/results';
-import { startTarget, type TargetHandle } from '@casebook/servers';
+import { jsonLinesTransport, pinningPlan, spawnPinned } from '@casebook/procs';
+import { CasebookError, findRepoRoot, UsageError } from '@casebook/results';
 import { createLatencyHistogram, encodeHistogram, recordMicros } from '@casebook/stats';
-import type { BenchProgress } from './bench';
+import { type BenchProgress, benchRecord, measure } from './measure';
 import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
 import type { PhaseResult } from './protocol';
-import type { BenchRecord, TrialRecord } from './record';
-import { runError, summarizeTrials, toTrial } from './summary';
+import type { BenchRecord } from './record';
 
 /**
  * Foreign clients: HTTP clients written in another language, each run alone in its own process (pinned to the
@@ -233,13 +222,16 @@ interface ForeignPhaseResult extends Omit<PhaseResult, 'histogram'> {
   latenciesMicros: number[];
 }
 
-type ForeignMessage =
-  | { type: 'ready'; versions: ForeignVersions; settings: Record<string, unknown> }
-  | { type: 'phase-start'; phase: 'warmup' | 'trial'; index: number }
-  | { type: 'progress'; phase: 'warmup' | 'trial'; index: number; done: number; total: number | null }
-  | { type: 'phase-end'; phase: 'warmup' | 'trial'; index: number; result: ForeignPhaseResult }
-  | { type: 'done'; settings: Record<string, unknown> }
-  | { type: 'fatal'; code: string; message: string };
+interface ForeignStart {
+  type: 'start';
+  client: ForeignClientName;
+  origin: string;
+  connections: number | null;
+  requestTimeoutMs: number | null;
+  load: ResolvedForeignOptions['load'];
+  warmupRequests: number;
+  trials: number;
+}
 
 /** Raw per-request latencies (µs) into the same HDR histogram Node clients fill. */
 function toPhaseResult(r: ForeignPhaseResult): PhaseResult {
@@ -249,11 +241,14 @@ function toPhaseResult(r: ForeignPhaseResult): PhaseResult {
   return { ...rest, histogram: encodeHistogram(h) };
 }
 
+const isVersions = (x: unknown): x is ForeignVersions =>
+  typeof x === 'object' && x !== null && Object.values(x).every((v) => v === null || typeof v === 'string');
+
 /**
- * Run one foreign-client measurement: a fresh target (server core), the Python worker (client core), warm-up,
- * trials, target counters reset per phase. Throws CasebookError CASEBOOK_FOREIGN_UNAVAILABLE before starting anything
- * when no Python imports httpx and aiohttp; otherwise always resolves with a record (errored when a process dies)
- * and leaves no child behind.
+ * Run one foreign-client measurement: the Python worker (JSON lines on stdio) driven by the same run driver as Node
+ * clients, against a fresh target. Throws CasebookError CASEBOOK_FOREIGN_UNAVAILABLE before starting anything when no
+ * Python imports httpx and aiohttp; otherwise always resolves with a record (errored when a process dies) and leaves no
+ * child behind.
  */
 export async function runForeignBench(
   input: ForeignBenchOptions | ResolvedForeignOptions,
@@ -263,194 +258,54 @@ export async function runForeignBench(
   const py = foreignAvailability(hooks.env);
   if (!py.available) throw new CasebookError('CASEBOOK_FOREIGN_UNAVAILABLE', py.reason);
   const info = FOREIGN_CLIENT_INFO[options.client];
-  const plan = pinningPlan();
-  const startedAt = new Date().toISOString();
-  const runId = newRunId(options.caseStudy);
-  const report = (p: Omit<BenchProgress, 'label' | 'trials'>) =>
-    hooks.onProgress?.({ label: options.label, trials: options.trials, ...p });
-  report({ phase: 'starting', trial: 0, done: 0, total: options.load.requests });
-
-  let target: TargetHandle | null = null;
-  let worker: ChildProcess | null = null;
-  let failure: CasebookError | null = null;
   let versions: ForeignVersions = py.versions;
-  let settings: Record<string, unknown> = {};
-  let warmup: BenchRecord['warmup'] = null;
-  const trials: TrialRecord[] = [];
-  let closingTarget = false;
-  let stderrTail = '';
-
-  try {
-    target = await startTarget(options.target, { cpu: plan.serverCpu });
-    const t = target;
-    void t.exited.then(({ code, signal }) => {
-      if (closingTarget) return;
-      failure ??= new CasebookError(
-        'CASEBOOK_TARGET_EXITED',
-        `target process exited mid-run (code ${code}, signal ${signal})`,
-      );
-    });
-    await t.reset();
-    worker = spawnPinned(py.python, [FOREIGN_WORKER_SCRIPT], {
-      cpu: plan.clientCpu,
-      stdio: 'pipe',
-      env: { PYTHONUNBUFFERED: '1' },
-    });
-    const w = worker;
-    w.stderr?.on('data', (chunk: Buffer) => {
-      stderrTail = (stderrTail + chunk.toString('utf8')).slice(-2000);
-    });
-    w.stdin?.on('error', () => undefined);
-    const send = (m: unknown) => w.stdin?.write(`${JSON.stringify(m)}\n`);
-    await new Promise<void>((resolve, reject) => {
-      let phaseTimer: NodeJS.Timeout | null = null;
-      const clearPhaseTimer = () => {
-        if (phaseTimer) clearTimeout(phaseTimer);
-        phaseTimer = null;
-      };
-      w.on('error', (error) => reject(new CasebookError('CASEBOOK_FOREIGN_SPAWN', error.message, { cause: error })));
-      w.on('exit', (code, signal) => {
-        clearPhaseTimer();
-        const tail = stderrTail.trim().split('\n').slice(-3).join(' | ');
-        reject(
-          new CasebookError(
-            'CASEBOOK_CLIENT_EXITED',
-            `client process exited before finishing (code ${code}, signal ${signal})${tail ? `: ${tail}` : ''}`,
-          ),
-        );
-      });
-      // Messages are handled strictly in order (a phase's counters are read before the next phase resets them).
-      let chain: Promise<void> = Promise.resolve();
-      const handle = async (message: ForeignMessage): Promise<void> => {
-        switch (message.type) {
-          case 'ready':
-            versions = message.versions;
-            settings = message.settings;
-            break;
-          case 'phase-start': {
-            if (t.isAlive()) await t.reset().catch(() => undefined);
-            report({
-              phase: message.phase,
-              trial: message.index,
-              done: 0,
-              total: message.phase === 'warmup' ? options.warmupRequests : options.load.requests,
-            });
-            clearPhaseTimer();
-            phaseTimer = setTimeout(() => {
-              failure ??= new CasebookError(
-                'CASEBOOK_TRIAL_TIMEOUT',
-                `${message.phase} ${message.index} ran longer than ${options.trialTimeoutMs} ms`,
-              );
-              w.kill('SIGKILL');
-            }, options.trialTimeoutMs);
-            send({ type: 'go' });
-            break;
-          }
-          case 'progress':
-            report({ phase: message.phase, trial: message.index, done: message.done, total: message.total });
-            break;
-          case 'phase-end': {
-            clearPhaseTimer();
-            const counters = t.isAlive() ? await t.counters().catch(() => null) : null;
-            const result = toPhaseResult(message.result);
-            if (message.phase === 'warmup') {
-              const { histogram: _h, ...rest } = result;
-              warmup = { ...rest, target: counters };
-            } else {
-              trials.push(toTrial(message.index, result, counters));
-            }
-            break;
-          }
-          case 'done':
-            settings = message.settings;
-            resolve();
-            break;
-          case 'fatal':
-            reject(new CasebookError(message.code, message.message));
-            break;
-        }
-      };
-      const lines = readline.createInterface({ input: w.stdout as NodeJS.ReadableStream });
-      lines.on('line', (line) => {
-        let message: ForeignMessage;
-        try {
-          message = JSON.parse(line) as ForeignMessage;
-        } catch {
-          stderrTail = (stderrTail + line).slice(-2000);
-          return;
-        }
-        chain = chain.then(() => handle(message)).catch(reject);
-      });
-      send({
+  const measured = await measure<ForeignStart, ForeignPhaseResult>({
+    options,
+    onProgress: hooks.onProgress,
+    launch: (origin) => ({
+      transport: jsonLinesTransport(
+        spawnPinned(py.python, [FOREIGN_WORKER_SCRIPT], {
+          cpu: pinningPlan().clientCpu,
+          stdio: 'pipe',
+          env: { PYTHONUNBUFFERED: '1' },
+          role: 'client',
+        }),
+      ),
+      start: {
         type: 'start',
         client: options.client,
-        origin: t.origin,
+        origin,
         connections: options.clientOptions.connections,
         requestTimeoutMs: options.clientOptions.requestTimeoutMs,
         load: options.load,
         warmupRequests: options.warmupRequests,
         trials: options.trials,
-      });
-    });
-  } catch (error) {
-    failure ??=
-      error instanceof CasebookError
-        ? error
-        : new CasebookError('CASEBOOK_RUN', (error as Error).message, { cause: error });
-  } finally {
-    if (worker) await stopChild(worker);
-    if (target) {
-      closingTarget = failure === null && target.isAlive();
-      await target.close().catch(() => undefined);
-    }
-  }
-  report({ phase: 'done', trial: options.trials, done: 0, total: null });
-
-  const warm = warmup as BenchRecord['warmup'];
-  const error = runError(failure as CasebookError | null, trials.length, options.trials);
-  const t = target as TargetHandle | null;
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    kind: 'bench',
-    runId,
-    status: error ? 'errored' : 'completed',
-    error,
-    caseStudy: options.caseStudy,
-    label: options.label,
-    startedAt,
-    finishedAt: new Date().toISOString(),
-    params: options,
-    environment: captureEnvironment({
-      pinning: {
-        method: plan.method,
-        reason: plan.reason,
-        clientCpu: plan.clientCpu,
-        targetCpu: t?.cpu ?? null,
-        others: {},
       },
-      clientVersions: {
-        ...clientVersions(),
-        ...Object.fromEntries(
-          Object.entries(versions)
-            .filter(([k, v]) => k !== 'executable' && v !== null)
-            .map(([k, v]) => [`python:${k}`, v as string]),
-        ),
-      },
-      repoDir: findRepoRoot(),
     }),
-    client: {
+    toPhaseResult,
+    onReady: (m) => {
+      if (isVersions(m['versions'])) versions = m['versions'];
+    },
+  });
+  const pythonVersions = Object.fromEntries(
+    Object.entries(versions)
+      .filter((e): e is [string, string] => e[0] !== 'executable' && e[1] !== null)
+      .map(([k, v]) => [`python:${k}`, v]),
+  );
+  return benchRecord(
+    measured,
+    options,
+    {
       name: info.recordName,
       packageName: info.packageName,
       version: info.version(versions),
       sourceUrl: info.sourceUrl(versions),
-      settings,
-      language: 'python',
+      settings: measured.settings,
+      language: 'python' as const,
       foreign: options.client,
       versions,
       python: py.python,
     },
-    ...summarizeTrials(trials, warm, t),
-    warmup: warm,
-    trials,
-  };
+    pythonVersions,
+  );
 }

@@ -1,4 +1,5 @@
 import type { ClientName, ResolvedClientOptions } from '@casebook/clients';
+import type { DriverMessage } from './driver';
 import type { LoadSpec } from './options';
 
 /** Raw numbers of one phase (warm-up or trial), measured inside the client process. */
@@ -37,10 +38,5 @@ export interface WorkerStart {
 
 export type ParentToWorker = WorkerStart | { type: 'go' };
 
-export type WorkerToParent =
-  | { type: 'ready'; version: string; settings: Record<string, unknown> }
-  | { type: 'phase-start'; phase: 'warmup' | 'trial'; index: number }
-  | { type: 'progress'; phase: 'warmup' | 'trial'; index: number; done: number; total: number | null }
-  | { type: 'phase-end'; phase: 'warmup' | 'trial'; index: number; result: PhaseResult }
-  | { type: 'done'; settings: Record<string, unknown> }
-  | { type: 'fatal'; code: string; message: string };
+/** What a Node client worker says (the run driver's protocol, see driver.ts). */
+export type WorkerToParent = DriverMessage<PhaseResult>;

@@ -4,19 +4,11 @@
  */
 import { getAdapter, openClientSession } from '@casebook/clients';
 import { runBareClosedLoop, runPhase } from './load';
-import type { ParentToWorker, WorkerStart, WorkerToParent } from './protocol';
+import type { PhaseResult, WorkerStart } from './protocol';
+import { serveWorker, type WorkerChannel } from './worker-channel';
 
-const send = (message: WorkerToParent): void => {
-  process.send?.(message);
-};
-
-let goResolver: (() => void) | null = null;
-const waitForGo = (): Promise<void> =>
-  new Promise<void>((resolve) => {
-    goResolver = resolve;
-  });
-
-async function main(start: WorkerStart): Promise<void> {
+async function main(start: WorkerStart, channel: WorkerChannel<PhaseResult>): Promise<void> {
+  const { send } = channel;
   const adapter = getAdapter(start.client);
   let session: Awaited<ReturnType<typeof adapter.open>>;
   try {
@@ -27,8 +19,7 @@ async function main(start: WorkerStart): Promise<void> {
   }
   send({ type: 'ready', version: adapter.version(), settings: session.settings() });
   if (start.warmupRequests > 0) {
-    send({ type: 'phase-start', phase: 'warmup', index: 0 });
-    await waitForGo();
+    await channel.phaseStart('warmup', 0);
     const result = await runPhase(session, { ...start.load, mode: 'closed' }, start.warmupRequests);
     send({ type: 'phase-end', phase: 'warmup', index: 0, result });
   }
@@ -36,8 +27,7 @@ async function main(start: WorkerStart): Promise<void> {
     // Bursts after idle: the gap lets keep-alive timeouts and idle-socket limits act before the next trial.
     const idleMs = start.load.idleBeforeTrialMs ?? 0;
     if (idleMs > 0) await new Promise((resolve) => setTimeout(resolve, idleMs));
-    send({ type: 'phase-start', phase: 'trial', index: i });
-    await waitForGo();
+    await channel.phaseStart('trial', i);
     const result =
       start.instrumentation === 'bare'
         ? await runBareClosedLoop(session, start.load, start.load.requests ?? 0)
@@ -51,19 +41,4 @@ async function main(start: WorkerStart): Promise<void> {
   send({ type: 'done', settings });
 }
 
-process.on('message', (message: ParentToWorker) => {
-  if (message.type === 'start') {
-    main(message).catch((error: unknown) => {
-      send({
-        type: 'fatal',
-        code: 'CASEBOOK_WORKER',
-        message: error instanceof Error ? (error.stack ?? error.message) : String(error),
-      });
-    });
-  } else if (message.type === 'go') {
-    const resolve = goResolver;
-    goResolver = null;
-    resolve?.();
-  }
-});
-process.on('disconnect', () => process.exit(0));
+serveWorker<WorkerStart, PhaseResult>('start', main);
