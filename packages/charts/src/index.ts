@@ -12,6 +12,7 @@ export {
 export { ChartError, type ChartErrorCode, type ChartErrorOptions } from './errors';
 export {
   createLiveLine,
+  LIVE_LINE_LOG_INTERVAL_MS,
   LIVE_LINE_MIN_INTERVAL_MS,
   type LiveLine,
   type LiveLineMode,

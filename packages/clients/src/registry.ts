@@ -17,6 +17,7 @@ import {
   H2_CLIENT_NAMES,
   type ResolvedClientOptions,
 } from './types';
+import { refuseUnhonouredOptions } from './unhonoured-options';
 
 export const ADAPTERS: Readonly<Record<ClientName, ClientAdapter>> = {
   'undici-request': undiciRequest,
@@ -141,5 +142,6 @@ export function resolveClientOptions(client: ClientName, input: ClientOptions = 
   if (!['default', 'h1', 'h2'].includes(resolved.protocol)) {
     throw new UsageError('protocol', resolved.protocol, 'expected default, h1 or h2');
   }
+  refuseUnhonouredOptions(client, resolved);
   return resolved;
 }

@@ -12,6 +12,8 @@ export {
 export {
   DEFAULT_TARGET_OPTIONS,
   MAX_BODY_BYTES,
+  MAX_KEEP_ALIVE_TIMEOUT_MS,
+  MAX_TARGET_TIME_MS,
   type ResolvedTargetOptions,
   type ResolvedTargetTls,
   resolveTargetOptions,

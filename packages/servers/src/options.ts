@@ -82,6 +82,18 @@ export const DEFAULT_TARGET_OPTIONS: ResolvedTargetOptions = {
   tls: null,
 };
 
+/**
+ * Longest think-time, slow-request delay, stall or stall period the target takes. A think-time over a minute is not a
+ * client benchmark, and it would outlast the trial timeout: the run would hang until the timeout kills it.
+ */
+export const MAX_TARGET_TIME_MS = 60_000;
+
+/**
+ * Longest server keep-alive timeout: ten times the 60 s idle timeout load balancers commonly use, and far below
+ * setTimeout's 2^31 − 1 ms, above which Node would silently turn the timeout into 1 ms.
+ */
+export const MAX_KEEP_ALIVE_TIMEOUT_MS = 600_000;
+
 function nonNegative(field: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > max) {
     throw new UsageError(
@@ -106,18 +118,63 @@ export function resolveTargetOptions(input: TargetOptions = {}): ResolvedTargetO
     throw new UsageError('status', status, 'expected an HTTP status 100..599');
   const bodyBytes = nonNegative('body-bytes', input.bodyBytes ?? d.bodyBytes, MAX_BODY_BYTES);
   if (!Number.isInteger(bodyBytes)) throw new UsageError('body-bytes', bodyBytes, 'expected an integer');
-  return {
+  const resolved: ResolvedTargetOptions = {
     ...d,
-    delayMs: nonNegative('delay-ms', input.delayMs ?? d.delayMs),
+    delayMs: nonNegative('delay-ms', input.delayMs ?? d.delayMs, MAX_TARGET_TIME_MS),
     bodyBytes,
     status,
-    keepAliveTimeoutMs: nonNegative('keepAliveTimeoutMs', input.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs),
-    stallEveryMs: nonNegative('stallEveryMs', input.stallEveryMs ?? d.stallEveryMs),
-    stallForMs: nonNegative('stallForMs', input.stallForMs ?? d.stallForMs),
-    slowEvery: nonNegativeInteger('slowEvery', input.slowEvery ?? d.slowEvery),
-    slowDelayMs: nonNegative('slowDelayMs', input.slowDelayMs ?? d.slowDelayMs),
+    keepAliveTimeoutMs: nonNegative(
+      'keepAliveTimeoutMs',
+      input.keepAliveTimeoutMs ?? d.keepAliveTimeoutMs,
+      MAX_KEEP_ALIVE_TIMEOUT_MS,
+    ),
+    ...resolveStall(input),
+    ...resolveSlow(input),
     ...resolveTlsAndH2(input),
   };
+  if (resolved.h2) refuseOptionsH2CannotHonour(resolved);
+  return resolved;
+}
+
+/** A stall needs both its period and its length (one without the other does nothing), and must end before the next. */
+function resolveStall(input: TargetOptions): Pick<ResolvedTargetOptions, 'stallEveryMs' | 'stallForMs'> {
+  const d = DEFAULT_TARGET_OPTIONS;
+  const stallEveryMs = nonNegative('stallEveryMs', input.stallEveryMs ?? d.stallEveryMs, MAX_TARGET_TIME_MS);
+  const stallForMs = nonNegative('stallForMs', input.stallForMs ?? d.stallForMs, MAX_TARGET_TIME_MS);
+  if (stallEveryMs > 0 && stallForMs === 0)
+    throw new UsageError('stallForMs', stallForMs, `expected > 0 with stallEveryMs ${stallEveryMs}`);
+  if (stallForMs > 0 && stallEveryMs === 0)
+    throw new UsageError('stallEveryMs', stallEveryMs, `expected > 0 with stallForMs ${stallForMs}`);
+  if (stallForMs > 0 && stallForMs >= stallEveryMs)
+    throw new UsageError(
+      'stallForMs',
+      stallForMs,
+      `expected less than stallEveryMs ${stallEveryMs}: the target would never run`,
+    );
+  return { stallEveryMs, stallForMs };
+}
+
+/** slowDelayMs applies only to every slowEvery-th request: without slowEvery it would be ignored. */
+function resolveSlow(input: TargetOptions): Pick<ResolvedTargetOptions, 'slowEvery' | 'slowDelayMs'> {
+  const d = DEFAULT_TARGET_OPTIONS;
+  const slowEvery = nonNegativeInteger('slowEvery', input.slowEvery ?? d.slowEvery);
+  const slowDelayMs = nonNegative('slowDelayMs', input.slowDelayMs ?? d.slowDelayMs, MAX_TARGET_TIME_MS);
+  if (slowDelayMs > 0 && slowEvery === 0)
+    throw new UsageError('slowDelayMs', slowDelayMs, 'expected 0 when slowEvery is 0 (no request is slow)');
+  return { slowEvery, slowDelayMs };
+}
+
+/**
+ * Options only the HTTP/1.1 target (target-process) honours: the HTTP/2 target (h2-target-process) has no
+ * keep-alive timeout and no stall loop, so a non-default value is refused rather than silently ignored.
+ */
+const H1_ONLY_OPTIONS = ['keepAliveTimeoutMs', 'stallEveryMs', 'stallForMs'] as const;
+
+function refuseOptionsH2CannotHonour(resolved: ResolvedTargetOptions): void {
+  for (const field of H1_ONLY_OPTIONS) {
+    if (resolved[field] !== DEFAULT_TARGET_OPTIONS[field])
+      throw new UsageError(field, resolved[field], 'not supported by the HTTP/2 target');
+  }
 }
 
 export function resolveTargetTls(input: TargetTlsOptions | null | undefined): ResolvedTargetTls | null {

@@ -38,14 +38,10 @@ type X509 = typeof import('@peculiar/x509');
 let x509Module: X509 | null = null;
 function loadX509(): X509 {
   if (!x509Module) {
-    // tsyringe (used by @peculiar/x509) wants the Reflect metadata API; a minimal polyfill is enough.
-    const r = Reflect as unknown as Record<string, unknown>;
-    if (typeof r['getMetadata'] !== 'function') {
-      r['getMetadata'] = () => undefined;
-      r['getOwnMetadata'] = () => undefined;
-      r['defineMetadata'] = () => undefined;
-      r['metadata'] = () => () => undefined;
-    }
+    // tsyringe (used by @peculiar/x509) needs the Reflect metadata API, so reflect-metadata must be loaded first. It
+    // is loaded here, not at the top of the file, because every process imports this module (options.ts uses
+    // resolveCertType) and only those that make certificates should get a patched global Reflect.
+    require('reflect-metadata');
     x509Module = require('@peculiar/x509') as X509;
     x509Module.cryptoProvider.set(webcrypto as unknown as Parameters<X509['cryptoProvider']['set']>[0]);
   }

@@ -45,7 +45,7 @@ export const axiosAdapter: ClientAdapter = {
         maxRedirects: instance.defaults.maxRedirects ?? 'axios default (follow-redirects, 21)',
       }),
       async close() {
-        closeNodeAgent(agent, isGlobal);
+        closeNodeAgent(agent);
       },
     };
   },

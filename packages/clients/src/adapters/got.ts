@@ -44,7 +44,7 @@ export const gotAdapter: ClientAdapter = {
       },
       settings: () => ({ ...nodeAgentSettings(agent, isGlobal), retryLimit: 0, ...lookup.settings(), ...h2.settings }),
       async close() {
-        closeNodeAgent(agent, isGlobal);
+        closeNodeAgent(agent);
       },
     };
   },

@@ -51,7 +51,10 @@ export function nodeAgentSettings(agent: http.Agent, isGlobal: boolean): Record<
   };
 }
 
-export function closeNodeAgent(agent: http.Agent, isGlobal: boolean): void {
-  if (!isGlobal) agent.destroy();
-  else agent.destroy(); // the worker process is about to exit; free sockets must not keep it alive
+/**
+ * Destroy the agent, the global one included: close() runs only when the worker process is about to exit, and free
+ * keep-alive sockets must not keep it alive.
+ */
+export function closeNodeAgent(agent: http.Agent): void {
+  agent.destroy();
 }

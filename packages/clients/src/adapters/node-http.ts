@@ -42,7 +42,7 @@ export const nodeHttp: ClientAdapter = {
       },
       settings: () => ({ ...nodeAgentSettings(agent, isGlobal), ...lookup.settings() }),
       async close() {
-        closeNodeAgent(agent, isGlobal);
+        closeNodeAgent(agent);
       },
     };
   },
