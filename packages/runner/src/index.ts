@@ -1,6 +1,13 @@
 export { type BenchProgress, type RunBenchHooks, runBench } from './bench';
 export { BENCH_FLAGS, benchOptionsFromFlags } from './bench-flags';
 export {
+  type BlockResult,
+  type ContinuousPlan,
+  type MeasuredWindow,
+  type WarmupWindow,
+  windowTotals,
+} from './blocks';
+export {
   type BurstSpec,
   type DnsLab,
   type DnsLabOptions,
@@ -28,6 +35,21 @@ export {
   runForeignBench,
 } from './foreign';
 export {
+  DEFAULT_INTERLEAVE,
+  guardsOf,
+  type InterleavedRun,
+  type InterleaveOptions,
+  type InterleaveProgress,
+  type MeasurementGuards,
+  perRoundThroughput,
+  type ResolvedInterleaveOptions,
+  resolveInterleaveOptions,
+  runInterleaved,
+  shuffledOrder,
+  TARGET_SATURATION,
+} from './interleave';
+export { type CoreShare, coreShares, readCoreTimes } from './machine-load';
+export {
   type BenchOptions,
   DEFAULT_TRIALS,
   LIMITS,
@@ -37,4 +59,5 @@ export {
 } from './options';
 export type { PhaseResult } from './protocol';
 export { QUEUE_TIMING_TAG, QueueTiming, type QueueTimingResult } from './queue-timing';
-export type { BenchError, BenchRecord, TrialRecord } from './record';
+export type { BenchError, BenchRecord, ContinuousMethod, TrialRecord } from './record';
+export { DEFAULT_STEADINESS, type Steadiness, type SteadinessRule, steadiness, type WindowSignal } from './steady';

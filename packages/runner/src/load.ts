@@ -7,8 +7,8 @@ import { QueueTiming } from './queue-timing';
 
 export type ProgressFn = (done: number) => void;
 
-/** Counters one phase fills; O(1) in the number of requests (a histogram, never an array of samples). */
-class PhaseCounters {
+/** Counters one phase (or window) fills; O(1) in the number of requests (a histogram, never an array of samples). */
+export class PhaseCounters {
   readonly histogram = createLatencyHistogram();
   sent = 0;
   ok = 0;
@@ -16,10 +16,17 @@ class PhaseCounters {
   readonly byCode: Record<string, number> = {};
   readonly samples: Record<string, string> = {};
   readonly protocols: Record<string, number> = {};
-  inFlight = 0;
-  peakInFlight = 0;
+  inFlight: number;
+  peakInFlight: number;
 
-  constructor(private readonly load: LoadSpec) {}
+  /** `inFlight`: requests already in flight when the window opens (a continuous load carries them over). */
+  constructor(
+    private readonly load: LoadSpec,
+    inFlight = 0,
+  ) {
+    this.inFlight = inFlight;
+    this.peakInFlight = inFlight;
+  }
 
   start(): void {
     this.sent++;
@@ -56,7 +63,7 @@ class PhaseCounters {
 }
 
 /** Monotonic clock in ms (double, sub-µs resolution): cheaper per request than hrtime.bigint(). */
-const nowMs = (): number => performance.now();
+export const nowMs = (): number => performance.now();
 
 /**
  * Run one phase and return its raw numbers. Closed loop: `concurrency` lanes, each sends its next request when the

@@ -40,3 +40,23 @@ export type ParentToWorker = WorkerStart | { type: 'go' };
 
 /** What a Node client worker says (the run driver's protocol, see driver.ts). */
 export type WorkerToParent = DriverMessage<PhaseResult>;
+
+/**
+ * A continuous load (continuous.ts), driven in blocks: after `ready`, each `block` starts the load, which reports a
+ * `window` every `windowMs` until `pause` (the worker drains and answers `paused` with the partial window); `finish`
+ * closes the client (`done`). The process — its JIT, its pool — lives across blocks.
+ */
+export interface ContinuousStart {
+  type: 'start';
+  client: ClientName;
+  origin: string;
+  clientOptions: ResolvedClientOptions;
+  load: LoadSpec;
+  windowMs: number;
+}
+
+export type ContinuousToWorker = { type: 'block'; index: number } | { type: 'pause' } | { type: 'finish' };
+
+export type ContinuousFromWorker =
+  | { type: 'window'; block: number; index: number; result: PhaseResult }
+  | { type: 'paused'; block: number; partial: PhaseResult };

@@ -1,9 +1,12 @@
 import type { ClientName } from '@casebook/clients';
 import type { Environment } from '@casebook/results';
 import type { ProxyCounters, TargetCounters } from '@casebook/servers';
-import type { LatencySummaryMs, TrialSummary } from '@casebook/stats';
+import type { LatencySummaryMs, MedianInterval, TrialSummary } from '@casebook/stats';
+import type { WarmupWindow } from './blocks';
+import type { MeasurementGuards } from './interleave';
 import type { ResolvedBenchOptions } from './options';
 import type { PhaseResult } from './protocol';
+import type { SteadinessRule } from './steady';
 
 export interface TrialRecord extends Omit<PhaseResult, 'histogram'> {
   index: number;
@@ -92,4 +95,43 @@ export interface BenchRecord {
   /** With queueTiming: queue wait and wire time over all measured trials (HDR-merged). */
   queueMs?: LatencySummaryMs;
   wireMs?: LatencySummaryMs;
+  /** The steady-state method (interleave.ts): blocks, warm-up curve, per-block quantities and their intervals. */
+  method?: ContinuousMethod;
+  /** Guards recorded with every steady-state measurement (interleave.ts). */
+  guards?: MeasurementGuards;
+}
+
+export interface ContinuousMethod {
+  kind: 'continuous';
+  windowMs: number;
+  windowsPerBlock: number;
+  steadiness: SteadinessRule;
+  blocks: {
+    index: number;
+    round: number;
+    position: number;
+    steady: boolean;
+    steadiness: string;
+    warmupMs: number;
+    warmupWindows: number;
+    windows: number;
+    throughputRps: number;
+    cpuMicrosPerRequest: number;
+    clientUtilization: number;
+    targetCpuShare: number;
+    targetCpuMicrosPerRequest: number;
+    errors: number;
+  }[];
+  warmupCurve: WarmupWindow[];
+  throughputInterval: MedianInterval | null;
+  cpuInterval: MedianInterval | null;
+  interleave: {
+    seed: number;
+    rounds: number;
+    stoppedBy: 'precision' | 'budget' | 'max-rounds' | 'failure';
+    /** This measurement's position in each round's shuffled order. */
+    positions: number[];
+    targetHalfWidth: number | null;
+    budgetMs: number;
+  };
 }

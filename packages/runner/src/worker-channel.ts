@@ -2,47 +2,59 @@ import type { DriverMessage } from './driver';
 
 /**
  * The worker's side of the run driver's protocol (driver.ts), for Node workers on IPC: wait for the start message,
- * run, and between phases wait for the parent's `go`. A failure becomes a `fatal` message with the stack; the process
- * exits when its parent's IPC channel closes, so no worker outlives its run.
+ * run, and receive the parent's control messages in order (`go` between phases; `block`, `pause`, `finish` for a
+ * continuous load). A failure becomes a `fatal` message with the stack; the process exits when its parent's IPC
+ * channel closes, so no worker outlives its run.
  */
-export interface WorkerChannel<Result> {
-  send(message: DriverMessage<Result>): void;
+export interface WorkerChannel<Result, Extra = never> {
+  send(message: DriverMessage<Result> | Extra): void;
+  /** The next control message from the parent (anything but the start message). */
+  receive(): Promise<{ type: string; [key: string]: unknown }>;
   /** Announce a phase and wait until the parent has reset its counters and says go. */
   phaseStart(phase: 'warmup' | 'trial', index: number): Promise<void>;
 }
 
-export function serveWorker<Start extends { type: string }, Result>(
+type Control = { type: string; [key: string]: unknown };
+
+export function serveWorker<Start extends { type: string }, Result, Extra = never>(
   startType: Start['type'],
-  run: (start: Start, channel: WorkerChannel<Result>) => Promise<void>,
+  run: (start: Start, channel: WorkerChannel<Result, Extra>) => Promise<void>,
 ): void {
-  const send = (message: DriverMessage<Result>): void => {
+  const send = (message: DriverMessage<Result> | Extra): void => {
     process.send?.(message);
   };
-  let goResolver: (() => void) | null = null;
-  const channel: WorkerChannel<Result> = {
+  const queued: Control[] = [];
+  let waiting: ((m: Control) => void) | null = null;
+  const channel: WorkerChannel<Result, Extra> = {
     send,
-    phaseStart(phase, index) {
-      const go = new Promise<void>((resolve) => {
-        goResolver = resolve;
+    receive() {
+      const next = queued.shift();
+      if (next) return Promise.resolve(next);
+      return new Promise<Control>((resolve) => {
+        waiting = resolve;
       });
+    },
+    async phaseStart(phase, index) {
       send({ type: 'phase-start', phase, index });
-      return go;
+      const m = await channel.receive();
+      if (m.type !== 'go') throw new Error(`expected go before ${phase} ${index}, got ${m.type}`);
     },
   };
-  process.on('message', (message: Start | { type: 'go' }) => {
-    if (message.type === 'go') {
-      const resolve = goResolver;
-      goResolver = null;
-      resolve?.();
-    } else if (message.type === startType) {
-      run(message as Start, channel).catch((error: unknown) =>
+  process.on('message', (message: Control) => {
+    if (message.type === startType) {
+      run(message as unknown as Start, channel).catch((error: unknown) =>
         send({
           type: 'fatal',
           code: 'CASEBOOK_WORKER',
           message: error instanceof Error ? (error.stack ?? error.message) : String(error),
         }),
       );
+      return;
     }
+    const resolve = waiting;
+    waiting = null;
+    if (resolve) resolve(message);
+    else queued.push(message);
   });
   process.on('disconnect', () => process.exit(0));
 }

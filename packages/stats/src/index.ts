@@ -13,5 +13,7 @@ export {
   mergeHistograms,
   recordMicros,
 } from './latency-histogram';
+export { type MedianInterval, medianInterval, relativeHalfWidth } from './median-interval';
+export { type Ordering, type OrderingItem, type PairRatio, pairedRatio, resolvedOrdering } from './ordering';
 export { median, percentile, sortedCopy } from './percentile';
 export { ratio, summarize, type TrialSummary, tQuantile975 } from './summary';

@@ -1,0 +1,276 @@
+import * as path from 'node:path';
+import { getAdapter } from '@casebook/clients';
+import { ipcTransport, pinningPlan, spawnNode, type WorkerTransport } from '@casebook/procs';
+import { CasebookError } from '@casebook/results';
+import { startTarget, type TargetHandle } from '@casebook/servers';
+import type { DriverMessage } from './driver';
+import { type CoreShare, coreShares, readCoreTimes } from './machine-load';
+import type { ResolvedBenchOptions } from './options';
+import type { ContinuousFromWorker, ContinuousStart, ContinuousToWorker, PhaseResult } from './protocol';
+import type { TrialRecord } from './record';
+import { type SteadinessRule, steadiness, type WindowSignal } from './steady';
+import { round, toTrial } from './summary';
+
+/**
+ * One measurement under the steady-state method: its target and its client worker stay up for the whole run, and
+ * each `runBlock` resumes the continuous load, re-warms until the steadiness test passes (steady.ts), measures
+ * `windowsPerBlock` consecutive windows, then pauses. Between blocks the process — its JIT, its pool — is kept, so an
+ * interleaved run does not make every slice cold; whatever the client's idle timeout closed in between is re-warmed
+ * and shows in the warm-up curve.
+ */
+
+export interface ContinuousPlan {
+  windowMs: number;
+  windowsPerBlock: number;
+  steadiness: SteadinessRule;
+}
+
+/** One warm-up window, kept compact (no histogram) for the warm-up curve. */
+export interface WarmupWindow {
+  block: number;
+  index: number;
+  throughputRps: number;
+  cpuMicrosPerRequest: number;
+  newConnections: number;
+  durationMs: number;
+  errors: number;
+}
+
+export interface MeasuredWindow extends TrialRecord {
+  block: number;
+  /** Busy and steal share of each core during the window (/proc/stat), null where unavailable. */
+  cores: CoreShare[] | null;
+}
+
+export interface BlockResult {
+  index: number;
+  /** Interleaving round and position in it (set by the interleaver). */
+  round: number;
+  position: number;
+  steady: boolean;
+  steadiness: string;
+  warmupMs: number;
+  warmup: WarmupWindow[];
+  windows: MeasuredWindow[];
+}
+
+type FromWorker = DriverMessage<PhaseResult> | ContinuousFromWorker;
+type ToWorker = ContinuousStart | ContinuousToWorker;
+
+/** Rounded quantities of a set of windows, each derived from sums (never a product of separate medians). */
+export function windowTotals(windows: readonly TrialRecord[]): {
+  throughputRps: number;
+  cpuMicrosPerRequest: number;
+  clientUtilization: number;
+  targetCpuShare: number;
+  targetCpuMicrosPerRequest: number;
+  errors: number;
+} {
+  let ok = 0;
+  let sent = 0;
+  let cpu = 0;
+  let ms = 0;
+  let targetCpu = 0;
+  let targetRequests = 0;
+  let errors = 0;
+  for (const w of windows) {
+    ok += w.ok;
+    sent += w.sent;
+    cpu += w.cpuUserMicros + w.cpuSystemMicros;
+    ms += w.durationMs;
+    targetCpu += w.target?.cpuMicros ?? 0;
+    targetRequests += w.target?.requests ?? 0;
+    errors += w.errors.total;
+  }
+  return {
+    throughputRps: round(ms > 0 ? (ok * 1000) / ms : 0, 1),
+    cpuMicrosPerRequest: round(sent > 0 ? cpu / sent : 0, 2),
+    clientUtilization: round(ms > 0 ? cpu / (ms * 1000) : 0, 4),
+    targetCpuShare: round(ms > 0 ? targetCpu / (ms * 1000) : 0, 4),
+    targetCpuMicrosPerRequest: round(targetRequests > 0 ? targetCpu / targetRequests : 0, 2),
+    errors,
+  };
+}
+
+export class ContinuousMeasurement {
+  private failure: CasebookError | null = null;
+  private onMessage: ((m: FromWorker) => Promise<void> | void) | null = null;
+  private onFailure: ((e: CasebookError) => void) | null = null;
+  version: string;
+  settings: Record<string, unknown> = {};
+  private closed = false;
+
+  private constructor(
+    readonly options: ResolvedBenchOptions,
+    readonly plan: ContinuousPlan,
+    readonly target: TargetHandle,
+    private readonly transport: WorkerTransport<FromWorker, ToWorker>,
+  ) {
+    this.version = getAdapter(options.client).version();
+  }
+
+  /** Start the target and the worker, and wait for the client to be open. */
+  static async open(options: ResolvedBenchOptions, plan: ContinuousPlan): Promise<ContinuousMeasurement> {
+    const target = await startTarget(options.target, { cpu: pinningPlan().serverCpu });
+    const worker = spawnNode(path.join(__dirname, 'continuous-worker-process.js'), {
+      cpu: pinningPlan().clientCpu,
+      role: 'client',
+    });
+    const m = new ContinuousMeasurement(options, plan, target, ipcTransport<FromWorker, ToWorker>(worker));
+    await m.start();
+    return m;
+  }
+
+  get failed(): CasebookError | null {
+    return this.failure;
+  }
+
+  private fail(error: CasebookError): void {
+    this.failure ??= error;
+    this.onFailure?.(error);
+  }
+
+  private start(): Promise<void> {
+    const { transport, target, options } = this;
+    void target.exited.then(({ code, signal }) => {
+      if (!this.closed)
+        this.fail(
+          new CasebookError('CASEBOOK_TARGET_EXITED', `target process exited mid-run (code ${code}, signal ${signal})`),
+        );
+    });
+    transport.child.once('exit', (code, signal) => {
+      if (!this.closed)
+        this.fail(
+          new CasebookError(
+            'CASEBOOK_CLIENT_EXITED',
+            `client process exited before finishing (code ${code}, signal ${signal})`,
+          ),
+        );
+    });
+    transport.onMessage(
+      async (m) => {
+        if (m.type === 'fatal') this.fail(new CasebookError(m.code, m.message));
+        else await this.onMessage?.(m);
+      },
+      (error) => this.fail(error instanceof CasebookError ? error : new CasebookError('CASEBOOK_RUN', String(error))),
+    );
+    return new Promise<void>((resolve, reject) => {
+      this.onFailure = reject;
+      this.onMessage = (m) => {
+        if (m.type !== 'ready') return;
+        if (typeof m['version'] === 'string') this.version = m['version'];
+        if (typeof m['settings'] === 'object' && m['settings'] !== null)
+          this.settings = m['settings'] as Record<string, unknown>;
+        resolve();
+      };
+      transport.send({
+        type: 'start',
+        client: options.client,
+        origin: target.origin,
+        // HTTPS: the client trusts exactly the CA this target made at start (verification is never turned off).
+        clientOptions: target.caPem
+          ? { ...options.clientOptions, tls: { caPem: target.caPem } }
+          : options.clientOptions,
+        load: options.load,
+        windowMs: this.plan.windowMs,
+      });
+    });
+  }
+
+  /** Resume the load, re-warm until steady, measure `windowsPerBlock` windows, pause. */
+  async runBlock(index: number, onWindow?: (phase: 'warmup' | 'measured', n: number) => void): Promise<BlockResult> {
+    if (this.failure) throw this.failure;
+    const { plan, target, transport } = this;
+    await target.reset();
+    let cores = readCoreTimes();
+    const warmSignals: WindowSignal[] = [];
+    const result: BlockResult = {
+      index,
+      round: index,
+      position: 0,
+      steady: false,
+      steadiness: 'not started',
+      warmupMs: 0,
+      warmup: [],
+      windows: [],
+    };
+    let measuring = false;
+    let pausing = false;
+    const timeout = plan.steadiness.maxWarmupMs + plan.windowMs * (plan.windowsPerBlock + 4) + 30_000;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(new CasebookError('CASEBOOK_TRIAL_TIMEOUT', `block ${index} ran longer than ${timeout} ms`));
+      }, timeout);
+      this.onFailure = (e) => {
+        clearTimeout(timer);
+        reject(e);
+      };
+      this.onMessage = async (m) => {
+        if (m.type === 'paused') {
+          clearTimeout(timer);
+          resolve();
+          return;
+        }
+        if (m.type !== 'window' || pausing) return;
+        const counters = target.isAlive() ? await target.reset().catch(() => null) : null;
+        const now = readCoreTimes();
+        const shares = coreShares(cores, now);
+        cores = now;
+        const trial = toTrial(m.index, m.result, counters);
+        if (!measuring) {
+          const newConnections = counters?.connectionsOpened ?? 0;
+          warmSignals.push({ throughputRps: trial.throughputRps, newConnections, durationMs: trial.durationMs });
+          result.warmup.push({
+            block: index,
+            index: m.index,
+            throughputRps: trial.throughputRps,
+            cpuMicrosPerRequest: trial.cpuMicrosPerRequest,
+            newConnections,
+            durationMs: round(trial.durationMs, 1),
+            errors: trial.errors.total,
+          });
+          result.warmupMs += trial.durationMs;
+          const s = steadiness(warmSignals, plan.steadiness);
+          result.steadiness = s.reason;
+          if (s.steady || result.warmupMs >= plan.steadiness.maxWarmupMs) {
+            result.steady = s.steady;
+            measuring = true;
+          }
+          onWindow?.('warmup', result.warmup.length);
+          return;
+        }
+        const { histogram, ...rest } = trial;
+        result.windows.push({ ...rest, histogram, index: result.windows.length, block: index, cores: shares });
+        onWindow?.('measured', result.windows.length);
+        if (result.windows.length >= plan.windowsPerBlock) {
+          pausing = true;
+          transport.send({ type: 'pause' });
+        }
+      };
+      transport.send({ type: 'block', index });
+    });
+    result.warmupMs = round(result.warmupMs, 1);
+    return result;
+  }
+
+  /** Close the client (its final settings) and the target; never throws. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.failure && this.transport.child.connected) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5000);
+        this.onFailure = () => resolve();
+        this.onMessage = (m) => {
+          if (m.type !== 'done') return;
+          this.settings = m.settings;
+          clearTimeout(timer);
+          resolve();
+        };
+        this.transport.send({ type: 'finish' });
+      });
+    }
+    await this.transport.stop();
+    await this.target.close().catch(() => undefined);
+  }
+}

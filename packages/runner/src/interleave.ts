@@ -1,0 +1,405 @@
+import { clientVersions, getAdapter } from '@casebook/clients';
+import { pinningPlan, placements, resetPlacements } from '@casebook/procs';
+import { CasebookError, captureEnvironment, findRepoRoot, newRunId, SCHEMA_VERSION } from '@casebook/results';
+import { type MedianInterval, medianInterval, pairedRatio, relativeHalfWidth, seededRandom } from '@casebook/stats';
+import {
+  type BlockResult,
+  ContinuousMeasurement,
+  type ContinuousMeasurement as Measurement,
+  windowTotals,
+} from './blocks';
+import { type NoiseFigure, probeNoise } from './noise-probe';
+import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
+import type { BenchRecord } from './record';
+import { DEFAULT_STEADINESS, type SteadinessRule } from './steady';
+import { round, runError, summarizeTrials } from './summary';
+
+/**
+ * Interleaved measurement (the steady-state method). The measurements a claim compares run in rounds; in each round
+ * every measurement runs one block (re-warm until steady, then a few windows of continuous load), in an order shuffled
+ * with a recorded seed, so all of them see the same machine noise. Per-block quantities are computed per block; the
+ * ratio of two measurements is computed per round and summarised as a median with an order-statistics 95 % interval.
+ * Rounds are added until every measurement's ratio to the reference is within the precision target, or the time
+ * budget is spent; a ratio still wider is reported as unresolved by the analysis, never hidden.
+ */
+
+export interface InterleaveOptions {
+  windowMs?: number;
+  windowsPerBlock?: number;
+  steadiness?: Partial<SteadinessRule>;
+  minRounds?: number;
+  maxRounds?: number;
+  /** Stop when every ratio to the reference has a 95 % interval half-width (relative) at most this; null: never. */
+  targetHalfWidth?: number | null;
+  /** Stop adding rounds after this much time (the round in progress finishes). */
+  budgetMs?: number;
+  seed?: number;
+  /** Index of the measurement the precision target is computed against (default 0). */
+  reference?: number;
+}
+
+export interface ResolvedInterleaveOptions {
+  windowMs: number;
+  windowsPerBlock: number;
+  steadiness: SteadinessRule;
+  minRounds: number;
+  maxRounds: number;
+  targetHalfWidth: number | null;
+  budgetMs: number;
+  seed: number;
+  reference: number;
+}
+
+/** Defaults for a standard run: see the README's "How a number is made" for how they were chosen. */
+export const DEFAULT_INTERLEAVE: ResolvedInterleaveOptions = {
+  windowMs: 500,
+  windowsPerBlock: 2,
+  steadiness: DEFAULT_STEADINESS,
+  minRounds: 6,
+  maxRounds: 30,
+  targetHalfWidth: 0.05,
+  budgetMs: 300_000,
+  seed: 1,
+  reference: 0,
+};
+
+export interface InterleaveProgress {
+  round: number;
+  label: string;
+  phase: 'warmup' | 'measured';
+  windows: number;
+  elapsedMs: number;
+}
+
+export interface InterleavedRun {
+  seed: number;
+  rounds: number;
+  /** Labels in the order each round ran them. */
+  order: string[][];
+  stoppedBy: 'precision' | 'budget' | 'max-rounds' | 'failure';
+  elapsedMs: number;
+  noise: { before: NoiseFigure | null; after: NoiseFigure | null };
+  /** Ratio of each measurement's per-round throughput to the reference's (reference itself omitted). */
+  ratios: { label: string; reference: string; ratio: MedianInterval; halfWidth: number }[];
+}
+
+/** Guards recorded with every measurement: any flag keeps it out of rankings and claims (unless a claim is about it). */
+export interface MeasurementGuards {
+  /** Highest per-block share of one core the target used; above 0.7 the target, not the client, may set the pace. */
+  targetCpuShare: number;
+  errors: number;
+  /** Windows whose client CPU time exceeded their wall time by more than 2 % (CPU accounting cannot be trusted there). */
+  cpuOverWallWindows: number;
+  /** Queue-timing instrumentation was on (its cost is in the numbers). */
+  instrumented: boolean;
+  /** Blocks whose warm-up hit the maximum before the steadiness test passed. */
+  unsteadyBlocks: number;
+  /** Median share of the client's and the server's core that other work took during measured windows. */
+  otherLoad: { clientCore: number; serverCore: number; steal: number } | null;
+  noise: { before: number | null; after: number | null };
+  flags: string[];
+  rankable: boolean;
+}
+
+export const TARGET_SATURATION = 0.7;
+const CPU_OVER_WALL = 1.02;
+
+export function resolveInterleaveOptions(input: InterleaveOptions = {}): ResolvedInterleaveOptions {
+  const d = DEFAULT_INTERLEAVE;
+  const o: ResolvedInterleaveOptions = {
+    windowMs: input.windowMs ?? d.windowMs,
+    windowsPerBlock: input.windowsPerBlock ?? d.windowsPerBlock,
+    steadiness: { ...d.steadiness, ...(input.steadiness ?? {}) },
+    minRounds: input.minRounds ?? d.minRounds,
+    maxRounds: input.maxRounds ?? d.maxRounds,
+    targetHalfWidth: input.targetHalfWidth === undefined ? d.targetHalfWidth : input.targetHalfWidth,
+    budgetMs: input.budgetMs ?? d.budgetMs,
+    seed: input.seed ?? d.seed,
+    reference: input.reference ?? d.reference,
+  };
+  const check = (field: string, ok: boolean, expectation: string, value: unknown) => {
+    if (!ok) throw new CasebookError('CASEBOOK_USAGE', `invalid ${field}: ${JSON.stringify(value)} (${expectation})`);
+  };
+  check('windowMs', o.windowMs >= 50 && o.windowMs <= 60_000, 'expected 50 to 60000 ms', o.windowMs);
+  check(
+    'windowsPerBlock',
+    Number.isInteger(o.windowsPerBlock) && o.windowsPerBlock >= 1,
+    'expected an integer ≥ 1',
+    o.windowsPerBlock,
+  );
+  check('minRounds', Number.isInteger(o.minRounds) && o.minRounds >= 1, 'expected an integer ≥ 1', o.minRounds);
+  check(
+    'maxRounds',
+    Number.isInteger(o.maxRounds) && o.maxRounds >= o.minRounds,
+    'expected an integer ≥ minRounds',
+    o.maxRounds,
+  );
+  check('budgetMs', o.budgetMs > 0, 'expected a number > 0', o.budgetMs);
+  return o;
+}
+
+/** Fisher–Yates with the seeded PRNG: the order of a round is reproducible from (seed, round). */
+export function shuffledOrder(n: number, seed: number, roundIndex: number): number[] {
+  const rnd = seededRandom(seed * 1_000_003 + roundIndex);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  return order;
+}
+
+/** Per-round throughput of one measurement: one value per block, in round order. */
+export function perRoundThroughput(blocks: readonly BlockResult[]): number[] {
+  return [...blocks].sort((a, b) => a.round - b.round).map((b) => windowTotals(b.windows).throughputRps);
+}
+
+function precisionReached(blocksOf: readonly BlockResult[][], reference: number, targetHalfWidth: number): boolean {
+  const ref = perRoundThroughput(blocksOf[reference] ?? []);
+  return blocksOf.every((blocks, i) => {
+    if (i === reference) return true;
+    const r = pairedRatio(ref, perRoundThroughput(blocks));
+    return relativeHalfWidth(r) <= targetHalfWidth;
+  });
+}
+
+export async function runInterleaved(
+  list: readonly (BenchOptions | ResolvedBenchOptions)[],
+  input: InterleaveOptions = {},
+  onProgress?: (p: InterleaveProgress) => void,
+): Promise<{ records: BenchRecord[]; run: InterleavedRun }> {
+  const options = resolveInterleaveOptions(input);
+  const resolved = list.map((o) => ('load' in o ? o : resolveBenchOptions(o)));
+  if (resolved.length === 0)
+    throw new CasebookError('CASEBOOK_USAGE', 'invalid measurements: [] (expected at least one)');
+  for (const r of resolved) {
+    if (r.load.queueTiming || (r.load.idleBeforeTrialMs ?? 0) > 0 || r.proxy || r.faults.killTargetAfterMs !== null)
+      throw new CasebookError(
+        'CASEBOOK_USAGE',
+        `invalid measurement ${JSON.stringify(r.label)}: queueTiming, idleBeforeTrialMs, rttMs and faults are not supported by the continuous method`,
+      );
+  }
+  const plan = { windowMs: options.windowMs, windowsPerBlock: options.windowsPerBlock, steadiness: options.steadiness };
+  resetPlacements();
+  const startedAt = new Date().toISOString();
+  const t0 = Date.now();
+  const noiseBefore = await probeNoise();
+  const measurements: (Measurement | null)[] = [];
+  const failures: (CasebookError | null)[] = resolved.map(() => null);
+  const blocksOf: BlockResult[][] = resolved.map(() => []);
+  const order: string[][] = [];
+  let stoppedBy: InterleavedRun['stoppedBy'] = 'max-rounds';
+  try {
+    for (const [i, r] of resolved.entries()) {
+      try {
+        measurements.push(await ContinuousMeasurement.open(r, plan));
+      } catch (error) {
+        measurements.push(null);
+        failures[i] = error instanceof CasebookError ? error : new CasebookError('CASEBOOK_RUN', String(error));
+      }
+    }
+    for (let roundIndex = 0; roundIndex < options.maxRounds; roundIndex++) {
+      const sequence = shuffledOrder(resolved.length, options.seed, roundIndex);
+      order.push(sequence.map((i) => (resolved[i] as ResolvedBenchOptions).label));
+      for (const [position, i] of sequence.entries()) {
+        const m = measurements[i];
+        if (!m || failures[i]) continue;
+        try {
+          const block = await m.runBlock(roundIndex, (phase, windows) =>
+            onProgress?.({ round: roundIndex, label: m.options.label, phase, windows, elapsedMs: Date.now() - t0 }),
+          );
+          block.position = position;
+          blocksOf[i]?.push(block);
+        } catch (error) {
+          failures[i] = error instanceof CasebookError ? error : new CasebookError('CASEBOOK_RUN', String(error));
+        }
+      }
+      const rounds = roundIndex + 1;
+      if (failures.some((f) => f !== null)) {
+        stoppedBy = 'failure';
+        break;
+      }
+      if (rounds >= options.minRounds) {
+        if (
+          options.targetHalfWidth !== null &&
+          precisionReached(blocksOf, options.reference, options.targetHalfWidth)
+        ) {
+          stoppedBy = 'precision';
+          break;
+        }
+        if (Date.now() - t0 >= options.budgetMs) {
+          stoppedBy = 'budget';
+          break;
+        }
+      }
+    }
+  } finally {
+    for (const m of measurements) await m?.close();
+  }
+  const noiseAfter = await probeNoise();
+  const elapsedMs = Date.now() - t0;
+  const ref = resolved[options.reference] as ResolvedBenchOptions;
+  const refRounds = perRoundThroughput(blocksOf[options.reference] ?? []);
+  const ratios = resolved.flatMap((r, i) => {
+    if (i === options.reference || refRounds.length === 0 || (blocksOf[i]?.length ?? 0) === 0) return [];
+    const ratio = pairedRatio(refRounds, perRoundThroughput(blocksOf[i] ?? []));
+    return [{ label: r.label, reference: ref.label, ratio, halfWidth: round(relativeHalfWidth(ratio), 4) }];
+  });
+  const run: InterleavedRun = {
+    seed: options.seed,
+    rounds: order.length,
+    order,
+    stoppedBy,
+    elapsedMs,
+    noise: { before: noiseBefore, after: noiseAfter },
+    ratios,
+  };
+  const records = resolved.map((r, i) =>
+    continuousRecord(r, options, blocksOf[i] ?? [], measurements[i] ?? null, failures[i] ?? null, run, startedAt),
+  );
+  return { records, run };
+}
+
+export function guardsOf(
+  options: ResolvedBenchOptions,
+  blocks: readonly BlockResult[],
+  noise: InterleavedRun['noise'],
+): MeasurementGuards {
+  const windows = blocks.flatMap((b) => b.windows);
+  const perBlock = blocks.map((b) => windowTotals(b.windows));
+  const targetCpuShare = Math.max(0, ...perBlock.map((b) => b.targetCpuShare));
+  const errors = perBlock.reduce((s, b) => s + b.errors, 0);
+  const cpuOverWallWindows = windows.filter(
+    (w) => w.cpuUserMicros + w.cpuSystemMicros > CPU_OVER_WALL * w.durationMs * 1000,
+  ).length;
+  const unsteadyBlocks = blocks.filter((b) => !b.steady).length;
+  const plan = pinningPlan();
+  const withCores = windows.filter((w) => w.cores !== null);
+  let otherLoad: MeasurementGuards['otherLoad'] = null;
+  if (withCores.length > 0 && plan.clientCpu !== null && plan.serverCpu !== null) {
+    const clientCpu = plan.clientCpu;
+    const serverCpu = plan.serverCpu;
+    const med = (xs: number[]) => (xs.length ? medianInterval(xs).median : 0);
+    const clientOther = withCores.map((w) => {
+      const busy = w.cores?.[clientCpu]?.busy ?? 0;
+      return Math.max(0, busy - (w.cpuUserMicros + w.cpuSystemMicros) / (w.durationMs * 1000));
+    });
+    const serverOther = withCores.map((w) => {
+      const busy = w.cores?.[serverCpu]?.busy ?? 0;
+      return Math.max(0, busy - (w.target?.cpuMicros ?? 0) / (w.durationMs * 1000));
+    });
+    const steal = withCores.map((w) => Math.max(...(w.cores ?? []).map((c) => c.steal)));
+    otherLoad = {
+      clientCore: round(med(clientOther), 4),
+      serverCore: round(med(serverOther), 4),
+      steal: round(med(steal), 4),
+    };
+  }
+  const flags: string[] = [];
+  if (targetCpuShare > TARGET_SATURATION) flags.push('target-saturated');
+  if (errors > 0) flags.push('errors');
+  if (cpuOverWallWindows > 0) flags.push('cpu-over-wall');
+  if (unsteadyBlocks > 0) flags.push('not-steady');
+  if (options.load.queueTiming) flags.push('instrumented');
+  if (blocks.length === 0) flags.push('no-data');
+  return {
+    targetCpuShare: round(targetCpuShare, 4),
+    errors,
+    cpuOverWallWindows,
+    instrumented: options.load.queueTiming ?? false,
+    unsteadyBlocks,
+    otherLoad,
+    noise: { before: noise.before?.cv ?? null, after: noise.after?.cv ?? null },
+    flags,
+    // cpu-over-wall and not-steady are shown; they do not by themselves make a throughput unrankable.
+    rankable: !flags.some((f) => f === 'target-saturated' || f === 'errors' || f === 'no-data'),
+  };
+}
+
+function continuousRecord(
+  options: ResolvedBenchOptions,
+  interleave: ResolvedInterleaveOptions,
+  blocks: readonly BlockResult[],
+  m: Measurement | null,
+  failure: CasebookError | null,
+  run: InterleavedRun,
+  startedAt: string,
+): BenchRecord {
+  const adapter = getAdapter(options.client);
+  const plan = pinningPlan();
+  const windows = blocks.flatMap((b) => b.windows);
+  const trials = windows.map((w, index) => ({ ...w, index }));
+  const perBlock = blocks.map((b) => ({
+    index: b.index,
+    round: b.round,
+    position: b.position,
+    steady: b.steady,
+    steadiness: b.steadiness,
+    warmupMs: b.warmupMs,
+    warmupWindows: b.warmup.length,
+    windows: b.windows.length,
+    ...windowTotals(b.windows),
+  }));
+  const error = runError(failure, blocks.length, Math.max(run.rounds, 1));
+  const { client: _c, target: _t, ...others } = placements();
+  const blockRps = perBlock.map((b) => b.throughputRps);
+  const blockCpu = perBlock.map((b) => b.cpuMicrosPerRequest);
+  const summary = summarizeTrials(trials, null, m?.target ?? null);
+  const position = run.order.length > 0 ? run.order.map((o) => o.indexOf(options.label)) : [];
+  const record: BenchRecord = {
+    schemaVersion: SCHEMA_VERSION,
+    kind: 'bench',
+    runId: newRunId(options.caseStudy === 'bench' ? 'bench' : options.caseStudy),
+    status: error ? 'errored' : 'completed',
+    error,
+    caseStudy: options.caseStudy,
+    label: options.label,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    params: options,
+    environment: captureEnvironment({
+      pinning: {
+        method: plan.method,
+        reason: plan.reason,
+        clientCpu: plan.clientCpu,
+        targetCpu: m?.target.cpu ?? null,
+        others,
+      },
+      clientVersions: clientVersions(),
+      repoDir: findRepoRoot(),
+    }),
+    client: {
+      name: options.client,
+      packageName: adapter.packageName,
+      version: m?.version ?? adapter.version(),
+      sourceUrl: adapter.sourceUrl,
+      settings: m?.settings ?? {},
+    },
+    ...summary,
+    // Per-block quantities (each from sums over the block's windows), summarised as medians over blocks.
+    throughputRps: blockRps.length ? medianInterval(blockRps).median : 0,
+    cpuMicrosPerRequest: blockCpu.length ? round(medianInterval(blockCpu).median, 2) : 0,
+    warmup: null,
+    trials,
+    method: {
+      kind: 'continuous',
+      windowMs: interleave.windowMs,
+      windowsPerBlock: interleave.windowsPerBlock,
+      steadiness: interleave.steadiness,
+      blocks: perBlock,
+      warmupCurve: blocks.flatMap((b) => b.warmup),
+      throughputInterval: blockRps.length ? medianInterval(blockRps) : null,
+      cpuInterval: blockCpu.length ? medianInterval(blockCpu) : null,
+      interleave: {
+        seed: run.seed,
+        rounds: run.rounds,
+        stoppedBy: run.stoppedBy,
+        positions: position,
+        targetHalfWidth: interleave.targetHalfWidth,
+        budgetMs: interleave.budgetMs,
+      },
+    },
+    guards: guardsOf(options, blocks, run.noise),
+  };
+  return record;
+}

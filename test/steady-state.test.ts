@@ -1,0 +1,177 @@
+import {
+  type BlockResult,
+  DEFAULT_STEADINESS,
+  guardsOf,
+  type MeasuredWindow,
+  resolveBenchOptions,
+  shuffledOrder,
+  steadiness,
+  type WindowSignal,
+} from '@casebook/runner';
+import { medianInterval, pairedRatio, relativeHalfWidth, resolvedOrdering } from '@casebook/stats';
+import { describe, expect, it } from 'vitest';
+
+const w = (throughputRps: number, newConnections = 0, durationMs = 500): WindowSignal => ({
+  throughputRps,
+  newConnections,
+  durationMs,
+});
+
+describe('steadiness test', () => {
+  it('passes when the last windows agree and the connection rate is flat', () => {
+    const s = steadiness([w(10_000, 40), w(19_000, 3), w(20_000, 0), w(20_500, 1), w(19_800, 0)], DEFAULT_STEADINESS);
+    expect(s.steady).toBe(true);
+  });
+
+  it('fails while throughput still climbs (a cold start at 0.6× of warm)', () => {
+    const s = steadiness([w(12_000), w(16_000), w(20_000), w(20_000)], DEFAULT_STEADINESS);
+    expect(s).toMatchObject({ steady: false, reason: 'throughput still moving' });
+  });
+
+  it('fails while the rate of new connections still moves, passes when it is steady but not zero', () => {
+    expect(steadiness([w(20_000, 0), w(20_000, 0), w(20_000, 0), w(20_000, 30)], DEFAULT_STEADINESS).steady).toBe(
+      false,
+    );
+    expect(
+      steadiness([w(20_000, 256), w(20_000, 250), w(20_000, 256), w(20_000, 260)], DEFAULT_STEADINESS).steady,
+    ).toBe(true);
+  });
+
+  it('never ends before the minimum warm-up time', () => {
+    const s = steadiness([w(20_000, 0, 100), w(20_000, 0, 100), w(20_000, 0, 100)], DEFAULT_STEADINESS);
+    expect(s.steady).toBe(false);
+  });
+});
+
+describe('median interval (order statistics)', () => {
+  it('says what coverage it reaches: [min, max] with 93.75 % for five values', () => {
+    const i = medianInterval([5, 1, 4, 2, 3]);
+    expect(i).toMatchObject({ median: 3, low: 1, high: 5, n: 5 });
+    expect(i.coverage).toBeCloseTo(0.9375, 6);
+  });
+
+  it('narrows to inner ranks once n is large enough for 95 %', () => {
+    const values = Array.from({ length: 20 }, (_, k) => k + 1);
+    const i = medianInterval(values);
+    expect(i.coverage).toBeGreaterThanOrEqual(0.95);
+    expect(i.low).toBeGreaterThan(1);
+    expect(i.high).toBeLessThan(20);
+    expect(i.low).toBeLessThanOrEqual(i.median);
+    expect(i.high).toBeGreaterThanOrEqual(i.median);
+  });
+
+  it('relative half-width of a paired ratio', () => {
+    const r = pairedRatio([100, 100, 100, 100, 100, 100], [50, 52, 48, 50, 49, 51]);
+    expect(r.median).toBeCloseTo(0.5, 6);
+    expect(relativeHalfWidth(r)).toBeCloseTo(0.04, 6);
+  });
+});
+
+describe('orderings only where resolved', () => {
+  const rounds = (base: number, wobble: number[]) => wobble.map((x) => base * x);
+  const noise = [1, 1.1, 0.9, 1.05, 0.95, 1.02, 0.98, 1.08, 0.93];
+
+  it('orders two clients whose per-round ratio interval excludes 1', () => {
+    const o = resolvedOrdering([
+      { label: 'slow', perRound: rounds(10_000, noise), rankable: true },
+      { label: 'fast', perRound: rounds(20_000, noise), rankable: true },
+    ]);
+    expect(o.tiers).toEqual([['fast'], ['slow']]);
+  });
+
+  it('groups clients whose interval includes 1 as indistinguishable', () => {
+    const o = resolvedOrdering([
+      { label: 'a', perRound: rounds(20_000, noise), rankable: true },
+      { label: 'b', perRound: rounds(20_000, [...noise].reverse()), rankable: true },
+    ]);
+    expect(o.tiers).toHaveLength(1);
+    expect(o.tiers[0]).toEqual(expect.arrayContaining(['a', 'b']));
+    expect(o.pairs[0]?.resolved).toBe(false);
+  });
+
+  it('excludes a flagged measurement from the ranking', () => {
+    const o = resolvedOrdering([
+      { label: 'ok', perRound: rounds(10_000, noise), rankable: true },
+      { label: 'saturated', perRound: rounds(30_000, noise), rankable: false },
+    ]);
+    expect(o.tiers).toEqual([['ok']]);
+    expect(o.excluded).toEqual(['saturated']);
+  });
+});
+
+function window(overrides: Partial<MeasuredWindow> = {}): MeasuredWindow {
+  return {
+    index: 0,
+    block: 0,
+    sent: 10_000,
+    ok: 10_000,
+    errors: { total: 0, byCode: {} },
+    errorSamples: {},
+    durationMs: 500,
+    cpuUserMicros: 400_000,
+    cpuSystemMicros: 90_000,
+    eventLoopUtilization: 1,
+    clientPeakInFlight: 512,
+    protocols: {},
+    throughputRps: 20_000,
+    latencyMs: { p50: 1, p90: 1, p99: 1, p999: 1, maxMs: 1, mean: 1, count: 1 },
+    cpuMicrosPerRequest: 49,
+    target: {
+      connectionsOpened: 0,
+      connectionsClosed: 0,
+      openConnections: 512,
+      peakOpenConnections: 512,
+      requests: 10_000,
+      responses: 10_000,
+      inFlight: 512,
+      peakInFlight: 512,
+      reusedConnectionRequests: 10_000,
+      cpuMicros: 200_000,
+    },
+    histogram: '',
+    cores: null,
+    ...overrides,
+  } as MeasuredWindow;
+}
+
+function block(windows: MeasuredWindow[], steady = true): BlockResult {
+  return { index: 0, round: 0, position: 0, steady, steadiness: 'steady', warmupMs: 2000, warmup: [], windows };
+}
+
+describe('guards', () => {
+  const options = resolveBenchOptions({ client: 'undici-request', concurrency: 512, requests: 1000 });
+  const noise = { before: null, after: null };
+
+  it('a clean measurement is rankable', () => {
+    const g = guardsOf(options, [block([window(), window()])], noise);
+    expect(g.flags).toEqual([]);
+    expect(g.rankable).toBe(true);
+  });
+
+  it('errors and a saturated target (above 0.7 of its core) exclude a measurement from rankings', () => {
+    const withErrors = guardsOf(options, [block([window({ errors: { total: 3, byCode: { EMFILE: 3 } } })])], noise);
+    expect(withErrors.flags).toContain('errors');
+    expect(withErrors.rankable).toBe(false);
+    const busyTarget = window();
+    busyTarget.target = { ...(busyTarget.target as NonNullable<MeasuredWindow['target']>), cpuMicros: 400_000 };
+    const saturated = guardsOf(options, [block([busyTarget])], noise);
+    expect(saturated.targetCpuShare).toBeCloseTo(0.8, 6);
+    expect(saturated.flags).toContain('target-saturated');
+    expect(saturated.rankable).toBe(false);
+  });
+
+  it('CPU time above wall time and unsteady blocks are flagged (shown, still rankable)', () => {
+    const g = guardsOf(options, [block([window({ cpuUserMicros: 600_000 })], false)], noise);
+    expect(g.flags).toEqual(expect.arrayContaining(['cpu-over-wall', 'not-steady']));
+    expect(g.rankable).toBe(true);
+  });
+});
+
+describe('seeded interleaving', () => {
+  it('is reproducible from (seed, round) and differs between rounds', () => {
+    expect(shuffledOrder(7, 42, 3)).toEqual(shuffledOrder(7, 42, 3));
+    const rounds = Array.from({ length: 10 }, (_, r) => shuffledOrder(7, 42, r).join(','));
+    expect(new Set(rounds).size).toBeGreaterThan(1);
+    for (const r of rounds) expect(r.split(',').map(Number).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+});
