@@ -32,6 +32,7 @@ function say(step, message) {
   console.log(`bootstrap ${step}: ${message}`);
 }
 
+/** @returns {never} */
 function fail(message) {
   console.error(`bootstrap: FAILED: ${message}`);
   process.exit(1);
@@ -269,7 +270,7 @@ function ensurePython() {
     const prefix = aptRunner();
     if (prefix) {
       say('b', `optional ${missingOptional.join(', ')} not importable: trying apt-get once`);
-      const packages = APT_OPTIONAL.filter((_, i) => missingOptional.includes(OPTIONAL_MODULES[i]));
+      const packages = APT_OPTIONAL.filter((_, i) => missingOptional.includes(OPTIONAL_MODULES[i] ?? ''));
       aptInstall(prefix, packages, updated);
       attemptedOptional = true;
       report = probePython(report.executable) ?? report;

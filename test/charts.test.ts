@@ -421,14 +421,14 @@ describe('createLiveLine', () => {
     }
   });
 
-  test('without a TTY, prints only the done line, with no timestamp added', () => {
+  test('without a TTY, appends plain progress lines (no redraw codes) and prints the done line, with no timestamp added', () => {
     const progress = fakeStream(false);
     const result = fakeStream(false);
     const line = createLiveLine('warm-up', { progressStream: progress, resultStream: result, notebookDisplay: null });
-    expect(line.mode).toBe('quiet');
+    expect(line.mode).toBe('log');
     line.update('1/3');
     line.done('3 runs');
-    expect(progress.chunks).toEqual([]);
+    expect(progress.chunks).toEqual(['warm-up: 1/3\n']);
     expect(result.chunks).toEqual(['warm-up: 3 runs\n']);
   });
 

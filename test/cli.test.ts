@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ADAPTERS, CLIENT_NAMES } from '@casebook/clients';
+import { SCHEMA_VERSION } from '@casebook/results';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 /**
@@ -108,6 +109,17 @@ const BAD_INPUTS: BadInput[] = [
   },
   { name: 'unknown flag', args: [...benchArgs({}), '--turbo-mode', '1'], mentions: ['"--turbo-mode"', 'unknown flag'] },
   { name: 'unknown command', args: ['frobnicate'], mentions: ['command: "frobnicate"'] },
+  {
+    name: 'a value flag without its value',
+    args: [...benchArgs({}), '--trials'],
+    mentions: ['--trials', 'missing value'],
+  },
+  { name: 'a value flag followed by a flag', args: ['bench', '--client', '--json'], mentions: ['--client: "--json"'] },
+  { name: '--no- on a value flag', args: [...benchArgs({}), '--no-trials'], mentions: ['"--no-trials"', 'boolean'] },
+  { name: 'a short flag', args: ['list', '-x'], mentions: ['"-x"', 'short flags'] },
+  { name: 'a boolean flag with a bad value', args: ['list', '--json=maybe'], mentions: ['--json: "maybe"'] },
+  { name: 'an unknown --mode', args: benchArgs({ mode: 'sideways' }), mentions: ['--mode: "sideways"'] },
+  { name: 'a positional given to bench', args: [...benchArgs({}), 'extra'], mentions: ['argument: "extra"'] },
   { name: 'show of a file that is not valid JSON', args: ['show', notJson], mentions: [notJson, 'not valid JSON'] },
   {
     name: 'show of a record with schemaVersion 999',
@@ -147,8 +159,17 @@ describe('help and list', () => {
   test('bench --help exits 0 and lists the bench flags', async () => {
     const r = await casebook(['bench', '--help'], freshDir('bench-help'));
     expect(r.code).toBe(0);
-    for (const flag of ['--client', '--concurrency', '--requests', '--body-bytes', '--json'])
+    for (const flag of ['--client', '--concurrency', '--requests', '--body-bytes', '--json', '--publish'])
       expect(r.stdout).toContain(flag);
+  });
+
+  test('run --help (and -h) exits 0 and says where runs go', async () => {
+    for (const help of ['--help', '-h']) {
+      const r = await casebook(['run', help], freshDir('run-help'));
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('--publish');
+      expect(r.stdout).toContain('results/local/');
+    }
   });
 
   test('list --json exits 0 and lists every registered client and the 512-at-once case study', async () => {
@@ -188,7 +209,7 @@ describe('bench --json', () => {
   test('exits 0 and prints a completed record with sane numbers', () => {
     expect(bench.code, bench.stderr).toBe(0);
     const record = JSON.parse(bench.stdout);
-    expect(record.schemaVersion).toBe(1);
+    expect(record.schemaVersion).toBe(SCHEMA_VERSION);
     expect(record.kind).toBe('bench');
     expect(record.status).toBe('completed');
     expect(record.error).toBeNull();
@@ -218,7 +239,7 @@ describe('bench --json', () => {
     const file = path.join(results, 'bench', written[0] as string);
 
     const saved = JSON.parse(fs.readFileSync(file, 'utf8'));
-    expect(saved.schemaVersion).toBe(1);
+    expect(saved.schemaVersion).toBe(SCHEMA_VERSION);
     expect(bench.stdout).toContain(saved.runId);
 
     const shown = await casebook(['show', file], results);

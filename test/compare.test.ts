@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type BenchRecord, compareMetric, METRICS } from '@casebook/study';
+import { compareMetric, METRICS } from '@casebook/citing';
+import type { BenchRecord } from '@casebook/results';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 /**
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
  * run of the same configuration with more think-time at the target. The configuration is timer-bound (10 ms
  * think-time, one request in flight) so throughput and p50 are steady enough on a shared 2-core machine; tail
  * latency and CPU per request of such tiny runs are not, so the "same configuration" test asserts no spurious
- * verdict on throughput and p50 only, and prints the rest.
+ * verdict on throughput and p50 only, and prints the rest. `-t compareMetric` runs only the pure rules (no process).
  */
 
 const REPO = path.resolve(__dirname, '..');
@@ -70,126 +71,137 @@ async function compareJson(args: readonly string[]): Promise<{ rows: Row[]; envi
 
 const verdictOf = (rows: Row[], metric: string) => rows.find((r) => r.metric === metric)?.verdict;
 
-let same1: string;
-let same2: string;
-let slow: string;
+describe('compare fresh runs (starts bench processes)', () => {
+  let same1: string;
+  let same2: string;
+  let slow: string;
 
-beforeAll(async () => {
-  same1 = await bench(10);
-  same2 = await bench(10);
-  slow = await bench(30);
-}, 120_000);
+  beforeAll(async () => {
+    same1 = await bench(10);
+    same2 = await bench(10);
+    slow = await bench(30);
+  }, 120_000);
 
-// Up to three pairs of runs in the first test below.
-const SAME_CONFIG_TIMEOUT_MS = 120_000;
+  // Up to three pairs of runs in the first test below.
+  const SAME_CONFIG_TIMEOUT_MS = 120_000;
 
-describe('compare', () => {
-  test(
-    'two runs of the same configuration: no difference within noise',
-    async () => {
-      // A run that shares the 2 cores with another busy process really is slower, and compare rightly says so; that
-      // is the machine, not the client. So the pair is re-measured (at most 3 pairs) until one pair ran undisturbed:
-      // a compare that always saw a difference would fail all three.
-      const attempts: string[] = [];
-      let verdicts: Row[] = [];
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const [x, y] = attempt === 0 ? [same1, same2] : [await bench(10), await bench(10)];
-        const c = await compareJson([x, y]);
-        expect(c.rows.map((r) => r.metric)).toEqual(['throughput', 'p50', 'p99', 'cpu']);
-        for (const r of c.rows) expect(r.ciLow).toBeLessThanOrEqual(r.ciHigh);
-        expect(c.environmentDiffs).toEqual([]);
-        verdicts = c.rows;
-        attempts.push(c.rows.map((r) => `${r.metric} ${r.verdict} (${r.ratio.toFixed(3)}×)`).join(', '));
-        if (verdictOf(c.rows, 'throughput') === 'no difference' && verdictOf(c.rows, 'p50') === 'no difference') break;
-      }
-      process.stdout.write(`same configuration:\n  ${attempts.join('\n  ')}\n`);
-      expect(verdictOf(verdicts, 'throughput')).toBe('no difference');
-      expect(verdictOf(verdicts, 'p50')).toBe('no difference');
-    },
-    SAME_CONFIG_TIMEOUT_MS,
-  );
-
-  test('more think-time is refused as a parameter difference unless allowed', async () => {
-    const r = await casebook(['compare', same1, slow]);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toBe('');
-    expect(r.stderr).toContain('target.delayMs 10 → 30');
-    expect(r.stderr).toContain('--allow-param-diff delay-ms');
-  });
-
-  test('with think-time allowed to differ: b is slower, and the reverse comparison says faster', async () => {
-    const forward = await compareJson([same1, slow, '--allow-param-diff', 'delay-ms']);
-    expect(verdictOf(forward.rows, 'throughput')).toBe('slower');
-    expect(verdictOf(forward.rows, 'p50')).toBe('slower');
-    const tp = forward.rows.find((r) => r.metric === 'throughput') as Row;
-    expect(tp.ratio).toBeLessThan(0.6); // ~10 ms vs ~30 ms per request
-    expect(tp.ciHigh).toBeLessThan(1);
-    const p50 = forward.rows.find((r) => r.metric === 'p50') as Row;
-    expect(p50.ciLow).toBeGreaterThan(1);
-    const reverse = await compareJson([slow, same1, '--allow-param-diff', 'target.delayMs']);
-    expect(verdictOf(reverse.rows, 'throughput')).toBe('faster');
-    expect(verdictOf(reverse.rows, 'p50')).toBe('faster');
-  });
-
-  test('markdown output names the test, the allowed difference and the environment', async () => {
-    const r = await casebook(['compare', same1, slow, '--allow-param-diff', 'delayMs', '--metric', 'throughput,p50']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('percentile bootstrap 95% CI of median(b)/median(a)');
-    expect(r.stdout).toContain('**slower**');
-    expect(r.stdout).toContain('Parameters that differ (allowed): target.delayMs 10 → 30');
-    expect(r.stdout).toContain('Environment: identical');
-    expect(r.stdout).not.toContain('p99 latency');
-  });
-
-  test('environment differences are listed (Node, CPU, client versions, git commit)', async () => {
-    const record = JSON.parse(fs.readFileSync(path.join(results, 'bench', `${same2}.json`), 'utf8'));
-    record.runId = 'bench-0000beef';
-    record.environment.node = 'v22.0.0';
-    record.environment.cpuModel = 'Imaginary CPU';
-    record.environment.clientVersions.undici = '7.0.0';
-    record.environment.git.commit = 'f'.repeat(40);
-    const file = path.join(results, 'elsewhere.json');
-    fs.writeFileSync(file, JSON.stringify(record));
-    const c = await compareJson([same1, file]);
-    expect(c.environmentDiffs.map((d) => d.name)).toEqual(
-      expect.arrayContaining(['node', 'cpuModel', 'clientVersions.undici', 'git.commit']),
-    );
-    const md = await casebook(['compare', same1, file]);
-    expect(md.stdout).toMatch(/Environment differences: .*node v\d+\.\d+\.\d+ → v22\.0\.0/);
-  });
-});
-
-describe('bad input: exit 2 and a clear message', () => {
-  test.each([
-    {
-      name: 'unknown run id',
-      args: () => ['compare', same1, 'bench-00000000'],
-      mentions: ['no record with this run id'],
-    },
-    { name: 'one run only', args: () => ['compare', same1], mentions: ['runs:', 'two run ids'] },
-    {
-      name: 'unreadable record',
-      args: () => ['compare', same1, path.join(results, 'nope.json')],
-      mentions: ['nope.json', 'cannot read'],
-    },
-    {
-      name: 'mismatched schema version',
-      args: () => {
-        const record = JSON.parse(fs.readFileSync(path.join(results, 'bench', `${same2}.json`), 'utf8'));
-        record.schemaVersion = 2;
-        const file = path.join(results, 'schema-2.json');
-        fs.writeFileSync(file, JSON.stringify(record));
-        return ['compare', same1, file];
+  describe('compare', () => {
+    test(
+      'two runs of the same configuration: no difference within noise',
+      async () => {
+        // A run that shares the 2 cores with another busy process really is slower, and compare rightly says so; that
+        // is the machine, not the client. So the pair is re-measured (at most 3 pairs) until one pair ran undisturbed:
+        // a compare that always saw a difference would fail all three.
+        const attempts: string[] = [];
+        let verdicts: Row[] = [];
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const [x, y] = attempt === 0 ? [same1, same2] : [await bench(10), await bench(10)];
+          const c = await compareJson([x, y]);
+          expect(c.rows.map((r) => r.metric)).toEqual(['throughput', 'p50', 'p99', 'cpu']);
+          for (const r of c.rows) expect(r.ciLow).toBeLessThanOrEqual(r.ciHigh);
+          expect(c.environmentDiffs).toEqual([]);
+          verdicts = c.rows;
+          attempts.push(c.rows.map((r) => `${r.metric} ${r.verdict} (${r.ratio.toFixed(3)}×)`).join(', '));
+          if (verdictOf(c.rows, 'throughput') === 'no difference' && verdictOf(c.rows, 'p50') === 'no difference')
+            break;
+        }
+        process.stdout.write(`same configuration:\n  ${attempts.join('\n  ')}\n`);
+        expect(verdictOf(verdicts, 'throughput')).toBe('no difference');
+        expect(verdictOf(verdicts, 'p50')).toBe('no difference');
       },
-      mentions: ['schema-2.json', 'schemaVersion 2 is not supported'],
-    },
-    { name: 'bad metric', args: () => ['compare', same1, same2, '--metric', 'speed'], mentions: ['--metric: "speed"'] },
-    { name: 'bad min-change', args: () => ['compare', same1, same2, '--min-change', '-1'], mentions: ['--min-change'] },
-  ])('$name', async ({ args, mentions }) => {
-    const r = await casebook(args());
-    expect(r.code, r.stderr).toBe(2);
-    for (const m of mentions) expect(r.stderr).toContain(m);
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+      SAME_CONFIG_TIMEOUT_MS,
+    );
+
+    test('more think-time is refused as a parameter difference unless allowed', async () => {
+      const r = await casebook(['compare', same1, slow]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain('target.delayMs 10 → 30');
+      expect(r.stderr).toContain('--allow-param-diff delay-ms');
+    });
+
+    test('with think-time allowed to differ: b is slower, and the reverse comparison says faster', async () => {
+      const forward = await compareJson([same1, slow, '--allow-param-diff', 'delay-ms']);
+      expect(verdictOf(forward.rows, 'throughput')).toBe('slower');
+      expect(verdictOf(forward.rows, 'p50')).toBe('slower');
+      const tp = forward.rows.find((r) => r.metric === 'throughput') as Row;
+      expect(tp.ratio).toBeLessThan(0.6); // ~10 ms vs ~30 ms per request
+      expect(tp.ciHigh).toBeLessThan(1);
+      const p50 = forward.rows.find((r) => r.metric === 'p50') as Row;
+      expect(p50.ciLow).toBeGreaterThan(1);
+      const reverse = await compareJson([slow, same1, '--allow-param-diff', 'target.delayMs']);
+      expect(verdictOf(reverse.rows, 'throughput')).toBe('faster');
+      expect(verdictOf(reverse.rows, 'p50')).toBe('faster');
+    });
+
+    test('markdown output names the test, the allowed difference and the environment', async () => {
+      const r = await casebook(['compare', same1, slow, '--allow-param-diff', 'delayMs', '--metric', 'throughput,p50']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('percentile bootstrap 95% CI of median(b)/median(a)');
+      expect(r.stdout).toContain('**slower**');
+      expect(r.stdout).toContain('Parameters that differ (allowed): target.delayMs 10 → 30');
+      expect(r.stdout).toContain('Environment: identical');
+      expect(r.stdout).not.toContain('p99 latency');
+    });
+
+    test('environment differences are listed (Node, CPU, client versions, git commit)', async () => {
+      const record = JSON.parse(fs.readFileSync(path.join(results, 'bench', `${same2}.json`), 'utf8'));
+      record.runId = 'bench-0000beef';
+      record.environment.node = 'v22.0.0';
+      record.environment.cpuModel = 'Imaginary CPU';
+      record.environment.clientVersions.undici = '7.0.0';
+      record.environment.git.commit = 'f'.repeat(40);
+      const file = path.join(results, 'elsewhere.json');
+      fs.writeFileSync(file, JSON.stringify(record));
+      const c = await compareJson([same1, file]);
+      expect(c.environmentDiffs.map((d) => d.name)).toEqual(
+        expect.arrayContaining(['node', 'cpuModel', 'clientVersions.undici', 'git.commit']),
+      );
+      const md = await casebook(['compare', same1, file]);
+      expect(md.stdout).toMatch(/Environment differences: .*node v\d+\.\d+\.\d+ → v22\.0\.0/);
+    });
+  });
+
+  describe('bad input: exit 2 and a clear message', () => {
+    test.each([
+      {
+        name: 'unknown run id',
+        args: () => ['compare', same1, 'bench-00000000'],
+        mentions: ['no record with this run id'],
+      },
+      { name: 'one run only', args: () => ['compare', same1], mentions: ['runs:', 'two run ids'] },
+      {
+        name: 'unreadable record',
+        args: () => ['compare', same1, path.join(results, 'nope.json')],
+        mentions: ['nope.json', 'cannot read'],
+      },
+      {
+        name: 'unsupported schema version',
+        args: () => {
+          const record = JSON.parse(fs.readFileSync(path.join(results, 'bench', `${same2}.json`), 'utf8'));
+          record.schemaVersion = 999;
+          const file = path.join(results, 'schema-999.json');
+          fs.writeFileSync(file, JSON.stringify(record));
+          return ['compare', same1, file];
+        },
+        mentions: ['schema-999.json', 'schemaVersion'],
+      },
+      {
+        name: 'bad metric',
+        args: () => ['compare', same1, same2, '--metric', 'speed'],
+        mentions: ['--metric: "speed"'],
+      },
+      {
+        name: 'bad min-change',
+        args: () => ['compare', same1, same2, '--min-change', '-1'],
+        mentions: ['--min-change'],
+      },
+    ])('$name', async ({ args, mentions }) => {
+      const r = await casebook(args());
+      expect(r.code, r.stderr).toBe(2);
+      for (const m of mentions) expect(r.stderr).toContain(m);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
   });
 });
 

@@ -11,36 +11,41 @@ beforeAll(() => {
 });
 
 describe('pool limits: the N / L bound', () => {
-  // A few points of the cap sweep: throughput ≤ N / L (2% for timer granularity), the pool full (the target sees
-  // exactly N at once), and a loose lower bound: the 2 shared, noisy cores make any tighter one a speed test.
+  // A few points of the cap sweep: throughput ≤ N / L (2% for timer granularity: every request holds a connection for
+  // at least L), and the pool full: the target sees exactly N at once. How near the bound a client gets on 2 shared,
+  // noisy cores is a speed, measured by the notebook, not asserted here.
   it.each([
     ['undici-request', 2, 10],
     ['undici-request', 5, 50],
     ['node-http', 5, 10],
     ['undici-fetch', 2, 50],
-  ] as const)('%s with %i connections at %i ms stays under and near N/L', async (client, connections, delayMs) => {
-    const bound = littleBoundRps(connections, delayMs);
-    const r = await runBench({
-      client,
-      connections,
-      delayMs,
-      concurrency: 64,
-      requests: Math.round(bound * 0.6),
-      warmupRequests: 64,
-      trials: 1,
-    });
-    expect(r.status).toBe('completed');
-    expect(r.errors.total).toBe(0);
-    expect(r.throughputRps).toBeLessThanOrEqual(bound * 1.02);
-    expect(r.throughputRps).toBeGreaterThanOrEqual(bound * 0.4);
-    // The pool held the line and was used to the full: the target saw exactly N requests at once.
-    expect(r.target.peakInFlight).toBe(connections);
-  });
+  ] as const)(
+    '%s with %i connections at %i ms never beats N/L and fills the pool to N',
+    async (client, connections, delayMs) => {
+      const bound = littleBoundRps(connections, delayMs);
+      const requests = Math.round(bound * 0.6);
+      const r = await runBench({
+        client,
+        connections,
+        delayMs,
+        concurrency: 64,
+        requests,
+        warmupRequests: 64,
+        trials: 1,
+      });
+      expect(r.status).toBe('completed');
+      expect(r.errors.total).toBe(0);
+      expect(r.throughputRps).toBeLessThanOrEqual(bound * 1.02);
+      expect(r.target.requests).toBe(requests);
+      // The pool held the line and was used to the full: the target saw exactly N requests at once.
+      expect(r.target.peakInFlight).toBe(connections);
+    },
+  );
 });
 
 describe('pool limits: queue wait and wire time', () => {
   it.each(['undici-request', 'node-http', 'got'] as const)(
-    '%s: queue + wire ≈ total, and the queue ≈ (C/N − 1) × L',
+    '%s: every request is split into queue and wire time, wire ≥ L, queue + wire ≤ total, and the queue ≥ about (C/N − 1) × L',
     async (client) => {
       const connections = 4;
       const delayMs = 10;
@@ -61,12 +66,16 @@ describe('pool limits: queue wait and wire time', () => {
       const queue = r.queueMs?.meanMs ?? Number.NaN;
       const wire = r.wireMs?.meanMs ?? Number.NaN;
       const total = r.latencyMs.meanMs;
-      // What is neither queue nor wire is the client's own work after the response ends (body, promises): small.
-      expect(Math.abs(queue + wire - total)).toBeLessThanOrEqual(Math.max(1, 0.1 * total));
+      // Each request's wire time ends (response complete) before the runner sees it done: queue + wire never exceeds
+      // the total (1% for the histograms' 3 significant digits). What is left is the client's own work after the
+      // response ends, which grows with the machine's load: not asserted.
+      expect(queue + wire).toBeLessThanOrEqual(total * 1.01);
       expect(wire).toBeGreaterThanOrEqual(delayMs * 0.9);
+      // With C requests over N connections each held for at least L, a request waits behind about C/N − 1 others: a
+      // lower bound (less 30% for the first requests of the trial, which find the queue still filling).
       const expectedQueue = (concurrency / connections - 1) * delayMs;
       expect(queue).toBeGreaterThanOrEqual(expectedQueue * 0.7);
-      expect(queue).toBeLessThanOrEqual(expectedQueue * 1.6);
+      expect(r.target.peakInFlight).toBe(connections);
     },
   );
 });

@@ -1,6 +1,6 @@
 import * as net from 'node:net';
-import { runBench } from '@casebook/runner';
 import { liveChildren } from '@casebook/procs';
+import { runBench } from '@casebook/runner';
 import { startProxy } from '@casebook/servers';
 import { describe, expect, it } from 'vitest';
 
@@ -56,26 +56,29 @@ describe('delaying proxy', () => {
     }
   });
 
-  it('adds about one RTT per round trip, and TLS resumption still works through it', async () => {
+  it('keep-alive through the proxy reuses one connection and each request takes at least one RTT; a connection per request takes at least three, and TLS resumption still works through it', async () => {
     const rttMs = 40;
+    const requests = 10;
+    const coldRequests = 6;
     const common = { client: 'node-http', concurrency: 1, trials: 1, tls: { version: 'TLSv1.3' as const } };
-    const direct = await runBench({ ...common, requests: 10, warmupRequests: 2 });
-    const warm = await runBench({ ...common, requests: 10, warmupRequests: 2, rttMs });
-    const cold = await runBench({ ...common, requests: 6, warmupRequests: 0, rttMs, keepAlive: false });
-    for (const r of [direct, warm, cold]) expect(r.status).toBe('completed');
-    // Keep-alive: one round trip per request.
-    const added = warm.latencyMs.p50 - direct.latencyMs.p50;
-    expect(added).toBeGreaterThanOrEqual(0.95 * rttMs);
-    expect(added).toBeLessThanOrEqual(1.5 * rttMs);
-    // New connection per request: TCP (connect hook) + TLS 1.3 (1 RTT, full or resumed) + request = 3 RTT.
+    const warm = await runBench({ ...common, requests, warmupRequests: 2, rttMs });
+    const cold = await runBench({ ...common, requests: coldRequests, warmupRequests: 0, rttMs, keepAlive: false });
+    for (const r of [warm, cold]) expect(r.status).toBe('completed');
+    // Keep-alive: the trial rode the warm-up's connection (no new one at the proxy or the target), one round trip per
+    // request: none can be faster than the RTT the proxy adds (5% for timer granularity).
+    expect(warm.target.requests).toBe(requests);
+    expect(warm.target.connectionsOpened).toBe(1);
+    expect(warm.proxy?.trials[0]?.connections).toBe(0);
+    expect(warm.latencyMs.minMs).toBeGreaterThanOrEqual(0.95 * rttMs);
+    // New connection per request: TCP (connect hook) + TLS 1.3 (1 RTT, full or resumed) + request = at least 3 RTT.
     expect(cold.latencyMs.p50).toBeGreaterThanOrEqual(2.85 * rttMs);
-    expect(cold.latencyMs.p50).toBeLessThanOrEqual(4 * rttMs);
+    expect(cold.trials[0]?.target?.connectionsOpened).toBe(coldRequests);
     // Session tickets arrive after the handshake; dropping queued bytes on close would lose them.
-    expect(cold.trials[0]?.target?.tls).toMatchObject({ fullHandshakes: 1, resumedHandshakes: 5 });
+    expect(cold.trials[0]?.target?.tls).toMatchObject({ fullHandshakes: 1, resumedHandshakes: coldRequests - 1 });
     expect(cold.proxy?.rttMs).toBe(rttMs);
-    expect(cold.proxy?.trials[0]?.connections).toBe(6);
+    expect(cold.proxy?.trials[0]?.connections).toBe(coldRequests);
+    // The proxy's own CPU was measured (whether it was the limit is a speed: the tls-reuse notebook reports it).
     expect(cold.proxy?.utilization).toBeGreaterThan(0);
-    expect(cold.proxy?.utilization).toBeLessThan(1);
     expect(liveChildren()).toEqual([]);
   });
 });

@@ -4,8 +4,10 @@ import * as path from 'node:path';
 import {
   CasebookError,
   captureEnvironment,
+  committedResultsRoot,
   findRepoRoot,
   gitInfo,
+  machineIdentity,
   newRunId,
   type Pinning,
   RecordError,
@@ -15,18 +17,27 @@ import {
   UsageError,
   writeFileAtomic,
   writeJsonAtomic,
+  writeRecord,
 } from '@casebook/results';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 
 let dir: string;
+const savedMachineIdFile = process.env['CASEBOOK_MACHINE_ID_FILE'];
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-results-store-'));
+  // captureEnvironment must not create this machine's real id file from a test.
+  process.env['CASEBOOK_MACHINE_ID_FILE'] = path.join(dir, 'config', 'casebook', 'machine-id');
 });
 
 afterAll(() => {
+  if (savedMachineIdFile === undefined) delete process.env['CASEBOOK_MACHINE_ID_FILE'];
+  else process.env['CASEBOOK_MACHINE_ID_FILE'] = savedMachineIdFile;
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+/** A committed schemaVersion 1 bench record: readRecord migrates it to the current version. */
+const COMMITTED_BENCH = path.join(committedResultsRoot(findRepoRoot()), 'bench', 'bench-7e0df910.json');
 
 /** Run `fn`, expecting it to throw; return what it threw. */
 function thrown(fn: () => unknown): unknown {
@@ -62,7 +73,7 @@ describe('writeJsonAtomic / writeFileAtomic', () => {
     expect(fs.readdirSync(path.dirname(file))).toEqual(['record.json']);
   });
 
-  test('a failed rename removes its temp file', () => {
+  test('a failed write removes its temp file', () => {
     const target = path.join(dir, 'atomic-fail', 'is-a-directory');
     fs.mkdirSync(path.join(target, 'child'), { recursive: true });
     expect(() => writeJsonAtomic(target, { n: 1 })).toThrow();
@@ -79,13 +90,34 @@ describe('writeJsonAtomic / writeFileAtomic', () => {
   });
 });
 
-describe('readRecord', () => {
-  test('reads back a record written with the current schema version', () => {
+describe('readRecord / writeRecord', () => {
+  test('a record read (and migrated) from the committed results writes back and reads back unchanged', () => {
+    const record = readRecord(COMMITTED_BENCH);
+    expect(record.schemaVersion).toBe(SCHEMA_VERSION);
+    expect(SCHEMA_VERSION).toBe(2);
     const file = path.join(dir, 'read', 'ok.json');
-    const record = { schemaVersion: SCHEMA_VERSION, kind: 'bench', runId: 'bench-0000abcd', extra: { a: 1 } };
-    writeJsonAtomic(file, record);
+    writeRecord(file, record);
     expect(readRecord(file)).toEqual(record);
-    expect(SCHEMA_VERSION).toBe(1);
+    expect(fs.readFileSync(file, 'utf8').endsWith('\n')).toBe(true);
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['ok.json']);
+  });
+
+  test('a record with one wrong field is refused naming the file and the JSON path', () => {
+    const record = readRecord(COMMITTED_BENCH);
+    const file = path.join(dir, 'read', 'wrong-field.json');
+    fs.writeFileSync(file, JSON.stringify({ ...record, cpuMicrosPerRequest: '12' }));
+    const e = thrown(() => readRecord(file)) as RecordError;
+    expect(e).toBeInstanceOf(RecordError);
+    expect(e.code).toBe('CASEBOOK_RECORD_SCHEMA');
+    expect(e.message).toBe(`${file}: /cpuMicrosPerRequest: expected number, got "12"`);
+  });
+
+  test('the stub that used to pass ({schemaVersion: 1, kind: "bench", runId: "x"}) is refused', () => {
+    const file = path.join(dir, 'read', 'stub.json');
+    fs.writeFileSync(file, JSON.stringify({ schemaVersion: 1, kind: 'bench', runId: 'x' }));
+    const e = thrown(() => readRecord(file)) as RecordError;
+    expect(e.code).toBe('CASEBOOK_RECORD_SCHEMA');
+    expect(e.message).toMatch(/: \/status: missing/);
   });
 
   test('invalid JSON → RecordError CASEBOOK_RECORD_JSON naming the file', () => {
@@ -159,7 +191,7 @@ describe('UsageError', () => {
 describe('captureEnvironment', () => {
   const pinning: Pinning = { method: 'none', reason: 'test', clientCpu: null, targetCpu: null, others: {} };
 
-  test('reports node, v8, cpu model and cores, and the git commit of the repository', () => {
+  test('reports node, v8, cpu model and cores, the machine id, and the git commit of the repository', () => {
     const repoDir = findRepoRoot();
     const env = captureEnvironment({ pinning, clientVersions: { undici: '0.0.0' }, repoDir });
     expect(env.node).toBe(process.version);
@@ -172,6 +204,11 @@ describe('captureEnvironment', () => {
     expect(env.clientVersions).toEqual({ undici: '0.0.0' });
     expect(env.platform).toBe(process.platform);
     expect(env.arch).toBe(process.arch);
+    expect(env.machineId).toMatch(/^[0-9a-f]{16}$/);
+    expect(env.machineIdPersistent).toBe(true);
+    // A record is public: no host name, under any key or value.
+    expect(env).not.toHaveProperty('hostname');
+    expect(JSON.stringify(env)).not.toContain(`"${os.hostname()}"`);
     // The commit is a string or null (no git / not a checkout); dirty is known exactly when the commit is.
     if (env.git.commit === null) {
       expect(env.git.dirty).toBeNull();
@@ -191,6 +228,37 @@ describe('captureEnvironment', () => {
   });
 });
 
+describe('machine id', () => {
+  test('created once outside the repository, then read back: the same id every time', () => {
+    const file = path.join(dir, 'machine-a', 'casebook', 'machine-id');
+    const env = { CASEBOOK_MACHINE_ID_FILE: file };
+    const first = machineIdentity(env);
+    expect(first).toEqual({ machineId: expect.stringMatching(/^[0-9a-f]{16}$/), machineIdPersistent: true });
+    expect(fs.readFileSync(file, 'utf8').trim()).toBe(first.machineId);
+    expect(machineIdentity(env)).toEqual(first);
+  });
+
+  test('an id already stored (by another process) is the one used', () => {
+    const file = path.join(dir, 'machine-b', 'machine-id');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, '00112233aabbccdd\n');
+    expect(machineIdentity({ CASEBOOK_MACHINE_ID_FILE: file })).toEqual({
+      machineId: '00112233aabbccdd',
+      machineIdPersistent: true,
+    });
+  });
+
+  test('where it cannot be stored, a per-process id marked not persistent', () => {
+    const blocker = path.join(dir, 'not-a-folder');
+    fs.writeFileSync(blocker, '');
+    const env = { CASEBOOK_MACHINE_ID_FILE: path.join(blocker, 'casebook', 'machine-id') };
+    const id = machineIdentity(env);
+    expect(id.machineId).toMatch(/^[0-9a-f]{16}$/);
+    expect(id.machineIdPersistent).toBe(false);
+    expect(machineIdentity(env)).toEqual(id);
+  });
+});
+
 describe('store helpers', () => {
   const saved = process.env['CASEBOOK_RESULTS_DIR'];
   afterEach(() => {
@@ -198,11 +266,15 @@ describe('store helpers', () => {
     else process.env['CASEBOOK_RESULTS_DIR'] = saved;
   });
 
-  test('resultsRoot honours CASEBOOK_RESULTS_DIR, else <repo>/results', () => {
+  test('resultsRoot: local runs under results/local, published ones under results; CASEBOOK_RESULTS_DIR wins', () => {
+    delete process.env['CASEBOOK_RESULTS_DIR'];
+    expect(resultsRoot('/somewhere')).toBe(path.join('/somewhere', 'results', 'local'));
+    expect(resultsRoot('/somewhere', 'local')).toBe(path.join('/somewhere', 'results', 'local'));
+    expect(resultsRoot('/somewhere', 'publish')).toBe(path.join('/somewhere', 'results'));
     process.env['CASEBOOK_RESULTS_DIR'] = dir;
     expect(resultsRoot('/somewhere')).toBe(path.resolve(dir));
-    delete process.env['CASEBOOK_RESULTS_DIR'];
-    expect(resultsRoot('/somewhere')).toBe(path.join('/somewhere', 'results'));
+    expect(resultsRoot('/somewhere', 'publish')).toBe(path.resolve(dir));
+    expect(committedResultsRoot('/somewhere')).toBe(path.join('/somewhere', 'results'));
   });
 
   test('findRepoRoot finds the workspace root; newRunId is <prefix>-<8 hex>', () => {

@@ -1,11 +1,22 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { FOREIGN_CLIENTS, foreignAvailability, resolveForeignOptions, runForeignBench } from '@casebook/runner';
 import { liveChildren } from '@casebook/procs';
+import { FOREIGN_CLIENTS, foreignAvailability, resolveForeignOptions, runForeignBench } from '@casebook/runner';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const available = foreignAvailability();
+
+/** True while a process with this pid exists. */
+function alive(pid: number | null): boolean {
+  if (pid === null) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-seed-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -41,7 +52,7 @@ describe('foreign clients: protocol round-trip', () => {
       expect(record.environment.clientVersions['python:httpx']).toMatch(/\d+\.\d+/);
       expect(record.errors.total).toBe(0);
       expect(liveChildren()).toEqual([]);
-      expect(liveChildren()).toEqual([]);
+      expect(alive(record.target.pid)).toBe(false);
     },
   );
 
@@ -89,7 +100,6 @@ describe('foreign clients: missing packages and bad input', () => {
     await expect(
       runForeignBench({ client: 'httpx', concurrency: 2, requests: 4, trials: 1 }, { env }),
     ).rejects.toMatchObject({ code: 'CASEBOOK_FOREIGN_UNAVAILABLE' });
-    expect(liveChildren()).toEqual([]);
     expect(liveChildren()).toEqual([]);
   });
 

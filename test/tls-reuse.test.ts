@@ -1,8 +1,8 @@
 import * as tls from 'node:tls';
 import { resolveClientOptions } from '@casebook/clients';
+import { liveChildren } from '@casebook/procs';
 import { UsageError } from '@casebook/results';
 import { resolveBenchOptions, runBench } from '@casebook/runner';
-import { liveChildren } from '@casebook/procs';
 import { createPki, resolveTargetOptions } from '@casebook/servers';
 import { describe, expect, it } from 'vitest';
 
@@ -32,7 +32,7 @@ describe('tls: run-time PKI', () => {
         // Without the CA the same connection is refused: verification is on.
         await expect(
           new Promise((resolve, reject) => {
-            const s = tls.connect({ host: '127.0.0.1', port }, () => resolve(s.destroy()));
+            const s: tls.TLSSocket = tls.connect({ host: '127.0.0.1', port }, () => resolve(s.destroy()));
             s.once('error', reject);
           }),
         ).rejects.toThrow();

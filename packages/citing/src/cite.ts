@@ -1,8 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CaseStudyRecord, Environment } from '@casebook/results';
-import { findRepoRoot } from '@casebook/results';
-import type { BenchRecord } from '@casebook/runner';
+import {
+  type BenchRecord,
+  type CaseStudyRecord,
+  type Correction,
+  correctionFor,
+  type Environment,
+  findRepoRoot,
+  readCorrections,
+  resultsRoot,
+} from '@casebook/results';
 import { code, num, shellArg, table, times } from './markdown';
 import { benchRerunArgs, benchRerunGaps } from './params';
 import { type LoadedRecord, linkTo, locateRunFile } from './records';
@@ -14,10 +21,19 @@ export interface CiteOptions {
   relativeTo?: string;
   /** Absolute link prefix instead, e.g. `https://github.com/<org>/<repo>/raw/<commit>`; paths are repo-relative. */
   linkBase?: string;
+  /** Published corrections (default: read from the committed results root, results/corrections.json). */
+  corrections?: readonly Correction[];
+}
+
+/** The run that replaces a cited one, from results/corrections.json. */
+export interface Supersession {
+  runId: string;
+  reason: string;
+  date: string;
 }
 
 /** One row of the key table: one measurement. */
-export interface CitationRow {
+interface CitationRow {
   label: string;
   client: string;
   clientVersion: string;
@@ -37,7 +53,7 @@ export interface CitationRow {
   trials: number | null;
 }
 
-export interface EnvironmentSummary {
+interface EnvironmentSummary {
   node: string;
   v8: string;
   os: string;
@@ -55,6 +71,8 @@ export interface Citation {
   kind: 'case-study' | 'bench';
   title: string;
   status: string;
+  /** Set when a published correction replaces this run: the citation says so before anything else. */
+  supersededBy: Supersession | null;
   profile: string | null;
   /** The one-line claim. */
   claim: string;
@@ -110,7 +128,7 @@ function withRatios(rows: CitationRow[]): CitationRow[] {
   });
 }
 
-export function summarizeEnvironment(e: Environment): EnvironmentSummary {
+function summarizeEnvironment(e: Environment): EnvironmentSummary {
   return {
     node: e.node,
     v8: e.v8,
@@ -171,6 +189,14 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
   const linkOpts = { repoRoot, relativeTo, ...(options.linkBase !== undefined ? { linkBase: options.linkBase } : {}) };
   const { record } = loaded;
   const env = record.environment;
+  const correction = correctionFor(
+    record.runId,
+    options.corrections ?? readCorrections(resultsRoot(repoRoot, 'publish')),
+  );
+  const supersededBy =
+    correction === undefined
+      ? null
+      : { runId: correction.supersededBy, reason: correction.reason, date: correction.date };
   if (loaded.kind === 'case-study') {
     const r = loaded.record;
     const held = r.verdicts.filter((v) => v.holds).length;
@@ -186,6 +212,7 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
       kind: 'case-study',
       title: r.title,
       status: r.status,
+      supersededBy,
       profile: r.profile,
       claim,
       verdicts: r.verdicts.map((v) => ({ id: v.id, claim: v.claim, holds: v.holds })),
@@ -216,6 +243,7 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
     kind: 'bench',
     title: r.label,
     status: r.status,
+    supersededBy,
     profile: null,
     claim,
     verdicts: [],
@@ -230,11 +258,18 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
   };
 }
 
+/** The warning a superseded run's citation opens with (quoted there) and `casebook show` prints. */
+export function supersededLine(s: Supersession): string {
+  return `Superseded by ${s.runId} — ${s.reason} (corrected ${s.date})`;
+}
+
 const mdLinkText = (s: string): string => s.replace(/[[\]]/g, (c) => (c === '[' ? '(' : ')'));
 
 /** The paste-ready GitHub-flavoured markdown. */
 export function citationMarkdown(c: Citation): string {
-  const out: string[] = [c.claim, ''];
+  const out: string[] = [];
+  if (c.supersededBy !== null) out.push(`> ${supersededLine(c.supersededBy)}`, '');
+  out.push(c.claim, '');
   if (c.verdicts.length > 0) {
     for (const v of c.verdicts) out.push(`- ${v.holds ? '✅ holds' : '❌ does not hold'}: ${v.claim}`);
     out.push('');

@@ -1,9 +1,10 @@
-import { findRepoRoot, RecordError, UsageError } from '@casebook/results';
-import type { BenchRecord, TrialRecord } from '@casebook/runner';
+import { type BenchRecord, findRepoRoot, UsageError } from '@casebook/results';
 import { bootstrapRatio, median } from '@casebook/stats';
 import { code, num, table } from './markdown';
 import { diffParams, type ParamDiff, paramAllowed } from './params';
 import { type LoadedRecord, loadMeasurement } from './records';
+
+type TrialRecord = BenchRecord['trials'][number];
 
 export interface MetricSpec {
   id: 'throughput' | 'p50' | 'p99' | 'cpu';
@@ -21,7 +22,7 @@ export const METRICS: readonly MetricSpec[] = [
 ];
 
 /** Fewer trials than this per side and the bootstrap cannot tell noise from a difference: no verdict. */
-export const MIN_TRIALS = 3;
+const MIN_TRIALS = 3;
 /** Default noise floor: a change smaller than this is "no difference" even if the interval excludes 1. */
 export const DEFAULT_MIN_CHANGE = 0.05;
 const CONFIDENCE = 0.95;
@@ -143,12 +144,6 @@ export function compareRecords(a: LoadedRecord, b: LoadedRecord, options: Compar
   const allowed = options.allowParamDiff ?? [];
   const minChange = options.minChange ?? DEFAULT_MIN_CHANGE;
   const metrics = METRICS.filter((m) => !options.metrics || options.metrics.includes(m.id));
-  if (a.record.schemaVersion !== b.record.schemaVersion)
-    throw new RecordError(
-      'CASEBOOK_RECORD_SCHEMA',
-      b.file,
-      `schemaVersion ${b.record.schemaVersion} differs from ${a.file} (schemaVersion ${a.record.schemaVersion}); records of different schema versions are not compared`,
-    );
   if (a.kind !== b.kind)
     throw new UsageError(
       'records',

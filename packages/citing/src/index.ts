@@ -1,4 +1,4 @@
-export { buildCitation, type Citation, type CiteOptions, citationMarkdown } from './cite';
+export { buildCitation, type Citation, type CiteOptions, citationMarkdown, supersededLine } from './cite';
 export {
   type CompareVerdict,
   type Comparison,
@@ -10,14 +10,5 @@ export {
   type MetricComparison,
   type MetricSpec,
 } from './compare';
-export { benchRerunArgs, benchRerunGaps, diffParams, flattenParams, paramAllowed } from './params';
-export {
-  type LoadedRecord,
-  linkTo,
-  listRecords,
-  loadMeasurement,
-  loadRecord,
-  locateRunFile,
-  resolveRecord,
-} from './records';
+export { type LoadedRecord, listRecords, loadRecord, resolveRecord, resultsRoots } from './records';
 export { buildResultsIndex } from './results-index';

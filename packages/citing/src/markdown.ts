@@ -1,7 +1,7 @@
 // Small, pure helpers for the GitHub-flavoured markdown that cite, compare and the results index print.
 
 /** A table cell: pipes escaped, newlines flattened (a cell is one line in GFM). */
-export function cell(text: string): string {
+function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 

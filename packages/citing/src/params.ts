@@ -1,12 +1,12 @@
-import type { ResolvedBenchOptions } from '@casebook/runner';
+import type { BenchParams } from '@casebook/results';
 import { BENCH_FLAGS, benchOptionsFromFlags, parseArgs, resolveBenchOptions } from '@casebook/runner';
 import { DEFAULT_TARGET_OPTIONS } from '@casebook/servers';
 
 /** Parameters that name a measurement rather than change it: never compared, never part of a rerun. */
-export const NAMING_PARAMS: readonly string[] = ['label', 'caseStudy'];
+const NAMING_PARAMS: readonly string[] = ['label', 'caseStudy'];
 
 /** Flatten nested parameters to dotted keys with JSON values, so two runs can be diffed field by field. */
-export function flattenParams(value: unknown, prefix = ''): Record<string, string> {
+function flattenParams(value: unknown, prefix = ''): Record<string, string> {
   const out: Record<string, string> = {};
   if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     for (const key of Object.keys(value).sort()) {
@@ -58,7 +58,7 @@ export function paramAllowed(field: string, allowed: readonly string[]): boolean
 }
 
 /** The `casebook bench` flags that reproduce these resolved options (as far as the CLI can express them). */
-export function benchRerunArgs(p: ResolvedBenchOptions): string[] {
+export function benchRerunArgs(p: BenchParams): string[] {
   const args = ['--client', p.client];
   if (p.load.mode === 'open') {
     args.push('--mode', 'open', '--rate', String(p.load.rateRps));
@@ -81,7 +81,7 @@ export function benchRerunArgs(p: ResolvedBenchOptions): string[] {
  * Round-trip the rerun flags through the CLI's own parser and resolver, and name every parameter they do not
  * reproduce (for example a TLS or protocol setting a notebook set but `casebook bench` has no flag for).
  */
-export function benchRerunGaps(p: ResolvedBenchOptions): string[] {
+export function benchRerunGaps(p: BenchParams): string[] {
   try {
     const { flags } = parseArgs(benchRerunArgs(p), BENCH_FLAGS);
     const again = resolveBenchOptions(benchOptionsFromFlags(flags));

@@ -1,36 +1,55 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CaseStudyRecord } from '@casebook/results';
-import { findRepoRoot, RecordError, readRecord, resultsRoot, UsageError } from '@casebook/results';
-import type { BenchRecord } from '@casebook/runner';
+import {
+  type BenchRecord,
+  CasebookError,
+  type CaseStudyRecord,
+  findRepoRoot,
+  readRecord,
+  resultsRoot,
+  UsageError,
+} from '@casebook/results';
 
-/** A record read from disk (through readRecord, so its schemaVersion was checked), with where it lives. */
+/** A record read from disk (through readRecord, so it was validated), with where it lives. */
 export type LoadedRecord =
   | { kind: 'case-study'; file: string; record: CaseStudyRecord }
   | { kind: 'bench'; file: string; record: BenchRecord };
 
 const RUN_ID = /^[a-z0-9][a-z0-9-]*-[0-9a-f]{8}$/;
 
-/** Read one record file and tell the two kinds apart; anything else is a RecordError. */
+/**
+ * Folders of a results root that hold no case-study runs: stand-alone bench records, harness-overhead records, and
+ * `local/`, the git-ignored root of unpublished runs inside the committed one (it is searched on its own).
+ */
+const NOT_CASE_STUDIES: ReadonlySet<string> = new Set(['bench', 'harness-overhead', 'local']);
+
+/** Read one record file and keep the two kinds that can be cited and compared; any other is refused. */
 export function loadRecord(file: string): LoadedRecord {
   const abs = path.resolve(file);
-  const record = readRecord<BenchRecord | CaseStudyRecord>(abs);
-  if (record.kind === 'case-study') return { kind: 'case-study', file: abs, record: record as CaseStudyRecord };
-  if (record.kind === 'bench') return { kind: 'bench', file: abs, record: record as BenchRecord };
-  throw new RecordError(
+  const record = readRecord(abs);
+  if (record.kind === 'case-study') return { kind: 'case-study', file: abs, record };
+  if (record.kind === 'bench') return { kind: 'bench', file: abs, record };
+  throw new CasebookError(
     'CASEBOOK_RECORD_SCHEMA',
-    abs,
-    `kind ${JSON.stringify((record as { kind: unknown }).kind)} is neither "case-study" nor "bench"`,
+    `${abs}: kind ${JSON.stringify(record.kind)} is neither "case-study" nor "bench"`,
   );
 }
 
 /**
- * Resolve what a user typed — a run id or a path — to a record. A path may name a record file or a case-study run
- * folder. A run id is looked up in the results store ($CASEBOOK_RESULTS_DIR or <repo>/results): a case-study run
- * folder `<case-study>/<run-id>/record.json`, a bench record `bench/<run-id>.json`, and last a measurement inside
- * a case-study run (`<case-study>/<run>/benches/*.json` whose runId matches).
+ * Where run ids are looked up, in order: the committed results (published runs) first, then the git-ignored
+ * local runs. Both are $CASEBOOK_RESULTS_DIR when it is set.
  */
-export function resolveRecord(ref: string, root: string = resultsRoot(findRepoRoot())): LoadedRecord {
+export function resultsRoots(repoRoot: string = findRepoRoot()): string[] {
+  return [...new Set([resultsRoot(repoRoot, 'publish'), resultsRoot(repoRoot, 'local')])];
+}
+
+/**
+ * Resolve what a user typed — a run id or a path — to a record. A path may name a record file or a case-study run
+ * folder. A run id is looked up in each results root in turn (see resultsRoots): a case-study run folder
+ * `<case-study>/<run-id>/record.json`, a bench record `bench/<run-id>.json`, and last a measurement inside a
+ * case-study run (`<case-study>/<run>/benches/*.json` whose runId matches).
+ */
+export function resolveRecord(ref: string, roots: readonly string[] = resultsRoots()): LoadedRecord {
   if (ref.trim() === '') throw new UsageError('run', ref, 'expected a run id or a record path');
   const looksLikePath = ref.includes('/') || ref.includes(path.sep) || ref.endsWith('.json');
   if (looksLikePath || fs.existsSync(ref)) {
@@ -40,16 +59,22 @@ export function resolveRecord(ref: string, root: string = resultsRoot(findRepoRo
   }
   if (!RUN_ID.test(ref))
     throw new UsageError('run', ref, 'expected a run id such as 512-at-once-1a2b3c4d or bench-1a2b3c4d, or a path');
-  for (const study of listDirs(root)) {
-    const file = path.join(root, study, ref, 'record.json');
-    if (fs.existsSync(file)) return loadRecord(file);
+  for (const root of roots) {
+    const found = findRunFile(root, ref);
+    if (found !== null) return loadRecord(found);
   }
-  const benchFile = path.join(root, 'bench', `${ref}.json`);
-  if (fs.existsSync(benchFile)) return loadRecord(benchFile);
-  for (const file of measurementFiles(root)) {
-    if (peekRunId(file) === ref) return loadRecord(file);
+  throw new UsageError('run', ref, `no record with this run id under ${roots.join(' or ')}`);
+}
+
+function findRunFile(root: string, runId: string): string | null {
+  for (const study of caseStudyDirs(root)) {
+    const file = path.join(root, study, runId, 'record.json');
+    if (fs.existsSync(file)) return file;
   }
-  throw new UsageError('run', ref, `no record with this run id under ${root}`);
+  const benchFile = path.join(root, 'bench', `${runId}.json`);
+  if (fs.existsSync(benchFile)) return benchFile;
+  for (const file of measurementFiles(root)) if (peekRunId(file) === runId) return file;
+  return null;
 }
 
 function listDirs(dir: string): string[] {
@@ -61,10 +86,13 @@ function listDirs(dir: string): string[] {
     .sort();
 }
 
+function caseStudyDirs(root: string): string[] {
+  return listDirs(root).filter((d) => !NOT_CASE_STUDIES.has(d));
+}
+
 function measurementFiles(root: string): string[] {
   const out: string[] = [];
-  for (const study of listDirs(root)) {
-    if (study === 'bench') continue;
+  for (const study of caseStudyDirs(root)) {
     for (const run of listDirs(path.join(root, study))) {
       const benches = path.join(root, study, run, 'benches');
       if (!fs.existsSync(benches)) continue;
@@ -85,13 +113,12 @@ function peekRunId(file: string): string | null {
 }
 
 /**
- * Every record in the store: case-study runs (`<study>/<run>/record.json`) and stand-alone bench records
+ * Every record under one results root: case-study runs (`<study>/<run>/record.json`) and stand-alone bench records
  * (`bench/*.json`), in a stable order. Measurements inside case-study runs are reached through their study.
  */
 export function listRecords(root: string): LoadedRecord[] {
   const out: LoadedRecord[] = [];
-  for (const study of listDirs(root)) {
-    if (study === 'bench') continue;
+  for (const study of caseStudyDirs(root)) {
     for (const run of listDirs(path.join(root, study))) {
       const file = path.join(root, study, run, 'record.json');
       if (fs.existsSync(file)) out.push(loadRecord(file));
@@ -130,7 +157,7 @@ export function loadMeasurement(
   const file = locateRunFile(study.file, study.record.runId, measurement.file, repoRoot);
   const loaded = loadRecord(file);
   if (loaded.kind !== 'bench')
-    throw new RecordError('CASEBOOK_RECORD_SCHEMA', file, 'a case-study measurement must be a bench record');
+    throw new CasebookError('CASEBOOK_RECORD_SCHEMA', `${file}: a case-study measurement must be a bench record`);
   return loaded.record;
 }
 

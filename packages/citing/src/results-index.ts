@@ -1,7 +1,5 @@
 import * as path from 'node:path';
-import type { CaseStudyRecord } from '@casebook/results';
-import { CASE_STUDIES } from '@casebook/results';
-import type { BenchRecord } from '@casebook/runner';
+import { CASE_STUDIES, type CaseStudyRecord, type Correction, correctionFor } from '@casebook/results';
 import { code, num, table } from './markdown';
 import { type LoadedRecord, linkTo, locateRunFile } from './records';
 
@@ -9,6 +7,8 @@ export interface IndexOptions {
   repoRoot: string;
   /** The results folder; README.md is written here and every link resolves from here. */
   resultsDir: string;
+  /** Published corrections (results/corrections.json): a superseded run is marked and links to its replacement. */
+  corrections?: readonly Correction[];
 }
 
 const machine = (e: CaseStudyRecord['environment']): string => `${e.cpuModel} × ${e.cpuCores}, Node ${e.node}`;
@@ -39,6 +39,15 @@ function headline(r: CaseStudyRecord): string {
  */
 export function buildResultsIndex(records: readonly LoadedRecord[], opts: IndexOptions): string {
   const link = (file: string) => linkTo(file, { repoRoot: opts.repoRoot, relativeTo: opts.resultsDir });
+  const fileOf = new Map(records.map((r) => [r.record.runId, r.file]));
+  /** The run cell: a link to the record, and for a superseded run a mark and a link to the replacement. */
+  const runCell = (runId: string, file: string): string => {
+    const correction = correctionFor(runId, opts.corrections ?? []);
+    if (correction === undefined) return `[${runId}](${link(file)})`;
+    const next = correction.supersededBy;
+    const replacement = fileOf.get(next);
+    return `~~[${runId}](${link(file)})~~ superseded by ${replacement === undefined ? code(next) : `[${next}](${link(replacement)})`}`;
+  };
   const studies = records.filter((r): r is Extract<LoadedRecord, { kind: 'case-study' }> => r.kind === 'case-study');
   const benches = records.filter((r): r is Extract<LoadedRecord, { kind: 'bench' }> => r.kind === 'bench');
   const order = (id: string) => {
@@ -63,7 +72,8 @@ export function buildResultsIndex(records: readonly LoadedRecord[], opts: IndexO
   if (studyIds.length === 0) out.push('No case-study runs recorded yet.', '');
   for (const id of studyIds) {
     const runs = studies.filter((s) => s.record.caseStudy === id).sort((x, y) => byDateDesc(x.record, y.record));
-    const first = runs[0]?.record as CaseStudyRecord;
+    const first = runs[0]?.record;
+    if (first === undefined) continue;
     const notebook = link(path.resolve(opts.repoRoot, first.notebook));
     out.push(`### ${first.title} (${code(id)}) — [notebook](${notebook})`, '');
     const rows = runs.map(({ file, record: r }) => {
@@ -71,7 +81,7 @@ export function buildResultsIndex(records: readonly LoadedRecord[], opts: IndexO
         .map((c) => `[${c.name}](${link(locateRunFile(file, r.runId, c.png, opts.repoRoot))})`)
         .join(' · ');
       return [
-        `[${r.runId}](${link(file)})`,
+        runCell(r.runId, file),
         day(r.startedAt),
         machine(r.environment),
         r.profile,
@@ -86,13 +96,13 @@ export function buildResultsIndex(records: readonly LoadedRecord[], opts: IndexO
   if (benches.length === 0) out.push('No stand-alone `casebook bench` runs recorded.', '');
   else {
     const sorted = [...benches].sort((x, y) => byDateDesc(x.record, y.record));
-    const rows = sorted.map(({ file, record: r }: { file: string; record: BenchRecord }) => {
+    const rows = sorted.map(({ file, record: r }) => {
       const load =
         r.params.load.mode === 'open'
           ? `open ${num(r.params.load.rateRps)} req/s`
           : `closed ${r.params.load.concurrency}`;
       return [
-        `[${r.runId}](${link(file)})`,
+        runCell(r.runId, file),
         day(r.startedAt),
         machine(r.environment),
         `${r.client.name} ${r.client.version}`,

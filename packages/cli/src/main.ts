@@ -9,15 +9,10 @@ import { indexCommand } from './commands/results-index';
 import { runCommand } from './commands/run';
 import { showCommand } from './commands/show';
 
-const COMMON: FlagSpec = {
+const COMMON = {
   json: { type: 'boolean', description: 'machine-readable output' },
   help: { type: 'boolean', description: 'show help' },
-};
-const RUN_FLAGS: FlagSpec = {
-  profile: { type: 'string', description: 'smoke | standard (default) | full' },
-  out: { type: 'string', description: 'write the executed notebook here instead of in place' },
-  help: { type: 'boolean', description: 'show help' },
-};
+} as const satisfies FlagSpec;
 
 export const USAGE = `casebook — reproducible measurements of Node.js HTTP clients under concurrency
 
@@ -25,15 +20,17 @@ usage:
   casebook list [--json]                       case studies and clients
   casebook bench --client <name> --concurrency <n> --requests <n> [options]
                                                one measurement against a fresh local target (see bench --help)
-  casebook run <case-study|all> [--profile smoke|standard|full] [--out <file>]
+  casebook run <case-study|all> [--profile smoke|standard|full] [--out <file>] [--publish]
                                                execute a case-study notebook headless, write it and its results
-  casebook show <record.json> [--json]         read a results record back
+  casebook show <run-id|record.json> [--json]  read a results record back
   casebook cite <run-id|record> [--format json] [--relative-to <dir>]
                                                paste-ready markdown citation of one run
   casebook compare <run-a> <run-b> [--allow-param-diff name,...] [--format json]
                                                is b faster, slower or no different from a (bootstrap CI over trials)
   casebook index [--write|--check]             generate (or check) results/README.md, the index of all records
   casebook harness-overhead [--json]           runner vs a bare loop, same client and target
+
+Runs are written under results/local/ (git-ignored); --publish writes them under results/ (committed).
 
 exit codes: 0 success, 1 a run failed or errored, 2 bad usage (nothing is written)`;
 
@@ -49,23 +46,17 @@ export async function main(argv: readonly string[]): Promise<number> {
         return command === undefined ? 2 : 0;
       case 'list': {
         const { flags } = parseArgs(rest, COMMON);
-        if (flags['help']) return help('usage: casebook list [--json]', COMMON);
-        return listCommand(flags['json'] === true);
+        if (flags.help === true) return help('usage: casebook list [--json]', COMMON);
+        return listCommand(flags.json === true);
       }
       case 'bench':
         return await benchCommand(rest);
-      case 'run': {
-        const { positionals, flags } = parseArgs(rest, RUN_FLAGS);
-        if (flags['help']) return help('usage: casebook run <case-study|all> [options]', RUN_FLAGS);
-        const opts: { profile?: string; out?: string } = {};
-        if (flags['profile'] !== undefined) opts.profile = flags['profile'] as string;
-        if (flags['out'] !== undefined) opts.out = flags['out'] as string;
-        return await runCommand(positionals, opts);
-      }
+      case 'run':
+        return await runCommand(rest);
       case 'show': {
         const { positionals, flags } = parseArgs(rest, COMMON);
-        if (flags['help']) return help('usage: casebook show <record.json> [--json]', COMMON);
-        return showCommand(positionals, flags['json'] === true);
+        if (flags.help === true) return help('usage: casebook show <run-id | record.json> [--json]', COMMON);
+        return showCommand(positionals, flags.json === true);
       }
       case 'cite':
         return citeCommand(rest);

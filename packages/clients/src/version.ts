@@ -31,3 +31,8 @@ export function errorCode(error: unknown): string {
   }
   return fallback ?? 'UNKNOWN_ERROR';
 }
+
+/** A GitHub source link pinned to a tag (never a moving branch): `https://github.com/<repo>/blob/<tag>/<file>`. */
+export function pinnedSource(repo: string, tag: string, file: string): string {
+  return `https://github.com/${repo}/blob/${tag}/${file}`;
+}

@@ -1,36 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
-
-/** Where each process of a run was placed. `method: 'none'` means unpinned, with the reason. */
-export interface Pinning {
-  method: 'taskset' | 'none';
-  reason: string;
-  clientCpu: number | null;
-  targetCpu: number | null;
-  /** Helpers such as proxies or DNS servers, by role. */
-  others: Record<string, number | null>;
-}
-
-export interface GitInfo {
-  commit: string | null;
-  dirty: boolean | null;
-}
-
-export interface Environment {
-  node: string;
-  v8: string;
-  platform: string;
-  arch: string;
-  osRelease: string;
-  cpuModel: string;
-  cpuCores: number;
-  totalMemoryBytes: number;
-  hostname: string;
-  uvThreadpoolSize: string | null;
-  pinning: Pinning;
-  clientVersions: Record<string, string>;
-  git: GitInfo;
-}
+import { machineIdentity } from './machine-id';
+import type { Environment, GitInfo, Pinning } from './schema/environment';
 
 export function gitInfo(cwd: string): GitInfo {
   try {
@@ -53,12 +24,14 @@ export function gitInfo(cwd: string): GitInfo {
   }
 }
 
+/** The environment of a run. No host name: records are public; `machineId` is anonymous (see machine-id.ts). */
 export function captureEnvironment(input: {
   pinning: Pinning;
   clientVersions: Record<string, string>;
   repoDir: string;
 }): Environment {
   const cpus = os.cpus();
+  const { machineId, machineIdPersistent } = machineIdentity();
   return {
     node: process.version,
     v8: process.versions.v8,
@@ -68,7 +41,8 @@ export function captureEnvironment(input: {
     cpuModel: cpus[0]?.model.trim() ?? 'unknown',
     cpuCores: cpus.length,
     totalMemoryBytes: os.totalmem(),
-    hostname: os.hostname(),
+    machineId,
+    machineIdPersistent,
     uvThreadpoolSize: process.env['UV_THREADPOOL_SIZE'] ?? null,
     pinning: input.pinning,
     clientVersions: input.clientVersions,

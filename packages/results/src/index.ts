@@ -6,16 +6,53 @@ export {
   type Profile,
   resolveProfile,
 } from './case-studies';
-export type { CaseStudyRecord, MeasurementSummary, Verdict } from './case-study-record';
-export { captureEnvironment, type Environment, type GitInfo, gitInfo, type Pinning } from './environment';
+export { CASEBOOK_CODES, type CasebookCode, isCasebookCode } from './codes';
+export { type Correction, correctionFor, readCorrections } from './corrections';
+export { captureEnvironment, gitInfo } from './environment';
 export { CasebookError, formatValue, RecordError, UsageError } from './errors';
+export { machineIdentity } from './machine-id';
 export {
+  type CompletedParts,
+  type RunError,
+  type RunOutcome,
+  type RunStatus,
+  runOutcome,
+  runStatus,
+} from './run-outcome';
+export { type BenchRecord, BenchRecordSchema, type ForeignClientBlock } from './schema/bench';
+export { type BenchParams, BenchParamsSchema } from './schema/bench-params';
+export {
+  type CaseStudyRecord,
+  CaseStudyRecordSchema,
+  type MeasurementSummary,
+  MeasurementSummarySchema,
+  type Verdict,
+  VerdictSchema,
+} from './schema/case-study';
+export { CorrectionSchema, CorrectionsIndexSchema } from './schema/corrections';
+export { type DnsRunRecord, DnsRunRecordSchema, DnsRunResultSchema } from './schema/dns-run';
+export { generateSchemaFiles, schemaDigest, schemaDir } from './schema/emit';
+export { type Environment, EnvironmentSchema, type GitInfo, type Pinning } from './schema/environment';
+export { type HarnessOverheadRecord, HarnessOverheadRecordSchema } from './schema/harness-overhead';
+export { type AnyRecord, RECORD_SCHEMAS, type RecordKind } from './schema/record';
+export type { LatencySummaryMs, MedianInterval, TrialSummary } from './schema/stats';
+export {
+  type ContinuousMethod,
+  ContinuousMethodSchema,
+  type MeasurementGuards,
+  MeasurementGuardsSchema,
+} from './schema/steady-state';
+export { type TrialRecord, TrialRecordSchema } from './schema/trial';
+export {
+  committedResultsRoot,
   findRepoRoot,
   newRunId,
   readRecord,
   resultsRoot,
   SCHEMA_VERSION,
-  type VersionedRecord,
+  validateRecord,
   writeFileAtomic,
   writeJsonAtomic,
+  writeRecord,
 } from './store';
+export { validateAgainst } from './validate';

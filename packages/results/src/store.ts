@@ -1,61 +1,52 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RecordError } from './errors';
+import writeFileAtomicModule from 'write-file-atomic';
+import { formatValue, RecordError } from './errors';
+import { migrateV1 } from './migrate-v1';
+import { type AnyRecord, RECORD_SCHEMAS, type RecordKind } from './schema/record';
+import { RECORD_SCHEMAS_V1 } from './schema/v1';
+import { READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION } from './schema/version';
+import { briefValue, validateAgainst } from './validate';
 
-/** Bumped on any incompatible change to the record shape; readers refuse other versions. */
-export const SCHEMA_VERSION = 1;
+export { SCHEMA_VERSION } from './schema/version';
 
 /** A run id that can be cited: `<case-study>-<8 hex>`. No timestamps (they live inside the record). */
 export function newRunId(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Write JSON atomically: a temp file in the same directory, fsync, then rename over the target. */
-export function writeJsonAtomic(file: string, value: unknown): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeFileSync(fd, `${JSON.stringify(value, null, 2)}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, file);
-  } catch (error) {
-    fs.rmSync(tmp, { force: true });
-    throw error;
-  }
-}
-
+/** Write a file atomically (write-file-atomic: temp file in the same folder, fsync, rename; temp removed on failure). */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.${randomBytes(3).toString('hex')}.tmp`;
-  try {
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeFileSync(fd, data);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (error) {
-    fs.rmSync(tmp, { force: true });
-    throw error;
-  }
+  const bytes = typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  writeFileAtomicModule.sync(file, bytes, { fsync: true });
 }
 
-export interface VersionedRecord {
-  schemaVersion: number;
-  kind: string;
-  runId: string;
+/** JSON as records are stored: two-space indent, final newline. For files that are not records (indexes, notes). */
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Read a record back, refusing invalid JSON and other schema versions with a clear error. */
-export function readRecord<T extends VersionedRecord = VersionedRecord>(file: string): T {
+/**
+ * Validate a record against the current schema and write it atomically. Throws RecordError CASEBOOK_RECORD_SCHEMA
+ * naming the JSON path when it does not match (nothing is written). What is checked is what lands on disk: the
+ * value after a JSON round trip (so `undefined` fields and `toJSON` are accounted for).
+ */
+export function writeRecord(file: string, record: AnyRecord): void {
+  const text = `${JSON.stringify(record, null, 2)}\n`;
+  checkCurrent(record, file);
+  checkCurrent(JSON.parse(text), file);
+  writeFileAtomic(file, text);
+}
+
+/**
+ * Read a record: parse, check schemaVersion (1 is migrated to 2 in memory, the file is never touched; 2 is read as
+ * is; any other is refused), validate, and return it typed by `kind`. RecordError codes: CASEBOOK_RECORD_MISSING
+ * (unreadable), CASEBOOK_RECORD_JSON (not JSON), CASEBOOK_RECORD_SCHEMA (version, kind or a field; the message names
+ * the JSON path).
+ */
+export function readRecord(file: string): AnyRecord {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -66,33 +57,85 @@ export function readRecord<T extends VersionedRecord = VersionedRecord>(file: st
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new RecordError(
-      'CASEBOOK_RECORD_JSON',
-      file,
-      `results file is not valid JSON (${(error as Error).message})`,
-      {
-        cause: error,
-      },
-    );
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RecordError('CASEBOOK_RECORD_JSON', file, `results file is not valid JSON (${reason})`, { cause: error });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RecordError('CASEBOOK_RECORD_SCHEMA', file, 'results file is not a JSON object');
-  }
-  const schemaVersion = (value as { schemaVersion?: unknown }).schemaVersion;
-  if (schemaVersion !== SCHEMA_VERSION) {
+  return checkRecord(value, file);
+}
+
+/** What readRecord does after parsing, for a value in memory (errors name the file as '<value>'). */
+export function validateRecord(value: unknown): AnyRecord {
+  return checkRecord(value, '<value>');
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isRecordKind(kind: unknown): kind is RecordKind {
+  return typeof kind === 'string' && Object.hasOwn(RECORD_SCHEMAS, kind);
+}
+
+function isRecordKindV1(kind: unknown): kind is keyof typeof RECORD_SCHEMAS_V1 {
+  return typeof kind === 'string' && Object.hasOwn(RECORD_SCHEMAS_V1, kind);
+}
+
+function unknownKind(kind: unknown, kinds: readonly string[], file: string, version: number): RecordError {
+  const expected = `one of ${kinds.map((k) => JSON.stringify(k)).join(', ')} (schemaVersion ${version})`;
+  const problem =
+    kind === undefined ? `missing (expected ${expected})` : `expected ${expected}, got ${briefValue(kind)}`;
+  return new RecordError('CASEBOOK_RECORD_SCHEMA', file, `/kind: ${problem}`);
+}
+
+function checkCurrent(value: unknown, file: string): AnyRecord {
+  if (!isJsonObject(value)) throw notAnObject(value, file);
+  if (value['schemaVersion'] !== SCHEMA_VERSION)
     throw new RecordError(
       'CASEBOOK_RECORD_SCHEMA',
       file,
-      `schemaVersion ${JSON.stringify(schemaVersion)} is not supported (this casebook reads schemaVersion ${SCHEMA_VERSION})`,
+      `/schemaVersion: expected ${SCHEMA_VERSION} (records are written in the current version), got ${briefValue(value['schemaVersion'])}`,
     );
-  }
-  return value as T;
+  const kind = value['kind'];
+  if (!isRecordKind(kind)) throw unknownKind(kind, Object.keys(RECORD_SCHEMAS), file, SCHEMA_VERSION);
+  return validateAgainst(RECORD_SCHEMAS[kind], value, file);
 }
 
-/** Where results go: $CASEBOOK_RESULTS_DIR (tests use a temp dir) or `<repo>/results`. */
-export function resultsRoot(repoDir: string): string {
+function checkRecord(value: unknown, file: string): AnyRecord {
+  if (!isJsonObject(value)) throw notAnObject(value, file);
+  const version = value['schemaVersion'];
+  if (version === SCHEMA_VERSION) return checkCurrent(value, file);
+  if (version === 1) {
+    const kind = value['kind'];
+    if (!isRecordKindV1(kind)) throw unknownKind(kind, Object.keys(RECORD_SCHEMAS_V1), file, 1);
+    const v1 = validateAgainst(RECORD_SCHEMAS_V1[kind], value, file, ' (read as schemaVersion 1)');
+    const migrated = migrateV1(v1, file);
+    return validateAgainst(RECORD_SCHEMAS[migrated.kind], migrated, file, ' (after migrating schemaVersion 1 to 2)');
+  }
+  throw new RecordError(
+    'CASEBOOK_RECORD_SCHEMA',
+    file,
+    `schemaVersion ${formatValue(version)} is not supported (this casebook reads schemaVersion ${READABLE_SCHEMA_VERSIONS.join(' and ')})`,
+  );
+}
+
+function notAnObject(value: unknown, file: string): RecordError {
+  return new RecordError('CASEBOOK_RECORD_SCHEMA', file, `/: expected a JSON object, got ${briefValue(value)}`);
+}
+
+/**
+ * Where results go. 'local' (the default): <repo>/results/local, git-ignored, for the runs a user makes.
+ * 'publish': <repo>/results, committed (`npm start`, `--publish`). $CASEBOOK_RESULTS_DIR, when set, wins for both
+ * (tests point it at a temp folder).
+ */
+export function resultsRoot(repoDir: string, destination: 'local' | 'publish' = 'local'): string {
   const fromEnv = process.env['CASEBOOK_RESULTS_DIR'];
-  return fromEnv && fromEnv.length > 0 ? path.resolve(fromEnv) : path.join(repoDir, 'results');
+  if (fromEnv !== undefined && fromEnv.length > 0) return path.resolve(fromEnv);
+  return destination === 'publish' ? committedResultsRoot(repoDir) : path.join(repoDir, 'results', 'local');
+}
+
+/** The committed results, <repo>/results, for readers (the env var does not move them). */
+export function committedResultsRoot(repoDir: string): string {
+  return path.join(repoDir, 'results');
 }
 
 /** The repository root: the nearest ancestor whose package.json declares workspaces. */

@@ -1,8 +1,9 @@
+import { UsageError } from '@casebook/results';
 import type { FlagSpec, FlagValues } from './flags';
 import type { BenchOptions } from './options';
 
 /** The `casebook bench` flags: one place, so the CLI and the citation's rerun command cannot drift apart. */
-export const BENCH_FLAGS: FlagSpec = {
+export const BENCH_FLAGS = {
   client: { type: 'string', description: 'client to measure (see `casebook list`)' },
   concurrency: { type: 'int', description: 'requests in flight (closed loop)' },
   requests: { type: 'int', description: 'requests per trial' },
@@ -17,25 +18,33 @@ export const BENCH_FLAGS: FlagSpec = {
   trials: { type: 'int', description: 'measured trials (default 3)' },
   warmup: { type: 'int', description: 'warm-up requests before the first trial' },
   json: { type: 'boolean', description: 'print the run record as JSON on stdout' },
-  save: { type: 'boolean', description: 'write the record under results/bench/ (default true; --no-save)' },
+  save: { type: 'boolean', description: 'write the record (default true; --no-save)' },
+  publish: {
+    type: 'boolean',
+    description: 'write it under results/bench/ (committed) instead of results/local/bench/ (git-ignored)',
+  },
   help: { type: 'boolean', description: 'show this help' },
-};
+} as const satisfies FlagSpec;
 
-/** Map CLI flags to bench options; validation (with field names) happens in resolveBenchOptions. */
-export function benchOptionsFromFlags(flags: FlagValues): BenchOptions {
-  const o: BenchOptions = { client: flags['client'] as string };
-  const num = (k: string) => flags[k] as number | undefined;
-  if (num('concurrency') !== undefined) o.concurrency = num('concurrency') as number;
-  if (num('requests') !== undefined) o.requests = num('requests') as number;
-  if (num('duration-ms') !== undefined) o.durationMs = num('duration-ms') as number;
-  if (flags['mode'] !== undefined) o.mode = flags['mode'] as 'closed' | 'open';
-  if (num('rate') !== undefined) o.rateRps = num('rate') as number;
-  if (num('connections') !== undefined) o.connections = num('connections') as number;
-  if (num('pipelining') !== undefined) o.pipelining = num('pipelining') as number;
-  if (flags['keep-alive'] !== undefined) o.keepAlive = flags['keep-alive'] as boolean;
-  if (num('delay-ms') !== undefined) o.delayMs = num('delay-ms') as number;
-  if (num('body-bytes') !== undefined) o.bodyBytes = num('body-bytes') as number;
-  if (num('trials') !== undefined) o.trials = num('trials') as number;
-  if (num('warmup') !== undefined) o.warmupRequests = num('warmup') as number;
+const isMode = (mode: string): mode is NonNullable<BenchOptions['mode']> => mode === 'closed' || mode === 'open';
+
+/** Map CLI flags to bench options; the ranges (with field names) are checked in resolveBenchOptions. */
+export function benchOptionsFromFlags(flags: FlagValues<typeof BENCH_FLAGS>): BenchOptions {
+  const { client, mode } = flags;
+  if (client === undefined) throw new UsageError('client', client, 'required: --client <name> (see `casebook list`)');
+  if (mode !== undefined && !isMode(mode)) throw new UsageError('--mode', mode, 'expected closed or open');
+  const o: BenchOptions = { client };
+  if (flags.concurrency !== undefined) o.concurrency = flags.concurrency;
+  if (flags.requests !== undefined) o.requests = flags.requests;
+  if (flags['duration-ms'] !== undefined) o.durationMs = flags['duration-ms'];
+  if (mode !== undefined) o.mode = mode;
+  if (flags.rate !== undefined) o.rateRps = flags.rate;
+  if (flags.connections !== undefined) o.connections = flags.connections;
+  if (flags.pipelining !== undefined) o.pipelining = flags.pipelining;
+  if (flags['keep-alive'] !== undefined) o.keepAlive = flags['keep-alive'];
+  if (flags['delay-ms'] !== undefined) o.delayMs = flags['delay-ms'];
+  if (flags['body-bytes'] !== undefined) o.bodyBytes = flags['body-bytes'];
+  if (flags.trials !== undefined) o.trials = flags.trials;
+  if (flags.warmup !== undefined) o.warmupRequests = flags.warmup;
   return o;
 }

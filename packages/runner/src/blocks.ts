@@ -32,6 +32,7 @@ export interface WarmupWindow {
   throughputRps: number;
   cpuMicrosPerRequest: number;
   newConnections: number;
+  peakOpenConnections: number;
   durationMs: number;
   errors: number;
 }
@@ -226,6 +227,7 @@ export class ContinuousMeasurement {
             throughputRps: trial.throughputRps,
             cpuMicrosPerRequest: trial.cpuMicrosPerRequest,
             newConnections,
+            peakOpenConnections: counters?.peakOpenConnections ?? 0,
             durationMs: round(trial.durationMs, 1),
             errors: trial.errors.total,
           });

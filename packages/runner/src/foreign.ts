@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jsonLinesTransport, pinningPlan, spawnPinned } from '@casebook/procs';
-import { CasebookError, findRepoRoot, UsageError } from '@casebook/results';
+import { CasebookError, type ForeignClientBlock, findRepoRoot, UsageError } from '@casebook/results';
 import { createLatencyHistogram, encodeHistogram, recordMicros } from '@casebook/stats';
 import { type BenchProgress, benchRecord, measure } from './measure';
 import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
@@ -87,21 +87,8 @@ export interface ResolvedForeignOptions extends Omit<ResolvedBenchOptions, 'clie
   language: 'python';
 }
 
-export interface ForeignBenchRecord extends Omit<BenchRecord, 'params' | 'client'> {
-  params: ResolvedForeignOptions;
-  client: {
-    name: string;
-    packageName: string;
-    version: string;
-    sourceUrl: string;
-    settings: Record<string, unknown>;
-    language: 'python';
-    foreign: ForeignClientName;
-    /** Interpreter and package versions the worker imported. */
-    versions: ForeignVersions;
-    python: string;
-  };
-}
+/** A bench record whose client is a foreign one (its block adds language, versions and the interpreter). */
+export type ForeignBenchRecord = BenchRecord & { client: ForeignClientBlock; params: ResolvedForeignOptions };
 
 const FOREIGN_ONLY_KEYS = new Set([
   'client',
@@ -292,20 +279,16 @@ export async function runForeignBench(
       .filter((e): e is [string, string] => e[0] !== 'executable' && e[1] !== null)
       .map(([k, v]) => [`python:${k}`, v]),
   );
-  return benchRecord(
-    measured,
-    options,
-    {
-      name: info.recordName,
-      packageName: info.packageName,
-      version: info.version(versions),
-      sourceUrl: info.sourceUrl(versions),
-      settings: measured.settings,
-      language: 'python' as const,
-      foreign: options.client,
-      versions,
-      python: py.python,
-    },
-    pythonVersions,
-  );
+  const client: ForeignClientBlock = {
+    name: info.recordName,
+    packageName: info.packageName,
+    version: info.version(versions),
+    sourceUrl: info.sourceUrl(versions),
+    settings: measured.settings,
+    language: 'python' as const,
+    foreign: options.client,
+    versions,
+    python: py.python,
+  };
+  return { ...benchRecord(measured, options, client, pythonVersions), client, params: options };
 }

@@ -1,6 +1,13 @@
 import { clientVersions, getAdapter } from '@casebook/clients';
 import { pinningPlan, placements, resetPlacements } from '@casebook/procs';
-import { CasebookError, captureEnvironment, findRepoRoot, newRunId, SCHEMA_VERSION } from '@casebook/results';
+import {
+  CasebookError,
+  captureEnvironment,
+  findRepoRoot,
+  newRunId,
+  runOutcome,
+  SCHEMA_VERSION,
+} from '@casebook/results';
 import { type MedianInterval, medianInterval, pairedRatio, relativeHalfWidth, seededRandom } from '@casebook/stats';
 import {
   type BlockResult,
@@ -350,8 +357,7 @@ function continuousRecord(
     schemaVersion: SCHEMA_VERSION,
     kind: 'bench',
     runId: newRunId(options.caseStudy === 'bench' ? 'bench' : options.caseStudy),
-    status: error ? 'errored' : 'completed',
-    error,
+    ...runOutcome(error, { done: blocks.length, planned: run.rounds }),
     caseStudy: options.caseStudy,
     label: options.label,
     startedAt,

@@ -1,6 +1,13 @@
 import { clientVersions } from '@casebook/clients';
 import { pinningPlan, placements, resetPlacements, type WorkerTransport } from '@casebook/procs';
-import { CasebookError, captureEnvironment, findRepoRoot, newRunId, SCHEMA_VERSION } from '@casebook/results';
+import {
+  CasebookError,
+  captureEnvironment,
+  findRepoRoot,
+  newRunId,
+  runOutcome,
+  SCHEMA_VERSION,
+} from '@casebook/results';
 import {
   type ProxyCounters,
   type ProxyHandle,
@@ -194,30 +201,21 @@ function proxySummary(
 }
 
 /** The bench record of a measurement: the same shape for every client, Node or foreign. */
-/** The client block every bench record has (foreign clients add their own fields). */
-export interface RecordedClient {
-  name: string;
-  packageName: string;
-  version: string;
-  sourceUrl: string;
-  settings: Record<string, unknown>;
-}
-
-export function benchRecord<P extends MeasuredOptions, C extends RecordedClient>(
+/** The bench record of a measurement: the same shape for every client, Node or foreign. */
+export function benchRecord(
   m: Measured,
-  params: P,
-  client: C,
+  params: BenchRecord['params'],
+  client: BenchRecord['client'],
   extraVersions: Record<string, string> = {},
-): Omit<BenchRecord, 'params' | 'client'> & { params: P; client: C } {
+): BenchRecord {
   const plan = pinningPlan();
   const error = runError(m.failure, m.trials.length, params.trials);
   const { client: _client, target: _target, ...others } = placements();
-  const record: Omit<BenchRecord, 'params' | 'client'> & { params: P; client: C } = {
+  const record: BenchRecord = {
     schemaVersion: SCHEMA_VERSION,
     kind: 'bench',
     runId: m.runId,
-    status: error ? 'errored' : 'completed',
-    error,
+    ...runOutcome(error, { done: m.trials.length, planned: params.trials }),
     caseStudy: params.caseStudy,
     label: params.label,
     startedAt: m.startedAt,

@@ -1,5 +1,4 @@
 import type { ClientName, ResolvedClientOptions } from '@casebook/clients';
-import type { DriverMessage } from './driver';
 import type { LoadSpec } from './options';
 
 /** Raw numbers of one phase (warm-up or trial), measured inside the client process. */
@@ -35,11 +34,6 @@ export interface WorkerStart {
   /** 'bare' runs the closed loop with no timing or histogram (harness-overhead baseline). */
   instrumentation: 'full' | 'bare';
 }
-
-export type ParentToWorker = WorkerStart | { type: 'go' };
-
-/** What a Node client worker says (the run driver's protocol, see driver.ts). */
-export type WorkerToParent = DriverMessage<PhaseResult>;
 
 /**
  * A continuous load (continuous.ts), driven in blocks: after `ready`, each `block` starts the load, which reports a

@@ -1,69 +1,34 @@
 /**
  * What notebooks import: `import { openStudy, ... } from '@casebook/study'` (tslab resolves `main`/`types`).
- * Measuring always happens in child processes started by the runner, never in the kernel.
+ * Only names a notebook uses are here (grep notebooks/*.ipynb); measuring always happens in child processes
+ * started by the runner, never in the kernel.
  */
 
-export { barChart, displayMarkdown, displayTable, lineChart, scatterChart } from '@casebook/charts';
+export * from '@casebook/analysis';
+export { barChart, displayMarkdown, displayTable, lineChart } from '@casebook/charts';
+export { ADAPTERS, CLIENT_NAMES, type ClientName } from '@casebook/clients';
+export type { BenchRecord } from '@casebook/results';
 export {
-  buildCitation,
-  type Citation,
-  type CiteOptions,
-  type CompareVerdict,
-  type Comparison,
-  citationMarkdown,
-  compareMetric,
-  compareRecords,
-  comparisonMarkdown,
-  type LoadedRecord,
-  listRecords,
-  loadRecord,
-  METRICS,
-  type MetricComparison,
-  resolveRecord,
-} from '@casebook/citing';
-export {
-  ADAPTERS,
-  CLIENT_NAMES,
-  type ClientName,
-  LOOKUP_STRATEGIES,
-  LOOKUP_SUPPORT,
-  type LookupStrategy,
-} from '@casebook/clients';
-export {
-  CASE_STUDIES,
-  type CaseStudyRecord,
-  findCaseStudy,
-  type MeasurementSummary,
-  PROFILES,
-  type Profile,
-  type Verdict,
-} from '@casebook/results';
-export type { BenchOptions, BenchRecord } from '@casebook/runner';
-export {
+  type BenchOptions,
   type DnsLab,
   type DnsRunResult,
   FOREIGN_CLIENT_INFO,
   FOREIGN_CLIENTS,
-  type ForeignAvailability,
-  type ForeignBenchOptions,
   type ForeignBenchRecord,
-  type ForeignClientName,
   foreignAvailability,
-  LAB_NAME,
-  namespaceSupport,
-  openDnsLab,
+  type InterleavedRun,
+  type InterleaveOptions,
 } from '@casebook/runner';
 export {
   cpuCeilingRps,
   littleBoundRps,
   lockstepThroughputRps,
+  type MedianInterval,
   median,
-  percentile,
-  predictedThroughputRps,
-  ratio,
+  medianInterval,
   shareAtOrAboveMs,
   spearman,
-  summarize,
 } from '@casebook/stats';
-export { formatBenchSummary, progressText } from './format';
-export { openStudy, Study, summarizeMeasurement } from './study';
+/** Not for notebooks: `casebook bench` draws its progress line with it too. */
+export { progressText } from './format';
+export { openStudy, type Study } from './study';

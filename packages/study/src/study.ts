@@ -12,38 +12,96 @@ import { buildCitation, type CiteOptions, citationMarkdown, loadRecord } from '@
 import { clientVersions } from '@casebook/clients';
 import { pinningPlan } from '@casebook/procs';
 import {
+  type BenchRecord,
   type CaseStudyRecord,
   captureEnvironment,
+  type DnsRunRecord,
   type Environment,
   findCaseStudy,
   findRepoRoot,
   type MeasurementSummary,
   newRunId,
   type Profile,
+  type RunError,
   resolveProfile,
   resultsRoot,
+  runOutcome,
+  runStatus,
   SCHEMA_VERSION,
   type Verdict,
-  writeJsonAtomic,
+  writeRecord,
 } from '@casebook/results';
 import {
   type BenchOptions,
-  type BenchRecord,
+  type DnsLab,
+  type DnsLabOptions,
+  type DnsRunResult,
   type ForeignBenchOptions,
   type ForeignBenchRecord,
+  type InterleavedRun,
+  type InterleaveOptions,
+  openDnsLab,
   resolveBenchOptions,
   resolveForeignOptions,
   runBench,
   runForeignBench,
+  runInterleaved,
 } from '@casebook/runner';
 import { progressText } from './format';
 
-export function summarizeMeasurement(r: BenchRecord | ForeignBenchRecord, file: string): MeasurementSummary {
+/**
+ * Set to 1 by `casebook run --publish` (packages/cli/src/commands/run.ts) for the kernel: the run is written under
+ * the committed results/ instead of the git-ignored results/local/.
+ */
+const PUBLISH_ENV = 'CASEBOOK_PUBLISH';
+
+/** What record.json says until save() replaces it: the run stopped (kernel died, cell failed) before the end. */
+const INTERRUPTED: RunError = { code: 'CASEBOOK_INTERRUPTED', message: 'the run stopped before save()' };
+
+/** A verdict as a notebook states it: `outcome` follows from `holds`, and `kind` defaults to 'unclassified'. */
+export type VerdictInput = Omit<Verdict, 'kind' | 'outcome' | 'holds'> & { kind?: Verdict['kind']; holds: boolean };
+
+function fromInput(input: VerdictInput): Verdict {
+  const { kind = 'unclassified', holds, ...rest } = input;
+  return holds ? { ...rest, kind, holds, outcome: 'holds' } : { ...rest, kind, holds, outcome: 'fails' };
+}
+
+const KIND_LABEL: Record<Verdict['kind'], string> = {
+  claim: 'Claim',
+  sanity: 'Sanity check (not a finding)',
+  exploratory: 'Exploratory (added after seeing the data)',
+  unclassified: 'Unclassified',
+};
+const OUTCOME_LABEL: Record<Verdict['outcome'], string> = {
+  holds: 'holds',
+  fails: 'does not hold',
+  unresolved: 'unresolved: the data cannot decide at this precision',
+};
+
+const num = (x: number): string => String(Number(x.toPrecision(4)));
+
+/** How a verdict reads in a notebook: its kind, its outcome, the statistic with its interval, the evidence. */
+export function verdictMarkdown(v: Verdict): string {
+  const evidence = Object.entries(v.evidence)
+    .map(([k, x]) => `${k} = ${typeof x === 'number' ? num(x) : String(x)}`)
+    .join('; ');
+  const stat = v.statistic
+    ? ` — ${v.statistic.name} = ${num(v.statistic.value)}${v.statistic.ci95 ? ` (95 % CI ${num(v.statistic.ci95[0])}–${num(v.statistic.ci95[1])})` : ''}`
+    : '';
+  return `**${KIND_LABEL[v.kind]} — ${OUTCOME_LABEL[v.outcome]}**${stat}: ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`;
+}
+
+/** One measurement that errored, of any kind the Study ran (bench or DNS), for the record's error message. */
+interface Failure {
+  what: string;
+  error: RunError;
+}
+
+function summarizeMeasurement(r: BenchRecord, file: string): MeasurementSummary {
   return {
     label: r.label,
     runId: r.runId,
-    status: r.status,
-    error: r.error,
+    ...runStatus(r.error),
     file,
     client: r.client.name,
     clientVersion: r.client.version,
@@ -75,7 +133,12 @@ const slug = (s: string): string =>
 
 /**
  * One execution of a case-study notebook: runs measurements (each client in its own process), renders charts,
- * records verdicts, and writes everything under results/<case-study>/<run-id>/ — the record a reader cites.
+ * records verdicts, and writes everything under <results>/<case-study>/<run-id>/ — the record a reader cites.
+ * <results> is results/local/ (git-ignored) unless `casebook run --publish` set CASEBOOK_PUBLISH=1.
+ *
+ * The run folder never exists without a record: record.json is written (status 'interrupted') before the first
+ * file goes into the folder and again after each measurement and chart, so a run that stops half way leaves a
+ * record of what it completed; save() replaces it with the final status.
  */
 export class Study {
   readonly runId: string;
@@ -83,10 +146,12 @@ export class Study {
   readonly repoDir: string;
   readonly startedAt = new Date().toISOString();
   private readonly measurements: MeasurementSummary[] = [];
-  private readonly records: BenchRecord[] = [];
+  private readonly failures: Failure[] = [];
+  private dnsRuns = 0;
   private readonly verdicts: Verdict[] = [];
   private readonly charts: CaseStudyRecord['charts'] = [];
   private readonly notes: Record<string, unknown> = {};
+  private saved = false;
   readonly environment: Environment;
 
   constructor(
@@ -98,7 +163,8 @@ export class Study {
     this.caseStudy = study.id;
     this.repoDir = findRepoRoot();
     this.runId = newRunId(study.id);
-    this.dir = path.join(resultsRoot(this.repoDir), study.id, this.runId);
+    const destination = process.env[PUBLISH_ENV] === '1' ? 'publish' : 'local';
+    this.dir = path.join(resultsRoot(this.repoDir, destination), study.id, this.runId);
     const plan = pinningPlan();
     this.environment = captureEnvironment({
       pinning: {
@@ -147,22 +213,17 @@ export class Study {
     const resolved = list.map((o) => resolveBenchOptions({ caseStudy: this.caseStudy, ...o }));
     const line = createLiveLine(title);
     const out: BenchRecord[] = [];
-    for (const [i, options] of resolved.entries()) {
-      const record = await runBench(options, {
-        onProgress: (p) => line.update(`[${i + 1}/${resolved.length}] ${progressText(p)}`),
-      });
-      const file = path.join(
-        this.dir,
-        'benches',
-        `${String(this.measurements.length + 1).padStart(3, '0')}-${slug(record.label)}.json`,
-      );
-      writeJsonAtomic(file, record);
-      this.records.push(record);
-      this.measurements.push(summarizeMeasurement(record, this.relative(file)));
-      out.push(record);
+    try {
+      for (const [i, options] of resolved.entries()) {
+        const record: BenchRecord = await runBench(options, {
+          onProgress: (p) => line.update(`[${i + 1}/${resolved.length}] ${progressText(p)}`),
+        });
+        this.addMeasurement(record);
+        out.push(record);
+      }
+    } finally {
+      line.done(`${title}: ${out.length} measurements, ${out.filter((r) => r.status !== 'completed').length} errored`);
     }
-    const errored = out.filter((r) => r.status !== 'completed').length;
-    line.done(`${title}: ${out.length} measurements, ${errored} errored`);
     return out;
   }
 
@@ -183,25 +244,112 @@ export class Study {
         const record = await runForeignBench(options, {
           onProgress: (p) => line.update(`[${i + 1}/${resolved.length}] ${progressText(p)}`),
         });
-        const file = path.join(
-          this.dir,
-          'benches',
-          `${String(this.measurements.length + 1).padStart(3, '0')}-${slug(record.label)}.json`,
-        );
-        writeJsonAtomic(file, record);
-        this.measurements.push(summarizeMeasurement(record, this.relative(file)));
+        this.addMeasurement(record);
         out.push(record);
       }
     } finally {
-      const errored = out.filter((r) => r.status !== 'completed').length;
-      line.done(`${title}: ${out.length} measurements, ${errored} errored`);
+      line.done(`${title}: ${out.length} measurements, ${out.filter((r) => r.status !== 'completed').length} errored`);
     }
     return out;
+  }
+
+  /**
+   * The steady-state method (@casebook/runner interleave.ts): every measurement in `list` keeps its own client process
+   * and target for the whole run; rounds of blocks in a seeded shuffled order, each block re-warmed until steady; rounds
+   * added until the precision target or the time budget. Each record is saved under benches/; the run's seed, order,
+   * stopping reason and noise figures are kept in the case-study record's notes under `interleaved.<title>`.
+   */
+  async runInterleaved(
+    list: readonly BenchOptions[],
+    options: InterleaveOptions = {},
+    title = 'interleaved measurements',
+  ): Promise<{ records: BenchRecord[]; run: InterleavedRun }> {
+    const resolved = list.map((o) => resolveBenchOptions({ caseStudy: this.caseStudy, ...o }));
+    const line = createLiveLine(title);
+    let result: { records: BenchRecord[]; run: InterleavedRun } | null = null;
+    try {
+      result = await runInterleaved(resolved, options, (p) =>
+        line.update(
+          `round ${p.round + 1} · ${p.label} · ${p.phase === 'warmup' ? 'warming up' : 'measuring'} (${p.windows} windows) · ${Math.round(p.elapsedMs / 1000)} s`,
+        ),
+      );
+      for (const record of result.records) this.addMeasurement(record);
+      const interleaved = (this.notes['interleaved'] ?? {}) as Record<string, unknown>;
+      this.notes['interleaved'] = { ...interleaved, [title]: result.run };
+      this.checkpoint();
+      return result;
+    } finally {
+      line.done(
+        result
+          ? `${title}: ${result.run.rounds} rounds, stopped by ${result.run.stoppedBy}, ${Math.round(result.run.elapsedMs / 1000)} s`
+          : `${title}: failed`,
+      );
+    }
+  }
+
+  /** Save one bench record under benches/ (after a checkpoint, so the folder starts with a record) and list it. */
+  private addMeasurement(record: BenchRecord): void {
+    this.checkpointOnce();
+    const n = String(this.measurements.length + 1).padStart(3, '0');
+    const file = path.join(this.dir, 'benches', `${n}-${slug(record.label)}.json`);
+    writeRecord(file, record);
+    this.measurements.push(summarizeMeasurement(record, this.relative(file)));
+    if (record.error !== null) this.failures.push({ what: record.label, error: record.error });
+    this.checkpoint();
+  }
+
+  /**
+   * Open the DNS lab (see @casebook/runner dns-lab.ts) for this study. Every lookups() and burst() run through it
+   * is a measurement: saved as a `dns-run` record under dns-runs/, counted in the case-study record, and one whose
+   * client process failed (DnsRunResult.error) makes the case study errored. The caller closes the lab.
+   */
+  async openDnsLab(options: DnsLabOptions = {}): Promise<DnsLab> {
+    const lab = await openDnsLab(options);
+    const recorded = async (start: () => Promise<DnsRunResult>): Promise<DnsRunResult> => {
+      const startedAt = new Date().toISOString();
+      const result = await start();
+      this.addDnsRun(result, startedAt);
+      return result;
+    };
+    return {
+      ...lab,
+      lookups: (spec) => recorded(() => lab.lookups(spec)),
+      burst: (spec) => recorded(() => lab.burst(spec)),
+    };
+  }
+
+  private addDnsRun(result: DnsRunResult, startedAt: string): void {
+    this.checkpointOnce();
+    this.dnsRuns++;
+    const label = dnsRunName(result);
+    const { job, placement, threadpoolSize, resolvConf, settings, rounds } = result;
+    const record: DnsRunRecord = {
+      schemaVersion: SCHEMA_VERSION,
+      kind: 'dns-run',
+      runId: newRunId(this.caseStudy),
+      ...runOutcome(result.error, { done: rounds.length, planned: job.kind === 'burst' ? job.rounds : 1 }),
+      caseStudy: this.caseStudy,
+      label,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      environment: this.environment,
+      job,
+      placement,
+      threadpoolSize,
+      resolvConf,
+      settings,
+      rounds,
+    };
+    const n = String(this.dnsRuns).padStart(3, '0');
+    writeRecord(path.join(this.dir, 'dns-runs', `${n}-${slug(label)}.json`), record);
+    if (result.error !== null) this.failures.push({ what: `DNS ${label}`, error: result.error });
+    this.checkpoint();
   }
 
   /** Render a vega-lite v5 chart, save .vl.json/.svg/.png next to the record, and show it (JSON + PNG + alt text). */
   async chart(name: string, spec: VegaLiteSpec, alt: string): Promise<void> {
     const rendered = await renderChart(spec);
+    this.checkpointOnce();
     const files = await saveChart(path.join(this.dir, 'charts'), name, spec, rendered);
     this.charts.push({
       name,
@@ -210,6 +358,7 @@ export class Study {
       svg: this.relative(files.svgPath),
       spec: this.relative(files.specPath),
     });
+    this.checkpoint();
     displayChart(spec, rendered, alt);
   }
 
@@ -218,49 +367,31 @@ export class Study {
     return this.verdicts;
   }
 
-  /** Record a computed verdict and show it (returns nothing, so tslab does not echo it). */
-  verdict(v: Verdict): void {
+  /**
+   * Record a computed verdict and show it (returns nothing, so tslab does not echo it). `kind` says what the
+   * verdict is for: a 'claim' the case study makes, a 'sanity' check of the setup, or an 'exploratory' look.
+   */
+  verdict(input: VerdictInput | Verdict): void {
+    const v: Verdict = 'outcome' in input ? input : fromInput(input);
     this.verdicts.push(v);
-    const evidence = Object.entries(v.evidence)
-      .map(([k, x]) => `${k} = ${typeof x === 'number' ? Number(x.toPrecision(4)) : String(x)}`)
-      .join('; ');
-    displayMarkdown(`**${v.holds ? 'Holds' : 'Does not hold'}** — ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`);
+    displayMarkdown(verdictMarkdown(v));
+    this.checkpoint();
   }
 
   note(key: string, value: unknown): void {
     this.notes[key] = value;
   }
 
-  /** Write record.json atomically; returns its path relative to the repository. */
+  /** Write the final record.json (completed, or errored when any measurement of any kind errored); returns its path. */
   save(): string {
-    const study = findCaseStudy(this.caseStudy);
-    const record: CaseStudyRecord = {
-      schemaVersion: SCHEMA_VERSION,
-      kind: 'case-study',
-      runId: this.runId,
-      caseStudy: this.caseStudy,
-      title: study.title,
-      notebook: study.notebook,
-      profile: this.profile,
-      status: this.measurements.every((m) => m.status === 'completed') ? 'completed' : 'errored',
-      startedAt: this.startedAt,
-      finishedAt: new Date().toISOString(),
-      parameters: this.parameters,
-      environment: this.environment,
-      measurements: this.measurements,
-      verdicts: this.verdicts,
-      charts: this.charts,
-      notes: this.notes,
-    };
-    const file = path.join(this.dir, 'record.json');
-    writeJsonAtomic(file, record);
-    return this.relative(file);
+    this.saved = true;
+    return this.relative(this.writeRecordFile());
   }
 
   /** The `casebook cite` markdown of this run, read back from the saved record (call save() first). */
   citeSnippet(options: CiteOptions = {}): string {
     const file = path.join(this.dir, 'record.json');
-    if (!fs.existsSync(file))
+    if (!this.saved || !fs.existsSync(file))
       throw new Error(`citeSnippet: no record for run ${this.runId} yet; call study.save() first`);
     return citationMarkdown(buildCitation(loadRecord(file), { repoRoot: this.repoDir, ...options }));
   }
@@ -271,6 +402,61 @@ export class Study {
       `**Cite this run** (\`npx casebook cite ${this.runId}\` prints the same):\n\n\`\`\`\`markdown\n${this.citeSnippet()}\`\`\`\`\n`,
     );
   }
+
+  /** Before the first file goes into the run folder: the folder must start with a record. */
+  private checkpointOnce(): void {
+    if (!fs.existsSync(path.join(this.dir, 'record.json'))) this.checkpoint();
+  }
+
+  /** Rewrite record.json with what the run has so far (still 'interrupted' until save(); final after it). */
+  private checkpoint(): void {
+    this.writeRecordFile();
+  }
+
+  private writeRecordFile(): string {
+    const study = findCaseStudy(this.caseStudy);
+    const record: CaseStudyRecord = {
+      schemaVersion: SCHEMA_VERSION,
+      kind: 'case-study',
+      runId: this.runId,
+      // A notebook does not declare its measurements in advance: nothing is planned.
+      ...runOutcome(this.error(), { done: this.measurements.length + this.dnsRuns, planned: null }),
+      caseStudy: this.caseStudy,
+      title: study.title,
+      notebook: study.notebook,
+      profile: this.profile,
+      startedAt: this.startedAt,
+      finishedAt: new Date().toISOString(),
+      parameters: this.parameters,
+      environment: this.environment,
+      measurements: this.measurements,
+      verdicts: this.verdicts,
+      charts: this.charts,
+      notes: this.notes,
+    };
+    const file = path.join(this.dir, 'record.json');
+    writeRecord(file, record);
+    return file;
+  }
+
+  /** Until save(): interrupted. Then: none, or the measurement errors of every kind the study ran. */
+  private error(): RunError | null {
+    if (!this.saved) return INTERRUPTED;
+    const [first] = this.failures;
+    if (first === undefined) return null;
+    const total = this.measurements.length + this.dnsRuns;
+    return {
+      code: 'CASEBOOK_MEASUREMENT_ERRORED',
+      message: `${this.failures.length} of ${total} measurements errored; first: ${first.what} (${first.error.code}: ${first.error.message})`,
+    };
+  }
+}
+
+/** A DNS run named for an error message: what it ran, and with which client or method. */
+function dnsRunName(r: DnsRunResult): string {
+  return r.job.kind === 'lookups'
+    ? `lookups (${r.job.method}, ${r.job.n})`
+    : `burst (${r.job.client}, ${r.job.requests})`;
 }
 
 export function openStudy(caseStudy: string, profile: string, parameters: Record<string, unknown> = {}): Study {

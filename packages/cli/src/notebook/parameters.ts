@@ -30,7 +30,7 @@ export function sourceText(source: string | string[]): string {
 }
 
 /** nbformat's on-disk form of multi-line text: lines keeping their '\n', the last without. */
-export function toSourceLines(text: string): string[] {
+function toSourceLines(text: string): string[] {
   if (text === '') return [];
   const lines = text.split('\n');
   return lines.map((line, i) => (i < lines.length - 1 ? `${line}\n` : line)).filter((line) => line !== '');
@@ -147,7 +147,7 @@ export function injectParameters(nb: NotebookDocument, parameters: NotebookParam
   };
 }
 
-export function supportsCellIds(nb: NotebookDocument): boolean {
+function supportsCellIds(nb: NotebookDocument): boolean {
   return nb.nbformat > 4 || (nb.nbformat === 4 && nb.nbformat_minor >= 5);
 }
 

@@ -1,7 +1,7 @@
 import type { AxiosStatic } from 'axios';
 import { createLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
-import { installedVersion } from '../version';
+import { installedVersion, pinnedSource } from '../version';
 import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
 
 /**
@@ -12,7 +12,9 @@ export const axiosAdapter: ClientAdapter = {
   name: 'axios',
   description: 'axios instance (http adapter, Node global agent unless capped)',
   packageName: 'axios',
-  sourceUrl: 'https://github.com/axios/axios/blob/v1.x/lib/adapters/http.js',
+  get sourceUrl() {
+    return pinnedSource('axios/axios', `v${installedVersion('axios')}`, 'lib/adapters/http.js');
+  },
   capabilities: { connectionCap: true, keepAliveOff: true, pipelining: false, tls: true, http2: true },
   version: () => installedVersion('axios'),
   async open(origin, options) {

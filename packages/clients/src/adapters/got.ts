@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createLookup } from '../lookup';
 import type { ClientAdapter, ResolvedClientOptions } from '../types';
-import { installedVersion } from '../version';
+import { installedVersion, pinnedSource } from '../version';
 import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
 import { delayedLookup } from './tls-common';
 
@@ -14,7 +14,9 @@ export const gotAdapter: ClientAdapter = {
   name: 'got',
   description: 'got instance (retry off, Node global agent unless capped)',
   packageName: 'got',
-  sourceUrl: 'https://github.com/sindresorhus/got/blob/main/source/core/index.ts',
+  get sourceUrl() {
+    return pinnedSource('sindresorhus/got', `v${installedVersion('got')}`, 'source/core/index.ts');
+  },
   capabilities: { connectionCap: true, keepAliveOff: true, pipelining: false, tls: true, http2: true },
   version: () => installedVersion('got'),
   async open(origin, options) {

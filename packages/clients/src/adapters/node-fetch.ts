@@ -1,5 +1,6 @@
 import { nodeGlobalDispatcherSettings } from '../pool-introspection';
 import type { ClientAdapter, ResolvedClientOptions } from '../types';
+import { pinnedSource } from '../version';
 import { protocolTag } from './protocol-probe';
 import { tlsConnectOptions } from './tls-common';
 
@@ -12,7 +13,9 @@ export const nodeFetch: ClientAdapter = {
   name: 'node-fetch',
   description: "Node's global fetch() (bundled undici, global dispatcher, defaults only)",
   packageName: 'node',
-  sourceUrl: 'https://github.com/nodejs/node/blob/main/lib/internal/deps/undici/undici.js',
+  get sourceUrl() {
+    return pinnedSource('nodejs/node', process.version, 'lib/internal/deps/undici/undici.js');
+  },
   capabilities: { connectionCap: false, keepAliveOff: false, pipelining: false, tls: true, http2: false },
   version: () => `${process.version} (bundled undici ${process.versions['undici'] ?? 'unknown'})`,
   async open(origin, options) {

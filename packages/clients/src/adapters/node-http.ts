@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { createLookup } from '../lookup';
 import type { ClientAdapter, ResponseInfo } from '../types';
+import { pinnedSource } from '../version';
 import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
 
 /** node:http(s).request with a dedicated keep-alive Agent; body consumed by counting 'data' chunks. */
@@ -9,7 +10,9 @@ export const nodeHttp: ClientAdapter = {
   name: 'node-http',
   description: 'node:http request() with its own keep-alive http.Agent',
   packageName: 'node',
-  sourceUrl: 'https://github.com/nodejs/node/blob/main/lib/_http_agent.js',
+  get sourceUrl() {
+    return pinnedSource('nodejs/node', process.version, 'lib/_http_agent.js');
+  },
   capabilities: { connectionCap: true, keepAliveOff: true, pipelining: false, tls: true, http2: false },
   version: () => process.version,
   async open(origin, options) {

@@ -1,6 +1,7 @@
 import * as http2 from 'node:http2';
 import { UsageError } from '@casebook/results';
 import type { ClientAdapter, ResponseInfo } from '../types';
+import { pinnedSource } from '../version';
 import { tlsConnectOptions } from './tls-common';
 
 /**
@@ -14,7 +15,9 @@ export const nodeHttp2: ClientAdapter = {
   name: 'node-http2',
   description: 'node:http2 connect(): one ClientHttp2Session, raw streams (HTTP/2 only)',
   packageName: 'node',
-  sourceUrl: 'https://github.com/nodejs/node/blob/v24.21.0/lib/internal/http2/core.js',
+  get sourceUrl() {
+    return pinnedSource('nodejs/node', process.version, 'lib/internal/http2/core.js');
+  },
   capabilities: { connectionCap: true, keepAliveOff: false, pipelining: false, tls: true, http2: true },
   version: () => `${process.version} (nghttp2 ${process.versions['nghttp2'] ?? 'unknown'})`,
   async open(origin, options) {

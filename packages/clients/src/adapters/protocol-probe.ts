@@ -59,8 +59,3 @@ export function protocolTag(): { headers: Record<string, string>; take: () => st
     },
   };
 }
-
-/** Forget a tag whose request failed (keeps the map O(requests in flight)). */
-export function dropTag(tag: { take: () => string | null }): void {
-  tag.take();
-}

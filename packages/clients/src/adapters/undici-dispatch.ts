@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import { createLookup, withUndiciLookup } from '../lookup';
 import type { ClientAdapter, ResponseInfo } from '../types';
-import { installedVersion } from '../version';
+import { installedVersion, pinnedSource } from '../version';
 import { protocolTag } from './protocol-probe';
 import { undiciAgent, undiciSettings } from './undici-common';
 
@@ -13,7 +13,9 @@ export const undiciDispatch: ClientAdapter = {
   name: 'undici-dispatch',
   description: 'undici Agent#dispatch with a raw handler (cheapest undici path)',
   packageName: 'undici',
-  sourceUrl: 'https://github.com/nodejs/undici/blob/main/lib/dispatcher/dispatcher-base.js',
+  get sourceUrl() {
+    return pinnedSource('nodejs/undici', `v${installedVersion('undici')}`, 'lib/dispatcher/dispatcher-base.js');
+  },
   capabilities: { connectionCap: true, keepAliveOff: true, pipelining: true, tls: true, http2: true },
   version: () => installedVersion('undici'),
   async open(origin, options) {

@@ -1,6 +1,6 @@
 import { createLookup, withUndiciLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
-import { installedVersion } from '../version';
+import { installedVersion, pinnedSource } from '../version';
 import { protocolTag } from './protocol-probe';
 import { undiciAgent, undiciSettings } from './undici-common';
 
@@ -9,7 +9,9 @@ export const undiciFetch: ClientAdapter = {
   name: 'undici-fetch',
   description: "undici's fetch() from the npm package, with its own Agent as dispatcher",
   packageName: 'undici',
-  sourceUrl: 'https://github.com/nodejs/undici/blob/main/lib/web/fetch/index.js',
+  get sourceUrl() {
+    return pinnedSource('nodejs/undici', `v${installedVersion('undici')}`, 'lib/web/fetch/index.js');
+  },
   capabilities: { connectionCap: true, keepAliveOff: true, pipelining: true, tls: true, http2: true },
   version: () => installedVersion('undici'),
   async open(origin, options) {

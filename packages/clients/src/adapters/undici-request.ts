@@ -1,6 +1,6 @@
 import { createLookup, withUndiciLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
-import { installedVersion } from '../version';
+import { installedVersion, pinnedSource } from '../version';
 import { protocolTag } from './protocol-probe';
 import { undiciAgent, undiciSettings } from './undici-common';
 
@@ -9,7 +9,9 @@ export const undiciRequest: ClientAdapter = {
   name: 'undici-request',
   description: 'undici Agent#request (promise API, body read with arrayBuffer())',
   packageName: 'undici',
-  sourceUrl: 'https://github.com/nodejs/undici/blob/main/lib/api/api-request.js',
+  get sourceUrl() {
+    return pinnedSource('nodejs/undici', `v${installedVersion('undici')}`, 'lib/api/api-request.js');
+  },
   capabilities: { connectionCap: true, keepAliveOff: true, pipelining: true, tls: true, http2: true },
   version: () => installedVersion('undici'),
   async open(origin, options) {

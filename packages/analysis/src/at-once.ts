@@ -1,0 +1,196 @@
+import { type MedianInterval, medianInterval, pairedRatio } from '@casebook/stats';
+import type { BlockQuantities, InterleavedMeasurement } from './interleaved';
+import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
+
+/**
+ * The checks of the 512-at-once case study, as functions of its records (tested on both sides in
+ * test/analysis-at-once.test.ts). Thresholds are arguments: the notebook states them in the claim's text before
+ * the measurement runs.
+ */
+
+export interface WarmupPoint {
+  block: number;
+  index: number;
+  newConnections: number;
+  peakOpenConnections?: number;
+}
+
+/** What these checks read from a bench record (structural, so live records and records read back both fit). */
+export interface AtOnceMeasurement extends InterleavedMeasurement {
+  target: { peakInFlight: number; peakOpenConnections: number };
+  method?: { blocks: readonly BlockQuantities[]; warmupCurve: readonly WarmupPoint[] } | undefined;
+}
+
+/** Combine per-client outcomes: holds if all hold, fails if any fails, otherwise (or with none) unresolved. */
+export function allOf(
+  parts: readonly VerdictData[],
+  input: { id: string; claim: string; evidence?: Evidence },
+): VerdictData {
+  const evidence: Evidence = { ...(input.evidence ?? {}) };
+  for (const p of parts) {
+    evidence[p.id] = p.statistic
+      ? `${p.outcome} (${Number(p.statistic.value.toPrecision(3))}${p.statistic.ci95 ? `, CI ${Number(p.statistic.ci95[0].toPrecision(3))}–${Number(p.statistic.ci95[1].toPrecision(3))}` : ''})`
+      : p.outcome;
+  }
+  const outcome = parts.some((p) => p.outcome === 'fails')
+    ? 'fails'
+    : parts.length > 0 && parts.every((p) => p.outcome === 'holds')
+      ? 'holds'
+      : 'unresolved';
+  return outcome === 'holds'
+    ? { id: input.id, claim: input.claim, kind: 'claim', outcome, holds: true, evidence }
+    : { id: input.id, claim: input.claim, kind: 'claim', outcome, holds: false, evidence };
+}
+
+/** One-core CPU ceiling per round: 10⁶ / (CPU µs per request) of each block. */
+function ceilingPerRound(m: InterleavedMeasurement): Map<number, number> {
+  return new Map(
+    (m.method?.blocks ?? []).map((b) => [b.round, b.cpuMicrosPerRequest > 0 ? 1e6 / b.cpuMicrosPerRequest : 0]),
+  );
+}
+
+/**
+ * Does CPU per request measured at a lower concurrency predict throughput at a higher one? Per round (both measured
+ * in the same interleaved run): throughput at high ÷ (10⁶ / CPU µs per request at low). A client bound by its own
+ * per-request CPU lands near 1; one whose per-request cost grows with concurrency, or that is not CPU-bound, does not.
+ */
+export function cpuPrediction(low: InterleavedMeasurement, high: InterleavedMeasurement): MedianInterval {
+  const ceiling = ceilingPerRound(low);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const b of high.method?.blocks ?? []) {
+    const c = ceiling.get(b.round);
+    if (c === undefined || c <= 0) continue;
+    xs.push(c);
+    ys.push(b.throughputRps);
+  }
+  return pairedRatio(xs, ys);
+}
+
+export function cpuPredictsThroughput(
+  pairs: readonly { client: string; low: InterleavedMeasurement; high: InterleavedMeasurement }[],
+  band: Required<Threshold>,
+  text: { id: string; claim: string },
+): VerdictData {
+  const parts = pairs.map((p) =>
+    quantityClaim({
+      id: p.client,
+      claim: p.client,
+      statistic: 'measured ÷ predicted throughput',
+      interval: cpuPrediction(p.low, p.high),
+      threshold: band,
+    }),
+  );
+  return allOf(parts, text);
+}
+
+/** Every client had all `concurrency` requests at the target at once (the target's own count). */
+export function poolNotLimit(
+  records: readonly AtOnceMeasurement[],
+  concurrency: number,
+  text: { id: string; claim: string },
+): VerdictData {
+  return countClaim({
+    ...text,
+    holds: records.length > 0 && records.every((r) => r.target.peakInFlight >= concurrency),
+    evidence: Object.fromEntries(records.map((r) => [r.client.name, r.target.peakInFlight])),
+  });
+}
+
+/** Little's law for a closed loop: C lanes that each wait ≥ L cannot exceed C / L. Enforced by the harness: sanity. */
+export function littleBoundSanity(
+  records: readonly InterleavedMeasurement[],
+  concurrency: number,
+  latencyMs: number,
+): VerdictData {
+  const bound = (concurrency * 1000) / latencyMs;
+  const worst = Math.max(0, ...records.flatMap((r) => (r.method?.blocks ?? []).map((b) => b.throughputRps)));
+  return sanityCheck({
+    id: 'little-bound',
+    claim: `No block exceeds Little's bound C / L = ${Math.round(bound)} req/s (2 % for timer granularity): a property of the closed loop, shown to check the harness.`,
+    holds: worst <= bound * 1.02,
+    evidence: { boundRps: bound, maxBlockRps: worst },
+  });
+}
+
+/** The largest number of sockets any window (warm-up included) saw open at the target. */
+export function peakOpenSockets(r: AtOnceMeasurement): number {
+  const warm = (r.method?.warmupCurve ?? []).map((w) => w.peakOpenConnections ?? 0);
+  return Math.max(r.target.peakOpenConnections, ...warm);
+}
+
+/** undici's unlimited pool opens more sockets than it has requests in flight (peak open at the target > C). */
+export function moreSocketsThanInFlight(
+  records: readonly AtOnceMeasurement[],
+  concurrency: number,
+  text: { id: string; claim: string },
+): VerdictData {
+  return countClaim({
+    ...text,
+    holds: records.length > 0 && records.every((r) => peakOpenSockets(r) > concurrency),
+    evidence: Object.fromEntries(records.map((r) => [r.client.name, peakOpenSockets(r)])),
+  });
+}
+
+/**
+ * node:http's Agent keeps at most maxFreeSockets idle sockets: when a block pauses, all C become free and C −
+ * maxFreeSockets are destroyed, so the next block's first window reopens exactly that many (a dedicated Agent has
+ * no idle timeout, so nothing else closes them in between).
+ */
+export function reopensAfterPause(r: AtOnceMeasurement): number[] {
+  const curve = r.method?.warmupCurve ?? [];
+  const blocks = [...new Set(curve.map((w) => w.block))].sort((a, b) => a - b).slice(1);
+  return blocks.map(
+    (b) => curve.filter((w) => w.block === b).sort((x, y) => x.index - y.index)[0]?.newConnections ?? 0,
+  );
+}
+
+export function agentReopens(
+  r: AtOnceMeasurement,
+  concurrency: number,
+  maxFreeSockets: number,
+  text: { id: string; claim: string },
+): VerdictData {
+  const reopened = reopensAfterPause(r);
+  const expected = concurrency - maxFreeSockets;
+  return countClaim({
+    ...text,
+    holds: reopened.length > 0 && reopened.every((n) => n === expected),
+    evidence: { expected, blocks: reopened.length, reopened: reopened.join(', ') },
+  });
+}
+
+/**
+ * With think-time L, a client whose one-core ceiling (from its CPU per request at 0 ms) is at least `headroom` × C/L
+ * has the CPU to reach the bound: its throughput at L should be at least `share` × C/L (per-round interval).
+ */
+export function reachesBound(
+  pairs: readonly { client: string; atZero: InterleavedMeasurement; atL: InterleavedMeasurement }[],
+  concurrency: number,
+  latencyMs: number,
+  limits: { headroom: number; share: number },
+  text: { id: string; claim: string },
+): { verdict: VerdictData; eligible: string[] } {
+  const bound = (concurrency * 1000) / latencyMs;
+  const eligible = pairs.filter((p) => {
+    const cpu = medianInterval((p.atZero.method?.blocks ?? []).map((b) => b.cpuMicrosPerRequest)).median;
+    return cpu > 0 && 1e6 / cpu >= limits.headroom * bound;
+  });
+  const parts = eligible.map((p) =>
+    quantityClaim({
+      id: p.client,
+      claim: p.client,
+      statistic: 'throughput ÷ C/L',
+      interval: scaled(medianInterval((p.atL.method?.blocks ?? []).map((b) => b.throughputRps)), 1 / bound),
+      threshold: { above: limits.share },
+    }),
+  );
+  return {
+    verdict: allOf(parts, { ...text, evidence: { boundRps: bound, eligible: eligible.length } }),
+    eligible: eligible.map((p) => p.client),
+  };
+}
+
+function scaled(i: MedianInterval, k: number): MedianInterval {
+  return { ...i, median: i.median * k, low: i.low * k, high: i.high * k };
+}

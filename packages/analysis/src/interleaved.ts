@@ -1,0 +1,138 @@
+import {
+  type MedianInterval,
+  medianInterval,
+  type Ordering,
+  pairedRatio,
+  relativeHalfWidth,
+  resolvedOrdering,
+} from '@casebook/stats';
+
+/**
+ * Per-block quantities of steady-state measurements (the interleaved method): each measurement ran one block per
+ * round, so two measurements are compared round by round (paired), and every quantity is summarised as a median with
+ * its order-statistics interval. Structural types, so both live records and records read back from disk fit.
+ */
+export interface BlockQuantities {
+  round: number;
+  throughputRps: number;
+  cpuMicrosPerRequest: number;
+  clientUtilization: number;
+  targetCpuShare: number;
+}
+
+export interface InterleavedMeasurement {
+  label: string;
+  client: { name: string };
+  method?: { blocks: readonly BlockQuantities[] } | undefined;
+  guards?: { flags: readonly string[]; rankable: boolean } | undefined;
+}
+
+export type BlockMetric = 'throughputRps' | 'cpuMicrosPerRequest' | 'clientUtilization' | 'targetCpuShare';
+
+/** One value per round, in round order (rounds a measurement missed are left out). */
+export function perRound(m: InterleavedMeasurement, metric: BlockMetric = 'throughputRps'): number[] {
+  return [...(m.method?.blocks ?? [])].sort((a, b) => a.round - b.round).map((b) => b[metric]);
+}
+
+/** Values of two measurements for the rounds both ran, aligned. */
+function aligned(a: InterleavedMeasurement, b: InterleavedMeasurement, metric: BlockMetric): [number[], number[]] {
+  const bRounds = new Map((b.method?.blocks ?? []).map((x) => [x.round, x[metric]]));
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const block of [...(a.method?.blocks ?? [])].sort((p, q) => p.round - q.round)) {
+    const y = bRounds.get(block.round);
+    if (y === undefined) continue;
+    xs.push(block[metric]);
+    ys.push(y);
+  }
+  return [xs, ys];
+}
+
+/** b / a per round, summarised: the median ratio and its interval. */
+export function ratioOf(
+  a: InterleavedMeasurement,
+  b: InterleavedMeasurement,
+  metric: BlockMetric = 'throughputRps',
+): MedianInterval {
+  const [xs, ys] = aligned(a, b, metric);
+  return pairedRatio(xs, ys);
+}
+
+export function intervalOf(m: InterleavedMeasurement, metric: BlockMetric = 'throughputRps'): MedianInterval | null {
+  const values = perRound(m, metric);
+  return values.length ? medianInterval(values) : null;
+}
+
+/** Throughput ordering over rounds; flagged measurements are excluded, unresolved pairs share a tier. */
+export function throughputOrdering(measurements: readonly InterleavedMeasurement[]): Ordering {
+  const rounds = new Set(measurements.flatMap((m) => (m.method?.blocks ?? []).map((b) => b.round)));
+  const common = [...rounds].filter((r) => measurements.every((m) => m.method?.blocks.some((b) => b.round === r)));
+  return resolvedOrdering(
+    measurements.map((m) => ({
+      label: m.label,
+      perRound: common.map((r) => m.method?.blocks.find((b) => b.round === r)?.throughputRps ?? 0),
+      rankable: m.guards?.rankable ?? true,
+    })),
+  );
+}
+
+export interface MeasurementRow {
+  label: string;
+  client: string;
+  rounds: number;
+  rps: number;
+  rpsLow: number;
+  rpsHigh: number;
+  cpuUs: number;
+  cpuLow: number;
+  cpuHigh: number;
+  /** b / reference per round, with its interval and half-width (relative). */
+  vsReference: number;
+  vsLow: number;
+  vsHigh: number;
+  vsHalfWidth: number;
+  /** 1 = best tier; measurements in one tier are not resolved from each other. */
+  tier: number | null;
+  flags: string;
+}
+
+/** The table a notebook shows for a set of interleaved measurements against a reference (the first by default). */
+export function measurementRows(
+  measurements: readonly InterleavedMeasurement[],
+  reference: InterleavedMeasurement | undefined = measurements[0],
+): MeasurementRow[] {
+  const ordering = throughputOrdering(measurements);
+  const tierOf = (label: string) => {
+    const i = ordering.tiers.findIndex((t) => t.includes(label));
+    return i < 0 ? null : i + 1;
+  };
+  return measurements.map((m) => {
+    const rps = intervalOf(m, 'throughputRps');
+    const cpu = intervalOf(m, 'cpuMicrosPerRequest');
+    const vs = reference && reference !== m ? ratioOf(reference, m) : null;
+    return {
+      label: m.label,
+      client: m.client.name,
+      rounds: perRound(m).length,
+      rps: rps?.median ?? 0,
+      rpsLow: rps?.low ?? 0,
+      rpsHigh: rps?.high ?? 0,
+      cpuUs: cpu?.median ?? 0,
+      cpuLow: cpu?.low ?? 0,
+      cpuHigh: cpu?.high ?? 0,
+      vsReference: vs ? vs.median : 1,
+      vsLow: vs ? vs.low : 1,
+      vsHigh: vs ? vs.high : 1,
+      vsHalfWidth: vs ? relativeHalfWidth(vs) : 0,
+      tier: tierOf(m.label),
+      flags: (m.guards?.flags ?? []).join(', '),
+    };
+  });
+}
+
+/** "a > b" only where resolved; otherwise "a ≈ b (not resolved)". */
+export function orderingText(ordering: Ordering): string {
+  const tiers = ordering.tiers.map((t) => (t.length > 1 ? `{${t.join(' ≈ ')}}` : (t[0] as string)));
+  const excluded = ordering.excluded.length ? ` (not ranked: ${ordering.excluded.join(', ')})` : '';
+  return `${tiers.join(' > ')}${excluded}`;
+}

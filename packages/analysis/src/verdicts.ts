@@ -1,0 +1,133 @@
+import type { Verdict } from '@casebook/results';
+import type { MedianInterval } from '@casebook/stats';
+
+/**
+ * Verdicts that can fail. Every verdict says what kind it is:
+ * - `claim`: a falsifiable hypothesis whose threshold is stated in its text before the measurement;
+ * - `sanity`: an identity or a bound the harness or the server enforces (shown, never counted as a finding);
+ * - `exploratory`: added after seeing the data, and labelled so.
+ * A claim about a measured quantity carries the statistic and its 95 % interval, and its outcome is decided by the
+ * interval: `holds` when the whole interval is on the claimed side of the threshold, `fails` when the whole interval
+ * is on the other side, `unresolved` when the interval straddles it (the data's precision cannot decide).
+ */
+
+export type VerdictKind = 'claim' | 'sanity' | 'exploratory';
+export type Outcome = 'holds' | 'fails' | 'unresolved';
+export type Evidence = Record<string, number | string | boolean | null>;
+
+export interface Statistic {
+  name: string;
+  value: number;
+  ci95: [number, number] | null;
+}
+
+/** A verdict as the record stores it (`holds` is true exactly when the outcome is `holds`). */
+export type VerdictData = Verdict;
+
+function verdict(
+  base: { id: string; claim: string; kind: VerdictKind; evidence: Evidence; statistic?: Statistic },
+  outcome: Outcome,
+): Verdict {
+  return outcome === 'holds' ? { ...base, outcome, holds: true } : { ...base, outcome, holds: false };
+}
+
+export interface Threshold {
+  /** The claim is that the quantity is above this value… */
+  above?: number;
+  /** …or below this value (give one, or both for a band). */
+  below?: number;
+}
+
+const describe = (t: Threshold): string =>
+  t.above !== undefined && t.below !== undefined
+    ? `between ${t.above} and ${t.below}`
+    : t.above !== undefined
+      ? `above ${t.above}`
+      : `below ${t.below}`;
+
+/** Decide an interval against a threshold: the whole interval must be on one side. */
+export function decide(interval: Pick<MedianInterval, 'low' | 'high'>, t: Threshold): Outcome {
+  if (t.above === undefined && t.below === undefined) throw new RangeError('a threshold needs above or below');
+  const inside =
+    (t.above === undefined || interval.low > t.above) && (t.below === undefined || interval.high < t.below);
+  const outside =
+    (t.above !== undefined && interval.high <= t.above) || (t.below !== undefined && interval.low >= t.below);
+  return inside ? 'holds' : outside ? 'fails' : 'unresolved';
+}
+
+/** A claim about a measured quantity, decided by its 95 % interval against a threshold stated in the claim. */
+export function quantityClaim(input: {
+  id: string;
+  claim: string;
+  statistic: string;
+  interval: MedianInterval;
+  threshold: Threshold;
+  evidence?: Evidence;
+  kind?: 'claim' | 'exploratory';
+}): VerdictData {
+  const outcome = decide(input.interval, input.threshold);
+  const ci95: [number, number] | null =
+    input.interval.coverage >= 0.95 ? [input.interval.low, input.interval.high] : null;
+  return verdict(
+    {
+      id: input.id,
+      claim: input.claim,
+      kind: input.kind ?? 'claim',
+      evidence: {
+        threshold: describe(input.threshold),
+        low: input.interval.low,
+        high: input.interval.high,
+        coverage: input.interval.coverage,
+        n: input.interval.n,
+        ...(input.evidence ?? {}),
+      },
+      statistic: { name: input.statistic, value: input.interval.median, ci95 },
+    },
+    outcome,
+  );
+}
+
+/** A claim about exact counts (sockets, handshakes, streams): no interval, the counts are the evidence. */
+export function countClaim(input: {
+  id: string;
+  claim: string;
+  holds: boolean;
+  evidence: Evidence;
+  kind?: 'claim' | 'exploratory';
+}): VerdictData {
+  return verdict(
+    { id: input.id, claim: input.claim, kind: input.kind ?? 'claim', evidence: input.evidence },
+    input.holds ? 'holds' : 'fails',
+  );
+}
+
+/** An identity or a bound the harness enforces: shown so a reader sees the lab worked, never counted as a finding. */
+export function sanityCheck(input: { id: string; claim: string; holds: boolean; evidence: Evidence }): VerdictData {
+  return verdict(
+    { id: input.id, claim: input.claim, kind: 'sanity', evidence: input.evidence },
+    input.holds ? 'holds' : 'fails',
+  );
+}
+
+/** Headline counts: only claims count as findings. */
+export function claimTally(verdicts: readonly Pick<VerdictData, 'kind' | 'outcome'>[]): {
+  claims: number;
+  holds: number;
+  fails: number;
+  unresolved: number;
+  sanity: number;
+  sanityFailed: number;
+  exploratory: number;
+} {
+  const claims = verdicts.filter((v) => v.kind === 'claim');
+  const sanity = verdicts.filter((v) => v.kind === 'sanity');
+  return {
+    claims: claims.length,
+    holds: claims.filter((v) => v.outcome === 'holds').length,
+    fails: claims.filter((v) => v.outcome === 'fails').length,
+    unresolved: claims.filter((v) => v.outcome === 'unresolved').length,
+    sanity: sanity.length,
+    sanityFailed: sanity.filter((v) => v.outcome !== 'holds').length,
+    exploratory: verdicts.filter((v) => v.kind === 'exploratory').length,
+  };
+}

@@ -1,0 +1,114 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { BenchParamsSchema } from './bench-params';
+import { CLOSED, CountsSchema, Nullable, OpenRecordSchema, RunIdSchema, TimestampSchema, withOutcome } from './common';
+import { ProxyCountersSchema } from './counters';
+import { EnvironmentSchema } from './environment';
+import { LatencySummaryMsSchema, TrialSummarySchema } from './stats';
+import { ContinuousMethodSchema, MeasurementGuardsSchema } from './steady-state';
+import { TrialRecordSchema, WarmupSchema } from './trial';
+import { SCHEMA_VERSION } from './version';
+
+/**
+ * One measurement (`kind: "bench"`): a client against a fresh target, warm-up then trials. Node and foreign (Python)
+ * clients share the schema; a foreign client's block adds the interpreter and package versions it imported.
+ */
+
+const clientProperties = {
+  name: Type.String(),
+  packageName: Type.String(),
+  version: Type.String(),
+  sourceUrl: Type.String(),
+  /** Settings read from the live client objects: open-ended, per client. */
+  settings: OpenRecordSchema,
+};
+
+export const NodeClientSchema = Type.Object(clientProperties, { ...CLOSED, title: 'Node client' });
+
+export const ForeignClientSchema = Type.Object(
+  {
+    ...clientProperties,
+    language: Type.Literal('python'),
+    /** The foreign client's name in the runner (httpx, aiohttp, httpx-aiohttp). */
+    foreign: Type.String(),
+    /** Interpreter and package versions the worker imported (null: not importable). */
+    versions: Type.Record(Type.String(), Nullable(Type.String())),
+    /** The interpreter's path. */
+    python: Type.String(),
+  },
+  { ...CLOSED, title: 'Foreign (Python) client' },
+);
+
+export const BenchTargetSummarySchema = Type.Object(
+  {
+    pid: Nullable(Type.Number()),
+    cpu: Nullable(Type.Number()),
+    /** Connections the target accepted over the whole run (warm-up included). */
+    connectionsOpened: Type.Number(),
+    connectionsOpenedWarmup: Type.Number(),
+    /** Connections accepted during measured trials only. */
+    connectionsOpenedMeasured: Type.Number(),
+    peakOpenConnections: Type.Number(),
+    peakInFlight: Type.Number(),
+    requests: Type.Number(),
+    cpuMicrosPerRequest: Type.Number(),
+  },
+  CLOSED,
+);
+
+/** With a delaying proxy (rttMs): its counters per trial and its own ceiling, to show it was not the limit. */
+export const BenchProxySchema = Type.Object(
+  {
+    rttMs: Type.Number(),
+    oneWayDelayMs: Type.Number(),
+    pid: Nullable(Type.Number()),
+    cpu: Nullable(Type.Number()),
+    trials: Type.Array(ProxyCountersSchema),
+    utilization: Type.Number(),
+    cpuMicrosPerRequest: Type.Number(),
+    ceilingRps: Nullable(Type.Number()),
+  },
+  CLOSED,
+);
+
+/** Everything after the outcome; `environment` differs between schema versions. */
+export const benchBodyProperties = <E extends TSchema>(environment: E) => ({
+  caseStudy: Type.String(),
+  label: Type.String(),
+  startedAt: TimestampSchema,
+  finishedAt: TimestampSchema,
+  params: BenchParamsSchema,
+  environment,
+  client: Type.Union([NodeClientSchema, ForeignClientSchema]),
+  /** Median over trials of successful responses per second. */
+  throughputRps: Type.Number(),
+  throughputSpread: Nullable(TrialSummarySchema),
+  /** Percentiles of all measured trials' latencies merged (HDR). */
+  latencyMs: LatencySummaryMsSchema,
+  p99Spread: Nullable(TrialSummarySchema),
+  /** Errors over the measured trials, by code (HTTP_<status> for non-2xx; client codes such as ECONNRESET). */
+  errors: Type.Object(
+    { total: Type.Number(), byCode: CountsSchema },
+    { ...CLOSED, description: "By code: CASEBOOK_*, HTTP_<status>, or the client's own (ECONNRESET, UND_ERR_*…)" },
+  ),
+  errorSamples: Type.Record(Type.String(), Type.String()),
+  cpuMicrosPerRequest: Type.Number(),
+  cpuSpread: Nullable(TrialSummarySchema),
+  eventLoopUtilization: Type.Number(),
+  target: BenchTargetSummarySchema,
+  warmup: Nullable(WarmupSchema),
+  trials: Type.Array(TrialRecordSchema),
+  proxy: Type.Optional(BenchProxySchema),
+  queueMs: Type.Optional(LatencySummaryMsSchema),
+  wireMs: Type.Optional(LatencySummaryMsSchema),
+  /** Steady-state method only: how it was measured, and the guards that decide whether it may be ranked. */
+  method: Type.Optional(ContinuousMethodSchema),
+  guards: Type.Optional(MeasurementGuardsSchema),
+});
+
+export const BenchRecordSchema = withOutcome(
+  { schemaVersion: Type.Literal(SCHEMA_VERSION), kind: Type.Literal('bench'), runId: RunIdSchema },
+  benchBodyProperties(EnvironmentSchema),
+  'Bench record',
+);
+export type BenchRecord = Static<typeof BenchRecordSchema>;
+export type ForeignClientBlock = Static<typeof ForeignClientSchema>;

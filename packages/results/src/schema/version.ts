@@ -1,0 +1,8 @@
+/**
+ * The record schema version written today. Bumped on any change to a record schema (the committed JSON Schemas under
+ * results/schema/v<N>/ and a test pin it), with a migration so older records still read.
+ */
+export const SCHEMA_VERSION = 2;
+
+/** Versions readRecord accepts: the current one, and 1 through migrate-v1.ts. */
+export const READABLE_SCHEMA_VERSIONS = [1, SCHEMA_VERSION] as const;

@@ -1,0 +1,843 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  type AnyRecord,
+  type BenchRecord,
+  CASEBOOK_CODES,
+  type CaseStudyRecord,
+  type Correction,
+  correctionFor,
+  type DnsRunRecord,
+  type Environment,
+  generateSchemaFiles,
+  type HarnessOverheadRecord,
+  isCasebookCode,
+  RECORD_SCHEMAS,
+  RecordError,
+  readCorrections,
+  readRecord,
+  runOutcome,
+  runStatus,
+  SCHEMA_VERSION,
+  schemaDigest,
+  schemaDir,
+  type TrialSummary,
+  validateRecord,
+  writeRecord,
+} from '@casebook/results';
+import { afterAll, describe, expect, test } from 'vitest';
+
+/**
+ * The record schemas: the committed JSON Schemas match the TypeBox ones and cannot change without a version bump,
+ * both sides of validation (a valid record of each kind passes; a wrong, missing or extra field fails naming its
+ * path), the schemaVersion 1 migration, the corrections index, and the error-code registry against the source tree
+ * and the README.
+ */
+
+const REPO = path.resolve(__dirname, '..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-schema-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/**
+ * sha256 of the generated JSON Schemas, per schemaVersion. Frozen: a change to a record schema changes the digest,
+ * and must come with a new SCHEMA_VERSION, a migration from the previous one, regenerated files and a new entry here.
+ */
+const SCHEMA_DIGESTS: Readonly<Record<number, string>> = Object.freeze({
+  2: '62423ea8107a339f6c5aef754f27590303e7d8f5136e092a6897a587081f440f',
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Records built by hand, one per kind
+
+const spread = (x: number): TrialSummary => ({
+  n: 1,
+  median: x,
+  mean: x,
+  min: x,
+  max: x,
+  stdev: 0,
+  ci95: [x, x],
+  relativeSpread: 0,
+});
+
+const latency = { count: 10, meanMs: 1, p50: 1, p90: 1.5, p99: 2, p999: 2, maxMs: 2, minMs: 0.5 };
+
+const environment: Environment = {
+  node: 'v24.0.0',
+  v8: '13.6',
+  platform: 'linux',
+  arch: 'x64',
+  osRelease: '6.1.0',
+  cpuModel: 'Test CPU',
+  cpuCores: 2,
+  totalMemoryBytes: 8 * 1024 ** 3,
+  machineId: '0123456789abcdef',
+  machineIdPersistent: true,
+  uvThreadpoolSize: null,
+  pinning: { method: 'taskset', reason: 'test', clientCpu: 0, targetCpu: 1, others: { proxy: 1 } },
+  clientVersions: { undici: '8.0.0' },
+  git: { commit: 'a'.repeat(40), dirty: false },
+};
+
+const targetCounters = {
+  connectionsOpened: 1,
+  connectionsClosed: 0,
+  openConnections: 1,
+  peakOpenConnections: 1,
+  requests: 10,
+  responses: 10,
+  inFlight: 0,
+  peakInFlight: 1,
+  reusedConnectionRequests: 9,
+  cpuMicros: 1000,
+};
+
+const phase = {
+  sent: 10,
+  ok: 10,
+  errors: { total: 0, byCode: {} },
+  errorSamples: {},
+  durationMs: 10,
+  cpuUserMicros: 500,
+  cpuSystemMicros: 100,
+  eventLoopUtilization: 0.5,
+  clientPeakInFlight: 1,
+  protocols: { 'http/1.1': 10 },
+};
+
+const params: BenchRecord['params'] = {
+  client: 'undici-request',
+  load: {
+    mode: 'closed',
+    concurrency: 1,
+    rateRps: null,
+    requests: 10,
+    durationMs: null,
+    path: '/',
+    expectedBodyBytes: 64,
+    expectedStatus: 200,
+    queueTiming: false,
+    idleBeforeTrialMs: 0,
+  },
+  trials: 1,
+  warmupRequests: 0,
+  trialTimeoutMs: 300_000,
+  clientOptions: {
+    connections: null,
+    keepAlive: true,
+    pipelining: 1,
+    connectTimeoutMs: null,
+    requestTimeoutMs: null,
+    tls: null,
+    protocol: 'default',
+    lookup: { strategy: 'system' },
+    tlsSessionCacheSize: null,
+    clientPerRequest: false,
+    connectDelayMs: 0,
+  },
+  target: {
+    protocol: 'http/1.1',
+    host: '127.0.0.1',
+    delayMs: 0,
+    bodyBytes: 64,
+    status: 200,
+    keepAliveTimeoutMs: 5000,
+    stallEveryMs: 0,
+    stallForMs: 0,
+    slowEvery: 0,
+    slowDelayMs: 0,
+    backlog: 4096,
+    tls: null,
+  },
+  caseStudy: 'bench',
+  label: 'undici-request',
+  faults: { killTargetAfterMs: null },
+};
+
+function benchRecord(): BenchRecord {
+  return {
+    schemaVersion: 2,
+    kind: 'bench',
+    runId: 'bench-0000abcd',
+    ...runOutcome(null, { done: 1, planned: 1 }),
+    caseStudy: 'bench',
+    label: 'undici-request',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:01.000Z',
+    params,
+    environment,
+    client: {
+      name: 'undici-request',
+      packageName: 'undici',
+      version: '8.0.0',
+      sourceUrl: 'https://example.org',
+      settings: { connections: null, requested: { keepAlive: true } },
+    },
+    throughputRps: 1000,
+    throughputSpread: spread(1000),
+    latencyMs: latency,
+    p99Spread: spread(2),
+    errors: { total: 0, byCode: {} },
+    errorSamples: {},
+    cpuMicrosPerRequest: 60,
+    cpuSpread: spread(60),
+    eventLoopUtilization: 0.5,
+    target: {
+      pid: 123,
+      cpu: 1,
+      connectionsOpened: 1,
+      connectionsOpenedWarmup: 0,
+      connectionsOpenedMeasured: 1,
+      peakOpenConnections: 1,
+      peakInFlight: 1,
+      requests: 10,
+      cpuMicrosPerRequest: 100,
+    },
+    warmup: { ...phase, target: targetCounters },
+    trials: [
+      {
+        ...phase,
+        histogram: 'HISTFAAAAA',
+        index: 0,
+        throughputRps: 1000,
+        latencyMs: latency,
+        cpuMicrosPerRequest: 60,
+        target: targetCounters,
+      },
+    ],
+  };
+}
+
+/** The same measurement by a foreign (Python) client: `language` in params, the interpreter in the client block. */
+function foreignBenchRecord(): BenchRecord {
+  const r = benchRecord();
+  return {
+    ...r,
+    params: { ...r.params, client: 'httpx', language: 'python' },
+    client: {
+      name: 'python-httpx',
+      packageName: 'httpx',
+      version: '0.28.1',
+      sourceUrl: 'https://example.org',
+      settings: {},
+      language: 'python',
+      foreign: 'httpx',
+      versions: { python: '3.12.0', httpx: '0.28.1', h2: null },
+      python: '/usr/bin/python3',
+    },
+  };
+}
+
+function caseStudyRecord(): CaseStudyRecord {
+  return {
+    schemaVersion: 2,
+    kind: 'case-study',
+    runId: '512-at-once-0000abcd',
+    ...runOutcome(null, { done: 1, planned: null }),
+    caseStudy: '512-at-once',
+    title: '512 at once',
+    notebook: 'notebooks/01-512-at-once.ipynb',
+    profile: 'smoke',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:01:00.000Z',
+    parameters: { concurrency: 512, settings: { trials: 1 } },
+    environment,
+    measurements: [
+      {
+        label: 'undici-request',
+        runId: '512-at-once-1111abcd',
+        ...runStatus(null),
+        file: 'results/512-at-once/512-at-once-0000abcd/benches/001-undici-request.json',
+        client: 'undici-request',
+        clientVersion: '8.0.0',
+        mode: 'closed',
+        concurrency: 512,
+        rateRps: null,
+        connections: null,
+        delayMs: 0,
+        throughputRps: 1000,
+        throughputMin: 990,
+        throughputMax: 1010,
+        p50Ms: 1,
+        p99Ms: 2,
+        cpuMicrosPerRequest: 60,
+        errors: 0,
+        errorsByCode: {},
+        targetConnectionsOpened: 512,
+        targetConnectionsOpenedWarmup: 512,
+        targetPeakOpenConnections: 512,
+      },
+    ],
+    verdicts: [
+      {
+        id: 'fastest',
+        claim: 'undici-request is fastest',
+        kind: 'claim',
+        outcome: 'holds',
+        holds: true,
+        evidence: { ratio: 1.5, client: 'undici-request', significant: true, note: null },
+        statistic: { name: 'throughput ratio', value: 1.5, ci95: [1.4, 1.6] },
+      },
+      {
+        id: 'no-errors',
+        claim: 'no request failed',
+        kind: 'sanity',
+        outcome: 'unresolved',
+        holds: false,
+        evidence: {},
+      },
+    ],
+    charts: [{ name: 'c', alt: 'a chart', png: 'c.png', svg: 'c.svg', spec: 'c.vl.json' }],
+    notes: { anything: [1, { nested: true }] },
+  };
+}
+
+function harnessOverheadRecord(): HarnessOverheadRecord {
+  return {
+    schemaVersion: 2,
+    kind: 'harness-overhead',
+    runId: 'harness-overhead-0000abcd',
+    createdAt: '2026-01-01T00:00:00.000Z',
+    params: { ...params, caseStudy: 'harness-overhead' },
+    runnerRps: spread(990),
+    bareLoopRps: spread(1000),
+    ratio: 0.99,
+    requirement: 'ratio ≥ 0.97',
+    meetsRequirement: true,
+    runnerCpuMicrosPerRequest: spread(61),
+    bareLoopCpuMicrosPerRequest: spread(60),
+    cpuOverheadRatio: 1.016,
+    rawRunnerRps: [990],
+    rawBareLoopRps: [1000],
+  };
+}
+
+function dnsRunRecord(): DnsRunRecord {
+  return {
+    schemaVersion: 2,
+    kind: 'dns-run',
+    runId: 'dns-0000abcd',
+    ...runOutcome({ code: 'CASEBOOK_CLIENT_EXITED', message: 'client process exited' }, { done: 1, planned: 2 }),
+    caseStudy: 'dns',
+    label: 'got burst',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:05.000Z',
+    environment,
+    job: {
+      kind: 'burst',
+      client: 'got',
+      origin: 'http://svc.lab.test:8080',
+      path: '/',
+      clientOptions: { ...params.clientOptions, lookup: { strategy: 'cares', servers: ['127.0.53.1'], tries: 1 } },
+      requests: 8,
+      rounds: 2,
+      gapMs: 0,
+    },
+    placement: 'plain',
+    threadpoolSize: null,
+    resolvConf: null,
+    settings: {},
+    rounds: [
+      {
+        index: 0,
+        durationMs: 12,
+        ok: 7,
+        errors: { ENOTFOUND: 1 },
+        errorSamples: { ENOTFOUND: 'getaddrinfo ENOTFOUND' },
+        outcomes: [{ startMs: 0, endMs: 10, ok: false, code: 'ENOTFOUND' }],
+        perfDns: { count: 1, durationsMs: [5] },
+        server: {
+          queries: 2,
+          byNameType: { 'svc.lab.test A': 1 },
+          foreignQueries: 0,
+          foreignNames: [],
+          pending: 0,
+          peakPending: 1,
+          aArrivalsMs: [0.5],
+          sourcePorts: 1,
+        },
+      },
+    ],
+  };
+}
+
+const VALID: Record<string, () => AnyRecord> = {
+  bench: benchRecord,
+  'foreign bench': foreignBenchRecord,
+  'case-study': caseStudyRecord,
+  'harness-overhead': harnessOverheadRecord,
+  'dns-run': dnsRunRecord,
+};
+
+/** A deep copy as plain JSON, to mutate freely (unknown: the mutations are what the types forbid). */
+const json = (value: unknown): Record<string, unknown> => JSON.parse(JSON.stringify(value));
+
+function refusal(value: unknown): RecordError {
+  try {
+    validateRecord(value);
+  } catch (error) {
+    expect(error).toBeInstanceOf(RecordError);
+    if (error instanceof RecordError) return error;
+  }
+  throw new Error(`expected ${JSON.stringify(value).slice(0, 100)} to be refused`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+describe('committed JSON Schemas', () => {
+  test('results/schema/v<N>/ holds exactly the schemas generated from the TypeBox ones', () => {
+    const dir = path.join(REPO, schemaDir());
+    const generated = generateSchemaFiles();
+    expect(fs.readdirSync(dir).sort()).toEqual([...generated.keys()].sort());
+    for (const [name, text] of generated) {
+      expect(
+        fs.readFileSync(path.join(dir, name), 'utf8'),
+        `${name} is stale: run npm run schema:write -w @casebook/results`,
+      ).toBe(text);
+    }
+    expect([...generated.keys()]).toEqual(
+      expect.arrayContaining([...Object.keys(RECORD_SCHEMAS), 'corrections'].map((k) => `${k}.schema.json`)),
+    );
+  });
+
+  test('a schema change comes with a schemaVersion bump', () => {
+    const pinned = SCHEMA_DIGESTS[SCHEMA_VERSION];
+    expect(
+      schemaDigest(),
+      pinned === undefined
+        ? `no digest pinned for schemaVersion ${SCHEMA_VERSION}: add it to SCHEMA_DIGESTS`
+        : 'the record schema changed: bump SCHEMA_VERSION, add a migration, regenerate results/schema',
+    ).toBe(pinned);
+  });
+
+  test('each file, with its $refs expanded, is the TypeBox schema (definitions lose nothing)', () => {
+    for (const [name, text] of generateSchemaFiles()) {
+      const document = JSON.parse(text) as Record<string, unknown>;
+      const definitions = (document['definitions'] ?? {}) as Record<string, unknown>;
+      const expand = (node: unknown): unknown => {
+        if (Array.isArray(node)) return node.map(expand);
+        if (typeof node !== 'object' || node === null) return node;
+        const ref = (node as { $ref?: unknown }).$ref;
+        if (typeof ref === 'string') return expand(definitions[ref.replace('#/definitions/', '')]);
+        return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, expand(v)]));
+      };
+      const { $schema: _s, $comment: _c, definitions: _d, ...root } = document;
+      const kind = name.replace('.schema.json', '');
+      const source = kind === 'corrections' ? null : RECORD_SCHEMAS[kind as keyof typeof RECORD_SCHEMAS];
+      if (source) expect(expand(root)).toEqual(JSON.parse(JSON.stringify(source)));
+    }
+  });
+});
+
+describe('validation: valid records pass', () => {
+  for (const [name, make] of Object.entries(VALID)) {
+    test(`${name}: validateRecord accepts it; writeRecord then readRecord gives it back`, () => {
+      const record = make();
+      expect(validateRecord(json(record))).toEqual(json(record));
+      const file = path.join(tmp, 'valid', `${name.replace(/ /g, '-')}.json`);
+      writeRecord(file, record);
+      expect(readRecord(file)).toEqual(json(record));
+      expect(fs.readdirSync(path.dirname(file)).filter((f) => !f.endsWith('.json'))).toEqual([]);
+    });
+  }
+
+  test('an errored bench keeps the trials it completed; an interrupted one says so', () => {
+    const errored = {
+      ...benchRecord(),
+      ...runOutcome({ code: 'CASEBOOK_TARGET_EXITED', message: 'gone' }, { done: 1, planned: 3 }),
+    };
+    expect(validateRecord(json(errored))).toMatchObject({ status: 'errored', completedParts: { done: 1, planned: 3 } });
+    const interrupted = {
+      ...benchRecord(),
+      ...runOutcome({ code: 'CASEBOOK_INTERRUPTED', message: 'SIGINT' }, { done: 0, planned: 3 }),
+    };
+    expect(validateRecord(json(interrupted))).toMatchObject({
+      status: 'interrupted',
+      error: { code: 'CASEBOOK_INTERRUPTED' },
+    });
+  });
+});
+
+describe('validation: invalid records fail naming the JSON path', () => {
+  const cases: [string, () => unknown, RegExp][] = [
+    [
+      'wrong type',
+      () => {
+        const r = json(benchRecord());
+        (r['trials'] as Record<string, unknown>[])[0]!['throughputRps'] = 'x';
+        return r;
+      },
+      /\/trials\/0\/throughputRps: expected number, got "x"/,
+    ],
+    [
+      'missing field',
+      () => {
+        const r = json(benchRecord());
+        delete r['latencyMs'];
+        return r;
+      },
+      /\/latencyMs: missing/,
+    ],
+    ['extra field', () => ({ ...json(benchRecord()), throughputRPS: 1 }), /\/throughputRPS: unexpected field/],
+    [
+      'misspelt nested field',
+      () => {
+        const r = json(benchRecord());
+        const target = (r['params'] as Record<string, Record<string, unknown>>)['target']!;
+        target['delayMS'] = target['delayMs'];
+        delete target['delayMs'];
+        return r;
+      },
+      /\/params\/target\/delayMs: missing|\/params\/target\/delayMS: unexpected field/,
+    ],
+    [
+      'status completed with an error',
+      () => ({ ...json(benchRecord()), error: { code: 'CASEBOOK_RUN', message: 'x' } }),
+      /\/error: expected null/,
+    ],
+    [
+      'status errored without an error',
+      () => ({ ...json(benchRecord()), status: 'errored' }),
+      /\/error: expected object, got null/,
+    ],
+    [
+      'an unknown status',
+      () => ({ ...json(benchRecord()), status: 'done' }),
+      /\/status: expected one of "completed", "errored", "interrupted", got "done"/,
+    ],
+    [
+      'interrupted with another code',
+      () => ({ ...json(benchRecord()), status: 'interrupted', error: { code: 'CASEBOOK_RUN', message: 'x' } }),
+      /\/error\/code: expected "CASEBOOK_INTERRUPTED", got "CASEBOOK_RUN"/,
+    ],
+    [
+      'unknown kind',
+      () => ({ ...json(benchRecord()), kind: 'benchmark' }),
+      /\/kind: expected one of "bench", "case-study".*got "benchmark"/,
+    ],
+    [
+      'a schemaVersion 1 stub',
+      () => ({ schemaVersion: 1, kind: 'bench', runId: 'x' }),
+      /\/status: missing.*schemaVersion 1/,
+    ],
+    ['a schemaVersion 2 stub', () => ({ schemaVersion: 2, kind: 'bench', runId: 'x' }), /\/status: missing/],
+    [
+      'an unknown schemaVersion',
+      () => ({ ...json(benchRecord()), schemaVersion: 3 }),
+      /schemaVersion 3 is not supported/,
+    ],
+    ['not an object', () => [1, 2], /\/: expected a JSON object/],
+    [
+      'a host name in the environment',
+      () => {
+        const r = json(benchRecord());
+        (r['environment'] as Record<string, unknown>)['hostname'] = 'my-laptop';
+        return r;
+      },
+      /\/environment\/hostname: unexpected field/,
+    ],
+    [
+      'a malformed machine id',
+      () => {
+        const r = json(benchRecord());
+        (r['environment'] as Record<string, unknown>)['machineId'] = 'my-laptop';
+        return r;
+      },
+      /\/environment\/machineId: expected a string matching/,
+    ],
+    [
+      'half a foreign client block',
+      () => {
+        const r = json(benchRecord());
+        (r['client'] as Record<string, unknown>)['language'] = 'python';
+        return r;
+      },
+      /\/client\/language: unexpected field/,
+    ],
+    [
+      'a verdict whose holds and outcome disagree',
+      () => {
+        const r = json(caseStudyRecord());
+        (r['verdicts'] as Record<string, unknown>[])[0]!['holds'] = false;
+        return r;
+      },
+      /\/verdicts\/0\/holds: expected true, got false/,
+    ],
+    [
+      'a verdict of an unknown kind',
+      () => {
+        const r = json(caseStudyRecord());
+        (r['verdicts'] as Record<string, unknown>[])[1]!['kind'] = 'hunch';
+        return r;
+      },
+      /\/verdicts\/1\/kind: expected one of "claim", "sanity", "exploratory", "unclassified", got "hunch"/,
+    ],
+    [
+      'evidence that is not a primitive',
+      () => {
+        const r = json(caseStudyRecord());
+        const verdict = (r['verdicts'] as Record<string, Record<string, unknown>>[])[0]!;
+        verdict['evidence']!['nested'] = { a: 1 };
+        return r;
+      },
+      /\/verdicts\/0\/evidence\/nested: expected number or string or boolean or null/,
+    ],
+    [
+      'a measurement with the wrong type',
+      () => {
+        const r = json(caseStudyRecord());
+        (r['measurements'] as Record<string, unknown>[])[0]!['p99Ms'] = null;
+        return r;
+      },
+      /\/measurements\/0\/p99Ms: expected number, got null/,
+    ],
+    [
+      'a DNS job of an unknown kind',
+      () => {
+        const r = json(dnsRunRecord());
+        (r['job'] as Record<string, unknown>)['kind'] = 'flood';
+        return r;
+      },
+      /\/job\/kind: expected one of "lookups", "burst", got "flood"/,
+    ],
+    [
+      'a bad timestamp',
+      () => ({ ...json(harnessOverheadRecord()), createdAt: 'yesterday' }),
+      /\/createdAt: expected a string matching/,
+    ],
+    [
+      'NaN where a number goes',
+      () => ({ ...benchRecord(), throughputRps: Number.NaN }),
+      /\/throughputRps: expected number, got NaN/,
+    ],
+  ];
+  for (const [name, make, message] of cases) {
+    test(name, () => {
+      const e = refusal(make());
+      expect(e.code).toBe('CASEBOOK_RECORD_SCHEMA');
+      expect(e.path).toBe('<value>');
+      expect(e.message).toMatch(message);
+    });
+  }
+
+  test('writeRecord refuses an invalid record, names the file and path, and writes nothing', () => {
+    const file = path.join(tmp, 'invalid', 'bench.json');
+    const record = { ...benchRecord(), throughputRps: Number.POSITIVE_INFINITY };
+    let error: unknown;
+    try {
+      writeRecord(file, record);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RecordError);
+    expect((error as RecordError).message).toMatch(
+      new RegExp(`^${file}: /throughputRps: expected number, got Infinity`),
+    );
+    expect(fs.existsSync(path.dirname(file)) ? fs.readdirSync(path.dirname(file)) : []).toEqual([]);
+  });
+
+  test('writeRecord refuses a schemaVersion 1 record: records are written in the current version only', () => {
+    const record = { ...benchRecord(), schemaVersion: 1 } as unknown as AnyRecord;
+    expect(() => writeRecord(path.join(tmp, 'v1.json'), record)).toThrow(/\/schemaVersion: expected 2/);
+  });
+});
+
+describe('schemaVersion 1 records are migrated in memory', () => {
+  const v1Environment = (() => {
+    const { machineId: _m, machineIdPersistent: _p, ...rest } = environment;
+    return { ...rest, hostname: 'my-laptop' };
+  })();
+
+  const v1Bench = () => {
+    const { completedParts: _parts, ...rest } = benchRecord();
+    return { ...json(rest), schemaVersion: 1, environment: v1Environment };
+  };
+
+  const v1CaseStudy = (status: 'completed' | 'errored') => {
+    const { completedParts: _parts, error: _error, ...rest } = caseStudyRecord();
+    return {
+      ...json(rest),
+      schemaVersion: 1,
+      status,
+      environment: v1Environment,
+      measurements: rest.measurements.map((m) => ({
+        ...m,
+        ...(status === 'errored' ? { status, error: { code: 'CASEBOOK_TARGET_EXITED', message: 'gone' } } : {}),
+      })),
+      verdicts: [
+        { id: 'a', claim: 'holds', holds: true, evidence: { x: 1 } },
+        { id: 'b', claim: 'fails', holds: false, evidence: {} },
+      ],
+    };
+  };
+
+  test('bench: no host name, machineId null, completedParts from the trials', () => {
+    const r = validateRecord(v1Bench());
+    expect(r.schemaVersion).toBe(2);
+    if (r.kind !== 'bench') throw new Error('expected a bench record');
+    expect(r.environment).not.toHaveProperty('hostname');
+    expect(r.environment.machineId).toBeNull();
+    expect(r.environment.machineIdPersistent).toBe(false);
+    expect(r.completedParts).toEqual({ done: 1, planned: 1 });
+    expect(r.status).toBe('completed');
+  });
+
+  test('case study: verdicts unclassified with an outcome; an errored one gets CASEBOOK_MEASUREMENT_ERRORED', () => {
+    const ok = validateRecord(v1CaseStudy('completed'));
+    if (ok.kind !== 'case-study') throw new Error('expected a case study');
+    expect(ok.verdicts.map((v) => [v.kind, v.outcome, v.holds])).toEqual([
+      ['unclassified', 'holds', true],
+      ['unclassified', 'fails', false],
+    ]);
+    const errored = validateRecord(v1CaseStudy('errored'));
+    expect(errored).toMatchObject({
+      status: 'errored',
+      error: { code: 'CASEBOOK_MEASUREMENT_ERRORED', message: '1 of 1 measurements errored' },
+      completedParts: { done: 1, planned: null },
+      measurements: [{ status: 'errored', error: { code: 'CASEBOOK_TARGET_EXITED' } }],
+    });
+  });
+
+  test('a v1 record whose status and error disagree is refused, not guessed at', () => {
+    const e = refusal({ ...v1Bench(), error: { code: 'CASEBOOK_RUN', message: 'x' } });
+    expect(e.message).toMatch(/\/error: .* does not agree with status "completed"/);
+  });
+
+  test('a v1 record is checked as v1: a v2-only field is refused', () => {
+    const e = refusal({ ...v1Bench(), completedParts: { done: 1, planned: 1 } });
+    expect(e.message).toMatch(/\/completedParts: unexpected field.*schemaVersion 1/);
+  });
+});
+
+describe('corrections index', () => {
+  const entry: Correction = {
+    runId: 'bench-0000abcd',
+    supersededBy: 'bench-1111abcd',
+    reason: 'the target was saturated',
+    date: '2026-01-02',
+  };
+  const dirWith = (name: string, content: unknown): string => {
+    const dir = path.join(tmp, 'corrections', name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(
+      path.join(dir, 'corrections.json'),
+      typeof content === 'string' ? content : JSON.stringify(content),
+    );
+    return dir;
+  };
+
+  test('absent → []; the committed one is valid; correctionFor finds an entry by run id', () => {
+    expect(readCorrections(path.join(tmp, 'corrections', 'none'))).toEqual([]);
+    expect(Array.isArray(readCorrections(path.join(REPO, 'results')))).toBe(true);
+    const corrections = readCorrections(dirWith('one', { schemaVersion: 2, corrections: [entry] }));
+    expect(corrections).toEqual([entry]);
+    expect(correctionFor('bench-0000abcd', corrections)).toEqual(entry);
+    expect(correctionFor('bench-2222abcd', corrections)).toBeUndefined();
+  });
+
+  test('an invalid file is refused naming the path', () => {
+    const bad = dirWith('bad', { schemaVersion: 2, corrections: [{ ...entry, date: '2 Jan 2026' }] });
+    expect(() => readCorrections(bad)).toThrow(/corrections\.json: \/corrections\/0\/date: expected a string matching/);
+    const extra = dirWith('extra', { schemaVersion: 2, corrections: [{ ...entry, by: 'me' }] });
+    expect(() => readCorrections(extra)).toThrow(/\/corrections\/0\/by: unexpected field/);
+    const twice = dirWith('twice', { schemaVersion: 2, corrections: [entry, entry] });
+    expect(() => readCorrections(twice)).toThrow(/\/corrections\/1\/runId: bench-0000abcd is already corrected/);
+    expect(() => readCorrections(dirWith('broken', '{'))).toThrow(RecordError);
+  });
+});
+
+describe('run outcome helpers', () => {
+  test('runOutcome and runStatus keep status and error in step', () => {
+    expect(runOutcome(null, { done: 3, planned: 3 })).toEqual({
+      status: 'completed',
+      error: null,
+      completedParts: { done: 3, planned: 3 },
+    });
+    expect(runStatus({ code: 'CASEBOOK_INCOMPLETE', message: '1 of 3' })).toEqual({
+      status: 'errored',
+      error: { code: 'CASEBOOK_INCOMPLETE', message: '1 of 3' },
+    });
+    expect(runStatus({ code: 'CASEBOOK_INTERRUPTED', message: 'SIGINT' }).status).toBe('interrupted');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Error codes
+
+/** CASEBOOK_* names in the tree that are not error codes: environment variables, and a prefix tested with startsWith. */
+const NOT_CODES = new Set([
+  'CASEBOOK_RESULTS_DIR',
+  'CASEBOOK_PYTHON',
+  'CASEBOOK_SEED_PYTHON',
+  'CASEBOOK_NO_PIN',
+  'CASEBOOK_MACHINE_ID_FILE',
+  'CASEBOOK_PUBLISH',
+  'CASEBOOK_KERNEL', // the kernelspec's environment (cli/notebook/kernelspec.ts, scripts/bootstrap.mjs)
+  'CASEBOOK_RECORD', // cli/main.ts: error.code.startsWith('CASEBOOK_RECORD')
+  'CASEBOOK_CODES', // the registry itself
+]);
+
+const SOURCE_EXTENSIONS = /\.(ts|mts|mjs|js|py)$/;
+
+function sourceFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const full = path.join(dir, d.name);
+    if (d.isDirectory())
+      return d.name === 'node_modules' || d.name === 'dist' || d.name === '__pycache__' ? [] : sourceFiles(full);
+    return SOURCE_EXTENSIONS.test(d.name) ? [full] : [];
+  });
+}
+
+function codesInSource(): Map<string, string> {
+  const packages = path.join(REPO, 'packages');
+  const roots = [
+    ...fs.readdirSync(packages).flatMap((p) => [path.join(packages, p, 'src'), path.join(packages, p, 'python')]),
+    path.join(REPO, 'scripts'),
+  ];
+  const found = new Map<string, string>();
+  for (const file of roots.flatMap(sourceFiles)) {
+    for (const [code] of fs.readFileSync(file, 'utf8').matchAll(/CASEBOOK_[A-Z0-9_]*[A-Z0-9]/g)) {
+      if (!NOT_CODES.has(code) && !found.has(code)) found.set(code, path.relative(REPO, file));
+    }
+  }
+  return found;
+}
+
+function readmeErrorCodes(): Set<string> {
+  const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+  const start = readme.indexOf('\n## Error codes\n');
+  expect(start, 'README.md has no "## Error codes" section').toBeGreaterThan(-1);
+  const end = readme.indexOf('\n## ', start + 1);
+  const section = readme.slice(start, end === -1 ? undefined : end);
+  return new Set([...section.matchAll(/`(CASEBOOK_[A-Z0-9_]+)`/g)].map((m) => m[1] ?? ''));
+}
+
+describe('error codes', () => {
+  test('every CASEBOOK_* code used in the source is registered in codes.ts', () => {
+    const unregistered = [...codesInSource()].filter(([code]) => !isCasebookCode(code)).map(([c, f]) => `${c} (${f})`);
+    expect(unregistered, 'register these in packages/results/src/codes.ts with their meaning').toEqual([]);
+  });
+
+  test("every registered code is listed in README's Error codes section, and the section lists no other", () => {
+    const listed = readmeErrorCodes();
+    const registered = Object.keys(CASEBOOK_CODES);
+    expect(
+      registered.filter((c) => !listed.has(c)),
+      'add these to README.md "## Error codes"',
+    ).toEqual([]);
+    expect(
+      [...listed].filter((c) => !isCasebookCode(c)),
+      'README lists codes codes.ts does not have',
+    ).toEqual([]);
+  });
+
+  test('each code has a one-line meaning', () => {
+    for (const [code, meaning] of Object.entries(CASEBOOK_CODES)) {
+      expect(code).toMatch(/^CASEBOOK_[A-Z0-9_]+$/);
+      expect(meaning.length).toBeGreaterThan(10);
+      expect(meaning).not.toContain('\n');
+    }
+  });
+});
