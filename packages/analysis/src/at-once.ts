@@ -72,7 +72,9 @@ export function cpuPredictsThroughput(
   band: Required<Threshold>,
   text: { id: string; claim: string },
 ): VerdictData {
-  const parts = pairs.map((p) =>
+  const usable = pairs.filter((p) => (p.high.guards?.rankable ?? true) && (p.low.guards?.rankable ?? true));
+  const excluded = pairs.filter((p) => !usable.includes(p)).map((p) => p.client);
+  const parts = usable.map((p) =>
     quantityClaim({
       id: p.client,
       claim: p.client,
@@ -81,10 +83,13 @@ export function cpuPredictsThroughput(
       threshold: band,
     }),
   );
-  return allOf(parts, text);
+  return allOf(parts, { ...text, evidence: { excludedFlagged: excluded.join(', ') || 'none' } });
 }
 
-/** Every client had all `concurrency` requests at the target at once (the target's own count). */
+/**
+ * No pool holds requests back: over HTTP/1.1 without pipelining, `concurrency` requests in flight need that many
+ * sockets, so a pool capped below it would show a lower peak of open sockets at the target.
+ */
 export function poolNotLimit(
   records: readonly AtOnceMeasurement[],
   concurrency: number,
@@ -92,8 +97,8 @@ export function poolNotLimit(
 ): VerdictData {
   return countClaim({
     ...text,
-    holds: records.length > 0 && records.every((r) => r.target.peakInFlight >= concurrency),
-    evidence: Object.fromEntries(records.map((r) => [r.client.name, r.target.peakInFlight])),
+    holds: records.length > 0 && records.every((r) => peakOpenSockets(r) >= concurrency),
+    evidence: Object.fromEntries(records.map((r) => [r.client.name, peakOpenSockets(r)])),
   });
 }
 
@@ -134,29 +139,55 @@ export function moreSocketsThanInFlight(
 
 /**
  * node:http's Agent keeps at most maxFreeSockets idle sockets: when a block pauses, all C become free and C −
- * maxFreeSockets are destroyed, so the next block's first window reopens exactly that many (a dedicated Agent has
- * no idle timeout, so nothing else closes them in between).
+ * maxFreeSockets are destroyed; the rest stay unless the Agent's idle timeout runs out during the pause. So the next
+ * block's first window reopens C − maxFreeSockets after a pause shorter than the idle timeout (or with none), and all C
+ * after a longer one.
  */
 export function reopensAfterPause(r: AtOnceMeasurement): number[] {
+  return pausesAndReopens(r).map((p) => p.reopened);
+}
+
+function pausesAndReopens(r: AtOnceMeasurement): { pauseMs: number; reopened: number }[] {
   const curve = r.method?.warmupCurve ?? [];
-  const blocks = [...new Set(curve.map((w) => w.block))].sort((a, b) => a - b).slice(1);
-  return blocks.map(
-    (b) => curve.filter((w) => w.block === b).sort((x, y) => x.index - y.index)[0]?.newConnections ?? 0,
-  );
+  const blocks = [...(r.method?.blocks ?? [])].sort((a, b) => a.round - b.round);
+  return blocks.slice(1).map((b, i) => {
+    const previous = blocks[i] as BlockQuantities;
+    const first = curve.filter((w) => w.block === b.round).sort((x, y) => x.index - y.index)[0];
+    return { pauseMs: (b.startMs ?? 0) - (previous.endMs ?? 0), reopened: first?.newConnections ?? 0 };
+  });
+}
+
+/**
+ * Node's Agent: the socket timeout after a response is the Agent's `timeout`, lowered (never raised) to the server's
+ * `Keep-Alive: timeout=N` hint minus 1 s; 0 means no idle timeout (_http_agent.js keepSocketAlive).
+ */
+export function agentIdleTimeoutMs(agentTimeoutMs: number | null, hintSeconds: number | null, bufferMs = 1000): number {
+  const agent = agentTimeoutMs ?? 0;
+  if (hintSeconds === null) return agent;
+  const hinted = Math.max(0, hintSeconds * 1000 - bufferMs);
+  return hinted > 0 && hinted < agent ? hinted : agent;
 }
 
 export function agentReopens(
   r: AtOnceMeasurement,
   concurrency: number,
-  maxFreeSockets: number,
+  agent: { maxFreeSockets: number; idleTimeoutMs: number },
   text: { id: string; claim: string },
 ): VerdictData {
-  const reopened = reopensAfterPause(r);
-  const expected = concurrency - maxFreeSockets;
+  const seen = pausesAndReopens(r);
+  const expected = (pauseMs: number) =>
+    agent.idleTimeoutMs > 0 && pauseMs > agent.idleTimeoutMs ? concurrency : concurrency - agent.maxFreeSockets;
   return countClaim({
     ...text,
-    holds: reopened.length > 0 && reopened.every((n) => n === expected),
-    evidence: { expected, blocks: reopened.length, reopened: reopened.join(', ') },
+    holds: seen.length > 0 && seen.every((p) => p.reopened === expected(p.pauseMs)),
+    evidence: {
+      idleTimeoutMs: agent.idleTimeoutMs,
+      maxFreeSockets: agent.maxFreeSockets,
+      blocks: seen.length,
+      reopened: seen.map((p) => p.reopened).join(', '),
+      expected: seen.map((p) => expected(p.pauseMs)).join(', '),
+      shortestPauseMs: Math.round(Math.min(...seen.map((p) => p.pauseMs))),
+    },
   });
 }
 
@@ -173,6 +204,7 @@ export function reachesBound(
 ): { verdict: VerdictData; eligible: string[] } {
   const bound = (concurrency * 1000) / latencyMs;
   const eligible = pairs.filter((p) => {
+    if (!(p.atL.guards?.rankable ?? true) || !(p.atZero.guards?.rankable ?? true)) return false;
     const cpu = medianInterval((p.atZero.method?.blocks ?? []).map((b) => b.cpuMicrosPerRequest)).median;
     return cpu > 0 && 1e6 / cpu >= limits.headroom * bound;
   });

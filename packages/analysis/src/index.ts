@@ -1,5 +1,6 @@
 export {
   type AtOnceMeasurement,
+  agentIdleTimeoutMs,
   agentReopens,
   allOf,
   cpuPrediction,
@@ -41,4 +42,6 @@ export {
   type Threshold,
   type VerdictData,
   type VerdictKind,
+  verdictHeadline,
+  verdictLabel,
 } from './verdicts';

@@ -14,6 +14,9 @@ import {
  */
 export interface BlockQuantities {
   round: number;
+  /** ms since the interleaved run started (absent in hand-made data). */
+  startMs?: number;
+  endMs?: number;
   throughputRps: number;
   cpuMicrosPerRequest: number;
   clientUtilization: number;

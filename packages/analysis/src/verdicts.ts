@@ -65,7 +65,8 @@ export function quantityClaim(input: {
   evidence?: Evidence;
   kind?: 'claim' | 'exploratory';
 }): VerdictData {
-  const outcome = decide(input.interval, input.threshold);
+  // An interval that does not reach 95 % coverage (too few rounds for order statistics) cannot decide a claim.
+  const outcome = input.interval.coverage >= 0.95 ? decide(input.interval, input.threshold) : 'unresolved';
   const ci95: [number, number] | null =
     input.interval.coverage >= 0.95 ? [input.interval.low, input.interval.high] : null;
   return verdict(
@@ -130,4 +131,29 @@ export function claimTally(verdicts: readonly Pick<VerdictData, 'kind' | 'outcom
     sanityFailed: sanity.filter((v) => v.outcome !== 'holds').length,
     exploratory: verdicts.filter((v) => v.kind === 'exploratory').length,
   };
+}
+
+/**
+ * The one-line headline of a set of verdicts, as cite and the results index print it: only claims count as findings;
+ * sanity checks are reported apart; verdicts of records made before verdicts had kinds say so.
+ */
+export function verdictHeadline(verdicts: readonly Pick<Verdict, 'kind' | 'outcome'>[]): string {
+  const t = claimTally(verdicts);
+  const unclassified = verdicts.filter((v) => v.kind === 'unclassified');
+  if (t.claims === 0 && unclassified.length > 0) {
+    const held = unclassified.filter((v) => v.outcome === 'holds').length;
+    return `${held} of ${unclassified.length} verdicts hold (unclassified: recorded before claims and sanity checks were told apart)`;
+  }
+  const parts = [`${t.holds} of ${t.claims} claims hold`];
+  if (t.unresolved > 0) parts.push(`${t.unresolved} unresolved`);
+  if (t.sanity > 0) parts.push(`${t.sanity} sanity checks${t.sanityFailed > 0 ? ` (${t.sanityFailed} failed)` : ''}`);
+  if (t.exploratory > 0) parts.push(`${t.exploratory} exploratory`);
+  return parts.join(', ');
+}
+
+/** How one verdict reads in a list: its kind and its outcome first. */
+export function verdictLabel(v: Pick<Verdict, 'kind' | 'outcome'>): string {
+  const outcome = v.outcome === 'holds' ? '✅ holds' : v.outcome === 'fails' ? '❌ does not hold' : '❔ unresolved';
+  const kind = v.kind === 'claim' ? '' : ` (${v.kind === 'sanity' ? 'sanity check' : v.kind})`;
+  return `${outcome}${kind}`;
 }

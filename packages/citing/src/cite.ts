@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { verdictHeadline, verdictLabel } from '@casebook/analysis';
 import {
   type BenchRecord,
   type CaseStudyRecord,
@@ -76,7 +77,7 @@ export interface Citation {
   profile: string | null;
   /** The one-line claim. */
   claim: string;
-  verdicts: { id: string; claim: string; holds: boolean }[];
+  verdicts: { id: string; claim: string; holds: boolean; kind: string; outcome: string; label: string }[];
   rows: CitationRow[];
   charts: { name: string; alt: string; link: string; exists: boolean }[];
   record: string;
@@ -199,10 +200,9 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
       : { runId: correction.supersededBy, reason: correction.reason, date: correction.date };
   if (loaded.kind === 'case-study') {
     const r = loaded.record;
-    const held = r.verdicts.filter((v) => v.holds).length;
     const claim =
       `**${r.title}** · run ${code(r.runId)} · profile ${code(r.profile)} · ${r.status}` +
-      ` — ${held} of ${r.verdicts.length} claims hold, ${r.measurements.length} measurements.`;
+      ` — ${verdictHeadline(r.verdicts)}; ${r.measurements.length} measurements.`;
     const charts = r.charts.map((c) => {
       const file = locateRunFile(loaded.file, r.runId, c.png, repoRoot);
       return { name: c.name, alt: c.alt, link: linkTo(file, linkOpts), exists: fs.existsSync(file) };
@@ -215,7 +215,14 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
       supersededBy,
       profile: r.profile,
       claim,
-      verdicts: r.verdicts.map((v) => ({ id: v.id, claim: v.claim, holds: v.holds })),
+      verdicts: r.verdicts.map((v) => ({
+        id: v.id,
+        claim: v.claim,
+        holds: v.holds,
+        kind: v.kind,
+        outcome: v.outcome,
+        label: verdictLabel(v),
+      })),
       rows: withRatios(r.measurements.map(studyRow)),
       charts,
       record: linkTo(loaded.file, linkOpts),
@@ -271,7 +278,7 @@ export function citationMarkdown(c: Citation): string {
   if (c.supersededBy !== null) out.push(`> ${supersededLine(c.supersededBy)}`, '');
   out.push(c.claim, '');
   if (c.verdicts.length > 0) {
-    for (const v of c.verdicts) out.push(`- ${v.holds ? '✅ holds' : '❌ does not hold'}: ${v.claim}`);
+    for (const v of c.verdicts) out.push(`- ${v.label}: ${v.claim}`);
     out.push('');
   }
   const hasRatio = c.rows.some((r) => r.ratioToFastest !== null);

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { verdictHeadline } from '@casebook/analysis';
 import { CASE_STUDIES, type CaseStudyRecord, type Correction, correctionFor } from '@casebook/results';
 import { code, num, table } from './markdown';
 import { type LoadedRecord, linkTo, locateRunFile } from './records';
@@ -20,14 +21,9 @@ function byDateDesc<T extends { startedAt: string; runId: string }>(x: T, y: T):
 }
 
 function headline(r: CaseStudyRecord): string {
-  const held = r.verdicts.filter((v) => v.holds).length;
   const completed = r.measurements.filter((m) => m.status === 'completed');
-  const fastest = completed.reduce<CaseStudyRecord['measurements'][number] | null>(
-    (best, m) => (best === null || m.throughputRps > best.throughputRps ? m : best),
-    null,
-  );
-  const parts = [`${held} of ${r.verdicts.length} claims hold`];
-  if (fastest) parts.push(`fastest: ${fastest.label} (${num(fastest.throughputRps)} req/s)`);
+  // No "fastest": an ordering is printed only where a notebook's intervals resolve it, never from one number.
+  const parts = [verdictHeadline(r.verdicts)];
   const errored = r.measurements.length - completed.length;
   if (errored > 0) parts.push(`${errored} measurements errored`);
   return parts.join('; ');

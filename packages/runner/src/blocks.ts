@@ -50,6 +50,9 @@ export interface BlockResult {
   position: number;
   steady: boolean;
   steadiness: string;
+  /** When the block started and ended, ms since the interleaved run started (the gap before it is the pause). */
+  startMs: number;
+  endMs: number;
   warmupMs: number;
   warmup: WarmupWindow[];
   windows: MeasuredWindow[];
@@ -179,7 +182,11 @@ export class ContinuousMeasurement {
   }
 
   /** Resume the load, re-warm until steady, measure `windowsPerBlock` windows, pause. */
-  async runBlock(index: number, onWindow?: (phase: 'warmup' | 'measured', n: number) => void): Promise<BlockResult> {
+  async runBlock(
+    index: number,
+    originMs: number,
+    onWindow?: (phase: 'warmup' | 'measured', n: number) => void,
+  ): Promise<BlockResult> {
     if (this.failure) throw this.failure;
     const { plan, target, transport } = this;
     await target.reset();
@@ -191,6 +198,8 @@ export class ContinuousMeasurement {
       position: 0,
       steady: false,
       steadiness: 'not started',
+      startMs: Date.now() - originMs,
+      endMs: 0,
       warmupMs: 0,
       warmup: [],
       windows: [],
@@ -252,6 +261,7 @@ export class ContinuousMeasurement {
       transport.send({ type: 'block', index });
     });
     result.warmupMs = round(result.warmupMs, 1);
+    result.endMs = Date.now() - originMs;
     return result;
   }
 

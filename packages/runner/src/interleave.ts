@@ -212,7 +212,7 @@ export async function runInterleaved(
         const m = measurements[i];
         if (!m || failures[i]) continue;
         try {
-          const block = await m.runBlock(roundIndex, (phase, windows) =>
+          const block = await m.runBlock(roundIndex, t0, (phase, windows) =>
             onProgress?.({ round: roundIndex, label: m.options.label, phase, windows, elapsedMs: Date.now() - t0 }),
           );
           block.position = position;
@@ -342,6 +342,8 @@ function continuousRecord(
     position: b.position,
     steady: b.steady,
     steadiness: b.steadiness,
+    startMs: b.startMs,
+    endMs: b.endMs,
     warmupMs: b.warmupMs,
     warmupWindows: b.warmup.length,
     windows: b.windows.length,

@@ -14,8 +14,8 @@ export interface SourceLink {
   tag: string;
   /** Path inside the repository (e.g. 'lib/dispatcher/pool-base.js'). */
   file: string;
-  /** First and last line (1-based, inclusive). */
-  lines: [number, number];
+  /** First and last line (1-based, inclusive); null only for a hand-checked file whose lines cannot be checked here. */
+  lines: [number, number] | null;
   /** Text that must appear within those lines. */
   token: string;
   /** Not installed here: the token was checked by hand against this tag. */
@@ -34,8 +34,10 @@ const REPOS: Record<string, string> = {
 
 export function sourceUrl(link: SourceLink): string {
   const repo = REPOS[link.source] ?? link.source;
+  const base = `https://github.com/${repo}/blob/${link.tag}/${link.file}`;
+  if (!link.lines) return base;
   const [from, to] = link.lines;
-  return `https://github.com/${repo}/blob/${link.tag}/${link.file}#L${from}${to !== from ? `-L${to}` : ''}`;
+  return `${base}#L${from}${to !== from ? `-L${to}` : ''}`;
 }
 
 /** A markdown link to the source, with the link text given. */

@@ -46,6 +46,9 @@ const BlockSummarySchema = Type.Object(
     position: Type.Number(),
     steady: Type.Boolean(),
     steadiness: Type.String(),
+    /** ms since the interleaved run started: the gap to the previous block is the pause the client sat idle. */
+    startMs: Type.Number(),
+    endMs: Type.Number(),
     warmupMs: Type.Number(),
     warmupWindows: Type.Number(),
     windows: Type.Number(),
