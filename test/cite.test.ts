@@ -97,6 +97,7 @@ describe('cite fresh runs (starts bench processes)', () => {
       );
       study.verdict({
         id: 'all-completed',
+        kind: 'claim',
         claim: 'Both measurements completed without errors.',
         holds: records.every((r) => r.status === 'completed' && r.errors.total === 0),
         evidence: { measurements: records.length },

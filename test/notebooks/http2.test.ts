@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { HTTP2_CLAIMS } from '@casebook/analysis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNotebook } from '../../packages/cli/src/notebook';
 import { livePids, recordedPids } from './recorded-processes';
@@ -31,15 +32,22 @@ describe('04-http2', () => {
     const record = JSON.parse(fs.readFileSync(path.join(studyDir, runs[0] as string, 'record.json'), 'utf8')) as {
       profile: string;
       measurements: { status: string; file: string; error: { code: string } | null }[];
-      verdicts: { id: string; holds: boolean }[];
+      verdicts: { id: string; holds: boolean; kind: string; outcome: string }[];
       charts: unknown[];
     };
     expect(record.profile).toBe('smoke');
     // Protocol, cap, burst and RTT-sweep measurements; a cold burst over a small cap may fail, and says so with a code.
     expect(record.measurements.length).toBeGreaterThan(0);
     for (const m of record.measurements) if (m.status !== 'completed') expect(m.error?.code).toMatch(/^[A-Z0-9_]+$/);
-    for (const v of record.verdicts) expect(typeof v.holds, v.id).toBe('boolean');
+    for (const v of record.verdicts) {
+      expect(typeof v.holds, v.id).toBe('boolean');
+      // Every verdict says what it is; nothing is left unclassified.
+      expect(['claim', 'sanity', 'exploratory'], v.id).toContain(v.kind);
+    }
+    // Every claim stated before the measurement is decided (holds, fails or unresolved) in the run.
+    expect(record.verdicts.map((v) => v.id)).toEqual(expect.arrayContaining(Object.keys(HTTP2_CLAIMS)));
     const verdict = (id: string) => record.verdicts.find((v) => v.id === id);
+    // Sanity checks of the lab itself: the harness measures the protocol, and the server enforces S / L.
     expect(verdict('client-matches-target')?.holds).toBe(true);
     expect(verdict('single-session-bound')?.holds).toBe(true);
     // Protocol per request is counted, never assumed: the RTT sweep used exactly what it asked for.

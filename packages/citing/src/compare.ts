@@ -97,6 +97,22 @@ function sideSummary(values: readonly number[]): MetricComparison['a'] {
  * trials within each side. A difference is called when the interval excludes 1 and the change reaches the noise
  * floor; its direction respects the metric (more throughput, less latency or CPU is "faster").
  */
+/**
+ * The independent units of a record: its trials, or — for a steady-state record, whose windows within a block are
+ * consecutive slices of one load and not independent — its blocks (the metric over the block's windows, summarised
+ * by their median; throughput and CPU per request as the block computed them from sums).
+ */
+export function sampleUnits(record: BenchRecord, spec: MetricSpec): number[] {
+  const blocks = record.method?.blocks;
+  if (!blocks || blocks.length === 0) return record.trials.map(spec.perTrial);
+  if (spec.id === 'throughput') return blocks.map((b) => b.throughputRps);
+  if (spec.id === 'cpu') return blocks.map((b) => b.cpuMicrosPerRequest);
+  return blocks.map((b) => {
+    const windows = record.trials.filter((t) => 'block' in t && t.block === b.index).map(spec.perTrial);
+    return windows.length ? median(windows) : Number.NaN;
+  });
+}
+
 export function compareMetric(
   measurement: string,
   spec: MetricSpec,
@@ -104,8 +120,8 @@ export function compareMetric(
   b: BenchRecord,
   minChange: number,
 ): MetricComparison {
-  const va = a.trials.map(spec.perTrial).filter(Number.isFinite);
-  const vb = b.trials.map(spec.perTrial).filter(Number.isFinite);
+  const va = sampleUnits(a, spec).filter(Number.isFinite);
+  const vb = sampleUnits(b, spec).filter(Number.isFinite);
   const base = {
     measurement,
     metric: spec.id,
@@ -204,7 +220,7 @@ export function compareRecords(a: LoadedRecord, b: LoadedRecord, options: Compar
     a: describe(a),
     b: describe(b),
     test:
-      `percentile bootstrap ${CONFIDENCE * 100}% CI of median(b)/median(a) over per-trial values ` +
+      `percentile bootstrap ${CONFIDENCE * 100}% CI of median(b)/median(a) over per-trial values (per-block for steady-state records) ` +
       `(${RESAMPLES} resamples, seeded); a difference is called when the CI excludes 1 and the change is at least ` +
       `${num(minChange * 100)}%; at least ${MIN_TRIALS} trials per side`,
     confidence: CONFIDENCE,

@@ -51,10 +51,14 @@ export interface H2Counters {
   /** Most streams any one session carried since the last reset, and the mean over sessions that carried any. */
   maxStreamsPerSession: number;
   meanStreamsPerSession: number;
+  /** Sessions that carried at least one stream since the last reset (open ones, and ones closed since). */
+  sessionsWithStreams: number;
+  /** Sessions opened since the last reset that never carried a stream: ALPN probes, or dropped before a request. */
+  emptySessions: number;
   /**
    * Streams the client opened that never reached the server's handler: nghttp2 refuses streams over the cap
    * (RST_STREAM REFUSED_STREAM) before Node sees them, so they are inferred from gaps in client stream ids
-   * (client ids are odd and increase by 2 per new stream).
+   * (client ids are odd and increase by 2 per new stream). A session that never carried a stream counts 0.
    */
   refusedStreams: number;
   /** GOAWAY frames the server received, and session errors by code. */

@@ -45,6 +45,8 @@ interface SessionState {
   maxId: number;
   /** Refused streams already counted before the last reset. */
   refusedBase: number;
+  /** The session opened after the last reset (an empty one is then counted in this window). */
+  openedSinceReset: boolean;
 }
 const sessions = new Map<http2.Http2Session, SessionState>();
 const h2c = {
@@ -57,6 +59,7 @@ const h2c = {
   closedMaxStreams: 0,
   closedStreamSum: 0,
   closedSessionsWithStreams: 0,
+  closedEmptySessions: 0,
   closedRefused: 0,
   goawaysReceived: 0,
   sessionErrors: {} as Record<string, number>,
@@ -65,12 +68,20 @@ let cpuBase = process.cpuUsage();
 const served = new WeakMap<Socket, number>();
 let arrivals = 0;
 
-const refusedOf = (s: SessionState): number => Math.max(0, (s.maxId + 1) / 2 - s.handled);
+/**
+ * Streams a session's client opened that never reached the handler: client stream ids are odd and rise by 2, so the
+ * highest id seen says how many were opened. A session that never carried a stream (an ALPN probe) has no id at all:
+ * it refused nothing (no half counts).
+ */
+const refusedOf = (s: SessionState): number => (s.maxId === 0 ? 0 : Math.max(0, (s.maxId + 1) / 2 - s.handled));
+/** Never carried a stream: an h2 connection that was only a probe, or was dropped before its first request. */
+const isEmpty = (s: SessionState): boolean => s.handled === 0;
 
 function h2Snapshot(): H2Counters {
   let maxStreams = h2c.closedMaxStreams;
   let sum = h2c.closedStreamSum;
   let withStreams = h2c.closedSessionsWithStreams;
+  let empty = h2c.closedEmptySessions;
   let refused = h2c.closedRefused;
   for (const s of sessions.values()) {
     if (s.streams > maxStreams) maxStreams = s.streams;
@@ -78,6 +89,7 @@ function h2Snapshot(): H2Counters {
       sum += s.streams;
       withStreams++;
     }
+    if (s.openedSinceReset && isEmpty(s)) empty++;
     refused += refusedOf(s) - s.refusedBase;
   }
   return {
@@ -90,6 +102,8 @@ function h2Snapshot(): H2Counters {
     peakConcurrentStreamsPerSession: h2c.peakConcurrentStreamsPerSession,
     maxStreamsPerSession: maxStreams,
     meanStreamsPerSession: withStreams > 0 ? Math.round((sum / withStreams) * 100) / 100 : 0,
+    sessionsWithStreams: withStreams,
+    emptySessions: empty,
     refusedStreams: refused,
     goawaysReceived: h2c.goawaysReceived,
     sessionErrors: { ...h2c.sessionErrors },
@@ -150,7 +164,7 @@ server.on('request', (req: http2.Http2ServerRequest, res: http2.Http2ServerRespo
 });
 
 server.on('session', (session: http2.ServerHttp2Session) => {
-  const state: SessionState = { active: 0, streams: 0, handled: 0, maxId: 0, refusedBase: 0 };
+  const state: SessionState = { active: 0, streams: 0, handled: 0, maxId: 0, refusedBase: 0, openedSinceReset: true };
   sessions.set(session, state);
   h2c.sessionsOpened++;
   if (sessions.size > h2c.peakOpenSessions) h2c.peakOpenSessions = sessions.size;
@@ -169,6 +183,7 @@ server.on('session', (session: http2.ServerHttp2Session) => {
       h2c.closedStreamSum += state.streams;
       h2c.closedSessionsWithStreams++;
     }
+    if (state.openedSinceReset && isEmpty(state)) h2c.closedEmptySessions++;
     h2c.closedRefused += refusedOf(state) - state.refusedBase;
   });
 });
@@ -224,12 +239,14 @@ function reset(): void {
   h2c.closedMaxStreams = 0;
   h2c.closedStreamSum = 0;
   h2c.closedSessionsWithStreams = 0;
+  h2c.closedEmptySessions = 0;
   h2c.closedRefused = 0;
   h2c.goawaysReceived = 0;
   h2c.sessionErrors = {};
   for (const s of sessions.values()) {
     s.streams = 0;
     s.refusedBase = refusedOf(s);
+    s.openedSinceReset = false;
     if (s.active > h2c.peakConcurrentStreamsPerSession) h2c.peakConcurrentStreamsPerSession = s.active;
   }
 }

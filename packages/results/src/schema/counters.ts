@@ -28,6 +28,10 @@ export const H2CountersSchema = Type.Object(
     peakConcurrentStreamsPerSession: Type.Number(),
     maxStreamsPerSession: Type.Number(),
     meanStreamsPerSession: Type.Number(),
+    /** Sessions that carried a stream, and sessions that never did (ALPN probes); absent in records made before 2026-12. */
+    sessionsWithStreams: Type.Optional(Type.Number()),
+    emptySessions: Type.Optional(Type.Number()),
+    /** Since 2026-12 a session that never carried a stream counts 0 (records before counted 0.5 for each). */
     refusedStreams: Type.Number(),
     goawaysReceived: Type.Number(),
     sessionErrors: CountsSchema,
