@@ -70,8 +70,6 @@ async function compareJson(args: readonly string[]): Promise<{ rows: Row[]; envi
   return JSON.parse(r.stdout);
 }
 
-const verdictOf = (rows: Row[], metric: string) => rows.find((r) => r.metric === metric)?.verdict;
-
 describe('compare fresh runs (starts bench processes)', () => {
   let same1: string;
   let same2: string;
@@ -82,9 +80,6 @@ describe('compare fresh runs (starts bench processes)', () => {
     same2 = await bench(10);
     slow = await bench(30);
   }, 120_000);
-
-  // Up to three pairs of runs in the first test below.
-  const SAME_CONFIG_TIMEOUT_MS = 120_000;
 
   describe('compare', () => {
     test('two runs of the same configuration: every metric compared, with an interval, and no environment difference', async () => {
