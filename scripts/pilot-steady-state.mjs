@@ -36,7 +36,7 @@ const cv = (xs) => {
 const say = (line) => process.stderr.write(`${line}\n`);
 
 const lengths = [];
-for (const windowsPerBlock of [1, 2, 4]) {
+for (const windowsPerBlock of [1, 2, 4, 8]) {
   const { records, run } = await runInterleaved(
     [
       { client: 'undici-request', concurrency: C, requests: 1000, label: 'undici-request' },
@@ -70,65 +70,70 @@ for (const windowsPerBlock of [1, 2, 4]) {
   );
 }
 
-const started = Date.now();
-const { records, run } = await runInterleaved(
-  CLIENT_NAMES.map((client) => ({ client, concurrency: C, requests: 1000, label: client })),
-  { windowMs: 500, windowsPerBlock: 2, minRounds: rounds, maxRounds: rounds, targetHalfWidth: null, seed: 11 },
-  (p) => {
-    if (p.phase === 'measured' && p.windows === 2)
-      say(`round ${p.round + 1} ${p.label} ${Math.round(p.elapsedMs / 1000)} s`);
-  },
-);
-const reference = records.find((r) => r.label === 'undici-request');
-const blocksByRound = (r) => [...r.method.blocks].sort((x, y) => x.round - y.round);
-const precision = [];
-for (let k = 3; k <= run.rounds; k++) {
-  const ref = blocksByRound(reference)
-    .slice(0, k)
-    .map((b) => b.throughputRps);
-  const widths = records
-    .filter((r) => r !== reference)
-    .map((r) =>
-      relativeHalfWidth(
-        pairedRatio(
-          ref,
-          blocksByRound(r)
-            .slice(0, k)
-            .map((b) => b.throughputRps),
-        ),
-      ),
-    );
-  // Elapsed measurement time after k rounds: the blocks' own timing, from the records.
-  const elapsedMs = (run.elapsedMs * k) / run.rounds;
-  precision.push({
-    rounds: k,
-    minutes: elapsedMs / 60_000,
-    worstHalfWidth: Math.max(...widths),
-    medianHalfWidth: medianInterval(widths).median,
-    coverage: pairedRatio(ref, ref).coverage,
-  });
-  say(
-    `after ${k} rounds (${(elapsedMs / 60_000).toFixed(1)} min): worst half-width ${(Math.max(...widths) * 100).toFixed(1)} %, median ${(medianInterval(widths).median * 100).toFixed(1)} %`,
+async function precisionPerMinute() {
+  const started = Date.now();
+  const { records, run } = await runInterleaved(
+    CLIENT_NAMES.map((client) => ({ client, concurrency: C, requests: 1000, label: client })),
+    { windowMs: 500, windowsPerBlock: 2, minRounds: rounds, maxRounds: rounds, targetHalfWidth: null, seed: 11 },
+    (p) => {
+      if (p.phase === 'measured' && p.windows === 2)
+        say(`round ${p.round + 1} ${p.label} ${Math.round(p.elapsedMs / 1000)} s`);
+    },
   );
-}
-const firstWindowBias = records.map((r) => {
-  const warm = r.method.warmupCurve.filter((w) => w.block === r.method.blocks[0]?.index);
+  const reference = records.find((r) => r.label === 'undici-request');
+  const blocksByRound = (r) => [...r.method.blocks].sort((x, y) => x.round - y.round);
+  const precision = [];
+  for (let k = 3; k <= run.rounds; k++) {
+    const ref = blocksByRound(reference)
+      .slice(0, k)
+      .map((b) => b.throughputRps);
+    const widths = records
+      .filter((r) => r !== reference)
+      .map((r) =>
+        relativeHalfWidth(
+          pairedRatio(
+            ref,
+            blocksByRound(r)
+              .slice(0, k)
+              .map((b) => b.throughputRps),
+          ),
+        ),
+      );
+    // Elapsed measurement time after k rounds: the blocks' own timing, from the records.
+    const elapsedMs = (run.elapsedMs * k) / run.rounds;
+    precision.push({
+      rounds: k,
+      minutes: elapsedMs / 60_000,
+      worstHalfWidth: Math.max(...widths),
+      medianHalfWidth: medianInterval(widths).median,
+      coverage: pairedRatio(ref, ref).coverage,
+    });
+    say(
+      `after ${k} rounds (${(elapsedMs / 60_000).toFixed(1)} min): worst half-width ${(Math.max(...widths) * 100).toFixed(1)} %, median ${(medianInterval(widths).median * 100).toFixed(1)} %`,
+    );
+  }
+  const firstWindowBias = records.map((r) => {
+    const warm = r.method.warmupCurve.filter((w) => w.block === r.method.blocks[0]?.index);
+    return {
+      label: r.label,
+      warmupWindowsFirstBlock: warm.length,
+      steadyBlocks: r.method.blocks.filter((b) => b.steady).length,
+    };
+  });
   return {
-    label: r.label,
-    warmupWindowsFirstBlock: warm.length,
-    steadyBlocks: r.method.blocks.filter((b) => b.steady).length,
+    environment: records[0]?.environment,
+    precision,
+    run: { rounds: run.rounds, elapsedMs: run.elapsedMs, noise: run.noise, ratios: run.ratios },
+    firstWindowBias,
+    clients: records.map((r) => ({ label: r.label, blocks: r.method.blocks, guards: r.guards })),
+    wallMs: Date.now() - started,
   };
-});
-const out = {
-  date: new Date().toISOString(),
-  environment: records[0]?.environment,
-  blockLength: lengths,
-  precision,
-  run: { rounds: run.rounds, elapsedMs: run.elapsedMs, noise: run.noise, ratios: run.ratios },
-  firstWindowBias,
-  clients: records.map((r) => ({ label: r.label, blocks: r.method.blocks, guards: r.guards })),
-  wallMs: Date.now() - started,
-};
+}
+
+// Part 2 is skipped with --rounds 0 (a standard run of 512-at-once records the same per-round data).
+let part2 = null;
+if (rounds > 0) part2 = await precisionPerMinute();
+const out = { date: new Date().toISOString(), blockLength: lengths, ...(part2 ?? {}) };
 const file = values.out ?? path.join('results', 'local', 'method', `pilot-${Date.now()}.json`);
 fs.mkdirSync(path.dirname(file), { recursive: true });
 fs.writeFileSync(file, `${JSON.stringify(out, null, 1)}\n`);

@@ -49,8 +49,13 @@ export function undiciLiveSettings(agent: unknown): Record<string, unknown> {
   };
   if (client) {
     out['livePipelining'] = symbolValue(client, 'pipelining') ?? null;
+    // The configured default; the value in force after the last response (a server's Keep-Alive hint minus the
+    // threshold replaces it: client-h1.js onMessageComplete) is liveKeepAliveTimeoutValueMs.
     out['liveKeepAliveTimeoutMs'] = symbolValue(client, 'default keep alive timeout') ?? null;
+    out['liveKeepAliveTimeoutValueMs'] = symbolValue(client, 'keep alive timeout') ?? null;
+    out['liveKeepAliveTimeoutThresholdMs'] = symbolValue(client, 'keep alive timeout threshold') ?? null;
     out['liveKeepAliveMaxTimeoutMs'] = symbolValue(client, 'max keep alive timeout') ?? null;
+    out['liveMaxConcurrentStreams'] = symbolValue(client, 'max concurrent streams') ?? null;
   }
   return out;
 }
