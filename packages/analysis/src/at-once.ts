@@ -1,5 +1,5 @@
 import { type MedianInterval, medianInterval, pairedRatio } from '@casebook/stats';
-import type { BlockQuantities, InterleavedMeasurement } from './interleaved';
+import { type BlockQuantities, type InterleavedMeasurement, ratioOf } from './interleaved';
 import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 
 /**
@@ -201,10 +201,12 @@ export function reachesBound(
   latencyMs: number,
   limits: { headroom: number; share: number },
   text: { id: string; claim: string },
-): { verdict: VerdictData; eligible: string[] } {
+): { verdict: VerdictData; eligible: string[]; notTested: string[] } {
   const bound = (concurrency * 1000) / latencyMs;
   const eligible = pairs.filter((p) => {
-    if (!(p.atL.guards?.rankable ?? true) || !(p.atZero.guards?.rankable ?? true)) return false;
+    // A flagged run at L cannot decide the claim; the CPU per request at 0 ms stays valid even when that run's target
+    // saturated (its ceiling is then, if anything, higher).
+    if (!(p.atL.guards?.rankable ?? true)) return false;
     const cpu = medianInterval((p.atZero.method?.blocks ?? []).map((b) => b.cpuMicrosPerRequest)).median;
     return cpu > 0 && 1e6 / cpu >= limits.headroom * bound;
   });
@@ -220,9 +222,35 @@ export function reachesBound(
   return {
     verdict: allOf(parts, { ...text, evidence: { boundRps: bound, eligible: eligible.length } }),
     eligible: eligible.map((p) => p.client),
+    notTested: pairs.filter((p) => !eligible.includes(p)).map((p) => p.client),
   };
 }
 
 function scaled(i: MedianInterval, k: number): MedianInterval {
   return { ...i, median: i.median * k, low: i.low * k, high: i.high * k };
+}
+
+/**
+ * A claim about the per-round ratio b / a that respects the guards: if either measurement is flagged (errors, a
+ * saturated target), the claim is unresolved and says which, instead of being decided by a measurement the method
+ * excludes from comparisons.
+ */
+export function guardedRatioClaim(input: {
+  id: string;
+  claim: string;
+  a: InterleavedMeasurement;
+  b: InterleavedMeasurement;
+  threshold: Threshold;
+}): VerdictData {
+  const flagged = [input.a, input.b].filter((m) => !(m.guards?.rankable ?? true));
+  const v = quantityClaim({
+    id: input.id,
+    claim: input.claim,
+    statistic: `${input.b.label} ÷ ${input.a.label} throughput (per round)`,
+    interval: ratioOf(input.a, input.b),
+    threshold: input.threshold,
+    evidence: { flagged: flagged.map((m) => `${m.label} (${m.guards?.flags.join(', ')})`).join('; ') || 'none' },
+  });
+  if (flagged.length === 0) return v;
+  return { ...v, outcome: 'unresolved', holds: false };
 }

@@ -5,6 +5,7 @@ export {
   allOf,
   cpuPrediction,
   cpuPredictsThroughput,
+  guardedRatioClaim,
   littleBoundSanity,
   moreSocketsThanInFlight,
   peakOpenSockets,

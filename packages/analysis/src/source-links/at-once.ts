@@ -64,12 +64,12 @@ export const AT_ONCE_LINKS: readonly SourceLink[] = [
     token: 'fromInnerResponse(response',
   },
   {
-    id: 'axios.interceptor-chain',
+    id: 'axios.request-sync-path',
     source: 'axios',
     tag: 'v1.21.1',
     file: 'lib/core/Axios.js',
-    lines: [222, 250],
-    token: 'dispatchRequest.bind(this)',
+    lines: [264, 300],
+    token: 'promise = dispatchRequest.call(this, newConfig)',
   },
   {
     id: 'axios.follow-redirects',

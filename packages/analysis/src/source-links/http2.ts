@@ -74,14 +74,81 @@ export const HTTP2_LINKS: readonly SourceLink[] = [
     lines: [380, 382],
     token: 'session[kRemoteSettings] === false && client[kRunning] > 0',
   },
-  // undici's Pool: one protocol probe at a time on a cold https origin.
+  // undici's Pool: every new Client is the protocol probe while the origin is not known to be HTTP/1.1; later
+  // requests queue until it connects (h1), or for h2 until its session has the server's SETTINGS; drain is a fallback.
+  {
+    id: 'http2.undici.pool.probe-when',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/pool.js',
+    lines: [34, 38],
+    token: "pool[kProtocol] !== 'h1'",
+  },
   {
     id: 'http2.undici.pool.protocol-probe',
     source: 'undici',
     tag: UNDICI,
     file: 'lib/dispatcher/pool.js',
-    lines: [43, 50],
+    lines: [48, 50],
     token: 'pool[kProtocolProbe] = dispatcher',
+  },
+  {
+    id: 'http2.undici.pool.probe-release',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/pool.js',
+    lines: [106, 139],
+    token: "session.once('remoteSettings', releaseProbe)",
+  },
+  {
+    id: 'http2.undici.pool.probe-release-settings',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/pool.js',
+    lines: [134, 136],
+    token: "this[kProtocol] !== 'h2' || session[kRemoteSettings]",
+  },
+  // A new Client is created for the request that found no free one, and that request is dispatched to it.
+  {
+    id: 'http2.undici.pool.create-client',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/pool.js',
+    lines: [211, 212],
+    token: 'return createClient(this)',
+  },
+  {
+    id: 'http2.undici.pool-base.dispatch-to-new',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/pool-base.js',
+    lines: [143, 145],
+    token: 'if (!item.dispatch(dispatcher))',
+  },
+  // undici 8 retries a stream the server refused, once, on the same session: a replayable (e.g. bodiless GET) request.
+  {
+    id: 'http2.undici.client-h2.replayable',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/client-h2.js',
+    lines: [200, 203],
+    token: 'return body == null',
+  },
+  {
+    id: 'http2.undici.client-h2.retry-refused',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/client-h2.js',
+    lines: [1628, 1650],
+    token: 'request[kRefusedStreamRetry] = true',
+  },
+  {
+    id: 'http2.undici.client-h2.on-refused',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/client-h2.js',
+    lines: [1721, 1725],
+    token: 'stream.rstCode === NGHTTP2_REFUSED_STREAM',
   },
   {
     id: 'http2.undici.pool.probe-gate',
@@ -140,6 +207,23 @@ export const HTTP2_LINKS: readonly SourceLink[] = [
     file: 'lib/helpers/Http2Sessions.js',
     lines: [16, 42],
     token: 'util.isDeepStrictEqual(sessionOptions, options)',
+  },
+  // axios closes a session 1 s after its last stream closes (sessionTimeout default 1000).
+  {
+    id: 'http2.axios.session-timeout-default',
+    source: 'axios',
+    tag: AXIOS,
+    file: 'lib/helpers/Http2Sessions.js',
+    lines: [20, 20],
+    token: 'sessionTimeout: 1000',
+  },
+  {
+    id: 'http2.axios.session-timeout-close',
+    source: 'axios',
+    tag: AXIOS,
+    file: 'lib/helpers/Http2Sessions.js',
+    lines: [80, 100],
+    token: 'removeSession();',
   },
   // Node's http2 server: every TLS connection that negotiated h2 becomes a session (streams or not).
   {
