@@ -14,7 +14,7 @@ export const nodeFetch: ClientAdapter = {
   description: "Node's global fetch() (bundled undici, global dispatcher, defaults only)",
   packageName: 'node',
   get sourceUrl() {
-    return pinnedSource('nodejs/node', process.version, 'lib/internal/deps/undici/undici.js');
+    return pinnedSource('nodejs/node', process.version, 'deps/undici/undici.js');
   },
   capabilities: { connectionCap: false, keepAliveOff: false, pipelining: false, tls: true, http2: false },
   version: () => `${process.version} (bundled undici ${process.versions['undici'] ?? 'unknown'})`,
