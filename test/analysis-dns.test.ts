@@ -30,6 +30,7 @@ import {
   labOnlyResolution,
   lookupConcurrency,
   noAnswerRows,
+  poolBoundsAllSizes,
   poolBoundsLookups,
   predictedTimeouts,
   queueModelMs,
@@ -101,6 +102,23 @@ describe('lookups at once (libuv slow I/O)', () => {
     });
   });
 
+  it('counts the pool sizes as one claim: holds when every sub-check holds, fails when one fails', () => {
+    const rows = [1, 4, 16, 64].map((pool, i) => ({ pool, c: lookupConcurrency(run(i), 100) }));
+    const v = poolBoundsAllSizes(rows, 0.3);
+    expect(v.id).toBe('pool-bounds-lookups');
+    expect(v.outcome).toBe('holds');
+    expect(v.evidence['defaultPoolAtOnce']).toBe(2);
+    const outcomes = Array.from({ length: 16 }, (_, i) => ({ endMs: 100 * (Math.floor(i / 4) + 1) }));
+    const four = lookupConcurrency(
+      made(
+        outcomes,
+        outcomes.map((o) => o.endMs - 100),
+      ),
+      100,
+    );
+    expect(poolBoundsAllSizes([...rows, { pool: 4, c: four }], 0.3).outcome).toBe('fails');
+  });
+
   it('fails when a pool of 4 runs 4 lookups at once (the old "steps of the pool size" reading)', () => {
     const outcomes = Array.from({ length: 16 }, (_, i) => ({ endMs: 100 * (Math.floor(i / 4) + 1) }));
     const arrivals = outcomes.map((o) => o.endMs - 100);
@@ -142,12 +160,13 @@ describe('a cold burst per client', () => {
   });
 
   it('no client queues through c-ares (committed), and one that did would fail', () => {
-    const cares = rows([8, 14, 20, 29, 35, 41]);
+    const cares = rows([8, 14, 20, 29, 35, 41]).map((r) => ({ ...r, inOneWave: true }));
     expect(caresBurstNoQueue(cares, model, 0.25).outcome).toBe('holds');
-    expect(
-      caresBurstNoQueue([...cares, { client: 'q', totalMs: 6400, lookups: 128, ok: 128, errors: {} }], model, 0.25)
-        .outcome,
-    ).toBe('fails');
+    const q = { client: 'q', totalMs: 6400, lookups: 128, ok: 128, errors: {}, inOneWave: true };
+    expect(caresBurstNoQueue([...cares, q], model, 0.25).outcome).toBe('fails');
+    // Fast, but its lookups did not all reach the server in the first wave: fails too.
+    const notOneWave = { ...q, totalMs: 150, inOneWave: false };
+    expect(caresBurstNoQueue([...cares, notOneWave], model, 0.25).outcome).toBe('fails');
   });
 });
 
@@ -213,7 +232,8 @@ describe("undici's connect timer and the DNS queue", () => {
 });
 
 describe('caches: the gain split into c-ares and sharing', () => {
-  const thresholds = { caresAbove: 5, sharingBand: { above: 0.67, below: 1.5 } };
+  const thresholds = { caresLogShareAbove: 0.5, sharingBand: { above: 0.67, below: 1.5 } };
+  const burst = { requests: 64, delayMs: 100 };
 
   it('splits the committed run: c-ares gives ×34, sharing ×0.95; one trial cannot decide (below 95 % coverage)', () => {
     const split = cacheGainSplit({
@@ -224,7 +244,7 @@ describe('caches: the gain split into c-ares and sharing', () => {
     expect(split.cares.median).toBeCloseTo(6494.01 / 190.71, 3);
     expect(split.sharing.median).toBeCloseTo(190.71 / 200.16, 3);
     expect(split.cares.median * split.sharing.median).toBeCloseTo(split.total.median, 6);
-    expect(cacheGainVerdicts(split, thresholds).map((v) => v.outcome)).toEqual(['unresolved', 'unresolved']);
+    expect(cacheGainVerdicts(split, thresholds, burst).map((v) => v.outcome)).toEqual(['unresolved', 'unresolved']);
   });
 
   // Six trials at the committed run's burst times (undici-request: getaddrinfo runs 5–7 and 50, c-ares runs 8–10 and 53).
@@ -234,12 +254,29 @@ describe('caches: the gain split into c-ares and sharing', () => {
   it('holds with six trials like the committed ones', () => {
     const split = cacheGainSplit({ systemMs, caresMs, cacheMs: [200.16, 178.52, 190.3, 195.8, 188.1, 201.4] });
     expect(split.trials).toBe(6);
-    expect(cacheGainVerdicts(split, thresholds).map((v) => v.outcome)).toEqual(['holds', 'holds']);
+    const [gain, sharing] = cacheGainVerdicts(split, thresholds, burst);
+    expect([gain.outcome, sharing.outcome]).toEqual(['holds', 'holds']);
+    expect(sharing.kind).toBe('sanity');
+    expect(gain.evidence['waves']).toBe(32);
+    expect(split.caresShare.median).toBeGreaterThan(0.9);
   });
 
   it('fails both when the cache, not c-ares, makes the burst fast', () => {
     const split = cacheGainSplit({ systemMs, caresMs: systemMs.map((x) => x * 0.98), cacheMs: caresMs });
-    expect(cacheGainVerdicts(split, thresholds).map((v) => v.outcome)).toEqual(['fails', 'fails']);
+    expect(cacheGainVerdicts(split, thresholds, burst).map((v) => v.outcome)).toEqual(['fails', 'fails']);
+  });
+
+  it('fails the log-share claim when c-ares is only a small part of the whole gain (the cache does the rest)', () => {
+    // getaddrinfo 6400 → c-ares 3200 (×2) → cache 100 (×32 more): ln 2 / ln 64 = 1/6 of the gain.
+    const split = cacheGainSplit({
+      systemMs: Array(6).fill(6400),
+      caresMs: [3200, 3150, 3250, 3180, 3220, 3200],
+      cacheMs: [100, 98, 102, 101, 99, 100],
+    });
+    expect(split.caresShare.median).toBeLessThan(0.2);
+    expect(cacheGainVerdicts(split, thresholds, burst)[0].outcome).toBe('fails');
+    // A trial with no whole gain attributes none to c-ares.
+    expect(cacheGainSplit({ systemMs: [100], caresMs: [100], cacheMs: [200] }).caresShare.median).toBe(0);
   });
 
   it('decides on the per-trial interval: a straddling one is unresolved; missing trials are left out', () => {
@@ -248,7 +285,7 @@ describe('caches: the gain split into c-ares and sharing', () => {
       caresMs: [200, 200, 200, 200, 200, 200],
       cacheMs: [100, 150, 200, 250, 300, 400],
     });
-    expect(cacheGainVerdicts(split, thresholds)[1].outcome).toBe('unresolved');
+    expect(cacheGainVerdicts(split, thresholds, burst)[1].outcome).toBe('unresolved');
     expect(cacheGainSplit({ systemMs: [6400, NaN], caresMs: [200, 200], cacheMs: [200, 200] }).trials).toBe(1);
     expect(() => cacheGainSplit({ systemMs: [], caresMs: [], cacheMs: [] })).toThrow(/no trial/);
   });
@@ -367,12 +404,11 @@ describe('recommendations come only from claims that hold', () => {
     ...(value !== undefined ? { statistic: { name: id, value, ci95: null } } : {}),
   });
   const all = [
-    claim('pool-4-bounds-lookups', { expected: 2 }),
+    claim('pool-bounds-lookups', { defaultPoolAtOnce: 2, poolSizes: '1, 4, 16, 64' }),
     claim('default-lookup-queues', { requests: 64, modelMs: 3200 }),
     claim('cares-burst-no-queue'),
-    claim('cache-gain-is-cares', {}, 21.4),
+    claim('cache-gain-is-cares', { caresGain: 21.4, requests: 64, delayMs: 100, waves: 32 }, 0.97),
     claim('cacheable-lookup-shares', { lookupsPerRun: '1, 1', requests: 64 }),
-    claim('sharing-adds-no-time', {}, 0.98),
     claim('undici-interceptor-no-inflight-sharing', { lookups: 64, requests: 64 }),
     claim('connect-timeout-is-dns-queue', { timeoutMs: 1000, systemTimeouts: '34', caresTimeouts: '0' }),
     claim('undici-connect-timer-coarse', { fireMs: 1497, timeoutMs: 1000 }),
@@ -386,33 +422,35 @@ describe('recommendations come only from claims that hold', () => {
     expect(r.given).toHaveLength(6);
     expect(r.withheld).toEqual([]);
     expect(r.given.join('\n')).toContain('21.4×');
+    expect(r.given.join('\n')).toContain('B = 64 and D = 100 ms');
+    expect(r.given.join('\n')).toContain('8–15 s');
+    expect(r.given.join('\n')).toContain('≈ 9 s');
     expect(r.given.join('\n')).toContain('1497 ms for 1000');
+    expect(r.given.join('\n')).not.toContain('or caches');
   });
 
   it('withholds one whose basis failed, is unresolved, missing, or only a sanity check', () => {
     const failed = all.map((v) =>
-      v.id === 'sharing-adds-no-time' ? { ...v, outcome: 'fails' as const, holds: false as const } : v,
+      v.id === 'cacheable-lookup-shares' ? { ...v, outcome: 'fails' as const, holds: false as const } : v,
     );
     const r = dnsRecommendations(failed.filter((v) => v.id !== 'cares-fails-on-node-tick'));
     expect(r.given).toHaveLength(4);
-    expect(r.withheld.join('\n')).toContain('`sharing-adds-no-time` fails');
+    expect(r.withheld.join('\n')).toContain('`cacheable-lookup-shares` fails');
     expect(r.withheld.join('\n')).toContain('`cares-fails-on-node-tick` not measured');
-    const sanity = all.map((v) => (v.id === 'pool-4-bounds-lookups' ? { ...v, kind: 'sanity' as const } : v));
+    const sanity = all.map((v) => (v.id === 'pool-bounds-lookups' ? { ...v, kind: 'sanity' as const } : v));
     expect(dnsRecommendations(sanity).withheld.join('\n')).toContain('is sanity, not a claim');
   });
 });
 
 describe('the notebook states every claim before it measures', () => {
   const claims = [
-    'pool-1-bounds-lookups',
-    'pool-4-bounds-lookups',
+    'pool-bounds-lookups',
     'cares-not-pool-bound',
     'default-lookup-queues',
     'cares-burst-no-queue',
     'connect-timeout-is-dns-queue',
     'undici-connect-timer-coarse',
     'cache-gain-is-cares',
-    'sharing-adds-no-time',
     'cacheable-lookup-shares',
     'got-dns-cache-shares',
     'undici-interceptor-no-inflight-sharing',
@@ -431,8 +469,7 @@ describe('the notebook states every claim before it measures', () => {
     const firstMeasurement = sources.findIndex((s) => /lab\.(lookups|burst)\(/.test(s));
     expect(claimsCell).toBeGreaterThan(-1);
     expect(claimsCell).toBeLessThan(firstMeasurement);
-    for (const id of claims.map((c) => c.replace('pool-1-', 'pool-P-').replace('pool-4-', 'pool-P-')))
-      expect(sources[claimsCell], id).toContain(`\`${id}\``);
+    for (const id of [...claims, 'sharing-adds-no-time']) expect(sources[claimsCell], id).toContain(`\`${id}\``);
   });
 });
 
@@ -447,7 +484,7 @@ describe('table rows', () => {
     });
     expect(connectTimeoutRow(run(47), 8, 1500).allLookupsInOneWave).toBe('yes');
     const split = cacheGainSplit({ systemMs: [6400], caresMs: [200], cacheMs: [200] });
-    expect(cacheSplitRows(split).map((r) => r.median)).toEqual([32, 32, 1]);
+    expect(cacheSplitRows(split).map((r) => r.median)).toEqual([32, 32, 1, 1]);
     expect(noAnswerRows([run(77)], 1000)).toEqual([
       {
         run: 1,

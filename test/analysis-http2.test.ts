@@ -320,7 +320,7 @@ describe('§3 stream caps', () => {
     const fastAxios = structuredClone(bench('017-cap-10-axios'));
     (fastAxios.trials[0] as { throughputRps: number }).throughputRps = 300;
     const holds = oneSessionClaim(bench('017-cap-10-axios'));
-    const fails = { ...holds, outcome: 'fails' as const, holds: false };
+    const fails = { ...holds, outcome: 'fails' as const, holds: false as const };
     expect(singleSessionBoundSanity(oneSession, [{ record: fastAxios, verdict: holds }]).outcome).toBe('fails');
     expect(singleSessionBoundSanity(oneSession, [{ record: fastAxios, verdict: fails }]).outcome).toBe('holds');
   });

@@ -22,6 +22,7 @@ import {
   requestRoundTripSanity,
   resumedShareAtLeast,
   roundTripsMatch,
+  sanityCheck,
   serverCpuExceeds,
   sessionLossClaim,
   sessionLossFinding,
@@ -109,7 +110,10 @@ describe('handshake counts (committed run, phase method)', () => {
   });
 
   it('every handshake full: holds for cache 0 and a new client per request, fails for a resumed sequence', () => {
-    expect(everyHandshakeFull(rows('003', '004', '011', '014', '017', '022', '026'), 50, text).outcome).toBe('holds');
+    expect(everyHandshakeFull(rows('003', '004', '011', '014', '017', '022', '026'), 50, text)).toMatchObject({
+      kind: 'sanity',
+      outcome: 'holds',
+    });
     expect(everyHandshakeFull(rows('003', '016'), 50, text).outcome).toBe('fails');
     expect(everyHandshakeFull([], 50, text).outcome).toBe('fails');
   });
@@ -231,7 +235,7 @@ describe('round trips through the delaying proxy', () => {
       expected: expected[id as keyof typeof expected],
     }));
     for (const m of measured) expect(m.interval.coverage).toBeGreaterThanOrEqual(0.95);
-    expect(roundTripsMatch(measured, 0.3, text).outcome).toBe('holds');
+    expect(roundTripsMatch(measured, 0.3, text)).toMatchObject({ kind: 'sanity', outcome: 'holds' });
     // Counterfactuals: TLS 1.2 full claimed as one round trip; or the timer counted as a network round trip.
     const wrong = measured.map((m) => (m.id === 'TLS 1.2 full' ? { ...m, expected: 1 } : m));
     expect(roundTripsMatch(wrong, 0.3, text).outcome).toBe('fails');
@@ -261,7 +265,7 @@ describe('sessions lost under load', () => {
   const strong = ['076', '078', '080'].map(committed);
 
   it('holds on the committed keep-alive-off runs: undici 14–18 % full, node:http-based none', () => {
-    expect(sessionLossClaim(weak, strong, 0.01, text).outcome).toBe('holds');
+    expect(sessionLossClaim(weak, strong, 0.01, text)).toMatchObject({ kind: 'exploratory', outcome: 'holds' });
   });
 
   it('fails when a strong cache pays one full handshake, or when undici pays none', () => {
@@ -277,7 +281,10 @@ describe('keep-alive gain', () => {
   it('holds above the threshold, fails below it', () => {
     const on = loadM('on', 10_000);
     const off = loadM('off', 1_200);
-    expect(keepAliveGain([{ client: 'c', on, off }], 2, text).verdict.outcome).toBe('holds');
+    expect(keepAliveGain([{ client: 'c', on, off }], 2, text).verdict).toMatchObject({
+      kind: 'sanity',
+      outcome: 'holds',
+    });
     expect(keepAliveGain([{ client: 'c', on: loadM('on', 1_500), off }], 2, text).verdict.outcome).toBe('fails');
   });
 
@@ -361,6 +368,12 @@ describe('advice and the upstream finding follow the verdicts', () => {
     expect(advice.join('\n')).toMatch(/Prefer ECDSA/);
     expect(advice.join('\n')).not.toMatch(/one client \(Agent/);
     expect(advice.at(-1)).toMatch(/did not hold \(no-cache-full\)/);
+    // Exploratory verdicts give no advice.
+    const loss = countClaim({ id: 'load-session-loss', claim: 'x', holds: true, kind: 'exploratory', evidence: {} });
+    expect(tlsAdvice([loss]).join('\n')).not.toMatch(/undici/);
+    // A sanity check that holds may give its own advice.
+    const rt = sanityCheck({ id: 'tls-round-trips', claim: 'x', holds: true, evidence: {} });
+    expect(tlsAdvice([rt]).join('\n')).toMatch(/Allow TLS 1.3/);
     const unresolved = quantityClaim({
       id: 'resumed-cheaper-server',
       claim: 'x',
@@ -388,5 +401,10 @@ describe('advice and the upstream finding follow the verdicts', () => {
     expect(md).toContain('2377 full of 15360');
     expect(md).toContain('sizes 1024, 840, 513');
     expect(md).toMatch(/Inferred, not shown/);
+    expect(md).toContain('https://github.com/nodejs/undici/pull/1802');
+    expect(md).toContain('https://github.com/nodejs/node/blob/v24.21.0/deps/undici/undici.js#L3239-L3281');
+    expect(md).not.toMatch(/Direction for a fix/);
+    // The GC step is not stated as shown in the headline.
+    expect(md?.split('\n')[0]).not.toMatch(/hands out none once it is collected/);
   });
 });

@@ -75,7 +75,7 @@ describe('05-dns', () => {
     if (record.notes.dns.namespace.available) {
       expect(ids).toEqual(
         expect.arrayContaining([
-          'pool-4-bounds-lookups',
+          'pool-bounds-lookups',
           'default-lookup-queues',
           'connect-timeout-is-dns-queue',
           'undici-connect-timer-coarse',

@@ -16,6 +16,7 @@ import {
   type DnsCounters,
   type DnsNameConfig,
   type DnsServerHandle,
+  emptyDnsCounters,
   startDnsServer,
   startTarget,
   type TargetHandle,
@@ -251,7 +252,7 @@ export async function openDnsLab(options: DnsLabOptions = {}): Promise<DnsLab> {
           if (!serverStopped) await server.reset();
         },
         onPhaseEnd: async (_phase, _index, round) => {
-          const counters = serverStopped ? emptyCounters() : await server.counters();
+          const counters = serverStopped ? emptyDnsCounters() : await server.counters();
           result.rounds.push({ ...round, server: counters });
         },
       });
@@ -329,18 +330,5 @@ export async function openDnsLab(options: DnsLabOptions = {}): Promise<DnsLab> {
       await target.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
-  };
-}
-
-function emptyCounters(): DnsCounters {
-  return {
-    queries: 0,
-    byNameType: {},
-    foreignQueries: 0,
-    foreignNames: [],
-    pending: 0,
-    peakPending: 0,
-    aArrivalsMs: [],
-    sourcePorts: 0,
   };
 }

@@ -6,7 +6,7 @@
 import * as dgram from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { announceListening, ControlRefusal, failFatal, serveControl } from '@casebook/procs';
-import type { DnsCounters, DnsNameConfig } from './dns-server-protocol';
+import { type DnsNameConfig, emptyDnsCounters } from './dns-server-protocol';
 
 interface DnsPacketLike {
   header: { id: number; rcode: number; aa?: number; ra?: number };
@@ -29,16 +29,7 @@ const start = JSON.parse(process.argv[2] ?? '{}') as {
 };
 let names = start.names;
 
-const fresh = (): DnsCounters => ({
-  queries: 0,
-  byNameType: {},
-  foreignQueries: 0,
-  foreignNames: [],
-  pending: 0,
-  peakPending: 0,
-  aArrivalsMs: [],
-  sourcePorts: 0,
-});
+const fresh = emptyDnsCounters;
 let counters = fresh();
 /** Queries waiting for their delay now (across resets). */
 let pendingNow = 0;

@@ -37,3 +37,17 @@ export interface DnsCounters {
   /** Source ports seen (how many sockets asked). */
   sourcePorts: number;
 }
+
+/** Counters with nothing counted: a fresh window, or a stopped server's (resolver down) answer to "what did you see". */
+export function emptyDnsCounters(): DnsCounters {
+  return {
+    queries: 0,
+    byNameType: {},
+    foreignQueries: 0,
+    foreignNames: [],
+    pending: 0,
+    peakPending: 0,
+    aArrivalsMs: [],
+    sourcePorts: 0,
+  };
+}

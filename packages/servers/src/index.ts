@@ -1,5 +1,5 @@
 export { type DnsServerHandle, resolveDnsNames, startDnsServer } from './dns-server';
-export type { DnsCounters, DnsNameConfig, DnsServerOptions } from './dns-server-protocol';
+export { type DnsCounters, type DnsNameConfig, type DnsServerOptions, emptyDnsCounters } from './dns-server-protocol';
 export {
   DEFAULT_H2_MAX_CONCURRENT_STREAMS,
   type H2Counters,

@@ -191,12 +191,29 @@ export const POOL_LIMITS_LINKS: readonly SourceLink[] = [
     token: 'channels.sendHeaders.publish',
   },
   {
+    // The queued branch of 'free': runs only when requests wait (a capped Agent, §2).
     id: 'pool-limits:node.agent.free-hand-off',
     source: 'node',
     tag: NODE,
     file: 'lib/_http_agent.js',
     lines: [215, 233],
     token: 'setRequestSocket(this, req, socket)',
+  },
+  {
+    id: 'pool-limits:node.agent.free-list',
+    source: 'node',
+    tag: NODE,
+    file: 'lib/_http_agent.js',
+    lines: [235, 264],
+    token: 'freeSockets.push(socket)',
+  },
+  {
+    id: 'pool-limits:node.agent.add-request-pop',
+    source: 'node',
+    tag: NODE,
+    file: 'lib/_http_agent.js',
+    lines: [385, 396],
+    token: 'freeSockets.pop()',
   },
   {
     id: 'pool-limits:node.client.emit-free-next-tick',

@@ -17,13 +17,23 @@ export const TLS_REUSE_LINKS: readonly SourceLink[] = [
     lines: [84, 88],
     token: 'connect = buildConnector({',
   },
+  // A cache of 0 stores nothing: `no-cache-full` holds by construction.
   {
-    id: 'tls.undici.connect.todo-first-connection',
+    id: 'tls.undici.connect.cache-zero',
     source: 'undici',
     tag: UNDICI,
     file: 'lib/core/connect.js',
-    lines: [10, 13],
-    token: 'session re-use does not wait for the first',
+    lines: [37, 39],
+    token: 'this._maxCachedSessions === 0',
+  },
+  // Replacing the latest session of a key: delete the old entry (L41–42), store the new one (L63).
+  {
+    id: 'tls.undici.connect.replace-latest',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/core/connect.js',
+    lines: [41, 42],
+    token: 'this._sessionCache.delete(sessionKey)',
   },
   {
     id: 'tls.undici.connect.weak-session-cache',
@@ -103,9 +113,53 @@ export const TLS_REUSE_LINKS: readonly SourceLink[] = [
     id: 'tls.node.bundled-undici.weak-session-cache',
     source: 'node',
     tag: NODE,
-    file: 'lib/internal/deps/undici/undici.js',
+    file: 'deps/undici/undici.js',
     lines: [3239, 3281],
     token: 'new WeakRef(session)',
+    // Embedded in the binary as internal/deps/undici/undici (same line numbers): checked there by hand.
+    checkedByHand: true,
+  },
+  // The cold burst (undici 8 over HTTPS, allowH2 at its default): the first Client probes the protocol, the Pool
+  // queues the rest, and releases them at the probe's 'secureConnect', before any 'session' event.
+  {
+    id: 'tls.undici.pool.protocol-probe',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/pool.js',
+    lines: [34, 50],
+    token: 'pool[kProtocolProbe] = dispatcher',
+  },
+  {
+    id: 'tls.undici.pool.probe-queues',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/pool.js',
+    lines: [207, 209],
+    token: 'if (this[kProtocolProbe] !== null)',
+  },
+  {
+    id: 'tls.undici.pool.release-probe',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/pool.js',
+    lines: [106, 139],
+    token: 'releaseProbe()',
+  },
+  {
+    id: 'tls.undici.connect.secure-connect',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/core/connect.js',
+    lines: [150, 156],
+    token: "'secureConnect'",
+  },
+  {
+    id: 'tls.undici.client.emit-connect',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/client.js',
+    lines: [705, 705],
+    token: "client.emit('connect'",
   },
   // Why undici opens a second connection at one request at a time (review U1).
   {
