@@ -145,6 +145,7 @@ export function verdictHeadline(verdicts: readonly Pick<Verdict, 'kind' | 'outco
     return `${held} of ${unclassified.length} verdicts hold (unclassified: recorded before claims and sanity checks were told apart)`;
   }
   const parts = [`${t.holds} of ${t.claims} claims hold`];
+  if (t.fails > 0) parts.push(`${t.fails} do not hold`);
   if (t.unresolved > 0) parts.push(`${t.unresolved} unresolved`);
   if (t.sanity > 0) parts.push(`${t.sanity} sanity checks${t.sanityFailed > 0 ? ` (${t.sanityFailed} failed)` : ''}`);
   if (t.exploratory > 0) parts.push(`${t.exploratory} exploratory`);
