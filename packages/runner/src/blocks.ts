@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { getAdapter } from '@casebook/clients';
 import { ipcTransport, pinningPlan, spawnNode, type WorkerTransport } from '@casebook/procs';
-import { CasebookError } from '@casebook/results';
+import { CasebookError, type ContinuousMethod } from '@casebook/results';
 import { startTarget, type TargetHandle } from '@casebook/servers';
 import type { DriverMessage } from './driver';
 import { type CoreShare, coreShares, readCoreTimes } from './machine-load';
@@ -25,17 +25,8 @@ export interface ContinuousPlan {
   steadiness: SteadinessRule;
 }
 
-/** One warm-up window, kept compact (no histogram) for the warm-up curve. */
-export interface WarmupWindow {
-  block: number;
-  index: number;
-  throughputRps: number;
-  cpuMicrosPerRequest: number;
-  newConnections: number;
-  peakOpenConnections: number;
-  durationMs: number;
-  errors: number;
-}
+/** One warm-up window, kept compact (no histogram) for the warm-up curve: the record's schema type. */
+export type WarmupWindow = ContinuousMethod['warmupCurve'][number];
 
 export interface MeasuredWindow extends TrialRecord {
   block: number;

@@ -4,6 +4,7 @@ import {
   CasebookError,
   captureEnvironment,
   findRepoRoot,
+  type MeasurementGuards,
   newRunId,
   runOutcome,
   SCHEMA_VERSION,
@@ -90,23 +91,8 @@ export interface InterleavedRun {
   ratios: { label: string; reference: string; ratio: MedianInterval; halfWidth: number }[];
 }
 
-/** Guards recorded with every measurement: any flag keeps it out of rankings and claims (unless a claim is about it). */
-export interface MeasurementGuards {
-  /** Highest per-block share of one core the target used; above 0.7 the target, not the client, may set the pace. */
-  targetCpuShare: number;
-  errors: number;
-  /** Windows whose client CPU time exceeded their wall time by more than 2 % (CPU accounting cannot be trusted there). */
-  cpuOverWallWindows: number;
-  /** Queue-timing instrumentation was on (its cost is in the numbers). */
-  instrumented: boolean;
-  /** Blocks whose warm-up hit the maximum before the steadiness test passed. */
-  unsteadyBlocks: number;
-  /** Median share of the client's and the server's core that other work took during measured windows. */
-  otherLoad: { clientCore: number; serverCore: number; steal: number } | null;
-  noise: { before: number | null; after: number | null };
-  flags: string[];
-  rankable: boolean;
-}
+/** Guards recorded with every measurement (the record's schema, @casebook/results, defines them). */
+export type { MeasurementGuards } from '@casebook/results';
 
 export const TARGET_SATURATION = 0.7;
 const CPU_OVER_WALL = 1.02;
