@@ -5,24 +5,34 @@
 // before node_modules exists: plain ESM, Node built-ins only, no dependencies.
 //
 //   a. npm ci when node_modules is missing or older than package-lock.json; check the pinned Node 24 runtime.
-//   b. find a Python that imports nbclient + nbformat (Jupyter's headless runner); apt-get it on Debian/Ubuntu.
+//   b. from PyPI, with hashed locks: uv, then one Python environment per client set under <repo>/.venvs (the
+//      `runner` set is the headless notebook runner: nbclient + nbformat); record the runner's Python.
 //   c. register the repo-local tslab kernelspec under <repo>/.jupyter (found through JUPYTER_PATH).
+//   d. as root on Debian/Ubuntu: fonts-dejavu-core (chart fonts) and wrk (load generator), both optional.
 //
-// When everything is in place it makes no npm/apt calls and takes well under a second.
+// When everything is in place it makes no npm/pip/uv/apt calls and takes well under a second.
 // Keep the kernelspec and python-state logic in sync with packages/cli/src/notebook/kernelspec.ts and python.ts.
 
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lockHash, lockPath, readSets, satisfiesPython } from '../packages/runner/python/sets/sets.mjs';
 
 const started = Date.now();
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const REQUIRED_NODE_MAJOR = 24;
 const KERNEL_NAME = 'casebook-tslab';
-const APT_REQUIRED = ['jupyter-nbconvert', 'python3-nbclient', 'python3-ipykernel', 'fonts-dejavu-core'];
-const APT_OPTIONAL = ['python3-httpx', 'python3-aiohttp'];
-const OPTIONAL_MODULES = ['httpx', 'aiohttp'];
 
 const jupyterDir = path.join(root, '.jupyter');
 const pythonStatePath = path.join(jupyterDir, 'casebook-python.json');
@@ -139,52 +149,293 @@ function ensureDependencies() {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// b. Python with nbclient + nbformat
+// b. Python environments from PyPI, and the notebook runner's Python
+//
+// uv comes from PyPI (hashed, packages/cli/python/uv-requirements.txt) into .venvs/uv-<version>/; with it, one
+// environment per client set of packages/runner/python/sets/sets.json, each synced from its hashed lock, wheels only,
+// into .venvs/<set>-<12 hex of sha256(lock)>/. A `.complete` marker, written last, names the lock and the interpreter:
+// with it the environment is reused without a network call. The outcome goes to .venvs/state.json (read by
+// packages/runner/src/python-sets.ts); the runner set's python is recorded for the notebook runner
+// (packages/cli/src/notebook/python.ts). Without PyPI the client sets are skipped and the runner falls back to a
+// Python that already imports nbclient + nbformat; apt is the last resort, as root only.
 
-const PROBE = [
-  'import json, sys, importlib.util',
-  'r = {"executable": sys.executable, "version": sys.version.split()[0], "missing": [], "optional": {}}',
-  'for m in ("nbclient", "nbformat"):',
-  '    try:',
-  '        __import__(m)',
-  '    except Exception:',
-  '        r["missing"].append(m)',
-  `for m in ${JSON.stringify(OPTIONAL_MODULES)}:`,
-  '    try:',
-  '        r["optional"][m] = importlib.util.find_spec(m) is not None',
-  '    except Exception:',
-  '        r["optional"][m] = False',
-  'print(json.dumps(r))',
+const isWindows = process.platform === 'win32';
+const venvsDir = path.join(root, '.venvs');
+const venvsStatePath = path.join(venvsDir, 'state.json');
+const uvRequirementsPath = path.join(root, 'packages', 'cli', 'python', 'uv-requirements.txt');
+const COMPLETE = '.complete';
+const RUNNER_SET = 'runner';
+// Debian's Jupyter, only when the runner set cannot be made and no Python imports nbclient already.
+const APT_JUPYTER = ['jupyter-nbconvert', 'python3-nbclient', 'python3-ipykernel'];
+// What a download failure looks like from pip and from uv (refused, unresolvable, timed out, offline mode).
+const NETWORK_ERROR =
+  /Failed to fetch|error sending request|tcp connect error|dns error|failed to lookup address|Connection refused|timed out|Network connectivity is disabled|Failed to establish a new connection|Could not fetch URL|Temporary failure in name resolution|from versions: none/i;
+
+const venvBin = (dir, name) => path.join(dir, isWindows ? 'Scripts' : 'bin', isWindows ? `${name}.exe` : name);
+const rel = (p) => path.relative(root, p);
+
+function uvEnv() {
+  return {
+    ...process.env,
+    // A repo-local cache sits on the same filesystem as the environments, so uv hard-links instead of copying.
+    // biome-ignore lint/suspicious/noUndeclaredEnvVars: uv's own variable; bootstrap is not a turbo task
+    UV_CACHE_DIR: process.env.UV_CACHE_DIR || path.join(venvsDir, 'uv-cache'),
+    // The interpreter is the machine's (CPython builds are not on PyPI); a user's uv.toml must not change the locks.
+    UV_PYTHON_DOWNLOADS: 'never',
+    UV_NO_CONFIG: '1',
+    UV_NO_PROGRESS: '1',
+  };
+}
+
+/**
+ * Runs a command, forwarding its output lines to stdout as progress (package-by-package lines dropped); resolves
+ * with its exit status and the tail of its output, for the error message.
+ */
+function runWithProgress(cmd, args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const show = (line) => {
+      if (line.trim() !== '' && !/^ [+-~] /.test(line)) console.log(`bootstrap b:     ${line.trimEnd()}`);
+    };
+    // One partial line per stream: a chunk may end mid-line.
+    const forward = (stream) => {
+      let partial = '';
+      stream.on('data', (chunk) => {
+        const text = partial + chunk.toString();
+        output = (output + chunk.toString()).slice(-8000);
+        const lines = text.split(/\r?\n|\r/);
+        partial = lines.pop() ?? '';
+        for (const line of lines) show(line);
+      });
+      stream.on('end', () => show(partial));
+    };
+    forward(child.stdout);
+    forward(child.stderr);
+    child.on('error', (err) => resolve({ ok: false, output: `${output}\n${err.message}` }));
+    child.on('close', (code) => resolve({ ok: code === 0, output }));
+  });
+}
+
+/** The first line of a tool's output that says what went wrong. */
+function firstError(output) {
+  const lines = output.split('\n').map((l) => l.trim());
+  const found =
+    lines.find((l) => NETWORK_ERROR.test(l) && !l.startsWith('WARNING')) ??
+    lines.find((l) => /^(error|ERROR)\b/.test(l)) ??
+    lines.filter(Boolean).pop() ??
+    'no output';
+  return found.replace(/^(cause|error|ERROR):\s*/, '');
+}
+
+const INTERPRETER_PROBE = [
+  'import json, platform, sys, sysconfig',
+  'print(json.dumps({"executable": sys.executable, "version": platform.python_version(),',
+  '  "implementation": platform.python_implementation(), "build": " ".join(platform.python_build()),',
+  '  "compiler": platform.python_compiler(), "freeThreaded": bool(sysconfig.get_config_var("Py_GIL_DISABLED")),',
+  '  "platform": sysconfig.get_platform()}))',
 ].join('\n');
 
-/** Runs the probe with one interpreter; returns its report, or undefined if it could not run at all. */
-function probePython(python) {
-  const r = spawnSync(python, ['-c', PROBE], { encoding: 'utf8', timeout: 30_000 });
+/** The interpreter every environment is made from: $CASEBOOK_PYTHON3, else python3 on PATH. */
+function findInterpreter() {
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: read by bootstrap only, which is not a turbo task
+  const fromEnv = process.env.CASEBOOK_PYTHON3;
+  const command = fromEnv || (isWindows ? 'python' : 'python3');
+  const source = fromEnv ? '$CASEBOOK_PYTHON3' : 'PATH';
+  const r = spawnSync(command, ['-c', INTERPRETER_PROBE], { encoding: 'utf8', timeout: 30_000 });
+  try {
+    if (r.error || r.status !== 0) throw new Error(r.error?.message ?? r.stderr.trim());
+    return { ok: true, source, command, ...JSON.parse(r.stdout.trim().split('\n').pop() ?? '') };
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return { ok: false, source, command, error: `\`${command}\` does not run: ${why || 'no output'}` };
+  }
+}
+
+function describeInterpreter(interp) {
+  const ft = interp.freeThreaded ? ', free-threaded' : '';
+  return `${interp.implementation} ${interp.version}${ft} at ${interp.executable} (${interp.source}; build ${interp.build}, ${interp.platform})`;
+}
+
+function completeMarker(dir) {
+  return readJson(path.join(dir, COMPLETE));
+}
+
+async function ensureUv(interp) {
+  const version = /^uv==(\S+)/m.exec(readFileSync(uvRequirementsPath, 'utf8'))?.[1];
+  if (version === undefined) fail(`${rel(uvRequirementsPath)} pins no uv==<version>`);
+  const dir = path.join(venvsDir, `uv-${version}`);
+  const uv = venvBin(dir, 'uv');
+  if (completeMarker(dir) && existsSync(uv)) return { ok: true, version, uv };
+  if (!interp.ok) return { ok: false, version, error: interp.error };
+  say('b', `installing uv ${version} from PyPI into ${rel(dir)} (hashes: ${rel(uvRequirementsPath)})`);
+  rmSync(dir, { recursive: true, force: true });
+  const venv = await runWithProgress(interp.executable, ['-m', 'venv', dir], process.env);
+  if (!venv.ok) {
+    rmSync(dir, { recursive: true, force: true });
+    return {
+      ok: false,
+      version,
+      error: `\`${interp.executable} -m venv\` failed (Debian: apt-get install python3-venv): ${firstError(venv.output)}`,
+    };
+  }
+  const pip = await runWithProgress(
+    venvBin(dir, 'python'),
+    [
+      '-m',
+      'pip',
+      'install',
+      '--disable-pip-version-check',
+      '--no-input',
+      '--retries',
+      '1',
+      '--timeout',
+      '20',
+      '--require-hashes',
+      '--no-deps',
+      '--only-binary',
+      ':all:',
+      '-r',
+      uvRequirementsPath,
+    ],
+    process.env,
+  );
+  if (!pip.ok) {
+    rmSync(dir, { recursive: true, force: true });
+    const why = firstError(pip.output);
+    return {
+      ok: false,
+      version,
+      unreachable: NETWORK_ERROR.test(why),
+      error: `pip could not install uv ${version}: ${why}`,
+    };
+  }
+  writeFileSync(path.join(dir, COMPLETE), `${JSON.stringify({ version })}\n`);
+  for (const old of readdirSync(venvsDir).filter((n) => /^uv-\d/.test(n) && n !== `uv-${version}`)) {
+    rmSync(path.join(venvsDir, old), { recursive: true, force: true });
+  }
+  return { ok: true, version, uv };
+}
+
+/** Whether a folder of .venvs is an environment of `set` (exactly `<set>-<12 hex>`: `as` must not match `as-reported-…`). */
+const isEnvOf = (set, folder) =>
+  folder.length === set.length + 13 && folder.startsWith(`${set}-`) && /^[0-9a-f]{12}$/.test(folder.slice(-12));
+
+/**
+ * @typedef {{ status: 'ready' | 'skipped' | 'failed', python?: string, reason?: string, lockHash: string,
+ *   requiresPython: string, optional: boolean }} SetState
+ */
+
+/**
+ * One client set: reused, made, skipped or failed. `net.unreachable` carries a PyPI failure over to later sets.
+ * @returns {Promise<SetState>}
+ */
+async function ensureSet(set, interp, uv, net) {
+  const lockFile = lockPath(set.name);
+  const hash = lockHash(readFileSync(lockFile, 'utf8'));
+  const dir = path.join(venvsDir, `${set.name}-${hash}`);
+  const python = venvBin(dir, 'python');
+  const base = { lockHash: hash, requiresPython: set.requiresPython, optional: set.optional };
+  if (!interp.ok) return { ...base, status: 'skipped', reason: `no Python interpreter: ${interp.error}` };
+  if (!satisfiesPython(interp.version, set.requiresPython)) {
+    return {
+      ...base,
+      status: 'skipped',
+      reason: `set ${set.name} needs Python ${set.requiresPython}; the interpreter is ${interp.implementation} ${interp.version} (${interp.executable})`,
+    };
+  }
+  const marker = completeMarker(dir);
+  if (
+    marker?.lockHash === hash &&
+    marker.interpreter === interp.executable &&
+    marker.version === interp.version &&
+    existsSync(python)
+  ) {
+    return { ...base, status: 'ready', python };
+  }
+  if (!uv.ok) {
+    return uv.unreachable
+      ? { ...base, status: 'skipped', reason: `PyPI not reachable (${uv.error})` }
+      : { ...base, status: 'failed', reason: uv.error };
+  }
+  if (net.unreachable) return { ...base, status: 'skipped', reason: `PyPI not reachable (${net.unreachable})` };
+
+  say('b', `set ${set.name}: creating ${rel(dir)} from ${rel(lockFile)} (wheels only, hashes required)`);
+  rmSync(dir, { recursive: true, force: true });
+  const env = uvEnv();
+  let r = await runWithProgress(uv.uv, ['venv', '--quiet', '--python', interp.executable, dir], env);
+  if (r.ok)
+    r = await runWithProgress(
+      uv.uv,
+      ['pip', 'sync', '--require-hashes', '--no-build', '--python', python, lockFile],
+      env,
+    );
+  if (!r.ok) {
+    rmSync(dir, { recursive: true, force: true });
+    const why = firstError(r.output);
+    if (NETWORK_ERROR.test(why)) {
+      net.unreachable = `uv could not download: ${why}`;
+      return { ...base, status: 'skipped', reason: `PyPI not reachable (${net.unreachable})` };
+    }
+    return { ...base, status: 'failed', reason: `uv could not install the lock: ${why}` };
+  }
+  writeFileSync(
+    path.join(dir, COMPLETE),
+    `${JSON.stringify({ lockHash: hash, interpreter: interp.executable, version: interp.version })}\n`,
+  );
+  for (const old of readdirSync(venvsDir).filter((n) => isEnvOf(set.name, n) && n !== path.basename(dir))) {
+    rmSync(path.join(venvsDir, old), { recursive: true, force: true });
+  }
+  return { ...base, status: 'ready', python };
+}
+
+async function ensurePythonSets() {
+  mkdirSync(venvsDir, { recursive: true });
+  const interp = findInterpreter();
+  say('b', interp.ok ? `interpreter ${describeInterpreter(interp)}` : `no interpreter: ${interp.error}`);
+  const uv = await ensureUv(interp);
+  if (!uv.ok) say('b', `${uv.unreachable ? 'PyPI not reachable: ' : ''}${uv.error}; no Python set can be made`);
+  const net = { unreachable: uv.unreachable ? uv.error : undefined };
+  /** @type {Record<string, SetState>} */
+  const sets = {};
+  for (const set of readSets()) {
+    const result = await ensureSet(set, interp, uv, net);
+    sets[set.name] = result;
+    const where = result.python !== undefined ? rel(path.dirname(path.dirname(result.python))) : result.reason;
+    say('b', `set ${set.name}${set.optional ? ' (optional)' : ''}: ${result.status}: ${where}`);
+  }
+  const { ok: _ok, ...interpreter } = interp;
+  const state = {
+    interpreter,
+    uv: uv.ok ? { version: uv.version, path: uv.uv } : { version: uv.version, error: uv.error },
+    sets,
+  };
+  writeIfChanged(venvsStatePath, `${JSON.stringify(state, null, 2)}\n`);
+  return sets;
+}
+
+const NBCLIENT_PROBE =
+  'import json, sys, platform, nbclient, nbformat; print(json.dumps([sys.executable, platform.python_version()]))';
+
+/** [executable, version] of a Python that imports nbclient + nbformat, or undefined. */
+function probeJupyter(python) {
+  const r = spawnSync(python, ['-c', NBCLIENT_PROBE], { encoding: 'utf8', timeout: 30_000 });
   if (r.error || r.status !== 0) return undefined;
   try {
-    const report = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
-    return { candidate: python, ...report };
+    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
   } catch {
     return undefined;
   }
 }
 
-function findPython(state) {
-  const candidates = [];
-  const add = (p, label) => {
-    if (p && !candidates.some((c) => c.path === p)) candidates.push({ path: p, label });
-  };
-  add(process.env.CASEBOOK_PYTHON, '$CASEBOOK_PYTHON');
-  if (!process.env.CASEBOOK_PYTHON && typeof state?.python === 'string') add(state.python, 'recorded');
-  if (process.platform !== 'win32') add('/usr/bin/python3', 'system');
-  add(process.platform === 'win32' ? 'python' : 'python3', 'PATH');
-  const tried = [];
-  for (const c of candidates) {
-    const report = probePython(c.path);
-    if (report && report.missing.length === 0) return { report, tried };
-    tried.push(`${c.path} (${c.label}): ${report ? `cannot import ${report.missing.join(', ')}` : 'not runnable'}`);
-  }
-  return { report: undefined, tried };
+/** apt-get as root on Debian/Ubuntu; undefined elsewhere (bootstrap never asks for a password). */
+function canApt() {
+  return (
+    process.platform === 'linux' &&
+    typeof process.getuid === 'function' &&
+    process.getuid() === 0 &&
+    commandExists('apt-get')
+  );
 }
 
 function commandExists(cmd) {
@@ -192,106 +443,95 @@ function commandExists(cmd) {
   return r.status === 0 && r.stdout.trim() !== '';
 }
 
-/** How to run apt-get with privileges here, or undefined when that is impossible. */
-function aptRunner() {
-  if (process.platform !== 'linux' || !commandExists('apt-get')) return undefined;
-  if (typeof process.getuid === 'function' && process.getuid() === 0) return [];
-  if (commandExists('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0) {
-    return ['sudo', '-n'];
-  }
-  return undefined;
-}
+const aptUpdated = { done: false };
 
-function apt(prefix, args) {
-  const [cmd, ...rest] = [...prefix, 'apt-get', ...args];
-  console.log(`bootstrap b: $ ${[cmd, ...rest].join(' ')}`);
-  const r = spawnSync(cmd, rest, {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-  return r.status === 0;
-}
-
-/** install `packages`; on failure refresh the package lists once and retry. */
-function aptInstall(prefix, packages, updated) {
+/** `apt-get install` as root; on failure refreshes the package lists once and retries. */
+function aptInstall(step, packages) {
+  const run = (args) => {
+    console.log(`bootstrap ${step}: $ apt-get ${args.join(' ')}`);
+    return (
+      spawnSync('apt-get', args, { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+        .status === 0
+    );
+  };
   const install = ['install', '-y', '-q', '--no-install-recommends', ...packages];
-  if (apt(prefix, install)) return { ok: true, updated };
-  if (!updated.done) {
-    updated.done = true;
-    if (apt(prefix, ['update', '-q']) && apt(prefix, install)) return { ok: true, updated };
-  }
-  return { ok: false, updated };
+  if (run(install)) return true;
+  if (aptUpdated.done) return false;
+  aptUpdated.done = true;
+  return run(['update', '-q']) && run(install);
 }
 
 function manualInstructions(tried) {
-  const lines = [
-    "no Python interpreter can `import nbclient, nbformat` (Jupyter's headless notebook runner).",
+  return [
+    "no Python can `import nbclient, nbformat` (Jupyter's headless notebook runner), and the runner environment could not be made.",
     ...tried.map((t) => `  tried ${t}`),
-    'Install one, then run `npm run bootstrap` again:',
-    '  Debian/Ubuntu: sudo apt-get install --no-install-recommends jupyter-nbconvert python3-nbclient python3-ipykernel fonts-dejavu-core',
-    '                 (optional, for the Python comparison: python3-httpx python3-aiohttp)',
-    '  macOS/other:   python3 -m venv ~/.casebook-venv && ~/.casebook-venv/bin/pip install nbclient nbformat',
-    '                 then export CASEBOOK_PYTHON=~/.casebook-venv/bin/python  (optional: pip install httpx aiohttp)',
-    '             or: pipx install nbclient, then export CASEBOOK_PYTHON=~/.local/pipx/venvs/nbclient/bin/python',
-    'CASEBOOK_PYTHON (any interpreter that imports nbclient and nbformat) is tried first.',
-  ];
-  return lines.join('\n');
+    'Either let `npm run bootstrap` reach PyPI (it makes .venvs/runner-* itself), or install Jupyter and run it again:',
+    '  Debian/Ubuntu: sudo apt-get install --no-install-recommends jupyter-nbconvert python3-nbclient python3-ipykernel',
+    '  anywhere:      python3 -m venv ~/.casebook-venv && ~/.casebook-venv/bin/pip install nbclient nbformat ipykernel',
+    '                 then export CASEBOOK_PYTHON=~/.casebook-venv/bin/python',
+  ].join('\n');
 }
 
-function ensurePython() {
-  const state = readJson(pythonStatePath);
-  let { report, tried } = findPython(state);
-  let attemptedOptional = state?.optionalInstallAttempted === true;
-  const updated = { done: false };
-
-  if (!report) {
-    const prefix = aptRunner();
-    if (!prefix) fail(manualInstructions(tried));
-    say('b', 'no Python with nbclient found: installing Debian packages');
-    let result = aptInstall(prefix, [...APT_REQUIRED, ...APT_OPTIONAL], updated);
-    if (!result.ok) {
-      say('b', 'install with the optional packages failed; retrying with the required ones only');
-      result = aptInstall(prefix, APT_REQUIRED, updated);
-    }
-    attemptedOptional = true;
-    if (!result.ok) fail(`apt-get could not install ${APT_REQUIRED.join(' ')}.\n${manualInstructions(tried)}`);
-    ({ report, tried } = findPython(state));
-    if (!report) fail(`installed the Debian packages but still found no usable Python.\n${manualInstructions(tried)}`);
-  }
-
+/** The notebook runner's Python: $CASEBOOK_PYTHON, the runner set, an existing Jupyter, then Debian's (root). */
+function ensureRunnerPython(sets) {
+  const runner = sets[RUNNER_SET];
   const fromEnv = process.env.CASEBOOK_PYTHON;
-  if (fromEnv && report.candidate !== fromEnv) {
-    say('b', `warning: CASEBOOK_PYTHON=${fromEnv} cannot import nbclient and nbformat; using ${report.executable}`);
+  let chosen;
+  const tried = [];
+  if (fromEnv) {
+    const found = probeJupyter(fromEnv);
+    if (found) chosen = { python: fromEnv, pythonVersion: found[1], source: '$CASEBOOK_PYTHON' };
+    else say('b', `warning: CASEBOOK_PYTHON=${fromEnv} cannot import nbclient and nbformat; ignoring it`);
   }
-
-  let missingOptional = OPTIONAL_MODULES.filter((m) => !report.optional[m]);
-  // The optional modules are only worth one automatic attempt, and only for the Debian system Python.
-  if (missingOptional.length > 0 && !attemptedOptional && report.executable === '/usr/bin/python3') {
-    const prefix = aptRunner();
-    if (prefix) {
-      say('b', `optional ${missingOptional.join(', ')} not importable: trying apt-get once`);
-      const packages = APT_OPTIONAL.filter((_, i) => missingOptional.includes(OPTIONAL_MODULES[i] ?? ''));
-      aptInstall(prefix, packages, updated);
-      attemptedOptional = true;
-      report = probePython(report.executable) ?? report;
-      missingOptional = OPTIONAL_MODULES.filter((m) => !report.optional[m]);
+  if (!chosen && runner?.python !== undefined) chosen = { python: runner.python, source: `set ${RUNNER_SET}` };
+  if (!chosen) {
+    say('b', `runner environment not available (${runner?.reason}): looking for an existing Jupyter`);
+    const candidates = [...new Set([...(isWindows ? [] : ['/usr/bin/python3']), isWindows ? 'python' : 'python3'])];
+    const look = () => {
+      for (const c of candidates) {
+        const found = probeJupyter(c);
+        if (found) return { python: found[0], pythonVersion: found[1], source: `existing Jupyter (${c})` };
+        tried.push(`${c}: cannot import nbclient, nbformat`);
+      }
+      return undefined;
+    };
+    chosen = look();
+    if (!chosen && canApt()) {
+      say('b', "no Python imports nbclient: installing Debian's Jupyter packages (last resort)");
+      if (aptInstall('b', APT_JUPYTER)) chosen = look();
     }
+    if (!chosen) fail(manualInstructions(tried));
   }
+  const written = writeIfChanged(pythonStatePath, `${JSON.stringify(chosen, null, 2)}\n`);
+  say('b', `notebook runner: ${chosen.python} (${chosen.source})${written ? ' (recorded)' : ''}`);
+}
 
-  const newState = {
-    python: report.executable,
-    pythonVersion: report.version,
-    optional: report.optional,
-    optionalInstallAttempted: attemptedOptional,
-  };
-  const written = writeIfChanged(pythonStatePath, `${JSON.stringify(newState, null, 2)}\n`);
-  say('b', `Python ${report.version} at ${report.executable} imports nbclient${written ? ' (recorded)' : ''}`);
-  if (missingOptional.length > 0) {
-    say(
-      'b',
-      `optional: ${missingOptional.join(', ')} not importable (the Python comparison case study will skip; ` +
-        `install ${missingOptional.map((m) => `python3-${m}`).join(' ')} or pip install ${missingOptional.join(' ')})`,
-    );
+// ---------------------------------------------------------------------------------------------------------------
+// d. system packages from Debian, as root only: fonts for charts (byte-identical PNGs), wrk for the FastAPI section
+
+const APT_SYSTEM = [
+  { name: 'fonts-dejavu-core', why: 'chart fonts; charts fall back to other fonts' },
+  { name: 'wrk', why: "the seed FastAPI section's load generator; that section will say it is missing" },
+];
+
+function ensureSystemPackages() {
+  if (!canApt()) return;
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax, not a template
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Package} ${Status}\\n', ...APT_SYSTEM.map((p) => p.name)], {
+    encoding: 'utf8',
+  });
+  const installed = new Set(
+    (r.stdout ?? '')
+      .split('\n')
+      .filter((l) => l.endsWith(' installed'))
+      .map((l) => l.split(' ')[0]),
+  );
+  const present = APT_SYSTEM.filter((p) => installed.has(p.name)).map((p) => p.name);
+  if (present.length > 0) say('d', `Debian packages present: ${present.join(', ')}`);
+  for (const pkg of APT_SYSTEM) {
+    if (installed.has(pkg.name)) continue;
+    if (aptInstall('d', [pkg.name])) say('d', `installed ${pkg.name}`);
+    else say('d', `could not install ${pkg.name} (optional: ${pkg.why})`);
   }
 }
 
@@ -326,6 +566,7 @@ function ensureKernelspec() {
 }
 
 ensureDependencies();
-ensurePython();
+ensureRunnerPython(await ensurePythonSets());
 ensureKernelspec();
+ensureSystemPackages();
 console.log(`bootstrap: ready in ${Date.now() - started} ms`);

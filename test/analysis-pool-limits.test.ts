@@ -291,6 +291,8 @@ describe('the cap sweep', () => {
   it('pool-sets-throughput holds at 0.95 of N/L, fails at 0.8, and skips a client that was busy', () => {
     // N / (L + 1.5 ms) = 0.87 × N / L at L = 10 ms.
     expect(poolSetsThroughput([at(0.95)]).verdict.outcome).toBe('holds');
+    // The combined verdict carries its binding point's statistic (here the only point's): 0.95 × 11.5 / 10.
+    expect(poolSetsThroughput([at(0.95)]).verdict.statistic?.value).toBeCloseTo(1.0925, 2);
     expect(poolSetsThroughput([at(0.8)]).verdict.outcome).toBe('fails');
     const busy = poolSetsThroughput([at(0.6, { utilization: 0.8 })]);
     expect(busy.eligible).toEqual([]);
@@ -396,6 +398,44 @@ describe('queue wait and wire time', () => {
     expect(busy.outcome).toBe('holds');
     expect(busy.evidence['notEligible']).toMatch(/node-http/);
     expect(queueGrowsClaim([q(phase(1, { cpu: 2000 }))]).outcome).toBe('unresolved');
+  });
+
+  it('queue-grows-c-over-n carries the binding point’s statistic and CI, and the advice prints it (02.13)', () => {
+    const at = (client: string, ratio: number): PoolQueueCase => ({
+      point: capPoint(client, 4, 10, 16),
+      instrumented: phase(ratio),
+      control: null,
+    });
+    // Both points inside 0.85–1.15; the one at 1.08 is nearer the edge, so it binds.
+    const held = queueGrowsClaim([at('node-http', 1), at('undici-request', 1.08)]);
+    expect(held.outcome).toBe('holds');
+    expect(held.evidence['binding']).toBe('undici-request N=4 L=10 C=16');
+    expect(held.statistic?.value).toBeCloseTo(1.08, 2);
+    expect(held.statistic?.ci95?.[0]).toBeCloseTo(0.98 * 1.08, 2);
+    expect(held.statistic?.name).toMatch(/at undici-request N=4 L=10 C=16 \(the binding point\)/);
+    // A failing point binds over a closer-to-the-edge point that holds.
+    const failed = queueGrowsClaim([at('node-http', 1.1), at('undici-request', 0.7)]);
+    expect(failed.outcome).toBe('fails');
+    expect(failed.statistic?.value).toBeCloseTo(0.7, 2);
+    // No eligible point: no statistic at all (not a NaN).
+    expect(queueGrowsClaim([]).statistic).toBeUndefined();
+
+    const advice = (verdict: VerdictData) =>
+      poolLimitsRecommendations({
+        verdicts: [verdict],
+        overheadMs: null,
+        delayMs: 10,
+        burst: 512,
+        pipeliningDeepest: 10,
+      }).join('\n');
+    const text = advice(held);
+    expect(text).toMatch(
+      /Budget the queue.*measured ÷ predicted 1\.08, 95 % CI 1\.06–1\.1 at undici-request N=4 L=10 C=16, the point nearest the edge of the 0\.85–1\.15 band/,
+    );
+    expect(text).not.toMatch(/NaN/);
+    // A holding verdict without a statistic says so plainly.
+    const { statistic: _dropped, ...bare } = held;
+    expect(advice(bare)).toMatch(/measured ÷ predicted not available: the verdict carries no statistic/);
   });
 
   it('queue-plus-wire (sanity) fails when the parts do not add up to the total', () => {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildCitation, citationMarkdown, loadRecord, resolveRecord } from '@casebook/citing';
-import { readCorrections } from '@casebook/results';
+import { readCorrections, SCHEMA_VERSION } from '@casebook/results';
 import { barChart, openStudy, type Study } from '@casebook/study';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
@@ -262,7 +262,10 @@ describe('fixtures: superseded runs', () => {
       { runId: OLD_RUN, supersededBy: NEW_RUN, reason: REASON, date: '2026-12-01' },
       { runId: OLD_BENCH, supersededBy: NEW_BENCH, reason: REASON, date: '2026-12-01' },
     ];
-    fs.writeFileSync(path.join(fixtures, 'corrections.json'), JSON.stringify({ schemaVersion: 2, corrections }));
+    fs.writeFileSync(
+      path.join(fixtures, 'corrections.json'),
+      JSON.stringify({ schemaVersion: SCHEMA_VERSION, corrections }),
+    );
   });
 
   const cite = (relative: string): string =>

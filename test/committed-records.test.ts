@@ -6,6 +6,7 @@ import {
   DnsRunResultSchema,
   readCorrections,
   readRecord,
+  SCHEMA_VERSION,
   validateAgainst,
 } from '@casebook/results';
 import { describe, expect, test } from 'vitest';
@@ -64,7 +65,7 @@ describe('committed records', () => {
       try {
         const record = readRecord(file);
         kinds.add(record.kind);
-        expect(record.schemaVersion).toBe(2);
+        expect(record.schemaVersion).toBe(SCHEMA_VERSION);
         expect(JSON.stringify(record)).not.toContain('"hostname"');
       } catch (error) {
         failures.push(error instanceof Error ? error.message : String(error));

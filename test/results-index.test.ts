@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildResultsIndex, listRecords } from '@casebook/citing';
-import { readCorrections } from '@casebook/results';
+import { readCorrections, SCHEMA_VERSION } from '@casebook/results';
 import { barChart, openStudy } from '@casebook/study';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
@@ -176,7 +176,10 @@ describe('fixtures: the index marks superseded runs and never lists results/loca
       { runId: OLD_RUN, supersededBy: NEW_RUN, reason: 'pinned wrong', date: '2026-12-01' },
       { runId: OLD_BENCH, supersededBy: NEW_BENCH, reason: 'pinned wrong', date: '2026-12-01' },
     ];
-    fs.writeFileSync(path.join(root, 'corrections.json'), JSON.stringify({ schemaVersion: 2, corrections }));
+    fs.writeFileSync(
+      path.join(root, 'corrections.json'),
+      JSON.stringify({ schemaVersion: SCHEMA_VERSION, corrections }),
+    );
     md = buildResultsIndex(listRecords(root), { repoRoot: REPO, resultsDir: root, corrections: readCorrections(root) });
   });
   /** The row of one run (another run's row may name it as its replacement). */

@@ -94,7 +94,7 @@ describe('readRecord / writeRecord', () => {
   test('a record read (and migrated) from the committed results writes back and reads back unchanged', () => {
     const record = readRecord(COMMITTED_BENCH);
     expect(record.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     const file = path.join(dir, 'read', 'ok.json');
     writeRecord(file, record);
     expect(readRecord(file)).toEqual(record);

@@ -45,6 +45,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
  */
 const SCHEMA_DIGESTS: Readonly<Record<number, string>> = Object.freeze({
   2: '58f4aed2469e683a9d82cd7ae5553662bc4a1257c43a1631dfad3bdef8be86f4',
+  3: 'ca0dfaaac7cc00333acc7c1f45cc829c894b70d1c4b1441196183e92402db1b5',
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -157,7 +158,7 @@ const params: BenchRecord['params'] = {
 
 function benchRecord(): BenchRecord {
   return {
-    schemaVersion: 2,
+    schemaVersion: SCHEMA_VERSION,
     kind: 'bench',
     runId: 'bench-0000abcd',
     ...runOutcome(null, { done: 1, planned: 1 }),
@@ -231,7 +232,7 @@ function foreignBenchRecord(): BenchRecord {
 
 function caseStudyRecord(): CaseStudyRecord {
   return {
-    schemaVersion: 2,
+    schemaVersion: SCHEMA_VERSION,
     kind: 'case-study',
     runId: '512-at-once-0000abcd',
     ...runOutcome(null, { done: 1, planned: null }),
@@ -295,7 +296,7 @@ function caseStudyRecord(): CaseStudyRecord {
 
 function harnessOverheadRecord(): HarnessOverheadRecord {
   return {
-    schemaVersion: 2,
+    schemaVersion: SCHEMA_VERSION,
     kind: 'harness-overhead',
     runId: 'harness-overhead-0000abcd',
     createdAt: '2026-01-01T00:00:00.000Z',
@@ -315,7 +316,7 @@ function harnessOverheadRecord(): HarnessOverheadRecord {
 
 function dnsRunRecord(): DnsRunRecord {
   return {
-    schemaVersion: 2,
+    schemaVersion: SCHEMA_VERSION,
     kind: 'dns-run',
     runId: 'dns-0000abcd',
     ...runOutcome({ code: 'CASEBOOK_CLIENT_EXITED', message: 'client process exited' }, { done: 1, planned: 2 }),
@@ -524,8 +525,8 @@ describe('validation: invalid records fail naming the JSON path', () => {
     ['a schemaVersion 2 stub', () => ({ schemaVersion: 2, kind: 'bench', runId: 'x' }), /\/status: missing/],
     [
       'an unknown schemaVersion',
-      () => ({ ...json(benchRecord()), schemaVersion: 3 }),
-      /schemaVersion 3 is not supported/,
+      () => ({ ...json(benchRecord()), schemaVersion: 99 }),
+      /schemaVersion 99 is not supported/,
     ],
     ['not an object', () => [1, 2], /\/: expected a JSON object/],
     [
@@ -674,7 +675,7 @@ describe('schemaVersion 1 records are migrated in memory', () => {
 
   test('bench: no host name, machineId null, completedParts from the trials', () => {
     const r = validateRecord(v1Bench());
-    expect(r.schemaVersion).toBe(2);
+    expect(r.schemaVersion).toBe(SCHEMA_VERSION);
     if (r.kind !== 'bench') throw new Error('expected a bench record');
     expect(r.environment).not.toHaveProperty('hostname');
     expect(r.environment.machineId).toBeNull();
@@ -730,18 +731,18 @@ describe('corrections index', () => {
   test('absent → []; the committed one is valid; correctionFor finds an entry by run id', () => {
     expect(readCorrections(path.join(tmp, 'corrections', 'none'))).toEqual([]);
     expect(Array.isArray(readCorrections(path.join(REPO, 'results')))).toBe(true);
-    const corrections = readCorrections(dirWith('one', { schemaVersion: 2, corrections: [entry] }));
+    const corrections = readCorrections(dirWith('one', { schemaVersion: SCHEMA_VERSION, corrections: [entry] }));
     expect(corrections).toEqual([entry]);
     expect(correctionFor('bench-0000abcd', corrections)).toEqual(entry);
     expect(correctionFor('bench-2222abcd', corrections)).toBeUndefined();
   });
 
   test('an invalid file is refused naming the path', () => {
-    const bad = dirWith('bad', { schemaVersion: 2, corrections: [{ ...entry, date: '2 Jan 2026' }] });
+    const bad = dirWith('bad', { schemaVersion: SCHEMA_VERSION, corrections: [{ ...entry, date: '2 Jan 2026' }] });
     expect(() => readCorrections(bad)).toThrow(/corrections\.json: \/corrections\/0\/date: expected a string matching/);
-    const extra = dirWith('extra', { schemaVersion: 2, corrections: [{ ...entry, by: 'me' }] });
+    const extra = dirWith('extra', { schemaVersion: SCHEMA_VERSION, corrections: [{ ...entry, by: 'me' }] });
     expect(() => readCorrections(extra)).toThrow(/\/corrections\/0\/by: unexpected field/);
-    const twice = dirWith('twice', { schemaVersion: 2, corrections: [entry, entry] });
+    const twice = dirWith('twice', { schemaVersion: SCHEMA_VERSION, corrections: [entry, entry] });
     expect(() => readCorrections(twice)).toThrow(/\/corrections\/1\/runId: bench-0000abcd is already corrected/);
     expect(() => readCorrections(dirWith('broken', '{'))).toThrow(RecordError);
   });
@@ -773,6 +774,9 @@ const NOT_CODES = new Set([
   'CASEBOOK_NO_PIN',
   'CASEBOOK_MACHINE_ID_FILE',
   'CASEBOOK_PUBLISH',
+  'CASEBOOK_PYTHON3', // the interpreter bootstrap makes the Python sets with
+  'CASEBOOK_PYTHON_SETS', // `none` switches every Python set off
+  'CASEBOOK_PYSET', // prefix of CASEBOOK_PYSET_<SET>, an interpreter for one set
   'CASEBOOK_KERNEL', // the kernelspec's environment (cli/notebook/kernelspec.ts, scripts/bootstrap.mjs)
   'CASEBOOK_RECORD', // cli/main.ts: error.code.startsWith('CASEBOOK_RECORD')
   'CASEBOOK_CODES', // the registry itself

@@ -2,10 +2,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { liveChildren } from '@casebook/procs';
-import { FOREIGN_CLIENTS, foreignAvailability, resolveForeignOptions, runForeignBench } from '@casebook/runner';
+import {
+  FOREIGN_CLIENTS,
+  foreignAvailability,
+  resolveForeignOptions,
+  runForeignBench,
+  runInterleaved,
+} from '@casebook/runner';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const available = foreignAvailability();
+/** The `latest` client set (bootstrap makes it from PyPI); every foreign client imports there. */
+const SET = 'latest';
+const available = foreignAvailability(process.env, SET);
 
 /** True while a process with this pid exists. */
 function alive(pid: number | null): boolean {
@@ -26,6 +34,7 @@ describe('foreign clients: protocol round-trip', () => {
     async (client) => {
       const record = await runForeignBench({
         client,
+        set: SET,
         concurrency: 16,
         requests: 200,
         trials: 2,
@@ -59,6 +68,7 @@ describe('foreign clients: protocol round-trip', () => {
   it.skipIf(!available.available)('records the pool limit read from the live client', async () => {
     const record = await runForeignBench({
       client: 'httpx',
+      set: SET,
       concurrency: 4,
       requests: 20,
       trials: 1,
@@ -68,6 +78,7 @@ describe('foreign clients: protocol round-trip', () => {
     expect(record.client.settings['httpx.max_connections']).toBe(100);
     const aio = await runForeignBench({
       client: 'aiohttp',
+      set: SET,
       concurrency: 4,
       requests: 20,
       trials: 1,
@@ -76,6 +87,45 @@ describe('foreign clients: protocol round-trip', () => {
     });
     expect(aio.client.settings['aiohttp.limit']).toBe(3);
   });
+});
+
+describe('foreign clients: the steady-state method', () => {
+  it.skipIf(!available.available)(
+    'a Python measurement interleaves with a Node one: windows, blocks, the set and the interpreter recorded',
+    async () => {
+      const load = { concurrency: 8, requests: 200, delayMs: 5 } as const;
+      const { records, run } = await runInterleaved(
+        [
+          { ...load, client: 'node-http', label: 'node' },
+          { ...load, client: 'httpx', set: SET, maxKeepaliveConnections: 4, label: 'httpx' },
+        ],
+        {
+          windowMs: 200,
+          windowsPerBlock: 2,
+          minRounds: 2,
+          maxRounds: 2,
+          targetHalfWidth: null,
+          steadiness: { minWarmupMs: 400, maxWarmupMs: 3000, throughputTolerance: 0.5 },
+        },
+      );
+      expect(run.rounds).toBe(2);
+      const py = records.find((r) => r.label === 'httpx');
+      expect(py?.status, JSON.stringify(py?.error)).toBe('completed');
+      expect(py?.trials).toHaveLength(4);
+      for (const t of py?.trials ?? []) {
+        expect(t.ok).toBeGreaterThan(0);
+        // A window is a slice of a running load: requests in flight at its edges are counted where they arrive.
+        expect(Math.abs((t.target?.requests ?? 0) - t.sent)).toBeLessThanOrEqual(load.concurrency);
+      }
+      expect(py?.method?.blocks).toHaveLength(2);
+      const client = py?.client as { set?: string | null; interpreter?: { version: string } } | undefined;
+      expect(client?.set).toBe(SET);
+      expect(client?.interpreter?.version).toMatch(/^3\./);
+      expect(py?.client.settings['httpx.max_keepalive_connections']).toBe(4);
+      expect(liveChildren()).toEqual([]);
+    },
+    60_000,
+  );
 });
 
 describe('foreign clients: missing packages and bad input', () => {

@@ -8,6 +8,7 @@ import {
   littleBoundRps,
   lockstepThroughputRps,
   median,
+  medianInterval,
   mergeHistograms,
   pearson,
   percentile,
@@ -63,27 +64,37 @@ describe('summarize', () => {
     expect(s.relativeSpread).toBeCloseTo(4 / 3, 12);
   });
 
-  test('ci95 is the Student-t interval of the mean and contains it', () => {
-    const s = summarize([3, 1, 5, 2, 4]);
-    const half = (tQuantile975(4) * Math.sqrt(2.5)) / Math.sqrt(5);
-    expect(tQuantile975(4)).toBe(2.776);
-    expect(s.ci95[0]).toBeCloseTo(3 - half, 12);
-    expect(s.ci95[1]).toBeCloseTo(3 + half, 12);
-    expect(s.ci95[0]).toBeLessThan(s.mean);
-    expect(s.ci95[1]).toBeGreaterThan(s.mean);
+  test('ci95 is the order-statistics interval of the median (medianInterval), not mean ± t', () => {
+    // n = 6: ranks (1, 6) cover 1 − 2/64 = 96.9 %, the only pair that reaches 95 %.
+    const six = summarize([3, 1, 6, 5, 2, 4]);
+    expect(six.ci95).toEqual([1, 6]);
+    // n = 10: ranks (2, 9) cover 97.9 %, (3, 8) only 89.1 %.
+    const ten = summarize([10, 1, 9, 2, 8, 3, 7, 4, 6, 5]);
+    expect(ten.ci95).toEqual([2, 9]);
+    const i = medianInterval([10, 1, 9, 2, 8, 3, 7, 4, 6, 5]);
+    expect(ten.ci95).toEqual([i.low, i.high]);
+    expect(ten.median).toBe(i.median);
   });
 
-  test('ci95 contains the mean for a skewed sample too', () => {
-    const s = summarize([10, 11, 12, 10, 200]);
+  test('ci95 is an interval for the median, which a skewed sample pulls the mean interval away from', () => {
+    // One slow trial: the mean (29.9) and a mean ± t interval follow it; the median's interval does not.
+    const s = summarize([10, 11, 12, 10, 11, 12, 11, 10, 12, 200]);
     expect(s.median).toBe(11);
-    expect(s.ci95[0]).toBeLessThanOrEqual(s.mean);
-    expect(s.ci95[1]).toBeGreaterThanOrEqual(s.mean);
+    expect(s.ci95).toEqual([10, 12]);
+    expect(s.mean).toBeGreaterThan((s.ci95 ?? [0, 0])[1]);
   });
 
-  test('n = 1: no spread, the interval collapses onto the value', () => {
+  test('too few trials for a 95 % interval (n < 6): ci95 is null, not a 95 % that is not one', () => {
+    expect(summarize([3, 1, 5, 2, 4]).ci95).toBeNull();
     const s = summarize([42]);
     expect(s).toMatchObject({ n: 1, median: 42, mean: 42, min: 42, max: 42, stdev: 0, relativeSpread: 0 });
-    expect(s.ci95).toEqual([42, 42]);
+    expect(s.ci95).toBeNull();
+  });
+
+  test('tQuantile975 (kept for callers that want a mean interval)', () => {
+    expect(tQuantile975(4)).toBe(2.776);
+    expect(tQuantile975(0)).toBeNaN();
+    expect(tQuantile975(100)).toBe(1.96);
   });
 
   test('refuses an empty sample and non-finite values', () => {

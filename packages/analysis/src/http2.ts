@@ -1,6 +1,6 @@
 import { type MedianInterval, medianInterval, mergeHistograms } from '@casebook/stats';
 import { allOf } from './at-once';
-import { type BlockQuantities, type InterleavedMeasurement, ratioOf } from './interleaved';
+import { type BlockQuantities, type InterleavedMeasurement, isRankable, ratioOf } from './interleaved';
 import { findSourceLink, sourceLink } from './source-links';
 import { installedRef } from './source-links/http2';
 import { countClaim, type Evidence, quantityClaim, sanityCheck, type VerdictData } from './verdicts';
@@ -459,7 +459,7 @@ function unresolved(id: Http2ClaimId, evidence: Evidence): VerdictData {
 /** Per-round throughput ratio h2 ÷ h1; a flagged measurement (errors, saturated target) leaves the claim unresolved. */
 export function h2ThroughputClaim(h1: H2Measurement, h2: H2Measurement): VerdictData {
   const flags = [...(h1.guards?.flags ?? []), ...(h2.guards?.flags ?? [])];
-  const rankable = (h1.guards?.rankable ?? true) && (h2.guards?.rankable ?? true);
+  const rankable = isRankable(h1) && isRankable(h2);
   const rounds = Math.min(h1.method?.blocks.length ?? 0, h2.method?.blocks.length ?? 0);
   if (!rankable || rounds === 0)
     return unresolved('h2-vs-h1-throughput', { rounds, flags: flags.join(', ') || 'none', rankable });

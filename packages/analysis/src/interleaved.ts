@@ -23,11 +23,40 @@ export interface BlockQuantities {
   targetCpuShare: number;
 }
 
-export interface InterleavedMeasurement {
+/** The guards the runner records with a steady-state measurement (null or absent: made without guards). */
+export interface GuardFields {
+  guards?: { flags: readonly string[]; rankable: boolean } | null | undefined;
+}
+
+export interface InterleavedMeasurement extends GuardFields {
   label: string;
   client: { name: string };
   method?: { blocks: readonly BlockQuantities[] } | undefined;
-  guards?: { flags: readonly string[]; rankable: boolean } | undefined;
+}
+
+/**
+ * The guard rule of the method, in one place: a measurement the guards flag as not rankable (errors, a saturated
+ * target, no data) is shown and labelled, but never compared, ranked or counted towards a claim. Every check that
+ * compares or ranks measurements selects them through `isRankable` / `rankable`; a measurement made without guards
+ * (the phase method) is rankable.
+ */
+export function isRankable(m: GuardFields): boolean {
+  return m.guards?.rankable ?? true;
+}
+
+/** The measurements that may be compared, and the ones the guards keep out (in input order). */
+export function rankable<T extends GuardFields>(measurements: readonly T[]): { rankable: T[]; flagged: T[] } {
+  return {
+    rankable: measurements.filter(isRankable),
+    flagged: measurements.filter((m) => !isRankable(m)),
+  };
+}
+
+/** How a flagged measurement is named wherever it is left out: `label (flag, flag)`; 'none' when nothing is. */
+export function flaggedText(flagged: readonly (GuardFields & { label: string })[]): string {
+  return (
+    flagged.map((m) => `${m.label} (${(m.guards?.flags ?? []).join(', ') || 'not rankable'})`).join('; ') || 'none'
+  );
 }
 
 export type BlockMetric = 'throughputRps' | 'cpuMicrosPerRequest' | 'clientUtilization' | 'targetCpuShare';
@@ -74,7 +103,7 @@ export function throughputOrdering(measurements: readonly InterleavedMeasurement
     measurements.map((m) => ({
       label: m.label,
       perRound: common.map((r) => m.method?.blocks.find((b) => b.round === r)?.throughputRps ?? 0),
-      rankable: m.guards?.rankable ?? true,
+      rankable: isRankable(m),
     })),
   );
 }
@@ -94,6 +123,8 @@ export interface MeasurementRow {
   vsLow: number;
   vsHigh: number;
   vsHalfWidth: number;
+  /** False when this measurement or the reference is flagged: the vs-reference columns are then not a comparison. */
+  compared: boolean;
   /** 1 = best tier; measurements in one tier are not resolved from each other. */
   tier: number | null;
   flags: string;
@@ -127,6 +158,7 @@ export function measurementRows(
       vsLow: vs ? vs.low : 1,
       vsHigh: vs ? vs.high : 1,
       vsHalfWidth: vs ? relativeHalfWidth(vs) : 0,
+      compared: isRankable(m) && (reference === undefined || isRankable(reference)),
       tier: tierOf(m.label),
       flags: (m.guards?.flags ?? []).join(', '),
     };

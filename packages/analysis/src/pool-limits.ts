@@ -1,5 +1,5 @@
 import { type MedianInterval, medianInterval } from '@casebook/stats';
-import type { BlockQuantities, InterleavedMeasurement } from './interleaved';
+import { type BlockQuantities, type InterleavedMeasurement, isRankable } from './interleaved';
 import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 
 /**
@@ -163,15 +163,56 @@ function interval(values: readonly number[]): MedianInterval | null {
 
 const r3 = (x: number): number => Number(x.toPrecision(3));
 
+/** A verdict's statistic with its CI for advice text, or a plain statement that the verdict carries none. */
+function statisticText(v: VerdictData): string {
+  const s = v.statistic;
+  if (!s) return 'not available: the verdict carries no statistic';
+  return `${r3(s.value)}${s.ci95 ? `, 95 % CI ${r3(s.ci95[0])}–${r3(s.ci95[1])}` : ', no 95 % CI'}`;
+}
+
 function intervalText(i: MedianInterval | null): string {
   if (!i) return 'no data';
   return `${r3(i.median)} (${i.coverage >= 0.95 ? '95 % CI' : `${Math.round(i.coverage * 100)} % interval`} ${r3(i.low)}–${r3(i.high)}, n = ${i.n})`;
 }
 
-/** Combine per-item outcomes: holds if all hold, fails if any fails, otherwise (or with none) unresolved. */
+/**
+ * How far a part's 95 % CI sits inside the threshold, in the statistic's units: the smaller distance from an end of
+ * the CI to the bound it must clear (negative when the CI reaches or crosses it; −∞ with no CI, which decides nothing).
+ */
+function marginInside(part: VerdictData, t: Threshold): number {
+  const ci = part.statistic?.ci95;
+  if (!ci) return Number.NEGATIVE_INFINITY;
+  return Math.min(
+    t.above === undefined ? Number.POSITIVE_INFINITY : ci[0] - t.above,
+    t.below === undefined ? Number.POSITIVE_INFINITY : t.below - ci[1],
+  );
+}
+
+const OUTCOME_RANK = { fails: 0, unresolved: 1, holds: 2 } as const;
+
+/**
+ * The part that binds the combined outcome: among the parts with the worst outcome (fails, then unresolved, then
+ * holds), the one whose CI is nearest to (or furthest across) the threshold. Not exported: verdicts.ts should own the
+ * general form (see allOf in at-once.ts), and a second exported copy would clash in the analysis index.
+ */
+function bindingPart(parts: readonly VerdictData[], t: Threshold): VerdictData | null {
+  let worst: VerdictData | null = null;
+  for (const p of parts) {
+    const rank = OUTCOME_RANK[p.outcome];
+    const worstRank = worst ? OUTCOME_RANK[worst.outcome] : Number.POSITIVE_INFINITY;
+    if (!worst || rank < worstRank || (rank === worstRank && marginInside(p, t) < marginInside(worst, t))) worst = p;
+  }
+  return worst;
+}
+
+/**
+ * Combine per-item quantity claims: holds if all hold, fails if any fails, otherwise (or with none) unresolved. The
+ * combined verdict carries the binding part's statistic and CI (named with its part), so a reader of the verdict
+ * alone sees the number that decided it; with no binding statistic (no data) it carries none.
+ */
 function allParts(
   parts: readonly VerdictData[],
-  input: { id: string; claim: string; evidence?: Evidence },
+  input: { id: string; claim: string; threshold: Threshold; evidence?: Evidence },
 ): VerdictData {
   const evidence: Evidence = { ...(input.evidence ?? {}) };
   for (const p of parts) {
@@ -185,7 +226,18 @@ function allParts(
     : parts.length > 0 && parts.every((p) => p.outcome === 'holds')
       ? 'holds'
       : 'unresolved';
-  const base = { id: input.id, claim: input.claim, kind: 'claim' as const, evidence };
+  const binding = bindingPart(parts, input.threshold);
+  if (binding) evidence['binding'] = binding.id;
+  const statistic = binding?.statistic
+    ? { ...binding.statistic, name: `${binding.statistic.name} at ${binding.id} (the binding point)` }
+    : undefined;
+  const base = {
+    id: input.id,
+    claim: input.claim,
+    kind: 'claim' as const,
+    evidence,
+    ...(statistic ? { statistic } : {}),
+  };
   return outcome === 'holds' ? { ...base, outcome, holds: true } : { ...base, outcome, holds: false };
 }
 
@@ -370,7 +422,7 @@ export const POOL_SETS_THROUGHPUT_CLAIM = `Tested: δ < ${T.wireOverheadMs} ms w
 /** The pool sets throughput where the client's own CPU is not the limit. Returns the verdict and the eligible points. */
 export function poolSetsThroughput(cases: readonly CapSweepCase[]): { verdict: VerdictData; eligible: string[] } {
   const eligible = cases.filter((c) => {
-    if (!c.point.poolBound || !(c.record.guards?.rankable ?? true)) return false;
+    if (!c.point.poolBound || !isRankable(c.record)) return false;
     const util = interval(blocksOf(c.record).map((b) => b.clientUtilization));
     return util !== null && util.median <= T.poolBoundMaxUtilization;
   });
@@ -390,6 +442,7 @@ export function poolSetsThroughput(cases: readonly CapSweepCase[]): { verdict: V
     verdict: allParts(parts, {
       id: 'pool-sets-throughput',
       claim: POOL_SETS_THROUGHPUT_CLAIM,
+      threshold: { above: 1 },
       evidence: { eligible: eligible.length, notEligible: skipped.join('; ') || 'none' },
     }),
     eligible: eligible.map((c) => c.point.label),
@@ -595,6 +648,7 @@ export function queueGrowsClaim(cases: readonly PoolQueueCase[]): VerdictData {
   return allParts(parts, {
     id: 'queue-grows-c-over-n',
     claim: QUEUE_CLAIM,
+    threshold: T.queueBand,
     evidence: { eligible: eligible.length, notEligible: skipped.join('; ') || 'none' },
   });
 }
@@ -1253,10 +1307,17 @@ export function poolLimitsRecommendations(f: PoolLimitsFindings): string[] {
       `**Size a cap as N ≥ R × (L + δ) / ρ with ρ ≤ ${rho}**: R × (L + δ) alone runs the pool at ρ ≈ 1, the knee of §7. A request held its connection δ = ${r3(o.median)} ms beyond the server's think-time here (95 % CI ${r3(o.low)}–${r3(o.high)}; measured on loopback at L = ${f.delayMs} ms, where the client was under half busy). Use your server's L; e.g. at L = ${f.delayMs} ms, with the upper end of δ and ρ = ${rho}: 100 req/s needs N ≥ ${n(100)}, 1000 req/s N ≥ ${n(1000)}.`,
     );
   }
-  if (holds('queue-grows-c-over-n'))
+  const queue = v.get('queue-grows-c-over-n');
+  if (queue?.outcome === 'holds') {
+    const at = queue.evidence['binding'];
+    const where =
+      typeof at === 'string'
+        ? ` at ${at}, the point nearest the edge of the ${T.queueBand.above}–${T.queueBand.below} band`
+        : '';
     recs.push(
-      `**Budget the queue** (measured at a light load, client CPU utilisation ≤ ${T.queueMaxUtilization}): with C in flight on N < C connections each request waits ≈ (C / N − 1) × its time on the wire (measured ÷ predicted ${r3(stat('queue-grows-c-over-n')?.value ?? Number.NaN)}). Cap concurrency in front of a capped pool, or give requests a timeout that covers the wait.`,
+      `**Budget the queue** (measured at a light load, client CPU utilisation ≤ ${T.queueMaxUtilization}): with C in flight on N < C connections each request waits ≈ (C / N − 1) × its time on the wire (measured ÷ predicted ${statisticText(queue)}${where}). Cap concurrency in front of a capped pool, or give requests a timeout that covers the wait.`,
     );
+  }
   if (holds('undici-more-sockets-than-in-flight'))
     recs.push(
       '**undici: set `connections` where sockets at the server matter**: an unlimited Pool under a tight closed loop opened more sockets than it had requests in flight, up to two per request (§3 and the upstream finding below). `connections` bounds them; what a cap at C costs in throughput was not measured here.',

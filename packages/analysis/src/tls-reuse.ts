@@ -1,6 +1,6 @@
 import { type MedianInterval, medianInterval, mergeHistograms } from '@casebook/stats';
 import { allOf } from './at-once';
-import { type InterleavedMeasurement, intervalOf, ratioOf } from './interleaved';
+import { type InterleavedMeasurement, intervalOf, isRankable, ratioOf } from './interleaved';
 import { findSourceLink, sourceLink } from './source-links';
 import { countClaim, type Evidence, quantityClaim, sanityCheck, type VerdictData } from './verdicts';
 
@@ -384,9 +384,7 @@ export function keepAliveGain(
   text: Text,
 ): { verdict: VerdictData; excluded: string[]; lowerBounds: string[] } {
   const flags = (m: InterleavedMeasurement) => m.guards?.flags ?? [];
-  const usable = pairs.filter(
-    (p) => (p.off.guards?.rankable ?? true) && !flags(p.on).some((f) => UNUSABLE.includes(f)),
-  );
+  const usable = pairs.filter((p) => isRankable(p.off) && !flags(p.on).some((f) => UNUSABLE.includes(f)));
   const excluded = pairs.filter((p) => !usable.includes(p)).map((p) => p.client);
   const lowerBounds = usable.filter((p) => flags(p.on).includes('target-saturated')).map((p) => p.client);
   const parts = usable.map((p) =>

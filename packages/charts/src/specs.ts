@@ -430,6 +430,24 @@ export function barChart<Row extends object>(opts: BarChartOptions<Row>): VegaLi
   });
 }
 
+/**
+ * Room per label on a quantitative x axis: a label such as "40,000" is about 35 px wide at the chart's font size, so
+ * at most one tick per 90 px keeps neighbours apart (vega otherwise fits ~10 ticks into 520 px, and the last label,
+ * flushed left against the edge, ran into its neighbour).
+ */
+const X_LABEL_SPACING_PX = 90;
+
+/** A quantitative x axis whose labels cannot overlap: fewer ticks for the width, overlapping labels dropped. */
+function xAxis(widthPx: number): Json {
+  return {
+    axis: {
+      tickCount: Math.max(2, Math.floor(widthPx / X_LABEL_SPACING_PX)),
+      labelOverlap: 'greedy',
+      labelFlush: false,
+    },
+  };
+}
+
 function scaleEncoding(type: AxisScaleType | undefined): Json {
   return type === 'log' ? { scale: { type: 'log' } } : {};
 }
@@ -490,6 +508,7 @@ export function lineChart<Row extends object>(opts: LineChartOptions<Row>): Vega
     type: 'quantitative',
     title: opts.xTitle,
     ...scaleEncoding(opts.xScale),
+    ...xAxis(opts.widthPx ?? DEFAULT_WIDTH_PX),
   };
   const yEncoding: Json = {
     field: opts.yField,
@@ -566,7 +585,8 @@ export function lineChart<Row extends object>(opts: LineChartOptions<Row>): Vega
       data: { values: boundValues },
       mark: { type: 'line', strokeWidth: 1.5 },
       encoding: {
-        x: { field: opts.xField, type: 'quantitative' },
+        // The same axis as the measured layer: vega-lite drops axis properties that differ between layers.
+        x: { field: opts.xField, type: 'quantitative', ...xAxis(opts.widthPx ?? DEFAULT_WIDTH_PX) },
         y: { field: opts.yField, type: 'quantitative' },
         ...seriesEncodings,
         tooltip: [
@@ -602,7 +622,13 @@ export function scatterChart<Row extends object>(opts: ScatterChartOptions<Row>)
   if (opts.yScale === 'log') checkLogScale(builder, 'yScale', opts.yField, rows);
 
   const position: Json = {
-    x: { field: opts.xField, type: 'quantitative', title: opts.xTitle, ...scaleEncoding(opts.xScale) },
+    x: {
+      field: opts.xField,
+      type: 'quantitative',
+      title: opts.xTitle,
+      ...scaleEncoding(opts.xScale),
+      ...xAxis(opts.widthPx ?? DEFAULT_WIDTH_PX),
+    },
     y: { field: opts.yField, type: 'quantitative', title: opts.yTitle, ...scaleEncoding(opts.yScale) },
   };
   const colors = opts.colorField === undefined ? [] : distinctValues(rows, opts.colorField);

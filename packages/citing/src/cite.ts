@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { verdictHeadline, verdictLabel } from '@casebook/analysis';
+import { isRankable, rankable, verdictHeadline, verdictLabel } from '@casebook/analysis';
 import {
   type BenchRecord,
   type CaseStudyRecord,
@@ -13,7 +13,7 @@ import {
 } from '@casebook/results';
 import { code, num, shellArg, table, times } from './markdown';
 import { benchRerunArgs, benchRerunGaps } from './params';
-import { type LoadedRecord, linkTo, locateRunFile } from './records';
+import { type LoadedRecord, linkTo, loadMeasurement, locateRunFile } from './records';
 
 export interface CiteOptions {
   /** Repository root (default: found from this package). */
@@ -45,8 +45,13 @@ interface CitationRow {
   throughputRps: number;
   throughputMinRps: number | null;
   throughputMaxRps: number | null;
-  /** Throughput / the fastest measurement under the same load in the same run; null when it stands alone. */
+  /**
+   * Throughput / the fastest rankable measurement under the same load in the same run; null when it stands alone or
+   * is flagged (the guard rule of @casebook/analysis: a flagged measurement is shown and labelled, never compared).
+   */
   ratioToFastest: number | null;
+  /** The steady-state guards (null: made without them, e.g. the phase method or an older record). */
+  guards: { flags: string[]; rankable: boolean } | null;
   p50Ms: number;
   p99Ms: number;
   cpuMicrosPerRequest: number;
@@ -112,21 +117,31 @@ function groupKey(r: CitationRow): string {
   return `${r.load}|${r.delayMs}`;
 }
 
-/** Ratio of each row's throughput to the fastest row under the same load and think-time. */
+/**
+ * Ratio of each row's throughput to the fastest row under the same load and think-time. Only rankable rows (see
+ * `rankable` in @casebook/analysis) take part: a flagged row is never the reference and gets no ratio.
+ */
 function withRatios(rows: CitationRow[]): CitationRow[] {
+  const compared = rankable(rows).rankable.filter((r) => r.status === 'completed');
   const best = new Map<string, number>();
   const count = new Map<string, number>();
-  for (const r of rows) {
+  for (const r of compared) {
     const k = groupKey(r);
     count.set(k, (count.get(k) ?? 0) + 1);
-    if (r.status === 'completed') best.set(k, Math.max(best.get(k) ?? 0, r.throughputRps));
+    best.set(k, Math.max(best.get(k) ?? 0, r.throughputRps));
   }
   return rows.map((r) => {
     const k = groupKey(r);
     const b = best.get(k);
     const alone = (count.get(k) ?? 0) < 2;
-    return { ...r, ratioToFastest: alone || !b ? null : r.throughputRps / b };
+    return { ...r, ratioToFastest: alone || !b || !compared.includes(r) ? null : r.throughputRps / b };
   });
+}
+
+/** The "vs fastest" cell: the ratio, or why there is none for a flagged row. */
+function ratioCell(r: CitationRow): string {
+  if (!isRankable(r)) return `— (flagged: ${r.guards?.flags.join(', ')})`;
+  return times(r.ratioToFastest);
 }
 
 function summarizeEnvironment(e: Environment): EnvironmentSummary {
@@ -160,10 +175,11 @@ function benchRow(r: BenchRecord): CitationRow {
     cpuMicrosPerRequest: r.cpuMicrosPerRequest,
     errors: r.errors.total,
     trials: r.trials.length,
+    guards: r.guards ? { flags: [...r.guards.flags], rankable: r.guards.rankable } : null,
   };
 }
 
-function studyRow(m: CaseStudyRecord['measurements'][number]): CitationRow {
+function studyRow(m: CaseStudyRecord['measurements'][number], guards: CitationRow['guards']): CitationRow {
   return {
     label: m.label,
     client: m.client,
@@ -180,7 +196,22 @@ function studyRow(m: CaseStudyRecord['measurements'][number]): CitationRow {
     cpuMicrosPerRequest: m.cpuMicrosPerRequest,
     errors: m.errors,
     trials: null,
+    guards,
   };
+}
+
+/**
+ * The guards of one case-study measurement, from its bench record (the case-study summary does not carry them);
+ * null when that file is not there (a record copied without its benches).
+ */
+function measurementGuards(
+  loaded: { file: string; record: CaseStudyRecord },
+  m: CaseStudyRecord['measurements'][number],
+  repoRoot: string,
+): CitationRow['guards'] {
+  if (!fs.existsSync(locateRunFile(loaded.file, loaded.record.runId, m.file, repoRoot))) return null;
+  const g = loadMeasurement(loaded, m, repoRoot).guards;
+  return g ? { flags: [...g.flags], rankable: g.rankable } : null;
 }
 
 /** Build the citation of one record. Pure apart from checking that chart files exist. */
@@ -223,7 +254,7 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
         outcome: v.outcome,
         label: verdictLabel(v),
       })),
-      rows: withRatios(r.measurements.map(studyRow)),
+      rows: withRatios(r.measurements.map((m) => studyRow(m, measurementGuards(loaded, m, repoRoot)))),
       charts,
       record: linkTo(loaded.file, linkOpts),
       notebook: linkTo(path.resolve(repoRoot, r.notebook), linkOpts),
@@ -282,6 +313,7 @@ export function citationMarkdown(c: Citation): string {
     out.push('');
   }
   const hasRatio = c.rows.some((r) => r.ratioToFastest !== null);
+  const flagged = c.rows.some((r) => !isRankable(r));
   const header = [
     'measurement',
     'client',
@@ -302,7 +334,7 @@ export function citationMarkdown(c: Citation): string {
     num(r.delayMs),
     num(r.throughputRps),
     r.throughputMinRps === null ? '—' : `${num(r.throughputMinRps)}–${num(r.throughputMaxRps)}`,
-    ...(hasRatio ? [times(r.ratioToFastest)] : []),
+    ...(hasRatio ? [ratioCell(r)] : []),
     num(r.p50Ms),
     num(r.p99Ms),
     num(r.cpuMicrosPerRequest),
@@ -312,6 +344,10 @@ export function citationMarkdown(c: Citation): string {
   out.push('');
   const notes = ['Throughput is the median over trials; latency percentiles merge all measured trials (HDR).'];
   if (hasRatio) notes.push('"vs fastest" divides by the fastest measurement under the same load in the same run.');
+  if (hasRatio && flagged)
+    notes.push(
+      'A flagged measurement (errors, a saturated target) is shown but never compared or used as the fastest.',
+    );
   out.push(`<sub>${notes.join(' ')}</sub>`, '');
   const [first, ...more] = c.charts;
   if (first) {

@@ -19,6 +19,7 @@ export {
   runOutcome,
   runStatus,
 } from './run-outcome';
+export { type AppRunRecord, AppRunRecordSchema, type AppStats, AppStatsSchema } from './schema/app-run';
 export { type BenchRecord, BenchRecordSchema, type ForeignClientBlock } from './schema/bench';
 export { type BenchParams, BenchParamsSchema } from './schema/bench-params';
 export {

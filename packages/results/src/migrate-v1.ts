@@ -5,9 +5,10 @@ import type { CaseStudyRecord, MeasurementSummary, Verdict } from './schema/case
 import type { Environment } from './schema/environment';
 import type { AnyRecord } from './schema/record';
 import type { AnyRecordV1, BenchRecordV1, CaseStudyRecordV1 } from './schema/v1';
+import { SCHEMA_VERSION } from './schema/version';
 
 /**
- * schemaVersion 1 → 2, in memory: committed records are never rewritten, they are read through this. What changes:
+ * schemaVersion 1 → 2 (and on to the current version: 2 → 3 only rewrote the version, migrate-v2.ts), in memory: committed records are never rewritten, they are read through this. What changes:
  * - environment: `hostname` is dropped (records are public); `machineId` is null (unknown), `machineIdPersistent`
  *   false;
  * - outcome: `completedParts` is added (bench: trials done of params.trials; case study: measurements, planned
@@ -23,7 +24,7 @@ export function migrateV1(record: AnyRecordV1, file: string): AnyRecord {
     case 'case-study':
       return migrateCaseStudy(record, file);
     case 'harness-overhead':
-      return { ...record, schemaVersion: 2 };
+      return { ...record, schemaVersion: SCHEMA_VERSION };
   }
 }
 
@@ -46,7 +47,7 @@ function migrateBench(record: BenchRecordV1, file: string): BenchRecord {
   const { schemaVersion: _version, kind, runId, status, error, environment, ...body } = record;
   const parts = { done: record.trials.length, planned: record.params.trials };
   return {
-    schemaVersion: 2,
+    schemaVersion: SCHEMA_VERSION,
     kind,
     runId,
     ...runOutcome(agreedError(status, error, '/error', file), parts),
@@ -84,7 +85,7 @@ function migrateCaseStudy(record: CaseStudyRecordV1, file: string): CaseStudyRec
           message: `${notCompleted} of ${measurements.length} measurements errored`,
         };
   return {
-    schemaVersion: 2,
+    schemaVersion: SCHEMA_VERSION,
     kind,
     runId,
     ...runOutcome(error, { done: measurements.length, planned: null }),

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import writeFileAtomicModule from 'write-file-atomic';
 import { formatValue, RecordError } from './errors';
 import { migrateV1 } from './migrate-v1';
+import { migrateV2 } from './migrate-v2';
 import { type AnyRecord, RECORD_SCHEMAS, type RecordKind } from './schema/record';
 import { RECORD_SCHEMAS_V1 } from './schema/v1';
 import { READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION } from './schema/version';
@@ -41,8 +42,8 @@ export function writeRecord(file: string, record: AnyRecord): void {
 }
 
 /**
- * Read a record: parse, check schemaVersion (1 is migrated to 2 in memory, the file is never touched; 2 is read as
- * is; any other is refused), validate, and return it typed by `kind`. RecordError codes: CASEBOOK_RECORD_MISSING
+ * Read a record: parse, check schemaVersion (1 and 2 are migrated to the current version in memory, the file is never
+ * touched; the current one is read as is; any other is refused), validate, and return it typed by `kind`. RecordError codes: CASEBOOK_RECORD_MISSING
  * (unreadable), CASEBOOK_RECORD_JSON (not JSON), CASEBOOK_RECORD_SCHEMA (version, kind or a field; the message names
  * the JSON path).
  */
@@ -104,17 +105,27 @@ function checkRecord(value: unknown, file: string): AnyRecord {
   if (!isJsonObject(value)) throw notAnObject(value, file);
   const version = value['schemaVersion'];
   if (version === SCHEMA_VERSION) return checkCurrent(value, file);
+  if (version === 2) {
+    const kind = value['kind'];
+    if (!isRecordKind(kind)) throw unknownKind(kind, Object.keys(RECORD_SCHEMAS), file, 2);
+    return validateAgainst(RECORD_SCHEMAS[kind], migrateV2(value), file, ' (after migrating schemaVersion 2 to 3)');
+  }
   if (version === 1) {
     const kind = value['kind'];
     if (!isRecordKindV1(kind)) throw unknownKind(kind, Object.keys(RECORD_SCHEMAS_V1), file, 1);
     const v1 = validateAgainst(RECORD_SCHEMAS_V1[kind], value, file, ' (read as schemaVersion 1)');
     const migrated = migrateV1(v1, file);
-    return validateAgainst(RECORD_SCHEMAS[migrated.kind], migrated, file, ' (after migrating schemaVersion 1 to 2)');
+    return validateAgainst(
+      RECORD_SCHEMAS[migrated.kind],
+      migrated,
+      file,
+      ` (after migrating schemaVersion 1 to ${SCHEMA_VERSION})`,
+    );
   }
   throw new RecordError(
     'CASEBOOK_RECORD_SCHEMA',
     file,
-    `schemaVersion ${formatValue(version)} is not supported (this casebook reads schemaVersion ${READABLE_SCHEMA_VERSIONS.join(' and ')})`,
+    `schemaVersion ${formatValue(version)} is not supported (this casebook reads schemaVersion ${READABLE_SCHEMA_VERSIONS.join(', ')})`,
   );
 }
 

@@ -1,12 +1,23 @@
 """Foreign-client worker for the Concurrency Casebook runner.
 
 One Python HTTP client, alone in its own process, driven by the Node runner over stdin/stdout (one JSON object per
-line). Parent -> worker: {"type": "start", ...} then {"type": "go"} before each phase. Worker -> parent: "ready",
-"phase-start", "progress", "phase-end" (raw per-request latencies in microseconds, errors by code, process CPU
-time), "done" or "fatal". The worker exits when its stdin closes (parent gone).
+line). Two protocols, the same as Node clients speak:
 
-`--probe` prints the interpreter and package versions as one JSON line and exits 0, or exits 3 when httpx or aiohttp
-cannot be imported.
+- the phase method (default): parent -> worker {"type": "start", ...} then {"type": "go"} before each phase; worker ->
+  parent "ready", "phase-start", "progress", "phase-end" (raw per-request latencies in microseconds, errors by code,
+  process CPU time), "done" or "fatal". A trial of N requests at concurrency N is the seed's own measure: a gather of N
+  on one client, timed as a batch.
+- the steady-state method (`--continuous`): "start" -> "ready"; each {"type": "block"} starts a continuous load (closed
+  or open loop) that reports a "window" every windowMs without stopping its lanes, until {"type": "pause"} ->
+  "paused" (the partial window); {"type": "finish"} -> "done".
+
+The start message is read before the event loop exists, because it names the loop (asyncio or uvloop). Every library
+is imported lazily, so an environment without one package still runs the clients that do not need it. The worker
+exits when its stdin closes (parent gone).
+
+`--probe` prints one JSON line: every installed distribution's version, the interpreter (version, implementation,
+build, compiler, free-threaded), and which clients and loops import here (null, or why not). It exits 0 when at least
+one client imports, 3 otherwise.
 """
 
 import asyncio
@@ -15,7 +26,17 @@ import resource
 import sys
 import time
 
-CLIENTS = ("httpx", "aiohttp", "httpx-aiohttp")
+CLIENTS = ("httpx", "aiohttp", "httpx-aiohttp-seed", "httpx-aiohttp")
+LOOPS = ("asyncio", "uvloop")
+# Distributions the record names by key even when absent (null), so a reader sees what was not installed.
+RELEVANT = ("httpx", "httpx2", "httpcore", "httpcore2", "anyio", "h11", "aiohttp", "httpx-aiohttp", "uvloop", "yarl",
+            "multidict")
+# Lines of progress at most this often in a phase (each costs a write and a parse on the parent side).
+PROGRESS_EVERY_S = 0.2
+# The open loop checks what is due this often (seconds); requests are timed from their intended start regardless.
+OPEN_LOOP_TICK_S = 0.001
+# aiohttp's own default total timeout (5 minutes), used when no request timeout is given.
+AIOHTTP_DEFAULT_TOTAL_S = 5 * 60
 
 
 def emit(message):
@@ -23,90 +44,211 @@ def emit(message):
     sys.stdout.flush()
 
 
+def normalize(name):
+    """PEP 503 name: lower case, runs of -_. as one dash."""
+    out = []
+    for ch in name.lower():
+        if ch in "-_.":
+            if not out or out[-1] != "-":
+                out.append("-")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def versions():
+    """Interpreter version, then every installed distribution (the relevant ones always present, null if absent)."""
     import importlib.metadata as md
+    import platform
 
-    import aiohttp
-    import httpx
-
-    out = {
-        "python": sys.version.split()[0],
-        "executable": sys.executable,
-        "httpx": httpx.__version__,
-        "aiohttp": aiohttp.__version__,
-    }
-    for name in ("httpcore", "anyio", "h11", "yarl", "multidict"):
-        try:
-            out[name] = md.version(name)
-        except Exception:  # noqa: BLE001 - a version we cannot read is recorded as missing
-            out[name] = None
+    found = {}
+    for dist in md.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            found[normalize(name)] = dist.version
+    out = {"python": platform.python_version()}
+    for name in RELEVANT:
+        out[name] = found.get(name)
+    for name in sorted(found):
+        out.setdefault(name, found[name])
     return out
 
 
-def probe():
+def interpreter():
+    import platform
+    import sysconfig
+
+    build_no, build_date = platform.python_build()
+    return {
+        "version": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "build": f"{build_no} ({build_date})",
+        "compiler": platform.python_compiler(),
+        "freeThreaded": sysconfig.get_config_var("Py_GIL_DISABLED") == 1,
+    }
+
+
+def httpx_module():
+    """httpx's API: httpx2 (the maintained fork, its own module name) where installed, else httpx."""
     try:
-        emit({"type": "probe", "ok": True, "versions": versions()})
-        return 0
-    except Exception as exc:  # noqa: BLE001
-        emit({"type": "probe", "ok": False, "python": sys.version.split()[0], "executable": sys.executable,
-              "error": f"{type(exc).__name__}: {exc}"})
-        return 3
+        import httpx2
+
+        return httpx2
+    except ImportError:
+        import httpx
+
+        return httpx
+
+
+def import_client(name):
+    """Import what a client needs; raises ImportError naming what is missing."""
+    if name in ("httpx", "httpx-aiohttp-seed", "httpx-aiohttp"):
+        httpx_module()
+    if name in ("aiohttp", "httpx-aiohttp-seed", "httpx-aiohttp"):
+        import aiohttp  # noqa: F401
+    if name == "httpx-aiohttp":
+        published_transport_class()
+
+
+def published_transport_class():
+    """The published httpx-aiohttp package's transport, for the httpx module in use."""
+    hx = httpx_module()
+    if hx.__name__ == "httpx2":
+        from httpx_aiohttp.httpx2 import AiohttpTransport
+    else:
+        from httpx_aiohttp import AiohttpTransport
+    return AiohttpTransport
+
+
+def why_not(fn):
+    try:
+        fn()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure to import is a reason to skip
+        return f"{type(exc).__name__}: {exc}"[:300]
+
+
+def probe():
+    clients = {name: why_not(lambda name=name: import_client(name)) for name in CLIENTS}
+    loops = {"asyncio": None, "uvloop": why_not(lambda: __import__("uvloop"))}
+    ok = any(reason is None for reason in clients.values())
+    emit({"type": "probe", "ok": ok, "versions": versions(), "interpreter": interpreter(), "clients": clients,
+          "loops": loops, "executable": sys.executable})
+    return 0 if ok else 3
 
 
 class Session:
     """One client for one origin: request(path) -> (status, body_bytes); settings read from the live objects."""
 
-    def __init__(self, name, origin, connections, timeout_ms):
-        self.name = name
-        self.origin = origin.rstrip("/")
-        self.connections = connections
-        self.timeout_ms = timeout_ms
+    def __init__(self, start):
+        self.name = start["client"]
+        self.origin = start["origin"].rstrip("/")
+        self.max_connections = start.get("maxConnections")
+        self.max_keepalive = start.get("maxKeepaliveConnections")
+        self.timeout_ms = start.get("requestTimeoutMs")
         self._client = None
         self._session = None
+        self._hx = None
+        self.peak_sockets = None
+
+    def _aiohttp_session(self, **kwargs):
+        import aiohttp
+
+        connector = (aiohttp.TCPConnector(limit=self.max_connections) if self.max_connections is not None
+                     else aiohttp.TCPConnector())
+        total = self.timeout_ms / 1000 if self.timeout_ms is not None else AIOHTTP_DEFAULT_TOTAL_S
+        return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=total), **kwargs)
+
+    def _httpx_kwargs(self):
+        kwargs = {}
+        if self.timeout_ms is not None:
+            kwargs["timeout"] = self._hx.Timeout(self.timeout_ms / 1000)
+        return kwargs
+
+    def _limits(self):
+        """httpx Limits with each unset field at the library's default (null = library default)."""
+        default = self._hx._config.DEFAULT_LIMITS  # noqa: SLF001 - the default AsyncClient uses
+        return self._hx.Limits(
+            max_connections=self.max_connections if self.max_connections is not None else default.max_connections,
+            max_keepalive_connections=(self.max_keepalive if self.max_keepalive is not None
+                                       else default.max_keepalive_connections),
+            keepalive_expiry=default.keepalive_expiry,
+        )
 
     async def open(self):
-        import aiohttp
-        import httpx
+        if self.name == "aiohttp":
+            self._session = self._aiohttp_session()
+            return
+        self._hx = httpx_module()
+        kwargs = self._httpx_kwargs()
+        if self.name == "httpx":
+            if self.max_connections is not None or self.max_keepalive is not None:
+                kwargs["limits"] = self._limits()
+        elif self.name == "httpx-aiohttp-seed":
+            self._session = self._aiohttp_session(auto_decompress=False)
+            kwargs["transport"] = seed_transport_class(self._hx)(self._session)
+        else:
+            cls = published_transport_class()
+            transport = cls(limits=self._limits()) if self.max_connections is not None else cls()
+            # The package builds its aiohttp session on the first request; build it now (the same call), so its
+            # settings can be read before the load starts.
+            if hasattr(transport, "get_client"):
+                transport.client = transport.get_client()
+                self._session = transport.client
+            kwargs["transport"] = transport
+        self._client = self._hx.AsyncClient(**kwargs)
 
-        if self.name in ("aiohttp", "httpx-aiohttp"):
-            kwargs = {"auto_decompress": False} if self.name == "httpx-aiohttp" else {}
-            connector = aiohttp.TCPConnector(limit=self.connections) if self.connections is not None else aiohttp.TCPConnector()
-            timeout = (aiohttp.ClientTimeout(total=self.timeout_ms / 1000) if self.timeout_ms is not None
-                       else aiohttp.ClientTimeout(total=5 * 60))
-            self._session = aiohttp.ClientSession(connector=connector, timeout=timeout, **kwargs)
-        if self.name in ("httpx", "httpx-aiohttp"):
-            kwargs = {}
-            if self.timeout_ms is not None:
-                kwargs["timeout"] = httpx.Timeout(self.timeout_ms / 1000)
-            if self.name == "httpx":
-                if self.connections is not None:
-                    # A pool of N reusable connections, as every Node client's `connections` means.
-                    kwargs["limits"] = httpx.Limits(max_connections=self.connections,
-                                                    max_keepalive_connections=self.connections)
-            else:
-                kwargs["transport"] = AiohttpTransport(self._session)
-            self._client = httpx.AsyncClient(**kwargs)
+    def _pool(self):
+        if self._client is None:
+            return None
+        return getattr(self._client._transport, "_pool", None)  # noqa: SLF001 - read the live object
+
+    def open_sockets(self):
+        """Connections the client holds (idle or in use), or None where the library does not expose them."""
+        pool = self._pool()
+        if pool is not None:
+            conns = getattr(pool, "_pool", None)
+            if conns is None:
+                conns = getattr(pool, "_connections", None)
+            return len(conns) if conns is not None else None
+        if self._session is not None:
+            c = self._session.connector
+            acquired = getattr(c, "_acquired", None)
+            idle = getattr(c, "_conns", None)
+            if acquired is None or idle is None:
+                return None
+            return len(acquired) + sum(len(v) for v in idle.values())
+        return None
+
+    def sample_sockets(self):
+        n = self.open_sockets()
+        if n is not None and (self.peak_sockets is None or n > self.peak_sockets):
+            self.peak_sockets = n
+        return n
 
     def settings(self):
-        out = {"client": self.name}
+        loop = asyncio.get_running_loop()
+        out = {"client": self.name, "eventLoop": f"{type(loop).__module__}.{type(loop).__name__}"}
         if self._client is not None:
+            out["httpx.module"] = self._hx.__name__
             transport = self._client._transport  # noqa: SLF001 - read the live object, as for Node clients
-            pool = getattr(transport, "_pool", None)
+            out["httpx.transport"] = f"{type(transport).__module__}.{type(transport).__name__}"
+            pool = self._pool()
             if pool is not None:
-                out["httpx.max_connections"] = pool._max_connections  # noqa: SLF001
-                out["httpx.max_keepalive_connections"] = pool._max_keepalive_connections  # noqa: SLF001
-                out["httpx.keepalive_expiry_s"] = pool._keepalive_expiry  # noqa: SLF001
-                out["httpx.http2"] = pool._http2  # noqa: SLF001
-                out["httpx.pool_size"] = len(pool._pool)  # noqa: SLF001
-            out["httpx.transport"] = type(transport).__name__
+                out["httpx.max_connections"] = getattr(pool, "_max_connections", None)
+                out["httpx.max_keepalive_connections"] = getattr(pool, "_max_keepalive_connections", None)
+                out["httpx.keepalive_expiry_s"] = getattr(pool, "_keepalive_expiry", None)
+                out["httpx.http2"] = getattr(pool, "_http2", None)
             t = self._client.timeout
             out["httpx.timeout_s"] = {"connect": t.connect, "read": t.read, "write": t.write, "pool": t.pool}
         if self._session is not None:
             c = self._session.connector
             out["aiohttp.limit"] = c.limit
             out["aiohttp.limit_per_host"] = c.limit_per_host
+            out["aiohttp.keepalive_timeout_s"] = getattr(c, "_keepalive_timeout", None)
             out["aiohttp.timeout_total_s"] = self._session.timeout.total
-        out["eventLoop"] = type(asyncio.get_running_loop()).__name__
+        out["openSockets"] = self.sample_sockets()
+        out["peakOpenSockets"] = self.peak_sockets
         return out
 
     async def request(self, path):
@@ -121,16 +263,15 @@ class Session:
     async def close(self):
         if self._client is not None:
             await self._client.aclose()
-        if self._session is not None:
+        if self._session is not None and not self._session.closed:
             await self._session.close()
 
 
-def _transport_class():
-    import httpx
+def seed_transport_class(hx):
+    """The seed's AiohttpTransport shim: httpx's API over an aiohttp session, httpcore bypassed. The text posted in
+    encode/httpx#3215 could not be retrieved verbatim; this is the lab's transcription of its shape."""
 
-    class _AiohttpTransport(httpx.AsyncBaseTransport):
-        """httpx's API over an aiohttp session (the seed's AiohttpTransport shim): httpcore is bypassed."""
-
+    class AiohttpTransport(hx.AsyncBaseTransport):
         def __init__(self, session):
             self._session = session
 
@@ -143,21 +284,16 @@ def _transport_class():
                 allow_redirects=False,
             ) as r:
                 body = await r.read()
-            return httpx.Response(r.status, headers=r.raw_headers, content=body, request=request)
+            return hx.Response(r.status, headers=r.raw_headers, content=body, request=request)
 
-    return _AiohttpTransport
-
-
-def AiohttpTransport(session):  # noqa: N802 - built lazily so --probe works without httpx
-    return _transport_class()(session)
+    return AiohttpTransport
 
 
-def error_code(exc):
-    return type(exc).__name__
+class Counters:
+    """One phase's or one window's counts. Requests in flight at a window boundary are carried into the next window
+    and counted in the window they complete in."""
 
-
-class Phase:
-    def __init__(self, expected_status, expected_body):
+    def __init__(self, expected_status, expected_body, in_flight=0):
         self.expected_status = expected_status
         self.expected_body = expected_body
         self.sent = 0
@@ -166,117 +302,225 @@ class Phase:
         self.by_code = {}
         self.samples = {}
         self.latencies = []
-        self.in_flight = 0
-        self.peak = 0
+        self.in_flight = in_flight
+        self.peak = in_flight
+
+    def start(self):
+        self.sent += 1
+        self.in_flight += 1
+        if self.in_flight > self.peak:
+            self.peak = self.in_flight
 
     def error(self, code, message):
+        self.in_flight -= 1
         self.errors_total += 1
         self.by_code[code] = self.by_code.get(code, 0) + 1
         if code not in self.samples:
             self.samples[code] = message[:300]
 
+    def done(self, status, nbytes, micros):
+        if status != self.expected_status:
+            self.error(f"HTTP_{status}", f"status {status}, expected {self.expected_status}")
+        elif nbytes != self.expected_body:
+            self.error("CASEBOOK_BODY_SIZE", f"body {nbytes} bytes, expected {self.expected_body}")
+        else:
+            self.in_flight -= 1
+            self.ok += 1
+            self.latencies.append(max(0, micros))
 
-async def run_phase(session, spec, total, duration_ms, on_progress):
-    p = Phase(spec["expectedStatus"], spec["expectedBodyBytes"])
-    path = spec["path"]
+    def result(self, elapsed_s, ru0, ru1, open_sockets):
+        user = (ru1.ru_utime - ru0.ru_utime) * 1e6
+        system = (ru1.ru_stime - ru0.ru_stime) * 1e6
+        return {
+            "sent": self.sent,
+            "ok": self.ok,
+            "errors": {"total": self.errors_total, "byCode": self.by_code},
+            "errorSamples": self.samples,
+            "durationMs": elapsed_s * 1000,
+            "latenciesMicros": self.latencies,
+            "cpuUserMicros": round(user),
+            "cpuSystemMicros": round(system),
+            # Python has no event-loop-utilization counter: this is process CPU time / wall time, a busy fraction.
+            "eventLoopUtilization": ((user + system) / 1e6) / elapsed_s if elapsed_s > 0 else 0,
+            "clientPeakInFlight": self.peak,
+            "protocols": {"http/1.1": self.ok},
+            "clientOpenSockets": open_sockets,
+        }
+
+
+async def one_request(session, path, counters_of, started_ns):
+    """One request, counted in whatever window is current when it completes; latency from `started_ns`."""
+    try:
+        status, nbytes = await session.request(path)
+    except Exception as exc:  # noqa: BLE001 - every failure is counted by code
+        counters_of().error(type(exc).__name__, f"{type(exc).__name__}: {exc}")
+        return
+    counters_of().done(status, nbytes, (time.perf_counter_ns() - started_ns) // 1000)
+
+
+async def run_phase(session, load, total, duration_ms, on_progress):
+    """Closed loop of `concurrency` lanes until `total` requests were sent or `duration_ms` passed."""
+    c = Counters(load["expectedStatus"], load["expectedBodyBytes"])
+    path = load["path"]
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     deadline = t0 + duration_ms / 1000 if duration_ms is not None else None
-    state = {"since": 0, "last": t0}
-    perf_ns = time.perf_counter_ns
+    state = {"last": t0}
 
     async def lane():
         while True:
-            if total is not None and p.sent >= total:
+            if total is not None and c.sent >= total:
                 return
             if deadline is not None and time.perf_counter() >= deadline:
                 return
-            p.sent += 1
-            p.in_flight += 1
-            if p.in_flight > p.peak:
-                p.peak = p.in_flight
-            start = perf_ns()
-            try:
-                status, nbytes = await session.request(path)
-            except Exception as exc:  # noqa: BLE001 - every failure is counted by code
-                p.in_flight -= 1
-                p.error(error_code(exc), f"{type(exc).__name__}: {exc}")
-            else:
-                micros = (perf_ns() - start) // 1000
-                p.in_flight -= 1
-                if status != p.expected_status:
-                    p.error(f"HTTP_{status}", f"status {status}, expected {p.expected_status}")
-                elif nbytes != p.expected_body:
-                    p.error("CASEBOOK_BODY_SIZE", f"body {nbytes} bytes, expected {p.expected_body}")
-                else:
-                    p.ok += 1
-                    p.latencies.append(micros)
+            c.start()
+            await one_request(session, path, lambda: c, time.perf_counter_ns())
             if on_progress is not None:
-                state["since"] += 1
-                if state["since"] >= 256:
-                    state["since"] = 0
-                    now = time.perf_counter()
-                    if now - state["last"] >= 0.2:
-                        state["last"] = now
-                        on_progress(p.ok + p.errors_total)
+                now = time.perf_counter()
+                if now - state["last"] >= PROGRESS_EVERY_S:
+                    state["last"] = now
+                    on_progress(c.ok + c.errors_total)
 
-    await asyncio.gather(*(lane() for _ in range(spec["concurrency"])))
+    await asyncio.gather(*(lane() for _ in range(load["concurrency"])))
     elapsed = time.perf_counter() - t0
-    ru1 = resource.getrusage(resource.RUSAGE_SELF)
-    user = (ru1.ru_utime - ru0.ru_utime) * 1e6
-    system = (ru1.ru_stime - ru0.ru_stime) * 1e6
-    return {
-        "sent": p.sent,
-        "ok": p.ok,
-        "errors": {"total": p.errors_total, "byCode": p.by_code},
-        "errorSamples": p.samples,
-        "durationMs": elapsed * 1000,
-        "latenciesMicros": p.latencies,
-        "cpuUserMicros": round(user),
-        "cpuSystemMicros": round(system),
-        # Python has no event-loop-utilization counter: this is process CPU time / wall time, a busy fraction.
-        "eventLoopUtilization": ((user + system) / 1e6) / elapsed if elapsed > 0 else 0,
-        "clientPeakInFlight": p.peak,
-        "protocols": {"http/1.1": p.ok},
-    }
+    return c.result(elapsed, ru0, resource.getrusage(resource.RUSAGE_SELF), session.sample_sockets())
 
 
-async def main():
-    loop = asyncio.get_running_loop()
-    stdin = sys.stdin
+class ContinuousLoad:
+    """A continuous load cut into windows of window_ms (boundaries at t0 + k * window_ms, so timer lateness does not
+    accumulate). At a boundary the counters are swapped and CPU read; the lanes never stop. pause() stops issuing,
+    waits for what is in flight and returns the partial window."""
 
-    async def read_message():
-        line = await loop.run_in_executor(None, stdin.readline)
-        if line == "":
+    def __init__(self, session, load, window_ms, on_window):
+        self.session = session
+        self.load = load
+        self.window_s = window_ms / 1000
+        self.on_window = on_window
+        self.c = Counters(load["expectedStatus"], load["expectedBodyBytes"])
+        self.stopping = False
+        self.t0 = time.perf_counter()
+        self.window_start = self.t0
+        self.ru0 = resource.getrusage(resource.RUSAGE_SELF)
+        self.timer = asyncio.ensure_future(self._windows())
+        if load["mode"] == "closed":
+            self.driver = asyncio.ensure_future(self._closed())
+        else:
+            self.driver = asyncio.ensure_future(self._open())
+
+    def cut(self):
+        now = time.perf_counter()
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        result = self.c.result(now - self.window_start, self.ru0, ru, self.session.sample_sockets())
+        self.c = Counters(self.c.expected_status, self.c.expected_body, self.c.in_flight)
+        self.window_start = now
+        self.ru0 = ru
+        return result
+
+    async def _windows(self):
+        k = 1
+        while not self.stopping:
+            await asyncio.sleep(max(0.0, self.t0 + k * self.window_s - time.perf_counter()))
+            if self.stopping:
+                return
+            self.on_window(self.cut())
+            k += 1
+
+    async def _closed(self):
+        path = self.load["path"]
+
+        async def lane():
+            while not self.stopping:
+                self.c.start()
+                await one_request(self.session, path, lambda: self.c, time.perf_counter_ns())
+
+        await asyncio.gather(*(lane() for _ in range(self.load["concurrency"])))
+
+    async def _open(self):
+        path = self.load["path"]
+        interval_ns = 1e9 / self.load["rateRps"]
+        t0_ns = time.perf_counter_ns()
+        issued = 0
+        pending = set()
+        while not self.stopping:
+            due = int((time.perf_counter_ns() - t0_ns) / interval_ns) + 1
+            while issued < due:
+                # Request i is due at t0 + i / rate and timed from then (no coordinated omission).
+                intended = t0_ns + int(issued * interval_ns)
+                issued += 1
+                self.c.start()
+                task = asyncio.ensure_future(one_request(self.session, path, lambda: self.c, intended))
+                pending.add(task)
+                task.add_done_callback(pending.discard)
+            await asyncio.sleep(OPEN_LOOP_TICK_S)
+        if pending:
+            await asyncio.gather(*pending)
+
+    async def pause(self):
+        self.stopping = True
+        self.timer.cancel()
+        await self.driver
+        return self.cut()
+
+
+class Inbox:
+    """Messages from the parent: a reader thread feeds an asyncio queue (None when stdin closes)."""
+
+    def __init__(self):
+        self.queue = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+
+        def read():
+            while True:
+                line = sys.stdin.readline()
+                if line == "":
+                    loop.call_soon_threadsafe(self.queue.put_nowait, None)
+                    return
+                if line.strip():
+                    loop.call_soon_threadsafe(self.queue.put_nowait, json.loads(line))
+
+        import threading
+
+        threading.Thread(target=read, name="casebook-stdin", daemon=True).start()
+
+    async def get(self):
+        m = await self.queue.get()
+        if m is None:
             sys.exit(0)  # parent gone
-        return json.loads(line)
+        return m
 
-    async def wait_for_go():
+
+async def open_session(start):
+    try:
+        session = Session(start)
+        await session.open()
+    except Exception as exc:  # noqa: BLE001
+        emit({"type": "fatal", "code": "CASEBOOK_CLIENT_OPEN", "message": f"{type(exc).__name__}: {exc}"[:2000]})
+        return None
+    emit({"type": "ready", "versions": versions(), "interpreter": interpreter(), "settings": session.settings()})
+    return session
+
+
+async def phases(start):
+    session = await open_session(start)
+    if session is None:
+        return
+    inbox = Inbox()
+
+    async def go():
         while True:
-            m = await read_message()
+            m = await inbox.get()
             if m.get("type") == "go":
                 return
 
-    start = await read_message()
-    if start.get("type") != "start" or start.get("client") not in CLIENTS:
-        emit({"type": "fatal", "code": "CASEBOOK_FOREIGN_PROTOCOL", "message": f"bad start message: {start!r}"[:300]})
-        return
-    try:
-        session = Session(start["client"], start["origin"], start.get("connections"), start.get("requestTimeoutMs"))
-        await session.open()
-    except Exception as exc:  # noqa: BLE001
-        emit({"type": "fatal", "code": "CASEBOOK_CLIENT_OPEN", "message": f"{type(exc).__name__}: {exc}"})
-        return
-    emit({"type": "ready", "versions": versions(), "settings": session.settings()})
     load = start["load"]
     if start["warmupRequests"] > 0:
         emit({"type": "phase-start", "phase": "warmup", "index": 0})
-        await wait_for_go()
+        await go()
         result = await run_phase(session, load, start["warmupRequests"], None, None)
         emit({"type": "phase-end", "phase": "warmup", "index": 0, "result": result})
     for i in range(start["trials"]):
         emit({"type": "phase-start", "phase": "trial", "index": i})
-        await wait_for_go()
+        await go()
 
         def progress(done, i=i):
             emit({"type": "progress", "phase": "trial", "index": i, "done": done, "total": load.get("requests")})
@@ -288,11 +532,77 @@ async def main():
     emit({"type": "done", "settings": settings})
 
 
+async def continuous(start):
+    session = await open_session(start)
+    if session is None:
+        return
+    inbox = Inbox()
+    while True:
+        m = await inbox.get()
+        if m.get("type") == "finish":
+            break
+        if m.get("type") != "block" or not isinstance(m.get("index"), int):
+            emit({"type": "fatal", "code": "CASEBOOK_FOREIGN_PROTOCOL", "message": f"unexpected {m!r}"[:300]})
+            return
+        block = m["index"]
+        counter = {"index": 0}
+
+        def window(result, block=block, counter=counter):
+            emit({"type": "window", "block": block, "index": counter["index"], "result": result})
+            counter["index"] += 1
+
+        load = ContinuousLoad(session, start["load"], start["windowMs"], window)
+        m = await inbox.get()
+        if m.get("type") != "pause":
+            emit({"type": "fatal", "code": "CASEBOOK_FOREIGN_PROTOCOL",
+                  "message": f"expected pause in block {block}, got {m!r}"[:300]})
+            return
+        emit({"type": "paused", "block": block, "partial": await load.pause()})
+    settings = session.settings()
+    await session.close()
+    emit({"type": "done", "settings": settings})
+
+
+def bad_start(start, mode):
+    if not isinstance(start, dict) or start.get("type") != "start":
+        return "expected a start message"
+    if start.get("client") not in CLIENTS:
+        return f"client {start.get('client')!r} is not one of {', '.join(CLIENTS)}"
+    if start.get("loop", "asyncio") not in LOOPS:
+        return f"loop {start.get('loop')!r} is not one of {', '.join(LOOPS)}"
+    if mode == "phases" and start["load"].get("mode") != "closed":
+        return "the phase method runs a closed loop only"
+    return None
+
+
+def main(argv):
+    mode = "continuous" if "--continuous" in argv else "phases"
+    line = sys.stdin.readline()
+    if line == "":
+        return 0
+    start = json.loads(line)
+    problem = bad_start(start, mode)
+    if problem is not None:
+        emit({"type": "fatal", "code": "CASEBOOK_FOREIGN_PROTOCOL", "message": f"bad start message: {problem}"})
+        return 1
+    factory = None
+    if start.get("loop", "asyncio") == "uvloop":
+        try:
+            import uvloop
+        except ImportError as exc:
+            emit({"type": "fatal", "code": "CASEBOOK_CLIENT_OPEN", "message": f"uvloop is not importable: {exc}"})
+            return 1
+        factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=factory) as runner:
+        runner.run(continuous(start) if mode == "continuous" else phases(start))
+    return 0
+
+
 if __name__ == "__main__":
     if "--probe" in sys.argv[1:]:
         sys.exit(probe())
     try:
-        asyncio.run(main())
+        sys.exit(main(sys.argv[1:]))
     except SystemExit:
         raise
     except BaseException as exc:  # noqa: BLE001

@@ -15,6 +15,8 @@ export interface RunBenchHooks {
   instrumentation?: 'full' | 'bare';
   /** Reuse a running target instead of starting a fresh one (the caller owns and closes it). */
   target?: TargetHandle;
+  /** Pin the client worker to this core instead of the plan's client core (null: unpinned). */
+  clientCpu?: number | null;
 }
 
 /**
@@ -35,7 +37,10 @@ export async function runBench(
     onProgress: hooks.onProgress,
     launch: (origin, target) => ({
       transport: ipcTransport(
-        spawnNode(path.join(__dirname, 'worker-process.js'), { cpu: pinningPlan().clientCpu, role: 'client' }),
+        spawnNode(path.join(__dirname, 'worker-process.js'), {
+          cpu: hooks.clientCpu === undefined ? pinningPlan().clientCpu : hooks.clientCpu,
+          role: 'client',
+        }),
       ),
       start: {
         type: 'start',

@@ -1,13 +1,42 @@
 import * as path from 'node:path';
 import { getAdapter } from '@casebook/clients';
-import { ipcTransport, pinningPlan, spawnNode, type WorkerTransport } from '@casebook/procs';
+import {
+  ipcTransport,
+  jsonLinesTransport,
+  pinningPlan,
+  spawnNode,
+  spawnPinned,
+  type WorkerTransport,
+} from '@casebook/procs';
 import { CasebookError, type ContinuousMethod } from '@casebook/results';
 import { startTarget, type TargetHandle } from '@casebook/servers';
 import type { DriverMessage } from './driver';
+import {
+  FOREIGN_CLIENT_INFO,
+  FOREIGN_WORKER_SCRIPT,
+  type ForeignAvailability,
+  type ForeignAvailable,
+  type ForeignVersions,
+  foreignClientBlock,
+  foreignClientStart,
+  foreignEnvironmentVersions,
+  isForeignOptions,
+  type ResolvedForeignOptions,
+  readyVersions,
+  requireForeignPython,
+  toPhaseResult,
+} from './foreign';
 import { type CoreShare, coreShares, readCoreTimes } from './machine-load';
 import type { ResolvedBenchOptions } from './options';
-import type { ContinuousFromWorker, ContinuousStart, ContinuousToWorker, PhaseResult } from './protocol';
-import type { TrialRecord } from './record';
+import type {
+  ContinuousFromWorker,
+  ContinuousStart,
+  ContinuousToWorker,
+  ForeignContinuousStart,
+  ForeignPhaseResult,
+  PhaseResult,
+} from './protocol';
+import type { BenchRecord, TrialRecord } from './record';
 import { type SteadinessRule, steadiness, type WindowSignal } from './steady';
 import { round, toTrial } from './summary';
 
@@ -17,6 +46,10 @@ import { round, toTrial } from './summary';
  * `windowsPerBlock` consecutive windows, then pauses. Between blocks the process — its JIT, its pool — is kept, so an
  * interleaved run does not make every slice cold; whatever the client's idle timeout closed in between is re-warmed
  * and shows in the warm-up curve.
+ *
+ * A measurement's client runs in a Node worker (continuous-worker-process.ts, over IPC) or, for a foreign client, in
+ * the Python worker (`casebook_foreign_worker.py --continuous`, JSON lines on stdio, its raw latencies turned into
+ * the same histograms here); the blocks, windows, target counters and guards are the same for both.
  */
 
 export interface ContinuousPlan {
@@ -50,7 +83,72 @@ export interface BlockResult {
 }
 
 type FromWorker = DriverMessage<PhaseResult> | ContinuousFromWorker;
-type ToWorker = ContinuousStart | ContinuousToWorker;
+type ToWorker = ContinuousStart | ForeignContinuousStart | ContinuousToWorker;
+type ForeignFromWorker = DriverMessage<ForeignPhaseResult> | ContinuousFromWorker<ForeignPhaseResult>;
+
+/** Any measurement the steady-state method runs. */
+export type ContinuousOptions = ResolvedBenchOptions | ResolvedForeignOptions;
+
+export const CONTINUOUS_NODE_WORKER = path.join(__dirname, 'continuous-worker-process.js');
+
+/** How a measurement's client process is started, decided before anything starts (nothing is spawned here). */
+export type ContinuousLaunch =
+  | { kind: 'node'; options: ResolvedBenchOptions; script: string }
+  | { kind: 'python'; options: ResolvedForeignOptions; python: string; args: string[]; py: ForeignAvailable };
+
+/**
+ * The launch of one measurement: Node clients in the Node worker; foreign ones in the Python worker of their set.
+ * Throws CasebookError CASEBOOK_FOREIGN_UNAVAILABLE when the set cannot run the client or loop (`find` probes it).
+ */
+export function continuousLaunch(
+  options: ContinuousOptions,
+  find?: (set: string | null) => ForeignAvailability,
+): ContinuousLaunch {
+  if (!isForeignOptions(options)) return { kind: 'node', options, script: CONTINUOUS_NODE_WORKER };
+  const py = requireForeignPython(options, find);
+  return { kind: 'python', options, python: py.python, args: [FOREIGN_WORKER_SCRIPT, '--continuous'], py };
+}
+
+/** The worker's start message for a target (HTTPS: the client trusts exactly the CA this target made at start). */
+export function continuousStart(
+  launch: ContinuousLaunch,
+  origin: string,
+  caPem: string | null,
+  windowMs: number,
+): ContinuousStart | ForeignContinuousStart {
+  if (launch.kind === 'python') return { type: 'start', ...foreignClientStart(launch.options, origin), windowMs };
+  const { options } = launch;
+  return {
+    type: 'start',
+    client: options.client,
+    origin,
+    clientOptions: caPem ? { ...options.clientOptions, tls: { caPem } } : options.clientOptions,
+    load: options.load,
+    windowMs,
+  };
+}
+
+/** A foreign worker's windows carry raw latencies: turned into histograms as they arrive. */
+function fromForeign(m: ForeignFromWorker): FromWorker {
+  switch (m.type) {
+    case 'window':
+    case 'phase-end':
+      return { ...m, result: toPhaseResult(m.result) };
+    case 'paused':
+      return { ...m, partial: toPhaseResult(m.partial) };
+    default:
+      return m;
+  }
+}
+
+function spawnWorker(launch: ContinuousLaunch): WorkerTransport<FromWorker, ToWorker> {
+  const cpu = pinningPlan().clientCpu;
+  if (launch.kind === 'node') return ipcTransport(spawnNode(launch.script, { cpu, role: 'client' }));
+  const raw = jsonLinesTransport<ForeignFromWorker, ToWorker>(
+    spawnPinned(launch.python, launch.args, { cpu, stdio: 'pipe', env: { PYTHONUNBUFFERED: '1' }, role: 'client' }),
+  );
+  return { ...raw, onMessage: (handler, onFailure) => raw.onMessage((m) => handler(fromForeign(m)), onFailure) };
+}
 
 /** Rounded quantities of a set of windows, each derived from sums (never a product of separate medians). */
 export function windowTotals(windows: readonly TrialRecord[]): {
@@ -93,25 +191,38 @@ export class ContinuousMeasurement {
   private onFailure: ((e: CasebookError) => void) | null = null;
   version: string;
   settings: Record<string, unknown> = {};
+  /** Foreign clients: the versions the worker reported it imported (the probe's until it says). */
+  foreignVersions: ForeignVersions;
   private closed = false;
 
   private constructor(
-    readonly options: ResolvedBenchOptions,
+    readonly launch: ContinuousLaunch,
     readonly plan: ContinuousPlan,
     readonly target: TargetHandle,
     private readonly transport: WorkerTransport<FromWorker, ToWorker>,
   ) {
-    this.version = getAdapter(options.client).version();
+    this.foreignVersions = launch.kind === 'python' ? launch.py.versions : {};
+    this.version =
+      launch.kind === 'python'
+        ? FOREIGN_CLIENT_INFO[launch.options.client].version(this.foreignVersions)
+        : getAdapter(launch.options.client).version();
+  }
+
+  get options(): ContinuousOptions {
+    return this.launch.options;
   }
 
   /** Start the target and the worker, and wait for the client to be open. */
-  static async open(options: ResolvedBenchOptions, plan: ContinuousPlan): Promise<ContinuousMeasurement> {
-    const target = await startTarget(options.target, { cpu: pinningPlan().serverCpu });
-    const worker = spawnNode(path.join(__dirname, 'continuous-worker-process.js'), {
-      cpu: pinningPlan().clientCpu,
-      role: 'client',
-    });
-    const m = new ContinuousMeasurement(options, plan, target, ipcTransport<FromWorker, ToWorker>(worker));
+  static async open(launch: ContinuousLaunch, plan: ContinuousPlan): Promise<ContinuousMeasurement> {
+    const target = await startTarget(launch.options.target, { cpu: pinningPlan().serverCpu });
+    let transport: WorkerTransport<FromWorker, ToWorker>;
+    try {
+      transport = spawnWorker(launch);
+    } catch (error) {
+      await target.close().catch(() => undefined);
+      throw error;
+    }
+    const m = new ContinuousMeasurement(launch, plan, target, transport);
     await m.start();
     return m;
   }
@@ -126,7 +237,7 @@ export class ContinuousMeasurement {
   }
 
   private start(): Promise<void> {
-    const { transport, target, options } = this;
+    const { transport, target } = this;
     void target.exited.then(({ code, signal }) => {
       if (!this.closed)
         this.fail(
@@ -156,19 +267,14 @@ export class ContinuousMeasurement {
         if (typeof m['version'] === 'string') this.version = m['version'];
         if (typeof m['settings'] === 'object' && m['settings'] !== null)
           this.settings = m['settings'] as Record<string, unknown>;
+        if (this.launch.kind === 'python') {
+          this.foreignVersions = readyVersions(m) ?? this.foreignVersions;
+          this.version = FOREIGN_CLIENT_INFO[this.launch.options.client].version(this.foreignVersions);
+        }
         resolve();
       };
-      transport.send({
-        type: 'start',
-        client: options.client,
-        origin: target.origin,
-        // HTTPS: the client trusts exactly the CA this target made at start (verification is never turned off).
-        clientOptions: target.caPem
-          ? { ...options.clientOptions, tls: { caPem: target.caPem } }
-          : options.clientOptions,
-        load: options.load,
-        windowMs: this.plan.windowMs,
-      });
+      // HTTPS: the client trusts exactly the CA this target made at start (verification is never turned off).
+      transport.send(continuousStart(this.launch, target.origin, target.caPem, this.plan.windowMs));
     });
   }
 
@@ -260,7 +366,9 @@ export class ContinuousMeasurement {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (!this.failure && this.transport.child.connected) {
+    const { child, kind } = this.transport;
+    const reachable = kind === 'ipc' ? child.connected : child.exitCode === null && child.signalCode === null;
+    if (!this.failure && reachable) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 5000);
         this.onFailure = () => resolve();
@@ -276,4 +384,29 @@ export class ContinuousMeasurement {
     await this.transport.stop();
     await this.target.close().catch(() => undefined);
   }
+}
+
+/** The record's client block for a continuous measurement (m null: it never opened), Node or foreign. */
+export function continuousClientBlock(
+  launch: ContinuousLaunch,
+  m: ContinuousMeasurement | null,
+): BenchRecord['client'] {
+  if (launch.kind === 'python')
+    return foreignClientBlock(launch.options, launch.py, m?.foreignVersions ?? launch.py.versions, m?.settings ?? {});
+  const adapter = getAdapter(launch.options.client);
+  return {
+    name: launch.options.client,
+    packageName: adapter.packageName,
+    version: m?.version ?? adapter.version(),
+    sourceUrl: adapter.sourceUrl,
+    settings: m?.settings ?? {},
+  };
+}
+
+/** Versions the environment adds for a foreign client (`python:<name>`); none for Node clients. */
+export function continuousExtraVersions(
+  launch: ContinuousLaunch,
+  m: ContinuousMeasurement | null,
+): Record<string, string> {
+  return launch.kind === 'python' ? foreignEnvironmentVersions(m?.foreignVersions ?? launch.py.versions) : {};
 }

@@ -2,69 +2,116 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jsonLinesTransport, pinningPlan, spawnPinned } from '@casebook/procs';
-import { CasebookError, type ForeignClientBlock, findRepoRoot, UsageError } from '@casebook/results';
+import { type BenchParams, CasebookError, type ForeignClientBlock, findRepoRoot, UsageError } from '@casebook/results';
 import { createLatencyHistogram, encodeHistogram, recordMicros } from '@casebook/stats';
 import { type BenchProgress, benchRecord, measure } from './measure';
-import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
-import type { PhaseResult } from './protocol';
+import { type BenchOptions, LIMITS, type ResolvedBenchOptions, resolveBenchOptions } from './options';
+import type { ForeignClientStart, ForeignPhaseResult, ForeignStart, PhaseResult } from './protocol';
+import { pythonSet } from './python-sets';
 import type { BenchRecord } from './record';
 
 /**
  * Foreign clients: HTTP clients written in another language, each run alone in its own process (pinned to the
- * client core like a Node client) and driven over stdin/stdout by the same runner: a fresh target, warm-up, trials,
- * target counters reset per phase, the same record shape. Today: Python's httpx and aiohttp, from the interpreter
- * that imports them (Debian's python3-httpx / python3-aiohttp for /usr/bin/python3).
+ * client core like a Node client) and driven over stdin/stdout by the same runner: a fresh target, warm-up, trials
+ * (or the steady-state method's blocks, blocks.ts), target counters reset per phase, the same record shape. Today:
+ * Python's httpx (or httpx2), aiohttp, the seed's AiohttpTransport shim and the published httpx-aiohttp transport,
+ * from a client set's environment (python-sets.ts) or, without a set, from the interpreter that imports httpx and
+ * aiohttp.
  */
 
-export const FOREIGN_CLIENTS = ['httpx', 'aiohttp', 'httpx-aiohttp'] as const;
+export const FOREIGN_CLIENTS = ['httpx', 'aiohttp', 'httpx-aiohttp-seed', 'httpx-aiohttp'] as const;
 export type ForeignClientName = (typeof FOREIGN_CLIENTS)[number];
 
 export const isForeignClientName = (x: unknown): x is ForeignClientName =>
   typeof x === 'string' && (FOREIGN_CLIENTS as readonly string[]).includes(x);
 
+/** Event loops a Python client can run on (uvloop must be installed in the set). */
+export const FOREIGN_LOOPS = ['asyncio', 'uvloop'] as const;
+export type ForeignLoop = (typeof FOREIGN_LOOPS)[number];
+
+/** Interpreter and package versions: every installed distribution (PEP 503 names), null for a relevant one absent. */
+export type ForeignVersions = Record<string, string | null>;
+
+/** Versions worth a column in the environment's clientVersions (`python:<name>`); the client block keeps them all. */
+const ENVIRONMENT_VERSION_KEYS = [
+  'python',
+  'httpx',
+  'httpx2',
+  'httpcore',
+  'httpcore2',
+  'anyio',
+  'h11',
+  'aiohttp',
+  'httpx-aiohttp',
+  'uvloop',
+];
+
+/** httpx's API comes from httpx2 where the set installs it (the worker imports it first), else from httpx. */
+const httpxOf = (v: ForeignVersions): { name: string; version: string } =>
+  v['httpx2'] ? { name: 'httpx2', version: v['httpx2'] } : { name: 'httpx', version: v['httpx'] ?? 'unknown' };
+
 export interface ForeignClientInfo {
   /** Name in records and tables, next to Node's client names. */
   recordName: string;
-  packageName: string;
+  packageName(v: ForeignVersions): string;
   description: string;
-  /** Pool size when `connections` is not given (the library's own default). */
-  defaultConnections: number;
   version(v: ForeignVersions): string;
   sourceUrl(v: ForeignVersions): string;
 }
 
-export type ForeignVersions = Record<string, string | null>;
+const httpxPoolUrl = (v: ForeignVersions): string =>
+  httpxOf(v).name === 'httpx2'
+    ? `https://pypi.org/project/httpx2/${v['httpx2']}/`
+    : `https://github.com/encode/httpcore/blob/${v['httpcore']}/httpcore/_async/connection_pool.py`;
 
 export const FOREIGN_CLIENT_INFO: Record<ForeignClientName, ForeignClientInfo> = {
   httpx: {
     recordName: 'python-httpx',
-    packageName: 'httpx',
-    description: 'httpx.AsyncClient (httpcore connection pool over anyio), one client for all requests',
-    defaultConnections: 100,
-    version: (v) => v['httpx'] ?? 'unknown',
-    sourceUrl: (v) => `https://github.com/encode/httpcore/blob/${v['httpcore']}/httpcore/_async/connection_pool.py`,
+    packageName: (v) => httpxOf(v).name,
+    description: 'httpx.AsyncClient (httpcore connection pool over anyio; httpx2 with httpcore2 in the httpx2 set)',
+    version: (v) => httpxOf(v).version,
+    sourceUrl: httpxPoolUrl,
   },
   aiohttp: {
     recordName: 'python-aiohttp',
-    packageName: 'aiohttp',
+    packageName: () => 'aiohttp',
     description: 'aiohttp.ClientSession with a TCPConnector, one session for all requests',
-    defaultConnections: 100,
     version: (v) => v['aiohttp'] ?? 'unknown',
     sourceUrl: (v) => `https://github.com/aio-libs/aiohttp/blob/v${v['aiohttp']}/aiohttp/connector.py`,
   },
+  'httpx-aiohttp-seed': {
+    recordName: 'python-httpx-aiohttp-seed',
+    packageName: (v) => `${httpxOf(v).name}+aiohttp`,
+    description:
+      "httpx.AsyncClient over the seed's AiohttpTransport shim (the lab's transcription; aiohttp's parser, I/O and " +
+      'pool replace httpcore together)',
+    version: (v) => `${httpxOf(v).name} ${httpxOf(v).version} / aiohttp ${v['aiohttp']}`,
+    sourceUrl: () => 'https://github.com/encode/httpx/issues/3215',
+  },
   'httpx-aiohttp': {
     recordName: 'python-httpx-aiohttp',
-    packageName: 'httpx+aiohttp',
-    description: "httpx.AsyncClient over an aiohttp-backed transport (the seed's AiohttpTransport shim)",
-    defaultConnections: 100,
-    version: (v) => `httpx ${v['httpx']} / aiohttp ${v['aiohttp']}`,
-    sourceUrl: (v) => `https://github.com/encode/httpx/blob/${v['httpx']}/httpx/_transports/base.py`,
+    packageName: () => 'httpx-aiohttp',
+    description: "httpx.AsyncClient over the published httpx-aiohttp package's AiohttpTransport",
+    version: (v) => v['httpx-aiohttp'] ?? 'unknown',
+    sourceUrl: (v) => `https://pypi.org/project/httpx-aiohttp/${v['httpx-aiohttp']}/`,
   },
 };
 
-/** One foreign-client measurement. Like BenchOptions, closed loop only; `connections` null keeps the client's default pool. */
+/**
+ * One foreign-client measurement. Like BenchOptions; the phase method runs a closed loop only, the steady-state
+ * method (runInterleaved) also an open loop. Pool switches: `maxConnections` and `maxKeepaliveConnections` (httpx
+ * only: aiohttp has no keep-alive count), each null or absent for the library's default; `connections: N` is the
+ * older shorthand for a pool of N reusable connections (both set to N).
+ */
 export interface ForeignBenchOptions {
   client: string;
+  /** The client set (python-sets.ts) whose environment runs the client; absent or null: the interpreter found. */
+  set?: string | null;
+  loop?: ForeignLoop;
+  maxConnections?: number | null;
+  maxKeepaliveConnections?: number | null;
+  mode?: 'closed' | 'open';
+  rateRps?: number;
   concurrency?: number;
   requests?: number;
   durationMs?: number;
@@ -82,16 +129,35 @@ export interface ForeignBenchOptions {
   label?: string;
 }
 
+/** What a foreign measurement adds to ResolvedBenchOptions; recorded in the client block, not in `params`. */
+export interface ForeignSwitches {
+  set: string | null;
+  loop: ForeignLoop;
+  /** Requested (null: the library's default); the effective value is in the client's settings. */
+  maxKeepaliveConnections: number | null;
+}
+
+/** `clientOptions.connections` holds maxConnections (null: the library's default). */
 export interface ResolvedForeignOptions extends Omit<ResolvedBenchOptions, 'client'> {
   client: ForeignClientName;
   language: 'python';
+  foreign: ForeignSwitches;
 }
 
-/** A bench record whose client is a foreign one (its block adds language, versions and the interpreter). */
-export type ForeignBenchRecord = BenchRecord & { client: ForeignClientBlock; params: ResolvedForeignOptions };
+/** A bench record whose client is a foreign one (its block adds language, set, loop, interpreter and versions). */
+export type ForeignBenchRecord = BenchRecord & { client: ForeignClientBlock };
 
-const FOREIGN_ONLY_KEYS = new Set([
+export const isForeignOptions = (o: ResolvedBenchOptions | ResolvedForeignOptions): o is ResolvedForeignOptions =>
+  'language' in o && o.language === 'python';
+
+const FOREIGN_KEYS = new Set<string>([
   'client',
+  'set',
+  'loop',
+  'maxConnections',
+  'maxKeepaliveConnections',
+  'mode',
+  'rateRps',
   'concurrency',
   'requests',
   'durationMs',
@@ -109,75 +175,175 @@ const FOREIGN_ONLY_KEYS = new Set([
   'label',
 ]);
 
+/** A set name as python-sets.ts spells them ('2022', 'as-reported', 'latest', 'httpx2'). */
+const SET_NAME = /^[a-z0-9][a-z0-9.-]*$/;
+
+function poolSize(field: string, value: unknown, min: number): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > LIMITS.maxConcurrency)
+    throw new UsageError(field, value, `expected null or an integer from ${min} to ${LIMITS.maxConcurrency}`);
+  return value;
+}
+
 /** Validate a foreign measurement like any other (a UsageError names the field and value). */
 export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForeignOptions {
   if (!isForeignClientName(input.client))
     throw new UsageError('client', input.client, `expected one of ${FOREIGN_CLIENTS.join(', ')}`);
-  for (const key of Object.keys(input)) {
-    if (!FOREIGN_ONLY_KEYS.has(key))
-      throw new UsageError(
-        key,
-        (input as unknown as Record<string, unknown>)[key],
-        'not supported for foreign clients',
-      );
+  for (const [key, value] of Object.entries(input)) {
+    if (!FOREIGN_KEYS.has(key)) throw new UsageError(key, value, 'not supported for foreign clients');
   }
-  const { client, label, ...rest } = input;
+  const { client, label, set, loop, maxConnections, maxKeepaliveConnections, connections, ...rest } = input;
+  if (set !== undefined && set !== null && (typeof set !== 'string' || !SET_NAME.test(set)))
+    throw new UsageError('set', set, 'expected a client set name such as latest, or null');
+  const loopName = loop ?? 'asyncio';
+  if (!(FOREIGN_LOOPS as readonly string[]).includes(loopName))
+    throw new UsageError('loop', loop, `expected one of ${FOREIGN_LOOPS.join(', ')}`);
+  if (connections !== undefined && (maxConnections !== undefined || maxKeepaliveConnections !== undefined))
+    throw new UsageError(
+      'connections',
+      connections,
+      'give maxConnections and maxKeepaliveConnections, or connections (both set to it), not both',
+    );
+  let max = poolSize('maxConnections', maxConnections, 1);
+  let keepalive = poolSize('maxKeepaliveConnections', maxKeepaliveConnections, 0);
+  if (keepalive !== null && client !== 'httpx')
+    throw new UsageError(
+      'maxKeepaliveConnections',
+      keepalive,
+      `only httpx has a keep-alive count limit (${client} keeps every connection it opens up to maxConnections)`,
+    );
+  if (connections !== undefined) {
+    max = poolSize('connections', connections, 1);
+    if (client === 'httpx') keepalive = max;
+  }
   // The shared validation (load, trials, target); 'undici-request' stands in only because it accepts every option.
-  const resolved = resolveBenchOptions({ ...rest, client: 'undici-request', mode: 'closed', label: label ?? client });
-  return { ...resolved, client, language: 'python' };
+  const resolved = resolveBenchOptions({
+    ...rest,
+    client: 'undici-request',
+    connections: max,
+    label: label ?? (set ? `${client}@${set}` : client),
+  });
+  return {
+    ...resolved,
+    client,
+    language: 'python',
+    foreign: {
+      set: set ?? null,
+      loop: loopName === 'uvloop' ? 'uvloop' : 'asyncio',
+      maxKeepaliveConnections: keepalive,
+    },
+  };
+}
+
+/** Any measurement, Node or foreign, resolved by its client name. */
+export function resolveMeasurementOptions(
+  input: BenchOptions | ForeignBenchOptions,
+): ResolvedBenchOptions | ResolvedForeignOptions {
+  return isForeignClientName(input.client) ? resolveForeignOptions(input) : resolveBenchOptions(input);
+}
+
+/** The record's `params`: the resolved options without the foreign switches (those are in the client block). */
+export function paramsOf(options: ResolvedBenchOptions | ResolvedForeignOptions): BenchParams {
+  if (!isForeignOptions(options)) return options;
+  const { foreign: _foreign, ...params } = options;
+  return params;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Which Python
 
-export type ForeignPythonSource = 'CASEBOOK_SEED_PYTHON' | 'recorded' | 'system' | 'PATH';
+export type ForeignPythonSource = 'set' | 'CASEBOOK_SEED_PYTHON' | 'recorded' | 'system' | 'PATH';
+
+/** What `casebook_foreign_worker.py --probe` reports about an interpreter. */
+export interface ForeignProbe {
+  versions: ForeignVersions;
+  interpreter: NonNullable<ForeignClientBlock['interpreter']>;
+  /** Per client and per loop: null when it imports, else why not. */
+  clients: Record<string, string | null>;
+  loops: Record<string, string | null>;
+}
 
 export type ForeignAvailability =
-  | { available: true; python: string; source: ForeignPythonSource; versions: ForeignVersions }
+  | {
+      available: true;
+      python: string;
+      source: ForeignPythonSource;
+      set: string | null;
+      versions: ForeignVersions;
+      probe: ForeignProbe;
+    }
   | { available: false; reason: string; tried: string[] };
+
+export type ForeignAvailable = Extract<ForeignAvailability, { available: true }>;
 
 export const FOREIGN_WORKER_SCRIPT = path.join(__dirname, '..', 'python', 'casebook_foreign_worker.py');
 
-const probeCache = new Map<string, { ok: true; versions: ForeignVersions } | { ok: false; error: string }>();
+/** A probe that has not answered in this long is a broken interpreter (it imports every client library). */
+const PROBE_TIMEOUT_MS = 30_000;
 
-function probe(python: string): { ok: true; versions: ForeignVersions } | { ok: false; error: string } {
+type ProbeOutcome = { ok: true; probe: ForeignProbe } | { ok: false; error: string };
+
+const isStringMap = (x: unknown): x is Record<string, string | null> =>
+  typeof x === 'object' && x !== null && Object.values(x).every((v) => v === null || typeof v === 'string');
+
+const isInterpreter = (x: unknown): x is ForeignProbe['interpreter'] =>
+  typeof x === 'object' &&
+  x !== null &&
+  'version' in x &&
+  typeof x.version === 'string' &&
+  'implementation' in x &&
+  typeof x.implementation === 'string' &&
+  'build' in x &&
+  typeof x.build === 'string' &&
+  'compiler' in x &&
+  typeof x.compiler === 'string' &&
+  'freeThreaded' in x &&
+  typeof x.freeThreaded === 'boolean';
+
+/** Read the probe's JSON line (exported for tests: no process involved). */
+export function parseProbe(line: string): ProbeOutcome {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return { ok: false, error: `probe printed no JSON: ${line.slice(-300)}` };
+  }
+  if (typeof parsed !== 'object' || parsed === null) return { ok: false, error: 'probe printed no object' };
+  const message: object = parsed;
+  const field = (key: string): unknown => (key in message ? Reflect.get(message, key) : undefined);
+  const [versions, interpreter, clients, loops] = ['versions', 'interpreter', 'clients', 'loops'].map(field);
+  if (!isStringMap(versions) || !isInterpreter(interpreter) || !isStringMap(clients) || !isStringMap(loops))
+    return { ok: false, error: `probe output not understood: ${line.slice(0, 300)}` };
+  return { ok: true, probe: { versions, interpreter, clients, loops } };
+}
+
+const probeCache = new Map<string, ProbeOutcome>();
+
+function probe(python: string): ProbeOutcome {
   const cached = probeCache.get(python);
   if (cached) return cached;
-  const r = spawnSync(python, [FOREIGN_WORKER_SCRIPT, '--probe'], { encoding: 'utf8', timeout: 30_000 });
-  let out: { ok: true; versions: ForeignVersions } | { ok: false; error: string };
-  if (r.error) out = { ok: false, error: r.error.message };
-  else {
-    try {
-      const line = r.stdout.trim().split('\n').pop() ?? '';
-      const parsed = JSON.parse(line) as { ok: boolean; versions?: ForeignVersions; error?: string };
-      out =
-        parsed.ok && parsed.versions
-          ? { ok: true, versions: parsed.versions }
-          : { ok: false, error: parsed.error ?? 'probe failed' };
-    } catch {
-      out = { ok: false, error: `exit ${r.status}: ${(r.stderr || r.stdout).trim().slice(-300)}` };
-    }
-  }
+  const r = spawnSync(python, [FOREIGN_WORKER_SCRIPT, '--probe'], { encoding: 'utf8', timeout: PROBE_TIMEOUT_MS });
+  const out: ProbeOutcome = r.error
+    ? { ok: false, error: r.error.message }
+    : r.stdout.trim() === ''
+      ? { ok: false, error: `exit ${r.status}: ${r.stderr.trim().slice(-300)}` }
+      : parseProbe(r.stdout.trim().split('\n').pop() ?? '');
   probeCache.set(python, out);
   return out;
 }
 
 function recordedPython(root: string): string | undefined {
   try {
-    const state = JSON.parse(fs.readFileSync(path.join(root, '.jupyter', 'casebook-python.json'), 'utf8')) as {
-      python?: unknown;
-    };
-    return typeof state.python === 'string' && fs.existsSync(state.python) ? state.python : undefined;
+    const state: unknown = JSON.parse(fs.readFileSync(path.join(root, '.jupyter', 'casebook-python.json'), 'utf8'));
+    const python = typeof state === 'object' && state !== null && 'python' in state ? state.python : undefined;
+    return typeof python === 'string' && fs.existsSync(python) ? python : undefined;
   } catch {
     return undefined;
   }
 }
 
-/**
- * Find a Python that imports httpx and aiohttp. $CASEBOOK_SEED_PYTHON, when set, is the only candidate (so a test or
- * a reader can point at a specific interpreter); otherwise the one bootstrap recorded, /usr/bin/python3, python3.
- */
-export function foreignAvailability(env: NodeJS.ProcessEnv = process.env): ForeignAvailability {
+/** Without a set: a Python that imports both httpx and aiohttp, as before client sets existed. */
+function legacyAvailability(env: NodeJS.ProcessEnv): ForeignAvailability {
   const fromEnv = env['CASEBOOK_SEED_PYTHON'];
   const candidates: [string, ForeignPythonSource][] = [];
   if (fromEnv !== undefined && fromEnv !== '') candidates.push([fromEnv, 'CASEBOOK_SEED_PYTHON']);
@@ -190,8 +356,10 @@ export function foreignAvailability(env: NodeJS.ProcessEnv = process.env): Forei
   for (const [python, source] of candidates) {
     if (tried.some((t) => t.startsWith(`${python}:`))) continue;
     const r = probe(python);
-    if (r.ok) return { available: true, python, source, versions: r.versions };
-    tried.push(`${python}: ${r.error}`);
+    const missing = r.ok ? [r.probe.clients['httpx'], r.probe.clients['aiohttp']].filter((x) => x !== null) : [];
+    if (r.ok && missing.length === 0)
+      return { available: true, python, source, set: null, versions: r.probe.versions, probe: r.probe };
+    tried.push(`${python}: ${r.ok ? missing.join('; ') : r.error}`);
   }
   return {
     available: false,
@@ -202,49 +370,131 @@ export function foreignAvailability(env: NodeJS.ProcessEnv = process.env): Forei
   };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// The child process
-
-interface ForeignPhaseResult extends Omit<PhaseResult, 'histogram'> {
-  latenciesMicros: number[];
+/**
+ * The interpreter for a measurement. With a set: that set's environment (python-sets.ts), or why it is skipped
+ * (not built, does not fit this interpreter, offline). Without: $CASEBOOK_SEED_PYTHON when set (the only candidate),
+ * else the one bootstrap recorded, /usr/bin/python3, python3 — the first that imports httpx and aiohttp.
+ */
+export function foreignAvailability(
+  env: NodeJS.ProcessEnv = process.env,
+  set: string | null = null,
+): ForeignAvailability {
+  if (set === null) return legacyAvailability(env);
+  const s = pythonSet(set, env);
+  if (s.status !== 'ready')
+    return { available: false, reason: `client set ${set} is ${s.status}: ${s.reason}`, tried: [] };
+  const r = probe(s.python);
+  if (!r.ok)
+    return { available: false, reason: `client set ${set}: ${s.python} --probe failed: ${r.error}`, tried: [] };
+  return { available: true, python: s.python, source: 'set', set, versions: r.probe.versions, probe: r.probe };
 }
 
-interface ForeignStart {
-  type: 'start';
-  client: ForeignClientName;
-  origin: string;
-  connections: number | null;
-  requestTimeoutMs: number | null;
-  load: ResolvedForeignOptions['load'];
-  warmupRequests: number;
-  trials: number;
+/**
+ * The interpreter that runs this measurement, checked before anything starts: the client and the loop must import
+ * there. Throws CasebookError CASEBOOK_FOREIGN_UNAVAILABLE naming the set and what is missing.
+ */
+export function requireForeignPython(
+  options: ResolvedForeignOptions,
+  find: (set: string | null) => ForeignAvailability = (set) => foreignAvailability(process.env, set),
+): ForeignAvailable {
+  const py = find(options.foreign.set);
+  if (!py.available) throw new CasebookError('CASEBOOK_FOREIGN_UNAVAILABLE', py.reason);
+  const where = py.set ? `client set ${py.set} (${py.python})` : py.python;
+  const clientMissing = py.probe.clients[options.client];
+  if (clientMissing !== null)
+    throw new CasebookError(
+      'CASEBOOK_FOREIGN_UNAVAILABLE',
+      `${options.client} does not import in ${where}: ${clientMissing ?? 'not reported by the probe'}`,
+    );
+  const loopMissing = py.probe.loops[options.foreign.loop];
+  if (loopMissing !== null)
+    throw new CasebookError(
+      'CASEBOOK_FOREIGN_UNAVAILABLE',
+      `loop ${options.foreign.loop} does not import in ${where}: ${loopMissing ?? 'not reported by the probe'}`,
+    );
+  return py;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Worker messages and the record
+
+/** The start message's client part (both methods). */
+export function foreignClientStart(options: ResolvedForeignOptions, origin: string): ForeignClientStart {
+  return {
+    client: options.client,
+    origin,
+    maxConnections: options.clientOptions.connections,
+    maxKeepaliveConnections: options.foreign.maxKeepaliveConnections,
+    loop: options.foreign.loop,
+    requestTimeoutMs: options.clientOptions.requestTimeoutMs,
+    load: options.load,
+  };
 }
 
 /** Raw per-request latencies (µs) into the same HDR histogram Node clients fill. */
-function toPhaseResult(r: ForeignPhaseResult): PhaseResult {
-  const { latenciesMicros, ...rest } = r;
+export function toPhaseResult(r: ForeignPhaseResult): PhaseResult {
+  const { latenciesMicros, clientOpenSockets: _sockets, ...rest } = r;
   const h = createLatencyHistogram();
   for (const us of latenciesMicros) recordMicros(h, us);
   return { ...rest, histogram: encodeHistogram(h) };
 }
 
-const isVersions = (x: unknown): x is ForeignVersions =>
-  typeof x === 'object' && x !== null && Object.values(x).every((v) => v === null || typeof v === 'string');
+/** Versions from the worker's `ready` message (what it imported), when it sent them. */
+export const readyVersions = (m: Record<string, unknown>): ForeignVersions | null =>
+  isStringMap(m['versions']) ? m['versions'] : null;
+
+/** The client block of a foreign record: names and versions from the probe (or the worker's ready message). */
+export function foreignClientBlock(
+  options: ResolvedForeignOptions,
+  py: ForeignAvailable,
+  versions: ForeignVersions,
+  settings: Record<string, unknown>,
+): ForeignClientBlock {
+  const info = FOREIGN_CLIENT_INFO[options.client];
+  return {
+    name: info.recordName,
+    packageName: info.packageName(versions),
+    version: info.version(versions),
+    sourceUrl: info.sourceUrl(versions),
+    settings,
+    language: 'python',
+    foreign: options.client,
+    versions,
+    python: py.python,
+    set: py.set,
+    loop: options.foreign.loop,
+    interpreter: py.probe.interpreter,
+    ...(options.client === 'httpx' ? { maxKeepaliveConnections: options.foreign.maxKeepaliveConnections } : {}),
+  };
+}
+
+/** The versions that go into the environment's clientVersions, as `python:<name>`. */
+export function foreignEnvironmentVersions(versions: ForeignVersions): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of ENVIRONMENT_VERSION_KEYS) {
+    const v = versions[key];
+    if (typeof v === 'string') out[`python:${key}`] = v;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The phase method
 
 /**
- * Run one foreign-client measurement: the Python worker (JSON lines on stdio) driven by the same run driver as Node
- * clients, against a fresh target. Throws CasebookError CASEBOOK_FOREIGN_UNAVAILABLE before starting anything when no
- * Python imports httpx and aiohttp; otherwise always resolves with a record (errored when a process dies) and leaves no
- * child behind.
+ * Run one foreign-client measurement under the phase method: the Python worker (JSON lines on stdio) driven by the
+ * same run driver as Node clients, against a fresh target. Throws CasebookError CASEBOOK_FOREIGN_UNAVAILABLE before
+ * starting anything when the set (or, without one, any Python) cannot run this client and loop; otherwise always
+ * resolves with a record (errored when a process dies) and leaves no child behind.
  */
 export async function runForeignBench(
   input: ForeignBenchOptions | ResolvedForeignOptions,
   hooks: { onProgress?: (p: BenchProgress) => void; env?: NodeJS.ProcessEnv } = {},
 ): Promise<ForeignBenchRecord> {
   const options = 'load' in input ? input : resolveForeignOptions(input);
-  const py = foreignAvailability(hooks.env);
-  if (!py.available) throw new CasebookError('CASEBOOK_FOREIGN_UNAVAILABLE', py.reason);
-  const info = FOREIGN_CLIENT_INFO[options.client];
+  if (options.load.mode !== 'closed')
+    throw new UsageError('mode', options.load.mode, 'the phase method runs a closed loop; use runInterleaved');
+  const py = requireForeignPython(options, (set) => foreignAvailability(hooks.env, set));
   let versions: ForeignVersions = py.versions;
   const measured = await measure<ForeignStart, ForeignPhaseResult>({
     options,
@@ -260,35 +510,19 @@ export async function runForeignBench(
       ),
       start: {
         type: 'start',
-        client: options.client,
-        origin,
-        connections: options.clientOptions.connections,
-        requestTimeoutMs: options.clientOptions.requestTimeoutMs,
-        load: options.load,
+        ...foreignClientStart(options, origin),
         warmupRequests: options.warmupRequests,
         trials: options.trials,
       },
     }),
     toPhaseResult,
     onReady: (m) => {
-      if (isVersions(m['versions'])) versions = m['versions'];
+      versions = readyVersions(m) ?? versions;
     },
   });
-  const pythonVersions = Object.fromEntries(
-    Object.entries(versions)
-      .filter((e): e is [string, string] => e[0] !== 'executable' && e[1] !== null)
-      .map(([k, v]) => [`python:${k}`, v]),
-  );
-  const client: ForeignClientBlock = {
-    name: info.recordName,
-    packageName: info.packageName,
-    version: info.version(versions),
-    sourceUrl: info.sourceUrl(versions),
-    settings: measured.settings,
-    language: 'python' as const,
-    foreign: options.client,
-    versions,
-    python: py.python,
+  const client = foreignClientBlock(options, py, versions, measured.settings);
+  return {
+    ...benchRecord(measured, paramsOf(options), client, foreignEnvironmentVersions(versions)),
+    client,
   };
-  return { ...benchRecord(measured, options, client, pythonVersions), client, params: options };
 }

@@ -2,7 +2,9 @@ export { type BenchProgress, type RunBenchHooks, runBench } from './bench';
 export { BENCH_FLAGS, benchOptionsFromFlags } from './bench-flags';
 export {
   type BlockResult,
+  type ContinuousLaunch,
   type ContinuousPlan,
+  continuousLaunch,
   type MeasuredWindow,
   type WarmupWindow,
   windowTotals,
@@ -24,14 +26,20 @@ export { type FlagSpec, type FlagValues, formatFlags, parseArgs } from './flags'
 export {
   FOREIGN_CLIENT_INFO,
   FOREIGN_CLIENTS,
+  FOREIGN_LOOPS,
   type ForeignAvailability,
+  type ForeignAvailable,
   type ForeignBenchOptions,
   type ForeignBenchRecord,
   type ForeignClientName,
+  type ForeignLoop,
+  type ForeignProbe,
+  type ForeignSwitches,
   foreignAvailability,
   isForeignClientName,
   type ResolvedForeignOptions,
   resolveForeignOptions,
+  resolveMeasurementOptions,
   runForeignBench,
 } from './foreign';
 export {
@@ -58,6 +66,21 @@ export {
   resolveBenchOptions,
 } from './options';
 export type { PhaseResult } from './protocol';
+export { isPythonSetName, PYTHON_SETS, type PythonSetName, type PythonSetState, pythonSet } from './python-sets';
 export { QUEUE_TIMING_TAG, QueueTiming, type QueueTimingResult } from './queue-timing';
 export type { BenchError, BenchRecord, ContinuousMethod, TrialRecord } from './record';
+export {
+  DEFAULT_SEED_APP_OPTIONS,
+  LOAD_SIDE_SATURATION,
+  parseWrkOutput,
+  type ResolvedSeedAppOptions,
+  resolveSeedAppOptions,
+  runSeedApp,
+  SEED_APP_ROUTES,
+  type SeedAppHooks,
+  type SeedAppOptions,
+  type SeedAppProgress,
+  type SeedAppRoute,
+  type WrkResult,
+} from './seed-app';
 export { DEFAULT_STEADINESS, type Steadiness, type SteadinessRule, steadiness, type WindowSignal } from './steady';

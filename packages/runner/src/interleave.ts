@@ -1,4 +1,4 @@
-import { clientVersions, getAdapter } from '@casebook/clients';
+import { clientVersions } from '@casebook/clients';
 import { pinningPlan, placements, resetPlacements } from '@casebook/procs';
 import {
   CasebookError,
@@ -12,15 +12,22 @@ import {
 import { type MedianInterval, medianInterval, pairedRatio, relativeHalfWidth, seededRandom } from '@casebook/stats';
 import {
   type BlockResult,
+  type ContinuousLaunch,
   ContinuousMeasurement,
+  type ContinuousOptions,
+  continuousClientBlock,
+  continuousExtraVersions,
+  continuousLaunch,
   type ContinuousMeasurement as Measurement,
   windowTotals,
 } from './blocks';
+import { type ForeignBenchOptions, paramsOf, resolveMeasurementOptions } from './foreign';
+import type { MeasuredOptions } from './measure';
 import { type NoiseFigure, probeNoise } from './noise-probe';
-import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
+import type { BenchOptions } from './options';
 import type { BenchRecord } from './record';
 import { DEFAULT_STEADINESS, type SteadinessRule } from './steady';
-import { round, runError, summarizeTrials } from './summary';
+import { round, runError, summarizeTrials, withWarmupWindows } from './summary';
 
 /**
  * Interleaved measurement (the steady-state method). The measurements a claim compares run in rounds; in each round
@@ -156,13 +163,17 @@ function precisionReached(blocksOf: readonly BlockResult[][], reference: number,
   });
 }
 
+/**
+ * Node and foreign (Python) measurements side by side: each entry is resolved by its client name. Every foreign
+ * entry's set is checked before anything starts (CasebookError CASEBOOK_FOREIGN_UNAVAILABLE names what is missing).
+ */
 export async function runInterleaved(
-  list: readonly (BenchOptions | ResolvedBenchOptions)[],
+  list: readonly (BenchOptions | ForeignBenchOptions | ContinuousOptions)[],
   input: InterleaveOptions = {},
   onProgress?: (p: InterleaveProgress) => void,
 ): Promise<{ records: BenchRecord[]; run: InterleavedRun }> {
   const options = resolveInterleaveOptions(input);
-  const resolved = list.map((o) => ('load' in o ? o : resolveBenchOptions(o)));
+  const resolved = list.map((o) => ('load' in o ? o : resolveMeasurementOptions(o)));
   if (resolved.length === 0)
     throw new CasebookError('CASEBOOK_USAGE', 'invalid measurements: [] (expected at least one)');
   for (const r of resolved) {
@@ -172,6 +183,7 @@ export async function runInterleaved(
         `invalid measurement ${JSON.stringify(r.label)}: queueTiming, idleBeforeTrialMs, rttMs and faults are not supported by the continuous method`,
       );
   }
+  const launches = resolved.map((r) => continuousLaunch(r));
   const plan = { windowMs: options.windowMs, windowsPerBlock: options.windowsPerBlock, steadiness: options.steadiness };
   resetPlacements();
   const startedAt = new Date().toISOString();
@@ -183,9 +195,9 @@ export async function runInterleaved(
   const order: string[][] = [];
   let stoppedBy: InterleavedRun['stoppedBy'] = 'max-rounds';
   try {
-    for (const [i, r] of resolved.entries()) {
+    for (const [i, launch] of launches.entries()) {
       try {
-        measurements.push(await ContinuousMeasurement.open(r, plan));
+        measurements.push(await ContinuousMeasurement.open(launch, plan));
       } catch (error) {
         measurements.push(null);
         failures[i] = error instanceof CasebookError ? error : new CasebookError('CASEBOOK_RUN', String(error));
@@ -193,7 +205,7 @@ export async function runInterleaved(
     }
     for (let roundIndex = 0; roundIndex < options.maxRounds; roundIndex++) {
       const sequence = shuffledOrder(resolved.length, options.seed, roundIndex);
-      order.push(sequence.map((i) => (resolved[i] as ResolvedBenchOptions).label));
+      order.push(sequence.map((i) => (resolved[i] as ContinuousOptions).label));
       for (const [position, i] of sequence.entries()) {
         const m = measurements[i];
         if (!m || failures[i]) continue;
@@ -231,7 +243,7 @@ export async function runInterleaved(
   }
   const noiseAfter = await probeNoise();
   const elapsedMs = Date.now() - t0;
-  const ref = resolved[options.reference] as ResolvedBenchOptions;
+  const ref = resolved[options.reference] as ContinuousOptions;
   const refRounds = perRoundThroughput(blocksOf[options.reference] ?? []);
   const ratios = resolved.flatMap((r, i) => {
     if (i === options.reference || refRounds.length === 0 || (blocksOf[i]?.length ?? 0) === 0) return [];
@@ -247,14 +259,14 @@ export async function runInterleaved(
     noise: { before: noiseBefore, after: noiseAfter },
     ratios,
   };
-  const records = resolved.map((r, i) =>
-    continuousRecord(r, options, blocksOf[i] ?? [], measurements[i] ?? null, failures[i] ?? null, run, startedAt),
+  const records = launches.map((launch, i) =>
+    continuousRecord(launch, options, blocksOf[i] ?? [], measurements[i] ?? null, failures[i] ?? null, run, startedAt),
   );
   return { records, run };
 }
 
 export function guardsOf(
-  options: ResolvedBenchOptions,
+  options: MeasuredOptions,
   blocks: readonly BlockResult[],
   noise: InterleavedRun['noise'],
 ): MeasurementGuards {
@@ -310,7 +322,7 @@ export function guardsOf(
 }
 
 function continuousRecord(
-  options: ResolvedBenchOptions,
+  launch: ContinuousLaunch,
   interleave: ResolvedInterleaveOptions,
   blocks: readonly BlockResult[],
   m: Measurement | null,
@@ -318,7 +330,7 @@ function continuousRecord(
   run: InterleavedRun,
   startedAt: string,
 ): BenchRecord {
-  const adapter = getAdapter(options.client);
+  const { options } = launch;
   const plan = pinningPlan();
   const windows = blocks.flatMap((b) => b.windows);
   const trials = windows.map((w, index) => ({ ...w, index }));
@@ -340,6 +352,7 @@ function continuousRecord(
   const blockRps = perBlock.map((b) => b.throughputRps);
   const blockCpu = perBlock.map((b) => b.cpuMicrosPerRequest);
   const summary = summarizeTrials(trials, null, m?.target ?? null);
+  const warmupCurve = blocks.flatMap((b) => b.warmup);
   const position = run.order.length > 0 ? run.order.map((o) => o.indexOf(options.label)) : [];
   const record: BenchRecord = {
     schemaVersion: SCHEMA_VERSION,
@@ -350,7 +363,7 @@ function continuousRecord(
     label: options.label,
     startedAt,
     finishedAt: new Date().toISOString(),
-    params: options,
+    params: paramsOf(options),
     environment: captureEnvironment({
       pinning: {
         method: plan.method,
@@ -359,17 +372,12 @@ function continuousRecord(
         targetCpu: m?.target.cpu ?? null,
         others,
       },
-      clientVersions: clientVersions(),
+      clientVersions: { ...clientVersions(), ...continuousExtraVersions(launch, m) },
       repoDir: findRepoRoot(),
     }),
-    client: {
-      name: options.client,
-      packageName: adapter.packageName,
-      version: m?.version ?? adapter.version(),
-      sourceUrl: adapter.sourceUrl,
-      settings: m?.settings ?? {},
-    },
+    client: continuousClientBlock(launch, m),
     ...summary,
+    target: withWarmupWindows(summary.target, warmupCurve),
     // Per-block quantities (each from sums over the block's windows), summarised as medians over blocks.
     throughputRps: blockRps.length ? medianInterval(blockRps).median : 0,
     cpuMicrosPerRequest: blockCpu.length ? round(medianInterval(blockCpu).median, 2) : 0,
@@ -381,7 +389,7 @@ function continuousRecord(
       windowsPerBlock: interleave.windowsPerBlock,
       steadiness: interleave.steadiness,
       blocks: perBlock,
-      warmupCurve: blocks.flatMap((b) => b.warmup),
+      warmupCurve,
       throughputInterval: blockRps.length ? medianInterval(blockRps) : null,
       cpuInterval: blockCpu.length ? medianInterval(blockCpu) : null,
       interleave: {

@@ -51,6 +51,40 @@ export interface ContinuousStart {
 
 export type ContinuousToWorker = { type: 'block'; index: number } | { type: 'pause' } | { type: 'finish' };
 
-export type ContinuousFromWorker =
-  | { type: 'window'; block: number; index: number; result: PhaseResult }
-  | { type: 'paused'; block: number; partial: PhaseResult };
+export type ContinuousFromWorker<Result = PhaseResult> =
+  | { type: 'window'; block: number; index: number; result: Result }
+  | { type: 'paused'; block: number; partial: Result };
+
+/**
+ * A foreign (Python) worker's phase or window: raw per-request latencies (µs) instead of the histogram, which the
+ * runner fills (foreign.ts toPhaseResult), and the sockets its client held when the window ended (null: unreadable).
+ */
+export interface ForeignPhaseResult extends Omit<PhaseResult, 'histogram'> {
+  latenciesMicros: number[];
+  clientOpenSockets?: number | null;
+}
+
+/** What a foreign worker needs besides the load: the client, its pool switches and the event loop. */
+export interface ForeignClientStart {
+  client: string;
+  origin: string;
+  /** null: the library's default. */
+  maxConnections: number | null;
+  maxKeepaliveConnections: number | null;
+  loop: 'asyncio' | 'uvloop';
+  requestTimeoutMs: number | null;
+  load: LoadSpec;
+}
+
+/** The phase method's start message for a foreign worker. */
+export interface ForeignStart extends ForeignClientStart {
+  type: 'start';
+  warmupRequests: number;
+  trials: number;
+}
+
+/** The steady-state method's start message for a foreign worker (`--continuous`). */
+export interface ForeignContinuousStart extends ForeignClientStart {
+  type: 'start';
+  windowMs: number;
+}

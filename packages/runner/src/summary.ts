@@ -113,3 +113,21 @@ function queueSplit(trials: readonly TrialRecord[]): Pick<BenchRecord, 'queueMs'
   if (queue.length === 0 || wire.length === 0) return {};
   return { queueMs: latencySummaryMs(mergeHistograms(queue)), wireMs: latencySummaryMs(mergeHistograms(wire)) };
 }
+
+/**
+ * The steady-state method has no warm-up phase: each block re-warms in windows of its own (the record's
+ * `method.warmupCurve`), so `summarizeTrials(…, null, …)` sees no warm-up and would report 0 connections opened in
+ * it. Fold those windows into the target summary: connections opened in warm-up, the total, and the peak.
+ */
+export function withWarmupWindows(
+  target: TrialSummaryFields['target'],
+  warmup: readonly { newConnections: number; peakOpenConnections: number }[],
+): TrialSummaryFields['target'] {
+  const opened = warmup.reduce((s, w) => s + w.newConnections, 0);
+  return {
+    ...target,
+    connectionsOpened: target.connectionsOpenedMeasured + opened,
+    connectionsOpenedWarmup: opened,
+    peakOpenConnections: Math.max(target.peakOpenConnections, ...warmup.map((w) => w.peakOpenConnections)),
+  };
+}

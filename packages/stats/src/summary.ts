@@ -1,6 +1,10 @@
+import { medianInterval } from './median-interval';
 import { percentile, sortedCopy } from './percentile';
 
-/** Summary of one metric across repeated trials: centre, spread and a 95% confidence interval. */
+/**
+ * Summary of one metric across repeated trials: centre, spread and a 95 % confidence interval for the centre the
+ * summary reports (the median), so the interval printed beside a median is an interval for that median.
+ */
 export interface TrialSummary {
   n: number;
   median: number;
@@ -8,11 +12,18 @@ export interface TrialSummary {
   min: number;
   max: number;
   stdev: number;
-  /** 95% confidence interval of the mean (Student t); equal to [min, max] bounds collapse when n = 1. */
-  ci95: [number, number];
+  /**
+   * 95 % confidence interval of the median from order statistics (`medianInterval`: distribution-free, coverage ≥ 95 %).
+   * null when there are too few trials for any pair of order statistics to reach 95 % (n < 6): min and max are then
+   * the whole information, and no interval is labelled 95 % that is not one.
+   */
+  ci95: [number, number] | null;
   /** Relative spread: (max - min) / median. */
   relativeSpread: number;
 }
+
+/** The confidence `ci95` must reach: below it (too few trials) the field is null. */
+const CI_CONFIDENCE = 0.95;
 
 // Two-sided 97.5% quantiles of Student's t for 1..30 degrees of freedom; beyond 30 the normal 1.96 is close enough.
 const T_975 = [
@@ -33,7 +44,7 @@ export function summarize(values: readonly number[]): TrialSummary {
   const mean = sorted.reduce((s, v) => s + v, 0) / n;
   const variance = n > 1 ? sorted.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1) : 0;
   const stdev = Math.sqrt(variance);
-  const half = n > 1 ? (tQuantile975(n - 1) * stdev) / Math.sqrt(n) : 0;
+  const interval = medianInterval(sorted, CI_CONFIDENCE);
   const med = percentile(sorted, 50);
   const min = sorted[0] as number;
   const max = sorted[n - 1] as number;
@@ -44,7 +55,7 @@ export function summarize(values: readonly number[]): TrialSummary {
     min,
     max,
     stdev,
-    ci95: [mean - half, mean + half],
+    ci95: interval.coverage >= CI_CONFIDENCE ? [interval.low, interval.high] : null,
     relativeSpread: med === 0 ? 0 : (max - min) / Math.abs(med),
   };
 }

@@ -18,6 +18,8 @@ export {
   foreignAvailability,
   type InterleavedRun,
   type InterleaveOptions,
+  type PythonSetState,
+  pythonSet,
 } from '@casebook/runner';
 export {
   cpuCeilingRps,

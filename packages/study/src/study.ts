@@ -12,6 +12,7 @@ import { buildCitation, type CiteOptions, citationMarkdown, loadRecord } from '@
 import { clientVersions } from '@casebook/clients';
 import { pinningPlan } from '@casebook/procs';
 import {
+  type AppRunRecord,
   type BenchRecord,
   type CaseStudyRecord,
   captureEnvironment,
@@ -40,12 +41,15 @@ import {
   type ForeignBenchRecord,
   type InterleavedRun,
   type InterleaveOptions,
+  isForeignClientName,
   openDnsLab,
   resolveBenchOptions,
   resolveForeignOptions,
   runBench,
   runForeignBench,
   runInterleaved,
+  runSeedApp,
+  type SeedAppOptions,
 } from '@casebook/runner';
 import { progressText } from './format';
 
@@ -228,9 +232,11 @@ export class Study {
   }
 
   /**
-   * Like run(), for foreign clients (Python's httpx / aiohttp, see @casebook/runner foreign.ts): same target, pinning,
-   * warm-up, trials and record shape. Throws CasebookError CASEBOOK_FOREIGN_UNAVAILABLE (nothing run) when no Python
-   * imports httpx and aiohttp — check `foreignAvailability()` first to skip cleanly.
+   * Like run(), for foreign clients (Python's httpx / httpx2, aiohttp, the seed's shim and httpx-aiohttp, see
+   * @casebook/runner foreign.ts): same target, pinning, warm-up, trials and record shape. Each entry names its client
+   * `set` (the Python environment; absent: the interpreter found), `loop` and pool switches. Throws CasebookError
+   * CASEBOOK_FOREIGN_UNAVAILABLE (nothing run) when a set cannot run the client — check
+   * `foreignAvailability(undefined, set)` first to skip cleanly.
    */
   async runForeign(
     list: readonly ForeignBenchOptions[],
@@ -257,14 +263,19 @@ export class Study {
    * The steady-state method (@casebook/runner interleave.ts): every measurement in `list` keeps its own client process
    * and target for the whole run; rounds of blocks in a seeded shuffled order, each block re-warmed until steady; rounds
    * added until the precision target or the time budget. Each record is saved under benches/; the run's seed, order,
-   * stopping reason and noise figures are kept in the case-study record's notes under `interleaved.<title>`.
+   * stopping reason and noise figures are kept in the case-study record's notes under `interleaved.<title>`. Node and
+   * foreign entries mix (e.g. httpx@latest, httpx@httpx2, aiohttp@latest and undici-request in one run); a foreign
+   * entry's set that cannot run its client throws CASEBOOK_FOREIGN_UNAVAILABLE before anything starts.
    */
   async runInterleaved(
-    list: readonly BenchOptions[],
+    list: readonly (BenchOptions | ForeignBenchOptions)[],
     options: InterleaveOptions = {},
     title = 'interleaved measurements',
   ): Promise<{ records: BenchRecord[]; run: InterleavedRun }> {
-    const resolved = list.map((o) => resolveBenchOptions({ caseStudy: this.caseStudy, ...o }));
+    const resolved = list.map((o) => {
+      const input = { caseStudy: this.caseStudy, ...o };
+      return isForeignClientName(input.client) ? resolveForeignOptions(input) : resolveBenchOptions(input);
+    });
     const line = createLiveLine(title);
     let result: { records: BenchRecord[]; run: InterleavedRun } | null = null;
     try {
@@ -284,6 +295,35 @@ export class Study {
           ? `${title}: ${result.run.rounds} rounds, stopped by ${result.run.stoppedBy}, ${Math.round(result.run.elapsedMs / 1000)} s`
           : `${title}: failed`,
       );
+    }
+  }
+
+  /**
+   * The seed's FastAPI app under load (@casebook/runner seed-app.ts): the `app-run` record is saved under app-runs/ and
+   * listed in the case-study record's notes under `appRuns`; one that errored makes the case study errored. Throws
+   * CasebookError CASEBOOK_FOREIGN_UNAVAILABLE (nothing run) when the `latest` Python set is not ready.
+   */
+  async runSeedApp(options: SeedAppOptions = {}, title = 'seed app'): Promise<AppRunRecord> {
+    const line = createLiveLine(title);
+    let outcome = 'failed';
+    try {
+      const record = await runSeedApp(
+        { caseStudy: this.caseStudy, ...options },
+        { onProgress: (p) => line.update(`[${p.point}/${p.points}] ${p.text}`) },
+      );
+      outcome = `${record.points.length} points, ${record.skipped.length} skipped, ${record.status}`;
+      this.checkpointOnce();
+      const listed = this.notes['appRuns'];
+      const files = Array.isArray(listed) ? listed : [];
+      const n = String(files.length + 1).padStart(3, '0');
+      const file = path.join(this.dir, 'app-runs', `${n}-${slug(record.label)}.json`);
+      writeRecord(file, record);
+      this.notes['appRuns'] = [...files, this.relative(file)];
+      if (record.error !== null) this.failures.push({ what: `app run ${record.label}`, error: record.error });
+      this.checkpoint();
+      return record;
+    } finally {
+      line.done(`${title}: ${outcome}`);
     }
   }
 

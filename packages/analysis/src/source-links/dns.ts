@@ -7,13 +7,16 @@ const LIBUV = 'v1.52.1';
 /** c-ares as bundled in Node v24.21.0 (`process.versions.ares`); not installed here, read at this tag by hand. */
 const CARES = 'v1.34.8';
 const CACHEABLE_LOOKUP = 'v7.0.0';
+/** The nodejs/node commit (a 2025 main) whose src/cares_wrap.cc was read by hand; v24.21.0's could not be read here. */
+const NODE_CARES_READ = '3f11cb91c75a7c8531243f318b2cf276c5484e5c';
 
 /**
  * Source links of the dns notebook (see types.ts). got ships only compiled JavaScript and its repository snapshot here
  * stops before v16, so got's DnsCache is cited by its installed path (node_modules/got/dist/…) in the text, not
- * linked. Node's C++ at v24.21.0 was not available here: src/cares_wrap.cc is linked without lines, its token read by
- * hand at nodejs/node commit 3f11cb9 (a 2025 main with the same Resolver options as v24), and the notebook measures the
- * timer's effect in the Node that ran.
+ * linked. Node's C++ at v24.21.0 could not be read here (the nodejs/node snapshot is over the fetch limit, the file
+ * index holds only a 2025 main, and there is no network): src/cares_wrap.cc is therefore linked, with lines, at the
+ * commit that was read by hand, NODE_CARES_READ (lines checked by matching the index's character offsets of the token),
+ * and the notebook says so; the timer's effect is measured in the Node that ran.
  */
 export const DNS_LINKS: readonly SourceLink[] = [
   // dns.lookup is getaddrinfo on libuv's threadpool, as slow I/O.
@@ -157,9 +160,9 @@ export const DNS_LINKS: readonly SourceLink[] = [
   {
     id: 'node.cares-wrap.start-timer',
     source: 'node',
-    tag: NODE,
+    tag: NODE_CARES_READ,
     file: 'src/cares_wrap.cc',
-    lines: null,
+    lines: [904, 915],
     token: 'if (timeout <= 0 || timeout > 1000) timeout = 1000;',
     checkedByHand: true,
   },

@@ -2,6 +2,7 @@ import { AT_ONCE_LINKS } from './at-once';
 import { DNS_LINKS } from './dns';
 import { HTTP2_LINKS } from './http2';
 import { POOL_LIMITS_LINKS } from './pool-limits';
+import { SEED_LINKS } from './seed';
 import { TLS_REUSE_LINKS } from './tls-reuse';
 import type { SourceLink } from './types';
 
@@ -14,6 +15,7 @@ export const SOURCE_LINKS: readonly SourceLink[] = [
   ...TLS_REUSE_LINKS,
   ...HTTP2_LINKS,
   ...DNS_LINKS,
+  ...SEED_LINKS,
 ];
 
 /** A registered link by id (notebooks print links through this, so every printed link is a checked one). */

@@ -8,7 +8,11 @@ export type PythonSource = 'CASEBOOK_PYTHON' | 'recorded' | 'system' | 'PATH';
 export interface PythonInfo {
   /** Interpreter to run the helper with. */
   python: string;
-  /** Where it came from: $CASEBOOK_PYTHON, `.jupyter/casebook-python.json` (bootstrap), /usr/bin/python3, PATH. */
+  /**
+   * Where it came from: $CASEBOOK_PYTHON; `.jupyter/casebook-python.json`, where bootstrap records the `runner` set's
+   * environment (`.venvs/runner-<lock hash>`, nbclient from PyPI) or, without PyPI, an existing Jupyter; then
+   * /usr/bin/python3 or python3 on PATH.
+   */
   source: PythonSource;
 }
 
@@ -35,7 +39,8 @@ const found = new Map<string, PythonInfo>();
 
 /**
  * Finds a Python that imports nbclient + nbformat. Order: $CASEBOOK_PYTHON, the one bootstrap recorded in
- * `<repo>/.jupyter/casebook-python.json` (trusted without a probe), /usr/bin/python3, python3 on PATH.
+ * `<repo>/.jupyter/casebook-python.json` (the runner set's environment; trusted without a probe), /usr/bin/python3,
+ * python3 on PATH.
  * Throws a NotebookError telling the user to run `npm run bootstrap` when there is none.
  */
 export function findPython(root: string = repoRoot(), env: NodeJS.ProcessEnv = process.env): PythonInfo {

@@ -24,16 +24,44 @@ const clientProperties = {
 
 export const NodeClientSchema = Type.Object(clientProperties, { ...CLOSED, title: 'Node client' });
 
+/** The Python interpreter that ran a foreign client, as the worker's probe reads it. */
+export const InterpreterSchema = Type.Object(
+  {
+    /** platform.python_version(). */
+    version: Type.String(),
+    /** platform.python_implementation(): CPython, PyPy… */
+    implementation: Type.String(),
+    /** platform.python_build(): build number and date. */
+    build: Type.String(),
+    /** platform.python_compiler(). */
+    compiler: Type.String(),
+    /** A free-threaded build (sysconfig Py_GIL_DISABLED). */
+    freeThreaded: Type.Boolean(),
+  },
+  CLOSED,
+);
+
+/** Fields added in schemaVersion 3 are optional, so a version 2 record is a valid version 3 record. */
 export const ForeignClientSchema = Type.Object(
   {
     ...clientProperties,
     language: Type.Literal('python'),
-    /** The foreign client's name in the runner (httpx, aiohttp, httpx-aiohttp). */
+    /** The foreign client's name in the runner (httpx, aiohttp, httpx-aiohttp-seed, httpx-aiohttp). */
     foreign: Type.String(),
-    /** Interpreter and package versions the worker imported (null: not importable). */
+    /** Interpreter and installed package versions (relevant packages null when absent). */
     versions: Type.Record(Type.String(), Nullable(Type.String())),
     /** The interpreter's path. */
     python: Type.String(),
+    /** The client set (the Python environment) that ran it; null: an interpreter found outside the sets. */
+    set: Type.Optional(Nullable(Type.String())),
+    /** The event loop the client ran on (the effective loop class is in settings.eventLoop). */
+    loop: Type.Optional(Type.Union([Type.Literal('asyncio'), Type.Literal('uvloop')])),
+    interpreter: Type.Optional(InterpreterSchema),
+    /**
+     * httpx only: max_keepalive_connections as requested (null: the library's default). The requested
+     * max_connections is params.clientOptions.connections; the effective values are in settings.
+     */
+    maxKeepaliveConnections: Type.Optional(Nullable(Type.Number())),
   },
   { ...CLOSED, title: 'Foreign (Python) client' },
 );

@@ -1,4 +1,5 @@
 import type { TSchema } from '@sinclair/typebox';
+import { type AppRunRecord, AppRunRecordSchema } from './app-run';
 import { type BenchRecord, BenchRecordSchema } from './bench';
 import { type CaseStudyRecord, CaseStudyRecordSchema } from './case-study';
 import { CorrectionsIndexSchema } from './corrections';
@@ -11,12 +12,13 @@ export const RECORD_SCHEMAS = {
   'case-study': CaseStudyRecordSchema,
   'harness-overhead': HarnessOverheadRecordSchema,
   'dns-run': DnsRunRecordSchema,
+  'app-run': AppRunRecordSchema,
 } as const satisfies Record<string, TSchema>;
 
 export type RecordKind = keyof typeof RECORD_SCHEMAS;
 
 /** What readRecord returns: any record, discriminated by `kind`. */
-export type AnyRecord = BenchRecord | CaseStudyRecord | HarnessOverheadRecord | DnsRunRecord;
+export type AnyRecord = BenchRecord | CaseStudyRecord | HarnessOverheadRecord | DnsRunRecord | AppRunRecord;
 
 /** Files under results/schema/v<N>/: one per record kind, and the corrections index. */
 export const SCHEMA_FILES: Readonly<Record<string, TSchema>> = {

@@ -4,7 +4,7 @@ import type {
   TrialSummary as StatsTrialSummary,
 } from '@casebook/stats';
 import { type Static, Type } from '@sinclair/typebox';
-import { CLOSED } from './common';
+import { CLOSED, Nullable } from './common';
 
 /**
  * The statistics records carry, as @casebook/stats computes them. Each type is checked against the stats package's
@@ -35,10 +35,14 @@ export const TrialSummarySchema = Type.Object(
     min: Type.Number(),
     max: Type.Number(),
     stdev: Type.Number(),
-    ci95: Type.Tuple([Type.Number(), Type.Number()]),
+    ci95: Nullable(Type.Tuple([Type.Number(), Type.Number()])),
     relativeSpread: Type.Number(),
   },
-  { ...CLOSED, description: 'Spread of one quantity over trials (95% CI of the mean, Student t)' },
+  {
+    ...CLOSED,
+    description:
+      'Spread of one quantity over trials; ci95: 95% CI of the median (order statistics), null with fewer than 6 trials (schemaVersion ≤ 2: mean ± Student t)',
+  },
 );
 export type TrialSummary = Agree<Static<typeof TrialSummarySchema>, StatsTrialSummary>;
 

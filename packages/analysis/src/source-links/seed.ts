@@ -1,0 +1,250 @@
+import type { SourceLink } from './types';
+
+/**
+ * Source links of the seed notebook (see types.ts), pinned to the Python package versions of the client sets
+ * (packages/runner/python/sets/*): 2022 = httpx 0.23.3 / httpcore 0.16.3 / anyio 3.6.2 / aiohttp 3.8.4; as-reported =
+ * httpx 0.27.0 / httpcore 1.0.5; latest = httpx 0.28.1 / httpcore 1.0.9 / aiohttp 3.14.x; httpx2 = httpx2 / httpcore2.
+ * Python sources are not in node_modules, so every link is `checkedByHand`: the token was checked in the linked lines
+ * of the upstream tag (git mirrors of encode/httpcore, encode/httpx, agronholm/anyio, aio-libs/aiohttp); the httpx2
+ * links in the PyPI wheel httpcore2 2.16.2, whose files sit under src/httpcore2/ in the repository. `source` is the
+ * GitHub owner/name (types.ts falls back to it for the URL). Ids carry the `seed:` prefix.
+ */
+const HTTPCORE = 'encode/httpcore';
+const POOL = 'httpcore/_async/connection_pool.py';
+
+export const SEED_LINKS: readonly SourceLink[] = [
+  // 2022: httpcore 0.16.3, the pool lock around every acquire and release, and the per-request scans.
+  {
+    id: 'seed:httpcore-0.16.3.pool-lock',
+    source: HTTPCORE,
+    tag: '0.16.3',
+    file: POOL,
+    lines: [107, 107],
+    token: 'self._pool_lock = AsyncLock()',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-0.16.3.acquire-under-lock',
+    source: HTTPCORE,
+    tag: '0.16.3',
+    file: POOL,
+    lines: [218, 219],
+    token: 'async with self._pool_lock:',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-0.16.3.waiting-scan',
+    source: HTTPCORE,
+    tag: '0.16.3',
+    file: POOL,
+    lines: [149, 153],
+    token: 'waiting = [s for s in self._requests if s.connection is None]',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-0.16.3.has-expired-walk',
+    source: HTTPCORE,
+    tag: '0.16.3',
+    file: POOL,
+    lines: [181, 188],
+    token: 'if connection.has_expired():',
+    checkedByHand: true,
+  },
+  {
+    // The reconnect storm: any idle connection is closed while the TOTAL pool exceeds max_keepalive_connections
+    // (len(self._pool), not the idle count), including one a queued request is about to take (encode/httpcore#1110).
+    id: 'seed:httpcore-0.16.3.keepalive-close',
+    source: HTTPCORE,
+    tag: '0.16.3',
+    file: POOL,
+    lines: [190, 198],
+    token: 'connection.is_idle() and pool_size > self._max_keepalive_connections',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-0.16.3.response-closed-scan',
+    source: HTTPCORE,
+    tag: '0.16.3',
+    file: POOL,
+    lines: [277, 289],
+    token: 'for status in self._requests:',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-0.16.3.h11-parser',
+    source: HTTPCORE,
+    tag: '0.16.3',
+    file: 'httpcore/_async/http11.py',
+    lines: [60, 60],
+    token: 'h11.Connection(our_role=h11.CLIENT)',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-0.16.3.is-readable-poll',
+    source: HTTPCORE,
+    tag: '0.16.3',
+    file: 'httpcore/_async/http11.py',
+    lines: [248, 258],
+    token: 'get_extra_info("is_readable")',
+    checkedByHand: true,
+  },
+  {
+    // anyio 3.6.2: an uncontended acquire still yields to the loop while holding the lock (anyio#761, httpcore#922).
+    id: 'seed:anyio-3.6.2.lock-yields-held',
+    source: 'agronholm/anyio',
+    tag: '3.6.2',
+    file: 'src/anyio/_core/_synchronization.py',
+    lines: [119, 146],
+    token: 'await cancel_shielded_checkpoint()',
+    checkedByHand: true,
+  },
+  // as-reported: httpcore 1.0.5 (encode/httpx#3215): no pool lock, one assignment function, the idle count bug.
+  {
+    id: 'seed:httpcore-1.0.5.keepalive-close',
+    source: HTTPCORE,
+    tag: '1.0.5',
+    file: POOL,
+    lines: [251, 258],
+    token: 'len([connection.is_idle() for connection in self._connections])',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.5.queued-scan',
+    source: HTTPCORE,
+    tag: '1.0.5',
+    file: POOL,
+    lines: [261, 263],
+    token: 'queued_requests = [request for request in self._requests if request.is_queued()]',
+    checkedByHand: true,
+  },
+  // latest: httpcore 1.0.9 (encode/httpx 0.28.1): the same pool as 1.0.5; the anyio lock is per connection now.
+  {
+    id: 'seed:httpcore-1.0.9.no-pool-lock',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [123, 126],
+    token: 'self._optional_thread_lock = AsyncThreadLock()',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.keepalive-close',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [291, 298],
+    token: 'len([connection.is_idle() for connection in self._connections])',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.per-request-scans',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [301, 312],
+    token: 'if connection.can_handle_request(origin) and connection.is_available()',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.has-expired',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [288, 291],
+    token: 'elif connection.has_expired():',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.anyio-lock',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: 'httpcore/_synchronization.py',
+    lines: [68, 68],
+    token: 'self._anyio_lock = anyio.Lock()',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.connection-state-lock',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: 'httpcore/_async/http11.py',
+    lines: [58, 58],
+    token: 'self._state_lock = AsyncLock()',
+    checkedByHand: true,
+  },
+  // httpx2: httpcore2's fast_acquire lock (#970) and single-pass assignment loop (#974).
+  {
+    id: 'seed:httpcore2.fast-acquire',
+    source: 'pydantic/httpx2',
+    tag: 'v2.16.2',
+    file: 'src/httpcore2/httpcore2/_synchronization.py',
+    lines: [69, 69],
+    token: 'anyio.Lock(fast_acquire=True)',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore2.idle-surplus',
+    source: 'pydantic/httpx2',
+    tag: 'v2.16.2',
+    file: 'src/httpcore2/httpcore2/_async/connection_pool.py',
+    lines: [294, 303],
+    token: 'idle_surplus',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore2.single-pass',
+    source: 'pydantic/httpx2',
+    tag: 'v2.16.2',
+    file: 'src/httpcore2/httpcore2/_async/connection_pool.py',
+    lines: [319, 333],
+    token: 'new_connection_budget <= 0',
+    checkedByHand: true,
+  },
+  // httpx's default limits (unchanged 0.23 → 0.28): 100 connections, 20 kept alive.
+  {
+    id: 'seed:httpx-0.28.1.default-limits',
+    source: 'encode/httpx',
+    tag: '0.28.1',
+    file: 'httpx/_config.py',
+    lines: [247, 247],
+    token: 'Limits(max_connections=100, max_keepalive_connections=20)',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpx-0.23.3.default-limits',
+    source: 'encode/httpx',
+    tag: '0.23.3',
+    file: 'httpx/_config.py',
+    lines: [365, 365],
+    token: 'Limits(max_connections=100, max_keepalive_connections=20)',
+    checkedByHand: true,
+  },
+  // aiohttp: the connector's limit of 100 (idle connections kept without a cap) and its C parser.
+  {
+    id: 'seed:aiohttp-3.8.4.connector-limit',
+    source: 'aio-libs/aiohttp',
+    tag: 'v3.8.4',
+    file: 'aiohttp/connector.py',
+    lines: [762, 762],
+    token: 'limit: int = 100',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:aiohttp-3.14.3.connector-limit',
+    source: 'aio-libs/aiohttp',
+    tag: 'v3.14.3',
+    file: 'aiohttp/connector.py',
+    lines: [978, 978],
+    token: 'limit: int = 100',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:aiohttp-3.14.3.c-parser',
+    source: 'aio-libs/aiohttp',
+    tag: 'v3.14.3',
+    file: 'aiohttp/http_parser.py',
+    lines: [1234, 1234],
+    token: 'from ._http_parser import',
+    checkedByHand: true,
+  },
+];

@@ -1,0 +1,344 @@
+import {
+  type AppRun,
+  appRouteRows,
+  attributionRows,
+  batchTimeRow,
+  closesGapClaim,
+  cpuGap,
+  cpuGrowthClaim,
+  gapClaim,
+  loopBlockedClaim,
+  pooledLittleSanity,
+  recommendationsFrom,
+  reconnectStorm,
+  retention,
+  retentionClaim,
+  retentionRows,
+  type SeedMeasurement,
+  seedRows,
+  setVersionRows,
+  socketsOpened,
+  threadpoolSanity,
+  wavesFloorSanity,
+} from '@casebook/analysis';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The seed's checks on both sides, on constructed data: where each holds, and counterfactual data where it must fail
+ * (or stay unresolved). No test starts a process.
+ */
+
+const ROUNDS = 10;
+// Round-to-round host noise shared by every measurement of a round (paired), and a little of its own.
+const common = [1, 1.04, 0.97, 1.02, 0.99, 1.03, 0.96, 1.01, 0.98, 1.0];
+const own = [1, 0.99, 1.01, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99, 1.0];
+
+function m(
+  label: string,
+  cpuUs: number,
+  rps: number,
+  extra: { flags?: string[]; sockets?: number[]; sentPerBlock?: number; jitter?: number[] } = {},
+): SeedMeasurement {
+  const j = extra.jitter ?? own;
+  return {
+    label,
+    client: { name: label },
+    method: {
+      blocks: Array.from({ length: ROUNDS }, (_, round) => ({
+        round,
+        throughputRps: (rps * (common[round] as number)) / (j[round] as number),
+        cpuMicrosPerRequest: cpuUs * (common[round] as number) * (j[round] as number),
+        clientUtilization: 1,
+        targetCpuShare: 0.2,
+      })),
+    },
+    guards: { flags: extra.flags ?? [], rankable: (extra.flags ?? []).length === 0 },
+    trials: Array.from({ length: ROUNDS * 2 }, (_, i) => ({
+      block: Math.floor(i / 2),
+      sent: extra.sentPerBlock === undefined ? 1000 : extra.sentPerBlock / 2,
+      target: { connectionsOpened: extra.sockets ? (extra.sockets[Math.floor(i / 2)] ?? 0) / 2 : 0 },
+    })),
+    latencyMs: { p50: 10, p99: 30 },
+  };
+}
+
+describe('the gap', () => {
+  const httpx = m('httpx', 700, 1400);
+  const aiohttp = m('aiohttp', 120, 8000);
+
+  it('httpx ÷ aiohttp CPU per request is computed per round', () => {
+    expect(cpuGap(httpx, aiohttp).median).toBeCloseTo(700 / 120, 1);
+  });
+
+  it('holds when the whole interval is above the threshold, fails when below', () => {
+    const text = { id: 'gap', claim: 'gap > 1.5' };
+    expect(gapClaim({ ...text, httpx, aiohttp, threshold: { above: 1.5 } }).outcome).toBe('holds');
+    expect(gapClaim({ ...text, httpx: m('httpx2', 130, 7000), aiohttp, threshold: { above: 1.5 } }).outcome).toBe(
+      'fails',
+    );
+  });
+
+  it('is unresolved when a measurement is flagged, and says which', () => {
+    const v = gapClaim({
+      id: 'gap',
+      claim: 'c',
+      httpx: m('httpx', 700, 1400, { flags: ['target-saturated'] }),
+      aiohttp,
+      threshold: { above: 1.5 },
+    });
+    expect(v.outcome).toBe('unresolved');
+    expect(String(v.evidence['flagged'])).toContain('target-saturated');
+  });
+
+  it('is unresolved when the two never ran in the same round', () => {
+    const other: SeedMeasurement = {
+      ...aiohttp,
+      method: { blocks: (aiohttp.method?.blocks ?? []).map((b) => ({ ...b, round: b.round + 100 })) },
+    };
+    expect(gapClaim({ id: 'gap', claim: 'c', httpx, aiohttp: other, threshold: { above: 1.5 } }).outcome).toBe(
+      'unresolved',
+    );
+  });
+});
+
+describe('attribution', () => {
+  const aiohttp = m('aiohttp', 100, 9000);
+  const h23 = m('httpx 0.23', 700, 1400);
+  const h28 = m('httpx 0.28', 400, 2500);
+  const h2 = m('httpx2', 400, 2500, { jitter: [1.1, 0.9, 1.12, 0.88, 1.1, 0.9, 1.1, 0.9, 1.1, 0.9] });
+  const steps = [
+    { step: '0.23 → 0.28', replaces: 'httpcore 0.16.3 → 1.0.9', from: h23, to: h28, gapHigh: h23, gapLow: aiohttp },
+    { step: '0.28 → httpx2', replaces: 'httpcore → httpcore2', from: h28, to: h2, gapHigh: h23, gapLow: aiohttp },
+    { step: 'back to 0.23', replaces: 'nothing', from: h28, to: h23, gapHigh: h23, gapLow: aiohttp },
+  ];
+
+  it('computes the share of the gap each step closes, per round, and reads it only where the interval excludes 0', () => {
+    const rows = attributionRows(steps);
+    expect(rows[0]?.share).toBeCloseTo(0.5, 1);
+    expect(rows[0]?.reading).toBe('closes');
+    expect(rows[0]?.closedMicros).toBeCloseTo(300, -1);
+    expect(rows[1]?.reading).toBe('unresolved');
+    expect(rows[2]?.reading).toBe('widens');
+  });
+
+  it('a step claim holds above its minimum share and fails below it', () => {
+    expect(closesGapClaim(steps[0] as (typeof steps)[number], 0.1, 'c1').outcome).toBe('holds');
+    expect(closesGapClaim(steps[0] as (typeof steps)[number], 0.8, 'c2').outcome).toBe('fails');
+    expect(closesGapClaim(steps[2] as (typeof steps)[number], 0.1, 'c3').outcome).toBe('fails');
+  });
+
+  it('is unresolved with too few rounds for 95 % coverage', () => {
+    const short = (x: SeedMeasurement): SeedMeasurement => ({
+      ...x,
+      method: { blocks: (x.method?.blocks ?? []).slice(0, 4) },
+    });
+    const s = {
+      step: 's',
+      replaces: 'r',
+      from: short(h23),
+      to: short(h28),
+      gapHigh: short(h23),
+      gapLow: short(aiohttp),
+    };
+    expect(attributionRows([s])[0]?.reading).toBe('unresolved');
+    expect(closesGapClaim(s, 0.1, 'c').outcome).toBe('unresolved');
+  });
+});
+
+describe('the reconnect storm', () => {
+  const text = { id: 'storm', claim: 'storm' };
+  // ~0.7 sockets per request in every block, as in the committed 2022 run at 50 ms (5,835 sockets).
+  const storm = m('keepalive 20', 1000, 900, { sockets: Array(ROUNDS).fill(700) });
+  const fixed = m('keepalive 100', 1200, 700, { sockets: Array(ROUNDS).fill(0) });
+
+  it('counts sockets opened in the measured windows', () => {
+    expect(socketsOpened(storm)).toEqual({ opened: 7000, requests: 20000, perRequest: 0.35 });
+  });
+
+  it('holds when every block churns and keep-alive = connections stops it', () => {
+    expect(reconnectStorm({ ...text, storm, fixed, minPerRequest: 0.05, maxPerRequestFixed: 0.001 }).outcome).toBe(
+      'holds',
+    );
+  });
+
+  it('fails when one block does not churn', () => {
+    const calm = m('keepalive 20', 1000, 900, { sockets: [700, 700, 700, 0, 700, 700, 700, 700, 700, 700] });
+    expect(
+      reconnectStorm({ ...text, storm: calm, fixed, minPerRequest: 0.05, maxPerRequestFixed: 0.001 }).outcome,
+    ).toBe('fails');
+  });
+
+  it('fails when the fix still reconnects', () => {
+    const leaky = m('keepalive 100', 1200, 700, { sockets: Array(ROUNDS).fill(100) });
+    expect(
+      reconnectStorm({ ...text, storm, fixed: leaky, minPerRequest: 0.05, maxPerRequestFixed: 0.001 }).outcome,
+    ).toBe('fails');
+  });
+});
+
+describe('concurrency: retention and CPU growth', () => {
+  const h1 = m('httpx c1', 800, 900);
+  const h512 = m('httpx c512', 1200, 830);
+  const a1 = m('aiohttp c1', 260, 2800);
+  const a512 = m('aiohttp c512', 250, 3900);
+
+  it('retention is rps at high ÷ rps at low, per round', () => {
+    expect(retention(h1, h512).median).toBeCloseTo(830 / 900, 2);
+    expect(retentionRows([{ label: 'httpx', low: h1, high: h512 }])[0]?.retention).toBeCloseTo(830 / 900, 2);
+  });
+
+  it('httpx retains less than aiohttp: holds below 1, fails when they are swapped', () => {
+    const text = { id: 'ret', claim: 'c', threshold: { below: 1 } };
+    expect(retentionClaim({ ...text, httpx: { low: h1, high: h512 }, aiohttp: { low: a1, high: a512 } }).outcome).toBe(
+      'holds',
+    );
+    expect(retentionClaim({ ...text, httpx: { low: a1, high: a512 }, aiohttp: { low: h1, high: h512 } }).outcome).toBe(
+      'fails',
+    );
+  });
+
+  it("httpx-cpu-grows: 1.5× holds, the rerun's 1.43× fails", () => {
+    const text = { id: 'httpx-cpu-grows', claim: 'c', httpxAbove: 1.5, aiohttpBelow: 1.25 };
+    expect(
+      cpuGrowthClaim({
+        ...text,
+        httpx: { low: h1, high: m('httpx c512', 1280, 800) },
+        aiohttp: { low: a1, high: a512 },
+      }).outcome,
+    ).toBe('holds');
+    const rerun = cpuGrowthClaim({
+      ...text,
+      httpx: { low: m('c1', 785, 900), high: m('c512', 1122, 800) },
+      aiohttp: { low: a1, high: a512 },
+    });
+    expect(rerun.outcome).toBe('fails');
+    expect(String(rerun.evidence['httpx'])).toContain('fails');
+  });
+});
+
+describe('sanity checks', () => {
+  it("aiohttp's six-wave floor: ceil(512 / 100) × 50 ms", () => {
+    const ok = wavesFloorSanity([{ label: 'aiohttp', trials: [{ durationMs: 309.7 }, { durationMs: 320 }] }], {
+      concurrency: 512,
+      pool: 100,
+      delayMs: 50,
+    });
+    expect(ok.kind).toBe('sanity');
+    expect(ok.outcome).toBe('holds');
+    expect(ok.evidence['floorMs']).toBe(300);
+    const broken = wavesFloorSanity([{ label: 'aiohttp', trials: [{ durationMs: 250 }] }], {
+      concurrency: 512,
+      pool: 100,
+      delayMs: 50,
+    });
+    expect(broken.outcome).toBe('fails');
+  });
+
+  it("Little's law with a pool", () => {
+    expect(pooledLittleSanity([m('a', 100, 1800)], { inFlight: 512, pool: 100, delayMs: 50 }).outcome).toBe('holds');
+    expect(pooledLittleSanity([m('a', 100, 2500)], { inFlight: 512, pool: 100, delayMs: 50 }).outcome).toBe('fails');
+  });
+});
+
+describe('the FastAPI app', () => {
+  const point = (
+    route: string,
+    rate: number | null,
+    lagP99: number,
+    extra: { threads?: number; rps?: number; generator?: string } = {},
+  ) => ({
+    route,
+    generator: extra.generator ?? (rate === null ? 'closed-loop' : 'open-loop'),
+    rateRps: rate,
+    connections: rate === null ? 64 : null,
+    throughputRps: extra.rps ?? rate ?? 500,
+    latencyMs: { p50: 55, p99: 120 },
+    cpuShare: { app: 0.4, target: 0.1, loadGenerator: 0.1 },
+    app: { threadsPeak: extra.threads ?? 0, loopLagMs: { p99: lagP99, max: lagP99 * 2 } },
+    flags: [],
+  });
+  const run: AppRun = {
+    target: { delayMs: 50 },
+    points: [
+      point('httpx', 100, 2),
+      point('httpx', 200, 3),
+      point('requests-async', 5, 48),
+      point('requests-async', 10, 55),
+      point('requests-sync', 100, 1, { threads: 12 }),
+      point('requests-sync', null, 1, { threads: 40, rps: 790 }),
+    ],
+  };
+  const text = {
+    id: 'loop-blocked',
+    claim: 'c',
+    blockingRoute: 'requests-async',
+    asyncRoute: 'httpx',
+    blockedShare: 0.5,
+    freeShare: 0.2,
+  };
+
+  it('requests in an async route blocks the loop; httpx does not', () => {
+    expect(loopBlockedClaim({ ...text, run }).outcome).toBe('holds');
+    const notBlocked: AppRun = {
+      ...run,
+      points: run.points.map((p) =>
+        p.route === 'requests-async' ? { ...p, app: { threadsPeak: 0, loopLagMs: { p99: 3, max: 5 } } } : p,
+      ),
+    };
+    expect(loopBlockedClaim({ ...text, run: notBlocked }).outcome).toBe('fails');
+    expect(
+      loopBlockedClaim({ ...text, run: { ...run, points: run.points.filter((p) => p.route !== 'httpx') } }).outcome,
+    ).toBe('fails');
+  });
+
+  it('the threadpool bound is a sanity check', () => {
+    expect(threadpoolSanity(run, 'requests-sync', 40).outcome).toBe('holds');
+    const over: AppRun = { ...run, points: [point('requests-sync', null, 1, { threads: 64, rps: 1200 })] };
+    expect(threadpoolSanity(over, 'requests-sync', 40).outcome).toBe('fails');
+    expect(appRouteRows(run)).toHaveLength(6);
+  });
+});
+
+describe('tables and recommendations', () => {
+  it('seedRows: CPU ÷ the reference per round and sockets per request', () => {
+    const rows = seedRows([m('aiohttp', 100, 9000), m('httpx', 300, 3000, { sockets: Array(ROUNDS).fill(20) })]);
+    expect(rows[1]?.cpuVsReference).toBeCloseTo(3, 1);
+    expect(rows[1]?.sockets).toBe(200);
+    expect(rows[0]?.cpuVsReference).toBe(1);
+  });
+
+  it('batch time: median with its interval', () => {
+    const r = batchTimeRow({
+      label: 'x',
+      trials: [300, 310, 305, 320, 301, 299, 330].map((durationMs) => ({ durationMs })),
+    });
+    expect(r.batchMs).toBe(305);
+    expect(r.coverage).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('versions per set', () => {
+    expect(setVersionRows([{ set: '2022', versions: { httpx: '0.23.3', httpx2: null } }], ['httpx', 'httpx2'])).toEqual(
+      [{ set: '2022', httpx: '0.23.3', httpx2: '—' }],
+    );
+  });
+
+  it('recommends only from claims that hold, and says which are withheld', () => {
+    const verdicts = [
+      { id: 'a', kind: 'claim' as const, outcome: 'holds' as const },
+      { id: 'b', kind: 'claim' as const, outcome: 'unresolved' as const },
+      { id: 'c', kind: 'sanity' as const, outcome: 'holds' as const },
+    ];
+    const r = recommendationsFrom(verdicts, [
+      { claim: 'a', text: 'do A' },
+      { claim: 'b', text: 'do B' },
+      { claim: 'c', text: 'do C' },
+      { claim: 'd', text: 'do D' },
+    ]);
+    expect(r.lines).toEqual(['do A']);
+    expect(r.withheld).toEqual([
+      { claim: 'b', outcome: 'unresolved' },
+      { claim: 'c', outcome: 'sanity, not a claim' },
+      { claim: 'd', outcome: 'not measured' },
+    ]);
+  });
+});
