@@ -28,7 +28,13 @@ function verdict(
   base: { id: string; claim: string; kind: VerdictKind; evidence: Evidence; statistic?: Statistic },
   outcome: Outcome,
 ): Verdict {
-  return outcome === 'holds' ? { ...base, outcome, holds: true } : { ...base, outcome, holds: false };
+  // A number that could not be computed (no rounds, a zero denominator) is recorded as null: JSON has no NaN, and
+  // the record schema refuses it.
+  const evidence: Evidence = Object.fromEntries(
+    Object.entries(base.evidence).map(([k, v]) => [k, typeof v === 'number' && !Number.isFinite(v) ? null : v]),
+  );
+  const b = { ...base, evidence };
+  return outcome === 'holds' ? { ...b, outcome, holds: true } : { ...b, outcome, holds: false };
 }
 
 export interface Threshold {
@@ -65,10 +71,13 @@ export function quantityClaim(input: {
   evidence?: Evidence;
   kind?: 'claim' | 'exploratory';
 }): VerdictData {
-  // An interval that does not reach 95 % coverage (too few rounds for order statistics) cannot decide a claim.
-  const outcome = input.interval.coverage >= 0.95 ? decide(input.interval, input.threshold) : 'unresolved';
-  const ci95: [number, number] | null =
-    input.interval.coverage >= 0.95 ? [input.interval.low, input.interval.high] : null;
+  // An interval that does not reach 95 % coverage (too few rounds for order statistics), or that has no number
+  // (no rounds at all), cannot decide a claim; a missing number is recorded as null, never NaN.
+  const finite = [input.interval.low, input.interval.high, input.interval.median].every(Number.isFinite);
+  const decidable = finite && input.interval.coverage >= 0.95;
+  const outcome = decidable ? decide(input.interval, input.threshold) : 'unresolved';
+  const ci95: [number, number] | null = decidable ? [input.interval.low, input.interval.high] : null;
+  const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
   return verdict(
     {
       id: input.id,
@@ -76,13 +85,15 @@ export function quantityClaim(input: {
       kind: input.kind ?? 'claim',
       evidence: {
         threshold: describe(input.threshold),
-        low: input.interval.low,
-        high: input.interval.high,
-        coverage: input.interval.coverage,
+        low: num(input.interval.low),
+        high: num(input.interval.high),
+        coverage: num(input.interval.coverage),
         n: input.interval.n,
         ...(input.evidence ?? {}),
       },
-      statistic: { name: input.statistic, value: input.interval.median, ci95 },
+      ...(Number.isFinite(input.interval.median)
+        ? { statistic: { name: input.statistic, value: input.interval.median, ci95 } }
+        : {}),
     },
     outcome,
   );

@@ -35,8 +35,6 @@ RELEVANT = ("httpx", "httpx2", "httpcore", "httpcore2", "anyio", "h11", "aiohttp
 PROGRESS_EVERY_S = 0.2
 # The open loop checks what is due this often (seconds); requests are timed from their intended start regardless.
 OPEN_LOOP_TICK_S = 0.001
-# aiohttp's own default total timeout (5 minutes), used when no request timeout is given.
-AIOHTTP_DEFAULT_TOTAL_S = 5 * 60
 
 
 def emit(message):
@@ -156,8 +154,11 @@ class Session:
 
         connector = (aiohttp.TCPConnector(limit=self.max_connections) if self.max_connections is not None
                      else aiohttp.TCPConnector())
-        total = self.timeout_ms / 1000 if self.timeout_ms is not None else AIOHTTP_DEFAULT_TOTAL_S
-        return aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=total), **kwargs)
+        # No request timeout given: the session keeps aiohttp's own default (ClientSession's DEFAULT_TIMEOUT), as
+        # httpx keeps its own; the effective values of both are read back into the settings.
+        if self.timeout_ms is not None:
+            kwargs["timeout"] = aiohttp.ClientTimeout(total=self.timeout_ms / 1000)
+        return aiohttp.ClientSession(connector=connector, **kwargs)
 
     def _httpx_kwargs(self):
         kwargs = {}
@@ -246,7 +247,17 @@ class Session:
             out["aiohttp.limit"] = c.limit
             out["aiohttp.limit_per_host"] = c.limit_per_host
             out["aiohttp.keepalive_timeout_s"] = getattr(c, "_keepalive_timeout", None)
-            out["aiohttp.timeout_total_s"] = self._session.timeout.total
+            t = self._session.timeout
+            out["aiohttp.timeout_s"] = {"total": t.total, "connect": t.connect, "sock_read": t.sock_read,
+                                        "sock_connect": t.sock_connect}
+            try:
+                from aiohttp import http_parser
+
+                p = http_parser.HttpResponseParser
+                # aiohttp._http_parser is the C (llhttp) parser; aiohttp.http_parser the pure-Python fallback.
+                out["aiohttp.response_parser"] = f"{p.__module__}.{p.__name__}"
+            except Exception:  # noqa: BLE001 - recorded as unknown
+                out["aiohttp.response_parser"] = None
         out["openSockets"] = self.sample_sockets()
         out["peakOpenSockets"] = self.peak_sockets
         return out

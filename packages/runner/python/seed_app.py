@@ -211,9 +211,10 @@ async def via_aiohttp():
 @app.get("/requests-async")
 async def via_requests_async():
     # The seed's mistake, on purpose: a blocking call in an async route holds the event loop for the whole upstream
-    # call, so every other request on this process waits behind it.
+    # call, so every other request on this process waits behind it. The same shared Session as the sync route, so
+    # the two requests routes differ only in where the call runs (event loop vs threadpool).
     try:
-        r = requests.get(upstream_url())
+        r = shared["requests"].get(upstream_url())
     except Exception as error:
         failed("/requests-async", error)
         return status_response(502)
@@ -274,7 +275,7 @@ async def settings():
         },
         "aiohttp": {"limit": connector.limit, "limitPerHost": connector.limit_per_host},
         "requests": {
-            "asyncRoute": "requests.get: a new Session (and connection) per call",
+            "asyncRoute": "the shared requests.Session, called on the event loop",
             "syncRoutePoolConnections": attr_path(adapter, "_pool_connections"),
             "syncRoutePoolMaxsize": attr_path(adapter, "_pool_maxsize"),
             "syncRoutePoolBlock": attr_path(adapter, "_pool_block"),

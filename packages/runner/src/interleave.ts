@@ -163,6 +163,9 @@ function precisionReached(blocksOf: readonly BlockResult[][], reference: number,
   });
 }
 
+/** The count a continuous measurement is given when it names none (validation only: windows decide its length). */
+const NOMINAL_REQUESTS = 1000;
+
 /**
  * Node and foreign (Python) measurements side by side: each entry is resolved by its client name. Every foreign
  * entry's set is checked before anything starts (CasebookError CASEBOOK_FOREIGN_UNAVAILABLE names what is missing).
@@ -173,7 +176,15 @@ export async function runInterleaved(
   onProgress?: (p: InterleaveProgress) => void,
 ): Promise<{ records: BenchRecord[]; run: InterleavedRun }> {
   const options = resolveInterleaveOptions(input);
-  const resolved = list.map((o) => ('load' in o ? o : resolveMeasurementOptions(o)));
+  // The continuous method runs for windows, not for a count: a measurement that names neither count nor duration
+  // gets a nominal count only so the shared validation accepts it (nothing reads it here).
+  const resolved = list.map((o) =>
+    'load' in o
+      ? o
+      : resolveMeasurementOptions(
+          o.requests === undefined && o.durationMs === undefined ? { ...o, requests: NOMINAL_REQUESTS } : o,
+        ),
+  );
   if (resolved.length === 0)
     throw new CasebookError('CASEBOOK_USAGE', 'invalid measurements: [] (expected at least one)');
   for (const r of resolved) {
@@ -247,7 +258,10 @@ export async function runInterleaved(
   const refRounds = perRoundThroughput(blocksOf[options.reference] ?? []);
   const ratios = resolved.flatMap((r, i) => {
     if (i === options.reference || refRounds.length === 0 || (blocksOf[i]?.length ?? 0) === 0) return [];
-    const ratio = pairedRatio(refRounds, perRoundThroughput(blocksOf[i] ?? []));
+    const rounds = perRoundThroughput(blocksOf[i] ?? []);
+    // No round where both have a throughput (a block that completed nothing): no ratio, rather than a crash.
+    if (!refRounds.some((x, k) => x > 0 && Number.isFinite(rounds[k] ?? Number.NaN))) return [];
+    const ratio = pairedRatio(refRounds, rounds);
     return [{ label: r.label, reference: ref.label, ratio, halfWidth: round(relativeHalfWidth(ratio), 4) }];
   });
   const run: InterleavedRun = {

@@ -41,7 +41,6 @@ import {
   type ForeignBenchRecord,
   type InterleavedRun,
   type InterleaveOptions,
-  isForeignClientName,
   openDnsLab,
   resolveBenchOptions,
   resolveForeignOptions,
@@ -272,10 +271,8 @@ export class Study {
     options: InterleaveOptions = {},
     title = 'interleaved measurements',
   ): Promise<{ records: BenchRecord[]; run: InterleavedRun }> {
-    const resolved = list.map((o) => {
-      const input = { caseStudy: this.caseStudy, ...o };
-      return isForeignClientName(input.client) ? resolveForeignOptions(input) : resolveBenchOptions(input);
-    });
+    // The runner resolves each entry (Node or foreign by its client name) and checks every set before starting.
+    const resolved = list.map((o) => ({ caseStudy: this.caseStudy, ...o }));
     const line = createLiveLine(title);
     let result: { records: BenchRecord[]; run: InterleavedRun } | null = null;
     try {
