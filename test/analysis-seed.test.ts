@@ -7,7 +7,11 @@ import {
   cpuGap,
   cpuGrowthClaim,
   gapClaim,
-  loopBlockedClaim,
+  keepaliveCheaperClaim,
+  keepaliveFixedSanity,
+  loopBlockedSanity,
+  loopFreeClaim,
+  noStormClaim,
   pooledLittleSanity,
   recommendationsFrom,
   reconnectStorm,
@@ -18,7 +22,9 @@ import {
   seedRows,
   setVersionRows,
   socketsOpened,
+  threadLimitOf,
   threadpoolSanity,
+  versionStepLabel,
   wavesFloorSanity,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
@@ -127,6 +133,30 @@ describe('attribution', () => {
     expect(closesGapClaim(steps[2] as (typeof steps)[number], 0.1, 'c3').outcome).toBe('fails');
   });
 
+  it('a switch both clients share (uvloop) is read gap-to-gap: a common speed-up closes nothing', () => {
+    const h = m('latest · httpx', 400, 2500);
+    const l = m('latest · aiohttp', 100, 9000);
+    // uvloop takes 50 µs off both: httpx's own gain is 1/6 of the gap, the gap-to-gap change is 0.
+    const both = { step: 'uvloop', replaces: 'loop', from: h, to: m('h uv', 350, 2800), gapHigh: h, gapLow: l };
+    expect(attributionRows([both])[0]?.share).toBeCloseTo(50 / 300, 1);
+    const gapToGap = { ...both, toLow: m('a uv', 50, 12000) };
+    expect(Math.abs(attributionRows([gapToGap])[0]?.share ?? 1)).toBeLessThan(0.05);
+    expect(attributionRows([gapToGap])[0]?.denominator).toBe('latest · httpx − latest · aiohttp');
+    expect(closesGapClaim(gapToGap, 0.1, 'closes-uvloop').outcome).toBe('fails');
+    // Only httpx gains: the whole gain closes the gap.
+    const httpxOnly = { ...both, toLow: m('a uv', 100, 9000) };
+    expect(closesGapClaim(httpxOnly, 0.1, 'closes-uvloop').outcome).toBe('holds');
+  });
+
+  it('a version step names every package whose version changes', () => {
+    const from = { httpx: '0.23.3', httpcore: '0.16.3', anyio: '3.6.2', h11: '0.14.0' };
+    const to = { httpx: '0.27.0', httpcore: '1.0.5', anyio: '4.4.0', h11: '0.14.0' };
+    expect(versionStepLabel(from, to, ['httpx', 'httpcore', 'httpx2', 'anyio', 'h11'])).toBe(
+      'httpx 0.23.3 → 0.27.0, httpcore 0.16.3 → 1.0.5, anyio 3.6.2 → 4.4.0',
+    );
+    expect(versionStepLabel(from, from, ['httpx'])).toBe('no package version changes');
+  });
+
   it('is unresolved with too few rounds for 95 % coverage', () => {
     const short = (x: SeedMeasurement): SeedMeasurement => ({
       ...x,
@@ -155,24 +185,43 @@ describe('the reconnect storm', () => {
     expect(socketsOpened(storm)).toEqual({ opened: 7000, requests: 20000, perRequest: 0.35 });
   });
 
-  it('holds when every block churns and keep-alive = connections stops it', () => {
-    expect(reconnectStorm({ ...text, storm, fixed, minPerRequest: 0.05, maxPerRequestFixed: 0.001 }).outcome).toBe(
-      'holds',
-    );
+  it('holds when every block churns', () => {
+    expect(reconnectStorm({ ...text, storm, minPerRequest: 0.05 }).outcome).toBe('holds');
   });
 
   it('fails when one block does not churn', () => {
     const calm = m('keepalive 20', 1000, 900, { sockets: [700, 700, 700, 0, 700, 700, 700, 700, 700, 700] });
-    expect(
-      reconnectStorm({ ...text, storm: calm, fixed, minPerRequest: 0.05, maxPerRequestFixed: 0.001 }).outcome,
-    ).toBe('fails');
+    expect(reconnectStorm({ ...text, storm: calm, minPerRequest: 0.05 }).outcome).toBe('fails');
   });
 
-  it('fails when the fix still reconnects', () => {
+  it('is unresolved when the measurement is flagged, not-steady included', () => {
+    const unsteady = m('keepalive 20', 1000, 900, { sockets: Array(ROUNDS).fill(700), flags: ['not-steady'] });
+    const v = reconnectStorm({
+      ...text,
+      storm: { ...unsteady, guards: { flags: ['not-steady'], rankable: true } },
+      minPerRequest: 0.05,
+    });
+    expect(v.outcome).toBe('unresolved');
+    expect(String(v.evidence['flagged'])).toContain('not-steady');
+  });
+
+  it('keep-alive = connections opening no sockets is a sanity check', () => {
+    const ok = keepaliveFixedSanity({ id: 'f', fixed, maxPerRequest: 0.001 });
+    expect(ok.kind).toBe('sanity');
+    expect(ok.outcome).toBe('holds');
     const leaky = m('keepalive 100', 1200, 700, { sockets: Array(ROUNDS).fill(100) });
-    expect(
-      reconnectStorm({ ...text, storm, fixed: leaky, minPerRequest: 0.05, maxPerRequestFixed: 0.001 }).outcome,
-    ).toBe('fails');
+    expect(keepaliveFixedSanity({ id: 'f', fixed: leaky, maxPerRequest: 0.001 }).outcome).toBe('fails');
+  });
+
+  it('no storm: holds at zero sockets, fails when the pool reconnects', () => {
+    expect(noStormClaim({ ...text, m: fixed, maxPerRequest: 0.001 }).outcome).toBe('holds');
+    expect(noStormClaim({ ...text, m: storm, maxPerRequest: 0.001 }).outcome).toBe('fails');
+  });
+
+  it('the fix is cheaper per request: holds below 1, fails when it costs more (as 0.16.3 did)', () => {
+    const cheap = m('keepalive 100', 800, 1100);
+    expect(keepaliveCheaperClaim({ ...text, storm, fixed: cheap, below: 1 }).outcome).toBe('holds');
+    expect(keepaliveCheaperClaim({ ...text, storm, fixed, below: 1 }).outcome).toBe('fails');
   });
 });
 
@@ -195,6 +244,18 @@ describe('concurrency: retention and CPU growth', () => {
     expect(retentionClaim({ ...text, httpx: { low: a1, high: a512 }, aiohttp: { low: h1, high: h512 } }).outcome).toBe(
       'fails',
     );
+  });
+
+  it('retention can be marked exploratory (it follows from the gap)', () => {
+    const v = retentionClaim({
+      id: 'r',
+      claim: 'c',
+      threshold: { below: 0.9 },
+      kind: 'exploratory',
+      httpx: { low: h1, high: h512 },
+      aiohttp: { low: a1, high: a512 },
+    });
+    expect(v.kind).toBe('exploratory');
   });
 
   it("httpx-cpu-grows: 1.5× holds, the rerun's 1.43× fails", () => {
@@ -232,6 +293,12 @@ describe('sanity checks', () => {
       delayMs: 50,
     });
     expect(broken.outcome).toBe('fails');
+    const slow = wavesFloorSanity([{ label: 'aiohttp', trials: [{ durationMs: 360 }, { durationMs: 370 }] }], {
+      concurrency: 512,
+      pool: 100,
+      delayMs: 50,
+    });
+    expect(slow.outcome).toBe('fails');
   });
 
   it("Little's law with a pool", () => {
@@ -268,27 +335,46 @@ describe('the FastAPI app', () => {
       point('requests-sync', null, 1, { threads: 40, rps: 790 }),
     ],
   };
-  const text = {
-    id: 'loop-blocked',
-    claim: 'c',
-    blockingRoute: 'requests-async',
-    asyncRoute: 'httpx',
-    blockedShare: 0.5,
-    freeShare: 0.2,
-  };
+  const text = { id: 'loop-free', claim: 'c', route: 'httpx', freeShare: 0.2 };
 
-  it('requests in an async route blocks the loop; httpx does not', () => {
-    expect(loopBlockedClaim({ ...text, run }).outcome).toBe('holds');
+  it('the async httpx route keeps the loop free: holds below a fifth of the delay, fails above', () => {
+    expect(loopFreeClaim({ ...text, run }).outcome).toBe('holds');
+    const lagging: AppRun = {
+      ...run,
+      points: run.points.map((p) =>
+        p.route === 'httpx' ? { ...p, app: { threadsPeak: 0, loopLagMs: { p99: 30, max: 40 } } } : p,
+      ),
+    };
+    expect(loopFreeClaim({ ...text, run: lagging }).outcome).toBe('fails');
+    const flagged: AppRun = {
+      ...run,
+      points: run.points.map((p) =>
+        p.route === 'httpx' && p.rateRps === 200 ? { ...p, flags: ['target-saturated'] } : p,
+      ),
+    };
+    expect(loopFreeClaim({ ...text, run: flagged }).outcome).toBe('unresolved');
+    expect(loopFreeClaim({ ...text, run: { ...run, points: [] } }).outcome).toBe('unresolved');
+  });
+
+  it('requests in an async route blocking the loop is a sanity check', () => {
+    const v = loopBlockedSanity({ id: 'b', run, route: 'requests-async', blockedShare: 0.5 });
+    expect(v.kind).toBe('sanity');
+    expect(v.outcome).toBe('holds');
     const notBlocked: AppRun = {
       ...run,
       points: run.points.map((p) =>
         p.route === 'requests-async' ? { ...p, app: { threadsPeak: 0, loopLagMs: { p99: 3, max: 5 } } } : p,
       ),
     };
-    expect(loopBlockedClaim({ ...text, run: notBlocked }).outcome).toBe('fails');
-    expect(
-      loopBlockedClaim({ ...text, run: { ...run, points: run.points.filter((p) => p.route !== 'httpx') } }).outcome,
-    ).toBe('fails');
+    expect(loopBlockedSanity({ id: 'b', run: notBlocked, route: 'requests-async', blockedShare: 0.5 }).outcome).toBe(
+      'fails',
+    );
+  });
+
+  it("reads the threadpool size from the app's live settings", () => {
+    expect(threadLimitOf({ threadLimiterTotalTokens: 40 })).toBe(40);
+    expect(threadLimitOf({})).toBeNull();
+    expect(threadLimitOf(undefined)).toBeNull();
   });
 
   it('the threadpool bound is a sanity check', () => {
@@ -340,5 +426,15 @@ describe('tables and recommendations', () => {
       { claim: 'c', outcome: 'sanity, not a claim' },
       { claim: 'd', outcome: 'not measured' },
     ]);
+  });
+
+  it('a recommendation with further claims needs all of them to hold', () => {
+    const verdicts = [
+      { id: 'storm', kind: 'claim' as const, outcome: 'holds' as const },
+      { id: 'cheaper', kind: 'claim' as const, outcome: 'fails' as const },
+    ];
+    const r = recommendationsFrom(verdicts, [{ claim: 'storm', also: ['cheaper'], text: 'set N = N' }]);
+    expect(r.lines).toEqual([]);
+    expect(r.withheld).toEqual([{ claim: 'cheaper', outcome: 'fails' }]);
   });
 });

@@ -535,7 +535,7 @@ export function atOnceAdvice(
   const f = facts.fetchVsRequest;
   if (holds('fetch-costs-more'))
     lines.push(
-      `- **For throughput per core, prefer undici \`request\` (or \`dispatch\`) over \`fetch\`.** Here request completed ${f.median.toFixed(2)}× the requests per second of fetch (95 % interval ${f.low.toFixed(2)}–${f.high.toFixed(2)}) on the same undici 8 pool.`,
+      `- **For throughput per core, prefer undici \`request\` over \`fetch\`.** Here request completed ${f.median.toFixed(2)}× the requests per second of fetch (95 % interval ${f.low.toFixed(2)}–${f.high.toFixed(2)}) on the same undici 8 pool.`,
     );
   if (holds('axios-got-below-half'))
     lines.push(

@@ -1,6 +1,6 @@
 import { type MedianInterval, medianInterval } from '@casebook/stats';
 import { allOf } from './at-once';
-import { type BlockMetric, type InterleavedMeasurement, intervalOf, measurementRows } from './interleaved';
+import { type BlockMetric, type InterleavedMeasurement, intervalOf, isRankable, measurementRows } from './interleaved';
 import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 
 /**
@@ -51,14 +51,21 @@ const EMPTY: MedianInterval = {
   method: 'order-statistics',
 };
 
+/**
+ * A measurement decides no claim when the guards flag it as not rankable, or when a block never became steady
+ * (`not-steady`): the notebook says flagged measurements decide nothing, and this is where that is enforced.
+ */
+export const blocksClaims = (m: InterleavedMeasurement): boolean =>
+  !isRankable(m) || (m.guards?.flags ?? []).includes('not-steady');
+
 const flaggedOf = (ms: readonly InterleavedMeasurement[]): string =>
   ms
-    .filter((m) => !(m.guards?.rankable ?? true))
+    .filter(blocksClaims)
     .map((m) => `${m.label} (${m.guards?.flags.join(', ')})`)
     .join('; ') || 'none';
 
-/** A quantity claim that is unresolved, and says why, when a measurement it reads is flagged by the guards. */
-function guarded(v: VerdictData, ms: readonly InterleavedMeasurement[]): VerdictData {
+/** A claim (quantity or count) that is unresolved, and says why, when a measurement it reads is flagged. */
+export function guarded(v: VerdictData, ms: readonly InterleavedMeasurement[]): VerdictData {
   const flagged = flaggedOf(ms);
   const out: VerdictData = { ...v, evidence: { ...v.evidence, flagged } };
   return flagged === 'none' ? out : { ...out, outcome: 'unresolved', holds: false };
@@ -105,11 +112,18 @@ export interface AttributionStep {
   /** The gap the share is of: gapHigh − gapLow CPU µs/request in the same round (httpx before, aiohttp). */
   gapHigh: InterleavedMeasurement;
   gapLow: InterleavedMeasurement;
+  /**
+   * For a switch that applies to both clients (uvloop): aiohttp with the switch. The step then closes the gap-to-gap
+   * change, (gapHigh − gapLow) − (to − toLow), not httpx's own gain, so a speed-up both clients share closes nothing.
+   */
+  toLow?: InterleavedMeasurement;
 }
 
 export interface AttributionRow {
   step: string;
   replaces: string;
+  /** What the share is a share of, in words: `gapHigh − gapLow` (per round). */
+  denominator: string;
   /** from − to, CPU µs/request (per round). */
   closedMicros: number;
   closedLow: number;
@@ -125,26 +139,39 @@ export interface AttributionRow {
   flagged: string;
 }
 
-/** The share of the gap one step closes, per round: (from − to) ÷ (gapHigh − gapLow). */
+const stepMeasurements = (s: AttributionStep): InterleavedMeasurement[] =>
+  s.toLow ? [s.from, s.to, s.gapHigh, s.gapLow, s.toLow] : [s.from, s.to, s.gapHigh, s.gapLow];
+
+/** CPU µs/request a step closes in one round: from − to, or with `toLow` the gap-to-gap change. */
+const closedIn = ([f, t, , l, tl]: readonly number[]): number =>
+  tl === undefined ? (f as number) - (t as number) : (f as number) - (l as number) - ((t as number) - tl);
+
+/**
+ * The share of the gap one step closes, per round: (from − to) ÷ (gapHigh − gapLow); with `toLow`,
+ * ((gapHigh − gapLow) − (to − toLow)) ÷ (gapHigh − gapLow).
+ */
 export function gapShare(s: AttributionStep): MedianInterval {
   return (
-    combinedPerRound([s.from, s.to, s.gapHigh, s.gapLow], 'cpuMicrosPerRequest', ([f, t, h, l]) => {
-      const gap = (h as number) - (l as number);
-      return gap > 0 ? ((f as number) - (t as number)) / gap : Number.NaN;
+    combinedPerRound(stepMeasurements(s), 'cpuMicrosPerRequest', (v) => {
+      const gap = (v[2] as number) - (v[3] as number);
+      return gap > 0 ? closedIn(v) / gap : Number.NaN;
     }) ?? EMPTY
   );
 }
 
+/** The denominator of a step's share, named. */
+export const gapDenominator = (s: AttributionStep): string => `${s.gapHigh.label} − ${s.gapLow.label}`;
+
 export function attributionRows(steps: readonly AttributionStep[]): AttributionRow[] {
   return steps.map((s) => {
     const share = gapShare(s);
-    const closed =
-      combinedPerRound([s.from, s.to], 'cpuMicrosPerRequest', ([f, t]) => (f as number) - (t as number)) ?? EMPTY;
+    const closed = combinedPerRound(stepMeasurements(s), 'cpuMicrosPerRequest', closedIn) ?? EMPTY;
     const decided = share.coverage >= 0.95;
-    const flagged = flaggedOf([s.from, s.to, s.gapHigh, s.gapLow]);
+    const flagged = flaggedOf(stepMeasurements(s));
     return {
       step: s.step,
       replaces: s.replaces,
+      denominator: gapDenominator(s),
       closedMicros: closed.median,
       closedLow: closed.low,
       closedHigh: closed.high,
@@ -171,13 +198,30 @@ export function closesGapClaim(s: AttributionStep, minShare: number, id: string)
   return guarded(
     quantityClaim({
       id,
-      claim: `${s.step} (${s.replaces}) closes more than ${Math.round(minShare * 100)} % of the gap ${s.gapHigh.label} − ${s.gapLow.label} in CPU µs/request.`,
-      statistic: `(${s.from.label} − ${s.to.label}) ÷ (${s.gapHigh.label} − ${s.gapLow.label}), per round`,
+      claim: `${s.step} (${s.replaces}) closes more than ${Math.round(minShare * 100)} % of the gap ${gapDenominator(s)} in CPU µs/request.`,
+      statistic: s.toLow
+        ? `((${gapDenominator(s)}) − (${s.to.label} − ${s.toLow.label})) ÷ (${gapDenominator(s)}), per round`
+        : `(${s.from.label} − ${s.to.label}) ÷ (${gapDenominator(s)}), per round`,
       interval: gapShare(s),
       threshold: { above: minShare },
     }),
-    [s.from, s.to, s.gapHigh, s.gapLow],
+    stepMeasurements(s),
   );
+}
+
+/**
+ * A version step named by every package whose version changes between two sets (`httpx 0.23.3 → 0.27.0, anyio …`),
+ * so a step that also upgrades anyio or h11 says so. Packages absent from both sets are skipped.
+ */
+export function versionStepLabel(
+  from: Readonly<Record<string, string | null | undefined>>,
+  to: Readonly<Record<string, string | null | undefined>>,
+  packages: readonly string[],
+): string {
+  const changed = packages.filter((p) => (from[p] ?? null) !== (to[p] ?? null));
+  return changed.length
+    ? changed.map((p) => `${p} ${from[p] ?? '—'} → ${to[p] ?? '—'}`).join(', ')
+    : 'no package version changes';
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -218,38 +262,95 @@ export function socketsOpened(m: SeedMeasurement): SocketCount {
 /**
  * The reconnect storm, a count claim: with max_keepalive_connections below max_connections and a think-time, the pool
  * closes idle connections that queued requests are about to use, so the target accepts at least `minPerRequest` new
- * sockets per request in EVERY measured block; with keep-alive = connections (`fixed`), at most `maxPerRequestFixed`.
+ * sockets per request in EVERY measured block. Unresolved when the measurement is flagged.
  */
 export function reconnectStorm(input: {
   id: string;
   claim: string;
   storm: SeedMeasurement;
-  fixed: SeedMeasurement;
   minPerRequest: number;
-  maxPerRequestFixed: number;
   kind?: 'claim' | 'exploratory';
 }): VerdictData {
   const blocks = [...socketsPerBlock(input.storm).values()];
   const storm = socketsOpened(input.storm);
+  return guarded(
+    countClaim({
+      id: input.id,
+      claim: input.claim,
+      holds: blocks.length > 0 && blocks.every((b) => b.perRequest >= input.minPerRequest),
+      kind: input.kind ?? 'claim',
+      evidence: {
+        stormSockets: storm.opened,
+        stormRequests: storm.requests,
+        stormPerRequest: storm.perRequest,
+        stormMinBlockPerRequest: blocks.length ? Math.min(...blocks.map((b) => b.perRequest)) : Number.NaN,
+        stormBlocks: blocks.length,
+      },
+    }),
+    [input.storm],
+  );
+}
+
+/**
+ * With max_keepalive_connections = max_connections the pool never holds more than the keep-alive limit, so it never
+ * closes an idle connection for that reason: at most `maxPerRequest` new sockets per request. It cannot fail by the
+ * mechanism, so it is a sanity check of the setting (and of the target's counter).
+ */
+export function keepaliveFixedSanity(input: {
+  id: string;
+  fixed: SeedMeasurement;
+  maxPerRequest: number;
+}): VerdictData {
   const fixed = socketsOpened(input.fixed);
-  const stormHolds = blocks.length > 0 && blocks.every((b) => b.perRequest >= input.minPerRequest);
-  const fixedHolds = fixed.requests > 0 && fixed.perRequest <= input.maxPerRequestFixed;
-  return countClaim({
+  return sanityCheck({
     id: input.id,
-    claim: input.claim,
-    holds: stormHolds && fixedHolds,
-    kind: input.kind ?? 'claim',
-    evidence: {
-      stormSockets: storm.opened,
-      stormRequests: storm.requests,
-      stormPerRequest: storm.perRequest,
-      stormMinBlockPerRequest: blocks.length ? Math.min(...blocks.map((b) => b.perRequest)) : Number.NaN,
-      stormBlocks: blocks.length,
-      fixedSockets: fixed.opened,
-      fixedRequests: fixed.requests,
-      fixedPerRequest: fixed.perRequest,
-    },
+    claim: `${input.fixed.label}: with max_keepalive_connections = max_connections the pool opens at most ${input.maxPerRequest} new sockets per request.`,
+    holds: fixed.requests > 0 && fixed.perRequest <= input.maxPerRequest,
+    evidence: { fixedSockets: fixed.opened, fixedRequests: fixed.requests, fixedPerRequest: fixed.perRequest },
   });
+}
+
+/** A pool that does not storm: at most `maxPerRequest` new sockets per request (count claim, guarded). */
+export function noStormClaim(input: {
+  id: string;
+  claim: string;
+  m: SeedMeasurement;
+  maxPerRequest: number;
+}): VerdictData {
+  const s = socketsOpened(input.m);
+  return guarded(
+    countClaim({
+      id: input.id,
+      claim: input.claim,
+      holds: s.requests > 0 && s.perRequest <= input.maxPerRequest,
+      evidence: { sockets: s.opened, requests: s.requests, perRequest: s.perRequest },
+    }),
+    [input.m],
+  );
+}
+
+/**
+ * The fix is cheaper, per round: CPU µs/request with keep-alive = connections ÷ with the default pool, below
+ * `below` (1.0: the fix costs less CPU per request). Socket counts alone do not show this: the previous run found
+ * keep-alive = N made httpcore 0.16.3 slower.
+ */
+export function keepaliveCheaperClaim(input: {
+  id: string;
+  claim: string;
+  storm: InterleavedMeasurement;
+  fixed: InterleavedMeasurement;
+  below: number;
+}): VerdictData {
+  return guarded(
+    quantityClaim({
+      id: input.id,
+      claim: input.claim,
+      statistic: `${input.fixed.label} ÷ ${input.storm.label} CPU µs/request (per round)`,
+      interval: cpuGap(input.fixed, input.storm),
+      threshold: { below: input.below },
+    }),
+    [input.storm, input.fixed],
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -296,6 +397,8 @@ export function retentionClaim(input: {
   httpx: { low: InterleavedMeasurement; high: InterleavedMeasurement };
   aiohttp: { low: InterleavedMeasurement; high: InterleavedMeasurement };
   threshold: Threshold;
+  /** 'exploratory': retention ≈ 1 + wait ÷ CPU follows from the gap, so it is not an independent claim. */
+  kind?: 'claim' | 'exploratory';
 }): VerdictData {
   const ms = [input.httpx.low, input.httpx.high, input.aiohttp.low, input.aiohttp.high];
   const interval =
@@ -311,6 +414,7 @@ export function retentionClaim(input: {
       statistic: 'httpx retention ÷ aiohttp retention (per round)',
       interval,
       threshold: input.threshold,
+      kind: input.kind ?? 'claim',
     }),
     ms,
   );
@@ -358,6 +462,9 @@ export function cpuGrowthClaim(input: {
 // ---------------------------------------------------------------------------------------------------------------
 // Sanity checks (bounds the harness and the target enforce: shown, never counted)
 
+/** The waves-floor band's top: a median batch above 1.1 × the floor is no longer set by the pool's waves alone. */
+const WAVES_UPPER_BAND = 1.1;
+
 /**
  * aiohttp's wave floor in the seed's own measure: a gather of `concurrency` requests through a pool of `pool`
  * connections against a target that waits `delayMs` needs at least ceil(concurrency / pool) waves of delayMs.
@@ -370,11 +477,24 @@ export function wavesFloorSanity(
   const floorMs = waves * input.delayMs;
   // 2 %: the target's timers fire a little early or late.
   const shortest = Math.min(...records.flatMap((r) => r.trials.map((t) => t.durationMs)));
+  // The upper band: a median batch within 10 % of the floor says the pool's waves, not the client, set the time.
+  const medians = records.map((r) => batchTimeRow(r).batchMs);
+  const slowestMedian = Math.max(...medians);
   return sanityCheck({
     id: `waves-floor-${input.pool}-${input.delayMs}ms`,
-    claim: `A gather of ${input.concurrency} through ${input.pool} connections at ${input.delayMs} ms takes at least ceil(${input.concurrency} / ${input.pool}) = ${waves} waves × ${input.delayMs} ms = ${floorMs} ms (2 % for timers).`,
-    holds: records.length > 0 && Number.isFinite(shortest) && shortest >= floorMs * 0.98,
-    evidence: { waves, floorMs, shortestBatchMs: shortest, batches: records.reduce((n, r) => n + r.trials.length, 0) },
+    claim: `A gather of ${input.concurrency} through ${input.pool} connections at ${input.delayMs} ms takes at least ceil(${input.concurrency} / ${input.pool}) = ${waves} waves × ${input.delayMs} ms = ${floorMs} ms (2 % for timers), and its median batch at most ${WAVES_UPPER_BAND} × that floor.`,
+    holds:
+      records.length > 0 &&
+      Number.isFinite(shortest) &&
+      shortest >= floorMs * 0.98 &&
+      slowestMedian <= floorMs * WAVES_UPPER_BAND,
+    evidence: {
+      waves,
+      floorMs,
+      shortestBatchMs: shortest,
+      slowestMedianBatchMs: slowestMedian,
+      batches: records.reduce((n, r) => n + r.trials.length, 0),
+    },
   });
 }
 
@@ -513,41 +633,60 @@ export function appRouteRows(run: AppRun): Record<string, string | number>[] {
   }));
 }
 
+const openLoop = (run: AppRun, route: string) =>
+  run.points.filter((p) => p.route === route && p.generator === 'open-loop');
+const lagP99 = (p: AppPointLike) => p.app?.loopLagMs?.p99 ?? Number.NaN;
+
 /**
- * `requests` in an async route blocks the event loop for each upstream call: at every offered rate (open loop, points
- * without flags), that route's event-loop lag p99 is at least `blockedShare` × the upstream delay, while the async
- * route's stays below `freeShare` × the delay. Decided on each point's p99 (one window per rate: no interval; the
- * margins are wide on purpose).
+ * The async route keeps the event loop free: at every offered rate (open loop), its event-loop lag p99 stays below
+ * `freeShare` × the upstream delay. Decided on each point's p99 (one window per rate: no interval; the margin is wide on
+ * purpose). Unresolved when any of the route's open-loop points is flagged or has no loop-lag sample.
  */
-export function loopBlockedClaim(input: {
+export function loopFreeClaim(input: {
   id: string;
   claim: string;
   run: AppRun;
-  blockingRoute: string;
-  asyncRoute: string;
-  blockedShare: number;
+  route: string;
   freeShare: number;
 }): VerdictData {
-  const points = (route: string) =>
-    input.run.points.filter(
-      (p) => p.route === route && p.generator === 'open-loop' && p.flags.length === 0 && p.app?.loopLagMs,
-    );
-  const lag = (p: AppPointLike) => p.app?.loopLagMs?.p99 ?? Number.NaN;
-  const blocked = points(input.blockingRoute);
-  const free = points(input.asyncRoute);
+  const all = openLoop(input.run, input.route);
+  const clean = all.filter((p) => p.flags.length === 0 && p.app?.loopLagMs);
   const delay = input.run.target.delayMs;
-  const evidence: Evidence = { upstreamDelayMs: delay, ratesBlocking: blocked.length, ratesAsync: free.length };
-  for (const p of [...blocked, ...free]) evidence[`${p.route}@${Math.round(p.rateRps ?? 0)}`] = lag(p);
-  return countClaim({
+  const evidence: Evidence = { upstreamDelayMs: delay, rates: all.length, flaggedRates: all.length - clean.length };
+  for (const p of clean) evidence[`${p.route}@${Math.round(p.rateRps ?? 0)}`] = lagP99(p);
+  const v = countClaim({
     id: input.id,
     claim: input.claim,
-    holds:
-      blocked.length > 0 &&
-      free.length > 0 &&
-      blocked.every((p) => lag(p) >= input.blockedShare * delay) &&
-      free.every((p) => lag(p) < input.freeShare * delay),
+    holds: clean.length > 0 && clean.every((p) => lagP99(p) < input.freeShare * delay),
     evidence,
   });
+  return clean.length === all.length && all.length > 0 ? v : { ...v, outcome: 'unresolved', holds: false };
+}
+
+/**
+ * `requests` called on the event loop blocks it for each upstream call, so its loop lag p99 is at least `blockedShare`
+ * × the delay at every rate: the mechanism makes this certain, so it is a sanity check of the lag probe.
+ */
+export function loopBlockedSanity(input: {
+  id: string;
+  run: AppRun;
+  route: string;
+  blockedShare: number;
+}): VerdictData {
+  const points = openLoop(input.run, input.route).filter((p) => p.flags.length === 0 && p.app?.loopLagMs);
+  const delay = input.run.target.delayMs;
+  return sanityCheck({
+    id: input.id,
+    claim: `${input.route} blocks the event loop for each upstream call: loop lag p99 ≥ ${input.blockedShare} × ${delay} ms at every rate.`,
+    holds: points.length > 0 && points.every((p) => lagP99(p) >= input.blockedShare * delay),
+    evidence: Object.fromEntries(points.map((p) => [`${p.route}@${Math.round(p.rateRps ?? 0)}`, lagP99(p)])),
+  });
+}
+
+/** anyio's threadpool size as the app reported it (`threadLimiterTotalTokens` in its live settings), or null. */
+export function threadLimitOf(settings: Readonly<Record<string, unknown>> | undefined): number | null {
+  const v = settings?.['threadLimiterTotalTokens'];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
 /** The sync route runs in anyio's threadpool (a CapacityLimiter of `limit` tokens): never more threads, never more than limit / delay. */
@@ -570,6 +709,8 @@ export function threadpoolSanity(run: AppRun, syncRoute: string, limit: number):
 export interface Recommendation {
   /** The claim it rests on. */
   claim: string;
+  /** Further claims that must hold too (e.g. a setting that stops the storm must also be cheaper per request). */
+  also?: readonly string[];
   text: string;
 }
 
@@ -583,14 +724,14 @@ export function recommendationsFrom(
 ): { lines: string[]; withheld: { claim: string; outcome: string }[] } {
   const lines: string[] = [];
   const withheld: { claim: string; outcome: string }[] = [];
+  const outcomeOf = (id: string): string => {
+    const v = verdicts.find((x) => x.id === id);
+    return v ? (v.kind === 'claim' ? v.outcome : `${v.kind}, not a claim`) : 'not measured';
+  };
   for (const c of candidates) {
-    const v = verdicts.find((x) => x.id === c.claim);
-    if (v && v.kind === 'claim' && v.outcome === 'holds') lines.push(c.text);
-    else
-      withheld.push({
-        claim: c.claim,
-        outcome: v ? (v.kind === 'claim' ? v.outcome : `${v.kind}, not a claim`) : 'not measured',
-      });
+    const blocking = [c.claim, ...(c.also ?? [])].find((id) => outcomeOf(id) !== 'holds');
+    if (blocking === undefined) lines.push(c.text);
+    else withheld.push({ claim: blocking, outcome: outcomeOf(blocking) });
   }
   return { lines, withheld };
 }

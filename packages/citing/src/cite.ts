@@ -342,7 +342,9 @@ export function citationMarkdown(c: Citation): string {
   ]);
   out.push(table(header, rows, ['l', 'l', 'l', 'r', 'r', 'r', ...(hasRatio ? ['r'] : []), 'r', 'r', 'r', 'r']));
   out.push('');
-  const notes = ['Throughput is the median over trials; latency percentiles merge all measured trials (HDR).'];
+  const notes = [
+    'Throughput is the median over rounds (steady-state method) or over trials (phase method); the spread is the min–max over measured windows or trials; latency percentiles merge all measured windows or trials (HDR).',
+  ];
   if (hasRatio) notes.push('"vs fastest" divides by the fastest measurement under the same load in the same run.');
   if (hasRatio && flagged)
     notes.push(

@@ -3,7 +3,8 @@ import type { SourceLink } from './types';
 /**
  * Source links of the seed notebook (see types.ts), pinned to the Python package versions of the client sets
  * (packages/runner/python/sets/*): 2022 = httpx 0.23.3 / httpcore 0.16.3 / anyio 3.6.2 / aiohttp 3.8.4; as-reported =
- * httpx 0.27.0 / httpcore 1.0.5; latest = httpx 0.28.1 / httpcore 1.0.9 / aiohttp 3.14.x; httpx2 = httpx2 / httpcore2.
+ * httpx 0.27.0 / httpcore 1.0.5; latest = httpx 0.28.1 / httpcore 1.0.9 / aiohttp 3.14.5 (its
+ * links checked in the installed wheel, .venvs/latest-<hash>/lib/python3.11/site-packages/aiohttp); httpx2 = httpx2 / httpcore2.
  * Python sources are not in node_modules, so every link is `checkedByHand`: the token was checked in the linked lines
  * of the upstream tag (git mirrors of encode/httpcore, encode/httpx, agronholm/anyio, aio-libs/aiohttp); the httpx2
  * links in the PyPI wheel httpcore2 2.16.2, whose files sit under src/httpcore2/ in the repository. `source` is the
@@ -230,20 +231,20 @@ export const SEED_LINKS: readonly SourceLink[] = [
     checkedByHand: true,
   },
   {
-    id: 'seed:aiohttp-3.14.3.connector-limit',
+    id: 'seed:aiohttp-3.14.5.connector-limit',
     source: 'aio-libs/aiohttp',
-    tag: 'v3.14.3',
+    tag: 'v3.14.5',
     file: 'aiohttp/connector.py',
-    lines: [978, 978],
+    lines: [992, 992],
     token: 'limit: int = 100',
     checkedByHand: true,
   },
   {
-    id: 'seed:aiohttp-3.14.3.c-parser',
+    id: 'seed:aiohttp-3.14.5.c-parser',
     source: 'aio-libs/aiohttp',
-    tag: 'v3.14.3',
+    tag: 'v3.14.5',
     file: 'aiohttp/http_parser.py',
-    lines: [1234, 1234],
+    lines: [1292, 1292],
     token: 'from ._http_parser import',
     checkedByHand: true,
   },
