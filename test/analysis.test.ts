@@ -195,4 +195,10 @@ describe('512-at-once checks', () => {
     const text = orderingText(throughputOrdering([m('a', 20_000, 40), m('b', 5000, 100)]));
     expect(text).toBe('a > b');
   });
+
+  it('a measurement that failed before measuring (no blocks) gets a row without a ratio, not a crash', () => {
+    const failed = { ...m('failed', 1, 1), method: { blocks: [], warmupCurve: [] } };
+    const rows = measurementRows([m('ref', 20_000, 40), failed]);
+    expect(rows.find((r) => r.label === 'failed')).toMatchObject({ rounds: 0, vsReference: 1, tier: null });
+  });
 });

@@ -81,6 +81,12 @@ function aligned(a: InterleavedMeasurement, b: InterleavedMeasurement, metric: B
 }
 
 /** b / a per round, summarised: the median ratio and its interval. */
+/** Whether a and b share a round where a's throughput is positive and b's finite (a ratio can be formed). */
+function hasPairs(a: InterleavedMeasurement, b: InterleavedMeasurement): boolean {
+  const [xs, ys] = aligned(a, b, 'throughputRps');
+  return xs.some((x, i) => x > 0 && Number.isFinite(ys[i] ?? Number.NaN));
+}
+
 export function ratioOf(
   a: InterleavedMeasurement,
   b: InterleavedMeasurement,
@@ -143,7 +149,9 @@ export function measurementRows(
   return measurements.map((m) => {
     const rps = intervalOf(m, 'throughputRps');
     const cpu = intervalOf(m, 'cpuMicrosPerRequest');
-    const vs = reference && reference !== m ? ratioOf(reference, m) : null;
+    // A measurement with no round in common with the reference (one that failed before measuring) has no ratio.
+    const vs = reference && reference !== m && hasPairs(reference, m) ? ratioOf(reference, m) : null;
+    reference && reference !== m && aligned(reference, m, 'throughputRps')[0].length > 0 ? ratioOf(reference, m) : null;
     return {
       label: m.label,
       client: m.client.name,

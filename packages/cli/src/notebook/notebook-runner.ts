@@ -64,6 +64,8 @@ const DEFAULT_TIMEOUT_SECONDS = 900;
 const DEFAULT_STARTUP_TIMEOUT_SECONDS = 120;
 const KILL_GRACE_MS = 5_000;
 const STDERR_TAIL_LINES = 60;
+/** Lines kept from the start of the failing cell's stderr (the kernel's own error output comes first). */
+const CELL_STDERR_LINES = 30;
 const MAX_MESSAGE_OUTPUT_CHARS = 6_000;
 
 interface FailureReport {
@@ -96,6 +98,7 @@ function failureMessage(
   report: FailureReport | undefined,
   stderrTail: string,
   exit: string,
+  cellStderr = '',
 ): string {
   if (!report) {
     return (
@@ -125,7 +128,11 @@ function failureMessage(
   if (output.length > MAX_MESSAGE_OUTPUT_CHARS)
     output = `${output.slice(0, MAX_MESSAGE_OUTPUT_CHARS)}\n... (truncated)`;
   parts.push(output ? `output:\n${indent(output)}` : 'output: (none)');
+  // tslab sometimes writes a cell's error only to the kernel's own stderr (which reaches us through the runner's):
+  // when the cell's outputs carry no error text, what the kernel wrote during that cell is the only place it is.
   if (report.kind === 'runner' && stderrTail) parts.push(`last runner output:\n${indent(stderrTail)}`);
+  else if (!/\[(stderr|error)\]/.test(output) && cellStderr)
+    parts.push(`the kernel's stderr during this cell:\n${indent(cellStderr)}`);
   return parts.join('\n');
 }
 
@@ -225,9 +232,13 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
       signal: NodeJS.Signals | null;
       aborted: boolean;
       stderrTail: string;
+      cellStderr: string;
     }>((resolve, reject) => {
       const child = spawn(python, args, { cwd: root, env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
       const tail: string[] = [];
+      // The first lines written since the current cell started: the kernel's own stderr, where tslab sometimes puts
+      // a cell's error, comes before the runner's failure report (which would push it out of `tail`).
+      let cellLines: string[] = [];
       let kernelPid: number | undefined;
       let aborted = false;
       let killTimer: NodeJS.Timeout | undefined;
@@ -236,6 +247,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
       const handleLine = (line: string): void => {
         const progress = /^cell (\d+)\/(\d+)$/.exec(line);
         if (progress) {
+          cellLines = [];
           options.onCellProgress?.({ notebookPath, cell: Number(progress[1]), total: Number(progress[2]) });
           return;
         }
@@ -246,6 +258,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
         }
         tail.push(line);
         if (tail.length > STDERR_TAIL_LINES) tail.shift();
+        if (cellLines.length < CELL_STDERR_LINES) cellLines.push(line);
         options.onLog?.(line);
       };
       const onData = (chunk: string): void => {
@@ -295,7 +308,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
         if (pending !== '') handleLine(pending);
         // If the helper itself was killed hard, make sure its kernel does not outlive it.
         if ((aborted || sig !== null) && kernelPid !== undefined) killGroup(kernelPid);
-        resolve({ code, signal: sig, aborted, stderrTail: tail.join('\n') });
+        resolve({ code, signal: sig, aborted, stderrTail: tail.join('\n'), cellStderr: cellLines.join('\n') });
       });
     });
 
@@ -311,7 +324,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
       throw new NotebookExecutionError({
         notebookPath,
         kind: report?.kind ?? 'runner',
-        message: failureMessage(notebookPath, report, outcome.stderrTail, exit),
+        message: failureMessage(notebookPath, report, outcome.stderrTail, exit, outcome.cellStderr),
         cellIndex: report?.cellIndex ?? undefined,
         cellOrdinal: report?.cellOrdinal ?? undefined,
         codeCellTotal: report?.codeCellTotal ?? undefined,
