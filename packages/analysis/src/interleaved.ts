@@ -151,7 +151,6 @@ export function measurementRows(
     const cpu = intervalOf(m, 'cpuMicrosPerRequest');
     // A measurement with no round in common with the reference (one that failed before measuring) has no ratio.
     const vs = reference && reference !== m && hasPairs(reference, m) ? ratioOf(reference, m) : null;
-    reference && reference !== m && aligned(reference, m, 'throughputRps')[0].length > 0 ? ratioOf(reference, m) : null;
     return {
       label: m.label,
       client: m.client.name,
