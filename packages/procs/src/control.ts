@@ -137,7 +137,10 @@ export async function startControlledChild<Listening>(
           reject(e);
         },
       });
-      child.send({ ...payload, type, id });
+      // A closed channel rejects this request instead of emitting an 'error' nobody may be listening to.
+      child.send({ ...payload, type, id }, (error: Error | null) => {
+        if (error) pending.get(id)?.reject(error);
+      });
     });
 
   return {

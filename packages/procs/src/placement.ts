@@ -145,6 +145,11 @@ export function spawnPinned(command: string, args: readonly string[], options: S
       : spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env });
   children.add(child);
   child.once('exit', () => children.delete(child));
+  // A late 'error' (a failed kill or IPC write after the run moved on) must not become an uncaught exception in the
+  // process that ran the measurement (in a notebook, a failed cell with no error text); it is written to stderr.
+  child.on('error', (error) => {
+    process.stderr.write(`casebook: child process ${child.pid ?? '?'} (${command}): ${error.message}\n`);
+  });
   if (options.role !== undefined)
     placed.set(options.role, plan.method === 'taskset' && options.cpu !== null ? options.cpu : null);
   return child;

@@ -35,7 +35,10 @@ export function ipcTransport<In, Out>(child: ChildProcess): WorkerTransport<In, 
     child,
     kind: 'ipc',
     send: (message) => {
-      if (child.connected) child.send(message as object);
+      // With a callback, a channel that closes between the check and the write reports to it instead of emitting
+      // 'error' on the child, which nothing may be listening to by then (an uncaught error in whoever ran the
+      // measurement). The child's exit is what the driver acts on.
+      if (child.connected) child.send(message as object, (error: Error | null) => void error);
     },
     onMessage: (handler, onFailure) => {
       child.on('message', ordered(handler, onFailure) as (m: unknown) => void);
