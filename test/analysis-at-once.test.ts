@@ -2,11 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   type AtOnceMeasurement,
+  agentReopens,
+  agentReopensClaims,
+  agentReopensText,
   allAtTarget,
   atOnceAdvice,
   blocksSteadySanity,
   cpuPredictsThroughput,
   earlierRunOf,
+  exclusionOf,
   extraSocketsText,
   flaggedText,
   guardedRatioClaim,
@@ -22,6 +26,7 @@ import {
   socketLifecycle,
   socketRows,
   type VerdictData,
+  withExclusion,
 } from '@casebook/analysis';
 import { medianInterval } from '@casebook/stats';
 import { describe, expect, it } from 'vitest';
@@ -242,8 +247,9 @@ describe('advice only from claims that hold', () => {
     expect(advice).toMatch(/prefer undici `request`/);
   });
 
-  it('the maxFreeSockets advice appears when agent-reopens holds, and a failed claim gives none', () => {
-    expect(atOnceAdvice([v('agent-reopens', 'holds')], facts)).toMatch(/node-http: with bursts above 256/);
+  it('the maxFreeSockets advice appears when agent-reopens-node-http holds, and a failed claim gives none', () => {
+    expect(atOnceAdvice([v('agent-reopens-node-http', 'holds')], facts)).toMatch(/node-http: with bursts above 256/);
+    expect(atOnceAdvice([v('agent-reopens-axios', 'holds')], facts)).not.toMatch(/maxFreeSockets/);
     const failed = atOnceAdvice([v('fetch-costs-more', 'fails'), v('undici-extra-sockets', 'unresolved')], facts);
     expect(failed).not.toMatch(/prefer undici|cap undici/);
     expect(failed).toMatch(/`fetch-costs-more` \(does not hold\), `undici-extra-sockets` \(unresolved\)/);
@@ -294,5 +300,137 @@ describe('sanity checks and tables', () => {
     expect(rows.find((r) => r.client === 'axios')).toMatchObject({ maxFreeSockets: 256, idleTimeoutMs: 5000 });
     expect(rows.find((r) => r.client === 'undici-request')?.maxFreeSockets).toBeNull();
     expect(rows.find((r) => r.client === 'undici-dispatch')?.flags).toBe('target-saturated');
+  });
+});
+
+describe('agent-reopens, one claim per Agent: predicted from (pause > effective idle timeout), counted per block', () => {
+  const AFC = path.join(repo, 'results/512-at-once/512-at-once-afc9a185');
+  const afc: Bench[] = fs
+    .readdirSync(path.join(AFC, 'benches'))
+    .sort()
+    .map((f) => JSON.parse(fs.readFileSync(path.join(AFC, 'benches', f), 'utf8')) as Bench)
+    .filter((b) => b.label.endsWith('@ 512'));
+  const afcRows = socketRows(afc, 120);
+
+  it('committed run afc9a185: one claim per Agent client (node-http dedicated, axios and got global), none for undici', () => {
+    const rows = afcRows.filter((r) => r.maxFreeSockets !== null);
+    expect(rows.map((r) => [r.client, r.agent, r.idleTimeoutMs])).toEqual([
+      ['node-http', 'dedicated Agent', 0],
+      ['axios', 'global agent', 5000],
+      ['got', 'global agent', 5000],
+    ]);
+    const claims = agentReopensClaims(afc, afcRows, 512);
+    expect(claims.map((c) => [c.id, c.outcome])).toEqual([
+      // node-http @ 512 is target-saturated there: it decides nothing.
+      ['agent-reopens-node-http', 'unresolved'],
+      ['agent-reopens-axios', 'holds'],
+      ['agent-reopens-got', 'holds'],
+    ]);
+    // Every axios/got pause was longer than 5 s (got's shortest, 5.1 s, too): every block reopened all 512.
+    expect(claims[2]?.evidence['perBlock']).toMatch(/r2: pause 5\.1 s → reopen \(512\), opened 512/);
+    expect(claims[1]?.evidence).toMatchObject({ blocksPredictedReopen: 7, blocksPredictedKeep: 0, mismatches: 0 });
+    expect(claims[0]?.evidence['flagged']).toBe('node-http @ 512 (target-saturated)');
+  });
+
+  it('counts the whole block, not its first window: node-http reopened 84 + 172 = 256 in its third block', () => {
+    const http = afc.find((b) => b.client.name === 'node-http') as Bench;
+    expect(afcRows.find((r) => r.client === 'node-http')?.reopened).toBe('256, 256, 256, 256, 256, 256, 256');
+    const unflagged = { ...http, guards: { flags: [], rankable: true } };
+    const v = agentReopens(unflagged, 512, { maxFreeSockets: 256, idleTimeoutMs: 0 }, text('agent-reopens-node-http'));
+    expect(v.outcome).toBe('holds');
+    expect(v.evidence).toMatchObject({ blocksPredictedReopen: 0, blocksPredictedKeep: 7 });
+  });
+
+  /** Blocks of 3 s with the given pauses before blocks 1, 2, …, and the sockets each later block opened. */
+  function paused(pausesMs: readonly number[], opened: readonly number[]): AtOnceMeasurement {
+    let t = 0;
+    const blocks = [0, ...pausesMs].map((pause, round) => {
+      t += pause;
+      const b = {
+        round,
+        startMs: t,
+        endMs: t + 3000,
+        throughputRps: 1,
+        cpuMicrosPerRequest: 1,
+        clientUtilization: 1,
+        targetCpuShare: 0.3,
+      };
+      t += 3000;
+      return b;
+    });
+    // Opened sockets split over a warm-up window and a measured window, as the target counts them.
+    const counts = [512, ...opened];
+    return {
+      ...m('agent', 1, 1),
+      method: {
+        blocks,
+        warmupCurve: counts.map((n, block) => ({ block, index: 0, newConnections: n - Math.floor(n / 3) })),
+      },
+      trials: counts.map((n, block) => ({
+        block,
+        target: { connectionsOpened: Math.floor(n / 3), connectionsClosed: 0, openConnections: 512 },
+      })),
+    };
+  }
+  const globalAgent = { maxFreeSockets: 256, idleTimeoutMs: 5000 };
+  const dedicated = { maxFreeSockets: 256, idleTimeoutMs: 0 };
+
+  it('holds where every block agrees: keep (256) after a short pause, reopen (512) after a long one', () => {
+    const v = agentReopens(paused([3000, 8000, 4000], [256, 512, 256]), 512, globalAgent, text('a'));
+    expect(v.outcome).toBe('holds');
+    expect(v.evidence).toMatchObject({ blocksPredictedReopen: 1, blocksPredictedKeep: 2, mismatches: 0 });
+    expect(agentReopens(paused([30_000, 90_000], [256, 256]), 512, dedicated, text('a')).outcome).toBe('holds');
+  });
+
+  it('fails when a block whose pause was shorter than the timeout reopened anyway', () => {
+    const v = agentReopens(paused([3000, 8000], [512, 512]), 512, globalAgent, text('a'));
+    expect(v.outcome).toBe('fails');
+    expect(v.evidence['perBlock']).toMatch(/r1: pause 3\.0 s → keep \(256\), opened 512/);
+    // With no idle timeout, any reopening of the kept sockets fails.
+    expect(agentReopens(paused([30_000], [512]), 512, dedicated, text('a')).outcome).toBe('fails');
+  });
+
+  it('fails when a pause longer than the timeout kept sockets; a pause equal to it predicts keep', () => {
+    expect(agentReopens(paused([8000], [256]), 512, globalAgent, text('a')).outcome).toBe('fails');
+    expect(agentReopens(paused([5000], [256]), 512, globalAgent, text('a')).outcome).toBe('holds');
+  });
+
+  it('is unresolved when the measurement is flagged or has no block after the first', () => {
+    const hot = { ...paused([8000], [512]), guards: SATURATED };
+    expect(agentReopens(hot, 512, globalAgent, text('a')).outcome).toBe('unresolved');
+    expect(agentReopens(paused([], []), 512, globalAgent, text('a')).outcome).toBe('unresolved');
+  });
+
+  it('states the threshold and the live values in the claim text', () => {
+    const g = agentReopensText(
+      { client: 'axios', agent: 'global agent', maxFreeSockets: 256, idleTimeoutMs: 5000 },
+      512,
+    );
+    expect(g.id).toBe('agent-reopens-axios');
+    expect(g.claim).toMatch(
+      /global agent.*effective idle timeout 5000 ms.*opens all 512 if the pause before it was longer than the idle timeout.*exactly 512 − 256 = 256/,
+    );
+    const d = agentReopensText(
+      { client: 'node-http', agent: 'dedicated Agent', maxFreeSockets: 256, idleTimeoutMs: 0 },
+      512,
+    );
+    expect(d.claim).toMatch(/effective idle timeout none.*exactly 512 − 256 = 256.*whatever the pause/);
+  });
+});
+
+describe('flagged rows are marked for the charts', () => {
+  it('exclusionOf names the flags of measurements that are not rankable, and is empty otherwise', () => {
+    expect(exclusionOf([m('a', 1, 1), m('b', 1, 1, { guards: SATURATED })])).toBe('target-saturated');
+    expect(exclusionOf([m('a', 1, 1)])).toBe('');
+    expect(exclusionOf([m('c', 1, 1, { guards: { flags: [], rankable: false } })])).toBe('not rankable');
+  });
+
+  it('committed run 893dcc1f: the prediction point and the bar of undici-dispatch carry target-saturated', () => {
+    const pairs = CLIENTS.map((c, i) => ({ client: c, low: at64[i] as Bench, high: at512[i] as Bench }));
+    const rows = predictionRows(pairs);
+    expect(rows.find((r) => r.client === 'undici-dispatch')?.excludedBy).toBe('target-saturated');
+    expect(rows.find((r) => r.client === 'node-http')?.excludedBy).toBe('');
+    const bars = withExclusion(measurementRows(at512, at512[0]), at512);
+    expect(bars.filter((r) => r.excludedBy !== '').map((r) => r.client)).toEqual(['undici-dispatch']);
   });
 });

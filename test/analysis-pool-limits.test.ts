@@ -7,6 +7,7 @@ import {
   capBoundSanity,
   capPoint,
   capPoints,
+  claimTally,
   clientIdleTimeoutMs,
   connectionOverheadMs,
   cpuTakesOverSanity,
@@ -41,7 +42,7 @@ import {
   poolSetsThroughput,
   predictIdleBurst,
   type QueuePhaseMeasurement,
-  queueGrowsClaim,
+  queueGrowsSanity,
   queueSplitSanity,
   reopenCostsLatency,
   serverIdleTimeoutMs,
@@ -380,24 +381,38 @@ describe('queue wait and wire time', () => {
       );
     }
     // N = 1 and 2 ran in one run only (too few trials: unresolved, not failed); N = 5 and 10 in all three.
-    expect(queueGrowsClaim([...byPoint.values()]).outcome).toBe('unresolved');
+    expect(queueGrowsSanity([...byPoint.values()]).outcome).toBe('unresolved');
     const full = [...byPoint.values()].filter((c) => (c.point.cap ?? 0) >= 5);
-    expect(queueGrowsClaim(full).outcome).toBe('holds');
+    expect(queueGrowsSanity(full).outcome).toBe('holds');
   });
 
   it('queue-grows-c-over-n fails at 0.7 of the prediction and is unresolved with too few trials', () => {
-    expect(queueGrowsClaim([q(phase(1)), q(phase(1.02))]).outcome).toBe('holds');
-    expect(queueGrowsClaim([q(phase(0.7)), q(phase(0.72))]).outcome).toBe('fails');
-    expect(queueGrowsClaim([q({ label: 'x', trials: [trial(32, 10.7)] })]).outcome).toBe('unresolved');
+    expect(queueGrowsSanity([q(phase(1)), q(phase(1.02))]).outcome).toBe('holds');
+    expect(queueGrowsSanity([q(phase(0.7)), q(phase(0.72))]).outcome).toBe('fails');
+    expect(queueGrowsSanity([q({ label: 'x', trials: [trial(32, 10.7)] })]).outcome).toBe('unresolved');
   });
 
   it('queue-grows-c-over-n decides each point: one point off the band fails the claim; busy points are excluded', () => {
-    expect(queueGrowsClaim([q(phase(1)), q(phase(1)), q(phase(0.7))]).outcome).toBe('fails');
+    expect(queueGrowsSanity([q(phase(1)), q(phase(1)), q(phase(0.7))]).outcome).toBe('fails');
     // 300 req/s × 2000 µs = 0.6 of a core: outside the claim's scope, so a point that misses there decides nothing.
-    const busy = queueGrowsClaim([q(phase(1)), q(phase(0.7, { cpu: 2000 }))]);
+    const busy = queueGrowsSanity([q(phase(1)), q(phase(0.7, { cpu: 2000 }))]);
     expect(busy.outcome).toBe('holds');
     expect(busy.evidence['notEligible']).toMatch(/node-http/);
-    expect(queueGrowsClaim([q(phase(1, { cpu: 2000 }))]).outcome).toBe('unresolved');
+    expect(queueGrowsSanity([q(phase(1, { cpu: 2000 }))]).outcome).toBe('unresolved');
+  });
+
+  it("queue-grows-c-over-n is a sanity check (Little's law in a closed loop) that states its band and every point", () => {
+    const held = queueGrowsSanity([q(phase(1)), { ...q(phase(1.02)), point: capPoint('undici-request', 4, 10, 16) }]);
+    expect(held.kind).toBe('sanity');
+    expect(held.id).toBe('queue-grows-c-over-n');
+    expect(held.claim).toMatch(/^Little's law in a closed loop, not a finding/);
+    expect(held.claim).toMatch(/connections sat idle between a response and the next queued request/);
+    expect(held.evidence['threshold']).toBe("every part's 95 % CI between 0.85 and 1.15");
+    expect(String(held.evidence['node-http N=4 L=10 C=16'])).toMatch(/^holds \(1(\.\d+)?, CI 0\.9\d*–1\.0\d*\)$/);
+    expect(String(held.evidence['undici-request N=4 L=10 C=16'])).toMatch(/^holds \(1\.02, CI /);
+    // Shown, never counted: it adds a sanity check to the tally, not a claim.
+    expect(claimTally([held])).toMatchObject({ claims: 0, sanity: 1, sanityFailed: 0 });
+    expect(claimTally([queueGrowsSanity([q(phase(0.7))])])).toMatchObject({ claims: 0, sanity: 1, sanityFailed: 1 });
   });
 
   it('queue-grows-c-over-n carries the binding point’s statistic and CI, and the advice prints it (02.13)', () => {
@@ -407,18 +422,18 @@ describe('queue wait and wire time', () => {
       control: null,
     });
     // Both points inside 0.85–1.15; the one at 1.08 is nearer the edge, so it binds.
-    const held = queueGrowsClaim([at('node-http', 1), at('undici-request', 1.08)]);
+    const held = queueGrowsSanity([at('node-http', 1), at('undici-request', 1.08)]);
     expect(held.outcome).toBe('holds');
     expect(held.evidence['binding']).toBe('undici-request N=4 L=10 C=16');
     expect(held.statistic?.value).toBeCloseTo(1.08, 2);
     expect(held.statistic?.ci95?.[0]).toBeCloseTo(0.98 * 1.08, 2);
     expect(held.statistic?.name).toMatch(/at undici-request N=4 L=10 C=16 \(the binding point\)/);
     // A failing point binds over a closer-to-the-edge point that holds.
-    const failed = queueGrowsClaim([at('node-http', 1.1), at('undici-request', 0.7)]);
+    const failed = queueGrowsSanity([at('node-http', 1.1), at('undici-request', 0.7)]);
     expect(failed.outcome).toBe('fails');
     expect(failed.statistic?.value).toBeCloseTo(0.7, 2);
     // No eligible point: no statistic at all (not a NaN).
-    expect(queueGrowsClaim([]).statistic).toBeUndefined();
+    expect(queueGrowsSanity([]).statistic).toBeUndefined();
 
     const advice = (verdict: VerdictData) =>
       poolLimitsRecommendations({
@@ -432,7 +447,11 @@ describe('queue wait and wire time', () => {
     expect(text).toMatch(
       /Budget the queue.*measured ÷ predicted 1\.08, 95 % CI 1\.06–1\.1 at undici-request N=4 L=10 C=16, the point nearest the edge of the 0\.85–1\.15 band/,
     );
+    expect(text).toMatch(/Budget the queue\*\* \(Little's law in a closed loop, not a finding of this notebook\)/);
     expect(text).not.toMatch(/NaN/);
+    // The sanity check failing (connections idled, or more than N on the wire): no advice, and it is not listed
+    // among the claims that did not hold.
+    expect(advice(failed)).toBe('');
     // A holding verdict without a statistic says so plainly.
     const { statistic: _dropped, ...bare } = held;
     expect(advice(bare)).toMatch(/measured ÷ predicted not available: the verdict carries no statistic/);
@@ -564,7 +583,8 @@ describe('recommendations and the claims cell', () => {
     const recs = poolLimitsRecommendations({
       verdicts: [
         claim('pool-sets-throughput', 'holds'),
-        claim('queue-grows-c-over-n', 'fails'),
+        { ...claim('queue-grows-c-over-n', 'fails'), kind: 'sanity' },
+        claim('head-of-line', 'fails'),
         claim('effective-idle-timeouts', 'unresolved'),
       ],
       overheadMs: { median: 0.7, low: 0.6, high: 0.8, coverage: 0.97, n: 6, method: 'order-statistics' },
@@ -578,7 +598,7 @@ describe('recommendations and the claims cell', () => {
     expect(recs.join('\n')).not.toMatch(/buys nothing/);
     expect(recs.join('\n')).not.toMatch(/Budget the queue/);
     expect(recs.join('\n')).not.toMatch(/Read idle timeouts/);
-    expect(recs.at(-1)).toMatch(/`queue-grows-c-over-n` fails, `effective-idle-timeouts` unresolved/);
+    expect(recs.at(-1)).toMatch(/: `head-of-line` fails, `effective-idle-timeouts` unresolved\.$/);
   });
 
   it("the notebook's claims cell lists every claim id before any measurement", () => {
@@ -594,5 +614,10 @@ describe('recommendations and the claims cell', () => {
     expect(claimsAt).toBeLessThan(firstRun);
     for (const id of POOL_LIMITS_CLAIM_IDS) expect(cells[claimsAt]?.text, id).toContain(`\`${id}\``);
     expect(Object.values(IDLE_BURST_CLAIMS).every((c) => POOL_LIMITS_CLAIM_IDS.includes(c.id))).toBe(true);
+    // queue-grows-c-over-n is Little's law: listed with the sanity checks, not as a claim.
+    expect(POOL_LIMITS_CLAIM_IDS).not.toContain('queue-grows-c-over-n');
+    const text = cells[claimsAt]?.text ?? '';
+    expect(text).not.toMatch(/\| `queue-grows-c-over-n` \| claim/);
+    expect(text.slice(text.indexOf('Sanity checks:'))).toMatch(/`queue-grows-c-over-n` \(Little's law/);
   });
 });

@@ -94,7 +94,10 @@ describe('readRecord / writeRecord', () => {
   test('a record read (and migrated) from the committed results writes back and reads back unchanged', () => {
     const record = readRecord(COMMITTED_BENCH);
     expect(record.schemaVersion).toBe(SCHEMA_VERSION);
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
+    // Committed records predate schemaVersion 4: read with their limits unknown.
+    if (record.kind !== 'bench') throw new Error('expected a bench record');
+    expect(record.environment.limits).toBeNull();
     const file = path.join(dir, 'read', 'ok.json');
     writeRecord(file, record);
     expect(readRecord(file)).toEqual(record);
@@ -206,6 +209,15 @@ describe('captureEnvironment', () => {
     expect(env.arch).toBe(process.arch);
     expect(env.machineId).toMatch(/^[0-9a-f]{16}$/);
     expect(env.machineIdPersistent).toBe(true);
+    // Limits: read through sh where there is one; children get at least the soft limit; Linux has a port range.
+    const limits = env.limits;
+    if (limits === null) throw new Error('captureEnvironment always records limits');
+    if (process.platform !== 'win32') {
+      expect(limits.openFilesSoft).toBeGreaterThan(0);
+      expect(limits.openFilesHard).toBeGreaterThanOrEqual(limits.openFilesSoft ?? 0);
+      expect(limits.openFilesForChildren ?? limits.openFilesSoft).toBeGreaterThanOrEqual(limits.openFilesSoft ?? 0);
+    }
+    if (process.platform === 'linux') expect(limits.ephemeralPorts?.[0]).toBeLessThan(limits.ephemeralPorts?.[1] ?? 0);
     // A record is public: no host name, under any key or value.
     expect(env).not.toHaveProperty('hostname');
     expect(JSON.stringify(env)).not.toContain(`"${os.hostname()}"`);

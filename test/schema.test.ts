@@ -15,6 +15,7 @@ import {
   isCasebookCode,
   RECORD_SCHEMAS,
   RecordError,
+  type ReproductionRecord,
   readCorrections,
   readRecord,
   runOutcome,
@@ -46,6 +47,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const SCHEMA_DIGESTS: Readonly<Record<number, string>> = Object.freeze({
   2: '58f4aed2469e683a9d82cd7ae5553662bc4a1257c43a1631dfad3bdef8be86f4',
   3: 'ca0dfaaac7cc00333acc7c1f45cc829c894b70d1c4b1441196183e92402db1b5',
+  4: '2ae65445a0c47fe289dadd946122c4bdeb88b3ee9e31e88ba6febf6582638421',
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -79,6 +81,12 @@ const environment: Environment = {
   pinning: { method: 'taskset', reason: 'test', clientCpu: 0, targetCpu: 1, others: { proxy: 1 } },
   clientVersions: { undici: '8.0.0' },
   git: { commit: 'a'.repeat(40), dirty: false },
+  limits: {
+    openFilesSoft: 1024,
+    openFilesHard: 524_288,
+    openFilesForChildren: 524_288,
+    ephemeralPorts: [32768, 60999],
+  },
 };
 
 const targetCounters = {
@@ -363,12 +371,57 @@ function dnsRunRecord(): DnsRunRecord {
   };
 }
 
+function reproductionRecord(): ReproductionRecord {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    kind: 'reproduction',
+    runId: '512-at-once-0000abcd-repro-0000beef',
+    createdAt: '2026-01-02T00:00:00.000Z',
+    original: {
+      runId: '512-at-once-0000abcd',
+      caseStudy: '512-at-once',
+      profile: 'standard',
+      commit: 'a'.repeat(40),
+      machineId: '0123456789abcdef',
+    },
+    reproducedRunId: '512-at-once-1111abcd',
+    environment,
+    environmentDiff: [{ field: 'cpuModel', original: 'Test CPU', reproduced: 'Other CPU' }],
+    claims: [
+      {
+        id: 'undici-fastest',
+        kind: 'claim',
+        original: 'holds',
+        reproduced: 'fails',
+        status: 'not-reproduced',
+        originalEvidence: 'ratio 1.4 (CI 1.3–1.5)',
+        reproducedEvidence: 'ratio 0.9 (CI 0.8–1.0)',
+      },
+      {
+        id: 'no-errors',
+        kind: 'sanity',
+        original: 'holds',
+        reproduced: 'missing',
+        status: 'missing',
+        originalEvidence: '',
+        reproducedEvidence: '',
+      },
+    ],
+    drift: [
+      { measurement: 'undici-request', metric: 'throughputRps', original: 10_000, reproduced: 5000, ratio: 0.5 },
+      { measurement: 'got', metric: 'ratioToReference', original: null, reproduced: 0.4, ratio: null },
+    ],
+    summary: { claims: 1, reproduced: 0, notReproduced: 1, missing: 0 },
+  };
+}
+
 const VALID: Record<string, () => AnyRecord> = {
   bench: benchRecord,
   'foreign bench': foreignBenchRecord,
   'case-study': caseStudyRecord,
   'harness-overhead': harnessOverheadRecord,
   'dns-run': dnsRunRecord,
+  reproduction: reproductionRecord,
 };
 
 /** A deep copy as plain JSON, to mutate freely (unknown: the mutations are what the types forbid). */
@@ -524,6 +577,46 @@ describe('validation: invalid records fail naming the JSON path', () => {
     ],
     ['a schemaVersion 2 stub', () => ({ schemaVersion: 2, kind: 'bench', runId: 'x' }), /\/status: missing/],
     [
+      'a reproduction claim with an unknown status',
+      () => {
+        const r = json(reproductionRecord());
+        (r['claims'] as Record<string, unknown>[])[0]!['status'] = 'partly';
+        return r;
+      },
+      /\/claims\/0\/status/,
+    ],
+    [
+      'a reproduction drift with an unknown metric',
+      () => {
+        const r = json(reproductionRecord());
+        (r['drift'] as Record<string, unknown>[])[1]!['metric'] = 'p99';
+        return r;
+      },
+      /\/drift\/1\/metric/,
+    ],
+    [
+      'a reproduction without its summary',
+      () => {
+        const { summary: _summary, ...rest } = json(reproductionRecord());
+        return rest;
+      },
+      /\/summary: missing/,
+    ],
+    [
+      'limits with a port range of three numbers',
+      () => {
+        const r = json(benchRecord());
+        (r['environment'] as { limits: { ephemeralPorts: number[] } }).limits.ephemeralPorts = [1, 2, 3];
+        return r;
+      },
+      /\/environment\/limits/,
+    ],
+    [
+      'a schemaVersion 3 record of the kind version 4 added',
+      () => ({ ...json(reproductionRecord()), schemaVersion: 3 }),
+      /\/kind: expected one of .*\(schemaVersion 3\), got "reproduction"/,
+    ],
+    [
       'an unknown schemaVersion',
       () => ({ ...json(benchRecord()), schemaVersion: 99 }),
       /schemaVersion 99 is not supported/,
@@ -648,7 +741,7 @@ describe('validation: invalid records fail naming the JSON path', () => {
 
 describe('schemaVersion 1 records are migrated in memory', () => {
   const v1Environment = (() => {
-    const { machineId: _m, machineIdPersistent: _p, ...rest } = environment;
+    const { machineId: _m, machineIdPersistent: _p, limits: _l, ...rest } = environment;
     return { ...rest, hostname: 'my-laptop' };
   })();
 
@@ -682,6 +775,7 @@ describe('schemaVersion 1 records are migrated in memory', () => {
     expect(r.environment).not.toHaveProperty('hostname');
     expect(r.environment.machineId).toBeNull();
     expect(r.environment.machineIdPersistent).toBe(false);
+    expect(r.environment.limits).toBeNull();
     expect(r.completedParts).toEqual({ done: 1, planned: 1 });
     expect(r.status).toBe('completed');
   });
@@ -710,6 +804,50 @@ describe('schemaVersion 1 records are migrated in memory', () => {
   test('a v1 record is checked as v1: a v2-only field is refused', () => {
     const e = refusal({ ...v1Bench(), completedParts: { done: 1, planned: 1 } });
     expect(e.message).toMatch(/\/completedParts: unexpected field.*schemaVersion 1/);
+  });
+});
+
+describe('schemaVersion 3 (and 2) records are migrated in memory', () => {
+  /** A record as version 3 wrote it: no `environment.limits`. */
+  const asV3 = (record: AnyRecord, version: 2 | 3 = 3): Record<string, unknown> => {
+    const r = json(record);
+    const env = r['environment'];
+    if (typeof env === 'object' && env !== null) Reflect.deleteProperty(env, 'limits');
+    return { ...r, schemaVersion: version };
+  };
+
+  test('every kind with an environment reads with limits null; harness-overhead reads unchanged', () => {
+    for (const make of [benchRecord, foreignBenchRecord, caseStudyRecord, dnsRunRecord]) {
+      const record = make();
+      const r = validateRecord(asV3(record));
+      expect(r).toEqual({ ...json(record), environment: { ...json(record.environment), limits: null } });
+    }
+    expect(validateRecord(asV3(harnessOverheadRecord()))).toEqual(json(harnessOverheadRecord()));
+  });
+
+  test('a v2 record goes through both migrations; the file on disk is not rewritten', () => {
+    const file = path.join(tmp, 'v2', 'bench.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const text = JSON.stringify(asV3(benchRecord(), 2));
+    fs.writeFileSync(file, text);
+    const r = readRecord(file);
+    expect(r.schemaVersion).toBe(SCHEMA_VERSION);
+    if (r.kind !== 'bench') throw new Error('expected a bench record');
+    expect(r.environment.limits).toBeNull();
+    expect(fs.readFileSync(file, 'utf8')).toBe(text);
+  });
+
+  test('a migrated record is still checked: a wrong field is refused naming its path and the migration', () => {
+    const r = asV3(benchRecord());
+    (r['environment'] as Record<string, unknown>)['cpuCores'] = 'two';
+    expect(refusal(r).message).toMatch(/\/environment\/cpuCores: .*after migrating schemaVersion 3 to 4/);
+  });
+
+  test('writeRecord refuses a record without limits: new records always state them (null only when migrated)', () => {
+    const record = asV3(benchRecord());
+    expect(() =>
+      writeRecord(path.join(tmp, 'v3.json'), { ...record, schemaVersion: SCHEMA_VERSION } as unknown as AnyRecord),
+    ).toThrow(/\/environment\/limits: missing/);
   });
 });
 
@@ -747,6 +885,13 @@ describe('corrections index', () => {
     const twice = dirWith('twice', { schemaVersion: SCHEMA_VERSION, corrections: [entry, entry] });
     expect(() => readCorrections(twice)).toThrow(/\/corrections\/1\/runId: bench-0000abcd is already corrected/);
     expect(() => readCorrections(dirWith('broken', '{'))).toThrow(RecordError);
+  });
+
+  test('an index written as schemaVersion 3 (same shape) still reads; an unknown version does not', () => {
+    expect(readCorrections(dirWith('v3', { schemaVersion: 3, corrections: [entry] }))).toEqual([entry]);
+    expect(() => readCorrections(dirWith('v99', { schemaVersion: 99, corrections: [entry] }))).toThrow(
+      /\/schemaVersion/,
+    );
   });
 });
 

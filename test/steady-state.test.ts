@@ -1,5 +1,7 @@
+import { flagsRankable, UNRANKABLE_FLAGS } from '@casebook/analysis';
 import {
   type BlockResult,
+  carryPauseErrors,
   DEFAULT_STEADINESS,
   guardsOf,
   type MeasuredWindow,
@@ -171,10 +173,62 @@ describe('guards', () => {
     expect(saturated.rankable).toBe(false);
   });
 
-  it('CPU time above wall time and unsteady blocks are flagged (shown, still rankable)', () => {
-    const g = guardsOf(options, [block([window({ cpuUserMicros: 600_000 })], false)], noise);
-    expect(g.flags).toEqual(expect.arrayContaining(['cpu-over-wall', 'not-steady']));
+  it('CPU time above wall time is flagged (shown, still rankable)', () => {
+    const g = guardsOf(options, [block([window({ cpuUserMicros: 600_000 })])], noise);
+    expect(g.flags).toEqual(['cpu-over-wall']);
     expect(g.rankable).toBe(true);
+  });
+
+  it('a block whose warm-up never converged (not-steady) excludes the measurement: the lab measures after warm-up', () => {
+    const g = guardsOf(options, [block([window()]), block([window()], false)], noise);
+    expect(g.unsteadyBlocks).toBe(1);
+    expect(g.flags).toEqual(['not-steady']);
+    expect(g.rankable).toBe(false);
+    expect(guardsOf(options, [block([window()]), block([window()])], noise).rankable).toBe(true);
+  });
+
+  it("agrees with the analysis' guard rule (UNRANKABLE_FLAGS) on every flag the runner writes", () => {
+    const busyTarget = window();
+    busyTarget.target = { ...(busyTarget.target as NonNullable<MeasuredWindow['target']>), cpuMicros: 400_000 };
+    const timed = resolveBenchOptions({
+      client: 'undici-request',
+      concurrency: 512,
+      requests: 1000,
+      queueTiming: true,
+    });
+    const cases = [
+      guardsOf(options, [block([window(), window()])], noise),
+      guardsOf(options, [block([window({ errors: { total: 3, byCode: { EMFILE: 3 } } })])], noise),
+      guardsOf(options, [block([busyTarget])], noise),
+      guardsOf(options, [block([window({ cpuUserMicros: 600_000 })])], noise),
+      guardsOf(options, [block([window()], false)], noise),
+      guardsOf(timed, [block([window()])], noise),
+      guardsOf(options, [], noise),
+      guardsOf(options, [block([window({ ok: 0, sent: 512 })])], noise),
+    ];
+    const written = new Set(cases.flatMap((g) => g.flags));
+    for (const f of ['target-saturated', 'errors', 'cpu-over-wall', 'not-steady', 'instrumented', 'no-data', 'stalled'])
+      expect(written.has(f), f).toBe(true);
+    for (const g of cases) expect(g.rankable, g.flags.join(', ')).toBe(flagsRankable(g.flags));
+    for (const f of UNRANKABLE_FLAGS) expect(written.has(f), f).toBe(true);
+  });
+});
+
+describe('errors of a paused load', () => {
+  const options = resolveBenchOptions({ client: 'undici-request', concurrency: 512, requests: 1000 });
+  const noise = { before: null, after: null };
+  it('are carried into the last measured window, so a stalled request is a recorded fault', () => {
+    const windows = [window(), window()];
+    carryPauseErrors(windows, { total: 2, byCode: { AbandonedAtPause: 2 } }, { AbandonedAtPause: 'still in flight' });
+    expect(windows[1]?.errors).toEqual({ total: 2, byCode: { AbandonedAtPause: 2 } });
+    expect(windows[1]?.errorSamples['AbandonedAtPause']).toBe('still in flight');
+    expect(windows[0]?.errors.total).toBe(0);
+    expect(guardsOf(options, [block(windows)], noise).flags).toContain('errors');
+  });
+  it('leave a block with no measured window as it is', () => {
+    const windows: MeasuredWindow[] = [];
+    carryPauseErrors(windows, { total: 1, byCode: { X: 1 } }, {});
+    expect(windows).toEqual([]);
   });
 });
 

@@ -68,6 +68,8 @@ describe('02-pool-limits', () => {
     ]) {
       expect(verdict(id), id).toBeDefined();
     }
+    // Little's law in a closed loop: shown as a sanity check, never counted as a finding.
+    expect(verdict('queue-grows-c-over-n')?.kind).toBe('sanity');
     // Physics and bookkeeping, not speed: nobody beats N / L, both sides count the same sockets, the defaults read
     // from the live objects, and the socket counts the pinned clients' code fixes at a 0 ms gap (C − maxFreeSockets for
     // node:http, none for undici) and with a `timeout=1` hint (all C).

@@ -2,12 +2,14 @@ import { type MedianInterval, medianInterval, pairedRatio } from '@casebook/stat
 import {
   type BlockQuantities,
   flaggedText,
+  type GuardFields,
   type InterleavedMeasurement,
   isRankable,
   rankable,
   ratioOf,
 } from './interleaved';
 import {
+  combineParts,
   countClaim,
   decide,
   type Evidence,
@@ -34,6 +36,8 @@ export interface WarmupPoint {
 
 /** The target's counters of one measured window (the trials of a steady-state record). */
 export interface WindowCounters {
+  /** The block (round) the window belongs to (absent in hand-made data: then only warm-up windows are placed). */
+  block?: number;
   target: { connectionsOpened: number; connectionsClosed: number; openConnections: number } | null;
 }
 
@@ -45,25 +49,9 @@ export interface AtOnceMeasurement extends InterleavedMeasurement {
   trials?: readonly WindowCounters[];
 }
 
-/** Combine per-client outcomes: holds if all hold, fails if any fails, otherwise (or with none) unresolved. */
-export function allOf(
-  parts: readonly VerdictData[],
-  input: { id: string; claim: string; evidence?: Evidence },
-): VerdictData {
-  const evidence: Evidence = { ...(input.evidence ?? {}) };
-  for (const p of parts) {
-    evidence[p.id] = p.statistic
-      ? `${p.outcome} (${Number(p.statistic.value.toPrecision(3))}${p.statistic.ci95 ? `, CI ${Number(p.statistic.ci95[0].toPrecision(3))}–${Number(p.statistic.ci95[1].toPrecision(3))}` : ''})`
-      : p.outcome;
-  }
-  const outcome = parts.some((p) => p.outcome === 'fails')
-    ? 'fails'
-    : parts.length > 0 && parts.every((p) => p.outcome === 'holds')
-      ? 'holds'
-      : 'unresolved';
-  return outcome === 'holds'
-    ? { id: input.id, claim: input.claim, kind: 'claim', outcome, holds: true, evidence }
-    : { id: input.id, claim: input.claim, kind: 'claim', outcome, holds: false, evidence };
+/** Combine per-client outcomes: `combineParts` of verdicts.ts, under the name notebooks and analyses import. */
+export function allOf(parts: readonly VerdictData[], input: Parameters<typeof combineParts>[1]): VerdictData {
+  return combineParts(parts, input);
 }
 
 /** One-core CPU ceiling per round: 10⁶ / (CPU µs per request) of each block. */
@@ -179,20 +167,24 @@ export function moreSocketsThanInFlight(
 /**
  * node:http's Agent keeps at most maxFreeSockets idle sockets: when a block pauses, all C become free and C −
  * maxFreeSockets are destroyed; the rest stay unless the Agent's idle timeout runs out during the pause. So the next
- * block's first window reopens C − maxFreeSockets after a pause shorter than the idle timeout (or with none), and all C
- * after a longer one.
+ * block opens C − maxFreeSockets after a pause shorter than the idle timeout (or with none), and all C after a longer
+ * one. Counted over the whole block (every warm-up and measured window): a reopening can spread over two windows.
  */
 export function reopensAfterPause(r: AtOnceMeasurement): number[] {
   return pausesAndReopens(r).map((p) => p.reopened);
 }
 
-function pausesAndReopens(r: AtOnceMeasurement): { pauseMs: number; reopened: number }[] {
+/** Each block after the first: the pause before it and the sockets the target accepted during it. */
+function pausesAndReopens(r: AtOnceMeasurement): { round: number; pauseMs: number; reopened: number }[] {
   const curve = r.method?.warmupCurve ?? [];
+  const windows = r.trials ?? [];
   const blocks = [...(r.method?.blocks ?? [])].sort((a, b) => a.round - b.round);
+  const opened = (round: number) =>
+    curve.filter((w) => w.block === round).reduce((s, w) => s + w.newConnections, 0) +
+    windows.filter((w) => w.block === round).reduce((s, w) => s + (w.target?.connectionsOpened ?? 0), 0);
   return blocks.slice(1).map((b, i) => {
     const previous = blocks[i] as BlockQuantities;
-    const first = curve.filter((w) => w.block === b.round).sort((x, y) => x.index - y.index)[0];
-    return { pauseMs: (b.startMs ?? 0) - (previous.endMs ?? 0), reopened: first?.newConnections ?? 0 };
+    return { round: b.round, pauseMs: (b.startMs ?? 0) - (previous.endMs ?? 0), reopened: opened(b.round) };
   });
 }
 
@@ -207,6 +199,19 @@ export function agentIdleTimeoutMs(agentTimeoutMs: number | null, hintSeconds: n
   return hinted > 0 && hinted < agent ? hinted : agent;
 }
 
+/** Does the Agent's idle timeout (0 = none) run out during a pause? The prediction `agentReopens` tests per block. */
+export function timeoutRunsOut(pauseMs: number, idleTimeoutMs: number): boolean {
+  return idleTimeoutMs > 0 && pauseMs > idleTimeoutMs;
+}
+
+/**
+ * One client's Agent, one claim: per block after the first, predicted from (pause before it > effective idle timeout)
+ * — yes: the kept sockets timed out, the block opens all C; no: it opens exactly C − maxFreeSockets — and the target's
+ * count of sockets opened during the block must agree, every block. The pause (this measurement's previous block end
+ * to this block's start) is a lower bound on the sockets' idle time: the worker drains before it reports the pause,
+ * and the next request leaves after the block starts. A measurement the guards flag decides nothing (unresolved), nor
+ * does one with no block after the first.
+ */
 export function agentReopens(
   r: AtOnceMeasurement,
   concurrency: number,
@@ -215,18 +220,60 @@ export function agentReopens(
 ): VerdictData {
   const seen = pausesAndReopens(r);
   const expected = (pauseMs: number) =>
-    agent.idleTimeoutMs > 0 && pauseMs > agent.idleTimeoutMs ? concurrency : concurrency - agent.maxFreeSockets;
-  return countClaim({
+    timeoutRunsOut(pauseMs, agent.idleTimeoutMs) ? concurrency : concurrency - agent.maxFreeSockets;
+  const predictedReopen = seen.filter((p) => timeoutRunsOut(p.pauseMs, agent.idleTimeoutMs)).length;
+  const mismatches = seen.filter((p) => p.reopened !== expected(p.pauseMs));
+  const v = countClaim({
     ...text,
-    holds: seen.length > 0 && seen.every((p) => p.reopened === expected(p.pauseMs)),
+    holds: seen.length > 0 && mismatches.length === 0,
     evidence: {
       idleTimeoutMs: agent.idleTimeoutMs,
       maxFreeSockets: agent.maxFreeSockets,
-      blocks: seen.length,
-      reopened: seen.map((p) => p.reopened).join(', '),
-      expected: seen.map((p) => expected(p.pauseMs)).join(', '),
-      shortestPauseMs: Math.round(Math.min(...seen.map((p) => p.pauseMs))),
+      blocksPredictedReopen: predictedReopen,
+      blocksPredictedKeep: seen.length - predictedReopen,
+      perBlock: seen
+        .map(
+          (p) =>
+            `r${p.round}: pause ${(p.pauseMs / 1000).toFixed(1)} s → ${timeoutRunsOut(p.pauseMs, agent.idleTimeoutMs) ? 'reopen' : 'keep'} (${expected(p.pauseMs)}), opened ${p.reopened}`,
+        )
+        .join('; '),
+      mismatches: mismatches.length,
+      flagged: flaggedText(rankable([r]).flagged),
     },
+  });
+  return isRankable(r) && seen.length > 0 ? v : { ...v, outcome: 'unresolved', holds: false };
+}
+
+/** The claim text of `agent-reopens-<client>`, with the live Agent's values and the threshold (pause > timeout). */
+export function agentReopensText(
+  row: Pick<SocketRow, 'client' | 'agent' | 'maxFreeSockets' | 'idleTimeoutMs'>,
+  concurrency: number,
+): { id: string; claim: string } {
+  const free = row.maxFreeSockets ?? 0;
+  const timeout = row.idleTimeoutMs ?? 0;
+  const C = concurrency;
+  const kept = `exactly ${C} − ${free} = ${C - free} (the ${free} kept sockets reused)`;
+  const rule =
+    timeout > 0
+      ? `every block after the first opens all ${C} if the pause before it was longer than the idle timeout (the kept sockets timed out), and ${kept} otherwise`
+      : `with no idle timeout, every block after the first opens ${kept}, whatever the pause`;
+  return {
+    id: `agent-reopens-${row.client}`,
+    claim: `${row.client} (${row.agent ?? 'Agent'}, read from the live client: maxFreeSockets ${free}, effective idle timeout ${timeout > 0 ? `${timeout} ms` : 'none'}): ${rule}. Sockets opened per block counted at the target over its warm-up and measured windows; a flagged measurement is unresolved.`,
+  };
+}
+
+/** One `agent-reopens-<client>` claim per client with a node:http Agent (a live maxFreeSockets), each on its own. */
+export function agentReopensClaims(
+  records: readonly AtOnceMeasurement[],
+  rows: readonly SocketRow[],
+  concurrency: number,
+): VerdictData[] {
+  return rows.flatMap((row) => {
+    const r = records.find((x) => x.client.name === row.client);
+    if (!r || row.maxFreeSockets === null) return [];
+    const agent = { maxFreeSockets: row.maxFreeSockets, idleTimeoutMs: row.idleTimeoutMs ?? 0 };
+    return [agentReopens(r, concurrency, agent, agentReopensText(row, concurrency))];
   });
 }
 
@@ -549,8 +596,8 @@ export function atOnceAdvice(
     lines.push(
       `- **If your server counts sockets, cap undici's pool** (\`new Agent({ connections: N })\`): left unlimited it held up to ${facts.maxUndiciSockets} sockets open for ${C} requests in flight. The pool-limits study measures what a cap costs.`,
     );
-  if (holds('agent-reopens'))
-    for (const a of facts.dedicatedAgents)
+  for (const a of facts.dedicatedAgents)
+    if (holds(`agent-reopens-${a.client}`))
       lines.push(
         `- **${a.client}: with bursts above ${a.maxFreeSockets} concurrent requests, raise \`maxFreeSockets\`** (e.g. \`new http.Agent({ keepAlive: true, maxFreeSockets: ${C} })\`): every pause here cost ${C - a.maxFreeSockets} new connections.`,
       );
@@ -583,6 +630,28 @@ export interface PredictionRow {
   ratioHigh: number;
   /** Flagged measurements of the pair (shown, not in the claim), or 'none'. */
   flagged: string;
+  /** The flags that keep the pair out of the claim ('' when both may be compared): a chart draws the point hollow. */
+  excludedBy: string;
+}
+
+/**
+ * Why the guards keep measurements out of every comparison: the distinct flags of those that are not rankable, ''
+ * when all may be compared. Charts take it as their `flagField`, so a flagged row is drawn hollow and named in the
+ * legend instead of looking like a result.
+ */
+export function exclusionOf(measurements: readonly GuardFields[]): string {
+  const flags = rankable(measurements).flagged.flatMap((m) =>
+    m.guards?.flags.length ? m.guards.flags : ['not rankable'],
+  );
+  return [...new Set(flags)].join(', ');
+}
+
+/** Table rows with the `excludedBy` of their measurement (matched by label), for a chart's `flagField`. */
+export function withExclusion<T extends { label: string }>(
+  rows: readonly T[],
+  measurements: readonly InterleavedMeasurement[],
+): (T & { excludedBy: string })[] {
+  return rows.map((row) => ({ ...row, excludedBy: exclusionOf(measurements.filter((m) => m.label === row.label)) }));
 }
 
 export function predictionRows(
@@ -600,6 +669,7 @@ export function predictionRows(
       ratioLow: i.low,
       ratioHigh: i.high,
       flagged: flaggedText(rankable([p.low, p.high]).flagged),
+      excludedBy: exclusionOf([p.low, p.high]),
     };
   });
 }
@@ -609,7 +679,10 @@ export interface SocketRow {
   client: string;
   flags: string;
   peakOpen: number;
+  /** Sockets opened in each block after the first (all its windows), comma-separated. */
   reopened: string;
+  /** Which Agent the client used, from its live settings (e.g. 'dedicated Agent', 'global agent'); null without one. */
+  agent: string | null;
   maxFreeSockets: number | null;
   /** The Agent's effective idle timeout (its `timeout` after the server's hint; 0 = none); null without an Agent. */
   idleTimeoutMs: number | null;
@@ -623,11 +696,13 @@ export function socketRows(
     const maxFree = r.client.settings['maxFreeSockets'];
     const timeout = r.client.settings['socketTimeoutMs'];
     const isAgent = typeof maxFree === 'number';
+    const agent = r.client.settings['agent'];
     return {
       client: r.client.name,
       flags: (r.guards?.flags ?? []).join(', '),
       peakOpen: peakOpenSockets(r),
       reopened: reopensAfterPause(r).join(', '),
+      agent: isAgent ? (typeof agent === 'string' ? agent : 'Agent') : null,
       maxFreeSockets: isAgent ? maxFree : null,
       idleTimeoutMs: isAgent ? agentIdleTimeoutMs(typeof timeout === 'number' ? timeout : 0, hintSeconds) : null,
     };

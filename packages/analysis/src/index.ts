@@ -8,6 +8,7 @@ export { findSourceLink, SOURCE_LINKS, type SourceLink, sourceLink, sourceUrl } 
 export * from './tls-reuse';
 export {
   claimTally,
+  combineParts,
   countClaim,
   decide,
   type Evidence,
@@ -16,6 +17,7 @@ export {
   type Statistic,
   sanityCheck,
   type Threshold,
+  thresholdText,
   type VerdictData,
   type VerdictKind,
   verdictHeadline,

@@ -1,3 +1,4 @@
+import { flagsRankable } from '@casebook/results';
 import {
   type MedianInterval,
   medianInterval,
@@ -34,14 +35,17 @@ export interface InterleavedMeasurement extends GuardFields {
   method?: { blocks: readonly BlockQuantities[] } | undefined;
 }
 
+export { flagsRankable, UNRANKABLE_FLAGS } from '@casebook/results';
+
 /**
  * The guard rule of the method, in one place: a measurement the guards flag as not rankable (errors, a saturated
- * target, no data) is shown and labelled, but never compared, ranked or counted towards a claim. Every check that
- * compares or ranks measurements selects them through `isRankable` / `rankable`; a measurement made without guards
- * (the phase method) is rankable.
+ * target, no data, a block that never became steady) is shown and labelled, but never compared, ranked or counted
+ * towards a claim. Every check that compares or ranks measurements selects them through `isRankable` / `rankable`; a
+ * measurement made without guards (the phase method) is rankable. The flags are read as well as the stored
+ * `rankable`, so a record written before `not-steady` became excluding is held to the same rule.
  */
 export function isRankable(m: GuardFields): boolean {
-  return m.guards?.rankable ?? true;
+  return (m.guards?.rankable ?? true) && flagsRankable(m.guards?.flags ?? []);
 }
 
 /** The measurements that may be compared, and the ones the guards keep out (in input order). */

@@ -1,6 +1,14 @@
 import { type MedianInterval, medianInterval } from '@casebook/stats';
 import { type BlockQuantities, type InterleavedMeasurement, isRankable } from './interleaved';
-import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
+import {
+  combineParts,
+  countClaim,
+  type Evidence,
+  quantityClaim,
+  sanityCheck,
+  type Threshold,
+  type VerdictData,
+} from './verdicts';
 
 /**
  * The checks, models and recommendation builders of the pool-limits case study (notebooks/02-pool-limits.ipynb), as
@@ -26,7 +34,8 @@ export const POOL_LIMITS_THRESHOLDS = {
   fanOutAbove: 1.25,
   fanOutAtMost: 2,
   /**
-   * queue-grows-c-over-n: measured queue ÷ ((C / N − 1) × wire), per trial, decided at each point separately. ±15 %:
+   * queue-grows-c-over-n (sanity: Little's law in a closed loop): measured queue ÷ ((C / N − 1) × wire), per trial,
+   * decided at each point separately. ±15 %:
    * the start and the drain of a trial shorten the queue by ≈ 1 / (2 × requests per lane) each (≈ 3 % at 30), and the
    * December runs (pool-limits-f63ff10e, -4b7c1363, -8b674d9c) had median ratios 0.95–0.99 with light-load points
    * ≥ 0.90.
@@ -173,72 +182,6 @@ function statisticText(v: VerdictData): string {
 function intervalText(i: MedianInterval | null): string {
   if (!i) return 'no data';
   return `${r3(i.median)} (${i.coverage >= 0.95 ? '95 % CI' : `${Math.round(i.coverage * 100)} % interval`} ${r3(i.low)}–${r3(i.high)}, n = ${i.n})`;
-}
-
-/**
- * How far a part's 95 % CI sits inside the threshold, in the statistic's units: the smaller distance from an end of
- * the CI to the bound it must clear (negative when the CI reaches or crosses it; −∞ with no CI, which decides nothing).
- */
-function marginInside(part: VerdictData, t: Threshold): number {
-  const ci = part.statistic?.ci95;
-  if (!ci) return Number.NEGATIVE_INFINITY;
-  return Math.min(
-    t.above === undefined ? Number.POSITIVE_INFINITY : ci[0] - t.above,
-    t.below === undefined ? Number.POSITIVE_INFINITY : t.below - ci[1],
-  );
-}
-
-const OUTCOME_RANK = { fails: 0, unresolved: 1, holds: 2 } as const;
-
-/**
- * The part that binds the combined outcome: among the parts with the worst outcome (fails, then unresolved, then
- * holds), the one whose CI is nearest to (or furthest across) the threshold. Not exported: verdicts.ts should own the
- * general form (see allOf in at-once.ts), and a second exported copy would clash in the analysis index.
- */
-function bindingPart(parts: readonly VerdictData[], t: Threshold): VerdictData | null {
-  let worst: VerdictData | null = null;
-  for (const p of parts) {
-    const rank = OUTCOME_RANK[p.outcome];
-    const worstRank = worst ? OUTCOME_RANK[worst.outcome] : Number.POSITIVE_INFINITY;
-    if (!worst || rank < worstRank || (rank === worstRank && marginInside(p, t) < marginInside(worst, t))) worst = p;
-  }
-  return worst;
-}
-
-/**
- * Combine per-item quantity claims: holds if all hold, fails if any fails, otherwise (or with none) unresolved. The
- * combined verdict carries the binding part's statistic and CI (named with its part), so a reader of the verdict
- * alone sees the number that decided it; with no binding statistic (no data) it carries none.
- */
-function allParts(
-  parts: readonly VerdictData[],
-  input: { id: string; claim: string; threshold: Threshold; evidence?: Evidence },
-): VerdictData {
-  const evidence: Evidence = { ...(input.evidence ?? {}) };
-  for (const p of parts) {
-    const ci = p.statistic?.ci95;
-    evidence[p.id] = p.statistic
-      ? `${p.outcome} (${r3(p.statistic.value)}${ci ? `, CI ${r3(ci[0])}–${r3(ci[1])}` : ''})`
-      : p.outcome;
-  }
-  const outcome = parts.some((p) => p.outcome === 'fails')
-    ? 'fails'
-    : parts.length > 0 && parts.every((p) => p.outcome === 'holds')
-      ? 'holds'
-      : 'unresolved';
-  const binding = bindingPart(parts, input.threshold);
-  if (binding) evidence['binding'] = binding.id;
-  const statistic = binding?.statistic
-    ? { ...binding.statistic, name: `${binding.statistic.name} at ${binding.id} (the binding point)` }
-    : undefined;
-  const base = {
-    id: input.id,
-    claim: input.claim,
-    kind: 'claim' as const,
-    evidence,
-    ...(statistic ? { statistic } : {}),
-  };
-  return outcome === 'holds' ? { ...base, outcome, holds: true } : { ...base, outcome, holds: false };
 }
 
 /** A quantity claim over pooled values, or unresolved with "no data" when there are none. */
@@ -439,7 +382,7 @@ export function poolSetsThroughput(cases: readonly CapSweepCase[]): { verdict: V
   });
   const skipped = cases.filter((c) => c.point.poolBound && !eligible.includes(c)).map((c) => c.point.label);
   return {
-    verdict: allParts(parts, {
+    verdict: combineParts(parts, {
       id: 'pool-sets-throughput',
       claim: POOL_SETS_THROUGHPUT_CLAIM,
       threshold: { above: 1 },
@@ -624,13 +567,22 @@ export function instrumentationOverhead(cases: readonly PoolQueueCase[]): Verdic
   });
 }
 
-export const QUEUE_CLAIM = `In a closed loop with C in flight on N < C connections, at a light load (client CPU utilisation ≤ ${T.queueMaxUtilization}), a request waits for the C / N − 1 requests ahead of it on its connection: at EVERY such point, measured mean queue ÷ ((C / N − 1) × mean wire time), per trial, has its 95 % CI between ${T.queueBand.above} and ${T.queueBand.below}.`;
+/**
+ * Little's law in a closed loop, stated as the sanity check it is: with C in flight on N < C connections that never
+ * idle, total time = C × wire / N, so queue = (C / N − 1) × wire for any client. The ±15 % band is far wider than the
+ * per-point CIs; it is there to catch a pool that leaves connections idle (or lets more than N on the wire), not to
+ * measure anything.
+ */
+export const QUEUE_SANITY = `Little's law in a closed loop, not a finding: with C requests in flight on N < C connections that never sit idle, each connection serves one request after another, so the mean total time is C × wire / N and a request waits (C / N − 1) × mean wire time for the requests ahead of it, whatever the client. Checked at a light load (client CPU utilisation ≤ ${T.queueMaxUtilization}), at every such point: measured mean queue ÷ ((C / N − 1) × mean wire time), per trial, has its 95 % CI between ${T.queueBand.above} and ${T.queueBand.below}. Above the band, connections sat idle between a response and the next queued request (the pool handed a freed connection on late); below it, more than N requests were on the wire at once (more connections than the cap, or pipelining), or the start and drain of a trial dominate.`;
 
 /** Per trial: the client's CPU utilisation, CPU per request × throughput. */
 const trialUtilization = (t: QueuePhaseTrial): number => (t.cpuMicrosPerRequest * t.throughputRps) / 1e6;
 
-/** Decided at each point separately (all must hold), at the points where the client was at most half busy. */
-export function queueGrowsClaim(cases: readonly PoolQueueCase[]): VerdictData {
+/**
+ * Sanity (Little's law, see QUEUE_SANITY), decided at each point separately (all must hold), at the points where the
+ * client was at most half busy. The evidence keeps every point's ratio and CI, and the binding point's statistic.
+ */
+export function queueGrowsSanity(cases: readonly PoolQueueCase[]): VerdictData {
   const light = (c: PoolQueueCase) =>
     (interval(c.instrumented.trials.map(trialUtilization))?.median ?? Number.POSITIVE_INFINITY) <=
     T.queueMaxUtilization;
@@ -645,9 +597,10 @@ export function queueGrowsClaim(cases: readonly PoolQueueCase[]): VerdictData {
     }),
   );
   const skipped = cases.filter((c) => !light(c)).map((c) => c.point.label);
-  return allParts(parts, {
+  return combineParts(parts, {
     id: 'queue-grows-c-over-n',
-    claim: QUEUE_CLAIM,
+    claim: QUEUE_SANITY,
+    kind: 'sanity',
     threshold: T.queueBand,
     evidence: { eligible: eligible.length, notEligible: skipped.join('; ') || 'none' },
   });
@@ -1292,7 +1245,8 @@ export interface PoolLimitsFindings {
 
 /**
  * What to set, only from claims that hold; every claim that does not hold is listed with its outcome instead, so a
- * recommendation never rests on a verdict that failed or could not decide.
+ * recommendation never rests on a verdict that failed or could not decide. One piece of advice is arithmetic, not a
+ * finding (the queue budget, Little's law): it says so, and appears only when its sanity check holds.
  */
 export function poolLimitsRecommendations(f: PoolLimitsFindings): string[] {
   const v = new Map(f.verdicts.map((x) => [x.id, x]));
@@ -1307,6 +1261,8 @@ export function poolLimitsRecommendations(f: PoolLimitsFindings): string[] {
       `**Size a cap as N ≥ R × (L + δ) / ρ with ρ ≤ ${rho}**: R × (L + δ) alone runs the pool at ρ ≈ 1, the knee of §7. A request held its connection δ = ${r3(o.median)} ms beyond the server's think-time here (95 % CI ${r3(o.low)}–${r3(o.high)}; measured on loopback at L = ${f.delayMs} ms, where the client was under half busy). Use your server's L; e.g. at L = ${f.delayMs} ms, with the upper end of δ and ρ = ${rho}: 100 req/s needs N ≥ ${n(100)}, 1000 req/s N ≥ ${n(1000)}.`,
     );
   }
+  // Little's law, not a finding: the advice is arithmetic, shown only when the sanity check says the pools here
+  // behaved as the law assumes (no connection left idle between a response and the next queued request).
   const queue = v.get('queue-grows-c-over-n');
   if (queue?.outcome === 'holds') {
     const at = queue.evidence['binding'];
@@ -1315,7 +1271,7 @@ export function poolLimitsRecommendations(f: PoolLimitsFindings): string[] {
         ? ` at ${at}, the point nearest the edge of the ${T.queueBand.above}–${T.queueBand.below} band`
         : '';
     recs.push(
-      `**Budget the queue** (measured at a light load, client CPU utilisation ≤ ${T.queueMaxUtilization}): with C in flight on N < C connections each request waits ≈ (C / N − 1) × its time on the wire (measured ÷ predicted ${statisticText(queue)}${where}). Cap concurrency in front of a capped pool, or give requests a timeout that covers the wait.`,
+      `**Budget the queue** (Little's law in a closed loop, not a finding of this notebook): with C in flight on N < C busy connections each request waits ≈ (C / N − 1) × its time on the wire. The sanity check \`queue-grows-c-over-n\` found the pools here leave no connection idle between responses at a light load (client CPU utilisation ≤ ${T.queueMaxUtilization}; measured ÷ predicted ${statisticText(queue)}${where}), so the law applies to them. Cap concurrency in front of a capped pool, or give requests a timeout that covers the wait.`,
     );
   }
   if (holds('undici-more-sockets-than-in-flight'))
@@ -1359,7 +1315,6 @@ export const POOL_LIMITS_CLAIM_IDS: readonly string[] = [
   'pool-sets-throughput',
   'undici-more-sockets-than-in-flight',
   'agent-never-more-sockets',
-  'queue-grows-c-over-n',
   ...Object.values(IDLE_BURST_CLAIMS).map((c) => c.id),
   'pipelining-inert-for-blocking-get',
   'pipelining-raises-bound',

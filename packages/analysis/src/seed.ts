@@ -1,6 +1,13 @@
 import { type MedianInterval, medianInterval } from '@casebook/stats';
 import { allOf } from './at-once';
-import { type BlockMetric, type InterleavedMeasurement, intervalOf, isRankable, measurementRows } from './interleaved';
+import {
+  type BlockMetric,
+  flaggedText,
+  type InterleavedMeasurement,
+  intervalOf,
+  measurementRows,
+  rankable,
+} from './interleaved';
 import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 
 /**
@@ -51,20 +58,13 @@ const EMPTY: MedianInterval = {
   method: 'order-statistics',
 };
 
+/** The measurements the guard rule (`isRankable`, `not-steady` included) keeps out, as `label (flags)`; or 'none'. */
+const flaggedOf = (ms: readonly InterleavedMeasurement[]): string => flaggedText(rankable(ms).flagged);
+
 /**
- * A measurement decides no claim when the guards flag it as not rankable, or when a block never became steady
- * (`not-steady`): the notebook says flagged measurements decide nothing, and this is where that is enforced.
+ * A claim (quantity or count) that is unresolved, and says why, when a measurement it reads is not rankable: the
+ * notebook says flagged measurements decide nothing, and this is where that is enforced.
  */
-export const blocksClaims = (m: InterleavedMeasurement): boolean =>
-  !isRankable(m) || (m.guards?.flags ?? []).includes('not-steady');
-
-const flaggedOf = (ms: readonly InterleavedMeasurement[]): string =>
-  ms
-    .filter(blocksClaims)
-    .map((m) => `${m.label} (${m.guards?.flags.join(', ')})`)
-    .join('; ') || 'none';
-
-/** A claim (quantity or count) that is unresolved, and says why, when a measurement it reads is flagged. */
 export function guarded(v: VerdictData, ms: readonly InterleavedMeasurement[]): VerdictData {
   const flagged = flaggedOf(ms);
   const out: VerdictData = { ...v, evidence: { ...v.evidence, flagged } };

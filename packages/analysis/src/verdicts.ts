@@ -44,7 +44,8 @@ export interface Threshold {
   below?: number;
 }
 
-const describe = (t: Threshold): string =>
+/** A threshold as the evidence of a verdict states it: "above 1", "below 0.5", "between 0.85 and 1.15". */
+export const thresholdText = (t: Threshold): string =>
   t.above !== undefined && t.below !== undefined
     ? `between ${t.above} and ${t.below}`
     : t.above !== undefined
@@ -84,7 +85,7 @@ export function quantityClaim(input: {
       claim: input.claim,
       kind: input.kind ?? 'claim',
       evidence: {
-        threshold: describe(input.threshold),
+        threshold: thresholdText(input.threshold),
         low: num(input.interval.low),
         high: num(input.interval.high),
         coverage: num(input.interval.coverage),
@@ -118,6 +119,83 @@ export function sanityCheck(input: { id: string; claim: string; holds: boolean; 
   return verdict(
     { id: input.id, claim: input.claim, kind: 'sanity', evidence: input.evidence },
     input.holds ? 'holds' : 'fails',
+  );
+}
+
+const r3 = (x: number): number => Number(x.toPrecision(3));
+
+/**
+ * How far a part's 95 % CI sits inside the threshold, in the statistic's units: the smaller distance from an end of
+ * the CI to the bound it must clear (negative when the CI reaches or crosses it); null without a CI.
+ */
+function marginInside(part: VerdictData, t: Threshold): number | null {
+  const ci = part.statistic?.ci95;
+  if (!ci) return null;
+  return Math.min(
+    t.above === undefined ? Number.POSITIVE_INFINITY : ci[0] - t.above,
+    t.below === undefined ? Number.POSITIVE_INFINITY : t.below - ci[1],
+  );
+}
+
+const OUTCOME_RANK: Readonly<Record<Outcome, number>> = { fails: 0, unresolved: 1, holds: 2 };
+
+/**
+ * Whether `p` binds the combined outcome rather than `worst`: a worse outcome (fails, then unresolved, then holds);
+ * at the same outcome a part with a CI over one without (a part with no CI decided nothing, so it cannot be the point
+ * nearest the threshold); between two CIs the one nearer to (or further across) the threshold.
+ */
+function bindsOver(p: VerdictData, worst: VerdictData, t: Threshold): boolean {
+  const rank = OUTCOME_RANK[p.outcome];
+  const worstRank = OUTCOME_RANK[worst.outcome];
+  if (rank !== worstRank) return rank < worstRank;
+  const mp = marginInside(p, t);
+  const mw = marginInside(worst, t);
+  if (mp === null) return false;
+  return mw === null || mp < mw;
+}
+
+/**
+ * Combine per-item verdicts (per client, per point) into one: holds if all hold, fails if any fails, otherwise (or
+ * with none) unresolved. The evidence lists every part's outcome with its statistic and CI. Given the threshold the
+ * parts were decided against, the evidence states it and names the binding part (see `bindsOver`), and the combined
+ * verdict carries that part's statistic and CI, named with its part, so a reader of the record alone sees the number
+ * that decided it and what it was held to; with no binding statistic (no data) it carries none. Without a threshold
+ * (parts decided against different ones, or counts) it carries only the parts' outcomes.
+ */
+export function combineParts(
+  parts: readonly VerdictData[],
+  input: { id: string; claim: string; threshold?: Threshold; evidence?: Evidence; kind?: VerdictKind },
+): VerdictData {
+  const evidence: Evidence = { ...(input.evidence ?? {}) };
+  for (const p of parts) {
+    const ci = p.statistic?.ci95;
+    evidence[p.id] = p.statistic
+      ? `${p.outcome} (${r3(p.statistic.value)}${ci ? `, CI ${r3(ci[0])}–${r3(ci[1])}` : ''})`
+      : p.outcome;
+  }
+  const outcome: Outcome = parts.some((p) => p.outcome === 'fails')
+    ? 'fails'
+    : parts.length > 0 && parts.every((p) => p.outcome === 'holds')
+      ? 'holds'
+      : 'unresolved';
+  const t = input.threshold;
+  let statistic: Statistic | undefined;
+  if (t) {
+    evidence['threshold'] = `every part's 95 % CI ${thresholdText(t)}`;
+    const binding = parts.reduce<VerdictData | null>((w, p) => (w === null || bindsOver(p, w, t) ? p : w), null);
+    if (binding) evidence['binding'] = binding.id;
+    if (binding?.statistic)
+      statistic = { ...binding.statistic, name: `${binding.statistic.name} at ${binding.id} (the binding point)` };
+  }
+  return verdict(
+    {
+      id: input.id,
+      claim: input.claim,
+      kind: input.kind ?? 'claim',
+      evidence,
+      ...(statistic ? { statistic } : {}),
+    },
+    outcome,
   );
 }
 

@@ -66,6 +66,8 @@ export interface BarChartOptions<Row extends object> extends ChartFrameOptions {
   minField?: FieldOf<Row>;
   /** Field with the high end of an error bar, e.g. `'rpsMax'`. Needs `minField`. */
   maxField?: FieldOf<Row>;
+  /** Field naming why the guards keep a row out of comparisons; see `LineChartOptions.flagField`. Bars drawn hollow. */
+  flagField?: FieldOf<Row>;
 }
 
 /** A reference line drawn dashed over a line chart and named in its legend, e.g. Little's law bound N/L. */
@@ -103,6 +105,12 @@ export interface LineChartOptions<Row extends object> extends ChartFrameOptions 
   points?: boolean;
   /** A dashed reference line in its own layer, with a legend entry. */
   bound?: LineBound;
+  /**
+   * Field naming why the guards keep a row out of every comparison (e.g. `'target-saturated'`; `''`, null or absent
+   * when it may be compared). When any row is flagged, flagged points are drawn hollow and a "guards" legend names
+   * them `flagged: <value>`, so a measurement that decides nothing never looks like a result.
+   */
+  flagField?: FieldOf<Row>;
 }
 
 export interface ScatterChartOptions<Row extends object> extends ChartFrameOptions {
@@ -144,6 +152,17 @@ const SOLID_DASH: readonly number[] = [1, 0];
 const SERIES_LEGEND = { symbolType: 'stroke', symbolStrokeWidth: 2, symbolSize: 300 } as const;
 /** Field that carries the series name when the caller has no series field (bound charts). */
 const SYNTHETIC_SERIES_FIELD = 'series';
+
+/** Legend title and entries of the guard status (`flagField`); the field the spec adds to carry it. */
+const GUARDS_TITLE = 'guards';
+const COUNTED_LABEL = 'counted';
+const GUARD_STATUS_FIELD = 'guardStatus';
+/** Fill of a flagged mark: none for points (a ring), faint for bars (an outline that still reads as a bar). */
+const FLAGGED_POINT_FILL_OPACITY = 0;
+const FLAGGED_BAR_FILL_OPACITY = 0.15;
+const FLAGGED_STROKE_WIDTH = 1.5;
+/** The dash of a flagged bar's outline (and of its legend symbol). */
+const FLAGGED_DASH: readonly number[] = [4, 3];
 
 const DEFAULT_WIDTH_PX = 520;
 const DEFAULT_HEIGHT_PX = 300;
@@ -268,6 +287,92 @@ function paletteFor(count: number): string[] {
 }
 
 /**
+ * The guard status of each row (`counted`, or `flagged: <flags>`) and the legend's domain, or undefined when no
+ * `flagField` is given or no row is flagged (the spec is then the same as without it).
+ */
+function guardStatuses(
+  builder: string,
+  field: string | undefined,
+  rows: readonly object[],
+): { perRow: string[]; domain: string[] } | undefined {
+  if (field === undefined) return undefined;
+  checkField(builder, 'flagField', field, rows);
+  const perRow = rows.map((row, index) => {
+    const value = fieldValue(row, field);
+    if (value === undefined || value === null || value === '') return COUNTED_LABEL;
+    if (typeof value !== 'string') {
+      throw invalid(
+        builder,
+        `flagField "${field}" must be a string ('' when not flagged), row ${index} has ${JSON.stringify(value)}`,
+      );
+    }
+    return `flagged: ${value}`;
+  });
+  const flagged = perRow.filter((status, i) => status !== COUNTED_LABEL && perRow.indexOf(status) === i);
+  return flagged.length === 0 ? undefined : { perRow, domain: [COUNTED_LABEL, ...flagged] };
+}
+
+/** Rows as the spec embeds them, each with its guard status when some row is flagged. */
+function withStatus(picked: Json[], guards: { perRow: string[] } | undefined): Json[] {
+  return guards === undefined ? picked : picked.map((row, i) => ({ ...row, [GUARD_STATUS_FIELD]: guards.perRow[i] }));
+}
+
+/**
+ * Flagged marks keep their colour as an outline and lose (most of) their fill. vega-lite draws no legend for fill
+ * opacity, so the "guards" legend comes from a channel that has one — `shape` for points (a circle either way),
+ * `strokeDash` for bars (a flagged bar's outline is also dashed) — and its symbols get the same fill rule.
+ */
+function guardEncoding(domain: readonly string[], mark: 'point' | 'bar'): Json {
+  const flaggedFill = mark === 'point' ? FLAGGED_POINT_FILL_OPACITY : FLAGGED_BAR_FILL_OPACITY;
+  const status = { field: GUARD_STATUS_FIELD, type: 'nominal', title: GUARDS_TITLE, sort: domain };
+  const legend = {
+    symbolType: mark === 'point' ? 'circle' : 'square',
+    symbolFillColor: BOUND_COLOR,
+    symbolStrokeColor: BOUND_COLOR,
+    symbolStrokeWidth: FLAGGED_STROKE_WIDTH,
+    // vega-lite's guide encoding: in a legend, `datum.value` is the entry's domain value.
+    encoding: {
+      symbols: {
+        fill: { value: BOUND_COLOR },
+        stroke: { value: BOUND_COLOR },
+        strokeWidth: { value: FLAGGED_STROKE_WIDTH },
+        fillOpacity: {
+          condition: { test: `datum.value === ${JSON.stringify(COUNTED_LABEL)}`, value: 1 },
+          value: flaggedFill,
+        },
+        ...(mark === 'bar'
+          ? {
+              strokeDash: {
+                condition: { test: `datum.value === ${JSON.stringify(COUNTED_LABEL)}`, value: SOLID_DASH },
+                value: FLAGGED_DASH,
+              },
+            }
+          : {}),
+      },
+    },
+  };
+  const isCounted = (d: string) => d === COUNTED_LABEL;
+  return {
+    fillOpacity: {
+      ...status,
+      scale: { type: 'ordinal', domain, range: domain.map((d) => (isCounted(d) ? 1 : flaggedFill)) },
+      legend: null,
+    },
+    ...(mark === 'point'
+      ? { shape: { ...status, scale: { domain, range: domain.map(() => 'circle') }, legend } }
+      : {
+          strokeDash: {
+            ...status,
+            scale: { domain, range: domain.map((d) => (isCounted(d) ? SOLID_DASH : FLAGGED_DASH)) },
+            legend,
+          },
+        }),
+  };
+}
+
+const guardTooltip: Json = { field: GUARD_STATUS_FIELD, type: 'nominal', title: GUARDS_TITLE };
+
+/**
  * Bars of one metric per category (e.g. throughput per client), optionally split into coloured groups (e.g. per
  * think time), panelled by a facet field, with min–max whiskers (e.g. the spread across trials).
  */
@@ -288,6 +393,7 @@ export function barChart<Row extends object>(opts: BarChartOptions<Row>): VegaLi
   }
   if (opts.minField !== undefined) checkField(builder, 'minField', opts.minField, rows);
   if (opts.maxField !== undefined) checkField(builder, 'maxField', opts.maxField, rows);
+  const guards = guardStatuses(builder, opts.flagField, rows);
   const orientation = opts.orientation ?? 'horizontal';
   if (orientation !== 'horizontal' && orientation !== 'vertical') {
     throw invalid(builder, `orientation must be 'horizontal' or 'vertical', got ${JSON.stringify(orientation)}`);
@@ -368,9 +474,41 @@ export function barChart<Row extends object>(opts: BarChartOptions<Row>): VegaLi
       },
     );
   }
+  if (guards !== undefined) tooltip.push(guardTooltip);
+  // A flagged bar keeps its colour as an outline: the stroke follows the fill (the group's colour, or the one colour).
+  const outline: Json =
+    guards === undefined
+      ? {}
+      : opts.groupField === undefined
+        ? { ...guardEncoding(guards.domain, 'bar') }
+        : {
+            ...guardEncoding(guards.domain, 'bar'),
+            stroke: {
+              field: opts.groupField,
+              type: 'nominal',
+              sort: groups,
+              scale: { domain: groups, range: paletteFor(groups.length) },
+              legend: null,
+            },
+          };
   layers.push({
-    mark: { type: 'bar', ...(opts.groupField === undefined ? { color: SERIES_PALETTE[0] } : {}) },
-    encoding: { [bandChannel]: categoryEncoding, [valueChannel]: valueEncoding, ...groupEncodings, tooltip },
+    mark: {
+      type: 'bar',
+      ...(opts.groupField === undefined ? { color: SERIES_PALETTE[0] } : {}),
+      ...(guards === undefined
+        ? {}
+        : {
+            strokeWidth: FLAGGED_STROKE_WIDTH,
+            ...(opts.groupField === undefined ? { stroke: SERIES_PALETTE[0] } : {}),
+          }),
+    },
+    encoding: {
+      [bandChannel]: categoryEncoding,
+      [valueChannel]: valueEncoding,
+      ...groupEncodings,
+      ...outline,
+      tooltip,
+    },
   });
   if (opts.minField !== undefined && opts.maxField !== undefined) {
     const whiskerBand: Json = { [bandChannel]: { field: opts.categoryField, type: 'nominal', sort: categories } };
@@ -397,7 +535,7 @@ export function barChart<Row extends object>(opts: BarChartOptions<Row>): VegaLi
   const fields = [opts.categoryField, opts.valueField, opts.groupField, opts.facetField, opts.minField, opts.maxField]
     .filter((field): field is FieldOf<Row> => field !== undefined)
     .filter((field, index, all) => all.indexOf(field) === index);
-  const data = { values: pickFields(rows, fields) };
+  const data = { values: withStatus(pickFields(rows, fields), guards) };
 
   if (opts.facetField === undefined) {
     return topLevel(opts, { data, width: widthPx, height: heightPx, layer: layers });
@@ -475,6 +613,7 @@ export function lineChart<Row extends object>(opts: LineChartOptions<Row>): Vega
   if (opts.seriesField !== undefined) checkField(builder, 'seriesField', opts.seriesField, rows);
   if (opts.xScale === 'log') checkLogScale(builder, 'xScale', opts.xField, rows);
   if (opts.yScale === 'log') checkLogScale(builder, 'yScale', opts.yField, rows);
+  const guards = guardStatuses(builder, opts.flagField, rows);
 
   const bound = opts.bound;
   const seriesField: string | undefined =
@@ -561,12 +700,20 @@ export function lineChart<Row extends object>(opts: LineChartOptions<Row>): Vega
   const fields = [opts.xField, opts.yField, opts.seriesField]
     .filter((field): field is FieldOf<Row> => field !== undefined)
     .filter((field, index, all) => all.indexOf(field) === index);
-  const measuredLayer: Json = {
-    data: { values: pickFields(rows, fields) },
-    ...(opts.seriesField === undefined && seriesField !== undefined
+  const values = withStatus(pickFields(rows, fields), guards);
+  const seriesTransform: Json =
+    opts.seriesField === undefined && seriesField !== undefined
       ? { transform: [{ calculate: JSON.stringify(seriesValues[0]), as: seriesField }] }
-      : {}),
-    mark: { type: 'line', point: (opts.points ?? true) ? { filled: true, size: 36 } : false, strokeWidth: 2 },
+      : {};
+  const measuredLayer: Json = {
+    data: { values },
+    ...seriesTransform,
+    // With flagged rows the points are their own layer (below), so a flagged one can be drawn hollow.
+    mark: {
+      type: 'line',
+      point: guards === undefined && (opts.points ?? true) ? { filled: true, size: 36 } : false,
+      strokeWidth: 2,
+    },
     encoding: {
       x: xEncoding,
       y: yEncoding,
@@ -576,6 +723,26 @@ export function lineChart<Row extends object>(opts: LineChartOptions<Row>): Vega
     },
   };
   const layers: Json[] = [measuredLayer];
+  if (guards !== undefined) {
+    const color = seriesField === undefined ? { value: SERIES_PALETTE[0] } : seriesEncodings['color'];
+    layers.push({
+      name: 'guards',
+      data: { values },
+      ...seriesTransform,
+      mark: { type: 'point', filled: true, size: 64, strokeWidth: FLAGGED_STROKE_WIDTH },
+      encoding: {
+        // The same axis as the measured layer: vega-lite drops axis properties that differ between layers.
+        x: { field: opts.xField, type: 'quantitative', ...xAxis(opts.widthPx ?? DEFAULT_WIDTH_PX) },
+        y: { field: opts.yField, type: 'quantitative' },
+        color,
+        // The outline has the series colour (the same scale and legend, so they merge), so a hollow point still says
+        // whose it is.
+        stroke: color,
+        ...guardEncoding(guards.domain, 'point'),
+        tooltip: [...tooltip, guardTooltip],
+      },
+    });
+  }
   if (bound !== undefined && seriesField !== undefined) {
     const boundValues = [...bound.points]
       .sort((a, b) => a.x - b.x)

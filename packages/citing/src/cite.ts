@@ -9,6 +9,7 @@ import {
   type Environment,
   findRepoRoot,
   readCorrections,
+  readRecord,
   resultsRoot,
 } from '@casebook/results';
 import { code, num, shellArg, table, times } from './markdown';
@@ -92,6 +93,61 @@ export interface Citation {
   /** Parameters the rerun command cannot set (empty when it reproduces the run exactly). */
   rerunGaps: string[];
   git: { commit: string | null; dirty: boolean | null };
+  /** Committed reproductions of this run (`casebook reproduce --publish`), in run-id order. */
+  reproductions: ReproductionLink[];
+}
+
+/** One committed reproduction record of a cited run. */
+export interface ReproductionLink {
+  runId: string;
+  /** The machine the rerun was made on (anonymous id; null when unknown). */
+  machineId: string | null;
+  claims: number;
+  reproduced: number;
+  link: string;
+}
+
+/**
+ * The committed reproductions of one run: `<results>/<case-study>/<rerun>/reproduction.json` whose original is the
+ * run (read through readRecord, so a broken one fails loudly rather than being cited).
+ */
+function findReproductions(
+  root: string,
+  caseStudy: string,
+  runId: string,
+  linkOpts: Parameters<typeof linkTo>[1],
+): ReproductionLink[] {
+  const studyDir = path.join(root, caseStudy);
+  if (!fs.existsSync(studyDir)) return [];
+  const out: ReproductionLink[] = [];
+  for (const run of fs.readdirSync(studyDir).sort()) {
+    const file = path.join(studyDir, run, 'reproduction.json');
+    if (!fs.existsSync(file)) continue;
+    const r = readRecord(file);
+    if (r.kind !== 'reproduction' || r.original.runId !== runId) continue;
+    out.push({
+      runId: r.runId,
+      machineId: r.environment.machineId,
+      claims: r.summary.claims,
+      reproduced: r.summary.reproduced,
+      link: linkTo(file, linkOpts),
+    });
+  }
+  return out;
+}
+
+/** "Reproduced on K machines" (every claim reproduced), then the reruns where some claims did not. */
+export function reproductionLine(reproductions: readonly ReproductionLink[]): string | null {
+  if (reproductions.length === 0) return null;
+  const full = reproductions.filter((r) => r.reproduced === r.claims);
+  const partial = reproductions.filter((r) => r.reproduced !== r.claims);
+  const machines = new Set(full.map((r) => r.machineId ?? r.runId)).size;
+  const link = (r: ReproductionLink) => `[${r.runId}](${r.link}) (${r.reproduced} of ${r.claims} claims)`;
+  const parts: string[] = [];
+  if (full.length > 0)
+    parts.push(`Reproduced on ${machines} machine${machines === 1 ? '' : 's'}: ${full.map(link).join(' · ')}`);
+  if (partial.length > 0) parts.push(`not fully reproduced: ${partial.map(link).join(' · ')}`);
+  return `${parts.join('; ')}.`;
 }
 
 function loadText(p: BenchRecord['params'] | CaseStudyRecord['measurements'][number]): string {
@@ -262,6 +318,7 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
       rerun: `npx casebook run ${shellArg(r.caseStudy)} --profile ${shellArg(r.profile)}`,
       rerunGaps: [],
       git: { commit: env.git.commit, dirty: env.git.dirty },
+      reproductions: findReproductions(resultsRoot(repoRoot, 'publish'), r.caseStudy, r.runId, linkOpts),
     };
   }
   const r = loaded.record;
@@ -293,6 +350,7 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
     rerun: ['npx casebook bench', ...benchRerunArgs(r.params).map(shellArg)].join(' '),
     rerunGaps: benchRerunGaps(r.params),
     git: { commit: env.git.commit, dirty: env.git.dirty },
+    reproductions: [],
   };
 }
 
@@ -312,6 +370,8 @@ export function citationMarkdown(c: Citation): string {
     for (const v of c.verdicts) out.push(`- ${v.label}: ${v.claim}`);
     out.push('');
   }
+  const reproduced = reproductionLine(c.reproductions);
+  if (reproduced !== null) out.push(reproduced, '');
   const hasRatio = c.rows.some((r) => r.ratioToFastest !== null);
   const flagged = c.rows.some((r) => !isRankable(r));
   const header = [

@@ -1,4 +1,4 @@
-import { type BenchRecord, findRepoRoot, UsageError } from '@casebook/results';
+import { type BenchRecord, type CaseStudyRecord, findRepoRoot, UsageError } from '@casebook/results';
 import { bootstrapRatio, median } from '@casebook/stats';
 import { code, num, table } from './markdown';
 import { diffParams, type ParamDiff, paramAllowed } from './params';
@@ -66,6 +66,34 @@ export interface Comparison {
   onlyInA: string[];
   onlyInB: string[];
   rows: MetricComparison[];
+  /**
+   * Each verdict's outcome in a and in b, when both are case-study runs (empty otherwise): numbers can all move
+   * while every claim still holds, and that is what a reader of two runs needs first. In a's order, then b's.
+   */
+  claims: ClaimOutcomes[];
+}
+
+type VerdictOutcome = CaseStudyRecord['verdicts'][number]['outcome'];
+
+export interface ClaimOutcomes {
+  id: string;
+  kind: CaseStudyRecord['verdicts'][number]['kind'];
+  a: VerdictOutcome | 'missing';
+  b: VerdictOutcome | 'missing';
+}
+
+/** Each verdict of two case-study runs, matched by id. */
+export function claimOutcomes(a: CaseStudyRecord, b: CaseStudyRecord): ClaimOutcomes[] {
+  const inB = new Map(b.verdicts.map((v) => [v.id, v]));
+  const idsA = new Set(a.verdicts.map((v) => v.id));
+  return [
+    ...a.verdicts.map(
+      (v): ClaimOutcomes => ({ id: v.id, kind: v.kind, a: v.outcome, b: inB.get(v.id)?.outcome ?? 'missing' }),
+    ),
+    ...b.verdicts
+      .filter((v) => !idsA.has(v.id))
+      .map((v): ClaimOutcomes => ({ id: v.id, kind: v.kind, a: 'missing', b: v.outcome })),
+  ];
 }
 
 /** Environment fields a reader needs to judge a cross-machine or cross-version comparison (no host names). */
@@ -230,6 +258,7 @@ export function compareRecords(a: LoadedRecord, b: LoadedRecord, options: Compar
     onlyInA,
     onlyInB,
     rows,
+    claims: a.kind === 'case-study' && b.kind === 'case-study' ? claimOutcomes(a.record, b.record) : [],
   };
 }
 
@@ -275,6 +304,18 @@ export function comparisonMarkdown(c: Comparison): string {
       ? 'Environment: identical (Node, CPU, OS, pinning, client versions, git commit).'
       : `Environment differences: ${c.environmentDiffs.map((d) => `${d.name} ${shortValue(d.name, d.a)} → ${shortValue(d.name, d.b)}`).join('; ')}`,
   );
+  if (c.claims.length > 0) {
+    const changed = c.claims.filter((x) => x.a !== x.b).length;
+    out.push(
+      '',
+      `Claims (${changed === 0 ? 'every outcome the same in a and b' : `${changed} outcome${changed === 1 ? '' : 's'} differ`}):`,
+      '',
+      table(
+        ['verdict', 'kind', 'a', 'b', ''],
+        c.claims.map((x) => [x.id, x.kind, x.a, x.b, x.a === x.b ? 'same' : '**differs**']),
+      ),
+    );
+  }
   if (c.onlyInA.length > 0) out.push('', `Only in a (not compared): ${c.onlyInA.join(', ')}`);
   if (c.onlyInB.length > 0) out.push('', `Only in b (not compared): ${c.onlyInB.join(', ')}`);
   return `${out.join('\n')}\n`;

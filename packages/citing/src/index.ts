@@ -1,7 +1,17 @@
-export { buildCitation, type Citation, type CiteOptions, citationMarkdown, supersededLine } from './cite';
 export {
+  buildCitation,
+  type Citation,
+  type CiteOptions,
+  citationMarkdown,
+  type ReproductionLink,
+  reproductionLine,
+  supersededLine,
+} from './cite';
+export {
+  type ClaimOutcomes,
   type CompareVerdict,
   type Comparison,
+  claimOutcomes,
   compareMetric,
   compareRecords,
   comparisonMarkdown,
@@ -10,5 +20,28 @@ export {
   type MetricComparison,
   type MetricSpec,
 } from './compare';
-export { type LoadedRecord, listRecords, loadRecord, resolveRecord, resultsRoots } from './records';
+export {
+  type LoadedRecord,
+  listRecords,
+  loadMeasurement,
+  loadRecord,
+  locateRunFile,
+  resolveRecord,
+  resultsRoots,
+} from './records';
+export {
+  clientVersionDiff,
+  type Drift,
+  type DriftMetric,
+  type EnvironmentDifference,
+  environmentDiff,
+  evidenceText,
+  type ReproducedClaim,
+  type ReproductionSide,
+  referenceRatios,
+  reproductionMarkdown,
+  reproductionReport,
+} from './reproduce';
 export { buildResultsIndex } from './results-index';
+export { buildSite, type SiteBuild, type SiteOptions } from './site/build-site';
+export { escapeHtml } from './site/html';

@@ -9,6 +9,8 @@ Used by packages/cli/src/notebook/notebook-runner.ts; not meant to be called by 
 Protocol with the caller:
   * stderr, one line per code cell as it starts:   cell <n>/<total>
   * stderr, once the kernel runs:                   kernel pid <pid>
+  * stderr, as a cell's live progress line changes: progress <text>   (the text of a display the cell updates in
+    place, e.g. "the gap at 512: round 2 · latest · httpx · measuring"; at most one per PROGRESS_MIN_S)
   * on failure, a human-readable report on stderr (failing cell, its source, the text of all its outputs:
     tslab writes errors to stderr only, so nbclient's own message is empty) and, with --error-report, the same
     as JSON; exit status 1. Nothing is written to --output.
@@ -26,6 +28,7 @@ import re
 import signal
 import sys
 import threading
+import time
 
 try:
     import nbformat
@@ -42,6 +45,10 @@ except ImportError as exc:  # pragma: no cover - environment problem, reported t
 ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 SOURCE_PREVIEW_LINES = 15
 MAX_OUTPUT_CHARS = 20000
+
+# Live progress lines are forwarded to the caller's terminal at most this often: enough to see a run is alive and
+# where it is, without flooding a CI log.
+PROGRESS_MIN_S = 2.0
 
 # Cell metadata that records when or how long something ran: never part of a reproducible notebook.
 VOLATILE_CELL_METADATA = ("execution", "ExecuteTime", "papermill")
@@ -129,6 +136,29 @@ def normalize(nb):
     return nb
 
 
+class ProgressClient(NotebookClient):
+    """Forwards the text of displays a cell updates in place (the Study SDK's live progress lines) to stderr, so the
+    terminal shows the same progress as the notebook (under `casebook run` and `npm start`)."""
+
+    last_progress_s = 0.0
+
+    def process_message(self, msg, cell, cell_index):
+        result = super().process_message(msg, cell, cell_index)
+        kind = msg.get("msg_type")
+        content = msg.get("content") or {}
+        # Only displays updated in place (they carry a display_id): tables and charts are not progress.
+        in_place = kind == "update_display_data" or (
+            kind == "display_data" and (content.get("transient") or {}).get("display_id") is not None
+        )
+        if in_place:
+            lines = strip_ansi(as_text((content.get("data") or {}).get("text/plain"))).strip().splitlines()
+            now = time.monotonic()
+            if lines and now - self.last_progress_s >= PROGRESS_MIN_S:
+                self.last_progress_s = now
+                eprint("progress %s" % lines[-1][:200])
+        return result
+
+
 def report_failure(kind, message, nb, failing, total, report_path):
     index, ordinal = failing if failing else (None, None)
     cell = nb.cells[index] if index is not None else None
@@ -187,7 +217,7 @@ def main(argv=None):
         state["failing"] = (cell_index, state["ordinal"])
         eprint("cell %d/%d" % (state["ordinal"], total))
 
-    client = NotebookClient(
+    client = ProgressClient(
         nb,
         kernel_name=args.kernel,
         timeout=int(args.timeout) if args.timeout and args.timeout > 0 else None,

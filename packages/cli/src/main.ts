@@ -5,9 +5,11 @@ import { citeCommand } from './commands/cite';
 import { compareCommand } from './commands/compare';
 import { harnessOverheadCommand } from './commands/harness-overhead';
 import { listCommand } from './commands/list';
+import { reproduceCommand } from './commands/reproduce';
 import { indexCommand } from './commands/results-index';
 import { runCommand } from './commands/run';
 import { showCommand } from './commands/show';
+import { siteCommand } from './commands/site';
 
 const COMMON = {
   json: { type: 'boolean', description: 'machine-readable output' },
@@ -27,6 +29,10 @@ usage:
                                                paste-ready markdown citation of one run
   casebook compare <run-a> <run-b> [--allow-param-diff name,...] [--format json]
                                                is b faster, slower or no different from a (bootstrap CI over trials)
+  casebook reproduce <run-id|record|cite link> [--publish] [--dry-run]
+                                               rerun a cited case-study run here: which claims reproduced, drift, environment
+  casebook site [--out <dir>] [--link-base <url>]
+                                               build the static results site (site/) from the committed records
   casebook index [--write|--check]             generate (or check) results/README.md, the index of all records
   casebook harness-overhead [--json]           runner vs a bare loop, same client and target
 
@@ -62,6 +68,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return citeCommand(rest);
       case 'compare':
         return compareCommand(rest);
+      case 'reproduce':
+        return await reproduceCommand(rest);
+      case 'site':
+        return siteCommand(rest);
       case 'index':
         return indexCommand(rest);
       case 'harness-overhead':
@@ -70,7 +80,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         throw new UsageError(
           'command',
           command,
-          'expected list, bench, run, show, cite, compare, index or harness-overhead; see --help',
+          'expected list, bench, run, show, cite, compare, reproduce, site, index or harness-overhead; see --help',
         );
     }
   } catch (error) {

@@ -11,6 +11,8 @@ const PROGRESS_INTERVAL_MS = 5_000;
 export interface RunProgress {
   /** The code cell that just started (1-based) of `total`. */
   cell(cell: number, total: number): void;
+  /** The running cell's own progress line (e.g. "round 2 · latest · httpx · measuring"), shown after the cell. */
+  status(text: string): void;
   /** Stop the periodic line and print the final one (on stdout, like every command's result). */
   done(text: string): void;
 }
@@ -27,7 +29,8 @@ export function formatElapsed(ms: number): string {
 export function startRunProgress(label: string, stream: NodeJS.WriteStream = process.stderr): RunProgress {
   const started = Date.now();
   let position = 'starting the kernel';
-  const text = (): string => `${position}, ${formatElapsed(Date.now() - started)}`;
+  let status = '';
+  const text = (): string => `${position}${status ? ` · ${status}` : ''}, ${formatElapsed(Date.now() - started)}`;
   const live: LiveLine | undefined =
     stream.isTTY === true ? createLiveLine(label, { progressStream: stream }) : undefined;
   const show = (): void => {
@@ -41,6 +44,11 @@ export function startRunProgress(label: string, stream: NodeJS.WriteStream = pro
   return {
     cell(cell, total) {
       position = `cell ${cell}/${total}`;
+      status = '';
+      if (live !== undefined) live.update(text());
+    },
+    status(line) {
+      status = line;
       if (live !== undefined) live.update(text());
     },
     done(final) {

@@ -7,6 +7,15 @@ export {
   startControlledChild,
 } from './control';
 export {
+  type FdNeed,
+  type FdPreflightInput,
+  type FileLimits,
+  fdNeed,
+  fdPreflight,
+  fileLimits,
+  fileLimitWrapper,
+} from './fd-limits';
+export {
   liveChildren,
   type PinningPlan,
   pinningPlan,

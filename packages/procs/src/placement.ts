@@ -1,12 +1,14 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import { fileLimitWrapper } from './fd-limits';
 
 /**
  * Child processes of a run: each measured party (client, target, proxies, DNS servers) runs in its own Node
  * process, pinned to a core with `taskset` where that exists. Every child is tracked and killed when the parent
  * exits; children also exit by themselves when their IPC channel to the parent closes (parent died, kernel
- * restarted), so no process outlives its run.
+ * restarted), so no process outlives its run. Every child starts with its open-file soft limit raised to the hard
+ * limit (fd-limits.ts): a reader's default of 1024 (macOS 256) is too few for hundreds of sockets.
  */
 
 export interface PinningPlan {
@@ -124,15 +126,19 @@ export function resetPlacements(): void {
 /**
  * Spawn any command pinned to `cpu` with taskset when the plan allows, tracked in the child registry so it is
  * killed when the parent exits and counted by liveChildren(). Every child process of a run goes through here.
+ * The command runs as `[wrapper] [taskset -c <cpu>] [sh -c 'ulimit -Sn <hard>; exec …'] command args`: the limit is
+ * raised innermost, so it applies to exactly the measured command whatever wraps it, the shell runs already pinned,
+ * and its exec keeps the PID (tracking, kill, the IPC channel unchanged).
  */
 export function spawnPinned(command: string, args: readonly string[], options: SpawnPinnedOptions): ChildProcess {
   installExitHook();
-  let cmd = command;
-  let argv = [...args];
+  const raise = fileLimitWrapper();
+  let cmd = raise ? raise.command : command;
+  let argv = raise ? [...raise.args, command, ...args] : [...args];
   const plan = pinningPlan();
   if (plan.method === 'taskset' && options.cpu !== null) {
+    argv = ['-c', String(options.cpu), cmd, ...argv];
     cmd = findTaskset() ?? 'taskset';
-    argv = ['-c', String(options.cpu), command, ...args];
   }
   if (options.wrapper && options.wrapper.length > 0) {
     argv = [...options.wrapper.slice(1), cmd, ...argv];

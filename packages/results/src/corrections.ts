@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { Static } from '@sinclair/typebox';
 import { RecordError } from './errors';
 import { type CorrectionSchema, CorrectionsIndexSchema } from './schema/corrections';
+import { SCHEMA_VERSION } from './schema/version';
 import { validateAgainst } from './validate';
 
 /**
@@ -23,6 +24,18 @@ export interface Correction {
 type Agree<A extends B, B extends C, C = A> = A;
 type CheckedCorrection = Agree<Correction, Static<typeof CorrectionSchema>>;
 
+/**
+ * Versions whose corrections index has today's shape (it has not changed since version 2): read as the current one,
+ * so a schema bump does not have to rewrite the committed file.
+ */
+const SAME_SHAPE_VERSIONS: readonly unknown[] = [2, 3];
+
+function asCurrentVersion(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;
+  const version: unknown = Reflect.get(value, 'schemaVersion');
+  return SAME_SHAPE_VERSIONS.includes(version) ? { ...value, schemaVersion: SCHEMA_VERSION } : value;
+}
+
 /** The corrections of a results folder; [] when it has no corrections.json; an invalid file is refused. */
 export function readCorrections(resultsDir: string): Correction[] {
   const file = path.join(resultsDir, CORRECTIONS_FILE);
@@ -37,7 +50,11 @@ export function readCorrections(resultsDir: string): Correction[] {
       cause: error,
     });
   }
-  const corrections: CheckedCorrection[] = validateAgainst(CorrectionsIndexSchema, value, file).corrections;
+  const corrections: CheckedCorrection[] = validateAgainst(
+    CorrectionsIndexSchema,
+    asCurrentVersion(value),
+    file,
+  ).corrections;
   const seen = new Map<string, number>();
   for (const [i, c] of corrections.entries()) {
     const first = seen.get(c.runId);

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import * as os from 'node:os';
+import { ephemeralPorts, fileLimits } from './file-limits';
 import { machineIdentity } from './machine-id';
-import type { Environment, GitInfo, Pinning } from './schema/environment';
+import type { Environment, GitInfo, Limits, Pinning } from './schema/environment';
 
 export function gitInfo(cwd: string): GitInfo {
   try {
@@ -22,6 +23,17 @@ export function gitInfo(cwd: string): GitInfo {
   } catch {
     return { commit: null, dirty: null };
   }
+}
+
+/** The open-file limits (this process's, and what its children are started with) and the ephemeral port range. */
+export function captureLimits(): Limits {
+  const files = fileLimits();
+  return {
+    openFilesSoft: files.soft,
+    openFilesHard: files.hard,
+    openFilesForChildren: files.raisedTo,
+    ephemeralPorts: ephemeralPorts(),
+  };
 }
 
 /** The environment of a run. No host name: records are public; `machineId` is anonymous (see machine-id.ts). */
@@ -47,5 +59,6 @@ export function captureEnvironment(input: {
     pinning: input.pinning,
     clientVersions: input.clientVersions,
     git: gitInfo(input.repoDir),
+    limits: captureLimits(),
   };
 }

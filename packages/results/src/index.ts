@@ -8,8 +8,16 @@ export {
 } from './case-studies';
 export { CASEBOOK_CODES, type CasebookCode, isCasebookCode } from './codes';
 export { type Correction, correctionFor, readCorrections } from './corrections';
-export { captureEnvironment, gitInfo } from './environment';
+export { captureEnvironment, captureLimits, gitInfo } from './environment';
 export { CasebookError, formatValue, RecordError, UsageError } from './errors';
+export {
+  ephemeralPorts,
+  type FileLimits,
+  fileLimits,
+  parseFileLimitsProbe,
+  UNLIMITED_OPEN_FILES,
+} from './file-limits';
+export { flagsRankable, UNRANKABLE_FLAGS } from './guard-flags';
 export { machineIdentity } from './machine-id';
 export {
   type CompletedParts,
@@ -33,9 +41,17 @@ export {
 export { CorrectionSchema, CorrectionsIndexSchema } from './schema/corrections';
 export { type DnsRunRecord, DnsRunRecordSchema, DnsRunResultSchema } from './schema/dns-run';
 export { generateSchemaFiles, schemaDigest, schemaDir } from './schema/emit';
-export { type Environment, EnvironmentSchema, type GitInfo, type Pinning } from './schema/environment';
+export {
+  type Environment,
+  EnvironmentSchema,
+  type GitInfo,
+  type Limits,
+  LimitsSchema,
+  type Pinning,
+} from './schema/environment';
 export { type HarnessOverheadRecord, HarnessOverheadRecordSchema } from './schema/harness-overhead';
 export { type AnyRecord, RECORD_SCHEMAS, type RecordKind } from './schema/record';
+export { type ReproductionRecord, ReproductionRecordSchema } from './schema/reproduction';
 export type { LatencySummaryMs, MedianInterval, TrialSummary } from './schema/stats';
 export {
   type ContinuousMethod,

@@ -8,9 +8,11 @@ import type { AnyRecordV1, BenchRecordV1, CaseStudyRecordV1 } from './schema/v1'
 import { SCHEMA_VERSION } from './schema/version';
 
 /**
- * schemaVersion 1 → 2 (and on to the current version: 2 → 3 only rewrote the version, migrate-v2.ts), in memory: committed records are never rewritten, they are read through this. What changes:
+ * schemaVersion 1 → 2 (and on to the current version: 2 → 3 only rewrote the version, migrate-v2.ts; 3 → 4 added
+ * `environment.limits`, migrate-v3.ts), in memory: committed records are never rewritten, they are read through this.
+ * What changes:
  * - environment: `hostname` is dropped (records are public); `machineId` is null (unknown), `machineIdPersistent`
- *   false;
+ *   false; `limits` null (unknown);
  * - outcome: `completedParts` is added (bench: trials done of params.trials; case study: measurements, planned
  *   unknown). A v1 case study was `errored` when one of its measurements errored: that becomes the error
  *   CASEBOOK_MEASUREMENT_ERRORED. A v1 record whose status and error disagree is refused, not guessed at;
@@ -30,7 +32,7 @@ export function migrateV1(record: AnyRecordV1, file: string): AnyRecord {
 
 function migrateEnvironment(environment: BenchRecordV1['environment']): Environment {
   const { hostname: _hostname, ...rest } = environment;
-  return { ...rest, machineId: null, machineIdPersistent: false };
+  return { ...rest, machineId: null, machineIdPersistent: false, limits: null };
 }
 
 /** The v1 error, refusing a record where `status` and `error` disagree (v1 let them vary independently). */

@@ -5,6 +5,7 @@ import writeFileAtomicModule from 'write-file-atomic';
 import { formatValue, RecordError } from './errors';
 import { migrateV1 } from './migrate-v1';
 import { migrateV2 } from './migrate-v2';
+import { migrateV3 } from './migrate-v3';
 import { type AnyRecord, RECORD_SCHEMAS, type RecordKind } from './schema/record';
 import { RECORD_SCHEMAS_V1 } from './schema/v1';
 import { READABLE_SCHEMA_VERSIONS, SCHEMA_VERSION } from './schema/version';
@@ -42,8 +43,9 @@ export function writeRecord(file: string, record: AnyRecord): void {
 }
 
 /**
- * Read a record: parse, check schemaVersion (1 and 2 are migrated to the current version in memory, the file is never
- * touched; the current one is read as is; any other is refused), validate, and return it typed by `kind`. RecordError codes: CASEBOOK_RECORD_MISSING
+ * Read a record: parse, check schemaVersion (1, 2 and 3 are migrated to the current version in memory, the file is
+ * never touched; the current one is read as is; any other is refused), validate, and return it typed by `kind`.
+ * RecordError codes: CASEBOOK_RECORD_MISSING
  * (unreadable), CASEBOOK_RECORD_JSON (not JSON), CASEBOOK_RECORD_SCHEMA (version, kind or a field; the message names
  * the JSON path).
  */
@@ -105,10 +107,23 @@ function checkRecord(value: unknown, file: string): AnyRecord {
   if (!isJsonObject(value)) throw notAnObject(value, file);
   const version = value['schemaVersion'];
   if (version === SCHEMA_VERSION) return checkCurrent(value, file);
-  if (version === 2) {
+  if (version === 2 || version === 3) {
     const kind = value['kind'];
-    if (!isRecordKind(kind)) throw unknownKind(kind, Object.keys(RECORD_SCHEMAS), file, 2);
-    return validateAgainst(RECORD_SCHEMAS[kind], migrateV2(value), file, ' (after migrating schemaVersion 2 to 3)');
+    // The reproduction kind is new in version 4: an older record claiming it is refused, not migrated.
+    if (!isRecordKind(kind) || kind === 'reproduction')
+      throw unknownKind(
+        kind,
+        Object.keys(RECORD_SCHEMAS).filter((k) => k !== 'reproduction'),
+        file,
+        version,
+      );
+    const migrated = migrateV3(version === 2 ? migrateV2(value) : value);
+    return validateAgainst(
+      RECORD_SCHEMAS[kind],
+      migrated,
+      file,
+      ` (after migrating schemaVersion ${version} to ${SCHEMA_VERSION})`,
+    );
   }
   if (version === 1) {
     const kind = value['kind'];

@@ -35,6 +35,11 @@ RELEVANT = ("httpx", "httpx2", "httpcore", "httpcore2", "anyio", "h11", "aiohttp
 PROGRESS_EVERY_S = 0.2
 # The open loop checks what is due this often (seconds); requests are timed from their intended start regardless.
 OPEN_LOOP_TICK_S = 0.001
+# How long pause() waits for the requests in flight. Twice the longest default timeout of the clients here (httpx: 5 s
+# for each of connect, read, write and pool; aiohttp's sock_connect 30 s is not a per-request bound under a pool, its
+# total 300 s is): a request still in flight after this is stalled, not slow. It is cancelled and counted as an error
+# ("AbandonedAtPause"), so a client that stalls shows as a fault of its own instead of hanging the whole run.
+PAUSE_GRACE_S = 10.0
 
 
 def emit(message):
@@ -469,7 +474,18 @@ class ContinuousLoad:
     async def pause(self):
         self.stopping = True
         self.timer.cancel()
-        await self.driver
+        try:
+            await asyncio.wait_for(asyncio.shield(self.driver), PAUSE_GRACE_S)
+        except asyncio.TimeoutError:
+            stalled = self.c.in_flight
+            self.driver.cancel()
+            try:
+                await self.driver
+            except BaseException:  # noqa: BLE001 - the cancellation we asked for, or what the lanes raised on it
+                pass
+            for _ in range(max(0, stalled)):
+                self.c.error("AbandonedAtPause",
+                             f"still in flight {PAUSE_GRACE_S:g} s after the load paused: cancelled")
         return self.cut()
 
 

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { getAdapter } from '@casebook/clients';
-import { ipcTransport, pinningPlan, spawnNode } from '@casebook/procs';
+import { fdPreflight, ipcTransport, pinningPlan, spawnNode } from '@casebook/procs';
 import type { TargetHandle } from '@casebook/servers';
 import { type BenchProgress, benchRecord, measure } from './measure';
 import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
@@ -21,14 +21,20 @@ export interface RunBenchHooks {
 
 /**
  * Run one measurement of a Node client: its worker process (IPC) driven by the run driver against a fresh target.
- * Always resolves with a record — an errored one when the target or the client dies — and never leaves a child
- * process behind.
+ * Resolves with a record — an errored one when the target or the client dies — and never leaves a child process
+ * behind. Throws UsageError before anything starts when the options are invalid or the machine's open-file limit
+ * cannot hold the concurrency (fdPreflight: `casebook bench` exits 2 with nothing written).
  */
 export async function runBench(
   input: BenchOptions | ResolvedBenchOptions,
   hooks: RunBenchHooks = {},
 ): Promise<BenchRecord> {
   const options = 'load' in input ? input : resolveBenchOptions(input);
+  fdPreflight({
+    concurrency: options.load.concurrency,
+    clients: [options.client],
+    connections: options.clientOptions.connections,
+  });
   const adapter = getAdapter(options.client);
   let version = adapter.version();
   const measured = await measure<WorkerStart, PhaseResult>({

@@ -128,6 +128,24 @@ export function continuousStart(
   };
 }
 
+/**
+ * Requests that failed while the load paused (issued in a measured window; e.g. the Python worker's "AbandonedAtPause":
+ * still in flight 10 s after the pause, so stalled, and cancelled) are faults of the block: they are added to its last
+ * measured window's error counts, so the record keeps them and the guards flag the measurement. Nothing else of the
+ * partial window counts (the load was draining, not steady).
+ */
+export function carryPauseErrors(
+  windows: BlockResult['windows'],
+  errors: { total: number; byCode: Record<string, number> },
+  samples: Record<string, string>,
+): void {
+  const last = windows[windows.length - 1];
+  if (!last || errors.total === 0) return;
+  last.errors.total += errors.total;
+  for (const [code, n] of Object.entries(errors.byCode)) last.errors.byCode[code] = (last.errors.byCode[code] ?? 0) + n;
+  for (const [code, text] of Object.entries(samples)) last.errorSamples[code] ??= text;
+}
+
 /** A foreign worker's windows carry raw latencies: turned into histograms as they arrive. */
 function fromForeign(m: ForeignFromWorker): FromWorker {
   switch (m.type) {
@@ -315,6 +333,7 @@ export class ContinuousMeasurement {
       this.onMessage = async (m) => {
         if (m.type === 'paused') {
           clearTimeout(timer);
+          carryPauseErrors(result.windows, m.partial.errors, m.partial.errorSamples);
           resolve();
           return;
         }

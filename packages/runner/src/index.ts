@@ -4,6 +4,7 @@ export {
   type BlockResult,
   type ContinuousLaunch,
   type ContinuousPlan,
+  carryPauseErrors,
   continuousLaunch,
   type MeasuredWindow,
   type WarmupWindow,

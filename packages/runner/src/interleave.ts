@@ -4,6 +4,7 @@ import {
   CasebookError,
   captureEnvironment,
   findRepoRoot,
+  flagsRankable,
   type MeasurementGuards,
   newRunId,
   runOutcome,
@@ -228,6 +229,9 @@ export async function runInterleaved(
           blocksOf[i]?.push(block);
         } catch (error) {
           failures[i] = error instanceof CasebookError ? error : new CasebookError('CASEBOOK_RUN', String(error));
+          // Stop its client and target now: a client whose block failed (a stall, a timeout) may still be sending,
+          // and every later block of the round would be measured beside it.
+          await m.close();
         }
       }
       const rounds = roundIndex + 1;
@@ -321,6 +325,7 @@ export function guardsOf(
   if (unsteadyBlocks > 0) flags.push('not-steady');
   if (options.load.queueTiming) flags.push('instrumented');
   if (blocks.length === 0) flags.push('no-data');
+  if (perBlock.some((b) => b.throughputRps === 0)) flags.push('stalled');
   return {
     targetCpuShare: round(targetCpuShare, 4),
     errors,
@@ -330,8 +335,8 @@ export function guardsOf(
     otherLoad,
     noise: { before: noise.before?.cv ?? null, after: noise.after?.cv ?? null },
     flags,
-    // cpu-over-wall and not-steady are shown; they do not by themselves make a throughput unrankable.
-    rankable: !flags.some((f) => f === 'target-saturated' || f === 'errors' || f === 'no-data'),
+    // The one list of excluding flags (UNRANKABLE_FLAGS in @casebook/results, which the analysis applies too).
+    rankable: flagsRankable(flags),
   };
 }
 

@@ -10,7 +10,7 @@ import {
 } from '@casebook/charts';
 import { buildCitation, type CiteOptions, citationMarkdown, loadRecord } from '@casebook/citing';
 import { clientVersions } from '@casebook/clients';
-import { pinningPlan } from '@casebook/procs';
+import { type FdPreflightInput, fdPreflight, pinningPlan } from '@casebook/procs';
 import {
   type AppRunRecord,
   type BenchRecord,
@@ -51,6 +51,15 @@ import {
   type SeedAppOptions,
 } from '@casebook/runner';
 import { progressText } from './format';
+
+/**
+ * Refuse a list of measurements before the first starts when the highest concurrency cannot fit this machine's
+ * open-file limit (@casebook/procs fdPreflight, UsageError): better than EMFILE errors recorded as client failures
+ * halfway through a notebook. Each measurement is its own client and target process, so each is checked on its own.
+ */
+function preflightOpenFiles(entries: readonly FdPreflightInput[]): void {
+  for (const e of [...entries].sort((a, b) => b.concurrency - a.concurrency)) fdPreflight(e);
+}
 
 /**
  * Set to 1 by `casebook run --publish` (packages/cli/src/commands/run.ts) for the kernel: the run is written under
@@ -214,6 +223,13 @@ export class Study {
    */
   async run(list: readonly BenchOptions[], title = 'measurements'): Promise<BenchRecord[]> {
     const resolved = list.map((o) => resolveBenchOptions({ caseStudy: this.caseStudy, ...o }));
+    preflightOpenFiles(
+      resolved.map((o) => ({
+        concurrency: o.load.concurrency,
+        clients: [o.client],
+        connections: o.clientOptions.connections,
+      })),
+    );
     const line = createLiveLine(title);
     const out: BenchRecord[] = [];
     try {
@@ -242,6 +258,13 @@ export class Study {
     title = 'foreign measurements',
   ): Promise<ForeignBenchRecord[]> {
     const resolved = list.map((o) => resolveForeignOptions({ caseStudy: this.caseStudy, ...o }));
+    preflightOpenFiles(
+      resolved.map((o) => ({
+        concurrency: o.load.concurrency,
+        clients: [o.client],
+        connections: o.clientOptions.connections,
+      })),
+    );
     const line = createLiveLine(title);
     const out: ForeignBenchRecord[] = [];
     try {
@@ -273,6 +296,10 @@ export class Study {
   ): Promise<{ records: BenchRecord[]; run: InterleavedRun }> {
     // The runner resolves each entry (Node or foreign by its client name) and checks every set before starting.
     const resolved = list.map((o) => ({ caseStudy: this.caseStudy, ...o }));
+    // Unresolved entries: a missing concurrency is the runner's to refuse (or the open loop's default of 1).
+    preflightOpenFiles(
+      list.map((o) => ({ concurrency: o.concurrency ?? 1, clients: [o.client], connections: o.connections ?? null })),
+    );
     const line = createLiveLine(title);
     let result: { records: BenchRecord[]; run: InterleavedRun } | null = null;
     try {

@@ -64,6 +64,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         parameters: { profile },
         env: { [PUBLISH_ENV]: flags.publish === true ? '1' : '0' },
         onCellProgress: (p) => progress.cell(p.cell, p.total),
+        onCellStatus: (text) => progress.status(text),
       });
       progress.done(
         `executed ${result.codeCells} cells in ${formatElapsed(result.durationMs)} → ${path.relative(process.cwd(), outputPath)}`,

@@ -37,6 +37,8 @@ export interface RunNotebookOptions {
   startupTimeoutSeconds?: number | undefined;
   /** Called as each code cell starts. */
   onCellProgress?: ((progress: CellProgress) => void) | undefined;
+  /** Called with the text of the running cell's live progress line as it changes (throttled by the runner). */
+  onCellStatus?: ((text: string) => void) | undefined;
   /** Called with each other line the runner (python, jupyter_client, the kernel process) writes to stderr. */
   onLog?: ((line: string) => void) | undefined;
   /** Aborting kills the runner and the kernel's process group; the promise then rejects (code CASEBOOK_NOTEBOOK_ABORTED). */
@@ -249,6 +251,11 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
         if (progress) {
           cellLines = [];
           options.onCellProgress?.({ notebookPath, cell: Number(progress[1]), total: Number(progress[2]) });
+          return;
+        }
+        const status = /^progress (.*)$/.exec(line);
+        if (status) {
+          options.onCellStatus?.(status[1] ?? '');
           return;
         }
         const pid = /^kernel pid (\d+)$/.exec(line);

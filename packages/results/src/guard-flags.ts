@@ -1,0 +1,16 @@
+/**
+ * The guard flags that make a steady-state measurement unrankable, in one place for the runner (which writes
+ * `guards.rankable`) and the analysis (which also applies the list to records written before a flag joined it):
+ * - `target-saturated`: the target, not the client, was the bottleneck;
+ * - `errors`: requests failed (including requests abandoned as stalled when the load paused);
+ * - `no-data`: no block completed;
+ * - `not-steady`: a block's warm-up never converged (the lab measures after warm-up has converged);
+ * - `stalled`: a measured block completed no request at all (the client stopped making progress).
+ * `cpu-over-wall` and `instrumented` are shown, never excluding.
+ */
+export const UNRANKABLE_FLAGS: readonly string[] = ['target-saturated', 'errors', 'no-data', 'not-steady', 'stalled'];
+
+/** Whether a set of guard flags lets a measurement be compared (none of them is in UNRANKABLE_FLAGS). */
+export function flagsRankable(flags: readonly string[]): boolean {
+  return !flags.some((f) => UNRANKABLE_FLAGS.includes(f));
+}
