@@ -205,6 +205,18 @@ describe('the reconnect storm', () => {
     expect(String(v.evidence['flagged'])).toContain('not-steady');
   });
 
+  it('is decided when only the connection rate kept its blocks unsteady (the storm is what moves it)', () => {
+    const churn = m('keepalive 20', 1000, 900, { sockets: Array(ROUNDS).fill(700), flags: ['not-steady'] });
+    const blocks = (reason: string) =>
+      (churn.method?.blocks ?? []).map((b, i) => ({ ...b, steady: i !== 2, steadiness: i === 2 ? reason : 'steady' }));
+    const byRate = { ...churn, method: { blocks: blocks('connection rate still moving') } };
+    expect(reconnectStorm({ ...text, storm: byRate, minPerRequest: 0.05 }).outcome).toBe('holds');
+    const byThroughput = { ...churn, method: { blocks: blocks('throughput still moving') } };
+    expect(reconnectStorm({ ...text, storm: byThroughput, minPerRequest: 0.05 }).outcome).toBe('unresolved');
+    const withErrors = { ...byRate, guards: { flags: ['not-steady', 'errors'], rankable: false } };
+    expect(reconnectStorm({ ...text, storm: withErrors, minPerRequest: 0.05 }).outcome).toBe('unresolved');
+  });
+
   it('keep-alive = connections opening no sockets is a sanity check', () => {
     const ok = keepaliveFixedSanity({ id: 'f', fixed, maxPerRequest: 0.001 });
     expect(ok.kind).toBe('sanity');

@@ -4,6 +4,7 @@ export * from './http2';
 export * from './interleaved';
 export * from './pool-limits';
 export * from './seed';
+export * from './seed-stalls';
 export { findSourceLink, SOURCE_LINKS, type SourceLink, sourceLink, sourceUrl } from './source-links';
 export * from './tls-reuse';
 export {

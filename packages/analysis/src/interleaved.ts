@@ -22,6 +22,9 @@ export interface BlockQuantities {
   cpuMicrosPerRequest: number;
   clientUtilization: number;
   targetCpuShare: number;
+  /** Whether the block's warm-up converged, and the steadiness test's reason (absent in hand-made data). */
+  steady?: boolean;
+  steadiness?: string;
 }
 
 /** The guards the runner records with a steady-state measurement (null or absent: made without guards). */

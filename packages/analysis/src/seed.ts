@@ -3,6 +3,7 @@ import { allOf } from './at-once';
 import {
   type BlockMetric,
   flaggedText,
+  flagsRankable,
   type InterleavedMeasurement,
   intervalOf,
   measurementRows,
@@ -61,12 +62,37 @@ const EMPTY: MedianInterval = {
 /** The measurements the guard rule (`isRankable`, `not-steady` included) keeps out, as `label (flags)`; or 'none'. */
 const flaggedOf = (ms: readonly InterleavedMeasurement[]): string => flaggedText(rankable(ms).flagged);
 
+/** The steadiness test's reason when only the rate of new connections kept a block's warm-up from converging. */
+const CONNECTION_RATE_MOVING = 'connection rate still moving';
+
+/**
+ * A claim about sockets opened per request reads a quantity that a reconnect storm keeps moving, and the steadiness
+ * test watches that rate too: for such a claim, `not-steady` is the phenomenon measured, not a cold start. A
+ * measurement is let through when `not-steady` is its only excluding flag and every unsteady block's reason is the
+ * connection rate (its throughput had converged). Every other flag still excludes it.
+ */
+function onlyConnectionRateMoved(m: InterleavedMeasurement): boolean {
+  const flags = m.guards?.flags ?? [];
+  const excluding = flags.filter((f) => !flagsRankable([f]));
+  const unsteady = (m.method?.blocks ?? []).filter((b) => b.steady === false);
+  return (
+    excluding.length === 1 &&
+    excluding[0] === 'not-steady' &&
+    unsteady.length > 0 &&
+    unsteady.every((b) => b.steadiness === CONNECTION_RATE_MOVING)
+  );
+}
+
 /**
  * A claim (quantity or count) that is unresolved, and says why, when a measurement it reads is not rankable: the
  * notebook says flagged measurements decide nothing, and this is where that is enforced.
  */
-export function guarded(v: VerdictData, ms: readonly InterleavedMeasurement[]): VerdictData {
-  const flagged = flaggedOf(ms);
+export function guarded(
+  v: VerdictData,
+  ms: readonly InterleavedMeasurement[],
+  options: { socketCount?: boolean } = {},
+): VerdictData {
+  const flagged = flaggedOf(options.socketCount ? ms.filter((m) => !onlyConnectionRateMoved(m)) : ms);
   const out: VerdictData = { ...v, evidence: { ...v.evidence, flagged } };
   return flagged === 'none' ? out : { ...out, outcome: 'unresolved', holds: false };
 }
@@ -288,6 +314,7 @@ export function reconnectStorm(input: {
       },
     }),
     [input.storm],
+    { socketCount: true },
   );
 }
 
@@ -326,6 +353,7 @@ export function noStormClaim(input: {
       evidence: { sockets: s.opened, requests: s.requests, perRequest: s.perRequest },
     }),
     [input.m],
+    { socketCount: true },
   );
 }
 

@@ -27,6 +27,8 @@ export const CASEBOOK_CODES = {
   CASEBOOK_CLIENT_OPEN:
     'the client under test could not be opened in its worker (an option it refused, a missing package)',
   CASEBOOK_CLIENT_EXITED: 'the client process exited before the run finished',
+  CASEBOOK_CLIENT_STALLED:
+    'the client under test stopped making progress and could not be paused (its event loop answered no control message within the grace period); a fault of the client, recorded with the measurement, which then stops',
   // Per request (counted in errors.byCode)
   CASEBOOK_BODY_SIZE: 'a response body was not the size the target was told to send',
   CASEBOOK_REQUEST_TIMEOUT: 'a request took longer than requestTimeoutMs (node-http and node-http2 adapters)',

@@ -22,8 +22,10 @@ one client imports, 3 otherwise.
 
 import asyncio
 import json
+import os
 import resource
 import sys
+import threading
 import time
 
 CLIENTS = ("httpx", "aiohttp", "httpx-aiohttp-seed", "httpx-aiohttp")
@@ -40,11 +42,20 @@ OPEN_LOOP_TICK_S = 0.001
 # total 300 s is): a request still in flight after this is stalled, not slow. It is cancelled and counted as an error
 # ("AbandonedAtPause"), so a client that stalls shows as a fault of its own instead of hanging the whole run.
 PAUSE_GRACE_S = 10.0
+# If the event loop has not answered a pause this long after it arrived, the client has stalled the loop itself (it
+# runs but never reaches our handler): the reader thread reports CASEBOOK_CLIENT_STALLED and ends the process, so the
+# run records the fault in seconds and goes on with the other measurements instead of waiting for its block timeout.
+STALL_WATCHDOG_S = PAUSE_GRACE_S + 5.0
+
+
+EMIT_LOCK = threading.Lock()  # the stall watchdog (a thread) may write beside the event loop
 
 
 def emit(message):
-    sys.stdout.write(json.dumps(message, separators=(",", ":")) + "\n")
-    sys.stdout.flush()
+    line = json.dumps(message, separators=(",", ":")) + "\n"
+    with EMIT_LOCK:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def normalize(name):
@@ -496,6 +507,8 @@ class Inbox:
         self.queue = asyncio.Queue()
         loop = asyncio.get_running_loop()
 
+        self.answered = threading.Event()
+
         def read():
             while True:
                 line = sys.stdin.readline()
@@ -503,11 +516,21 @@ class Inbox:
                     loop.call_soon_threadsafe(self.queue.put_nowait, None)
                     return
                 if line.strip():
-                    loop.call_soon_threadsafe(self.queue.put_nowait, json.loads(line))
-
-        import threading
+                    m = json.loads(line)
+                    if m.get("type") == "pause":
+                        self.answered.clear()
+                        threading.Thread(target=self.watch, args=(m,), name="casebook-watchdog", daemon=True).start()
+                    loop.call_soon_threadsafe(self.queue.put_nowait, m)
 
         threading.Thread(target=read, name="casebook-stdin", daemon=True).start()
+
+    def watch(self, message):
+        if self.answered.wait(STALL_WATCHDOG_S):
+            return
+        emit({"type": "fatal", "code": "CASEBOOK_CLIENT_STALLED",
+              "message": f"the client's event loop did not answer {message.get('type')!r} within {STALL_WATCHDOG_S:g} s "
+                         "(the process was alive, but its event loop never ran the worker's pause handler): the client stalled its own loop"})
+        os._exit(3)
 
     async def get(self):
         m = await self.queue.get()
@@ -584,7 +607,9 @@ async def continuous(start):
             emit({"type": "fatal", "code": "CASEBOOK_FOREIGN_PROTOCOL",
                   "message": f"expected pause in block {block}, got {m!r}"[:300]})
             return
-        emit({"type": "paused", "block": block, "partial": await load.pause()})
+        partial = await load.pause()
+        inbox.answered.set()
+        emit({"type": "paused", "block": block, "partial": partial})
     settings = session.settings()
     await session.close()
     emit({"type": "done", "settings": settings})

@@ -155,10 +155,18 @@ export function perRoundThroughput(blocks: readonly BlockResult[]): number[] {
   return [...blocks].sort((a, b) => a.round - b.round).map((b) => windowTotals(b.windows).throughputRps);
 }
 
-function precisionReached(blocksOf: readonly BlockResult[][], reference: number, targetHalfWidth: number): boolean {
+function precisionReached(
+  blocksOf: readonly BlockResult[][],
+  reference: number,
+  targetHalfWidth: number,
+  failures: readonly (CasebookError | null)[],
+): boolean {
   const ref = perRoundThroughput(blocksOf[reference] ?? []);
   return blocksOf.every((blocks, i) => {
-    if (i === reference) return true;
+    // A failed measurement runs no more blocks: its precision cannot improve, so it does not hold the others back.
+    if (i === reference || failures[i]) return true;
+    // No round where the reference completed anything (it stalled): nothing to pair, so no precision either.
+    if (!ref.some((x) => x > 0)) return false;
     const r = pairedRatio(ref, perRoundThroughput(blocks));
     return relativeHalfWidth(r) <= targetHalfWidth;
   });
@@ -235,14 +243,17 @@ export async function runInterleaved(
         }
       }
       const rounds = roundIndex + 1;
-      if (failures.some((f) => f !== null)) {
+      // A measurement that failed (its client stalled, exited, timed out) keeps its error and the blocks it made; the
+      // others go on, so one client's fault does not cut every comparison short. Only when none is left is the run
+      // stopped by failure.
+      if (failures.every((f, i) => f !== null || !measurements[i])) {
         stoppedBy = 'failure';
         break;
       }
       if (rounds >= options.minRounds) {
         if (
           options.targetHalfWidth !== null &&
-          precisionReached(blocksOf, options.reference, options.targetHalfWidth)
+          precisionReached(blocksOf, options.reference, options.targetHalfWidth, failures)
         ) {
           stoppedBy = 'precision';
           break;

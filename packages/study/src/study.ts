@@ -358,7 +358,12 @@ export class Study {
     const file = path.join(this.dir, 'benches', `${n}-${slug(record.label)}.json`);
     writeRecord(file, record);
     this.measurements.push(summarizeMeasurement(record, this.relative(file)));
-    if (record.error !== null) this.failures.push({ what: record.label, error: record.error });
+    if (record.error?.code === CLIENT_FAULT) {
+      // The client under test stalled its own event loop: a measured outcome of that client (its record keeps the
+      // error and the blocks it made), listed in the notes, not a failure of the run.
+      const faults = Array.isArray(this.notes['clientFaults']) ? (this.notes['clientFaults'] as unknown[]) : [];
+      this.notes['clientFaults'] = [...faults, { measurement: record.label, ...record.error }];
+    } else if (record.error !== null) this.failures.push({ what: record.label, error: record.error });
     this.checkpoint();
   }
 
@@ -515,6 +520,9 @@ export class Study {
     };
   }
 }
+
+/** The error code that marks a fault of the client under test rather than of the run (see addMeasurement). */
+const CLIENT_FAULT = 'CASEBOOK_CLIENT_STALLED';
 
 /** A DNS run named for an error message: what it ran, and with which client or method. */
 function dnsRunName(r: DnsRunResult): string {
