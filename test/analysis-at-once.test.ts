@@ -323,9 +323,11 @@ describe('agent-reopens, one claim per Agent: predicted from (pause > effective 
     expect(claims.map((c) => [c.id, c.outcome])).toEqual([
       // node-http @ 512 is target-saturated there: it decides nothing.
       ['agent-reopens-node-http', 'unresolved'],
-      ['agent-reopens-axios', 'holds'],
-      ['agent-reopens-got', 'holds'],
+      // Every axios/got pause was longer than 5 s: only the reopen side was seen, so the two-sided rule is untested.
+      ['agent-reopens-axios', 'unresolved'],
+      ['agent-reopens-got', 'unresolved'],
     ]);
+    expect(claims[1]?.evidence['untestedSide']).toBe('keep');
     // Every axios/got pause was longer than 5 s (got's shortest, 5.1 s, too): every block reopened all 512.
     expect(claims[2]?.evidence['perBlock']).toMatch(/r2: pause 5\.1 s → reopen \(512\), opened 512/);
     expect(claims[1]?.evidence).toMatchObject({ blocksPredictedReopen: 7, blocksPredictedKeep: 0, mismatches: 0 });
@@ -392,7 +394,18 @@ describe('agent-reopens, one claim per Agent: predicted from (pause > effective 
 
   it('fails when a pause longer than the timeout kept sockets; a pause equal to it predicts keep', () => {
     expect(agentReopens(paused([8000], [256]), 512, globalAgent, text('a')).outcome).toBe('fails');
-    expect(agentReopens(paused([5000], [256]), 512, globalAgent, text('a')).outcome).toBe('holds');
+    expect(agentReopens(paused([5000, 8000], [256, 512]), 512, globalAgent, text('a')).outcome).toBe('holds');
+  });
+
+  it('is unresolved, naming the untested side, when a rule with a timeout saw only one side and no mismatch', () => {
+    const onlyReopens = agentReopens(paused([8000, 9000], [512, 512]), 512, globalAgent, text('a'));
+    expect(onlyReopens.outcome).toBe('unresolved');
+    expect(onlyReopens.evidence['untestedSide']).toBe('keep');
+    const onlyKeeps = agentReopens(paused([3000, 4000], [256, 256]), 512, globalAgent, text('a'));
+    expect(onlyKeeps.outcome).toBe('unresolved');
+    expect(onlyKeeps.evidence['untestedSide']).toBe('reopen');
+    // A mismatch on the side that was seen still fails; with no timeout there is one side only.
+    expect(agentReopens(paused([8000, 9000], [512, 256]), 512, globalAgent, text('a')).outcome).toBe('fails');
   });
 
   it('is unresolved when the measurement is flagged or has no block after the first', () => {

@@ -405,6 +405,24 @@ describe('tables and recommendations', () => {
     expect(rows[0]?.cpuVsReference).toBe(1);
   });
 
+  it("seedRows: a stalled or erroring measurement's per-request numbers are blank, and so are ratios to it", () => {
+    const stalled = m('httpx', 30_000, 10, { flags: ['errors', 'stalled'] });
+    const rows = seedRows([m('aiohttp', 100, 9000), stalled, m('httpx2', 300, 3000)]);
+    expect(rows[1]?.cpuUs).toBeNaN();
+    expect(rows[1]?.cpuVsReference).toBeNaN();
+    expect(rows[1]?.p99Ms).toBeNaN();
+    expect(rows[1]?.rps).toBeGreaterThan(0);
+    expect(rows[2]?.cpuVsReference).toBeCloseTo(3, 1);
+    const againstStalled = seedRows([m('aiohttp', 100, 9000)], stalled);
+    expect(againstStalled[0]?.cpuVsReference).toBeNaN();
+  });
+
+  it("seedRows: lanes served in flight by Little's law, far below the concurrency when lanes starve", () => {
+    const served = { ...m('aiohttp', 100, 7400), latencyMs: { p50: 13, p99: 20, meanMs: 13.5 } };
+    expect(seedRows([served])[0]?.servedInFlight).toBeCloseTo(99.9, 0);
+    expect(seedRows([m('x', 100, 7400)])[0]?.servedInFlight).toBeNaN();
+  });
+
   it('batch time: median with its interval', () => {
     const r = batchTimeRow({
       label: 'x',

@@ -241,7 +241,14 @@ export function agentReopens(
       flagged: flaggedText(rankable([r]).flagged),
     },
   });
-  return isRankable(r) && seen.length > 0 ? v : { ...v, outcome: 'unresolved', holds: false };
+  // A rule with two sides (a timeout exists) is tested only when both sides were seen: all "reopen" blocks cannot
+  // tell the idle timer from sockets that never survive a pause. A mismatch on the side that was seen still fails.
+  const oneSided = agent.idleTimeoutMs > 0 && (predictedReopen === 0 || predictedReopen === seen.length);
+  const undecided = !isRankable(r) || seen.length === 0 || (oneSided && mismatches.length === 0);
+  const out = oneSided
+    ? { ...v, evidence: { ...v.evidence, untestedSide: predictedReopen === 0 ? 'reopen' : 'keep' } }
+    : v;
+  return undecided ? { ...out, outcome: 'unresolved', holds: false } : out;
 }
 
 /** The claim text of `agent-reopens-<client>`, with the live Agent's values and the threshold (pause > timeout). */
@@ -552,7 +559,10 @@ export function machineShift(
     `${current.b.client.name} ÷ ${current.a.client.name} throughput: ${(eb.throughputRps / ea.throughputRps).toFixed(2)} in the earlier run ` +
     `\`${earlier.runId}\` (${earlier.cpuModel}; phase method, medians of trials), ${now.median.toFixed(2)} in this run \`${current.runId}\` ` +
     `(${current.cpuModel}; per-round ratio, interval ${now.low.toFixed(2)}–${now.high.toFixed(2)}). CPU per request at ${load.concurrency} in flight, ` +
-    `earlier machine → this one: ${factor(current.b, eb.cpuMicrosPerRequest)}; ${factor(current.a, ea.cpuMicrosPerRequest)}.`
+    `earlier machine → this one: ${factor(current.b, eb.cpuMicrosPerRequest)}; ${factor(current.a, ea.cpuMicrosPerRequest)}.` +
+    (rankable([current.a, current.b]).flagged.length
+      ? ` Shown, not compared: flagged in this run — ${flaggedText(rankable([current.a, current.b]).flagged)}.`
+      : '')
   );
 }
 
@@ -599,7 +609,7 @@ export function atOnceAdvice(
   for (const a of facts.dedicatedAgents)
     if (holds(`agent-reopens-${a.client}`))
       lines.push(
-        `- **${a.client}: with bursts above ${a.maxFreeSockets} concurrent requests, raise \`maxFreeSockets\`** (e.g. \`new http.Agent({ keepAlive: true, maxFreeSockets: ${C} })\`): every pause here cost ${C - a.maxFreeSockets} new connections.`,
+        `- **${a.client}: with bursts above ${a.maxFreeSockets} concurrent requests, raise \`maxFreeSockets\`** (e.g. \`new http.Agent({ keepAlive: true, maxFreeSockets: ${C} })\`): every pause here cost ${C - a.maxFreeSockets} new connections (counted); what raising it saves in latency or CPU is predicted, not measured here.`,
       );
   if (holds('cpu-predicts-512'))
     lines.push(

@@ -22,7 +22,7 @@ import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, 
 /** What these checks read from a steady-state record: blocks, and the measured windows with the target's counts. */
 export interface SeedMeasurement extends InterleavedMeasurement {
   trials?: readonly { block?: number; sent: number; target: { connectionsOpened: number } | null }[];
-  latencyMs?: { p50: number; p99: number };
+  latencyMs?: { p50: number; p99: number; meanMs?: number };
 }
 
 /** Per-round values of several measurements, for the rounds all of them ran (round order). */
@@ -331,7 +331,7 @@ export function keepaliveFixedSanity(input: {
   const fixed = socketsOpened(input.fixed);
   return sanityCheck({
     id: input.id,
-    claim: `${input.fixed.label}: with max_keepalive_connections = max_connections the pool opens at most ${input.maxPerRequest} new sockets per request.`,
+    claim: `${input.fixed.label}: with max_keepalive_connections = max_connections the pool opens at most ${input.maxPerRequest} new sockets per request, as long as the client keeps its connections busy (one idle past httpcore's 5 s keepalive_expiry, or the target's 5 s keep-alive, is reopened: a failure here on a stalled client is a symptom of the stall, not of the setting).`,
     holds: fixed.requests > 0 && fixed.perRequest <= input.maxPerRequest,
     evidence: { fixedSockets: fixed.opened, fixedRequests: fixed.requests, fixedPerRequest: fixed.perRequest },
   });
@@ -575,7 +575,19 @@ export interface SeedRow {
   socketsPerRequest: number;
   tier: number | null;
   flags: string;
+  /**
+   * Little's law: throughput × mean latency of the requests that completed. In a closed loop every lane is in
+   * flight, so this is ≈ the concurrency when every lane gets served; far below it, lanes waited without completing
+   * (starved) and the latencies describe only the lanes that ran. NaN without a mean latency.
+   */
+  servedInFlight: number;
 }
+
+/**
+ * Flags under which a measurement's per-request quantities are not those of completed requests (they divide by
+ * attempts that failed, or by nothing): its CPU per request, latencies and ratios are left blank (NaN).
+ */
+const PER_REQUEST_VOID = ['stalled', 'errors', 'no-data'];
 
 /** The steady-state table: throughput and CPU per request with intervals, CPU ÷ the reference's per round, sockets. */
 export function seedRows(
@@ -587,7 +599,10 @@ export function seedRows(
     const row = base[i] as (typeof base)[number];
     const vs = reference && reference !== m ? cpuGap(m, reference) : null;
     const s = socketsOpened(m);
-    return {
+    const voided = [m, reference].some((x) => (x?.guards?.flags ?? []).some((f) => PER_REQUEST_VOID.includes(f)));
+    const own = (m.guards?.flags ?? []).some((f) => PER_REQUEST_VOID.includes(f));
+    const mean = m.latencyMs?.meanMs;
+    const row_ = {
       label: m.label,
       rounds: row.rounds,
       rps: row.rps,
@@ -605,7 +620,21 @@ export function seedRows(
       socketsPerRequest: s.perRequest,
       tier: row.tier,
       flags: row.flags,
+      servedInFlight: mean === undefined ? Number.NaN : (row.rps * mean) / 1000,
     };
+    if (own)
+      return {
+        ...row_,
+        p50Ms: Number.NaN,
+        p99Ms: Number.NaN,
+        cpuUs: Number.NaN,
+        cpuLow: Number.NaN,
+        cpuHigh: Number.NaN,
+        cpuVsReference: Number.NaN,
+        cpuVsLow: Number.NaN,
+        cpuVsHigh: Number.NaN,
+      };
+    return voided ? { ...row_, cpuVsReference: Number.NaN, cpuVsLow: Number.NaN, cpuVsHigh: Number.NaN } : row_;
   });
 }
 

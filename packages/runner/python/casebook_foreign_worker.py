@@ -450,7 +450,11 @@ class ContinuousLoad:
             if self.stopping:
                 return
             self.on_window(self.cut())
-            k += 1
+            # The next boundary still ahead. When the loop was late by more than a window (a client that keeps it
+            # busy), the boundaries it missed are skipped: cutting them now would emit windows of ~0 ms back to back,
+            # whose per-window ratios (CPU per request, target CPU share) mean nothing. The late window is longer
+            # instead, and its duration says so.
+            k = max(k + 1, int((time.perf_counter() - self.t0) / self.window_s) + 1)
 
     async def _closed(self):
         path = self.load["path"]
