@@ -508,6 +508,18 @@ describe('pipelining', () => {
     // A blocking GET's effective pipelining is 1: 900 req/s is above its bound of 4 / 10 ms.
     expect(outcome(pipeliningBoundSanity(runs({ ...measured, 'deep-default': 900 }), lab))).toBe('fails');
   });
+
+  it('is unresolved, naming the measurement, when a pipelining measurement it reads is flagged (not-steady too)', () => {
+    const r = runs(measured, { 'deep-nonblocking': 40 }).map((x) =>
+      x.case.role === 'deep-nonblocking-slow'
+        ? { ...x, record: { ...x.record, guards: { flags: ['not-steady'], rankable: false } } }
+        : x,
+    );
+    const v = pipeliningHeadOfLine(r);
+    expect(v.outcome).toBe('unresolved');
+    expect(String(v.evidence['flagged'])).toContain('not-steady');
+    expect(pipeliningRaises(r, lab).outcome).toBe('holds');
+  });
 });
 
 interface CommittedOpen extends OpenLoopMeasurement {

@@ -1,5 +1,5 @@
 import { type MedianInterval, medianInterval } from '@casebook/stats';
-import { type BlockQuantities, type InterleavedMeasurement, isRankable } from './interleaved';
+import { type BlockQuantities, flaggedText, type InterleavedMeasurement, isRankable, rankable } from './interleaved';
 import {
   combineParts,
   countClaim,
@@ -1003,6 +1003,16 @@ function byRole(runs: readonly PipeRun[], role: PipeRole): PipeRun {
   return run;
 }
 
+/**
+ * The guard rule for the pipelining claims (they compare steady-state measurements): a verdict that read a measurement
+ * the guards flag is unresolved and names it; the counts and interval stay in its evidence.
+ */
+function guardedPipe(v: VerdictData, used: readonly PipeRun[]): VerdictData {
+  const flagged = flaggedText(rankable(used.map((r) => r.record)).flagged);
+  const out: VerdictData = { ...v, evidence: { ...v.evidence, flagged } };
+  return flagged === 'none' ? out : { ...out, outcome: 'unresolved', holds: false };
+}
+
 /** Per round: throughput of `b` ÷ throughput of `a`. */
 const roundRatios = (a: PipeRun, b: PipeRun): number[] =>
   commonRounds([a.record, b.record]).map(([x, y]) => (y as number) / (x as number));
@@ -1065,10 +1075,14 @@ export function pipeliningInert(runs: readonly PipeRun[], lab: PipeLab): Verdict
     evidence,
     ...(ratio.statistic ? { statistic: ratio.statistic } : {}),
   };
-  if (peak > lab.connections) return { ...base, outcome: 'fails', holds: false };
-  return ratio.outcome === 'holds'
-    ? { ...base, outcome: 'holds', holds: true }
-    : { ...base, outcome: ratio.outcome, holds: false };
+  const used = [byRole(runs, 'p1'), deep];
+  if (peak > lab.connections) return guardedPipe({ ...base, outcome: 'fails', holds: false }, used);
+  return guardedPipe(
+    ratio.outcome === 'holds'
+      ? { ...base, outcome: 'holds', holds: true }
+      : { ...base, outcome: ratio.outcome, holds: false },
+    used,
+  );
 }
 
 /** With `blocking: false`, pipelining writes more requests per connection: more at the server, more throughput. */
@@ -1091,10 +1105,14 @@ export function pipeliningRaises(runs: readonly PipeRun[], lab: PipeLab): Verdic
     evidence,
     ...(ratio.statistic ? { statistic: ratio.statistic } : {}),
   };
-  if (peak <= lab.connections) return { ...base, outcome: 'fails', holds: false };
-  return ratio.outcome === 'holds'
-    ? { ...base, outcome: 'holds', holds: true }
-    : { ...base, outcome: ratio.outcome, holds: false };
+  const used = [byRole(runs, 'p1'), deep];
+  if (peak <= lab.connections) return guardedPipe({ ...base, outcome: 'fails', holds: false }, used);
+  return guardedPipe(
+    ratio.outcome === 'holds'
+      ? { ...base, outcome: 'holds', holds: true }
+      : { ...base, outcome: ratio.outcome, holds: false },
+    used,
+  );
 }
 
 /** Per round: the slowdown a slow response causes at the deepest pipelining ÷ the slowdown at pipelining 1. */
@@ -1108,13 +1126,16 @@ export function pipeliningHeadOfLine(runs: readonly PipeRun[]): VerdictData {
   const values = commonRounds(order.map((x) => x.record)).map(
     ([u1, s1, uD, sD]) => (uD as number) / (sD as number) / ((u1 as number) / (s1 as number)),
   );
-  return pooledClaim({
-    id: 'head-of-line',
-    claim: `One slow response in 20 costs the deepest pipelining (blocking: false) at least ${T.headOfLineAbove}× the throughput factor it costs pipelining 1 (per round, 95 % CI above ${T.headOfLineAbove}): responses on one HTTP/1.1 connection come back in order, so requests written behind a slow one wait for it.`,
-    statistic: '(uniform ÷ slow) deepest ÷ (uniform ÷ slow) pipelining 1',
-    values,
-    threshold: { above: T.headOfLineAbove },
-  });
+  return guardedPipe(
+    pooledClaim({
+      id: 'head-of-line',
+      claim: `One slow response in 20 costs the deepest pipelining (blocking: false) at least ${T.headOfLineAbove}× the throughput factor it costs pipelining 1 (per round, 95 % CI above ${T.headOfLineAbove}): responses on one HTTP/1.1 connection come back in order, so requests written behind a slow one wait for it.`,
+      statistic: '(uniform ÷ slow) deepest ÷ (uniform ÷ slow) pipelining 1',
+      values,
+      threshold: { above: T.headOfLineAbove },
+    }),
+    order,
+  );
 }
 
 // ─── §7 Open loop ─────────────────────────────────────────────────────────────────────────────────────────────────
