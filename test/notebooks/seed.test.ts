@@ -61,7 +61,12 @@ describe('06-the-seed', () => {
       ])
         expect(labels).toContain(l);
       expect(labels.some((l) => l.startsWith('undici-request'))).toBe(true);
-      expect(record.measurements.every((m) => m.status === 'completed')).toBe(true);
+      // Every measurement completes, except httpx on httpcore 1.0.x (the latest set's plain httpx), which can stall
+      // its own event loop at 512 in flight (notebook 06's exploratory finding): then it is recorded as errored, with
+      // the run going on, and the notebook still executes to its end.
+      const notCompleted = record.measurements.filter((m) => m.status !== 'completed').map((m) => m.label);
+      for (const l of notCompleted)
+        expect(l, 'only a stalling httpx 1.0.x measurement may end errored').toMatch(/^latest · httpx( |$)/);
       const ids = record.verdicts.map((v) => v.id);
       for (const id of ['gap-latest', 'storm-latest', 'keepalive-cheaper-latest', 'transport-swap', 'loop-free'])
         expect(ids).toContain(id);
