@@ -42,9 +42,9 @@ OPEN_LOOP_TICK_S = 0.001
 # total 300 s is): a request still in flight after this is stalled, not slow. It is cancelled and counted as an error
 # ("AbandonedAtPause"), so a client that stalls shows as a fault of its own instead of hanging the whole run.
 PAUSE_GRACE_S = 10.0
-# If the event loop has not answered a pause this long after it arrived, the client has stalled the loop itself (it
-# runs but never reaches our handler): the reader thread reports CASEBOOK_CLIENT_STALLED and ends the process, so the
-# run records the fault in seconds and goes on with the other measurements instead of waiting for its block timeout.
+# If the event loop shows no progress this long while it should (no window during a block, no answer to a pause), the
+# client has stalled the loop itself: a monitor thread reports CASEBOOK_CLIENT_STALLED and ends the process, so the run
+# records the fault in seconds and goes on with the other measurements instead of waiting for its block timeout.
 STALL_WATCHDOG_S = PAUSE_GRACE_S + 5.0
 
 
@@ -511,7 +511,11 @@ class Inbox:
         self.queue = asyncio.Queue()
         loop = asyncio.get_running_loop()
 
-        self.answered = threading.Event()
+        # The stall monitor: what the loop should be doing ("block": emit windows, "pause": answer it; None: idle)
+        # and when it last showed progress. The loop updates `progress_at` at each window and at "paused".
+        self.expecting = None
+        self.progress_at = time.monotonic()
+        threading.Thread(target=self.monitor, name="casebook-monitor", daemon=True).start()
 
         def read():
             while True:
@@ -521,20 +525,30 @@ class Inbox:
                     return
                 if line.strip():
                     m = json.loads(line)
-                    if m.get("type") == "pause":
-                        self.answered.clear()
-                        threading.Thread(target=self.watch, args=(m,), name="casebook-watchdog", daemon=True).start()
+                    if m.get("type") in ("pause", "block"):
+                        self.progress_at = time.monotonic()
+                        self.expecting = m.get("type")
                     loop.call_soon_threadsafe(self.queue.put_nowait, m)
 
         threading.Thread(target=read, name="casebook-stdin", daemon=True).start()
 
-    def watch(self, message):
-        if self.answered.wait(STALL_WATCHDOG_S):
-            return
-        emit({"type": "fatal", "code": "CASEBOOK_CLIENT_STALLED",
-              "message": f"the client's event loop did not answer {message.get('type')!r} within {STALL_WATCHDOG_S:g} s "
-                         "(the process was alive, but its event loop never ran the worker's pause handler): the client stalled its own loop"})
-        os._exit(3)
+    def progress(self, idle=False):
+        """Called by the loop: a window was emitted, or (idle=True) the pause was answered."""
+        self.progress_at = time.monotonic()
+        if idle:
+            self.expecting = None
+
+    def monitor(self):
+        while True:
+            time.sleep(1.0)
+            what = self.expecting
+            if what is None or time.monotonic() - self.progress_at < STALL_WATCHDOG_S:
+                continue
+            emit({"type": "fatal", "code": "CASEBOOK_CLIENT_STALLED",
+                  "message": f"the client's event loop showed no progress for {STALL_WATCHDOG_S:g} s while it should "
+                             f"{'emit windows' if what == 'block' else 'answer the pause'} (the process was alive, but "
+                             "its event loop never ran the worker's code): the client stalled its own loop"})
+            os._exit(3)
 
     async def get(self):
         m = await self.queue.get()
@@ -602,6 +616,7 @@ async def continuous(start):
         counter = {"index": 0}
 
         def window(result, block=block, counter=counter):
+            inbox.progress()
             emit({"type": "window", "block": block, "index": counter["index"], "result": result})
             counter["index"] += 1
 
@@ -612,7 +627,7 @@ async def continuous(start):
                   "message": f"expected pause in block {block}, got {m!r}"[:300]})
             return
         partial = await load.pause()
-        inbox.answered.set()
+        inbox.progress(idle=True)
         emit({"type": "paused", "block": block, "partial": partial})
     settings = session.settings()
     await session.close()
