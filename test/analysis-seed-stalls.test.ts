@@ -43,6 +43,17 @@ describe('seed stalls (exploratory)', () => {
     expect(stallObservation({ id: 's', m, minUtilization: 0.9 }).outcome).toBe('holds');
   });
 
+  it('holds for a client whose block ran past its time limit (no pause answered), and not for other faults', () => {
+    const timedOut = measurement('as-reported · httpx', [640], {
+      error: { code: 'CASEBOOK_TRIAL_TIMEOUT', message: 'block 3 ran longer than 48 s' },
+    });
+    expect(stallObservation({ id: 's', m: timedOut, minUtilization: 0.9 }).outcome).toBe('holds');
+    const other = measurement('latest · aiohttp', [640], {
+      error: { code: 'CASEBOOK_WORKER', message: 'ImportError' },
+    });
+    expect(stallObservation({ id: 's', m: other, minUtilization: 0.9 }).outcome).toBe('fails');
+  });
+
   it('fails when every block made progress, and when a zero block was an idle client (not a busy one)', () => {
     expect(stallObservation({ id: 's', m: measurement('2022 · httpx', [690, 615]), minUtilization: 0.9 }).outcome).toBe(
       'fails',

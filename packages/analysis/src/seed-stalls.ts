@@ -57,17 +57,23 @@ export function stallRows(ms: readonly StallMeasurement[]): StallRow[] {
 }
 
 /**
+ * Faults that mean the worker stopped hearing from the client's loop: the stall monitor gave up on it, or (before the
+ * monitor covered blocks) its block ran past the block's time limit without answering the pause.
+ */
+const GAVE_UP: ReadonlySet<string> = new Set(['CASEBOOK_CLIENT_STALLED', 'CASEBOOK_TRIAL_TIMEOUT']);
+
+/**
  * Exploratory: "the client completed no request in at least one measured block while using at least `minUtilization`
  * of a core, or was given up as stalled". Holds when the record shows it; fails when every block made progress.
  */
 export function stallObservation(input: { id: string; m: StallMeasurement; minUtilization: number }): VerdictData {
   const [row] = stallRows([input.m]);
   const busyStalls = row && row.stalledBlocks > 0 && row.stalledUtilization >= input.minUtilization;
-  const gaveUp = row?.fault === 'CASEBOOK_CLIENT_STALLED';
+  const gaveUp = row !== undefined && GAVE_UP.has(row.fault);
   return countClaim({
     id: input.id,
     kind: 'exploratory',
-    claim: `exploratory (found in the data): ${input.m.label} stops making progress at 512 in flight — at least one measured block completes no request while the client uses ≥ ${input.minUtilization} of its core, or the client's event loop stops answering and it is given up as stalled.`,
+    claim: `exploratory (found in the data): ${input.m.label} stops making progress at 512 in flight — at least one measured block completes no request while the client uses ≥ ${input.minUtilization} of its core, or the client's event loop stops answering and it is given up as stalled (CASEBOOK_CLIENT_STALLED, or a block past its time limit: CASEBOOK_TRIAL_TIMEOUT).`,
     holds: Boolean(busyStalls || gaveUp),
     evidence: {
       blocks: row?.blocks ?? input.m.method?.blocks.length ?? 0,

@@ -548,6 +548,7 @@ class Inbox:
                   "message": f"the client's event loop showed no progress for {STALL_WATCHDOG_S:g} s while it should "
                              f"{'emit windows' if what == 'block' else 'answer the pause'} (the process was alive, but "
                              "its event loop never ran the worker's code): the client stalled its own loop"})
+            time.sleep(0.5)  # let the parent read the fault before it sees the process exit (else: CLIENT_EXITED)
             os._exit(3)
 
     async def get(self):

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The Python worker's stall monitor, driven without a client (test/fixtures/python/stall_monitor.py): a loop that
+ * stops running while a block is open is reported as CASEBOOK_CLIENT_STALLED and the process ends; a loop that keeps
+ * emitting windows, or is idle between blocks, is left alone.
+ */
+const root = path.resolve(import.meta.dirname, '..');
+const worker = path.join(root, 'packages/runner/python/casebook_foreign_worker.py');
+const script = path.join(root, 'test/fixtures/python/stall_monitor.py');
+
+function drive(
+  mode: 'stall' | 'progress',
+  feed: Array<[number, string]>,
+): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', [script, worker, '1', mode], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, out }));
+    for (const [at, line] of feed) setTimeout(() => child.stdin.write(`${line}\n`), at);
+    const last = Math.max(...feed.map(([at]) => at));
+    setTimeout(() => child.stdin.end(), last + 3000);
+  });
+}
+
+describe('the foreign worker stall monitor', () => {
+  it('a loop that stops during a block is CASEBOOK_CLIENT_STALLED, and the process ends (status 3)', async () => {
+    const { code, out } = await drive('stall', [[0, '{"type":"block","index":0}']]);
+    expect(code).toBe(3);
+    const fatal = JSON.parse(out.trim().split('\n').at(-1) ?? '{}');
+    expect(fatal).toMatchObject({ type: 'fatal', code: 'CASEBOOK_CLIENT_STALLED' });
+    expect(fatal.message).toMatch(/no progress for 1 s while it should emit windows/);
+  }, 20_000);
+
+  it('a loop that keeps emitting windows for several watchdog periods, then idles after the pause, is left alone', async () => {
+    const { code, out } = await drive('progress', [
+      [0, '{"type":"block","index":0}'],
+      [3500, '{"type":"pause"}'],
+    ]);
+    expect(out).not.toMatch(/CASEBOOK_CLIENT_STALLED/);
+    expect(out.trim()).toBe('{"type":"ok"}');
+    expect(code).toBe(0);
+  }, 20_000);
+});
