@@ -237,8 +237,8 @@ export async function openRaceSession(
           return {
             retry: 'got retry options',
             retryLimit: r.limit,
-            retryMethods: [...r.methods],
-            retryErrorCodes: [...r.errorCodes],
+            retryMethods: [...(r.methods ?? [])],
+            retryErrorCodes: [...(r.errorCodes ?? [])],
             ...nodeAgentSettings(agent, isGlobal),
             freeSocketTimeoutsMs: freeSocketTimeouts(agent),
           };
