@@ -1,3 +1,4 @@
+export { type SilentDropSupport, silentDropSupport } from './blackhole';
 export { type BenchProgress, type RunBenchHooks, runBench } from './bench';
 export { BENCH_FLAGS, benchOptionsFromFlags } from './bench-flags';
 export {
@@ -84,4 +85,14 @@ export {
   type SeedAppRoute,
   type WrkResult,
 } from './seed-app';
+export {
+  DEFAULT_POST_BODY_BYTES,
+  gapsAround,
+  MAX_RACE_CONCURRENCY,
+  type RaceRequestRecord,
+  type RaceRunResult,
+  type RaceRunSpec,
+  runRace,
+} from './race';
+export type { RaceJob, RaceOutcome, RaceRoundResult } from './race-protocol';
 export { DEFAULT_STEADINESS, type Steadiness, type SteadinessRule, steadiness, type WindowSignal } from './steady';
