@@ -14,6 +14,8 @@ import { describe, expect, it } from 'vitest';
 
 const row = (over: Partial<RaceRow> = {}): RaceRow => ({
   client: 'node-http',
+  retry: 'client-default',
+  concurrency: 1,
   method: 'GET',
   idleTimeoutMs: 1000,
   hint: 'absent',

@@ -3,6 +3,7 @@ export { type BinomialInterval, binomialInterval } from './binomial-interval';
 export * from './dns';
 export * from './http2';
 export * from './interleaved';
+export * from './keepalive-advice';
 export * from './keepalive-races';
 export * from './pool-limits';
 export * from './seed';

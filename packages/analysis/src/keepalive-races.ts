@@ -21,6 +21,9 @@ export const SOME_FAILURE_MIN_RATE = 0.05;
 /** One measured request as the race driver records it, with the run's target settings (what a row needs). */
 export interface RaceRow {
   client: string;
+  /** The client's retry choice ('client-default', 'off', 'opt-in'). */
+  retry: string;
+  concurrency: number;
   method: string;
   /** Target: idle timeout T, hint mode, close mode. */
   idleTimeoutMs: number;
@@ -38,6 +41,10 @@ export interface RaceRow {
 /** The shape of a race run these functions read (runner's RaceRunResult has it). */
 export interface RaceRunLike {
   client: string;
+  /** Absent: 'client-default'. */
+  retry?: string;
+  /** Absent: 1. */
+  concurrency?: number;
   method: string;
   target: { idleTimeoutMs: number; hint: string; idleClose: string };
   requests: readonly {
@@ -54,6 +61,8 @@ export function raceRows(runs: readonly RaceRunLike[]): RaceRow[] {
   return runs.flatMap((run) =>
     run.requests.map((r) => ({
       client: run.client,
+      retry: run.retry ?? 'client-default',
+      concurrency: run.concurrency ?? 1,
       method: run.method,
       idleTimeoutMs: run.target.idleTimeoutMs,
       hint: run.target.hint,
@@ -70,6 +79,8 @@ export function raceRows(runs: readonly RaceRunLike[]): RaceRow[] {
 
 export interface FailureCell {
   client: string;
+  retry: string;
+  concurrency: number;
   method: string;
   hint: string;
   idleClose: string;
@@ -90,7 +101,7 @@ export interface FailureCell {
 }
 
 const cellKey = (r: RaceRow): string =>
-  [r.client, r.method, r.hint, r.idleClose, r.idleTimeoutMs, r.gapMs].join('\u0000');
+  [r.client, r.retry, r.concurrency, r.method, r.hint, r.idleClose, r.idleTimeoutMs, r.gapMs].join('\u0000');
 
 function median(xs: number[]): number | null {
   if (xs.length === 0) return null;
@@ -99,7 +110,7 @@ function median(xs: number[]): number | null {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
-/** Failure rate per client × method × hint × close mode × T × gap, in first-seen order. */
+/** Failure rate per client × retry × concurrency × method × hint × close mode × T × gap, in first-seen order. */
 export function failureCells(rows: readonly RaceRow[]): FailureCell[] {
   const groups = new Map<string, RaceRow[]>();
   for (const r of rows) {
@@ -115,6 +126,8 @@ export function failureCells(rows: readonly RaceRow[]): FailureCell[] {
     for (const r of failed) byCode[r.code ?? 'UNKNOWN_ERROR'] = (byCode[r.code ?? 'UNKNOWN_ERROR'] ?? 0) + 1;
     return {
       client: first.client,
+      retry: first.retry,
+      concurrency: first.concurrency,
       method: first.method,
       hint: first.hint,
       idleClose: first.idleClose,

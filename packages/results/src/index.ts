@@ -42,6 +42,12 @@ export { CorrectionSchema, CorrectionsIndexSchema } from './schema/corrections';
 export { type DnsRunRecord, DnsRunRecordSchema, DnsRunResultSchema } from './schema/dns-run';
 export { generateSchemaFiles, schemaDigest, schemaDir } from './schema/emit';
 export {
+  RACE_RUNS_FILE,
+  type RaceRunEntry,
+  RaceRunEntrySchema,
+  RaceRunsFileSchema,
+} from './schema/race-run';
+export {
   type Environment,
   EnvironmentSchema,
   type GitInfo,

@@ -94,5 +94,16 @@ export {
   type RaceRunSpec,
   runRace,
 } from './race';
+export {
+  expandRacePlan,
+  type RaceCell,
+  type RaceClientSpec,
+  type RacePlan,
+  type RacePlanHooks,
+  type RacePlanProgress,
+  type RacePlanResult,
+  type RaceTargetMode,
+  runRacePlan,
+} from './race-plan';
 export type { RaceJob, RaceOutcome, RaceRoundResult } from './race-protocol';
 export { DEFAULT_STEADINESS, type Steadiness, type SteadinessRule, steadiness, type WindowSignal } from './steady';

@@ -14,6 +14,12 @@ export interface RaceJob {
   postBodyBytes: number;
   retry: RetryChoice;
   requestTimeoutMs: number | null;
+  /**
+   * The harness stops waiting for a request after this long and records it as given up (code
+   * CASEBOOK_RACE_GAVE_UP), without touching the client's own timeouts: how long a client would hang on a stalled
+   * server is then "at least this". null: wait for the client.
+   */
+  giveUpAfterMs: number | null;
   /** Requests sent at once per round (and connections warmed). */
   concurrency: number;
   /** Idle gap before each round's requests, in the order run. */

@@ -8,6 +8,10 @@ import type { RaceJob, RaceOutcome, RaceParentToWorker, RaceRoundResult } from '
 import { serveWorker } from './worker-channel';
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+/** The code of a request the harness stopped waiting for (RaceJob.giveUpAfterMs): still pending in the client. */
+const GAVE_UP = 'CASEBOOK_RACE_GAVE_UP';
+/** How long close() may take: an Agent with a request still hanging on a stalled server would wait for it forever. */
+const CLOSE_WAIT_MS = 1000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Messages along the cause chain, outermost first: fetch's "fetch failed" says nothing without its cause. */
@@ -24,8 +28,24 @@ function causeMessages(error: unknown): string {
 async function one(session: RaceSession, job: RaceJob, id: string, body: Uint8Array | null): Promise<RaceOutcome> {
   const request: RaceRequest = { method: job.method, path: '/', headers: { [job.idHeader]: id }, body };
   const t0 = performance.now();
+  const giveUp: { timer: NodeJS.Timeout | null } = { timer: null };
   try {
-    const res = await session.send(request);
+    const sent = session.send(request);
+    const limit = job.giveUpAfterMs;
+    const res =
+      limit === null
+        ? await sent
+        : await Promise.race([
+            sent,
+            new Promise<null>((resolve) => {
+              giveUp.timer = setTimeout(() => resolve(null), limit);
+            }),
+          ]);
+    if (res === null) {
+      sent.catch(() => undefined); // it may still fail later, after the process has moved on
+      const message = `the harness stopped waiting after ${limit} ms; the request was still pending in the client`;
+      return { id, ok: false, status: null, code: GAVE_UP, message, elapsedMs: round2(performance.now() - t0) };
+    }
     return { id, ok: true, status: res.status, code: null, message: null, elapsedMs: round2(performance.now() - t0) };
   } catch (error) {
     return {
@@ -36,6 +56,8 @@ async function one(session: RaceSession, job: RaceJob, id: string, body: Uint8Ar
       message: causeMessages(error),
       elapsedMs: round2(performance.now() - t0),
     };
+  } finally {
+    if (giveUp.timer) clearTimeout(giveUp.timer);
   }
 }
 
@@ -61,6 +83,6 @@ serveWorker<Extract<RaceParentToWorker, { type: 'race' }>, RaceRoundResult>('rac
     channel.send({ type: 'phase-end', phase: 'trial', index, result: { index, gapMs, idleMs, warm, outcomes } });
   }
   const defenceAtEnd = session.defence();
-  await session.close().catch(() => undefined);
+  await Promise.race([session.close().catch(() => undefined), sleep(CLOSE_WAIT_MS)]);
   channel.send({ type: 'done', settings: { defenceAfterWarm, defenceAtEnd } });
 });

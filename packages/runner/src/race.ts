@@ -45,6 +45,8 @@ export interface RaceRunSpec {
   retry?: RetryChoice;
   /** Default null (the client's own timeouts). */
   requestTimeoutMs?: number | null;
+  /** Default null: wait for the client (see RaceJob.giveUpAfterMs). */
+  giveUpAfterMs?: number | null;
   /** Default 1. */
   concurrency?: number;
   /** Runs while the round's connections are idle, before the gap is waited out (e.g. arm a drop rule). */
@@ -69,6 +71,8 @@ export interface RaceRunResult {
   method: RaceMethod;
   retry: RetryChoice;
   concurrency: number;
+  /** The client process (gone when runRace returns: a test checks that it is). */
+  clientPid: number | null;
   target: ResolvedRaceTargetOptions;
   /** The client's defence read from its live objects: at start, after the first warm-up, at the end. */
   defence: { ready: Record<string, unknown>; afterWarm: unknown; atEnd: unknown };
@@ -103,10 +107,14 @@ function checkSpec(spec: RaceRunSpec): Omit<RaceJob, 'origin' | 'runId' | 'idHea
   const requestTimeoutMs = spec.requestTimeoutMs ?? null;
   if (requestTimeoutMs !== null && (!Number.isFinite(requestTimeoutMs) || requestTimeoutMs <= 0))
     throw new UsageError('requestTimeoutMs', requestTimeoutMs, 'expected a number > 0, or null');
+  const giveUpAfterMs = spec.giveUpAfterMs ?? null;
+  if (giveUpAfterMs !== null && (!Number.isFinite(giveUpAfterMs) || giveUpAfterMs <= 0))
+    throw new UsageError('giveUpAfterMs', giveUpAfterMs, 'expected a number > 0, or null');
   return {
     client,
     method,
     postBodyBytes,
+    giveUpAfterMs,
     retry: checkRetryChoice(client, spec.retry ?? 'client-default'),
     requestTimeoutMs,
     concurrency,
@@ -150,7 +158,8 @@ export async function runRace(spec: RaceRunSpec): Promise<RaceRunResult> {
   let ready: Record<string, unknown> = {};
   let settings: Record<string, unknown> = {};
   let error: RaceRunResult['error'] = null;
-  const slack = job.requestTimeoutMs === null ? ROUND_SLACK_MS : job.requestTimeoutMs * 4 + 10_000;
+  const bound = job.giveUpAfterMs ?? job.requestTimeoutMs;
+  const slack = bound === null ? ROUND_SLACK_MS : bound * 4 + 10_000;
   try {
     settings = await driveWorker<RaceParentToWorker, RaceRoundResult>({
       transport: ipcTransport<RaceWorkerToParent, RaceParentToWorker>(worker),
@@ -188,6 +197,7 @@ export async function runRace(spec: RaceRunSpec): Promise<RaceRunResult> {
     method: job.method,
     retry: job.retry,
     concurrency: job.concurrency,
+    clientPid: worker.pid ?? null,
     target: spec.target.options(),
     defence: { ready, afterWarm: settings['defenceAfterWarm'] ?? null, atEnd: settings['defenceAtEnd'] ?? null },
     requests,
