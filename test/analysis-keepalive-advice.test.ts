@@ -40,10 +40,20 @@ describe('stall hang claim', () => {
   });
 
   it('fails when a default timeout (or a success) ended a request before the cap, and with no requests', () => {
-    const early = stallHangClaim({ id: 's', client: 'undici-request', rows: [stalled(3001), stalled(1200)], capMs: 3000 });
+    const early = stallHangClaim({
+      id: 's',
+      client: 'undici-request',
+      rows: [stalled(3001), stalled(1200)],
+      capMs: 3000,
+    });
     expect(early.outcome).toBe('fails');
     expect(early.evidence['endedBeforeCap']).toBe(1);
-    const answered = stallHangClaim({ id: 's', client: 'undici-request', rows: [row({ elapsedMs: 5000 })], capMs: 3000 });
+    const answered = stallHangClaim({
+      id: 's',
+      client: 'undici-request',
+      rows: [row({ elapsedMs: 5000 })],
+      capMs: 3000,
+    });
     expect(answered.outcome).toBe('fails');
     expect(stallHangClaim({ id: 's', client: 'got', rows: [stalled(3001)], capMs: 3000 }).outcome).toBe('fails');
   });
@@ -85,10 +95,26 @@ describe('what to set', () => {
   });
 
   it('leaves out a setting when one of its claims fails, is unresolved or is missing, or nothing measured it', () => {
-    expect(raceAdvice([rule], [{ id: 'races', outcome: 'holds' }, { id: 'retry-fixes', outcome: 'fails' }], rows)).toEqual([]);
-    expect(raceAdvice([rule], [{ id: 'races', outcome: 'holds' }, { id: 'retry-fixes', outcome: 'unresolved' }], rows)).toEqual(
-      [],
-    );
+    expect(
+      raceAdvice(
+        [rule],
+        [
+          { id: 'races', outcome: 'holds' },
+          { id: 'retry-fixes', outcome: 'fails' },
+        ],
+        rows,
+      ),
+    ).toEqual([]);
+    expect(
+      raceAdvice(
+        [rule],
+        [
+          { id: 'races', outcome: 'holds' },
+          { id: 'retry-fixes', outcome: 'unresolved' },
+        ],
+        rows,
+      ),
+    ).toEqual([]);
     expect(raceAdvice([rule], [{ id: 'races', outcome: 'holds' }], rows)).toEqual([]);
     const held = [
       { id: 'races', outcome: 'holds' as const },
@@ -110,7 +136,11 @@ describe('deterministic race claims', () => {
   });
 
   it('"retry recovers" holds when every request succeeded after arriving twice, fails on a failure or no retry', () => {
-    const v = retryRecoversClaim({ id: 'r', claim: 'c', rows: [row({ arrived: 2, elapsedMs: 510 }), row({ arrived: 3 })] });
+    const v = retryRecoversClaim({
+      id: 'r',
+      claim: 'c',
+      rows: [row({ arrived: 2, elapsedMs: 510 }), row({ arrived: 3 })],
+    });
     expect(v.outcome).toBe('holds');
     expect(v.evidence['retried']).toBe(2);
     expect(retryRecoversClaim({ id: 'r', claim: 'c', rows: [row({ arrived: 2 }), failed()] }).outcome).toBe('fails');

@@ -89,7 +89,9 @@ describe('failure cells', () => {
         requests: [{ gapMs: 10, ok: true, code: null, elapsedMs: 1, arrived: 1, served: 1 }],
       },
     ]);
-    expect(rows).toEqual([row({ client: 'got', method: 'POST', idleTimeoutMs: 300, hint: 'lying', idleClose: 'rst', gapMs: 10 })]);
+    expect(rows).toEqual([
+      row({ client: 'got', method: 'POST', idleTimeoutMs: 300, hint: 'lying', idleClose: 'rst', gapMs: 10 }),
+    ]);
   });
 });
 
@@ -117,7 +119,13 @@ describe('claims', () => {
     });
     expect(failing.outcome).toBe('fails');
     expect(failing.evidence['binding']).toBe('x.gap-950');
-    const few = noFailureClaim({ id: 'y', client: 'node-http', method: 'GET', rows: cell(250, 100, 0), condition: 'c' });
+    const few = noFailureClaim({
+      id: 'y',
+      client: 'node-http',
+      method: 'GET',
+      rows: cell(250, 100, 0),
+      condition: 'c',
+    });
     expect(few.outcome).toBe('unresolved');
   });
 

@@ -68,9 +68,7 @@ describe('08-keepalive-races', () => {
     expect(raceRuns.length).toBeGreaterThan(0);
     expect(raceRuns.every((r) => r.error === null)).toBe(true);
     expect(raceRuns.flatMap((r) => r.requests).length).toBeGreaterThan(0);
-    const pids = [
-      ...new Set(raceRuns.flatMap((r) => [r.targetPid, ...(r.clientPid === null ? [] : [r.clientPid])])),
-    ];
+    const pids = [...new Set(raceRuns.flatMap((r) => [r.targetPid, ...(r.clientPid === null ? [] : [r.clientPid])]))];
     expect(livePids(pids)).toEqual([]);
   });
 });

@@ -228,7 +228,12 @@ export function someFailuresClaim(input: {
  * more than once; the evidence says how many were sent, failed, and failed after reaching the target (those a retry
  * would have sent twice).
  */
-export function noRetryClaim(input: { id: string; client: string; method: string; rows: readonly RaceRow[] }): VerdictData {
+export function noRetryClaim(input: {
+  id: string;
+  client: string;
+  method: string;
+  rows: readonly RaceRow[];
+}): VerdictData {
   const rows = input.rows.filter((r) => r.client === input.client && r.method === input.method);
   const retried = rows.filter((r) => r.arrived > 1);
   const failed = rows.filter((r) => !r.ok);
@@ -256,7 +261,8 @@ export function joinSanity(id: string, rows: readonly RaceRow[]): VerdictData {
   const servedMoreThanArrived = rows.filter((r) => r.served > r.arrived).length;
   return sanityCheck({
     id,
-    claim: 'every request the client saw succeed arrived at the target and was answered; no id answered more often than it arrived',
+    claim:
+      'every request the client saw succeed arrived at the target and was answered; no id answered more often than it arrived',
     holds: okUnseen === 0 && servedMoreThanArrived === 0,
     evidence: { requests: rows.length, okUnseen, servedMoreThanArrived },
   });

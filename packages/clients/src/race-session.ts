@@ -9,8 +9,8 @@
  * server's Keep-Alive hint applied) and the retry policy for each method.
  */
 import * as http from 'node:http';
-import type { Dispatcher } from 'undici';
 import { UsageError } from '@casebook/results';
+import type { Dispatcher } from 'undici';
 import { nodeAgent, nodeAgentSettings } from './adapters/node-agent';
 import { undiciAgent } from './adapters/undici-common';
 import { nodeGlobalDispatcherSettings, undiciLiveSettings } from './pool-introspection';
@@ -81,7 +81,12 @@ function undiciRetryDefaults(): Record<string, unknown> {
     { dispatch: () => true, handler: {} },
   ) as unknown as { retryOpts?: Record<string, unknown> };
   const o = handler.retryOpts ?? {};
-  return { maxRetries: o['maxRetries'], methods: o['methods'], errorCodes: o['errorCodes'], minTimeoutMs: o['minTimeout'] };
+  return {
+    maxRetries: o['maxRetries'],
+    methods: o['methods'],
+    errorCodes: o['errorCodes'],
+    minTimeoutMs: o['minTimeout'],
+  };
 }
 
 export async function openRaceSession(
@@ -105,7 +110,11 @@ export async function openRaceSession(
           : { retry: 'none: a plain undici Agent does not retry (client-h1.js fails the request)' };
       const send = async (request: RaceRequest): Promise<RaceResponse> => {
         if (client === 'undici-fetch') {
-          const init: Parameters<typeof undici.fetch>[1] = { dispatcher, method: request.method, headers: request.headers };
+          const init: Parameters<typeof undici.fetch>[1] = {
+            dispatcher,
+            method: request.method,
+            headers: request.headers,
+          };
           if (request.body) init.body = request.body;
           if (options.requestTimeoutMs !== null) init.signal = AbortSignal.timeout(options.requestTimeoutMs);
           const res = await undici.fetch(origin + request.path, init);

@@ -1,6 +1,6 @@
-export { type SilentDropSupport, silentDropSupport } from './blackhole';
 export { type BenchProgress, type RunBenchHooks, runBench } from './bench';
 export { BENCH_FLAGS, benchOptionsFromFlags } from './bench-flags';
+export { type SilentDropSupport, silentDropSupport } from './blackhole';
 export {
   type BlockResult,
   type ContinuousLaunch,
@@ -70,21 +70,6 @@ export {
 export type { PhaseResult } from './protocol';
 export { isPythonSetName, PYTHON_SETS, type PythonSetName, type PythonSetState, pythonSet } from './python-sets';
 export { QUEUE_TIMING_TAG, QueueTiming, type QueueTimingResult } from './queue-timing';
-export type { BenchError, BenchRecord, ContinuousMethod, TrialRecord } from './record';
-export {
-  DEFAULT_SEED_APP_OPTIONS,
-  LOAD_SIDE_SATURATION,
-  parseWrkOutput,
-  type ResolvedSeedAppOptions,
-  resolveSeedAppOptions,
-  runSeedApp,
-  SEED_APP_ROUTES,
-  type SeedAppHooks,
-  type SeedAppOptions,
-  type SeedAppProgress,
-  type SeedAppRoute,
-  type WrkResult,
-} from './seed-app';
 export {
   DEFAULT_POST_BODY_BYTES,
   gapsAround,
@@ -106,4 +91,19 @@ export {
   runRacePlan,
 } from './race-plan';
 export type { RaceJob, RaceOutcome, RaceRoundResult } from './race-protocol';
+export type { BenchError, BenchRecord, ContinuousMethod, TrialRecord } from './record';
+export {
+  DEFAULT_SEED_APP_OPTIONS,
+  LOAD_SIDE_SATURATION,
+  parseWrkOutput,
+  type ResolvedSeedAppOptions,
+  resolveSeedAppOptions,
+  runSeedApp,
+  SEED_APP_ROUTES,
+  type SeedAppHooks,
+  type SeedAppOptions,
+  type SeedAppProgress,
+  type SeedAppRoute,
+  type WrkResult,
+} from './seed-app';
 export { DEFAULT_STEADINESS, type Steadiness, type SteadinessRule, steadiness, type WindowSignal } from './steady';

@@ -8,13 +8,7 @@
  * Interleaving is per cell, not per request: a client process keeps its pool for a whole cell, because a race is about
  * reused connections and a fresh process per gap would measure cold pools.
  */
-import {
-  checkRetryChoice,
-  isClientName,
-  RACE_METHODS,
-  type RaceMethod,
-  type RetryChoice,
-} from '@casebook/clients';
+import { checkRetryChoice, isClientName, RACE_METHODS, type RaceMethod, type RetryChoice } from '@casebook/clients';
 import { UsageError } from '@casebook/results';
 import {
   type HintMode,

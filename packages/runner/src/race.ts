@@ -6,13 +6,7 @@
  * on, and a silent retry (two arrivals of one id) are told apart from both sides.
  */
 import * as path from 'node:path';
-import {
-  checkRetryChoice,
-  isClientName,
-  RACE_METHODS,
-  type RaceMethod,
-  type RetryChoice,
-} from '@casebook/clients';
+import { checkRetryChoice, isClientName, RACE_METHODS, type RaceMethod, type RetryChoice } from '@casebook/clients';
 import { ipcTransport, pinningPlan, spawnNode, stopChild } from '@casebook/procs';
 import { CasebookError, UsageError } from '@casebook/results';
 import {

@@ -568,7 +568,10 @@ export class Study {
       kind: 'case-study',
       runId: this.runId,
       // A notebook does not declare its measurements in advance: nothing is planned.
-      ...runOutcome(this.error(), { done: this.measurements.length + this.dnsRuns + this.raceRuns.length, planned: null }),
+      ...runOutcome(this.error(), {
+        done: this.measurements.length + this.dnsRuns + this.raceRuns.length,
+        planned: null,
+      }),
       caseStudy: this.caseStudy,
       title: study.title,
       notebook: study.notebook,
