@@ -94,6 +94,24 @@ describe('the deterministic keep-alive race', () => {
     }
   });
 
+  it('a stalled server with the client untouched: the harness gives up at its cap, then release() frees the stall', async () => {
+    await target.configure({ idleTimeoutMs: 150, idleClose: 'stall', hint: 'absent' });
+    try {
+      const run = await runRace({ client: 'undici-request', target, gapsMs: [400], giveUpAfterMs: 400, runId: 'gave-up' });
+      expect(run.error).toBeNull();
+      expect(summary(run)).toEqual([{ ok: false, code: 'CASEBOOK_RACE_GAVE_UP', arrived: 1, served: 0 }]);
+      expect(run.requests[0]?.elapsedMs).toBeGreaterThanOrEqual(395);
+      // undici's own timeouts were left alone (300 s): the stalled connection is still open at the target…
+      expect((run.defence.atEnd as Record<string, unknown>)['liveHeadersTimeoutMs']).toBe(300_000);
+      expect(run.openAfter).toBe(run.counters.stalledConnections);
+      // …until release(), which leaves nothing open.
+      expect(await target.release()).toBe(run.counters.stalledConnections);
+      expect((await target.counters()).openConnections).toBe(0);
+    } finally {
+      await target.configure(RACE);
+    }
+  });
+
   it('refuses a retry a client does not have, and gaps around T are what the sweep promises', async () => {
     await expect(runRace({ client: 'axios', target, gapsMs: [1], retry: 'opt-in' })).rejects.toThrow(/retry/);
     expect(gapsAround(1000, 20)).toEqual([250, 980, 1000, 1020, 2000]);
