@@ -97,7 +97,13 @@ describe('the deterministic keep-alive race', () => {
   it('a stalled server with the client untouched: the harness gives up at its cap, then release() frees the stall', async () => {
     await target.configure({ idleTimeoutMs: 150, idleClose: 'stall', hint: 'absent' });
     try {
-      const run = await runRace({ client: 'undici-request', target, gapsMs: [400], giveUpAfterMs: 400, runId: 'gave-up' });
+      const run = await runRace({
+        client: 'undici-request',
+        target,
+        gapsMs: [400],
+        giveUpAfterMs: 400,
+        runId: 'gave-up',
+      });
       expect(run.error).toBeNull();
       expect(summary(run)).toEqual([{ ok: false, code: 'CASEBOOK_RACE_GAVE_UP', arrived: 1, served: 0 }]);
       expect(run.requests[0]?.elapsedMs).toBeGreaterThanOrEqual(395);
