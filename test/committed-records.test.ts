@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import {
   committedResultsRoot,
   DnsRunResultSchema,
+  RACE_RUNS_FILE,
+  RaceRunsFileSchema,
   readCorrections,
   readRecord,
   SCHEMA_VERSION,
@@ -27,12 +29,16 @@ const CHART_FILE = /\.(png|svg|vl\.json)$/;
 /**
  * JSON files that ride along with a record and are not records themselves, each with how it is checked.
  * dns-runs.json: the raw DnsRunResult list a DNS case study saves next to its record.json (notes.dns.runsFile).
+ * race-runs.json: the keep-alive race runs with their per-request outcomes (notes.races.<plan>.file).
  */
 const ATTACHMENTS: Record<string, (value: unknown, file: string) => void> = {
   'dns-runs.json': (value, file) => {
     expect(Array.isArray(value), `${file}: expected a list of DNS runs`).toBe(true);
     if (Array.isArray(value))
       for (const [i, run] of value.entries()) validateAgainst(DnsRunResultSchema, run, `${file}#/${i}`);
+  },
+  [RACE_RUNS_FILE]: (value, file) => {
+    validateAgainst(RaceRunsFileSchema, value, file);
   },
 };
 

@@ -1,7 +1,10 @@
 export * from './at-once';
+export { type BinomialInterval, binomialInterval } from './binomial-interval';
 export * from './dns';
 export * from './http2';
 export * from './interleaved';
+export * from './keepalive-advice';
+export * from './keepalive-races';
 export * from './pool-limits';
 export * from './seed';
 export * from './seed-stalls';

@@ -67,7 +67,8 @@ export function quantityClaim(input: {
   id: string;
   claim: string;
   statistic: string;
-  interval: MedianInterval;
+  /** A median's order-statistics interval, or any other 95 % interval (a binomial proportion's) with its point value as `median`. */
+  interval: Pick<MedianInterval, 'median' | 'low' | 'high' | 'coverage' | 'n'>;
   threshold: Threshold;
   evidence?: Evidence;
   kind?: 'claim' | 'exploratory';

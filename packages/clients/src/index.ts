@@ -9,6 +9,18 @@ export {
   withUndiciLookup,
 } from './lookup';
 export { nodeGlobalDispatcherSettings, symbolValue, undiciLiveSettings } from './pool-introspection';
+export {
+  checkRetryChoice,
+  openRaceSession,
+  RACE_METHODS,
+  type RaceMethod,
+  type RaceRequest,
+  type RaceResponse,
+  type RaceSession,
+  type RaceSessionOptions,
+  RETRY_CHOICES,
+  type RetryChoice,
+} from './race-session';
 export { ADAPTERS, clientVersions, getAdapter, isClientName, resolveClientOptions } from './registry';
 export {
   CLIENT_NAMES,

@@ -56,6 +56,9 @@ export function undiciLiveSettings(agent: unknown): Record<string, unknown> {
     out['liveKeepAliveTimeoutThresholdMs'] = symbolValue(client, 'keep alive timeout threshold') ?? null;
     out['liveKeepAliveMaxTimeoutMs'] = symbolValue(client, 'max keep alive timeout') ?? null;
     out['liveMaxConcurrentStreams'] = symbolValue(client, 'max concurrent streams') ?? null;
+    // What ends a request on a server that stopped answering (keep-alive races, notebook 08).
+    out['liveHeadersTimeoutMs'] = symbolValue(client, 'headers timeout') ?? null;
+    out['liveBodyTimeoutMs'] = symbolValue(client, 'body timeout') ?? null;
   }
   return out;
 }

@@ -52,6 +52,13 @@ export const CASE_STUDIES: readonly CaseStudy[] = [
     question:
       'Why is httpx so much slower than aiohttp at 512 concurrent requests — and where do Node clients stand on the same target?',
   },
+  {
+    id: 'keepalive-races',
+    notebook: 'notebooks/08-keepalive-races.ipynb',
+    title: 'Keep-alive races and stale sockets',
+    question:
+      'Why do requests on reused connections fail when the server closes them, which clients survive it, and what should you set?',
+  },
 ];
 
 export function resolveProfile(value: unknown): Profile {

@@ -43,6 +43,12 @@ export const CASEBOOK_CODES = {
   CASEBOOK_DNS_EXITED: 'the lab DNS server process exited during the run',
   CASEBOOK_DNS_CONTROL: 'the lab DNS server did not answer a control request in time, or refused it',
   CASEBOOK_CONTROL_REQUEST: 'a lab server failed a control request with an unexpected error',
+  CASEBOOK_RACE_TARGET_START: 'the keep-alive race target process did not start',
+  CASEBOOK_RACE_TARGET_EXITED: 'the keep-alive race target process exited during the run',
+  CASEBOOK_RACE_TARGET_CONTROL: 'the keep-alive race target did not answer a control request in time, or refused it',
+  CASEBOOK_RACE: 'a keep-alive race run failed with an unexpected error; the message carries the original error',
+  CASEBOOK_RACE_GAVE_UP:
+    'per request: the harness stopped waiting for a race request after giveUpAfterMs, the client still waiting (the stalled server)',
   CASEBOOK_DNS_NO_NAMESPACE:
     'a DNS job resolves through the system resolver, which cannot be pointed at the lab server on this machine (no private mount namespace); nothing ran',
   // Foreign (Python) clients

@@ -50,6 +50,12 @@ export {
   type Pinning,
 } from './schema/environment';
 export { type HarnessOverheadRecord, HarnessOverheadRecordSchema } from './schema/harness-overhead';
+export {
+  RACE_RUNS_FILE,
+  type RaceRunEntry,
+  RaceRunEntrySchema,
+  RaceRunsFileSchema,
+} from './schema/race-run';
 export { type AnyRecord, RECORD_SCHEMAS, type RecordKind } from './schema/record';
 export { type ReproductionRecord, ReproductionRecordSchema } from './schema/reproduction';
 export type { LatencySummaryMs, MedianInterval, TrialSummary } from './schema/stats';

@@ -1,5 +1,6 @@
 export { type BenchProgress, type RunBenchHooks, runBench } from './bench';
 export { BENCH_FLAGS, benchOptionsFromFlags } from './bench-flags';
+export { type SilentDropSupport, silentDropSupport } from './blackhole';
 export {
   type BlockResult,
   type ContinuousLaunch,
@@ -69,6 +70,27 @@ export {
 export type { PhaseResult } from './protocol';
 export { isPythonSetName, PYTHON_SETS, type PythonSetName, type PythonSetState, pythonSet } from './python-sets';
 export { QUEUE_TIMING_TAG, QueueTiming, type QueueTimingResult } from './queue-timing';
+export {
+  DEFAULT_POST_BODY_BYTES,
+  gapsAround,
+  MAX_RACE_CONCURRENCY,
+  type RaceRequestRecord,
+  type RaceRunResult,
+  type RaceRunSpec,
+  runRace,
+} from './race';
+export {
+  expandRacePlan,
+  type RaceCell,
+  type RaceClientSpec,
+  type RacePlan,
+  type RacePlanHooks,
+  type RacePlanProgress,
+  type RacePlanResult,
+  type RaceTargetMode,
+  runRacePlan,
+} from './race-plan';
+export type { RaceJob, RaceOutcome, RaceRoundResult } from './race-protocol';
 export type { BenchError, BenchRecord, ContinuousMethod, TrialRecord } from './record';
 export {
   DEFAULT_SEED_APP_OPTIONS,

@@ -32,6 +32,24 @@ export {
   type ResolvedProxyOptions,
   resolveProxyOptions,
 } from './proxy-protocol';
+export { type RaceTargetHandle, startRaceTarget } from './race-target';
+export {
+  CONNECTION_ENDS,
+  type ConnectionEnd,
+  HINT_MODES,
+  type HintMode,
+  hintHeader,
+  IDLE_CLOSE_MODES,
+  type IdleCloseMode,
+  LYING_HINT_EXTRA_S,
+  MAX_RACE_IDLE_TIMEOUT_MS,
+  type RaceConnection,
+  type RaceTargetCounters,
+  type RaceTargetOptions,
+  REQUEST_ID_HEADER,
+  type ResolvedRaceTargetOptions,
+  resolveRaceTargetOptions,
+} from './race-target-protocol';
 export { startTarget, type TargetHandle } from './target';
 export {
   CERT_TYPES,

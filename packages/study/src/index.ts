@@ -20,6 +20,11 @@ export {
   type InterleaveOptions,
   type PythonSetState,
   pythonSet,
+  type RacePlan,
+  type RacePlanResult,
+  type RaceRunResult,
+  type SilentDropSupport,
+  silentDropSupport,
 } from '@casebook/runner';
 export {
   cpuCeilingRps,

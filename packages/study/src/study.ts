@@ -23,6 +23,9 @@ import {
   type MeasurementSummary,
   newRunId,
   type Profile,
+  RACE_RUNS_FILE,
+  type RaceRunEntry,
+  RaceRunsFileSchema,
   type RunError,
   resolveProfile,
   resultsRoot,
@@ -30,6 +33,8 @@ import {
   runStatus,
   SCHEMA_VERSION,
   type Verdict,
+  validateAgainst,
+  writeFileAtomic,
   writeRecord,
 } from '@casebook/results';
 import {
@@ -42,11 +47,16 @@ import {
   type InterleavedRun,
   type InterleaveOptions,
   openDnsLab,
+  type RaceCell,
+  type RacePlan,
+  type RacePlanResult,
+  type RaceRunResult,
   resolveBenchOptions,
   resolveForeignOptions,
   runBench,
   runForeignBench,
   runInterleaved,
+  runRacePlan,
   runSeedApp,
   type SeedAppOptions,
 } from '@casebook/runner';
@@ -160,6 +170,7 @@ export class Study {
   private readonly measurements: MeasurementSummary[] = [];
   private readonly failures: Failure[] = [];
   private dnsRuns = 0;
+  private readonly raceRuns: RaceRunEntry[] = [];
   private readonly verdicts: Verdict[] = [];
   private readonly charts: CaseStudyRecord['charts'] = [];
   private readonly notes: Record<string, unknown> = {};
@@ -351,6 +362,74 @@ export class Study {
     }
   }
 
+  /**
+   * A keep-alive race plan (@casebook/runner race-plan.ts): clients × target modes × methods × concurrency, one client
+   * process per cell against one race target, cells and gaps in an order shuffled with the plan's seed. Every run is
+   * appended to race-runs.json in the run folder (validated against RaceRunsFileSchema, per-request outcomes joined with
+   * the target's arrival counts) as soon as it ends; the plan, its seed and the order that ran go into the notes under
+   * `races.<title>`. A run whose client process failed makes the case study errored.
+   */
+  async runRaces(plan: RacePlan, title = plan.name): Promise<RacePlanResult> {
+    const line = createLiveLine(title);
+    let result: RacePlanResult | null = null;
+    try {
+      result = await runRacePlan(plan, {
+        onCellStart: (p) =>
+          line.update(
+            `[${p.index}/${p.cells}] ${p.cell.client}${p.cell.retry === 'client-default' ? '' : ` (retry ${p.cell.retry})`} · ${p.cell.method} × ${p.cell.concurrency} · hint ${p.cell.hint} · ${p.cell.idleClose} · ${p.cell.gapsMs.length} gaps · ${Math.round(p.elapsedMs / 1000)} s`,
+          ),
+        onCellEnd: (cell, run, released, targetPid) => this.addRaceRun(title, cell, run, released, targetPid),
+      });
+      const races = (this.notes['races'] ?? {}) as Record<string, unknown>;
+      this.notes['races'] = {
+        ...races,
+        [title]: {
+          file: this.relative(path.join(this.dir, RACE_RUNS_FILE)),
+          plan: result.plan,
+          order: result.cells.map((c) => `${c.round}:${c.cell}`),
+          targetCpu: result.targetCpu,
+          elapsedMs: result.elapsedMs,
+        },
+      };
+      this.checkpoint();
+      return result;
+    } finally {
+      line.done(
+        result
+          ? `${title}: ${result.runs.length} client runs, ${result.runs.reduce((s, r) => s + r.requests.length, 0)} requests, ${result.runs.filter((r) => r.error !== null).length} errored, ${Math.round(result.elapsedMs / 1000)} s`
+          : `${title}: failed`,
+      );
+    }
+  }
+
+  private addRaceRun(plan: string, cell: RaceCell, run: RaceRunResult, released: number, targetPid: number): void {
+    this.checkpointOnce();
+    const { arrivedById: _a, servedById: _s, ...counters } = run.counters;
+    this.raceRuns.push({
+      plan,
+      cell,
+      client: run.client,
+      method: run.method,
+      retry: run.retry,
+      concurrency: run.concurrency,
+      clientPid: run.clientPid,
+      targetPid,
+      target: run.target,
+      defence: run.defence,
+      requests: run.requests,
+      warmFailures: run.warmFailures,
+      counters,
+      openAfter: run.openAfter,
+      released,
+      error: run.error,
+    });
+    const file = path.join(this.dir, RACE_RUNS_FILE);
+    // One line, not indented: thousands of per-request outcomes would triple in size with one field per line.
+    writeFileAtomic(file, `${JSON.stringify(validateAgainst(RaceRunsFileSchema, this.raceRuns, file))}\n`);
+    if (run.error !== null) this.failures.push({ what: `race ${plan} ${run.client}`, error: run.error });
+    this.checkpoint();
+  }
+
   /** Save one bench record under benches/ (after a checkpoint, so the folder starts with a record) and list it. */
   private addMeasurement(record: BenchRecord): void {
     this.checkpointOnce();
@@ -489,7 +568,10 @@ export class Study {
       kind: 'case-study',
       runId: this.runId,
       // A notebook does not declare its measurements in advance: nothing is planned.
-      ...runOutcome(this.error(), { done: this.measurements.length + this.dnsRuns, planned: null }),
+      ...runOutcome(this.error(), {
+        done: this.measurements.length + this.dnsRuns + this.raceRuns.length,
+        planned: null,
+      }),
       caseStudy: this.caseStudy,
       title: study.title,
       notebook: study.notebook,
@@ -513,7 +595,7 @@ export class Study {
     if (!this.saved) return INTERRUPTED;
     const [first] = this.failures;
     if (first === undefined) return null;
-    const total = this.measurements.length + this.dnsRuns;
+    const total = this.measurements.length + this.dnsRuns + this.raceRuns.length;
     return {
       code: 'CASEBOOK_MEASUREMENT_ERRORED',
       message: `${this.failures.length} of ${total} measurements errored; first: ${first.what} (${first.error.code}: ${first.error.message})`,

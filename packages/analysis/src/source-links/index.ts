@@ -1,6 +1,7 @@
 import { AT_ONCE_LINKS } from './at-once';
 import { DNS_LINKS } from './dns';
 import { HTTP2_LINKS } from './http2';
+import { KEEPALIVE_RACES_LINKS } from './keepalive-races';
 import { POOL_LIMITS_LINKS } from './pool-limits';
 import { SEED_LINKS } from './seed';
 import { TLS_REUSE_LINKS } from './tls-reuse';
@@ -16,6 +17,7 @@ export const SOURCE_LINKS: readonly SourceLink[] = [
   ...HTTP2_LINKS,
   ...DNS_LINKS,
   ...SEED_LINKS,
+  ...KEEPALIVE_RACES_LINKS,
 ];
 
 /** A registered link by id (notebooks print links through this, so every printed link is a checked one). */

@@ -1,0 +1,287 @@
+/**
+ * Keep-alive races (notebook 08): failure rates of requests sent on kept-alive connections after an idle gap, per
+ * client × method × gap (and the target's hint and close mode), each with its exact 95 % interval, and the claims the
+ * notebook states before it measures. Pure functions of the race driver's records (runner/race.ts), which they read
+ * structurally: analysis does not depend on the runner.
+ *
+ * The thresholds are stated here, before any run:
+ * - "fails no request" means the upper end of the exact 95 % interval of the failure rate is below NO_FAILURE_MAX_RATE
+ *   at every gap;
+ * - "fails some requests" means the lower end is above SOME_FAILURE_MIN_RATE over the gaps named;
+ * - "never retries a POST" is a count: no POST id arrived at the target more than once.
+ */
+import { type BinomialInterval, binomialInterval } from './binomial-interval';
+import { combineParts, countClaim, quantityClaim, sanityCheck, type VerdictData } from './verdicts';
+
+/** 1 %: the issue's reports start at 2 %; a client whose upper bound is below 1 % has no race worth reporting. */
+export const NO_FAILURE_MAX_RATE = 0.01;
+/** 5 %: a failure rate a user notices within minutes at one request per gap, and far above loopback's background (none). */
+export const SOME_FAILURE_MIN_RATE = 0.05;
+
+/** One measured request as the race driver records it, with the run's target settings (what a row needs). */
+export interface RaceRow {
+  client: string;
+  /** The client's retry choice ('client-default', 'off', 'opt-in'). */
+  retry: string;
+  concurrency: number;
+  method: string;
+  /** Target: idle timeout T, hint mode, close mode. */
+  idleTimeoutMs: number;
+  hint: string;
+  idleClose: string;
+  gapMs: number;
+  ok: boolean;
+  code: string | null;
+  elapsedMs: number;
+  /** Arrivals of this request's id at the target (0: never reached it; ≥ 2: retried). */
+  arrived: number;
+  served: number;
+}
+
+/** The shape of a race run these functions read (runner's RaceRunResult has it). */
+export interface RaceRunLike {
+  client: string;
+  /** Absent: 'client-default'. */
+  retry?: string;
+  /** Absent: 1. */
+  concurrency?: number;
+  method: string;
+  target: { idleTimeoutMs: number; hint: string; idleClose: string };
+  requests: readonly {
+    gapMs: number;
+    ok: boolean;
+    code: string | null;
+    elapsedMs: number;
+    arrived: number;
+    served: number;
+  }[];
+}
+
+export function raceRows(runs: readonly RaceRunLike[]): RaceRow[] {
+  return runs.flatMap((run) =>
+    run.requests.map((r) => ({
+      client: run.client,
+      retry: run.retry ?? 'client-default',
+      concurrency: run.concurrency ?? 1,
+      method: run.method,
+      idleTimeoutMs: run.target.idleTimeoutMs,
+      hint: run.target.hint,
+      idleClose: run.target.idleClose,
+      gapMs: r.gapMs,
+      ok: r.ok,
+      code: r.code,
+      elapsedMs: r.elapsedMs,
+      arrived: r.arrived,
+      served: r.served,
+    })),
+  );
+}
+
+export interface FailureCell {
+  client: string;
+  retry: string;
+  concurrency: number;
+  method: string;
+  hint: string;
+  idleClose: string;
+  idleTimeoutMs: number;
+  gapMs: number;
+  n: number;
+  failures: number;
+  /** Exact 95 % interval of the failure rate. */
+  interval: BinomialInterval;
+  /** Failures by error code as the client reported it. */
+  byCode: Record<string, number>;
+  /** Failed requests that reached the target (it counted their id) — closed on after arrival, or answered too late. */
+  failedButArrived: number;
+  /** Requests whose id arrived more than once: the client sent them again. */
+  retried: number;
+  /** Median ms to failure (null without failures). */
+  medianFailureMs: number | null;
+}
+
+const cellKey = (r: RaceRow): string =>
+  [r.client, r.retry, r.concurrency, r.method, r.hint, r.idleClose, r.idleTimeoutMs, r.gapMs].join('\u0000');
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Failure rate per client × retry × concurrency × method × hint × close mode × T × gap, in first-seen order. */
+export function failureCells(rows: readonly RaceRow[]): FailureCell[] {
+  const groups = new Map<string, RaceRow[]>();
+  for (const r of rows) {
+    const key = cellKey(r);
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  return [...groups.values()].map((g) => {
+    const first = g[0] as RaceRow;
+    const failed = g.filter((r) => !r.ok);
+    const byCode: Record<string, number> = {};
+    for (const r of failed) byCode[r.code ?? 'UNKNOWN_ERROR'] = (byCode[r.code ?? 'UNKNOWN_ERROR'] ?? 0) + 1;
+    return {
+      client: first.client,
+      retry: first.retry,
+      concurrency: first.concurrency,
+      method: first.method,
+      hint: first.hint,
+      idleClose: first.idleClose,
+      idleTimeoutMs: first.idleTimeoutMs,
+      gapMs: first.gapMs,
+      n: g.length,
+      failures: failed.length,
+      interval: binomialInterval(failed.length, g.length),
+      byCode,
+      failedButArrived: failed.filter((r) => r.arrived > 0).length,
+      retried: g.filter((r) => r.arrived > 1).length,
+      medianFailureMs: median(failed.map((r) => r.elapsedMs)),
+    };
+  });
+}
+
+function rateClaim(
+  id: string,
+  claim: string,
+  k: number,
+  n: number,
+  threshold: { above?: number; below?: number },
+): VerdictData {
+  const iv = binomialInterval(k, n);
+  return quantityClaim({
+    id,
+    claim,
+    statistic: 'failure rate',
+    // Exact intervals cover at least 95 %; n = 0 gives NaN, which quantityClaim records as unresolved.
+    interval: { median: iv.rate, low: iv.low, high: iv.high, coverage: 0.95, n },
+    threshold,
+    evidence: { failures: k, requests: n, interval: 'Clopper–Pearson exact' },
+  });
+}
+
+/**
+ * "`client` fails no `method` request at any gap" for the rows given (one hint and close mode: filter before): at
+ * every gap the upper end of the failure rate's exact 95 % interval is below `maxRate`. Holds only if every gap holds;
+ * fails if some gap's lower end is at or above `maxRate`.
+ */
+export function noFailureClaim(input: {
+  id: string;
+  client: string;
+  method: string;
+  rows: readonly RaceRow[];
+  condition: string;
+  maxRate?: number;
+}): VerdictData {
+  const maxRate = input.maxRate ?? NO_FAILURE_MAX_RATE;
+  const cells = failureCells(input.rows.filter((r) => r.client === input.client && r.method === input.method));
+  const parts = cells.map((c) =>
+    rateClaim(
+      `${input.id}.gap-${c.gapMs}`,
+      `${input.client} ${input.method} fails below ${maxRate} at gap ${c.gapMs} ms`,
+      c.failures,
+      c.n,
+      { below: maxRate },
+    ),
+  );
+  return combineParts(parts, {
+    id: input.id,
+    claim: `${input.condition}, ${input.client} fails no ${input.method} request at any gap (upper end of the exact 95 % interval of the failure rate below ${maxRate * 100} % at every gap)`,
+    threshold: { below: maxRate },
+    evidence: { gaps: cells.length, requests: cells.reduce((s, c) => s + c.n, 0) },
+  });
+}
+
+/**
+ * "`client` fails some `method` requests at gaps in (fromMs, toMs)": the failure rate pooled over those gaps has the
+ * lower end of its exact 95 % interval above `minRate`; fails when the upper end is at or below it.
+ */
+export function someFailuresClaim(input: {
+  id: string;
+  client: string;
+  method: string;
+  rows: readonly RaceRow[];
+  condition: string;
+  gapRangeMs: [number, number];
+  minRate?: number;
+}): VerdictData {
+  const minRate = input.minRate ?? SOME_FAILURE_MIN_RATE;
+  const [from, to] = input.gapRangeMs;
+  const inRange = input.rows.filter(
+    (r) => r.client === input.client && r.method === input.method && r.gapMs > from && r.gapMs < to,
+  );
+  const failures = inRange.filter((r) => !r.ok).length;
+  return rateClaim(
+    input.id,
+    `${input.condition}, ${input.client} fails more than ${minRate * 100} % of ${input.method} requests at gaps in (${from}, ${to}) ms (lower end of the exact 95 % interval above ${minRate})`,
+    failures,
+    inRange.length,
+    { above: minRate },
+  );
+}
+
+/**
+ * "`client` never retries a `method` request": a count, no interval. Holds when no request id arrived at the target
+ * more than once; the evidence says how many were sent, failed, and failed after reaching the target (those a retry
+ * would have sent twice).
+ */
+export function noRetryClaim(input: {
+  id: string;
+  client: string;
+  method: string;
+  rows: readonly RaceRow[];
+}): VerdictData {
+  const rows = input.rows.filter((r) => r.client === input.client && r.method === input.method);
+  const retried = rows.filter((r) => r.arrived > 1);
+  const failed = rows.filter((r) => !r.ok);
+  return countClaim({
+    id: input.id,
+    claim: `${input.client} never sends a ${input.method} request twice (every id arrived at the target at most once)`,
+    holds: rows.length > 0 && retried.length === 0,
+    evidence: {
+      requests: rows.length,
+      failed: failed.length,
+      failedAfterArriving: failed.filter((r) => r.arrived > 0).length,
+      retried: retried.length,
+      maxArrivals: rows.reduce((m, r) => Math.max(m, r.arrived), 0),
+    },
+  });
+}
+
+/**
+ * Sanity: the client's and the target's views agree. Every request the client saw succeed arrived and was answered at
+ * least once (otherwise the id join is broken), and nothing was answered that the client did not see succeed more
+ * than once per arrival.
+ */
+export function joinSanity(id: string, rows: readonly RaceRow[]): VerdictData {
+  const okUnseen = rows.filter((r) => r.ok && (r.arrived < 1 || r.served < 1)).length;
+  const servedMoreThanArrived = rows.filter((r) => r.served > r.arrived).length;
+  return sanityCheck({
+    id,
+    claim:
+      'every request the client saw succeed arrived at the target and was answered; no id answered more often than it arrived',
+    holds: okUnseen === 0 && servedMoreThanArrived === 0,
+    evidence: { requests: rows.length, okUnseen, servedMoreThanArrived },
+  });
+}
+
+/** Sanity: after each run (client process gone) the target holds no connection but stalled ones, which it releases. */
+export function noLeakSanity(
+  id: string,
+  runs: readonly { client: string; openAfter: number; counters: { stalledConnections: number } }[],
+): VerdictData {
+  const leaks = runs.filter((r) => r.openAfter > r.counters.stalledConnections);
+  return sanityCheck({
+    id,
+    claim: 'after every run the target holds no open connection other than stalled ones',
+    holds: leaks.length === 0,
+    evidence: {
+      runs: runs.length,
+      runsWithLeaks: leaks.length,
+      leaked: leaks.reduce((s, r) => s + r.openAfter - r.counters.stalledConnections, 0),
+    },
+  });
+}

@@ -1,0 +1,55 @@
+import type { ClientName, RaceMethod, RetryChoice } from '@casebook/clients';
+import type { DriverMessage } from './driver';
+
+/**
+ * One keep-alive race job for a client process (race-worker-process.ts): rounds of "warm the connection(s), wait a
+ * gap, send `concurrency` requests at once", in the order of `gapsMs`. Each round is one `trial` phase of the run
+ * driver (driver.ts): the parent's round hook runs while the connections are idle, before the gap is waited out.
+ */
+export interface RaceJob {
+  client: ClientName;
+  origin: string;
+  method: RaceMethod;
+  /** POST body bytes (GET sends none). */
+  postBodyBytes: number;
+  retry: RetryChoice;
+  requestTimeoutMs: number | null;
+  /**
+   * The harness stops waiting for a request after this long and records it as given up (code
+   * CASEBOOK_RACE_GAVE_UP), without touching the client's own timeouts: how long a client would hang on a stalled
+   * server is then "at least this". null: wait for the client.
+   */
+  giveUpAfterMs: number | null;
+  /** Requests sent at once per round (and connections warmed). */
+  concurrency: number;
+  /** Idle gap before each round's requests, in the order run. */
+  gapsMs: number[];
+  /** Header that carries the request id (the target's REQUEST_ID_HEADER; passed so the client process need not load the servers package). */
+  idHeader: string;
+  /** Prefix of every request id (ids are `${runId}-r${round}-${k}`, warm-ups `${runId}-w${round}-${k}`). */
+  runId: string;
+}
+
+export interface RaceOutcome {
+  id: string;
+  ok: boolean;
+  status: number | null;
+  /** The first `code` along the error's cause chain (UND_ERR_SOCKET, ECONNRESET…), else its name; null when ok. */
+  code: string | null;
+  /** The messages along the cause chain, outermost first ("fetch failed ← other side closed"); null when ok. */
+  message: string | null;
+  /** ms from the request's start to its response end or its failure. */
+  elapsedMs: number;
+}
+
+export interface RaceRoundResult {
+  index: number;
+  gapMs: number;
+  /** ms the connections actually stayed idle: from the last warm-up response to this round's send (≥ gapMs). */
+  idleMs: number;
+  warm: RaceOutcome[];
+  outcomes: RaceOutcome[];
+}
+
+export type RaceWorkerToParent = DriverMessage<RaceRoundResult>;
+export type RaceParentToWorker = { type: 'race'; job: RaceJob } | { type: 'go' };

@@ -1,0 +1,205 @@
+/**
+ * The keep-alive race driver (notebook 08): one client process per run against a race target (servers'
+ * race-target), rounds of "warm the connections, stay idle for a gap, send again", with the gaps swept around the
+ * target's idle timeout T. Every request carries an id, and after the run each client-side outcome is joined with the
+ * target's count of that id's arrivals: a failure that never reached the server, one that reached it and was closed
+ * on, and a silent retry (two arrivals of one id) are told apart from both sides.
+ */
+import * as path from 'node:path';
+import { checkRetryChoice, isClientName, RACE_METHODS, type RaceMethod, type RetryChoice } from '@casebook/clients';
+import { ipcTransport, pinningPlan, spawnNode, stopChild } from '@casebook/procs';
+import { CasebookError, UsageError } from '@casebook/results';
+import {
+  type RaceTargetCounters,
+  type RaceTargetHandle,
+  REQUEST_ID_HEADER,
+  type ResolvedRaceTargetOptions,
+} from '@casebook/servers';
+import { driveWorker } from './driver';
+import type { RaceJob, RaceOutcome, RaceParentToWorker, RaceRoundResult, RaceWorkerToParent } from './race-protocol';
+
+/** Concurrency range of the study: 1 (one connection, the clean race) up to the issue's 512. */
+export const MAX_RACE_CONCURRENCY = 512;
+/** Default POST body: small enough to go in one segment with the headers, big enough to be a real body. */
+export const DEFAULT_POST_BODY_BYTES = 1024;
+/** A round is a gap plus a few requests; past the gap this long means the client is stuck (unless a timeout is set). */
+const ROUND_SLACK_MS = 120_000;
+/** How long the target gets to see the client's connections close after the client process exits. */
+const CLOSE_SETTLE_MS = 2000;
+const CLOSE_POLL_MS = 20;
+
+export interface RaceRunSpec {
+  client: string;
+  target: RaceTargetHandle;
+  gapsMs: number[];
+  /** Default GET. */
+  method?: RaceMethod;
+  postBodyBytes?: number;
+  /** Default 'client-default'. */
+  retry?: RetryChoice;
+  /** Default null (the client's own timeouts). */
+  requestTimeoutMs?: number | null;
+  /** Default null: wait for the client (see RaceJob.giveUpAfterMs). */
+  giveUpAfterMs?: number | null;
+  /** Default 1. */
+  concurrency?: number;
+  /** Runs while the round's connections are idle, before the gap is waited out (e.g. arm a drop rule). */
+  onRoundStart?(index: number, gapMs: number): Promise<void> | void;
+  /** Run id prefix for request ids (default: client and time). */
+  runId?: string;
+}
+
+/** One measured request, joined with what the target counted for its id. */
+export interface RaceRequestRecord extends RaceOutcome {
+  round: number;
+  gapMs: number;
+  idleMs: number;
+  /** Times this id arrived at the target (0: never reached it; 2 or more: retried by the client). */
+  arrived: number;
+  /** Times the target answered it. */
+  served: number;
+}
+
+export interface RaceRunResult {
+  client: string;
+  method: RaceMethod;
+  retry: RetryChoice;
+  concurrency: number;
+  /** The client process (gone when runRace returns: a test checks that it is). */
+  clientPid: number | null;
+  target: ResolvedRaceTargetOptions;
+  /** The client's defence read from its live objects: at start, after the first warm-up, at the end. */
+  defence: { ready: Record<string, unknown>; afterWarm: unknown; atEnd: unknown };
+  requests: RaceRequestRecord[];
+  /** Warm-up requests that failed (a warm-up follows the previous round at once; it should never race). */
+  warmFailures: RaceOutcome[];
+  /** The target's counters after the client process exited (its connections closed). */
+  counters: RaceTargetCounters;
+  /** Connections still open at the target after the client exited and CLOSE_SETTLE_MS: a leak unless stalled. */
+  openAfter: number;
+  error: { code: string; message: string } | null;
+}
+
+function checkSpec(spec: RaceRunSpec): Omit<RaceJob, 'origin' | 'runId' | 'idHeader'> {
+  const { client } = spec;
+  if (!isClientName(client) || client === 'node-http2')
+    throw new UsageError('client', client, 'expected an HTTP/1.1 client (see CLIENT_NAMES)');
+  const method = spec.method ?? 'GET';
+  if (!(RACE_METHODS as readonly string[]).includes(method))
+    throw new UsageError('method', method, `expected one of ${RACE_METHODS.join(', ')}`);
+  const concurrency = spec.concurrency ?? 1;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > MAX_RACE_CONCURRENCY)
+    throw new UsageError('concurrency', concurrency, `expected an integer from 1 to ${MAX_RACE_CONCURRENCY}`);
+  if (!Array.isArray(spec.gapsMs) || spec.gapsMs.length === 0)
+    throw new UsageError('gapsMs', spec.gapsMs, 'expected a non-empty list of gaps');
+  for (const g of spec.gapsMs)
+    if (typeof g !== 'number' || !Number.isFinite(g) || g < 0 || g > 600_000)
+      throw new UsageError('gapsMs', g, 'expected every gap from 0 to 600000 ms');
+  const postBodyBytes = spec.postBodyBytes ?? DEFAULT_POST_BODY_BYTES;
+  if (!Number.isInteger(postBodyBytes) || postBodyBytes < 0 || postBodyBytes > 1024 * 1024)
+    throw new UsageError('postBodyBytes', postBodyBytes, 'expected an integer from 0 to 1048576');
+  const requestTimeoutMs = spec.requestTimeoutMs ?? null;
+  if (requestTimeoutMs !== null && (!Number.isFinite(requestTimeoutMs) || requestTimeoutMs <= 0))
+    throw new UsageError('requestTimeoutMs', requestTimeoutMs, 'expected a number > 0, or null');
+  const giveUpAfterMs = spec.giveUpAfterMs ?? null;
+  if (giveUpAfterMs !== null && (!Number.isFinite(giveUpAfterMs) || giveUpAfterMs <= 0))
+    throw new UsageError('giveUpAfterMs', giveUpAfterMs, 'expected a number > 0, or null');
+  return {
+    client,
+    method,
+    postBodyBytes,
+    giveUpAfterMs,
+    retry: checkRetryChoice(client, spec.retry ?? 'client-default'),
+    requestTimeoutMs,
+    concurrency,
+    gapsMs: [...spec.gapsMs],
+  };
+}
+
+/**
+ * Gaps swept around T: well below (T/4), T − δ, T, T + δ, well above (2T). Exactly at T the outcome depends on which
+ * timer fires first; ±δ put the request just inside and just outside the server's idle timeout.
+ */
+export function gapsAround(idleTimeoutMs: number, deltaMs: number): number[] {
+  if (!(deltaMs > 0 && deltaMs < idleTimeoutMs))
+    throw new UsageError('deltaMs', deltaMs, `expected a number between 0 and the idle timeout ${idleTimeoutMs}`);
+  return [idleTimeoutMs / 4, idleTimeoutMs - deltaMs, idleTimeoutMs, idleTimeoutMs + deltaMs, 2 * idleTimeoutMs].map(
+    Math.round,
+  );
+}
+
+async function settledCounters(target: RaceTargetHandle): Promise<RaceTargetCounters> {
+  const until = Date.now() + CLOSE_SETTLE_MS;
+  let counters = await target.counters();
+  while (counters.openConnections > counters.stalledConnections && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, CLOSE_POLL_MS));
+    counters = await target.counters();
+  }
+  return counters;
+}
+
+/** Run one client against the race target; the target's counters are reset first and read after the client exits. */
+export async function runRace(spec: RaceRunSpec): Promise<RaceRunResult> {
+  const checked = checkSpec(spec);
+  const runId = spec.runId ?? `${checked.client}-${Date.now().toString(36)}`;
+  const job: RaceJob = { ...checked, origin: spec.target.origin, runId, idHeader: REQUEST_ID_HEADER };
+  await spec.target.reset();
+  const worker = spawnNode(path.join(__dirname, 'race-worker-process.js'), {
+    cpu: pinningPlan().clientCpu,
+    role: 'client',
+  });
+  const rounds: RaceRoundResult[] = [];
+  let ready: Record<string, unknown> = {};
+  let settings: Record<string, unknown> = {};
+  let error: RaceRunResult['error'] = null;
+  const bound = job.giveUpAfterMs ?? job.requestTimeoutMs;
+  const slack = bound === null ? ROUND_SLACK_MS : bound * 4 + 10_000;
+  try {
+    settings = await driveWorker<RaceParentToWorker, RaceRoundResult>({
+      transport: ipcTransport<RaceWorkerToParent, RaceParentToWorker>(worker),
+      start: { type: 'race', job },
+      phaseTimeoutMs: Math.max(...job.gapsMs) + slack,
+      onReady: (m) => {
+        ready = isRecord(m['defence']) ? m['defence'] : {};
+      },
+      onPhaseStart: async (_phase, index) => {
+        await spec.onRoundStart?.(index, job.gapsMs[index] ?? 0);
+      },
+      onPhaseEnd: (_phase, _index, round) => {
+        rounds.push(round);
+      },
+    });
+  } catch (e) {
+    const c = e instanceof CasebookError ? e : null;
+    error = { code: c?.code ?? 'CASEBOOK_RACE', message: e instanceof Error ? e.message : String(e) };
+  } finally {
+    await stopChild(worker);
+  }
+  const counters = await settledCounters(spec.target);
+  const requests: RaceRequestRecord[] = rounds.flatMap((r) =>
+    r.outcomes.map((o) => ({
+      ...o,
+      round: r.index,
+      gapMs: r.gapMs,
+      idleMs: r.idleMs,
+      arrived: counters.arrivedById[o.id] ?? 0,
+      served: counters.servedById[o.id] ?? 0,
+    })),
+  );
+  return {
+    client: job.client,
+    method: job.method,
+    retry: job.retry,
+    concurrency: job.concurrency,
+    clientPid: worker.pid ?? null,
+    target: spec.target.options(),
+    defence: { ready, afterWarm: settings['defenceAfterWarm'] ?? null, atEnd: settings['defenceAtEnd'] ?? null },
+    requests,
+    warmFailures: rounds.flatMap((r) => r.warm.filter((o) => !o.ok)),
+    counters,
+    openAfter: counters.openConnections,
+    error,
+  };
+}
+
+const isRecord = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);

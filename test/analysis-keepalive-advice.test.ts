@@ -1,0 +1,149 @@
+import {
+  everyRequestFailsClaim,
+  type RaceAdviceRule,
+  type RaceRow,
+  raceAdvice,
+  retryRecoversClaim,
+  stallHangClaim,
+} from '@casebook/analysis';
+import { describe, expect, it } from 'vitest';
+
+/** The stalled-server claim and "What to set" (packages/analysis/src/keepalive-advice.ts), each on both sides. */
+
+const row = (over: Partial<RaceRow> = {}): RaceRow => ({
+  client: 'undici-request',
+  retry: 'client-default',
+  concurrency: 1,
+  method: 'GET',
+  idleTimeoutMs: 1000,
+  hint: 'absent',
+  idleClose: 'fin',
+  gapMs: 500,
+  ok: true,
+  code: null,
+  elapsedMs: 1,
+  arrived: 1,
+  served: 1,
+  ...over,
+});
+const many = (n: number, over: Partial<RaceRow>): RaceRow[] => Array.from({ length: n }, () => row(over));
+
+describe('stall hang claim', () => {
+  const stalled = (elapsedMs: number, over: Partial<RaceRow> = {}) =>
+    row({ idleClose: 'stall', ok: false, code: 'CASEBOOK_REQUEST_TIMEOUT', elapsedMs, served: 0, ...over });
+
+  it('holds when every request waited out the cap', () => {
+    const v = stallHangClaim({ id: 's', client: 'undici-request', rows: [stalled(3001), stalled(2990)], capMs: 3000 });
+    expect(v.outcome).toBe('holds');
+    expect(v.kind).toBe('claim');
+    expect(v.evidence['minElapsedMs']).toBe(2990);
+  });
+
+  it('fails when a default timeout (or a success) ended a request before the cap, and with no requests', () => {
+    const early = stallHangClaim({
+      id: 's',
+      client: 'undici-request',
+      rows: [stalled(3001), stalled(1200)],
+      capMs: 3000,
+    });
+    expect(early.outcome).toBe('fails');
+    expect(early.evidence['endedBeforeCap']).toBe(1);
+    const answered = stallHangClaim({
+      id: 's',
+      client: 'undici-request',
+      rows: [row({ elapsedMs: 5000 })],
+      capMs: 3000,
+    });
+    expect(answered.outcome).toBe('fails');
+    expect(stallHangClaim({ id: 's', client: 'got', rows: [stalled(3001)], capMs: 3000 }).outcome).toBe('fails');
+  });
+});
+
+describe('what to set', () => {
+  const rule: RaceAdviceRule = {
+    client: 'undici-request',
+    setting: 'compose interceptors.retry()',
+    requires: ['races', 'retry-fixes'],
+    without: { client: 'undici-request', retry: 'client-default', method: 'GET' },
+    with: { client: 'undici-request', retry: 'opt-in', method: 'GET' },
+    cost: 'one retry delay',
+  };
+  const rows = [
+    ...many(6, { ok: false, code: 'UND_ERR_SOCKET', served: 0 }),
+    ...many(4, {}),
+    ...many(9, { retry: 'opt-in', elapsedMs: 500, arrived: 2 }),
+    row({ retry: 'opt-in', ok: false, code: 'UND_ERR_SOCKET' }),
+    ...many(5, { method: 'POST', ok: false }),
+  ];
+
+  it('shows a setting whose claims hold, with the failure rate it removed on the rows named', () => {
+    const verdicts = [
+      { id: 'races', outcome: 'holds' as const },
+      { id: 'retry-fixes', outcome: 'holds' as const },
+    ];
+    const [advice, ...rest] = raceAdvice([rule], verdicts, rows);
+    expect(rest).toEqual([]);
+    expect(advice).toMatchObject({
+      client: 'undici-request',
+      failureRateWithout: 0.6,
+      failureRateWith: 0.1,
+      nWithout: 10,
+      nWith: 10,
+      removedPoints: 50,
+      medianOkMsWith: 500,
+    });
+  });
+
+  it('leaves out a setting when one of its claims fails, is unresolved or is missing, or nothing measured it', () => {
+    expect(
+      raceAdvice(
+        [rule],
+        [
+          { id: 'races', outcome: 'holds' },
+          { id: 'retry-fixes', outcome: 'fails' },
+        ],
+        rows,
+      ),
+    ).toEqual([]);
+    expect(
+      raceAdvice(
+        [rule],
+        [
+          { id: 'races', outcome: 'holds' },
+          { id: 'retry-fixes', outcome: 'unresolved' },
+        ],
+        rows,
+      ),
+    ).toEqual([]);
+    expect(raceAdvice([rule], [{ id: 'races', outcome: 'holds' }], rows)).toEqual([]);
+    const held = [
+      { id: 'races', outcome: 'holds' as const },
+      { id: 'retry-fixes', outcome: 'holds' as const },
+    ];
+    expect(raceAdvice([{ ...rule, with: { client: 'got' } }], held, rows)).toEqual([]);
+  });
+});
+
+describe('deterministic race claims', () => {
+  const failed = (over: Partial<RaceRow> = {}) => row({ ok: false, code: 'ECONNRESET', served: 0, ...over });
+
+  it('"every request fails" holds when all failed, fails when one succeeded or none ran', () => {
+    const v = everyRequestFailsClaim({ id: 'a', claim: 'c', rows: [failed(), failed()] });
+    expect(v.outcome).toBe('holds');
+    expect(v.evidence['failedAfterArriving']).toBe(2);
+    expect(everyRequestFailsClaim({ id: 'a', claim: 'c', rows: [failed(), row()] }).outcome).toBe('fails');
+    expect(everyRequestFailsClaim({ id: 'a', claim: 'c', rows: [] }).outcome).toBe('fails');
+  });
+
+  it('"retry recovers" holds when every request succeeded after arriving twice, fails on a failure or no retry', () => {
+    const v = retryRecoversClaim({
+      id: 'r',
+      claim: 'c',
+      rows: [row({ arrived: 2, elapsedMs: 510 }), row({ arrived: 3 })],
+    });
+    expect(v.outcome).toBe('holds');
+    expect(v.evidence['retried']).toBe(2);
+    expect(retryRecoversClaim({ id: 'r', claim: 'c', rows: [row({ arrived: 2 }), failed()] }).outcome).toBe('fails');
+    expect(retryRecoversClaim({ id: 'r', claim: 'c', rows: [row({ arrived: 1 })] }).outcome).toBe('fails');
+  });
+});

@@ -1,0 +1,175 @@
+import {
+  binomialInterval,
+  failureCells,
+  joinSanity,
+  NO_FAILURE_MAX_RATE,
+  noFailureClaim,
+  noLeakSanity,
+  noRetryClaim,
+  type RaceRow,
+  raceRows,
+  someFailuresClaim,
+} from '@casebook/analysis';
+import { describe, expect, it } from 'vitest';
+
+const row = (over: Partial<RaceRow> = {}): RaceRow => ({
+  client: 'node-http',
+  retry: 'client-default',
+  concurrency: 1,
+  method: 'GET',
+  idleTimeoutMs: 1000,
+  hint: 'absent',
+  idleClose: 'fin',
+  gapMs: 500,
+  ok: true,
+  code: null,
+  elapsedMs: 1,
+  arrived: 1,
+  served: 1,
+  ...over,
+});
+
+/** n rows at one gap, the first `failures` of them failed (reached the target, closed on). */
+const cell = (gapMs: number, n: number, failures: number, over: Partial<RaceRow> = {}): RaceRow[] =>
+  Array.from({ length: n }, (_, i) =>
+    i < failures
+      ? row({ gapMs, ok: false, code: 'ECONNRESET', elapsedMs: 2 + i, served: 0, ...over })
+      : row({ gapMs, ...over }),
+  );
+
+describe('exact binomial interval', () => {
+  it('matches closed forms at the edges and a tabulated middle value', () => {
+    // k = 0: upper = 1 − 0.025^(1/n); k = n: lower = 0.025^(1/n).
+    expect(binomialInterval(0, 10).high).toBeCloseTo(1 - 0.025 ** (1 / 10), 6);
+    expect(binomialInterval(0, 10).low).toBe(0);
+    expect(binomialInterval(10, 10).low).toBeCloseTo(0.025 ** (1 / 10), 6);
+    expect(binomialInterval(10, 10).high).toBe(1);
+    // 5 of 10: 0.187–0.813 (Clopper–Pearson tables).
+    const mid = binomialInterval(5, 10);
+    expect(mid.low).toBeCloseTo(0.187, 3);
+    expect(mid.high).toBeCloseTo(0.813, 3);
+    // 368 clean requests are the fewest whose upper end is below 1 %.
+    expect(binomialInterval(0, 368).high).toBeLessThan(0.01);
+    expect(binomialInterval(0, 367).high).toBeGreaterThanOrEqual(0.01);
+  });
+
+  it('refuses impossible counts, naming the value', () => {
+    expect(() => binomialInterval(3, 2)).toThrow(/got 3/);
+    expect(() => binomialInterval(0, -1)).toThrow(/got -1/);
+  });
+});
+
+describe('failure cells', () => {
+  it('counts failures by code, failures that reached the target, and retries per gap', () => {
+    const rows = [
+      ...cell(100, 4, 0),
+      ...cell(900, 4, 2),
+      row({ gapMs: 900, arrived: 2 }),
+      row({ gapMs: 900, ok: false, code: 'UND_ERR_SOCKET', arrived: 0, served: 0 }),
+    ];
+    const cells = failureCells(rows);
+    expect(cells.map((c) => [c.gapMs, c.n, c.failures])).toEqual([
+      [100, 4, 0],
+      [900, 6, 3],
+    ]);
+    const at900 = cells[1];
+    expect(at900?.byCode).toEqual({ ECONNRESET: 2, UND_ERR_SOCKET: 1 });
+    expect(at900?.failedButArrived).toBe(2);
+    expect(at900?.retried).toBe(1);
+    expect(at900?.medianFailureMs).toBe(2); // 2 and 3 ms (the cell), 1 ms (the UND_ERR_SOCKET row)
+    expect(cells[0]?.medianFailureMs).toBeNull();
+  });
+
+  it('reads race runs structurally', () => {
+    const rows = raceRows([
+      {
+        client: 'got',
+        method: 'POST',
+        target: { idleTimeoutMs: 300, hint: 'lying', idleClose: 'rst' },
+        requests: [{ gapMs: 10, ok: true, code: null, elapsedMs: 1, arrived: 1, served: 1 }],
+      },
+    ]);
+    expect(rows).toEqual([
+      row({ client: 'got', method: 'POST', idleTimeoutMs: 300, hint: 'lying', idleClose: 'rst', gapMs: 10 }),
+    ]);
+  });
+});
+
+describe('claims', () => {
+  it('"fails no request" holds with 400 clean requests at every gap', () => {
+    const v = noFailureClaim({
+      id: 'undici.true-hint',
+      client: 'node-http',
+      method: 'GET',
+      rows: [...cell(250, 400, 0), ...cell(950, 400, 0)],
+      condition: 'with a true hint',
+    });
+    expect(v.outcome).toBe('holds');
+    expect(v.kind).toBe('claim');
+    expect(v.evidence['threshold']).toContain(String(NO_FAILURE_MAX_RATE));
+  });
+
+  it('"fails no request" fails when one gap fails often, and is unresolved with too few requests', () => {
+    const failing = noFailureClaim({
+      id: 'x',
+      client: 'node-http',
+      method: 'GET',
+      rows: [...cell(250, 400, 0), ...cell(950, 400, 40)],
+      condition: 'with no hint',
+    });
+    expect(failing.outcome).toBe('fails');
+    expect(failing.evidence['binding']).toBe('x.gap-950');
+    const few = noFailureClaim({
+      id: 'y',
+      client: 'node-http',
+      method: 'GET',
+      rows: cell(250, 100, 0),
+      condition: 'c',
+    });
+    expect(few.outcome).toBe('unresolved');
+  });
+
+  it('"fails some requests in (T, hint)" holds and fails on the gaps named only', () => {
+    const rows = [...cell(500, 200, 0), ...cell(1100, 100, 40), ...cell(3000, 100, 0)];
+    const holds = someFailuresClaim({
+      id: 'lying',
+      client: 'node-http',
+      method: 'GET',
+      rows,
+      condition: 'with a lying hint',
+      gapRangeMs: [1000, 2000],
+    });
+    expect(holds.outcome).toBe('holds');
+    expect(holds.evidence['failures']).toBe(40);
+    const fails = someFailuresClaim({
+      id: 'lying2',
+      client: 'node-http',
+      method: 'GET',
+      rows,
+      condition: 'with a lying hint',
+      gapRangeMs: [2000, 4000],
+    });
+    expect(fails.outcome).toBe('fails');
+  });
+
+  it('"never retries a POST" is a count that holds at one arrival and fails at two', () => {
+    const once = [...cell(500, 10, 3, { method: 'POST' })];
+    expect(noRetryClaim({ id: 'p', client: 'node-http', method: 'POST', rows: once }).outcome).toBe('holds');
+    const twice = [...once, row({ method: 'POST', arrived: 2 })];
+    const v = noRetryClaim({ id: 'p', client: 'node-http', method: 'POST', rows: twice });
+    expect(v.outcome).toBe('fails');
+    expect(v.evidence['maxArrivals']).toBe(2);
+    expect(noRetryClaim({ id: 'p', client: 'got', method: 'POST', rows: twice }).outcome).toBe('fails');
+  });
+
+  it('sanity checks: the id join and the leak check, both sides', () => {
+    expect(joinSanity('j', cell(10, 5, 2)).outcome).toBe('holds');
+    expect(joinSanity('j', [row({ arrived: 0, served: 0 })]).outcome).toBe('fails');
+    expect(joinSanity('j', [row({ arrived: 1, served: 2 })]).kind).toBe('sanity');
+    const clean = { client: 'a', openAfter: 1, counters: { stalledConnections: 1 } };
+    expect(noLeakSanity('l', [clean]).outcome).toBe('holds');
+    const leak = noLeakSanity('l', [clean, { client: 'b', openAfter: 2, counters: { stalledConnections: 0 } }]);
+    expect(leak.outcome).toBe('fails');
+    expect(leak.evidence['leaked']).toBe(2);
+  });
+});

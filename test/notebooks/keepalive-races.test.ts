@@ -1,0 +1,74 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RACE_RUNS_FILE, RaceRunsFileSchema, readRecord, validateAgainst } from '@casebook/results';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runNotebook } from '../../packages/cli/src/notebook';
+import { livePids } from './recorded-processes';
+
+const repo = path.resolve(__dirname, '../..');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-keepalive-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** The smoke profile's whole-notebook budget (CI runs every notebook in 15 minutes). */
+const SMOKE_BUDGET_S = 45;
+
+describe('08-keepalive-races', () => {
+  it('executes in the smoke profile: a schema-valid record and race runs, every verdict with a kind, no process left', async () => {
+    const out = path.join(tmp, '08-keepalive-races.ipynb');
+    const resultsDir = path.join(tmp, 'results');
+    const started = Date.now();
+    await runNotebook({
+      notebookPath: path.join(repo, 'notebooks/08-keepalive-races.ipynb'),
+      outputPath: out,
+      parameters: { profile: 'smoke' },
+      env: { CASEBOOK_RESULTS_DIR: resultsDir },
+    });
+    const seconds = (Date.now() - started) / 1000;
+    process.stdout.write(`08-keepalive-races smoke profile executed in ${seconds.toFixed(1)} s\n`);
+    expect(seconds).toBeLessThanOrEqual(SMOKE_BUDGET_S);
+    const nb = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+      cells: { outputs?: { output_type?: string; data?: Record<string, unknown> }[] }[];
+    };
+    const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
+    expect(outputs.filter((o) => o.output_type === 'error')).toEqual([]);
+    const charts = outputs.filter((o) => o.data?.['image/png'] && o.data['application/vnd.vegalite.v5+json']);
+    expect(charts.length).toBeGreaterThanOrEqual(1);
+    const text = JSON.stringify(nb, (key, value) => (key === 'image/png' ? '' : value));
+    expect(text).not.toContain(os.hostname());
+    expect(text).toContain('Skipped:'); // the silent drop says why it did not run (or that it is not built yet)
+
+    const studyDir = path.join(resultsDir, 'keepalive-races');
+    const runs = fs.readdirSync(studyDir);
+    expect(runs).toHaveLength(1);
+    const runDir = path.join(studyDir, runs[0] as string);
+    const record = readRecord(path.join(runDir, 'record.json')); // validates against the record schema
+    if (record.kind !== 'case-study') throw new Error(`expected a case-study record, got ${record.kind}`);
+    expect(record.profile).toBe('smoke');
+    expect(record.status).toBe('completed');
+    expect(record.verdicts.length).toBeGreaterThan(0);
+    for (const v of record.verdicts) {
+      expect(['claim', 'sanity', 'exploratory'], v.id).toContain(v.kind);
+      expect(['holds', 'fails', 'unresolved'], v.id).toContain(v.outcome);
+    }
+    const byId = (id: string) => record.verdicts.find((v) => v.id === id);
+    // The lab itself worked: ids joined from both sides, nothing left open at the target.
+    expect(byId('id-join')).toMatchObject({ kind: 'sanity', outcome: 'holds' });
+    expect(byId('no-leak')).toMatchObject({ kind: 'sanity', outcome: 'holds' });
+    // The deterministic race decides on counts even in the smoke profile: got retries a GET, never a POST.
+    expect(byId('det.got.client-default.GET')?.outcome).toBe('holds');
+    expect(byId('det-no-retry.got.client-default')?.outcome).toBe('holds');
+    expect(byId('det.node-http.client-default.GET')?.outcome).toBe('holds');
+
+    const raceRuns = validateAgainst(
+      RaceRunsFileSchema,
+      JSON.parse(fs.readFileSync(path.join(runDir, RACE_RUNS_FILE), 'utf8')),
+      RACE_RUNS_FILE,
+    );
+    expect(raceRuns.length).toBeGreaterThan(0);
+    expect(raceRuns.every((r) => r.error === null)).toBe(true);
+    expect(raceRuns.flatMap((r) => r.requests).length).toBeGreaterThan(0);
+    const pids = [...new Set(raceRuns.flatMap((r) => [r.targetPid, ...(r.clientPid === null ? [] : [r.clientPid])]))];
+    expect(livePids(pids)).toEqual([]);
+  });
+});
