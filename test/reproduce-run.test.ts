@@ -1,0 +1,110 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { listRecords } from '@casebook/citing';
+import { type CaseStudyRecord, ReproductionRecordSchema, readCorrections, validateAgainst } from '@casebook/results';
+import { afterAll, describe, expect, test, vi } from 'vitest';
+import { reproduceCommand } from '../packages/cli/src/commands/reproduce';
+
+/**
+ * `casebook reproduce` for real, at smoke size: the newest published DNS run (the cheapest notebook: about 35 s in the
+ * smoke profile here) rerun through the notebook runner into a temporary results folder with `--profile smoke`. The
+ * reproduction record must validate, name the original run and its commit, account for every claim, and report each
+ * measurement's drift as reproduced ÷ original; the committed record must be left as it was.
+ */
+
+const REPO = path.resolve(__dirname, '..');
+const STUDY = 'dns';
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-reproduce-run-'));
+const saved = process.env['CASEBOOK_RESULTS_DIR'];
+afterAll(() => {
+  if (saved === undefined) delete process.env['CASEBOOK_RESULTS_DIR'];
+  else process.env['CASEBOOK_RESULTS_DIR'] = saved;
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** The newest committed run of the study that no correction replaced: the one a reader would cite. */
+function citedRun(): { file: string; record: CaseStudyRecord } {
+  const superseded = new Set(readCorrections(path.join(REPO, 'results')).map((c) => c.runId));
+  const runs = listRecords(path.join(REPO, 'results')).flatMap((r) =>
+    r.kind === 'case-study' && r.record.caseStudy === STUDY && !superseded.has(r.record.runId)
+      ? [{ file: r.file, record: r.record }]
+      : [],
+  );
+  const newest = runs.sort((x, y) => y.record.startedAt.localeCompare(x.record.startedAt))[0];
+  if (newest === undefined) throw new Error(`no published ${STUDY} run`);
+  return newest;
+}
+
+const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+describe('casebook reproduce, end to end', () => {
+  test('a published DNS run rerun at the smoke profile: a valid reproduction record linked to the original', async () => {
+    const original = citedRun();
+    const before = sha256(original.file);
+    const resultsDir = path.join(tmp, 'results');
+    process.env['CASEBOOK_RESULTS_DIR'] = resultsDir;
+    let printed = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      printed += chunk.toString();
+      return true;
+    });
+    const started = Date.now();
+    let code: number;
+    try {
+      code = await reproduceCommand([original.file, '--profile', 'smoke']);
+    } finally {
+      write.mockRestore();
+    }
+    process.stdout.write(`reproduce ${original.record.runId} at smoke: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    expect(code).toBe(0);
+
+    const runs = fs.readdirSync(path.join(resultsDir, STUDY));
+    expect(runs).toHaveLength(1);
+    const runDir = path.join(resultsDir, STUDY, runs[0] ?? '');
+    const rerun = JSON.parse(fs.readFileSync(path.join(runDir, 'record.json'), 'utf8')) as CaseStudyRecord;
+    expect(rerun.profile).toBe('smoke');
+
+    const reportFile = path.join(runDir, 'reproduction.json');
+    // Exactly the schema (throws naming the first problem), not readRecord's migrating read.
+    const report = validateAgainst(ReproductionRecordSchema, JSON.parse(fs.readFileSync(reportFile, 'utf8')), reportFile);
+    expect(report.original).toMatchObject({
+      runId: original.record.runId,
+      caseStudy: STUDY,
+      profile: original.record.profile,
+      commit: original.record.environment.git.commit,
+    });
+    expect(report.reproducedRunId).toBe(rerun.runId);
+    expect(report.runId.startsWith(`${original.record.runId}-repro-`)).toBe(true);
+
+    // Every claim of the original is accounted for: reproduced, not reproduced (both evidences named) or missing.
+    const claims = original.record.verdicts.filter((v) => v.kind === 'claim');
+    const s = report.summary;
+    expect(s.claims).toBe(claims.length);
+    expect(s.reproduced + s.notReproduced + s.missing).toBe(claims.length);
+    for (const c of report.claims.filter((x) => x.status === 'not-reproduced')) {
+      expect(c.original, c.id).not.toBe(c.reproduced);
+      expect(c.reproducedEvidence, c.id).not.toBe('');
+    }
+
+    // Drift: one throughput row per measurement of the original, each ratio exactly reproduced ÷ original.
+    const throughput = report.drift.filter((d) => d.metric === 'throughputRps');
+    expect(throughput.map((d) => d.measurement)).toEqual(
+      expect.arrayContaining(original.record.measurements.map((m) => m.label)),
+    );
+    for (const d of report.drift) {
+      if (d.original === null || d.reproduced === null || d.original === 0) expect(d.ratio).toBeNull();
+      else expect(d.ratio, `${d.measurement} ${d.metric}`).toBeCloseTo(d.reproduced / d.original, 9);
+    }
+    expect(throughput.some((d) => d.ratio !== null && d.ratio > 0)).toBe(true);
+
+    expect(printed).toContain(`this rerun uses smoke (--profile)`);
+    expect(printed).toContain(`**${s.reproduced} of ${s.claims} claims reproduced**`);
+    for (const c of claims) expect(printed, c.id).toContain(`| ${c.id} |`);
+    const notebook = /^Executed notebook: (.+)$/m.exec(printed)?.[1];
+    if (notebook !== undefined) fs.rmSync(path.dirname(notebook), { recursive: true, force: true });
+
+    expect(sha256(original.file)).toBe(before);
+  });
+});
