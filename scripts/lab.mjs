@@ -73,6 +73,7 @@ function labPython() {
 }
 
 function jupyterEnv() {
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: Jupyter's own variable; lab.mjs is not a turbo task
   const inherited = process.env.JUPYTER_PATH;
   return { ...process.env, JUPYTER_PATH: inherited ? `${jupyterDir}${path.delimiter}${inherited}` : jupyterDir };
 }

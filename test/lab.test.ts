@@ -88,11 +88,11 @@ describe.skipIf(lab.status !== 'ready')('npm run lab', () => {
       });
       child.once('exit', (code) => reject(new Error(`lab exited with ${code}:\n${output}`)));
     });
-    const lab = new URL(url);
-    expect(lab.hostname).toBe('127.0.0.1');
-    expect(lab.port).toBe(String(port));
-    const token = lab.searchParams.get('token') ?? '';
-    const res = await fetch(`${lab.origin}/api/kernelspecs`, { headers: { authorization: `token ${token}` } });
+    const labUrl = new URL(url);
+    expect(labUrl.hostname).toBe('127.0.0.1');
+    expect(labUrl.port).toBe(String(port));
+    const token = labUrl.searchParams.get('token') ?? '';
+    const res = await fetch(`${labUrl.origin}/api/kernelspecs`, { headers: { authorization: `token ${token}` } });
     expect(res.status).toBe(200);
     const specs = (await res.json()) as { default: string; kernelspecs: Record<string, unknown> };
     expect(specs.default).toBe('casebook-tslab');

@@ -1,11 +1,11 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { listRecords } from '@casebook/citing';
 import { type CaseStudyRecord, ReproductionRecordSchema, readCorrections, validateAgainst } from '@casebook/results';
-import { afterAll, describe, expect, test, vi } from 'vitest';
-import { reproduceCommand } from '../packages/cli/src/commands/reproduce';
+import { afterAll, describe, expect, test } from 'vitest';
 
 /**
  * `casebook reproduce` for real, at smoke size: the newest published DNS run (the cheapest notebook: about 35 s in the
@@ -16,13 +16,33 @@ import { reproduceCommand } from '../packages/cli/src/commands/reproduce';
 
 const REPO = path.resolve(__dirname, '..');
 const STUDY = 'dns';
+/** The CLI as a reader runs it (`npx casebook`), on the pinned Node. */
+const CASEBOOK = [path.join(REPO, 'node_modules', '.bin', 'node'), path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js')];
+/** The smoke run takes about 35 s here; this only bounds one that hangs. */
+const RUN_TIMEOUT_MS = 240_000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-reproduce-run-'));
-const saved = process.env['CASEBOOK_RESULTS_DIR'];
-afterAll(() => {
-  if (saved === undefined) delete process.env['CASEBOOK_RESULTS_DIR'];
-  else process.env['CASEBOOK_RESULTS_DIR'] = saved;
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Runs the CLI; resolves with its exit code and everything it printed. */
+function casebook(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  const [node = 'node', bin = ''] = CASEBOOK;
+  return new Promise((resolve, reject) => {
+    const child = spawn(node, [bin, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGTERM'), RUN_TIMEOUT_MS);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
 
 /** The newest committed run of the study that no correction replaced: the one a reader would cite. */
 function citedRun(): { file: string; record: CaseStudyRecord } {
@@ -44,21 +64,15 @@ describe('casebook reproduce, end to end', () => {
     const original = citedRun();
     const before = sha256(original.file);
     const resultsDir = path.join(tmp, 'results');
-    process.env['CASEBOOK_RESULTS_DIR'] = resultsDir;
-    let printed = '';
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      printed += chunk.toString();
-      return true;
-    });
     const started = Date.now();
-    let code: number;
-    try {
-      code = await reproduceCommand([original.file, '--profile', 'smoke']);
-    } finally {
-      write.mockRestore();
-    }
-    process.stdout.write(`reproduce ${original.record.runId} at smoke: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    expect(code).toBe(0);
+    const { code, output: printed } = await casebook(['reproduce', original.file, '--profile', 'smoke'], {
+      ...process.env,
+      CASEBOOK_RESULTS_DIR: resultsDir,
+    });
+    process.stdout.write(
+      `reproduce ${original.record.runId} at smoke: exit ${code} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+    expect(code, printed).toBe(0);
 
     const runs = fs.readdirSync(path.join(resultsDir, STUDY));
     expect(runs).toHaveLength(1);

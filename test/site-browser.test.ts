@@ -96,7 +96,7 @@ describe.skipIf(chromiumPath.path === null)('results site in Chromium', () => {
     for (const r of withCharts) {
       const page = await open(`runs/${r.runId}/index.html`);
       const views = page.locator('.chart-view');
-      await expect(views).toHaveCount(r.charts.length);
+      expect(await views.count(), r.runId).toBe(r.charts.length);
       await page.waitForFunction(
         (n) => document.querySelectorAll('.chart-view svg').length >= n,
         r.charts.length,
@@ -106,7 +106,7 @@ describe.skipIf(chromiumPath.path === null)('results site in Chromium', () => {
       // Drawn marks with an area, not an empty frame: every chart has some.
       const marks = await views.evaluateAll((vs) =>
         vs.map((v) =>
-          [...v.querySelectorAll('svg .role-mark path, svg .role-mark line, svg .role-mark rect')].filter((m) => {
+          Array.from(v.querySelectorAll('svg .role-mark path, svg .role-mark line, svg .role-mark rect')).filter((m) => {
             const box = m.getBoundingClientRect();
             return box.width > 0 || box.height > 0;
           }).length,
