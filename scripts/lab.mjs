@@ -100,7 +100,10 @@ function resolved(python, env) {
   const spec = JSON.parse(specs.stdout).kernelspecs?.[KERNEL_NAME];
   if (spec === undefined)
     fail(`Jupyter does not find the kernelspec ${KERNEL_NAME} (expected ${kernelJson}): run \`npm run bootstrap\``);
-  return { jupyterlab: version.stdout.trim(), kernel: { name: KERNEL_NAME, dir: spec.resource_dir, argv: spec.spec.argv } };
+  return {
+    jupyterlab: version.stdout.trim(),
+    kernel: { name: KERNEL_NAME, dir: spec.resource_dir, argv: spec.spec.argv },
+  };
 }
 
 const { port, check } = parseArgv(process.argv.slice(2));
@@ -111,12 +114,20 @@ const found = resolved(python, env);
 const argv = labArgs(port);
 
 if (check) {
-  console.log(JSON.stringify({ python, jupyterPath: env.JUPYTER_PATH, ...found, notebooks: notebooksDir, command: [python, ...argv] }, null, 2));
+  console.log(
+    JSON.stringify(
+      { python, jupyterPath: env.JUPYTER_PATH, ...found, notebooks: notebooksDir, command: [python, ...argv] },
+      null,
+      2,
+    ),
+  );
   process.exit(0);
 }
 
 console.log(`lab: JupyterLab ${found.jupyterlab} from ${path.relative(root, path.dirname(path.dirname(python)))}`);
-console.log(`lab: kernel ${KERNEL_NAME} (${found.kernel.argv.join(' ')}), notebooks in ${path.relative(root, notebooksDir)}/`);
+console.log(
+  `lab: kernel ${KERNEL_NAME} (${found.kernel.argv.join(' ')}), notebooks in ${path.relative(root, notebooksDir)}/`,
+);
 const child = spawn(python, argv, { env, stdio: ['inherit', 'inherit', 'pipe'] });
 let shown = false;
 let partial = '';

@@ -1,5 +1,3 @@
-// The browser tests' page functions run in Chromium: they are type-checked against the DOM.
-/// <reference lib="dom" />
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';

@@ -18,7 +18,8 @@ const NODE = process.execPath;
 const START_TIMEOUT_MS = 60_000;
 
 const lab = pythonSet('lab');
-if (lab.status !== 'ready') process.stdout.write(`npm run lab tests skipped: Python set lab is ${lab.status}: ${lab.reason}\n`);
+if (lab.status !== 'ready')
+  process.stdout.write(`npm run lab tests skipped: Python set lab is ${lab.status}: ${lab.reason}\n`);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -73,7 +74,10 @@ describe.skipIf(lab.status !== 'ready')('npm run lab', () => {
     server = child;
     let output = '';
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL in ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => reject(new Error(`no URL in ${START_TIMEOUT_MS} ms:\n${output}`)),
+        START_TIMEOUT_MS,
+      );
       const read = (chunk: Buffer) => {
         output += chunk.toString();
         const found = /^JupyterLab: (\S+)$/m.exec(output)?.[1];

@@ -17,7 +17,10 @@ import { afterAll, describe, expect, test } from 'vitest';
 const REPO = path.resolve(__dirname, '..');
 const STUDY = 'dns';
 /** The CLI as a reader runs it (`npx casebook`), on the pinned Node. */
-const CASEBOOK = [path.join(REPO, 'node_modules', '.bin', 'node'), path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js')];
+const CASEBOOK = [
+  path.join(REPO, 'node_modules', '.bin', 'node'),
+  path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js'),
+];
 /** The smoke run takes about 35 s here; this only bounds one that hangs. */
 const RUN_TIMEOUT_MS = 240_000;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-reproduce-run-'));
@@ -82,7 +85,11 @@ describe('casebook reproduce, end to end', () => {
 
     const reportFile = path.join(runDir, 'reproduction.json');
     // Exactly the schema (throws naming the first problem), not readRecord's migrating read.
-    const report = validateAgainst(ReproductionRecordSchema, JSON.parse(fs.readFileSync(reportFile, 'utf8')), reportFile);
+    const report = validateAgainst(
+      ReproductionRecordSchema,
+      JSON.parse(fs.readFileSync(reportFile, 'utf8')),
+      reportFile,
+    );
     expect(report.original).toMatchObject({
       runId: original.record.runId,
       caseStudy: STUDY,

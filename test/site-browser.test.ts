@@ -22,6 +22,16 @@ const SCREENSHOTS = path.join(REPO, '.casebook-tmp', 'site-browser');
 /** vega-embed draws a chart in well under a second here; this only bounds a page that never draws. */
 const CHART_TIMEOUT_MS = 15_000;
 
+/**
+ * Per chart view, the drawn vega marks (paths, lines, rects of `role-mark` groups) that have an area: an empty frame
+ * has none. A string, evaluated in the page: the tests are type-checked without the DOM library.
+ */
+const MARKS_PER_CHART = `Array.from(document.querySelectorAll('.chart-view')).map((v) =>
+  Array.from(v.querySelectorAll('svg .role-mark path, svg .role-mark line, svg .role-mark rect')).filter((m) => {
+    const box = m.getBoundingClientRect();
+    return box.width > 0 || box.height > 0;
+  }).length)`;
+
 const studies = listRecords(RESULTS).flatMap((r) => (r.kind === 'case-study' ? [r.record] : []));
 const chromiumPath = findChromium();
 if (chromiumPath.path === null) process.stdout.write(`site browser tests skipped: ${chromiumPath.reason}\n`);
@@ -70,11 +80,14 @@ describe.skipIf(chromiumPath.path === null)('results site in Chromium', () => {
 
   test('the index lists every published run, and every link on it resolves to a page', async () => {
     const page = await open('index.html');
-    const listed = await page.locator('tr[data-run-id]').evaluateAll((rows) => rows.map((r) => r.dataset['runId']));
+    const listed = await page
+      .locator('tr[data-run-id]')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-run-id')));
     expect(listed.sort()).toEqual(studies.map((r) => r.runId).sort());
-    const hrefs = await page
-      .locator('main a')
-      .evaluateAll((as) => as.map((a) => (a instanceof HTMLAnchorElement ? a.href : '')));
+    // Page functions run in Chromium; the tests are type-checked without the DOM library: attributes only.
+    const hrefs = (await page.locator('main a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).map(
+      (href: string | null) => new URL(href ?? '', page.url()).href,
+    );
     expect(hrefs.length).toBeGreaterThanOrEqual(studies.length);
     for (const href of new Set(hrefs)) {
       const r = await page.request.get(href);
@@ -95,24 +108,16 @@ describe.skipIf(chromiumPath.path === null)('results site in Chromium', () => {
     expect(withCharts.length).toBeGreaterThan(0);
     for (const r of withCharts) {
       const page = await open(`runs/${r.runId}/index.html`);
-      const views = page.locator('.chart-view');
-      expect(await views.count(), r.runId).toBe(r.charts.length);
-      await page.waitForFunction(
-        (n) => document.querySelectorAll('.chart-view svg').length >= n,
-        r.charts.length,
-        { timeout: CHART_TIMEOUT_MS },
-      );
+      expect(await page.locator('.chart-view').count(), r.runId).toBe(r.charts.length);
+      await page.waitForFunction(`document.querySelectorAll('.chart-view svg').length >= ${r.charts.length}`, null, {
+        timeout: CHART_TIMEOUT_MS,
+      });
       expect(await page.locator('.chart-view[data-fallback]').count(), r.runId).toBe(0);
       // Drawn marks with an area, not an empty frame: every chart has some.
-      const marks = await views.evaluateAll((vs) =>
-        vs.map((v) =>
-          Array.from(v.querySelectorAll('svg .role-mark path, svg .role-mark line, svg .role-mark rect')).filter((m) => {
-            const box = m.getBoundingClientRect();
-            return box.width > 0 || box.height > 0;
-          }).length,
-        ),
-      );
-      for (const [i, n] of marks.entries()) expect(n, `${r.runId} chart ${r.charts[i]?.name}`).toBeGreaterThan(0);
+      const marks: unknown = await page.evaluate(MARKS_PER_CHART);
+      expect(Array.isArray(marks) ? marks.length : marks, r.runId).toBe(r.charts.length);
+      if (Array.isArray(marks))
+        for (const [i, n] of marks.entries()) expect(n, `${r.runId} chart ${r.charts[i]?.name}`).toBeGreaterThan(0);
       const first = page.locator('figure.chart').first();
       const shot = path.join(SCREENSHOTS, `${r.runId}.png`);
       await first.screenshot({ path: shot });
