@@ -88,6 +88,8 @@ function labArgs(port) {
     `--port=${port}`,
     `--ServerApp.root_dir=${notebooksDir}`,
     `--MappingKernelManager.default_kernel_name=${KERNEL_NAME}`,
+    // Jupyter refuses to start as root without it; CI and this lab's machines run as root (still loopback only).
+    ...(typeof process.getuid === 'function' && process.getuid() === 0 ? ['--allow-root'] : []),
   ];
 }
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { buildSite, listRecords } from '@casebook/citing';
 import { type CaseStudyRecord, readCorrections } from '@casebook/results';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { findChromium, launchChromium, type StaticServer, serveStatic } from './browser';
 
 /**
@@ -60,6 +60,9 @@ describe.skipIf(chromiumPath.path === null)('results site in Chromium', () => {
     server = await serveStatic(out);
     browser = await launchChromium(chromiumPath.path ?? '');
   });
+  beforeEach(() => {
+    problems.length = 0;
+  });
   afterAll(async () => {
     await browser?.close();
     await server?.close();
@@ -73,6 +76,9 @@ describe.skipIf(chromiumPath.path === null)('results site in Chromium', () => {
       if (m.type() === 'error') problems.push(`${page.url()}: console error: ${m.text()}`);
     });
     page.on('pageerror', (e) => problems.push(`${page.url()}: uncaught: ${e.message}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) problems.push(`${page.url()}: HTTP ${r.status()} for ${r.url()}`);
+    });
     const response = await page.goto(`${server.origin}/${rel}`);
     expect(response?.status(), rel).toBe(200);
     return page;
