@@ -8,7 +8,8 @@
 //   b. from PyPI, with hashed locks: uv, then one Python environment per client set under <repo>/.venvs (the
 //      `runner` set is the headless notebook runner: nbclient + nbformat); record the runner's Python.
 //   c. register the repo-local tslab kernelspec under <repo>/.jupyter (found through JUPYTER_PATH).
-//   d. as root on Debian/Ubuntu: fonts-dejavu-core (chart fonts) and wrk (load generator), both optional.
+//   d. as root on Debian/Ubuntu: fonts-dejavu-core (chart fonts), wrk (load generator) and chromium (the browser
+//      tests drive it through playwright-core), all optional.
 //
 // When everything is in place it makes no npm/pip/uv/apt calls and takes well under a second.
 // Keep the kernelspec and python-state logic in sync with packages/cli/src/notebook/kernelspec.ts and python.ts.
@@ -507,11 +508,14 @@ function ensureRunnerPython(sets) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// d. system packages from Debian, as root only: fonts for charts (byte-identical PNGs), wrk for the FastAPI section
+// d. system packages from Debian, as root only: fonts for charts (byte-identical PNGs), wrk for the FastAPI section,
+//    Chromium for the browser tests (Playwright's own browser download is not used: Debian's build is the one a
+//    machine without a browser CDN can install, and playwright-core drives it by path)
 
 const APT_SYSTEM = [
   { name: 'fonts-dejavu-core', why: 'chart fonts; charts fall back to other fonts' },
   { name: 'wrk', why: "the seed FastAPI section's load generator; that section will say it is missing" },
+  { name: 'chromium', why: 'the browser tests (results site, JupyterLab); they are skipped with a message' },
 ];
 
 function ensureSystemPackages() {

@@ -227,6 +227,18 @@ describe('parseReproduceArgs', () => {
   test('no run, two runs, an unknown flag: usage errors', () => {
     expect(() => parseReproduceArgs([])).toThrow(UsageError);
     expect(() => parseReproduceArgs([RUN_ID, RUN_ID])).toThrow(/argument/);
-    expect(() => parseReproduceArgs([RUN_ID, '--profile', 'smoke'])).toThrow(/--profile/);
+    expect(() => parseReproduceArgs([RUN_ID, '--rounds', '3'])).toThrow(/--rounds/);
+  });
+
+  test("--profile: given, it overrides the run's own; a profile that does not exist is a usage error naming it", () => {
+    expect(parseReproduceArgs([RUN_ID, '--profile', 'smoke'])).toEqual({
+      help: false,
+      target: { kind: 'run-id', runId: RUN_ID },
+      publish: false,
+      dryRun: false,
+      profile: 'smoke',
+    });
+    expect(parseReproduceArgs([RUN_ID])).not.toHaveProperty('profile');
+    expect(() => parseReproduceArgs([RUN_ID, '--profile', 'huge'])).toThrow(/--profile.*huge/);
   });
 });

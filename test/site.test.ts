@@ -1,7 +1,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { buildSite, escapeHtml, listRecords, type SiteBuild } from '@casebook/citing';
+import {
+  buildCitation,
+  buildSite,
+  citationMarkdown,
+  escapeHtml,
+  listRecords,
+  measurementTableHeader,
+  type SiteBuild,
+} from '@casebook/citing';
 import { type CaseStudyRecord, readCorrections } from '@casebook/results';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
@@ -24,6 +32,33 @@ describe('escapeHtml', () => {
       '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;',
     );
     expect(escapeHtml('plain 512 × 2 — µs')).toBe('plain 512 × 2 — µs');
+  });
+});
+
+describe('measurementTableHeader: one header for the citation and the run page', () => {
+  test('the citation: spread, and "vs fastest" only when asked', () => {
+    expect(measurementTableHeader({ ratio: false })).toEqual([
+      'measurement',
+      'client',
+      'load',
+      'think-time (ms)',
+      'throughput (req/s, median)',
+      'spread (min–max)',
+      'p50 (ms)',
+      'p99 (ms)',
+      'CPU (µs/req)',
+      'errors',
+    ]);
+    expect(measurementTableHeader({ ratio: true })).toContain('vs fastest');
+  });
+
+  test('the run page: the interval of the median, then min–max, then "vs fastest"', () => {
+    expect(measurementTableHeader({ ratio: true, throughputCi: true }).slice(4, 8)).toEqual([
+      'throughput (req/s, median)',
+      '95 % CI of the median',
+      'min–max',
+      'vs fastest',
+    ]);
   });
 });
 
@@ -53,6 +88,17 @@ describe('site from the committed results', () => {
       for (const c of r.charts) expect(html).toContain(`id="chart-${escapeHtml(c.name)}"`);
       expect(index).toContain(`data-run-id="${r.runId}"`);
     }
+  });
+
+  test("the run page's key table and the citation's share their column names", () => {
+    const loaded = listRecords(RESULTS).find((r) => r.kind === 'case-study' && r.record.measurements.length > 0);
+    if (loaded === undefined) throw new Error('no committed case-study run with measurements');
+    const html = read(out, 'runs', loaded.record.runId, 'index.html');
+    const th = measurementTableHeader({ ratio: true, throughputCi: true }).map((c) => `<th>${escapeHtml(c)}</th>`);
+    expect(html).toContain(`<table class="measurements">\n<thead><tr>${th.join('')}</tr></thead>`);
+    const citation = buildCitation(loaded, { repoRoot: REPO, corrections: readCorrections(RESULTS) });
+    const ratio = citation.rows.some((r) => r.ratioToFastest !== null);
+    expect(citationMarkdown(citation)).toContain(`\n| ${measurementTableHeader({ ratio }).join(' | ')} |\n`);
   });
 
   test('charts embed their vega-lite spec with the committed PNG as fallback', () => {

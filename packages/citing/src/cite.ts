@@ -361,6 +361,33 @@ export function supersededLine(s: Supersession): string {
 
 const mdLinkText = (s: string): string => s.replace(/[[\]]/g, (c) => (c === '[' ? '(' : ')'));
 
+export interface MeasurementTableColumns {
+  /** The "vs fastest" column (the citation leaves it out when no row has a ratio). */
+  ratio: boolean;
+  /** The 95 % interval of the median throughput before the spread (the site's run page has it; the citation not). */
+  throughputCi?: boolean;
+}
+
+/**
+ * The header of the key-measurements table, one builder for the citation's markdown and the site's run page so the
+ * two never disagree on column names or order. Beside the interval column the spread is just "min–max".
+ */
+export function measurementTableHeader(columns: MeasurementTableColumns): string[] {
+  return [
+    'measurement',
+    'client',
+    'load',
+    'think-time (ms)',
+    'throughput (req/s, median)',
+    ...(columns.throughputCi === true ? ['95 % CI of the median', 'min–max'] : ['spread (min–max)']),
+    ...(columns.ratio ? ['vs fastest'] : []),
+    'p50 (ms)',
+    'p99 (ms)',
+    'CPU (µs/req)',
+    'errors',
+  ];
+}
+
 /** The paste-ready GitHub-flavoured markdown. */
 export function citationMarkdown(c: Citation): string {
   const out: string[] = [];
@@ -374,19 +401,7 @@ export function citationMarkdown(c: Citation): string {
   if (reproduced !== null) out.push(reproduced, '');
   const hasRatio = c.rows.some((r) => r.ratioToFastest !== null);
   const flagged = c.rows.some((r) => !isRankable(r));
-  const header = [
-    'measurement',
-    'client',
-    'load',
-    'think-time (ms)',
-    'throughput (req/s, median)',
-    'spread (min–max)',
-    ...(hasRatio ? ['vs fastest'] : []),
-    'p50 (ms)',
-    'p99 (ms)',
-    'CPU (µs/req)',
-    'errors',
-  ];
+  const header = measurementTableHeader({ ratio: hasRatio });
   const rows = c.rows.map((r) => [
     r.status === 'completed' ? r.label : `${r.label} (${r.status})`,
     `${r.client} ${r.clientVersion}`,

@@ -3,6 +3,8 @@ export {
   type Citation,
   type CiteOptions,
   citationMarkdown,
+  type MeasurementTableColumns,
+  measurementTableHeader,
   type ReproductionLink,
   reproductionLine,
   supersededLine,

@@ -10,7 +10,7 @@ import { findRepoRoot } from '@casebook/results';
  */
 
 /** The sets of sets.json, in its order (a unit test keeps the two equal). */
-export const PYTHON_SETS = ['runner', '2022', 'as-reported', 'latest', 'httpx2', 'contenders'] as const;
+export const PYTHON_SETS = ['runner', '2022', 'as-reported', 'latest', 'httpx2', 'contenders', 'lab'] as const;
 export type PythonSetName = (typeof PYTHON_SETS)[number];
 
 export const isPythonSetName = (x: unknown): x is PythonSetName =>

@@ -64,6 +64,7 @@ export function page(opts: { title: string; root: string; body: string; scripts?
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${escapeHtml(opts.title)}</title>
 <link rel="stylesheet" href="${escapeHtml(opts.root)}assets/site.css">
 </head>

@@ -1,5 +1,5 @@
 import type { CaseStudyRecord } from '@casebook/results';
-import { type Citation, citationMarkdown } from '../cite';
+import { type Citation, citationMarkdown, measurementTableHeader } from '../cite';
 import { num, times } from '../markdown';
 import { attrs, escapeHtml as h, htmlTable, jsonForScript, page } from './html';
 import { machineText, runHref, shortCommit } from './index-page';
@@ -84,20 +84,7 @@ function measurementsSection(data: RunData, citation: Citation): string {
       h(String(r.errors)),
     ];
   });
-  const header = [
-    'measurement',
-    'client',
-    'load',
-    'think-time (ms)',
-    'throughput (req/s, median)',
-    '95 % CI of the median',
-    'min–max',
-    'vs fastest',
-    'p50 (ms)',
-    'p99 (ms)',
-    'CPU (µs/req)',
-    'errors',
-  ];
+  const header = measurementTableHeader({ ratio: true, throughputCi: true });
   const rowAttrs = citation.rows.map((r) => attrs({ 'data-measurement': r.label }));
   return `<section id="measurements">
 <h2>Key measurements</h2>

@@ -38,11 +38,16 @@ const REPRODUCE_FLAGS = {
     type: 'boolean',
     description: 'write the rerun and its reproduction record under results/ (committed) instead of results/local/',
   },
+  profile: {
+    type: 'string',
+    description:
+      "rerun at this profile instead of the run's own (smoke: a quick check that the study runs here; its claims rest on fewer rounds)",
+  },
   'dry-run': { type: 'boolean', description: 'print what would run and where it would be written; run nothing' },
   help: { type: 'boolean', description: 'show this help' },
 } as const satisfies FlagSpec;
 
-const REPRODUCE_USAGE = `usage: casebook reproduce <run-id | record.json | cite link> [--publish] [--dry-run]
+const REPRODUCE_USAGE = `usage: casebook reproduce <run-id | record.json | cite link> [--profile p] [--publish] [--dry-run]
 
 Reruns the case study of a cited run at the run's profile (as \`casebook run\` does, with the client versions
 installed here) and reports, per claim, whether the outcome reproduced; per measurement the drift of median
@@ -61,7 +66,14 @@ export type ReproduceTarget = { kind: 'run-id'; runId: string } | { kind: 'path'
 
 export type ReproduceArgs =
   | { help: true }
-  | { help: false; target: ReproduceTarget; publish: boolean; dryRun: boolean };
+  | {
+      help: false;
+      target: ReproduceTarget;
+      publish: boolean;
+      dryRun: boolean;
+      /** Only when given: by default the rerun uses the original run's profile. */
+      profile?: string;
+    };
 
 /**
  * The run id in a cite link: the `<run-id>` of `…/results/<case-study>/<run-id>/record.json`, else the one path
@@ -113,7 +125,11 @@ export function parseReproduceArgs(argv: readonly string[]): ReproduceArgs {
   if (ref === undefined || ref.trim() === '')
     throw new UsageError('run', ref, 'usage: casebook reproduce <run-id | record.json | cite link>');
   if (extra.length > 0) throw new UsageError('argument', extra[0], 'reproduce takes one run');
-  return { help: false, target: parseTarget(ref), publish: flags.publish === true, dryRun: flags['dry-run'] === true };
+  const target = parseTarget(ref);
+  const publish = flags.publish === true;
+  const dryRun = flags['dry-run'] === true;
+  if (flags.profile === undefined) return { help: false, target, publish, dryRun };
+  return { help: false, target, publish, dryRun, profile: resolveProfile(flags.profile) };
 }
 
 function loadTarget(target: ReproduceTarget): Extract<LoadedRecord, { kind: 'case-study' }> {
@@ -159,7 +175,7 @@ export async function reproduceCommand(argv: readonly string[]): Promise<number>
   const original = loadTarget(args.target);
   const record = original.record;
   const study = findCaseStudy(record.caseStudy);
-  const profile = resolveProfile(record.profile);
+  const profile = resolveProfile(args.profile ?? record.profile);
   const installed = clientVersions();
   // Only the clients this casebook reports: versions of foreign clients (python:…) are compared after the run.
   const recorded = Object.fromEntries(
@@ -172,6 +188,10 @@ export async function reproduceCommand(argv: readonly string[]): Promise<number>
   out.write(
     `Reproducing ${record.runId} (${study.title}, profile ${profile}, ${record.verdicts.filter((v) => v.kind === 'claim').length} claims).\n`,
   );
+  if (profile !== record.profile)
+    out.write(
+      `The original ran at profile ${record.profile}; this rerun uses ${profile} (--profile): claims rest on a different number of rounds, so an unresolved claim here is not evidence against the original.\n`,
+    );
   out.write(
     versionDiffs.length === 0
       ? 'Client versions: the same as recorded.\n'

@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { listRecords } from '@casebook/citing';
+import { type CaseStudyRecord, ReproductionRecordSchema, readCorrections, validateAgainst } from '@casebook/results';
+import { afterAll, describe, expect, test } from 'vitest';
+
+/**
+ * `casebook reproduce` for real, at smoke size: the newest published HTTP/2 run rerun through the notebook runner into a temporary results folder with `--profile smoke`. The
+ * reproduction record must validate, name the original run and its commit, account for every claim, and report each
+ * measurement's drift as reproduced ÷ original; the committed record must be left as it was. HTTP/2, not DNS (the
+ * cheaper notebook: about 35 s against 58 s here), because DNS records no bench measurements and so no drift.
+ */
+
+const REPO = path.resolve(__dirname, '..');
+const STUDY = 'http2';
+/** The CLI as a reader runs it (`npx casebook`), on the pinned Node. */
+const CASEBOOK = [
+  path.join(REPO, 'node_modules', '.bin', 'node'),
+  path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js'),
+];
+/** The smoke run takes about a minute here; this only bounds one that hangs. */
+const RUN_TIMEOUT_MS = 240_000;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-reproduce-run-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Runs the CLI; resolves with its exit code and everything it printed. */
+function casebook(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  const [node = 'node', bin = ''] = CASEBOOK;
+  return new Promise((resolve, reject) => {
+    const child = spawn(node, [bin, ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGTERM'), RUN_TIMEOUT_MS);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+/** The newest committed run of the study that no correction replaced: the one a reader would cite. */
+function citedRun(): { file: string; record: CaseStudyRecord } {
+  const superseded = new Set(readCorrections(path.join(REPO, 'results')).map((c) => c.runId));
+  const runs = listRecords(path.join(REPO, 'results')).flatMap((r) =>
+    r.kind === 'case-study' && r.record.caseStudy === STUDY && !superseded.has(r.record.runId)
+      ? [{ file: r.file, record: r.record }]
+      : [],
+  );
+  const newest = runs.sort((x, y) => y.record.startedAt.localeCompare(x.record.startedAt))[0];
+  if (newest === undefined) throw new Error(`no published ${STUDY} run`);
+  return newest;
+}
+
+const sha256 = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+describe('casebook reproduce, end to end', () => {
+  test('a published HTTP/2 run rerun at the smoke profile: a valid reproduction record linked to the original', async () => {
+    const original = citedRun();
+    const before = sha256(original.file);
+    const resultsDir = path.join(tmp, 'results');
+    const started = Date.now();
+    const { code, output: printed } = await casebook(['reproduce', original.file, '--profile', 'smoke'], {
+      ...process.env,
+      CASEBOOK_RESULTS_DIR: resultsDir,
+    });
+    process.stdout.write(
+      `reproduce ${original.record.runId} at smoke: exit ${code} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+    );
+    expect(code, printed).toBe(0);
+    process.stdout.write(`${/^\*\*\d+ of \d+ claims reproduced\*\*.*$/m.exec(printed)?.[0] ?? printed}\n`);
+
+    const runs = fs.readdirSync(path.join(resultsDir, STUDY));
+    expect(runs).toHaveLength(1);
+    const runDir = path.join(resultsDir, STUDY, runs[0] ?? '');
+    const rerun = JSON.parse(fs.readFileSync(path.join(runDir, 'record.json'), 'utf8')) as CaseStudyRecord;
+    expect(rerun.profile).toBe('smoke');
+
+    const reportFile = path.join(runDir, 'reproduction.json');
+    // Exactly the schema (throws naming the first problem), not readRecord's migrating read.
+    const report = validateAgainst(
+      ReproductionRecordSchema,
+      JSON.parse(fs.readFileSync(reportFile, 'utf8')),
+      reportFile,
+    );
+    expect(report.original).toMatchObject({
+      runId: original.record.runId,
+      caseStudy: STUDY,
+      profile: original.record.profile,
+      commit: original.record.environment.git.commit,
+    });
+    expect(report.reproducedRunId).toBe(rerun.runId);
+    expect(report.runId.startsWith(`${original.record.runId}-repro-`)).toBe(true);
+
+    // Every claim of the original is accounted for: reproduced, not reproduced (both evidences named) or missing.
+    const claims = original.record.verdicts.filter((v) => v.kind === 'claim');
+    const s = report.summary;
+    expect(s.claims).toBe(claims.length);
+    expect(s.reproduced + s.notReproduced + s.missing).toBe(claims.length);
+    for (const c of report.claims.filter((x) => x.status === 'not-reproduced')) {
+      expect(c.original, c.id).not.toBe(c.reproduced);
+      expect(c.reproducedEvidence, c.id).not.toBe('');
+    }
+
+    // Drift: one throughput row per measurement of the original, each ratio exactly reproduced ÷ original.
+    const throughput = report.drift.filter((d) => d.metric === 'throughputRps');
+    expect(throughput.map((d) => d.measurement)).toEqual(
+      expect.arrayContaining(original.record.measurements.map((m) => m.label)),
+    );
+    for (const d of report.drift) {
+      if (d.original === null || d.reproduced === null || d.original === 0) expect(d.ratio).toBeNull();
+      else expect(d.ratio, `${d.measurement} ${d.metric}`).toBeCloseTo(d.reproduced / d.original, 9);
+    }
+    expect(throughput.some((d) => d.ratio !== null && d.ratio > 0)).toBe(true);
+
+    expect(printed).toContain(`this rerun uses smoke (--profile)`);
+    expect(printed).toContain(`**${s.reproduced} of ${s.claims} claims reproduced**`);
+    for (const c of claims) expect(printed, c.id).toContain(`| ${c.id} |`);
+    const notebook = /^Executed notebook: (.+)$/m.exec(printed)?.[1];
+    if (notebook !== undefined) fs.rmSync(path.dirname(notebook), { recursive: true, force: true });
+
+    expect(sha256(original.file)).toBe(before);
+  });
+});
