@@ -27,3 +27,12 @@ export {
   type TlsSpec,
 } from './types';
 export { errorCode, installedVersion } from './version';
+export {
+  CLIENT_VERSION_SUPPORT,
+  checkClientVersion,
+  checkRuntimeVersion,
+  clientEnginesProblem,
+  RUNTIME_SUPPORT,
+  type VersionSupport,
+} from './version-support';
+export { clientPackageRoot, useClientPackages } from './client-modules';

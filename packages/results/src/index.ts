@@ -11,6 +11,13 @@ export { type Correction, correctionFor, readCorrections } from './corrections';
 export { captureEnvironment, captureLimits, gitInfo } from './environment';
 export { CasebookError, formatValue, RecordError, UsageError } from './errors';
 export {
+  compareVersions,
+  type ExactVersion,
+  parseExactVersion,
+  requireExactVersion,
+  satisfiesRange,
+} from './exact-version';
+export {
   ephemeralPorts,
   type FileLimits,
   fileLimits,
@@ -28,7 +35,14 @@ export {
   runStatus,
 } from './run-outcome';
 export { type AppRunRecord, AppRunRecordSchema, type AppStats, AppStatsSchema } from './schema/app-run';
-export { type BenchRecord, BenchRecordSchema, type ForeignClientBlock } from './schema/bench';
+export {
+  type BenchRecord,
+  BenchRecordSchema,
+  type ClientRuntime,
+  ClientRuntimeSchema,
+  type ForeignClientBlock,
+  type StoreEntry,
+} from './schema/bench';
 export { type BenchParams, BenchParamsSchema } from './schema/bench-params';
 export {
   type CaseStudyRecord,

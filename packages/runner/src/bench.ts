@@ -4,8 +4,9 @@ import { fdPreflight, ipcTransport, pinningPlan, spawnNode } from '@casebook/pro
 import type { TargetHandle } from '@casebook/servers';
 import { type BenchProgress, benchRecord, measure } from './measure';
 import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
-import type { PhaseResult, WorkerStart } from './protocol';
+import { isWorkerRuntime, type PhaseResult, type WorkerRuntime, type WorkerStart } from './protocol';
 import type { BenchRecord } from './record';
+import { resolveVersionChoice, type VersionChoice, WORKSPACE_VERSIONS } from './version-choice';
 
 export type { BenchProgress } from './measure';
 
@@ -17,6 +18,10 @@ export interface RunBenchHooks {
   target?: TargetHandle;
   /** Pin the client worker to this core instead of the plan's client core (null: unpinned). */
   clientCpu?: number | null;
+  /** Run the worker on another Node and/or with another client version, from the version store. */
+  versions?: VersionChoice;
+  /** The version store's folder (default: the repository's .casebook/versions). */
+  storeDir?: string;
 }
 
 /**
@@ -36,7 +41,13 @@ export async function runBench(
     connections: options.clientOptions.connections,
   });
   const adapter = getAdapter(options.client);
+  const versions =
+    hooks.versions === undefined
+      ? WORKSPACE_VERSIONS
+      : await resolveVersionChoice(options.client, hooks.versions, options.clientOptions, hooks.storeDir);
   let version = adapter.version();
+  let sourceUrl = adapter.sourceUrl;
+  let runtime: WorkerRuntime | null = null;
   const measured = await measure<WorkerStart, PhaseResult>({
     options,
     target: hooks.target,
@@ -46,6 +57,7 @@ export async function runBench(
         spawnNode(path.join(__dirname, 'worker-process.js'), {
           cpu: hooks.clientCpu === undefined ? pinningPlan().clientCpu : hooks.clientCpu,
           role: 'client',
+          ...(versions.execPath !== null ? { execPath: versions.execPath } : {}),
         }),
       ),
       start: {
@@ -60,18 +72,32 @@ export async function runBench(
         warmupRequests: options.warmupRequests,
         trials: options.trials,
         instrumentation: hooks.instrumentation ?? 'full',
+        ...(Object.keys(versions.clientPackages).length > 0 ? { clientPackages: versions.clientPackages } : {}),
       },
     }),
     toPhaseResult: (r) => r,
     onReady: (m) => {
       if (typeof m['version'] === 'string') version = m['version'];
+      if (typeof m['sourceUrl'] === 'string') sourceUrl = m['sourceUrl'];
+      if (isWorkerRuntime(m['runtime'])) runtime = m['runtime'];
     },
   });
   return benchRecord(measured, options, {
     name: options.client,
     packageName: adapter.packageName,
     version,
-    sourceUrl: adapter.sourceUrl,
+    sourceUrl,
     settings: measured.settings,
+    // What ran, as the worker read it; a worker that never became ready ran nothing to describe.
+    ...(runtime !== null || hooks.versions !== undefined
+      ? {
+          runtime: {
+            node: runtime?.node ?? 'unknown (the client process never reported)',
+            bundledUndici: runtime?.bundledUndici ?? null,
+            nodeFrom: versions.nodeFrom,
+            clientFrom: versions.clientFrom,
+          },
+        }
+      : {}),
   });
 }

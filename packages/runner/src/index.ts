@@ -1,5 +1,5 @@
 export { type BenchProgress, type RunBenchHooks, runBench } from './bench';
-export { BENCH_FLAGS, benchOptionsFromFlags } from './bench-flags';
+export { BENCH_FLAGS, benchOptionsFromFlags, versionChoiceFromFlags } from './bench-flags';
 export {
   type BlockResult,
   type ContinuousLaunch,
@@ -85,3 +85,10 @@ export {
   type WrkResult,
 } from './seed-app';
 export { DEFAULT_STEADINESS, type Steadiness, type SteadinessRule, steadiness, type WindowSignal } from './steady';
+export {
+  checkVersionChoice,
+  type ResolvedVersions,
+  resolveVersionChoice,
+  type VersionChoice,
+  WORKSPACE_VERSIONS,
+} from './version-choice';
