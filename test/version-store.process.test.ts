@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { installVersion, liveChildren } from '@casebook/procs';
 import { CasebookError } from '@casebook/results';
-import { runBench } from '@casebook/runner';
+import { clientRuntimeOf, runBench } from '@casebook/runner';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 /**
@@ -78,7 +78,7 @@ describe('a worker on another runtime with another client version', () => {
     expect(record.status).toBe('completed');
     expect(record.client.version).toBe(UNDICI);
     expect(record.client.sourceUrl).toContain(`v${UNDICI}`);
-    const runtime = 'runtime' in record.client ? record.client.runtime : undefined;
+    const runtime = clientRuntimeOf(record.client);
     expect(runtime?.node).toBe(`v${RUNTIME}`);
     // Node 22 bundles an undici 6 for its global fetch: a separate axis from the npm client.
     expect(runtime?.bundledUndici).toMatch(/^6\./);
@@ -89,7 +89,7 @@ describe('a worker on another runtime with another client version', () => {
 
   test('without a choice the worker runs the workspace Node and says so', async () => {
     const record = await runBench({ client: 'node-fetch', concurrency: 2, requests: 50, warmupRequests: 10, trials: 1 });
-    const runtime = 'runtime' in record.client ? record.client.runtime : undefined;
+    const runtime = clientRuntimeOf(record.client);
     expect(runtime?.node).toBe(process.version);
     expect(runtime?.bundledUndici).toBe(process.versions['undici']);
     expect(runtime?.nodeFrom).toBeNull();
@@ -127,7 +127,7 @@ describe('casebook bench --node / --client-version', () => {
     expect(r.code).toBe(0);
     const record = JSON.parse(r.stdout);
     expect(record.client.version).toBe(UNDICI);
-    expect(record.client.runtime.node).toBe(`v${RUNTIME}`);
+    expect(record.client.settings.runtime.node).toBe(`v${RUNTIME}`);
     const cite = await casebook(['cite', record.runId], dir);
     expect(cite.stdout).toContain(`--node ${RUNTIME} --client-version ${UNDICI}`);
   });

@@ -13,6 +13,7 @@ import {
   resultsRoot,
 } from '@casebook/results';
 import { code, num, shellArg, table, times } from './markdown';
+import { clientRuntimeOf } from '@casebook/runner';
 import { benchRerunArgs, benchRerunGaps } from './params';
 import { type LoadedRecord, linkTo, loadMeasurement, locateRunFile } from './records';
 
@@ -356,7 +357,7 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
 
 /** `--node` / `--client-version` for a run whose runtime or client came from the version store. */
 function versionRerunArgs(client: BenchRecord['client']): string[] {
-  const runtime = 'runtime' in client ? client.runtime : undefined;
+  const runtime = clientRuntimeOf(client);
   const args: string[] = [];
   if (runtime?.nodeFrom) args.push('--node', runtime.nodeFrom.version);
   if (runtime?.clientFrom) args.push('--client-version', runtime.clientFrom.version);

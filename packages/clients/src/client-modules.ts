@@ -38,11 +38,14 @@ export function requireClient(specifier: string): unknown {
   return require(resolveClient(specifier));
 }
 
-/** `import()` of an ESM client package (got) from its chosen folder. */
-export function importClient(specifier: string): Promise<unknown> {
+/**
+ * `import()` of an ESM client package (got) from its chosen folder. `load` is the adapter's own `import('got')`:
+ * the workspace's copy, and the type of any version's module.
+ */
+export function importClient<T>(specifier: string, load: () => Promise<T>): Promise<T> {
   const root = roots.get(specifier.split('/')[0] ?? specifier);
-  // The workspace's copy by its bare name (tsc keeps import() as import() under node16 modules), so resolution is
-  // exactly what it was before the version store existed.
-  if (root === undefined) return import(specifier);
-  return import(pathToFileURL(resolveClient(specifier)).href);
+  if (root === undefined) return load();
+  // The same package at another version: its module has the shape the adapter was written against (the support
+  // table, version-support.ts, says which versions that holds for).
+  return import(pathToFileURL(resolveClient(specifier)).href) as Promise<T>;
 }

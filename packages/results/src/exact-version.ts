@@ -92,8 +92,13 @@ function comparators(token: string): Comparator[] {
   if (major === null) return [];
   const lo = version(major, minor ?? 0, patch ?? 0, pre);
   if (op === '^') {
+    // ^1.2.3 → <2.0.0; ^0.2.3 → <0.3.0; ^0.0.3 → <0.0.4; ^0 → <1.0.0
     const hi =
-      major > 0 ? version(major + 1, 0, 0) : (minor ?? 0) > 0 || minor === null ? version(0, (minor ?? 0) + 1, 0) : version(0, 0, (patch ?? 0) + 1);
+      major > 0 || minor === null
+        ? version(major + 1, 0, 0)
+        : minor > 0 || patch === null
+          ? version(0, minor + 1, 0)
+          : version(0, 0, patch + 1);
     return [
       { op: '>=', version: lo },
       { op: '<', version: { ...hi, prerelease: '0' } },
@@ -110,8 +115,10 @@ function comparators(token: string): Comparator[] {
     const hi = minor === null ? version(major + 1, 0, 0) : version(major, minor + 1, 0);
     return [{ op: op === '<=' ? '<' : '>=', version: { ...hi, prerelease: '0' } }];
   }
-  return [{ op: op === '' ? '=' : (op as Comparator['op']), version: lo }];
+  return [{ op: isOperator(op) ? op : '=', version: lo }];
 }
+
+const isOperator = (op: string): op is Comparator['op'] => ['>=', '>', '<=', '<', '='].includes(op);
 
 function holds(v: ExactVersion, c: Comparator): boolean {
   const d = compareVersions(v, c.version);

