@@ -45,3 +45,11 @@ export {
 export { buildResultsIndex } from './results-index';
 export { buildSite, type SiteBuild, type SiteOptions } from './site/build-site';
 export { escapeHtml } from './site/html';
+export {
+  formatMatrixTable,
+  loadMatrixRuns,
+  type MatrixRun,
+  type MatrixTable,
+  type MatrixTableCell,
+  matrixTable,
+} from './matrix-table';

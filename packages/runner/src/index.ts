@@ -95,3 +95,17 @@ export {
   type VersionChoice,
   WORKSPACE_VERSIONS,
 } from './version-choice';
+export {
+  cellId,
+  cellLabel,
+  type MatrixCell,
+  type MatrixPlan,
+  type MatrixRunHooks,
+  type MatrixSpec,
+  matrixCells,
+  matrixPlan,
+  matrixSchedule,
+  parseCellLabel,
+  runMatrix,
+  WORKSPACE,
+} from './matrix';
