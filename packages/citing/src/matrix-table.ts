@@ -58,8 +58,10 @@ export function loadMatrixRuns(folders: readonly string[]): MatrixRun[] {
       if (record.kind !== 'bench') continue;
       const bench: BenchRecord = record;
       const parsed = parseCellLabel(bench.label);
-      if (parsed === null || bench.status !== 'completed' || seen.has(bench.runId)) continue;
-      seen.add(bench.runId);
+      // The same record given twice (one folder inside another) counts once; a run is its id on its machine.
+      const key = `${bench.runId} ${bench.environment.machineId ?? ''}`;
+      if (parsed === null || bench.status !== 'completed' || seen.has(key)) continue;
+      seen.add(key);
       runs.push({
         ...parsed,
         throughputRps: bench.throughputRps.median,
