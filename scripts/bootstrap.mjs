@@ -590,7 +590,8 @@ function npmEnv() {
   // The calling npm's project settings (prefix, workspaces) must not redirect the install into the workspace.
   return Object.fromEntries(
     Object.entries(process.env).filter(
-      ([k]) => !k.toLowerCase().startsWith('npm_') || /^npm_config_(registry|cache|userconfig|.*proxy|cafile|ca)$/i.test(k),
+      ([k]) =>
+        !k.toLowerCase().startsWith('npm_') || /^npm_config_(registry|cache|userconfig|.*proxy|cafile|ca)$/i.test(k),
     ),
   );
 }
@@ -612,22 +613,35 @@ function ensureStoreEntry(storeDir, name, version) {
     shell: isWindows,
   });
   const integrity = view.status === 0 && view.stdout.trim() ? JSON.parse(view.stdout) : undefined;
-  if (typeof integrity !== 'string') return `not installed: npm view ${npmName}@${version} failed (${view.stderr.trim().split('\n').pop()})`;
-  const hex = Buffer.from(integrity.replace(/^sha\d+-/, ''), 'base64').toString('hex').slice(0, 12);
+  if (typeof integrity !== 'string')
+    return `not installed: npm view ${npmName}@${version} failed (${view.stderr.trim().split('\n').pop()})`;
+  const hex = Buffer.from(integrity.replace(/^sha\d+-/, ''), 'base64')
+    .toString('hex')
+    .slice(0, 12);
   const tmp = path.join(storeDir, `.tmp-${name}@${version}-${process.pid}`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
   try {
     const manifest = { name: 'casebook-version-store-entry', private: true, dependencies: { [npmName]: version } };
     writeFileSync(path.join(tmp, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    const args = ['install', '--prefix', tmp, '--ignore-scripts', '--no-audit', '--no-fund', '--omit=dev', '--omit=peer'];
+    const args = [
+      'install',
+      '--prefix',
+      tmp,
+      '--ignore-scripts',
+      '--no-audit',
+      '--no-fund',
+      '--omit=dev',
+      '--omit=peer',
+    ];
     const r = spawnSync(npm.cmd, [...npm.args, ...args, '--workspaces=false', '--save-exact'], {
       cwd: tmp,
       env,
       encoding: 'utf8',
       shell: isWindows,
     });
-    if (r.status !== 0) return `not installed: npm install ${npmName}@${version} failed (${(r.stderr ?? '').trim().split('\n').pop()})`;
+    if (r.status !== 0)
+      return `not installed: npm install ${npmName}@${version} failed (${(r.stderr ?? '').trim().split('\n').pop()})`;
     const lock = readJson(path.join(tmp, 'package-lock.json'));
     if (lock?.packages?.[`node_modules/${npmName}`]?.integrity !== integrity)
       return `not installed: the integrity npm installed differs from the registry's (${integrity})`;
@@ -640,7 +654,6 @@ function ensureStoreEntry(storeDir, name, version) {
 }
 
 function ensureVersionStore() {
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: declared in turbo.json; bootstrap is not a turbo task
   const fromEnv = process.env.CASEBOOK_VERSION_STORE;
   const storeDir = fromEnv ? path.resolve(fromEnv) : path.join(root, '.casebook', 'versions');
   for (const [name, version] of PREFETCH_VERSIONS)

@@ -20,7 +20,14 @@ const REPO = path.resolve(__dirname, '..');
 const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
 const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js');
 const SCENARIO = ['--concurrency', '4', '--requests', '100', '--warmup', '20', '--trials', '1'];
-const AXES = ['--clients', 'undici-request', '--nodes', `workspace,${RUNTIME}`, '--client-versions', `workspace,${UNDICI}`];
+const AXES = [
+  '--clients',
+  'undici-request',
+  '--nodes',
+  `workspace,${RUNTIME}`,
+  '--client-versions',
+  `workspace,${UNDICI}`,
+];
 
 const tempDirs: string[] = [];
 const fresh = (): string => {
@@ -48,7 +55,11 @@ function casebook(args: readonly string[]): Promise<{ code: number; stdout: stri
 /** What must agree between two runs of the same matrix: everything but the measured numbers. */
 const shape = (t: MatrixTable) => ({
   columns: t.columns,
-  rows: t.rows.map((r) => ({ client: r.client, reference: r.reference, cells: r.cells.map((c) => [c.column, c.rounds]) })),
+  rows: t.rows.map((r) => ({
+    client: r.client,
+    reference: r.reference,
+    cells: r.cells.map((c) => [c.column, c.rounds]),
+  })),
   machines: t.machines,
 });
 
@@ -96,7 +107,8 @@ describe('local run, plan + separate jobs + merge', () => {
 
     // The same records, one folder per cell, merged: the identical table.
     const split = fresh();
-    for (const cell of fs.readdirSync(local)) fs.cpSync(path.join(local, cell), path.join(split, cell), { recursive: true });
+    for (const cell of fs.readdirSync(local))
+      fs.cpSync(path.join(local, cell), path.join(split, cell), { recursive: true });
     const folders = fs.readdirSync(split).map((c) => path.join(split, c));
     expect(formatMatrixTable(matrixTable(loadMatrixRuns(folders)))).toBe(formatMatrixTable(localTable));
 
@@ -104,7 +116,11 @@ describe('local run, plan + separate jobs + merge', () => {
     const planned = await casebook(['matrix', ...AXES, ...SCENARIO, '--rounds', '2', '--seed', '7', '--plan']);
     expect(planned.code).toBe(0);
     const plan = JSON.parse(planned.stdout) as MatrixPlan;
-    expect(plan.cells.map((c) => c.id).sort()).toEqual(matrixCells(spec).map((c) => c.id).sort());
+    expect(plan.cells.map((c) => c.id).sort()).toEqual(
+      matrixCells(spec)
+        .map((c) => c.id)
+        .sort(),
+    );
     const jobs = plan.cells.map((c) => ({ args: c.args, out: fresh() }));
     for (const job of jobs) {
       const r = await casebook([...job.args, '--out', job.out]);
@@ -121,7 +137,10 @@ describe('local run, plan + separate jobs + merge', () => {
     await runMatrix({ ...spec, nodes: ['workspace'], rounds: 1 }, one);
     // The same records under another machine's fingerprint.
     const other = fresh();
-    for (const file of fs.readdirSync(one, { recursive: true }).map(String).filter((f) => f.endsWith('.json'))) {
+    for (const file of fs
+      .readdirSync(one, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.json'))) {
       const record = JSON.parse(fs.readFileSync(path.join(one, file), 'utf8'));
       record.environment.machineId = 'b'.repeat(record.environment.machineId?.length ?? 16);
       fs.mkdirSync(path.dirname(path.join(other, file)), { recursive: true });

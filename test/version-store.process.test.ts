@@ -30,7 +30,10 @@ beforeAll(async () => {
   await installVersion('undici', UNDICI);
 }, 300_000);
 
-function casebook(args: readonly string[], resultsDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function casebook(
+  args: readonly string[],
+  resultsDir: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(
       NODE,
@@ -88,7 +91,13 @@ describe('a worker on another runtime with another client version', () => {
   });
 
   test('without a choice the worker runs the workspace Node and says so', async () => {
-    const record = await runBench({ client: 'node-fetch', concurrency: 2, requests: 50, warmupRequests: 10, trials: 1 });
+    const record = await runBench({
+      client: 'node-fetch',
+      concurrency: 2,
+      requests: 50,
+      warmupRequests: 10,
+      trials: 1,
+    });
     const runtime = clientRuntimeOf(record.client);
     expect(runtime?.node).toBe(process.version);
     expect(runtime?.bundledUndici).toBe(process.versions['undici']);

@@ -37,7 +37,8 @@ describe('exact versions and ranges', () => {
     expect(parseExactVersion('7.16.0')?.minor).toBe(16);
     expect(parseExactVersion('v22.22.0')?.text).toBe('22.22.0');
     expect(parseExactVersion('8.0.0-rc.1')?.prerelease).toBe('rc.1');
-    for (const bad of ['^7.16.0', '7.16', 'latest', '7.x', '', ' 7.16.0.1', '07.1.0']) expect(parseExactVersion(bad)).toBeNull();
+    for (const bad of ['^7.16.0', '7.16', 'latest', '7.x', '', ' 7.16.0.1', '07.1.0'])
+      expect(parseExactVersion(bad)).toBeNull();
   });
 
   test('requireExactVersion names the field and the value', () => {

@@ -12,8 +12,8 @@ import {
   readRecord,
   resultsRoot,
 } from '@casebook/results';
-import { code, num, shellArg, table, times } from './markdown';
 import { clientRuntimeOf } from '@casebook/runner';
+import { code, num, shellArg, table, times } from './markdown';
 import { benchRerunArgs, benchRerunGaps } from './params';
 import { type LoadedRecord, linkTo, loadMeasurement, locateRunFile } from './records';
 
@@ -348,7 +348,9 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
     record: linkTo(loaded.file, linkOpts),
     notebook: null,
     environment: summarizeEnvironment(env),
-    rerun: ['npx casebook bench', ...[...benchRerunArgs(r.params), ...versionRerunArgs(r.client)].map(shellArg)].join(' '),
+    rerun: ['npx casebook bench', ...[...benchRerunArgs(r.params), ...versionRerunArgs(r.client)].map(shellArg)].join(
+      ' ',
+    ),
     rerunGaps: benchRerunGaps(r.params),
     git: { commit: env.git.commit, dirty: env.git.dirty },
     reproductions: [],

@@ -21,6 +21,14 @@ export {
   type MetricSpec,
 } from './compare';
 export {
+  formatMatrixTable,
+  loadMatrixRuns,
+  type MatrixRun,
+  type MatrixTable,
+  type MatrixTableCell,
+  matrixTable,
+} from './matrix-table';
+export {
   type LoadedRecord,
   listRecords,
   loadMeasurement,
@@ -45,11 +53,3 @@ export {
 export { buildResultsIndex } from './results-index';
 export { buildSite, type SiteBuild, type SiteOptions } from './site/build-site';
 export { escapeHtml } from './site/html';
-export {
-  formatMatrixTable,
-  loadMatrixRuns,
-  type MatrixRun,
-  type MatrixTable,
-  type MatrixTableCell,
-  matrixTable,
-} from './matrix-table';

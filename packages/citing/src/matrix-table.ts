@@ -64,7 +64,7 @@ export function loadMatrixRuns(folders: readonly string[]): MatrixRun[] {
       seen.add(key);
       runs.push({
         ...parsed,
-        throughputRps: bench.throughputRps.median,
+        throughputRps: bench.throughputRps,
         machineId: bench.environment.machineId ?? null,
         runId: bench.runId,
       });
@@ -140,7 +140,7 @@ export function formatMatrixTable(t: MatrixTable): string {
     }),
   ]);
   const notes = [
-    'Median throughput over rounds with its 95 % interval (none under 6 rounds); change to the row\'s reference with its interval, `~` where the interval includes no change or has under 95 % coverage.',
+    "Median throughput over rounds with its 95 % interval (none under 6 rounds); change to the row's reference with its interval, `~` where the interval includes no change or has under 95 % coverage.",
     `Machines: ${t.machines.join(', ')}${t.mixedMachines ? ' (mixed)' : ''}.`,
   ];
   return `${table(header, body)}\n\n${notes.join('\n')}`;

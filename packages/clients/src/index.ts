@@ -1,4 +1,5 @@
 export { clientSecureContext, delayedLookup, openClientSession, perRequestSession } from './adapters/tls-common';
+export { clientPackageRoot, useClientPackages } from './client-modules';
 export {
   caresLookup,
   createLookup,
@@ -35,4 +36,3 @@ export {
   RUNTIME_SUPPORT,
   type VersionSupport,
 } from './version-support';
-export { clientPackageRoot, useClientPackages } from './client-modules';

@@ -111,7 +111,11 @@ export function checkClientVersion(
     );
   if (options !== null)
     for (const feature of FEATURE_SUPPORT) {
-      if (feature.packageName === support.packageName && feature.applies(options) && !satisfiesRange(version, feature.range))
+      if (
+        feature.packageName === support.packageName &&
+        feature.applies(options) &&
+        !satisfiesRange(version, feature.range)
+      )
         throw new UsageError(
           field,
           version.text,
@@ -124,7 +128,11 @@ export function checkClientVersion(
 /** Refuse a runtime outside RUNTIME_SUPPORT (UsageError on `field`). */
 export function checkRuntimeVersion(version: ExactVersion, field = '--node'): void {
   if (!satisfiesRange(version, RUNTIME_SUPPORT.range))
-    throw new UsageError(field, version.text, `runtimes ${RUNTIME_SUPPORT.range} are supported: ${RUNTIME_SUPPORT.why}`);
+    throw new UsageError(
+      field,
+      version.text,
+      `runtimes ${RUNTIME_SUPPORT.range} are supported: ${RUNTIME_SUPPORT.why}`,
+    );
 }
 
 /**
@@ -145,5 +153,7 @@ export function clientEnginesProblem(
     // A form the range reader does not know: do not guess, let it run (the record says what ran).
     return null;
   }
-  return ok ? null : `${packageName} ${packageVersion} needs Node ${enginesNode} (its engines field); the runtime is ${runtime.text}`;
+  return ok
+    ? null
+    : `${packageName} ${packageVersion} needs Node ${enginesNode} (its engines field); the runtime is ${runtime.text}`;
 }

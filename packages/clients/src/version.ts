@@ -9,7 +9,9 @@ import { clientPackageRoot } from './client-modules';
 export function installedVersion(packageName: string): string {
   const root = clientPackageRoot(packageName);
   if (root !== undefined) {
-    const json = JSON.parse(fs.readFileSync(path.join(root, packageName, 'package.json'), 'utf8')) as { version?: string };
+    const json = JSON.parse(fs.readFileSync(path.join(root, packageName, 'package.json'), 'utf8')) as {
+      version?: string;
+    };
     if (json.version) return json.version;
   }
   const paths = require.resolve.paths(packageName) ?? [];

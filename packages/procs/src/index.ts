@@ -38,6 +38,6 @@ export {
   isStorePackage,
   npmPackageFor,
   STORE_PACKAGES,
-  type StorePackage,
   type StoredVersion,
+  type StorePackage,
 } from './version-store';

@@ -180,7 +180,11 @@ export function spawnNode(script: string, options: SpawnNodeOptions): ChildProce
   if (options.env) pinned.env = options.env;
   if (options.wrapper) pinned.wrapper = options.wrapper;
   if (options.role !== undefined) pinned.role = options.role;
-  return spawnPinned(options.execPath ?? process.execPath, [...(options.execArgv ?? []), script, ...(options.args ?? [])], pinned);
+  return spawnPinned(
+    options.execPath ?? process.execPath,
+    [...(options.execArgv ?? []), script, ...(options.args ?? [])],
+    pinned,
+  );
 }
 
 /**

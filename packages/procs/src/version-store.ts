@@ -61,7 +61,6 @@ export function isStorePackage(value: unknown): value is StorePackage {
 
 /** `$CASEBOOK_VERSION_STORE`, else `<repo>/.casebook/versions` (git-ignored). */
 export function defaultStoreDir(): string {
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: declared in turbo.json globalEnv
   const fromEnv = process.env['CASEBOOK_VERSION_STORE'];
   return fromEnv && fromEnv.length > 0 ? path.resolve(fromEnv) : path.join(findRepoRoot(), '.casebook', 'versions');
 }
@@ -113,7 +112,11 @@ function entryOf(dir: string, marker: CompleteMarker): StoredVersion {
 }
 
 /** The complete entry for `name@version`, or null; never touches the network. */
-export function findStoredVersion(name: StorePackage, version: string, storeDir = defaultStoreDir()): StoredVersion | null {
+export function findStoredVersion(
+  name: StorePackage,
+  version: string,
+  storeDir = defaultStoreDir(),
+): StoredVersion | null {
   let names: string[];
   try {
     names = fs.readdirSync(storeDir);
@@ -139,7 +142,6 @@ function npmInvocation(): { cmd: string; args: string[]; env: NodeJS.ProcessEnv 
     else if (/^npm_config_(registry|cache|userconfig|globalconfig|.*proxy|strict_ssl|cafile|ca)$/i.test(key))
       env[key] = value;
   }
-  // biome-ignore lint/suspicious/noUndeclaredEnvVars: set by npm for scripts; read only to find npm itself
   const execpath = process.env['npm_execpath'];
   if (execpath && /npm-cli\.js$/.test(execpath) && fs.existsSync(execpath))
     return { cmd: process.execPath, args: [execpath], env };

@@ -147,7 +147,9 @@ export function satisfiesRange(v: ExactVersion, range: string): boolean {
     if (alt === '' || alt === '*') return true;
     // "1.2.3 - 2.3.4" hyphen ranges
     const hyphen = /^(\S+)\s+-\s+(\S+)$/.exec(alt);
-    const tokens = hyphen ? [`>=${hyphen[1]}`, `<=${hyphen[2]}`] : alt.replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1').split(/\s+/);
+    const tokens = hyphen
+      ? [`>=${hyphen[1]}`, `<=${hyphen[2]}`]
+      : alt.replace(/(>=|<=|>|<|=|\^|~)\s+/g, '$1').split(/\s+/);
     return tokens.flatMap(comparators).every((c) => holds(v, c));
   });
 }

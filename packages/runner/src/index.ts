@@ -59,6 +59,20 @@ export {
 } from './interleave';
 export { type CoreShare, coreShares, readCoreTimes } from './machine-load';
 export {
+  cellId,
+  cellLabel,
+  type MatrixCell,
+  type MatrixPlan,
+  type MatrixRunHooks,
+  type MatrixSpec,
+  matrixCells,
+  matrixPlan,
+  matrixSchedule,
+  parseCellLabel,
+  runMatrix,
+  WORKSPACE,
+} from './matrix';
+export {
   type BenchOptions,
   DEFAULT_TRIALS,
   LIMITS,
@@ -90,22 +104,8 @@ export {
   checkVersionChoice,
   clientRuntimeOf,
   type ResolvedVersions,
-  type StoreEntry,
   resolveVersionChoice,
+  type StoreEntry,
   type VersionChoice,
   WORKSPACE_VERSIONS,
 } from './version-choice';
-export {
-  cellId,
-  cellLabel,
-  type MatrixCell,
-  type MatrixPlan,
-  type MatrixRunHooks,
-  type MatrixSpec,
-  matrixCells,
-  matrixPlan,
-  matrixSchedule,
-  parseCellLabel,
-  runMatrix,
-  WORKSPACE,
-} from './matrix';

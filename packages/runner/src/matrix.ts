@@ -68,7 +68,8 @@ const choiceOf = (cell: MatrixCell): VersionChoice => ({
 
 /** The cross product, checked before anything runs (bad versions: UsageError, exit 2, nothing written). */
 export function matrixCells(spec: MatrixSpec): MatrixCell[] {
-  if (spec.clients.length === 0) throw new UsageError('--clients', '', 'required: one or more clients, comma-separated');
+  if (spec.clients.length === 0)
+    throw new UsageError('--clients', '', 'required: one or more clients, comma-separated');
   if (!Number.isInteger(spec.rounds) || spec.rounds < 1 || spec.rounds > 100)
     throw new UsageError('--rounds', spec.rounds, 'expected an integer from 1 to 100');
   if (!Number.isInteger(spec.seed)) throw new UsageError('--seed', spec.seed, 'expected an integer');

@@ -9,7 +9,13 @@ import {
   type ResolvedClientOptions,
 } from '@casebook/clients';
 import { installVersion, type StoredVersion } from '@casebook/procs';
-import { type BenchRecord, type ExactVersion, parseExactVersion, requireExactVersion, UsageError } from '@casebook/results';
+import {
+  type BenchRecord,
+  type ExactVersion,
+  parseExactVersion,
+  requireExactVersion,
+  UsageError,
+} from '@casebook/results';
 
 /**
  * A run's choice of runtime and client version (`casebook bench --node <v> --client-version <v>`, a matrix cell),
@@ -110,7 +116,10 @@ export function checkVersionChoice(
 }
 
 /** The package.json of the client package that will be loaded (store entry or workspace). */
-function clientManifest(packageName: string, stored: StoredVersion | null): { version: string; engines?: { node?: string } } {
+function clientManifest(
+  packageName: string,
+  stored: StoredVersion | null,
+): { version: string; engines?: { node?: string } } {
   const file = stored
     ? path.join(stored.packageDir, 'package.json')
     : (require.resolve.paths(packageName) ?? [])
