@@ -77,7 +77,12 @@ const columnOf = (cell: MatrixCell): string => `node ${cell.node} · ${cell.clie
 
 /** The table; UsageError when a row's cells come from several machines and `mixMachines` is not set. */
 export function matrixTable(runs: readonly MatrixRun[], options: { mixMachines?: boolean } = {}): MatrixTable {
-  const columns = [...new Set(runs.map((r) => columnOf(r.cell)))].sort();
+  // The workspace's Node and packages first: a row's reference is what the case studies pin, where it was measured.
+  const workspaceFirst = (c: string): string => c.replaceAll('workspace', '\u0000');
+  const columns = [...new Set(runs.map((r) => columnOf(r.cell)))].sort((a, b) => {
+    const [x, y] = [workspaceFirst(a), workspaceFirst(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
   const clients = [...new Set(runs.map((r) => r.cell.client))].sort();
   const allMachines = [...new Set(runs.map((r) => r.machineId ?? 'unknown'))].sort();
   const rows: MatrixTable['rows'] = [];
