@@ -10,6 +10,7 @@
 //   c. register the repo-local tslab kernelspec under <repo>/.jupyter (found through JUPYTER_PATH).
 //   d. as root on Debian/Ubuntu: fonts-dejavu-core (chart fonts), wrk (load generator) and chromium (the browser
 //      tests drive it through playwright-core), all optional.
+//   e. the version store's few entries the tests use (one Node runtime, one undici), from the npm registry.
 //
 // When everything is in place it makes no npm/pip/uv/apt calls and takes well under a second.
 // Keep the kernelspec and python-state logic in sync with packages/cli/src/notebook/kernelspec.ts and python.ts.
@@ -569,8 +570,103 @@ function ensureKernelspec() {
   say('c', `kernelspec ${KERNEL_NAME} ${written ? 'written to' : 'up to date at'} ${rel} (JUPYTER_PATH=${jupyterDir})`);
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// e. the version store's entries the tests use (a runtime and a client version), so a fresh clone tests offline
+//
+// The same layout as packages/procs/src/version-store.ts (keep them in sync): <store>/<name>@<version>-<12 hex of the
+// registry's sha512 integrity>/ with its own package.json, npm's lock, node_modules and a `.complete` marker written
+// last; installed into a temporary folder with scripts off and renamed into place. Present entries cost no network.
+// Small on purpose: one Node line and one undici version (test/version-store.test.ts, test/bench-versions.test.ts).
+
+const PREFETCH_VERSIONS = [
+  ['undici', '7.16.0'],
+  ['node', '22.22.0'],
+];
+
+function storeNpmName(name) {
+  if (name !== 'node') return name;
+  const platform = process.platform === 'win32' ? 'win' : process.platform;
+  const arch = platform === 'win' && process.arch === 'ia32' ? 'x86' : process.arch;
+  return `${process.platform === 'darwin' && process.arch === 'arm64' ? 'node-bin' : 'node'}-${platform}-${arch}`;
+}
+
+function npmEnv() {
+  // The calling npm's project settings (prefix, workspaces) must not redirect the install into the workspace.
+  return Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) =>
+        !k.toLowerCase().startsWith('npm_') || /^npm_config_(registry|cache|userconfig|.*proxy|cafile|ca)$/i.test(k),
+    ),
+  );
+}
+
+function ensureStoreEntry(storeDir, name, version) {
+  const prefix = `${name}@${version}-`;
+  const present = existsSync(storeDir)
+    ? readdirSync(storeDir).find((n) => n.startsWith(prefix) && existsSync(path.join(storeDir, n, '.complete')))
+    : undefined;
+  if (present) return `${present} (present)`;
+  mkdirSync(storeDir, { recursive: true });
+  const npm = npmCommand();
+  const npmName = storeNpmName(name);
+  const env = npmEnv();
+  const view = spawnSync(npm.cmd, [...npm.args, 'view', `${npmName}@${version}`, 'dist.integrity', '--json'], {
+    cwd: storeDir,
+    env,
+    encoding: 'utf8',
+    shell: isWindows,
+  });
+  const integrity = view.status === 0 && view.stdout.trim() ? JSON.parse(view.stdout) : undefined;
+  if (typeof integrity !== 'string')
+    return `not installed: npm view ${npmName}@${version} failed (${view.stderr.trim().split('\n').pop()})`;
+  const hex = Buffer.from(integrity.replace(/^sha\d+-/, ''), 'base64')
+    .toString('hex')
+    .slice(0, 12);
+  const tmp = path.join(storeDir, `.tmp-${name}@${version}-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  try {
+    const manifest = { name: 'casebook-version-store-entry', private: true, dependencies: { [npmName]: version } };
+    writeFileSync(path.join(tmp, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    const args = [
+      'install',
+      '--prefix',
+      tmp,
+      '--ignore-scripts',
+      '--no-audit',
+      '--no-fund',
+      '--omit=dev',
+      '--omit=peer',
+    ];
+    const r = spawnSync(npm.cmd, [...npm.args, ...args, '--workspaces=false', '--save-exact'], {
+      cwd: tmp,
+      env,
+      encoding: 'utf8',
+      shell: isWindows,
+    });
+    if (r.status !== 0)
+      return `not installed: npm install ${npmName}@${version} failed (${(r.stderr ?? '').trim().split('\n').pop()})`;
+    const lock = readJson(path.join(tmp, 'package-lock.json'));
+    if (lock?.packages?.[`node_modules/${npmName}`]?.integrity !== integrity)
+      return `not installed: the integrity npm installed differs from the registry's (${integrity})`;
+    writeFileSync(path.join(tmp, '.complete'), `${JSON.stringify({ name, version, npmName, integrity }, null, 2)}\n`);
+    renameSync(tmp, path.join(storeDir, `${prefix}${hex}`));
+    return `${prefix}${hex} (installed)`;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function ensureVersionStore() {
+  const fromEnv = process.env.CASEBOOK_VERSION_STORE;
+  const storeDir = fromEnv ? path.resolve(fromEnv) : path.join(root, '.casebook', 'versions');
+  for (const [name, version] of PREFETCH_VERSIONS)
+    say('e', `version store ${rel(storeDir)}: ${ensureStoreEntry(storeDir, name, version)}`);
+}
+
 ensureDependencies();
 ensureRunnerPython(await ensurePythonSets());
 ensureKernelspec();
 ensureSystemPackages();
+ensureVersionStore();
 console.log(`bootstrap: ready in ${Date.now() - started} ms`);

@@ -12,6 +12,7 @@ import {
   readRecord,
   resultsRoot,
 } from '@casebook/results';
+import { clientRuntimeOf } from '@casebook/runner';
 import { code, num, shellArg, table, times } from './markdown';
 import { benchRerunArgs, benchRerunGaps } from './params';
 import { type LoadedRecord, linkTo, loadMeasurement, locateRunFile } from './records';
@@ -347,11 +348,22 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
     record: linkTo(loaded.file, linkOpts),
     notebook: null,
     environment: summarizeEnvironment(env),
-    rerun: ['npx casebook bench', ...benchRerunArgs(r.params).map(shellArg)].join(' '),
+    rerun: ['npx casebook bench', ...[...benchRerunArgs(r.params), ...versionRerunArgs(r.client)].map(shellArg)].join(
+      ' ',
+    ),
     rerunGaps: benchRerunGaps(r.params),
     git: { commit: env.git.commit, dirty: env.git.dirty },
     reproductions: [],
   };
+}
+
+/** `--node` / `--client-version` for a run whose runtime or client came from the version store. */
+function versionRerunArgs(client: BenchRecord['client']): string[] {
+  const runtime = clientRuntimeOf(client);
+  const args: string[] = [];
+  if (runtime?.nodeFrom) args.push('--node', runtime.nodeFrom.version);
+  if (runtime?.clientFrom) args.push('--client-version', runtime.clientFrom.version);
+  return args;
 }
 
 /** The warning a superseded run's citation opens with (quoted there) and `casebook show` prints. */

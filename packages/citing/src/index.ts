@@ -23,6 +23,14 @@ export {
   type MetricSpec,
 } from './compare';
 export {
+  formatMatrixTable,
+  loadMatrixRuns,
+  type MatrixRun,
+  type MatrixTable,
+  type MatrixTableCell,
+  matrixTable,
+} from './matrix-table';
+export {
   type LoadedRecord,
   listRecords,
   loadMeasurement,

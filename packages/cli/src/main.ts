@@ -5,6 +5,8 @@ import { citeCommand } from './commands/cite';
 import { compareCommand } from './commands/compare';
 import { harnessOverheadCommand } from './commands/harness-overhead';
 import { listCommand } from './commands/list';
+import { matrixCommand } from './commands/matrix';
+import { mergeCommand } from './commands/merge';
 import { reproduceCommand } from './commands/reproduce';
 import { indexCommand } from './commands/results-index';
 import { runCommand } from './commands/run';
@@ -22,6 +24,9 @@ usage:
   casebook list [--json]                       case studies and clients
   casebook bench --client <name> --concurrency <n> --requests <n> [options]
                                                one measurement against a fresh local target (see bench --help)
+  casebook matrix --clients <a,b> [--nodes <v,…>] [--client-versions <v,…>] [--plan | --cell <id>] [bench options]
+                                               one scenario across clients × Node versions × client versions
+  casebook merge <folder…> [--mix-machines]    one matrix table from the records of several folders or machines
   casebook run <case-study|all> [--profile smoke|standard|full] [--out <file>] [--publish]
                                                execute a case-study notebook headless, write it and its results
   casebook show <run-id|record.json> [--json]  read a results record back
@@ -59,6 +64,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await benchCommand(rest);
       case 'run':
         return await runCommand(rest);
+      case 'matrix':
+        return await matrixCommand(rest);
+      case 'merge':
+        return mergeCommand(rest);
       case 'show': {
         const { positionals, flags } = parseArgs(rest, COMMON);
         if (flags.help === true) return help('usage: casebook show <run-id | record.json> [--json]', COMMON);
@@ -80,7 +89,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         throw new UsageError(
           'command',
           command,
-          'expected list, bench, run, show, cite, compare, reproduce, site, index or harness-overhead; see --help',
+          'expected list, bench, matrix, merge, run, show, cite, compare, reproduce, site, index or harness-overhead; see --help',
         );
     }
   } catch (error) {

@@ -1,4 +1,5 @@
 export { clientSecureContext, delayedLookup, openClientSession, perRequestSession } from './adapters/tls-common';
+export { clientPackageRoot, useClientPackages } from './client-modules';
 export {
   caresLookup,
   createLookup,
@@ -39,3 +40,11 @@ export {
   type TlsSpec,
 } from './types';
 export { errorCode, installedVersion } from './version';
+export {
+  CLIENT_VERSION_SUPPORT,
+  checkClientVersion,
+  checkRuntimeVersion,
+  clientEnginesProblem,
+  RUNTIME_SUPPORT,
+  type VersionSupport,
+} from './version-support';

@@ -6,6 +6,7 @@
 import * as dns from 'node:dns';
 import * as net from 'node:net';
 import { UsageError } from '@casebook/results';
+import { requireClient } from './client-modules';
 import { type ClientName, LOOKUP_STRATEGIES, type LookupSpec, type LookupStrategy } from './types';
 
 type Callback = (err: NodeJS.ErrnoException | null, address: string | dns.LookupAddress[], family?: number) => void;
@@ -183,7 +184,7 @@ export function withUndiciLookup<D extends import('undici').Dispatcher>(
   handle: LookupHandle,
 ): import('undici').Dispatcher {
   if (handle.spec.strategy !== 'undici-interceptor') return agent;
-  const undici = require('undici') as typeof import('undici');
+  const undici = requireClient('undici') as typeof import('undici');
   const opts: Record<string, unknown> = {};
   if (handle.interceptorLookup) opts['lookup'] = handle.interceptorLookup;
   return agent.compose(undici.interceptors.dns(opts as Parameters<typeof undici.interceptors.dns>[0]));

@@ -1,11 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { clientPackageRoot } from './client-modules';
 
 /**
  * Version of an installed package, read from its package.json. Works for ESM-only packages whose
  * `exports` map hides package.json, by walking the resolution paths instead of resolving an entry point.
  */
 export function installedVersion(packageName: string): string {
+  const root = clientPackageRoot(packageName);
+  if (root !== undefined) {
+    const json = JSON.parse(fs.readFileSync(path.join(root, packageName, 'package.json'), 'utf8')) as {
+      version?: string;
+    };
+    if (json.version) return json.version;
+  }
   const paths = require.resolve.paths(packageName) ?? [];
   for (const dir of paths) {
     const file = path.join(dir, packageName, 'package.json');

@@ -29,3 +29,15 @@ export {
 } from './placement';
 export { announceListening, ControlRefusal, type ControlRequest, failFatal, serveControl } from './serve';
 export { ipcTransport, jsonLinesTransport, type WorkerTransport } from './transport';
+export {
+  defaultStoreDir,
+  findStoredVersion,
+  type InstallOptions,
+  installVersion,
+  integrityPrefix,
+  isStorePackage,
+  npmPackageFor,
+  STORE_PACKAGES,
+  type StoredVersion,
+  type StorePackage,
+} from './version-store';

@@ -170,15 +170,21 @@ export interface SpawnNodeOptions {
   /** Wrap the command (e.g. ['unshare', '-m', ...]); applied outside taskset. */
   wrapper?: string[];
   role?: string;
+  /** Another Node binary to run the script on (a runtime from the version store); default this process's Node. */
+  execPath?: string;
 }
 
-/** Spawn `node script` (this process's Node) with an IPC channel, pinned to `cpu` when the plan allows. */
+/** Spawn `node script` (this process's Node, or `execPath`) with an IPC channel, pinned to `cpu` when the plan allows. */
 export function spawnNode(script: string, options: SpawnNodeOptions): ChildProcess {
   const pinned: SpawnPinnedOptions = { cpu: options.cpu, stdio: 'ipc' };
   if (options.env) pinned.env = options.env;
   if (options.wrapper) pinned.wrapper = options.wrapper;
   if (options.role !== undefined) pinned.role = options.role;
-  return spawnPinned(process.execPath, [...(options.execArgv ?? []), script, ...(options.args ?? [])], pinned);
+  return spawnPinned(
+    options.execPath ?? process.execPath,
+    [...(options.execArgv ?? []), script, ...(options.args ?? [])],
+    pinned,
+  );
 }
 
 /**

@@ -14,6 +14,8 @@ export const CASEBOOK_CODES = {
   CASEBOOK_RECORD_SCHEMA:
     'a record does not match its schema (the message names the JSON path), has a schemaVersion this casebook cannot read, or is not the kind expected',
   CASEBOOK_RECORD_MISSING: 'a results file does not exist or cannot be read',
+  CASEBOOK_VERSION_STORE:
+    'the version store could not install a runtime or client version from the npm registry (npm failed, or what it installed does not match the registry integrity)',
   CASEBOOK_REPO_ROOT: 'not inside the casebook repository (no package.json with "workspaces" above)',
   // Run outcomes (a record's error.code)
   CASEBOOK_INCOMPLETE: 'a run ended with fewer trials than planned and no other error',

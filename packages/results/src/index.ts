@@ -11,6 +11,13 @@ export { type Correction, correctionFor, readCorrections } from './corrections';
 export { captureEnvironment, captureLimits, gitInfo } from './environment';
 export { CasebookError, formatValue, RecordError, UsageError } from './errors';
 export {
+  compareVersions,
+  type ExactVersion,
+  parseExactVersion,
+  requireExactVersion,
+  satisfiesRange,
+} from './exact-version';
+export {
   ephemeralPorts,
   type FileLimits,
   fileLimits,

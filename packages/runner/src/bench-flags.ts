@@ -1,6 +1,7 @@
 import { UsageError } from '@casebook/results';
 import type { FlagSpec, FlagValues } from './flags';
 import type { BenchOptions } from './options';
+import type { VersionChoice } from './version-choice';
 
 /** The `casebook bench` flags: one place, so the CLI and the citation's rerun command cannot drift apart. */
 export const BENCH_FLAGS = {
@@ -17,6 +18,14 @@ export const BENCH_FLAGS = {
   'body-bytes': { type: 'int', description: 'response body size (default 64, at most 64 MiB)' },
   trials: { type: 'int', description: 'measured trials (default 3)' },
   warmup: { type: 'int', description: 'warm-up requests before the first trial' },
+  node: {
+    type: 'string',
+    description: 'exact Node version to run the client on (version store: installed from npm once, then offline)',
+  },
+  'client-version': {
+    type: 'string',
+    description: "exact version of the client's package (undici, got, axios) to load, from the version store",
+  },
   json: { type: 'boolean', description: 'print the run record as JSON on stdout' },
   save: { type: 'boolean', description: 'write the record (default true; --no-save)' },
   publish: {
@@ -47,4 +56,12 @@ export function benchOptionsFromFlags(flags: FlagValues<typeof BENCH_FLAGS>): Be
   if (flags.trials !== undefined) o.trials = flags.trials;
   if (flags.warmup !== undefined) o.warmupRequests = flags.warmup;
   return o;
+}
+
+/** The runtime and client version flags (`--node`, `--client-version`); checked in resolveVersionChoice. */
+export function versionChoiceFromFlags(flags: FlagValues<typeof BENCH_FLAGS>): VersionChoice {
+  const choice: VersionChoice = {};
+  if (flags.node !== undefined) choice.node = flags.node;
+  if (flags['client-version'] !== undefined) choice.clientVersion = flags['client-version'];
+  return choice;
 }

@@ -4,8 +4,15 @@ import { fdPreflight, ipcTransport, pinningPlan, spawnNode } from '@casebook/pro
 import type { TargetHandle } from '@casebook/servers';
 import { type BenchProgress, benchRecord, measure } from './measure';
 import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
-import type { PhaseResult, WorkerStart } from './protocol';
+import { isWorkerRuntime, type PhaseResult, type WorkerRuntime, type WorkerStart } from './protocol';
 import type { BenchRecord } from './record';
+import {
+  type ClientRuntime,
+  type ResolvedVersions,
+  resolveVersionChoice,
+  type VersionChoice,
+  WORKSPACE_VERSIONS,
+} from './version-choice';
 
 export type { BenchProgress } from './measure';
 
@@ -17,6 +24,10 @@ export interface RunBenchHooks {
   target?: TargetHandle;
   /** Pin the client worker to this core instead of the plan's client core (null: unpinned). */
   clientCpu?: number | null;
+  /** Run the worker on another Node and/or with another client version, from the version store. */
+  versions?: VersionChoice;
+  /** The version store's folder (default: the repository's .casebook/versions). */
+  storeDir?: string;
 }
 
 /**
@@ -36,7 +47,14 @@ export async function runBench(
     connections: options.clientOptions.connections,
   });
   const adapter = getAdapter(options.client);
+  const versions =
+    hooks.versions === undefined
+      ? WORKSPACE_VERSIONS
+      : await resolveVersionChoice(options.client, hooks.versions, options.clientOptions, hooks.storeDir);
   let version = adapter.version();
+  let sourceUrl = adapter.sourceUrl;
+  // Set by the worker's ready message (a holder object: a closure's assignment to a `let` is not seen by narrowing).
+  const reported: { runtime: WorkerRuntime | null } = { runtime: null };
   const measured = await measure<WorkerStart, PhaseResult>({
     options,
     target: hooks.target,
@@ -46,6 +64,7 @@ export async function runBench(
         spawnNode(path.join(__dirname, 'worker-process.js'), {
           cpu: hooks.clientCpu === undefined ? pinningPlan().clientCpu : hooks.clientCpu,
           role: 'client',
+          ...(versions.execPath !== null ? { execPath: versions.execPath } : {}),
         }),
       ),
       start: {
@@ -60,18 +79,39 @@ export async function runBench(
         warmupRequests: options.warmupRequests,
         trials: options.trials,
         instrumentation: hooks.instrumentation ?? 'full',
+        ...(Object.keys(versions.clientPackages).length > 0 ? { clientPackages: versions.clientPackages } : {}),
       },
     }),
     toPhaseResult: (r) => r,
     onReady: (m) => {
       if (typeof m['version'] === 'string') version = m['version'];
+      if (typeof m['sourceUrl'] === 'string') sourceUrl = m['sourceUrl'];
+      if (isWorkerRuntime(m['runtime'])) reported.runtime = m['runtime'];
     },
   });
   return benchRecord(measured, options, {
     name: options.client,
     packageName: adapter.packageName,
     version,
-    sourceUrl: adapter.sourceUrl,
-    settings: measured.settings,
+    sourceUrl,
+    settings: { ...measured.settings, ...runtimeSetting(reported.runtime, versions, hooks.versions !== undefined) },
   });
+}
+
+/** `settings.runtime` (version-choice.ts ClientRuntime): what ran, as the worker read it. */
+function runtimeSetting(
+  reported: WorkerRuntime | null,
+  versions: ResolvedVersions,
+  chosen: boolean,
+): { runtime?: ClientRuntime } {
+  // A worker that never became ready ran nothing to describe, unless versions were chosen (then say which).
+  if (reported === null && !chosen) return {};
+  return {
+    runtime: {
+      node: reported?.node ?? 'unknown (the client process never reported)',
+      bundledUndici: reported?.bundledUndici ?? null,
+      nodeFrom: versions.nodeFrom,
+      clientFrom: versions.clientFrom,
+    },
+  };
 }

@@ -4,13 +4,15 @@
  * one client, then runs each block as a continuous load cut into windows (continuous.ts). Exits when the parent's IPC
  * channel closes.
  */
-import { getAdapter, openClientSession } from '@casebook/clients';
+import { getAdapter, openClientSession, useClientPackages } from '@casebook/clients';
 import { startContinuousLoad } from './continuous';
-import type { ContinuousFromWorker, ContinuousStart, PhaseResult } from './protocol';
+import { type ContinuousFromWorker, type ContinuousStart, type PhaseResult, workerRuntime } from './protocol';
 import { serveWorker, type WorkerChannel } from './worker-channel';
 
 async function main(start: ContinuousStart, channel: WorkerChannel<PhaseResult, ContinuousFromWorker>): Promise<void> {
   const { send } = channel;
+  // Before the adapter loads its package: a version from the store replaces the workspace's.
+  if (start.clientPackages) useClientPackages(start.clientPackages);
   const adapter = getAdapter(start.client);
   let session: Awaited<ReturnType<typeof adapter.open>>;
   try {
@@ -19,7 +21,13 @@ async function main(start: ContinuousStart, channel: WorkerChannel<PhaseResult, 
     send({ type: 'fatal', code: 'CASEBOOK_CLIENT_OPEN', message: (error as Error).message });
     return;
   }
-  send({ type: 'ready', version: adapter.version(), settings: session.settings() });
+  send({
+    type: 'ready',
+    version: adapter.version(),
+    sourceUrl: adapter.sourceUrl,
+    runtime: workerRuntime(),
+    settings: session.settings(),
+  });
   for (;;) {
     const m = await channel.receive();
     if (m.type === 'finish') break;

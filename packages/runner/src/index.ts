@@ -1,5 +1,5 @@
 export { type BenchProgress, type RunBenchHooks, runBench } from './bench';
-export { BENCH_FLAGS, benchOptionsFromFlags } from './bench-flags';
+export { BENCH_FLAGS, benchOptionsFromFlags, versionChoiceFromFlags } from './bench-flags';
 export { type SilentDropSupport, silentDropSupport } from './blackhole';
 export {
   type BlockResult,
@@ -60,6 +60,20 @@ export {
 } from './interleave';
 export { type CoreShare, coreShares, readCoreTimes } from './machine-load';
 export {
+  cellId,
+  cellLabel,
+  type MatrixCell,
+  type MatrixPlan,
+  type MatrixRunHooks,
+  type MatrixSpec,
+  matrixCells,
+  matrixPlan,
+  matrixSchedule,
+  parseCellLabel,
+  runMatrix,
+  WORKSPACE,
+} from './matrix';
+export {
   type BenchOptions,
   DEFAULT_TRIALS,
   LIMITS,
@@ -107,3 +121,13 @@ export {
   type WrkResult,
 } from './seed-app';
 export { DEFAULT_STEADINESS, type Steadiness, type SteadinessRule, steadiness, type WindowSignal } from './steady';
+export {
+  type ClientRuntime,
+  checkVersionChoice,
+  clientRuntimeOf,
+  type ResolvedVersions,
+  resolveVersionChoice,
+  type StoreEntry,
+  type VersionChoice,
+  WORKSPACE_VERSIONS,
+} from './version-choice';

@@ -33,6 +33,25 @@ export interface WorkerStart {
   trials: number;
   /** 'bare' runs the closed loop with no timing or histogram (harness-overhead baseline). */
   instrumentation: 'full' | 'bare';
+  /** Client packages to load from the version store: package → node_modules folder (absent: the workspace's). */
+  clientPackages?: Record<string, string>;
+}
+
+/** What the worker reports about the process it runs in, with `ready` (the record's client.runtime). */
+export interface WorkerRuntime {
+  node: string;
+  bundledUndici: string | null;
+}
+
+export function isWorkerRuntime(value: unknown): value is WorkerRuntime {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v['node'] === 'string' && (v['bundledUndici'] === null || typeof v['bundledUndici'] === 'string');
+}
+
+/** Read in the worker itself: the runtime that actually ran the client. */
+export function workerRuntime(): WorkerRuntime {
+  return { node: process.version, bundledUndici: process.versions['undici'] ?? null };
 }
 
 /**
@@ -47,6 +66,8 @@ export interface ContinuousStart {
   clientOptions: ResolvedClientOptions;
   load: LoadSpec;
   windowMs: number;
+  /** As WorkerStart.clientPackages. */
+  clientPackages?: Record<string, string>;
 }
 
 export type ContinuousToWorker = { type: 'block'; index: number } | { type: 'pause' } | { type: 'finish' };

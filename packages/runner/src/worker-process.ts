@@ -2,13 +2,15 @@
  * The client under test, alone in its own process: opens one client, runs warm-up and trials as the parent says,
  * and reports raw numbers. Exits when the parent's IPC channel closes.
  */
-import { getAdapter, openClientSession } from '@casebook/clients';
+import { getAdapter, openClientSession, useClientPackages } from '@casebook/clients';
 import { runBareClosedLoop, runPhase } from './load';
-import type { PhaseResult, WorkerStart } from './protocol';
+import { type PhaseResult, type WorkerStart, workerRuntime } from './protocol';
 import { serveWorker, type WorkerChannel } from './worker-channel';
 
 async function main(start: WorkerStart, channel: WorkerChannel<PhaseResult>): Promise<void> {
   const { send } = channel;
+  // Before the adapter loads its package: a version from the store replaces the workspace's.
+  if (start.clientPackages) useClientPackages(start.clientPackages);
   const adapter = getAdapter(start.client);
   let session: Awaited<ReturnType<typeof adapter.open>>;
   try {
@@ -17,7 +19,13 @@ async function main(start: WorkerStart, channel: WorkerChannel<PhaseResult>): Pr
     send({ type: 'fatal', code: 'CASEBOOK_CLIENT_OPEN', message: (error as Error).message });
     return;
   }
-  send({ type: 'ready', version: adapter.version(), settings: session.settings() });
+  send({
+    type: 'ready',
+    version: adapter.version(),
+    sourceUrl: adapter.sourceUrl,
+    runtime: workerRuntime(),
+    settings: session.settings(),
+  });
   if (start.warmupRequests > 0) {
     await channel.phaseStart('warmup', 0);
     const result = await runPhase(session, { ...start.load, mode: 'closed' }, start.warmupRequests);

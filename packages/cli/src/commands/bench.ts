@@ -4,10 +4,12 @@ import { type BenchRecord, findRepoRoot, resultsRoot, UsageError, writeRecord } 
 import {
   BENCH_FLAGS,
   benchOptionsFromFlags,
+  checkVersionChoice,
   formatFlags,
   parseArgs,
   resolveBenchOptions,
   runBench,
+  versionChoiceFromFlags,
 } from '@casebook/runner';
 import { progressText } from '@casebook/study';
 import { formatBenchSummary } from '../bench-summary';
@@ -17,6 +19,11 @@ const BENCH_USAGE = `usage: casebook bench --client <name> --concurrency <n> --r
 One measurement against a fresh local target: the client runs alone in its own process (pinned with taskset
 where available), the target in another. Writes a record to results/local/bench/<run-id>.json (git-ignored),
 or with --publish to results/bench/<run-id>.json (committed, listed in results/README.md).
+
+Any row of a version matrix is one command: --node <version> runs the client on that Node and
+--client-version <version> loads that version of its package, both exact, installed once from the npm
+registry into .casebook/versions/ and reused offline. A version the adapter does not support, one npm does not
+have, or a runtime the client cannot run on exits 2 with the reason, and nothing is written.
 
 ${formatFlags(BENCH_FLAGS)}`;
 
@@ -30,9 +37,16 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   if (flags.concurrency === undefined && flags.mode !== 'open')
     throw new UsageError('concurrency', undefined, 'required: --concurrency <n>');
   const options = resolveBenchOptions(benchOptionsFromFlags(flags));
+  const choice = versionChoiceFromFlags(flags);
+  // The support table and version syntax first (no network): a refused version never starts a progress line.
+  checkVersionChoice(options.client, choice, options.clientOptions);
+  const versions = Object.keys(choice).length > 0 ? { versions: choice } : {};
   // Progress and its final line go to stderr: stdout carries only the result (one JSON document with --json).
   const line = createLiveLine(`bench ${options.client}`, { resultStream: process.stderr });
-  const record: BenchRecord = await runBench(options, { onProgress: (p) => line.update(progressText(p)) });
+  const record: BenchRecord = await runBench(options, {
+    onProgress: (p) => line.update(progressText(p)),
+    ...versions,
+  });
   line.done(record.status);
   if (flags.save !== false) {
     const root = resultsRoot(findRepoRoot(), flags.publish === true ? 'publish' : 'local');

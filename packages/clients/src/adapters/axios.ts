@@ -1,4 +1,5 @@
 import type { AxiosStatic } from 'axios';
+import { requireClient } from '../client-modules';
 import { createLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
 import { installedVersion, pinnedSource } from '../version';
@@ -18,7 +19,7 @@ export const axiosAdapter: ClientAdapter = {
   capabilities: { connectionCap: true, keepAliveOff: true, pipelining: false, tls: true, http2: true },
   version: () => installedVersion('axios'),
   async open(origin, options) {
-    const axios = require('axios') as AxiosStatic;
+    const axios = requireClient('axios') as AxiosStatic;
     const lookup = await createLookup(options.lookup);
     const { agent, isGlobal } = nodeAgent(origin, options, true, lookup.socketLookup);
     const instance = axios.create({

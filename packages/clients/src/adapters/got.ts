@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { importClient, resolveClient } from '../client-modules';
 import { createLookup } from '../lookup';
 import type { ClientAdapter, ResolvedClientOptions } from '../types';
 import { installedVersion, pinnedSource } from '../version';
@@ -20,7 +21,7 @@ export const gotAdapter: ClientAdapter = {
   capabilities: { connectionCap: true, keepAliveOff: true, pipelining: false, tls: true, http2: true },
   version: () => installedVersion('got'),
   async open(origin, options) {
-    const got = (await import('got')).default;
+    const got = (await importClient('got', () => import('got'))).default;
     const lookup = await createLookup(options.lookup);
     const { agent, isGlobal } = nodeAgent(origin, options, true, lookup.socketLookup);
     const secure = origin.startsWith('https:');
@@ -73,7 +74,7 @@ async function gotHttp2Options(
   if (options.connectDelayMs > 0) out['dnsLookup'] = delayedLookup(options.connectDelayMs);
   const agent: Record<string, unknown> = {};
   if (options.connections !== null) {
-    const file = path.join(path.dirname(require.resolve('got')), 'core', 'utils', 'http2-client.js');
+    const file = path.join(path.dirname(resolveClient('got')), 'core', 'utils', 'http2-client.js');
     const mod = (await import(pathToFileURL(file).href)) as { Http2Agent: new (o: Record<string, unknown>) => unknown };
     agent['http2'] = new mod.Http2Agent({ maxSessions: options.connections });
   }

@@ -1,4 +1,5 @@
 import type { Agent } from 'undici';
+import { requireClient } from '../client-modules';
 import { undiciLiveSettings } from '../pool-introspection';
 import type { ResolvedClientOptions } from '../types';
 import { tlsConnectOptions } from './tls-common';
@@ -8,7 +9,7 @@ export function undiciAgent(
   options: ResolvedClientOptions,
   lookup: import('../lookup').SocketLookup | null = null,
 ): Agent {
-  const undici = require('undici') as typeof import('undici');
+  const undici = requireClient('undici') as typeof import('undici');
   const agentOptions: ConstructorParameters<typeof undici.Agent>[0] = {
     connections: options.connections,
     // undici: pipelining 0 disables keep-alive (the connection closes after each response).

@@ -1,3 +1,4 @@
+import { requireClient } from '../client-modules';
 import { createLookup, withUndiciLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
 import { installedVersion, pinnedSource } from '../version';
@@ -15,7 +16,7 @@ export const undiciFetch: ClientAdapter = {
   capabilities: { connectionCap: true, keepAliveOff: true, pipelining: true, tls: true, http2: true },
   version: () => installedVersion('undici'),
   async open(origin, options) {
-    const undici = require('undici') as typeof import('undici');
+    const undici = requireClient('undici') as typeof import('undici');
     const lookup = await createLookup(options.lookup);
     const agent = undiciAgent(options, lookup.socketLookup);
     const dispatcher = withUndiciLookup(agent, lookup);
