@@ -1,4 +1,5 @@
 export * from './at-once';
+export * from './bodies';
 export * from './dns';
 export * from './http2';
 export * from './interleaved';

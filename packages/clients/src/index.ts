@@ -11,6 +11,9 @@ export {
 export { nodeGlobalDispatcherSettings, symbolValue, undiciLiveSettings } from './pool-introspection';
 export { ADAPTERS, clientVersions, getAdapter, isClientName, resolveClientOptions } from './registry';
 export {
+  BODY_CONSUMPTIONS,
+  type BodyConsumption,
+  type BodyResponse,
   CLIENT_NAMES,
   type ClientAdapter,
   type ClientCapabilities,

@@ -52,6 +52,13 @@ export const CASE_STUDIES: readonly CaseStudy[] = [
     question:
       'Why is httpx so much slower than aiohttp at 512 concurrent requests — and where do Node clients stand on the same target?',
   },
+  {
+    id: 'bodies',
+    notebook: 'notebooks/09-bodies.ipynb',
+    title: 'Bodies: size, streaming and memory',
+    question:
+      'What does a large or unread response body cost each client in time, CPU and memory — and what happens to its socket?',
+  },
 ];
 
 export function resolveProfile(value: unknown): Profile {

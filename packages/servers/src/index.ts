@@ -23,7 +23,17 @@ export {
   TLS_VERSIONS,
   type TlsVersionChoice,
 } from './options';
-export type { TargetCounters, TlsCounters } from './protocol';
+export {
+  BODY_FRAMINGS,
+  type BodyFraming,
+  GENERATED_BODY_PATH,
+  GENERATED_CHUNK_BYTES,
+  type GeneratedBodyRequest,
+  generatedBodyPath,
+  MAX_GENERATED_BODY_BYTES,
+  parseGeneratedBody,
+} from './generated-body';
+export type { BodyCounters, ConnectionBytes, TargetCounters, TlsCounters } from './protocol';
 export { type ProxyCeiling, type ProxyHandle, proxyCeiling, startProxy } from './proxy';
 export { DelayLane } from './proxy-delay';
 export {

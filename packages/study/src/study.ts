@@ -34,6 +34,8 @@ import {
 } from '@casebook/results';
 import {
   type BenchOptions,
+  type BodyBlockResult,
+  type BodyLab,
   type DnsLab,
   type DnsLabOptions,
   type DnsRunResult,
@@ -41,6 +43,7 @@ import {
   type ForeignBenchRecord,
   type InterleavedRun,
   type InterleaveOptions,
+  openBodyLab,
   openDnsLab,
   resolveBenchOptions,
   resolveForeignOptions,
@@ -160,6 +163,7 @@ export class Study {
   private readonly measurements: MeasurementSummary[] = [];
   private readonly failures: Failure[] = [];
   private dnsRuns = 0;
+  private bodyBlocks = 0;
   private readonly verdicts: Verdict[] = [];
   private readonly charts: CaseStudyRecord['charts'] = [];
   private readonly notes: Record<string, unknown> = {};
@@ -387,6 +391,42 @@ export class Study {
     };
   }
 
+  /**
+   * Open the bodies lab (see @casebook/runner body-lab.ts). Every block run through it is a measurement: counted in
+   * the case-study record and kept in its notes (`bodyBlocks`, the target's per-connection list reduced to a count),
+   * and one whose client process failed makes the case study errored. The caller closes the lab.
+   */
+  async openBodyLab(options: Parameters<typeof openBodyLab>[0] = {}): Promise<BodyLab> {
+    const lab = await openBodyLab(options);
+    const record = (results: BodyBlockResult[]): BodyBlockResult[] => {
+      for (const r of results) this.addBodyBlock(r);
+      return results;
+    };
+    return {
+      ...lab,
+      block: async (spec) => (record([await lab.block(spec)])[0] as BodyBlockResult),
+      rounds: async (specs, o) => record(await lab.rounds(specs, o)),
+    };
+  }
+
+  private addBodyBlock(result: BodyBlockResult): void {
+    this.checkpointOnce();
+    this.bodyBlocks++;
+    const compact = (p: BodyBlockResult['warmup']) =>
+      p === null ? null : { ...p, bodies: { ...p.bodies, connections: p.bodies.connections.length } };
+    const listed = Array.isArray(this.notes['bodyBlocks']) ? (this.notes['bodyBlocks'] as unknown[]) : [];
+    this.notes['bodyBlocks'] = [
+      ...listed,
+      { ...result, warmup: compact(result.warmup), trials: result.trials.map((t) => compact(t)) },
+    ];
+    if (result.error !== null)
+      this.failures.push({
+        what: `body block ${result.job.client} ${result.job.expectedBytes} B ${result.job.consumption}`,
+        error: result.error,
+      });
+    this.checkpoint();
+  }
+
   private addDnsRun(result: DnsRunResult, startedAt: string): void {
     this.checkpointOnce();
     this.dnsRuns++;
@@ -489,7 +529,7 @@ export class Study {
       kind: 'case-study',
       runId: this.runId,
       // A notebook does not declare its measurements in advance: nothing is planned.
-      ...runOutcome(this.error(), { done: this.measurements.length + this.dnsRuns, planned: null }),
+      ...runOutcome(this.error(), { done: this.measurements.length + this.dnsRuns + this.bodyBlocks, planned: null }),
       caseStudy: this.caseStudy,
       title: study.title,
       notebook: study.notebook,
@@ -513,7 +553,7 @@ export class Study {
     if (!this.saved) return INTERRUPTED;
     const [first] = this.failures;
     if (first === undefined) return null;
-    const total = this.measurements.length + this.dnsRuns;
+    const total = this.measurements.length + this.dnsRuns + this.bodyBlocks;
     return {
       code: 'CASEBOOK_MEASUREMENT_ERRORED',
       message: `${this.failures.length} of ${total} measurements errored; first: ${first.what} (${first.error.code}: ${first.error.message})`,
