@@ -1,4 +1,5 @@
 import { AT_ONCE_LINKS } from './at-once';
+import { BODIES_LINKS } from './bodies';
 import { DNS_LINKS } from './dns';
 import { HTTP2_LINKS } from './http2';
 import { POOL_LIMITS_LINKS } from './pool-limits';
@@ -16,6 +17,7 @@ export const SOURCE_LINKS: readonly SourceLink[] = [
   ...HTTP2_LINKS,
   ...DNS_LINKS,
   ...SEED_LINKS,
+  ...BODIES_LINKS,
 ];
 
 /** A registered link by id (notebooks print links through this, so every printed link is a checked one). */
