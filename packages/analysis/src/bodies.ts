@@ -1,4 +1,4 @@
-import { medianInterval } from '@casebook/stats';
+import { type MedianInterval, medianInterval } from '@casebook/stats';
 import { combineParts, countClaim, quantityClaim, sanityCheck, type VerdictData } from './verdicts';
 
 /**
@@ -33,6 +33,15 @@ export interface BodyBlock {
 }
 
 const MIB = 1024 * 1024;
+/** No rounds: no number, and no coverage (the claim is unresolved, its statistic recorded as missing). */
+const NO_INTERVAL: MedianInterval = {
+  median: Number.NaN,
+  low: Number.NaN,
+  high: Number.NaN,
+  coverage: 0,
+  n: 0,
+  method: 'order-statistics',
+};
 const sig = (x: number): number => Number(x.toPrecision(3));
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
@@ -192,10 +201,7 @@ export function slowerForLargeBodyClaim(
   input: { id: string; slow: string; fast: string; bytes: number; consumption: string; threshold: number },
 ): VerdictData {
   const ratios = perRoundTimeRatio(blocks, input.slow, input.fast, input.bytes, input.consumption);
-  const interval =
-    ratios.length > 0
-      ? medianInterval(ratios)
-      : { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0, n: 0 };
+  const interval = ratios.length > 0 ? medianInterval(ratios) : NO_INTERVAL;
   return quantityClaim({
     id: input.id,
     claim: `${input.slow} takes at least ${input.threshold}× the time of ${input.fast} for a ${sizeLabel(input.bytes)} body (${input.consumption}), per round`,
@@ -241,8 +247,7 @@ export function rssGrowthClaim(
       id: `${input.id}:${client}`,
       claim: `${client}: peak RSS growth ÷ body size`,
       statistic: 'peak RSS growth ÷ body size',
-      interval:
-        xs.length > 0 ? medianInterval(xs) : { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0, n: 0 },
+      interval: xs.length > 0 ? medianInterval(xs) : NO_INTERVAL,
       threshold: input.threshold,
     });
   });

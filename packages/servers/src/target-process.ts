@@ -71,7 +71,6 @@ function trackBody(sent: Promise<boolean>, bytes: () => number): void {
       bodies.finishedBodyBytes += bytes();
     } else bodies.responsesAborted++;
   });
-  void res;
 }
 
 function respond(res: http.ServerResponse, generated: ReturnType<typeof parseGeneratedBody>): void {

@@ -46,6 +46,15 @@ export const BODIES_LINKS: readonly SourceLink[] = [
     lines: [1379, 1384],
     token: 'responseBuffer.push(chunk)',
   },
+  // node:http: a keep-alive socket goes back to the Agent only from responseOnEnd (the response was read to its end).
+  {
+    id: 'node.http-client.response-on-end',
+    source: 'node',
+    tag: NODE,
+    file: 'lib/_http_client.js',
+    lines: [1017, 1049],
+    token: 'responseKeepAlive(req)',
+  },
   {
     id: 'got.core.request',
     source: 'got',
