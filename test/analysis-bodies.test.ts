@@ -27,6 +27,8 @@ function trial(over: Partial<BodyTrial> = {}): BodyTrial {
     cpuMicros: 5000,
     rssStartBytes: 50 * MIB,
     rssPeakBytes: 52 * MIB,
+    baselineRssBytes: 50 * MIB,
+    peakSinceBaselineBytes: 52 * MIB,
     settled: { rssBytes: 50 * MIB },
     target: { connectionsOpened: 1, connectionsClosed: 0, openConnections: 1 },
     bodies: { finishedBodyBytes: MIB, responsesFinished: 1, responsesSending: 0, peakRssBytes: 60 * MIB },
@@ -34,7 +36,13 @@ function trial(over: Partial<BodyTrial> = {}): BodyTrial {
   };
 }
 
-function block(client: string, round: number, over: Partial<BodyTrial> = {}, consumption = 'stream', bytes = MIB): BodyBlock {
+function block(
+  client: string,
+  round: number,
+  over: Partial<BodyTrial> = {},
+  consumption = 'stream',
+  bytes = MIB,
+): BodyBlock {
   return { round, job: { client, expectedBytes: bytes, consumption }, trials: [trial(over)], error: null };
 }
 
@@ -57,15 +65,21 @@ describe('bodies analysis', () => {
     expect(bodyBytesMatch([block('a', 0)]).holds).toBe(true);
     expect(bodyBytesMatch([block('a', 0, { bodyBytes: MIB - 1, ok: 0, shortBodies: 1 })]).holds).toBe(false);
     expect(
-      bodyBytesMatch([block('a', 0, { bodies: { finishedBodyBytes: 0, responsesFinished: 0, responsesSending: 1, peakRssBytes: 0 } })])
-        .holds,
+      bodyBytesMatch([
+        block('a', 0, { bodies: { finishedBodyBytes: 0, responsesFinished: 0, responsesSending: 1, peakRssBytes: 0 } }),
+      ]).holds,
     ).toBe(false);
     expect(bodyBytesMatch([{ ...block('a', 0), error: { code: 'X', message: 'x' } }]).holds).toBe(false);
     expect(bodyBytesMatch([]).holds).toBe(false);
   });
 
   it('unread-reported holds when unread bodies are flagged, fails when one is counted ok', () => {
-    const good = block('a', 0, { requests: 4, ok: 0, unread: 3, errors: { CASEBOOK_BODY_TIMEOUT: 1 }, bodyBytes: 0 }, 'unread');
+    const good = block(
+      'a',
+      0,
+      { requests: 4, ok: 0, unread: 3, errors: { CASEBOOK_BODY_TIMEOUT: 1 }, bodyBytes: 0 },
+      'unread',
+    );
     expect(unreadReported([good]).holds).toBe(true);
     const bad = block('a', 0, { requests: 4, ok: 1, unread: 3, bodyBytes: 0 }, 'unread');
     expect(unreadReported([bad]).holds).toBe(false);
@@ -80,8 +94,16 @@ describe('bodies analysis', () => {
   });
 
   it('the RSS growth claim holds when every client grows past one body, fails when one does not', () => {
-    const grown = (client: string, r: number, mib: number) => block(client, r, { rssPeakBytes: (50 + mib) * MIB }, 'buffer');
-    const input = { id: 'b', claim: 'c', clients: ['a', 'b'], bytes: MIB, consumption: 'buffer', threshold: { above: 1 } };
+    const grown = (client: string, r: number, mib: number) =>
+      block(client, r, { peakSinceBaselineBytes: (50 + mib) * MIB }, 'buffer');
+    const input = {
+      id: 'b',
+      claim: 'c',
+      clients: ['a', 'b'],
+      bytes: MIB,
+      consumption: 'buffer',
+      threshold: { above: 1 },
+    };
     const holds = Array.from({ length: 6 }, (_, r) => [grown('a', r, 2 + r * 0.1), grown('b', r, 3)]).flat();
     expect(rssGrowthClaim(holds, input).outcome).toBe('holds');
     const fails = Array.from({ length: 6 }, (_, r) => [grown('a', r, 2), grown('b', r, 0.2 + r * 0.01)]).flat();
@@ -90,21 +112,55 @@ describe('bodies analysis', () => {
 
   it('target-memory-bounded holds under the bound and fails above it', () => {
     expect(targetMemoryBounded([block('a', 0)], 256 * MIB).holds).toBe(true);
-    const big = block('a', 0, { bodies: { finishedBodyBytes: MIB, responsesFinished: 1, responsesSending: 0, peakRssBytes: 300 * MIB } });
+    const big = block('a', 0, {
+      bodies: { finishedBodyBytes: MIB, responsesFinished: 1, responsesSending: 0, peakRssBytes: 300 * MIB },
+    });
     expect(targetMemoryBounded([big], 256 * MIB).holds).toBe(false);
   });
 
   it('unreadFate tells reused, held and destroyed sockets apart, and the fate claim follows it', () => {
-    const reused = block('r', 0, { requests: 8, ok: 0, unread: 8 }, 'unread', 1024);
-    const held = block('h', 0, { requests: 8, ok: 0, unread: 8, target: { connectionsOpened: 8, connectionsClosed: 0, openConnections: 8 } }, 'unread', 1024);
-    const destroyed = block('d', 0, { requests: 8, ok: 0, unread: 8, target: { connectionsOpened: 8, connectionsClosed: 8, openConnections: 0 } }, 'unread', 1024);
+    const reused = block(
+      'r',
+      0,
+      { requests: 8, ok: 0, unread: 8, target: { connectionsOpened: 2, connectionsClosed: 0, openConnections: 2 } },
+      'unread',
+      1024,
+    );
+    const held = block(
+      'h',
+      0,
+      { requests: 8, ok: 0, unread: 8, target: { connectionsOpened: 8, connectionsClosed: 0, openConnections: 8 } },
+      'unread',
+      1024,
+    );
+    const destroyed = block(
+      'd',
+      0,
+      { requests: 8, ok: 0, unread: 8, target: { connectionsOpened: 8, connectionsClosed: 8, openConnections: 0 } },
+      'unread',
+      1024,
+    );
     expect(unreadFate(reused).fate).toBe('reused');
     expect(unreadFate(held).fate).toBe('held');
     expect(unreadFate(destroyed).fate).toBe('destroyed');
+    const mixed = block(
+      'm',
+      0,
+      { requests: 8, ok: 0, unread: 8, target: { connectionsOpened: 14, connectionsClosed: 8, openConnections: 6 } },
+      'unread',
+      1024,
+    );
+    expect(unreadFate(mixed).fate).toBe('mixed');
     const blocks = [reused, held, destroyed];
-    expect(unreadFateClaim(blocks, { id: 'x', client: 'h', bytes: 1024, expected: 'held', because: 'b' }).holds).toBe(true);
-    expect(unreadFateClaim(blocks, { id: 'x', client: 'r', bytes: 1024, expected: 'held', because: 'b' }).holds).toBe(false);
-    expect(unreadFateClaim(blocks, { id: 'x', client: 'missing', bytes: 1024, expected: 'held', because: 'b' }).holds).toBe(false);
+    expect(unreadFateClaim(blocks, { id: 'x', client: 'h', bytes: 1024, expected: 'held', because: 'b' }).holds).toBe(
+      true,
+    );
+    expect(unreadFateClaim(blocks, { id: 'x', client: 'r', bytes: 1024, expected: 'held', because: 'b' }).holds).toBe(
+      false,
+    );
+    expect(
+      unreadFateClaim(blocks, { id: 'x', client: 'missing', bytes: 1024, expected: 'held', because: 'b' }).holds,
+    ).toBe(false);
   });
 
   it('sweepRows gives one row per client, size and consumption', () => {

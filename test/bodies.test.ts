@@ -48,7 +48,13 @@ describe('bodies lab: byte counts on both sides, every client', () => {
   );
 
   it('an unread body is reported as unread, never as ok', async () => {
-    const r = await lab.block({ client: 'node-http', bytes: 1024, consumption: 'unread', warmupRequests: 0, requestsPerTrial: 3 });
+    const r = await lab.block({
+      client: 'node-http',
+      bytes: 1024,
+      consumption: 'unread',
+      warmupRequests: 0,
+      requestsPerTrial: 3,
+    });
     expect(r.error).toBeNull();
     expect(r.trials[0]?.ok).toBe(0);
     expect(r.trials[0]?.unread).toBe(3);

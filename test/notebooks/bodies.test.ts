@@ -46,7 +46,12 @@ describe('09-bodies', () => {
       expect(byId(id)?.holds, id).toBe(true);
     }
     // One round: every quantity claim is unresolved in smoke, never silently "holds".
-    for (const id of ['fetch-slower-large-body', 'node-fetch-slower-large-body', 'buffered-holds-a-copy', 'streamed-is-bounded'])
+    for (const id of [
+      'fetch-slower-large-body',
+      'node-fetch-slower-large-body',
+      'buffered-holds-a-copy',
+      'streamed-is-bounded',
+    ])
       expect(byId(id)?.outcome, id).toBe('unresolved');
     for (const id of ['node-http-unread-held', 'undici-request-unread-small-reused'])
       expect(['holds', 'fails'], id).toContain(byId(id)?.outcome);

@@ -21,6 +21,9 @@ export interface BodyTrial {
   cpuMicros: number;
   rssStartBytes: number;
   rssPeakBytes: number;
+  /** RSS before the block's first request, and the sampled peak since (warm-up included). */
+  baselineRssBytes: number;
+  peakSinceBaselineBytes: number;
   settled: { rssBytes: number };
   target: { connectionsOpened: number; connectionsClosed: number; openConnections: number };
   bodies: { finishedBodyBytes: number; responsesFinished: number; responsesSending: number; peakRssBytes: number };
@@ -56,7 +59,10 @@ export interface BodyBlockFigures {
   msPerRequest: number;
   mbPerSecond: number;
   cpuMicrosPerMB: number;
-  /** Peak RSS of the client process in the measured trials, and its growth over the trial's start, MiB. */
+  /**
+   * Peak RSS of the client process in the measured trials, and the growth of its peak over the RSS it had before its
+   * first request (warm-up included: a warm-up of the same size leaves RSS at the level the trial starts from), MiB.
+   */
   peakRssMiB: number;
   rssGrowthMiB: number;
 }
@@ -68,7 +74,7 @@ export function blockFigures(block: BodyBlock): BodyBlockFigures {
   const requests = sum(t.map((x) => x.requests));
   const mb = bodyBytes / 1e6;
   const peak = Math.max(0, ...t.map((x) => x.rssPeakBytes));
-  const growth = Math.max(0, ...t.map((x) => x.rssPeakBytes - x.rssStartBytes));
+  const growth = Math.max(0, ...t.map((x) => x.peakSinceBaselineBytes - x.baselineRssBytes));
   return {
     client: block.job.client,
     bytes: block.job.expectedBytes,
@@ -101,8 +107,10 @@ export function sweepRows(blocks: readonly BodyBlock[]): Record<string, string |
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   const med = (xs: number[]): number => sig(medianInterval(xs).median);
+  const order = (f: BodyBlockFigures): string =>
+    `${String(f.bytes).padStart(12, '0')}|${f.consumption === 'stream' ? 0 : 1}|${f.client}`;
   return [...groups.values()]
-    .sort((a, b) => (a[0] as BodyBlockFigures).bytes - (b[0] as BodyBlockFigures).bytes)
+    .sort((a, b) => order(a[0] as BodyBlockFigures).localeCompare(order(b[0] as BodyBlockFigures)))
     .map((fs) => {
       const f = fs[0] as BodyBlockFigures;
       return {
@@ -260,6 +268,11 @@ export function rssGrowthClaim(
 }
 
 /** What became of the sockets of N unread bodies, from the target's counters after the trial. */
+/**
+ * What became of the sockets of N sequential unread bodies, read from the target after the settle wait: 'reused'
+ * (fewer connections than requests), 'held' (a connection per request, all still open), 'destroyed' (a connection per
+ * request, all closed again), 'mixed' (anything else).
+ */
 export interface UnreadFate {
   client: string;
   bytes: number;
@@ -281,12 +294,15 @@ export function unreadFate(block: BodyBlock): UnreadFate {
   const t = block.trials[block.trials.length - 1];
   if (!t) throw new RangeError(`unread block of ${block.job.client} has no trial (${block.error?.code ?? 'no error'})`);
   const opened = t.target.connectionsOpened;
+  const { openConnections: open, connectionsClosed: closed } = t.target;
+  // undici may open a second connection for back-to-back requests (its resume is deferred a tick), so reuse is
+  // "fewer connections than requests", not "one connection".
   const fate: UnreadFate['fate'] =
-    opened <= 1
+    opened < t.requests
       ? 'reused'
-      : t.target.openConnections >= opened
+      : open >= t.requests && closed === 0
         ? 'held'
-        : t.target.connectionsClosed >= opened - 1
+        : open === 0 && closed >= t.requests
           ? 'destroyed'
           : 'mixed';
   return {
@@ -375,6 +391,11 @@ export function targetMemoryBounded(blocks: readonly BodyBlock[], boundBytes: nu
     id: 'target-memory-bounded',
     claim: `The target's peak RSS stays under ${sizeLabel(boundBytes)} while sending bodies up to ${sizeLabel(largest)}`,
     holds: phases.length > 0 && peak < boundBytes,
-    evidence: { phases: phases.length, peakRssMiB: sig(peak / MIB), boundMiB: boundBytes / MIB, largestBodyBytes: largest },
+    evidence: {
+      phases: phases.length,
+      peakRssMiB: sig(peak / MIB),
+      boundMiB: boundBytes / MIB,
+      largestBodyBytes: largest,
+    },
   });
 }

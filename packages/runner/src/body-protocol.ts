@@ -43,6 +43,12 @@ export interface BodyTrialResult {
   requestMs: number[];
   rssStartBytes: number;
   rssPeakBytes: number;
+  /**
+   * RSS when the client was open and had made no request yet (after a forced GC where exposed), and the sampled peak
+   * since then: warm-up included, because a warm-up of the same size raises RSS to a level the trial then starts from.
+   */
+  baselineRssBytes: number;
+  peakSinceBaselineBytes: number;
   rssEndBytes: number;
   rssSamples: number;
   rssSampleMs: number;

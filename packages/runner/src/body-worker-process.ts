@@ -13,6 +13,8 @@ import { serveWorker, type WorkerChannel } from './worker-channel';
 const GC_EVERY_MS = 50;
 
 const rss = (): number => process.memoryUsage.rss();
+/** RSS with the client open before any request, and the sampled peak since (see BodyTrialResult). */
+const lifetime = { baselineBytes: 0, peakBytes: 0 };
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -63,6 +65,7 @@ async function trial(session: ClientSession, job: BodyJob, index: number, n: num
     const now = rss();
     rssSamples++;
     if (now > rssPeakBytes) rssPeakBytes = now;
+    if (now > lifetime.peakBytes) lifetime.peakBytes = now;
   };
   const sampler = setInterval(sample, job.rssSampleMs);
   const cpu0 = process.cpuUsage();
@@ -109,6 +112,8 @@ async function trial(session: ClientSession, job: BodyJob, index: number, n: num
     rssEndBytes,
     rssSamples,
     rssSampleMs: job.rssSampleMs,
+    baselineRssBytes: lifetime.baselineBytes,
+    peakSinceBaselineBytes: lifetime.peakBytes,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     settled,
   };
@@ -123,6 +128,9 @@ async function run(job: BodyJob, channel: WorkerChannel<BodyTrialResult>): Promi
     send({ type: 'fatal', code: 'CASEBOOK_CLIENT_OPEN', message: (error as Error).message });
     return;
   }
+  gc?.();
+  lifetime.baselineBytes = rss();
+  lifetime.peakBytes = lifetime.baselineBytes;
   send({ type: 'ready', settings: session.settings(), gcExposed: gc !== undefined });
   if (job.warmupRequests > 0) {
     await channel.phaseStart('warmup', 0);

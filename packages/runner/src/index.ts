@@ -1,16 +1,6 @@
 export { type BenchProgress, type RunBenchHooks, runBench } from './bench';
 export { BENCH_FLAGS, benchOptionsFromFlags } from './bench-flags';
 export {
-  type BodyBlockResult,
-  type BodyBlockSpec,
-  type BodyLab,
-  type BodyPhase,
-  bodyJob,
-  DEFAULT_RSS_SAMPLE_MS,
-  openBodyLab,
-} from './body-lab';
-export type { BodyJob, BodyTrialResult } from './body-protocol';
-export {
   type BlockResult,
   type ContinuousLaunch,
   type ContinuousPlan,
@@ -20,6 +10,16 @@ export {
   type WarmupWindow,
   windowTotals,
 } from './blocks';
+export {
+  type BodyBlockResult,
+  type BodyBlockSpec,
+  type BodyLab,
+  type BodyPhase,
+  bodyJob,
+  DEFAULT_RSS_SAMPLE_MS,
+  openBodyLab,
+} from './body-lab';
+export type { BodyJob, BodyTrialResult } from './body-protocol';
 export {
   type BurstSpec,
   type DnsLab,

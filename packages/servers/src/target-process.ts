@@ -5,6 +5,7 @@
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { announceListening, ControlRefusal, failFatal, serveControl } from '@casebook/procs';
+import { parseGeneratedBody, sendGeneratedBody } from './generated-body';
 import {
   cloneTlsCounters,
   createHttpsTargetServer,
@@ -12,7 +13,6 @@ import {
   prepareHttpsTarget,
   resetTlsCounters,
 } from './https-target';
-import { parseGeneratedBody, sendGeneratedBody } from './generated-body';
 import type { ResolvedTargetOptions } from './options';
 import type { BodyCounters, ConnectionBytes, TargetCounters } from './protocol';
 
@@ -145,7 +145,8 @@ server.on('connection', (socket: Socket) => {
     counters.connectionsClosed++;
     connectionInfo.delete(socket);
     closedConnections.push(connectionBytes(socket, info, false));
-    if (closedConnections.length > MAX_CONNECTIONS_LISTED) closedConnections = closedConnections.slice(-MAX_CONNECTIONS_LISTED);
+    if (closedConnections.length > MAX_CONNECTIONS_LISTED)
+      closedConnections = closedConnections.slice(-MAX_CONNECTIONS_LISTED);
   });
 });
 

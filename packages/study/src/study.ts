@@ -404,7 +404,7 @@ export class Study {
     };
     return {
       ...lab,
-      block: async (spec) => (record([await lab.block(spec)])[0] as BodyBlockResult),
+      block: async (spec) => record([await lab.block(spec)])[0] as BodyBlockResult,
       rounds: async (specs, o) => record(await lab.rounds(specs, o)),
     };
   }

@@ -2,8 +2,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { createLookup } from '../lookup';
 import type { BodyResponse, ClientAdapter, ResponseInfo } from '../types';
-import { streamToSink } from './body-sink';
 import { pinnedSource } from '../version';
+import { streamToSink } from './body-sink';
 import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
 
 /** node:http(s).request with a dedicated keep-alive Agent; body consumed by counting 'data' chunks. */
@@ -62,7 +62,8 @@ export const nodeHttp: ClientAdapter = {
             res.on('error', reject);
           });
           req.on('error', reject);
-          if (timeoutMs !== null) req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+          if (timeoutMs !== null)
+            req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
           req.end();
         });
       },
