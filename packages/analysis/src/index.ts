@@ -1,5 +1,6 @@
 export * from './at-once';
 export { type BinomialInterval, binomialInterval } from './binomial-interval';
+export * from './bodies';
 export * from './dns';
 export * from './http2';
 export * from './interleaved';

@@ -24,6 +24,9 @@ export {
 } from './race-session';
 export { ADAPTERS, clientVersions, getAdapter, isClientName, resolveClientOptions } from './registry';
 export {
+  BODY_CONSUMPTIONS,
+  type BodyConsumption,
+  type BodyResponse,
   CLIENT_NAMES,
   type ClientAdapter,
   type ClientCapabilities,

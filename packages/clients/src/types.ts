@@ -122,6 +122,23 @@ export interface ResponseInfo {
   protocol: string | null;
 }
 
+/**
+ * How a response body is consumed (the bodies case study): 'buffer' reads it whole into memory the way the client's
+ * API does (arrayBuffer(), responseType buffer/arraybuffer, chunks concatenated); 'stream' pipes it to a sink that
+ * counts and discards, as an application streaming to a file or socket would; 'unread' returns once the headers are
+ * in and never touches the body (the mistake the case study measures).
+ */
+export const BODY_CONSUMPTIONS = ['buffer', 'stream', 'unread'] as const;
+export type BodyConsumption = (typeof BODY_CONSUMPTIONS)[number];
+
+export interface BodyResponse {
+  status: number;
+  /** Body bytes the application received (0 when unread). */
+  bodyBytes: number;
+  /** False when the body was left unread: never to be counted as a completed response. */
+  read: boolean;
+}
+
 /** What an adapter can do; options it cannot honour are rejected with a UsageError, never silently ignored. */
 export interface ClientCapabilities {
   connectionCap: boolean;
@@ -134,6 +151,11 @@ export interface ClientCapabilities {
 export interface ClientSession {
   /** GET `path` on the session's origin and consume the whole body. Rejects on network errors and timeouts. */
   request(path: string): Promise<ResponseInfo>;
+  /**
+   * GET `path` and consume the body as `consumption` says (HTTP/1.1 clients; absent on the HTTP/2-only adapter).
+   * Resolves when the body was consumed (or, for 'unread', when the headers arrived).
+   */
+  requestBody?(path: string, consumption: BodyConsumption): Promise<BodyResponse>;
   /** Settings read from the live client objects (not typed from docs), for the record. */
   settings(): Record<string, unknown>;
   close(): Promise<void>;

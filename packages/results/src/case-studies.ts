@@ -59,6 +59,13 @@ export const CASE_STUDIES: readonly CaseStudy[] = [
     question:
       'Why do requests on reused connections fail when the server closes them, which clients survive it, and what should you set?',
   },
+  {
+    id: 'bodies',
+    notebook: 'notebooks/09-bodies.ipynb',
+    title: 'Bodies: size, streaming and memory',
+    question:
+      'What does a large or unread response body cost each client in time, CPU and memory — and what happens to its socket?',
+  },
 ];
 
 export function resolveProfile(value: unknown): Profile {

@@ -53,6 +53,8 @@ export const CASEBOOK_CODES = {
     'per request: the harness stopped waiting for a race request after giveUpAfterMs, the client still waiting (the stalled server)',
   CASEBOOK_DNS_NO_NAMESPACE:
     'a DNS job resolves through the system resolver, which cannot be pointed at the lab server on this machine (no private mount namespace); nothing ran',
+  CASEBOOK_BODY_TIMEOUT:
+    'a bodies-lab request got no answer (body consumed, or headers for an unread body) within its time limit; counted as an error of that request',
   // Foreign (Python) clients
   CASEBOOK_FOREIGN_UNAVAILABLE: 'no Python that imports httpx and aiohttp was found; nothing ran',
   CASEBOOK_FOREIGN_PROTOCOL: 'the foreign-client worker received a start message it could not read',

@@ -12,6 +12,16 @@ export {
   windowTotals,
 } from './blocks';
 export {
+  type BodyBlockResult,
+  type BodyBlockSpec,
+  type BodyLab,
+  type BodyPhase,
+  bodyJob,
+  DEFAULT_RSS_SAMPLE_MS,
+  openBodyLab,
+} from './body-lab';
+export type { BodyJob, BodyTrialResult } from './body-protocol';
+export {
   type BurstSpec,
   type DnsLab,
   type DnsLabOptions,

@@ -1,6 +1,16 @@
 export { type DnsServerHandle, resolveDnsNames, startDnsServer } from './dns-server';
 export { type DnsCounters, type DnsNameConfig, type DnsServerOptions, emptyDnsCounters } from './dns-server-protocol';
 export {
+  BODY_FRAMINGS,
+  type BodyFraming,
+  GENERATED_BODY_PATH,
+  GENERATED_CHUNK_BYTES,
+  type GeneratedBodyRequest,
+  generatedBodyPath,
+  MAX_GENERATED_BODY_BYTES,
+  parseGeneratedBody,
+} from './generated-body';
+export {
   DEFAULT_H2_MAX_CONCURRENT_STREAMS,
   type H2Counters,
   type H2TargetOptions,
@@ -23,7 +33,7 @@ export {
   TLS_VERSIONS,
   type TlsVersionChoice,
 } from './options';
-export type { TargetCounters, TlsCounters } from './protocol';
+export type { BodyCounters, ConnectionBytes, TargetCounters, TlsCounters } from './protocol';
 export { type ProxyCeiling, type ProxyHandle, proxyCeiling, startProxy } from './proxy';
 export { DelayLane } from './proxy-delay';
 export {

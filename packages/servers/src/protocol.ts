@@ -31,3 +31,37 @@ export interface TlsCounters {
   /** Failed handshakes by error code (tlsClientError). */
   errors: Record<string, number>;
 }
+
+/** One connection as the target saw it: requests since the last reset; socket bytes (headers included) since it opened. */
+export interface ConnectionBytes {
+  id: number;
+  requests: number;
+  bytesRead: number;
+  bytesWritten: number;
+  open: boolean;
+}
+
+/**
+ * Body bytes as the HTTP/1.1 target counted them (the `bodies` control request), since the last reset. Kept apart
+ * from TargetCounters, which bench records embed under a closed schema.
+ */
+export interface BodyCounters {
+  /** Body bytes handed to sockets, fixed and generated bodies alike. */
+  bodyBytesSent: number;
+  /** Body bytes of responses that finished (handed whole to the OS). */
+  finishedBodyBytes: number;
+  /** Request body bytes read. */
+  requestBodyBytesReceived: number;
+  /** Responses whose body was handed whole to the OS ('finish'). */
+  responsesFinished: number;
+  /** Responses whose connection closed before their body was sent (the client destroyed the socket). */
+  responsesAborted: number;
+  /** Responses still sending now: the client is not reading (backpressure), a body left unread on a held socket. */
+  responsesSending: number;
+  /** Target RSS now, and its peak sampled every TARGET_RSS_SAMPLE_MS while bodies are generated (bytes). */
+  rssBytes: number;
+  peakRssBytes: number;
+  rssSampleMs: number;
+  /** Per connection (the most recent MAX_CONNECTIONS_LISTED). */
+  connections: ConnectionBytes[];
+}

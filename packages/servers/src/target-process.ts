@@ -5,6 +5,7 @@
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import { announceListening, ControlRefusal, failFatal, serveControl } from '@casebook/procs';
+import { parseGeneratedBody, sendGeneratedBody } from './generated-body';
 import {
   cloneTlsCounters,
   createHttpsTargetServer,
@@ -13,7 +14,7 @@ import {
   resetTlsCounters,
 } from './https-target';
 import type { ResolvedTargetOptions } from './options';
-import type { TargetCounters } from './protocol';
+import type { BodyCounters, ConnectionBytes, TargetCounters } from './protocol';
 
 const options = JSON.parse(process.argv[2] ?? '{}') as ResolvedTargetOptions;
 
@@ -37,13 +38,69 @@ const served = new WeakMap<Socket, number>();
 /** Requests since start (never reset): picks every slowEvery-th one. */
 let arrivals = 0;
 
-function respond(res: http.ServerResponse): void {
+/** Target RSS is sampled this often while generated bodies are sent: 20 ms catches a 64 KiB-chunk stream's peak. */
+const TARGET_RSS_SAMPLE_MS = 20;
+/** Connections listed in the bodies counters: enough for the 512-socket sections, bounded for long runs. */
+const MAX_CONNECTIONS_LISTED = 4096;
+
+const bodies = {
+  bodyBytesSent: 0,
+  finishedBodyBytes: 0,
+  requestBodyBytesReceived: 0,
+  responsesFinished: 0,
+  responsesAborted: 0,
+  responsesSending: 0,
+  peakRssBytes: 0,
+};
+let nextConnectionId = 1;
+const connectionInfo = new Map<Socket, { id: number; requests: number }>();
+let closedConnections: ConnectionBytes[] = [];
+let rssSampler: NodeJS.Timeout | null = null;
+const sampleRss = (): void => {
+  const rss = process.memoryUsage.rss();
+  if (rss > bodies.peakRssBytes) bodies.peakRssBytes = rss;
+};
+
+/** Count a response's body: bytes as they are written, and how the response ended. */
+function trackBody(sent: Promise<boolean>, bytes: () => number): void {
+  bodies.responsesSending++;
+  sent.then((finished) => {
+    bodies.responsesSending--;
+    if (finished) {
+      bodies.responsesFinished++;
+      bodies.finishedBodyBytes += bytes();
+    } else bodies.responsesAborted++;
+  });
+}
+
+function respond(res: http.ServerResponse, generated: ReturnType<typeof parseGeneratedBody>): void {
   if (res.destroyed) {
     counters.inFlight--;
     return;
   }
-  res.writeHead(options.status, headers);
-  res.end(body);
+  if (generated !== null && 'error' in generated) {
+    res.writeHead(400, { 'content-type': 'text/plain' });
+    res.end(generated.error);
+  } else if (generated !== null) {
+    if (!rssSampler) rssSampler = setInterval(sampleRss, TARGET_RSS_SAMPLE_MS).unref();
+    let written = 0;
+    const sent = sendGeneratedBody(res, generated, options.status, (n) => {
+      written += n;
+      bodies.bodyBytesSent += n;
+    });
+    trackBody(sent, () => written);
+  } else {
+    res.writeHead(options.status, headers);
+    bodies.bodyBytesSent += body.length;
+    trackBody(
+      new Promise<boolean>((resolve) => {
+        res.once('finish', () => resolve(true));
+        res.once('close', () => resolve(res.writableFinished));
+      }),
+      () => body.length,
+    );
+    res.end(body);
+  }
   counters.inFlight--;
   counters.responses++;
 }
@@ -57,11 +114,17 @@ const handler: http.RequestListener = (req, res) => {
   const n = served.get(socket) ?? 0;
   if (n > 0) counters.reusedConnectionRequests++;
   served.set(socket, n + 1);
+  const info = connectionInfo.get(socket);
+  if (info) info.requests++;
+  req.on('data', (chunk: Buffer) => {
+    bodies.requestBodyBytesReceived += chunk.length;
+  });
   req.resume();
   arrivals++;
+  const generated = parseGeneratedBody(req.url ?? '/');
   const delayMs = options.slowEvery > 0 && arrivals % options.slowEvery === 0 ? options.slowDelayMs : options.delayMs;
-  if (delayMs > 0) setTimeout(respond, delayMs, res);
-  else respond(res);
+  if (delayMs > 0) setTimeout(respond, delayMs, res, generated);
+  else respond(res, generated);
 };
 const server: http.Server =
   options.tls && tlsCounters
@@ -75,11 +138,45 @@ server.on('connection', (socket: Socket) => {
   counters.connectionsOpened++;
   counters.openConnections++;
   if (counters.openConnections > counters.peakOpenConnections) counters.peakOpenConnections = counters.openConnections;
+  const info = { id: nextConnectionId++, requests: 0 };
+  connectionInfo.set(socket, info);
   socket.once('close', () => {
     counters.openConnections--;
     counters.connectionsClosed++;
+    connectionInfo.delete(socket);
+    closedConnections.push(connectionBytes(socket, info, false));
+    if (closedConnections.length > MAX_CONNECTIONS_LISTED)
+      closedConnections = closedConnections.slice(-MAX_CONNECTIONS_LISTED);
   });
 });
+
+function connectionBytes(socket: Socket, info: { id: number; requests: number }, open: boolean): ConnectionBytes {
+  return { id: info.id, requests: info.requests, bytesRead: socket.bytesRead, bytesWritten: socket.bytesWritten, open };
+}
+
+function bodySnapshot(): BodyCounters {
+  const rssBytes = process.memoryUsage.rss();
+  const open = [...connectionInfo].map(([socket, info]) => connectionBytes(socket, info, true));
+  return {
+    ...bodies,
+    rssBytes,
+    peakRssBytes: Math.max(bodies.peakRssBytes, rssBytes),
+    rssSampleMs: TARGET_RSS_SAMPLE_MS,
+    connections: [...closedConnections, ...open].sort((a, b) => a.id - b.id).slice(-MAX_CONNECTIONS_LISTED),
+  };
+}
+
+function resetBodies(): void {
+  bodies.bodyBytesSent = 0;
+  bodies.finishedBodyBytes = 0;
+  bodies.requestBodyBytesReceived = 0;
+  bodies.responsesFinished = 0;
+  bodies.responsesAborted = 0;
+  // Responses still sending stay counted: they are still open.
+  bodies.peakRssBytes = process.memoryUsage.rss();
+  closedConnections = [];
+  for (const info of connectionInfo.values()) info.requests = 0;
+}
 
 function snapshot(): TargetCounters {
   const cpu = process.cpuUsage(cpuBase);
@@ -99,6 +196,7 @@ function reset(): TargetCounters {
   counters.peakInFlight = counters.inFlight;
   cpuBase = process.cpuUsage();
   if (tlsCounters) resetTlsCounters(tlsCounters);
+  resetBodies();
   return before;
 }
 
@@ -106,6 +204,7 @@ serveControl({
   handle: (request) => {
     if (request.type === 'counters') return snapshot();
     if (request.type === 'reset') return reset();
+    if (request.type === 'bodies') return bodySnapshot();
     throw new ControlRefusal('CASEBOOK_TARGET_CONTROL', `unknown request ${request.type}`);
   },
   close: () =>

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { pinningPlan, startControlledChild } from '@casebook/procs';
 import { type ResolvedTargetOptions, resolveTargetOptions, type TargetOptions } from './options';
-import type { TargetCounters } from './protocol';
+import type { BodyCounters, TargetCounters } from './protocol';
 
 export interface TargetHandle {
   origin: string;
@@ -13,7 +13,9 @@ export interface TargetHandle {
   /** HTTPS targets: PEM of the run-time CA that signed the target's leaf (clients trust exactly this). */
   caPem: string | null;
   counters(): Promise<TargetCounters>;
-  /** Returns the counters as they were just before the reset. */
+  /** Body bytes, responses finished or held, per-connection bytes and the target's RSS (the bodies case study). */
+  bodies(): Promise<BodyCounters>;
+  /** Returns the counters as they were just before the reset (body counters reset too). */
   reset(): Promise<TargetCounters>;
   /** Resolves when the target process exits, with how it exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -46,6 +48,10 @@ export async function startTarget(
     options,
     counters: () => server.ask<TargetCounters>('counters'),
     reset: () => server.ask<TargetCounters>('reset'),
+    bodies: () => {
+      if (options.h2) throw new Error('body counters: only the HTTP/1.1 target counts body bytes');
+      return server.ask<BodyCounters>('bodies');
+    },
     exited: server.exited,
     isAlive: server.isAlive,
     kill: server.kill,

@@ -10,6 +10,9 @@ export { ADAPTERS, CLIENT_NAMES, type ClientName } from '@casebook/clients';
 export type { BenchRecord } from '@casebook/results';
 export {
   type BenchOptions,
+  type BodyBlockResult,
+  type BodyBlockSpec,
+  type BodyLab,
   type DnsLab,
   type DnsRunResult,
   FOREIGN_CLIENT_INFO,

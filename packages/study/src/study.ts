@@ -39,6 +39,8 @@ import {
 } from '@casebook/results';
 import {
   type BenchOptions,
+  type BodyBlockResult,
+  type BodyLab,
   type DnsLab,
   type DnsLabOptions,
   type DnsRunResult,
@@ -46,6 +48,7 @@ import {
   type ForeignBenchRecord,
   type InterleavedRun,
   type InterleaveOptions,
+  openBodyLab,
   openDnsLab,
   type RaceCell,
   type RacePlan,
@@ -171,6 +174,7 @@ export class Study {
   private readonly failures: Failure[] = [];
   private dnsRuns = 0;
   private readonly raceRuns: RaceRunEntry[] = [];
+  private bodyBlocks = 0;
   private readonly verdicts: Verdict[] = [];
   private readonly charts: CaseStudyRecord['charts'] = [];
   private readonly notes: Record<string, unknown> = {};
@@ -466,6 +470,42 @@ export class Study {
     };
   }
 
+  /**
+   * Open the bodies lab (see @casebook/runner body-lab.ts). Every block run through it is a measurement: counted in
+   * the case-study record and kept in its notes (`bodyBlocks`, the target's per-connection list reduced to a count),
+   * and one whose client process failed makes the case study errored. The caller closes the lab.
+   */
+  async openBodyLab(options: Parameters<typeof openBodyLab>[0] = {}): Promise<BodyLab> {
+    const lab = await openBodyLab(options);
+    const record = (results: BodyBlockResult[]): BodyBlockResult[] => {
+      for (const r of results) this.addBodyBlock(r);
+      return results;
+    };
+    return {
+      ...lab,
+      block: async (spec) => record([await lab.block(spec)])[0] as BodyBlockResult,
+      rounds: async (specs, o) => record(await lab.rounds(specs, o)),
+    };
+  }
+
+  private addBodyBlock(result: BodyBlockResult): void {
+    this.checkpointOnce();
+    this.bodyBlocks++;
+    const compact = (p: BodyBlockResult['warmup']) =>
+      p === null ? null : { ...p, bodies: { ...p.bodies, connections: p.bodies.connections.length } };
+    const listed = Array.isArray(this.notes['bodyBlocks']) ? (this.notes['bodyBlocks'] as unknown[]) : [];
+    this.notes['bodyBlocks'] = [
+      ...listed,
+      { ...result, warmup: compact(result.warmup), trials: result.trials.map((t) => compact(t)) },
+    ];
+    if (result.error !== null)
+      this.failures.push({
+        what: `body block ${result.job.client} ${result.job.expectedBytes} B ${result.job.consumption}`,
+        error: result.error,
+      });
+    this.checkpoint();
+  }
+
   private addDnsRun(result: DnsRunResult, startedAt: string): void {
     this.checkpointOnce();
     this.dnsRuns++;
@@ -569,7 +609,7 @@ export class Study {
       runId: this.runId,
       // A notebook does not declare its measurements in advance: nothing is planned.
       ...runOutcome(this.error(), {
-        done: this.measurements.length + this.dnsRuns + this.raceRuns.length,
+        done: this.measurements.length + this.dnsRuns + this.raceRuns.length + this.bodyBlocks,
         planned: null,
       }),
       caseStudy: this.caseStudy,
@@ -595,7 +635,7 @@ export class Study {
     if (!this.saved) return INTERRUPTED;
     const [first] = this.failures;
     if (first === undefined) return null;
-    const total = this.measurements.length + this.dnsRuns + this.raceRuns.length;
+    const total = this.measurements.length + this.dnsRuns + this.raceRuns.length + this.bodyBlocks;
     return {
       code: 'CASEBOOK_MEASUREMENT_ERRORED',
       message: `${this.failures.length} of ${total} measurements errored; first: ${first.what} (${first.error.code}: ${first.error.message})`,

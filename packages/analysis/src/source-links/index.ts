@@ -1,4 +1,5 @@
 import { AT_ONCE_LINKS } from './at-once';
+import { BODIES_LINKS } from './bodies';
 import { DNS_LINKS } from './dns';
 import { HTTP2_LINKS } from './http2';
 import { KEEPALIVE_RACES_LINKS } from './keepalive-races';
@@ -18,6 +19,7 @@ export const SOURCE_LINKS: readonly SourceLink[] = [
   ...DNS_LINKS,
   ...SEED_LINKS,
   ...KEEPALIVE_RACES_LINKS,
+  ...BODIES_LINKS,
 ];
 
 /** A registered link by id (notebooks print links through this, so every printed link is a checked one). */

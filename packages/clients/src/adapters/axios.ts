@@ -3,6 +3,7 @@ import { requireClient } from '../client-modules';
 import { createLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
 import { installedVersion, pinnedSource } from '../version';
+import { streamToSink } from './body-sink';
 import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
 
 /**
@@ -41,6 +42,15 @@ export const axiosAdapter: ClientAdapter = {
           bodyBytes: (res.data as ArrayBuffer).byteLength,
           protocol: axiosProtocol(res.request),
         };
+      },
+      async requestBody(path, consumption) {
+        if (consumption === 'buffer') {
+          const res = await instance.get<ArrayBuffer>(path);
+          return { status: res.status, bodyBytes: res.data.byteLength, read: true };
+        }
+        const res = await instance.get<NodeJS.ReadableStream>(path, { responseType: 'stream' });
+        if (consumption === 'unread') return { status: res.status, bodyBytes: 0, read: false };
+        return { status: res.status, bodyBytes: await streamToSink(res.data), read: true };
       },
       settings: () => ({
         ...nodeAgentSettings(agent, isGlobal),

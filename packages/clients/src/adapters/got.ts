@@ -2,8 +2,9 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { importClient, resolveClient } from '../client-modules';
 import { createLookup } from '../lookup';
-import type { ClientAdapter, ResolvedClientOptions } from '../types';
+import type { BodyResponse, ClientAdapter, ResolvedClientOptions } from '../types';
 import { installedVersion, pinnedSource } from '../version';
+import { streamToSink } from './body-sink';
 import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
 import { delayedLookup } from './tls-common';
 
@@ -44,6 +45,21 @@ export const gotAdapter: ClientAdapter = {
           bodyBytes: res.rawBody.length,
           protocol: res.httpVersion === '2.0' ? 'h2' : 'http/1.1',
         };
+      },
+      async requestBody(path, consumption) {
+        const relative = path.replace(/^\//, '');
+        if (consumption === 'buffer') {
+          const res = await client.get(relative);
+          return { status: res.statusCode, bodyBytes: res.rawBody.length, read: true };
+        }
+        // got.stream: a Duplex that emits 'response' with the headers; the body flows through the Duplex itself.
+        const stream = client.stream(relative);
+        const status = await new Promise<number>((resolve, reject) => {
+          stream.once('response', (res: { statusCode: number }) => resolve(res.statusCode));
+          stream.once('error', reject);
+        });
+        if (consumption === 'unread') return { status, bodyBytes: 0, read: false } satisfies BodyResponse;
+        return { status, bodyBytes: await streamToSink(stream), read: true };
       },
       settings: () => ({ ...nodeAgentSettings(agent, isGlobal), retryLimit: 0, ...lookup.settings(), ...h2.settings }),
       async close() {

@@ -1,6 +1,7 @@
 import { nodeGlobalDispatcherSettings } from '../pool-introspection';
 import type { ClientAdapter, ResolvedClientOptions } from '../types';
 import { pinnedSource } from '../version';
+import { webStreamToSink } from './body-sink';
 import { protocolTag } from './protocol-probe';
 import { tlsConnectOptions } from './tls-common';
 
@@ -37,6 +38,16 @@ export const nodeFetch: ClientAdapter = {
         } finally {
           tag?.take();
         }
+      },
+      async requestBody(path, consumption) {
+        const init: RequestInit = {};
+        if (timeoutMs !== null) init.signal = AbortSignal.timeout(timeoutMs);
+        if (tlsDispatcher) (init as { dispatcher?: unknown }).dispatcher = tlsDispatcher;
+        const res = await fetch(origin + path, init);
+        if (consumption === 'unread') return { status: res.status, bodyBytes: 0, read: false };
+        const bodyBytes =
+          consumption === 'buffer' ? (await res.arrayBuffer()).byteLength : await webStreamToSink(res.body);
+        return { status: res.status, bodyBytes, read: true };
       },
       settings: () => ({
         dispatcher: tlsDispatcher

@@ -1,8 +1,9 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { createLookup } from '../lookup';
-import type { ClientAdapter, ResponseInfo } from '../types';
+import type { BodyResponse, ClientAdapter, ResponseInfo } from '../types';
 import { pinnedSource } from '../version';
+import { streamToSink } from './body-sink';
 import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
 
 /** node:http(s).request with a dedicated keep-alive Agent; body consumed by counting 'data' chunks. */
@@ -40,6 +41,29 @@ export const nodeHttp: ClientAdapter = {
               req.destroy(error);
             });
           }
+          req.end();
+        });
+      },
+      requestBody(path, consumption) {
+        return new Promise<BodyResponse>((resolve, reject) => {
+          const req = mod.request({ agent, hostname: url.hostname, port: url.port, path, method: 'GET' }, (res) => {
+            const status = res.statusCode ?? 0;
+            if (consumption === 'unread') {
+              resolve({ status, bodyBytes: 0, read: false });
+              return;
+            }
+            if (consumption === 'stream') {
+              streamToSink(res).then((bodyBytes) => resolve({ status, bodyBytes, read: true }), reject);
+              return;
+            }
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => resolve({ status, bodyBytes: Buffer.concat(chunks).length, read: true }));
+            res.on('error', reject);
+          });
+          req.on('error', reject);
+          if (timeoutMs !== null)
+            req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
           req.end();
         });
       },

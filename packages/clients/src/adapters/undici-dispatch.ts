@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { createLookup, withUndiciLookup } from '../lookup';
-import type { ClientAdapter, ResponseInfo } from '../types';
+import type { BodyResponse, ClientAdapter, ResponseInfo } from '../types';
 import { installedVersion, pinnedSource } from '../version';
 import { protocolTag } from './protocol-probe';
 import { undiciAgent, undiciSettings } from './undici-common';
@@ -54,6 +54,41 @@ export const undiciDispatch: ClientAdapter = {
             );
           } catch (error) {
             tag?.take();
+            reject(error);
+          }
+        });
+      },
+      requestBody(path, consumption) {
+        // The raw handler is pushed every chunk: 'buffer' keeps them and concatenates, 'stream' counts them, and
+        // 'unread' pauses the controller at the headers and never resumes it (the dispatch API's way not to read).
+        return new Promise<BodyResponse>((resolve, reject) => {
+          let status = 0;
+          let bodyBytes = 0;
+          const chunks: Buffer[] = [];
+          const handler: Dispatcher.DispatchHandler = {
+            onRequestStart() {},
+            onResponseStart(controller, statusCode) {
+              status = statusCode;
+              if (consumption === 'unread') {
+                controller.pause();
+                resolve({ status, bodyBytes: 0, read: false });
+              }
+            },
+            onResponseData(_controller, chunk) {
+              if (consumption === 'buffer') chunks.push(chunk);
+              bodyBytes += chunk.length;
+            },
+            onResponseEnd() {
+              if (consumption === 'buffer') bodyBytes = Buffer.concat(chunks).length;
+              resolve({ status, bodyBytes, read: consumption !== 'unread' });
+            },
+            onResponseError(_controller, error) {
+              reject(error);
+            },
+          };
+          try {
+            dispatcher.dispatch({ origin, path, method: 'GET', ...blocking }, handler);
+          } catch (error) {
             reject(error);
           }
         });

@@ -2,6 +2,7 @@ import { requireClient } from '../client-modules';
 import { createLookup, withUndiciLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
 import { installedVersion, pinnedSource } from '../version';
+import { webStreamToSink } from './body-sink';
 import { protocolTag } from './protocol-probe';
 import { undiciAgent, undiciSettings } from './undici-common';
 
@@ -36,6 +37,17 @@ export const undiciFetch: ClientAdapter = {
         } finally {
           tag?.take();
         }
+      },
+      async requestBody(path, consumption) {
+        const init: Parameters<typeof undici.fetch>[1] = { dispatcher };
+        if (timeoutMs !== null) init.signal = AbortSignal.timeout(timeoutMs);
+        const res = await undici.fetch(origin + path, init);
+        if (consumption === 'unread') return { status: res.status, bodyBytes: 0, read: false };
+        const bodyBytes =
+          consumption === 'buffer'
+            ? (await res.arrayBuffer()).byteLength
+            : await webStreamToSink(res.body as ReadableStream<Uint8Array> | null);
+        return { status: res.status, bodyBytes, read: true };
       },
       settings: () => ({ ...undiciSettings(agent, options), ...lookup.settings() }),
       close: () => dispatcher.close(),

@@ -1,6 +1,7 @@
 import { createLookup, withUndiciLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
 import { installedVersion, pinnedSource } from '../version';
+import { streamToSink } from './body-sink';
 import { protocolTag } from './protocol-probe';
 import { undiciAgent, undiciSettings } from './undici-common';
 
@@ -37,6 +38,13 @@ export const undiciRequest: ClientAdapter = {
         } finally {
           tag?.take();
         }
+      },
+      async requestBody(path, consumption) {
+        const res = await dispatcher.request({ origin, path, method: 'GET', ...blocking });
+        if (consumption === 'unread') return { status: res.statusCode, bodyBytes: 0, read: false };
+        const bodyBytes =
+          consumption === 'buffer' ? (await res.body.arrayBuffer()).byteLength : await streamToSink(res.body);
+        return { status: res.statusCode, bodyBytes, read: true };
       },
       settings: () => ({ ...undiciSettings(agent, options), ...lookup.settings() }),
       close: () => dispatcher.close(),

@@ -1,0 +1,401 @@
+import { type MedianInterval, medianInterval } from '@casebook/stats';
+import { combineParts, countClaim, quantityClaim, sanityCheck, type VerdictData } from './verdicts';
+
+/**
+ * The checks of the bodies case study (notebooks/09-bodies.ipynb), as pure functions of its body-lab blocks, tested on
+ * both sides in test/analysis-bodies.test.ts. Each block is one fresh client process requesting generated bodies of
+ * one size, consumed one way; blocks of the clients compared are interleaved in rounds, so every ratio between two
+ * clients is computed per round and summarised by its median with an order-statistics 95 % interval. Thresholds are
+ * arguments: the notebook states them before it measures.
+ */
+
+/** What these checks read from one trial (structural: the live BodyPhase and the recorded notes both fit). */
+export interface BodyTrial {
+  requests: number;
+  ok: number;
+  unread: number;
+  shortBodies: number;
+  errors: Record<string, number>;
+  bodyBytes: number;
+  wallMs: number;
+  cpuMicros: number;
+  rssStartBytes: number;
+  rssPeakBytes: number;
+  /** RSS before the block's first request, and the sampled peak since (warm-up included). */
+  baselineRssBytes: number;
+  peakSinceBaselineBytes: number;
+  settled: { rssBytes: number };
+  target: { connectionsOpened: number; connectionsClosed: number; openConnections: number };
+  bodies: { finishedBodyBytes: number; responsesFinished: number; responsesSending: number; peakRssBytes: number };
+}
+export interface BodyBlock {
+  round: number | null;
+  job: { client: string; expectedBytes: number; consumption: string };
+  trials: readonly BodyTrial[];
+  error: { code: string; message: string } | null;
+}
+
+const MIB = 1024 * 1024;
+/** No rounds: no number, and no coverage (the claim is unresolved, its statistic recorded as missing). */
+const NO_INTERVAL: MedianInterval = {
+  median: Number.NaN,
+  low: Number.NaN,
+  high: Number.NaN,
+  coverage: 0,
+  n: 0,
+  method: 'order-statistics',
+};
+const sig = (x: number): number => Number(x.toPrecision(3));
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
+/** One block's figures, from sums over its trials (never a median of one times a median of another). */
+export interface BodyBlockFigures {
+  client: string;
+  bytes: number;
+  consumption: string;
+  round: number | null;
+  requests: number;
+  ok: number;
+  msPerRequest: number;
+  mbPerSecond: number;
+  cpuMicrosPerMB: number;
+  /**
+   * Peak RSS of the client process in the measured trials, and the growth of its peak over the RSS it had before its
+   * first request (warm-up included: a warm-up of the same size leaves RSS at the level the trial starts from), MiB.
+   */
+  peakRssMiB: number;
+  rssGrowthMiB: number;
+}
+
+export function blockFigures(block: BodyBlock): BodyBlockFigures {
+  const t = block.trials;
+  const wallMs = sum(t.map((x) => x.wallMs));
+  const bodyBytes = sum(t.map((x) => x.bodyBytes));
+  const requests = sum(t.map((x) => x.requests));
+  const mb = bodyBytes / 1e6;
+  const peak = Math.max(0, ...t.map((x) => x.rssPeakBytes));
+  const growth = Math.max(0, ...t.map((x) => x.peakSinceBaselineBytes - x.baselineRssBytes));
+  return {
+    client: block.job.client,
+    bytes: block.job.expectedBytes,
+    consumption: block.job.consumption,
+    round: block.round,
+    requests,
+    ok: sum(t.map((x) => x.ok)),
+    msPerRequest: requests > 0 ? wallMs / requests : Number.NaN,
+    mbPerSecond: wallMs > 0 ? mb / (wallMs / 1000) : Number.NaN,
+    cpuMicrosPerMB: mb > 0 ? sum(t.map((x) => x.cpuMicros)) / mb : Number.NaN,
+    peakRssMiB: peak / MIB,
+    rssGrowthMiB: growth / MIB,
+  };
+}
+
+/** A human size: 1 KiB, 64 KiB, 1 MiB, 128 MiB. */
+export function sizeLabel(bytes: number): string {
+  if (bytes >= MIB && bytes % MIB === 0) return `${bytes / MIB} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} B`;
+}
+
+/** The sweep table: one row per client, size and consumption, medians over rounds. */
+export function sweepRows(blocks: readonly BodyBlock[]): Record<string, string | number>[] {
+  const groups = new Map<string, BodyBlockFigures[]>();
+  for (const b of blocks) {
+    if (b.error !== null || b.trials.length === 0) continue;
+    const f = blockFigures(b);
+    const key = `${f.client}|${f.bytes}|${f.consumption}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const med = (xs: number[]): number => sig(medianInterval(xs).median);
+  const order = (f: BodyBlockFigures): string =>
+    `${String(f.bytes).padStart(12, '0')}|${f.consumption === 'stream' ? 0 : 1}|${f.client}`;
+  return [...groups.values()]
+    .sort((a, b) => order(a[0] as BodyBlockFigures).localeCompare(order(b[0] as BodyBlockFigures)))
+    .map((fs) => {
+      const f = fs[0] as BodyBlockFigures;
+      return {
+        client: f.client,
+        size: sizeLabel(f.bytes),
+        consumption: f.consumption,
+        rounds: fs.length,
+        'ms/request': med(fs.map((x) => x.msPerRequest)),
+        'MB/s': med(fs.map((x) => x.mbPerSecond)),
+        'CPU µs/MB': med(fs.map((x) => x.cpuMicrosPerMB)),
+        'peak RSS MiB': med(fs.map((x) => x.peakRssMiB)),
+        'RSS growth MiB': med(fs.map((x) => x.rssGrowthMiB)),
+      };
+    });
+}
+
+/**
+ * Sanity: every body that was read arrived whole on both sides — the client counted exactly size × requests bytes,
+ * every request was ok, and the target finished sending the same number of body bytes. Errored blocks fail it.
+ */
+export function bodyBytesMatch(blocks: readonly BodyBlock[]): VerdictData {
+  const read = blocks.filter((b) => b.job.consumption !== 'unread');
+  const bad: string[] = [];
+  let bytes = 0;
+  for (const b of read) {
+    const name = `${b.job.client} ${sizeLabel(b.job.expectedBytes)} ${b.job.consumption}`;
+    if (b.error !== null) bad.push(`${name}: ${b.error.code}`);
+    for (const t of b.trials) {
+      const expected = t.requests * b.job.expectedBytes;
+      bytes += t.bodyBytes;
+      if (t.ok !== t.requests || t.bodyBytes !== expected || t.bodies.finishedBodyBytes !== expected)
+        bad.push(`${name}: client ${t.bodyBytes} B, target ${t.bodies.finishedBodyBytes} B, expected ${expected} B`);
+    }
+  }
+  return sanityCheck({
+    id: 'body-bytes-match',
+    claim:
+      'Every body read arrived whole: the client received exactly size × requests bytes, and the target finished sending the same',
+    holds: read.length > 0 && bad.length === 0,
+    evidence: { blocks: read.length, bodyBytes: bytes, mismatches: bad.length, first: bad[0] ?? null },
+  });
+}
+
+/** Sanity: an unread body is reported as unread (or an error), never counted as a completed response. */
+export function unreadReported(blocks: readonly BodyBlock[]): VerdictData {
+  const unread = blocks.filter((b) => b.job.consumption === 'unread');
+  const bad = unread.flatMap((b) =>
+    b.trials
+      .filter((t) => t.ok !== 0 || t.unread + sum(Object.values(t.errors)) !== t.requests)
+      .map((t) => `${b.job.client}: ok ${t.ok}, unread ${t.unread} of ${t.requests}`),
+  );
+  return sanityCheck({
+    id: 'unread-reported',
+    claim: 'Every response whose body was left unread is reported as unread or failed, none as completed',
+    holds: unread.length > 0 && bad.length === 0,
+    evidence: { blocks: unread.length, offenders: bad.length, first: bad[0] ?? null },
+  });
+}
+
+/** Per-round ratio a ÷ b of time per request at one size and consumption (rounds where both blocks completed). */
+export function perRoundTimeRatio(
+  blocks: readonly BodyBlock[],
+  a: string,
+  b: string,
+  bytes: number,
+  consumption: string,
+): number[] {
+  const pick = (client: string) =>
+    new Map(
+      blocks
+        .filter(
+          (x) =>
+            x.job.client === client &&
+            x.job.expectedBytes === bytes &&
+            x.job.consumption === consumption &&
+            x.error === null &&
+            x.trials.length > 0 &&
+            x.round !== null,
+        )
+        .map((x) => [x.round as number, blockFigures(x).msPerRequest]),
+    );
+  const ma = pick(a);
+  const mb = pick(b);
+  return [...ma.keys()]
+    .filter((r) => mb.has(r))
+    .sort((x, y) => x - y)
+    .map((r) => (ma.get(r) as number) / (mb.get(r) as number));
+}
+
+/**
+ * Claim (the nodejs/undici#2014 class): for a large body, client `slow` takes at least `threshold` × the time of
+ * client `fast`, per round. Unresolved with no rounds, or under 95 % coverage (fewer than 6 rounds).
+ */
+export function slowerForLargeBodyClaim(
+  blocks: readonly BodyBlock[],
+  input: { id: string; slow: string; fast: string; bytes: number; consumption: string; threshold: number },
+): VerdictData {
+  const ratios = perRoundTimeRatio(blocks, input.slow, input.fast, input.bytes, input.consumption);
+  const interval = ratios.length > 0 ? medianInterval(ratios) : NO_INTERVAL;
+  return quantityClaim({
+    id: input.id,
+    claim: `${input.slow} takes at least ${input.threshold}× the time of ${input.fast} for a ${sizeLabel(input.bytes)} body (${input.consumption}), per round`,
+    statistic: `time per request ${input.slow} ÷ ${input.fast}`,
+    interval,
+    threshold: { above: input.threshold },
+    evidence: { rounds: ratios.length, bytes: input.bytes },
+  });
+}
+
+/** Per-round RSS growth ÷ body size for one client, size and consumption. */
+export function rssGrowthPerBody(blocks: readonly BodyBlock[], client: string, bytes: number, consumption: string) {
+  return blocks
+    .filter(
+      (b) =>
+        b.job.client === client &&
+        b.job.expectedBytes === bytes &&
+        b.job.consumption === consumption &&
+        b.error === null &&
+        b.trials.length > 0,
+    )
+    .map((b) => (blockFigures(b).rssGrowthMiB * MIB) / bytes);
+}
+
+/**
+ * Claim per client, combined: the client process's peak RSS grows by `above` and/or `below` × the body size while
+ * consuming one body of `bytes` that way (buffered: at least one whole copy; streamed: bounded, far under the body).
+ */
+export function rssGrowthClaim(
+  blocks: readonly BodyBlock[],
+  input: {
+    id: string;
+    claim: string;
+    clients: readonly string[];
+    bytes: number;
+    consumption: string;
+    threshold: { above?: number; below?: number };
+  },
+): VerdictData {
+  const parts = input.clients.map((client) => {
+    const xs = rssGrowthPerBody(blocks, client, input.bytes, input.consumption);
+    return quantityClaim({
+      id: `${input.id}:${client}`,
+      claim: `${client}: peak RSS growth ÷ body size`,
+      statistic: 'peak RSS growth ÷ body size',
+      interval: xs.length > 0 ? medianInterval(xs) : NO_INTERVAL,
+      threshold: input.threshold,
+    });
+  });
+  return combineParts(parts, {
+    id: input.id,
+    claim: input.claim,
+    threshold: input.threshold,
+    evidence: { bytes: input.bytes, consumption: input.consumption },
+  });
+}
+
+/** What became of the sockets of N unread bodies, from the target's counters after the trial. */
+/**
+ * What became of the sockets of N sequential unread bodies, read from the target after the settle wait: 'reused'
+ * (fewer connections than requests), 'held' (a connection per request, all still open), 'destroyed' (a connection per
+ * request, all closed again), 'mixed' (anything else).
+ */
+export interface UnreadFate {
+  client: string;
+  bytes: number;
+  requests: number;
+  unread: number;
+  errors: number;
+  connectionsOpened: number;
+  stillOpen: number;
+  closed: number;
+  /** Responses the target is still trying to send (the client stopped reading; backpressure). */
+  stillSending: number;
+  fate: 'reused' | 'held' | 'destroyed' | 'mixed';
+  rssGrowthKiBPerRequest: number;
+  /** RSS over the start after the settle wait with forced GC, KiB per request. */
+  settledGrowthKiBPerRequest: number;
+}
+
+export function unreadFate(block: BodyBlock): UnreadFate {
+  const t = block.trials[block.trials.length - 1];
+  if (!t) throw new RangeError(`unread block of ${block.job.client} has no trial (${block.error?.code ?? 'no error'})`);
+  const opened = t.target.connectionsOpened;
+  const { openConnections: open, connectionsClosed: closed } = t.target;
+  // undici may open a second connection for back-to-back requests (its resume is deferred a tick), so reuse is
+  // "fewer connections than requests", not "one connection".
+  const fate: UnreadFate['fate'] =
+    opened < t.requests
+      ? 'reused'
+      : open >= t.requests && closed === 0
+        ? 'held'
+        : open === 0 && closed >= t.requests
+          ? 'destroyed'
+          : 'mixed';
+  return {
+    client: block.job.client,
+    bytes: block.job.expectedBytes,
+    requests: t.requests,
+    unread: t.unread,
+    errors: sum(Object.values(t.errors)),
+    connectionsOpened: opened,
+    stillOpen: t.target.openConnections,
+    closed: t.target.connectionsClosed,
+    stillSending: t.bodies.responsesSending,
+    fate,
+    rssGrowthKiBPerRequest: sig((t.rssPeakBytes - t.rssStartBytes) / 1024 / t.requests),
+    settledGrowthKiBPerRequest: sig((t.settled.rssBytes - t.rssStartBytes) / 1024 / t.requests),
+  };
+}
+
+/** Count claim: a client's N unread bodies of one size end with the sockets in the predicted state. */
+export function unreadFateClaim(
+  blocks: readonly BodyBlock[],
+  input: { id: string; client: string; bytes: number; expected: UnreadFate['fate']; because: string },
+): VerdictData {
+  const block = blocks.find(
+    (b) => b.job.client === input.client && b.job.expectedBytes === input.bytes && b.job.consumption === 'unread',
+  );
+  const f = block && block.trials.length > 0 ? unreadFate(block) : null;
+  return countClaim({
+    id: input.id,
+    claim: `${input.client}: the sockets of unread ${sizeLabel(input.bytes)} bodies are ${input.expected} (${input.because})`,
+    holds: f !== null && f.fate === input.expected,
+    evidence: f
+      ? {
+          fate: f.fate,
+          requests: f.requests,
+          connectionsOpened: f.connectionsOpened,
+          stillOpen: f.stillOpen,
+          closed: f.closed,
+          stillSending: f.stillSending,
+        }
+      : { fate: null, error: block?.error?.code ?? 'no block' },
+  });
+}
+
+/** Chart points of the sweep: medians over rounds per client, size and consumption. */
+export function sweepPoints(blocks: readonly BodyBlock[]): {
+  series: string;
+  client: string;
+  consumption: string;
+  bytes: number;
+  mbPerSecond: number;
+  cpuMicrosPerMB: number;
+  rssGrowthMiB: number;
+}[] {
+  const groups = new Map<string, BodyBlockFigures[]>();
+  for (const b of blocks) {
+    if (b.error !== null || b.trials.length === 0 || b.job.consumption === 'unread') continue;
+    const f = blockFigures(b);
+    const key = `${f.client}|${f.bytes}|${f.consumption}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const med = (xs: number[]): number => sig(medianInterval(xs).median);
+  return [...groups.values()].map((fs) => {
+    const f = fs[0] as BodyBlockFigures;
+    return {
+      series: `${f.client} (${f.consumption})`,
+      client: f.client,
+      consumption: f.consumption,
+      bytes: f.bytes,
+      mbPerSecond: med(fs.map((x) => x.mbPerSecond)),
+      cpuMicrosPerMB: med(fs.map((x) => x.cpuMicrosPerMB)),
+      rssGrowthMiB: Math.max(0.01, med(fs.map((x) => x.rssGrowthMiB))),
+    };
+  });
+}
+
+/**
+ * Sanity: the target never holds a body — its peak RSS stayed under `boundBytes` in every phase, whatever size it
+ * sent (it writes one preallocated chunk again and again with backpressure).
+ */
+export function targetMemoryBounded(blocks: readonly BodyBlock[], boundBytes: number): VerdictData {
+  const phases = blocks.flatMap((b) => b.trials.map((t) => ({ b, t })));
+  const peak = Math.max(0, ...phases.map((p) => p.t.bodies.peakRssBytes));
+  const largest = Math.max(0, ...blocks.map((b) => b.job.expectedBytes));
+  return sanityCheck({
+    id: 'target-memory-bounded',
+    claim: `The target's peak RSS stays under ${sizeLabel(boundBytes)} while sending bodies up to ${sizeLabel(largest)}`,
+    holds: phases.length > 0 && peak < boundBytes,
+    evidence: {
+      phases: phases.length,
+      peakRssMiB: sig(peak / MIB),
+      boundMiB: boundBytes / MIB,
+      largestBodyBytes: largest,
+    },
+  });
+}

@@ -1,0 +1,202 @@
+/**
+ * The bodies lab: one HTTP/1.1 target serving generated bodies (servers/generated-body.ts) and, per block, a fresh
+ * client process (body-worker-process.ts) that requests a body of a given size and consumes it as told. Blocks of
+ * the clients compared run in rounds, each round in an order shuffled with a recorded seed, so a drift of the machine
+ * lands on every client alike. Every phase resets the target's counters first and reads them (connections, body
+ * bytes, responses finished or still sending, the target's own RSS) after, so both sides' byte counts are compared.
+ */
+import * as path from 'node:path';
+import {
+  BODY_CONSUMPTIONS,
+  type BodyConsumption,
+  CLIENT_NAMES,
+  type ClientOptions,
+  isClientName,
+  resolveClientOptions,
+} from '@casebook/clients';
+import { ipcTransport, pinningPlan, spawnNode, stopChild } from '@casebook/procs';
+import { type CasebookError, UsageError } from '@casebook/results';
+import {
+  BODY_FRAMINGS,
+  type BodyCounters,
+  type BodyFraming,
+  generatedBodyPath,
+  MAX_GENERATED_BODY_BYTES,
+  startTarget,
+  type TargetCounters,
+  type TargetHandle,
+  type TargetOptions,
+} from '@casebook/servers';
+import type { BodyJob, BodyParentToWorker, BodyTrialResult, BodyWorkerToParent } from './body-protocol';
+import { driveWorker } from './driver';
+import { shuffledOrder } from './interleave';
+
+/** A phase is at most a few hundred MiB through one client: two minutes means it is stuck. */
+const BODY_PHASE_TIMEOUT_MS = 120_000;
+/** Default RSS sampling interval: 5 ms sees a 128 MiB buffer appear even at several hundred MB/s. */
+export const DEFAULT_RSS_SAMPLE_MS = 5;
+/** Default per-request limit: a 128 MiB body at 10 MB/s (far below anything seen here) still fits. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+export interface BodyBlockSpec extends ClientOptions {
+  client: string;
+  bytes: number;
+  framing?: BodyFraming;
+  consumption?: BodyConsumption;
+  warmupRequests?: number;
+  trials?: number;
+  requestsPerTrial?: number;
+  rssSampleMs?: number;
+  settleMs?: number;
+  requestTimeoutMs?: number;
+}
+
+export interface BodyPhase extends BodyTrialResult {
+  target: TargetCounters;
+  bodies: BodyCounters;
+}
+
+export interface BodyBlockResult {
+  /** Interleaving: the round and the position in it (null for a block run on its own). */
+  round: number | null;
+  position: number | null;
+  job: BodyJob;
+  framing: BodyFraming;
+  settings: Record<string, unknown>;
+  gcExposed: boolean;
+  warmup: BodyPhase | null;
+  trials: BodyPhase[];
+  error: { code: string; message: string } | null;
+}
+
+export interface BodyLab {
+  target: TargetHandle;
+  block(spec: BodyBlockSpec): Promise<BodyBlockResult>;
+  /**
+   * Run every spec once per round, each round in a seeded shuffled order; stops adding rounds once `budgetMs` is
+   * spent (after `minRounds`). Results are in run order, each with its round and position.
+   */
+  rounds(
+    specs: readonly BodyBlockSpec[],
+    options: { rounds: number; minRounds?: number; seed: number; budgetMs?: number; onBlock?: (done: number) => void },
+  ): Promise<BodyBlockResult[]>;
+  close(): Promise<void>;
+}
+
+function intIn(field: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new UsageError(field, value, `expected an integer from ${min} to ${max}`);
+  return value;
+}
+
+/** Validate a spec and make the worker's job (UsageError naming the field, before anything starts). */
+export function bodyJob(origin: string, spec: BodyBlockSpec): { job: BodyJob; framing: BodyFraming } {
+  const {
+    client,
+    bytes,
+    framing = 'length',
+    consumption = 'stream',
+    warmupRequests = 1,
+    trials = 1,
+    requestsPerTrial = 1,
+    rssSampleMs = DEFAULT_RSS_SAMPLE_MS,
+    settleMs = 0,
+    requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+    ...clientInput
+  } = spec;
+  if (!isClientName(client)) throw new UsageError('client', client, `expected one of ${CLIENT_NAMES.join(', ')}`);
+  if (!(BODY_FRAMINGS as readonly string[]).includes(framing))
+    throw new UsageError('framing', framing, `expected one of ${BODY_FRAMINGS.join(', ')}`);
+  if (!(BODY_CONSUMPTIONS as readonly string[]).includes(consumption))
+    throw new UsageError('consumption', consumption, `expected one of ${BODY_CONSUMPTIONS.join(', ')}`);
+  const job: BodyJob = {
+    client,
+    origin,
+    clientOptions: resolveClientOptions(client, clientInput),
+    path: generatedBodyPath(intIn('bytes', bytes, 0, MAX_GENERATED_BODY_BYTES), framing),
+    expectedBytes: bytes,
+    consumption,
+    warmupRequests: intIn('warmupRequests', warmupRequests, 0, 10_000),
+    trials: intIn('trials', trials, 1, 100),
+    requestsPerTrial: intIn('requestsPerTrial', requestsPerTrial, 1, 100_000),
+    rssSampleMs: intIn('rssSampleMs', rssSampleMs, 1, 1000),
+    settleMs: intIn('settleMs', settleMs, 0, 30_000),
+    requestTimeoutMs: intIn('requestTimeoutMs', requestTimeoutMs, 100, BODY_PHASE_TIMEOUT_MS / 2),
+  };
+  return { job, framing };
+}
+
+export async function openBodyLab(options: { target?: TargetOptions } = {}): Promise<BodyLab> {
+  const target = await startTarget(options.target ?? {});
+  const block = async (
+    spec: BodyBlockSpec,
+    place: { round: number | null; position: number | null },
+  ): Promise<BodyBlockResult> => {
+    const { job, framing } = bodyJob(target.origin, spec);
+    const result: BodyBlockResult = {
+      ...place,
+      job,
+      framing,
+      settings: {},
+      gcExposed: false,
+      warmup: null,
+      trials: [],
+      error: null,
+    };
+    const worker = spawnNode(path.join(__dirname, 'body-worker-process.js'), {
+      cpu: pinningPlan().clientCpu,
+      role: 'client',
+      execArgv: ['--expose-gc'],
+    });
+    try {
+      const settings = await driveWorker<BodyParentToWorker, BodyTrialResult>({
+        transport: ipcTransport<BodyWorkerToParent, BodyParentToWorker>(worker),
+        start: { type: 'job', job },
+        phaseTimeoutMs: BODY_PHASE_TIMEOUT_MS,
+        onReady: (m) => {
+          const s = m['settings'];
+          result.settings = typeof s === 'object' && s !== null ? (s as Record<string, unknown>) : {};
+          result.gcExposed = m['gcExposed'] === true;
+        },
+        onPhaseStart: async () => {
+          await target.reset();
+        },
+        onPhaseEnd: async (phase, _index, r) => {
+          const counters = await target.counters();
+          const bodies = await target.bodies();
+          const entry: BodyPhase = { ...r, target: counters, bodies };
+          if (phase === 'warmup') result.warmup = entry;
+          else result.trials.push(entry);
+        },
+      });
+      result.settings = { ...result.settings, ...settings };
+    } catch (error) {
+      const e = error as CasebookError;
+      result.error = { code: e.code ?? 'CASEBOOK_RUN', message: e.message };
+    } finally {
+      await stopChild(worker);
+    }
+    return result;
+  };
+  return {
+    target,
+    block: (spec) => block(spec, { round: null, position: null }),
+    async rounds(specs, o) {
+      for (const s of specs) bodyJob(target.origin, s);
+      intIn('rounds', o.rounds, 1, 1000);
+      const minRounds = o.minRounds ?? o.rounds;
+      const started = Date.now();
+      const out: BodyBlockResult[] = [];
+      for (let r = 0; r < o.rounds; r++) {
+        if (r >= minRounds && o.budgetMs !== undefined && Date.now() - started > o.budgetMs) break;
+        const order = shuffledOrder(specs.length, o.seed, r);
+        for (const [position, i] of order.entries()) {
+          out.push(await block(specs[i] as BodyBlockSpec, { round: r, position }));
+          o.onBlock?.(out.length);
+        }
+      }
+      return out;
+    },
+    close: () => target.close(),
+  };
+}

@@ -1,0 +1,62 @@
+import type { BodyConsumption, ClientName, ResolvedClientOptions } from '@casebook/clients';
+import type { DriverMessage } from './driver';
+
+/**
+ * One block of the bodies case study, run by a fresh client process (body-worker-process.ts): a few warm-up
+ * requests, then `trials` trials of `requestsPerTrial` sequential requests for a generated body of `expectedBytes`,
+ * consumed as `consumption` says, with the client process's RSS sampled every `rssSampleMs`. A fresh process per
+ * block makes its peak RSS (sampled, and the kernel's maxRSS) belong to this client and this size alone.
+ */
+export interface BodyJob {
+  client: ClientName;
+  origin: string;
+  clientOptions: ResolvedClientOptions;
+  path: string;
+  expectedBytes: number;
+  consumption: BodyConsumption;
+  warmupRequests: number;
+  trials: number;
+  requestsPerTrial: number;
+  rssSampleMs: number;
+  /** A request that has not finished (or, unread, not got its headers) by then is abandoned and counted as an error. */
+  requestTimeoutMs: number;
+  /** After each trial: wait this long (forcing GC every 50 ms when the process has --expose-gc), then read RSS again. */
+  settleMs: number;
+}
+
+export interface BodyTrialResult {
+  index: number;
+  requests: number;
+  /** Bodies read whole with the expected byte count: the only responses counted as completed. */
+  ok: number;
+  /** Bodies read but with another byte count than expected (a truncated or padded body). */
+  shortBodies: number;
+  /** Responses whose body was left unread ('unread' consumption): reported, never counted as ok. */
+  unread: number;
+  errors: Record<string, number>;
+  errorSamples: Record<string, string>;
+  /** Body bytes the application received, summed. */
+  bodyBytes: number;
+  wallMs: number;
+  cpuMicros: number;
+  /** Per request, ms from start to body consumed (or headers, unread). */
+  requestMs: number[];
+  rssStartBytes: number;
+  rssPeakBytes: number;
+  /**
+   * RSS when the client was open and had made no request yet (after a forced GC where exposed), and the sampled peak
+   * since then: warm-up included, because a warm-up of the same size raises RSS to a level the trial then starts from.
+   */
+  baselineRssBytes: number;
+  peakSinceBaselineBytes: number;
+  rssEndBytes: number;
+  rssSamples: number;
+  rssSampleMs: number;
+  /** Kernel high-water mark of the process so far (getrusage maxrss), bytes. */
+  maxRssBytes: number;
+  /** After the settle wait (and forced GC where available). */
+  settled: { rssBytes: number; waitedMs: number; gcForced: boolean };
+}
+
+export type BodyWorkerToParent = DriverMessage<BodyTrialResult>;
+export type BodyParentToWorker = { type: 'job'; job: BodyJob } | { type: 'go' };

@@ -1,0 +1,153 @@
+/**
+ * The bodies case study's client process: one block (see body-protocol.ts) in a fresh process, started with
+ * --expose-gc so an unread body's memory can be told from garbage. CPU is this process's own (process.cpuUsage) and
+ * memory its RSS, sampled on a timer whose interval is recorded: a sample is late when the client blocks its event
+ * loop (a large synchronous copy), so the kernel's maxRSS is recorded beside it as the exact high-water mark.
+ */
+import { performance } from 'node:perf_hooks';
+import { type BodyResponse, type ClientSession, errorCode, getAdapter } from '@casebook/clients';
+import type { BodyJob, BodyParentToWorker, BodyTrialResult } from './body-protocol';
+import { serveWorker, type WorkerChannel } from './worker-channel';
+
+/** Forced GC every this many ms while settling: several passes let finalizers (fetch bodies) run in between. */
+const GC_EVERY_MS = 50;
+
+const rss = (): number => process.memoryUsage.rss();
+/** RSS with the client open before any request, and the sampled peak since (see BodyTrialResult). */
+const lifetime = { baselineBytes: 0, peakBytes: 0 };
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const error = new Error(`no answer within ${ms} ms`) as Error & { code: string };
+      error.code = 'CASEBOOK_BODY_TIMEOUT';
+      reject(error);
+    }, ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+async function settle(ms: number): Promise<BodyTrialResult['settled']> {
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    gc?.();
+    await new Promise((resolve) => setTimeout(resolve, Math.min(GC_EVERY_MS, ms)));
+  }
+  gc?.();
+  return { rssBytes: rss(), waitedMs: Math.round(performance.now() - start), gcForced: gc !== undefined };
+}
+
+async function trial(session: ClientSession, job: BodyJob, index: number, n: number): Promise<BodyTrialResult> {
+  const requestBody = session.requestBody;
+  if (!requestBody) throw new Error(`${job.client} cannot consume bodies here`);
+  const errors: Record<string, number> = {};
+  const errorSamples: Record<string, string> = {};
+  const requestMs: number[] = [];
+  let ok = 0;
+  let shortBodies = 0;
+  let unread = 0;
+  let bodyBytes = 0;
+  const rssStartBytes = rss();
+  let rssPeakBytes = rssStartBytes;
+  let rssSamples = 1;
+  const sample = (): void => {
+    const now = rss();
+    rssSamples++;
+    if (now > rssPeakBytes) rssPeakBytes = now;
+    if (now > lifetime.peakBytes) lifetime.peakBytes = now;
+  };
+  const sampler = setInterval(sample, job.rssSampleMs);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const start = performance.now();
+    try {
+      const res: BodyResponse = await withTimeout(
+        requestBody.call(session, job.path, job.consumption),
+        job.requestTimeoutMs,
+      );
+      bodyBytes += res.bodyBytes;
+      if (!res.read) unread++;
+      else if (res.status === 200 && res.bodyBytes === job.expectedBytes) ok++;
+      else shortBodies++;
+    } catch (error) {
+      const code = errorCode(error);
+      errors[code] = (errors[code] ?? 0) + 1;
+      if (errorSamples[code] === undefined)
+        errorSamples[code] = (error instanceof Error ? error.message : String(error)).slice(0, 300);
+    }
+    requestMs.push(round2(performance.now() - start));
+    sample();
+  }
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  clearInterval(sampler);
+  const rssEndBytes = rss();
+  const settled = await settle(job.settleMs);
+  return {
+    index,
+    requests: n,
+    ok,
+    shortBodies,
+    unread,
+    errors,
+    errorSamples,
+    bodyBytes,
+    wallMs: round2(wallMs),
+    cpuMicros: cpu.user + cpu.system,
+    requestMs,
+    rssStartBytes,
+    rssPeakBytes,
+    rssEndBytes,
+    rssSamples,
+    rssSampleMs: job.rssSampleMs,
+    baselineRssBytes: lifetime.baselineBytes,
+    peakSinceBaselineBytes: lifetime.peakBytes,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    settled,
+  };
+}
+
+async function run(job: BodyJob, channel: WorkerChannel<BodyTrialResult>): Promise<void> {
+  const { send } = channel;
+  let session: ClientSession;
+  try {
+    session = await getAdapter(job.client).open(job.origin, job.clientOptions);
+  } catch (error) {
+    send({ type: 'fatal', code: 'CASEBOOK_CLIENT_OPEN', message: (error as Error).message });
+    return;
+  }
+  gc?.();
+  lifetime.baselineBytes = rss();
+  lifetime.peakBytes = lifetime.baselineBytes;
+  send({ type: 'ready', settings: session.settings(), gcExposed: gc !== undefined });
+  if (job.warmupRequests > 0) {
+    await channel.phaseStart('warmup', 0);
+    const r = await trial(session, { ...job, settleMs: 0 }, 0, job.warmupRequests);
+    send({ type: 'phase-end', phase: 'warmup', index: 0, result: r });
+  }
+  for (let i = 0; i < job.trials; i++) {
+    await channel.phaseStart('trial', i);
+    const r = await trial(session, job, i, job.requestsPerTrial);
+    send({ type: 'phase-end', phase: 'trial', index: i, result: r });
+  }
+  const settings = session.settings();
+  // An unread body may hold the pool open: closing must not hang the block.
+  await withTimeout(session.close(), 2000).catch(() => undefined);
+  send({ type: 'done', settings });
+}
+
+serveWorker<Extract<BodyParentToWorker, { type: 'job' }>, BodyTrialResult>('job', (message, channel) =>
+  run(message.job, channel),
+);
