@@ -42,7 +42,7 @@ describe('a fault written just before exit', () => {
     test(`${kind}: the run fails with the fault, not "exited"`, async () => {
       const error = await drive(kind);
       expect(error).toBeInstanceOf(CasebookError);
-      expect(error).toMatchObject({ code: 'CASEBOOK_FIXTURE_FAULT', message: expect.stringMatching(/fixture fault/) });
+      expect(error).toMatchObject({ code: 'CASEBOOK_RUN', message: expect.stringMatching(/fixture fault/) });
     });
   }
 
