@@ -58,11 +58,11 @@ describe('parseFileLimitsProbe', () => {
 });
 
 describe("the caller's soft limit", () => {
-  test('the first process: its own soft limit is the caller\'s', () => {
+  test("the first process: its own soft limit is the caller's", () => {
     expect(parseFileLimitsProbe('1024\n524288\n524288\n')).toMatchObject({ soft: 1024, softAtStart: 1024 });
   });
 
-  test('a child started with the raised limit (a kernel): the inherited caller\'s limit is kept and named', () => {
+  test("a child started with the raised limit (a kernel): the inherited caller's limit is kept and named", () => {
     const l = parseFileLimitsProbe('20000\n20000\n20000\n', 1024);
     expect(l).toMatchObject({ soft: 20_000, softAtStart: 1024, raisedTo: 20_000 });
     expect(l.reason).toMatch(/the caller's soft limit was 1024/);
@@ -75,7 +75,7 @@ describe("the caller's soft limit", () => {
     expect(softAtStartFromEnv({})).toBeNull();
   });
 
-  test('preflight names the caller\'s soft limit, not the raised one; passes when the raised one fits', () => {
+  test("preflight names the caller's soft limit, not the raised one; passes when the raised one fits", () => {
     const raisedFrom1024 = limits(20_000, 20_000, 20_000, 1024);
     expect(fdPreflight({ concurrency: 512, clients: ['undici-request'] }, raisedFrom1024, 'linux').perProcess).toBe(
       1088,

@@ -118,7 +118,9 @@ export function parseFileLimitsProbe(output: string, softAtStartInherited: numbe
 }
 
 function callerNote(soft: number, softAtStart: number | null): string {
-  return softAtStart !== null && softAtStart !== soft ? ` (the caller's soft limit was ${formatLimit(softAtStart)})` : '';
+  return softAtStart !== null && softAtStart !== soft
+    ? ` (the caller's soft limit was ${formatLimit(softAtStart)})`
+    : '';
 }
 
 let cached: FileLimits | null = null;
