@@ -5,6 +5,9 @@ import { defineConfig } from 'vitest/config';
 // one is stuck, not slow.
 export default defineConfig({
   test: {
+    // Each file's time, for the CI budget (15 minutes on a fresh clone): `node scripts/test-times.mjs` prints them.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.casebook-tmp/test-times.json' },
     projects: [
       {
         test: {

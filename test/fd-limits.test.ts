@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
 import { type FileLimits, fdNeed, fdPreflight, fileLimits, fileLimitWrapper } from '@casebook/procs';
-import { parseFileLimitsProbe, UNLIMITED_OPEN_FILES, UsageError } from '@casebook/results';
+import {
+  parseFileLimitsProbe,
+  SOFT_AT_START_ENV,
+  softAtStartFromEnv,
+  UNLIMITED_OPEN_FILES,
+  UsageError,
+} from '@casebook/results';
 import { describe, expect, test } from 'vitest';
 
 /**
@@ -9,8 +15,14 @@ import { describe, expect, test } from 'vitest';
  * through the wrapper and checks what the child sees.
  */
 
-const limits = (soft: number | null, hard: number | null, raisedTo: number | null): FileLimits => ({
+const limits = (
+  soft: number | null,
+  hard: number | null,
+  raisedTo: number | null,
+  softAtStart: number | null = soft,
+): FileLimits => ({
   soft,
+  softAtStart,
   hard,
   raisedTo,
   reason: 'test',
@@ -42,6 +54,36 @@ describe('parseFileLimitsProbe', () => {
   test('no candidate accepted: raisedTo null; unreadable output: all null', () => {
     expect(parseFileLimitsProbe('256\nunlimited\n')).toMatchObject({ soft: 256, raisedTo: null });
     expect(parseFileLimitsProbe('')).toMatchObject({ soft: null, hard: null, raisedTo: null });
+  });
+});
+
+describe("the caller's soft limit", () => {
+  test("the first process: its own soft limit is the caller's", () => {
+    expect(parseFileLimitsProbe('1024\n524288\n524288\n')).toMatchObject({ soft: 1024, softAtStart: 1024 });
+  });
+
+  test("a child started with the raised limit (a kernel): the inherited caller's limit is kept and named", () => {
+    const l = parseFileLimitsProbe('20000\n20000\n20000\n', 1024);
+    expect(l).toMatchObject({ soft: 20_000, softAtStart: 1024, raisedTo: 20_000 });
+    expect(l.reason).toMatch(/the caller's soft limit was 1024/);
+  });
+
+  test('the environment variable: a count or unlimited; anything else is absent', () => {
+    expect(softAtStartFromEnv({ [SOFT_AT_START_ENV]: '1024' })).toBe(1024);
+    expect(softAtStartFromEnv({ [SOFT_AT_START_ENV]: 'unlimited' })).toBe(UNLIMITED_OPEN_FILES);
+    expect(softAtStartFromEnv({ [SOFT_AT_START_ENV]: 'lots' })).toBeNull();
+    expect(softAtStartFromEnv({})).toBeNull();
+  });
+
+  test("preflight names the caller's soft limit, not the raised one; passes when the raised one fits", () => {
+    const raisedFrom1024 = limits(20_000, 20_000, 20_000, 1024);
+    expect(fdPreflight({ concurrency: 512, clients: ['undici-request'] }, raisedFrom1024, 'linux').perProcess).toBe(
+      1088,
+    );
+    const tooLow = limits(2048, 2048, 2048, 1024);
+    expect(() => fdPreflight({ concurrency: 2048, clients: ['undici-request'] }, tooLow, 'linux')).toThrow(
+      /your soft limit 1024, hard limit 2048/,
+    );
   });
 });
 
@@ -78,7 +120,7 @@ describe('fdPreflight', () => {
     expect(refuse).toThrow(/ulimit -n 1088/);
     const mac = () =>
       fdPreflight({ concurrency: 512, clients: ['undici-fetch'] }, limits(256, UNLIMITED_OPEN_FILES, null), 'darwin');
-    expect(mac).toThrow(/lets a child open 256 \(soft limit 256, hard limit unlimited\)/);
+    expect(mac).toThrow(/lets a child open 256 \(your soft limit 256, hard limit unlimited\)/);
     expect(mac).toThrow(/launchctl limit maxfiles 1088/);
     try {
       refuse();

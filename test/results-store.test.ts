@@ -5,6 +5,7 @@ import {
   CasebookError,
   captureEnvironment,
   committedResultsRoot,
+  fileLimits,
   findRepoRoot,
   gitInfo,
   machineIdentity,
@@ -216,6 +217,8 @@ describe('captureEnvironment', () => {
       expect(limits.openFilesSoft).toBeGreaterThan(0);
       expect(limits.openFilesHard).toBeGreaterThanOrEqual(limits.openFilesSoft ?? 0);
       expect(limits.openFilesForChildren ?? limits.openFilesSoft).toBeGreaterThanOrEqual(limits.openFilesSoft ?? 0);
+      // openFilesSoft is the caller's limit (softAtStart), beside the effective one children get.
+      expect(limits.openFilesSoft).toBe(fileLimits().softAtStart);
     }
     if (process.platform === 'linux') expect(limits.ephemeralPorts?.[0]).toBeLessThan(limits.ephemeralPorts?.[1] ?? 0);
     // A record is public: no host name, under any key or value.

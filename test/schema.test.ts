@@ -918,6 +918,7 @@ const NOT_CODES = new Set([
   'CASEBOOK_RESULTS_DIR',
   'CASEBOOK_PYTHON',
   'CASEBOOK_SEED_PYTHON',
+  'CASEBOOK_OPEN_FILES_SOFT_AT_START', // the caller's soft open-file limit, passed down to children
   'CASEBOOK_NO_PIN',
   'CASEBOOK_MACHINE_ID_FILE',
   'CASEBOOK_PUBLISH',

@@ -115,6 +115,6 @@ export function fdPreflight(
     'concurrency',
     input.concurrency,
     `needs ${need.perProcess} open files per process (${why}), but this machine lets a child open ${available} ` +
-      `(soft limit ${formatLimit(limits.soft)}, hard limit ${formatLimit(limits.hard)}); raise it: ${fixCommand(need.perProcess, platform)}, or lower the concurrency`,
+      `(your soft limit ${formatLimit(limits.softAtStart ?? limits.soft)}, hard limit ${formatLimit(limits.hard)}); raise it: ${fixCommand(need.perProcess, platform)}, or lower the concurrency`,
   );
 }

@@ -16,34 +16,46 @@ export interface WorkerTransport<In, Out> {
   onMessage(handler: (message: In) => Promise<void> | void, onFailure: (error: unknown) => void): void;
   /** The last lines the worker wrote to stderr (json-lines workers), for error messages. */
   stderrTail(): string;
+  /**
+   * Resolves once every message received so far has been handled. A child's fault is a message written just before
+   * it exits: whoever fails the run on the child's 'close' waits for this first, so the fault, not "exited", is the
+   * error reported.
+   */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
-function ordered<In>(
-  handler: (message: In) => Promise<void> | void,
-  onFailure: (error: unknown) => void,
-): (message: In) => void {
+/** Messages handled one at a time, in order; `settled` is the chain's tail (never rejects). */
+function orderedQueue<In>(): {
+  deliver(handler: (message: In) => Promise<void> | void, onFailure: (error: unknown) => void): (message: In) => void;
+  settled(): Promise<void>;
+} {
   let chain: Promise<void> = Promise.resolve();
-  return (message) => {
-    chain = chain.then(() => handler(message)).catch(onFailure);
+  return {
+    deliver: (handler, onFailure) => (message) => {
+      chain = chain.then(() => handler(message)).catch(onFailure);
+    },
+    settled: () => chain,
   };
 }
 
 /** A Node worker started by spawnNode (IPC channel, advanced serialization). */
 export function ipcTransport<In, Out>(child: ChildProcess): WorkerTransport<In, Out> {
+  const queue = orderedQueue<In>();
   return {
     child,
     kind: 'ipc',
     send: (message) => {
       // With a callback, a channel that closes between the check and the write reports to it instead of emitting
       // 'error' on the child, which nothing may be listening to by then (an uncaught error in whoever ran the
-      // measurement). The child's exit is what the driver acts on.
+      // measurement). The child's 'close' is what the driver acts on.
       if (child.connected) child.send(message as object, (error: Error | null) => void error);
     },
     onMessage: (handler, onFailure) => {
-      child.on('message', ordered(handler, onFailure) as (m: unknown) => void);
+      child.on('message', queue.deliver(handler, onFailure) as (m: unknown) => void);
     },
     stderrTail: () => '',
+    settled: () => queue.settled(),
     stop: () => stopChild(child),
   };
 }
@@ -61,6 +73,7 @@ export function jsonLinesTransport<In, Out>(child: ChildProcess): WorkerTranspor
   };
   child.stderr?.on('data', (chunk: Buffer) => keep(chunk.toString('utf8')));
   child.stdin?.on('error', () => undefined);
+  const queue = orderedQueue<In>();
   return {
     child,
     kind: 'json-lines',
@@ -68,7 +81,7 @@ export function jsonLinesTransport<In, Out>(child: ChildProcess): WorkerTranspor
       if (child.stdin?.writable) child.stdin.write(`${JSON.stringify(message)}\n`);
     },
     onMessage: (handler, onFailure) => {
-      const deliver = ordered(handler, onFailure);
+      const deliver = queue.deliver(handler, onFailure);
       const lines = readline.createInterface({ input: child.stdout as NodeJS.ReadableStream });
       lines.on('line', (line) => {
         let message: In;
@@ -82,6 +95,7 @@ export function jsonLinesTransport<In, Out>(child: ChildProcess): WorkerTranspor
       });
     },
     stderrTail: () => tail.trim().split('\n').slice(-3).join(' | '),
+    settled: () => queue.settled(),
     stop: () => stopChild(child),
   };
 }

@@ -25,11 +25,14 @@ export function gitInfo(cwd: string): GitInfo {
   }
 }
 
-/** The open-file limits (this process's, and what its children are started with) and the ephemeral port range. */
+/** The open-file limits (the caller's soft limit, the hard one, and what children are started with) and the ephemeral port range. */
 export function captureLimits(): Limits {
   const files = fileLimits();
   return {
-    openFilesSoft: files.soft,
+    // The caller's soft limit (what the reader's shell gave the first casebook process), not this process's: a
+    // notebook kernel may have been started with the raised one. The effective limit is openFilesForChildren. (A
+    // separate `openFilesSoftAtStart` field needs a schemaVersion bump; until then the two fields carry both.)
+    openFilesSoft: files.softAtStart ?? files.soft,
     openFilesHard: files.hard,
     openFilesForChildren: files.raisedTo,
     ephemeralPorts: ephemeralPorts(),

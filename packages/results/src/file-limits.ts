@@ -13,6 +13,12 @@ import * as fs from 'node:fs';
 export interface FileLimits {
   /** This process's soft limit; null when it could not be read (no POSIX shell). */
   soft: number | null;
+  /**
+   * The soft limit the caller gave the first casebook process of this run (its shell's `ulimit -Sn`), inherited
+   * through SOFT_AT_START_ENV; this process's `soft` when it is that first process. A notebook's kernel is itself a
+   * child started with the raised limit, so its own `soft` is the harness's, not the reader's.
+   */
+  softAtStart: number | null;
   /** The hard limit (the most an unprivileged process may set); `unlimited` reads as UNLIMITED_OPEN_FILES. */
   hard: number | null;
   /** The soft limit children are started with (read back after setting it); null when no raise was possible. */
@@ -56,14 +62,30 @@ function formatLimit(n: number | null): string {
   return n === UNLIMITED_OPEN_FILES ? 'unlimited' : String(n);
 }
 
-/** What the probe printed (three lines: soft, hard, raised) as FileLimits. Pure, for tests. */
-export function parseFileLimitsProbe(output: string): FileLimits {
+/**
+ * The environment variable that carries the caller's soft limit to every casebook process below the first: set by
+ * the first process that reads its limits, inherited by its children (a notebook kernel, the CLI it runs).
+ */
+export const SOFT_AT_START_ENV = 'CASEBOOK_OPEN_FILES_SOFT_AT_START';
+
+/** The caller's soft limit from SOFT_AT_START_ENV (a count or `unlimited`), or null when absent or not a limit. */
+export function softAtStartFromEnv(env: NodeJS.ProcessEnv = process.env): number | null {
+  return parseLimit(env[SOFT_AT_START_ENV]);
+}
+
+/**
+ * What the probe printed (three lines: soft, hard, raised) as FileLimits; `softAtStart` is the caller's soft limit
+ * when a parent casebook process passed it down (default: this process's soft limit). Pure, for tests.
+ */
+export function parseFileLimitsProbe(output: string, softAtStartInherited: number | null = null): FileLimits {
   const [softLine, hardLine, raisedLine] = output.split('\n');
   const soft = parseLimit(softLine);
   const hard = parseLimit(hardLine);
+  const softAtStart = softAtStartInherited ?? soft;
   if (soft === null || hard === null)
     return {
       soft,
+      softAtStart,
       hard,
       raisedTo: null,
       reason: `could not read the open-file limits (got ${JSON.stringify(output)})`,
@@ -72,19 +94,33 @@ export function parseFileLimitsProbe(output: string): FileLimits {
   if (raised === null)
     return {
       soft,
+      softAtStart,
       hard,
       raisedTo: null,
       reason: `soft limit ${formatLimit(soft)} could not be raised (hard ${formatLimit(hard)}); children keep it`,
     };
   if (raised <= soft)
-    return { soft, hard, raisedTo: soft, reason: `soft limit ${formatLimit(soft)} already at the most it can be` };
+    return {
+      soft,
+      softAtStart,
+      hard,
+      raisedTo: soft,
+      reason: `soft limit ${formatLimit(soft)} already at the most it can be${callerNote(soft, softAtStart)}`,
+    };
   const how = raised === hard ? 'the hard limit' : `the most ulimit accepts (hard ${formatLimit(hard)})`;
   return {
     soft,
+    softAtStart,
     hard,
     raisedTo: raised,
-    reason: `children raised from soft ${formatLimit(soft)} to ${formatLimit(raised)}, ${how}`,
+    reason: `children raised from soft ${formatLimit(soft)} to ${formatLimit(raised)}, ${how}${callerNote(soft, softAtStart)}`,
   };
+}
+
+function callerNote(soft: number, softAtStart: number | null): string {
+  return softAtStart !== null && softAtStart !== soft
+    ? ` (the caller's soft limit was ${formatLimit(softAtStart)})`
+    : '';
 }
 
 let cached: FileLimits | null = null;
@@ -92,19 +128,35 @@ let cached: FileLimits | null = null;
 /** This process's open-file limits and what children get; read once per process (one `sh` run). */
 export function fileLimits(): FileLimits {
   if (cached) return cached;
+  const inherited = softAtStartFromEnv();
   if (process.platform === 'win32' || !fs.existsSync(SHELL)) {
-    cached = { soft: null, hard: null, raisedTo: null, reason: `no POSIX shell (${SHELL}) on ${process.platform}` };
+    cached = {
+      soft: null,
+      softAtStart: inherited,
+      hard: null,
+      raisedTo: null,
+      reason: `no POSIX shell (${SHELL}) on ${process.platform}`,
+    };
     return cached;
   }
   try {
     const output = execFileSync(SHELL, ['-c', PROBE_SCRIPT, 'sh', ...RAISE_LADDER.map(String)], {
       stdio: ['ignore', 'pipe', 'ignore'],
     }).toString();
-    cached = parseFileLimitsProbe(output);
+    cached = parseFileLimitsProbe(output, inherited);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    cached = { soft: null, hard: null, raisedTo: null, reason: `reading the limits failed: ${message}` };
+    cached = {
+      soft: null,
+      softAtStart: inherited,
+      hard: null,
+      raisedTo: null,
+      reason: `reading the limits failed: ${message}`,
+    };
   }
+  // The first casebook process passes the caller's limit down; children (spawned with process.env) inherit it.
+  if (inherited === null && cached.softAtStart !== null)
+    process.env[SOFT_AT_START_ENV] = formatLimit(cached.softAtStart);
   return cached;
 }
 

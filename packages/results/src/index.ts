@@ -22,6 +22,8 @@ export {
   type FileLimits,
   fileLimits,
   parseFileLimitsProbe,
+  SOFT_AT_START_ENV,
+  softAtStartFromEnv,
   UNLIMITED_OPEN_FILES,
 } from './file-limits';
 export { flagsRankable, UNRANKABLE_FLAGS } from './guard-flags';

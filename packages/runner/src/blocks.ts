@@ -262,14 +262,18 @@ export class ContinuousMeasurement {
           new CasebookError('CASEBOOK_TARGET_EXITED', `target process exited mid-run (code ${code}, signal ${signal})`),
         );
     });
-    transport.child.once('exit', (code, signal) => {
-      if (!this.closed)
-        this.fail(
-          new CasebookError(
-            'CASEBOOK_CLIENT_EXITED',
-            `client process exited before finishing (code ${code}, signal ${signal})`,
-          ),
-        );
+    // 'close', not 'exit': stdio (and the IPC channel) drained, so a fault the worker wrote just before exiting has
+    // been received; waiting for `settled` then lets its handler run first, and the fault is the error reported.
+    transport.child.once('close', (code, signal) => {
+      void transport.settled().then(() => {
+        if (!this.closed)
+          this.fail(
+            new CasebookError(
+              'CASEBOOK_CLIENT_EXITED',
+              `client process exited before finishing (code ${code}, signal ${signal})`,
+            ),
+          );
+      });
     });
     transport.onMessage(
       async (m) => {

@@ -62,16 +62,21 @@ export function driveWorker<Start, Result>(options: DriveOptions<Start, Result>)
       reject(error);
     };
     worker.once('error', (error) => fail(new CasebookError('CASEBOOK_WORKER_SPAWN', error.message, { cause: error })));
-    worker.once('exit', (code, signal) => {
-      const tail = transport.stderrTail();
-      fail(
-        timedOut ??
-          options.failure?.() ??
-          new CasebookError(
-            'CASEBOOK_CLIENT_EXITED',
-            `client process exited before finishing (code ${code}, signal ${signal})${tail ? `: ${tail}` : ''}`,
-          ),
-      );
+    // 'close', not 'exit': the worker's stdio and IPC channel are drained, so a `fatal` it wrote just before exiting
+    // has arrived; once the messages so far are handled (`settled`), that fault has already failed the run and this
+    // is a no-op.
+    worker.once('close', (code, signal) => {
+      void transport.settled().then(() => {
+        const tail = transport.stderrTail();
+        fail(
+          timedOut ??
+            options.failure?.() ??
+            new CasebookError(
+              'CASEBOOK_CLIENT_EXITED',
+              `client process exited before finishing (code ${code}, signal ${signal})${tail ? `: ${tail}` : ''}`,
+            ),
+        );
+      });
     });
     transport.onMessage(async (message) => {
       switch (message.type) {

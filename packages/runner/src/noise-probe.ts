@@ -19,7 +19,7 @@ export async function probeNoise(): Promise<NoiseFigure | null> {
     out += chunk.toString('utf8');
   });
   child.stdin?.end();
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
   if (code !== 0) return null;
   try {
     const parsed = JSON.parse(out.trim()) as { cv: number; meanChunkMs: number };

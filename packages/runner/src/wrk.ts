@@ -175,7 +175,8 @@ export async function runWrk(input: {
     });
     const exited = new Promise<{ code: number | null; error: Error | null }>((resolve) => {
       child.once('error', (error) => resolve({ code: null, error }));
-      child.once('exit', (code) => resolve({ code, error: null }));
+      // 'close': stdout drained, so the summary parsed below is whole.
+      child.once('close', (code) => resolve({ code, error: null }));
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), input.durationMs + WRK_GRACE_MS);
     const { code, error } = await exited;

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileLimits } from '@casebook/results';
 import { NotebookError, NotebookExecutionError, type NotebookFailureKind } from './errors';
 import { ensureKernelspec } from './kernelspec';
 import {
@@ -169,6 +170,9 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
   if (signal?.aborted) throw abortError(notebookPath, signal);
 
   const root = repoRoot();
+  // Reading the limits here passes the caller's soft open-file limit down to the kernel (SOFT_AT_START_ENV
+  // in process.env), so a notebook's record names the reader's limit even if the kernel was started higher.
+  fileLimits();
   const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   const python = options.python ?? findPython(root, env).python;
   ensureKernelspec(root);
