@@ -11,6 +11,7 @@ export * from './seed';
 export * from './seed-stalls';
 export { findSourceLink, SOURCE_LINKS, type SourceLink, sourceLink, sourceUrl } from './source-links';
 export * from './tls-reuse';
+export * from './versions';
 export {
   claimTally,
   combineParts,
