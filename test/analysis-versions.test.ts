@@ -153,8 +153,7 @@ describe('warningsClaim', () => {
   it('fails when the old version is silent or a new one warns', () => {
     expect(warningsClaim({ id: 'w', warn: [cell('old')], silent: [cell('new')] }).outcome).toBe('fails');
     expect(
-      warningsClaim({ id: 'w', warn: [cell('old', { warnings: 1 })], silent: [cell('new', { warnings: 1 })] })
-        .outcome,
+      warningsClaim({ id: 'w', warn: [cell('old', { warnings: 1 })], silent: [cell('new', { warnings: 1 })] }).outcome,
     ).toBe('fails');
   });
   it('counts zero for a record without process figures', () => {

@@ -48,7 +48,13 @@ describe('registered source links', () => {
       const text = storedSource(link);
       if (text === null) continue;
       const [from, to] = link.lines ?? [1, 0];
-      expect(text.split('\n').slice(from - 1, to).join('\n'), sourceUrl(link)).toContain(link.token);
+      expect(
+        text
+          .split('\n')
+          .slice(from - 1, to)
+          .join('\n'),
+        sourceUrl(link),
+      ).toContain(link.token);
     }
   });
 

@@ -11,7 +11,6 @@ export * from './seed';
 export * from './seed-stalls';
 export { findSourceLink, SOURCE_LINKS, type SourceLink, sourceLink, sourceUrl } from './source-links';
 export * from './tls-reuse';
-export * from './versions';
 export {
   claimTally,
   combineParts,
@@ -29,3 +28,4 @@ export {
   verdictHeadline,
   verdictLabel,
 } from './verdicts';
+export * from './versions';

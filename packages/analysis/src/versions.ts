@@ -325,7 +325,10 @@ export function versionRows(
     const max = settingNumber(m, 'socketErrorListenersMax');
     return {
       cell: m.label,
-      ran: r === null ? 'not recorded' : `${m.client.version} on node ${r.node} (bundled undici ${r.bundledUndici ?? '?'})${from}`,
+      ran:
+        r === null
+          ? 'not recorded'
+          : `${m.client.version} on node ${r.node} (bundled undici ${r.bundledUndici ?? '?'})${from}`,
       rounds: m.method?.blocks.length ?? 0,
       rps: interval(m, 'throughputRps', 0),
       cpuUs: interval(m, 'cpuMicrosPerRequest', 1),

@@ -57,7 +57,7 @@ export const CASE_STUDIES: readonly CaseStudy[] = [
     notebook: 'notebooks/07-versions.ipynb',
     title: 'Versions and runtimes',
     question:
-      'What changed across client releases and between Node\'s bundled undici and npm undici — in CPU, throughput, sockets, warnings and memory?',
+      "What changed across client releases and between Node's bundled undici and npm undici — in CPU, throughput, sockets, warnings and memory?",
   },
   {
     id: 'keepalive-races',

@@ -130,7 +130,9 @@ export function continuousStart(
     load: options.load,
     windowMs,
     // A client version from the store (a version matrix cell): the worker loads it instead of the workspace's.
-    ...(Object.keys(launch.versions.clientPackages).length > 0 ? { clientPackages: launch.versions.clientPackages } : {}),
+    ...(Object.keys(launch.versions.clientPackages).length > 0
+      ? { clientPackages: launch.versions.clientPackages }
+      : {}),
   };
 }
 
