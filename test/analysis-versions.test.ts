@@ -57,7 +57,11 @@ function cell(
               ? null
               : { name: 'axios', version, npmName: 'axios', integrity: 'sha512-abcdefghijklmnopqrstuvwxyz' },
         },
-        process: { atReady: figures(0, 0), atFinish: figures(opts.heldAtFinish ?? 0, opts.warnings ?? 0) },
+        process: {
+          atReady: figures(0, 0),
+          atFinish: figures(opts.heldAtFinish ?? 0, opts.warnings ?? 0),
+          afterClose: figures(0, opts.warnings ?? 0),
+        },
         pooledSockets: opts.pooledSockets ?? 512,
         socketErrorListenersMedian: 1,
         socketErrorListenersMax: 2,
@@ -172,7 +176,11 @@ describe('pinnedMemoryClaim', () => {
       minBytes: 32_768,
     });
     expect(v.outcome).toBe('holds');
+    expect(v.kind).toBe('claim');
     expect(v.evidence['differenceBytes']).toBe(98_000);
+    expect(
+      pinnedMemoryClaim({ id: 'm', more: cell('a'), less: cell('b'), minBytes: 1, kind: 'exploratory' }).kind,
+    ).toBe('exploratory');
   });
   it('fails when the difference is below minBytes, or without pooled sockets', () => {
     expect(

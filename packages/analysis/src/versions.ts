@@ -53,10 +53,13 @@ export function cellRuntime(m: Pick<VersionMeasurement, 'client'>): CellRuntime 
   };
 }
 
-/** Memory and warnings at ready and after the last block, or null when the worker reported none. */
+/**
+ * Memory and warnings at ready, after the last block (pool still open) and after the client closed its pool, each after
+ * a full GC; null when the worker reported none.
+ */
 export function processFigures(
   m: Pick<VersionMeasurement, 'client'>,
-): { atReady: ProcessFigures; atFinish: ProcessFigures } | null {
+): { atReady: ProcessFigures; atFinish: ProcessFigures; afterClose: ProcessFigures } | null {
   const p = m.client.settings['process'];
   if (!isRecord(p)) return null;
   const read = (v: unknown): ProcessFigures | null => {
@@ -76,7 +79,8 @@ export function processFigures(
   };
   const atReady = read(p['atReady']);
   const atFinish = read(p['atFinish']);
-  return atReady && atFinish ? { atReady, atFinish } : null;
+  const afterClose = read(p['afterClose']);
+  return atReady && atFinish && afterClose ? { atReady, atFinish, afterClose } : null;
 }
 
 /** A number the client's live settings report (e.g. pooledSockets), or null. */
@@ -91,9 +95,10 @@ export function warningCount(m: Pick<VersionMeasurement, 'client'>, name = 'MaxL
 }
 
 /**
- * Memory still held after the load, per socket the pool holds, after a full GC at both ends: (RSS at the end − RSS
- * at ready) / pooled sockets, and the same for heap + external (what JavaScript and its buffers hold). Null without
- * pooled sockets or process figures.
+ * Memory the pooled sockets kept alive, per pooled socket: after the load (pool open) minus after the client closed
+ * its pool, both after a full GC — the sockets themselves and whatever they pin (a response, axios#11091). Heap +
+ * external is what JavaScript and its buffers hold; RSS is shown too, though freed memory seldom leaves RSS at once.
+ * Null without pooled sockets or process figures.
  */
 export function memoryPerPooledSocket(
   m: Pick<VersionMeasurement, 'client'>,
@@ -103,8 +108,8 @@ export function memoryPerPooledSocket(
   if (p === null || sockets === null || sockets <= 0) return null;
   const held = (f: ProcessFigures) => f.heapUsedBytes + f.externalBytes;
   return {
-    rssBytes: (p.atFinish.rssBytes - p.atReady.rssBytes) / sockets,
-    heapAndExternalBytes: (held(p.atFinish) - held(p.atReady)) / sockets,
+    rssBytes: (p.atFinish.rssBytes - p.afterClose.rssBytes) / sockets,
+    heapAndExternalBytes: (held(p.atFinish) - held(p.afterClose)) / sockets,
     pooledSockets: sockets,
   };
 }
@@ -212,15 +217,21 @@ export function pinnedMemoryClaim(input: {
   more: VersionMeasurement;
   less: VersionMeasurement;
   minBytes: number;
+  /** 'exploratory' while the per-socket baseline is not understood (the notebook says why). */
+  kind?: 'claim' | 'exploratory';
 }): VerdictData {
   const a = memoryPerPooledSocket(input.more);
   const b = memoryPerPooledSocket(input.less);
-  const gcBoth = [input.more, input.less].every((m) => processFigures(m)?.atFinish.gc === true);
+  const gcBoth = [input.more, input.less].every((m) => {
+    const p = processFigures(m);
+    return p?.atFinish.gc === true && p.afterClose.gc === true;
+  });
   const difference = a && b ? a.heapAndExternalBytes - b.heapAndExternalBytes : Number.NaN;
   return countClaim({
     id: input.id,
-    claim: `after the load, ${input.more.label} holds at least ${input.minBytes} bytes more (heap + external, after a full GC) per pooled socket than ${input.less.label}`,
+    claim: `after the load, ${input.more.label}'s pooled sockets keep at least ${input.minBytes} bytes more alive each (heap + external, pool open minus pool closed, after a full GC) than ${input.less.label}'s`,
     holds: gcBoth && Number.isFinite(difference) && difference >= input.minBytes,
+    ...(input.kind === undefined ? {} : { kind: input.kind }),
     evidence: {
       differenceBytes: Number.isFinite(difference) ? Math.round(difference) : null,
       [`held per socket ${input.more.label}`]: a ? Math.round(a.heapAndExternalBytes) : null,

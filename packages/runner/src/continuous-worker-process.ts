@@ -59,6 +59,9 @@ function processState(): {
   };
 }
 
+/** Time for destroyed sockets to emit 'close' and leave the pool before memory is read again (loopback: ms). */
+const SOCKETS_CLOSED_MS = 200;
+
 async function main(start: ContinuousStart, channel: WorkerChannel<PhaseResult, ContinuousFromWorker>): Promise<void> {
   const { send } = channel;
   // Before the adapter loads its package: a version from the store replaces the workspace's.
@@ -93,8 +96,13 @@ async function main(start: ContinuousStart, channel: WorkerChannel<PhaseResult, 
     send({ type: 'paused', block, partial: await load.pause() });
   }
   // After the last block, before close: the pool as the load left it (sockets, listeners) and the process's memory.
-  const settings = { ...session.settings(), process: { atReady, atFinish: processState() } };
+  const settings: Record<string, unknown> = { ...session.settings() };
+  const atFinish = processState();
   await session.close().catch(() => undefined);
+  // Once the closed sockets' 'close' events have run, what the pool held (sockets and anything they pin) is garbage:
+  // atFinish − afterClose is the memory the pooled sockets kept alive.
+  await new Promise((resolve) => setTimeout(resolve, SOCKETS_CLOSED_MS));
+  settings['process'] = { atReady, atFinish, afterClose: processState() };
   send({ type: 'done', settings });
 }
 
