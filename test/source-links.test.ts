@@ -28,7 +28,36 @@ function installedSource(link: SourceLink): { version: string; text: string } | 
   return { version: `v${pkg.version}`, text: fs.readFileSync(file, 'utf8') };
 }
 
+/**
+ * A version-store entry of a link's source at its tag (`.casebook/versions/<name>@<version>-<hex>/`), or null when
+ * the store does not have it (links to versions other than the workspace's are checked there when it does).
+ */
+function storedSource(link: SourceLink): string | null {
+  const store = process.env['CASEBOOK_VERSION_STORE'] ?? path.join(repo, '.casebook', 'versions');
+  if (!fs.existsSync(store)) return null;
+  const prefix = `${link.source}@${link.tag.replace(/^v/, '')}-`;
+  const entry = fs.readdirSync(store).find((d) => d.startsWith(prefix));
+  if (entry === undefined) return null;
+  const file = path.join(store, entry, 'node_modules', link.source, link.file);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+}
+
 describe('registered source links', () => {
+  it('hand-checked links to npm versions in the version store show their token there', () => {
+    for (const link of SOURCE_LINKS.filter((l) => l.checkedByHand && l.lines !== null)) {
+      const text = storedSource(link);
+      if (text === null) continue;
+      const [from, to] = link.lines ?? [1, 0];
+      expect(
+        text
+          .split('\n')
+          .slice(from - 1, to)
+          .join('\n'),
+        sourceUrl(link),
+      ).toContain(link.token);
+    }
+  });
+
   it('have unique ids and a token', () => {
     const ids = SOURCE_LINKS.map((l) => l.id);
     expect(new Set(ids).size).toBe(ids.length);

@@ -28,3 +28,4 @@ export {
   verdictHeadline,
   verdictLabel,
 } from './verdicts';
+export * from './versions';

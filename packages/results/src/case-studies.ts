@@ -53,6 +53,13 @@ export const CASE_STUDIES: readonly CaseStudy[] = [
       'Why is httpx so much slower than aiohttp at 512 concurrent requests — and where do Node clients stand on the same target?',
   },
   {
+    id: 'versions',
+    notebook: 'notebooks/07-versions.ipynb',
+    title: 'Versions and runtimes',
+    question:
+      "What changed across client releases and between Node's bundled undici and npm undici — in CPU, throughput, sockets, warnings and memory?",
+  },
+  {
     id: 'keepalive-races',
     notebook: 'notebooks/08-keepalive-races.ipynb',
     title: 'Keep-alive races and stale sockets',

@@ -28,17 +28,20 @@ import {
 } from './foreign';
 import { type CoreShare, coreShares, readCoreTimes } from './machine-load';
 import type { ResolvedBenchOptions } from './options';
-import type {
-  ContinuousFromWorker,
-  ContinuousStart,
-  ContinuousToWorker,
-  ForeignContinuousStart,
-  ForeignPhaseResult,
-  PhaseResult,
+import {
+  type ContinuousFromWorker,
+  type ContinuousStart,
+  type ContinuousToWorker,
+  type ForeignContinuousStart,
+  type ForeignPhaseResult,
+  isWorkerRuntime,
+  type PhaseResult,
+  type WorkerRuntime,
 } from './protocol';
 import type { BenchRecord, TrialRecord } from './record';
 import { type SteadinessRule, steadiness, type WindowSignal } from './steady';
 import { round, toTrial } from './summary';
+import { type ClientRuntime, type ResolvedVersions, WORKSPACE_VERSIONS } from './version-choice';
 
 /**
  * One measurement under the steady-state method: its target and its client worker stay up for the whole run, and
@@ -93,7 +96,7 @@ export const CONTINUOUS_NODE_WORKER = path.join(__dirname, 'continuous-worker-pr
 
 /** How a measurement's client process is started, decided before anything starts (nothing is spawned here). */
 export type ContinuousLaunch =
-  | { kind: 'node'; options: ResolvedBenchOptions; script: string }
+  | { kind: 'node'; options: ResolvedBenchOptions; script: string; versions: ResolvedVersions }
   | { kind: 'python'; options: ResolvedForeignOptions; python: string; args: string[]; py: ForeignAvailable };
 
 /**
@@ -103,8 +106,9 @@ export type ContinuousLaunch =
 export function continuousLaunch(
   options: ContinuousOptions,
   find?: (set: string | null) => ForeignAvailability,
+  versions: ResolvedVersions = WORKSPACE_VERSIONS,
 ): ContinuousLaunch {
-  if (!isForeignOptions(options)) return { kind: 'node', options, script: CONTINUOUS_NODE_WORKER };
+  if (!isForeignOptions(options)) return { kind: 'node', options, script: CONTINUOUS_NODE_WORKER, versions };
   const py = requireForeignPython(options, find);
   return { kind: 'python', options, python: py.python, args: [FOREIGN_WORKER_SCRIPT, '--continuous'], py };
 }
@@ -125,6 +129,10 @@ export function continuousStart(
     clientOptions: caPem ? { ...options.clientOptions, tls: { caPem } } : options.clientOptions,
     load: options.load,
     windowMs,
+    // A client version from the store (a version matrix cell): the worker loads it instead of the workspace's.
+    ...(Object.keys(launch.versions.clientPackages).length > 0
+      ? { clientPackages: launch.versions.clientPackages }
+      : {}),
   };
 }
 
@@ -161,7 +169,10 @@ function fromForeign(m: ForeignFromWorker): FromWorker {
 
 function spawnWorker(launch: ContinuousLaunch): WorkerTransport<FromWorker, ToWorker> {
   const cpu = pinningPlan().clientCpu;
-  if (launch.kind === 'node') return ipcTransport(spawnNode(launch.script, { cpu, role: 'client' }));
+  if (launch.kind === 'node') {
+    const { execPath } = launch.versions;
+    return ipcTransport(spawnNode(launch.script, { cpu, role: 'client', ...(execPath !== null ? { execPath } : {}) }));
+  }
   const raw = jsonLinesTransport<ForeignFromWorker, ToWorker>(
     spawnPinned(launch.python, launch.args, { cpu, stdio: 'pipe', env: { PYTHONUNBUFFERED: '1' }, role: 'client' }),
   );
@@ -208,6 +219,10 @@ export class ContinuousMeasurement {
   private onMessage: ((m: FromWorker) => Promise<void> | void) | null = null;
   private onFailure: ((e: CasebookError) => void) | null = null;
   version: string;
+  /** Node clients: the source URL of the version that ran, as the worker reported it. */
+  sourceUrl: string | null = null;
+  /** Node clients: the runtime the worker ran on, as it reported it with `ready` (null: not reported). */
+  runtime: WorkerRuntime | null = null;
   settings: Record<string, unknown> = {};
   /** Foreign clients: the versions the worker reported it imported (the probe's until it says). */
   foreignVersions: ForeignVersions;
@@ -287,6 +302,8 @@ export class ContinuousMeasurement {
       this.onMessage = (m) => {
         if (m.type !== 'ready') return;
         if (typeof m['version'] === 'string') this.version = m['version'];
+        if (typeof m['sourceUrl'] === 'string') this.sourceUrl = m['sourceUrl'];
+        if (isWorkerRuntime(m['runtime'])) this.runtime = m['runtime'];
         if (typeof m['settings'] === 'object' && m['settings'] !== null)
           this.settings = m['settings'] as Record<string, unknown>;
         if (this.launch.kind === 'python') {
@@ -417,12 +434,26 @@ export function continuousClientBlock(
   if (launch.kind === 'python')
     return foreignClientBlock(launch.options, launch.py, m?.foreignVersions ?? launch.py.versions, m?.settings ?? {});
   const adapter = getAdapter(launch.options.client);
+  const { versions } = launch;
+  const chosen = versions.nodeFrom !== null || versions.clientFrom !== null;
+  const reported = m?.runtime ?? null;
+  // What ran, as the worker read it (as `casebook bench` records it, bench.ts): always with a chosen version, and
+  // whenever the worker reported it.
+  const runtime: ClientRuntime | null =
+    reported === null && !chosen
+      ? null
+      : {
+          node: reported?.node ?? 'unknown (the client process never reported)',
+          bundledUndici: reported?.bundledUndici ?? null,
+          nodeFrom: versions.nodeFrom,
+          clientFrom: versions.clientFrom,
+        };
   return {
     name: launch.options.client,
     packageName: adapter.packageName,
-    version: m?.version ?? adapter.version(),
-    sourceUrl: adapter.sourceUrl,
-    settings: m?.settings ?? {},
+    version: m?.version ?? versions.clientFrom?.version ?? adapter.version(),
+    sourceUrl: m?.sourceUrl ?? adapter.sourceUrl,
+    settings: { ...(m?.settings ?? {}), ...(runtime === null ? {} : { runtime }) },
   };
 }
 

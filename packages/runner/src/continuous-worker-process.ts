@@ -4,10 +4,63 @@
  * one client, then runs each block as a continuous load cut into windows (continuous.ts). Exits when the parent's IPC
  * channel closes.
  */
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
 import { getAdapter, openClientSession, useClientPackages } from '@casebook/clients';
 import { startContinuousLoad } from './continuous';
 import { type ContinuousFromWorker, type ContinuousStart, type PhaseResult, workerRuntime } from './protocol';
 import { serveWorker, type WorkerChannel } from './worker-channel';
+
+/**
+ * Process warnings the client caused (e.g. axios 1.15.1's MaxListenersExceededWarning on pooled sockets, axios#10780),
+ * counted by name from the process's 'warning' events: the client's own behaviour, kept in the record's settings.
+ * Listening does not silence Node's default printing to stderr.
+ */
+const processWarnings: Record<string, number> = {};
+process.on('warning', (w) => {
+  processWarnings[w.name] = (processWarnings[w.name] ?? 0) + 1;
+});
+
+/**
+ * A full garbage collection before memory is read, so what is left is what the client still holds (a pooled socket
+ * pinning a response, axios#11091), not garbage the collector had not reached yet. Only at `ready` and after the last
+ * block (never during a measured window); Node exposes gc() once the flag is set at run time. False if unavailable.
+ */
+function collectGarbage(): boolean {
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    const gc: unknown = vm.runInNewContext('gc');
+    if (typeof gc !== 'function') return false;
+    gc();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Memory (after a full GC) and warnings of this process, read at `ready` and after the last block. */
+function processState(): {
+  gc: boolean;
+  rssBytes: number;
+  heapUsedBytes: number;
+  externalBytes: number;
+  arrayBuffersBytes: number;
+  processWarnings: Record<string, number>;
+} {
+  const gc = collectGarbage();
+  const m = process.memoryUsage();
+  return {
+    gc,
+    rssBytes: m.rss,
+    heapUsedBytes: m.heapUsed,
+    externalBytes: m.external,
+    arrayBuffersBytes: m.arrayBuffers,
+    processWarnings: { ...processWarnings },
+  };
+}
+
+/** Time for destroyed sockets to emit 'close' and leave the pool before memory is read again (loopback: ms). */
+const SOCKETS_CLOSED_MS = 200;
 
 async function main(start: ContinuousStart, channel: WorkerChannel<PhaseResult, ContinuousFromWorker>): Promise<void> {
   const { send } = channel;
@@ -21,6 +74,7 @@ async function main(start: ContinuousStart, channel: WorkerChannel<PhaseResult, 
     send({ type: 'fatal', code: 'CASEBOOK_CLIENT_OPEN', message: (error as Error).message });
     return;
   }
+  const atReady = processState();
   send({
     type: 'ready',
     version: adapter.version(),
@@ -41,8 +95,14 @@ async function main(start: ContinuousStart, channel: WorkerChannel<PhaseResult, 
     if (pause.type !== 'pause') throw new Error(`expected pause in block ${block}, got ${pause.type}`);
     send({ type: 'paused', block, partial: await load.pause() });
   }
-  const settings = session.settings();
+  // After the last block, before close: the pool as the load left it (sockets, listeners) and the process's memory.
+  const settings: Record<string, unknown> = { ...session.settings() };
+  const atFinish = processState();
   await session.close().catch(() => undefined);
+  // Once the closed sockets' 'close' events have run, what the pool held (sockets and anything they pin) is garbage:
+  // atFinish − afterClose is the memory the pooled sockets kept alive.
+  await new Promise((resolve) => setTimeout(resolve, SOCKETS_CLOSED_MS));
+  settings['process'] = { atReady, atFinish, afterClose: processState() };
   send({ type: 'done', settings });
 }
 

@@ -57,6 +57,7 @@ export {
 export {
   DEFAULT_INTERLEAVE,
   guardsOf,
+  type InterleavedEntry,
   type InterleavedRun,
   type InterleaveOptions,
   type InterleaveProgress,

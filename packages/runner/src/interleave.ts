@@ -22,13 +22,14 @@ import {
   type ContinuousMeasurement as Measurement,
   windowTotals,
 } from './blocks';
-import { type ForeignBenchOptions, paramsOf, resolveMeasurementOptions } from './foreign';
+import { type ForeignBenchOptions, isForeignOptions, paramsOf, resolveMeasurementOptions } from './foreign';
 import type { MeasuredOptions } from './measure';
 import { type NoiseFigure, probeNoise } from './noise-probe';
 import type { BenchOptions } from './options';
 import type { BenchRecord } from './record';
 import { DEFAULT_STEADINESS, type SteadinessRule } from './steady';
 import { round, runError, summarizeTrials, withWarmupWindows } from './summary';
+import { type ResolvedVersions, resolveVersionChoice, type VersionChoice, WORKSPACE_VERSIONS } from './version-choice';
 
 /**
  * Interleaved measurement (the steady-state method). The measurements a claim compares run in rounds; in each round
@@ -172,6 +173,13 @@ function precisionReached(
   });
 }
 
+/**
+ * One measurement of an interleaved run. A Node entry may name `versions` (a runtime and/or a client version from the
+ * version store, version-choice.ts): a version matrix is then one interleaved comparison, each cell its own process
+ * on its own runtime with its own package, all in the same rounds.
+ */
+export type InterleavedEntry = (BenchOptions | ForeignBenchOptions | ContinuousOptions) & { versions?: VersionChoice };
+
 /** The count a continuous measurement is given when it names none (validation only: windows decide its length). */
 const NOMINAL_REQUESTS = 1000;
 
@@ -180,11 +188,14 @@ const NOMINAL_REQUESTS = 1000;
  * entry's set is checked before anything starts (CasebookError CASEBOOK_FOREIGN_UNAVAILABLE names what is missing).
  */
 export async function runInterleaved(
-  list: readonly (BenchOptions | ForeignBenchOptions | ContinuousOptions)[],
+  list: readonly InterleavedEntry[],
   input: InterleaveOptions = {},
   onProgress?: (p: InterleaveProgress) => void,
+  storeDir?: string,
 ): Promise<{ records: BenchRecord[]; run: InterleavedRun }> {
   const options = resolveInterleaveOptions(input);
+  const choices = list.map((o) => o.versions);
+  list = list.map(({ versions: _v, ...o }) => o);
   // The continuous method runs for windows, not for a count: a measurement that names neither count nor duration
   // gets a nominal count only so the shared validation accepts it (nothing reads it here).
   const resolved = list.map((o) =>
@@ -203,7 +214,23 @@ export async function runInterleaved(
         `invalid measurement ${JSON.stringify(r.label)}: queueTiming, idleBeforeTrialMs, rttMs and faults are not supported by the continuous method`,
       );
   }
-  const launches = resolved.map((r) => continuousLaunch(r));
+  // Every chosen version is checked and installed (or found in the store) before any process starts: a bad version
+  // is a UsageError with nothing run.
+  const installed: ResolvedVersions[] = [];
+  for (const [i, r] of resolved.entries()) {
+    const choice = choices[i];
+    if (choice === undefined || (choice.node === undefined && choice.clientVersion === undefined)) {
+      installed.push(WORKSPACE_VERSIONS);
+      continue;
+    }
+    if (isForeignOptions(r))
+      throw new CasebookError(
+        'CASEBOOK_USAGE',
+        `invalid measurement ${JSON.stringify(r.label)}: versions apply to Node clients only, not ${r.client}`,
+      );
+    installed.push(await resolveVersionChoice(r.client, choice, r.clientOptions, storeDir));
+  }
+  const launches = resolved.map((r, i) => continuousLaunch(r, undefined, installed[i] ?? WORKSPACE_VERSIONS));
   const plan = { windowMs: options.windowMs, windowsPerBlock: options.windowsPerBlock, steadiness: options.steadiness };
   resetPlacements();
   const startedAt = new Date().toISOString();

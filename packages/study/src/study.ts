@@ -9,7 +9,7 @@ import {
   type VegaLiteSpec,
 } from '@casebook/charts';
 import { buildCitation, type CiteOptions, citationMarkdown, loadRecord } from '@casebook/citing';
-import { clientVersions } from '@casebook/clients';
+import { clientVersions, getAdapter, isClientName } from '@casebook/clients';
 import { type FdPreflightInput, fdPreflight, pinningPlan } from '@casebook/procs';
 import {
   type AppRunRecord,
@@ -62,6 +62,7 @@ import {
   runRacePlan,
   runSeedApp,
   type SeedAppOptions,
+  type VersionChoice,
 } from '@casebook/runner';
 import { progressText } from './format';
 
@@ -305,7 +306,7 @@ export class Study {
    * entry's set that cannot run its client throws CASEBOOK_FOREIGN_UNAVAILABLE before anything starts.
    */
   async runInterleaved(
-    list: readonly (BenchOptions | ForeignBenchOptions)[],
+    list: readonly ((BenchOptions | ForeignBenchOptions) & { versions?: VersionChoice })[],
     options: InterleaveOptions = {},
     title = 'interleaved measurements',
   ): Promise<{ records: BenchRecord[]; run: InterleavedRun }> {
@@ -335,6 +336,33 @@ export class Study {
           : `${title}: failed`,
       );
     }
+  }
+
+  /**
+   * A version matrix as ONE interleaved steady-state comparison (runInterleaved): every cell is a measurement of its
+   * own — one client process on its runtime with its package version from the version store, against its own target —
+   * keyed by `package@version` (plus the runtime when one is chosen), all in the same shuffled rounds with the same
+   * warm-up convergence, so the ratios between versions are paired per round. `scenario` is shared by every cell; the
+   * first cell is the reference of the precision target. Bad versions are refused before anything starts (UsageError).
+   */
+  async runVersionMatrix(
+    scenario: Omit<BenchOptions, 'client' | 'label'>,
+    cells: readonly VersionCell[],
+    options: InterleaveOptions = {},
+    title = 'version matrix',
+  ): Promise<{ records: BenchRecord[]; run: InterleavedRun; labels: string[] }> {
+    const labels = cells.map((c) => versionCellLabel(c));
+    const duplicate = labels.find((l, i) => labels.indexOf(l) !== i);
+    if (duplicate !== undefined) throw new Error(`runVersionMatrix: cell ${JSON.stringify(duplicate)} appears twice`);
+    const list = cells.map((c, i) => {
+      const versions: VersionChoice = {
+        ...(c.node === undefined ? {} : { node: c.node }),
+        ...(c.clientVersion === undefined ? {} : { clientVersion: c.clientVersion }),
+      };
+      return { ...scenario, client: c.client, label: labels[i] as string, versions: versions };
+    });
+    const result = await this.runInterleaved(list, options, title);
+    return { ...result, labels };
   }
 
   /**
@@ -641,6 +669,34 @@ export class Study {
       message: `${this.failures.length} of ${total} measurements errored; first: ${first.what} (${first.error.code}: ${first.error.message})`,
     };
   }
+}
+
+/** One cell of a version matrix: a client, and optionally its package version and runtime from the version store. */
+export interface VersionCell {
+  client: string;
+  /** Exact version of the client's package; absent: the workspace's. */
+  clientVersion?: string;
+  /** Exact Node version for the client process; absent: the workspace's Node. */
+  node?: string;
+}
+
+/**
+ * A cell's label: `package@version` of what it loads (the workspace's version when none is chosen), the client name
+ * when it is not the package's (undici-fetch vs undici-request), and the runtime when one is chosen. Node's global
+ * fetch names the runtime and its bundled undici (`node-fetch@node-v24.x (bundled undici 7.29.1)`) when it runs on the
+ * workspace's Node.
+ */
+export function versionCellLabel(c: VersionCell): string {
+  if (!isClientName(c.client)) return c.client;
+  const adapter = getAdapter(c.client);
+  const runtime = c.node === undefined ? '' : ` · node ${c.node}`;
+  if (adapter.packageName === 'node') {
+    const bundled = c.node === undefined ? ` (bundled undici ${process.versions['undici'] ?? 'unknown'})` : '';
+    return `${c.client}@node-${c.node === undefined ? process.version : `v${c.node}`}${bundled}`;
+  }
+  const version = c.clientVersion ?? adapter.version();
+  const named = c.client === adapter.packageName ? '' : ` (${c.client})`;
+  return `${adapter.packageName}@${version}${named}${runtime}`;
 }
 
 /** The error code that marks a fault of the client under test rather than of the run (see addMeasurement). */

@@ -7,6 +7,7 @@ import { POOL_LIMITS_LINKS } from './pool-limits';
 import { SEED_LINKS } from './seed';
 import { TLS_REUSE_LINKS } from './tls-reuse';
 import type { SourceLink } from './types';
+import { VERSIONS_LINKS } from './versions';
 
 export { type SourceLink, sourceLink, sourceUrl } from './types';
 
@@ -20,6 +21,7 @@ export const SOURCE_LINKS: readonly SourceLink[] = [
   ...SEED_LINKS,
   ...KEEPALIVE_RACES_LINKS,
   ...BODIES_LINKS,
+  ...VERSIONS_LINKS,
 ];
 
 /** A registered link by id (notebooks print links through this, so every printed link is a checked one). */

@@ -4,7 +4,7 @@ import { createLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
 import { installedVersion, pinnedSource } from '../version';
 import { streamToSink } from './body-sink';
-import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
+import { agentSocketListeners, closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
 
 /**
  * axios with its Node http adapter. Non-2xx are returned, not thrown (validateStatus), so the runner counts them
@@ -54,6 +54,7 @@ export const axiosAdapter: ClientAdapter = {
       },
       settings: () => ({
         ...nodeAgentSettings(agent, isGlobal),
+        ...agentSocketListeners(agent),
         ...lookup.settings(),
         maxRedirects: instance.defaults.maxRedirects ?? 'axios default (follow-redirects, 21)',
       }),

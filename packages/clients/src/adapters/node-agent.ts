@@ -58,3 +58,27 @@ export function nodeAgentSettings(agent: http.Agent, isGlobal: boolean): Record<
 export function closeNodeAgent(agent: http.Agent): void {
   agent.destroy();
 }
+
+/**
+ * Sockets an Agent holds (busy and free) and the listeners on each, read from the live objects: a client that adds a
+ * listener per request to a reused socket and never removes it (axios 1.15.1–1.16, axios#10780) shows here as error
+ * listeners per socket growing with the requests each socket carried. Read after the load (the worker's `done`).
+ */
+export function agentSocketListeners(agent: http.Agent): Record<string, unknown> {
+  const sockets = [agent.sockets, agent.freeSockets].flatMap((byName) =>
+    Object.values(byName).flatMap((list) => list ?? []),
+  );
+  const errorListeners = sockets.map((s) => s.listenerCount('error')).sort((a, b) => a - b);
+  const allListeners = sockets
+    .map((s) => s.eventNames().reduce((n, e) => n + s.listenerCount(e), 0))
+    .sort((a, b) => a - b);
+  const mid = (xs: number[]) => (xs.length === 0 ? null : (xs[Math.floor((xs.length - 1) / 2)] ?? null));
+  return {
+    pooledSockets: sockets.length,
+    pooledFreeSockets: Object.values(agent.freeSockets).reduce((n, list) => n + (list?.length ?? 0), 0),
+    socketErrorListenersMedian: mid(errorListeners),
+    socketErrorListenersMax: errorListeners.length ? errorListeners[errorListeners.length - 1] : null,
+    socketListenersMedian: mid(allListeners),
+    socketListenersMax: allListeners.length ? allListeners[allListeners.length - 1] : null,
+  };
+}

@@ -1,0 +1,251 @@
+import {
+  cellRuntime,
+  memoryPerPooledSocket,
+  peakSocketsClaim,
+  pinnedMemoryClaim,
+  ratioText,
+  type VersionMeasurement,
+  versionParityClaim,
+  versionRows,
+  versionsRanSanity,
+  warningCount,
+  warningsClaim,
+} from '@casebook/analysis';
+import { describe, expect, it } from 'vitest';
+
+/** A cell with `rounds` blocks whose throughput is `rps × (1 + jitter)` and CPU `cpu × (1 − jitter)`. */
+function cell(
+  label: string,
+  opts: {
+    rps?: number;
+    cpu?: number;
+    rounds?: number;
+    version?: string;
+    store?: boolean;
+    warnings?: number;
+    heldAtFinish?: number;
+    pooledSockets?: number;
+    peak?: number;
+    flags?: string[];
+  } = {},
+): VersionMeasurement {
+  const rounds = opts.rounds ?? 12;
+  const rps = opts.rps ?? 1000;
+  const cpu = opts.cpu ?? 100;
+  const version = opts.version ?? '1.0.0';
+  const flags = opts.flags ?? [];
+  const figures = (held: number, warnings: number) => ({
+    gc: true,
+    rssBytes: 50_000_000 + held,
+    heapUsedBytes: 10_000_000 + held,
+    externalBytes: 1_000_000,
+    arrayBuffersBytes: 0,
+    processWarnings: warnings > 0 ? { MaxListenersExceededWarning: warnings } : {},
+  });
+  return {
+    label,
+    client: {
+      name: 'axios',
+      version,
+      settings: {
+        runtime: {
+          node: 'v24.21.0',
+          bundledUndici: '7.29.1',
+          nodeFrom: null,
+          clientFrom:
+            opts.store === false
+              ? null
+              : { name: 'axios', version, npmName: 'axios', integrity: 'sha512-abcdefghijklmnopqrstuvwxyz' },
+        },
+        process: {
+          atReady: figures(0, 0),
+          atFinish: figures(opts.heldAtFinish ?? 0, opts.warnings ?? 0),
+          afterClose: figures(0, opts.warnings ?? 0),
+        },
+        pooledSockets: opts.pooledSockets ?? 512,
+        socketErrorListenersMedian: 1,
+        socketErrorListenersMax: 2,
+      },
+    },
+    target: { connectionsOpened: 0, peakOpenConnections: opts.peak ?? 512 },
+    guards: { flags, rankable: flags.length === 0 },
+    method: {
+      blocks: Array.from({ length: rounds }, (_, round) => {
+        const jitter = ((round % 3) - 1) * 0.01;
+        return {
+          round,
+          throughputRps: rps * (1 + jitter),
+          cpuMicrosPerRequest: cpu * (1 - jitter),
+          clientUtilization: 0.9,
+          targetCpuShare: 0.3,
+        };
+      }),
+    },
+  };
+}
+
+const BAND = { above: 0.9, below: 1.1 };
+
+describe('versionParityClaim', () => {
+  it('holds when the paired ratio lies inside the band', () => {
+    const v = versionParityClaim({
+      id: 'p',
+      reference: cell('a'),
+      other: cell('b', { rps: 1020 }),
+      metric: 'throughputRps',
+      band: BAND,
+    });
+    expect(v.kind).toBe('claim');
+    expect(v.outcome).toBe('holds');
+    expect(v.statistic?.value).toBeCloseTo(1.02, 2);
+  });
+  it('fails when the ratio lies wholly outside the band (CPU 30 % higher)', () => {
+    const v = versionParityClaim({
+      id: 'p',
+      reference: cell('a'),
+      other: cell('b', { cpu: 130 }),
+      metric: 'cpuMicrosPerRequest',
+      band: BAND,
+    });
+    expect(v.outcome).toBe('fails');
+  });
+  it('is unresolved with too few rounds or a flagged measurement', () => {
+    const few = versionParityClaim({
+      id: 'p',
+      reference: cell('a', { rounds: 1 }),
+      other: cell('b', { rounds: 1 }),
+      metric: 'throughputRps',
+      band: BAND,
+    });
+    expect(few.outcome).toBe('unresolved');
+    const flagged = versionParityClaim({
+      id: 'p',
+      reference: cell('a'),
+      other: cell('b', { flags: ['errors'] }),
+      metric: 'throughputRps',
+      band: BAND,
+    });
+    expect(flagged.outcome).toBe('unresolved');
+    expect(flagged.evidence['comparable']).toBe(false);
+  });
+});
+
+describe('peakSocketsClaim', () => {
+  it('holds when every peak is within factor × concurrency', () => {
+    expect(
+      peakSocketsClaim({ id: 's', measurements: [cell('a', { peak: 1000 })], concurrency: 512, factor: 2 }).outcome,
+    ).toBe('holds');
+  });
+  it('fails when one version exceeds it', () => {
+    const v = peakSocketsClaim({
+      id: 's',
+      measurements: [cell('a'), cell('b', { peak: 1100 })],
+      concurrency: 512,
+      factor: 2,
+    });
+    expect(v.outcome).toBe('fails');
+    expect(v.evidence['peak b']).toBe(1100);
+  });
+});
+
+describe('warningsClaim', () => {
+  it('holds when the warned version warns and the others do not', () => {
+    const v = warningsClaim({ id: 'w', warn: [cell('old', { warnings: 3 })], silent: [cell('new')] });
+    expect(v.outcome).toBe('holds');
+    expect(v.evidence['MaxListenersExceededWarning old']).toBe(3);
+  });
+  it('fails when the old version is silent or a new one warns', () => {
+    expect(warningsClaim({ id: 'w', warn: [cell('old')], silent: [cell('new')] }).outcome).toBe('fails');
+    expect(
+      warningsClaim({ id: 'w', warn: [cell('old', { warnings: 1 })], silent: [cell('new', { warnings: 1 })] }).outcome,
+    ).toBe('fails');
+  });
+  it('counts zero for a record without process figures', () => {
+    const m = cell('x');
+    const { process: _p, ...settings } = m.client.settings;
+    expect(warningCount({ client: { ...m.client, settings } })).toBe(0);
+  });
+});
+
+describe('pinnedMemoryClaim', () => {
+  it('holds when the pinning version holds at least minBytes more per pooled socket', () => {
+    const v = pinnedMemoryClaim({
+      id: 'm',
+      more: cell('pin', { heldAtFinish: 512 * 100_000 }),
+      less: cell('fixed', { heldAtFinish: 512 * 2_000 }),
+      minBytes: 32_768,
+    });
+    expect(v.outcome).toBe('holds');
+    expect(v.kind).toBe('claim');
+    expect(v.evidence['differenceBytes']).toBe(98_000);
+    expect(
+      pinnedMemoryClaim({ id: 'm', more: cell('a'), less: cell('b'), minBytes: 1, kind: 'exploratory' }).kind,
+    ).toBe('exploratory');
+  });
+  it('fails when the difference is below minBytes, or without pooled sockets', () => {
+    expect(
+      pinnedMemoryClaim({
+        id: 'm',
+        more: cell('pin', { heldAtFinish: 512 * 10_000 }),
+        less: cell('fixed'),
+        minBytes: 32_768,
+      }).outcome,
+    ).toBe('fails');
+    expect(
+      pinnedMemoryClaim({
+        id: 'm',
+        more: cell('pin', { heldAtFinish: 512 * 100_000, pooledSockets: 0 }),
+        less: cell('fixed'),
+        minBytes: 32_768,
+      }).outcome,
+    ).toBe('fails');
+  });
+  it('divides by the pooled sockets', () => {
+    expect(memoryPerPooledSocket(cell('a', { heldAtFinish: 1024, pooledSockets: 4 }))?.heapAndExternalBytes).toBe(256);
+  });
+});
+
+describe('versionsRanSanity', () => {
+  it('holds when every cell ran the version asked for, with a store integrity', () => {
+    const v = versionsRanSanity({
+      id: 'r',
+      cells: [
+        { measurement: cell('a', { version: '1.15.1' }), clientVersion: '1.15.1', fromStore: true },
+        { measurement: cell('b', { version: '1.21.1', store: false }), clientVersion: '1.21.1', fromStore: false },
+      ],
+    });
+    expect(v.kind).toBe('sanity');
+    expect(v.outcome).toBe('holds');
+  });
+  it('fails when a cell loaded another version or has no store entry', () => {
+    const v = versionsRanSanity({
+      id: 'r',
+      cells: [
+        { measurement: cell('a', { version: '1.21.1' }), clientVersion: '1.15.1', fromStore: true },
+        { measurement: cell('b', { store: false }), clientVersion: '1.0.0', fromStore: true },
+      ],
+    });
+    expect(v.outcome).toBe('fails');
+    expect(String(v.evidence['problems'])).toContain('asked 1.15.1');
+    expect(String(v.evidence['problems'])).toContain('no store entry');
+  });
+  it('reads the runtime of a record', () => {
+    expect(cellRuntime(cell('a'))?.bundledUndici).toBe('7.29.1');
+    expect(cellRuntime({ client: { name: 'x', version: '1', settings: {} } })).toBeNull();
+  });
+});
+
+describe('ratioText and versionRows', () => {
+  it('marks an interval that includes 1 with ~', () => {
+    expect(ratioText({ median: 0.98, low: 0.9, high: 1.04, coverage: 0.96 })).toBe('~ 0.98 (0.90–1.04)');
+    expect(ratioText({ median: 0.8, low: 0.75, high: 0.85, coverage: 0.96 })).toBe('0.80 (0.75–0.85)');
+    expect(ratioText({ median: 0.8, low: 0.75, high: 0.85, coverage: 0.5 })).toBe('~ 0.80 (0.75–0.85)');
+  });
+  it('shows the reference, ratios, and a dash for flagged cells', () => {
+    const rows = versionRows([cell('a'), cell('b', { rps: 2000 }), cell('c', { flags: ['errors'] })]);
+    expect(rows[0]?.throughputVsReference).toBe('1 (reference)');
+    expect(rows[1]?.throughputVsReference).toMatch(/^2\.00/);
+    expect(rows[2]?.throughputVsReference).toBe('–');
+    expect(rows[0]?.ran).toContain('bundled undici 7.29.1');
+  });
+});
