@@ -456,8 +456,16 @@ describe('tables and recommendations', () => {
       sent: 512,
       errors: { total: failed, byCode: failed ? { PoolTimeout: failed } : {} },
     });
-    const dominated = batchTimeRow({ label: 'as-reported · httpx @ 0 ms', trials: [8000, 8700, 9000].map((d) => trial(d, 300)) });
-    expect(dominated).toMatchObject({ errorDominated: true, errors: 900, attempts: 1536, errorCodes: 'PoolTimeout 900' });
+    const dominated = batchTimeRow({
+      label: 'as-reported · httpx @ 0 ms',
+      trials: [8000, 8700, 9000].map((d) => trial(d, 300)),
+    });
+    expect(dominated).toMatchObject({
+      errorDominated: true,
+      errors: 900,
+      attempts: 1536,
+      errorCodes: 'PoolTimeout 900',
+    });
     expect(dominated.batchMs).toBeNaN();
     const clean = batchTimeRow({ label: 'x', trials: [300, 310, 305].map((d) => trial(d, d === 310 ? 1 : 0)) });
     expect(clean.errorDominated).toBe(false);

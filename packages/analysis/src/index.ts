@@ -1,8 +1,8 @@
 export * from './at-once';
 export { type BinomialInterval, binomialInterval } from './binomial-interval';
 export * from './bodies';
-export * from './error-dominated';
 export * from './dns';
+export * from './error-dominated';
 export * from './http2';
 export * from './interleaved';
 export * from './keepalive-advice';

@@ -707,7 +707,9 @@ export function seedRows(
         cpuVsHigh: Number.NaN,
       };
     const starvedPair = starved || (reference !== undefined && servedInFlight(reference).starved);
-    return voided || starvedPair ? { ...row_, cpuVsReference: Number.NaN, cpuVsLow: Number.NaN, cpuVsHigh: Number.NaN } : row_;
+    return voided || starvedPair
+      ? { ...row_, cpuVsReference: Number.NaN, cpuVsLow: Number.NaN, cpuVsHigh: Number.NaN }
+      : row_;
   });
 }
 

@@ -20,7 +20,8 @@ export function foreignClientCell(client: BenchRecord['client']): { client: stri
     const version = v[pkg] ?? client.version;
     return { client: pkg, version: v[pool] ? `${version} (${pool} ${v[pool]})` : version };
   }
-  if (client.foreign === 'httpx-aiohttp-seed') return { client: "the seed's AiohttpTransport", version: client.version };
+  if (client.foreign === 'httpx-aiohttp-seed')
+    return { client: "the seed's AiohttpTransport", version: client.version };
   return { client: client.packageName, version: client.version };
 }
 
