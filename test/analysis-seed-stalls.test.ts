@@ -43,11 +43,18 @@ describe('seed stalls (exploratory)', () => {
     expect(stallObservation({ id: 's', m, minUtilization: 0.9 }).outcome).toBe('holds');
   });
 
-  it('holds for a client whose block ran past its time limit (no pause answered), and not for other faults', () => {
-    const timedOut = measurement('as-reported · httpx', [640], {
-      error: { code: 'CASEBOOK_TRIAL_TIMEOUT', message: 'block 3 ran longer than 48 s' },
+  it('is unresolved for a block past its time limit before any measured block (slow, not proven frozen)', () => {
+    const timedOut = measurement('as-reported · httpx', [], {
+      error: { code: 'CASEBOOK_TRIAL_TIMEOUT', message: 'block 0 ran longer than 48 s' },
     });
-    expect(stallObservation({ id: 's', m: timedOut, minUtilization: 0.9 }).outcome).toBe('holds');
+    const v = stallObservation({ id: 's', m: timedOut, minUtilization: 0.9 });
+    expect(v.outcome).toBe('unresolved');
+    expect(v.holds).toBe(false);
+    // A measured block that completed nothing at a full core still holds, whatever the fault after it.
+    const measured = measurement('as-reported · httpx', [0], {
+      error: { code: 'CASEBOOK_TRIAL_TIMEOUT', message: 'block 1 ran longer than 48 s' },
+    });
+    expect(stallObservation({ id: 's', m: measured, minUtilization: 0.9 }).outcome).toBe('holds');
     const other = measurement('latest · aiohttp', [640], {
       error: { code: 'CASEBOOK_WORKER', message: 'ImportError' },
     });

@@ -20,6 +20,7 @@ import {
   retentionRows,
   type SeedMeasurement,
   seedRows,
+  servedInFlight,
   setVersionRows,
   socketsOpened,
   threadLimitOf,
@@ -421,6 +422,64 @@ describe('tables and recommendations', () => {
     const served = { ...m('aiohttp', 100, 7400), latencyMs: { p50: 13, p99: 20, meanMs: 13.5 } };
     expect(seedRows([served])[0]?.servedInFlight).toBeCloseTo(99.9, 0);
     expect(seedRows([m('x', 100, 7400)])[0]?.servedInFlight).toBeNaN();
+  });
+
+  it('served in flight: a closed loop serving fewer than half its C lanes is starved; its claims are unresolved', () => {
+    const withLoad = (x: SeedMeasurement, meanMs: number, c: number | null): SeedMeasurement => ({
+      ...x,
+      latencyMs: { p50: meanMs, p99: meanMs, meanMs: meanMs },
+      params: { load: { concurrency: c } },
+    });
+    // 35 req/s × 1,000 ms = 35 of 512 served: starved.
+    const starved = withLoad(m('latest · httpx keepalive=100', 28_000, 35), 1000, 512);
+    // 1,000 req/s × 510 ms = 510 of 512: served.
+    const served = withLoad(m('httpx2 · httpx', 1000, 1000), 510, 512);
+    expect(servedInFlight(starved)).toMatchObject({ concurrency: 512, starved: true });
+    expect(servedInFlight(served).starved).toBe(false);
+    expect(servedInFlight(withLoad(m('open', 100, 1000), 5, null)).starved).toBe(false);
+    const rows = seedRows([served, starved]);
+    expect(rows[1]?.flags).toBe('starved');
+    expect(rows[1]?.concurrency).toBe(512);
+    expect(rows[1]?.cpuVsReference).toBeNaN();
+    expect(rows[0]?.flags).toBe('');
+    const aiohttp = withLoad(m('aiohttp', 100, 5000), 102, 512);
+    const onStarved = gapClaim({ id: 'g', claim: 'gap', httpx: starved, aiohttp: aiohttp, threshold: { above: 1.5 } });
+    expect(onStarved.outcome).toBe('unresolved');
+    expect(String(onStarved.evidence['flagged'])).toMatch(/starved: 35 of 512/);
+    const onServed = gapClaim({ id: 'g', claim: 'gap', httpx: served, aiohttp: aiohttp, threshold: { above: 1.5 } });
+    expect(onServed.outcome).toBe('holds');
+  });
+
+  it('batch time: a gather with more than 1 % failed requests is error-dominated (no batch time), else timed', () => {
+    const trial = (durationMs: number, failed: number) => ({
+      durationMs,
+      sent: 512,
+      errors: { total: failed, byCode: failed ? { PoolTimeout: failed } : {} },
+    });
+    const dominated = batchTimeRow({
+      label: 'as-reported · httpx @ 0 ms',
+      trials: [8000, 8700, 9000].map((d) => trial(d, 300)),
+    });
+    expect(dominated).toMatchObject({
+      errorDominated: true,
+      errors: 900,
+      attempts: 1536,
+      errorCodes: 'PoolTimeout 900',
+    });
+    expect(dominated.batchMs).toBeNaN();
+    const clean = batchTimeRow({ label: 'x', trials: [300, 310, 305].map((d) => trial(d, d === 310 ? 1 : 0)) });
+    expect(clean.errorDominated).toBe(false);
+    expect(clean.batchMs).toBe(305);
+    // The waves-floor check leaves an error-dominated gather out (and names it) instead of reading its timeout.
+    const floor = wavesFloorSanity(
+      [
+        { label: 'ok', trials: [300, 305, 302].map((d) => trial(d, 0)) },
+        { label: 'bad', trials: [5000, 5100, 5050].map((d) => trial(d, 100)) },
+      ],
+      { concurrency: 512, pool: 100, delayMs: 50 },
+    );
+    expect(floor.outcome).toBe('holds');
+    expect(floor.evidence['errorDominated']).toBe('bad');
   });
 
   it('batch time: median with its interval', () => {

@@ -4,15 +4,15 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * The Python worker's stall monitor, driven without a client (test/fixtures/python/stall_monitor.py): a loop that
- * stops running while a block is open is reported as CASEBOOK_CLIENT_STALLED and the process ends; a loop that keeps
- * emitting windows, or is idle between blocks, is left alone.
+ * stops running, or runs but answers no request, while a block is open is reported as CASEBOOK_CLIENT_STALLED and the
+ * process ends; a loop that keeps answering requests, or is idle between blocks, is left alone.
  */
 const root = path.resolve(import.meta.dirname, '..');
 const worker = path.join(root, 'packages/runner/python/casebook_foreign_worker.py');
 const script = path.join(root, 'test/fixtures/python/stall_monitor.py');
 
 function drive(
-  mode: 'stall' | 'progress',
+  mode: 'stall' | 'progress' | 'windows',
   feed: Array<[number, string]>,
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
@@ -35,10 +35,19 @@ describe('the foreign worker stall monitor', () => {
     expect(code).toBe(3);
     const fatal = JSON.parse(out.trim().split('\n').at(-1) ?? '{}');
     expect(fatal).toMatchObject({ type: 'fatal', code: 'CASEBOOK_CLIENT_STALLED' });
-    expect(fatal.message).toMatch(/no progress for 1 s while it should emit windows/);
+    expect(fatal.message).toMatch(/no request answered for 1 s while a block ran/);
   }, 20_000);
 
-  it('a loop that keeps emitting windows for several watchdog periods, then idles after the pause, is left alone', async () => {
+  it('a loop that runs (windows) but answers no request during a block is CASEBOOK_CLIENT_STALLED too', async () => {
+    const { code, out } = await drive('windows', [
+      [0, '{"type":"block","index":0}'],
+      [6000, '{"type":"pause"}'],
+    ]);
+    expect(code).toBe(3);
+    expect(JSON.parse(out.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ code: 'CASEBOOK_CLIENT_STALLED' });
+  }, 20_000);
+
+  it('a loop that keeps answering requests for several watchdog periods, then idles after the pause, is left alone', async () => {
     const { code, out } = await drive('progress', [
       [0, '{"type":"block","index":0}'],
       [3500, '{"type":"pause"}'],

@@ -75,6 +75,12 @@ describe('06-the-seed', () => {
       expect(little?.kind).toBe('sanity');
       expect(little?.outcome).toBe('holds');
       for (const v of record.verdicts) expect(['claim', 'sanity', 'exploratory'], v.id).toContain(v.kind);
+      // Issue 14: the effective timeouts, read from the live objects, are printed with the like-for-like verdict;
+      // the served in-flight count stands next to C; the reader's notes are printed from data, not a static cell.
+      expect(text).toContain('Timeouts and pool limits each client ran with');
+      expect(text).toMatch(/The timeouts are (not )?like for like/);
+      expect(text).toContain('served in flight');
+      expect(text).not.toContain('Read before citing');
       expect(livePids(recordedPids(record.measurements))).toEqual([]);
     },
   );

@@ -2,6 +2,7 @@ export * from './at-once';
 export { type BinomialInterval, binomialInterval } from './binomial-interval';
 export * from './bodies';
 export * from './dns';
+export * from './error-dominated';
 export * from './http2';
 export * from './interleaved';
 export * from './keepalive-advice';
@@ -9,6 +10,7 @@ export * from './keepalive-races';
 export * from './pool-limits';
 export * from './seed';
 export * from './seed-stalls';
+export * from './seed-timeouts';
 export { findSourceLink, SOURCE_LINKS, type SourceLink, sourceLink, sourceUrl } from './source-links';
 export * from './tls-reuse';
 export {

@@ -57,26 +57,37 @@ export function stallRows(ms: readonly StallMeasurement[]): StallRow[] {
 }
 
 /**
- * Faults that mean the worker stopped hearing from the client's loop: the stall monitor gave up on it, or (before the
- * monitor covered blocks) its block ran past the block's time limit without answering the pause.
+ * The one fault that means the client made no progress: the worker's stall monitor saw no request answered for 15 s
+ * while a block ran (or no answer to a pause), and gave up on it (CASEBOOK_CLIENT_STALLED).
  */
-const GAVE_UP: ReadonlySet<string> = new Set(['CASEBOOK_CLIENT_STALLED', 'CASEBOOK_TRIAL_TIMEOUT']);
+const GAVE_UP = 'CASEBOOK_CLIENT_STALLED';
+
+/**
+ * The harness's block time limit. A block that ran past it before any measured block says the client was slow to
+ * settle, not that it froze: a client that is very slow and never steady within the warm-up times out the same way.
+ * Such a measurement leaves the observation unresolved.
+ */
+const TIMED_OUT = 'CASEBOOK_TRIAL_TIMEOUT';
 
 /**
  * Exploratory: "the client completed no request in at least one measured block while using at least `minUtilization`
- * of a core, or was given up as stalled". Holds when the record shows it; fails when every block made progress.
+ * of a core, or was given up as stalled (no request answered for 15 s while a block ran)". Holds when the record shows
+ * it; unresolved when the measurement ended on the block time limit before any measured block (slow, not proven
+ * frozen); fails when every block made progress.
  */
 export function stallObservation(input: { id: string; m: StallMeasurement; minUtilization: number }): VerdictData {
   const [row] = stallRows([input.m]);
   const busyStalls = row && row.stalledBlocks > 0 && row.stalledUtilization >= input.minUtilization;
-  const gaveUp = row !== undefined && GAVE_UP.has(row.fault);
-  return countClaim({
+  const gaveUp = row !== undefined && row.fault === GAVE_UP;
+  const blocks = row?.blocks ?? input.m.method?.blocks.length ?? 0;
+  const timedOutUnmeasured = row !== undefined && row.fault === TIMED_OUT && blocks === 0;
+  const v = countClaim({
     id: input.id,
     kind: 'exploratory',
-    claim: `exploratory (found in the data): ${input.m.label} stops making progress at 512 in flight — at least one measured block completes no request while the client uses ≥ ${input.minUtilization} of its core, or the client's event loop stops answering and it is given up as stalled (CASEBOOK_CLIENT_STALLED, or a block past its time limit: CASEBOOK_TRIAL_TIMEOUT).`,
+    claim: `exploratory (found in the data): ${input.m.label} stops making progress at 512 in flight — at least one measured block completes no request while the client uses ≥ ${input.minUtilization} of its core, or the worker's stall monitor sees no request answered for 15 s while a block runs (CASEBOOK_CLIENT_STALLED). A block past the harness's time limit before any measured block (CASEBOOK_TRIAL_TIMEOUT) leaves this unresolved: slow, not proven frozen.`,
     holds: Boolean(busyStalls || gaveUp),
     evidence: {
-      blocks: row?.blocks ?? input.m.method?.blocks.length ?? 0,
+      blocks: blocks,
       stalledBlocks: row?.stalledBlocks ?? 0,
       stalledUtilization:
         row && Number.isFinite(row.stalledUtilization) ? Number(row.stalledUtilization.toFixed(3)) : null,
@@ -84,4 +95,5 @@ export function stallObservation(input: { id: string; m: StallMeasurement; minUt
       fault: row?.fault || 'none',
     },
   });
+  return timedOutUnmeasured && !busyStalls ? { ...v, outcome: 'unresolved', holds: false } : v;
 }

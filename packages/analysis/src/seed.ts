@@ -1,5 +1,6 @@
 import { type MedianInterval, medianInterval } from '@casebook/stats';
 import { allOf } from './at-once';
+import { errorCodesText, type PhaseErrorsLike, phaseErrors } from './error-dominated';
 import {
   type BlockMetric,
   flaggedText,
@@ -23,6 +24,32 @@ import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, 
 export interface SeedMeasurement extends InterleavedMeasurement {
   trials?: readonly { block?: number; sent: number; target: { connectionsOpened: number } | null }[];
   latencyMs?: { p50: number; p99: number; meanMs?: number };
+  /** The configured load: `concurrency` is C for a closed loop, null for an open one. */
+  params?: { load: { concurrency: number | null } };
+}
+
+/**
+ * A closed loop serving fewer than half its lanes: most of the C requests in flight waited without completing, so
+ * the measurement describes the few lanes that were served, not a client at C. Half is far below what scheduling
+ * noise moves (a client that serves its lanes is within a few % of C).
+ */
+export const STARVED_BELOW = 0.5;
+
+/**
+ * Served in flight (Little's law): median throughput × the mean latency of completed requests, against the
+ * configured concurrency C; `starved` when below STARVED_BELOW × C. NaN and not starved without a mean latency or
+ * a closed-loop C.
+ */
+export function servedInFlight(m: SeedMeasurement): { served: number; concurrency: number | null; starved: boolean } {
+  const mean = m.latencyMs?.meanMs;
+  const rps = intervalOf(m)?.median;
+  const served = mean === undefined || rps === undefined ? Number.NaN : (rps * mean) / 1000;
+  const concurrency = m.params?.load.concurrency ?? null;
+  return {
+    served: served,
+    concurrency: concurrency,
+    starved: concurrency !== null && Number.isFinite(served) && served < STARVED_BELOW * concurrency,
+  };
 }
 
 /** Per-round values of several measurements, for the rounds all of them ran (round order). */
@@ -59,8 +86,18 @@ const EMPTY: MedianInterval = {
   method: 'order-statistics',
 };
 
-/** The measurements the guard rule (`isRankable`, `not-steady` included) keeps out, as `label (flags)`; or 'none'. */
-const flaggedOf = (ms: readonly InterleavedMeasurement[]): string => flaggedText(rankable(ms).flagged);
+/**
+ * The measurements the guard rule (`isRankable`, `not-steady` included) keeps out, as `label (flags)`, then the
+ * rankable ones that are starved (served in flight < STARVED_BELOW × C); or 'none'.
+ */
+const flaggedOf = (ms: readonly SeedMeasurement[]): string => {
+  const { rankable: kept, flagged } = rankable(ms);
+  const starved = kept.flatMap((m) => {
+    const s = servedInFlight(m);
+    return s.starved ? [`${m.label} (starved: ${s.served.toFixed(0)} of ${s.concurrency} in flight served)`] : [];
+  });
+  return [flaggedText(flagged), ...starved].filter((x) => x !== 'none').join('; ') || 'none';
+};
 
 /** The steadiness test's reason when only the rate of new connections kept a block's warm-up from converging. */
 const CONNECTION_RATE_MOVING = 'connection rate still moving';
@@ -71,7 +108,7 @@ const CONNECTION_RATE_MOVING = 'connection rate still moving';
  * measurement is let through when `not-steady` is its only excluding flag and every unsteady block's reason is the
  * connection rate (its throughput had converged). Every other flag still excludes it.
  */
-function onlyConnectionRateMoved(m: InterleavedMeasurement): boolean {
+function onlyConnectionRateMoved(m: SeedMeasurement): boolean {
   const flags = m.guards?.flags ?? [];
   const excluding = flags.filter((f) => !flagsRankable([f]));
   const unsteady = (m.method?.blocks ?? []).filter((b) => b.steady === false);
@@ -89,7 +126,7 @@ function onlyConnectionRateMoved(m: InterleavedMeasurement): boolean {
  */
 export function guarded(
   v: VerdictData,
-  ms: readonly InterleavedMeasurement[],
+  ms: readonly SeedMeasurement[],
   options: { socketCount?: boolean } = {},
 ): VerdictData {
   const flagged = flaggedOf(options.socketCount ? ms.filter((m) => !onlyConnectionRateMoved(m)) : ms);
@@ -498,9 +535,12 @@ const WAVES_UPPER_BAND = 1.1;
  * connections against a target that waits `delayMs` needs at least ceil(concurrency / pool) waves of delayMs.
  */
 export function wavesFloorSanity(
-  records: readonly { label: string; trials: readonly { durationMs: number }[] }[],
+  all: readonly GatherLike[],
   input: { concurrency: number; pool: number; delayMs: number },
 ): VerdictData {
+  // An error-dominated gather times failures, not waves: it is left out, and named in the evidence.
+  const records = all.filter((r) => !phaseErrors(r).dominated);
+  const excluded = all.filter((r) => phaseErrors(r).dominated).map((r) => r.label);
   const waves = Math.ceil(input.concurrency / input.pool);
   const floorMs = waves * input.delayMs;
   // 2 %: the target's timers fire a little early or late.
@@ -522,6 +562,7 @@ export function wavesFloorSanity(
       shortestBatchMs: shortest,
       slowestMedianBatchMs: slowestMedian,
       batches: records.reduce((n, r) => n + r.trials.length, 0),
+      errorDominated: excluded.join(', ') || 'none',
     },
   });
 }
@@ -544,17 +585,44 @@ export function pooledLittleSanity(
 // ---------------------------------------------------------------------------------------------------------------
 // Tables
 
-/** The seed's own measure (phase method): the time of one gather of N, median over trials with its interval. */
-export function batchTimeRow(r: { label: string; trials: readonly { durationMs: number }[] }): {
+/** A phase-method record as the gather table reads it: measured trials with their duration, requests and errors. */
+export interface GatherLike {
+  label: string;
+  trials: readonly ({ durationMs: number } & PhaseErrorsLike['trials'][number])[];
+}
+
+/**
+ * The seed's own measure (phase method): the time of one gather of N, median over trials with its interval. A gather
+ * in which more than 1 % of requests failed is `errorDominated`: its time is that of the failures (a pool timeout),
+ * not a batch time, so its batch fields are NaN and it enters no claim or ratio; its errors and codes are kept.
+ */
+export function batchTimeRow(r: GatherLike): {
   label: string;
   batchMs: number;
   low: number;
   high: number;
   coverage: number;
   trials: number;
+  errors: number;
+  attempts: number;
+  /** `PoolTimeout 3751`, largest first; '' when none. */
+  errorCodes: string;
+  errorDominated: boolean;
 } {
-  const i = r.trials.length ? medianInterval(r.trials.map((t) => t.durationMs)) : EMPTY;
-  return { label: r.label, batchMs: i.median, low: i.low, high: i.high, coverage: i.coverage, trials: r.trials.length };
+  const e = phaseErrors(r);
+  const i = r.trials.length && !e.dominated ? medianInterval(r.trials.map((t) => t.durationMs)) : EMPTY;
+  return {
+    label: r.label,
+    batchMs: i.median,
+    low: i.low,
+    high: i.high,
+    coverage: i.coverage,
+    trials: r.trials.length,
+    errors: e.errors,
+    attempts: e.attempts,
+    errorCodes: errorCodesText(e.byCode),
+    errorDominated: e.dominated,
+  };
 }
 
 export interface SeedRow {
@@ -581,6 +649,8 @@ export interface SeedRow {
    * (starved) and the latencies describe only the lanes that ran. NaN without a mean latency.
    */
   servedInFlight: number;
+  /** The configured concurrency C (null: open loop); a row served below STARVED_BELOW × C is flagged `starved`. */
+  concurrency: number | null;
 }
 
 /**
@@ -602,6 +672,7 @@ export function seedRows(
     const voided = [m, reference].some((x) => (x?.guards?.flags ?? []).some((f) => PER_REQUEST_VOID.includes(f)));
     const own = (m.guards?.flags ?? []).some((f) => PER_REQUEST_VOID.includes(f));
     const mean = m.latencyMs?.meanMs;
+    const starved = servedInFlight(m).starved;
     const row_ = {
       label: m.label,
       rounds: row.rounds,
@@ -619,8 +690,9 @@ export function seedRows(
       sockets: s.opened,
       socketsPerRequest: s.perRequest,
       tier: row.tier,
-      flags: row.flags,
+      flags: starved ? [row.flags, 'starved'].filter((x) => x && x !== '—').join(', ') : row.flags,
       servedInFlight: mean === undefined ? Number.NaN : (row.rps * mean) / 1000,
+      concurrency: m.params?.load.concurrency ?? null,
     };
     if (own)
       return {
@@ -634,7 +706,10 @@ export function seedRows(
         cpuVsLow: Number.NaN,
         cpuVsHigh: Number.NaN,
       };
-    return voided ? { ...row_, cpuVsReference: Number.NaN, cpuVsLow: Number.NaN, cpuVsHigh: Number.NaN } : row_;
+    const starvedPair = starved || (reference !== undefined && servedInFlight(reference).starved);
+    return voided || starvedPair
+      ? { ...row_, cpuVsReference: Number.NaN, cpuVsLow: Number.NaN, cpuVsHigh: Number.NaN }
+      : row_;
   });
 }
 

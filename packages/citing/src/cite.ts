@@ -16,6 +16,7 @@ import { clientRuntimeOf } from '@casebook/runner';
 import { code, num, shellArg, table, times } from './markdown';
 import { benchRerunArgs, benchRerunGaps } from './params';
 import { type LoadedRecord, linkTo, loadMeasurement, locateRunFile } from './records';
+import { errorDominatedText, foreignClientCell, gatherLoadText, gatherOf } from './row-labels';
 
 export interface CiteOptions {
   /** Repository root (default: found from this package). */
@@ -59,6 +60,11 @@ interface CitationRow {
   cpuMicrosPerRequest: number;
   errors: number;
   trials: number | null;
+  /**
+   * A phase-method measurement in which more than 1 % of requests failed (`3751 of 5120 failed (PoolTimeout 3751)`):
+   * its time is the failures', so it is never compared nor the fastest; null otherwise.
+   */
+  errorDominated: string | null;
 }
 
 interface EnvironmentSummary {
@@ -179,7 +185,7 @@ function groupKey(r: CitationRow): string {
  * `rankable` in @casebook/analysis) take part: a flagged row is never the reference and gets no ratio.
  */
 function withRatios(rows: CitationRow[]): CitationRow[] {
-  const compared = rankable(rows).rankable.filter((r) => r.status === 'completed');
+  const compared = rankable(rows).rankable.filter((r) => r.status === 'completed' && r.errorDominated === null);
   const best = new Map<string, number>();
   const count = new Map<string, number>();
   for (const r of compared) {
@@ -198,6 +204,7 @@ function withRatios(rows: CitationRow[]): CitationRow[] {
 /** The "vs fastest" cell: the ratio, or why there is none for a flagged row. */
 function ratioCell(r: CitationRow): string {
   if (!isRankable(r)) return `— (flagged: ${r.guards?.flags.join(', ')})`;
+  if (r.errorDominated !== null) return `— (error-dominated: ${r.errorDominated})`;
   return times(r.ratioToFastest);
 }
 
@@ -212,6 +219,19 @@ function summarizeEnvironment(e: Environment): EnvironmentSummary {
     pinned: e.pinning.method !== 'none',
     uvThreadpoolSize: e.uvThreadpoolSize,
     clientVersions: e.clientVersions,
+  };
+}
+
+/** The Python-specific cells (package, gather load, error-dominated), from the bench record; {} for Node. */
+function foreignCells(r: BenchRecord): Partial<Pick<CitationRow, 'client' | 'clientVersion' | 'load'>> & {
+  errorDominated: string | null;
+} {
+  const cell = foreignClientCell(r.client);
+  const gather = gatherOf(r);
+  return {
+    ...(cell ? { client: cell.client, clientVersion: cell.version } : {}),
+    ...(gather !== null ? { load: gatherLoadText(gather) } : {}),
+    errorDominated: errorDominatedText(r),
   };
 }
 
@@ -233,10 +253,15 @@ function benchRow(r: BenchRecord): CitationRow {
     errors: r.errors.total,
     trials: r.trials.length,
     guards: r.guards ? { flags: [...r.guards.flags], rankable: r.guards.rankable } : null,
+    ...foreignCells(r),
   };
 }
 
-function studyRow(m: CaseStudyRecord['measurements'][number], guards: CitationRow['guards']): CitationRow {
+function studyRow(
+  m: CaseStudyRecord['measurements'][number],
+  guards: CitationRow['guards'],
+  bench: BenchRecord | null,
+): CitationRow {
   return {
     label: m.label,
     client: m.client,
@@ -254,6 +279,8 @@ function studyRow(m: CaseStudyRecord['measurements'][number], guards: CitationRo
     errors: m.errors,
     trials: null,
     guards,
+    errorDominated: null,
+    ...(bench ? foreignCells(bench) : {}),
   };
 }
 
@@ -261,14 +288,19 @@ function studyRow(m: CaseStudyRecord['measurements'][number], guards: CitationRo
  * The guards of one case-study measurement, from its bench record (the case-study summary does not carry them);
  * null when that file is not there (a record copied without its benches).
  */
-function measurementGuards(
+function measurementGuards(bench: BenchRecord | null): CitationRow['guards'] {
+  const g = bench?.guards;
+  return g ? { flags: [...g.flags], rankable: g.rankable } : null;
+}
+
+/** One case-study measurement's bench record, or null when that file is not there. */
+function measurementBench(
   loaded: { file: string; record: CaseStudyRecord },
   m: CaseStudyRecord['measurements'][number],
   repoRoot: string,
-): CitationRow['guards'] {
+): BenchRecord | null {
   if (!fs.existsSync(locateRunFile(loaded.file, loaded.record.runId, m.file, repoRoot))) return null;
-  const g = loadMeasurement(loaded, m, repoRoot).guards;
-  return g ? { flags: [...g.flags], rankable: g.rankable } : null;
+  return loadMeasurement(loaded, m, repoRoot);
 }
 
 /** Build the citation of one record. Pure apart from checking that chart files exist. */
@@ -311,7 +343,12 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
         outcome: v.outcome,
         label: verdictLabel(v),
       })),
-      rows: withRatios(r.measurements.map((m) => studyRow(m, measurementGuards(loaded, m, repoRoot)))),
+      rows: withRatios(
+        r.measurements.map((m) => {
+          const bench = measurementBench(loaded, m, repoRoot);
+          return studyRow(m, measurementGuards(bench), bench);
+        }),
+      ),
       charts,
       record: linkTo(loaded.file, linkOpts),
       notebook: linkTo(path.resolve(repoRoot, r.notebook), linkOpts),

@@ -42,10 +42,16 @@ OPEN_LOOP_TICK_S = 0.001
 # total 300 s is): a request still in flight after this is stalled, not slow. It is cancelled and counted as an error
 # ("AbandonedAtPause"), so a client that stalls shows as a fault of its own instead of hanging the whole run.
 PAUSE_GRACE_S = 10.0
-# If the event loop shows no progress this long while it should (no window during a block, no answer to a pause), the
-# client has stalled the loop itself: a monitor thread reports CASEBOOK_CLIENT_STALLED and ends the process, so the run
-# records the fault in seconds and goes on with the other measurements instead of waiting for its block timeout.
+# If no request is answered this long while a block runs (or the pause is not answered this long), the client has
+# stalled: a monitor thread reports CASEBOOK_CLIENT_STALLED and ends the process, so the run records the fault in
+# seconds and goes on with the other measurements instead of waiting for its block timeout. The rule is answered
+# requests, not windows: a loop that still emits windows but completes nothing is stalled too, and a client that is
+# merely slow (one answer every few seconds) is not. 15 s is three of httpx's 5 s default timeouts: a live client
+# answers or fails a request well within it.
 STALL_WATCHDOG_S = PAUSE_GRACE_S + 5.0
+
+# When the last request was answered (monotonic seconds; written by the event loop, read by the stall monitor).
+LAST_ANSWER = {"at": time.monotonic()}
 
 
 EMIT_LOCK = threading.Lock()  # the stall watchdog (a thread) may write beside the event loop
@@ -354,6 +360,7 @@ class Counters:
             self.in_flight -= 1
             self.ok += 1
             self.latencies.append(max(0, micros))
+            LAST_ANSWER["at"] = time.monotonic()
 
     def result(self, elapsed_s, ru0, ru1, open_sockets):
         user = (ru1.ru_utime - ru0.ru_utime) * 1e6
@@ -511,8 +518,8 @@ class Inbox:
         self.queue = asyncio.Queue()
         loop = asyncio.get_running_loop()
 
-        # The stall monitor: what the loop should be doing ("block": emit windows, "pause": answer it; None: idle)
-        # and when it last showed progress. The loop updates `progress_at` at each window and at "paused".
+        # The stall monitor: what the loop should be doing ("block": answer requests, "pause": answer it; None: idle)
+        # and since when. During a block, progress is the last answered request (LAST_ANSWER) after the block began.
         self.expecting = None
         self.progress_at = time.monotonic()
         threading.Thread(target=self.monitor, name="casebook-monitor", daemon=True).start()
@@ -533,21 +540,22 @@ class Inbox:
         threading.Thread(target=read, name="casebook-stdin", daemon=True).start()
 
     def progress(self, idle=False):
-        """Called by the loop: a window was emitted, or (idle=True) the pause was answered."""
-        self.progress_at = time.monotonic()
+        """Called by the loop with idle=True when the pause was answered (windows are not progress: answers are)."""
         if idle:
+            self.progress_at = time.monotonic()
             self.expecting = None
 
     def monitor(self):
         while True:
             time.sleep(1.0)
             what = self.expecting
-            if what is None or time.monotonic() - self.progress_at < STALL_WATCHDOG_S:
+            since = max(self.progress_at, LAST_ANSWER["at"]) if what == "block" else self.progress_at
+            if what is None or time.monotonic() - since < STALL_WATCHDOG_S:
                 continue
             emit({"type": "fatal", "code": "CASEBOOK_CLIENT_STALLED",
-                  "message": f"the client's event loop showed no progress for {STALL_WATCHDOG_S:g} s while it should "
-                             f"{'emit windows' if what == 'block' else 'answer the pause'} (the process was alive, but "
-                             "its event loop never ran the worker's code): the client stalled its own loop"})
+                  "message": f"no request answered for {STALL_WATCHDOG_S:g} s while a block ran" if what == "block"
+                  else f"the pause was not answered for {STALL_WATCHDOG_S:g} s (the process was alive, but its event "
+                       "loop never ran the worker's code): the client stalled its own loop"})
             time.sleep(0.5)  # let the parent read the fault before it sees the process exit (else: CLIENT_EXITED)
             os._exit(3)
 
@@ -617,7 +625,6 @@ async def continuous(start):
         counter = {"index": 0}
 
         def window(result, block=block, counter=counter):
-            inbox.progress()
             emit({"type": "window", "block": block, "index": counter["index"], "result": result})
             counter["index"] += 1
 

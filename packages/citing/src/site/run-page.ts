@@ -77,7 +77,13 @@ function measurementsSection(data: RunData, citation: Citation): string {
       h(num(r.throughputRps)),
       h(ci === null ? '—' : `${num(ci[0])}–${num(ci[1])}`),
       h(r.throughputMinRps === null ? '—' : `${num(r.throughputMinRps)}–${num(r.throughputMaxRps)}`),
-      h(flagged ? `— (flagged: ${r.guards?.flags.join(', ')})` : times(r.ratioToFastest)),
+      h(
+        flagged
+          ? `— (flagged: ${r.guards?.flags.join(', ')})`
+          : r.errorDominated !== null
+            ? `— (error-dominated: ${r.errorDominated})`
+            : times(r.ratioToFastest),
+      ),
       h(num(r.p50Ms)),
       h(num(r.p99Ms)),
       h(num(r.cpuMicrosPerRequest)),

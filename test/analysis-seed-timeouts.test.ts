@@ -1,0 +1,42 @@
+import { timeoutRow, timeoutsLikeForLike } from '@casebook/analysis';
+import { describe, expect, it } from 'vitest';
+
+const httpx = {
+  label: 'as-reported · httpx',
+  client: {
+    settings: {
+      'httpx.max_connections': 100,
+      'httpx.timeout_s': { connect: 5, read: 5, write: 5, pool: 5 },
+    },
+  },
+  errors: { byCode: { PoolTimeout: 3751, ConnectError: 2 } },
+};
+const aiohttp = {
+  label: 'as-reported · aiohttp',
+  client: {
+    settings: {
+      'aiohttp.limit': 100,
+      'aiohttp.limit_per_host': 0,
+      'aiohttp.timeout_s': { total: 300, connect: null, sock_read: null, sock_connect: 30 },
+    },
+  },
+};
+
+describe('effective timeouts from the live settings', () => {
+  it('reads httpx pool wait 5 s against aiohttp total 300 s and no pool wait: not like for like', () => {
+    const h = timeoutRow(httpx);
+    const a = timeoutRow(aiohttp);
+    expect(h).toMatchObject({ poolWaitS: 5, totalS: null, maxConnections: 100, timeoutErrors: 'PoolTimeout 3751' });
+    expect(a).toMatchObject({ poolWaitS: null, totalS: 300, connectS: 30, maxConnections: 100, timeoutErrors: '' });
+    expect(timeoutsLikeForLike(h, a)).toBe(false);
+  });
+
+  it('two clients with the same bounds are like for like', () => {
+    expect(timeoutsLikeForLike(timeoutRow(httpx), timeoutRow({ ...httpx, label: 'latest · httpx' }))).toBe(true);
+    expect(timeoutsLikeForLike(timeoutRow(aiohttp), timeoutRow(aiohttp))).toBe(true);
+  });
+
+  it('a record without settings gives an empty row', () => {
+    expect(timeoutRow({ label: 'x', client: {} })).toMatchObject({ poolWaitS: null, totalS: null, timeoutErrors: '' });
+  });
+});

@@ -1,0 +1,44 @@
+import * as path from 'node:path';
+import { buildCitation, citationMarkdown, loadRecord } from '@casebook/citing';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The citation of the seed's committed run (results/seed/seed-64bcd62b): Python rows are labelled by the package that
+ * ran, the seed's gathers by their method, and a gather whose requests mostly failed is never compared. No process.
+ */
+const root = path.resolve(import.meta.dirname, '..');
+const record = path.join(root, 'results/seed/seed-64bcd62b/record.json');
+
+describe('citation rows of Python measurements', () => {
+  const c = buildCitation(loadRecord(record), { repoRoot: root, relativeTo: root, corrections: [] });
+  const row = (label: string, delayMs: number) => {
+    const r = c.rows.find((x) => x.label === label && x.delayMs === delayMs);
+    if (!r) throw new Error(`no row ${label} @ ${delayMs}`);
+    return r;
+  };
+
+  it('names httpx2 and its httpcore2 (not python-httpx), and httpx with its httpcore', () => {
+    expect(row('httpx2 · httpx', 0)).toMatchObject({ client: 'httpx2', clientVersion: '2.16.2 (httpcore2 2.16.2)' });
+    expect(row('as-reported · httpx @ 0 ms', 0)).toMatchObject({
+      client: 'httpx',
+      clientVersion: '0.27.0 (httpcore 1.0.5)',
+    });
+    expect(citationMarkdown(c)).not.toMatch(/python-httpx 2\.16\.2/);
+  });
+
+  it('labels a gather by its method, and leaves a steady-state row a closed loop', () => {
+    expect(row('2022 · httpx @ 0 ms', 0).load).toBe('gather of 512 (phase method)');
+    expect(row('httpx2 · httpx', 0).load).toMatch(/^closed loop, 512 in flight/);
+  });
+
+  it('an error-dominated gather gets no ratio and says why; a clean gather is compared', () => {
+    const bad = row('as-reported · httpx @ 0 ms', 0);
+    expect(bad.errorDominated).toBe('3751 of 5120 failed (PoolTimeout 3751)');
+    expect(bad.ratioToFastest).toBeNull();
+    expect(row('2022 · httpx @ 0 ms', 0).errorDominated).toBeNull();
+    expect(row('2022 · httpx @ 0 ms', 0).ratioToFastest).not.toBeNull();
+    const md = citationMarkdown(c);
+    expect(md).toMatch(/error-dominated: 3751 of 5120 failed \(PoolTimeout 3751\)/);
+    expect(md).not.toMatch(/\| 0\.00×/);
+  });
+});
