@@ -63,7 +63,12 @@ describe('08-keepalive-races', () => {
     expect(byId('det.undici-request.client-default.GET')?.outcome).toBe('holds');
     expect(record.verdicts.filter((v) => v.id.startsWith('det-no-retry.'))).toEqual([]);
     // The stalled server: the configured timeout is a claim that can fail; the defaults are an observation.
-    expect(byId('stall-timeout.undici-request')).toMatchObject({ kind: 'claim', outcome: 'holds' });
+    // (Whether each configured timeout held is the measurement's finding, not the harness's: only its kind is fixed.)
+    for (const c of ['undici-request', 'node-http']) {
+      const v = byId(`stall-timeout.${c}`);
+      expect(v?.kind, c).toBe('claim');
+      expect(['holds', 'fails'], JSON.stringify(v?.evidence)).toContain(v?.outcome);
+    }
     expect(byId('stall-defaults.undici-request')?.kind).toBe('exploratory');
     // Too few bursts in the smoke profile to decide a rate claim (the burst is the unit).
     expect(byId('race.absent-fin.undici-request')?.outcome).toBe('unresolved');
