@@ -138,13 +138,21 @@ describe('deterministic race claims', () => {
   });
 
   it('"retry avoids failures" is decided on failures (not on arrivals), with resent and time to success shown', () => {
-    const rows = [row({ arrived: 2, elapsedMs: 510 }), row({ arrived: 1, elapsedMs: 3 }), row({ arrived: 3, elapsedMs: 700 })];
+    const rows = [
+      row({ arrived: 2, elapsedMs: 510 }),
+      row({ arrived: 1, elapsedMs: 3 }),
+      row({ arrived: 3, elapsedMs: 700 }),
+    ];
     const v = retryAvoidsFailuresClaim({ id: 'r', claim: 'c', rows, maxFailures: 0 });
     expect(v.outcome).toBe('holds');
     expect(v.evidence['resent']).toBe(2);
     expect(v.evidence['medianResentOkMs']).toBe(605);
-    expect(retryAvoidsFailuresClaim({ id: 'r', claim: 'c', rows: [...rows, failed()], maxFailures: 0 }).outcome).toBe('fails');
-    expect(retryAvoidsFailuresClaim({ id: 'r', claim: 'c', rows: [...rows, failed()], maxFailures: 1 }).outcome).toBe('holds');
+    expect(retryAvoidsFailuresClaim({ id: 'r', claim: 'c', rows: [...rows, failed()], maxFailures: 0 }).outcome).toBe(
+      'fails',
+    );
+    expect(retryAvoidsFailuresClaim({ id: 'r', claim: 'c', rows: [...rows, failed()], maxFailures: 1 }).outcome).toBe(
+      'holds',
+    );
     expect(retryAvoidsFailuresClaim({ id: 'r', claim: 'c', rows: [], maxFailures: 0 }).outcome).toBe('fails');
   });
 
@@ -158,7 +166,13 @@ describe('deterministic race claims', () => {
   });
 
   it('the default-timeout hang can be recorded as an observation (exploratory) when it cannot fail', () => {
-    const v = stallHangClaim({ id: 'h', client: 'undici-request', rows: [row({ ok: false, elapsedMs: 3000 })], capMs: 3000, kind: 'exploratory' });
+    const v = stallHangClaim({
+      id: 'h',
+      client: 'undici-request',
+      rows: [row({ ok: false, elapsedMs: 3000 })],
+      capMs: 3000,
+      kind: 'exploratory',
+    });
     expect(v.kind).toBe('exploratory');
   });
 });

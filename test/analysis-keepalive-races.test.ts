@@ -2,8 +2,8 @@ import {
   binomialInterval,
   burstInterval,
   failureCells,
-  MIN_BURSTS,
   joinSanity,
+  MIN_BURSTS,
   NO_FAILURE_MAX_RATE,
   noFailureClaim,
   noLeakSanity,
@@ -39,7 +39,15 @@ const row = (over: Partial<RaceRow> = {}): RaceRow => ({
 const cell = (gapMs: number, n: number, failures: number, over: Partial<RaceRow> = {}, bursts = 10): RaceRow[] =>
   Array.from({ length: n }, (_, i) =>
     i < failures
-      ? row({ gapMs, burst: `${gapMs}.${i % bursts}`, ok: false, code: 'ECONNRESET', elapsedMs: 2 + i, served: 0, ...over })
+      ? row({
+          gapMs,
+          burst: `${gapMs}.${i % bursts}`,
+          ok: false,
+          code: 'ECONNRESET',
+          elapsedMs: 2 + i,
+          served: 0,
+          ...over,
+        })
       : row({ gapMs, burst: `${gapMs}.${i % bursts}`, ...over }),
   );
 
@@ -48,7 +56,10 @@ describe('burst interval (the burst is the unit)', () => {
     const nine = burstInterval(Array.from({ length: MIN_BURSTS - 1 }, () => ({ failures: 0, requests: 128 })));
     expect(Number.isNaN(nine.high)).toBe(true);
     // 10 bursts: 0.1 each but one at 0.5 → mean 0.14, sd 0.1265, t(9) 2.262 → ± 0.0905.
-    const iv = burstInterval([{ failures: 64, requests: 128 }, ...Array.from({ length: 9 }, () => ({ failures: 1, requests: 10 }))]);
+    const iv = burstInterval([
+      { failures: 64, requests: 128 },
+      ...Array.from({ length: 9 }, () => ({ failures: 1, requests: 10 })),
+    ]);
     expect(iv.rate).toBeCloseTo(0.14, 6);
     expect(iv.low).toBeCloseTo(0.14 - 2.262 * (Math.sqrt(0.016) / Math.sqrt(10)), 3);
     expect(iv.bursts).toBe(10);
@@ -60,7 +71,15 @@ describe('burst interval (the burst is the unit)', () => {
     expect(binomialInterval(64, 1280).low).toBeGreaterThan(0.03);
     // …but over bursts the mean 5 % has an interval reaching 0.
     const rows = [...cell(990, 128, 64, {}, 1).map((r) => ({ ...r, burst: 'one' })), ...cell(995, 1152, 0, {}, 9)];
-    const v = someFailuresClaim({ id: 's', client: 'node-http', method: 'GET', rows, condition: 'c', gapRangeMs: [980, 1000], minRate: 0.01 });
+    const v = someFailuresClaim({
+      id: 's',
+      client: 'node-http',
+      method: 'GET',
+      rows,
+      condition: 'c',
+      gapRangeMs: [980, 1000],
+      minRate: 0.01,
+    });
     expect(v.outcome).toBe('unresolved');
   });
 });
@@ -118,7 +137,15 @@ describe('failure cells', () => {
       },
     ]);
     expect(rows).toEqual([
-      row({ client: 'got', method: 'POST', idleTimeoutMs: 300, hint: 'lying', idleClose: 'rst', gapMs: 10, burst: '0.3' }),
+      row({
+        client: 'got',
+        method: 'POST',
+        idleTimeoutMs: 300,
+        hint: 'lying',
+        idleClose: 'rst',
+        gapMs: 10,
+        burst: '0.3',
+      }),
     ]);
   });
 });

@@ -201,7 +201,9 @@ export function stallTimeoutClaim(input: {
 }): VerdictData {
   const boundMs = input.timeoutMs + input.slackMs;
   if (!(input.capMs > boundMs))
-    throw new RangeError(`capMs: ${input.capMs} must exceed timeoutMs + slackMs = ${boundMs}, or the claim cannot fail`);
+    throw new RangeError(
+      `capMs: ${input.capMs} must exceed timeoutMs + slackMs = ${boundMs}, or the claim cannot fail`,
+    );
   const rows = input.rows.filter((r) => r.client === input.client);
   const late = rows.filter((r) => r.ok || r.elapsedMs > boundMs);
   const codes = [...new Set(rows.map((r) => r.code ?? 'ok'))].sort().join(', ');
