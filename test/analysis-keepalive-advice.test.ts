@@ -3,8 +3,9 @@ import {
   type RaceAdviceRule,
   type RaceRow,
   raceAdvice,
-  retryRecoversClaim,
+  retryAvoidsFailuresClaim,
   stallHangClaim,
+  stallTimeoutClaim,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
 
@@ -19,6 +20,7 @@ const row = (over: Partial<RaceRow> = {}): RaceRow => ({
   hint: 'absent',
   idleClose: 'fin',
   gapMs: 500,
+  burst: 'b0',
   ok: true,
   code: null,
   elapsedMs: 1,
@@ -135,15 +137,42 @@ describe('deterministic race claims', () => {
     expect(everyRequestFailsClaim({ id: 'a', claim: 'c', rows: [] }).outcome).toBe('fails');
   });
 
-  it('"retry recovers" holds when every request succeeded after arriving twice, fails on a failure or no retry', () => {
-    const v = retryRecoversClaim({
-      id: 'r',
-      claim: 'c',
-      rows: [row({ arrived: 2, elapsedMs: 510 }), row({ arrived: 3 })],
-    });
+  it('"retry avoids failures" is decided on failures (not on arrivals), with resent and time to success shown', () => {
+    const rows = [
+      row({ arrived: 2, elapsedMs: 510 }),
+      row({ arrived: 1, elapsedMs: 3 }),
+      row({ arrived: 3, elapsedMs: 700 }),
+    ];
+    const v = retryAvoidsFailuresClaim({ id: 'r', claim: 'c', rows, maxFailures: 0 });
     expect(v.outcome).toBe('holds');
-    expect(v.evidence['retried']).toBe(2);
-    expect(retryRecoversClaim({ id: 'r', claim: 'c', rows: [row({ arrived: 2 }), failed()] }).outcome).toBe('fails');
-    expect(retryRecoversClaim({ id: 'r', claim: 'c', rows: [row({ arrived: 1 })] }).outcome).toBe('fails');
+    expect(v.evidence['resent']).toBe(2);
+    expect(v.evidence['medianResentOkMs']).toBe(605);
+    expect(retryAvoidsFailuresClaim({ id: 'r', claim: 'c', rows: [...rows, failed()], maxFailures: 0 }).outcome).toBe(
+      'fails',
+    );
+    expect(retryAvoidsFailuresClaim({ id: 'r', claim: 'c', rows: [...rows, failed()], maxFailures: 1 }).outcome).toBe(
+      'holds',
+    );
+    expect(retryAvoidsFailuresClaim({ id: 'r', claim: 'c', rows: [], maxFailures: 0 }).outcome).toBe('fails');
+  });
+
+  it('"ends within its configured timeout" holds below timeout + slack, fails at the cap, refuses a cap it cannot reach', () => {
+    const stalled = (elapsedMs: number) => row({ client: 'axios', ok: false, code: 'ECONNABORTED', elapsedMs });
+    const input = { id: 't', client: 'axios', timeoutMs: 500, slackMs: 200, capMs: 2000 };
+    expect(stallTimeoutClaim({ ...input, rows: [stalled(505), stalled(560)] }).outcome).toBe('holds');
+    expect(stallTimeoutClaim({ ...input, rows: [stalled(505), stalled(2000)] }).outcome).toBe('fails');
+    expect(stallTimeoutClaim({ ...input, rows: [row({ client: 'axios' })] }).outcome).toBe('fails');
+    expect(() => stallTimeoutClaim({ ...input, capMs: 700, rows: [] })).toThrow(/capMs: 700/);
+  });
+
+  it('the default-timeout hang can be recorded as an observation (exploratory) when it cannot fail', () => {
+    const v = stallHangClaim({
+      id: 'h',
+      client: 'undici-request',
+      rows: [row({ ok: false, elapsedMs: 3000 })],
+      capMs: 3000,
+      kind: 'exploratory',
+    });
+    expect(v.kind).toBe('exploratory');
   });
 });

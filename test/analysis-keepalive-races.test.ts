@@ -1,7 +1,9 @@
 import {
   binomialInterval,
+  burstInterval,
   failureCells,
   joinSanity,
+  MIN_BURSTS,
   NO_FAILURE_MAX_RATE,
   noFailureClaim,
   noLeakSanity,
@@ -21,6 +23,7 @@ const row = (over: Partial<RaceRow> = {}): RaceRow => ({
   hint: 'absent',
   idleClose: 'fin',
   gapMs: 500,
+  burst: 'b0',
   ok: true,
   code: null,
   elapsedMs: 1,
@@ -29,13 +32,57 @@ const row = (over: Partial<RaceRow> = {}): RaceRow => ({
   ...over,
 });
 
-/** n rows at one gap, the first `failures` of them failed (reached the target, closed on). */
-const cell = (gapMs: number, n: number, failures: number, over: Partial<RaceRow> = {}): RaceRow[] =>
+/**
+ * n rows at one gap in `bursts` bursts (request i in burst i mod bursts), the first `failures` of them failed (reached
+ * the target, closed on): failures spread evenly over the bursts.
+ */
+const cell = (gapMs: number, n: number, failures: number, over: Partial<RaceRow> = {}, bursts = 10): RaceRow[] =>
   Array.from({ length: n }, (_, i) =>
     i < failures
-      ? row({ gapMs, ok: false, code: 'ECONNRESET', elapsedMs: 2 + i, served: 0, ...over })
-      : row({ gapMs, ...over }),
+      ? row({
+          gapMs,
+          burst: `${gapMs}.${i % bursts}`,
+          ok: false,
+          code: 'ECONNRESET',
+          elapsedMs: 2 + i,
+          served: 0,
+          ...over,
+        })
+      : row({ gapMs, burst: `${gapMs}.${i % bursts}`, ...over }),
   );
+
+describe('burst interval (the burst is the unit)', () => {
+  it('is unresolved (NaN) below MIN_BURSTS bursts and a t interval over burst fractions at or above', () => {
+    const nine = burstInterval(Array.from({ length: MIN_BURSTS - 1 }, () => ({ failures: 0, requests: 128 })));
+    expect(Number.isNaN(nine.high)).toBe(true);
+    // 10 bursts: 0.1 each but one at 0.5 → mean 0.14, sd 0.1265, t(9) 2.262 → ± 0.0905.
+    const iv = burstInterval([
+      { failures: 64, requests: 128 },
+      ...Array.from({ length: 9 }, () => ({ failures: 1, requests: 10 })),
+    ]);
+    expect(iv.rate).toBeCloseTo(0.14, 6);
+    expect(iv.low).toBeCloseTo(0.14 - 2.262 * (Math.sqrt(0.016) / Math.sqrt(10)), 3);
+    expect(iv.bursts).toBe(10);
+    expect(iv.requests).toBe(128 + 90);
+  });
+
+  it('one bad burst among clean ones does not decide "fails some" the way independent requests would', () => {
+    // 64 of 128 in one burst, 9 clean bursts: 64 / 1280 requests is a binomial lower end far above 1 %…
+    expect(binomialInterval(64, 1280).low).toBeGreaterThan(0.03);
+    // …but over bursts the mean 5 % has an interval reaching 0.
+    const rows = [...cell(990, 128, 64, {}, 1).map((r) => ({ ...r, burst: 'one' })), ...cell(995, 1152, 0, {}, 9)];
+    const v = someFailuresClaim({
+      id: 's',
+      client: 'node-http',
+      method: 'GET',
+      rows,
+      condition: 'c',
+      gapRangeMs: [980, 1000],
+      minRate: 0.01,
+    });
+    expect(v.outcome).toBe('unresolved');
+  });
+});
 
 describe('exact binomial interval', () => {
   it('matches closed forms at the edges and a tabulated middle value', () => {
@@ -86,17 +133,25 @@ describe('failure cells', () => {
         client: 'got',
         method: 'POST',
         target: { idleTimeoutMs: 300, hint: 'lying', idleClose: 'rst' },
-        requests: [{ gapMs: 10, ok: true, code: null, elapsedMs: 1, arrived: 1, served: 1 }],
+        requests: [{ round: 3, gapMs: 10, ok: true, code: null, elapsedMs: 1, arrived: 1, served: 1 }],
       },
     ]);
     expect(rows).toEqual([
-      row({ client: 'got', method: 'POST', idleTimeoutMs: 300, hint: 'lying', idleClose: 'rst', gapMs: 10 }),
+      row({
+        client: 'got',
+        method: 'POST',
+        idleTimeoutMs: 300,
+        hint: 'lying',
+        idleClose: 'rst',
+        gapMs: 10,
+        burst: '0.3',
+      }),
     ]);
   });
 });
 
 describe('claims', () => {
-  it('"fails no request" holds with 400 clean requests at every gap', () => {
+  it('"fails no request" holds with 10 clean bursts at every gap', () => {
     const v = noFailureClaim({
       id: 'undici.true-hint',
       client: 'node-http',
@@ -109,7 +164,7 @@ describe('claims', () => {
     expect(v.evidence['threshold']).toContain(String(NO_FAILURE_MAX_RATE));
   });
 
-  it('"fails no request" fails when one gap fails often, and is unresolved with too few requests', () => {
+  it('"fails no request" fails when one gap fails often, and is unresolved with too few bursts', () => {
     const failing = noFailureClaim({
       id: 'x',
       client: 'node-http',
@@ -123,10 +178,46 @@ describe('claims', () => {
       id: 'y',
       client: 'node-http',
       method: 'GET',
-      rows: cell(250, 100, 0),
+      rows: cell(250, 100, 0, {}, MIN_BURSTS - 1),
       condition: 'c',
     });
     expect(few.outcome).toBe('unresolved');
+  });
+
+  it('"fails no request" is unresolved when the positive control did not fail in the same rounds, decided when it did', () => {
+    const mine = [...cell(1000, 200, 0, { client: 'undici-request' })];
+    const quiet = cell(1000, 200, 0);
+    const noRace = noFailureClaim({
+      id: 'safe',
+      client: 'undici-request',
+      method: 'GET',
+      rows: mine,
+      condition: 'c',
+      control: { client: 'node-http', rows: quiet },
+    });
+    expect(noRace.outcome).toBe('unresolved');
+    expect(String(noRace.evidence['unresolvedBecause'])).toContain('the race did not occur');
+    const raced = cell(1000, 200, 30);
+    const held = noFailureClaim({
+      id: 'safe',
+      client: 'undici-request',
+      method: 'GET',
+      rows: mine,
+      condition: 'c',
+      control: { client: 'node-http', rows: raced },
+    });
+    expect(held.outcome).toBe('holds');
+    expect(held.evidence['controlFailures']).toBe(30);
+    // The control at another gap does not count: same gaps only.
+    const elsewhere = noFailureClaim({
+      id: 'safe',
+      client: 'undici-request',
+      method: 'GET',
+      rows: mine,
+      condition: 'c',
+      control: { client: 'node-http', rows: cell(1500, 200, 30) },
+    });
+    expect(elsewhere.outcome).toBe('unresolved');
   });
 
   it('"fails some requests in (T, hint)" holds and fails on the gaps named only', () => {

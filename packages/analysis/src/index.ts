@@ -1,6 +1,7 @@
 export * from './at-once';
 export { type BinomialInterval, binomialInterval } from './binomial-interval';
 export * from './bodies';
+export { type BurstCount, type BurstInterval, burstInterval, MIN_BURSTS } from './burst-interval';
 export * from './dns';
 export * from './error-dominated';
 export * from './http2';

@@ -1,16 +1,17 @@
 /**
  * Keep-alive races (notebook 08): failure rates of requests sent on kept-alive connections after an idle gap, per
- * client × method × gap (and the target's hint and close mode), each with its exact 95 % interval, and the claims the
- * notebook states before it measures. Pure functions of the race driver's records (runner/race.ts), which they read
+ * client × method × gap (and the target's hint and close mode), each with a 95 % interval over BURSTS (burst-interval.ts:
+ * the requests of one burst are not independent), and the claims the notebook states before it measures. Pure functions of the race driver's records (runner/race.ts), which they read
  * structurally: analysis does not depend on the runner.
  *
  * The thresholds are stated here, before any run:
- * - "fails no request" means the upper end of the exact 95 % interval of the failure rate is below NO_FAILURE_MAX_RATE
- *   at every gap;
+ * - "fails no request" means the upper end of the 95 % burst interval of the failure rate is below NO_FAILURE_MAX_RATE
+ *   at every gap, and only counts when a positive control (a client without validation or retry) failed in the same
+ *   rounds: otherwise the race did not occur and the claim is unresolved;
  * - "fails some requests" means the lower end is above SOME_FAILURE_MIN_RATE over the gaps named;
  * - "never retries a POST" is a count: no POST id arrived at the target more than once.
  */
-import { type BinomialInterval, binomialInterval } from './binomial-interval';
+import { type BurstInterval, burstInterval, MIN_BURSTS } from './burst-interval';
 import { combineParts, countClaim, quantityClaim, sanityCheck, type VerdictData } from './verdicts';
 
 /** 1 %: the issue's reports start at 2 %; a client whose upper bound is below 1 % has no race worth reporting. */
@@ -30,6 +31,8 @@ export interface RaceRow {
   hint: string;
   idleClose: string;
   gapMs: number;
+  /** The burst this request was part of (unique within one raceRows call): the unit of every interval. */
+  burst: string;
   ok: boolean;
   code: string | null;
   elapsedMs: number;
@@ -48,6 +51,8 @@ export interface RaceRunLike {
   method: string;
   target: { idleTimeoutMs: number; hint: string; idleClose: string };
   requests: readonly {
+    /** The run's round (one burst each); absent: 0. */
+    round?: number;
     gapMs: number;
     ok: boolean;
     code: string | null;
@@ -58,7 +63,7 @@ export interface RaceRunLike {
 }
 
 export function raceRows(runs: readonly RaceRunLike[]): RaceRow[] {
-  return runs.flatMap((run) =>
+  return runs.flatMap((run, runIndex) =>
     run.requests.map((r) => ({
       client: run.client,
       retry: run.retry ?? 'client-default',
@@ -68,6 +73,7 @@ export function raceRows(runs: readonly RaceRunLike[]): RaceRow[] {
       hint: run.target.hint,
       idleClose: run.target.idleClose,
       gapMs: r.gapMs,
+      burst: `${runIndex}.${r.round ?? 0}`,
       ok: r.ok,
       code: r.code,
       elapsedMs: r.elapsedMs,
@@ -88,8 +94,10 @@ export interface FailureCell {
   gapMs: number;
   n: number;
   failures: number;
-  /** Exact 95 % interval of the failure rate. */
-  interval: BinomialInterval;
+  /** Bursts in the cell (the unit of the interval). */
+  bursts: number;
+  /** 95 % t interval of the mean per-burst failure fraction (NaN bounds below MIN_BURSTS bursts). */
+  interval: BurstInterval;
   /** Failures by error code as the client reported it. */
   byCode: Record<string, number>;
   /** Failed requests that reached the target (it counted their id) — closed on after arrival, or answered too late. */
@@ -135,7 +143,8 @@ export function failureCells(rows: readonly RaceRow[]): FailureCell[] {
       gapMs: first.gapMs,
       n: g.length,
       failures: failed.length,
-      interval: binomialInterval(failed.length, g.length),
+      bursts: new Set(g.map((r) => r.burst)).size,
+      interval: burstIntervalOf(g),
       byCode,
       failedButArrived: failed.filter((r) => r.arrived > 0).length,
       retried: g.filter((r) => r.arrived > 1).length,
@@ -144,22 +153,38 @@ export function failureCells(rows: readonly RaceRow[]): FailureCell[] {
   });
 }
 
+/** The burst interval of rows: grouped by burst, each burst one failure fraction. */
+export function burstIntervalOf(rows: readonly RaceRow[]): BurstInterval {
+  const bursts = new Map<string, { failures: number; requests: number }>();
+  for (const r of rows) {
+    const b = bursts.get(r.burst) ?? { failures: 0, requests: 0 };
+    b.requests += 1;
+    if (!r.ok) b.failures += 1;
+    bursts.set(r.burst, b);
+  }
+  return burstInterval([...bursts.values()]);
+}
+
 function rateClaim(
   id: string,
   claim: string,
-  k: number,
-  n: number,
+  rows: readonly RaceRow[],
   threshold: { above?: number; below?: number },
 ): VerdictData {
-  const iv = binomialInterval(k, n);
+  const iv = burstIntervalOf(rows);
   return quantityClaim({
     id,
     claim,
-    statistic: 'failure rate',
-    // Exact intervals cover at least 95 %; n = 0 gives NaN, which quantityClaim records as unresolved.
-    interval: { median: iv.rate, low: iv.low, high: iv.high, coverage: 0.95, n },
+    statistic: 'failure rate (mean over bursts)',
+    // Below MIN_BURSTS bursts the bounds are NaN, which quantityClaim records as unresolved.
+    interval: { median: iv.rate, low: iv.low, high: iv.high, coverage: 0.95, n: iv.bursts },
     threshold,
-    evidence: { failures: k, requests: n, interval: 'Clopper–Pearson exact' },
+    evidence: {
+      bursts: iv.bursts,
+      failures: iv.failures,
+      requests: iv.requests,
+      interval: `Student t over per-burst failure fractions (≥ ${MIN_BURSTS} bursts)`,
+    },
   });
 }
 
@@ -175,23 +200,55 @@ export function noFailureClaim(input: {
   rows: readonly RaceRow[];
   condition: string;
   maxRate?: number;
+  /**
+   * The positive control: a client without idle-socket validation or retry, run in the same rounds (its rows, same
+   * method and gaps). When given and it failed no request, the race did not occur and the claim is unresolved.
+   */
+  control?: { client: string; rows: readonly RaceRow[] };
 }): VerdictData {
   const maxRate = input.maxRate ?? NO_FAILURE_MAX_RATE;
-  const cells = failureCells(input.rows.filter((r) => r.client === input.client && r.method === input.method));
-  const parts = cells.map((c) =>
+  const mine = input.rows.filter((r) => r.client === input.client && r.method === input.method);
+  const claim = `${input.condition}, ${input.client} fails no ${input.method} request at any gap (upper end of the 95 % burst interval of the failure rate below ${maxRate * 100} % at every gap${input.control ? `, while ${input.control.client} without a defence failed in the same rounds` : ''})`;
+  const gaps = new Set(mine.map((r) => r.gapMs));
+  const controlRows = input.control
+    ? input.control.rows.filter(
+        (r) => r.client === input.control?.client && r.method === input.method && gaps.has(r.gapMs),
+      )
+    : [];
+  const controlFailures = controlRows.filter((r) => !r.ok).length;
+  if (input.control && controlFailures === 0)
+    return quantityClaim({
+      id: input.id,
+      claim,
+      statistic: 'failure rate (mean over bursts)',
+      interval: { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0.95, n: 0 },
+      threshold: { below: maxRate },
+      evidence: {
+        unresolvedBecause: `the race did not occur: the control ${input.control.client} failed 0 of ${controlRows.length} requests in the same rounds`,
+        requests: mine.length,
+        failures: mine.filter((r) => !r.ok).length,
+      },
+    });
+  const byGap = new Map<number, RaceRow[]>();
+  for (const r of mine) byGap.set(r.gapMs, [...(byGap.get(r.gapMs) ?? []), r]);
+  const parts = [...byGap.entries()].map(([gapMs, rows]) =>
     rateClaim(
-      `${input.id}.gap-${c.gapMs}`,
-      `${input.client} ${input.method} fails below ${maxRate} at gap ${c.gapMs} ms`,
-      c.failures,
-      c.n,
+      `${input.id}.gap-${gapMs}`,
+      `${input.client} ${input.method} fails below ${maxRate} at gap ${gapMs} ms`,
+      rows,
       { below: maxRate },
     ),
   );
   return combineParts(parts, {
     id: input.id,
-    claim: `${input.condition}, ${input.client} fails no ${input.method} request at any gap (upper end of the exact 95 % interval of the failure rate below ${maxRate * 100} % at every gap)`,
+    claim,
     threshold: { below: maxRate },
-    evidence: { gaps: cells.length, requests: cells.reduce((s, c) => s + c.n, 0) },
+    evidence: {
+      gaps: byGap.size,
+      requests: mine.length,
+      bursts: new Set(mine.map((r) => r.burst)).size,
+      ...(input.control ? { controlFailures, controlRequests: controlRows.length } : {}),
+    },
   });
 }
 
@@ -213,12 +270,10 @@ export function someFailuresClaim(input: {
   const inRange = input.rows.filter(
     (r) => r.client === input.client && r.method === input.method && r.gapMs > from && r.gapMs < to,
   );
-  const failures = inRange.filter((r) => !r.ok).length;
   return rateClaim(
     input.id,
-    `${input.condition}, ${input.client} fails more than ${minRate * 100} % of ${input.method} requests at gaps in (${from}, ${to}) ms (lower end of the exact 95 % interval above ${minRate})`,
-    failures,
-    inRange.length,
+    `${input.condition}, ${input.client} fails more than ${minRate * 100} % of ${input.method} requests at gaps in (${from}, ${to}) ms (lower end of the 95 % burst interval above ${minRate})`,
+    inRange,
     { above: minRate },
   );
 }

@@ -132,7 +132,11 @@ export async function openRaceSession(
       };
       return {
         send,
-        defence: () => ({ ...retryPolicy, ...undiciLiveSettings(agent) }),
+        defence: () => ({
+          ...retryPolicy,
+          ...undiciLiveSettings(agent),
+          ...(client === 'undici-fetch' ? { abortSignalTimeoutMs: options.requestTimeoutMs } : {}),
+        }),
         close: () => agent.close(),
       };
     }
@@ -145,7 +149,11 @@ export async function openRaceSession(
           const res = await fetch(origin + request.path, init);
           return { status: res.status, bodyBytes: (await res.arrayBuffer()).byteLength };
         },
-        defence: () => ({ ...noRetry, ...nodeGlobalDispatcherSettings() }),
+        defence: () => ({
+          ...noRetry,
+          ...nodeGlobalDispatcherSettings(),
+          abortSignalTimeoutMs: options.requestTimeoutMs,
+        }),
         async close() {
           // The global dispatcher belongs to the process; the worker exits after the run.
         },
@@ -185,6 +193,8 @@ export async function openRaceSession(
           ...noRetry,
           ...nodeAgentSettings(agent, isGlobal),
           freeSocketTimeoutsMs: freeSocketTimeouts(agent),
+          // The request's own timeout: req.setTimeout on each request (null: none); free-socket timeouts are not one.
+          reqSetTimeoutMs: options.requestTimeoutMs,
         }),
         async close() {
           agent.destroy();
@@ -215,6 +225,8 @@ export async function openRaceSession(
           ...noRetry,
           ...nodeAgentSettings(agent, isGlobal),
           freeSocketTimeoutsMs: freeSocketTimeouts(agent),
+          // axios's own request timeout as the live instance holds it (0: none).
+          axiosTimeoutMs: instance.defaults.timeout ?? 0,
         }),
         async close() {
           agent.destroy();
@@ -250,6 +262,8 @@ export async function openRaceSession(
             retryErrorCodes: [...(r.errorCodes ?? [])],
             ...nodeAgentSettings(agent, isGlobal),
             freeSocketTimeoutsMs: freeSocketTimeouts(agent),
+            // got's request timeouts as the live options hold them ({}: none).
+            gotTimeout: { ...gotClient.defaults.options.timeout },
           };
         },
         async close() {
