@@ -1,6 +1,8 @@
 export * from './at-once';
 export { type BinomialInterval, binomialInterval } from './binomial-interval';
 export * from './bodies';
+export * from './body-summaries';
+export * from './uploads';
 export * from './dns';
 export * from './http2';
 export * from './interleaved';

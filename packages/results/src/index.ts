@@ -45,6 +45,15 @@ export {
   type Verdict,
   VerdictSchema,
 } from './schema/case-study';
+export {
+  BODY_DIRECTIONS,
+  BODY_SUMMARIES_NOTE,
+  type BodyDirection,
+  type BodySummary,
+  BodySummarySchema,
+  bodySummariesOf,
+  validateBodySummaries,
+} from './schema/body-summary';
 export { CorrectionSchema, CorrectionsIndexSchema } from './schema/corrections';
 export { type DnsRunRecord, DnsRunRecordSchema, DnsRunResultSchema } from './schema/dns-run';
 export { generateSchemaFiles, schemaDigest, schemaDir } from './schema/emit';
