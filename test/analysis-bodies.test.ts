@@ -31,7 +31,13 @@ function trial(over: Partial<BodyTrial> = {}): BodyTrial {
     peakSinceBaselineBytes: 52 * MIB,
     settled: { rssBytes: 50 * MIB },
     target: { connectionsOpened: 1, connectionsClosed: 0, openConnections: 1 },
-    bodies: { finishedBodyBytes: MIB, responsesFinished: 1, responsesSending: 0, peakRssBytes: 60 * MIB },
+    bodies: {
+      finishedBodyBytes: MIB,
+      requestBodyBytesReceived: 0,
+      responsesFinished: 1,
+      responsesSending: 0,
+      peakRssBytes: 60 * MIB,
+    },
     ...over,
   };
 }
