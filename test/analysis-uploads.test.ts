@@ -41,7 +41,13 @@ function trial(over: Partial<BodyTrial> = {}): BodyTrial {
   };
 }
 
-function upload(client: string, round: number, mode: string, growthMiB: number, over: Partial<BodyTrial> = {}): BodyBlock {
+function upload(
+  client: string,
+  round: number,
+  mode: string,
+  growthMiB: number,
+  over: Partial<BodyTrial> = {},
+): BodyBlock {
   return {
     round,
     job: { client, expectedBytes: BODY, consumption: mode, direction: 'upload' },
@@ -82,7 +88,14 @@ describe('upload checks', () => {
     const claim = (clients: string[]) =>
       rssGrowthClaim(
         ROUNDS.filter((b) => b.job.direction === 'upload'),
-        { id: 'upload-streamed-bounded', claim: 'c', clients, bytes: BODY, consumption: 'stream', threshold: { below: 0.25 } },
+        {
+          id: 'upload-streamed-bounded',
+          claim: 'c',
+          clients,
+          bytes: BODY,
+          consumption: 'stream',
+          threshold: { below: 0.25 },
+        },
       );
     expect(claim(['streamer']).outcome).toBe('holds');
     expect(claim(['streamer', 'holder']).outcome).toBe('fails');

@@ -16,10 +16,7 @@ export function blockDirection(block: BodyBlock): BodyDirection {
   return block.job.direction === 'upload' ? 'upload' : 'download';
 }
 
-export function bodySummaries(
-  blocks: readonly BodyBlock[],
-  versionOf: (client: string) => string,
-): BodySummary[] {
+export function bodySummaries(blocks: readonly BodyBlock[], versionOf: (client: string) => string): BodySummary[] {
   const groups = new Map<string, BodyBlock[]>();
   for (const b of blocks) {
     const key = `${blockDirection(b)}|${b.job.client}|${b.job.expectedBytes}|${b.job.consumption}`;

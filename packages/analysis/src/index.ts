@@ -2,7 +2,6 @@ export * from './at-once';
 export { type BinomialInterval, binomialInterval } from './binomial-interval';
 export * from './bodies';
 export * from './body-summaries';
-export * from './uploads';
 export * from './dns';
 export * from './http2';
 export * from './interleaved';
@@ -13,6 +12,7 @@ export * from './seed';
 export * from './seed-stalls';
 export { findSourceLink, SOURCE_LINKS, type SourceLink, sourceLink, sourceUrl } from './source-links';
 export * from './tls-reuse';
+export * from './uploads';
 export {
   claimTally,
   combineParts,

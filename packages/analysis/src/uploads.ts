@@ -39,7 +39,8 @@ export function uploadBytesMatch(blocks: readonly BodyBlock[]): VerdictData {
   }
   return sanityCheck({
     id: 'upload-bytes-match',
-    claim: 'Every upload arrived whole: every request was answered 200 and the target received exactly size × requests bytes',
+    claim:
+      'Every upload arrived whole: every request was answered 200 and the target received exactly size × requests bytes',
     holds: uploads.length > 0 && bad.length === 0,
     evidence: { blocks: uploads.length, receivedBytes: bytes, mismatches: bad.length, first: bad[0] ?? null },
   });

@@ -424,7 +424,12 @@ export function citationMarkdown(c: Citation): string {
   const flagged = c.rows.some((r) => !isRankable(r));
   const header = measurementTableHeader({ ratio: hasRatio });
   if (c.bodies.length > 0)
-    out.push(table([...BODY_TABLE_HEADER], c.bodies.map(bodyTableCells), BODY_TABLE_ALIGN), '', `<sub>${BODY_TABLE_NOTE}</sub>`, '');
+    out.push(
+      table([...BODY_TABLE_HEADER], c.bodies.map(bodyTableCells), BODY_TABLE_ALIGN),
+      '',
+      `<sub>${BODY_TABLE_NOTE}</sub>`,
+      '',
+    );
   const rows = c.rows.map((r) => [
     r.status === 'completed' ? r.label : `${r.label} (${r.status})`,
     `${r.client} ${r.clientVersion}`,

@@ -1,12 +1,6 @@
 import * as path from 'node:path';
 import { verdictHeadline } from '@casebook/analysis';
-import {
-  bodySummariesOf,
-  CASE_STUDIES,
-  type CaseStudyRecord,
-  type Correction,
-  correctionFor,
-} from '@casebook/results';
+import { bodySummariesOf, CASE_STUDIES, type CaseStudyRecord, type Correction, correctionFor } from '@casebook/results';
 import { bodyCountText } from './body-table';
 import { code, num, table } from './markdown';
 import { type LoadedRecord, linkTo, locateRunFile } from './records';

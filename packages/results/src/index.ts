@@ -38,14 +38,6 @@ export { type AppRunRecord, AppRunRecordSchema, type AppStats, AppStatsSchema } 
 export { type BenchRecord, BenchRecordSchema, type ForeignClientBlock } from './schema/bench';
 export { type BenchParams, BenchParamsSchema } from './schema/bench-params';
 export {
-  type CaseStudyRecord,
-  CaseStudyRecordSchema,
-  type MeasurementSummary,
-  MeasurementSummarySchema,
-  type Verdict,
-  VerdictSchema,
-} from './schema/case-study';
-export {
   BODY_DIRECTIONS,
   BODY_SUMMARIES_NOTE,
   type BodyDirection,
@@ -54,6 +46,14 @@ export {
   bodySummariesOf,
   validateBodySummaries,
 } from './schema/body-summary';
+export {
+  type CaseStudyRecord,
+  CaseStudyRecordSchema,
+  type MeasurementSummary,
+  MeasurementSummarySchema,
+  type Verdict,
+  VerdictSchema,
+} from './schema/case-study';
 export { CorrectionSchema, CorrectionsIndexSchema } from './schema/corrections';
 export { type DnsRunRecord, DnsRunRecordSchema, DnsRunResultSchema } from './schema/dns-run';
 export { generateSchemaFiles, schemaDigest, schemaDir } from './schema/emit';

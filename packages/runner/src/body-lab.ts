@@ -20,7 +20,6 @@ import { BODY_DIRECTIONS, type BodyDirection, type CasebookError, UsageError } f
 import {
   BODY_FRAMINGS,
   type BodyCounters,
-  UPLOAD_PATH,
   type BodyFraming,
   generatedBodyPath,
   MAX_GENERATED_BODY_BYTES,
@@ -28,6 +27,7 @@ import {
   type TargetCounters,
   type TargetHandle,
   type TargetOptions,
+  UPLOAD_PATH,
 } from '@casebook/servers';
 import type { BodyJob, BodyParentToWorker, BodyTrialResult, BodyWorkerToParent } from './body-protocol';
 import { driveWorker } from './driver';

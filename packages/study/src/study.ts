@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { bodySummaries } from '@casebook/analysis';
 import {
   createLiveLine,
   displayChart,
@@ -9,13 +10,12 @@ import {
   type VegaLiteSpec,
 } from '@casebook/charts';
 import { buildCitation, type CiteOptions, citationMarkdown, loadRecord } from '@casebook/citing';
-import { bodySummaries } from '@casebook/analysis';
 import { clientVersions, getAdapter, isClientName } from '@casebook/clients';
 import { type FdPreflightInput, fdPreflight, pinningPlan } from '@casebook/procs';
 import {
   type AppRunRecord,
-  BODY_SUMMARIES_NOTE,
   type BenchRecord,
+  BODY_SUMMARIES_NOTE,
   type CaseStudyRecord,
   captureEnvironment,
   type DnsRunRecord,

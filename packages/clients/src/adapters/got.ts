@@ -6,8 +6,8 @@ import type { BodyResponse, ClientAdapter, ResolvedClientOptions } from '../type
 import { installedVersion, pinnedSource } from '../version';
 import { streamToSink } from './body-sink';
 import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
-import { uploadBuffer, uploadReadable } from './upload-source';
 import { delayedLookup } from './tls-common';
+import { uploadBuffer, uploadReadable } from './upload-source';
 
 /**
  * got, loaded with a real dynamic import() (it is ESM-only). Retries are turned off (got retries GET twice by

@@ -4,8 +4,8 @@ import type { ClientAdapter } from '../types';
 import { installedVersion, pinnedSource } from '../version';
 import { webStreamToSink } from './body-sink';
 import { protocolTag } from './protocol-probe';
-import { uploadBuffer, uploadWebStream } from './upload-source';
 import { undiciAgent, undiciSettings } from './undici-common';
+import { uploadBuffer, uploadWebStream } from './upload-source';
 
 /** undici's own `fetch` (WHATWG Request/Response/streams) over a dedicated undici Agent. */
 export const undiciFetch: ClientAdapter = {

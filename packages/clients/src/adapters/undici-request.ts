@@ -2,9 +2,9 @@ import { createLookup, withUndiciLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
 import { installedVersion, pinnedSource } from '../version';
 import { streamToSink } from './body-sink';
-import { uploadBuffer, uploadReadable } from './upload-source';
 import { protocolTag } from './protocol-probe';
 import { undiciAgent, undiciSettings } from './undici-common';
+import { uploadBuffer, uploadReadable } from './upload-source';
 
 /** undici `Dispatcher#request`: promise API, body as a Readable that is read to the end. */
 export const undiciRequest: ClientAdapter = {
