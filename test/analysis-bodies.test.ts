@@ -72,7 +72,15 @@ describe('bodies analysis', () => {
     expect(bodyBytesMatch([block('a', 0, { bodyBytes: MIB - 1, ok: 0, shortBodies: 1 })]).holds).toBe(false);
     expect(
       bodyBytesMatch([
-        block('a', 0, { bodies: { finishedBodyBytes: 0, requestBodyBytesReceived: 0, responsesFinished: 0, responsesSending: 1, peakRssBytes: 0 } }),
+        block('a', 0, {
+          bodies: {
+            finishedBodyBytes: 0,
+            requestBodyBytesReceived: 0,
+            responsesFinished: 0,
+            responsesSending: 1,
+            peakRssBytes: 0,
+          },
+        }),
       ]).holds,
     ).toBe(false);
     expect(bodyBytesMatch([{ ...block('a', 0), error: { code: 'X', message: 'x' } }]).holds).toBe(false);
