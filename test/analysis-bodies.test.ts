@@ -31,7 +31,13 @@ function trial(over: Partial<BodyTrial> = {}): BodyTrial {
     peakSinceBaselineBytes: 52 * MIB,
     settled: { rssBytes: 50 * MIB },
     target: { connectionsOpened: 1, connectionsClosed: 0, openConnections: 1 },
-    bodies: { finishedBodyBytes: MIB, responsesFinished: 1, responsesSending: 0, peakRssBytes: 60 * MIB },
+    bodies: {
+      finishedBodyBytes: MIB,
+      requestBodyBytesReceived: 0,
+      responsesFinished: 1,
+      responsesSending: 0,
+      peakRssBytes: 60 * MIB,
+    },
     ...over,
   };
 }
@@ -66,7 +72,15 @@ describe('bodies analysis', () => {
     expect(bodyBytesMatch([block('a', 0, { bodyBytes: MIB - 1, ok: 0, shortBodies: 1 })]).holds).toBe(false);
     expect(
       bodyBytesMatch([
-        block('a', 0, { bodies: { finishedBodyBytes: 0, responsesFinished: 0, responsesSending: 1, peakRssBytes: 0 } }),
+        block('a', 0, {
+          bodies: {
+            finishedBodyBytes: 0,
+            requestBodyBytesReceived: 0,
+            responsesFinished: 0,
+            responsesSending: 1,
+            peakRssBytes: 0,
+          },
+        }),
       ]).holds,
     ).toBe(false);
     expect(bodyBytesMatch([{ ...block('a', 0), error: { code: 'X', message: 'x' } }]).holds).toBe(false);
@@ -113,7 +127,7 @@ describe('bodies analysis', () => {
   it('target-memory-bounded holds under the bound and fails above it', () => {
     expect(targetMemoryBounded([block('a', 0)], 256 * MIB).holds).toBe(true);
     const big = block('a', 0, {
-      bodies: { finishedBodyBytes: MIB, responsesFinished: 1, responsesSending: 0, peakRssBytes: 300 * MIB },
+      bodies: { ...trial().bodies, peakRssBytes: 300 * MIB },
     });
     expect(targetMemoryBounded([big], 256 * MIB).holds).toBe(false);
   });

@@ -1,8 +1,10 @@
 import { CLIENT_NAMES } from '@casebook/clients';
 import { type BodyLab, openBodyLab } from '@casebook/runner';
-import { GENERATED_CHUNK_BYTES, parseGeneratedBody } from '@casebook/servers';
+import { GENERATED_CHUNK_BYTES, parseGeneratedBody, UPLOAD_PATH } from '@casebook/servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+/** The HTTP/1.1 clients the uploads sweep covers (notebook 09, section 2). */
+const UPLOAD_CLIENTS = ['undici-request', 'undici-fetch', 'node-http', 'axios', 'got'] as const;
 const SIZES = [0, 1000, GENERATED_CHUNK_BYTES + 7, 3 * 1024 * 1024];
 
 describe('generated bodies: parsing', () => {
@@ -64,5 +66,42 @@ describe('bodies lab: byte counts on both sides, every client', () => {
   it('refuses a bad spec before anything starts, naming the field', async () => {
     await expect(lab.block({ client: 'nope', bytes: 1 })).rejects.toThrow(/client/);
     await expect(lab.block({ client: 'got', bytes: -1 })).rejects.toThrow(/bytes/);
+    await expect(lab.block({ client: 'got', bytes: 1, direction: 'sideways' as 'upload' })).rejects.toThrow(
+      /direction/,
+    );
+    await expect(lab.block({ client: 'got', bytes: 1, direction: 'upload', consumption: 'unread' })).rejects.toThrow(
+      /consumption/,
+    );
   });
+
+  it.each(UPLOAD_CLIENTS.map((c) => [c]))(
+    '%s: buffered and streamed uploads arrive whole at the target, with the live body limits recorded',
+    async (client) => {
+      for (const bytes of [0, GENERATED_CHUNK_BYTES + 7, 3 * 1024 * 1024]) {
+        for (const consumption of ['stream', 'buffer'] as const) {
+          const r = await lab.block({
+            client,
+            bytes,
+            consumption,
+            direction: 'upload',
+            warmupRequests: 0,
+            requestsPerTrial: 2,
+          });
+          const what = `${client} upload ${bytes} ${consumption}`;
+          expect(r.error, what).toBeNull();
+          expect(r.job.path, what).toBe(UPLOAD_PATH);
+          const t = r.trials[0];
+          expect(t?.ok, what).toBe(2);
+          expect(t?.bodyBytes, what).toBe(2 * bytes);
+          expect(t?.bodies.requestBodyBytesReceived, what).toBe(2 * bytes);
+        }
+      }
+      const r = await lab.block({ client, bytes: 1024, direction: 'upload', warmupRequests: 0 });
+      if (client === 'axios') expect(r.settings).toMatchObject({ maxBodyLength: -1, maxContentLength: -1 });
+      if (client === 'undici-request' || client === 'undici-fetch')
+        expect(typeof r.settings['liveBodyTimeoutMs']).toBe('number');
+      if (client === 'got') expect(r.settings['timeout']).toEqual({});
+    },
+    60_000,
+  );
 });

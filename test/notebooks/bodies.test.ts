@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { validateBodySummaries } from '@casebook/results';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNotebook } from '../../packages/cli/src/notebook';
 
@@ -37,11 +38,12 @@ describe('09-bodies', () => {
       status: string;
       profile: string;
       verdicts: { id: string; holds: boolean; kind: string; outcome: string }[];
+      notes: Record<string, unknown>;
     };
     expect(record.profile).toBe('smoke');
     expect(record.status).toBe('completed');
     const byId = (id: string) => record.verdicts.find((v) => v.id === id);
-    for (const id of ['body-bytes-match', 'unread-reported', 'target-memory-bounded']) {
+    for (const id of ['body-bytes-match', 'upload-bytes-match', 'unread-reported', 'target-memory-bounded']) {
       expect(byId(id)?.kind, id).toBe('sanity');
       expect(byId(id)?.holds, id).toBe(true);
     }
@@ -51,9 +53,17 @@ describe('09-bodies', () => {
       'node-fetch-slower-large-body',
       'buffered-holds-a-copy',
       'streamed-is-bounded',
+      'upload-streamed-bounded',
+      'upload-buffered-holds-a-copy',
     ])
       expect(byId(id)?.outcome, id).toBe('unresolved');
     for (const id of ['node-http-unread-held', 'undici-request-unread-small-reused'])
       expect(['holds', 'fails'], id).toContain(byId(id)?.outcome);
+    expect(byId('streamed-upload-held-by')?.kind).toBe('exploratory');
+    // The record carries the citable body summaries, downloads and uploads, valid against their schema.
+    const summaries = validateBodySummaries(record.notes['bodySummaries'], 'record.json');
+    expect(summaries.filter((s) => s.direction === 'upload')).toHaveLength(10);
+    expect(summaries.filter((s) => s.direction === 'download').length).toBeGreaterThan(0);
+    expect(summaries.every((s) => s.errors === 0 && (s.mode === 'unread' || s.ok === s.requests))).toBe(true);
   });
 });

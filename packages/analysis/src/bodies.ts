@@ -26,11 +26,18 @@ export interface BodyTrial {
   peakSinceBaselineBytes: number;
   settled: { rssBytes: number };
   target: { connectionsOpened: number; connectionsClosed: number; openConnections: number };
-  bodies: { finishedBodyBytes: number; responsesFinished: number; responsesSending: number; peakRssBytes: number };
+  bodies: {
+    finishedBodyBytes: number;
+    requestBodyBytesReceived: number;
+    responsesFinished: number;
+    responsesSending: number;
+    peakRssBytes: number;
+  };
 }
 export interface BodyBlock {
   round: number | null;
-  job: { client: string; expectedBytes: number; consumption: string };
+  /** `direction` is absent on blocks recorded before uploads existed (they are downloads). */
+  job: { client: string; expectedBytes: number; consumption: string; direction?: string };
   trials: readonly BodyTrial[];
   error: { code: string; message: string } | null;
 }

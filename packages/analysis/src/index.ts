@@ -1,6 +1,7 @@
 export * from './at-once';
 export { type BinomialInterval, binomialInterval } from './binomial-interval';
 export * from './bodies';
+export * from './body-summaries';
 export { type BurstCount, type BurstInterval, burstInterval, MIN_BURSTS } from './burst-interval';
 export * from './dns';
 export * from './error-dominated';
@@ -14,6 +15,7 @@ export * from './seed-stalls';
 export * from './seed-timeouts';
 export { findSourceLink, SOURCE_LINKS, type SourceLink, sourceLink, sourceUrl } from './source-links';
 export * from './tls-reuse';
+export * from './uploads';
 export {
   claimTally,
   combineParts,

@@ -3,6 +3,8 @@ import * as path from 'node:path';
 import { isRankable, rankable, verdictHeadline, verdictLabel } from '@casebook/analysis';
 import {
   type BenchRecord,
+  type BodySummary,
+  bodySummariesOf,
   type CaseStudyRecord,
   type Correction,
   correctionFor,
@@ -13,6 +15,7 @@ import {
   resultsRoot,
 } from '@casebook/results';
 import { clientRuntimeOf } from '@casebook/runner';
+import { BODY_TABLE_ALIGN, BODY_TABLE_HEADER, BODY_TABLE_NOTE, bodyCountText, bodyTableCells } from './body-table';
 import { code, num, shellArg, table, times } from './markdown';
 import { benchRerunArgs, benchRerunGaps } from './params';
 import { type LoadedRecord, linkTo, loadMeasurement, locateRunFile } from './records';
@@ -92,6 +95,8 @@ export interface Citation {
   claim: string;
   verdicts: { id: string; claim: string; holds: boolean; kind: string; outcome: string; label: string }[];
   rows: CitationRow[];
+  /** The body summaries of a bodies run (notes.bodySummaries); [] for every other run. */
+  bodies: BodySummary[];
   charts: { name: string; alt: string; link: string; exists: boolean }[];
   record: string;
   notebook: string | null;
@@ -320,9 +325,11 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
       : { runId: correction.supersededBy, reason: correction.reason, date: correction.date };
   if (loaded.kind === 'case-study') {
     const r = loaded.record;
+    const bodies = bodySummariesOf(r.notes);
+    const bodyCount = bodyCountText(bodies);
     const claim =
       `**${r.title}** · run ${code(r.runId)} · profile ${code(r.profile)} · ${r.status}` +
-      ` — ${verdictHeadline(r.verdicts)}; ${r.measurements.length} measurements.`;
+      ` — ${verdictHeadline(r.verdicts)}; ${r.measurements.length} measurements${bodyCount === null ? '' : `, ${bodyCount}`}.`;
     const charts = r.charts.map((c) => {
       const file = locateRunFile(loaded.file, r.runId, c.png, repoRoot);
       return { name: c.name, alt: c.alt, link: linkTo(file, linkOpts), exists: fs.existsSync(file) };
@@ -349,6 +356,7 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
           return studyRow(m, measurementGuards(bench), bench);
         }),
       ),
+      bodies,
       charts,
       record: linkTo(loaded.file, linkOpts),
       notebook: linkTo(path.resolve(repoRoot, r.notebook), linkOpts),
@@ -381,6 +389,7 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
     claim,
     verdicts: [],
     rows: [row],
+    bodies: [],
     charts: [],
     record: linkTo(loaded.file, linkOpts),
     notebook: null,
@@ -451,6 +460,13 @@ export function citationMarkdown(c: Citation): string {
   const hasRatio = c.rows.some((r) => r.ratioToFastest !== null);
   const flagged = c.rows.some((r) => !isRankable(r));
   const header = measurementTableHeader({ ratio: hasRatio });
+  if (c.bodies.length > 0)
+    out.push(
+      table([...BODY_TABLE_HEADER], c.bodies.map(bodyTableCells), BODY_TABLE_ALIGN),
+      '',
+      `<sub>${BODY_TABLE_NOTE}</sub>`,
+      '',
+    );
   const rows = c.rows.map((r) => [
     r.status === 'completed' ? r.label : `${r.label} (${r.status})`,
     `${r.client} ${r.clientVersion}`,
@@ -464,8 +480,12 @@ export function citationMarkdown(c: Citation): string {
     num(r.cpuMicrosPerRequest),
     String(r.errors),
   ]);
-  out.push(table(header, rows, ['l', 'l', 'l', 'r', 'r', 'r', ...(hasRatio ? ['r'] : []), 'r', 'r', 'r', 'r']));
-  out.push('');
+  // A bodies run has no bench measurements: its body table stands alone rather than beside an empty one.
+  const measurementTable = c.rows.length > 0 || c.bodies.length === 0;
+  if (measurementTable) {
+    out.push(table(header, rows, ['l', 'l', 'l', 'r', 'r', 'r', ...(hasRatio ? ['r'] : []), 'r', 'r', 'r', 'r']));
+    out.push('');
+  }
   const notes = [
     'Throughput is the median over rounds (steady-state method) or over trials (phase method); the spread is the min–max over measured windows or trials; latency percentiles merge all measured windows or trials (HDR).',
   ];
@@ -474,7 +494,7 @@ export function citationMarkdown(c: Citation): string {
     notes.push(
       'A flagged measurement (errors, a saturated target) is shown but never compared or used as the fastest.',
     );
-  out.push(`<sub>${notes.join(' ')}</sub>`, '');
+  if (measurementTable) out.push(`<sub>${notes.join(' ')}</sub>`, '');
   const [first, ...more] = c.charts;
   if (first) {
     out.push(`![${mdLinkText(first.alt)}](${first.link})`, '');

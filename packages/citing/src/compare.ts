@@ -1,5 +1,6 @@
 import { type BenchRecord, type CaseStudyRecord, findRepoRoot, UsageError } from '@casebook/results';
 import { bootstrapRatio, median } from '@casebook/stats';
+import { type BodyComparison, bodyComparisonMarkdown, compareBodies } from './body-compare';
 import { code, num, table } from './markdown';
 import { diffParams, type ParamDiff, paramAllowed } from './params';
 import { type LoadedRecord, loadMeasurement } from './records';
@@ -66,6 +67,8 @@ export interface Comparison {
   onlyInA: string[];
   onlyInB: string[];
   rows: MetricComparison[];
+  /** Two bodies runs: their body summaries matched by direction, client, size and mode ([] otherwise). */
+  bodies: BodyComparison[];
   /**
    * Each verdict's outcome in a and in b, when both are case-study runs (empty otherwise): numbers can all move
    * while every claim still holds, and that is what a reader of two runs needs first. In a's order, then b's.
@@ -198,6 +201,7 @@ export function compareRecords(a: LoadedRecord, b: LoadedRecord, options: Compar
   let diffs: ParamDiff[] = [];
   const onlyInA: string[] = [];
   const onlyInB: string[] = [];
+  let bodies: BodyComparison[] = [];
   if (a.kind === 'bench' && b.kind === 'bench') {
     const label = a.record.label === b.record.label ? a.record.label : `${a.record.label} → ${b.record.label}`;
     pairs.push({ label, a: a.record, b: b.record });
@@ -228,7 +232,11 @@ export function compareRecords(a: LoadedRecord, b: LoadedRecord, options: Compar
     }
     const labelsA = new Set(a.record.measurements.map((m) => m.label));
     for (const mb of b.record.measurements) if (!labelsA.has(mb.label)) onlyInB.push(mb.label);
-    if (pairs.length === 0)
+    const body = compareBodies(a.record, b.record);
+    bodies = body.rows;
+    onlyInA.push(...body.onlyInA);
+    onlyInB.push(...body.onlyInB);
+    if (pairs.length === 0 && bodies.length === 0)
       throw new UsageError('records', [a.record.runId, b.record.runId], 'no measurement labels in common');
   }
   const refused = diffs.filter((d) => !paramAllowed(d.name, allowed));
@@ -258,6 +266,7 @@ export function compareRecords(a: LoadedRecord, b: LoadedRecord, options: Compar
     onlyInA,
     onlyInB,
     rows,
+    bodies,
     claims: a.kind === 'case-study' && b.kind === 'case-study' ? claimOutcomes(a.record, b.record) : [],
   };
 }
@@ -316,6 +325,7 @@ export function comparisonMarkdown(c: Comparison): string {
       ),
     );
   }
+  if (c.bodies.length > 0) out.push('', bodyComparisonMarkdown(c.bodies));
   if (c.onlyInA.length > 0) out.push('', `Only in a (not compared): ${c.onlyInA.join(', ')}`);
   if (c.onlyInB.length > 0) out.push('', `Only in b (not compared): ${c.onlyInB.join(', ')}`);
   return `${out.join('\n')}\n`;

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { verdictHeadline } from '@casebook/analysis';
-import { CASE_STUDIES, type CaseStudyRecord, type Correction, correctionFor } from '@casebook/results';
+import { bodySummariesOf, CASE_STUDIES, type CaseStudyRecord, type Correction, correctionFor } from '@casebook/results';
+import { bodyCountText } from './body-table';
 import { code, num, table } from './markdown';
 import { type LoadedRecord, linkTo, locateRunFile } from './records';
 
@@ -26,6 +27,8 @@ function headline(r: CaseStudyRecord): string {
   const parts = [verdictHeadline(r.verdicts)];
   const errored = r.measurements.length - completed.length;
   if (errored > 0) parts.push(`${errored} measurements errored`);
+  const bodies = bodyCountText(bodySummariesOf(r.notes));
+  if (bodies !== null) parts.push(bodies);
   return parts.join('; ');
 }
 

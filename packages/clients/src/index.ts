@@ -41,6 +41,9 @@ export {
   type ResolvedClientOptions,
   type ResponseInfo,
   type TlsSpec,
+  UPLOAD_MODES,
+  type UploadMode,
+  type UploadResponse,
 } from './types';
 export { errorCode, installedVersion } from './version';
 export {

@@ -139,6 +139,20 @@ export interface BodyResponse {
   read: boolean;
 }
 
+/**
+ * How a request body is sent (the bodies case study's uploads): 'buffer' hands the client one Buffer holding the whole
+ * body, as an application that read a file into memory would; 'stream' hands it a stream producing the body chunk by
+ * chunk from one preallocated chunk (upload-source.ts), so any body the client holds is the client's own copy.
+ */
+export const UPLOAD_MODES = ['buffer', 'stream'] as const;
+export type UploadMode = (typeof UPLOAD_MODES)[number];
+
+export interface UploadResponse {
+  status: number;
+  /** Request-body bytes the application handed to the client (the target's count is the check). */
+  sentBytes: number;
+}
+
 /** What an adapter can do; options it cannot honour are rejected with a UsageError, never silently ignored. */
 export interface ClientCapabilities {
   connectionCap: boolean;
@@ -156,6 +170,11 @@ export interface ClientSession {
    * Resolves when the body was consumed (or, for 'unread', when the headers arrived).
    */
   requestBody?(path: string, consumption: BodyConsumption): Promise<BodyResponse>;
+  /**
+   * POST a request body of `bytes` to `path`, sent as `mode` says, and read the (small) response to its end. Absent
+   * on adapters the uploads sweep does not cover.
+   */
+  uploadBody?(path: string, bytes: number, mode: UploadMode): Promise<UploadResponse>;
   /** Settings read from the live client objects (not typed from docs), for the record. */
   settings(): Record<string, unknown>;
   close(): Promise<void>;

@@ -40,6 +40,15 @@ export { type AppRunRecord, AppRunRecordSchema, type AppStats, AppStatsSchema } 
 export { type BenchRecord, BenchRecordSchema, type ForeignClientBlock } from './schema/bench';
 export { type BenchParams, BenchParamsSchema } from './schema/bench-params';
 export {
+  BODY_DIRECTIONS,
+  BODY_SUMMARIES_NOTE,
+  type BodyDirection,
+  type BodySummary,
+  BodySummarySchema,
+  bodySummariesOf,
+  validateBodySummaries,
+} from './schema/body-summary';
+export {
   type CaseStudyRecord,
   CaseStudyRecordSchema,
   type MeasurementSummary,

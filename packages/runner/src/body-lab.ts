@@ -13,9 +13,10 @@ import {
   type ClientOptions,
   isClientName,
   resolveClientOptions,
+  UPLOAD_MODES,
 } from '@casebook/clients';
 import { ipcTransport, pinningPlan, spawnNode, stopChild } from '@casebook/procs';
-import { type CasebookError, UsageError } from '@casebook/results';
+import { BODY_DIRECTIONS, type BodyDirection, type CasebookError, UsageError } from '@casebook/results';
 import {
   BODY_FRAMINGS,
   type BodyCounters,
@@ -26,6 +27,7 @@ import {
   type TargetCounters,
   type TargetHandle,
   type TargetOptions,
+  UPLOAD_PATH,
 } from '@casebook/servers';
 import type { BodyJob, BodyParentToWorker, BodyTrialResult, BodyWorkerToParent } from './body-protocol';
 import { driveWorker } from './driver';
@@ -41,6 +43,8 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 export interface BodyBlockSpec extends ClientOptions {
   client: string;
   bytes: number;
+  /** download (default): GET a generated body; upload: POST a request body of `bytes` (consumption buffer|stream). */
+  direction?: BodyDirection;
   framing?: BodyFraming;
   consumption?: BodyConsumption;
   warmupRequests?: number;
@@ -94,6 +98,7 @@ export function bodyJob(origin: string, spec: BodyBlockSpec): { job: BodyJob; fr
   const {
     client,
     bytes,
+    direction = 'download',
     framing = 'length',
     consumption = 'stream',
     warmupRequests = 1,
@@ -107,13 +112,19 @@ export function bodyJob(origin: string, spec: BodyBlockSpec): { job: BodyJob; fr
   if (!isClientName(client)) throw new UsageError('client', client, `expected one of ${CLIENT_NAMES.join(', ')}`);
   if (!(BODY_FRAMINGS as readonly string[]).includes(framing))
     throw new UsageError('framing', framing, `expected one of ${BODY_FRAMINGS.join(', ')}`);
+  if (!(BODY_DIRECTIONS as readonly string[]).includes(direction))
+    throw new UsageError('direction', direction, `expected one of ${BODY_DIRECTIONS.join(', ')}`);
   if (!(BODY_CONSUMPTIONS as readonly string[]).includes(consumption))
     throw new UsageError('consumption', consumption, `expected one of ${BODY_CONSUMPTIONS.join(', ')}`);
+  if (direction === 'upload' && !(UPLOAD_MODES as readonly string[]).includes(consumption))
+    throw new UsageError('consumption', consumption, `an upload is sent as one of ${UPLOAD_MODES.join(', ')}`);
+  const size = intIn('bytes', bytes, 0, MAX_GENERATED_BODY_BYTES);
   const job: BodyJob = {
     client,
     origin,
     clientOptions: resolveClientOptions(client, clientInput),
-    path: generatedBodyPath(intIn('bytes', bytes, 0, MAX_GENERATED_BODY_BYTES), framing),
+    path: direction === 'upload' ? UPLOAD_PATH : generatedBodyPath(size, framing),
+    direction,
     expectedBytes: bytes,
     consumption,
     warmupRequests: intIn('warmupRequests', warmupRequests, 0, 10_000),

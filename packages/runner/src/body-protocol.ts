@@ -1,4 +1,5 @@
 import type { BodyConsumption, ClientName, ResolvedClientOptions } from '@casebook/clients';
+import type { BodyDirection } from '@casebook/results';
 import type { DriverMessage } from './driver';
 
 /**
@@ -12,6 +13,11 @@ export interface BodyJob {
   origin: string;
   clientOptions: ResolvedClientOptions;
   path: string;
+  /**
+   * download: GET a generated body of `expectedBytes`, consumed as `consumption` says. upload: POST a request body of
+   * `expectedBytes`, sent as `consumption` says ('buffer' or 'stream', see UPLOAD_MODES); the target counts it.
+   */
+  direction: BodyDirection;
   expectedBytes: number;
   consumption: BodyConsumption;
   warmupRequests: number;
@@ -35,7 +41,7 @@ export interface BodyTrialResult {
   unread: number;
   errors: Record<string, number>;
   errorSamples: Record<string, string>;
-  /** Body bytes the application received, summed. */
+  /** Body bytes the application received (uploads: handed to the client to send), summed. */
   bodyBytes: number;
   wallMs: number;
   cpuMicros: number;

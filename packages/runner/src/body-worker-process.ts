@@ -50,7 +50,15 @@ async function settle(ms: number): Promise<BodyTrialResult['settled']> {
 
 async function trial(session: ClientSession, job: BodyJob, index: number, n: number): Promise<BodyTrialResult> {
   const requestBody = session.requestBody;
-  if (!requestBody) throw new Error(`${job.client} cannot consume bodies here`);
+  const uploadBody = session.uploadBody;
+  if (job.direction === 'download' && !requestBody) throw new Error(`${job.client} cannot consume bodies here`);
+  if (job.direction === 'upload' && !uploadBody) throw new Error(`${job.client} cannot upload bodies here`);
+  const one = async (): Promise<BodyResponse> => {
+    if (job.direction === 'download' && requestBody) return requestBody.call(session, job.path, job.consumption);
+    if (!uploadBody || job.consumption === 'unread') throw new Error(`${job.client} cannot upload ${job.consumption}`);
+    const res = await uploadBody.call(session, job.path, job.expectedBytes, job.consumption);
+    return { status: res.status, bodyBytes: res.sentBytes, read: true };
+  };
   const errors: Record<string, number> = {};
   const errorSamples: Record<string, string> = {};
   const requestMs: number[] = [];
@@ -73,10 +81,7 @@ async function trial(session: ClientSession, job: BodyJob, index: number, n: num
   for (let i = 0; i < n; i++) {
     const start = performance.now();
     try {
-      const res: BodyResponse = await withTimeout(
-        requestBody.call(session, job.path, job.consumption),
-        job.requestTimeoutMs,
-      );
+      const res: BodyResponse = await withTimeout(one(), job.requestTimeoutMs);
       bodyBytes += res.bodyBytes;
       if (!res.read) unread++;
       else if (res.status === 200 && res.bodyBytes === job.expectedBytes) ok++;

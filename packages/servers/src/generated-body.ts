@@ -15,6 +15,12 @@ export const GENERATED_BODY_PATH = '/bytes';
  */
 export const GENERATED_CHUNK_BYTES = 64 * 1024;
 
+/**
+ * The path uploads are POSTed to. The target counts the request-body bytes as they arrive and drops them (it never
+ * holds a body), and answers only once the request body ended, so a client's time per upload covers sending all of it.
+ */
+export const UPLOAD_PATH = '/upload';
+
 /** Largest generated body: 1 GiB, far above the 128 MiB the case study sweeps to, below anything that could be a typo. */
 export const MAX_GENERATED_BODY_BYTES = 1024 * 1024 * 1024;
 

@@ -9,6 +9,7 @@ export {
   generatedBodyPath,
   MAX_GENERATED_BODY_BYTES,
   parseGeneratedBody,
+  UPLOAD_PATH,
 } from './generated-body';
 export {
   DEFAULT_H2_MAX_CONCURRENT_STREAMS,

@@ -123,8 +123,13 @@ const handler: http.RequestListener = (req, res) => {
   arrivals++;
   const generated = parseGeneratedBody(req.url ?? '/');
   const delayMs = options.slowEvery > 0 && arrivals % options.slowEvery === 0 ? options.slowDelayMs : options.delayMs;
-  if (delayMs > 0) setTimeout(respond, delayMs, res, generated);
-  else respond(res, generated);
+  const answer = (): void => {
+    if (delayMs > 0) setTimeout(respond, delayMs, res, generated);
+    else respond(res, generated);
+  };
+  // An upload is answered once its body has arrived whole (the client's time then covers sending it all).
+  if (req.method === 'POST' && !req.complete) req.once('end', answer);
+  else answer();
 };
 const server: http.Server =
   options.tls && tlsCounters

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { bodySummaries } from '@casebook/analysis';
 import {
   createLiveLine,
   displayChart,
@@ -14,6 +15,7 @@ import { type FdPreflightInput, fdPreflight, pinningPlan } from '@casebook/procs
 import {
   type AppRunRecord,
   type BenchRecord,
+  BODY_SUMMARIES_NOTE,
   type CaseStudyRecord,
   captureEnvironment,
   type DnsRunRecord,
@@ -34,6 +36,7 @@ import {
   SCHEMA_VERSION,
   type Verdict,
   validateAgainst,
+  validateBodySummaries,
   writeFileAtomic,
   writeRecord,
 } from '@casebook/results';
@@ -176,6 +179,8 @@ export class Study {
   private dnsRuns = 0;
   private readonly raceRuns: RaceRunEntry[] = [];
   private bodyBlocks = 0;
+  /** The body blocks run so far, summarised into `notes.bodySummaries` at every write (the citable figures). */
+  private readonly bodyResults: BodyBlockResult[] = [];
   private readonly verdicts: Verdict[] = [];
   private readonly charts: CaseStudyRecord['charts'] = [];
   private readonly notes: Record<string, unknown> = {};
@@ -519,6 +524,7 @@ export class Study {
   private addBodyBlock(result: BodyBlockResult): void {
     this.checkpointOnce();
     this.bodyBlocks++;
+    this.bodyResults.push(result);
     const compact = (p: BodyBlockResult['warmup']) =>
       p === null ? null : { ...p, bodies: { ...p.bodies, connections: p.bodies.connections.length } };
     const listed = Array.isArray(this.notes['bodyBlocks']) ? (this.notes['bodyBlocks'] as unknown[]) : [];
@@ -528,7 +534,7 @@ export class Study {
     ];
     if (result.error !== null)
       this.failures.push({
-        what: `body block ${result.job.client} ${result.job.expectedBytes} B ${result.job.consumption}`,
+        what: `body block ${result.job.client} ${result.job.direction} ${result.job.expectedBytes} B ${result.job.consumption}`,
         error: result.error,
       });
     this.checkpoint();
@@ -631,6 +637,11 @@ export class Study {
 
   private writeRecordFile(): string {
     const study = findCaseStudy(this.caseStudy);
+    const file = path.join(this.dir, 'record.json');
+    if (this.bodyResults.length > 0) {
+      const versionOf = (client: string): string => (isClientName(client) ? getAdapter(client).version() : 'unknown');
+      this.notes[BODY_SUMMARIES_NOTE] = validateBodySummaries(bodySummaries(this.bodyResults, versionOf), file);
+    }
     const record: CaseStudyRecord = {
       schemaVersion: SCHEMA_VERSION,
       kind: 'case-study',
@@ -653,7 +664,6 @@ export class Study {
       charts: this.charts,
       notes: this.notes,
     };
-    const file = path.join(this.dir, 'record.json');
     writeRecord(file, record);
     return file;
   }

@@ -1,4 +1,5 @@
 import type { CaseStudyRecord } from '@casebook/results';
+import { BODY_TABLE_HEADER, BODY_TABLE_NOTE, bodyTableCells } from '../body-table';
 import { type Citation, citationMarkdown, measurementTableHeader } from '../cite';
 import { num, times } from '../markdown';
 import { attrs, escapeHtml as h, htmlTable, jsonForScript, page } from './html';
@@ -100,6 +101,20 @@ measurement under the same load in this run. A flagged measurement is shown, nev
 </section>`;
 }
 
+/** The body summaries of a bodies run (the same table as the citation's); nothing for other runs. */
+function bodiesSection(citation: Citation): string {
+  if (citation.bodies.length === 0) return '';
+  const rows = citation.bodies.map((s) => bodyTableCells(s).map((c) => h(c)));
+  const rowAttrs = citation.bodies.map((s) =>
+    attrs({ 'data-body': `${s.direction}|${s.client}|${s.bytes}|${s.mode}` }),
+  );
+  return `<section id="bodies">
+<h2>Bodies</h2>
+${htmlTable([...BODY_TABLE_HEADER], rows, { className: 'bodies', rowAttrs })}
+<p class="note">${h(BODY_TABLE_NOTE)}</p>
+</section>`;
+}
+
 function chartsSection(charts: readonly PageChart[]): string {
   if (charts.length === 0) return '';
   const figures = charts.map((c, i) => {
@@ -178,6 +193,7 @@ ${banner}
 ${compare}
 ${claimsSection(r, data, citation)}
 ${measurementsSection(data, citation)}
+${bodiesSection(citation)}
 ${chartsSection(input.charts)}
 ${environmentSection(citation)}
 <section id="rerun">

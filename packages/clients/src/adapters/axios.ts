@@ -5,6 +5,7 @@ import type { ClientAdapter } from '../types';
 import { installedVersion, pinnedSource } from '../version';
 import { streamToSink } from './body-sink';
 import { agentSocketListeners, closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
+import { uploadBuffer, uploadReadable } from './upload-source';
 
 /**
  * axios with its Node http adapter. Non-2xx are returned, not thrown (validateStatus), so the runner counts them
@@ -52,11 +53,22 @@ export const axiosAdapter: ClientAdapter = {
         if (consumption === 'unread') return { status: res.status, bodyBytes: 0, read: false };
         return { status: res.status, bodyBytes: await streamToSink(res.data), read: true };
       },
+      async uploadBody(path, bytes, mode) {
+        const data = mode === 'buffer' ? uploadBuffer(bytes) : uploadReadable(bytes);
+        const res = await instance.post<ArrayBuffer>(path, data, {
+          headers: { 'content-type': 'application/octet-stream' },
+        });
+        return { status: res.status, sentBytes: bytes };
+      },
       settings: () => ({
         ...nodeAgentSettings(agent, isGlobal),
         ...agentSocketListeners(agent),
         ...lookup.settings(),
         maxRedirects: instance.defaults.maxRedirects ?? 'axios default (follow-redirects, 21)',
+        // The body limits in force on the live instance (-1: none; the http adapter then gives its transport Infinity).
+        maxContentLength: instance.defaults.maxContentLength ?? null,
+        maxBodyLength: instance.defaults.maxBodyLength ?? null,
+        timeoutMs: instance.defaults.timeout ?? null,
       }),
       async close() {
         closeNodeAgent(agent);

@@ -7,6 +7,7 @@ import { installedVersion, pinnedSource } from '../version';
 import { streamToSink } from './body-sink';
 import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
 import { delayedLookup } from './tls-common';
+import { uploadBuffer, uploadReadable } from './upload-source';
 
 /**
  * got, loaded with a real dynamic import() (it is ESM-only). Retries are turned off (got retries GET twice by
@@ -61,7 +62,19 @@ export const gotAdapter: ClientAdapter = {
         if (consumption === 'unread') return { status, bodyBytes: 0, read: false } satisfies BodyResponse;
         return { status, bodyBytes: await streamToSink(stream), read: true };
       },
-      settings: () => ({ ...nodeAgentSettings(agent, isGlobal), retryLimit: 0, ...lookup.settings(), ...h2.settings }),
+      async uploadBody(path, bytes, mode) {
+        const body = mode === 'buffer' ? uploadBuffer(bytes) : uploadReadable(bytes);
+        const res = await client.post(path.replace(/^\//, ''), { body });
+        return { status: res.statusCode, sentBytes: bytes };
+      },
+      settings: () => ({
+        ...nodeAgentSettings(agent, isGlobal),
+        retryLimit: 0,
+        ...lookup.settings(),
+        ...h2.settings,
+        // got has no body-size limit; its timeouts in force on the live instance ({} means none).
+        timeout: { ...client.defaults.options.timeout },
+      }),
       async close() {
         closeNodeAgent(agent);
       },

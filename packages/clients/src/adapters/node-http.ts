@@ -1,10 +1,12 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { pipeline } from 'node:stream/promises';
 import { createLookup } from '../lookup';
-import type { BodyResponse, ClientAdapter, ResponseInfo } from '../types';
+import type { BodyResponse, ClientAdapter, ResponseInfo, UploadResponse } from '../types';
 import { pinnedSource } from '../version';
 import { streamToSink } from './body-sink';
 import { closeNodeAgent, nodeAgent, nodeAgentSettings } from './node-agent';
+import { uploadBuffer, uploadReadable } from './upload-source';
 
 /** node:http(s).request with a dedicated keep-alive Agent; body consumed by counting 'data' chunks. */
 export const nodeHttp: ClientAdapter = {
@@ -65,6 +67,25 @@ export const nodeHttp: ClientAdapter = {
           if (timeoutMs !== null)
             req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
           req.end();
+        });
+      },
+      uploadBody(path, bytes, mode) {
+        return new Promise<UploadResponse>((resolve, reject) => {
+          // A Buffer goes with its content-length; a stream without one, so Node frames it chunked.
+          const headers = mode === 'buffer' ? { 'content-length': String(bytes) } : {};
+          const req = mod.request(
+            { agent, hostname: url.hostname, port: url.port, path, method: 'POST', headers },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve({ status: res.statusCode ?? 0, sentBytes: bytes }));
+              res.on('error', reject);
+            },
+          );
+          req.on('error', reject);
+          if (timeoutMs !== null)
+            req.setTimeout(timeoutMs, () => req.destroy(new Error(`timed out after ${timeoutMs} ms`)));
+          if (mode === 'buffer') req.end(uploadBuffer(bytes));
+          else pipeline(uploadReadable(bytes), req).catch(reject);
         });
       },
       settings: () => ({ ...nodeAgentSettings(agent, isGlobal), ...lookup.settings() }),

@@ -5,6 +5,7 @@ import { installedVersion, pinnedSource } from '../version';
 import { webStreamToSink } from './body-sink';
 import { protocolTag } from './protocol-probe';
 import { undiciAgent, undiciSettings } from './undici-common';
+import { uploadBuffer, uploadWebStream } from './upload-source';
 
 /** undici's own `fetch` (WHATWG Request/Response/streams) over a dedicated undici Agent. */
 export const undiciFetch: ClientAdapter = {
@@ -48,6 +49,19 @@ export const undiciFetch: ClientAdapter = {
             ? (await res.arrayBuffer()).byteLength
             : await webStreamToSink(res.body as ReadableStream<Uint8Array> | null);
         return { status: res.status, bodyBytes, read: true };
+      },
+      async uploadBody(path, bytes, mode) {
+        // A stream body needs duplex: 'half' (the fetch spec's only value; undici rejects a stream body without it).
+        const init: Parameters<typeof undici.fetch>[1] = {
+          dispatcher,
+          method: 'POST',
+          body: mode === 'buffer' ? uploadBuffer(bytes) : uploadWebStream(bytes),
+          duplex: 'half',
+        };
+        if (timeoutMs !== null) init.signal = AbortSignal.timeout(timeoutMs);
+        const res = await undici.fetch(origin + path, init);
+        await res.arrayBuffer();
+        return { status: res.status, sentBytes: bytes };
       },
       settings: () => ({ ...undiciSettings(agent, options), ...lookup.settings() }),
       close: () => dispatcher.close(),

@@ -4,6 +4,7 @@ import { installedVersion, pinnedSource } from '../version';
 import { streamToSink } from './body-sink';
 import { protocolTag } from './protocol-probe';
 import { undiciAgent, undiciSettings } from './undici-common';
+import { uploadBuffer, uploadReadable } from './upload-source';
 
 /** undici `Dispatcher#request`: promise API, body as a Readable that is read to the end. */
 export const undiciRequest: ClientAdapter = {
@@ -45,6 +46,12 @@ export const undiciRequest: ClientAdapter = {
         const bodyBytes =
           consumption === 'buffer' ? (await res.body.arrayBuffer()).byteLength : await streamToSink(res.body);
         return { status: res.statusCode, bodyBytes, read: true };
+      },
+      async uploadBody(path, bytes, mode) {
+        const body = mode === 'buffer' ? uploadBuffer(bytes) : uploadReadable(bytes);
+        const res = await dispatcher.request({ origin, path, method: 'POST', body, ...blocking });
+        await res.body.arrayBuffer();
+        return { status: res.statusCode, sentBytes: bytes };
       },
       settings: () => ({ ...undiciSettings(agent, options), ...lookup.settings() }),
       close: () => dispatcher.close(),

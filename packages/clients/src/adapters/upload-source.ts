@@ -1,0 +1,63 @@
+/**
+ * Request bodies for the bodies case study's uploads. A streamed upload is produced from ONE preallocated 64 KiB
+ * chunk pushed again and again as the consumer pulls (backpressure), so the application side never holds the body:
+ * any growth of the client process's memory with the body size is the client's own buffering (nodejs/undici#4058).
+ * A buffered upload is one Buffer of the whole size, allocated per request, as an application that read a file into
+ * memory would hand it over.
+ */
+import { Readable } from 'node:stream';
+
+/** Chunk per push: 64 KiB, the size the generated response bodies use, so both directions chunk alike. */
+export const UPLOAD_CHUNK_BYTES = 64 * 1024;
+const CHUNK = Buffer.alloc(UPLOAD_CHUNK_BYTES, 'u');
+
+/**
+ * A fresh copy of the first `n` bytes of the chunk: a client that keeps every chunk it was given must show the whole
+ * body in its RSS, which it would not if every push were the same shared Buffer.
+ */
+function freshChunk(n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  CHUNK.copy(out, 0, 0, n);
+  return out;
+}
+
+/** A Node Readable producing `bytes` bytes on demand, one fresh 64 KiB chunk per pull. */
+export function uploadReadable(bytes: number): Readable {
+  let remaining = bytes;
+  return new Readable({
+    highWaterMark: UPLOAD_CHUNK_BYTES,
+    read() {
+      if (remaining <= 0) {
+        this.push(null);
+        return;
+      }
+      const n = Math.min(remaining, UPLOAD_CHUNK_BYTES);
+      remaining -= n;
+      this.push(freshChunk(n));
+    },
+  });
+}
+
+/** The same body as a WHATWG ReadableStream (for fetch, with `duplex: 'half'`), pulled one chunk at a time. */
+export function uploadWebStream(bytes: number): ReadableStream<Uint8Array> {
+  let remaining = bytes;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (remaining <= 0) {
+          controller.close();
+          return;
+        }
+        const n = Math.min(remaining, UPLOAD_CHUNK_BYTES);
+        remaining -= n;
+        controller.enqueue(freshChunk(n));
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}
+
+/** The whole body in one Buffer (a buffered upload). */
+export function uploadBuffer(bytes: number): Buffer {
+  return Buffer.alloc(bytes, 'u');
+}
