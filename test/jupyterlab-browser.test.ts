@@ -219,7 +219,11 @@ describe.skipIf(skipReason !== null)('a notebook rerun in JupyterLab, in Chromiu
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(`${origin}/lab/tree/${NOTEBOOK}?token=${token}`);
     const cellsInDom = page.locator('.jp-NotebookPanel .jp-Notebook .jp-Cell');
-    await waitFor('the notebook in JupyterLab', START_TIMEOUT_MS, async () => (await cellsInDom.count()) === cells.cells);
+    await waitFor(
+      'the notebook in JupyterLab',
+      START_TIMEOUT_MS,
+      async () => (await cellsInDom.count()) === cells.cells,
+    );
 
     // The parameters cell, edited as a reader would: click into it, select its text, type the smoke profile.
     const parameters = cellsInDom.nth(cells.parametersCell).locator('.cm-content');
@@ -251,6 +255,11 @@ describe.skipIf(skipReason !== null)('a notebook rerun in JupyterLab, in Chromiu
     expect(errorTexts.map((t) => t.slice(0, 500))).toEqual([]);
     expect(await prompt.textContent()).toMatch(/\[\d+\]/);
 
+    // The edit took: the study's environment card (the openStudy cell's output) names the profile it ran.
+    const allOutputs = page.locator('.jp-OutputArea-output');
+    expect(await allOutputs.filter({ hasText: 'profile smoke' }).count(), 'environment card says smoke').toBe(1);
+    expect(await allOutputs.filter({ hasText: /profile (standard|full)\b/ }).count()).toBe(0);
+
     const outputs = measurement.locator('.jp-OutputArea-output');
     expect(await outputs.locator('table').count(), 'a table in the measurement cell').toBeGreaterThan(0);
     const vegaLite = outputs.locator('.vega-embed svg, .vega-embed canvas');
@@ -267,7 +276,9 @@ describe.skipIf(skipReason !== null)('a notebook rerun in JupyterLab, in Chromiu
 
     // While the kernel lives, the tag finds the server, the kernel and what the kernel started (the DNS lab server).
     const during = taggedProcesses(tag);
-    process.stdout.write(`processes of this run while the kernel lives:\n${during.map((p) => `  ${p.pid} ${p.cmd}`).join('\n')}\n`);
+    process.stdout.write(
+      `processes of this run while the kernel lives:\n${during.map((p) => `  ${p.pid} ${p.cmd}`).join('\n')}\n`,
+    );
     expect(during.map((p) => p.pid)).toContain(child.pid);
     expect(during.length).toBeGreaterThanOrEqual(3);
     await page.close();
