@@ -147,7 +147,13 @@ describe.skipIf(skipReason !== null)('a notebook rerun in JupyterLab, in Chromiu
       await exited;
     }
     // Only after a failure: whatever this run started and left behind, found by its tag.
-    for (const p of taggedProcesses(tag)) process.kill(p.pid, 'SIGKILL');
+    for (const p of taggedProcesses(tag)) {
+      try {
+        process.kill(p.pid, 'SIGKILL');
+      } catch {
+        // Exited since the listing.
+      }
+    }
     if (tmp !== '') fs.rmSync(tmp, { recursive: true, force: true });
   });
 
