@@ -39,7 +39,9 @@ const TAG_VAR = 'CASEBOOK_JUPYTERLAB_TEST_TAG';
 /** JupyterLab answers in 2–5 s here; this bounds a server that never starts. */
 const START_TIMEOUT_MS = 30_000;
 /** The cells up to the first measurement take ~10 s in smoke (tslab compiles the import cell); a hang guard. */
-const RUN_TIMEOUT_MS = 45_000;
+const RUN_TIMEOUT_MS = 60_000;
+/** The whole test takes ~15 s here (the issue's budget is 60 s); this only bounds a hang on a busy machine. */
+const TEST_TIMEOUT_MS = 180_000;
 /** A kernel or server that was asked to stop exits within a second or two; this bounds one that does not. */
 const EXIT_TIMEOUT_MS = 15_000;
 const POLL_MS = 250;
@@ -309,7 +311,7 @@ describe.skipIf(skipReason !== null)('a notebook rerun in JupyterLab, in Chromiu
     await waitFor('every process of this run to exit', EXIT_TIMEOUT_MS, () => taggedProcesses(tag).length === 0);
     expect(taggedProcesses(tag)).toEqual([]);
     const elapsedMs = Date.now() - started;
-    // Reported, not asserted (tests bound hangs, never speed): about 25 s here, within the issue's 60 s budget.
+    // Reported, not asserted (tests bound hangs, never speed): about 15 s here, within the issue's 60 s budget.
     process.stdout.write(`JupyterLab browser test: ${(elapsedMs / 1000).toFixed(1)} s\n`);
-  });
+  }, TEST_TIMEOUT_MS);
 });
