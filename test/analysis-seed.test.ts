@@ -10,11 +10,11 @@ import {
   keepaliveCheaperClaim,
   keepaliveFixedSanity,
   loopBlockedSanity,
-  oppositeDirection,
-  poolLimitOf,
   loopFreeClaim,
   noStormClaim,
+  oppositeDirection,
   pooledLittleSanity,
+  poolLimitOf,
   recommendationsFrom,
   reconnectStorm,
   retention,
@@ -521,7 +521,13 @@ describe('tables and recommendations', () => {
   it('opposite direction: every guarded claim whose data alone would not hold is named, not only keep-alive', () => {
     const starved = loaded(m('latest · httpx keepalive=100', 28_000, 35), 1000, 512, HTTPX_POOL);
     const storm = loaded(m('latest · httpx', 700, 1400), 365, 512, HTTPX_POOL);
-    const cheaper = keepaliveCheaperClaim({ id: 'keepalive-cheaper-latest', claim: 'c', storm: storm, fixed: starved, below: 1 });
+    const cheaper = keepaliveCheaperClaim({
+      id: 'keepalive-cheaper-latest',
+      claim: 'c',
+      storm: storm,
+      fixed: starved,
+      below: 1,
+    });
     expect(cheaper.outcome).toBe('unresolved');
     expect(cheaper.evidence['unguardedOutcome']).toBe('fails');
     const gap = gapClaim({ id: 'gap-latest', claim: 'g', httpx: starved, aiohttp: storm, threshold: { above: 1.5 } });
