@@ -12,7 +12,9 @@ import {
   loopBlockedSanity,
   loopFreeClaim,
   noStormClaim,
+  oppositeDirection,
   pooledLittleSanity,
+  poolLimitOf,
   recommendationsFrom,
   reconnectStorm,
   retention,
@@ -448,6 +450,94 @@ describe('tables and recommendations', () => {
     expect(String(onStarved.evidence['flagged'])).toMatch(/starved: 35 of 512/);
     const onServed = gapClaim({ id: 'g', claim: 'gap', httpx: served, aiohttp: aiohttp, threshold: { above: 1.5 } });
     expect(onServed.outcome).toBe('holds');
+  });
+
+  const loaded = (
+    x: SeedMeasurement,
+    meanMs: number,
+    c: number,
+    settings: Readonly<Record<string, unknown>>,
+  ): SeedMeasurement => ({
+    ...x,
+    client: { name: x.label, settings: settings },
+    latencyMs: { p50: meanMs, p99: meanMs * 3, meanMs: meanMs },
+    params: { load: { concurrency: c } },
+  });
+  const AIOHTTP_POOL = { 'aiohttp.limit': 100, 'aiohttp.timeout_s': { total: 300 } };
+  const HTTPX_POOL = { 'httpx.max_connections': 100, 'httpx.timeout_s': { connect: 5, read: 5, write: 5, pool: 5 } };
+
+  it('pool limit: aiohttp limit for clients over an aiohttp session, else httpx max_connections; 0 and absent are null', () => {
+    expect(poolLimitOf({ client: { name: 'a', settings: AIOHTTP_POOL } })).toBe(100);
+    expect(poolLimitOf({ client: { name: 'h', settings: HTTPX_POOL } })).toBe(100);
+    expect(poolLimitOf({ client: { name: 'a', settings: { 'aiohttp.limit': 0 } } })).toBeNull();
+    expect(poolLimitOf({ client: { name: 'x' } })).toBeNull();
+  });
+
+  it('served in flight is judged against min(C, pool): 100 cycling lanes of a 100-connection pool at C 512 are not starved', () => {
+    // aiohttp 3.14 at C 512, pool 100: 7,400 req/s × 13.5 ms ≈ 100 in flight served — its pool, not a collapse.
+    const aiohttp = loaded(m('latest · aiohttp', 120, 7400), 13.5, 512, AIOHTTP_POOL);
+    const s = servedInFlight(aiohttp);
+    expect(s).toMatchObject({ lanes: 100, poolLimit: 100, starved: false, partialLatency: true });
+    // The same served count without a recorded pool is judged against C = 512: starved, as before.
+    expect(servedInFlight({ ...aiohttp, client: { name: 'x' } }).starved).toBe(true);
+    // 35 req/s × 1,000 ms = 35 of min(512, 100) = 100: starved against the pool too.
+    const keepalive = loaded(m('latest · httpx keepalive=100', 28_000, 35), 1000, 512, HTTPX_POOL);
+    expect(servedInFlight(keepalive)).toMatchObject({ lanes: 100, starved: true });
+    expect(servedInFlight(keepalive).reason).toMatch(/35 of 100 in flight served/);
+    // A gap claim on aiohttp as the reference is no longer voided by its pool's fairness.
+    const httpx = loaded(m('latest · httpx', 700, 1400), 365, 512, HTTPX_POOL);
+    const gap = gapClaim({ id: 'g', claim: 'gap', httpx: httpx, aiohttp: aiohttp, threshold: { above: 1.5 } });
+    expect(gap.outcome).toBe('holds');
+  });
+
+  it('collapse is detected directly: a block with no completions, or goodput below min(C, pool) ÷ the pool wait', () => {
+    // Served 56 of 64 (not starved by Little's law), but one block completed nothing.
+    const base = loaded(m('latest · httpx c64', 12_842, 78), 718, 64, HTTPX_POOL);
+    expect(servedInFlight(base).starved).toBe(false);
+    const blocks = (base.method?.blocks ?? []).map((b, i) => (i === 3 ? { ...b, throughputRps: 0 } : b));
+    const zero: SeedMeasurement = { ...base, method: { blocks: blocks } };
+    expect(servedInFlight(zero)).toMatchObject({ starved: true, reason: 'a block with no completions' });
+    // 10 req/s with 64 lanes and a 5 s pool wait: fewer completions per timeout than lanes (12.8 req/s).
+    const slow = loaded(m('latest · httpx c64', 12_842, 10), 6000, 64, HTTPX_POOL);
+    expect(servedInFlight(slow).reason).toMatch(/10 req\/s < 64 connections ÷ 5 s pool wait/);
+    // aiohttp has no pool wait: the goodput test does not apply to it.
+    expect(servedInFlight(loaded(m('aiohttp', 120, 10), 6400, 64, AIOHTTP_POOL)).starved).toBe(false);
+  });
+
+  it('latencies are blank where fewer than half the C callers were served (they describe the cycling lanes only)', () => {
+    const aiohttp = loaded(m('latest · aiohttp', 120, 7400), 13.5, 512, AIOHTTP_POOL);
+    const httpx = loaded(m('latest · httpx', 700, 1400), 365, 512, HTTPX_POOL);
+    const rows = seedRows([aiohttp, httpx]);
+    expect(rows[0]?.partialLatency).toBe(true);
+    expect(rows[0]?.p50Ms).toBeNaN();
+    expect(rows[0]?.p99Ms).toBeNaN();
+    expect(rows[0]?.cpuUs).toBeCloseTo(120, -1);
+    expect(rows[0]?.flags).toBe('');
+    expect(rows[1]?.partialLatency).toBe(false);
+    expect(rows[1]?.p50Ms).toBe(365);
+    expect(rows[1]?.cpuVsReference).toBeCloseTo(700 / 120, 0);
+  });
+
+  it('opposite direction: every guarded claim whose data alone would not hold is named, not only keep-alive', () => {
+    const starved = loaded(m('latest · httpx keepalive=100', 28_000, 35), 1000, 512, HTTPX_POOL);
+    const storm = loaded(m('latest · httpx', 700, 1400), 365, 512, HTTPX_POOL);
+    const cheaper = keepaliveCheaperClaim({
+      id: 'keepalive-cheaper-latest',
+      claim: 'c',
+      storm: storm,
+      fixed: starved,
+      below: 1,
+    });
+    expect(cheaper.outcome).toBe('unresolved');
+    expect(cheaper.evidence['unguardedOutcome']).toBe('fails');
+    const gap = gapClaim({ id: 'gap-latest', claim: 'g', httpx: starved, aiohttp: storm, threshold: { above: 1.5 } });
+    expect(gap.evidence['unguardedOutcome']).toBe('holds');
+    const clean = gapClaim({ id: 'gap-2022', claim: 'g', httpx: storm, aiohttp: storm, threshold: { above: 1.5 } });
+    expect(clean.outcome).toBe('fails');
+    const found = oppositeDirection([cheaper, gap, clean]);
+    expect(found.map((f) => f.id)).toEqual(['keepalive-cheaper-latest']);
+    expect(found[0]?.ci95?.[0]).toBeGreaterThan(1);
+    expect(found[0]?.flagged).toMatch(/starved/);
   });
 
   it('batch time: a gather with more than 1 % failed requests is error-dominated (no batch time), else timed', () => {

@@ -22,6 +22,8 @@ import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, 
 
 /** What these checks read from a steady-state record: blocks, and the measured windows with the target's counts. */
 export interface SeedMeasurement extends InterleavedMeasurement {
+  /** The live settings the worker read from the client (`aiohttp.limit`, `httpx.max_connections`, timeouts). */
+  client: { name: string; settings?: Readonly<Record<string, unknown>> };
   trials?: readonly { block?: number; sent: number; target: { connectionsOpened: number } | null }[];
   latencyMs?: { p50: number; p99: number; meanMs?: number };
   /** The configured load: `concurrency` is C for a closed loop, null for an open one. */
@@ -29,26 +31,80 @@ export interface SeedMeasurement extends InterleavedMeasurement {
 }
 
 /**
- * A closed loop serving fewer than half its lanes: most of the C requests in flight waited without completing, so
- * the measurement describes the few lanes that were served, not a client at C. Half is far below what scheduling
- * noise moves (a client that serves its lanes is within a few % of C).
+ * A closed loop serving fewer than half the lanes its pool can serve at once (min(C, pool limit)): most of the
+ * requests that had a connection available waited without completing, so the measurement describes a collapsed
+ * client, not a client at C. Half is far below what scheduling noise moves (a client that serves its lanes is within a
+ * few % of min(C, pool)).
  */
 export const STARVED_BELOW = 0.5;
 
+const finiteNumber = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+
 /**
- * Served in flight (Little's law): median throughput × the mean latency of completed requests, against the
- * configured concurrency C; `starved` when below STARVED_BELOW × C. NaN and not starved without a mean latency or
- * a closed-loop C.
+ * The pool limit the client ran with, as the worker read it from the live objects: aiohttp's connector `limit` for a
+ * client over an aiohttp session (aiohttp, the shim, the published transport: their requests queue on aiohttp's
+ * connector), else httpx's `max_connections`. null when not recorded, or unlimited (aiohttp's limit 0).
  */
-export function servedInFlight(m: SeedMeasurement): { served: number; concurrency: number | null; starved: boolean } {
+export function poolLimitOf(m: Pick<SeedMeasurement, 'client'>): number | null {
+  const s = m.client.settings ?? {};
+  const limit = finiteNumber('aiohttp.limit' in s ? s['aiohttp.limit'] : s['httpx.max_connections']);
+  return limit !== null && limit > 0 ? limit : null;
+}
+
+/** httpx's pool-wait timeout in seconds (`httpx.timeout_s.pool`), or null (aiohttp has none; unset; not recorded). */
+function poolWaitSecondsOf(m: Pick<SeedMeasurement, 'client'>): number | null {
+  const s = m.client.settings ?? {};
+  if ('aiohttp.timeout_s' in s) return null;
+  const t = s['httpx.timeout_s'];
+  return typeof t === 'object' && t !== null && 'pool' in t ? finiteNumber(t.pool) : null;
+}
+
+/**
+ * Served in flight (Little's law): median throughput × the mean latency of completed requests, against the lanes the
+ * pool can serve at once, min(C, pool limit) (C when the limit is not recorded). With a pool below C the other
+ * callers queue, and a client that lets a finishing lane take the freed connection ahead of a queued waiter (aiohttp
+ * 3.14's connector) serves about `pool` lanes: that is the pool's fairness, not a collapse, so it is judged against
+ * the pool. `starved` when served < STARVED_BELOW × min(C, pool), or when the client collapsed outright: a block
+ * with zero completions, or goodput below min(C, pool) ÷ the pool-wait timeout (fewer completions per timeout period
+ * than connections: waiters are timing out). NaN served and not starved without a mean latency or a closed-loop C.
+ * `partialLatency`: served < STARVED_BELOW × C, so the recorded latencies (taken only on completion) describe the
+ * lanes that cycled, not all C callers, and are not comparable with a client that served every caller.
+ */
+export function servedInFlight(m: SeedMeasurement): {
+  served: number;
+  concurrency: number | null;
+  /** min(C, pool limit): the lanes the pool can serve at once (C when the limit is unknown). */
+  lanes: number | null;
+  poolLimit: number | null;
+  starved: boolean;
+  /** Why it is starved, in words ('' when not). */
+  reason: string;
+  partialLatency: boolean;
+} {
   const mean = m.latencyMs?.meanMs;
   const rps = intervalOf(m)?.median;
   const served = mean === undefined || rps === undefined ? Number.NaN : (rps * mean) / 1000;
   const concurrency = m.params?.load.concurrency ?? null;
+  const poolLimit = poolLimitOf(m);
+  const lanes = concurrency === null ? null : Math.min(concurrency, poolLimit ?? concurrency);
+  const poolWaitS = poolWaitSecondsOf(m);
+  const blocks = m.method?.blocks ?? [];
+  const reasons: string[] = [];
+  if (lanes !== null) {
+    if (Number.isFinite(served) && served < STARVED_BELOW * lanes)
+      reasons.push(`${served.toFixed(0)} of ${lanes} in flight served`);
+    if (blocks.some((b) => b.throughputRps === 0)) reasons.push('a block with no completions');
+    if (poolWaitS !== null && poolWaitS > 0 && rps !== undefined && rps < lanes / poolWaitS)
+      reasons.push(`${rps.toFixed(0)} req/s < ${lanes} connections ÷ ${poolWaitS} s pool wait`);
+  }
   return {
     served: served,
     concurrency: concurrency,
-    starved: concurrency !== null && Number.isFinite(served) && served < STARVED_BELOW * concurrency,
+    lanes: lanes,
+    poolLimit: poolLimit,
+    starved: reasons.length > 0,
+    reason: reasons.join(', '),
+    partialLatency: concurrency !== null && Number.isFinite(served) && served < STARVED_BELOW * concurrency,
   };
 }
 
@@ -94,7 +150,7 @@ const flaggedOf = (ms: readonly SeedMeasurement[]): string => {
   const { rankable: kept, flagged } = rankable(ms);
   const starved = kept.flatMap((m) => {
     const s = servedInFlight(m);
-    return s.starved ? [`${m.label} (starved: ${s.served.toFixed(0)} of ${s.concurrency} in flight served)`] : [];
+    return s.starved ? [`${m.label} (starved: ${s.reason})`] : [];
   });
   return [flaggedText(flagged), ...starved].filter((x) => x !== 'none').join('; ') || 'none';
 };
@@ -131,7 +187,10 @@ export function guarded(
 ): VerdictData {
   const flagged = flaggedOf(options.socketCount ? ms.filter((m) => !onlyConnectionRateMoved(m)) : ms);
   const out: VerdictData = { ...v, evidence: { ...v.evidence, flagged } };
-  return flagged === 'none' ? out : { ...out, outcome: 'unresolved', holds: false };
+  // What the data alone said, kept so a reader sees a voided claim whose interval lay wholly on the wrong side.
+  return flagged === 'none'
+    ? out
+    : { ...out, outcome: 'unresolved', holds: false, evidence: { ...out.evidence, unguardedOutcome: v.outcome } };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -649,8 +708,15 @@ export interface SeedRow {
    * (starved) and the latencies describe only the lanes that ran. NaN without a mean latency.
    */
   servedInFlight: number;
-  /** The configured concurrency C (null: open loop); a row served below STARVED_BELOW × C is flagged `starved`. */
+  /** The configured concurrency C (null: open loop). */
   concurrency: number | null;
+  /** min(C, pool limit); a row served below STARVED_BELOW × this (or collapsed) is flagged `starved`. */
+  lanes: number | null;
+  /**
+   * Served below STARVED_BELOW × C: latencies are recorded only on completion, so p50/p99 would describe the lanes
+   * that cycled, not all C callers; they are blank (NaN).
+   */
+  partialLatency: boolean;
 }
 
 /**
@@ -672,15 +738,16 @@ export function seedRows(
     const voided = [m, reference].some((x) => (x?.guards?.flags ?? []).some((f) => PER_REQUEST_VOID.includes(f)));
     const own = (m.guards?.flags ?? []).some((f) => PER_REQUEST_VOID.includes(f));
     const mean = m.latencyMs?.meanMs;
-    const starved = servedInFlight(m).starved;
+    const sif = servedInFlight(m);
+    const starved = sif.starved;
     const row_ = {
       label: m.label,
       rounds: row.rounds,
       rps: row.rps,
       rpsLow: row.rpsLow,
       rpsHigh: row.rpsHigh,
-      p50Ms: m.latencyMs?.p50 ?? Number.NaN,
-      p99Ms: m.latencyMs?.p99 ?? Number.NaN,
+      p50Ms: sif.partialLatency ? Number.NaN : (m.latencyMs?.p50 ?? Number.NaN),
+      p99Ms: sif.partialLatency ? Number.NaN : (m.latencyMs?.p99 ?? Number.NaN),
       cpuUs: row.cpuUs,
       cpuLow: row.cpuLow,
       cpuHigh: row.cpuHigh,
@@ -693,6 +760,8 @@ export function seedRows(
       flags: starved ? [row.flags, 'starved'].filter((x) => x && x !== '—').join(', ') : row.flags,
       servedInFlight: mean === undefined ? Number.NaN : (row.rps * mean) / 1000,
       concurrency: m.params?.load.concurrency ?? null,
+      lanes: sif.lanes,
+      partialLatency: sif.partialLatency,
     };
     if (own)
       return {
@@ -837,6 +906,19 @@ export function threadpoolSanity(run: AppRun, syncRoute: string, limit: number):
 
 // ---------------------------------------------------------------------------------------------------------------
 // Recommendations: only from claims that hold
+
+/**
+ * Claims a guard made unresolved although the data alone decided them the other way (`unguardedOutcome` 'fails': the
+ * interval lies wholly on the wrong side of the threshold, or a count contradicts the claim). They decide nothing,
+ * but hiding them under "withheld" would hide a result pointing the opposite way, so the notebook names every one.
+ */
+export function oppositeDirection(
+  verdicts: readonly Pick<VerdictData, 'id' | 'kind' | 'outcome' | 'evidence' | 'statistic'>[],
+): { id: string; flagged: string; ci95: [number, number] | null }[] {
+  return verdicts
+    .filter((v) => v.kind === 'claim' && v.outcome === 'unresolved' && v.evidence['unguardedOutcome'] === 'fails')
+    .map((v) => ({ id: v.id, flagged: String(v.evidence['flagged'] ?? ''), ci95: v.statistic?.ci95 ?? null }));
+}
 
 export interface Recommendation {
   /** The claim it rests on. */
