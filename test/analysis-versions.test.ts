@@ -24,6 +24,9 @@ function cell(
     store?: boolean;
     warnings?: number;
     heldAtFinish?: number;
+    /** Held at the idle reading (pool open, after the same wait and GCs as the closed one); none when undefined. */
+    heldAtIdle?: number;
+    openedMeasured?: number;
     pooledSockets?: number;
     peak?: number;
     flags?: string[];
@@ -61,13 +64,18 @@ function cell(
           atReady: figures(0, 0),
           atFinish: figures(opts.heldAtFinish ?? 0, opts.warnings ?? 0),
           afterClose: figures(0, opts.warnings ?? 0),
+          ...(opts.heldAtIdle === undefined ? {} : { atIdle: figures(opts.heldAtIdle, opts.warnings ?? 0) }),
         },
         pooledSockets: opts.pooledSockets ?? 512,
         socketErrorListenersMedian: 1,
         socketErrorListenersMax: 2,
       },
     },
-    target: { connectionsOpened: 0, peakOpenConnections: opts.peak ?? 512 },
+    target: {
+      connectionsOpened: 512 + (opts.openedMeasured ?? 0),
+      connectionsOpenedMeasured: opts.openedMeasured ?? 0,
+      peakOpenConnections: opts.peak ?? 512,
+    },
     guards: { flags, rankable: flags.length === 0 },
     method: {
       blocks: Array.from({ length: rounds }, (_, round) => {
@@ -128,6 +136,21 @@ describe('versionParityClaim', () => {
     expect(flagged.outcome).toBe('unresolved');
     expect(flagged.evidence['comparable']).toBe(false);
   });
+  it('is exploratory when asked (a metric the stopping rule does not control), on both sides', () => {
+    const args = {
+      id: 'p',
+      reference: cell('a'),
+      metric: 'cpuMicrosPerRequest',
+      band: BAND,
+      kind: 'exploratory',
+    } as const;
+    const same = versionParityClaim({ ...args, other: cell('b', { cpu: 101 }) });
+    expect(same.kind).toBe('exploratory');
+    expect(same.outcome).toBe('holds');
+    const worse = versionParityClaim({ ...args, other: cell('b', { cpu: 130 }) });
+    expect(worse.kind).toBe('exploratory');
+    expect(worse.outcome).toBe('fails');
+  });
 });
 
 describe('peakSocketsClaim', () => {
@@ -145,6 +168,29 @@ describe('peakSocketsClaim', () => {
     });
     expect(v.outcome).toBe('fails');
     expect(v.evidence['peak b']).toBe(1100);
+  });
+  it('reports sockets opened in the measured windows, warm-up excluded', () => {
+    const v = peakSocketsClaim({
+      id: 's',
+      measurements: [cell('a', { openedMeasured: 7 })],
+      concurrency: 512,
+      factor: 2,
+    });
+    expect(v.evidence['opened in measured windows a']).toBe(7);
+  });
+  it("is a sanity check when asked (the 2 × C bound is the pool's own), holding and failing", () => {
+    const ok = peakSocketsClaim({ id: 's', measurements: [cell('a')], concurrency: 512, factor: 2, kind: 'sanity' });
+    expect(ok.kind).toBe('sanity');
+    expect(ok.outcome).toBe('holds');
+    const over = peakSocketsClaim({
+      id: 's',
+      measurements: [cell('a', { peak: 1100 })],
+      concurrency: 512,
+      factor: 2,
+      kind: 'sanity',
+    });
+    expect(over.kind).toBe('sanity');
+    expect(over.outcome).toBe('fails');
   });
 });
 
@@ -203,6 +249,29 @@ describe('pinnedMemoryClaim', () => {
   it('divides by the pooled sockets', () => {
     expect(memoryPerPooledSocket(cell('a', { heldAtFinish: 1024, pooledSockets: 4 }))?.heapAndExternalBytes).toBe(256);
   });
+  it('uses the idle reading (same wait and GCs as the closed one) when the record has it', () => {
+    const controlled = memoryPerPooledSocket(cell('a', { heldAtFinish: 4096, heldAtIdle: 1024, pooledSockets: 4 }));
+    expect(controlled?.heapAndExternalBytes).toBe(256);
+    expect(controlled?.controlled).toBe(true);
+    const old = memoryPerPooledSocket(cell('a', { heldAtFinish: 4096, pooledSockets: 4 }));
+    expect(old?.heapAndExternalBytes).toBe(1024);
+    expect(old?.controlled).toBe(false);
+  });
+  it('decides on the idle readings: an artefact right after the load does not make it hold', () => {
+    // Both hold 100 kB per socket right after the load (garbage not yet released), but only `pin` still at idle.
+    const pin = cell('pin', { heldAtFinish: 512 * 100_000, heldAtIdle: 512 * 100_000 });
+    const fixed = cell('fixed', { heldAtFinish: 512 * 100_000, heldAtIdle: 512 * 1_000 });
+    const holds = pinnedMemoryClaim({ id: 'm', more: pin, less: fixed, minBytes: 32_768 });
+    expect(holds.outcome).toBe('holds');
+    expect(holds.evidence['controlledReading']).toBe(true);
+    const artefact = pinnedMemoryClaim({
+      id: 'm',
+      more: cell('pin', { heldAtFinish: 512 * 100_000, heldAtIdle: 512 * 1_000 }),
+      less: fixed,
+      minBytes: 32_768,
+    });
+    expect(artefact.outcome).toBe('fails');
+  });
 });
 
 describe('versionsRanSanity', () => {
@@ -229,6 +298,25 @@ describe('versionsRanSanity', () => {
     expect(String(v.evidence['problems'])).toContain('asked 1.15.1');
     expect(String(v.evidence['problems'])).toContain('no store entry');
   });
+  it('checks the expected Node and bundled undici where a cell names them, on both sides', () => {
+    const m = cell('node-fetch', { store: false, version: 'v24.21.0 (bundled undici 7.29.1)' });
+    const asked = { measurement: m, clientVersion: 'v24.21.0 (bundled undici 7.29.1)', fromStore: false };
+    expect(
+      versionsRanSanity({ id: 'r', cells: [{ ...asked, node: 'v24.21.0', bundledUndici: '7.29.1' }] }).outcome,
+    ).toBe('holds');
+    const other = versionsRanSanity({ id: 'r', cells: [{ ...asked, node: 'v20.20.2', bundledUndici: '6.23.0' }] });
+    expect(other.outcome).toBe('fails');
+    expect(String(other.evidence['problems'])).toContain('expected v20.20.2');
+    expect(String(other.evidence['problems'])).toContain('expected 6.23.0');
+  });
+  it("fails when a cell asked for the workspace's version loaded a store entry", () => {
+    const v = versionsRanSanity({
+      id: 'r',
+      cells: [{ measurement: cell('a', { version: '1.0.0' }), clientVersion: '1.0.0', fromStore: false }],
+    });
+    expect(v.outcome).toBe('fails');
+    expect(String(v.evidence['problems'])).toContain("asked the workspace's");
+  });
   it('reads the runtime of a record', () => {
     expect(cellRuntime(cell('a'))?.bundledUndici).toBe('7.29.1');
     expect(cellRuntime({ client: { name: 'x', version: '1', settings: {} } })).toBeNull();
@@ -247,5 +335,10 @@ describe('ratioText and versionRows', () => {
     expect(rows[1]?.throughputVsReference).toMatch(/^2\.00/);
     expect(rows[2]?.throughputVsReference).toBe('–');
     expect(rows[0]?.ran).toContain('bundled undici 7.29.1');
+  });
+  it('shows sockets opened in the measured windows, not those of the warm-up', () => {
+    const rows = versionRows([cell('a', { openedMeasured: 3 })]);
+    expect(rows[0]?.socketsOpenedMeasured).toBe(3);
+    expect(rows[0]).not.toHaveProperty('errorListenersPerSocket');
   });
 });

@@ -31,6 +31,9 @@ function collectGarbage(): boolean {
     v8.setFlagsFromString('--expose-gc');
     const gc: unknown = vm.runInNewContext('gc');
     if (typeof gc !== 'function') return false;
+    // Twice: one full GC does not release every ArrayBuffer backing store at once (freed off-heap memory lags the
+    // collection that found it dead), so a second pass brings a reading closer to what is still held.
+    gc();
     gc();
     return true;
   } catch {
@@ -98,11 +101,15 @@ async function main(start: ContinuousStart, channel: WorkerChannel<PhaseResult, 
   // After the last block, before close: the pool as the load left it (sockets, listeners) and the process's memory.
   const settings: Record<string, unknown> = { ...session.settings() };
   const atFinish = processState();
-  await session.close().catch(() => undefined);
-  // Once the closed sockets' 'close' events have run, what the pool held (sockets and anything they pin) is garbage:
-  // atFinish − afterClose is the memory the pooled sockets kept alive.
+  // The control reading: pool still open, after the same wait and GCs as the closed reading below, so atIdle −
+  // afterClose differs only by the closed pool (atFinish − afterClose also holds garbage not yet released).
   await new Promise((resolve) => setTimeout(resolve, SOCKETS_CLOSED_MS));
-  settings['process'] = { atReady, atFinish, afterClose: processState() };
+  const atIdle = processState();
+  await session.close().catch(() => undefined);
+  // Once the closed sockets' 'close' events have run, what the pool held (sockets and anything they retain) is
+  // garbage: atIdle − afterClose is the memory the pooled sockets kept alive.
+  await new Promise((resolve) => setTimeout(resolve, SOCKETS_CLOSED_MS));
+  settings['process'] = { atReady, atFinish, atIdle, afterClose: processState() };
   send({ type: 'done', settings });
 }
 

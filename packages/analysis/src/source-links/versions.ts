@@ -16,7 +16,8 @@ export const VERSIONS_LINKS: readonly SourceLink[] = [
     token: "req.once('close', removeSocketErrorListener)",
     checkedByHand: true,
   },
-  // axios 1.18.1: one listener per socket, a closure in the first request's scope, never removed (axios#11091).
+  // axios 1.18.1: one listener per socket, a closure in the first request's scope, never removed; through that scope
+  // it may retain the first request's objects (axios#11091; the retention is not visible at these lines).
   {
     id: 'axios.1-18-1.socket-error-once',
     source: 'axios',

@@ -60,9 +60,11 @@ export function closeNodeAgent(agent: http.Agent): void {
 }
 
 /**
- * Sockets an Agent holds (busy and free) and the listeners on each, read from the live objects: a client that adds a
- * listener per request to a reused socket and never removes it (axios 1.15.1–1.16, axios#10780) shows here as error
- * listeners per socket growing with the requests each socket carried. Read after the load (the worker's `done`).
+ * Sockets an Agent holds (busy and free) and the listeners on each, read from the live objects after the load (the
+ * worker's `done`): the pool at rest, not the most listeners a socket carried during the load. A client that adds a
+ * listener per request and removes it when that request closes (axios 1.15.1) shows about 0 here; one that keeps one
+ * listener per socket (axios 1.18.1, 1.21.1) shows 1. So these counts do not rank versions by listener growth: the
+ * process's MaxListenersExceededWarning count (once per socket that crossed the limit) is the evidence for that.
  */
 export function agentSocketListeners(agent: http.Agent): Record<string, unknown> {
   const sockets = [agent.sockets, agent.freeSockets].flatMap((byName) =>
