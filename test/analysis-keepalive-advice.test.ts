@@ -6,6 +6,8 @@ import {
   retryAvoidsFailuresClaim,
   stallHangClaim,
   stallTimeoutClaim,
+  timeoutFireBoundMs,
+  UNDICI_FAST_TIMER_TICK_MS,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
 
@@ -163,6 +165,28 @@ describe('deterministic race claims', () => {
     expect(stallTimeoutClaim({ ...input, rows: [stalled(505), stalled(2000)] }).outcome).toBe('fails');
     expect(stallTimeoutClaim({ ...input, rows: [row({ client: 'axios' })] }).outcome).toBe('fails');
     expect(() => stallTimeoutClaim({ ...input, capMs: 700, rows: [] })).toThrow(/capMs: 700/);
+  });
+
+  it('undici fast timers: a 500 ms timeout is bounded by two 499 ms ticks (998 ms), both sides', () => {
+    expect(timeoutFireBoundMs(500)).toBe(500);
+    expect(timeoutFireBoundMs(500, UNDICI_FAST_TIMER_TICK_MS)).toBe(998);
+    expect(timeoutFireBoundMs(499, UNDICI_FAST_TIMER_TICK_MS)).toBe(499);
+    expect(() => timeoutFireBoundMs(500, 0)).toThrow(/tickMs: 0/);
+    const stalled = (elapsedMs: number) =>
+      row({ ok: false, code: 'UND_ERR_HEADERS_TIMEOUT', elapsedMs, idleClose: 'stall' });
+    const input = { id: 'u', client: 'undici-request', timeoutMs: 500, slackMs: 300, capMs: 1500 };
+    // Fired at ~1,002 ms, as on the pre-run: late for a native timer, within the fast timer's bound (998 + 300).
+    expect(stallTimeoutClaim({ ...input, rows: [stalled(1002)] }).outcome).toBe('fails');
+    const fast = stallTimeoutClaim({ ...input, tickMs: UNDICI_FAST_TIMER_TICK_MS, rows: [stalled(1002)] });
+    expect(fast.outcome).toBe('holds');
+    expect(fast.evidence['boundMs']).toBe(1298);
+    // Still a claim that can fail: a request waiting until the cap.
+    expect(
+      stallTimeoutClaim({ ...input, tickMs: UNDICI_FAST_TIMER_TICK_MS, rows: [stalled(1002), stalled(1500)] }).outcome,
+    ).toBe('fails');
+    expect(() => stallTimeoutClaim({ ...input, tickMs: UNDICI_FAST_TIMER_TICK_MS, capMs: 1200, rows: [] })).toThrow(
+      /capMs: 1200/,
+    );
   });
 
   it('the default-timeout hang can be recorded as an observation (exploratory) when it cannot fail', () => {

@@ -196,7 +196,7 @@ describe('claims', () => {
       control: { client: 'node-http', rows: quiet },
     });
     expect(noRace.outcome).toBe('unresolved');
-    expect(String(noRace.evidence['unresolvedBecause'])).toContain('the race did not occur');
+    expect(String(noRace.evidence['unresolvedBecause'])).toContain('the race was not shown to occur');
     const raced = cell(1000, 200, 30);
     const held = noFailureClaim({
       id: 'safe',
@@ -218,6 +218,42 @@ describe('claims', () => {
       control: { client: 'node-http', rows: cell(1500, 200, 30) },
     });
     expect(elsewhere.outcome).toBe('unresolved');
+  });
+
+  it('"fails no request": one control failure is not a race; the control must clear the "fails some" bar in the same mode', () => {
+    const mine = cell(1000, 200, 0, { client: 'undici-request' });
+    // One failure in one of 10 bursts (0.5 % of that burst's share): the control's interval reaches 0.
+    const once = noFailureClaim({
+      id: 'safe',
+      client: 'undici-request',
+      method: 'GET',
+      rows: mine,
+      condition: 'c',
+      control: { client: 'node-http', rows: cell(1000, 200, 1) },
+    });
+    expect(once.outcome).toBe('unresolved');
+    expect(String(once.evidence['unresolvedBecause'])).toContain('failed 1 of 200');
+    // The control raced, but in another target mode: it does not gate this mode's claim.
+    const otherMode = noFailureClaim({
+      id: 'safe',
+      client: 'undici-request',
+      method: 'GET',
+      rows: mine,
+      condition: 'c',
+      control: { client: 'node-http', rows: cell(1000, 200, 30, { hint: 'true' }) },
+    });
+    expect(otherMode.outcome).toBe('unresolved');
+    // Same mode, raced clearly (15 % in every burst): decided, and the claim can fail.
+    const failing = noFailureClaim({
+      id: 'safe',
+      client: 'undici-request',
+      method: 'GET',
+      rows: cell(1000, 200, 40, { client: 'undici-request' }),
+      condition: 'c',
+      control: { client: 'node-http', rows: cell(1000, 200, 30) },
+    });
+    expect(failing.outcome).toBe('fails');
+    expect(failing.evidence['controlBursts']).toBe(10);
   });
 
   it('"fails some requests in (T, hint)" holds and fails on the gaps named only', () => {
@@ -251,6 +287,23 @@ describe('claims', () => {
     expect(v.outcome).toBe('fails');
     expect(v.evidence['maxArrivals']).toBe(2);
     expect(noRetryClaim({ id: 'p', client: 'got', method: 'POST', rows: twice }).outcome).toBe('fails');
+  });
+
+  it('"never retries a POST" is a sanity check for a client with no retry that applies, both sides', () => {
+    const once = cell(500, 10, 3, { method: 'POST' });
+    const held = noRetryClaim({ id: 'p', client: 'node-http', method: 'POST', rows: once, kind: 'sanity' });
+    expect(held.kind).toBe('sanity');
+    expect(held.outcome).toBe('holds');
+    const dup = noRetryClaim({
+      id: 'p',
+      client: 'node-http',
+      method: 'POST',
+      rows: [...once, row({ method: 'POST', arrived: 2 })],
+      kind: 'sanity',
+    });
+    expect(dup.kind).toBe('sanity');
+    expect(dup.outcome).toBe('fails');
+    expect(noRetryClaim({ id: 'p', client: 'node-http', method: 'POST', rows: once }).kind).toBe('claim');
   });
 
   it('sanity checks: the id join and the leak check, both sides', () => {

@@ -187,9 +187,29 @@ export function retryAvoidsFailuresClaim(input: {
 }
 
 /**
+ * undici's fast-timer tick (undici 8.13.1 lib/util/timers.js, TICK_MS = 499): `headersTimeout` and `bodyTimeout` are
+ * armed as FastTimers (client-h1.js TIMEOUT_HEADERS = 2 | USE_FAST_TIMER), which fire on the ⌈d / 499⌉-th tick of a
+ * shared 499 ms clock after arming. The first tick comes anywhere in (0, 499] ms, so a configured d ends the request
+ * after at most ⌈d / 499⌉ · 499 ms (plus event-loop lag), never sooner than d − 499 — documented upstream as "an
+ * accuracy target of within 500ms". A claim about undici's timeouts must use this bound, not d itself.
+ */
+export const UNDICI_FAST_TIMER_TICK_MS = 499;
+
+/**
+ * The latest a timeout of `timeoutMs` can fire (before `slackMs` of lag): `timeoutMs` for a native timer (no
+ * `tickMs`), ⌈timeoutMs / tickMs⌉ · tickMs for a coarse-tick timer such as undici's fast timers.
+ */
+export function timeoutFireBoundMs(timeoutMs: number, tickMs?: number): number {
+  if (tickMs === undefined) return timeoutMs;
+  if (!(tickMs > 0)) throw new RangeError(`tickMs: ${tickMs} must be a positive number of ms`);
+  return Math.ceil(timeoutMs / tickMs) * tickMs;
+}
+
+/**
  * The stalled server with a timeout the notebook configured: "`client` ends every request on a stalled server within
- * its configured `timeoutMs` (+ `slackMs` for late timers)". The harness cap must exceed timeoutMs + slackMs, so the
- * claim can fail (a request still waiting at the cap is a failure of the claim); otherwise it throws.
+ * its configured `timeoutMs` (rounded up to the timer's tick when `tickMs` is given, see UNDICI_FAST_TIMER_TICK_MS;
+ * + `slackMs` for late timers)". The harness cap must exceed that bound + slackMs, so the claim can fail (a request
+ * still waiting at the cap is a failure of the claim); otherwise it throws.
  */
 export function stallTimeoutClaim(input: {
   id: string;
@@ -198,22 +218,28 @@ export function stallTimeoutClaim(input: {
   timeoutMs: number;
   slackMs: number;
   capMs: number;
+  /** The timer's tick when it is coarse (undici's fast timers: UNDICI_FAST_TIMER_TICK_MS); absent: a native timer. */
+  tickMs?: number;
 }): VerdictData {
-  const boundMs = input.timeoutMs + input.slackMs;
+  const fireBoundMs = timeoutFireBoundMs(input.timeoutMs, input.tickMs);
+  const boundMs = fireBoundMs + input.slackMs;
   if (!(input.capMs > boundMs))
     throw new RangeError(
-      `capMs: ${input.capMs} must exceed timeoutMs + slackMs = ${boundMs}, or the claim cannot fail`,
+      `capMs: ${input.capMs} must exceed the timeout's fire bound + slackMs = ${boundMs}, or the claim cannot fail`,
     );
   const rows = input.rows.filter((r) => r.client === input.client);
   const late = rows.filter((r) => r.ok || r.elapsedMs > boundMs);
   const codes = [...new Set(rows.map((r) => r.code ?? 'ok'))].sort().join(', ');
   return countClaim({
     id: input.id,
-    claim: `with a configured timeout of ${input.timeoutMs} ms, ${input.client} ends every request on a stalled server within ${boundMs} ms (the harness waits ${input.capMs} ms)`,
+    claim: `with a configured timeout of ${input.timeoutMs} ms, ${input.client} ends every request on a stalled server within ${boundMs} ms (${input.tickMs === undefined ? 'the timeout' : `⌈${input.timeoutMs} / ${input.tickMs}⌉ · ${input.tickMs} ms, its timer's tick,`} + ${input.slackMs} ms of lag; the harness waits ${input.capMs} ms)`,
     holds: rows.length > 0 && late.length === 0,
     evidence: {
       requests: rows.length,
       endedLateOrAnswered: late.length,
+      configuredTimeoutMs: input.timeoutMs,
+      fireBoundMs,
+      boundMs,
       medianElapsedMs: medianOf(rows.map((r) => r.elapsedMs)),
       maxElapsedMs: rows.length > 0 ? Math.max(...rows.map((r) => r.elapsedMs)) : null,
       codes,

@@ -6,8 +6,10 @@
  *
  * The thresholds are stated here, before any run:
  * - "fails no request" means the upper end of the 95 % burst interval of the failure rate is below NO_FAILURE_MAX_RATE
- *   at every gap, and only counts when a positive control (a client without validation or retry) failed in the same
- *   rounds: otherwise the race did not occur and the claim is unresolved;
+ *   at every gap, and only counts when a positive control (a client without validation or retry) demonstrably raced
+ *   in the same rounds, target mode and gaps — the lower end of ITS burst interval above SOME_FAILURE_MIN_RATE, the
+ *   same bar as a "fails some requests" claim. One failure anywhere is not enough: clean bursts give a [0, 0] interval,
+ *   so a "safe" verdict gated on a single control failure would rest on no evidence that the race occurred;
  * - "fails some requests" means the lower end is above SOME_FAILURE_MIN_RATE over the gaps named;
  * - "never retries a POST" is a count: no POST id arrived at the target more than once.
  */
@@ -108,6 +110,9 @@ export interface FailureCell {
   medianFailureMs: number | null;
 }
 
+/** The target mode of a row (hint and close mode): a control only counts in the mode of the rows it gates. */
+const modeKey = (r: RaceRow): string => `${r.hint}\u0000${r.idleClose}`;
+
 const cellKey = (r: RaceRow): string =>
   [r.client, r.retry, r.concurrency, r.method, r.hint, r.idleClose, r.idleTimeoutMs, r.gapMs].join('\u0000');
 
@@ -201,22 +206,33 @@ export function noFailureClaim(input: {
   condition: string;
   maxRate?: number;
   /**
-   * The positive control: a client without idle-socket validation or retry, run in the same rounds (its rows, same
-   * method and gaps). When given and it failed no request, the race did not occur and the claim is unresolved.
+   * The positive control: a client without idle-socket validation or retry, run in the same rounds (its rows; only
+   * those with the same method, target mode and gaps count). When given, the claim is decided only if the control
+   * raced: the lower end of its burst interval, pooled over those gaps, above `controlMinRate`. Otherwise unresolved.
    */
   control?: { client: string; rows: readonly RaceRow[] };
+  /** The control's bar (default SOME_FAILURE_MIN_RATE, the bar of a "fails some requests" claim). */
+  controlMinRate?: number;
 }): VerdictData {
   const maxRate = input.maxRate ?? NO_FAILURE_MAX_RATE;
+  const controlMinRate = input.controlMinRate ?? SOME_FAILURE_MIN_RATE;
   const mine = input.rows.filter((r) => r.client === input.client && r.method === input.method);
-  const claim = `${input.condition}, ${input.client} fails no ${input.method} request at any gap (upper end of the 95 % burst interval of the failure rate below ${maxRate * 100} % at every gap${input.control ? `, while ${input.control.client} without a defence failed in the same rounds` : ''})`;
+  const claim = `${input.condition}, ${input.client} fails no ${input.method} request at any gap (upper end of the 95 % burst interval of the failure rate below ${maxRate * 100} % at every gap${input.control ? `, while ${input.control.client} without a defence failed more than ${controlMinRate * 100} % (lower end of its burst interval) in the same rounds, mode and gaps` : ''})`;
   const gaps = new Set(mine.map((r) => r.gapMs));
+  const modes = new Set(mine.map(modeKey));
   const controlRows = input.control
     ? input.control.rows.filter(
-        (r) => r.client === input.control?.client && r.method === input.method && gaps.has(r.gapMs),
+        (r) =>
+          r.client === input.control?.client &&
+          r.method === input.method &&
+          gaps.has(r.gapMs) &&
+          modes.has(modeKey(r)),
       )
     : [];
   const controlFailures = controlRows.filter((r) => !r.ok).length;
-  if (input.control && controlFailures === 0)
+  const controlIv = burstIntervalOf(controlRows);
+  const controlRaced = Number.isFinite(controlIv.low) && controlIv.low > controlMinRate;
+  if (input.control && !controlRaced)
     return quantityClaim({
       id: input.id,
       claim,
@@ -224,7 +240,7 @@ export function noFailureClaim(input: {
       interval: { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0.95, n: 0 },
       threshold: { below: maxRate },
       evidence: {
-        unresolvedBecause: `the race did not occur: the control ${input.control.client} failed 0 of ${controlRows.length} requests in the same rounds`,
+        unresolvedBecause: `the race was not shown to occur: the control ${input.control.client} failed ${controlFailures} of ${controlRows.length} requests in ${controlIv.bursts} bursts of the same rounds, mode and gaps; the lower end of its 95 % burst interval (${Number.isFinite(controlIv.low) ? controlIv.low.toFixed(4) : `none: < ${MIN_BURSTS} bursts`}) is not above ${controlMinRate}`,
         requests: mine.length,
         failures: mine.filter((r) => !r.ok).length,
       },
@@ -247,7 +263,14 @@ export function noFailureClaim(input: {
       gaps: byGap.size,
       requests: mine.length,
       bursts: new Set(mine.map((r) => r.burst)).size,
-      ...(input.control ? { controlFailures, controlRequests: controlRows.length } : {}),
+      ...(input.control
+        ? {
+            controlFailures,
+            controlRequests: controlRows.length,
+            controlBursts: controlIv.bursts,
+            controlRateLow: controlIv.low,
+          }
+        : {}),
     },
   });
 }
@@ -282,17 +305,23 @@ export function someFailuresClaim(input: {
  * "`client` never retries a `method` request": a count, no interval. Holds when no request id arrived at the target
  * more than once; the evidence says how many were sent, failed, and failed after reaching the target (those a retry
  * would have sent twice).
+ *
+ * `kind` 'sanity' is for a client (and retry setting) with no retry that could resend this method — no retry feature
+ * at all, or one whose method list excludes it: there a second arrival would mean the harness duplicated a request,
+ * not a finding about the client, so the check is shown but never counted. Only a client whose retry could apply
+ * makes it a claim.
  */
 export function noRetryClaim(input: {
   id: string;
   client: string;
   method: string;
   rows: readonly RaceRow[];
+  kind?: 'claim' | 'sanity';
 }): VerdictData {
   const rows = input.rows.filter((r) => r.client === input.client && r.method === input.method);
   const retried = rows.filter((r) => r.arrived > 1);
   const failed = rows.filter((r) => !r.ok);
-  return countClaim({
+  return (input.kind === 'sanity' ? sanityCheck : countClaim)({
     id: input.id,
     claim: `${input.client} never sends a ${input.method} request twice (every id arrived at the target at most once)`,
     holds: rows.length > 0 && retried.length === 0,
