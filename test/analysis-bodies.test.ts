@@ -127,12 +127,28 @@ describe('bodies analysis', () => {
     expect(rssGrowthClaim(fails, input).outcome).toBe('fails');
   });
 
-  it('target-memory-bounded holds under the bound and fails above it', () => {
-    expect(targetMemoryBounded([block('a', 0)], 256 * MIB).holds).toBe(true);
-    const big = block('a', 0, {
-      bodies: { ...trial().bodies, peakRssBytes: 300 * MIB },
-    });
-    expect(targetMemoryBounded([big], 256 * MIB).holds).toBe(false);
+  it('target-memory-bounded bounds the growth over the phase start: holds for a target that streams, fails for one holding the body', () => {
+    const L = 128 * MIB;
+    const phase = (startMiB: number, peakMiB: number, bytes = L) =>
+      block(
+        'a',
+        0,
+        { bodies: { ...trial().bodies, startRssBytes: startMiB * MIB, peakRssBytes: peakMiB * MIB } },
+        'stream',
+        bytes,
+      );
+    expect(targetMemoryBounded([phase(50, 52), phase(60, 90)], { share: 0.25 }).holds).toBe(true);
+    // A 128 MiB body held by a 50 MiB target: under an absolute bound of 256 MiB, but it grew by 130 MiB > 32 MiB.
+    const held = targetMemoryBounded([phase(50, 52), phase(50, 180)], { share: 0.25 });
+    expect(held.holds).toBe(false);
+    expect(held.evidence['worstGrowthMiB']).toBe(130);
+    // Only the largest size is checked; a small body is judged against the floor, not 0.25 × 1 MiB.
+    expect(targetMemoryBounded([phase(50, 52), phase(50, 100, MIB)], { share: 0.25 }).holds).toBe(true);
+    expect(targetMemoryBounded([phase(50, 53, MIB)], { share: 0.25 }).holds).toBe(true);
+    expect(targetMemoryBounded([phase(50, 53, MIB)], { share: 0.25, floorBytes: MIB }).holds).toBe(false);
+    // Phases without a start RSS (older records) are not checked: with none, nothing was, and it does not hold.
+    expect(targetMemoryBounded([block('a', 0)], { share: 0.25 }).holds).toBe(false);
+    expect(targetMemoryBounded([phase(50, 52)], { share: 0.25, id: 'u' }).id).toBe('u');
   });
 
   it('unreadFate tells reused, held and destroyed sockets apart, and the fate claim follows it', () => {

@@ -48,6 +48,7 @@ describe('09-bodies', () => {
       'upload-bytes-match',
       'unread-reported',
       'target-memory-bounded',
+      'target-memory-bounded-uploads',
       'buffered-holds-a-copy',
       'upload-buffered-holds-a-copy',
     ]) {
