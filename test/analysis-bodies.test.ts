@@ -1,8 +1,11 @@
 import {
   type BodyBlock,
   type BodyTrial,
+  blockFigures,
   bodyBytesMatch,
+  rssGrowthAtLeast,
   rssGrowthClaim,
+  rssGrowthPerBody,
   sizeLabel,
   slowerForLargeBodyClaim,
   sweepRows,
@@ -124,12 +127,28 @@ describe('bodies analysis', () => {
     expect(rssGrowthClaim(fails, input).outcome).toBe('fails');
   });
 
-  it('target-memory-bounded holds under the bound and fails above it', () => {
-    expect(targetMemoryBounded([block('a', 0)], 256 * MIB).holds).toBe(true);
-    const big = block('a', 0, {
-      bodies: { ...trial().bodies, peakRssBytes: 300 * MIB },
-    });
-    expect(targetMemoryBounded([big], 256 * MIB).holds).toBe(false);
+  it('target-memory-bounded bounds the growth over the phase start: holds for a target that streams, fails for one holding the body', () => {
+    const L = 128 * MIB;
+    const phase = (startMiB: number, peakMiB: number, bytes = L) =>
+      block(
+        'a',
+        0,
+        { bodies: { ...trial().bodies, startRssBytes: startMiB * MIB, peakRssBytes: peakMiB * MIB } },
+        'stream',
+        bytes,
+      );
+    expect(targetMemoryBounded([phase(50, 52), phase(60, 90)], { share: 0.25 }).holds).toBe(true);
+    // A 128 MiB body held by a 50 MiB target: under an absolute bound of 256 MiB, but it grew by 130 MiB > 32 MiB.
+    const held = targetMemoryBounded([phase(50, 52), phase(50, 180)], { share: 0.25 });
+    expect(held.holds).toBe(false);
+    expect(held.evidence['worstGrowthMiB']).toBe(130);
+    // Only the largest size is checked; a small body is judged against the floor, not 0.25 × 1 MiB.
+    expect(targetMemoryBounded([phase(50, 52), phase(50, 100, MIB)], { share: 0.25 }).holds).toBe(true);
+    expect(targetMemoryBounded([phase(50, 53, MIB)], { share: 0.25 }).holds).toBe(true);
+    expect(targetMemoryBounded([phase(50, 53, MIB)], { share: 0.25, floorBytes: MIB }).holds).toBe(false);
+    // Phases without a start RSS (older records) are not checked: with none, nothing was, and it does not hold.
+    expect(targetMemoryBounded([block('a', 0)], { share: 0.25 }).holds).toBe(false);
+    expect(targetMemoryBounded([phase(50, 52)], { share: 0.25, id: 'u' }).id).toBe('u');
   });
 
   it('unreadFate tells reused, held and destroyed sockets apart, and the fate claim follows it', () => {
@@ -166,12 +185,9 @@ describe('bodies analysis', () => {
     );
     expect(unreadFate(mixed).fate).toBe('mixed');
     const blocks = [reused, held, destroyed];
-    expect(unreadFateClaim(blocks, { id: 'x', client: 'h', bytes: 1024, expected: 'held', because: 'b' }).holds).toBe(
-      true,
-    );
-    expect(unreadFateClaim(blocks, { id: 'x', client: 'r', bytes: 1024, expected: 'held', because: 'b' }).holds).toBe(
-      false,
-    );
+    const one = { bytes: 1024, because: 'b', minRounds: 1 };
+    expect(unreadFateClaim(blocks, { ...one, id: 'x', client: 'h', expected: 'held' }).holds).toBe(true);
+    expect(unreadFateClaim(blocks, { ...one, id: 'x', client: 'r', expected: 'held' }).holds).toBe(false);
     expect(
       unreadFateClaim(blocks, { id: 'x', client: 'missing', bytes: 1024, expected: 'held', because: 'b' }).holds,
     ).toBe(false);
@@ -181,5 +197,100 @@ describe('bodies analysis', () => {
     const rows = sweepRows([...rounds(2), block('fast', 0, {}, 'buffer')]);
     expect(rows).toHaveLength(3);
     expect(rows[0]).toMatchObject({ size: '1 MiB' });
+  });
+
+  it('"reused" means at most two connections: 31 connections for 32 unread requests is not reuse', () => {
+    const nearly = block(
+      'n',
+      0,
+      { requests: 32, ok: 0, unread: 32, target: { connectionsOpened: 31, connectionsClosed: 0, openConnections: 31 } },
+      'unread',
+      1024,
+    );
+    expect(unreadFate(nearly).fate).toBe('mixed');
+    const two = block(
+      'n',
+      0,
+      { requests: 32, ok: 0, unread: 32, target: { connectionsOpened: 2, connectionsClosed: 0, openConnections: 2 } },
+      'unread',
+      1024,
+    );
+    expect(unreadFate(two).fate).toBe('reused');
+  });
+
+  it('an unread fate claim needs the same fate in at least three rounds', () => {
+    const reusedIn = (round: number, opened: number) =>
+      block(
+        'r',
+        round,
+        {
+          requests: 8,
+          ok: 0,
+          unread: 8,
+          target: { connectionsOpened: opened, connectionsClosed: 0, openConnections: opened },
+        },
+        'unread',
+        1024,
+      );
+    const input = { id: 'x', client: 'r', bytes: 1024, expected: 'reused' as const, because: 'b' };
+    expect(
+      unreadFateClaim(
+        [0, 1, 2].map((r) => reusedIn(r, 1)),
+        input,
+      ).holds,
+    ).toBe(true);
+    // Too few rounds that agree: unresolved; one round with another fate: fails.
+    expect(
+      unreadFateClaim(
+        [0, 1].map((r) => reusedIn(r, 1)),
+        input,
+      ).outcome,
+    ).toBe('unresolved');
+    expect(unreadFateClaim([reusedIn(0, 1), reusedIn(1, 1), reusedIn(2, 8)], input).outcome).toBe('fails');
+    expect(unreadFateClaim([reusedIn(0, 8)], input).outcome).toBe('fails');
+  });
+
+  it('RSS growth takes the kernel maxRSS when the samples missed the peak', () => {
+    const missed = block('a', 0, { peakSinceBaselineBytes: 51 * MIB, maxRssBytes: 60 * MIB });
+    expect(blockFigures(missed).rssGrowthMiB).toBe(10);
+    const sampled = block('a', 0, { peakSinceBaselineBytes: 70 * MIB, maxRssBytes: 60 * MIB });
+    expect(blockFigures(sampled).rssGrowthMiB).toBe(20);
+  });
+
+  it("the streamed-bounded claim, net of the same round's growth at the smallest size, holds for a young process that grows 30 MiB whatever the body, fails for one that holds the body", () => {
+    const L = 64 * MIB;
+    const at = (client: string, r: number, bytes: number, mib: number) =>
+      block(client, r, { peakSinceBaselineBytes: (50 + mib) * MIB, bodyBytes: bytes }, 'stream', bytes);
+    const young = Array.from({ length: 6 }, (_, r) => [at('a', r, 1024, 30 + r), at('a', r, L, 31 + r)]).flat();
+    const holder = Array.from({ length: 6 }, (_, r) => [at('b', r, 1024, 30 + r), at('b', r, L, 94 + r)]).flat();
+    const input = {
+      id: 's',
+      claim: 'c',
+      bytes: L,
+      consumption: 'stream',
+      threshold: { below: 0.25 },
+      baselineBytes: 1024,
+    };
+    expect(rssGrowthPerBody(young, 'a', L, 'stream', 1024)).toEqual(Array(6).fill(1 / 64));
+    expect(rssGrowthClaim(young, { ...input, clients: ['a'] }).outcome).toBe('holds');
+    expect(rssGrowthClaim([...young, ...holder], { ...input, clients: ['a', 'b'] }).outcome).toBe('fails');
+    // Without the subtraction, 30 MiB of a young process's own growth is ~0.47 × 64 MiB: the claim would fail.
+    const { baselineBytes: _b, ...gross } = input;
+    expect(rssGrowthClaim(young, { ...gross, clients: ['a'] }).outcome).toBe('fails');
+    // A round without its small-size block is left out, not compared with another round's.
+    expect(rssGrowthPerBody(young.slice(1), 'a', L, 'stream', 1024)).toHaveLength(5);
+  });
+
+  it('rss-growth-at-least is a sanity check: holds when every client grew by the body, fails when one did not', () => {
+    const grown = (client: string, mib: number) =>
+      block(client, 0, { peakSinceBaselineBytes: (50 + mib) * MIB }, 'buffer');
+    const input = { id: 'b', claim: 'c', clients: ['a', 'b'], bytes: MIB, consumption: 'buffer', atLeast: 1 };
+    const ok = rssGrowthAtLeast([grown('a', 2), grown('b', 1.5)], input);
+    expect(ok.kind).toBe('sanity');
+    expect(ok.holds).toBe(true);
+    const bad = rssGrowthAtLeast([grown('a', 2), grown('b', 0.5)], input);
+    expect(bad.holds).toBe(false);
+    expect(bad.evidence['short']).toBe('b');
+    expect(rssGrowthAtLeast([grown('a', 2)], input).holds).toBe(false);
   });
 });

@@ -1,7 +1,8 @@
 import { CLIENT_NAMES } from '@casebook/clients';
-import { type BodyLab, openBodyLab } from '@casebook/runner';
+import { type BodyLab, bodyJob, MAX_REQUEST_TIMEOUT_MS, openBodyLab } from '@casebook/runner';
 import { GENERATED_CHUNK_BYTES, parseGeneratedBody, UPLOAD_PATH } from '@casebook/servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepareUploadBuffer, releaseUploadBuffer, uploadBuffer } from '../packages/clients/src/adapters/upload-source';
 
 /** The HTTP/1.1 clients the uploads sweep covers (notebook 09, section 2). */
 const UPLOAD_CLIENTS = ['undici-request', 'undici-fetch', 'node-http', 'axios', 'got'] as const;
@@ -15,6 +16,24 @@ describe('generated bodies: parsing', () => {
     expect(parseGeneratedBody('/bytes?n=-1')).toHaveProperty('error');
     expect(parseGeneratedBody('/bytes?n=10&framing=gzip')).toHaveProperty('error');
     expect(parseGeneratedBody(`/bytes?n=${2 ** 31}`)).toHaveProperty('error');
+  });
+
+  it('a request limit long enough for the nodejs/undici#2014 times (95–104 s) is accepted, one past a phase is not', () => {
+    const origin = 'http://127.0.0.1:1';
+    expect(bodyJob(origin, { client: 'got', bytes: 1, requestTimeoutMs: 110_000 }).job.requestTimeoutMs).toBe(110_000);
+    expect(() => bodyJob(origin, { client: 'got', bytes: 1, requestTimeoutMs: MAX_REQUEST_TIMEOUT_MS + 1 })).toThrow(
+      /requestTimeoutMs/,
+    );
+  });
+
+  it('a buffered upload reuses the Buffer prepared before the clock, and allocates when none of its size is', () => {
+    prepareUploadBuffer(1000);
+    const a = uploadBuffer(1000);
+    expect(uploadBuffer(1000)).toBe(a);
+    expect(a.toString('latin1', 0, 3)).toBe('uuu');
+    expect(uploadBuffer(999)).not.toBe(a);
+    releaseUploadBuffer();
+    expect(uploadBuffer(1000)).not.toBe(a);
   });
 });
 

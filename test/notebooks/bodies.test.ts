@@ -43,7 +43,15 @@ describe('09-bodies', () => {
     expect(record.profile).toBe('smoke');
     expect(record.status).toBe('completed');
     const byId = (id: string) => record.verdicts.find((v) => v.id === id);
-    for (const id of ['body-bytes-match', 'upload-bytes-match', 'unread-reported', 'target-memory-bounded']) {
+    for (const id of [
+      'body-bytes-match',
+      'upload-bytes-match',
+      'unread-reported',
+      'target-memory-bounded',
+      'target-memory-bounded-uploads',
+      'buffered-holds-a-copy',
+      'upload-buffered-holds-a-copy',
+    ]) {
       expect(byId(id)?.kind, id).toBe('sanity');
       expect(byId(id)?.holds, id).toBe(true);
     }
@@ -51,14 +59,13 @@ describe('09-bodies', () => {
     for (const id of [
       'fetch-slower-large-body',
       'node-fetch-slower-large-body',
-      'buffered-holds-a-copy',
       'streamed-is-bounded',
       'upload-streamed-bounded',
-      'upload-buffered-holds-a-copy',
     ])
       expect(byId(id)?.outcome, id).toBe('unresolved');
+    // One round of unread bodies: a fate needs three rounds, so smoke leaves it unresolved unless a round contradicts it.
     for (const id of ['node-http-unread-held', 'undici-request-unread-small-reused'])
-      expect(['holds', 'fails'], id).toContain(byId(id)?.outcome);
+      expect(['unresolved', 'fails'], id).toContain(byId(id)?.outcome);
     expect(byId('streamed-upload-held-by')?.kind).toBe('exploratory');
     // The record carries the citable body summaries, downloads and uploads, valid against their schema.
     const summaries = validateBodySummaries(record.notes['bodySummaries'], 'record.json');

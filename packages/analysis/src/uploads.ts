@@ -56,16 +56,20 @@ export interface StreamedUploadHolding {
   holds: boolean;
 }
 
-/** Per client: the median peak RSS growth ÷ body of a streamed upload of `bytes`, and whether it reaches `share`. */
+/**
+ * Per client: the median peak RSS growth ÷ body of a streamed upload of `bytes` (net of the same round's growth at
+ * `baselineBytes` when given, see rssGrowthPerBody), and whether it reaches `share`.
+ */
 export function streamedUploadHolding(
   blocks: readonly BodyBlock[],
   clients: readonly string[],
   bytes: number,
   share: number,
+  baselineBytes?: number,
 ): StreamedUploadHolding[] {
   const uploads = uploadBlocks(blocks);
   return clients.map((client) => {
-    const xs = rssGrowthPerBody(uploads, client, bytes, 'stream');
+    const xs = rssGrowthPerBody(uploads, client, bytes, 'stream', baselineBytes);
     const growth = xs.length > 0 ? sig(medianInterval(xs).median) : null;
     return { client, bytes, rounds: xs.length, growthPerBody: growth, holds: growth !== null && growth >= share };
   });
@@ -78,9 +82,9 @@ export function streamedUploadHolding(
  */
 export function streamedUploadReport(
   blocks: readonly BodyBlock[],
-  input: { clients: readonly string[]; bytes: number; share: number },
+  input: { clients: readonly string[]; bytes: number; share: number; baselineBytes?: number },
 ): VerdictData {
-  const rows = streamedUploadHolding(blocks, input.clients, input.bytes, input.share);
+  const rows = streamedUploadHolding(blocks, input.clients, input.bytes, input.share, input.baselineBytes);
   const measured = rows.filter((r) => r.growthPerBody !== null);
   const holding = measured.filter((r) => r.holds).map((r) => `${r.client} (${r.growthPerBody}×)`);
   return countClaim({

@@ -106,12 +106,14 @@ export function countClaim(input: {
   id: string;
   claim: string;
   holds: boolean;
+  /** Too few observations to decide (fewer rounds than the claim asks for) and none against it: unresolved. */
+  unresolved?: boolean;
   evidence: Evidence;
   kind?: 'claim' | 'exploratory';
 }): VerdictData {
   return verdict(
     { id: input.id, claim: input.claim, kind: input.kind ?? 'claim', evidence: input.evidence },
-    input.holds ? 'holds' : 'fails',
+    input.unresolved === true ? 'unresolved' : input.holds ? 'holds' : 'fails',
   );
 }
 

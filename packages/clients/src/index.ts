@@ -1,4 +1,5 @@
 export { clientSecureContext, delayedLookup, openClientSession, perRequestSession } from './adapters/tls-common';
+export { prepareUploadBuffer, releaseUploadBuffer } from './adapters/upload-source';
 export { clientPackageRoot, useClientPackages } from './client-modules';
 export {
   caresLookup,

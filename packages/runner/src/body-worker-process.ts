@@ -5,7 +5,14 @@
  * loop (a large synchronous copy), so the kernel's maxRSS is recorded beside it as the exact high-water mark.
  */
 import { performance } from 'node:perf_hooks';
-import { type BodyResponse, type ClientSession, errorCode, getAdapter } from '@casebook/clients';
+import {
+  type BodyResponse,
+  type ClientSession,
+  errorCode,
+  getAdapter,
+  prepareUploadBuffer,
+  releaseUploadBuffer,
+} from '@casebook/clients';
 import type { BodyJob, BodyParentToWorker, BodyTrialResult } from './body-protocol';
 import { serveWorker, type WorkerChannel } from './worker-channel';
 
@@ -75,6 +82,9 @@ async function trial(session: ClientSession, job: BodyJob, index: number, n: num
     if (now > rssPeakBytes) rssPeakBytes = now;
     if (now > lifetime.peakBytes) lifetime.peakBytes = now;
   };
+  // The application's Buffer of a buffered upload is filled before the clock starts (it is not the client's time or
+  // CPU); it is allocated after the baseline, so RSS growth still counts it.
+  if (job.direction === 'upload' && job.consumption === 'buffer') prepareUploadBuffer(job.expectedBytes);
   const sampler = setInterval(sample, job.rssSampleMs);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -98,6 +108,7 @@ async function trial(session: ClientSession, job: BodyJob, index: number, n: num
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
+  releaseUploadBuffer();
   const rssEndBytes = rss();
   const settled = await settle(job.settleMs);
   return {

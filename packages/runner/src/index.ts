@@ -18,6 +18,7 @@ export {
   type BodyPhase,
   bodyJob,
   DEFAULT_RSS_SAMPLE_MS,
+  MAX_REQUEST_TIMEOUT_MS,
   openBodyLab,
 } from './body-lab';
 export type { BodyJob, BodyTrialResult } from './body-protocol';

@@ -60,6 +60,8 @@ export interface BodyCounters {
   responsesSending: number;
   /** Target RSS now, and its peak sampled every TARGET_RSS_SAMPLE_MS while bodies are generated (bytes). */
   rssBytes: number;
+  /** Target RSS at the last reset (a phase's start): the peak's growth over it is what the phase's bodies cost. */
+  startRssBytes: number;
   peakRssBytes: number;
   rssSampleMs: number;
   /** Per connection (the most recent MAX_CONNECTIONS_LISTED). */

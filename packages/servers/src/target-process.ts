@@ -50,6 +50,7 @@ const bodies = {
   responsesFinished: 0,
   responsesAborted: 0,
   responsesSending: 0,
+  startRssBytes: 0,
   peakRssBytes: 0,
 };
 let nextConnectionId = 1;
@@ -178,7 +179,8 @@ function resetBodies(): void {
   bodies.responsesFinished = 0;
   bodies.responsesAborted = 0;
   // Responses still sending stay counted: they are still open.
-  bodies.peakRssBytes = process.memoryUsage.rss();
+  bodies.startRssBytes = process.memoryUsage.rss();
+  bodies.peakRssBytes = bodies.startRssBytes;
   closedConnections = [];
   for (const info of connectionInfo.values()) info.requests = 0;
 }

@@ -2,8 +2,9 @@
  * Request bodies for the bodies case study's uploads. A streamed upload is produced from ONE preallocated 64 KiB
  * chunk pushed again and again as the consumer pulls (backpressure), so the application side never holds the body:
  * any growth of the client process's memory with the body size is the client's own buffering (nodejs/undici#4058).
- * A buffered upload is one Buffer of the whole size, allocated per request, as an application that read a file into
- * memory would hand it over.
+ * A buffered upload is one Buffer of the whole size, as an application that read a file into memory would hand it
+ * over. The caller that times uploads prepares it BEFORE its clock and CPU counter start (prepareUploadBuffer):
+ * filling 64 MiB is the application's cost, not the client's, and must not be charged to its ms or CPU per MB.
  */
 import { Readable } from 'node:stream';
 
@@ -57,7 +58,20 @@ export function uploadWebStream(bytes: number): ReadableStream<Uint8Array> {
   );
 }
 
-/** The whole body in one Buffer (a buffered upload). */
+/** The Buffer prepared for the next buffered uploads (one slot: a block uploads one size). */
+let prepared: Buffer | null = null;
+
+/** Allocate and fill the buffered upload body now, outside the timed calls; the adapters' uploads then reuse it. */
+export function prepareUploadBuffer(bytes: number): void {
+  prepared = prepared?.length === bytes ? prepared : Buffer.alloc(bytes, 'u');
+}
+
+/** Drop the prepared Buffer (its memory is the application's, freed when the block is done with it). */
+export function releaseUploadBuffer(): void {
+  prepared = null;
+}
+
+/** The whole body in one Buffer (a buffered upload): the prepared one when it has this size, else a new one. */
 export function uploadBuffer(bytes: number): Buffer {
-  return Buffer.alloc(bytes, 'u');
+  return prepared?.length === bytes ? prepared : Buffer.alloc(bytes, 'u');
 }
