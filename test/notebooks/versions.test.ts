@@ -21,69 +21,73 @@ if (!RUN_VERSIONS_NOTEBOOK)
   console.log('07-versions notebook test skipped: set CASEBOOK_VERSIONS_NOTEBOOK=1 to run it');
 
 describe('07-versions', () => {
-  it.runIf(RUN_VERSIONS_NOTEBOOK)('executes in the smoke profile: every cell ran its version, claims decided or unresolved', async () => {
-    const out = path.join(tmp, '07-versions.ipynb');
-    const resultsDir = path.join(tmp, 'results');
-    const started = Date.now();
-    await runNotebook({
-      notebookPath: path.join(repo, 'notebooks/07-versions.ipynb'),
-      outputPath: out,
-      parameters: { profile: 'smoke' },
-      env: { CASEBOOK_RESULTS_DIR: resultsDir },
-    });
-    const seconds = (Date.now() - started) / 1000;
-    process.stdout.write(`07-versions smoke profile executed in ${seconds.toFixed(1)} s\n`);
-    const nb = JSON.parse(fs.readFileSync(out, 'utf8')) as {
-      cells: { outputs?: { output_type?: string; data?: Record<string, unknown> }[] }[];
-    };
-    const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
-    expect(outputs.filter((o) => o.output_type === 'error')).toEqual([]);
-    const charts = outputs.filter((o) => o.data?.['image/png'] && o.data['application/vnd.vegalite.v5+json']);
-    expect(charts.length).toBeGreaterThanOrEqual(2);
-    const text = JSON.stringify(nb, (key, value) => (key === 'image/png' ? '' : value));
-    expect(text).not.toContain(os.hostname());
-    const studyDir = path.join(resultsDir, 'versions');
-    const runs = fs.readdirSync(studyDir);
-    expect(runs).toHaveLength(1);
-    const runDir = path.join(studyDir, runs[0] as string);
-    const record = JSON.parse(fs.readFileSync(path.join(runDir, 'record.json'), 'utf8')) as {
-      status: string;
-      profile: string;
-      measurements: { file: string; clientVersion: string }[];
-      verdicts: { id: string; holds: boolean; kind: string; outcome: string }[];
-    };
-    expect(record.profile).toBe('smoke');
-    expect(record.status).toBe('completed');
-    // Node's global fetch is named by the runtime and its bundled undici.
-    expect(record.measurements.map((m) => m.clientVersion.split(' ')[0]).sort()).toEqual(
-      ['1.15.1', '1.18.1', '1.21.1', '6.29.1', '7.30.2', '8.13.1', '8.13.1', process.version].sort(),
-    );
-    process.stdout.write(`${record.verdicts.map((v) => `${v.id}: ${v.outcome}`).join('\n')}\n`);
-    const byId = (id: string) => record.verdicts.find((v) => v.id === id);
-    for (const id of ['versions-ran-undici', 'versions-ran-fetch', 'versions-ran-axios', 'undici-peak-sockets']) {
-      expect(byId(id)?.kind, id).toBe('sanity');
-      expect(byId(id)?.holds, id).toBe(true);
-    }
-    // One round: every ratio claim is unresolved in smoke, never silently "holds".
-    for (const id of ['undici-7-throughput-parity', 'undici-6-cpu-parity', 'fetch-cpu-parity'])
-      expect(byId(id)?.outcome, id).toBe('unresolved');
-    for (const id of ['axios-listener-warnings', 'axios-pinned-memory'])
-      expect(['holds', 'fails'], id).toContain(byId(id)?.outcome);
-    // Not controlled by the stopping rule (CPU) or not a finding (memory baseline): shown, never counted.
-    for (const id of ['axios-pinned-memory', 'undici-7-cpu-parity', 'undici-6-cpu-parity', 'fetch-cpu-parity'])
-      expect(byId(id)?.kind, id).toBe('exploratory');
-    // Every bench record names the runtime that ran it, with the store entry for a chosen version.
-    const first = record.measurements[1];
-    const bench = JSON.parse(fs.readFileSync(path.join(repo, first?.file ?? ''), 'utf8')) as {
-      client: { settings: { runtime?: { clientFrom: { integrity: string } | null; bundledUndici: string | null } } };
-    };
-    expect(bench.client.settings.runtime?.clientFrom?.integrity).toMatch(/^sha512-/);
-    // The memory control reading (pool open, same wait and GCs as the closed one) is in every continuous record.
-    const axiosBench = record.measurements.find((m) => m.clientVersion === '1.18.1');
-    const axiosRecord = JSON.parse(fs.readFileSync(path.join(repo, axiosBench?.file ?? ''), 'utf8')) as {
-      client: { settings: { process?: { atIdle?: { gc: boolean } } } };
-    };
-    expect(axiosRecord.client.settings.process?.atIdle?.gc).toBe(true);
-    expect(seconds).toBeLessThan(SMOKE_BUDGET_S * 1.5);
-  }, 120_000);
+  it.runIf(RUN_VERSIONS_NOTEBOOK)(
+    'executes in the smoke profile: every cell ran its version, claims decided or unresolved',
+    async () => {
+      const out = path.join(tmp, '07-versions.ipynb');
+      const resultsDir = path.join(tmp, 'results');
+      const started = Date.now();
+      await runNotebook({
+        notebookPath: path.join(repo, 'notebooks/07-versions.ipynb'),
+        outputPath: out,
+        parameters: { profile: 'smoke' },
+        env: { CASEBOOK_RESULTS_DIR: resultsDir },
+      });
+      const seconds = (Date.now() - started) / 1000;
+      process.stdout.write(`07-versions smoke profile executed in ${seconds.toFixed(1)} s\n`);
+      const nb = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+        cells: { outputs?: { output_type?: string; data?: Record<string, unknown> }[] }[];
+      };
+      const outputs = nb.cells.flatMap((c) => c.outputs ?? []);
+      expect(outputs.filter((o) => o.output_type === 'error')).toEqual([]);
+      const charts = outputs.filter((o) => o.data?.['image/png'] && o.data['application/vnd.vegalite.v5+json']);
+      expect(charts.length).toBeGreaterThanOrEqual(2);
+      const text = JSON.stringify(nb, (key, value) => (key === 'image/png' ? '' : value));
+      expect(text).not.toContain(os.hostname());
+      const studyDir = path.join(resultsDir, 'versions');
+      const runs = fs.readdirSync(studyDir);
+      expect(runs).toHaveLength(1);
+      const runDir = path.join(studyDir, runs[0] as string);
+      const record = JSON.parse(fs.readFileSync(path.join(runDir, 'record.json'), 'utf8')) as {
+        status: string;
+        profile: string;
+        measurements: { file: string; clientVersion: string }[];
+        verdicts: { id: string; holds: boolean; kind: string; outcome: string }[];
+      };
+      expect(record.profile).toBe('smoke');
+      expect(record.status).toBe('completed');
+      // Node's global fetch is named by the runtime and its bundled undici.
+      expect(record.measurements.map((m) => m.clientVersion.split(' ')[0]).sort()).toEqual(
+        ['1.15.1', '1.18.1', '1.21.1', '6.29.1', '7.30.2', '8.13.1', '8.13.1', process.version].sort(),
+      );
+      process.stdout.write(`${record.verdicts.map((v) => `${v.id}: ${v.outcome}`).join('\n')}\n`);
+      const byId = (id: string) => record.verdicts.find((v) => v.id === id);
+      for (const id of ['versions-ran-undici', 'versions-ran-fetch', 'versions-ran-axios', 'undici-peak-sockets']) {
+        expect(byId(id)?.kind, id).toBe('sanity');
+        expect(byId(id)?.holds, id).toBe(true);
+      }
+      // One round: every ratio claim is unresolved in smoke, never silently "holds".
+      for (const id of ['undici-7-throughput-parity', 'undici-6-cpu-parity', 'fetch-cpu-parity'])
+        expect(byId(id)?.outcome, id).toBe('unresolved');
+      for (const id of ['axios-listener-warnings', 'axios-pinned-memory'])
+        expect(['holds', 'fails'], id).toContain(byId(id)?.outcome);
+      // Not controlled by the stopping rule (CPU) or not a finding (memory baseline): shown, never counted.
+      for (const id of ['axios-pinned-memory', 'undici-7-cpu-parity', 'undici-6-cpu-parity', 'fetch-cpu-parity'])
+        expect(byId(id)?.kind, id).toBe('exploratory');
+      // Every bench record names the runtime that ran it, with the store entry for a chosen version.
+      const first = record.measurements[1];
+      const bench = JSON.parse(fs.readFileSync(path.join(repo, first?.file ?? ''), 'utf8')) as {
+        client: { settings: { runtime?: { clientFrom: { integrity: string } | null; bundledUndici: string | null } } };
+      };
+      expect(bench.client.settings.runtime?.clientFrom?.integrity).toMatch(/^sha512-/);
+      // The memory control reading (pool open, same wait and GCs as the closed one) is in every continuous record.
+      const axiosBench = record.measurements.find((m) => m.clientVersion === '1.18.1');
+      const axiosRecord = JSON.parse(fs.readFileSync(path.join(repo, axiosBench?.file ?? ''), 'utf8')) as {
+        client: { settings: { process?: { atIdle?: { gc: boolean } } } };
+      };
+      expect(axiosRecord.client.settings.process?.atIdle?.gc).toBe(true);
+      expect(seconds).toBeLessThan(SMOKE_BUDGET_S * 1.5);
+    },
+    120_000,
+  );
 });

@@ -223,10 +223,7 @@ export function noFailureClaim(input: {
   const controlRows = input.control
     ? input.control.rows.filter(
         (r) =>
-          r.client === input.control?.client &&
-          r.method === input.method &&
-          gaps.has(r.gapMs) &&
-          modes.has(modeKey(r)),
+          r.client === input.control?.client && r.method === input.method && gaps.has(r.gapMs) && modes.has(modeKey(r)),
       )
     : [];
   const controlFailures = controlRows.filter((r) => !r.ok).length;
