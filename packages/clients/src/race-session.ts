@@ -23,10 +23,10 @@ export type RaceMethod = (typeof RACE_METHODS)[number];
 /**
  * 'client-default': what the client does out of the box (got retries GET twice; no other client retries).
  * 'off': no retry at all (got `retry.limit` 0; the others already do none).
- * With a whole-request timeout set (RaceSessionOptions.requestTimeoutMs), got runs with `retry.limit` 0 whatever the
- * choice, so a timed request ends with its first attempt (see openRaceSession).
  * 'opt-in': the client's own retry feature switched on with its defaults (undici `interceptors.retry()`, got's
  * default retry); refused for clients that have none (node:http, axios, Node's global fetch).
+ * With a whole-request timeout set (RaceSessionOptions.requestTimeoutMs), got runs with `retry.limit` 0 whatever the
+ * choice, so a timed request ends with its first attempt (see openRaceSession).
  */
 export const RETRY_CHOICES = ['client-default', 'off', 'opt-in'] as const;
 export type RetryChoice = (typeof RETRY_CHOICES)[number];

@@ -61,8 +61,8 @@ export interface RaceRequestRecord extends RaceOutcome {
   /**
    * ms the connection this request FIRST reached the target on had been idle since its last response, on the target's
    * clock (RaceTargetCounters.idleAtFirstArrivalById; also when the target had already closed it); null when it came
-   * on a new connection or never reached the target (then `arrived` is 0). targetIdleMs − T is how far past the
-   * target's close (due T after its last response on that connection) the request went out.
+   * on a new connection or never reached the target (then `arrived` is 0). targetIdleMs − T is how long after the
+   * target's close was due (T after its last response on that connection) the request arrived; negative: before it.
    */
   targetIdleMs: number | null;
 }
