@@ -131,9 +131,12 @@ describe('what to set', () => {
 describe('deterministic race claims', () => {
   const failed = (over: Partial<RaceRow> = {}) => row({ ok: false, code: 'ECONNRESET', served: 0, ...over });
 
-  it('"every request fails" holds when all failed, fails when one succeeded or none ran', () => {
+  it('"every request fails" is a sanity check: holds when all failed, fails when one succeeded or none ran', () => {
     const v = everyRequestFailsClaim({ id: 'a', claim: 'c', rows: [failed(), failed()] });
     expect(v.outcome).toBe('holds');
+    // The target closes every connection a request arrives on: only a harness fault makes it fail, never a finding.
+    expect(v.kind).toBe('sanity');
+    expect(everyRequestFailsClaim({ id: 'a', claim: 'c', rows: [failed(), row()] }).kind).toBe('sanity');
     expect(v.evidence['failedAfterArriving']).toBe(2);
     expect(everyRequestFailsClaim({ id: 'a', claim: 'c', rows: [failed(), row()] }).outcome).toBe('fails');
     expect(everyRequestFailsClaim({ id: 'a', claim: 'c', rows: [] }).outcome).toBe('fails');

@@ -1,36 +1,47 @@
 import {
   binomialInterval,
   burstInterval,
+  burstReuse,
+  exercisedRows,
   failureCells,
   joinSanity,
   MIN_BURSTS,
+  MIN_REUSED_SHARE,
   NO_FAILURE_MAX_RATE,
+  NOT_EXERCISED,
   noFailureClaim,
   noLeakSanity,
   noRetryClaim,
   type RaceRow,
   raceRows,
+  sentOnReused,
   someFailuresClaim,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
 
-const row = (over: Partial<RaceRow> = {}): RaceRow => ({
-  client: 'node-http',
-  retry: 'client-default',
-  concurrency: 1,
-  method: 'GET',
-  idleTimeoutMs: 1000,
-  hint: 'absent',
-  idleClose: 'fin',
-  gapMs: 500,
-  burst: 'b0',
-  ok: true,
-  code: null,
-  elapsedMs: 1,
-  arrived: 1,
-  served: 1,
-  ...over,
-});
+/** A request; unless `over` sets targetIdleMs, sent on a connection the target saw idle for the whole gap (reused). */
+const row = (over: Partial<RaceRow> = {}): RaceRow => {
+  const r: RaceRow = {
+    client: 'node-http',
+    retry: 'client-default',
+    concurrency: 1,
+    method: 'GET',
+    idleTimeoutMs: 1000,
+    hint: 'absent',
+    idleClose: 'fin',
+    gapMs: 500,
+    burst: 'b0',
+    ok: true,
+    code: null,
+    elapsedMs: 1,
+    arrived: 1,
+    served: 1,
+    ...over,
+  };
+  return 'targetIdleMs' in over ? r : { ...r, targetIdleMs: r.gapMs };
+};
+/** The same request on a fresh connection: the target saw it first on a connection that had answered nothing. */
+const fresh = (over: Partial<RaceRow> = {}): RaceRow => row({ ...over, targetIdleMs: null });
 
 /**
  * n rows at one gap in `bursts` bursts (request i in burst i mod bursts), the first `failures` of them failed (reached
@@ -133,7 +144,9 @@ describe('failure cells', () => {
         client: 'got',
         method: 'POST',
         target: { idleTimeoutMs: 300, hint: 'lying', idleClose: 'rst' },
-        requests: [{ round: 3, gapMs: 10, ok: true, code: null, elapsedMs: 1, arrived: 1, served: 1 }],
+        requests: [
+          { round: 3, gapMs: 10, ok: true, code: null, elapsedMs: 1, arrived: 1, served: 1, targetIdleMs: 10 },
+        ],
       },
     ]);
     expect(rows).toEqual([
@@ -315,5 +328,105 @@ describe('claims', () => {
     const leak = noLeakSanity('l', [clean, { client: 'b', openAfter: 2, counters: { stalledConnections: 0 } }]);
     expect(leak.outcome).toBe('fails');
     expect(leak.evidence['leaked']).toBe(2);
+  });
+});
+
+describe('the race was exercised: bursts on reused connections', () => {
+  it('a request raced when the target saw its connection idle over the gap, or it failed without reaching it', () => {
+    expect(sentOnReused(row({ gapMs: 1000, targetIdleMs: 1001.5 }))).toBe(true);
+    expect(sentOnReused(row({ gapMs: 1000, targetIdleMs: 998 }))).toBe(true); // warmed a little after the first
+    // Opened during the burst and reused within it: idle for about 0 ms, it never sat out the gap.
+    expect(sentOnReused(row({ gapMs: 1000, targetIdleMs: 0.4 }))).toBe(false);
+    expect(sentOnReused(fresh({ gapMs: 1000 }))).toBe(false);
+    // Never reached the target and failed: written on a connection the target had closed.
+    expect(sentOnReused(fresh({ gapMs: 1000, ok: false, code: 'ECONNRESET', arrived: 0, served: 0 }))).toBe(true);
+    // Recorded before the target kept its idle clock: not known to have raced.
+    const { targetIdleMs: _t, ...old } = row();
+    expect(sentOnReused(old)).toBe(false);
+  });
+
+  it(`a burst counts when at least ${MIN_REUSED_SHARE * 100} % of its requests went out on reused connections`, () => {
+    const nine = [...Array.from({ length: 9 }, () => row({ burst: 'a' })), fresh({ burst: 'a' })];
+    const eight = [
+      ...Array.from({ length: 8 }, () => row({ burst: 'b' })),
+      fresh({ burst: 'b' }),
+      fresh({ burst: 'b' }),
+    ];
+    expect(burstReuse([...nine, ...eight])).toEqual([
+      { burst: 'a', requests: 10, reused: 9, exercised: true },
+      { burst: 'b', requests: 10, reused: 8, exercised: false },
+    ]);
+    expect(exercisedRows([...nine, ...eight])).toEqual(nine);
+    const cells = failureCells([...nine, ...eight]);
+    expect(cells.map((c) => [c.bursts, c.exercisedBursts])).toEqual([[2, 1]]);
+  });
+
+  it('"fails no request" is decided on reused bursts, and unresolved when a gap had none (data that passes)', () => {
+    // 10 clean bursts on reused connections, plus 10 failing bursts on fresh ones that a claim must not count.
+    const onFresh = cell(1000, 200, 100, { targetIdleMs: null }).map((r) => ({ ...r, burst: `f${r.burst}` }));
+    const v = noFailureClaim({
+      id: 'safe',
+      client: 'node-http',
+      method: 'GET',
+      rows: [...cell(1000, 200, 0), ...onFresh],
+      condition: 'c',
+    });
+    expect(v.outcome).toBe('holds');
+    expect(v.evidence['bursts']).toBe(20);
+    expect(v.evidence['exercisedBursts']).toBe(10);
+  });
+
+  it('"fails no request" is unresolved when every burst of a gap went out on fresh connections (data that fails)', () => {
+    const v = noFailureClaim({
+      id: 'safe',
+      client: 'undici-request',
+      method: 'GET',
+      rows: [
+        ...cell(999, 200, 0, { client: 'undici-request' }),
+        ...cell(1001, 200, 0, { client: 'undici-request', targetIdleMs: null }),
+      ],
+      condition: 'c',
+    });
+    expect(v.outcome).toBe('unresolved');
+    expect(v.evidence['gapsNotExercised']).toBe('1001');
+    expect(String(v.evidence['unresolvedBecause'])).toContain(NOT_EXERCISED);
+    expect(v.evidence['safe.gap-999']).toMatch(/^holds/);
+    expect(v.evidence['safe.gap-1001']).toBe('unresolved');
+    // A control that raced only on fresh connections shows no race either.
+    const gated = noFailureClaim({
+      id: 'safe',
+      client: 'undici-request',
+      method: 'GET',
+      rows: cell(999, 200, 0, { client: 'undici-request' }),
+      condition: 'c',
+      control: { client: 'node-http', rows: cell(999, 200, 100, { targetIdleMs: null }) },
+    });
+    expect(gated.outcome).toBe('unresolved');
+    expect(String(gated.evidence['unresolvedBecause'])).toContain(NOT_EXERCISED);
+  });
+
+  it('"fails some requests" counts reused bursts only: holds on them, unresolved without them', () => {
+    const raced = cell(999, 200, 40);
+    const holds = someFailuresClaim({
+      id: 's',
+      client: 'node-http',
+      method: 'GET',
+      rows: raced,
+      condition: 'c',
+      gapRangeMs: [990, 1010],
+    });
+    expect(holds.outcome).toBe('holds');
+    expect(holds.evidence['burstsOnFresh']).toBe(0);
+    const unexercised = someFailuresClaim({
+      id: 's',
+      client: 'node-http',
+      method: 'GET',
+      rows: cell(999, 200, 0, { targetIdleMs: null }),
+      condition: 'c',
+      gapRangeMs: [990, 1010],
+    });
+    expect(unexercised.outcome).toBe('unresolved');
+    expect(String(unexercised.evidence['unresolvedBecause'])).toContain(NOT_EXERCISED);
+    expect(unexercised.evidence['burstsOnFresh']).toBe(10);
   });
 });

@@ -1,4 +1,4 @@
-import { noRetryClaim, raceRows } from '@casebook/analysis';
+import { burstReuse, noRetryClaim, raceRows } from '@casebook/analysis';
 import { liveChildren } from '@casebook/procs';
 import { gapsAround, type RaceRunResult, runRace } from '@casebook/runner';
 import { type RaceTargetHandle, startRaceTarget } from '@casebook/servers';
@@ -34,6 +34,10 @@ describe('the deterministic keep-alive race', () => {
     expect(run.warmFailures).toEqual([]);
     expect(summary(run)).toEqual(GAPS_MS.map(() => ({ ok: false, code: 'ECONNRESET', arrived: 1, served: 0 })));
     expect(run.requests[0]?.message).toMatch(/socket hang up/);
+    // Each went out on the warmed connection after the whole gap on the target's own idle clock (armed from the first
+    // warm-up response), so every burst counts as one that exercised the race.
+    for (const r of run.requests) expect(r.targetIdleMs).toBeGreaterThanOrEqual(295);
+    expect(burstReuse(raceRows([run])).every((b) => b.exercised)).toBe(true);
     expect(run.counters.endings['race-fin']).toBe(GAPS_MS.length);
     expect(run.openAfter).toBe(0);
     // The defence, read from the live Agent: no retry, and no idle timeout on free sockets (no hint was sent).
@@ -89,6 +93,22 @@ describe('the deterministic keep-alive race', () => {
       expect(run.openAfter).toBe(0);
       expect(await target.release()).toBe(0);
       console.log('stall', JSON.stringify(run.requests.map((r) => [r.code, r.elapsedMs])));
+    } finally {
+      await target.configure(RACE);
+    }
+  });
+
+  it('a stalled server, got with a request timeout: no retry, so the row times the first attempt only', async () => {
+    await target.configure({ idleTimeoutMs: 150, idleClose: 'stall', hint: 'absent' });
+    try {
+      // got's default retry would resend after ETIMEDOUT (limit 2, ~1 s back-off): the row would time three attempts.
+      const run = await runRace({ client: 'got', target, gapsMs: [400], requestTimeoutMs: 500, runId: 'got-stall' });
+      expect(run.error).toBeNull();
+      expect(run.defence.ready['retryLimit']).toBe(0);
+      expect(summary(run)).toEqual([{ ok: false, code: expect.any(String), arrived: 1, served: 0 }]);
+      expect(run.requests[0]?.elapsedMs).toBeGreaterThanOrEqual(450);
+      expect(run.requests[0]?.elapsedMs).toBeLessThan(1000);
+      await target.release();
     } finally {
       await target.configure(RACE);
     }

@@ -89,6 +89,18 @@ describe('race-runs.json schema', () => {
     expect(validateAgainst(RaceRunsFileSchema, file, RACE_RUNS_FILE)).toEqual([entry()]);
   });
 
+  it("accepts the target's idle at first arrival (a number or null), absent in older runs, and refuses a negative one", () => {
+    for (const targetIdleMs of [1000.25, null]) {
+      const file = JSON.parse(JSON.stringify([entry()]));
+      file[0].requests[0].targetIdleMs = targetIdleMs;
+      const [run] = validateAgainst(RaceRunsFileSchema, file, RACE_RUNS_FILE);
+      expect(run?.requests[0]?.targetIdleMs).toBe(targetIdleMs);
+    }
+    const negative = JSON.parse(JSON.stringify([entry()]));
+    negative[0].requests[0].targetIdleMs = -1;
+    expect(problem(negative)).toMatch(/\/0\/requests\/0\/targetIdleMs/);
+  });
+
   it('refuses a wrong type, a missing field and an unknown field, naming the path', () => {
     const wrong = JSON.parse(JSON.stringify([entry()]));
     wrong[0].requests[0].arrived = 'twice';

@@ -152,6 +152,12 @@ describe('race target', () => {
     const counters = await target.counters();
     expect(counters.arrivedById).toEqual({ h1: 1, h2: 1, h3: 1 });
     expect(counters.servedById).toEqual({ h1: 1, h2: 1 });
+    // The target's own idle clock as each id first arrived: none on the new connection, then the idle it sat out.
+    const idle = counters.idleAtFirstArrivalById;
+    expect(idle['h1']).toBeNull();
+    expect(idle['h2']).toBeGreaterThanOrEqual(45);
+    expect(idle['h2']).toBeLessThan(100);
+    expect(idle['h3']).toBeGreaterThanOrEqual(195);
     expect(counters.raceCloses).toBe(1);
     expect(counters.endings['race-fin']).toBe(1);
     expect(counters.openConnections).toBe(0);

@@ -6,7 +6,7 @@
  */
 import { binomialInterval } from './binomial-interval';
 import type { RaceRow } from './keepalive-races';
-import { countClaim, type VerdictData } from './verdicts';
+import { countClaim, sanityCheck, type VerdictData } from './verdicts';
 
 /**
  * A request "waited out the cap" when it ended no earlier than this share of the cap: timers on this machine fire
@@ -141,10 +141,14 @@ export function raceAdvice(
  * The deterministic race (the target closes each connection as a request arrives on it): "every `method` request of
  * `client` fails" — a count over the rows given (one client, retry choice and method: filter before). Holds when
  * n > 0 and every request failed; fails when any succeeded.
+ *
+ * A sanity check, not a claim: the target closes every reused connection a request arrives on, so a client without a
+ * retry cannot get an answer there; a success would mean the harness did not set the race up (a request sent on a
+ * fresh connection, the race window not armed), not a finding about the client. Shown, never counted.
  */
 export function everyRequestFailsClaim(input: { id: string; claim: string; rows: readonly RaceRow[] }): VerdictData {
   const failed = input.rows.filter((r) => !r.ok);
-  return countClaim({
+  return sanityCheck({
     id: input.id,
     claim: input.claim,
     holds: input.rows.length > 0 && failed.length === input.rows.length,

@@ -11,15 +11,31 @@
  *   same bar as a "fails some requests" claim. One failure anywhere is not enough: clean bursts give a [0, 0] interval,
  *   so a "safe" verdict gated on a single control failure would rest on no evidence that the race occurred;
  * - "fails some requests" means the lower end is above SOME_FAILURE_MIN_RATE over the gaps named;
- * - "never retries a POST" is a count: no POST id arrived at the target more than once.
+ * - "never retries a POST" is a count: no POST id arrived at the target more than once;
+ * - a burst counts toward a rate claim (and toward the control's gate) only if at least MIN_REUSED_SHARE of its
+ *   requests went out on a connection kept alive over the gap (`sentOnReused`): a burst the client sent on fresh
+ *   connections never met the race, and its clean requests are no evidence that a client survives it. A gap cell with
+ *   no such burst makes the claims over it unresolved (NOT_EXERCISED).
  */
 import { type BurstInterval, burstInterval, MIN_BURSTS } from './burst-interval';
-import { combineParts, countClaim, quantityClaim, sanityCheck, type VerdictData } from './verdicts';
+import {
+  combineParts,
+  countClaim,
+  type Evidence,
+  quantityClaim,
+  sanityCheck,
+  type Threshold,
+  type VerdictData,
+} from './verdicts';
 
 /** 1 %: the issue's reports start at 2 %; a client whose upper bound is below 1 % has no race worth reporting. */
 export const NO_FAILURE_MAX_RATE = 0.01;
 /** 5 %: a failure rate a user notices within minutes at one request per gap, and far above loopback's background (none). */
 export const SOME_FAILURE_MIN_RATE = 0.05;
+/** 90 %: the share of a burst's requests that must go out on reused connections for the burst to count as raced. */
+export const MIN_REUSED_SHARE = 0.9;
+/** Why a race claim is unresolved when a gap cell has no burst sent on reused connections. */
+export const NOT_EXERCISED = 'the race was not exercised (bursts on fresh connections)';
 
 /** One measured request as the race driver records it, with the run's target settings (what a row needs). */
 export interface RaceRow {
@@ -41,6 +57,12 @@ export interface RaceRow {
   /** Arrivals of this request's id at the target (0: never reached it; ≥ 2: retried). */
   arrived: number;
   served: number;
+  /**
+   * ms the connection this id first reached the target on had been idle, on the target's clock (also when the target
+   * had already closed it); null: a new connection, or never reached the target. Absent in runs recorded before the
+   * target kept it: such rows are not known to have raced (see sentOnReused).
+   */
+  targetIdleMs?: number | null;
 }
 
 /** The shape of a race run these functions read (runner's RaceRunResult has it). */
@@ -61,6 +83,8 @@ export interface RaceRunLike {
     elapsedMs: number;
     arrived: number;
     served: number;
+    /** Absent in runs recorded before the target kept it. */
+    targetIdleMs?: number | null;
   }[];
 }
 
@@ -81,8 +105,65 @@ export function raceRows(runs: readonly RaceRunLike[]): RaceRow[] {
       elapsedMs: r.elapsedMs,
       arrived: r.arrived,
       served: r.served,
+      ...(r.targetIdleMs !== undefined ? { targetIdleMs: r.targetIdleMs } : {}),
     })),
   );
+}
+
+/**
+ * Whether a request went out on a connection kept alive over the gap, the only place the race can happen:
+ * - it reached the target on a connection idle for at least half the gap on the target's clock (a connection warmed
+ *   before the gap; one opened during the burst and reused within it has been idle for about 0 ms), also when the
+ *   target had closed that connection as it arrived;
+ * - or it failed without ever reaching the target (targetIdleMs null, arrived 0): on loopback, with the target
+ *   listening, a fresh connection does not fail before its request arrives, so such a request was written on a
+ *   connection the target had closed.
+ * A request on a new connection (targetIdleMs null, arrived ≥ 1) did not race. A row without targetIdleMs (recorded
+ * before the target kept it) is not known to have raced: false.
+ */
+export function sentOnReused(r: Pick<RaceRow, 'gapMs' | 'ok' | 'arrived' | 'targetIdleMs'>): boolean {
+  if (r.targetIdleMs === undefined) return false;
+  if (r.targetIdleMs === null) return !r.ok && r.arrived === 0;
+  return r.targetIdleMs >= r.gapMs / 2;
+}
+
+/** One burst: its requests, how many went out on reused connections (sentOnReused), and whether it counts. */
+export interface BurstReuse {
+  burst: string;
+  requests: number;
+  reused: number;
+  /** reused / requests ≥ MIN_REUSED_SHARE: the burst exercised the race, and counts toward a claim. */
+  exercised: boolean;
+}
+
+/** Per burst (in first-seen order): its requests, how many went out on reused connections, whether it counts. */
+export function burstReuse(rows: readonly RaceRow[]): BurstReuse[] {
+  const bursts = new Map<string, { requests: number; reused: number }>();
+  for (const r of rows) {
+    const b = bursts.get(r.burst) ?? { requests: 0, reused: 0 };
+    b.requests += 1;
+    if (sentOnReused(r)) b.reused += 1;
+    bursts.set(r.burst, b);
+  }
+  return [...bursts.entries()].map(([burst, b]) => ({
+    burst,
+    ...b,
+    // As a ratio: 0.9 × 70 is 63.00000000000001 in floating point, 63 / 70 is 0.9.
+    exercised: b.reused / b.requests >= MIN_REUSED_SHARE,
+  }));
+}
+
+/** The rows of the bursts that exercised the race (burstReuse: at least MIN_REUSED_SHARE on reused connections). */
+export function exercisedRows(rows: readonly RaceRow[]): RaceRow[] {
+  const exercised = burstReuse(rows).filter((b) => b.exercised);
+  const keep = new Set(exercised.map((b) => b.burst));
+  return rows.filter((r) => keep.has(r.burst));
+}
+
+/** The gaps of `rows` none of whose bursts exercised the race, ascending. */
+function gapsNotExercised(rows: readonly RaceRow[]): number[] {
+  const raced = new Set(exercisedRows(rows).map((r) => r.gapMs));
+  return [...new Set(rows.map((r) => r.gapMs))].filter((g) => !raced.has(g)).sort((a, b) => a - b);
 }
 
 export interface FailureCell {
@@ -98,6 +179,8 @@ export interface FailureCell {
   failures: number;
   /** Bursts in the cell (the unit of the interval). */
   bursts: number;
+  /** Bursts with at least MIN_REUSED_SHARE of their requests on reused connections: the only ones a claim counts. */
+  exercisedBursts: number;
   /** 95 % t interval of the mean per-burst failure fraction (NaN bounds below MIN_BURSTS bursts). */
   interval: BurstInterval;
   /** Failures by error code as the client reported it. */
@@ -149,6 +232,7 @@ export function failureCells(rows: readonly RaceRow[]): FailureCell[] {
       n: g.length,
       failures: failed.length,
       bursts: new Set(g.map((r) => r.burst)).size,
+      exercisedBursts: burstReuse(g).filter((b) => b.exercised).length,
       interval: burstIntervalOf(g),
       byCode,
       failedButArrived: failed.filter((r) => r.arrived > 0).length,
@@ -170,13 +254,35 @@ export function burstIntervalOf(rows: readonly RaceRow[]): BurstInterval {
   return burstInterval([...bursts.values()]);
 }
 
-function rateClaim(
-  id: string,
-  claim: string,
-  rows: readonly RaceRow[],
-  threshold: { above?: number; below?: number },
-): VerdictData {
-  const iv = burstIntervalOf(rows);
+/** An unresolved rate claim: no interval, the reason and counts in the evidence. */
+function unresolvedRateClaim(id: string, claim: string, threshold: Threshold, evidence: Evidence): VerdictData {
+  return quantityClaim({
+    id,
+    claim,
+    statistic: 'failure rate (mean over bursts)',
+    interval: { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0.95, n: 0 },
+    threshold,
+    evidence,
+  });
+}
+
+/**
+ * A rate claim over `rows` (one gap cell, or gaps pooled), decided on the bursts that exercised the race only; when
+ * some gap of the rows has none, unresolved (NOT_EXERCISED).
+ */
+function rateClaim(id: string, claim: string, rows: readonly RaceRow[], threshold: Threshold): VerdictData {
+  const reuse = burstReuse(rows);
+  const onFresh = reuse.filter((b) => !b.exercised).length;
+  const idle = gapsNotExercised(rows);
+  if (idle.length > 0)
+    return unresolvedRateClaim(id, claim, threshold, {
+      unresolvedBecause: `${NOT_EXERCISED}: no burst at gap ${idle.join(', ')} ms had ${MIN_REUSED_SHARE * 100} % of its requests on a reused connection`,
+      burstsMeasured: reuse.length,
+      burstsOnFresh: onFresh,
+      requests: rows.length,
+      failures: rows.filter((r) => !r.ok).length,
+    });
+  const iv = burstIntervalOf(exercisedRows(rows));
   return quantityClaim({
     id,
     claim,
@@ -188,7 +294,9 @@ function rateClaim(
       bursts: iv.bursts,
       failures: iv.failures,
       requests: iv.requests,
-      interval: `Student t over per-burst failure fractions (≥ ${MIN_BURSTS} bursts)`,
+      burstsMeasured: reuse.length,
+      burstsOnFresh: onFresh,
+      interval: `Student t over per-burst failure fractions (≥ ${MIN_BURSTS} bursts, each with ≥ ${MIN_REUSED_SHARE * 100} % of its requests on a reused connection)`,
     },
   });
 }
@@ -215,32 +323,31 @@ export function noFailureClaim(input: {
   controlMinRate?: number;
 }): VerdictData {
   const maxRate = input.maxRate ?? NO_FAILURE_MAX_RATE;
+  const below: Threshold = { below: maxRate };
   const controlMinRate = input.controlMinRate ?? SOME_FAILURE_MIN_RATE;
   const mine = input.rows.filter((r) => r.client === input.client && r.method === input.method);
   const claim = `${input.condition}, ${input.client} fails no ${input.method} request at any gap (upper end of the 95 % burst interval of the failure rate below ${maxRate * 100} % at every gap${input.control ? `, while ${input.control.client} without a defence failed more than ${controlMinRate * 100} % (lower end of its burst interval) in the same rounds, mode and gaps` : ''})`;
   const gaps = new Set(mine.map((r) => r.gapMs));
   const modes = new Set(mine.map(modeKey));
-  const controlRows = input.control
+  const controlAll = input.control
     ? input.control.rows.filter(
         (r) =>
           r.client === input.control?.client && r.method === input.method && gaps.has(r.gapMs) && modes.has(modeKey(r)),
       )
     : [];
+  // The control only shows the race in the bursts that met it: its bursts on fresh connections are left out.
+  const controlRows = exercisedRows(controlAll);
   const controlFailures = controlRows.filter((r) => !r.ok).length;
   const controlIv = burstIntervalOf(controlRows);
   const controlRaced = Number.isFinite(controlIv.low) && controlIv.low > controlMinRate;
   if (input.control && !controlRaced)
-    return quantityClaim({
-      id: input.id,
-      claim,
-      statistic: 'failure rate (mean over bursts)',
-      interval: { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0.95, n: 0 },
-      threshold: { below: maxRate },
-      evidence: {
-        unresolvedBecause: `the race was not shown to occur: the control ${input.control.client} failed ${controlFailures} of ${controlRows.length} requests in ${controlIv.bursts} bursts of the same rounds, mode and gaps; the lower end of its 95 % burst interval (${Number.isFinite(controlIv.low) ? controlIv.low.toFixed(4) : `none: < ${MIN_BURSTS} bursts`}) is not above ${controlMinRate}`,
-        requests: mine.length,
-        failures: mine.filter((r) => !r.ok).length,
-      },
+    return unresolvedRateClaim(input.id, claim, below, {
+      unresolvedBecause:
+        controlAll.length > 0 && controlRows.length === 0
+          ? `the race was not shown to occur: ${NOT_EXERCISED}: none of the control ${input.control.client}'s ${burstReuse(controlAll).length} bursts of the same rounds, mode and gaps had ${MIN_REUSED_SHARE * 100} % of its requests on a reused connection`
+          : `the race was not shown to occur: the control ${input.control.client} failed ${controlFailures} of ${controlRows.length} requests in ${controlIv.bursts} bursts (sent on reused connections) of the same rounds, mode and gaps; the lower end of its 95 % burst interval (${Number.isFinite(controlIv.low) ? controlIv.low.toFixed(4) : `none: < ${MIN_BURSTS} bursts`}) is not above ${controlMinRate}`,
+      requests: mine.length,
+      failures: mine.filter((r) => !r.ok).length,
     });
   const byGap = new Map<number, RaceRow[]>();
   for (const r of mine) byGap.set(r.gapMs, [...(byGap.get(r.gapMs) ?? []), r]);
@@ -249,17 +356,23 @@ export function noFailureClaim(input: {
       `${input.id}.gap-${gapMs}`,
       `${input.client} ${input.method} fails below ${maxRate} at gap ${gapMs} ms`,
       rows,
-      { below: maxRate },
+      below,
     ),
   );
+  // A gap cell with no burst on reused connections leaves the claim unresolved (its part is), unless a gap fails.
+  const idle = gapsNotExercised(mine);
+  const failed = parts.some((p) => p.outcome === 'fails');
   return combineParts(parts, {
     id: input.id,
     claim,
-    threshold: { below: maxRate },
+    threshold: below,
     evidence: {
+      ...(idle.length > 0 ? { gapsNotExercised: idle.join(', ') } : {}),
+      ...(idle.length > 0 && !failed ? { unresolvedBecause: `${NOT_EXERCISED} at gap ${idle.join(', ')} ms` } : {}),
       gaps: byGap.size,
       requests: mine.length,
       bursts: new Set(mine.map((r) => r.burst)).size,
+      exercisedBursts: burstReuse(mine).filter((b) => b.exercised).length,
       ...(input.control
         ? {
             controlFailures,

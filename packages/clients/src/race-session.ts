@@ -25,6 +25,8 @@ export type RaceMethod = (typeof RACE_METHODS)[number];
  * 'off': no retry at all (got `retry.limit` 0; the others already do none).
  * 'opt-in': the client's own retry feature switched on with its defaults (undici `interceptors.retry()`, got's
  * default retry); refused for clients that have none (node:http, axios, Node's global fetch).
+ * With a whole-request timeout set (RaceSessionOptions.requestTimeoutMs), got runs with `retry.limit` 0 whatever the
+ * choice, so a timed request ends with its first attempt (see openRaceSession).
  */
 export const RETRY_CHOICES = ['client-default', 'off', 'opt-in'] as const;
 export type RetryChoice = (typeof RETRY_CHOICES)[number];
@@ -236,12 +238,17 @@ export async function openRaceSession(
     case 'got': {
       const got = (await import('got')).default;
       const { agent, isGlobal } = nodeAgent(origin, options, true);
+      // With a configured request timeout (the stall experiment's timed row) got runs without retry whatever the
+      // choice: its timeout raises ETIMEDOUT, which its default retry resends (limit 2, after about 1 s each), so the
+      // row would time the last of up to three attempts plus the back-off, not the configured timeout. retry.limit 0
+      // makes the request's end the FIRST attempt's end; defence() reads the limit in force (retryLimit 0) back.
+      const noGotRetry = retry === 'off' || options.requestTimeoutMs !== null;
       const gotClient = got.extend({
         prefixUrl: origin,
         throwHttpErrors: false,
         responseType: 'buffer',
         agent: { http: agent },
-        ...(retry === 'off' ? { retry: { limit: 0 } } : {}),
+        ...(noGotRetry ? { retry: { limit: 0 } } : {}),
         ...(options.requestTimeoutMs !== null ? { timeout: { request: options.requestTimeoutMs } } : {}),
       });
       return {

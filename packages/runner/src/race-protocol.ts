@@ -45,7 +45,11 @@ export interface RaceOutcome {
 export interface RaceRoundResult {
   index: number;
   gapMs: number;
-  /** ms the connections actually stayed idle: from the last warm-up response to this round's send (≥ gapMs). */
+  /**
+   * ms from the end of the FIRST warm-up response to end, at the client, to this round's send (≥ gapMs). The
+   * target's idle clock started earlier (at its write) for that connection and later for the others, so idleMs − T is
+   * not "negative = before the close": read the target's own idle at arrival (RaceRequestRecord.targetIdleMs).
+   */
   idleMs: number;
   warm: RaceOutcome[];
   outcomes: RaceOutcome[];

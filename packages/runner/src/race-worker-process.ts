@@ -67,13 +67,27 @@ serveWorker<Extract<RaceParentToWorker, { type: 'race' }>, RaceRoundResult>('rac
     requestTimeoutMs: job.requestTimeoutMs,
   });
   const body = job.method === 'POST' ? new Uint8Array(job.postBodyBytes).fill(120) : null;
-  const batch = (prefix: string): Promise<RaceOutcome[]> =>
-    Promise.all(Array.from({ length: job.concurrency }, (_, k) => one(session, job, `${prefix}-${k}`, body)));
+  /** performance.now() as each request of the last batch ended (response end or failure), in the order they ended. */
+  let ends: number[] = [];
+  const batch = (prefix: string): Promise<RaceOutcome[]> => {
+    ends = [];
+    const timed = async (k: number): Promise<RaceOutcome> => {
+      const outcome = await one(session, job, `${prefix}-${k}`, body);
+      ends.push(performance.now());
+      return outcome;
+    };
+    return Promise.all(Array.from({ length: job.concurrency }, (_, k) => timed(k)));
+  };
   channel.send({ type: 'ready', pid: process.pid, defence: session.defence() });
   let defenceAfterWarm: Record<string, unknown> | null = null;
   for (const [index, gapMs] of job.gapsMs.entries()) {
     const warm = await batch(`${job.runId}-w${index}`);
-    const idleFrom = performance.now();
+    // The gap is armed from the FIRST warm-up response to end, not from the last: the target starts each connection's
+    // idle timer at its own last write, so the connection answered first is the first to reach T. Armed from the end
+    // of Promise.all (the slowest), a client gap of T − 1 ms was already past T on the target for the connections
+    // answered earlier, and the bursts went out on fresh connections. The target's write still precedes this end by the loopback latency: what
+    // decides whether a burst raced is the target's own idle clock (RaceRequestRecord.targetIdleMs), not this one.
+    const idleFrom = ends[0] ?? performance.now();
     defenceAfterWarm ??= session.defence();
     await channel.phaseStart('trial', index);
     const left = gapMs - (performance.now() - idleFrom);

@@ -58,6 +58,13 @@ export interface RaceRequestRecord extends RaceOutcome {
   arrived: number;
   /** Times the target answered it. */
   served: number;
+  /**
+   * ms the connection this request FIRST reached the target on had been idle since its last response, on the target's
+   * clock (RaceTargetCounters.idleAtFirstArrivalById; also when the target had already closed it); null when it came
+   * on a new connection or never reached the target (then `arrived` is 0). targetIdleMs − T is how long after the
+   * target's close was due (T after its last response on that connection) the request arrived; negative: before it.
+   */
+  targetIdleMs: number | null;
 }
 
 export interface RaceRunResult {
@@ -184,6 +191,7 @@ export async function runRace(spec: RaceRunSpec): Promise<RaceRunResult> {
       idleMs: r.idleMs,
       arrived: counters.arrivedById[o.id] ?? 0,
       served: counters.servedById[o.id] ?? 0,
+      targetIdleMs: counters.idleAtFirstArrivalById[o.id] ?? null,
     })),
   );
   return {

@@ -51,6 +51,7 @@ const fresh = () => ({
   endings: emptyEndings(),
   arrivedById: {} as Record<string, number>,
   servedById: {} as Record<string, number>,
+  idleAtFirstArrivalById: {} as Record<string, number | null>,
 });
 let counts = fresh();
 
@@ -93,12 +94,18 @@ function becameIdle(c: Connection): void {
 const handler: http.RequestListener = (req, res) => {
   const c = open.get(req.socket);
   req.resume();
+  const idHeader = req.headers[REQUEST_ID_HEADER];
+  const id = typeof idHeader === 'string' ? idHeader : null;
+  // The connection's idle time on the target's clock as this id first reaches it, also after the target closed it:
+  // the race happens exactly there, so such a request counts as sent on a reused connection.
+  if (c && id !== null && !Object.hasOwn(counts.idleAtFirstArrivalById, id)) {
+    const idle = c.idleSince === null ? null : performance.now() - c.idleSince;
+    counts.idleAtFirstArrivalById[id] = idle === null ? null : Math.round(idle * 100) / 100;
+  }
   if (!c || c.closing !== null) {
     counts.arrivedAfterClose++;
     return;
   }
-  const idHeader = req.headers[REQUEST_ID_HEADER];
-  const id = typeof idHeader === 'string' ? idHeader : null;
   counts.arrivals++;
   c.info.arrived++;
   if (id === null) counts.unlabelled++;
@@ -182,6 +189,7 @@ function snapshot(): RaceTargetCounters {
     endings: { ...counts.endings },
     arrivedById: { ...counts.arrivedById },
     servedById: { ...counts.servedById },
+    idleAtFirstArrivalById: { ...counts.idleAtFirstArrivalById },
     connections: [...closed, ...live.map((c) => ({ ...c.info }))],
   };
 }

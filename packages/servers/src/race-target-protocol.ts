@@ -145,6 +145,14 @@ export interface RaceTargetCounters {
   /** Per request id: how many times it arrived, and how many times it was answered. */
   arrivedById: Record<string, number>;
   servedById: Record<string, number>;
+  /**
+   * Per request id: ms the connection it FIRST reached the target on had been idle since its last response (the
+   * target's own idle clock, the one its close timer runs on), or null when it came as the first request of a new
+   * connection. Recorded also when the target had already closed that connection (then it is not an arrival). An id
+   * absent here never reached the target. This is what tells a request sent on a kept-alive, reused connection (the
+   * race) from one the client sent on a fresh connection (no race).
+   */
+  idleAtFirstArrivalById: Record<string, number | null>;
   /** Connections closed since the last reset, then the open ones. */
   connections: RaceConnection[];
 }

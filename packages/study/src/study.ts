@@ -441,7 +441,7 @@ export class Study {
 
   private addRaceRun(plan: string, cell: RaceCell, run: RaceRunResult, released: number, targetPid: number): void {
     this.checkpointOnce();
-    const { arrivedById: _a, servedById: _s, ...counters } = run.counters;
+    const { arrivedById: _a, servedById: _s, idleAtFirstArrivalById: _i, ...counters } = run.counters;
     this.raceRuns.push({
       plan,
       cell,

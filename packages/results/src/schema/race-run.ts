@@ -34,6 +34,11 @@ export const RaceRequestSchema = Type.Object(
     /** Times the id arrived at the target: 0 never reached it, ≥ 2 sent again by the client. */
     arrived: NonNegativeInteger,
     served: NonNegativeInteger,
+    /**
+     * ms the connection the id first reached the target on had been idle (the target's clock); null: a new
+     * connection, or never reached. Absent in runs recorded before it was kept.
+     */
+    targetIdleMs: Type.Optional(Nullable(Type.Number({ minimum: 0 }))),
   },
   CLOSED,
 );
