@@ -20,7 +20,9 @@ export {
   claimTally,
   combineParts,
   countClaim,
+  DECLARED_BEFORE_RUN,
   decide,
+  declaredBeforeRun,
   type Evidence,
   type Outcome,
   quantityClaim,
@@ -31,6 +33,7 @@ export {
   type VerdictData,
   type VerdictKind,
   verdictHeadline,
+  verdictKindText,
   verdictLabel,
 } from './verdicts';
 export * from './versions';
