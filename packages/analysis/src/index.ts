@@ -20,7 +20,6 @@ export {
   claimTally,
   combineParts,
   countClaim,
-  DECLARED_BEFORE_RUN,
   decide,
   declaredBeforeRun,
   type Evidence,

@@ -205,7 +205,7 @@ export function combineParts(
 }
 
 /** The evidence entry of an exploratory verdict declared before the run (see `declaredBeforeRun`). */
-export const DECLARED_BEFORE_RUN = { key: 'declared', value: 'before the run' } as const;
+const DECLARED_BEFORE_RUN = { key: 'declared', value: 'before the run' } as const;
 
 /**
  * Mark an exploratory verdict as declared before the run (stated in the notebook's claims table before it measures),
