@@ -1,13 +1,19 @@
 import {
   cellRuntime,
+  declaredBeforeRun,
+  medianComparisonText,
   memoryPerPooledSocket,
+  outcomeLines,
   peakSocketsClaim,
   pinnedMemoryClaim,
+  poolRetention,
   ratioText,
+  retainedResponsesObservation,
   type VersionMeasurement,
   versionParityClaim,
   versionRows,
   versionsRanSanity,
+  verdictKindText,
   warningCount,
   warningsClaim,
 } from '@casebook/analysis';
@@ -26,6 +32,9 @@ function cell(
     heldAtFinish?: number;
     /** Held at the idle reading (pool open, after the same wait and GCs as the closed one); none when undefined. */
     heldAtIdle?: number;
+    /** arrayBuffers at the idle reading (pool open); 0 after close. */
+    arrayBuffersAtIdle?: number;
+    requests?: number;
     openedMeasured?: number;
     pooledSockets?: number;
     peak?: number;
@@ -37,12 +46,12 @@ function cell(
   const cpu = opts.cpu ?? 100;
   const version = opts.version ?? '1.0.0';
   const flags = opts.flags ?? [];
-  const figures = (held: number, warnings: number) => ({
+  const figures = (held: number, warnings: number, arrayBuffers = 0) => ({
     gc: true,
-    rssBytes: 50_000_000 + held,
+    rssBytes: 50_000_000 + held + arrayBuffers,
     heapUsedBytes: 10_000_000 + held,
-    externalBytes: 1_000_000,
-    arrayBuffersBytes: 0,
+    externalBytes: 1_000_000 + arrayBuffers,
+    arrayBuffersBytes: arrayBuffers,
     processWarnings: warnings > 0 ? { MaxListenersExceededWarning: warnings } : {},
   });
   return {
@@ -64,7 +73,9 @@ function cell(
           atReady: figures(0, 0),
           atFinish: figures(opts.heldAtFinish ?? 0, opts.warnings ?? 0),
           afterClose: figures(0, opts.warnings ?? 0),
-          ...(opts.heldAtIdle === undefined ? {} : { atIdle: figures(opts.heldAtIdle, opts.warnings ?? 0) }),
+          ...(opts.heldAtIdle === undefined
+            ? {}
+            : { atIdle: figures(opts.heldAtIdle, opts.warnings ?? 0, opts.arrayBuffersAtIdle ?? 0) }),
         },
         pooledSockets: opts.pooledSockets ?? 512,
         socketErrorListenersMedian: 1,
@@ -75,6 +86,7 @@ function cell(
       connectionsOpened: 512 + (opts.openedMeasured ?? 0),
       connectionsOpenedMeasured: opts.openedMeasured ?? 0,
       peakOpenConnections: opts.peak ?? 512,
+      requests: opts.requests ?? 10_000,
     },
     guards: { flags, rankable: flags.length === 0 },
     method: {
@@ -135,6 +147,50 @@ describe('versionParityClaim', () => {
     });
     expect(flagged.outcome).toBe('unresolved');
     expect(flagged.evidence['comparable']).toBe(false);
+  });
+  it('is unresolved, not failed, when cells are not steady, and says so: "not compared: N of M cells not steady"', () => {
+    const u8 = cell('8', { flags: ['not-steady'] });
+    const u7 = cell('7', { rps: 1500, flags: ['not-steady'] });
+    const u6 = cell('6', { rps: 700, flags: ['not-steady'] });
+    const v = versionParityClaim({
+      id: 'p',
+      reference: u8,
+      other: u6,
+      metric: 'throughputRps',
+      band: BAND,
+      cells: [u8, u7, u6],
+    });
+    expect(v.outcome).toBe('unresolved');
+    expect(v.holds).toBe(false);
+    expect(v.statistic).toBeUndefined();
+    expect(v.evidence['reason']).toBe('not compared: 3 of 3 cells not steady');
+    expect(v.evidence['median 8']).toBeCloseTo(1000, 0);
+    expect(v.evidence['median 6']).toBeCloseTo(700, 0);
+    expect(outcomeLines([v])[0]).toBe('`p`: unresolved: not compared: 3 of 3 cells not steady');
+    expect(medianComparisonText(u8, u6, 'throughputRps', [u8, u7, u6])).toBe(
+      'throughput: 6 700 vs 8 1000 req/s (medians over rounds); not compared: 3 of 3 cells not steady',
+    );
+    const one = versionParityClaim({
+      id: 'p',
+      reference: cell('8'),
+      other: cell('6', { flags: ['not-steady'] }),
+      metric: 'throughputRps',
+      band: BAND,
+    });
+    expect(one.evidence['reason']).toBe('not compared: 1 of 2 cells not steady');
+  });
+  it('gives a ratio with its interval for steady cells, holding and failing', () => {
+    const a = cell('8');
+    const same = versionParityClaim({ id: 'p', reference: a, other: cell('6', { rps: 1010 }), metric: 'throughputRps', band: BAND });
+    expect(same.outcome).toBe('holds');
+    expect(same.statistic?.ci95).not.toBeNull();
+    expect(same.evidence['reason']).toBeUndefined();
+    const slower = versionParityClaim({ id: 'p', reference: a, other: cell('6', { rps: 760 }), metric: 'throughputRps', band: BAND });
+    expect(slower.outcome).toBe('fails');
+    expect(slower.statistic?.value).toBeCloseTo(0.76, 2);
+    expect(slower.statistic?.ci95?.[1]).toBeLessThan(0.9);
+    expect(outcomeLines([slower])[0]).toMatch(/^`p`: does not hold: throughput ratio 6 \/ 8 = 0\.76 \(95 % CI 0\.7\d+–0\.7\d+\)$/);
+    expect(medianComparisonText(a, cell('6', { rps: 760 }), 'throughputRps')).toMatch(/; ratio 0\.76 \(/);
   });
   it('is exploratory when asked (a metric the stopping rule does not control), on both sides', () => {
     const args = {
@@ -218,14 +274,16 @@ describe('pinnedMemoryClaim', () => {
     const v = pinnedMemoryClaim({
       id: 'm',
       more: cell('pin', { heldAtFinish: 512 * 100_000 }),
-      less: cell('fixed', { heldAtFinish: 512 * 2_000 }),
+      baseline: cell('fixed', { heldAtFinish: 512 * 2_000 }),
       minBytes: 32_768,
     });
     expect(v.outcome).toBe('holds');
     expect(v.kind).toBe('claim');
     expect(v.evidence['differenceBytes']).toBe(98_000);
+    expect(v.evidence['baseline held per socket fixed']).toBe(2_000);
+    expect(Object.keys(v.evidence).some((k) => k.includes('RSS'))).toBe(false);
     expect(
-      pinnedMemoryClaim({ id: 'm', more: cell('a'), less: cell('b'), minBytes: 1, kind: 'exploratory' }).kind,
+      pinnedMemoryClaim({ id: 'm', more: cell('a'), baseline: cell('b'), minBytes: 1, kind: 'exploratory' }).kind,
     ).toBe('exploratory');
   });
   it('fails when the difference is below minBytes, or without pooled sockets', () => {
@@ -233,7 +291,7 @@ describe('pinnedMemoryClaim', () => {
       pinnedMemoryClaim({
         id: 'm',
         more: cell('pin', { heldAtFinish: 512 * 10_000 }),
-        less: cell('fixed'),
+        baseline: cell('fixed'),
         minBytes: 32_768,
       }).outcome,
     ).toBe('fails');
@@ -241,7 +299,7 @@ describe('pinnedMemoryClaim', () => {
       pinnedMemoryClaim({
         id: 'm',
         more: cell('pin', { heldAtFinish: 512 * 100_000, pooledSockets: 0 }),
-        less: cell('fixed'),
+        baseline: cell('fixed'),
         minBytes: 32_768,
       }).outcome,
     ).toBe('fails');
@@ -261,20 +319,68 @@ describe('pinnedMemoryClaim', () => {
     // Both hold 100 kB per socket right after the load (garbage not yet released), but only `pin` still at idle.
     const pin = cell('pin', { heldAtFinish: 512 * 100_000, heldAtIdle: 512 * 100_000 });
     const fixed = cell('fixed', { heldAtFinish: 512 * 100_000, heldAtIdle: 512 * 1_000 });
-    const holds = pinnedMemoryClaim({ id: 'm', more: pin, less: fixed, minBytes: 32_768 });
+    const holds = pinnedMemoryClaim({ id: 'm', more: pin, baseline: fixed, minBytes: 32_768 });
     expect(holds.outcome).toBe('holds');
     expect(holds.evidence['controlledReading']).toBe(true);
     const artefact = pinnedMemoryClaim({
       id: 'm',
       more: cell('pin', { heldAtFinish: 512 * 100_000, heldAtIdle: 512 * 1_000 }),
-      less: fixed,
+      baseline: fixed,
       minBytes: 32_768,
     });
     expect(artefact.outcome).toBe('fails');
   });
 });
 
+describe('retainedResponsesObservation and poolRetention', () => {
+  const body = 65_536;
+  it('holds when the pooled sockets keep many bodies each until the pool closes, with the baseline stated', () => {
+    const leaky = cell('1.15.1', { heldAtIdle: 0, arrayBuffersAtIdle: 64 * 1000 * body, pooledSockets: 64, requests: 64_000 });
+    const fixed = cell('1.21.1', { heldAtIdle: 0, arrayBuffersAtIdle: 64 * 2 * body, pooledSockets: 64 });
+    const v = retainedResponsesObservation({ id: 'x', cell: leaky, baseline: fixed, bodyBytes: body, minBodies: 10 });
+    expect(v.kind).toBe('exploratory');
+    expect(v.outcome).toBe('holds');
+    expect(v.evidence['bodies per socket 1.15.1']).toBe(1000);
+    expect(v.evidence['baseline bodies per socket 1.21.1']).toBe(2);
+    expect(v.evidence['freed per request completed 1.15.1']).toBe(body);
+    expect(poolRetention(leaky)?.requestsCompleted).toBe(64_000);
+  });
+  it('fails when the sockets keep about what the baseline keeps', () => {
+    const fixed = cell('1.21.1', { heldAtIdle: 0, arrayBuffersAtIdle: 64 * 2 * body, pooledSockets: 64 });
+    const v = retainedResponsesObservation({ id: 'x', cell: fixed, baseline: fixed, bodyBytes: body, minBodies: 10 });
+    expect(v.outcome).toBe('fails');
+  });
+  it('reports arrayBuffers and external per pooled socket, never RSS', () => {
+    const m = memoryPerPooledSocket(cell('a', { heldAtIdle: 0, arrayBuffersAtIdle: 4 * 1024, pooledSockets: 4 }));
+    expect(m?.arrayBuffersBytes).toBe(1024);
+    expect(m?.externalBytes).toBe(1024);
+    expect(m).not.toHaveProperty('rssBytes');
+  });
+});
+
+describe('labels of exploratory verdicts', () => {
+  it('reads declared-before-the-run items as such, post-hoc ones as added after seeing the data', () => {
+    const v = versionParityClaim({ id: 'p', reference: cell('a'), other: cell('b'), metric: 'cpuMicrosPerRequest', band: BAND, kind: 'exploratory' });
+    expect(verdictKindText(v)).toBe('Exploratory (added after seeing the data)');
+    expect(verdictKindText(declaredBeforeRun(v))).toBe('Exploratory (declared before the run, not counted)');
+    const descriptive = { kind: 'exploratory' as const, evidence: { declared: 'before the run' } };
+    expect(verdictKindText(descriptive)).toBe('Descriptive (declared before the run, no threshold)');
+    const claim = versionParityClaim({ id: 'p', reference: cell('a'), other: cell('b'), metric: 'throughputRps', band: BAND });
+    expect(declaredBeforeRun(claim)).toBe(claim);
+    expect(verdictKindText(claim)).toBe('Claim');
+  });
+});
+
 describe('versionsRanSanity', () => {
+  it("checks Node's own client by the runtime the worker read, not by a version named from the same runtime", () => {
+    const m = cell('node-fetch', { store: false, version: 'whatever the adapter says' });
+    const asked = { measurement: m, clientVersion: null, fromStore: false };
+    expect(versionsRanSanity({ id: 'r', cells: [{ ...asked, node: 'v24.21.0', bundledUndici: '7.29.1' }] }).outcome).toBe('holds');
+    const other = versionsRanSanity({ id: 'r', cells: [{ ...asked, node: 'v24.21.0', bundledUndici: '7.16.0' }] });
+    expect(other.outcome).toBe('fails');
+    expect(String(other.evidence['problems'])).toContain('expected 7.16.0');
+    expect(versionsRanSanity({ id: 'r', cells: [asked] }).outcome).toBe('fails');
+  });
   it('holds when every cell ran the version asked for, with a store integrity', () => {
     const v = versionsRanSanity({
       id: 'r',
@@ -340,5 +446,6 @@ describe('ratioText and versionRows', () => {
     const rows = versionRows([cell('a', { openedMeasured: 3 })]);
     expect(rows[0]?.socketsOpenedMeasured).toBe(3);
     expect(rows[0]).not.toHaveProperty('errorListenersPerSocket');
+    expect(rows[0]).not.toHaveProperty('rssKiBPerSocket');
   });
 });

@@ -52,7 +52,7 @@ describe('07-versions', () => {
         status: string;
         profile: string;
         measurements: { file: string; clientVersion: string }[];
-        verdicts: { id: string; holds: boolean; kind: string; outcome: string }[];
+        verdicts: { id: string; holds: boolean; kind: string; outcome: string; evidence: Record<string, unknown> }[];
       };
       expect(record.profile).toBe('smoke');
       expect(record.status).toBe('completed');
@@ -74,6 +74,12 @@ describe('07-versions', () => {
       // Not controlled by the stopping rule (CPU) or not a finding (memory baseline): shown, never counted.
       for (const id of ['axios-pinned-memory', 'undici-7-cpu-parity', 'undici-6-cpu-parity', 'fetch-cpu-parity'])
         expect(byId(id)?.kind, id).toBe('exploratory');
+      // Declared before the run (the claims table), so not labelled "added after seeing the data"; the 1.15.1
+      // retention observation was added after seeing a run's data and is labelled so.
+      for (const id of ['axios-pinned-memory', 'undici-7-cpu-parity', 'fetch-cpu-parity'])
+        expect(byId(id)?.evidence['declared'], id).toBe('before the run');
+      expect(byId('axios-1-15-1-retained-responses')?.kind).toBe('exploratory');
+      expect(byId('axios-1-15-1-retained-responses')?.evidence['declared']).toBeUndefined();
       // Every bench record names the runtime that ran it, with the store entry for a chosen version.
       const first = record.measurements[1];
       const bench = JSON.parse(fs.readFileSync(path.join(repo, first?.file ?? ''), 'utf8')) as {

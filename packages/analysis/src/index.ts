@@ -21,6 +21,7 @@ export {
   combineParts,
   countClaim,
   decide,
+  declaredBeforeRun,
   type Evidence,
   type Outcome,
   quantityClaim,
@@ -31,6 +32,7 @@ export {
   type VerdictData,
   type VerdictKind,
   verdictHeadline,
+  verdictKindText,
   verdictLabel,
 } from './verdicts';
 export * from './versions';

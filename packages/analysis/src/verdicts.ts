@@ -5,7 +5,9 @@ import type { MedianInterval } from '@casebook/stats';
  * Verdicts that can fail. Every verdict says what kind it is:
  * - `claim`: a falsifiable hypothesis whose threshold is stated in its text before the measurement;
  * - `sanity`: an identity or a bound the harness or the server enforces (shown, never counted as a finding);
- * - `exploratory`: added after seeing the data, and labelled so.
+ * - `exploratory`: not counted as a finding, and labelled so: added after seeing the data, unless its evidence says it
+ *   was declared before the run (`declaredBeforeRun`): then it reads as declared before the run, not counted, or as
+ *   descriptive when it has no threshold.
  * A claim about a measured quantity carries the statistic and its 95 % interval, and its outcome is decided by the
  * interval: `holds` when the whole interval is on the claimed side of the threshold, `fails` when the whole interval
  * is on the other side, `unresolved` when the interval straddles it (the data's precision cannot decide).
@@ -200,6 +202,33 @@ export function combineParts(
     },
     outcome,
   );
+}
+
+/** The evidence entry of an exploratory verdict declared before the run (see `declaredBeforeRun`). */
+const DECLARED_BEFORE_RUN = { key: 'declared', value: 'before the run' } as const;
+
+/**
+ * Mark an exploratory verdict as declared before the run (stated in the notebook's claims table before it measures),
+ * so it is not read as added after seeing the data. Claims and sanity checks are returned unchanged.
+ */
+export function declaredBeforeRun(v: VerdictData): VerdictData {
+  if (v.kind !== 'exploratory') return v;
+  return { ...v, evidence: { ...v.evidence, [DECLARED_BEFORE_RUN.key]: DECLARED_BEFORE_RUN.value } };
+}
+
+/**
+ * How a verdict's kind reads in a notebook. An exploratory verdict reads "added after seeing the data" unless it was
+ * declared before the run: then "declared before the run, not counted" when it has a threshold, and "Descriptive
+ * (declared before the run, no threshold)" when it has none.
+ */
+export function verdictKindText(v: Pick<Verdict, 'kind' | 'evidence'>): string {
+  if (v.kind === 'claim') return 'Claim';
+  if (v.kind === 'sanity') return 'Sanity check (not a finding)';
+  if (v.kind === 'unclassified') return 'Unclassified';
+  if (v.evidence[DECLARED_BEFORE_RUN.key] !== DECLARED_BEFORE_RUN.value) return 'Exploratory (added after seeing the data)';
+  return v.evidence['threshold'] === undefined
+    ? 'Descriptive (declared before the run, no threshold)'
+    : 'Exploratory (declared before the run, not counted)';
 }
 
 /** Headline counts: only claims count as findings. */

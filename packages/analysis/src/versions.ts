@@ -31,7 +31,11 @@ export interface ProcessFigures {
 /** One cell of a version matrix (structural: a live BenchRecord and one read back from disk both fit). */
 export interface VersionMeasurement extends InterleavedMeasurement {
   client: { name: string; version: string; settings: Record<string, unknown> };
-  target: { connectionsOpened: number; connectionsOpenedMeasured: number; peakOpenConnections: number };
+  /**
+   * The target's counters. Its `peakInFlight` is not used here: the target answers synchronously, so that counter
+   * measures its handler's re-entrancy, not requests outstanding; sockets in use are `peakOpenConnections`.
+   */
+  target: { connectionsOpened: number; connectionsOpenedMeasured: number; peakOpenConnections: number; requests?: number };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -105,22 +109,65 @@ export function warningCount(m: Pick<VersionMeasurement, 'client'>, name = 'MaxL
  * same wait, then two full GCs): one GC right after the load does not release every ArrayBuffer backing store at once,
  * so "right after the last block" minus "closed and settled" mixes in garbage that was merely not yet freed. `controlled`
  * is false for a record made before the idle reading (then the right-after-the-load reading is used). Heap + external
- * is what JavaScript and its buffers hold; RSS is shown too, though freed memory seldom leaves RSS at once. Null
- * without pooled sockets or process figures.
+ * is what JavaScript and its buffers hold; arrayBuffers (part of external) is where response bodies live. RSS is not
+ * reported per socket: freed memory seldom leaves RSS at once, so pool open minus pool closed in RSS is about 0 by
+ * construction, not a measurement of what the sockets held. Null without pooled sockets or process figures.
  */
-export function memoryPerPooledSocket(
-  m: Pick<VersionMeasurement, 'client'>,
-): { rssBytes: number; heapAndExternalBytes: number; pooledSockets: number; controlled: boolean } | null {
+export function memoryPerPooledSocket(m: Pick<VersionMeasurement, 'client'>): {
+  heapAndExternalBytes: number;
+  externalBytes: number;
+  arrayBuffersBytes: number;
+  pooledSockets: number;
+  controlled: boolean;
+} | null {
   const p = processFigures(m);
   const sockets = settingNumber(m, 'pooledSockets');
   if (p === null || sockets === null || sockets <= 0) return null;
   const open = p.atIdle ?? p.atFinish;
   const held = (f: ProcessFigures) => f.heapUsedBytes + f.externalBytes;
   return {
-    rssBytes: (open.rssBytes - p.afterClose.rssBytes) / sockets,
     heapAndExternalBytes: (held(open) - held(p.afterClose)) / sockets,
+    externalBytes: (open.externalBytes - p.afterClose.externalBytes) / sockets,
+    arrayBuffersBytes: (open.arrayBuffersBytes - p.afterClose.arrayBuffersBytes) / sockets,
     pooledSockets: sockets,
     controlled: p.atIdle !== null,
+  };
+}
+
+/**
+ * What a cell's process held with its pool open at idle and after it closed the pool (absolute, whole process), and
+ * the requests it completed over the run (measured windows at the target plus its warm-up windows, so an estimate):
+ * the context for a per-socket figure far above a socket's size. `retainedPerRequestBytes` is the arrayBuffers freed by
+ * closing the pool divided by the requests completed (about the body size when every response stayed reachable until
+ * the pool closed). Null without process figures.
+ */
+export function poolRetention(
+  m: Pick<VersionMeasurement, 'client' | 'target'> & {
+    method?: { warmupCurve?: readonly { throughputRps: number; durationMs: number }[] } | null | undefined;
+  },
+): {
+  arrayBuffersIdleBytes: number;
+  arrayBuffersClosedBytes: number;
+  rssIdleBytes: number;
+  rssClosedBytes: number;
+  freedArrayBuffersBytes: number;
+  requestsCompleted: number;
+  retainedPerRequestBytes: number | null;
+} | null {
+  const p = processFigures(m);
+  if (p === null) return null;
+  const open = p.atIdle ?? p.atFinish;
+  const warm = (m.method?.warmupCurve ?? []).reduce((s, w) => s + (w.throughputRps * w.durationMs) / 1000, 0);
+  const requestsCompleted = Math.round((m.target.requests ?? 0) + warm);
+  const freed = open.arrayBuffersBytes - p.afterClose.arrayBuffersBytes;
+  return {
+    arrayBuffersIdleBytes: open.arrayBuffersBytes,
+    arrayBuffersClosedBytes: p.afterClose.arrayBuffersBytes,
+    rssIdleBytes: open.rssBytes,
+    rssClosedBytes: p.afterClose.rssBytes,
+    freedArrayBuffersBytes: freed,
+    requestsCompleted,
+    retainedPerRequestBytes: requestsCompleted > 0 ? freed / requestsCompleted : null,
   };
 }
 
@@ -131,9 +178,37 @@ const METRIC_TEXT: Record<BlockMetric, string> = {
   targetCpuShare: "target's share of its core",
 };
 
+/** Why a cell cannot be compared: `not-steady` and the other guard flags it carries (empty when it is rankable). */
+const flagsOf = (m: VersionMeasurement): readonly string[] => m.guards?.flags ?? [];
+
+/**
+ * Why a comparison between `reference` and `other` is not made, or null when both may be compared: "not compared:
+ * N of M cells not steady" (M: the cells of the matrix, `cells`), or the other guard flags that keep a cell out.
+ */
+export function notComparedReason(
+  reference: VersionMeasurement,
+  other: VersionMeasurement,
+  cells: readonly VersionMeasurement[] = [reference, other],
+): string | null {
+  if (isRankable(reference) && isRankable(other)) return null;
+  const unsteady = cells.filter((m) => flagsOf(m).includes('not-steady'));
+  const pair = [reference, other].filter((m) => !isRankable(m));
+  const otherFlags = pair.flatMap((m) => {
+    const rest = flagsOf(m).filter((f) => f !== 'not-steady');
+    if (rest.length > 0) return [`${m.label} (${rest.join(', ')})`];
+    return flagsOf(m).includes('not-steady') ? [] : [`${m.label} (not rankable)`];
+  });
+  const parts: string[] = [];
+  if (unsteady.length > 0) parts.push(`${unsteady.length} of ${cells.length} cells not steady`);
+  if (otherFlags.length > 0) parts.push(`flagged: ${otherFlags.join('; ')}`);
+  return `not compared: ${parts.join('; ')}`;
+}
+
 /**
  * Two versions the same within a band: `other` / `reference` per round (paired), its 95 % interval inside the band
- * (holds), entirely outside it (fails), or straddling an edge (unresolved). A flagged measurement cannot decide.
+ * (holds), entirely outside it (fails), or straddling an edge (unresolved). A flagged measurement cannot decide: the
+ * verdict is then unresolved, and its evidence says why ("not compared: N of M cells not steady"); the medians of both
+ * cells are in the evidence either way.
  */
 export function versionParityClaim(input: {
   id: string;
@@ -141,6 +216,8 @@ export function versionParityClaim(input: {
   other: VersionMeasurement;
   metric: 'throughputRps' | 'cpuMicrosPerRequest';
   band: Required<Threshold>;
+  /** Every cell of the matrix (for "N of M cells not steady"); default the two compared. */
+  cells?: readonly VersionMeasurement[];
   /**
    * 'exploratory' where the run's stopping rule does not control this metric's precision (the interleaved run stops on
    * the throughput ratio's precision only, so a CPU ratio's interval is whatever the rounds gave).
@@ -148,11 +225,16 @@ export function versionParityClaim(input: {
   kind?: 'claim' | 'exploratory';
 }): VerdictData {
   const { reference, other, metric, band } = input;
-  const comparable = isRankable(reference) && isRankable(other);
-  const interval: MedianInterval = comparable
-    ? ratioOf(reference, other, metric)
-    : { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0, n: 0, method: 'order-statistics' };
+  const reason = notComparedReason(reference, other, input.cells);
+  const interval: MedianInterval =
+    reason === null
+      ? ratioOf(reference, other, metric)
+      : { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0, n: 0, method: 'order-statistics' };
   const pct = (x: number) => Math.round(Math.abs(1 - x) * 100);
+  const med = (m: VersionMeasurement) => {
+    const values = (m.method?.blocks ?? []).map((b) => b[metric]);
+    return values.length > 0 ? medianInterval(values).median : Number.NaN;
+  };
   return quantityClaim({
     id: input.id,
     claim: `${other.label}'s ${METRIC_TEXT[metric]} is within ${pct(band.above)} % below to ${pct(band.below)} % above ${reference.label}'s (paired per round)`,
@@ -163,9 +245,56 @@ export function versionParityClaim(input: {
     evidence: {
       reference: reference.label,
       other: other.label,
-      comparable,
-      ...(comparable ? {} : { flags: [reference, other].map((m) => m.guards?.flags.join(',') ?? '').join(' | ') }),
+      comparable: reason === null,
+      ...(reason === null ? {} : { reason }),
+      [`median ${reference.label}`]: med(reference),
+      [`median ${other.label}`]: med(other),
     },
+  });
+}
+
+/**
+ * The medians of two cells side by side, with their ratio when it was computed (paired per round, 95 % interval) or
+ * the reason it was not: a line a notebook prints under its table, so a difference in medians is never shown without
+ * saying whether it was compared.
+ */
+export function medianComparisonText(
+  reference: VersionMeasurement,
+  other: VersionMeasurement,
+  metric: 'throughputRps' | 'cpuMicrosPerRequest',
+  cells?: readonly VersionMeasurement[],
+): string {
+  const digits = metric === 'throughputRps' ? 0 : 1;
+  const unit = metric === 'throughputRps' ? 'req/s' : 'µs/request';
+  const med = (m: VersionMeasurement) => {
+    const values = (m.method?.blocks ?? []).map((b) => b[metric]);
+    return values.length > 0 ? medianInterval(values).median.toFixed(digits) : '–';
+  };
+  const reason = notComparedReason(reference, other, cells);
+  const ratio = reason === null ? `ratio ${ratioText(ratioOf(reference, other, metric))}` : reason;
+  return `${METRIC_TEXT[metric]}: ${other.label} ${med(other)} vs ${reference.label} ${med(reference)} ${unit} (medians over rounds); ${ratio}`;
+}
+
+const OUTCOME_TEXT: Record<VerdictData['outcome'], string> = {
+  holds: 'holds',
+  fails: 'does not hold',
+  unresolved: 'unresolved',
+};
+
+/**
+ * One line per verdict, generated from the computed outcomes (for a notebook's closing section, so its prose cannot
+ * contradict them): the id, its kind when not a claim, its outcome, and its statistic with the interval, or the reason
+ * it was not compared.
+ */
+export function outcomeLines(verdicts: readonly VerdictData[]): string[] {
+  const n = (x: number) => String(Number(x.toPrecision(3)));
+  return verdicts.map((v) => {
+    const kind = v.kind === 'claim' ? '' : ` (${v.kind === 'sanity' ? 'sanity check' : v.kind})`;
+    const reason = typeof v.evidence['reason'] === 'string' ? `: ${v.evidence['reason']}` : '';
+    const stat = v.statistic
+      ? `: ${v.statistic.name} = ${n(v.statistic.value)}${v.statistic.ci95 ? ` (95 % CI ${n(v.statistic.ci95[0])}–${n(v.statistic.ci95[1])})` : ' (no 95 % interval)'}`
+      : '';
+    return `\`${v.id}\`${kind}: ${OUTCOME_TEXT[v.outcome]}${reason || stat}`;
   });
 }
 
@@ -187,7 +316,10 @@ export function peakSocketsClaim(input: {
   const over = input.measurements.filter((m) => m.target.peakOpenConnections > bound);
   const verdict = {
     id: input.id,
-    claim: `every version keeps at most ${input.factor} × ${input.concurrency} = ${bound} sockets open at once`,
+    claim:
+      input.kind === 'sanity'
+        ? `every version keeps at most ${input.factor} × ${input.concurrency} = ${bound} sockets open at once (the pool's own bound: a cold burst can open up to this many; reaching it is the mechanism, not a finding)`
+        : `every version keeps at most ${input.factor} × ${input.concurrency} = ${bound} sockets open at once`,
     holds: input.measurements.length > 0 && over.length === 0,
     evidence: Object.fromEntries([
       ['bound', bound],
@@ -230,40 +362,82 @@ export function warningsClaim(input: {
 
 /**
  * Memory held per pooled socket after the load (memoryPerPooledSocket: idle minus closed, each after two full GCs):
- * `more` holds at least `minBytes` more heap + external per pooled socket than `less` (a response a pooled socket may
- * retain through its listener's enclosing scope, axios#11091, shows as about the body size per socket). A single
- * reading per process, not an interval: a count-style claim with its numbers.
+ * `more` holds at least `minBytes` more heap + external per pooled socket than `baseline`, the fixed version measured
+ * in the same run (a response a pooled socket may retain through its listener's enclosing scope, axios#11091, shows as
+ * about the body size per socket above the baseline; the baseline itself is not 0 and is stated in the evidence). A
+ * single reading per process, not an interval: a count-style claim with its numbers.
  */
 export function pinnedMemoryClaim(input: {
   id: string;
   more: VersionMeasurement;
-  less: VersionMeasurement;
+  baseline: VersionMeasurement;
   minBytes: number;
   /** 'exploratory' while the per-socket baseline is not understood (the notebook says why). */
   kind?: 'claim' | 'exploratory';
 }): VerdictData {
   const a = memoryPerPooledSocket(input.more);
-  const b = memoryPerPooledSocket(input.less);
-  const gcBoth = [input.more, input.less].every((m) => {
+  const b = memoryPerPooledSocket(input.baseline);
+  const gcBoth = [input.more, input.baseline].every((m) => {
     const p = processFigures(m);
     return (p?.atIdle ?? p?.atFinish)?.gc === true && p?.afterClose.gc === true;
   });
   const difference = a && b ? a.heapAndExternalBytes - b.heapAndExternalBytes : Number.NaN;
+  const r = (x: number | undefined) => (x === undefined ? null : Math.round(x));
   return countClaim({
     id: input.id,
-    claim: `after the load, ${input.more.label}'s pooled sockets keep at least ${input.minBytes} bytes more alive each (heap + external, pool open minus pool closed, each read after the same wait and two full GCs) than ${input.less.label}'s`,
+    claim: `after the load, ${input.more.label}'s pooled sockets keep at least ${input.minBytes} bytes more alive each (heap + external, pool open minus pool closed, each read after the same wait and two full GCs) than those of the baseline ${input.baseline.label} in the same run`,
     holds: gcBoth && Number.isFinite(difference) && difference >= input.minBytes,
     ...(input.kind === undefined ? {} : { kind: input.kind }),
     evidence: {
+      threshold: `difference ≥ ${input.minBytes} bytes per pooled socket`,
       differenceBytes: Number.isFinite(difference) ? Math.round(difference) : null,
-      [`held per socket ${input.more.label}`]: a ? Math.round(a.heapAndExternalBytes) : null,
-      [`held per socket ${input.less.label}`]: b ? Math.round(b.heapAndExternalBytes) : null,
-      [`RSS per socket ${input.more.label}`]: a ? Math.round(a.rssBytes) : null,
-      [`RSS per socket ${input.less.label}`]: b ? Math.round(b.rssBytes) : null,
+      [`held per socket ${input.more.label}`]: r(a?.heapAndExternalBytes),
+      [`baseline held per socket ${input.baseline.label}`]: r(b?.heapAndExternalBytes),
+      [`arrayBuffers per socket ${input.more.label}`]: r(a?.arrayBuffersBytes),
+      [`baseline arrayBuffers per socket ${input.baseline.label}`]: r(b?.arrayBuffersBytes),
       [`pooled sockets ${input.more.label}`]: a?.pooledSockets ?? null,
-      [`pooled sockets ${input.less.label}`]: b?.pooledSockets ?? null,
+      [`pooled sockets ${input.baseline.label}`]: b?.pooledSockets ?? null,
       gcBoth,
       controlledReading: a !== null && b !== null && a.controlled && b.controlled,
+    },
+  });
+}
+
+/**
+ * A cell whose pooled sockets kept far more than a response each alive: at least `minBodies` × `bodyBytes` of
+ * arrayBuffers per pooled socket freed by closing the pool (pool open at idle minus closed), the baseline cell's
+ * figure and both cells' absolute readings and requests completed in the evidence. Meant as an exploratory
+ * observation (added after seeing the data) unless a run declared it before.
+ */
+export function retainedResponsesObservation(input: {
+  id: string;
+  cell: VersionMeasurement;
+  baseline: VersionMeasurement;
+  bodyBytes: number;
+  minBodies: number;
+  kind?: 'claim' | 'exploratory';
+}): VerdictData {
+  const a = memoryPerPooledSocket(input.cell);
+  const b = memoryPerPooledSocket(input.baseline);
+  const ra = poolRetention(input.cell);
+  const bodies = a ? a.arrayBuffersBytes / input.bodyBytes : Number.NaN;
+  const r = (x: number | null | undefined) => (x === undefined || x === null ? null : Math.round(x));
+  return countClaim({
+    id: input.id,
+    claim: `${input.cell.label}'s pooled sockets each keep at least ${input.minBodies} response bodies (${input.bodyBytes} bytes each) of arrayBuffers alive until the pool closes (pool open at idle minus closed); baseline ${input.baseline.label} in the same run`,
+    holds: Number.isFinite(bodies) && bodies >= input.minBodies,
+    kind: input.kind ?? 'exploratory',
+    evidence: {
+      threshold: `≥ ${input.minBodies} bodies per pooled socket`,
+      [`bodies per socket ${input.cell.label}`]: Number.isFinite(bodies) ? Number(bodies.toFixed(1)) : null,
+      [`baseline bodies per socket ${input.baseline.label}`]: b ? Number((b.arrayBuffersBytes / input.bodyBytes).toFixed(1)) : null,
+      [`arrayBuffers at idle ${input.cell.label}`]: r(ra?.arrayBuffersIdleBytes),
+      [`arrayBuffers after close ${input.cell.label}`]: r(ra?.arrayBuffersClosedBytes),
+      [`RSS at idle ${input.cell.label}`]: r(ra?.rssIdleBytes),
+      [`RSS after close ${input.cell.label}`]: r(ra?.rssClosedBytes),
+      [`requests completed ${input.cell.label}`]: r(ra?.requestsCompleted),
+      [`freed per request completed ${input.cell.label}`]: r(ra?.retainedPerRequestBytes),
+      [`pooled sockets ${input.cell.label}`]: a?.pooledSockets ?? null,
     },
   });
 }
@@ -278,7 +452,12 @@ export function versionsRanSanity(input: {
   id: string;
   cells: readonly {
     measurement: VersionMeasurement;
-    clientVersion: string;
+    /**
+     * The package version asked for; null for Node's own client (its "version" is the runtime, named from the same
+     * process.versions it would be checked against, so the runtime and bundled undici the worker read are checked
+     * against the ones expected instead).
+     */
+    clientVersion: string | null;
     fromStore: boolean;
     node?: string;
     bundledUndici?: string;
@@ -297,10 +476,14 @@ export function versionsRanSanity(input: {
         problems.push(`${m.label}: bundled undici ${r.bundledUndici ?? 'not recorded'}, expected ${bundledUndici}`);
       if (fromStore && (r.clientFrom === null || !r.clientFrom.integrity.startsWith('sha512-')))
         problems.push(`${m.label}: no store entry with an integrity`);
-      if (fromStore && r.clientFrom !== null && r.clientFrom.version !== clientVersion)
+      if (fromStore && r.clientFrom !== null && clientVersion !== null && r.clientFrom.version !== clientVersion)
         problems.push(`${m.label}: store entry ${r.clientFrom.version}, asked ${clientVersion}`);
     }
-    if (m.client.version !== clientVersion)
+    if (clientVersion === null) {
+      if (r !== null && r.clientFrom !== null) problems.push(`${m.label}: a store entry loaded for Node's own client`);
+      if (node === undefined || bundledUndici === undefined)
+        problems.push(`${m.label}: Node's own client needs the expected node and bundled undici`);
+    } else if (m.client.version !== clientVersion)
       problems.push(`${m.label}: the worker loaded ${m.client.version}, asked ${clientVersion}`);
   }
   return sanityCheck({
@@ -337,8 +520,10 @@ export interface VersionRow {
    */
   warnings: number;
   pooledSockets: number | null;
+  /** Heap + external per pooled socket, pool open at idle minus closed (KiB). */
   heldKiBPerSocket: number | null;
-  rssKiBPerSocket: number | null;
+  /** arrayBuffers (response bodies live here) per pooled socket, pool open at idle minus closed (KiB). */
+  arrayBuffersKiBPerSocket: number | null;
   flags: string;
 }
 
@@ -387,7 +572,7 @@ export function versionRows(
       warnings: warningCount(m),
       pooledSockets: settingNumber(m, 'pooledSockets'),
       heldKiBPerSocket: kib(memory?.heapAndExternalBytes),
-      rssKiBPerSocket: kib(memory?.rssBytes),
+      arrayBuffersKiBPerSocket: kib(memory?.arrayBuffersBytes),
       flags: (m.guards?.flags ?? []).join(', '),
     };
   });

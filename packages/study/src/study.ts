@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bodySummaries } from '@casebook/analysis';
+import { bodySummaries, verdictKindText } from '@casebook/analysis';
 import {
   createLiveLine,
   displayChart,
@@ -95,12 +95,6 @@ function fromInput(input: VerdictInput): Verdict {
   return holds ? { ...rest, kind, holds, outcome: 'holds' } : { ...rest, kind, holds, outcome: 'fails' };
 }
 
-const KIND_LABEL: Record<Verdict['kind'], string> = {
-  claim: 'Claim',
-  sanity: 'Sanity check (not a finding)',
-  exploratory: 'Exploratory (added after seeing the data)',
-  unclassified: 'Unclassified',
-};
 const OUTCOME_LABEL: Record<Verdict['outcome'], string> = {
   holds: 'holds',
   fails: 'does not hold',
@@ -117,7 +111,7 @@ export function verdictMarkdown(v: Verdict): string {
   const stat = v.statistic
     ? ` — ${v.statistic.name} = ${num(v.statistic.value)}${v.statistic.ci95 ? ` (95 % CI ${num(v.statistic.ci95[0])}–${num(v.statistic.ci95[1])})` : ''}`
     : '';
-  return `**${KIND_LABEL[v.kind]} — ${OUTCOME_LABEL[v.outcome]}**${stat}: ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`;
+  return `**${verdictKindText(v)} — ${OUTCOME_LABEL[v.outcome]}**${stat}: ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`;
 }
 
 /** One measurement that errored, of any kind the Study ran (bench or DNS), for the record's error message. */

@@ -16,6 +16,17 @@ export const VERSIONS_LINKS: readonly SourceLink[] = [
     token: "req.once('close', removeSocketErrorListener)",
     checkedByHand: true,
   },
+  // axios 1.15.1: with maxRedirects other than 0 (the default) the request goes through follow-redirects, whose
+  // RedirectableRequest is what `req` is at the lines above (exploratory: why 1.15.1's sockets keep every response).
+  {
+    id: 'axios.1-15-1.follow-redirects-transport',
+    source: 'axios',
+    tag: 'v1.15.1',
+    file: 'lib/adapters/http.js',
+    lines: [690, 702],
+    token: 'transport = isHttpsRequest ? httpsFollow : httpFollow;',
+    checkedByHand: true,
+  },
   // axios 1.18.1: one listener per socket, a closure in the first request's scope, never removed; through that scope
   // it may retain the first request's objects (axios#11091; the retention is not visible at these lines).
   {
