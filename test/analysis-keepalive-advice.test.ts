@@ -1,5 +1,8 @@
 import {
   everyRequestFailsClaim,
+  exposedToClose,
+  MIN_EXPOSED_PER_SIDE,
+  onStalledConnection,
   type RaceAdviceRule,
   type RaceRow,
   raceAdvice,
@@ -34,7 +37,15 @@ const many = (n: number, over: Partial<RaceRow>): RaceRow[] => Array.from({ leng
 
 describe('stall hang claim', () => {
   const stalled = (elapsedMs: number, over: Partial<RaceRow> = {}) =>
-    row({ idleClose: 'stall', ok: false, code: 'CASEBOOK_REQUEST_TIMEOUT', elapsedMs, served: 0, ...over });
+    row({
+      idleClose: 'stall',
+      ok: false,
+      code: 'CASEBOOK_REQUEST_TIMEOUT',
+      elapsedMs,
+      served: 0,
+      targetIdleMs: 1200,
+      ...over,
+    });
 
   it('holds when every request waited out the cap', () => {
     const v = stallHangClaim({ id: 's', client: 'undici-request', rows: [stalled(3001), stalled(2990)], capMs: 3000 });
@@ -55,11 +66,38 @@ describe('stall hang claim', () => {
     const answered = stallHangClaim({
       id: 's',
       client: 'undici-request',
-      rows: [row({ elapsedMs: 5000 })],
+      rows: [row({ elapsedMs: 5000, targetIdleMs: 1200 })],
       capMs: 3000,
     });
     expect(answered.outcome).toBe('fails');
-    expect(stallHangClaim({ id: 's', client: 'got', rows: [stalled(3001)], capMs: 3000 }).outcome).toBe('fails');
+  });
+
+  it('counts only requests that went to the stalled connection; none there is unresolved', () => {
+    // An answered request on a fresh connection (targetIdleMs null) never met the stall: it is left out.
+    const v = stallHangClaim({
+      id: 's',
+      client: 'undici-request',
+      rows: [stalled(3001), row({ elapsedMs: 2, targetIdleMs: null })],
+      capMs: 3000,
+    });
+    expect(v.outcome).toBe('holds');
+    expect(v.evidence['requests']).toBe(1);
+    expect(v.evidence['notOnStalledConnection']).toBe(1);
+    expect(stallHangClaim({ id: 's', client: 'got', rows: [stalled(3001)], capMs: 3000 }).outcome).toBe('unresolved');
+    const elsewhere = stallHangClaim({
+      id: 's',
+      client: 'undici-request',
+      rows: [row({ elapsedMs: 2, targetIdleMs: null }), row({ elapsedMs: 2, targetIdleMs: 3 })],
+      capMs: 3000,
+    });
+    expect(elsewhere.outcome).toBe('unresolved');
+  });
+
+  it('onStalledConnection: idle at arrival ≥ T on the target; null, below T or unrecorded: no', () => {
+    expect(onStalledConnection({ idleTimeoutMs: 300, targetIdleMs: 300 })).toBe(true);
+    expect(onStalledConnection({ idleTimeoutMs: 300, targetIdleMs: 299.9 })).toBe(false);
+    expect(onStalledConnection({ idleTimeoutMs: 300, targetIdleMs: null })).toBe(false);
+    expect(onStalledConnection({ idleTimeoutMs: 300 })).toBe(false);
   });
 });
 
@@ -72,30 +110,65 @@ describe('what to set', () => {
     with: { client: 'undici-request', retry: 'opt-in', method: 'GET' },
     cost: 'one retry delay',
   };
+  const held = [
+    { id: 'races', outcome: 'holds' as const },
+    { id: 'retry-fixes', outcome: 'holds' as const },
+  ];
+  /** The deterministic race of the notebook: T 1000 ms, window 900 ms: a request on a connection idle ≥ 100 ms meets the close. */
+  const exposure = { closeAfterMs: 100, minExposed: 10 };
+  const met = { targetIdleMs: 300 };
+  const fresh = { targetIdleMs: null };
+  // Without: 12 met the close (all failed), 8 went on fresh connections (all succeeded). With: 10 met it (1 failed).
   const rows = [
-    ...many(6, { ok: false, code: 'UND_ERR_SOCKET', served: 0 }),
-    ...many(4, {}),
-    ...many(9, { retry: 'opt-in', elapsedMs: 500, arrived: 2 }),
-    row({ retry: 'opt-in', ok: false, code: 'UND_ERR_SOCKET' }),
-    ...many(5, { method: 'POST', ok: false }),
+    ...many(12, { ok: false, code: 'UND_ERR_SOCKET', served: 0, ...met }),
+    ...many(8, { ...fresh }),
+    ...many(9, { retry: 'opt-in', elapsedMs: 500, arrived: 2, ...met }),
+    row({ retry: 'opt-in', ok: false, code: 'UND_ERR_SOCKET', ...met }),
+    ...many(5, { method: 'POST', ok: false, ...met }),
   ];
 
-  it('shows a setting whose claims hold, with the failure rate it removed on the rows named', () => {
-    const verdicts = [
-      { id: 'races', outcome: 'holds' as const },
-      { id: 'retry-fixes', outcome: 'holds' as const },
-    ];
-    const [advice, ...rest] = raceAdvice([rule], verdicts, rows);
+  it('compares failures per request that met a close, with the exposure shown', () => {
+    const [advice, ...rest] = raceAdvice([rule], held, rows, exposure);
     expect(rest).toEqual([]);
     expect(advice).toMatchObject({
       client: 'undici-request',
-      failureRateWithout: 0.6,
-      failureRateWith: 0.1,
-      nWithout: 10,
+      status: 'measured',
+      unresolvedBecause: null,
+      nWithout: 20,
       nWith: 10,
-      removedPoints: 50,
+      exposedWithout: 12,
+      exposedWith: 10,
+      failedExposedWithout: 12,
+      failedExposedWith: 1,
+      failureRateWithout: 1,
+      failureRateWith: 0.1,
+      failedUnexposedWithout: 0,
+      removedPoints: 90,
       medianOkMsWith: 500,
     });
+  });
+
+  it('is unresolved when a side has fewer exposed requests than the minimum stated before the run', () => {
+    // Per request SENT the "without" side would read 12 / 20 = 60 %: unequal exposure, not the setting.
+    const [advice] = raceAdvice([rule], held, rows, { closeAfterMs: 100, minExposed: 11 });
+    expect(advice?.status).toBe('unresolved');
+    expect(advice?.unresolvedBecause).toMatch(/with it 10; at least 11/);
+    expect(advice?.removedPoints).toBeNull();
+    // The default minimum is the package's, fixed before any run.
+    expect(MIN_EXPOSED_PER_SIDE).toBe(30);
+    expect(raceAdvice([rule], held, rows, { closeAfterMs: 100 })[0]?.status).toBe('unresolved');
+    // Rows without targetIdleMs (older records) are not known to have met a close: nothing is exposed.
+    const old = rows.map(({ targetIdleMs: _t, ...r }) => r);
+    expect(raceAdvice([rule], held, old, exposure)[0]).toMatchObject({ status: 'unresolved', exposedWithout: 0 });
+  });
+
+  it('exposedToClose: idle at first arrival ≥ the close, or failed without arriving; fresh or unrecorded: no', () => {
+    expect(exposedToClose({ ok: false, arrived: 1, targetIdleMs: 100 }, 100)).toBe(true);
+    expect(exposedToClose({ ok: true, arrived: 2, targetIdleMs: 300 }, 100)).toBe(true);
+    expect(exposedToClose({ ok: true, arrived: 1, targetIdleMs: 99 }, 100)).toBe(false);
+    expect(exposedToClose({ ok: false, arrived: 0, targetIdleMs: null }, 100)).toBe(true);
+    expect(exposedToClose({ ok: true, arrived: 1, targetIdleMs: null }, 100)).toBe(false);
+    expect(exposedToClose({ ok: false, arrived: 0 }, 100)).toBe(false);
   });
 
   it('leaves out a setting when one of its claims fails, is unresolved or is missing, or nothing measured it', () => {
@@ -107,6 +180,7 @@ describe('what to set', () => {
           { id: 'retry-fixes', outcome: 'fails' },
         ],
         rows,
+        exposure,
       ),
     ).toEqual([]);
     expect(
@@ -117,14 +191,11 @@ describe('what to set', () => {
           { id: 'retry-fixes', outcome: 'unresolved' },
         ],
         rows,
+        exposure,
       ),
     ).toEqual([]);
-    expect(raceAdvice([rule], [{ id: 'races', outcome: 'holds' }], rows)).toEqual([]);
-    const held = [
-      { id: 'races', outcome: 'holds' as const },
-      { id: 'retry-fixes', outcome: 'holds' as const },
-    ];
-    expect(raceAdvice([{ ...rule, with: { client: 'got' } }], held, rows)).toEqual([]);
+    expect(raceAdvice([rule], [{ id: 'races', outcome: 'holds' }], rows, exposure)).toEqual([]);
+    expect(raceAdvice([{ ...rule, with: { client: 'got' } }], held, rows, exposure)).toEqual([]);
   });
 });
 
@@ -152,6 +223,15 @@ describe('deterministic race claims', () => {
     expect(v.outcome).toBe('holds');
     expect(v.evidence['resent']).toBe(2);
     expect(v.evidence['medianResentOkMs']).toBe(605);
+    expect(v.evidence['metAClose']).toBeUndefined();
+    const withExposure = retryAvoidsFailuresClaim({
+      id: 'r',
+      claim: 'c',
+      rows: [row({ targetIdleMs: 300 }), row({ targetIdleMs: null })],
+      maxFailures: 0,
+      closeAfterMs: 100,
+    });
+    expect(withExposure.evidence['metAClose']).toBe(1);
     expect(retryAvoidsFailuresClaim({ id: 'r', claim: 'c', rows: [...rows, failed()], maxFailures: 0 }).outcome).toBe(
       'fails',
     );
@@ -162,11 +242,18 @@ describe('deterministic race claims', () => {
   });
 
   it('"ends within its configured timeout" holds below timeout + slack, fails at the cap, refuses a cap it cannot reach', () => {
-    const stalled = (elapsedMs: number) => row({ client: 'axios', ok: false, code: 'ECONNABORTED', elapsedMs });
+    const stalled = (elapsedMs: number) =>
+      row({ client: 'axios', ok: false, code: 'ECONNABORTED', elapsedMs, targetIdleMs: 1100 });
     const input = { id: 't', client: 'axios', timeoutMs: 500, slackMs: 200, capMs: 2000 };
     expect(stallTimeoutClaim({ ...input, rows: [stalled(505), stalled(560)] }).outcome).toBe('holds');
     expect(stallTimeoutClaim({ ...input, rows: [stalled(505), stalled(2000)] }).outcome).toBe('fails');
-    expect(stallTimeoutClaim({ ...input, rows: [row({ client: 'axios' })] }).outcome).toBe('fails');
+    expect(stallTimeoutClaim({ ...input, rows: [row({ client: 'axios', targetIdleMs: 1100 })] }).outcome).toBe('fails');
+    // A request answered on another connection (the pool opened a fresh one) did not meet the stall: left out.
+    const elsewhere = row({ client: 'axios', targetIdleMs: null });
+    const mixed = stallTimeoutClaim({ ...input, rows: [stalled(505), elsewhere] });
+    expect(mixed.outcome).toBe('holds');
+    expect(mixed.evidence['notOnStalledConnection']).toBe(1);
+    expect(stallTimeoutClaim({ ...input, rows: [elsewhere] }).outcome).toBe('unresolved');
     expect(() => stallTimeoutClaim({ ...input, capMs: 700, rows: [] })).toThrow(/capMs: 700/);
   });
 
@@ -176,7 +263,7 @@ describe('deterministic race claims', () => {
     expect(timeoutFireBoundMs(499, UNDICI_FAST_TIMER_TICK_MS)).toBe(499);
     expect(() => timeoutFireBoundMs(500, 0)).toThrow(/tickMs: 0/);
     const stalled = (elapsedMs: number) =>
-      row({ ok: false, code: 'UND_ERR_HEADERS_TIMEOUT', elapsedMs, idleClose: 'stall' });
+      row({ ok: false, code: 'UND_ERR_HEADERS_TIMEOUT', elapsedMs, idleClose: 'stall', targetIdleMs: 1100 });
     const input = { id: 'u', client: 'undici-request', timeoutMs: 500, slackMs: 300, capMs: 1500 };
     // Fired at ~1,002 ms, as on the pre-run: late for a native timer, within the fast timer's bound (998 + 300).
     expect(stallTimeoutClaim({ ...input, rows: [stalled(1002)] }).outcome).toBe('fails');
@@ -196,7 +283,7 @@ describe('deterministic race claims', () => {
     const v = stallHangClaim({
       id: 'h',
       client: 'undici-request',
-      rows: [row({ ok: false, elapsedMs: 3000 })],
+      rows: [row({ ok: false, elapsedMs: 3000, targetIdleMs: 1100 })],
       capMs: 3000,
       kind: 'exploratory',
     });

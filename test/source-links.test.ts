@@ -17,7 +17,10 @@ const natives = (process as unknown as { binding(name: 'natives'): NodeNatives }
 
 function installedSource(link: SourceLink): { version: string; text: string } | null {
   if (link.source === 'node') {
-    const id = link.file.replace(/^lib\//, '').replace(/\.js$/, '');
+    // lib/x.js is embedded as 'x'; the bundled deps (deps/undici/undici.js) verbatim as 'internal/deps/…'.
+    const id = link.file.startsWith('deps/')
+      ? `internal/${link.file.replace(/\.js$/, '')}`
+      : link.file.replace(/^lib\//, '').replace(/\.js$/, '');
     const text = natives[id];
     return text === undefined ? null : { version: process.version, text };
   }

@@ -71,6 +71,9 @@ describe('08-keepalive-races', () => {
       expect(['holds', 'fails'], JSON.stringify(v?.evidence)).toContain(v?.outcome);
     }
     expect(byId('stall-defaults.undici-request')?.kind).toBe('exploratory');
+    // Stall claims count only requests that went to the stalled connection; the others are in the evidence.
+    for (const v of record.verdicts.filter((x) => x.id.startsWith('stall-')))
+      expect(v.evidence, v.id).toHaveProperty('notOnStalledConnection');
     // Too few bursts in the smoke profile to decide a rate claim (the burst is the unit).
     expect(byId('race.absent-fin.undici-request')?.outcome).toBe('unresolved');
 

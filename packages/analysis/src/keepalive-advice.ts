@@ -4,7 +4,6 @@
  * only when every claim it rests on holds, with the failure rate it removed, measured on the same plan (the rows
  * without the setting against the rows with it).
  */
-import { binomialInterval } from './binomial-interval';
 import type { RaceRow } from './keepalive-races';
 import { countClaim, sanityCheck, type VerdictData } from './verdicts';
 
@@ -15,9 +14,30 @@ import { countClaim, sanityCheck, type VerdictData } from './verdicts';
 export const CAP_REACHED_SHARE = 0.95;
 
 /**
- * "With its default timeouts, `client` waits on a stalled server until the harness gives up at `capMs`": holds when
- * every request of `client` in `rows` (sent on stalled connections) failed no sooner than CAP_REACHED_SHARE × capMs;
- * fails when any ended sooner (a default timeout of the client's, or an error, ended it) or any succeeded.
+ * Whether a request of a stall run went to a connection the target had stalled: the target stalls a connection when its
+ * idle time reaches T, and it records, per request id, the idle time of the connection the id first arrived on
+ * (targetIdleMs; a request on a stalled connection still arrives: the kernel acknowledges and the target parses it). So
+ * targetIdleMs ≥ T means it met the stall; null (a new connection) or below T means it went elsewhere (a client may
+ * open a fresh connection instead of reusing the stalled one) and says nothing about a stalled server. A row without
+ * targetIdleMs (recorded before the target kept it) is not known to have met the stall: false.
+ */
+export function onStalledConnection(r: Pick<RaceRow, 'targetIdleMs' | 'idleTimeoutMs'>): boolean {
+  return typeof r.targetIdleMs === 'number' && r.targetIdleMs >= r.idleTimeoutMs;
+}
+
+/** A client's rows of a stall run split by whether they met the stalled connection (onStalledConnection). */
+function stalledRows(rows: readonly RaceRow[], client: string): { met: RaceRow[]; elsewhere: number } {
+  const mine = rows.filter((r) => r.client === client);
+  const met = mine.filter(onStalledConnection);
+  return { met, elsewhere: mine.length - met.length };
+}
+
+/**
+ * "With its default timeouts, `client` waits on a stalled server until the harness gives up at `capMs`": decided on the
+ * requests of `client` in `rows` that went to a stalled connection (onStalledConnection; the others are counted in the
+ * evidence, never in the verdict): holds when every one failed no sooner than CAP_REACHED_SHARE × capMs; fails when any
+ * ended sooner (a default timeout of the client's, or an error, ended it) or any succeeded; unresolved when none met
+ * the stall.
  */
 export function stallHangClaim(input: {
   id: string;
@@ -27,16 +47,19 @@ export function stallHangClaim(input: {
   /** 'exploratory' when the client's default timeouts are longer than the cap: then it cannot fail (an observation). */
   kind?: 'claim' | 'exploratory';
 }): VerdictData {
-  const rows = input.rows.filter((r) => r.client === input.client);
+  const { met: rows, elsewhere } = stalledRows(input.rows, input.client);
   const early = rows.filter((r) => r.ok || r.elapsedMs < CAP_REACHED_SHARE * input.capMs);
   const codes = [...new Set(rows.map((r) => r.code ?? 'ok'))].sort().join(', ');
   return countClaim({
     id: input.id,
     ...(input.kind ? { kind: input.kind } : {}),
-    claim: `with its default timeouts, ${input.client} waits on a stalled server until the harness gives up at ${input.capMs} ms (no request ends sooner than ${CAP_REACHED_SHARE * 100} % of it)`,
+    claim: `with its default timeouts, ${input.client} waits on a stalled server until the harness gives up at ${input.capMs} ms (no request sent on the stalled connection ends sooner than ${CAP_REACHED_SHARE * 100} % of it)`,
     holds: rows.length > 0 && early.length === 0,
+    unresolved: rows.length === 0,
     evidence: {
+      ...(rows.length === 0 ? { unresolvedBecause: 'no request went to the stalled connection' } : {}),
       requests: rows.length,
+      notOnStalledConnection: elsewhere,
       endedBeforeCap: early.length,
       minElapsedMs: rows.length > 0 ? Math.min(...rows.map((r) => r.elapsedMs)) : null,
       maxElapsedMs: rows.length > 0 ? Math.max(...rows.map((r) => r.elapsedMs)) : null,
@@ -71,17 +94,55 @@ export interface RaceAdviceRule {
   cost: string;
 }
 
+/**
+ * 30: the least number of requests that met a close (exposedToClose) each side of a recommendation needs before its
+ * failure rates are compared; fewer leave the recommendation unresolved. Fixed before any run: with no failure among
+ * 30 exposed requests the exact 95 % upper bound of the failure rate is below 12 %, which still separates a setting
+ * from a side on which every exposed request fails.
+ */
+export const MIN_EXPOSED_PER_SIDE = 30;
+
+/**
+ * Whether a request met a close: it first arrived on a connection idle for at least `closeAfterMs` on the target's
+ * clock (targetIdleMs; the deterministic race closes such a connection as the request arrives, T − raceWindowMs; in the
+ * natural race the close is due at T), or it failed without ever reaching the target (written on a connection the
+ * target had closed). A request a retry resent counts by its FIRST arrival. Undercounts one case: a request written on
+ * a closed connection that never arrived and was then resent successfully on a fresh one (targetIdleMs null, arrived
+ * 1, ok) — that lowers the exposure of a retrying side, never its failures. A row without targetIdleMs (recorded
+ * before the target kept it) is not known to have met a close: false.
+ */
+export function exposedToClose(r: Pick<RaceRow, 'ok' | 'arrived' | 'targetIdleMs'>, closeAfterMs: number): boolean {
+  if (r.targetIdleMs === undefined) return false;
+  if (r.targetIdleMs === null) return !r.ok && r.arrived === 0;
+  return r.targetIdleMs >= closeAfterMs;
+}
+
 export interface RaceAdvice {
   client: string;
   setting: string;
   cost: string;
-  /** Failure rate without and with the setting, with n. */
-  failureRateWithout: number;
-  failureRateWith: number;
+  /**
+   * 'measured': both sides had at least `minExposed` requests that met a close, and the rates below compare them;
+   * 'unresolved': one side had fewer (unresolvedBecause says which) — the rates are shown but decide nothing.
+   */
+  status: 'measured' | 'unresolved';
+  unresolvedBecause: string | null;
+  /** Requests without and with the setting (all of them), and how many of each met a close (exposedToClose). */
   nWithout: number;
   nWith: number;
-  /** Percentage points of requests the setting stopped failing (without − with). */
-  removedPoints: number;
+  exposedWithout: number;
+  exposedWith: number;
+  minExposed: number;
+  /** Failures among the exposed requests without and with the setting, and the rates per exposed request (NaN: none exposed). */
+  failedExposedWithout: number;
+  failedExposedWith: number;
+  failureRateWithout: number;
+  failureRateWith: number;
+  /** Failures of requests that met no close (a harness or client fault, not the race), each side. */
+  failedUnexposedWithout: number;
+  failedUnexposedWith: number;
+  /** Percentage points of exposed requests the setting stopped failing (without − with); null when unresolved. */
+  removedPoints: number | null;
   /** Median ms of the successful requests with the setting (a retry's delay shows here). */
   medianOkMsWith: number | null;
   basedOn: readonly string[];
@@ -103,15 +164,21 @@ function medianOf(xs: number[]): number | null {
 }
 
 /**
- * The recommendations whose claims all hold, each with the failure rate it removed on the rows given. A rule whose
- * claims do not all hold (fail, unresolved, or were not run) is left out: "What to set" says nothing the data did not
- * show. A rule with no rows on either side is left out too.
+ * The recommendations whose claims all hold, each compared on EQUAL FOOTING: the failure rate per request that met a
+ * close (exposedToClose with `closeAfterMs`), without and with the setting, with the exposure shown. Two runs of one
+ * plan can put different numbers of requests in front of a closing socket (a pool moves some to fresh connections), so
+ * a rate per request sent would compare unequal exposure. When either side has fewer than `minExposed` exposed
+ * requests (default MIN_EXPOSED_PER_SIDE) the advice is 'unresolved'. A rule whose claims do not all hold (fail,
+ * unresolved, or were not run) is left out: "What to set" says nothing the data did not show. A rule with no rows on
+ * either side is left out too.
  */
 export function raceAdvice(
   rules: readonly RaceAdviceRule[],
   verdicts: readonly Pick<VerdictData, 'id' | 'outcome'>[],
   rows: readonly RaceRow[],
+  exposure: { closeAfterMs: number; minExposed?: number },
 ): RaceAdvice[] {
+  const minExposed = exposure.minExposed ?? MIN_EXPOSED_PER_SIDE;
   const held = new Set(verdicts.filter((v) => v.outcome === 'holds').map((v) => v.id));
   const out: RaceAdvice[] = [];
   for (const rule of rules) {
@@ -119,17 +186,44 @@ export function raceAdvice(
     const without = rows.filter((r) => matches(r, rule.without));
     const withIt = rows.filter((r) => matches(r, rule.with));
     if (without.length === 0 || withIt.length === 0) continue;
-    const rateWithout = binomialInterval(without.filter((r) => !r.ok).length, without.length).rate;
-    const rateWith = binomialInterval(withIt.filter((r) => !r.ok).length, withIt.length).rate;
+    const side = (xs: RaceRow[]) => {
+      const exposed = xs.filter((r) => exposedToClose(r, exposure.closeAfterMs));
+      const failedExposed = exposed.filter((r) => !r.ok).length;
+      return {
+        exposed: exposed.length,
+        failedExposed,
+        rate: exposed.length === 0 ? Number.NaN : failedExposed / exposed.length,
+        failedUnexposed: xs.filter((r) => !r.ok).length - failedExposed,
+      };
+    };
+    const a = side(without);
+    const b = side(withIt);
+    const short = [
+      ...(a.exposed < minExposed ? [`without the setting ${a.exposed}`] : []),
+      ...(b.exposed < minExposed ? [`with it ${b.exposed}`] : []),
+    ];
+    const unresolvedBecause =
+      short.length > 0
+        ? `too few requests met a close (${short.join(', ')}; at least ${minExposed} needed each side)`
+        : null;
     out.push({
       client: rule.client,
       setting: rule.setting,
       cost: rule.cost,
-      failureRateWithout: rateWithout,
-      failureRateWith: rateWith,
+      status: unresolvedBecause === null ? 'measured' : 'unresolved',
+      unresolvedBecause,
       nWithout: without.length,
       nWith: withIt.length,
-      removedPoints: Number(((rateWithout - rateWith) * 100).toFixed(2)),
+      exposedWithout: a.exposed,
+      exposedWith: b.exposed,
+      minExposed,
+      failedExposedWithout: a.failedExposed,
+      failedExposedWith: b.failedExposed,
+      failureRateWithout: a.rate,
+      failureRateWith: b.rate,
+      failedUnexposedWithout: a.failedUnexposed,
+      failedUnexposedWith: b.failedUnexposed,
+      removedPoints: unresolvedBecause === null ? Number(((a.rate - b.rate) * 100).toFixed(2)) : null,
       medianOkMsWith: medianOf(withIt.filter((r) => r.ok).map((r) => r.elapsedMs)),
       basedOn: rule.requires,
     });
@@ -172,9 +266,12 @@ export function retryAvoidsFailuresClaim(input: {
   claim: string;
   rows: readonly RaceRow[];
   maxFailures: number;
+  /** When given, the evidence also counts the requests that met a close (exposedToClose): shown, not decided on. */
+  closeAfterMs?: number;
 }): VerdictData {
   const failed = input.rows.filter((r) => !r.ok);
   const resent = input.rows.filter((r) => r.arrived >= 2);
+  const closeAfterMs = input.closeAfterMs;
   return countClaim({
     id: input.id,
     claim: input.claim,
@@ -183,6 +280,9 @@ export function retryAvoidsFailuresClaim(input: {
       requests: input.rows.length,
       failed: failed.length,
       maxFailures: input.maxFailures,
+      ...(closeAfterMs === undefined
+        ? {}
+        : { metAClose: input.rows.filter((r) => exposedToClose(r, closeAfterMs)).length }),
       resent: resent.length,
       medianOkMs: medianOf(input.rows.filter((r) => r.ok).map((r) => r.elapsedMs)),
       medianResentOkMs: medianOf(resent.filter((r) => r.ok).map((r) => r.elapsedMs)),
@@ -210,7 +310,9 @@ export function timeoutFireBoundMs(timeoutMs: number, tickMs?: number): number {
 }
 
 /**
- * The stalled server with a timeout the notebook configured: "`client` ends every request on a stalled server within
+ * The stalled server with a timeout the notebook configured: "`client` ends every request sent on a stalled connection
+ * (onStalledConnection; requests that went to another connection are counted in the evidence only, and none at all
+ * leaves it unresolved) within
  * its configured `timeoutMs` (rounded up to the timer's tick when `tickMs` is given, see UNDICI_FAST_TIMER_TICK_MS;
  * + `slackMs` for late timers)". The harness cap must exceed that bound + slackMs, so the claim can fail (a request
  * still waiting at the cap is a failure of the claim); otherwise it throws.
@@ -231,15 +333,18 @@ export function stallTimeoutClaim(input: {
     throw new RangeError(
       `capMs: ${input.capMs} must exceed the timeout's fire bound + slackMs = ${boundMs}, or the claim cannot fail`,
     );
-  const rows = input.rows.filter((r) => r.client === input.client);
+  const { met: rows, elsewhere } = stalledRows(input.rows, input.client);
   const late = rows.filter((r) => r.ok || r.elapsedMs > boundMs);
   const codes = [...new Set(rows.map((r) => r.code ?? 'ok'))].sort().join(', ');
   return countClaim({
     id: input.id,
-    claim: `with a configured timeout of ${input.timeoutMs} ms, ${input.client} ends every request on a stalled server within ${boundMs} ms (${input.tickMs === undefined ? 'the timeout' : `⌈${input.timeoutMs} / ${input.tickMs}⌉ · ${input.tickMs} ms, its timer's tick,`} + ${input.slackMs} ms of lag; the harness waits ${input.capMs} ms)`,
+    claim: `with a configured timeout of ${input.timeoutMs} ms, ${input.client} ends every request sent on a stalled connection within ${boundMs} ms (${input.tickMs === undefined ? 'the timeout' : `⌈${input.timeoutMs} / ${input.tickMs}⌉ · ${input.tickMs} ms, its timer's tick,`} + ${input.slackMs} ms of lag; the harness waits ${input.capMs} ms)`,
     holds: rows.length > 0 && late.length === 0,
+    unresolved: rows.length === 0,
     evidence: {
+      ...(rows.length === 0 ? { unresolvedBecause: 'no request went to the stalled connection' } : {}),
       requests: rows.length,
+      notOnStalledConnection: elsewhere,
       endedLateOrAnswered: late.length,
       configuredTimeoutMs: input.timeoutMs,
       fireBoundMs,

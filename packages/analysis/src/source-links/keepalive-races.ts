@@ -6,7 +6,7 @@ const NODE = 'v24.21.0';
 /**
  * Source links of the keep-alive races notebook (see types.ts): each client's defence against a reused socket the
  * server closes. Node's global fetch runs the undici 7.29.1 bundled in Node v24.21.0 (deps/undici/undici.js, embedded
- * in the binary as internal/deps/undici/undici): its lines were checked by hand against process.binding('natives').
+ * verbatim in the binary as internal/deps/undici/undici): test/source-links.test.ts checks its lines there, like lib/.
  * got ships compiled JavaScript only, so its retry defaults are quoted in the notebook from the installed
  * node_modules/got/dist/source/core/options.js, not linked.
  */
@@ -55,6 +55,33 @@ export const KEEPALIVE_RACES_LINKS: readonly SourceLink[] = [
     lines: [130, 150],
     token: "'UND_ERR_SOCKET'",
   },
+  // undici's fast timers: headersTimeout/bodyTimeout are FastTimers on a shared clock that ticks every 499 ms ("an
+  // accuracy target of within 500ms"); a timer starts on the first tick after it is armed and fires on a later tick, so
+  // a 500 ms headersTimeout ends a request after up to two ticks (998 ms).
+  {
+    id: 'undici.timers.fast-timer-tick',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/util/timers.js',
+    lines: [25, 40],
+    token: 'const TICK_MS = (RESOLUTION_MS >> 1) - 1',
+  },
+  {
+    id: 'undici.timers.fast-timer-fire',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/util/timers.js',
+    lines: [149, 161],
+    token: 'timer._idleStart = fastNow - TICK_MS',
+  },
+  {
+    id: 'undici.client-h1.headers-timeout-fast-timer',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/client-h1.js',
+    lines: [217, 222],
+    token: 'TIMEOUT_HEADERS = 2 | USE_FAST_TIMER',
+  },
   // Node's bundled undici 7.29.1 (global fetch): the same idle-socket validation, without the expiry check.
   {
     id: 'node.bundled-undici.idle-socket-validation',
@@ -63,7 +90,15 @@ export const KEEPALIVE_RACES_LINKS: readonly SourceLink[] = [
     file: 'deps/undici/undici.js',
     lines: [7880, 7882],
     token: 'function scheduleIdleSocketValidation',
-    checkedByHand: true,
+  },
+  // Node's bundled undici 7.29.1: the same fast-timer tick (499 ms) as the undici installed here.
+  {
+    id: 'node.bundled-undici.fast-timer-tick',
+    source: 'node',
+    tag: NODE,
+    file: 'deps/undici/undici.js',
+    lines: [710, 711],
+    token: 'var TICK_MS = (RESOLUTION_MS >> 1) - 1',
   },
   // Node's Agent: the hint lowers a free socket's timeout only below the Agent's own `timeout` (0 = none).
   {
