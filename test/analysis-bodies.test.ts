@@ -3,6 +3,10 @@ import {
   type BodyTrial,
   blockFigures,
   bodyBytesMatch,
+  liveGrowthBytes,
+  liveGrowthOverControl,
+  liveGrowthOverControlClaim,
+  liveGrowthRows,
   rssGrowthAtLeast,
   rssGrowthClaim,
   rssGrowthPerBody,
@@ -149,6 +153,116 @@ describe('bodies analysis', () => {
     // Phases without a start RSS (older records) are not checked: with none, nothing was, and it does not hold.
     expect(targetMemoryBounded([block('a', 0)], { share: 0.25 }).holds).toBe(false);
     expect(targetMemoryBounded([phase(50, 52)], { share: 0.25, id: 'u' }).id).toBe('u');
+  });
+
+  it('target-memory-bounded judges warm-ups too, and a stated GC allowance is added to the bound', () => {
+    const U = 64 * MIB;
+    const withWarmup = (warmStart: number, warmPeak: number, trialStart: number, trialPeak: number): BodyBlock => ({
+      round: 0,
+      job: { client: 'a', expectedBytes: U, consumption: 'stream', direction: 'upload' },
+      warmup: trial({ bodies: { ...trial().bodies, startRssBytes: warmStart * MIB, peakRssBytes: warmPeak * MIB } }),
+      trials: [
+        trial({ bodies: { ...trial().bodies, startRssBytes: trialStart * MIB, peakRssBytes: trialPeak * MIB } }),
+      ],
+      error: null,
+    });
+    // Timed trial within 16 MiB, but the warm-up grew 48 MiB: the phase-wide check sees it and fails.
+    const grew = targetMemoryBounded([withWarmup(75, 123, 123, 130)], { share: 0.25 });
+    expect(grew.outcome).toBe('fails');
+    expect(grew.evidence['worst']).toContain('warm-up');
+    expect(grew.evidence['warmupPhases']).toBe(1);
+    // With a 64 MiB allowance for the garbage of dropped receive buffers stated before the run: 16 + 64 = 80 MiB.
+    const allowed = targetMemoryBounded([withWarmup(75, 123, 123, 130)], { share: 0.25, gcAllowanceBytes: 64 * MIB });
+    expect(allowed.outcome).toBe('holds');
+    expect(allowed.evidence['boundMiB']).toBe(80);
+    // A target that keeps the body on top of the lag still fails.
+    expect(
+      targetMemoryBounded([withWarmup(75, 75 + 81, 123, 130)], { share: 0.25, gcAllowanceBytes: 64 * MIB }).outcome,
+    ).toBe('fails');
+  });
+
+  it('GC-settled growth over a control: holds for a client that holds what the control does, fails for one that keeps the body', () => {
+    const L = 16 * MIB;
+    const liveBlock = (client: string, round: number, liveGrowth: number | null): BodyBlock => ({
+      round,
+      job: { client, expectedBytes: L, consumption: 'stream' },
+      warmup:
+        liveGrowth === null
+          ? null
+          : trial({
+              live: { samples: 10, gcForced: true, baselineLiveBytes: 10 * MIB, peakLiveBytes: 10 * MIB + liveGrowth },
+            }),
+      trials: [trial()],
+      error: null,
+    });
+    const blocks = Array.from({ length: 6 }, (_, r) => [
+      liveBlock('node-http', r, MIB + r * 1024),
+      liveBlock('streamer', r, 2 * MIB + r * 2048),
+      liveBlock('holder', r, L + 3 * MIB + r * 4096),
+    ]).flat();
+    expect(liveGrowthBytes(blocks[0] as BodyBlock)).toBe(MIB);
+    expect(liveGrowthOverControl(blocks, 'streamer', 'node-http', L, 'stream')).toHaveLength(6);
+    const claim = (clients: string[]) =>
+      liveGrowthOverControlClaim(blocks, {
+        id: 'c',
+        claim: 'c',
+        clients,
+        control: 'node-http',
+        bytes: L,
+        consumption: 'stream',
+        below: 0.25,
+      });
+    expect(claim(['node-http', 'streamer']).outcome).toBe('holds');
+    expect(claim(['node-http', 'streamer', 'holder']).outcome).toBe('fails');
+    expect(claim(['node-http', 'streamer']).evidence['controlLiveGrowthPerBodyMedian']).toBeCloseTo(1 / 16, 2);
+    // Without GC-settled samples there is no number: unresolved, never a failure.
+    const bare = blocks.map((b) => ({ ...b, warmup: null }));
+    expect(
+      liveGrowthOverControlClaim(bare, {
+        id: 'c',
+        claim: 'c',
+        clients: ['streamer'],
+        control: 'node-http',
+        bytes: L,
+        consumption: 'stream',
+        below: 0.25,
+      }).outcome,
+    ).toBe('unresolved');
+    const rows = liveGrowthRows(blocks, {
+      clients: ['node-http', 'holder'],
+      control: 'node-http',
+      bytes: L,
+      consumption: 'stream',
+    });
+    expect(rows[0]?.overControlPerBody).toBeNull();
+    expect(rows[1]?.overControlPerBody).toBeGreaterThan(1);
+  });
+
+  it('unread per-request growth leaves the first request (the process warm-up) out and reports it apart', () => {
+    const b = block(
+      'u',
+      0,
+      {
+        requests: 5,
+        ok: 0,
+        unread: 5,
+        rssStartBytes: 50 * MIB,
+        rssAfterRequestBytes: [70 * MIB, 70 * MIB + 4096, 70 * MIB + 8192, 70 * MIB + 12288, 70 * MIB + 16384],
+        rssPeakBytes: 70 * MIB + 16384,
+        settled: { rssBytes: 70 * MIB },
+        target: { connectionsOpened: 5, connectionsClosed: 0, openConnections: 5 },
+      },
+      'unread',
+      1024,
+    );
+    const f = unreadFate(b);
+    expect(f.firstRequestGrowthKiB).toBe(20480);
+    expect(f.rssGrowthKiBPerRequest).toBe(4);
+    expect(f.settledGrowthKiBPerRequest).toBe(0);
+    // An old record without per-request RSS: the whole trial over N, and no first-request figure.
+    const old = unreadFate(block('u', 0, { requests: 4, rssStartBytes: 0, rssPeakBytes: 4096 * 4 }, 'unread', 1024));
+    expect(old.firstRequestGrowthKiB).toBeNull();
+    expect(old.rssGrowthKiBPerRequest).toBe(4);
   });
 
   it('unreadFate tells reused, held and destroyed sockets apart, and the fate claim follows it', () => {

@@ -122,10 +122,10 @@ describe('upload checks', () => {
 
   it('reports which clients hold a streamed upload, and says none when none does', () => {
     const rows = streamedUploadHolding(ROUNDS, ['streamer', 'holder', 'absent'], BODY, 0.25);
-    expect(rows.map((r) => [r.client, r.holds])).toEqual([
+    expect(rows.map((r) => [r.client, r.reachesShare])).toEqual([
       ['streamer', false],
       ['holder', true],
-      ['absent', false],
+      ['absent', null],
     ]);
     expect(rows[2]?.growthPerBody).toBeNull();
     const v = streamedUploadReport(ROUNDS, { clients: ['streamer', 'holder'], bytes: BODY, share: 0.25 });
@@ -134,7 +134,11 @@ describe('upload checks', () => {
     expect(v.claim).not.toContain('streamer (');
     const none = streamedUploadReport(ROUNDS, { clients: ['streamer'], bytes: BODY, share: 0.25 });
     expect(none.claim).toContain(': none');
-    expect(streamedUploadReport([], { clients: ['streamer'], bytes: BODY, share: 0.25 }).outcome).toBe('fails');
+    // Nothing measured is not a failure: it is stored as unresolved (holds false, as the schema requires of it).
+    const nothing = streamedUploadReport([], { clients: ['streamer'], bytes: BODY, share: 0.25 });
+    expect(nothing.outcome).toBe('unresolved');
+    expect(nothing.claim).toContain('not measured');
+    expect(v.outcome).toBe('holds');
   });
 });
 

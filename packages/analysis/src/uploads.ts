@@ -52,8 +52,11 @@ export interface StreamedUploadHolding {
   rounds: number;
   /** Median over rounds of the peak RSS growth ÷ body size; null without a completed block. */
   growthPerBody: number | null;
-  /** The median is at or over the share: this client held (most of) the streamed body. */
-  holds: boolean;
+  /**
+   * The median peak RSS growth is at or over the share (true), under it (false), or not measured (null). Peak RSS
+   * counts garbage as well as what is held, so this says how far the process grew, not that it kept the body.
+   */
+  reachesShare: boolean | null;
 }
 
 /**
@@ -71,14 +74,21 @@ export function streamedUploadHolding(
   return clients.map((client) => {
     const xs = rssGrowthPerBody(uploads, client, bytes, 'stream', baselineBytes);
     const growth = xs.length > 0 ? sig(medianInterval(xs).median) : null;
-    return { client, bytes, rounds: xs.length, growthPerBody: growth, holds: growth !== null && growth >= share };
+    return {
+      client,
+      bytes,
+      rounds: xs.length,
+      growthPerBody: growth,
+      reachesShare: growth === null ? null : growth >= share,
+    };
   });
 }
 
 /**
- * Exploratory: which clients hold a streamed upload in memory (median peak RSS growth ≥ `share` × the body) — the
- * nodejs/undici#4058 question asked of every client. "holds" when at least one client was measured; the clients that
- * buffer are in the evidence, never hidden in a pass/fail.
+ * Exploratory: which clients' processes grew by at least `share` × the body in peak RSS while streaming an upload of
+ * `bytes` (net of the baseline). Peak RSS counts garbage as well as what is held, so this is a measured growth, not
+ * proof that a client kept the body (the GC-settled figures are). "holds" when at least one client was measured;
+ * unresolved when none was (nothing to report); the clients are in the evidence.
  */
 export function streamedUploadReport(
   blocks: readonly BodyBlock[],
@@ -86,12 +96,13 @@ export function streamedUploadReport(
 ): VerdictData {
   const rows = streamedUploadHolding(blocks, input.clients, input.bytes, input.share, input.baselineBytes);
   const measured = rows.filter((r) => r.growthPerBody !== null);
-  const holding = measured.filter((r) => r.holds).map((r) => `${r.client} (${r.growthPerBody}×)`);
+  const holding = measured.filter((r) => r.reachesShare === true).map((r) => `${r.client} (${r.growthPerBody}×)`);
   return countClaim({
     id: 'streamed-upload-held-by',
     kind: 'exploratory',
-    claim: `Clients whose streamed ${sizeLabel(input.bytes)} upload grows peak RSS by ≥ ${input.share}× the body: ${holding.length === 0 ? 'none' : holding.join(', ')}`,
+    claim: `Clients whose process's peak RSS grew by ≥ ${input.share}× the body while streaming a ${sizeLabel(input.bytes)} upload: ${measured.length === 0 ? 'not measured' : holding.length === 0 ? 'none' : holding.join(', ')}`,
     holds: measured.length > 0,
+    unresolved: measured.length === 0,
     evidence: {
       bytes: input.bytes,
       share: input.share,

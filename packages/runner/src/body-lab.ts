@@ -58,6 +58,8 @@ export interface BodyBlockSpec extends ClientOptions {
   rssSampleMs?: number;
   settleMs?: number;
   requestTimeoutMs?: number;
+  /** GC-settled memory sampling during the warm-up, ms (0 = off; see BodyJob.liveSampleMs). */
+  liveSampleMs?: number;
 }
 
 export interface BodyPhase extends BodyTrialResult {
@@ -112,6 +114,7 @@ export function bodyJob(origin: string, spec: BodyBlockSpec): { job: BodyJob; fr
     rssSampleMs = DEFAULT_RSS_SAMPLE_MS,
     settleMs = 0,
     requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+    liveSampleMs = 0,
     ...clientInput
   } = spec;
   if (!isClientName(client)) throw new UsageError('client', client, `expected one of ${CLIENT_NAMES.join(', ')}`);
@@ -138,6 +141,7 @@ export function bodyJob(origin: string, spec: BodyBlockSpec): { job: BodyJob; fr
     rssSampleMs: intIn('rssSampleMs', rssSampleMs, 1, 1000),
     settleMs: intIn('settleMs', settleMs, 0, 30_000),
     requestTimeoutMs: intIn('requestTimeoutMs', requestTimeoutMs, 100, MAX_REQUEST_TIMEOUT_MS),
+    liveSampleMs: intIn('liveSampleMs', liveSampleMs, 0, 1000),
   };
   return { job, framing };
 }

@@ -28,6 +28,30 @@ export interface BodyJob {
   requestTimeoutMs: number;
   /** After each trial: wait this long (forcing GC every 50 ms when the process has --expose-gc), then read RSS again. */
   settleMs: number;
+  /**
+   * During the WARM-UP only (so timed trials are never perturbed): every this many ms force a GC (--expose-gc) and
+   * read what is still reachable (heapUsed + external, and RSS), so what a transfer holds can be told from garbage
+   * that peak RSS also counts. 0 turns it off.
+   */
+  liveSampleMs: number;
+}
+
+/**
+ * Memory still reachable after a forced GC (process.memoryUsage), sampled every `sampleMs` during the phase: what the
+ * process holds, without the garbage a peak RSS also counts. `baseline*` were read the same way with the client open
+ * before its first request. Absent (or `gcForced` false) when the phase did not sample it.
+ */
+export interface LiveMemory {
+  sampleMs: number;
+  samples: number;
+  gcForced: boolean;
+  baselineLiveBytes: number;
+  /** Peak of heapUsed + external (external includes arrayBuffers: Buffers' backing stores). */
+  peakLiveBytes: number;
+  baselineArrayBuffersBytes: number;
+  peakArrayBuffersBytes: number;
+  /** Peak RSS read right after a forced GC (freed memory the allocator has not returned still counts). */
+  peakGcRssBytes: number;
 }
 
 export interface BodyTrialResult {
@@ -62,6 +86,10 @@ export interface BodyTrialResult {
   maxRssBytes: number;
   /** After the settle wait (and forced GC where available). */
   settled: { rssBytes: number; waitedMs: number; gcForced: boolean };
+  /** RSS right after each request, in order (the first requests of a fresh process include its own warm-up). */
+  rssAfterRequestBytes: number[];
+  /** GC-settled memory sampled during this phase (the warm-up, when the job asks for it); null otherwise. */
+  live: LiveMemory | null;
 }
 
 export type BodyWorkerToParent = DriverMessage<BodyTrialResult>;

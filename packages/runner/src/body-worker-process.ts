@@ -13,7 +13,7 @@ import {
   prepareUploadBuffer,
   releaseUploadBuffer,
 } from '@casebook/clients';
-import type { BodyJob, BodyParentToWorker, BodyTrialResult } from './body-protocol';
+import type { BodyJob, BodyParentToWorker, BodyTrialResult, LiveMemory } from './body-protocol';
 import { serveWorker, type WorkerChannel } from './worker-channel';
 
 /** Forced GC every this many ms while settling: several passes let finalizers (fetch bodies) run in between. */
@@ -21,7 +21,9 @@ const GC_EVERY_MS = 50;
 
 const rss = (): number => process.memoryUsage.rss();
 /** RSS with the client open before any request, and the sampled peak since (see BodyTrialResult). */
-const lifetime = { baselineBytes: 0, peakBytes: 0 };
+const lifetime = { baselineBytes: 0, peakBytes: 0, baselineLiveBytes: 0, baselineArrayBuffersBytes: 0 };
+/** What is reachable: the JS heap in use plus memory outside it (external includes Buffers' backing stores). */
+const liveBytes = (m: NodeJS.MemoryUsage): number => m.heapUsed + m.external;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -85,6 +87,31 @@ async function trial(session: ClientSession, job: BodyJob, index: number, n: num
   // The application's Buffer of a buffered upload is filled before the clock starts (it is not the client's time or
   // CPU); it is allocated after the baseline, so RSS growth still counts it.
   if (job.direction === 'upload' && job.consumption === 'buffer') prepareUploadBuffer(job.expectedBytes);
+  // GC-settled samples (warm-up only, see BodyJob.liveSampleMs): force a GC, then read what is still reachable.
+  const live: LiveMemory | null =
+    job.liveSampleMs > 0 && gc
+      ? {
+          sampleMs: job.liveSampleMs,
+          samples: 0,
+          gcForced: true,
+          baselineLiveBytes: lifetime.baselineLiveBytes,
+          peakLiveBytes: 0,
+          baselineArrayBuffersBytes: lifetime.baselineArrayBuffersBytes,
+          peakArrayBuffersBytes: 0,
+          peakGcRssBytes: 0,
+        }
+      : null;
+  const sampleLive = (): void => {
+    if (!live || !gc) return;
+    gc();
+    const m = process.memoryUsage();
+    live.samples++;
+    live.peakLiveBytes = Math.max(live.peakLiveBytes, liveBytes(m));
+    live.peakArrayBuffersBytes = Math.max(live.peakArrayBuffersBytes, m.arrayBuffers);
+    live.peakGcRssBytes = Math.max(live.peakGcRssBytes, m.rss);
+  };
+  const liveSampler = live ? setInterval(sampleLive, job.liveSampleMs) : null;
+  const rssAfterRequestBytes: number[] = [];
   const sampler = setInterval(sample, job.rssSampleMs);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -104,10 +131,12 @@ async function trial(session: ClientSession, job: BodyJob, index: number, n: num
     }
     requestMs.push(round2(performance.now() - start));
     sample();
+    rssAfterRequestBytes.push(rss());
   }
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   clearInterval(sampler);
+  if (liveSampler) clearInterval(liveSampler);
   releaseUploadBuffer();
   const rssEndBytes = rss();
   const settled = await settle(job.settleMs);
@@ -132,6 +161,8 @@ async function trial(session: ClientSession, job: BodyJob, index: number, n: num
     peakSinceBaselineBytes: lifetime.peakBytes,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     settled,
+    rssAfterRequestBytes,
+    live,
   };
 }
 
@@ -145,6 +176,9 @@ async function run(job: BodyJob, channel: WorkerChannel<BodyTrialResult>): Promi
     return;
   }
   gc?.();
+  const m0 = process.memoryUsage();
+  lifetime.baselineLiveBytes = liveBytes(m0);
+  lifetime.baselineArrayBuffersBytes = m0.arrayBuffers;
   lifetime.baselineBytes = rss();
   lifetime.peakBytes = lifetime.baselineBytes;
   send({ type: 'ready', settings: session.settings(), gcExposed: gc !== undefined });
@@ -155,7 +189,7 @@ async function run(job: BodyJob, channel: WorkerChannel<BodyTrialResult>): Promi
   }
   for (let i = 0; i < job.trials; i++) {
     await channel.phaseStart('trial', i);
-    const r = await trial(session, job, i, job.requestsPerTrial);
+    const r = await trial(session, { ...job, liveSampleMs: 0 }, i, job.requestsPerTrial);
     send({ type: 'phase-end', phase: 'trial', index: i, result: r });
   }
   const settings = session.settings();

@@ -1,7 +1,8 @@
 /**
  * Request bodies for the bodies case study's uploads. A streamed upload is produced from ONE preallocated 64 KiB
- * chunk pushed again and again as the consumer pulls (backpressure), so the application side never holds the body:
- * any growth of the client process's memory with the body size is the client's own buffering (nodejs/undici#4058).
+ * chunk pushed again and again as the consumer pulls (backpressure), allocating nothing per pull, so the application
+ * side neither holds the body nor makes garbage: growth of the client process's memory with the body size is the
+ * client's own (its buffering, or its garbage; nodejs/undici#4058).
  * A buffered upload is one Buffer of the whole size, as an application that read a file into memory would hand it
  * over. The caller that times uploads prepares it BEFORE its clock and CPU counter start (prepareUploadBuffer):
  * filling 64 MiB is the application's cost, not the client's, and must not be charged to its ms or CPU per MB.
@@ -10,19 +11,19 @@ import { Readable } from 'node:stream';
 
 /** Chunk per push: 64 KiB, the size the generated response bodies use, so both directions chunk alike. */
 export const UPLOAD_CHUNK_BYTES = 64 * 1024;
+/** The one chunk every pull hands out, filled once and never written again (so sharing it is safe). */
 const CHUNK = Buffer.alloc(UPLOAD_CHUNK_BYTES, 'u');
 
 /**
- * A fresh copy of the first `n` bytes of the chunk: a client that keeps every chunk it was given must show the whole
- * body in its RSS, which it would not if every push were the same shared Buffer.
+ * The first `n` bytes of the one chunk, without copying: the source allocates nothing per pull, so no garbage of its
+ * own inflates the client's RSS. The cost: a client that kept references to every chunk without copying would not
+ * show the body in memory; one that copies (concatenates, queues into its own buffers) still does.
  */
-function freshChunk(n: number): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  CHUNK.copy(out, 0, 0, n);
-  return out;
+function sharedChunk(n: number): Buffer {
+  return n === UPLOAD_CHUNK_BYTES ? CHUNK : CHUNK.subarray(0, n);
 }
 
-/** A Node Readable producing `bytes` bytes on demand, one fresh 64 KiB chunk per pull. */
+/** A Node Readable producing `bytes` bytes on demand, the same 64 KiB chunk per pull. */
 export function uploadReadable(bytes: number): Readable {
   let remaining = bytes;
   return new Readable({
@@ -34,7 +35,7 @@ export function uploadReadable(bytes: number): Readable {
       }
       const n = Math.min(remaining, UPLOAD_CHUNK_BYTES);
       remaining -= n;
-      this.push(freshChunk(n));
+      this.push(sharedChunk(n));
     },
   });
 }
@@ -51,7 +52,7 @@ export function uploadWebStream(bytes: number): ReadableStream<Uint8Array> {
         }
         const n = Math.min(remaining, UPLOAD_CHUNK_BYTES);
         remaining -= n;
-        controller.enqueue(freshChunk(n));
+        controller.enqueue(sharedChunk(n));
       },
     },
     { highWaterMark: 1 },
