@@ -181,15 +181,29 @@ describe('versionParityClaim', () => {
   });
   it('gives a ratio with its interval for steady cells, holding and failing', () => {
     const a = cell('8');
-    const same = versionParityClaim({ id: 'p', reference: a, other: cell('6', { rps: 1010 }), metric: 'throughputRps', band: BAND });
+    const same = versionParityClaim({
+      id: 'p',
+      reference: a,
+      other: cell('6', { rps: 1010 }),
+      metric: 'throughputRps',
+      band: BAND,
+    });
     expect(same.outcome).toBe('holds');
     expect(same.statistic?.ci95).not.toBeNull();
     expect(same.evidence['reason']).toBeUndefined();
-    const slower = versionParityClaim({ id: 'p', reference: a, other: cell('6', { rps: 760 }), metric: 'throughputRps', band: BAND });
+    const slower = versionParityClaim({
+      id: 'p',
+      reference: a,
+      other: cell('6', { rps: 760 }),
+      metric: 'throughputRps',
+      band: BAND,
+    });
     expect(slower.outcome).toBe('fails');
     expect(slower.statistic?.value).toBeCloseTo(0.76, 2);
     expect(slower.statistic?.ci95?.[1]).toBeLessThan(0.9);
-    expect(outcomeLines([slower])[0]).toMatch(/^`p`: does not hold: throughput ratio 6 \/ 8 = 0\.76 \(95 % CI 0\.7\d+–0\.7\d+\)$/);
+    expect(outcomeLines([slower])[0]).toMatch(
+      /^`p`: does not hold: throughput ratio 6 \/ 8 = 0\.76 \(95 % CI 0\.7\d+–0\.7\d+\)$/,
+    );
     expect(medianComparisonText(a, cell('6', { rps: 760 }), 'throughputRps')).toMatch(/; ratio 0\.76 \(/);
   });
   it('is exploratory when asked (a metric the stopping rule does not control), on both sides', () => {
@@ -335,7 +349,12 @@ describe('pinnedMemoryClaim', () => {
 describe('retainedResponsesObservation and poolRetention', () => {
   const body = 65_536;
   it('holds when the pooled sockets keep many bodies each until the pool closes, with the baseline stated', () => {
-    const leaky = cell('1.15.1', { heldAtIdle: 0, arrayBuffersAtIdle: 64 * 1000 * body, pooledSockets: 64, requests: 64_000 });
+    const leaky = cell('1.15.1', {
+      heldAtIdle: 0,
+      arrayBuffersAtIdle: 64 * 1000 * body,
+      pooledSockets: 64,
+      requests: 64_000,
+    });
     const fixed = cell('1.21.1', { heldAtIdle: 0, arrayBuffersAtIdle: 64 * 2 * body, pooledSockets: 64 });
     const v = retainedResponsesObservation({ id: 'x', cell: leaky, baseline: fixed, bodyBytes: body, minBodies: 10 });
     expect(v.kind).toBe('exploratory');
@@ -360,12 +379,25 @@ describe('retainedResponsesObservation and poolRetention', () => {
 
 describe('labels of exploratory verdicts', () => {
   it('reads declared-before-the-run items as such, post-hoc ones as added after seeing the data', () => {
-    const v = versionParityClaim({ id: 'p', reference: cell('a'), other: cell('b'), metric: 'cpuMicrosPerRequest', band: BAND, kind: 'exploratory' });
+    const v = versionParityClaim({
+      id: 'p',
+      reference: cell('a'),
+      other: cell('b'),
+      metric: 'cpuMicrosPerRequest',
+      band: BAND,
+      kind: 'exploratory',
+    });
     expect(verdictKindText(v)).toBe('Exploratory (added after seeing the data)');
     expect(verdictKindText(declaredBeforeRun(v))).toBe('Exploratory (declared before the run, not counted)');
     const descriptive = { kind: 'exploratory' as const, evidence: { declared: 'before the run' } };
     expect(verdictKindText(descriptive)).toBe('Descriptive (declared before the run, no threshold)');
-    const claim = versionParityClaim({ id: 'p', reference: cell('a'), other: cell('b'), metric: 'throughputRps', band: BAND });
+    const claim = versionParityClaim({
+      id: 'p',
+      reference: cell('a'),
+      other: cell('b'),
+      metric: 'throughputRps',
+      band: BAND,
+    });
     expect(declaredBeforeRun(claim)).toBe(claim);
     expect(verdictKindText(claim)).toBe('Claim');
   });
@@ -375,7 +407,9 @@ describe('versionsRanSanity', () => {
   it("checks Node's own client by the runtime the worker read, not by a version named from the same runtime", () => {
     const m = cell('node-fetch', { store: false, version: 'whatever the adapter says' });
     const asked = { measurement: m, clientVersion: null, fromStore: false };
-    expect(versionsRanSanity({ id: 'r', cells: [{ ...asked, node: 'v24.21.0', bundledUndici: '7.29.1' }] }).outcome).toBe('holds');
+    expect(
+      versionsRanSanity({ id: 'r', cells: [{ ...asked, node: 'v24.21.0', bundledUndici: '7.29.1' }] }).outcome,
+    ).toBe('holds');
     const other = versionsRanSanity({ id: 'r', cells: [{ ...asked, node: 'v24.21.0', bundledUndici: '7.16.0' }] });
     expect(other.outcome).toBe('fails');
     expect(String(other.evidence['problems'])).toContain('expected 7.16.0');

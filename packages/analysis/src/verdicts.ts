@@ -225,7 +225,8 @@ export function verdictKindText(v: Pick<Verdict, 'kind' | 'evidence'>): string {
   if (v.kind === 'claim') return 'Claim';
   if (v.kind === 'sanity') return 'Sanity check (not a finding)';
   if (v.kind === 'unclassified') return 'Unclassified';
-  if (v.evidence[DECLARED_BEFORE_RUN.key] !== DECLARED_BEFORE_RUN.value) return 'Exploratory (added after seeing the data)';
+  if (v.evidence[DECLARED_BEFORE_RUN.key] !== DECLARED_BEFORE_RUN.value)
+    return 'Exploratory (added after seeing the data)';
   return v.evidence['threshold'] === undefined
     ? 'Descriptive (declared before the run, no threshold)'
     : 'Exploratory (declared before the run, not counted)';

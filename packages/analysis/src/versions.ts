@@ -35,7 +35,12 @@ export interface VersionMeasurement extends InterleavedMeasurement {
    * The target's counters. Its `peakInFlight` is not used here: the target answers synchronously, so that counter
    * measures its handler's re-entrancy, not requests outstanding; sockets in use are `peakOpenConnections`.
    */
-  target: { connectionsOpened: number; connectionsOpenedMeasured: number; peakOpenConnections: number; requests?: number };
+  target: {
+    connectionsOpened: number;
+    connectionsOpenedMeasured: number;
+    peakOpenConnections: number;
+    requests?: number;
+  };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -430,7 +435,9 @@ export function retainedResponsesObservation(input: {
     evidence: {
       threshold: `≥ ${input.minBodies} bodies per pooled socket`,
       [`bodies per socket ${input.cell.label}`]: Number.isFinite(bodies) ? Number(bodies.toFixed(1)) : null,
-      [`baseline bodies per socket ${input.baseline.label}`]: b ? Number((b.arrayBuffersBytes / input.bodyBytes).toFixed(1)) : null,
+      [`baseline bodies per socket ${input.baseline.label}`]: b
+        ? Number((b.arrayBuffersBytes / input.bodyBytes).toFixed(1))
+        : null,
       [`arrayBuffers at idle ${input.cell.label}`]: r(ra?.arrayBuffersIdleBytes),
       [`arrayBuffers after close ${input.cell.label}`]: r(ra?.arrayBuffersClosedBytes),
       [`RSS at idle ${input.cell.label}`]: r(ra?.rssIdleBytes),
