@@ -10,10 +10,10 @@ import {
   ratioText,
   retainedResponsesObservation,
   type VersionMeasurement,
+  verdictKindText,
   versionParityClaim,
   versionRows,
   versionsRanSanity,
-  verdictKindText,
   warningCount,
   warningsClaim,
 } from '@casebook/analysis';

@@ -148,7 +148,10 @@ export function memoryPerPooledSocket(m: Pick<VersionMeasurement, 'client'>): {
  */
 export function poolRetention(
   m: Pick<VersionMeasurement, 'client' | 'target'> & {
-    method?: { warmupCurve?: readonly { throughputRps: number; durationMs: number }[] } | null | undefined;
+    method?:
+      | { blocks?: unknown; warmupCurve?: readonly { throughputRps: number; durationMs: number }[] }
+      | null
+      | undefined;
   },
 ): {
   arrayBuffersIdleBytes: number;
