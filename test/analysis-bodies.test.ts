@@ -256,7 +256,7 @@ describe('bodies analysis', () => {
       1024,
     );
     const f = unreadFate(b);
-    expect(f.firstRequestGrowthKiB).toBe(20480);
+    expect(f.firstRequestGrowthKiB).toBe(20500); // 20,480 KiB at three significant digits
     expect(f.rssGrowthKiBPerRequest).toBe(4);
     expect(f.settledGrowthKiBPerRequest).toBe(0);
     // An old record without per-request RSS: the whole trial over N, and no first-request figure.
