@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { type StallMeasurement, stallObservation, stallRows } from '../packages/analysis/src/seed-stalls';
+import {
+  parseStallPayload,
+  STALL_PAYLOAD_MARKER,
+  type StallMeasurement,
+  stallFaultText,
+  stallObservation,
+  stallRows,
+} from '../packages/analysis/src/seed-stalls';
 
-const block = (round: number, throughputRps: number, clientUtilization = 1) => ({
+const block = (round: number, throughputRps: number, clientUtilization = 1, errors = 0) => ({
   round,
   throughputRps,
+  errors,
   cpuMicrosPerRequest: throughputRps > 0 ? 1e6 / throughputRps : 0,
   clientUtilization,
   targetCpuShare: 0.05,
@@ -27,8 +35,11 @@ describe('seed stalls (exploratory)', () => {
         blocks: 2,
         stalledBlocks: 1,
         stalledUtilization: 1,
+        failingBlocks: 0,
         errors: 'PoolTimeout 969, ConnectTimeout 3',
         fault: '',
+        faultBlock: null,
+        firstBlock: false,
       },
     ]);
     const v = stallObservation({ id: 'stalls-latest', m, minUtilization: 0.9 });
@@ -36,11 +47,65 @@ describe('seed stalls (exploratory)', () => {
     expect(v.outcome).toBe('holds');
   });
 
-  it('holds for a client given up as stalled, even with no zero block recorded', () => {
-    const m = measurement('latest · httpx uvloop', [], {
-      error: { code: 'CASEBOOK_CLIENT_STALLED', message: 'the event loop did not answer' },
+  const stalled = (payload: object | null) => ({
+    code: 'CASEBOOK_CLIENT_STALLED',
+    message: `no request answered or failed for 15 s while a block ran${payload ? `${STALL_PAYLOAD_MARKER}${JSON.stringify(payload)}` : ''}`,
+  });
+  const quiet = {
+    answered: 0,
+    failed: 0,
+    byCode: {},
+    cpuS: 14.8,
+    wallS: 15.2,
+    busy: 0.974,
+    peakOpenConnections: 100,
+    openConnections: 100,
+  };
+
+  it('reads the block payload of a stall fault, and nothing from a message without one', () => {
+    const e = stalled({ ...quiet, failed: 3, byCode: { PoolTimeout: 3 } });
+    expect(parseStallPayload(e.message)).toMatchObject({
+      answered: 0,
+      failed: 3,
+      byCode: { PoolTimeout: 3 },
+      busy: 0.974,
     });
-    expect(stallObservation({ id: 's', m, minUtilization: 0.9 }).outcome).toBe('holds');
+    expect(stallFaultText(e.message)).toBe('no request answered or failed for 15 s while a block ran');
+    expect(parseStallPayload('no request answered for 15 s while a block ran')).toBeNull();
+    expect(parseStallPayload(`x${STALL_PAYLOAD_MARKER}{not json`)).toBeNull();
+  });
+
+  it('holds for a client given up as stalled only when its block shows no request ended at a busy core (first block: cold pool)', () => {
+    const m = measurement('latest · httpx uvloop', [], { error: stalled(quiet) });
+    const v = stallObservation({ id: 's', m, minUtilization: 0.9 });
+    expect(v.outcome).toBe('holds');
+    expect(v.claim).toMatch(/from a cold pool \(first block\)/);
+    expect(v.evidence).toMatchObject({ faultAnswered: 0, faultFailed: 0, faultBusy: 0.974, firstBlock: true });
+  });
+
+  it('is unresolved for a stall fault with no block data (as the records before the payload), or one showing progress or an idle client', () => {
+    const old = measurement('latest · httpx', [], {
+      error: { code: 'CASEBOOK_CLIENT_STALLED', message: 'no request answered for 15 s while a block ran' },
+    });
+    const v = stallObservation({ id: 's', m: old, minUtilization: 0.9 });
+    expect(v.outcome).toBe('unresolved');
+    expect(v.evidence).toMatchObject({ faultBlockData: false, blocks: 0 });
+    for (const p of [
+      { ...quiet, failed: 315, byCode: { PoolTimeout: 315 } },
+      { ...quiet, answered: 197 },
+      { ...quiet, busy: 0.3 },
+      { ...quiet, busy: null },
+    ])
+      expect(
+        stallObservation({ id: 's', m: measurement('x', [], { error: stalled(p) }), minUtilization: 0.9 }).outcome,
+      ).toBe('unresolved');
+  });
+
+  it('a measured block that failed every request is running, not stalled: unresolved, never holds', () => {
+    const m: StallMeasurement = { ...measurement('x', []), method: { blocks: [block(0, 0, 1, 420)] } };
+    const [row] = stallRows([m]);
+    expect(row).toMatchObject({ stalledBlocks: 0, failingBlocks: 1 });
+    expect(stallObservation({ id: 's', m, minUtilization: 0.9 }).outcome).toBe('unresolved');
   });
 
   it('is unresolved for a block past its time limit before any measured block (slow, not proven frozen)', () => {
@@ -61,11 +126,12 @@ describe('seed stalls (exploratory)', () => {
     expect(stallObservation({ id: 's', m: other, minUtilization: 0.9 }).outcome).toBe('fails');
   });
 
-  it('fails when every block made progress, and when a zero block was an idle client (not a busy one)', () => {
+  it('fails when every block made progress; a zero block of an idle client (not a busy one) is unresolved; no data is unresolved', () => {
     expect(stallObservation({ id: 's', m: measurement('2022 · httpx', [690, 615]), minUtilization: 0.9 }).outcome).toBe(
       'fails',
     );
     const idle: StallMeasurement = { ...measurement('x', [0]), method: { blocks: [block(0, 0, 0.02)] } };
-    expect(stallObservation({ id: 's', m: idle, minUtilization: 0.9 }).outcome).toBe('fails');
+    expect(stallObservation({ id: 's', m: idle, minUtilization: 0.9 }).outcome).toBe('unresolved');
+    expect(stallObservation({ id: 's', m: measurement('x', []), minUtilization: 0.9 }).outcome).toBe('unresolved');
   });
 });

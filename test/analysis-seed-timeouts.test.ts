@@ -27,13 +27,43 @@ describe('effective timeouts from the live settings', () => {
     const h = timeoutRow(httpx);
     const a = timeoutRow(aiohttp);
     expect(h).toMatchObject({ poolWaitS: 5, totalS: null, maxConnections: 100, timeoutErrors: 'PoolTimeout 3751' });
-    expect(a).toMatchObject({ poolWaitS: null, totalS: 300, connectS: 30, maxConnections: 100, timeoutErrors: '' });
+    expect(a).toMatchObject({
+      poolWaitS: null,
+      totalS: 300,
+      connectS: null,
+      sockConnectS: 30,
+      maxConnections: 100,
+      timeoutErrors: '',
+    });
     expect(timeoutsLikeForLike(h, a)).toBe(false);
   });
 
   it('two clients with the same bounds are like for like', () => {
     expect(timeoutsLikeForLike(timeoutRow(httpx), timeoutRow({ ...httpx, label: 'latest · httpx' }))).toBe(true);
     expect(timeoutsLikeForLike(timeoutRow(aiohttp), timeoutRow(aiohttp))).toBe(true);
+  });
+
+  it('lists timeouts of the cold first gather and of the block a stall fault ended, apart from the measured ones', () => {
+    const cold = timeoutRow({
+      ...httpx,
+      errors: { byCode: {} },
+      warmup: { errors: { byCode: { PoolTimeout: 300, ConnectTimeout: 15, ReadError: 1 } } },
+    });
+    expect(cold).toMatchObject({ timeoutErrors: '', coldTimeoutErrors: 'PoolTimeout 300, ConnectTimeout 15' });
+    const stalled = timeoutRow({
+      ...httpx,
+      errors: { byCode: {} },
+      error: {
+        code: 'CASEBOOK_CLIENT_STALLED',
+        message:
+          'no request answered or failed for 15 s while a block ran; the block so far: {"answered":3,"failed":420,"byCode":{"PoolTimeout":420},"busy":1}',
+      },
+    });
+    expect(stalled).toMatchObject({ timeoutErrors: '', coldTimeoutErrors: '', faultTimeoutErrors: 'PoolTimeout 420' });
+    // A fault without the payload (older records) lists nothing.
+    expect(
+      timeoutRow({ ...httpx, error: { code: 'CASEBOOK_CLIENT_STALLED', message: 'no request answered' } }),
+    ).toMatchObject({ faultTimeoutErrors: '' });
   });
 
   it('a record without settings gives an empty row', () => {

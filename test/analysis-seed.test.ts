@@ -27,7 +27,10 @@ import {
   socketsOpened,
   threadLimitOf,
   threadpoolSanity,
+  unstableAcrossBlocks,
   versionStepLabel,
+  voidedBySanity,
+  wavesBandObservation,
   wavesFloorSanity,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
@@ -99,6 +102,24 @@ describe('the gap', () => {
     expect(String(v.evidence['flagged'])).toContain('target-saturated');
   });
 
+  it('a replication (threshold chosen after an earlier run measured the gap) is exploratory, naming the run and its value', () => {
+    const text = { id: 'gap', claim: 'gap > 1.5' };
+    const v = gapClaim({
+      ...text,
+      httpx,
+      aiohttp,
+      threshold: { above: 1.5 },
+      replicates: { run: 'seed-64bcd62b', value: 7.398810779460154 },
+    });
+    expect(v.kind).toBe('exploratory');
+    expect(v.outcome).toBe('holds');
+    expect(v.claim).toMatch(
+      /^Replication of seed-64bcd62b \(which measured 7\.40× before this threshold was set; not a finding\)/,
+    );
+    expect(v.evidence['replicates']).toBe('seed-64bcd62b');
+    expect(gapClaim({ ...text, httpx, aiohttp, threshold: { above: 1.5 } }).kind).toBe('claim');
+  });
+
   it('is unresolved when the two never ran in the same round', () => {
     const other: SeedMeasurement = {
       ...aiohttp,
@@ -128,6 +149,17 @@ describe('attribution', () => {
     expect(rows[0]?.closedMicros).toBeCloseTo(300, -1);
     expect(rows[1]?.reading).toBe('unresolved');
     expect(rows[2]?.reading).toBe('widens');
+  });
+
+  it('a step whose intermediate lies outside the endpoints is "not a share"; one inside is read as before', () => {
+    const collapsed = m('httpx 1.0 collapsed', 9000, 50);
+    const rows = attributionRows([
+      { step: '0.23 → 1.0', replaces: 'x', from: h23, to: collapsed, gapHigh: h23, gapLow: aiohttp },
+      { step: '1.0 → httpx2', replaces: 'x', from: collapsed, to: h2, gapHigh: h23, gapLow: aiohttp },
+    ]);
+    expect(rows.map((r) => r.reading)).toEqual(['not a share', 'not a share']);
+    expect(rows.every((r) => r.outsideEndpoints)).toBe(true);
+    expect(attributionRows(steps).every((r) => !r.outsideEndpoints)).toBe(true);
   });
 
   it('a step claim holds above its minimum share and fails below it', () => {
@@ -186,6 +218,19 @@ describe('the reconnect storm', () => {
 
   it('counts sockets opened in the measured windows', () => {
     expect(socketsOpened(storm)).toEqual({ opened: 7000, requests: 20000, perRequest: 0.35 });
+  });
+
+  it('is unresolved with no measured block, and is then not "the opposite way" (no data decides nothing)', () => {
+    const none = { ...m('keepalive 20', 1000, 900), method: { blocks: [] }, trials: [] };
+    const v = reconnectStorm({ ...text, storm: none, minPerRequest: 0.05 });
+    expect(v.outcome).toBe('unresolved');
+    expect(oppositeDirection([v])).toEqual([]);
+    const flaggedNone = { ...none, guards: { flags: ['no-data'], rankable: false } };
+    const g = reconnectStorm({ ...text, storm: flaggedNone, minPerRequest: 0.05 });
+    expect(g.evidence['unguardedOutcome']).toBe('unresolved');
+    expect(oppositeDirection([g])).toEqual([]);
+    expect(noStormClaim({ ...text, m: none, maxPerRequest: 0.001 }).outcome).toBe('unresolved');
+    expect(keepaliveFixedSanity({ id: 'f', fixed: none, maxPerRequest: 0.001 }).outcome).toBe('unresolved');
   });
 
   it('holds when every block churns', () => {
@@ -308,17 +353,53 @@ describe('sanity checks', () => {
       delayMs: 50,
     });
     expect(broken.outcome).toBe('fails');
-    const slow = wavesFloorSanity([{ label: 'aiohttp', trials: [{ durationMs: 360 }, { durationMs: 370 }] }], {
-      concurrency: 512,
-      pool: 100,
-      delayMs: 50,
-    });
-    expect(slow.outcome).toBe('fails');
+    // Slower than 1.1 × the floor breaks no bound: the band is an observation (exploratory), not the sanity check.
+    const slowGathers = [{ label: 'aiohttp', trials: [{ durationMs: 360 }, { durationMs: 370 }] }];
+    const input = { concurrency: 512, pool: 100, delayMs: 50 };
+    expect(wavesFloorSanity(slowGathers, input).outcome).toBe('holds');
+    const band = wavesBandObservation(slowGathers, input);
+    expect(band.kind).toBe('exploratory');
+    expect(band.outcome).toBe('fails');
+    expect(
+      wavesBandObservation([{ label: 'aiohttp', trials: [{ durationMs: 309.7 }, { durationMs: 320 }] }], input).outcome,
+    ).toBe('holds');
+    // No gather to read: nothing is decided, either way.
+    expect(wavesFloorSanity([], input).outcome).toBe('unresolved');
+    expect(wavesBandObservation([], input).outcome).toBe('unresolved');
   });
 
   it("Little's law with a pool", () => {
     expect(pooledLittleSanity([m('a', 100, 1800)], { inFlight: 512, pool: 100, delayMs: 50 }).outcome).toBe('holds');
     expect(pooledLittleSanity([m('a', 100, 2500)], { inFlight: 512, pool: 100, delayMs: 50 }).outcome).toBe('fails');
+    const empty = { ...m('a', 100, 1800), method: { blocks: [] } };
+    expect(pooledLittleSanity([empty], { inFlight: 512, pool: 100, delayMs: 50 }).outcome).toBe('unresolved');
+  });
+
+  it('a failed sanity check makes the claims reading its measurement unresolved, naming it; a check that holds changes nothing', () => {
+    const claim = gapClaim({
+      id: 'cheaper',
+      claim: 'c',
+      httpx: m('httpx', 700, 1400),
+      aiohttp: m('aiohttp', 100, 9000),
+      threshold: { above: 1.5 },
+    });
+    expect(claim.outcome).toBe('holds');
+    const leaky = keepaliveFixedSanity({
+      id: 'keepalive-fixed-latest',
+      fixed: m('keepalive 100', 1200, 700, { sockets: Array(ROUNDS).fill(70) }),
+      maxPerRequest: 0.001,
+    });
+    expect(leaky.outcome).toBe('fails');
+    const v = voidedBySanity(claim, [leaky]);
+    expect(v.outcome).toBe('unresolved');
+    expect(v.evidence['sanityFailed']).toBe('sanity check keepalive-fixed-latest failed');
+    expect(v.evidence['unguardedOutcome']).toBe('holds');
+    const fine = keepaliveFixedSanity({
+      id: 'f',
+      fixed: m('keepalive 100', 1200, 700, { sockets: Array(ROUNDS).fill(0) }),
+      maxPerRequest: 0.001,
+    });
+    expect(voidedBySanity(claim, [fine, undefined])).toEqual(claim);
   });
 });
 
@@ -397,6 +478,42 @@ describe('the FastAPI app', () => {
     const over: AppRun = { ...run, points: [point('requests-sync', null, 1, { threads: 64, rps: 1200 })] };
     expect(threadpoolSanity(over, 'requests-sync', 40).outcome).toBe('fails');
     expect(appRouteRows(run)).toHaveLength(6);
+  });
+});
+
+describe('seed-local guards: spread across blocks, peak open connections', () => {
+  it('blocks more than 2× apart are "unstable across blocks": flagged in the table, and the claims reading them are unresolved', () => {
+    const swing = m('keepalive=100', 5000, 100, { jitter: [0.5, 1, 4, 1, 0.5, 4, 1, 0.5, 4, 1] });
+    expect(unstableAcrossBlocks(swing)).toMatch(/^unstable across blocks \(\d+–\d+ req\/s\)$/);
+    const steady = m('aiohttp', 100, 9000);
+    expect(unstableAcrossBlocks(steady)).toBeNull();
+    const [row] = seedRows([swing], steady);
+    expect(row?.flags).toMatch(/unstable across blocks/);
+    expect(row?.cpuVsReference).toBeNaN();
+    const v = gapClaim({ id: 'g', claim: 'c', httpx: swing, aiohttp: steady, threshold: { above: 1.5 } });
+    expect(v.outcome).toBe('unresolved');
+    expect(String(v.evidence['flagged'])).toMatch(/keepalive=100 \(unstable across blocks/);
+    expect(
+      gapClaim({ id: 'g', claim: 'c', httpx: m('httpx', 700, 1400), aiohttp: steady, threshold: { above: 1.5 } })
+        .outcome,
+    ).toBe('holds');
+  });
+
+  it("peak open connections come from the target's counter in the measured windows, apart from the configured limit", () => {
+    const base = m('2022 · httpx c512', 2200, 430);
+    const few: SeedMeasurement = {
+      ...base,
+      params: { load: { concurrency: 512 } },
+      client: { name: 'httpx', settings: { 'httpx.max_connections': 512 } },
+      trials: (base.trials ?? []).map((t, i) => ({
+        ...t,
+        target: { connectionsOpened: 0, peakOpenConnections: 10 + (i % 6) },
+      })),
+    };
+    const [row] = seedRows([few], undefined);
+    expect(row?.lanes).toBe(512);
+    expect(row?.peakOpenConnections).toBe(15);
+    expect(seedRows([base], undefined)[0]?.peakOpenConnections).toBeNull();
   });
 });
 

@@ -41,4 +41,27 @@ describe('citation rows of Python measurements', () => {
     expect(md).toMatch(/error-dominated: 3751 of 5120 failed \(PoolTimeout 3751\)/);
     expect(md).not.toMatch(/\| 0\.00×/);
   });
+
+  it('blanks latencies of a steady-state row that served fewer than half its callers, as the notebook does; keeps a row that served them', () => {
+    // latest · aiohttp served about 101 of 512 callers in flight in that run: its p50/p99 describe the cycling lanes.
+    expect(row('latest · aiohttp', 0).p50Ms).toBeNaN();
+    expect(row('latest · aiohttp', 0).p99Ms).toBeNaN();
+    expect(row('latest · httpx keepalive=100', 0).p50Ms).toBeNaN();
+    // 2022 · httpx served about 510 of 512: its latencies stand.
+    expect(Number.isFinite(row('2022 · httpx', 0).p50Ms)).toBe(true);
+    // A gather (phase method) is not a closed loop: left as it was.
+    expect(Number.isFinite(row('2022 · httpx @ 0 ms', 0).p50Ms)).toBe(true);
+  });
+
+  it('prints "no data" for a Python measurement that errored before any block, not zeros', () => {
+    const r = row('latest · httpx', 0);
+    expect(r.status).toBe('errored');
+    expect(r.noData).toBe(true);
+    expect(row('2022 · httpx', 0).noData).toBeUndefined();
+    const line = citationMarkdown(c)
+      .split('\n')
+      .find((l) => l.startsWith('| latest · httpx (errored) |'));
+    expect(line).toMatch(/\| no data \| no data \|/);
+    expect(line).not.toMatch(/\| 0 \|$/);
+  });
 });

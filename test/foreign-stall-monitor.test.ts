@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseStallPayload } from '../packages/analysis/src/seed-stalls';
 
 /**
  * The Python worker's stall monitor, driven without a client (test/fixtures/python/stall_monitor.py): a loop that
@@ -12,7 +13,7 @@ const worker = path.join(root, 'packages/runner/python/casebook_foreign_worker.p
 const script = path.join(root, 'test/fixtures/python/stall_monitor.py');
 
 function drive(
-  mode: 'stall' | 'progress' | 'windows',
+  mode: 'stall' | 'progress' | 'windows' | 'failing',
   feed: Array<[number, string]>,
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
@@ -35,7 +36,7 @@ describe('the foreign worker stall monitor', () => {
     expect(code).toBe(3);
     const fatal = JSON.parse(out.trim().split('\n').at(-1) ?? '{}');
     expect(fatal).toMatchObject({ type: 'fatal', code: 'CASEBOOK_CLIENT_STALLED' });
-    expect(fatal.message).toMatch(/no request answered for 1 s while a block ran/);
+    expect(fatal.message).toMatch(/no request answered or failed for 1 s while a block ran/);
   }, 20_000);
 
   it('a loop that runs (windows) but answers no request during a block is CASEBOOK_CLIENT_STALLED too', async () => {
@@ -44,7 +45,23 @@ describe('the foreign worker stall monitor', () => {
       [6000, '{"type":"pause"}'],
     ]);
     expect(code).toBe(3);
-    expect(JSON.parse(out.trim().split('\n').at(-1) ?? '{}')).toMatchObject({ code: 'CASEBOOK_CLIENT_STALLED' });
+    const fatal = JSON.parse(out.trim().split('\n').at(-1) ?? '{}');
+    expect(fatal).toMatchObject({ code: 'CASEBOOK_CLIENT_STALLED' });
+    // The block so far travels in the fault (the parent keeps no data of a block that did not complete).
+    const block = parseStallPayload(fatal.message);
+    expect(block).toMatchObject({ answered: 0, failed: 0, byCode: {}, peakOpenConnections: 7 });
+    expect(block?.wallS).toBeGreaterThan(0.5);
+    expect(block?.busy).toBeGreaterThanOrEqual(0);
+  }, 20_000);
+
+  it('a loop whose requests all fail (a PoolTimeout every 0.3 s) is running, not stalled', async () => {
+    const { code, out } = await drive('failing', [
+      [0, '{"type":"block","index":0}'],
+      [3500, '{"type":"pause"}'],
+    ]);
+    expect(out).not.toMatch(/CASEBOOK_CLIENT_STALLED/);
+    expect(out.trim()).toBe('{"type":"ok"}');
+    expect(code).toBe(0);
   }, 20_000);
 
   it('a loop that keeps answering requests for several watchdog periods, then idles after the pause, is left alone', async () => {

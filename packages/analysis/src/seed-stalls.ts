@@ -1,28 +1,103 @@
-import type { InterleavedMeasurement } from './interleaved';
+import type { BlockQuantities, InterleavedMeasurement } from './interleaved';
 import { countClaim, type VerdictData } from './verdicts';
 
 /**
- * Measurements whose client stopped making progress: a measured block that completed no request, or a client the
- * worker had to give up on (CASEBOOK_CLIENT_STALLED: its event loop answered no pause). Seen in the seed's runs of
- * December 2026 for httpx on httpcore 1.0.x at 512 in flight — found in the data, so every verdict here is
- * exploratory; the guards already keep such measurements out of every comparison (flag `stalled`, `errors`).
+ * Measurements whose client stopped making progress: a measured block in which no request ended (none answered, none
+ * failed), or a client the worker had to give up on (CASEBOOK_CLIENT_STALLED: no request answered or failed for 15 s
+ * while a block ran, or its event loop answered no pause). Seen in the seed's runs of December 2026 for httpx on
+ * httpcore 1.0.x at 512 in flight — found in the data, so every verdict here is exploratory; the guards already keep
+ * such measurements out of every comparison (flags `stalled`, `errors`, `no-data`).
+ *
+ * The parent keeps a block only when it completes, so a block the worker gave up on leaves no window: what it did
+ * travels in the fault's message instead (the worker's `STALL_PAYLOAD_MARKER`, then JSON), read by `parseStallPayload`.
+ * A fault without that payload (records made before it existed) shows nothing about the block, and decides nothing.
  */
+export interface StallBlock extends BlockQuantities {
+  /** Requests that failed in the block's measured windows. */
+  errors?: number;
+}
+
 export interface StallMeasurement extends InterleavedMeasurement {
+  method?: { blocks: readonly StallBlock[] } | undefined;
   errors?: { total: number; byCode: Readonly<Record<string, number>> };
   error?: { code: string; message: string } | null;
 }
 
+/** What the worker's block did before it was given up on (casebook_foreign_worker.py `block_payload`). */
+export interface StallPayload {
+  answered: number;
+  failed: number;
+  /** Failed requests by error class. */
+  byCode: Record<string, number>;
+  /** Process CPU seconds and wall seconds since the block began; busy = CPU ÷ wall (cores). */
+  cpuS: number | null;
+  wallS: number | null;
+  busy: number | null;
+  /** Connections the client held (its own count, sampled at window boundaries), peak and last; null: not exposed. */
+  peakOpenConnections: number | null;
+  openConnections: number | null;
+}
+
+/** The marker the worker puts before the JSON payload (casebook_foreign_worker.py STALL_PAYLOAD_MARKER). */
+export const STALL_PAYLOAD_MARKER = '; the block so far: ';
+
+const numOrNull = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+
+/** The block payload of a stall fault's message, or null when it has none (or it does not parse). */
+export function parseStallPayload(message: string | undefined | null): StallPayload | null {
+  if (!message) return null;
+  const at = message.lastIndexOf(STALL_PAYLOAD_MARKER);
+  if (at < 0) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(message.slice(at + STALL_PAYLOAD_MARKER.length));
+  } catch {
+    return null;
+  }
+  if (typeof raw !== 'object' || raw === null) return null;
+  const o = new Map<string, unknown>(Object.entries(raw));
+  const answered = numOrNull(o.get('answered'));
+  const failed = numOrNull(o.get('failed'));
+  if (answered === null || failed === null) return null;
+  const byCodeRaw = o.get('byCode');
+  const byCode: Record<string, number> = {};
+  if (typeof byCodeRaw === 'object' && byCodeRaw !== null)
+    for (const [k, v] of Object.entries(byCodeRaw)) if (typeof v === 'number') byCode[k] = v;
+  return {
+    answered,
+    failed,
+    byCode,
+    cpuS: numOrNull(o.get('cpuS')),
+    wallS: numOrNull(o.get('wallS')),
+    busy: numOrNull(o.get('busy')),
+    peakOpenConnections: numOrNull(o.get('peakOpenConnections')),
+    openConnections: numOrNull(o.get('openConnections')),
+  };
+}
+
+/** The fault's message without the payload (the words only). */
+export const stallFaultText = (message: string): string => {
+  const at = message.lastIndexOf(STALL_PAYLOAD_MARKER);
+  return at < 0 ? message : message.slice(0, at);
+};
+
 export interface StallRow {
   label: string;
   blocks: number;
-  /** Measured blocks that completed no request. */
+  /** Measured blocks in which no request ended (throughput 0 and no error). */
   stalledBlocks: number;
+  /** Measured blocks that completed no request but failed some (a client that runs and fails, not a stall). */
+  failingBlocks: number;
   /** The client's busy share (CPU / wall) in its stalled blocks, median; NaN when none stalled. */
   stalledUtilization: number;
   /** Error counts by code, largest first: `PoolTimeout 969, ConnectTimeout 3`; '' when none. */
   errors: string;
   /** The measurement's own error code when it stopped (e.g. CASEBOOK_CLIENT_STALLED), else ''. */
   fault: string;
+  /** What the block given up on did (from the fault), or null (no fault, or a fault without that payload). */
+  faultBlock: StallPayload | null;
+  /** The fault ended the client's first block (no block completed before it): its pool started cold. */
+  firstBlock: boolean;
 }
 
 const median = (xs: readonly number[]): number => {
@@ -32,68 +107,102 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 };
 
+const codesText = (byCode: Readonly<Record<string, number>>): string =>
+  Object.entries(byCode)
+    .sort((a, b) => b[1] - a[1])
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
+
 /** One row per measurement that stalled in a block, errored, or stopped with a fault; the others are left out. */
 export function stallRows(ms: readonly StallMeasurement[]): StallRow[] {
   return ms.flatMap((m) => {
     const blocks = m.method?.blocks ?? [];
-    const stalled = blocks.filter((b) => b.throughputRps === 0);
-    const errors = Object.entries(m.errors?.byCode ?? {})
-      .sort((a, b) => b[1] - a[1])
-      .map(([code, n]) => `${code} ${n}`)
-      .join(', ');
+    const stalled = blocks.filter((b) => b.throughputRps === 0 && (b.errors ?? 0) === 0);
+    const failing = blocks.filter((b) => b.throughputRps === 0 && (b.errors ?? 0) > 0);
+    const errors = codesText(m.errors?.byCode ?? {});
     const fault = m.error?.code ?? '';
-    if (stalled.length === 0 && errors === '' && fault === '') return [];
+    if (stalled.length === 0 && failing.length === 0 && errors === '' && fault === '') return [];
     return [
       {
         label: m.label,
         blocks: blocks.length,
         stalledBlocks: stalled.length,
+        failingBlocks: failing.length,
         stalledUtilization: median(stalled.map((b) => b.clientUtilization)),
         errors,
         fault,
+        faultBlock: fault === GAVE_UP ? parseStallPayload(m.error?.message) : null,
+        firstBlock: fault !== '' && blocks.length === 0,
       },
     ];
   });
 }
 
 /**
- * The one fault that means the client made no progress: the worker's stall monitor saw no request answered for 15 s
- * while a block ran (or no answer to a pause), and gave up on it (CASEBOOK_CLIENT_STALLED).
+ * The one fault that means the client may have made no progress: the worker's stall monitor saw no request answered
+ * or failed for 15 s while a block ran (or no answer to a pause), and gave up on it (CASEBOOK_CLIENT_STALLED).
  */
 const GAVE_UP = 'CASEBOOK_CLIENT_STALLED';
 
 /**
  * The harness's block time limit. A block that ran past it before any measured block says the client was slow to
  * settle, not that it froze: a client that is very slow and never steady within the warm-up times out the same way.
- * Such a measurement leaves the observation unresolved.
  */
 const TIMED_OUT = 'CASEBOOK_TRIAL_TIMEOUT';
 
+/** The fault's block shows no progress: no request answered or failed, with the client busy ≥ `minUtilization`. */
+const faultShowsNoProgress = (p: StallPayload | null, minUtilization: number): boolean =>
+  p !== null && p.answered + p.failed === 0 && p.busy !== null && p.busy >= minUtilization;
+
 /**
- * Exploratory: "the client completed no request in at least one measured block while using at least `minUtilization`
- * of a core, or was given up as stalled (no request answered for 15 s while a block ran)". Holds when the record shows
- * it; unresolved when the measurement ended on the block time limit before any measured block (slow, not proven
- * frozen); fails when every block made progress.
+ * Exploratory: "the client stops making progress: in a block, no request is answered and none fails while the client
+ * uses at least `minUtilization` of a core". Holds only on data: a measured block with no completion and no error at
+ * that utilisation, or a stall fault whose block payload shows 0 answered + 0 failed at that utilisation. Unresolved
+ * when the record cannot show it either way: a fault without its block's data (records made before the payload), a
+ * fault whose block ended requests or whose client was not that busy, a block past the harness's time limit before any
+ * measured block (slow, not proven frozen), blocks that failed every request (running, not stalled), or no data at
+ * all. Fails when every measured block completed requests and no fault ended the measurement.
  */
 export function stallObservation(input: { id: string; m: StallMeasurement; minUtilization: number }): VerdictData {
   const [row] = stallRows([input.m]);
-  const busyStalls = row && row.stalledBlocks > 0 && row.stalledUtilization >= input.minUtilization;
-  const gaveUp = row !== undefined && row.fault === GAVE_UP;
   const blocks = row?.blocks ?? input.m.method?.blocks.length ?? 0;
-  const timedOutUnmeasured = row !== undefined && row.fault === TIMED_OUT && blocks === 0;
+  const busyStalls = row !== undefined && row.stalledBlocks > 0 && row.stalledUtilization >= input.minUtilization;
+  const p = row?.faultBlock ?? null;
+  const gaveUpOnData = row !== undefined && row.fault === GAVE_UP && faultShowsNoProgress(p, input.minUtilization);
+  const holds = busyStalls || gaveUpOnData;
+  const progressed =
+    blocks > 0 && (input.m.method?.blocks ?? []).every((b) => b.throughputRps > 0) && (row?.fault ?? '') === '';
+  const otherFaultAfterProgress =
+    blocks > 0 &&
+    (input.m.method?.blocks ?? []).every((b) => b.throughputRps > 0) &&
+    row !== undefined &&
+    row.fault !== '' &&
+    row.fault !== GAVE_UP &&
+    row.fault !== TIMED_OUT;
+  const cold = row?.firstBlock ? ' from a cold pool (first block)' : '';
   const v = countClaim({
     id: input.id,
     kind: 'exploratory',
-    claim: `exploratory (found in the data): ${input.m.label} stops making progress at 512 in flight — at least one measured block completes no request while the client uses ≥ ${input.minUtilization} of its core, or the worker's stall monitor sees no request answered for 15 s while a block runs (CASEBOOK_CLIENT_STALLED). A block past the harness's time limit before any measured block (CASEBOOK_TRIAL_TIMEOUT) leaves this unresolved: slow, not proven frozen.`,
-    holds: Boolean(busyStalls || gaveUp),
+    claim: `exploratory (found in the data): ${input.m.label} stops making progress at 512 in flight${cold} — in a block, no request is answered and none fails while the client uses ≥ ${input.minUtilization} of its core (a measured block, or the block the worker's stall monitor gave up on after 15 s with neither, CASEBOOK_CLIENT_STALLED, as its fault's data shows). Unresolved without such data: a fault that carries no block data, a block that failed requests (running, not stalled), or a block past the harness's time limit before any measured block (slow, not proven frozen).`,
+    holds,
+    unresolved: !holds && !progressed && !otherFaultAfterProgress,
     evidence: {
       blocks: blocks,
       stalledBlocks: row?.stalledBlocks ?? 0,
+      failingBlocks: row?.failingBlocks ?? 0,
       stalledUtilization:
         row && Number.isFinite(row.stalledUtilization) ? Number(row.stalledUtilization.toFixed(3)) : null,
       errors: row?.errors || 'none',
       fault: row?.fault || 'none',
+      firstBlock: row?.firstBlock ?? false,
+      faultBlockData: p !== null,
+      faultAnswered: p?.answered ?? null,
+      faultFailed: p?.failed ?? null,
+      faultErrors: p ? codesText(p.byCode) || 'none' : null,
+      faultBusy: p?.busy ?? null,
+      faultWallS: p?.wallS ?? null,
+      faultPeakOpenConnections: p?.peakOpenConnections ?? null,
     },
   });
-  return timedOutUnmeasured && !busyStalls ? { ...v, outcome: 'unresolved', holds: false } : v;
+  return v;
 }

@@ -1,16 +1,23 @@
+import { parseStallPayload } from './seed-stalls';
+
 /**
  * The effective timeouts and pool limits of a Python client, as the worker read them from the live objects (httpx
  * `client.timeout` and its pool's limits; aiohttp `session.timeout` and its connector's `limit` / `limit_per_host`)
  * and recorded them in each measurement's client settings. The clients keep their own defaults, and those differ:
- * httpx bounds the wait for a pooled connection (5 s `pool`), aiohttp has no pool timeout and one 300 s total. A
- * client that cannot serve its waiters within httpx's pool timeout turns the wait into `PoolTimeout` errors; aiohttp
- * would wait instead. So the two are not like for like under overload, and the rows that failed on a timeout say so.
+ * httpx bounds the wait for a pooled connection (5 s `pool`); aiohttp has no pool timeout, a 300 s total, and from
+ * some releases a `sock_connect` bound too (3.14.5's DEFAULT_TIMEOUT sets 30 s; 3.8.4's sets none) — the values come
+ * from the record, never from this comment. A client that cannot serve its waiters within httpx's pool timeout turns
+ * the wait into `PoolTimeout` errors; aiohttp would wait instead. So the two are not like for like under overload, and
+ * the rows that failed on a timeout say so: in the measured trials or windows, in the first (cold) gather, or in the
+ * block the worker gave up on (from the stall fault's payload, the only trace of that block).
  */
 
 export interface TimeoutRow {
   label: string;
   /** Seconds, or null where the client has no such bound (aiohttp's pool wait, an unset field). */
   connectS: number | null;
+  /** aiohttp's `sock_connect` (the socket connect alone), apart from its `connect` (which includes the pool wait). */
+  sockConnectS: number | null;
   readS: number | null;
   writeS: number | null;
   /** The wait for a pooled connection (httpx `pool`); null for aiohttp, which has none. */
@@ -21,6 +28,10 @@ export interface TimeoutRow {
   maxConnections: number | null;
   /** Requests that failed on a timeout in the measurement, by code (`PoolTimeout 3751`); '' when none. */
   timeoutErrors: string;
+  /** …in the first gather of a cold client (the phase method's warm-up, left out of the batch times); '' when none. */
+  coldTimeoutErrors: string;
+  /** …in the block a stall fault ended (from the fault's payload; the parent keeps no window of it); '' when none. */
+  faultTimeoutErrors: string;
 }
 
 const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
@@ -35,40 +46,50 @@ const isTimeoutCode = (code: string): boolean => /Timeout/i.test(code);
  * transport) reads aiohttp's fields; a pure httpx client reads httpx's. The shim is httpx over aiohttp: its requests
  * are bounded by aiohttp's session, so aiohttp's fields are the ones that apply.
  */
+const timeoutText = (byCode: Readonly<Record<string, number>>): string =>
+  Object.entries(byCode)
+    .filter(([code]) => isTimeoutCode(code))
+    .sort((a, b) => b[1] - a[1])
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
+
 export function timeoutRow(m: {
   label: string;
   client: { settings?: Readonly<Record<string, unknown>> };
   errors?: { byCode: Readonly<Record<string, number>> };
+  warmup?: { errors: { byCode: Readonly<Record<string, number>> } } | null;
+  error?: { code: string; message: string } | null;
 }): TimeoutRow {
   const s = m.client.settings ?? {};
   const aio = fields(s['aiohttp.timeout_s']);
   const hx = fields(s['httpx.timeout_s']);
   const overAiohttp = 'aiohttp.timeout_s' in s;
-  const timeoutErrors = Object.entries(m.errors?.byCode ?? {})
-    .filter(([code]) => isTimeoutCode(code))
-    .sort((a, b) => b[1] - a[1])
-    .map(([code, n]) => `${code} ${n}`)
-    .join(', ');
+  const timeoutErrors = timeoutText(m.errors?.byCode ?? {});
+  const coldTimeoutErrors = timeoutText(m.warmup?.errors.byCode ?? {});
+  const faultTimeoutErrors = timeoutText(parseStallPayload(m.error?.message)?.byCode ?? {});
+  const counts = { timeoutErrors, coldTimeoutErrors, faultTimeoutErrors };
   return overAiohttp
     ? {
         label: m.label,
-        connectS: num(aio.get('connect')) ?? num(aio.get('sock_connect')),
+        connectS: num(aio.get('connect')),
+        sockConnectS: num(aio.get('sock_connect')),
         readS: num(aio.get('sock_read')),
         writeS: null,
         poolWaitS: null,
         totalS: num(aio.get('total')),
         maxConnections: num(s['aiohttp.limit']),
-        timeoutErrors,
+        ...counts,
       }
     : {
         label: m.label,
         connectS: num(hx.get('connect')),
+        sockConnectS: null,
         readS: num(hx.get('read')),
         writeS: num(hx.get('write')),
         poolWaitS: num(hx.get('pool')),
         totalS: null,
         maxConnections: num(s['httpx.max_connections']),
-        timeoutErrors,
+        ...counts,
       };
 }
 

@@ -24,7 +24,11 @@ import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, 
 export interface SeedMeasurement extends InterleavedMeasurement {
   /** The live settings the worker read from the client (`aiohttp.limit`, `httpx.max_connections`, timeouts). */
   client: { name: string; settings?: Readonly<Record<string, unknown>> };
-  trials?: readonly { block?: number; sent: number; target: { connectionsOpened: number } | null }[];
+  trials?: readonly {
+    block?: number;
+    sent: number;
+    target: { connectionsOpened: number; peakOpenConnections?: number } | null;
+  }[];
   latencyMs?: { p50: number; p99: number; meanMs?: number };
   /** The configured load: `concurrency` is C for a closed loop, null for an open one. */
   params?: { load: { concurrency: number | null } };
@@ -143,17 +147,59 @@ const EMPTY: MedianInterval = {
 };
 
 /**
+ * The seed's spread guard (added after seeing `seed-cee25993`, where one measurement's blocks ranged 21–184 req/s and
+ * was still called steady: each block's warm-up converged, but the blocks did not agree): a measurement whose fastest
+ * block is more than UNSTABLE_ABOVE × its slowest is `unstable across blocks`. Its median would depend on which blocks
+ * the budget allowed, so it decides no claim. Twice is far beyond the spread of the clients that ran cleanly there.
+ */
+export const UNSTABLE_ABOVE = 2;
+
+/** max ÷ min block throughput (Infinity with a zero block, NaN without blocks). */
+export function blockSpread(m: InterleavedMeasurement): number {
+  const rps = (m.method?.blocks ?? []).map((b) => b.throughputRps);
+  if (rps.length === 0) return Number.NaN;
+  const lo = Math.min(...rps);
+  return lo > 0 ? Math.max(...rps) / lo : Number.POSITIVE_INFINITY;
+}
+
+/** `unstable across blocks (21–184 req/s)` when the blocks disagree by more than UNSTABLE_ABOVE ×, else null. */
+export function unstableAcrossBlocks(m: InterleavedMeasurement): string | null {
+  const spread = blockSpread(m);
+  if (!(spread > UNSTABLE_ABOVE)) return null;
+  const rps = (m.method?.blocks ?? []).map((b) => b.throughputRps);
+  return `unstable across blocks (${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))} req/s)`;
+}
+
+/**
  * The measurements the guard rule (`isRankable`, `not-steady` included) keeps out, as `label (flags)`, then the
- * rankable ones that are starved (served in flight < STARVED_BELOW × C); or 'none'.
+ * rankable ones that are starved (served in flight < STARVED_BELOW × C) or unstable across blocks; or 'none'.
  */
 const flaggedOf = (ms: readonly SeedMeasurement[]): string => {
   const { rankable: kept, flagged } = rankable(ms);
-  const starved = kept.flatMap((m) => {
+  const seedFlags = kept.flatMap((m) => {
     const s = servedInFlight(m);
-    return s.starved ? [`${m.label} (starved: ${s.reason})`] : [];
+    const unstable = s.starved ? null : unstableAcrossBlocks(m);
+    return s.starved ? [`${m.label} (starved: ${s.reason})`] : unstable ? [`${m.label} (${unstable})`] : [];
   });
-  return [flaggedText(flagged), ...starved].filter((x) => x !== 'none').join('; ') || 'none';
+  return [flaggedText(flagged), ...seedFlags].filter((x) => x !== 'none').join('; ') || 'none';
 };
+
+/**
+ * A claim that reads a measurement a failed sanity check is about decides nothing: the check says the setting or the
+ * counter did not do what the claim assumes. Unresolved, naming the check; the data's own outcome is kept.
+ */
+export function voidedBySanity(v: VerdictData, checks: readonly (VerdictData | undefined)[]): VerdictData {
+  const failed = checks.filter((c): c is VerdictData => c !== undefined && c.outcome !== 'holds');
+  if (failed.length === 0) return v;
+  const names = failed.map((c) => `sanity check ${c.id} ${c.outcome === 'fails' ? 'failed' : 'unresolved'}`).join('; ');
+  const unguarded = v.evidence['unguardedOutcome'] ?? v.outcome;
+  return {
+    ...v,
+    outcome: 'unresolved',
+    holds: false,
+    evidence: { ...v.evidence, sanityFailed: names, unguardedOutcome: unguarded },
+  };
+}
 
 /** The steadiness test's reason when only the rate of new connections kept a block's warm-up from converging. */
 const CONNECTION_RATE_MOVING = 'connection rate still moving';
@@ -208,14 +254,24 @@ export function gapClaim(input: {
   httpx: InterleavedMeasurement;
   aiohttp: InterleavedMeasurement;
   threshold: Threshold;
+  /**
+   * The earlier run whose measured gap the threshold was chosen after (`{ run: 'seed-64bcd62b', value: 7.40 }`): the
+   * verdict then replicates a result rather than tests a prediction, and is recorded as `exploratory` (not counted
+   * among the findings), its text naming the run and the value.
+   */
+  replicates?: { run: string; value: number };
 }): VerdictData {
+  const r = input.replicates;
   return guarded(
     quantityClaim({
       id: input.id,
-      claim: input.claim,
+      claim: r
+        ? `Replication of ${r.run} (which measured ${r.value.toFixed(2)}× before this threshold was set; not a finding): ${input.claim}`
+        : input.claim,
       statistic: `${input.httpx.label} ÷ ${input.aiohttp.label} CPU µs/request (per round)`,
       interval: cpuGap(input.httpx, input.aiohttp),
       threshold: input.threshold,
+      ...(r ? { kind: 'exploratory' as const, evidence: { replicates: r.run, replicatedValue: r.value } } : {}),
     }),
     [input.httpx, input.aiohttp],
   );
@@ -256,8 +312,13 @@ export interface AttributionRow {
   shareHigh: number;
   coverage: number;
   rounds: number;
-  /** 'closes' / 'widens' only when the share's 95 % interval excludes 0. */
-  reading: 'closes' | 'widens' | 'unresolved';
+  /**
+   * 'closes' / 'widens' only when the share's 95 % interval excludes 0; 'not a share' when `from` or `to` lies outside
+   * the gap's endpoints (gapLow … gapHigh) in most rounds: the ratio is then not a part of the gap (−1,012 % of it).
+   */
+  reading: 'closes' | 'widens' | 'unresolved' | 'not a share';
+  /** `from` or `to` outside the endpoints in more than half the common rounds. */
+  outsideEndpoints: boolean;
   flagged: string;
 }
 
@@ -284,9 +345,25 @@ export function gapShare(s: AttributionStep): MedianInterval {
 /** The denominator of a step's share, named. */
 export const gapDenominator = (s: AttributionStep): string => `${s.gapHigh.label} − ${s.gapLow.label}`;
 
+/**
+ * Whether the step's `from` or `to` lies outside [gapLow, gapHigh] (CPU µs/request, same round) in more than half the
+ * common rounds. For a gap-to-gap step (`toLow`) the endpoints are those of each gap, so it is never outside.
+ */
+export function outsideEndpoints(s: AttributionStep): boolean {
+  if (s.toLow) return false;
+  const rounds = alignedRounds([s.from, s.to, s.gapHigh, s.gapLow], 'cpuMicrosPerRequest');
+  const out = rounds.filter(([f, t, h, l]) => {
+    const hi = Math.max(h as number, l as number);
+    const lo = Math.min(h as number, l as number);
+    return [f as number, t as number].some((x) => x > hi || x < lo);
+  });
+  return rounds.length > 0 && out.length * 2 > rounds.length;
+}
+
 export function attributionRows(steps: readonly AttributionStep[]): AttributionRow[] {
   return steps.map((s) => {
     const share = gapShare(s);
+    const outside = outsideEndpoints(s);
     const closed = combinedPerRound(stepMeasurements(s), 'cpuMicrosPerRequest', closedIn) ?? EMPTY;
     const decided = share.coverage >= 0.95;
     const flagged = flaggedOf(stepMeasurements(s));
@@ -302,8 +379,10 @@ export function attributionRows(steps: readonly AttributionStep[]): AttributionR
       shareHigh: share.high,
       coverage: share.coverage,
       rounds: share.n,
-      reading:
-        !decided || flagged !== 'none'
+      outsideEndpoints: outside,
+      reading: outside
+        ? 'not a share'
+        : !decided || flagged !== 'none'
           ? 'unresolved'
           : share.low > 0
             ? 'closes'
@@ -400,6 +479,8 @@ export function reconnectStorm(input: {
       id: input.id,
       claim: input.claim,
       holds: blocks.length > 0 && blocks.every((b) => b.perRequest >= input.minPerRequest),
+      // No measured block (no request sent): the data say nothing either way.
+      unresolved: blocks.length === 0 || storm.requests === 0,
       kind: input.kind ?? 'claim',
       evidence: {
         stormSockets: storm.opened,
@@ -425,12 +506,20 @@ export function keepaliveFixedSanity(input: {
   maxPerRequest: number;
 }): VerdictData {
   const fixed = socketsOpened(input.fixed);
-  return sanityCheck({
-    id: input.id,
-    claim: `${input.fixed.label}: with max_keepalive_connections = max_connections the pool opens at most ${input.maxPerRequest} new sockets per request, as long as the client keeps its connections busy (one idle past httpcore's 5 s keepalive_expiry, or the target's 5 s keep-alive, is reopened: a failure here on a stalled client is a symptom of the stall, not of the setting).`,
-    holds: fixed.requests > 0 && fixed.perRequest <= input.maxPerRequest,
-    evidence: { fixedSockets: fixed.opened, fixedRequests: fixed.requests, fixedPerRequest: fixed.perRequest },
-  });
+  return noDataUnresolved(
+    fixed.requests === 0,
+    sanityCheck({
+      id: input.id,
+      claim: `${input.fixed.label}: with max_keepalive_connections = max_connections the pool opens at most ${input.maxPerRequest} new sockets per request, as long as the client keeps its connections busy (one idle past httpcore's 5 s keepalive_expiry, or the target's 5 s keep-alive, is reopened: a failure here on a stalled client is a symptom of the stall, not of the setting).`,
+      holds: fixed.requests > 0 && fixed.perRequest <= input.maxPerRequest,
+      evidence: { fixedSockets: fixed.opened, fixedRequests: fixed.requests, fixedPerRequest: fixed.perRequest },
+    }),
+  );
+}
+
+/** A verdict with no data behind it is unresolved (never 'fails', never 'holds'), with `noData` in its evidence. */
+export function noDataUnresolved(noData: boolean, v: VerdictData): VerdictData {
+  return noData ? { ...v, outcome: 'unresolved', holds: false, evidence: { ...v.evidence, noData: true } } : v;
 }
 
 /** A pool that does not storm: at most `maxPerRequest` new sockets per request (count claim, guarded). */
@@ -446,6 +535,7 @@ export function noStormClaim(input: {
       id: input.id,
       claim: input.claim,
       holds: s.requests > 0 && s.perRequest <= input.maxPerRequest,
+      unresolved: s.requests === 0,
       evidence: { sockets: s.opened, requests: s.requests, perRequest: s.perRequest },
     }),
     [input.m],
@@ -589,9 +679,14 @@ export function cpuGrowthClaim(input: {
 /** The waves-floor band's top: a median batch above 1.1 × the floor is no longer set by the pool's waves alone. */
 const WAVES_UPPER_BAND = 1.1;
 
+/** The timer allowance of the floor: the target's timers fire a little early (2 %). */
+const WAVES_TIMER_ALLOWANCE = 0.98;
+
 /**
- * aiohttp's wave floor in the seed's own measure: a gather of `concurrency` requests through a pool of `pool`
- * connections against a target that waits `delayMs` needs at least ceil(concurrency / pool) waves of delayMs.
+ * aiohttp's wave floor in the seed's own measure, a lower bound the target enforces: a gather of `concurrency`
+ * requests through a pool of `pool` connections against a target that waits `delayMs` needs at least
+ * ceil(concurrency / pool) waves of delayMs, less a 2 % timer allowance. Only the bound is a sanity check; how close
+ * the batch sits to it is `wavesBandObservation`. Unresolved with no gather to read.
  */
 export function wavesFloorSanity(
   all: readonly GatherLike[],
@@ -602,26 +697,49 @@ export function wavesFloorSanity(
   const excluded = all.filter((r) => phaseErrors(r).dominated).map((r) => r.label);
   const waves = Math.ceil(input.concurrency / input.pool);
   const floorMs = waves * input.delayMs;
-  // 2 %: the target's timers fire a little early or late.
   const shortest = Math.min(...records.flatMap((r) => r.trials.map((t) => t.durationMs)));
-  // The upper band: a median batch within 10 % of the floor says the pool's waves, not the client, set the time.
-  const medians = records.map((r) => batchTimeRow(r).batchMs);
-  const slowestMedian = Math.max(...medians);
-  return sanityCheck({
-    id: `waves-floor-${input.pool}-${input.delayMs}ms`,
-    claim: `A gather of ${input.concurrency} through ${input.pool} connections at ${input.delayMs} ms takes at least ceil(${input.concurrency} / ${input.pool}) = ${waves} waves × ${input.delayMs} ms = ${floorMs} ms (2 % for timers), and its median batch at most ${WAVES_UPPER_BAND} × that floor.`,
-    holds:
-      records.length > 0 &&
-      Number.isFinite(shortest) &&
-      shortest >= floorMs * 0.98 &&
-      slowestMedian <= floorMs * WAVES_UPPER_BAND,
+  const noData = records.length === 0 || !Number.isFinite(shortest);
+  return noDataUnresolved(
+    noData,
+    sanityCheck({
+      id: `waves-floor-${input.pool}-${input.delayMs}ms`,
+      claim: `A gather of ${input.concurrency} through ${input.pool} connections at ${input.delayMs} ms takes at least ceil(${input.concurrency} / ${input.pool}) = ${waves} waves × ${input.delayMs} ms = ${floorMs} ms, less a 2 % timer allowance (a lower bound the target's delay enforces).`,
+      holds: !noData && shortest >= floorMs * WAVES_TIMER_ALLOWANCE,
+      evidence: {
+        waves,
+        floorMs,
+        shortestBatchMs: shortest,
+        batches: records.reduce((n, r) => n + r.trials.length, 0),
+        errorDominated: excluded.join(', ') || 'none',
+      },
+    }),
+  );
+}
+
+/**
+ * Whether the pool's waves alone set aiohttp's batch: its slowest median batch within WAVES_UPPER_BAND × the floor.
+ * Not a bound anything enforces (the client's own time per wave adds to it), so it is an observation, not a sanity
+ * check: exploratory, unresolved with no gather to read.
+ */
+export function wavesBandObservation(
+  all: readonly GatherLike[],
+  input: { concurrency: number; pool: number; delayMs: number },
+): VerdictData {
+  const records = all.filter((r) => !phaseErrors(r).dominated);
+  const floorMs = Math.ceil(input.concurrency / input.pool) * input.delayMs;
+  const medians = records.map((r) => batchTimeRow(r).batchMs).filter(Number.isFinite);
+  const slowestMedian = medians.length ? Math.max(...medians) : Number.NaN;
+  return countClaim({
+    id: `waves-band-${input.pool}-${input.delayMs}ms`,
+    kind: 'exploratory',
+    claim: `Exploratory (an empirical band, not a bound): a gather of ${input.concurrency} through ${input.pool} connections at ${input.delayMs} ms has its median batch within ${WAVES_UPPER_BAND} × the ${floorMs} ms wave floor, i.e. the pool's waves, not the client, set its time.`,
+    holds: medians.length > 0 && slowestMedian <= floorMs * WAVES_UPPER_BAND,
+    unresolved: medians.length === 0,
     evidence: {
-      waves,
       floorMs,
-      shortestBatchMs: shortest,
+      bandMs: floorMs * WAVES_UPPER_BAND,
       slowestMedianBatchMs: slowestMedian,
-      batches: records.reduce((n, r) => n + r.trials.length, 0),
-      errorDominated: excluded.join(', ') || 'none',
+      gathers: medians.length,
     },
   });
 }
@@ -632,13 +750,17 @@ export function pooledLittleSanity(
   input: { inFlight: number; pool: number; delayMs: number },
 ): VerdictData {
   const bound = (Math.min(input.inFlight, input.pool) * 1000) / input.delayMs;
-  const worst = Math.max(0, ...records.flatMap((r) => (r.method?.blocks ?? []).map((b) => b.throughputRps)));
-  return sanityCheck({
-    id: `little-bound-pool-${input.pool}-${input.delayMs}ms`,
-    claim: `No block exceeds Little's bound min(C, pool) / L = ${Math.round(bound)} req/s (2 % for timers).`,
-    holds: worst <= bound * 1.02,
-    evidence: { boundRps: bound, maxBlockRps: worst },
-  });
+  const blocks = records.flatMap((r) => (r.method?.blocks ?? []).map((b) => b.throughputRps));
+  const worst = Math.max(0, ...blocks);
+  return noDataUnresolved(
+    blocks.length === 0,
+    sanityCheck({
+      id: `little-bound-pool-${input.pool}-${input.delayMs}ms`,
+      claim: `No block exceeds Little's bound min(C, pool) / L = ${Math.round(bound)} req/s (2 % for timers).`,
+      holds: blocks.length > 0 && worst <= bound * 1.02,
+      evidence: { boundRps: bound, maxBlockRps: worst, blocks: blocks.length },
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -710,8 +832,13 @@ export interface SeedRow {
   servedInFlight: number;
   /** The configured concurrency C (null: open loop). */
   concurrency: number | null;
-  /** min(C, pool limit); a row served below STARVED_BELOW × this (or collapsed) is flagged `starved`. */
+  /**
+   * min(C, pool limit), the configured limit: a row served below STARVED_BELOW × this (or collapsed) is flagged
+   * `starved`. Not what the client used: that is `peakOpenConnections`.
+   */
   lanes: number | null;
+  /** The most connections open at the target at once in the measured windows (the target's counter); null: none. */
+  peakOpenConnections: number | null;
   /**
    * Served below STARVED_BELOW × C: latencies are recorded only on completion, so p50/p99 would describe the lanes
    * that cycled, not all C callers; they are blank (NaN).
@@ -740,6 +867,11 @@ export function seedRows(
     const mean = m.latencyMs?.meanMs;
     const sif = servedInFlight(m);
     const starved = sif.starved;
+    const unstable = starved ? null : unstableAcrossBlocks(m);
+    const peaks = (m.trials ?? []).flatMap((t) =>
+      t.target && typeof t.target.peakOpenConnections === 'number' ? [t.target.peakOpenConnections] : [],
+    );
+    const extraFlags = [starved ? 'starved' : '', unstable ? 'unstable across blocks' : ''].filter(Boolean);
     const row_ = {
       label: m.label,
       rounds: row.rounds,
@@ -757,10 +889,11 @@ export function seedRows(
       sockets: s.opened,
       socketsPerRequest: s.perRequest,
       tier: row.tier,
-      flags: starved ? [row.flags, 'starved'].filter((x) => x && x !== '—').join(', ') : row.flags,
+      flags: extraFlags.length ? [row.flags, ...extraFlags].filter((x) => x && x !== '—').join(', ') : row.flags,
       servedInFlight: mean === undefined ? Number.NaN : (row.rps * mean) / 1000,
       concurrency: m.params?.load.concurrency ?? null,
       lanes: sif.lanes,
+      peakOpenConnections: peaks.length ? Math.max(...peaks) : null,
       partialLatency: sif.partialLatency,
     };
     if (own)
@@ -775,7 +908,10 @@ export function seedRows(
         cpuVsLow: Number.NaN,
         cpuVsHigh: Number.NaN,
       };
-    const starvedPair = starved || (reference !== undefined && servedInFlight(reference).starved);
+    const starvedPair =
+      starved ||
+      unstable !== null ||
+      (reference !== undefined && (servedInFlight(reference).starved || unstableAcrossBlocks(reference) !== null));
     return voided || starvedPair
       ? { ...row_, cpuVsReference: Number.NaN, cpuVsLow: Number.NaN, cpuVsHigh: Number.NaN }
       : row_;
@@ -876,12 +1012,15 @@ export function loopBlockedSanity(input: {
 }): VerdictData {
   const points = openLoop(input.run, input.route).filter((p) => p.flags.length === 0 && p.app?.loopLagMs);
   const delay = input.run.target.delayMs;
-  return sanityCheck({
-    id: input.id,
-    claim: `${input.route} blocks the event loop for each upstream call: loop lag p99 ≥ ${input.blockedShare} × ${delay} ms at every rate.`,
-    holds: points.length > 0 && points.every((p) => lagP99(p) >= input.blockedShare * delay),
-    evidence: Object.fromEntries(points.map((p) => [`${p.route}@${Math.round(p.rateRps ?? 0)}`, lagP99(p)])),
-  });
+  return noDataUnresolved(
+    points.length === 0,
+    sanityCheck({
+      id: input.id,
+      claim: `${input.route} blocks the event loop for each upstream call: loop lag p99 ≥ ${input.blockedShare} × ${delay} ms at every rate.`,
+      holds: points.length > 0 && points.every((p) => lagP99(p) >= input.blockedShare * delay),
+      evidence: Object.fromEntries(points.map((p) => [`${p.route}@${Math.round(p.rateRps ?? 0)}`, lagP99(p)])),
+    }),
+  );
 }
 
 /** anyio's threadpool size as the app reported it (`threadLimiterTotalTokens` in its live settings), or null. */
@@ -896,12 +1035,15 @@ export function threadpoolSanity(run: AppRun, syncRoute: string, limit: number):
   const peak = Math.max(0, ...points.map((p) => p.app?.threadsPeak ?? 0));
   const bound = (limit * 1000) / run.target.delayMs;
   const worst = Math.max(0, ...points.map((p) => p.throughputRps));
-  return sanityCheck({
-    id: 'threadpool-bound',
-    claim: `The sync route never runs more than ${limit} threads, so it never exceeds ${limit} / ${run.target.delayMs} ms = ${Math.round(bound)} req/s (2 % for timers).`,
-    holds: points.length > 0 && peak <= limit && worst <= bound * 1.02,
-    evidence: { threadsPeak: peak, limit, boundRps: bound, maxRps: worst },
-  });
+  return noDataUnresolved(
+    points.length === 0,
+    sanityCheck({
+      id: 'threadpool-bound',
+      claim: `The sync route never runs more than ${limit} threads, so it never exceeds ${limit} / ${run.target.delayMs} ms = ${Math.round(bound)} req/s (2 % for timers).`,
+      holds: points.length > 0 && peak <= limit && worst <= bound * 1.02,
+      evidence: { threadsPeak: peak, limit, boundRps: bound, maxRps: worst },
+    }),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -19,7 +19,14 @@ import { BODY_TABLE_ALIGN, BODY_TABLE_HEADER, BODY_TABLE_NOTE, bodyCountText, bo
 import { code, num, shellArg, table, times } from './markdown';
 import { benchRerunArgs, benchRerunGaps } from './params';
 import { type LoadedRecord, linkTo, loadMeasurement, locateRunFile } from './records';
-import { errorDominatedText, foreignClientCell, gatherLoadText, gatherOf } from './row-labels';
+import {
+  errorDominatedText,
+  foreignClientCell,
+  foreignNoData,
+  foreignPartialLatency,
+  gatherLoadText,
+  gatherOf,
+} from './row-labels';
 
 export interface CiteOptions {
   /** Repository root (default: found from this package). */
@@ -68,6 +75,11 @@ interface CitationRow {
    * its time is the failures', so it is never compared nor the fastest; null otherwise.
    */
   errorDominated: string | null;
+  /**
+   * A Python measurement that errored before any measured block or trial: its numbers are "no data", not zeros.
+   * Absent (false) for Node measurements.
+   */
+  noData?: boolean;
 }
 
 interface EnvironmentSummary {
@@ -228,14 +240,21 @@ function summarizeEnvironment(e: Environment): EnvironmentSummary {
 }
 
 /** The Python-specific cells (package, gather load, error-dominated), from the bench record; {} for Node. */
-function foreignCells(r: BenchRecord): Partial<Pick<CitationRow, 'client' | 'clientVersion' | 'load'>> & {
+function foreignCells(r: BenchRecord): Partial<
+  Pick<CitationRow, 'client' | 'clientVersion' | 'load' | 'p50Ms' | 'p99Ms' | 'noData'>
+> & {
   errorDominated: string | null;
 } {
   const cell = foreignClientCell(r.client);
   const gather = gatherOf(r);
+  // The seed's blanking rule: latencies of a client that served fewer than half its callers describe only the lanes
+  // that cycled (blank, as in the notebook); a measurement with no data says so.
+  const blank = foreignPartialLatency(r) || foreignNoData(r);
   return {
     ...(cell ? { client: cell.client, clientVersion: cell.version } : {}),
     ...(gather !== null ? { load: gatherLoadText(gather) } : {}),
+    ...(blank ? { p50Ms: Number.NaN, p99Ms: Number.NaN } : {}),
+    ...(foreignNoData(r) ? { noData: true } : {}),
     errorDominated: errorDominatedText(r),
   };
 }
@@ -467,18 +486,19 @@ export function citationMarkdown(c: Citation): string {
       `<sub>${BODY_TABLE_NOTE}</sub>`,
       '',
     );
+  const none = 'no data';
   const rows = c.rows.map((r) => [
     r.status === 'completed' ? r.label : `${r.label} (${r.status})`,
     `${r.client} ${r.clientVersion}`,
     r.load,
     num(r.delayMs),
-    num(r.throughputRps),
-    r.throughputMinRps === null ? '—' : `${num(r.throughputMinRps)}–${num(r.throughputMaxRps)}`,
+    r.noData ? none : num(r.throughputRps),
+    r.noData ? none : r.throughputMinRps === null ? '—' : `${num(r.throughputMinRps)}–${num(r.throughputMaxRps)}`,
     ...(hasRatio ? [ratioCell(r)] : []),
-    num(r.p50Ms),
-    num(r.p99Ms),
-    num(r.cpuMicrosPerRequest),
-    String(r.errors),
+    r.noData ? none : num(r.p50Ms),
+    r.noData ? none : num(r.p99Ms),
+    r.noData ? none : num(r.cpuMicrosPerRequest),
+    r.noData ? none : String(r.errors),
   ]);
   // A bodies run has no bench measurements: its body table stands alone rather than beside an empty one.
   const measurementTable = c.rows.length > 0 || c.bodies.length === 0;

@@ -1,4 +1,4 @@
-import { errorCodesText, phaseErrors } from '@casebook/analysis';
+import { errorCodesText, phaseErrors, type SeedMeasurement, servedInFlight } from '@casebook/analysis';
 import type { BenchRecord, ForeignClientBlock } from '@casebook/results';
 
 /**
@@ -45,4 +45,23 @@ export function errorDominatedText(r: BenchRecord): string | null {
   if (r.method !== undefined) return null;
   const e = phaseErrors(r);
   return e.dominated ? `${e.errors} of ${e.attempts} failed (${errorCodesText(e.byCode)})` : null;
+}
+
+/**
+ * A Python measurement that left no data (errored before any measured block or trial): its throughput, latencies, CPU
+ * and errors read 0 in the record, which a table would print as measured zeros; the citation prints "no data".
+ */
+export function foreignNoData(r: BenchRecord): boolean {
+  if (!isForeign(r.client) || r.status === 'completed') return false;
+  return r.method !== undefined ? r.method.blocks.length === 0 : r.trials.length === 0;
+}
+
+/**
+ * The seed's latency rule for a Python steady-state measurement (`servedInFlight` in @casebook/analysis): latencies
+ * are recorded only on completion, so where fewer than half the C callers were served in flight, p50/p99 describe the
+ * lanes that cycled, not a caller at C, and the notebook leaves them blank; the citation does the same.
+ */
+export function foreignPartialLatency(r: BenchRecord): boolean {
+  if (!isForeign(r.client) || r.method === undefined) return false;
+  return servedInFlight(r as unknown as SeedMeasurement).partialLatency;
 }

@@ -42,16 +42,70 @@ OPEN_LOOP_TICK_S = 0.001
 # total 300 s is): a request still in flight after this is stalled, not slow. It is cancelled and counted as an error
 # ("AbandonedAtPause"), so a client that stalls shows as a fault of its own instead of hanging the whole run.
 PAUSE_GRACE_S = 10.0
-# If no request is answered this long while a block runs (or the pause is not answered this long), the client has
-# stalled: a monitor thread reports CASEBOOK_CLIENT_STALLED and ends the process, so the run records the fault in
-# seconds and goes on with the other measurements instead of waiting for its block timeout. The rule is answered
-# requests, not windows: a loop that still emits windows but completes nothing is stalled too, and a client that is
-# merely slow (one answer every few seconds) is not. 15 s is three of httpx's 5 s default timeouts: a live client
-# answers or fails a request well within it.
+# If no request is answered *or fails* this long while a block runs (or the pause is not answered this long), the
+# client has stalled: a monitor thread reports CASEBOOK_CLIENT_STALLED and ends the process, so the run records the
+# fault in seconds and goes on with the other measurements instead of waiting for its block timeout. The rule is
+# requests that ended (a response or an error), not windows: a loop that still emits windows but ends no request is
+# stalled too, a client that is merely slow (one answer every few seconds) is not, and neither is one that fails its
+# requests (a PoolTimeout every 5 s is a client that runs and fails, counted as errors in its windows). 15 s is three
+# of httpx's 5 s default timeouts: a live client answers or fails a request well within it.
 STALL_WATCHDOG_S = PAUSE_GRACE_S + 5.0
 
-# When the last request was answered (monotonic seconds; written by the event loop, read by the stall monitor).
+# When a request last ended, answered or failed (monotonic seconds; written by the event loop, read by the stall
+# monitor). The name is kept for the fixtures that drive the monitor.
 LAST_ANSWER = {"at": time.monotonic()}
+
+# What the current block did so far, for the stall fault: the parent keeps a block only when it completes, so a block
+# the monitor gives up on would otherwise leave no data. Reset when a block starts (ContinuousLoad), counted by
+# Counters, read by the monitor thread (ints and a dict updated under the GIL; a torn read costs one request).
+BLOCK = {"t0": None, "ru0": None, "answered": 0, "failed": 0, "byCode": {}, "peakOpenConnections": None,
+         "openConnections": None}
+# The marker before the JSON payload in a stall fault's message (read by @casebook/analysis seed-stalls.ts).
+STALL_PAYLOAD_MARKER = "; the block so far: "
+
+
+def block_started(open_connections):
+    """Reset the block's counts (called on the event loop when a block starts)."""
+    BLOCK["t0"] = time.monotonic()
+    BLOCK["ru0"] = resource.getrusage(resource.RUSAGE_SELF)
+    BLOCK["answered"] = 0
+    BLOCK["failed"] = 0
+    BLOCK["byCode"] = {}
+    BLOCK["peakOpenConnections"] = open_connections
+    BLOCK["openConnections"] = open_connections
+
+
+def block_connections(n):
+    """The client's open connections sampled at a window boundary (None where the library does not expose them)."""
+    if n is None:
+        return
+    BLOCK["openConnections"] = n
+    if BLOCK["peakOpenConnections"] is None or n > BLOCK["peakOpenConnections"]:
+        BLOCK["peakOpenConnections"] = n
+
+
+def block_payload(now=None):
+    """The block so far: requests answered and failed (by error class), process CPU and wall time since the block
+    began, the busy share (CPU / wall, in cores), and the connections the client held (its own count, sampled at
+    window boundaries: the target's count of a failed block is not kept by the parent)."""
+    now = time.monotonic() if now is None else now
+    t0 = BLOCK["t0"]
+    ru0 = BLOCK["ru0"]
+    wall = now - t0 if t0 is not None else None
+    cpu = None
+    if ru0 is not None:
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (ru.ru_utime - ru0.ru_utime) + (ru.ru_stime - ru0.ru_stime)
+    return {
+        "answered": BLOCK["answered"],
+        "failed": BLOCK["failed"],
+        "byCode": dict(BLOCK["byCode"]),
+        "cpuS": round(cpu, 3) if cpu is not None else None,
+        "wallS": round(wall, 3) if wall is not None else None,
+        "busy": round(cpu / wall, 3) if cpu is not None and wall else None,
+        "peakOpenConnections": BLOCK["peakOpenConnections"],
+        "openConnections": BLOCK["openConnections"],
+    }
 
 
 EMIT_LOCK = threading.Lock()  # the stall watchdog (a thread) may write beside the event loop
@@ -350,6 +404,10 @@ class Counters:
         self.by_code[code] = self.by_code.get(code, 0) + 1
         if code not in self.samples:
             self.samples[code] = message[:300]
+        # A failure is an outcome: the client is running (see STALL_WATCHDOG_S).
+        LAST_ANSWER["at"] = time.monotonic()
+        BLOCK["failed"] += 1
+        BLOCK["byCode"][code] = BLOCK["byCode"].get(code, 0) + 1
 
     def done(self, status, nbytes, micros):
         if status != self.expected_status:
@@ -361,6 +419,7 @@ class Counters:
             self.ok += 1
             self.latencies.append(max(0, micros))
             LAST_ANSWER["at"] = time.monotonic()
+            BLOCK["answered"] += 1
 
     def result(self, elapsed_s, ru0, ru1, open_sockets):
         user = (ru1.ru_utime - ru0.ru_utime) * 1e6
@@ -435,6 +494,7 @@ class ContinuousLoad:
         self.t0 = time.perf_counter()
         self.window_start = self.t0
         self.ru0 = resource.getrusage(resource.RUSAGE_SELF)
+        block_started(session.open_sockets())
         self.timer = asyncio.ensure_future(self._windows())
         if load["mode"] == "closed":
             self.driver = asyncio.ensure_future(self._closed())
@@ -444,7 +504,9 @@ class ContinuousLoad:
     def cut(self):
         now = time.perf_counter()
         ru = resource.getrusage(resource.RUSAGE_SELF)
-        result = self.c.result(now - self.window_start, self.ru0, ru, self.session.sample_sockets())
+        open_sockets = self.session.sample_sockets()
+        block_connections(open_sockets)
+        result = self.c.result(now - self.window_start, self.ru0, ru, open_sockets)
         self.c = Counters(self.c.expected_status, self.c.expected_body, self.c.in_flight)
         self.window_start = now
         self.ru0 = ru
@@ -552,10 +614,7 @@ class Inbox:
             since = max(self.progress_at, LAST_ANSWER["at"]) if what == "block" else self.progress_at
             if what is None or time.monotonic() - since < STALL_WATCHDOG_S:
                 continue
-            emit({"type": "fatal", "code": "CASEBOOK_CLIENT_STALLED",
-                  "message": f"no request answered for {STALL_WATCHDOG_S:g} s while a block ran" if what == "block"
-                  else f"the pause was not answered for {STALL_WATCHDOG_S:g} s (the process was alive, but its event "
-                       "loop never ran the worker's code): the client stalled its own loop"})
+            emit({"type": "fatal", "code": "CASEBOOK_CLIENT_STALLED", "message": stall_message(what)})
             time.sleep(0.5)  # let the parent read the fault before it sees the process exit (else: CLIENT_EXITED)
             os._exit(3)
 
@@ -564,6 +623,14 @@ class Inbox:
         if m is None:
             sys.exit(0)  # parent gone
         return m
+
+
+def stall_message(what):
+    """The stall fault's message: what stopped, then the block so far as JSON after STALL_PAYLOAD_MARKER."""
+    text = (f"no request answered or failed for {STALL_WATCHDOG_S:g} s while a block ran" if what == "block"
+            else f"the pause was not answered for {STALL_WATCHDOG_S:g} s (the process was alive, but its event loop "
+                 "never ran the worker's code): the client stalled its own loop")
+    return text + STALL_PAYLOAD_MARKER + json.dumps(block_payload(), separators=(",", ":"), sort_keys=True)
 
 
 async def open_session(start):
