@@ -202,4 +202,29 @@ export const TLS_REUSE_LINKS: readonly SourceLink[] = [
     lines: [193, 214],
     token: 'createClient(this)',
   },
+  // Corrections after the 3 December run: the Agent drops an unused Pool, and with it the session cache.
+  {
+    id: 'tls-reuse:undici.pool.build-connector',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/pool.js',
+    lines: [84, 95],
+    token: 'buildConnector({',
+  },
+  {
+    id: 'tls-reuse:undici.agent.close-client-if-unused',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/agent.js',
+    lines: [99, 125],
+    token: 'this[kClients].delete(key)',
+  },
+  {
+    id: 'tls-reuse:undici.agent.on-disconnect',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/dispatcher/agent.js',
+    lines: [143, 144],
+    token: 'closeClientIfUnused()',
+  },
 ];
