@@ -156,6 +156,7 @@ describe('failure cells', () => {
     // The two ECONNRESET rows met the closed connection on the target; the UND_ERR_SOCKET one never reached it.
     expect(at900?.failedArrivedAfterClose).toBe(2);
     expect(at900?.failedWithoutArriving).toBe(1);
+    expect(at900?.failedAfterArriving).toBe(0); // none was counted as an arrival by the target
     // Resent: the two successes whose first copy met the close, and the id that arrived twice.
     expect(at900?.retried).toBe(3);
     expect(at900?.medianFailureMs).toBe(2); // 2 and 3 ms (the cell), 1 ms (the UND_ERR_SOCKET row)

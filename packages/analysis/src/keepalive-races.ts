@@ -216,6 +216,8 @@ export interface FailureCell {
   failedArrivedAfterClose: number;
   /** Failed requests whose id never reached the target at all (arrived 0, targetIdleMs null). */
   failedWithoutArriving: number;
+  /** Failed requests the target counted as arrivals (closed on after arrival, e.g. by the deterministic race hook). */
+  failedAfterArriving: number;
   /** Requests the client sent again (`resent`): an id that arrived twice, or whose first copy met a closed connection. */
   retried: number;
   /** Median ms to failure (null without failures). */
@@ -275,6 +277,7 @@ export function failureCells(rows: readonly RaceRow[]): FailureCell[] {
       failedArrivedAfterClose: failed.filter((r) => typeof r.targetIdleMs === 'number' && metClosedConnection(r))
         .length,
       failedWithoutArriving: failed.filter((r) => r.arrived === 0 && r.targetIdleMs === null).length,
+      failedAfterArriving: failed.filter((r) => r.arrived > 0).length,
       retried: g.filter(resent).length,
       medianFailureMs: median(failed.map((r) => r.elapsedMs)),
       medianOkMs: median(g.filter((r) => r.ok).map((r) => r.elapsedMs)),
