@@ -260,7 +260,9 @@ describe('claims (per request that met a closed connection, process as the unit)
     // The old ≥ 90 %-reused rule dropped such bursts; the exposure rule counts exactly the requests that met the close.
     const rows = [
       ...cell(999, 100, 100, { client: 'axios' }),
-      ...Array.from({ length: 540 }, (_, i) => fresh({ client: 'axios', gapMs: 999, process: `p${i % 10}` })),
+      ...Array.from({ length: 540 }, (_, i) =>
+        fresh({ client: 'axios', gapMs: 999, burst: `999.${i % 10}`, process: `p${i % 10}` }),
+      ),
     ];
     expect(burstReuse(rows).every((b) => !b.exercised)).toBe(true);
     const v = noFailureClaim({ id: 'x', client: 'axios', method: 'GET', rows, condition: 'c' });
