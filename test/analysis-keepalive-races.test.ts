@@ -101,7 +101,10 @@ describe('burst interval (the burst is the unit)', () => {
     // 64 of 128 in one burst, 9 clean bursts: 64 / 1280 requests is a binomial lower end far above 1 %…
     expect(binomialInterval(64, 1280).low).toBeGreaterThan(0.03);
     // …but over bursts the mean 5 % has an interval reaching 0.
-    const rows = [...cell(990, 128, 64, {}, 1).map((r) => ({ ...r, burst: 'one', process: 'one' })), ...cell(995, 1152, 0, {}, 9)];
+    const rows = [
+      ...cell(990, 128, 64, {}, 1).map((r) => ({ ...r, burst: 'one', process: 'one' })),
+      ...cell(995, 1152, 0, {}, 9),
+    ];
     const v = someFailuresClaim({
       id: 's',
       client: 'node-http',
@@ -164,7 +167,7 @@ describe('failure cells', () => {
     expect(cells[0]?.medianResentOkMs).toBe(1);
   });
 
-  it('reads race runs structurally (process = run, the target\'s after-close record when present)', () => {
+  it("reads race runs structurally (process = run, the target's after-close record when present)", () => {
     const rows = raceRows([
       {
         client: 'got',
@@ -202,7 +205,7 @@ describe('failure cells', () => {
 });
 
 describe('exposure: requests that met a closed connection', () => {
-  it('met a closed connection: the target\'s after-close record, else (older runs) the close was due; or failed unseen', () => {
+  it("met a closed connection: the target's after-close record, else (older runs) the close was due; or failed unseen", () => {
     expect(metClosedConnection(row({ targetIdleMs: 1012 }))).toBe(true);
     // Arrived after the close was due but before the late timer fired: the target's record says not exposed.
     expect(metClosedConnection(row({ targetIdleMs: 1012, afterClose: false }))).toBe(false);
@@ -229,7 +232,10 @@ describe('exposure: requests that met a closed connection', () => {
 
   it('the interval is over client processes, each one fraction of its exposed requests', () => {
     // 10 processes, each 10 exposed requests of which 1 failed, plus fresh successes that do not count.
-    const rows = [...cell(999, 100, 10), ...Array.from({ length: 50 }, (_, i) => fresh({ gapMs: 999, process: `p${i % 10}` }))];
+    const rows = [
+      ...cell(999, 100, 10),
+      ...Array.from({ length: 50 }, (_, i) => fresh({ gapMs: 999, process: `p${i % 10}` })),
+    ];
     const iv = exposedInterval(rows);
     expect([iv.bursts, iv.requests, iv.failures]).toEqual([10, 100, 10]);
     expect(iv.rate).toBeCloseTo(0.1);
@@ -302,7 +308,9 @@ describe('claims (per request that met a closed connection, process as the unit)
       control: { client: 'node-http', rows: cell(999, 200, 1) },
     });
     expect(quiet.outcome).toBe('unresolved');
-    expect(String(quiet.evidence['unresolvedBecause'])).toContain('failed 1 of 200 requests that met a closed connection');
+    expect(String(quiet.evidence['unresolvedBecause'])).toContain(
+      'failed 1 of 200 requests that met a closed connection',
+    );
     const unexercised = noFailureClaim({
       id: 'safe',
       client: 'undici-request',
@@ -362,19 +370,36 @@ describe('claims (per request that met a closed connection, process as the unit)
 
   it('"never sends a POST twice" counts over the requests that could show a resend, and sees resends after a close', () => {
     const once = cell(500, 10, 10, { method: 'POST' });
-    const held = noRetryClaim({ id: 'p', client: 'node-http', method: 'POST', rows: [...once, fresh({ method: 'POST' })] });
+    const held = noRetryClaim({
+      id: 'p',
+      client: 'node-http',
+      method: 'POST',
+      rows: [...once, fresh({ method: 'POST' })],
+    });
     expect(held.outcome).toBe('holds');
     expect(held.evidence['couldShowResend']).toBe(10);
     expect(held.evidence['requestsSent']).toBe(11);
     // A first copy that met the closed connection, answered later: a resend the target's arrival count alone misses.
-    const resentPost = noRetryClaim({ id: 'p', client: 'got', method: 'POST', rows: [...once, row({ client: 'got', method: 'POST' })].map((r) => ({ ...r, client: 'got' })) });
+    const resentPost = noRetryClaim({
+      id: 'p',
+      client: 'got',
+      method: 'POST',
+      rows: [...once, row({ client: 'got', method: 'POST' })].map((r) => ({ ...r, client: 'got' })),
+    });
     expect(resentPost.outcome).toBe('fails');
     expect(resentPost.evidence['retried']).toBe(1);
-    const twice = noRetryClaim({ id: 'p', client: 'node-http', method: 'POST', rows: [...once, beforeClose({ method: 'POST', arrived: 2 })] });
+    const twice = noRetryClaim({
+      id: 'p',
+      client: 'node-http',
+      method: 'POST',
+      rows: [...once, beforeClose({ method: 'POST', arrived: 2 })],
+    });
     expect(twice.outcome).toBe('fails');
     expect(twice.evidence['maxArrivals']).toBe(2);
     // Nothing that could show a resend: it cannot hold.
-    expect(noRetryClaim({ id: 'p', client: 'node-http', method: 'POST', rows: [fresh({ method: 'POST' })] }).outcome).not.toBe('holds');
+    expect(
+      noRetryClaim({ id: 'p', client: 'node-http', method: 'POST', rows: [fresh({ method: 'POST' })] }).outcome,
+    ).not.toBe('holds');
   });
 
   it('"never sends a POST twice" is a sanity check for a client with no retry that applies, both sides', () => {
@@ -416,7 +441,11 @@ describe('descriptive: bursts on reused connections (no longer decides a claim)'
 
   it(`a burst is "reused" at ${MIN_REUSED_SHARE * 100} % of its requests on reused connections`, () => {
     const nine = [...Array.from({ length: 9 }, () => row({ burst: 'a' })), fresh({ burst: 'a' })];
-    const eight = [...Array.from({ length: 8 }, () => row({ burst: 'b' })), fresh({ burst: 'b' }), fresh({ burst: 'b' })];
+    const eight = [
+      ...Array.from({ length: 8 }, () => row({ burst: 'b' })),
+      fresh({ burst: 'b' }),
+      fresh({ burst: 'b' }),
+    ];
     expect(burstReuse([...nine, ...eight])).toEqual([
       { burst: 'a', requests: 10, reused: 9, exercised: true },
       { burst: 'b', requests: 10, reused: 8, exercised: false },

@@ -78,7 +78,9 @@ describe('08-keepalive-races', () => {
       expect(v.evidence, v.id).toHaveProperty('notOnStalledConnection');
     // Too few client processes in the smoke profile to decide a rate claim (the process is the unit).
     expect(byId('race.absent-fin.undici-request')?.outcome).toBe('unresolved');
-    expect(String(byId('race.absent-fin.undici-request')?.evidence['unresolvedBecause'])).toMatch(/not exercised|not shown to occur/);
+    expect(String(byId('race.absent-fin.undici-request')?.evidence['unresolvedBecause'])).toMatch(
+      /not exercised|not shown to occur/,
+    );
 
     const raceRuns = validateAgainst(
       RaceRunsFileSchema,

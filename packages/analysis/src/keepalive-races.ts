@@ -27,14 +27,7 @@
  *   arrived later (`resent`); its denominator is the requests that could show a resend (exposed ones).
  */
 import { type BurstInterval, burstInterval, tQuantile975 } from './burst-interval';
-import {
-  countClaim,
-  type Evidence,
-  quantityClaim,
-  sanityCheck,
-  type Threshold,
-  type VerdictData,
-} from './verdicts';
+import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 
 /** 1 %: the issue's reports start at 2 %; a client whose upper bound is below 1 % has no race worth reporting. */
 export const NO_FAILURE_MAX_RATE = 0.01;
@@ -186,6 +179,56 @@ export function exercisedRows(rows: readonly RaceRow[]): RaceRow[] {
   const exercised = burstReuse(rows).filter((b) => b.exercised);
   const keep = new Set(exercised.map((b) => b.burst));
   return rows.filter((r) => keep.has(r.burst));
+}
+
+/**
+ * Whether a request met a closed connection (pre-registered, see the header): its first copy reached the target on a
+ * kept-alive connection (targetIdleMs not null) the target had already closed — the target's own record
+ * (`afterClose`), or, in runs recorded before it, the close was due (targetIdleMs ≥ idleTimeoutMs) — or it failed and
+ * its id never reached the target (arrived 0, targetIdleMs null: written onto a closed connection). A row without
+ * targetIdleMs (recorded before the target kept it) is not known to have met one: false.
+ */
+export function metClosedConnection(
+  r: Pick<RaceRow, 'ok' | 'arrived' | 'targetIdleMs' | 'afterClose' | 'idleTimeoutMs'>,
+): boolean {
+  if (r.targetIdleMs === undefined) return false;
+  if (r.targetIdleMs === null) return !r.ok && r.arrived === 0;
+  if (typeof r.afterClose === 'boolean') return r.afterClose;
+  return r.targetIdleMs >= r.idleTimeoutMs;
+}
+
+/**
+ * Whether the client sent this request again: its id arrived more than once, or its first copy met a closed
+ * connection (the target does not count that copy as an arrival) and it arrived later on another connection.
+ */
+export function resent(r: Pick<RaceRow, 'ok' | 'arrived' | 'targetIdleMs' | 'afterClose' | 'idleTimeoutMs'>): boolean {
+  if (r.arrived > 1) return true;
+  return r.arrived >= 1 && typeof r.targetIdleMs === 'number' && metClosedConnection(r);
+}
+
+/**
+ * The 95 % t interval of the mean per-PROCESS failure fraction of the exposed requests (metClosedConnection): each
+ * client process with at least one exposed request is one unit. NaN bounds below MIN_EXPOSED_PROCESSES processes.
+ */
+export function exposedInterval(rows: readonly RaceRow[]): BurstInterval {
+  const byProcess = new Map<string, { failures: number; requests: number }>();
+  for (const r of rows) {
+    if (!metClosedConnection(r)) continue;
+    const p = byProcess.get(r.process) ?? { failures: 0, requests: 0 };
+    p.requests += 1;
+    if (!r.ok) p.failures += 1;
+    byProcess.set(r.process, p);
+  }
+  const units = [...byProcess.values()];
+  const fractions = units.map((u) => u.failures / u.requests);
+  const k = fractions.length;
+  const requests = units.reduce((s, u) => s + u.requests, 0);
+  const failures = units.reduce((s, u) => s + u.failures, 0);
+  const rate = k === 0 ? Number.NaN : fractions.reduce((s, f) => s + f, 0) / k;
+  if (k < MIN_EXPOSED_PROCESSES) return { rate, low: Number.NaN, high: Number.NaN, bursts: k, requests, failures };
+  const variance = fractions.reduce((s, f) => s + (f - rate) ** 2, 0) / (k - 1);
+  const half = tQuantile975(k - 1) * Math.sqrt(variance / k);
+  return { rate, low: Math.max(0, rate - half), high: Math.min(1, rate + half), bursts: k, requests, failures };
 }
 
 export interface FailureCell {
