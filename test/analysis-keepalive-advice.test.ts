@@ -26,6 +26,7 @@ const row = (over: Partial<RaceRow> = {}): RaceRow => ({
   idleClose: 'fin',
   gapMs: 500,
   burst: 'b0',
+  process: 'p0',
   ok: true,
   code: null,
   elapsedMs: 1,
@@ -52,6 +53,14 @@ describe('stall hang claim', () => {
     expect(v.outcome).toBe('holds');
     expect(v.kind).toBe('claim');
     expect(v.evidence['minElapsedMs']).toBe(2990);
+    // n in the claim text: how many requests the verdict rests on (the ones on the stalled connection).
+    const withElsewhere = stallHangClaim({
+      id: 's',
+      client: 'undici-request',
+      rows: [stalled(3001), stalled(2990), stalled(5, { ok: true, targetIdleMs: null })],
+      capMs: 3000,
+    });
+    expect(withElsewhere.claim).toContain('over 2 of 3 requests');
   });
 
   it('fails when a default timeout (or a success) ended a request before the cap, and with no requests', () => {
@@ -224,6 +233,14 @@ describe('deterministic race claims', () => {
     expect(v.evidence['resent']).toBe(2);
     expect(v.evidence['medianResentOkMs']).toBe(605);
     expect(v.evidence['metAClose']).toBeUndefined();
+    // A first copy that met a closed connection and was answered later is a resend too (the target did not count it).
+    const afterClose = retryAvoidsFailuresClaim({
+      id: 'r',
+      claim: 'c',
+      rows: [...rows, row({ arrived: 1, targetIdleMs: 1010, afterClose: true, elapsedMs: 1105 })],
+      maxFailures: 0,
+    });
+    expect(afterClose.evidence['resent']).toBe(3);
     const withExposure = retryAvoidsFailuresClaim({
       id: 'r',
       claim: 'c',

@@ -37,6 +37,8 @@ describe('the deterministic keep-alive race', () => {
     // Each went out on the warmed connection after the whole gap on the target's own idle clock (armed from the first
     // warm-up response), so every burst counts as one that exercised the race.
     for (const r of run.requests) expect(r.targetIdleMs).toBeGreaterThanOrEqual(295);
+    // The race hook closes as each arrives: the first copy found the connection still open (the target's own record).
+    for (const r of run.requests) expect(r.firstCopyAfterClose).toBe(false);
     expect(burstReuse(raceRows([run])).every((b) => b.exercised)).toBe(true);
     expect(run.counters.endings['race-fin']).toBe(GAPS_MS.length);
     expect(run.openAfter).toBe(0);

@@ -158,6 +158,8 @@ describe('race target', () => {
     expect(idle['h2']).toBeGreaterThanOrEqual(45);
     expect(idle['h2']).toBeLessThan(100);
     expect(idle['h3']).toBeGreaterThanOrEqual(195);
+    // The race hook closes as h3 arrives: its first copy found the connection still open (the actual close, not T).
+    expect(counters.firstCopyAfterCloseById).toEqual({ h2: false, h3: false });
     expect(counters.raceCloses).toBe(1);
     expect(counters.endings['race-fin']).toBe(1);
     expect(counters.openConnections).toBe(0);

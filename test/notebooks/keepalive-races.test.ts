@@ -71,11 +71,16 @@ describe('08-keepalive-races', () => {
       expect(['holds', 'fails'], JSON.stringify(v?.evidence)).toContain(v?.outcome);
     }
     expect(byId('stall-defaults.undici-request')?.kind).toBe('exploratory');
+    // Declared in the claims table before the run: not read as added after seeing the data.
+    expect(byId('stall-defaults.undici-request')?.evidence['declared']).toBe('before the run');
     // Stall claims count only requests that went to the stalled connection; the others are in the evidence.
     for (const v of record.verdicts.filter((x) => x.id.startsWith('stall-')))
       expect(v.evidence, v.id).toHaveProperty('notOnStalledConnection');
-    // Too few bursts in the smoke profile to decide a rate claim (the burst is the unit).
+    // Too few client processes in the smoke profile to decide a rate claim (the process is the unit).
     expect(byId('race.absent-fin.undici-request')?.outcome).toBe('unresolved');
+    expect(String(byId('race.absent-fin.undici-request')?.evidence['unresolvedBecause'])).toMatch(
+      /not exercised|not shown to occur/,
+    );
 
     const raceRuns = validateAgainst(
       RaceRunsFileSchema,

@@ -32,7 +32,7 @@ const T_975: readonly number[] = [
 ];
 const NORMAL_975 = 1.96;
 
-function tQuantile975(df: number): number {
+export function tQuantile975(df: number): number {
   return T_975[df - 1] ?? NORMAL_975;
 }
 

@@ -4,7 +4,7 @@
  * only when every claim it rests on holds, with the failure rate it removed, measured on the same plan (the rows
  * without the setting against the rows with it).
  */
-import type { RaceRow } from './keepalive-races';
+import { type RaceRow, resent as resentRequest } from './keepalive-races';
 import { countClaim, sanityCheck, type VerdictData } from './verdicts';
 
 /**
@@ -53,7 +53,7 @@ export function stallHangClaim(input: {
   return countClaim({
     id: input.id,
     ...(input.kind ? { kind: input.kind } : {}),
-    claim: `with its default timeouts, ${input.client} waits on a stalled server until the harness gives up at ${input.capMs} ms (no request sent on the stalled connection ends sooner than ${CAP_REACHED_SHARE * 100} % of it)`,
+    claim: `with its default timeouts, ${input.client} waits on a stalled server until the harness gives up at ${input.capMs} ms (no request sent on the stalled connection ends sooner than ${CAP_REACHED_SHARE * 100} % of it) — over ${rows.length} of ${rows.length + elsewhere} requests, the ones sent on the stalled connection`,
     holds: rows.length > 0 && early.length === 0,
     unresolved: rows.length === 0,
     evidence: {
@@ -270,7 +270,8 @@ export function retryAvoidsFailuresClaim(input: {
   closeAfterMs?: number;
 }): VerdictData {
   const failed = input.rows.filter((r) => !r.ok);
-  const resent = input.rows.filter((r) => r.arrived >= 2);
+  // A resend: a second arrival, or (natural close) a first copy that met a closed connection and a later arrival.
+  const resent = input.rows.filter(resentRequest);
   const closeAfterMs = input.closeAfterMs;
   return countClaim({
     id: input.id,
@@ -338,7 +339,7 @@ export function stallTimeoutClaim(input: {
   const codes = [...new Set(rows.map((r) => r.code ?? 'ok'))].sort().join(', ');
   return countClaim({
     id: input.id,
-    claim: `with a configured timeout of ${input.timeoutMs} ms, ${input.client} ends every request sent on a stalled connection within ${boundMs} ms (${input.tickMs === undefined ? 'the timeout' : `⌈${input.timeoutMs} / ${input.tickMs}⌉ · ${input.tickMs} ms, its timer's tick,`} + ${input.slackMs} ms of lag; the harness waits ${input.capMs} ms)`,
+    claim: `with a configured timeout of ${input.timeoutMs} ms, ${input.client} ends every request sent on a stalled connection within ${boundMs} ms (${input.tickMs === undefined ? 'the timeout' : `⌈${input.timeoutMs} / ${input.tickMs}⌉ · ${input.tickMs} ms, its timer's tick,`} + ${input.slackMs} ms of lag; the harness waits ${input.capMs} ms) — over ${rows.length} of ${rows.length + elsewhere} requests, the ones sent on the stalled connection`,
     holds: rows.length > 0 && late.length === 0,
     unresolved: rows.length === 0,
     evidence: {

@@ -4,38 +4,46 @@
  * the requests of one burst are not independent), and the claims the notebook states before it measures. Pure functions of the race driver's records (runner/race.ts), which they read
  * structurally: analysis does not depend on the runner.
  *
- * The thresholds are stated here, before any run:
- * - "fails no request" means the upper end of the 95 % burst interval of the failure rate is below NO_FAILURE_MAX_RATE
- *   at every gap, and only counts when a positive control (a client without validation or retry) demonstrably raced
- *   in the same rounds, target mode and gaps — the lower end of ITS burst interval above SOME_FAILURE_MIN_RATE, the
- *   same bar as a "fails some requests" claim. One failure anywhere is not enough: clean bursts give a [0, 0] interval,
- *   so a "safe" verdict gated on a single control failure would rest on no evidence that the race occurred;
+ * The thresholds are stated here, before any run. REVISED after seeing runs keepalive-races-7f052af5, -e235cc55 (an
+ * unpublished run of commit bb2efc9) and -3c964fce: until then a burst counted only if ≥ 90 % of its requests went out
+ * on reused connections, a rule that depends on the outcome (a client that had already seen the FIN sent on fresh
+ * connections and succeeded, so the bursts where the race happened were the ones left out). From this revision on:
+ * - the unit of exposure is the REQUEST THAT MET A CLOSED CONNECTION (`metClosedConnection`): its first copy reached
+ *   the target on a kept-alive connection the target had already closed (the target's per-request record
+ *   `firstCopyAfterClose`; in runs recorded before it, "whose close was due": targetIdleMs ≥ T), or it failed without
+ *   its id ever reaching the target (written onto a closed connection whose bytes the target never parsed);
+ * - a rate claim is decided on the failure rate of exposed requests only, with the client PROCESS (one run) as the
+ *   unit of the interval: bursts in one process share a pool and are not independent (a burst's reused count follows
+ *   the previous burst's failures), so each process contributes one fraction, failures / exposed requests, and the
+ *   interval is Student's t over those fractions;
+ * - a cell (client × method × target mode, over the gaps named, pooled: gaps a millisecond apart are inside the
+ *   timer jitter) with fewer than MIN_EXPOSED exposed requests, or exposed requests in fewer than MIN_EXPOSED_PROCESSES
+ *   processes, is unresolved: NOT_EXERCISED ("not exercised: N exposed < 30");
+ * - "fails no request" means the upper end of that interval is below NO_FAILURE_MAX_RATE, and only counts when the
+ *   positive control (a client without validation or retry) raced in the same rounds, target mode and gaps: the lower
+ *   end of ITS exposed-request interval above SOME_FAILURE_MIN_RATE;
  * - "fails some requests" means the lower end is above SOME_FAILURE_MIN_RATE over the gaps named;
- * - "never retries a POST" is a count: no POST id arrived at the target more than once;
- * - a burst counts toward a rate claim (and toward the control's gate) only if at least MIN_REUSED_SHARE of its
- *   requests went out on a connection kept alive over the gap (`sentOnReused`): a burst the client sent on fresh
- *   connections never met the race, and its clean requests are no evidence that a client survives it. A gap cell with
- *   no such burst makes the claims over it unresolved (NOT_EXERCISED).
+ * - "never sends a request twice" is a count: no id arrived twice, and no id whose first copy met a closed connection
+ *   arrived later (`resent`); its denominator is the requests that could show a resend (exposed ones).
  */
-import { type BurstInterval, burstInterval, MIN_BURSTS } from './burst-interval';
-import {
-  combineParts,
-  countClaim,
-  type Evidence,
-  quantityClaim,
-  sanityCheck,
-  type Threshold,
-  type VerdictData,
-} from './verdicts';
+import { type BurstInterval, burstInterval, tQuantile975 } from './burst-interval';
+import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 
 /** 1 %: the issue's reports start at 2 %; a client whose upper bound is below 1 % has no race worth reporting. */
 export const NO_FAILURE_MAX_RATE = 0.01;
 /** 5 %: a failure rate a user notices within minutes at one request per gap, and far above loopback's background (none). */
 export const SOME_FAILURE_MIN_RATE = 0.05;
-/** 90 %: the share of a burst's requests that must go out on reused connections for the burst to count as raced. */
+/**
+ * 90 %: the share of a burst's requests on reused connections for the burst to count as reused (burstReuse). Kept
+ * for the descriptive tables only: since the revision above it decides no claim.
+ */
 export const MIN_REUSED_SHARE = 0.9;
-/** Why a race claim is unresolved when a gap cell has no burst sent on reused connections. */
-export const NOT_EXERCISED = 'the race was not exercised (bursts on fresh connections)';
+/** 30: the least number of requests that met a closed connection (metClosedConnection) a rate claim's cell needs. */
+export const MIN_EXPOSED = 30;
+/** 5: the least number of client processes with exposed requests (the unit of the interval; t with 4 df is wide). */
+export const MIN_EXPOSED_PROCESSES = 5;
+/** Why a race claim is unresolved when too few requests met a closed connection. */
+export const NOT_EXERCISED = 'not exercised';
 
 /** One measured request as the race driver records it, with the run's target settings (what a row needs). */
 export interface RaceRow {
@@ -49,8 +57,10 @@ export interface RaceRow {
   hint: string;
   idleClose: string;
   gapMs: number;
-  /** The burst this request was part of (unique within one raceRows call): the unit of every interval. */
+  /** The burst this request was part of (unique within one raceRows call). */
   burst: string;
+  /** The client process (run) this request was sent from (unique within one raceRows call): the unit of intervals. */
+  process: string;
   ok: boolean;
   code: string | null;
   elapsedMs: number;
@@ -63,6 +73,13 @@ export interface RaceRow {
    * target kept it: such rows are not known to have raced (see sentOnReused).
    */
   targetIdleMs?: number | null;
+  /**
+   * The target's record: true when this id's first copy reached the target on a connection the target had already
+   * closed (compared with the target's actual close, not its due time); false when the connection was still open;
+   * null: a new connection or never arrived. Absent in runs recorded before the target kept it (then "close was due",
+   * targetIdleMs ≥ T, stands in for it).
+   */
+  afterClose?: boolean | null;
 }
 
 /** The shape of a race run these functions read (runner's RaceRunResult has it). */
@@ -85,6 +102,8 @@ export interface RaceRunLike {
     served: number;
     /** Absent in runs recorded before the target kept it. */
     targetIdleMs?: number | null;
+    /** Absent in runs recorded before the target kept it. */
+    firstCopyAfterClose?: boolean | null;
   }[];
 }
 
@@ -100,12 +119,14 @@ export function raceRows(runs: readonly RaceRunLike[]): RaceRow[] {
       idleClose: run.target.idleClose,
       gapMs: r.gapMs,
       burst: `${runIndex}.${r.round ?? 0}`,
+      process: String(runIndex),
       ok: r.ok,
       code: r.code,
       elapsedMs: r.elapsedMs,
       arrived: r.arrived,
       served: r.served,
       ...(r.targetIdleMs !== undefined ? { targetIdleMs: r.targetIdleMs } : {}),
+      ...(r.firstCopyAfterClose !== undefined ? { afterClose: r.firstCopyAfterClose } : {}),
     })),
   );
 }
@@ -160,10 +181,54 @@ export function exercisedRows(rows: readonly RaceRow[]): RaceRow[] {
   return rows.filter((r) => keep.has(r.burst));
 }
 
-/** The gaps of `rows` none of whose bursts exercised the race, ascending. */
-function gapsNotExercised(rows: readonly RaceRow[]): number[] {
-  const raced = new Set(exercisedRows(rows).map((r) => r.gapMs));
-  return [...new Set(rows.map((r) => r.gapMs))].filter((g) => !raced.has(g)).sort((a, b) => a - b);
+/**
+ * Whether a request met a closed connection (pre-registered, see the header): its first copy reached the target on a
+ * kept-alive connection (targetIdleMs not null) the target had already closed — the target's own record
+ * (`afterClose`), or, in runs recorded before it, the close was due (targetIdleMs ≥ idleTimeoutMs) — or it failed and
+ * its id never reached the target (arrived 0, targetIdleMs null: written onto a closed connection). A row without
+ * targetIdleMs (recorded before the target kept it) is not known to have met one: false.
+ */
+export function metClosedConnection(
+  r: Pick<RaceRow, 'ok' | 'arrived' | 'targetIdleMs' | 'afterClose' | 'idleTimeoutMs'>,
+): boolean {
+  if (r.targetIdleMs === undefined) return false;
+  if (r.targetIdleMs === null) return !r.ok && r.arrived === 0;
+  if (typeof r.afterClose === 'boolean') return r.afterClose;
+  return r.targetIdleMs >= r.idleTimeoutMs;
+}
+
+/**
+ * Whether the client sent this request again: its id arrived more than once, or its first copy met a closed
+ * connection (the target does not count that copy as an arrival) and it arrived later on another connection.
+ */
+export function resent(r: Pick<RaceRow, 'ok' | 'arrived' | 'targetIdleMs' | 'afterClose' | 'idleTimeoutMs'>): boolean {
+  if (r.arrived > 1) return true;
+  return r.arrived >= 1 && typeof r.targetIdleMs === 'number' && metClosedConnection(r);
+}
+
+/**
+ * The 95 % t interval of the mean per-PROCESS failure fraction of the exposed requests (metClosedConnection): each
+ * client process with at least one exposed request is one unit. NaN bounds below MIN_EXPOSED_PROCESSES processes.
+ */
+export function exposedInterval(rows: readonly RaceRow[]): BurstInterval {
+  const byProcess = new Map<string, { failures: number; requests: number }>();
+  for (const r of rows) {
+    if (!metClosedConnection(r)) continue;
+    const p = byProcess.get(r.process) ?? { failures: 0, requests: 0 };
+    p.requests += 1;
+    if (!r.ok) p.failures += 1;
+    byProcess.set(r.process, p);
+  }
+  const units = [...byProcess.values()];
+  const fractions = units.map((u) => u.failures / u.requests);
+  const k = fractions.length;
+  const requests = units.reduce((s, u) => s + u.requests, 0);
+  const failures = units.reduce((s, u) => s + u.failures, 0);
+  const rate = k === 0 ? Number.NaN : fractions.reduce((s, f) => s + f, 0) / k;
+  if (k < MIN_EXPOSED_PROCESSES) return { rate, low: Number.NaN, high: Number.NaN, bursts: k, requests, failures };
+  const variance = fractions.reduce((s, f) => s + (f - rate) ** 2, 0) / (k - 1);
+  const half = tQuantile975(k - 1) * Math.sqrt(variance / k);
+  return { rate, low: Math.max(0, rate - half), high: Math.min(1, rate + half), bursts: k, requests, failures };
 }
 
 export interface FailureCell {
@@ -177,20 +242,33 @@ export interface FailureCell {
   gapMs: number;
   n: number;
   failures: number;
-  /** Bursts in the cell (the unit of the interval). */
+  /** Bursts in the cell. */
   bursts: number;
-  /** Bursts with at least MIN_REUSED_SHARE of their requests on reused connections: the only ones a claim counts. */
+  /** Bursts with at least MIN_REUSED_SHARE of their requests on reused connections (descriptive only). */
   exercisedBursts: number;
-  /** 95 % t interval of the mean per-burst failure fraction (NaN bounds below MIN_BURSTS bursts). */
+  /** 95 % t interval of the mean per-burst failure fraction over ALL requests (descriptive; NaN below MIN_BURSTS). */
   interval: BurstInterval;
+  /** Requests that met a closed connection (metClosedConnection), and how many of them failed. */
+  exposed: number;
+  failedExposed: number;
+  /** 95 % t interval of the per-process failure fraction of the exposed requests (what the claims use). */
+  exposedInterval: BurstInterval;
   /** Failures by error code as the client reported it. */
   byCode: Record<string, number>;
-  /** Failed requests that reached the target (it counted their id) — closed on after arrival, or answered too late. */
-  failedButArrived: number;
-  /** Requests whose id arrived more than once: the client sent them again. */
+  /** Failed requests whose first copy met a closed connection on the target (metClosedConnection with an arrival). */
+  failedArrivedAfterClose: number;
+  /** Failed requests whose id never reached the target at all (arrived 0, targetIdleMs null). */
+  failedWithoutArriving: number;
+  /** Failed requests the target counted as arrivals (closed on after arrival, e.g. by the deterministic race hook). */
+  failedAfterArriving: number;
+  /** Requests the client sent again (`resent`): an id that arrived twice, or whose first copy met a closed connection. */
   retried: number;
   /** Median ms to failure (null without failures). */
   medianFailureMs: number | null;
+  /** Median ms of the successful requests (null without any). */
+  medianOkMs: number | null;
+  /** Median ms of the resent requests that succeeded (null without any). */
+  medianResentOkMs: number | null;
 }
 
 /** The target mode of a row (hint and close mode): a control only counts in the mode of the rows it gates. */
@@ -218,6 +296,7 @@ export function failureCells(rows: readonly RaceRow[]): FailureCell[] {
   return [...groups.values()].map((g) => {
     const first = g[0] as RaceRow;
     const failed = g.filter((r) => !r.ok);
+    const exposed = g.filter(metClosedConnection);
     const byCode: Record<string, number> = {};
     for (const r of failed) byCode[r.code ?? 'UNKNOWN_ERROR'] = (byCode[r.code ?? 'UNKNOWN_ERROR'] ?? 0) + 1;
     return {
@@ -234,15 +313,23 @@ export function failureCells(rows: readonly RaceRow[]): FailureCell[] {
       bursts: new Set(g.map((r) => r.burst)).size,
       exercisedBursts: burstReuse(g).filter((b) => b.exercised).length,
       interval: burstIntervalOf(g),
+      exposed: exposed.length,
+      failedExposed: exposed.filter((r) => !r.ok).length,
+      exposedInterval: exposedInterval(g),
       byCode,
-      failedButArrived: failed.filter((r) => r.arrived > 0).length,
-      retried: g.filter((r) => r.arrived > 1).length,
+      failedArrivedAfterClose: failed.filter((r) => typeof r.targetIdleMs === 'number' && metClosedConnection(r))
+        .length,
+      failedWithoutArriving: failed.filter((r) => r.arrived === 0 && r.targetIdleMs === null).length,
+      failedAfterArriving: failed.filter((r) => r.arrived > 0).length,
+      retried: g.filter(resent).length,
       medianFailureMs: median(failed.map((r) => r.elapsedMs)),
+      medianOkMs: median(g.filter((r) => r.ok).map((r) => r.elapsedMs)),
+      medianResentOkMs: median(g.filter((r) => r.ok && resent(r)).map((r) => r.elapsedMs)),
     };
   });
 }
 
-/** The burst interval of rows: grouped by burst, each burst one failure fraction. */
+/** The burst interval of rows: grouped by burst, each burst one failure fraction (descriptive since the revision). */
 export function burstIntervalOf(rows: readonly RaceRow[]): BurstInterval {
   const bursts = new Map<string, { failures: number; requests: number }>();
   for (const r of rows) {
@@ -254,57 +341,86 @@ export function burstIntervalOf(rows: readonly RaceRow[]): BurstInterval {
   return burstInterval([...bursts.values()]);
 }
 
+const STATISTIC = 'failure rate of requests that met a closed connection (mean over client processes)';
+const RULE_REVISED =
+  'rule revised after seeing runs keepalive-races-7f052af5, -e235cc55 and -3c964fce: decided per request that met a closed connection, the client process as the unit';
+
 /** An unresolved rate claim: no interval, the reason and counts in the evidence. */
 function unresolvedRateClaim(id: string, claim: string, threshold: Threshold, evidence: Evidence): VerdictData {
   return quantityClaim({
     id,
     claim,
-    statistic: 'failure rate (mean over bursts)',
+    statistic: STATISTIC,
     interval: { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0.95, n: 0 },
     threshold,
     evidence,
   });
 }
 
+/** Why `rows` cannot decide a rate claim (too few exposed requests or processes), or null when they can. */
+export function notExercisedBecause(rows: readonly RaceRow[]): string | null {
+  const iv = exposedInterval(rows);
+  if (iv.requests < MIN_EXPOSED) return `${NOT_EXERCISED}: ${iv.requests} exposed < ${MIN_EXPOSED}`;
+  if (iv.bursts < MIN_EXPOSED_PROCESSES)
+    return `${NOT_EXERCISED}: exposed requests in ${iv.bursts} client processes < ${MIN_EXPOSED_PROCESSES}`;
+  return null;
+}
+
 /**
- * A rate claim over `rows` (one gap cell, or gaps pooled), decided on the bursts that exercised the race only; when
- * some gap of the rows has none, unresolved (NOT_EXERCISED).
+ * A rate claim over `rows` (gaps pooled), decided on the requests that met a closed connection, one fraction per
+ * client process; unresolved (NOT_EXERCISED) below MIN_EXPOSED exposed requests or MIN_EXPOSED_PROCESSES processes.
  */
 function rateClaim(id: string, claim: string, rows: readonly RaceRow[], threshold: Threshold): VerdictData {
-  const reuse = burstReuse(rows);
-  const onFresh = reuse.filter((b) => !b.exercised).length;
-  const idle = gapsNotExercised(rows);
-  if (idle.length > 0)
-    return unresolvedRateClaim(id, claim, threshold, {
-      unresolvedBecause: `${NOT_EXERCISED}: no burst at gap ${idle.join(', ')} ms had ${MIN_REUSED_SHARE * 100} % of its requests on a reused connection`,
-      burstsMeasured: reuse.length,
-      burstsOnFresh: onFresh,
-      requests: rows.length,
-      failures: rows.filter((r) => !r.ok).length,
-    });
-  const iv = burstIntervalOf(exercisedRows(rows));
+  const iv = exposedInterval(rows);
+  const common = {
+    requests: rows.length,
+    failures: rows.filter((r) => !r.ok).length,
+    exposed: iv.requests,
+    failedExposed: iv.failures,
+    processes: iv.bursts,
+    failedUnexposed: rows.filter((r) => !r.ok && !metClosedConnection(r)).length,
+    rule: RULE_REVISED,
+  };
+  const why = notExercisedBecause(rows);
+  if (why !== null) return unresolvedRateClaim(id, claim, threshold, { unresolvedBecause: why, ...common });
   return quantityClaim({
     id,
     claim,
-    statistic: 'failure rate (mean over bursts)',
-    // Below MIN_BURSTS bursts the bounds are NaN, which quantityClaim records as unresolved.
+    statistic: STATISTIC,
     interval: { median: iv.rate, low: iv.low, high: iv.high, coverage: 0.95, n: iv.bursts },
     threshold,
     evidence: {
-      bursts: iv.bursts,
-      failures: iv.failures,
-      requests: iv.requests,
-      burstsMeasured: reuse.length,
-      burstsOnFresh: onFresh,
-      interval: `Student t over per-burst failure fractions (≥ ${MIN_BURSTS} bursts, each with ≥ ${MIN_REUSED_SHARE * 100} % of its requests on a reused connection)`,
+      ...common,
+      interval: `Student t over per-process failure fractions of exposed requests (≥ ${MIN_EXPOSED} exposed, ≥ ${MIN_EXPOSED_PROCESSES} processes)`,
     },
   });
 }
 
+/** The control's gate for a "fails no request" claim: whether it raced, and a precise sentence on what it showed. */
+export function controlGate(
+  controlRows: readonly RaceRow[],
+  controlMinRate: number = SOME_FAILURE_MIN_RATE,
+): { raced: boolean; interval: BurstInterval; text: string } {
+  const iv = exposedInterval(controlRows);
+  const why = notExercisedBecause(controlRows);
+  const ivText = Number.isFinite(iv.low)
+    ? `${(iv.low * 100).toFixed(2)}–${(iv.high * 100).toFixed(2)} %`
+    : `none (< ${MIN_EXPOSED_PROCESSES} processes)`;
+  const counts = `failed ${iv.failures} of ${iv.requests} requests that met a closed connection, in ${iv.bursts} client processes; 95 % interval over processes ${ivText}`;
+  if (why !== null) return { raced: false, interval: iv, text: `${counts}: ${why}` };
+  const raced = iv.low > controlMinRate;
+  return {
+    raced,
+    interval: iv,
+    text: raced
+      ? `${counts}: the lower end is above ${controlMinRate * 100} %, the race occurred`
+      : `${counts}: the lower end is not above ${controlMinRate * 100} %`,
+  };
+}
+
 /**
- * "`client` fails no `method` request at any gap" for the rows given (one hint and close mode: filter before): at
- * every gap the upper end of the failure rate's exact 95 % interval is below `maxRate`. Holds only if every gap holds;
- * fails if some gap's lower end is at or above `maxRate`.
+ * "`client` fails no `method` request" for the rows given (one hint and close mode: filter before), over their gaps
+ * pooled: the upper end of the exposed-request interval below `maxRate`; fails when the lower end is at or above it.
  */
 export function noFailureClaim(input: {
   id: string;
@@ -316,7 +432,7 @@ export function noFailureClaim(input: {
   /**
    * The positive control: a client without idle-socket validation or retry, run in the same rounds (its rows; only
    * those with the same method, target mode and gaps count). When given, the claim is decided only if the control
-   * raced: the lower end of its burst interval, pooled over those gaps, above `controlMinRate`. Otherwise unresolved.
+   * raced (controlGate: the lower end of its exposed-request interval above `controlMinRate`). Otherwise unresolved.
    */
   control?: { client: string; rows: readonly RaceRow[] };
   /** The control's bar (default SOME_FAILURE_MIN_RATE, the bar of a "fails some requests" claim). */
@@ -326,68 +442,40 @@ export function noFailureClaim(input: {
   const below: Threshold = { below: maxRate };
   const controlMinRate = input.controlMinRate ?? SOME_FAILURE_MIN_RATE;
   const mine = input.rows.filter((r) => r.client === input.client && r.method === input.method);
-  const claim = `${input.condition}, ${input.client} fails no ${input.method} request at any gap (upper end of the 95 % burst interval of the failure rate below ${maxRate * 100} % at every gap${input.control ? `, while ${input.control.client} without a defence failed more than ${controlMinRate * 100} % (lower end of its burst interval) in the same rounds, mode and gaps` : ''})`;
+  const claim = `${input.condition}, ${input.client} fails no ${input.method} request that met a closed connection (upper end of the 95 % interval over client processes below ${maxRate * 100} %, gaps pooled, ≥ ${MIN_EXPOSED} exposed requests${input.control ? `; decided only while ${input.control.client} without a defence failed more than ${controlMinRate * 100} % of its exposed requests (lower end) in the same rounds, mode and gaps` : ''}; ${RULE_REVISED})`;
   const gaps = new Set(mine.map((r) => r.gapMs));
   const modes = new Set(mine.map(modeKey));
-  const controlAll = input.control
+  const controlRows = input.control
     ? input.control.rows.filter(
         (r) =>
           r.client === input.control?.client && r.method === input.method && gaps.has(r.gapMs) && modes.has(modeKey(r)),
       )
     : [];
-  // The control only shows the race in the bursts that met it: its bursts on fresh connections are left out.
-  const controlRows = exercisedRows(controlAll);
-  const controlFailures = controlRows.filter((r) => !r.ok).length;
-  const controlIv = burstIntervalOf(controlRows);
-  const controlRaced = Number.isFinite(controlIv.low) && controlIv.low > controlMinRate;
-  if (input.control && !controlRaced)
+  const gate = controlGate(controlRows, controlMinRate);
+  const controlEvidence = input.control
+    ? {
+        controlExposed: gate.interval.requests,
+        controlFailedExposed: gate.interval.failures,
+        controlProcesses: gate.interval.bursts,
+        controlRateLow: gate.interval.low,
+      }
+    : {};
+  if (input.control && !gate.raced)
     return unresolvedRateClaim(input.id, claim, below, {
-      unresolvedBecause:
-        controlAll.length > 0 && controlRows.length === 0
-          ? `the race was not shown to occur: ${NOT_EXERCISED}: none of the control ${input.control.client}'s ${burstReuse(controlAll).length} bursts of the same rounds, mode and gaps had ${MIN_REUSED_SHARE * 100} % of its requests on a reused connection`
-          : `the race was not shown to occur: the control ${input.control.client} failed ${controlFailures} of ${controlRows.length} requests in ${controlIv.bursts} bursts (sent on reused connections) of the same rounds, mode and gaps; the lower end of its 95 % burst interval (${Number.isFinite(controlIv.low) ? controlIv.low.toFixed(4) : `none: < ${MIN_BURSTS} bursts`}) is not above ${controlMinRate}`,
+      unresolvedBecause: `the race was not shown to occur: the control ${input.control.client} ${gate.text}`,
       requests: mine.length,
       failures: mine.filter((r) => !r.ok).length,
+      exposed: mine.filter(metClosedConnection).length,
+      ...controlEvidence,
     });
-  const byGap = new Map<number, RaceRow[]>();
-  for (const r of mine) byGap.set(r.gapMs, [...(byGap.get(r.gapMs) ?? []), r]);
-  const parts = [...byGap.entries()].map(([gapMs, rows]) =>
-    rateClaim(
-      `${input.id}.gap-${gapMs}`,
-      `${input.client} ${input.method} fails below ${maxRate} at gap ${gapMs} ms`,
-      rows,
-      below,
-    ),
-  );
-  // A gap cell with no burst on reused connections leaves the claim unresolved (its part is), unless a gap fails.
-  const idle = gapsNotExercised(mine);
-  const failed = parts.some((p) => p.outcome === 'fails');
-  return combineParts(parts, {
-    id: input.id,
-    claim,
-    threshold: below,
-    evidence: {
-      ...(idle.length > 0 ? { gapsNotExercised: idle.join(', ') } : {}),
-      ...(idle.length > 0 && !failed ? { unresolvedBecause: `${NOT_EXERCISED} at gap ${idle.join(', ')} ms` } : {}),
-      gaps: byGap.size,
-      requests: mine.length,
-      bursts: new Set(mine.map((r) => r.burst)).size,
-      exercisedBursts: burstReuse(mine).filter((b) => b.exercised).length,
-      ...(input.control
-        ? {
-            controlFailures,
-            controlRequests: controlRows.length,
-            controlBursts: controlIv.bursts,
-            controlRateLow: controlIv.low,
-          }
-        : {}),
-    },
-  });
+  const v = rateClaim(input.id, claim, mine, below);
+  return { ...v, evidence: { ...v.evidence, gaps: gaps.size, ...controlEvidence } };
 }
 
 /**
- * "`client` fails some `method` requests at gaps in (fromMs, toMs)": the failure rate pooled over those gaps has the
- * lower end of its exact 95 % interval above `minRate`; fails when the upper end is at or below it.
+ * "`client` fails some `method` requests at gaps in (fromMs, toMs)": the exposed-request failure rate pooled over
+ * those gaps has the lower end of its 95 % interval (over processes) above `minRate`; fails when the upper end is at
+ * or below it.
  */
 export function someFailuresClaim(input: {
   id: string;
@@ -405,21 +493,30 @@ export function someFailuresClaim(input: {
   );
   return rateClaim(
     input.id,
-    `${input.condition}, ${input.client} fails more than ${minRate * 100} % of ${input.method} requests at gaps in (${from}, ${to}) ms (lower end of the 95 % burst interval above ${minRate})`,
+    `${input.condition}, ${input.client} fails more than ${minRate * 100} % of the ${input.method} requests that met a closed connection at gaps in (${from}, ${to}) ms (lower end of the 95 % interval over client processes above ${minRate}, ≥ ${MIN_EXPOSED} exposed requests; ${RULE_REVISED})`,
     inRange,
     { above: minRate },
   );
 }
 
 /**
- * "`client` never retries a `method` request": a count, no interval. Holds when no request id arrived at the target
- * more than once; the evidence says how many were sent, failed, and failed after reaching the target (those a retry
- * would have sent twice).
+ * Whether a request met a close that a retry would answer by sending it again: it met a closed connection
+ * (metClosedConnection), or it reached the target and was closed on unanswered (the deterministic race: arrived,
+ * served 0), or it was resent. Only such a request can show a resend: the denominator of noRetryClaim.
+ */
+export function couldShowResend(r: RaceRow): boolean {
+  return metClosedConnection(r) || (r.arrived >= 1 && r.served === 0) || resent(r);
+}
+
+/**
+ * "`client` never sends a `method` request twice": a count, no interval. Holds when no request was resent (`resent`:
+ * an id arrived twice, or its first copy met a closed connection and it arrived later); the evidence counts the
+ * requests that could show a resend (couldShowResend), the denominator, beside all requests sent.
  *
  * `kind` 'sanity' is for a client (and retry setting) with no retry that could resend this method — no retry feature
  * at all, or one whose method list excludes it: there a second arrival would mean the harness duplicated a request,
  * not a finding about the client, so the check is shown but never counted. Only a client whose retry could apply
- * makes it a claim.
+ * makes it a claim. With no request that could show a resend the claim is unresolved-as-not-holding (holds false).
  */
 export function noRetryClaim(input: {
   id: string;
@@ -429,16 +526,17 @@ export function noRetryClaim(input: {
   kind?: 'claim' | 'sanity';
 }): VerdictData {
   const rows = input.rows.filter((r) => r.client === input.client && r.method === input.method);
-  const retried = rows.filter((r) => r.arrived > 1);
+  const could = rows.filter(couldShowResend);
+  const retried = rows.filter(resent);
   const failed = rows.filter((r) => !r.ok);
   return (input.kind === 'sanity' ? sanityCheck : countClaim)({
     id: input.id,
-    claim: `${input.client} never sends a ${input.method} request twice (every id arrived at the target at most once)`,
-    holds: rows.length > 0 && retried.length === 0,
+    claim: `${input.client} never sends a ${input.method} request twice (no id arrived twice, and none whose first copy met a closed connection arrived later), over the ${could.length} requests that met a close and so could show a resend`,
+    holds: could.length > 0 && retried.length === 0,
     evidence: {
-      requests: rows.length,
+      couldShowResend: could.length,
+      requestsSent: rows.length,
       failed: failed.length,
-      failedAfterArriving: failed.filter((r) => r.arrived > 0).length,
       retried: retried.length,
       maxArrivals: rows.reduce((m, r) => Math.max(m, r.arrived), 0),
     },

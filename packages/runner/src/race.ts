@@ -65,6 +65,12 @@ export interface RaceRequestRecord extends RaceOutcome {
    * target's close was due (T after its last response on that connection) the request arrived; negative: before it.
    */
   targetIdleMs: number | null;
+  /**
+   * true when this id's first copy reached the target on a connection the target had ALREADY CLOSED (its actual
+   * close, RaceTargetCounters.firstCopyAfterCloseById), false when that connection was still open; null on a new
+   * connection or never reached the target.
+   */
+  firstCopyAfterClose: boolean | null;
 }
 
 export interface RaceRunResult {
@@ -192,6 +198,7 @@ export async function runRace(spec: RaceRunSpec): Promise<RaceRunResult> {
       arrived: counters.arrivedById[o.id] ?? 0,
       served: counters.servedById[o.id] ?? 0,
       targetIdleMs: counters.idleAtFirstArrivalById[o.id] ?? null,
+      firstCopyAfterClose: counters.firstCopyAfterCloseById[o.id] ?? null,
     })),
   );
   return {

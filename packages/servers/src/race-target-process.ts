@@ -52,6 +52,8 @@ const fresh = () => ({
   arrivedById: {} as Record<string, number>,
   servedById: {} as Record<string, number>,
   idleAtFirstArrivalById: {} as Record<string, number | null>,
+  firstCopyAfterCloseById: {} as Record<string, boolean>,
+  idleClosedAtIdleMs: [] as number[],
 });
 let counts = fresh();
 
@@ -77,6 +79,8 @@ function closeConnection(c: Connection, cause: 'idle' | 'race'): void {
     return;
   }
   c.closing = `${cause}-${options.idleClose}`;
+  if (cause === 'idle' && c.idleSince !== null)
+    counts.idleClosedAtIdleMs.push(Math.round((performance.now() - c.idleSince) * 100) / 100);
   if (options.idleClose === 'fin') c.socket.end();
   else c.socket.resetAndDestroy();
 }
@@ -101,6 +105,8 @@ const handler: http.RequestListener = (req, res) => {
   if (c && id !== null && !Object.hasOwn(counts.idleAtFirstArrivalById, id)) {
     const idle = c.idleSince === null ? null : performance.now() - c.idleSince;
     counts.idleAtFirstArrivalById[id] = idle === null ? null : Math.round(idle * 100) / 100;
+    // Compared with the target's actual close (c.closing is set as it writes the FIN or RST), not with T.
+    if (idle !== null) counts.firstCopyAfterCloseById[id] = c.closing !== null;
   }
   if (!c || c.closing !== null) {
     counts.arrivedAfterClose++;
@@ -190,6 +196,8 @@ function snapshot(): RaceTargetCounters {
     arrivedById: { ...counts.arrivedById },
     servedById: { ...counts.servedById },
     idleAtFirstArrivalById: { ...counts.idleAtFirstArrivalById },
+    firstCopyAfterCloseById: { ...counts.firstCopyAfterCloseById },
+    idleClosedAtIdleMs: [...counts.idleClosedAtIdleMs],
     connections: [...closed, ...live.map((c) => ({ ...c.info }))],
   };
 }

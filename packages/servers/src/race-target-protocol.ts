@@ -153,6 +153,18 @@ export interface RaceTargetCounters {
    * race) from one the client sent on a fresh connection (no race).
    */
   idleAtFirstArrivalById: Record<string, number | null>;
+  /**
+   * Per request id that reached the target on a connection idle since a response (idleAtFirstArrivalById not null):
+   * true when the target had ALREADY CLOSED that connection (its actual close, not the time the close was due) as the
+   * first copy arrived, false when it was still open. Absent for ids on new connections or never seen.
+   */
+  firstCopyAfterCloseById: Record<string, boolean>;
+  /**
+   * Per idle close (FIN or RST written by the idle timer), ms the connection had been idle on the target's clock:
+   * minus the idle timeout, how late (or early) the close timer fired. Like the per-id maps, not stored in
+   * race-runs.json (its schema is closed): read in memory by the notebook.
+   */
+  idleClosedAtIdleMs: number[];
   /** Connections closed since the last reset, then the open ones. */
   connections: RaceConnection[];
 }

@@ -435,7 +435,14 @@ export class Study {
 
   private addRaceRun(plan: string, cell: RaceCell, run: RaceRunResult, released: number, targetPid: number): void {
     this.checkpointOnce();
-    const { arrivedById: _a, servedById: _s, idleAtFirstArrivalById: _i, ...counters } = run.counters;
+    const {
+      arrivedById: _a,
+      servedById: _s,
+      idleAtFirstArrivalById: _i,
+      firstCopyAfterCloseById: _f,
+      idleClosedAtIdleMs: _c,
+      ...counters
+    } = run.counters;
     this.raceRuns.push({
       plan,
       cell,
@@ -447,7 +454,8 @@ export class Study {
       targetPid,
       target: run.target,
       defence: run.defence,
-      requests: run.requests,
+      // firstCopyAfterClose is read in memory only: race-runs.json's request schema is closed and does not list it.
+      requests: run.requests.map(({ firstCopyAfterClose: _first, ...r }) => r),
       warmFailures: run.warmFailures,
       counters,
       openAfter: run.openAfter,
