@@ -10,8 +10,11 @@ const repo = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-keepalive-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** The smoke profile's whole-notebook budget (CI runs every notebook in 15 minutes). */
-const SMOKE_BUDGET_S = 45;
+/**
+ * A runaway bound on the smoke profile, not a speed: it ran in 33–44 s on the 2-core machines (43 s on the slower one of
+ * 3 December); a run past this bound has stopped progressing.
+ */
+const SMOKE_BUDGET_S = 120;
 
 describe('08-keepalive-races', () => {
   it('executes in the smoke profile: a schema-valid record and race runs, every verdict with a kind, no process left', async () => {
