@@ -3,6 +3,7 @@ import { type BodyLab, bodyJob, MAX_REQUEST_TIMEOUT_MS, openBodyLab } from '@cas
 import { GENERATED_CHUNK_BYTES, parseGeneratedBody, UPLOAD_PATH } from '@casebook/servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareUploadBuffer, releaseUploadBuffer, uploadBuffer } from '../packages/clients/src/adapters/upload-source';
+import { bodyProgressText, bodyRoundsTitle } from '../packages/study/src/format';
 
 /** The HTTP/1.1 clients the uploads sweep covers (notebook 09, section 2). */
 const UPLOAD_CLIENTS = ['undici-request', 'undici-fetch', 'node-http', 'axios', 'got'] as const;
@@ -34,6 +35,37 @@ describe('generated bodies: parsing', () => {
     expect(uploadBuffer(999)).not.toBe(a);
     releaseUploadBuffer();
     expect(uploadBuffer(1000)).not.toBe(a);
+  });
+});
+
+describe('bodies lab: progress line', () => {
+  it('names the round, the block, the client, size, consumption and phase, and the elapsed time', () => {
+    const p = {
+      round: 4,
+      rounds: 6,
+      block: 12,
+      blocks: 42,
+      done: 180,
+      client: 'undici-fetch',
+      bytes: 128 * 1024 * 1024,
+      direction: 'download' as const,
+      consumption: 'stream' as const,
+      phase: 'warmup' as const,
+      elapsedMs: 311_600,
+    };
+    expect(bodyProgressText(p)).toBe('round 5/6 · block 12/42 · undici-fetch · 128 MiB · stream · warming up · 312 s');
+    expect(
+      bodyProgressText({ ...p, phase: 'trial', direction: 'upload', bytes: 64 * 1024, consumption: 'buffer' }),
+    ).toBe('round 5/6 · block 12/42 · undici-fetch · upload 64 KiB · buffer · measuring · 312 s');
+    expect(bodyProgressText({ ...p, phase: 'starting', round: 0, block: 1, elapsedMs: 0 })).toContain(
+      'round 1/6 · block 1/42 · undici-fetch · 128 MiB · stream · starting the client · 0 s',
+    );
+  });
+
+  it('titles the line by what the blocks do', () => {
+    expect(bodyRoundsTitle([{ direction: 'upload' }, { direction: 'upload', consumption: 'stream' }])).toBe('uploads');
+    expect(bodyRoundsTitle([{ consumption: 'unread' }])).toBe('unread bodies');
+    expect(bodyRoundsTitle([{ consumption: 'stream' }, { consumption: 'unread' }])).toBe('body sweep');
   });
 });
 
@@ -80,6 +112,26 @@ describe('bodies lab: byte counts on both sides, every client', () => {
     expect(r.trials[0]?.ok).toBe(0);
     expect(r.trials[0]?.unread).toBe(3);
     expect(r.trials[0]?.bodyBytes).toBe(0);
+  }, 30_000);
+
+  it('rounds() reports each block as it starts and each of its phases, in round and block order', async () => {
+    const seen: string[] = [];
+    const specs = [
+      { client: 'node-http', bytes: 1024, warmupRequests: 1, requestsPerTrial: 1 },
+      { client: 'undici-request', bytes: 1024, direction: 'upload' as const, warmupRequests: 0, requestsPerTrial: 1 },
+    ];
+    const out = await lab.rounds(specs, {
+      rounds: 1,
+      seed: 1,
+      onProgress: (p) => seen.push(`${p.round}/${p.rounds} ${p.block}/${p.blocks} ${p.done} ${p.client} ${p.phase}`),
+    });
+    expect(out.map((r) => r.error)).toEqual([null, null]);
+    const http = ['0/1 ? ? node-http starting', '0/1 ? ? node-http warmup', '0/1 ? ? node-http trial'];
+    const undici = ['0/1 ? ? undici-request starting', '0/1 ? ? undici-request trial'];
+    const masked = seen.map((x) => x.replace(/ \d+\/2 \d+ /, ' ? ? '));
+    expect(masked).toEqual(out[0]?.job.client === 'node-http' ? [...http, ...undici] : [...undici, ...http]);
+    expect(seen[0]).toMatch(/^0\/1 1\/2 0 /);
+    expect(seen.at(-1)).toMatch(/^0\/1 2\/2 1 /);
   }, 30_000);
 
   it('refuses a bad spec before anything starts, naming the field', async () => {

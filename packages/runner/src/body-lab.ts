@@ -30,7 +30,7 @@ import {
   UPLOAD_PATH,
 } from '@casebook/servers';
 import type { BodyJob, BodyParentToWorker, BodyTrialResult, BodyWorkerToParent } from './body-protocol';
-import { driveWorker } from './driver';
+import { driveWorker, type Phase } from './driver';
 import { shuffledOrder } from './interleave';
 
 /** A phase is at most a few hundred MiB through one client: two minutes means it is stuck. */
@@ -80,6 +80,38 @@ export interface BodyBlockResult {
   error: { code: string; message: string } | null;
 }
 
+/**
+ * Where a rounds() run is, reported when each block starts (its client process being spawned) and when its warm-up
+ * and its trial start, so a sweep of many minutes shows which block runs (Study draws it as the cell's live line).
+ */
+export interface BodyRoundsProgress {
+  /** 0-based round, of `rounds` planned (the budget may stop it earlier, after `minRounds`). */
+  round: number;
+  rounds: number;
+  /** 1-based position of the block in its round, of `blocks` per round. */
+  block: number;
+  blocks: number;
+  /** Blocks finished so far in this rounds() call. */
+  done: number;
+  client: string;
+  bytes: number;
+  direction: BodyDirection;
+  consumption: BodyConsumption;
+  /** starting: the client process is being spawned and opened; warmup / trial: that phase runs. */
+  phase: 'starting' | Phase;
+  /** Since the rounds() call started. */
+  elapsedMs: number;
+}
+
+export interface BodyRoundsOptions {
+  rounds: number;
+  minRounds?: number;
+  seed: number;
+  budgetMs?: number;
+  onBlock?: (done: number) => void;
+  onProgress?: (p: BodyRoundsProgress) => void;
+}
+
 export interface BodyLab {
   target: TargetHandle;
   block(spec: BodyBlockSpec): Promise<BodyBlockResult>;
@@ -87,10 +119,7 @@ export interface BodyLab {
    * Run every spec once per round, each round in a seeded shuffled order; stops adding rounds once `budgetMs` is
    * spent (after `minRounds`). Results are in run order, each with its round and position.
    */
-  rounds(
-    specs: readonly BodyBlockSpec[],
-    options: { rounds: number; minRounds?: number; seed: number; budgetMs?: number; onBlock?: (done: number) => void },
-  ): Promise<BodyBlockResult[]>;
+  rounds(specs: readonly BodyBlockSpec[], options: BodyRoundsOptions): Promise<BodyBlockResult[]>;
   close(): Promise<void>;
 }
 
@@ -151,6 +180,7 @@ export async function openBodyLab(options: { target?: TargetOptions } = {}): Pro
   const block = async (
     spec: BodyBlockSpec,
     place: { round: number | null; position: number | null },
+    onPhase?: (phase: Phase) => void,
   ): Promise<BodyBlockResult> => {
     const { job, framing } = bodyJob(target.origin, spec);
     const result: BodyBlockResult = {
@@ -178,8 +208,9 @@ export async function openBodyLab(options: { target?: TargetOptions } = {}): Pro
           result.settings = typeof s === 'object' && s !== null ? (s as Record<string, unknown>) : {};
           result.gcExposed = m['gcExposed'] === true;
         },
-        onPhaseStart: async () => {
+        onPhaseStart: async (phase) => {
           await target.reset();
+          onPhase?.(phase);
         },
         onPhaseEnd: async (phase, _index, r) => {
           const counters = await target.counters();
@@ -211,7 +242,23 @@ export async function openBodyLab(options: { target?: TargetOptions } = {}): Pro
         if (r >= minRounds && o.budgetMs !== undefined && Date.now() - started > o.budgetMs) break;
         const order = shuffledOrder(specs.length, o.seed, r);
         for (const [position, i] of order.entries()) {
-          out.push(await block(specs[i] as BodyBlockSpec, { round: r, position }));
+          const spec = specs[i] as BodyBlockSpec;
+          const report = (phase: BodyRoundsProgress['phase']): void =>
+            o.onProgress?.({
+              round: r,
+              rounds: o.rounds,
+              block: position + 1,
+              blocks: specs.length,
+              done: out.length,
+              client: spec.client,
+              bytes: spec.bytes,
+              direction: spec.direction ?? 'download',
+              consumption: spec.consumption ?? 'stream',
+              phase,
+              elapsedMs: Date.now() - started,
+            });
+          report('starting');
+          out.push(await block(spec, { round: r, position }, report));
           o.onBlock?.(out.length);
         }
       }

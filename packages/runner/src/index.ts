@@ -16,6 +16,8 @@ export {
   type BodyBlockSpec,
   type BodyLab,
   type BodyPhase,
+  type BodyRoundsOptions,
+  type BodyRoundsProgress,
   bodyJob,
   DEFAULT_RSS_SAMPLE_MS,
   MAX_REQUEST_TIMEOUT_MS,

@@ -67,7 +67,7 @@ import {
   type SeedAppOptions,
   type VersionChoice,
 } from '@casebook/runner';
-import { progressText } from './format';
+import { bodyProgressText, bodyRoundsTitle, progressText } from './format';
 
 /**
  * Refuse a list of measurements before the first starts when the highest concurrency cannot fit this machine's
@@ -519,7 +519,30 @@ export class Study {
     return {
       ...lab,
       block: async (spec) => record([await lab.block(spec)])[0] as BodyBlockResult,
-      rounds: async (specs, o) => record(await lab.rounds(specs, o)),
+      rounds: async (specs, o) => {
+        // One live line per rounds() call: a sweep runs for minutes, and the notebook cell and `casebook run` show
+        // which block of which round runs (the line goes to the CLI as the cell's status).
+        const title = bodyRoundsTitle(specs);
+        const line = createLiveLine(title);
+        let results: BodyBlockResult[] | null = null;
+        try {
+          results = await lab.rounds(specs, {
+            ...o,
+            onProgress: (p) => {
+              line.update(bodyProgressText(p));
+              o.onProgress?.(p);
+            },
+          });
+          return record(results);
+        } finally {
+          const rounds = results === null ? 0 : new Set(results.map((r) => r.round)).size;
+          line.done(
+            results === null
+              ? `${title}: failed`
+              : `${title}: ${results.length} blocks in ${rounds} rounds, ${results.filter((r) => r.error !== null).length} errored`,
+          );
+        }
+      },
     };
   }
 
