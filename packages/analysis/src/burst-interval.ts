@@ -32,7 +32,7 @@ const T_975: readonly number[] = [
 ];
 const NORMAL_975 = 1.96;
 
-export function tQuantile975(df: number): number {
+function tQuantile975(df: number): number {
   return T_975[df - 1] ?? NORMAL_975;
 }
 
@@ -42,15 +42,18 @@ export interface BurstCount {
   requests: number;
 }
 
-/** The t interval (95 %) of the mean per-burst failure fraction; NaN bounds below MIN_BURSTS bursts. */
-export function burstInterval(bursts: readonly BurstCount[]): BurstInterval {
+/**
+ * The t interval (95 %) of the mean per-unit failure fraction (a unit is a burst, or a client process); NaN bounds
+ * below `minUnits` units (MIN_BURSTS by default).
+ */
+export function burstInterval(bursts: readonly BurstCount[], minUnits: number = MIN_BURSTS): BurstInterval {
   const used = bursts.filter((b) => b.requests > 0);
   const fractions = used.map((b) => b.failures / b.requests);
   const k = fractions.length;
   const requests = used.reduce((s, b) => s + b.requests, 0);
   const failures = used.reduce((s, b) => s + b.failures, 0);
   const rate = k === 0 ? Number.NaN : fractions.reduce((s, f) => s + f, 0) / k;
-  if (k < MIN_BURSTS) return { rate, low: Number.NaN, high: Number.NaN, bursts: k, requests, failures };
+  if (k < minUnits) return { rate, low: Number.NaN, high: Number.NaN, bursts: k, requests, failures };
   const variance = fractions.reduce((s, f) => s + (f - rate) ** 2, 0) / (k - 1);
   const half = tQuantile975(k - 1) * Math.sqrt(variance / k);
   return {

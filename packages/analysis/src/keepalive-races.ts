@@ -26,7 +26,7 @@
  * - "never sends a request twice" is a count: no id arrived twice, and no id whose first copy met a closed connection
  *   arrived later (`resent`); its denominator is the requests that could show a resend (exposed ones).
  */
-import { type BurstInterval, burstInterval, tQuantile975 } from './burst-interval';
+import { type BurstInterval, burstInterval } from './burst-interval';
 import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 
 /** 1 %: the issue's reports start at 2 %; a client whose upper bound is below 1 % has no race worth reporting. */
@@ -219,16 +219,7 @@ export function exposedInterval(rows: readonly RaceRow[]): BurstInterval {
     if (!r.ok) p.failures += 1;
     byProcess.set(r.process, p);
   }
-  const units = [...byProcess.values()];
-  const fractions = units.map((u) => u.failures / u.requests);
-  const k = fractions.length;
-  const requests = units.reduce((s, u) => s + u.requests, 0);
-  const failures = units.reduce((s, u) => s + u.failures, 0);
-  const rate = k === 0 ? Number.NaN : fractions.reduce((s, f) => s + f, 0) / k;
-  if (k < MIN_EXPOSED_PROCESSES) return { rate, low: Number.NaN, high: Number.NaN, bursts: k, requests, failures };
-  const variance = fractions.reduce((s, f) => s + (f - rate) ** 2, 0) / (k - 1);
-  const half = tQuantile975(k - 1) * Math.sqrt(variance / k);
-  return { rate, low: Math.max(0, rate - half), high: Math.min(1, rate + half), bursts: k, requests, failures };
+  return burstInterval([...byProcess.values()], MIN_EXPOSED_PROCESSES);
 }
 
 export interface FailureCell {
