@@ -132,8 +132,9 @@ describe('the deterministic keep-alive race', () => {
       // undici's own timeouts were left alone (300 s): the stalled connection is still open at the target…
       expect((run.defence.atEnd as Record<string, unknown>)['liveHeadersTimeoutMs']).toBe(300_000);
       expect(run.openAfter).toBe(run.counters.stalledConnections);
-      // …until release(), which leaves nothing open.
-      expect(await target.release()).toBe(run.counters.stalledConnections);
+      // …until release(), which leaves nothing open. (The client's exit may close it first on a busy machine, so
+      // release() frees at most the stalled count.)
+      expect(await target.release()).toBeLessThanOrEqual(run.counters.stalledConnections);
       expect((await target.counters()).openConnections).toBe(0);
     } finally {
       await target.configure(RACE);
