@@ -142,7 +142,8 @@ export interface BodyResponse {
 /**
  * How a request body is sent (the bodies case study's uploads): 'buffer' hands the client one Buffer holding the whole
  * body, as an application that read a file into memory would; 'stream' hands it a stream producing the body chunk by
- * chunk from one preallocated chunk (upload-source.ts), so any body the client holds is the client's own copy.
+ * chunk, a fresh 64 KiB chunk per pull the source keeps no reference to (upload-source.ts), so any body in memory
+ * is held by the client (a copy, or references to the chunks it was given).
  */
 export const UPLOAD_MODES = ['buffer', 'stream'] as const;
 export type UploadMode = (typeof UPLOAD_MODES)[number];

@@ -1,8 +1,10 @@
 /**
- * Request bodies for the bodies case study's uploads. A streamed upload is produced from ONE preallocated 64 KiB
- * chunk pushed again and again as the consumer pulls (backpressure), allocating nothing per pull, so the application
- * side neither holds the body nor makes garbage: growth of the client process's memory with the body size is the
- * client's own (its buffering, or its garbage; nodejs/undici#4058).
+ * Request bodies for the bodies case study's uploads. A streamed upload is produced one FRESH 64 KiB chunk per pull
+ * (backpressure: the consumer pulls the next when it has taken this one), and the source keeps no reference to a chunk
+ * it has handed out. So a client that keeps references to the chunks it was given (a replay buffer, a queue) holds
+ * the body in memory exactly as it would with an application's file stream, and the GC-settled figures show it; the
+ * chunks a client lets go are garbage the forced GC removes. (An earlier version handed out one shared chunk, which
+ * hid retention by reference: follow-redirects' `_requestBodyBuffers` under axios, run bodies-893e1bbf.)
  * A buffered upload is one Buffer of the whole size, as an application that read a file into memory would hand it
  * over. The caller that times uploads prepares it BEFORE its clock and CPU counter start (prepareUploadBuffer):
  * filling 64 MiB is the application's cost, not the client's, and must not be charged to its ms or CPU per MB.
@@ -11,19 +13,18 @@ import { Readable } from 'node:stream';
 
 /** Chunk per push: 64 KiB, the size the generated response bodies use, so both directions chunk alike. */
 export const UPLOAD_CHUNK_BYTES = 64 * 1024;
-/** The one chunk every pull hands out, filled once and never written again (so sharing it is safe). */
-const CHUNK = Buffer.alloc(UPLOAD_CHUNK_BYTES, 'u');
+/** The byte every upload is made of ('u'). */
+const FILL = 0x75;
 
 /**
- * The first `n` bytes of the one chunk, without copying: the source allocates nothing per pull, so no garbage of its
- * own inflates the client's RSS. The cost: a client that kept references to every chunk without copying would not
- * show the body in memory; one that copies (concatenates, queues into its own buffers) still does.
+ * A new chunk of `n` bytes, filled (no uninitialised memory on the wire). Above Buffer.poolSize / 2 (4 KiB) Node
+ * allocates it on its own, so no chunk shares memory with another and dropping one frees it.
  */
-function sharedChunk(n: number): Buffer {
-  return n === UPLOAD_CHUNK_BYTES ? CHUNK : CHUNK.subarray(0, n);
+function freshChunk(n: number): Buffer {
+  return Buffer.allocUnsafe(n).fill(FILL);
 }
 
-/** A Node Readable producing `bytes` bytes on demand, the same 64 KiB chunk per pull. */
+/** A Node Readable producing `bytes` bytes on demand, a fresh 64 KiB chunk per pull. */
 export function uploadReadable(bytes: number): Readable {
   let remaining = bytes;
   return new Readable({
@@ -35,7 +36,7 @@ export function uploadReadable(bytes: number): Readable {
       }
       const n = Math.min(remaining, UPLOAD_CHUNK_BYTES);
       remaining -= n;
-      this.push(sharedChunk(n));
+      this.push(freshChunk(n));
     },
   });
 }
@@ -52,7 +53,7 @@ export function uploadWebStream(bytes: number): ReadableStream<Uint8Array> {
         }
         const n = Math.min(remaining, UPLOAD_CHUNK_BYTES);
         remaining -= n;
-        controller.enqueue(sharedChunk(n));
+        controller.enqueue(freshChunk(n));
       },
     },
     { highWaterMark: 1 },
