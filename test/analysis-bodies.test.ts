@@ -238,6 +238,69 @@ describe('bodies analysis', () => {
     expect(rows[1]?.overControlPerBody).toBeGreaterThan(1);
   });
 
+  it('the arrayBuffers metric: a control whose heapUsed + external counts garbage no longer decides; a client keeping the chunks fails', () => {
+    const U = 64 * MIB;
+    // live: heapUsed + external (garbage in the control's, as in run bodies-d65bdee9); ab: arrayBuffers growth.
+    const b = (client: string, round: number, live: number, ab: number): BodyBlock => ({
+      round,
+      job: { client, expectedBytes: U, consumption: 'stream', direction: 'upload' },
+      warmup: trial({
+        live: {
+          samples: 2,
+          gcForced: true,
+          baselineLiveBytes: 10 * MIB,
+          peakLiveBytes: 10 * MIB + live,
+          baselineArrayBuffersBytes: MIB,
+          peakArrayBuffersBytes: MIB + ab,
+        },
+      }),
+      trials: [trial()],
+      error: null,
+    });
+    const blocks = Array.from({ length: 6 }, (_, r) => [
+      b('node-http', r, 27 * MIB + r * MIB, 256 * 1024),
+      b('streamer', r, 2 * MIB, 300 * 1024 + r * 1024),
+      b('keeper', r, 65 * MIB, 64 * MIB + r * 1024),
+    ]).flat();
+    expect(liveGrowthBytes(blocks[0] as BodyBlock, 'arrayBuffers')).toBe(256 * 1024);
+    const claim = (clients: string[], metric?: 'live' | 'arrayBuffers') =>
+      liveGrowthOverControlClaim(blocks, {
+        id: 'u',
+        claim: 'u',
+        clients,
+        control: 'node-http',
+        bytes: U,
+        consumption: 'stream',
+        below: 0.25,
+        ...(metric ? { metric } : {}),
+      });
+    expect(claim(['node-http', 'streamer'], 'arrayBuffers').outcome).toBe('holds');
+    expect(claim(['node-http', 'streamer', 'keeper'], 'arrayBuffers').outcome).toBe('fails');
+    expect(claim(['node-http', 'keeper'], 'arrayBuffers').evidence['keeper own growth ÷ body (median)']).toBeCloseTo(
+      1,
+      2,
+    );
+    // On heapUsed + external the control's garbage (27–32 MiB) hides most of the keeper's 64 MiB: 0.56 over, not 1.
+    expect(claim(['node-http', 'keeper']).evidence['controlLiveGrowthPerBodyMedian']).toBeGreaterThan(0.4);
+    // An old record without arrayBuffers fields has no number on that metric: unresolved, never a failure.
+    const old = blocks.map((x) => ({
+      ...x,
+      warmup: trial({ live: { samples: 2, gcForced: true, baselineLiveBytes: 0, peakLiveBytes: MIB } }),
+    }));
+    expect(
+      liveGrowthOverControlClaim(old, {
+        id: 'u',
+        claim: 'u',
+        clients: ['streamer'],
+        control: 'node-http',
+        bytes: U,
+        consumption: 'stream',
+        below: 0.25,
+        metric: 'arrayBuffers',
+      }).outcome,
+    ).toBe('unresolved');
+  });
+
   it('unread per-request growth leaves the first request (the process warm-up) out and reports it apart', () => {
     const b = block(
       'u',

@@ -55,7 +55,18 @@ export interface LiveMemorySample {
   /** heapUsed + external with the client open before its first request (after a forced GC), and the peak since. */
   baselineLiveBytes: number;
   peakLiveBytes: number;
+  /** process.memoryUsage().arrayBuffers (Buffers' backing stores) before the first request and its peak, after a forced GC. */
+  baselineArrayBuffersBytes?: number;
+  peakArrayBuffersBytes?: number;
 }
+
+/**
+ * What a GC-settled figure counts: 'live' heapUsed + external; 'arrayBuffers' only Buffers' and ArrayBuffers' backing
+ * stores, where a body held as chunks sits. The upload claim uses 'arrayBuffers': in run bodies-d65bdee9 the 'live'
+ * figure of node:http (the control, 1–3 samples in a one-request 64 MiB warm-up) rose 21–34 MiB while its
+ * arrayBuffers stayed at most 0.3 MiB, so heapUsed + external still counted garbage there.
+ */
+export type LiveMetric = 'live' | 'arrayBuffers';
 
 export interface BodyBlock {
   round: number | null;
@@ -578,10 +589,12 @@ export function targetMemoryBounded(
  * external sampled during the warm-up (BodyTrial.live) minus the same read before the first request, bytes. Null
  * when the block has no GC-settled samples (no --expose-gc, sampling off, or an old record).
  */
-export function liveGrowthBytes(block: BodyBlock): number | null {
+export function liveGrowthBytes(block: BodyBlock, metric: LiveMetric = 'live'): number | null {
   const live = block.warmup?.live;
   if (!live || !live.gcForced || live.samples === 0) return null;
-  return live.peakLiveBytes - live.baselineLiveBytes;
+  if (metric === 'live') return live.peakLiveBytes - live.baselineLiveBytes;
+  if (live.peakArrayBuffersBytes === undefined || live.baselineArrayBuffersBytes === undefined) return null;
+  return live.peakArrayBuffersBytes - live.baselineArrayBuffersBytes;
 }
 
 /**
@@ -596,12 +609,13 @@ export function liveGrowthOverControl(
   control: string,
   bytes: number,
   consumption: string,
+  metric: LiveMetric = 'live',
 ): number[] {
   const byRound = (c: string) =>
     new Map(
       completed(blocks, c, bytes, consumption)
-        .filter((b) => b.round !== null && liveGrowthBytes(b) !== null)
-        .map((b) => [b.round as number, liveGrowthBytes(b) as number]),
+        .filter((b) => b.round !== null && liveGrowthBytes(b, metric) !== null)
+        .map((b) => [b.round as number, liveGrowthBytes(b, metric) as number]),
     );
   const mine = byRound(client);
   const ctl = byRound(control);
@@ -626,24 +640,37 @@ export function liveGrowthOverControlClaim(
     bytes: number;
     consumption: string;
     below: number;
+    /** What the GC-settled figure counts (default 'live': heapUsed + external). */
+    metric?: LiveMetric;
   },
 ): VerdictData {
+  const metric = input.metric ?? 'live';
+  const what = metric === 'live' ? 'live' : 'arrayBuffers';
   const judged = input.clients.filter((c) => c !== input.control);
   const threshold = { below: input.below };
   const parts = judged.map((client) => {
-    const xs = liveGrowthOverControl(blocks, client, input.control, input.bytes, input.consumption);
+    const xs = liveGrowthOverControl(blocks, client, input.control, input.bytes, input.consumption, metric);
     return quantityClaim({
       id: `${input.id}:${client}`,
-      claim: `${client}: GC-settled growth over ${input.control}'s ÷ body size`,
-      statistic: `(live growth − ${input.control}'s live growth, same round) ÷ body size`,
+      claim: `${client}: GC-settled ${what} growth over ${input.control}'s ÷ body size`,
+      statistic: `(${what} growth − ${input.control}'s ${what} growth, same round) ÷ body size`,
       interval: xs.length > 0 ? medianInterval(xs) : NO_INTERVAL,
       threshold,
     });
   });
   const control = completed(blocks, input.control, input.bytes, input.consumption)
-    .map((b) => liveGrowthBytes(b))
+    .map((b) => liveGrowthBytes(b, metric))
     .filter((x): x is number => x !== null)
     .map((x) => x / input.bytes);
+  const ownMedians = Object.fromEntries(
+    judged.map((client) => {
+      const own = completed(blocks, client, input.bytes, input.consumption)
+        .map((b) => liveGrowthBytes(b, metric))
+        .filter((x): x is number => x !== null)
+        .map((x) => x / input.bytes);
+      return [`${client} own growth ÷ body (median)`, own.length > 0 ? sig(medianInterval(own).median) : null];
+    }),
+  );
   return combineParts(parts, {
     id: input.id,
     claim: input.claim,
@@ -652,8 +679,10 @@ export function liveGrowthOverControlClaim(
       bytes: input.bytes,
       consumption: input.consumption,
       control: input.control,
+      metric,
       controlLiveGrowthPerBodyMedian: control.length > 0 ? sig(medianInterval(control).median) : null,
       controlRounds: control.length,
+      ...ownMedians,
     },
   });
 }
@@ -661,17 +690,18 @@ export function liveGrowthOverControlClaim(
 /** Per client at one size and consumption: the median GC-settled live growth ÷ body and over the control's. */
 export function liveGrowthRows(
   blocks: readonly BodyBlock[],
-  input: { clients: readonly string[]; control: string; bytes: number; consumption: string },
+  input: { clients: readonly string[]; control: string; bytes: number; consumption: string; metric?: LiveMetric },
 ): { client: string; rounds: number; liveGrowthPerBody: number | null; overControlPerBody: number | null }[] {
+  const metric = input.metric ?? 'live';
   return input.clients.map((client) => {
     const own = completed(blocks, client, input.bytes, input.consumption)
-      .map((b) => liveGrowthBytes(b))
+      .map((b) => liveGrowthBytes(b, metric))
       .filter((x): x is number => x !== null)
       .map((x) => x / input.bytes);
     const over =
       client === input.control
         ? []
-        : liveGrowthOverControl(blocks, client, input.control, input.bytes, input.consumption);
+        : liveGrowthOverControl(blocks, client, input.control, input.bytes, input.consumption, metric);
     return {
       client,
       rounds: own.length,

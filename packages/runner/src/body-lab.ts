@@ -203,6 +203,7 @@ export async function openBodyLab(options: { target?: TargetOptions } = {}): Pro
         transport: ipcTransport<BodyWorkerToParent, BodyParentToWorker>(worker),
         start: { type: 'job', job },
         phaseTimeoutMs: BODY_PHASE_TIMEOUT_MS,
+        ackPhaseEnd: true,
         onReady: (m) => {
           const s = m['settings'];
           result.settings = typeof s === 'object' && s !== null ? (s as Record<string, unknown>) : {};

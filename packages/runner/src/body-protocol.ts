@@ -93,4 +93,5 @@ export interface BodyTrialResult {
 }
 
 export type BodyWorkerToParent = DriverMessage<BodyTrialResult>;
-export type BodyParentToWorker = { type: 'job'; job: BodyJob } | { type: 'go' };
+/** `ack`: the parent has read the target's counters for the phase just ended (the worker closes its client only after). */
+export type BodyParentToWorker = { type: 'job'; job: BodyJob } | { type: 'go' } | { type: 'ack' };

@@ -182,15 +182,25 @@ async function run(job: BodyJob, channel: WorkerChannel<BodyTrialResult>): Promi
   lifetime.baselineBytes = rss();
   lifetime.peakBytes = lifetime.baselineBytes;
   send({ type: 'ready', settings: session.settings(), gcExposed: gc !== undefined });
+  /**
+   * Report a phase and wait until the parent has read the target's counters for it: closing the client (below) destroys
+   * sockets still held (node:http's agent.destroy() ends in-use sockets too), and a close that reached the target
+   * before its counters were read would count as the client's own (run bodies-d65bdee9: node-http "closed 7" of 32).
+   */
+  const phaseEnd = async (phase: 'warmup' | 'trial', index: number, result: BodyTrialResult): Promise<void> => {
+    send({ type: 'phase-end', phase, index, result });
+    const m = await channel.receive();
+    if (m.type !== 'ack') throw new Error(`expected ack after ${phase} ${index}, got ${m.type}`);
+  };
   if (job.warmupRequests > 0) {
     await channel.phaseStart('warmup', 0);
     const r = await trial(session, { ...job, settleMs: 0 }, 0, job.warmupRequests);
-    send({ type: 'phase-end', phase: 'warmup', index: 0, result: r });
+    await phaseEnd('warmup', 0, r);
   }
   for (let i = 0; i < job.trials; i++) {
     await channel.phaseStart('trial', i);
     const r = await trial(session, { ...job, liveSampleMs: 0 }, i, job.requestsPerTrial);
-    send({ type: 'phase-end', phase: 'trial', index: i, result: r });
+    await phaseEnd('trial', i, r);
   }
   const settings = session.settings();
   // An unread body may hold the pool open: closing must not hang the block.

@@ -5,7 +5,8 @@ import { CasebookError } from '@casebook/results';
  * The one phase/trial driver. Every client worker — Node clients over IPC, Python clients over JSON lines, the DNS
  * lab's client processes — speaks the same protocol:
  *
- *   parent → worker   a start message (its shape is the worker's), then `{type: 'go'}` once per phase
+ *   parent → worker   a start message (its shape is the worker's), then `{type: 'go'}` once per phase (and
+ *                     `{type: 'ack'}` after each phase's end has been handled, when the driver is asked to)
  *   worker → parent   `ready` → (`phase-start` → `progress`* → `phase-end`)* → `done` | `fatal`
  *
  * The driver answers each `phase-start` only after `onPhaseStart` (which resets the servers' counters) has finished,
@@ -28,6 +29,11 @@ export interface GoMessage {
   type: 'go';
 }
 
+/** Sent after each phase's `onPhaseEnd` has finished, to a worker whose driver asked for it (`ackPhaseEnd`). */
+export interface AckMessage {
+  type: 'ack';
+}
+
 export interface DriveHooks<Result> {
   /** The worker's `ready` message (client version, settings read from the live objects, …). */
   onReady?(message: Record<string, unknown>): void;
@@ -39,9 +45,15 @@ export interface DriveHooks<Result> {
 }
 
 export interface DriveOptions<Start, Result> extends DriveHooks<Result> {
-  transport: WorkerTransport<DriverMessage<Result>, Start | GoMessage>;
+  transport: WorkerTransport<DriverMessage<Result>, Start | GoMessage | AckMessage>;
   start: Start;
   phaseTimeoutMs: number;
+  /**
+   * Answer each `phase-end` with `ack` once `onPhaseEnd` has finished (its counters read), for a worker that must not
+   * change what those counters see (close its client, destroy sockets) before they are read. Off: the worker does
+   * not wait (the Python and race workers do not expect it).
+   */
+  ackPhaseEnd?: boolean;
   /** Set when the run fails for a reason the driver cannot see (e.g. the target died); reported instead of the exit. */
   failure?: () => CasebookError | null;
 }
@@ -101,6 +113,7 @@ export function driveWorker<Start, Result>(options: DriveOptions<Start, Result>)
         case 'phase-end':
           clearPhaseTimer();
           await options.onPhaseEnd(message.phase, message.index, message.result);
+          if (options.ackPhaseEnd) transport.send({ type: 'ack' });
           break;
         case 'done':
           clearPhaseTimer();
