@@ -30,6 +30,7 @@ const REPOS: Record<string, string> = {
   libuv: 'libuv/libuv',
   'c-ares': 'c-ares/c-ares',
   'cacheable-lookup': 'szmarczak/cacheable-lookup',
+  'follow-redirects': 'follow-redirects/follow-redirects',
 };
 
 export function sourceUrl(link: SourceLink): string {
