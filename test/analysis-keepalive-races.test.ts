@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   binomialInterval,
   burstInterval,
@@ -5,8 +7,8 @@ import {
   burstWriteStarts,
   clockSummaries,
   controlGate,
-  countsText,
   couldShowResend,
+  countsText,
   EXPOSURE_WINDOW_MS,
   exercisedRows,
   exposedInterval,
@@ -14,6 +16,7 @@ import {
   failsWhenClosedSanity,
   failureCells,
   joinSanity,
+  KEEPALIVE_RACES_INSTALLED_REFS,
   landingMs,
   MIN_BURSTS,
   MIN_EXPOSED,
@@ -678,4 +681,27 @@ describe('the shared clock: exposure decided on write and FIN times', () => {
     expect(axios).toMatchObject({ requests: 20, onKept: 20, inWindow: 10, stale: 10, staleInWindow: 5 });
     expect(axios?.landingMaxMs).toBe(60);
   });
+});
+
+describe("got's installed lines the notebook cites (got ships compiled dist/ only)", () => {
+  const repo = path.resolve(__dirname, '..');
+  const nb = JSON.parse(fs.readFileSync(path.join(repo, 'notebooks/08-keepalive-races.ipynb'), 'utf8')) as {
+    cells: { source: string[] }[];
+  };
+  const text = nb.cells.map((c) => c.source.join('')).join('\n');
+
+  it.each(KEEPALIVE_RACES_INSTALLED_REFS.map((r) => [r.id, r] as const))(
+    '%s: the installed lines contain the token, and the notebook cites that range',
+    (_id, ref) => {
+      const dir = path.join(repo, 'node_modules', ref.pkg);
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string };
+      expect(pkg.version).toBe(ref.version);
+      const lines = fs
+        .readFileSync(path.join(dir, ref.file), 'utf8')
+        .split('\n')
+        .slice(ref.lines[0] - 1, ref.lines[1]);
+      expect(lines.join('\n')).toContain(ref.token);
+      expect(text).toContain(`node_modules/${ref.pkg}/${ref.file}\` L${ref.lines[0]}–${ref.lines[1]}`);
+    },
+  );
 });
