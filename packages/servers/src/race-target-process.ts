@@ -90,7 +90,8 @@ function closeConnection(c: Connection, cause: 'idle' | 'race'): void {
   // times are compared with this, not with the moment the handler of a late request ran (a timer that fired late
   // closes a connection whose request bytes were already in the kernel; the handler then runs after the close).
   c.info.closedAtUs = monotonicMicros();
-  // A race close happens as a request arrives, after the handler cleared idleSinceUs: the period began at idleSince.
+  // The idle period this close ends began at idleSinceUs (a race close runs from the handler, which clears
+  // idleSinceUs only after this call).
   c.info.closeIdleSinceUs = c.idleSinceUs;
   if (options.idleClose === 'fin') c.socket.end();
   else c.socket.resetAndDestroy();
