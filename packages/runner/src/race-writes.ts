@@ -17,10 +17,10 @@
  *   once all of the request's data has been handed to the socket: from OutgoingMessage.prototype._flush right after
  *   _flushOutput wrote the buffered output to a writable socket (lib/_http_outgoing.js L1263–1280; onSocketNT calls
  *   _flush right after the socket is assigned, lib/_http_client.js L1190–1191), or from end() when the socket was
- *   already assigned and nothing was left buffered (lib/_http_outgoing.js L1226–1230). So it marks the end of the write,
- *   in the same synchronous run as the socket.write calls; a socket that is no longer writable (the client had already
- *   seen the FIN) is written nothing and publishes nothing: such a request is recorded as never written. (Node 20
- *   published it in the constructor, before any socket: this reading holds for the Node the study pins, v24.21.0.)
+ *   already assigned and nothing was left buffered (lib/_http_outgoing.js L1226–1230). So it marks the end of the
+ *   write, in the same synchronous run as the socket.write calls; a socket that is no longer writable (the client had
+ *   already seen the FIN) is written nothing and publishes nothing: such a request is recorded as never written. (Node
+ *   20 published it in the constructor, before any socket: this reading holds for the Node the study pins, v24.21.0.)
  *   For a GET (headers only) and the 1 KiB POST (one write) the end of the write is its start within microseconds.
  *   got's retry makes a new ClientRequest with the same headers: a second write of the same id.
  *
@@ -91,14 +91,15 @@ export function watchRequestWrites(idHeader: string): WriteLog {
   };
   const onUndici = (message: unknown): void => {
     const atUs = nowUs();
-    if (!isRecord(message) || typeof message['headers'] !== 'string') return;
-    const id = headerValueIn(message['headers'], idHeader);
+    const headers = isRecord(message) ? message['headers'] : undefined;
+    if (!isRecord(message) || typeof headers !== 'string') return;
+    const id = headerValueIn(headers, idHeader);
     if (id !== null) record(id, { atUs, localPort: localPortOf(message['socket']) });
   };
   const onHttp = (message: unknown): void => {
     const atUs = nowUs();
-    if (!isRecord(message) || !(message['request'] instanceof ClientRequest)) return;
-    const request = message['request'];
+    const request = isRecord(message) ? message['request'] : undefined;
+    if (!(request instanceof ClientRequest)) return;
     const value = request.getHeader(idHeader);
     const id = typeof value === 'string' ? value : Array.isArray(value) ? (value[0] ?? null) : null;
     if (id !== null) record(id, { atUs, localPort: localPortOf(request.socket) });
