@@ -688,7 +688,7 @@ export function rateEstimate(
 
 const pct2 = (x: number): string => (Number.isFinite(x) ? (x * 100).toFixed(2) : '—');
 
-/** "0.00–0.40 % (pooled) and 0.00–0.00 % (over 10 processes)": both intervals, as the evidence states them. */
+/** Both intervals as the evidence states them: "0.00–0.40 % pooled (Clopper–Pearson), 0.00–0.00 % over 10 processes" */
 export function estimateText(e: RateEstimate): string {
   const t = Number.isFinite(e.perProcess.low)
     ? `${pct2(e.perProcess.low)}–${pct2(e.perProcess.high)} % over ${e.processes} processes`
@@ -728,6 +728,7 @@ function intervalEvidence(e: RateEstimate): Evidence {
  */
 export type WriteExposure = 'exposed' | 'closed-under-it' | 'open' | 'not-written' | 'not-joined' | 'not-recorded';
 
+/** Where a row's first write met the target's close (WriteExposure), from its write, join and FIN fields. */
 export function writeExposure(r: Pick<RaceRow, 'writtenAtUs' | 'targetConnection' | 'finAtUs'>): WriteExposure {
   if (r.writtenAtUs === undefined) return 'not-recorded';
   if (r.writtenAtUs === null) return 'not-written';
