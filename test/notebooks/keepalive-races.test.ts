@@ -102,9 +102,8 @@ describe('08-keepalive-races', () => {
     // connection by port and time. Nearly every written request joins (a port the target never saw is a broken join).
     const saved = raceRuns.flatMap((r) => r.requests);
     expect(saved.every((q) => q.targetIdleMs !== undefined && q.firstCopyAfterClose !== undefined)).toBe(true);
-    expect(saved.every((q) => q.writtenAtUs !== undefined && q.finAtUs !== undefined && q.dueAtUs !== undefined)).toBe(
-      true,
-    );
+    expect(saved.filter((q) => q.writtenAtUs === undefined || q.finAtUs === undefined)).toEqual([]);
+    expect(saved.filter((q) => q.dueAtUs === undefined || q.targetConnection === undefined)).toEqual([]);
     const written = saved.filter((q) => typeof q.writtenAtUs === 'number');
     expect(written.length).toBeGreaterThan(0.9 * saved.length);
     expect(written.filter((q) => q.targetConnection !== null).length).toBeGreaterThan(0.9 * written.length);
