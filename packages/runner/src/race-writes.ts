@@ -102,7 +102,16 @@ export function watchRequestWrites(idHeader: string): WriteLog {
     if (!(request instanceof ClientRequest)) return;
     const value = request.getHeader(idHeader);
     const id = typeof value === 'string' ? value : Array.isArray(value) ? (value[0] ?? null) : null;
-    if (id !== null) record(id, { atUs, localPort: localPortOf(request.socket) });
+    if (id === null) return;
+    const socket = request.socket;
+    const write: RequestWrite = { atUs, localPort: localPortOf(socket) };
+    record(id, write);
+    // On a new connection node:http queues the request on a socket still connecting (a connecting socket is writable):
+    // it has no local port yet. Take the port at 'connect' (a new connection cannot be one the server closed).
+    if (write.localPort === null && socket?.connecting)
+      socket.once('connect', () => {
+        write.localPort = localPortOf(socket);
+      });
   };
   dc.subscribe(UNDICI_SEND_HEADERS, onUndici);
   dc.subscribe(HTTP_CLIENT_REQUEST_START, onHttp);
