@@ -111,7 +111,11 @@ describe('race target', () => {
     const idleUs = (conn?.closedAtUs ?? 0) - (conn?.closeIdleSinceUs ?? 0);
     expect(idleUs).toBeGreaterThanOrEqual(299_000);
     expect(idleUs).toBeLessThan(1_000_000);
-    expect(counters.firstArrivalById['a']).toEqual({ atUs: expect.any(Number), connection: conn?.id, idleSinceUs: null });
+    expect(counters.firstArrivalById['a']).toEqual({
+      atUs: expect.any(Number),
+      connection: conn?.id,
+      idleSinceUs: null,
+    });
     expect(counters.firstArrivalById['b']?.idleSinceUs).toBeGreaterThan(counters.firstArrivalById['a']?.atUs ?? 0);
     expect(conn?.closeIdleSinceUs).toBeGreaterThan(counters.firstArrivalById['b']?.atUs ?? 0);
     expect(counters.openConnections).toBe(0);

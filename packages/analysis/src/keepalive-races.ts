@@ -420,7 +420,7 @@ export function notExercisedBecause(rows: readonly RaceRow[]): string | null {
 function rateClaim(id: string, claim: string, rows: readonly RaceRow[], threshold: Threshold): VerdictData {
   const e = rateEstimate(rows, metClosedConnection, (r) => !r.ok);
   const common = {
-    counts: countsText(e, 'requests that met a closed connection', 'failed'),
+    counts: rateCountsText(e, 'requests that met a closed connection', 'failed'),
     requests: rows.length,
     failures: rows.filter((r) => !r.ok).length,
     exposed: e.requests,
@@ -697,7 +697,7 @@ export function estimateText(e: RateEstimate): string {
 }
 
 /** "0 of 912 GETs that met a closed connection failed, in 10 of 10 client processes": the counts, never rounded. */
-export function countsText(e: RateEstimate, what: string, verb: string): string {
+export function rateCountsText(e: RateEstimate, what: string, verb: string): string {
   return `${e.events} of ${e.requests} ${what} ${verb}, in ${e.processes} of ${e.processesInRows} client processes`;
 }
 
@@ -816,7 +816,11 @@ export function staleWriteEstimate(
   staleMs: number = STALE_FIN_MS,
 ): RateEstimate {
   const starts = burstWriteStarts(rows);
-  return rateEstimate(rows, (r) => landedInWindow(r, windowMs), (r) => staleWrite(r, starts.get(r.burst), staleMs));
+  return rateEstimate(
+    rows,
+    (r) => landedInWindow(r, windowMs),
+    (r) => staleWrite(r, starts.get(r.burst), staleMs),
+  );
 }
 
 const windowText = (w: readonly [number, number]): string =>
@@ -865,7 +869,7 @@ export function exposureClaim(input: {
       ? `${input.condition}, ${input.client}'s idle-socket check: at most ${maxRate * 100} % of its ${what} went ${stale} (upper end of the 95 % interval below ${maxRate * 100} %: ${INTERVAL_RULE}; ${minimum}${input.control ? `; decided only while ${input.control.client}, without a check, wrote more than ${minRate * 100} % of its own such writes that way (lower end) in the same rounds, mode and gaps` : ''})`
       : `${input.condition}, ${input.client} (no idle-socket check) writes more than ${minRate * 100} % of its ${what} ${stale} (lower end of the 95 % interval above ${minRate * 100} %: ${INTERVAL_RULE}; ${minimum})`;
   const evidence: Evidence = {
-    counts: countsText(e, what, `went ${stale}`),
+    counts: rateCountsText(e, what, `went ${stale}`),
     writesInWindow: e.requests,
     stale: e.events,
     processes: e.processes,
@@ -898,7 +902,7 @@ export function exposureClaim(input: {
     );
     const c = staleWriteEstimate(controlRows, windowMs, staleMs);
     const controlEvidence: Evidence = {
-      controlCounts: countsText(c, what, 'were stale'),
+      controlCounts: rateCountsText(c, what, 'were stale'),
       controlStaleLow: c.low,
       controlIntervals: estimateText(c),
     };
@@ -949,7 +953,7 @@ export function failsWhenClosedSanity(input: {
     claim: `without a retry, every ${input.method} of ${input.client} that met a closed connection (written after the target's FIN, or before it and read after the close) fails, because the target never answers it${met.length === 0 ? ' (none met one in these rows)' : ''}`,
     holds: met.every((r) => !r.ok),
     evidence: {
-      counts: countsText(e, `${input.method}s that met a closed connection`, 'failed'),
+      counts: rateCountsText(e, `${input.method}s that met a closed connection`, 'failed'),
       metClose: met.length,
       exposed: met.filter((r) => writeExposure(r) === 'exposed').length,
       closedUnderIt: met.filter((r) => writeExposure(r) === 'closed-under-it').length,
@@ -985,7 +989,7 @@ export function retryResendsClaim(input: {
     holds: !tooFew && failed === 0 && notResent === 0,
     unresolved: tooFew && failed === 0 && notResent === 0,
     evidence: {
-      counts: countsText(e, `${input.method}s that met a closed connection`, 'failed'),
+      counts: rateCountsText(e, `${input.method}s that met a closed connection`, 'failed'),
       metClose: met.length,
       failed,
       notResent,
