@@ -1,13 +1,23 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   binomialInterval,
   burstInterval,
   burstReuse,
+  burstWriteStarts,
+  clockSummaries,
   controlGate,
   couldShowResend,
+  rateCountsText,
+  EXPOSURE_WINDOW_MS,
   exercisedRows,
   exposedInterval,
+  exposureClaim,
+  failsWhenClosedSanity,
   failureCells,
   joinSanity,
+  KEEPALIVE_RACES_INSTALLED_REFS,
+  landingMs,
   MIN_BURSTS,
   MIN_EXPOSED,
   MIN_EXPOSED_PROCESSES,
@@ -20,9 +30,15 @@ import {
   noRetryClaim,
   type RaceRow,
   raceRows,
+  rateEstimate,
   resent,
+  retryResendsClaim,
+  STALE_FIN_MS,
   sentOnReused,
   someFailuresClaim,
+  staleWrite,
+  writeExposure,
+  writtenAfterFinMs,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
 
@@ -298,7 +314,8 @@ describe('claims (per request that met a closed connection, process as the unit)
   });
 
   it('the control gates "fails no request": quiet or unexercised control unresolved, raced control decides', () => {
-    const mine = cell(999, 200, 0, { client: 'undici-request' });
+    // 400 clean exposed requests: the pooled interval's upper end (0.92 %) is below 1 % (200 would give 1.83 %).
+    const mine = cell(999, 400, 0, { client: 'undici-request' });
     const quiet = noFailureClaim({
       id: 'safe',
       client: 'undici-request',
@@ -342,7 +359,7 @@ describe('claims (per request that met a closed connection, process as the unit)
     expect(otherMode.outcome).toBe('unresolved');
     const g = controlGate(cell(999, 200, 100));
     expect(g.raced).toBe(true);
-    expect(g.text).toContain('failed 100 of 200 requests that met a closed connection, in 10 client processes');
+    expect(g.text).toContain('failed 100 of 200 requests that met a closed connection, in 10 of 10 client processes');
   });
 
   it('"fails some requests" holds and fails on the gaps named only', () => {
@@ -453,4 +470,239 @@ describe('descriptive: bursts on reused connections (no longer decides a claim)'
     expect(exercisedRows([...nine, ...eight])).toEqual(nine);
     expect(MIN_BURSTS).toBe(10);
   });
+});
+
+/**
+ * One burst of `n` first writes on kept connections, each landing 2 ms after its due close, on the shared clock (µs):
+ * the first `stale` went onto a connection whose FIN the target sent 1.5 ms before the burst's first write, the next
+ * `late` onto one whose FIN went out 0.5 ms before it (exposed, not stale), the rest onto open connections. A write
+ * that met a FIN failed (no retry) unless `retried`: then it was written twice and succeeded.
+ */
+const clockBurst = (
+  client: string,
+  p: number,
+  n: number,
+  stale: number,
+  late = 0,
+  over: Partial<RaceRow> = {},
+  retried = false,
+): RaceRow[] => {
+  const start = 10_000_000 + p * 1_000_000;
+  return Array.from({ length: n }, (_, k) => {
+    const writtenAtUs = start + k * 100;
+    const finAtUs = k < stale ? start - 1500 : k < stale + late ? start - 500 : null;
+    const met = finAtUs !== null;
+    return row({
+      client,
+      burst: `${client}.${p}`,
+      process: `p${p}`,
+      ok: !met || retried,
+      code: met && !retried ? 'UND_ERR_SOCKET' : null,
+      arrived: met && !retried ? 0 : 1,
+      served: met && !retried ? 0 : 1,
+      writtenAtUs,
+      writes: met && retried ? 2 : 1,
+      targetConnection: 1000 * p + k,
+      finAtUs,
+      dueAtUs: writtenAtUs - 2000,
+      ...over,
+    });
+  });
+};
+/** `processes` client processes, one clockBurst each. */
+const clockRows = (client: string, processes: number, n: number, stale: number, late = 0, retried = false) =>
+  Array.from({ length: processes }, (_, p) => clockBurst(client, p, n, stale, late, {}, retried)).flat();
+
+describe('intervals that do not collapse (pooled Clopper–Pearson beside t over processes)', () => {
+  it('0 of 912 in 10 processes: t collapses to 0–0, the pooled interval does not, the claim takes the wider', () => {
+    const rows = cell(999, 912, 0);
+    const e = rateEstimate(rows, metClosedConnection, (r) => !r.ok);
+    expect([e.events, e.requests, e.processes, e.processesInRows]).toEqual([0, 912, 10, 10]);
+    expect([e.perProcess.low, e.perProcess.high]).toEqual([0, 0]);
+    expect(e.pooled.high).toBeCloseTo(1 - 0.025 ** (1 / 912), 6);
+    expect(e.high).toBe(e.pooled.high);
+    expect(rateCountsText(e, 'exposed GETs', 'failed')).toBe('0 of 912 exposed GETs failed, in 10 of 10 client processes');
+  });
+
+  it('every process failing all its exposed requests: t is 1–1, the pooled interval and the claim are not', () => {
+    const v = someFailuresClaim({
+      id: 's',
+      client: 'node-http',
+      method: 'GET',
+      rows: cell(999, 100, 100),
+      condition: 'c',
+      gapRangeMs: [990, 1010],
+    });
+    expect(v.outcome).toBe('holds');
+    expect(v.statistic?.ci95?.[0]).toBeLessThan(1);
+    expect(v.evidence['counts']).toBe(
+      '100 of 100 requests that met a closed connection failed, in 10 of 10 client processes',
+    );
+    expect(v.evidence['perProcessLow']).toBe(1);
+  });
+});
+
+describe('the shared clock: exposure decided on write and FIN times', () => {
+  it('classifies each first write against the FIN of its connection, and where it landed', () => {
+    const [exposed, under, open] = [
+      row({ writtenAtUs: 2000, targetConnection: 1, finAtUs: 1500, dueAtUs: 1000 }),
+      row({ writtenAtUs: 1200, targetConnection: 1, finAtUs: 1500, dueAtUs: 1000 }),
+      row({ writtenAtUs: 1200, targetConnection: 2, finAtUs: null, dueAtUs: 1000 }),
+    ];
+    expect([exposed, under, open].map(writeExposure)).toEqual(['exposed', 'closed-under-it', 'open']);
+    expect(writeExposure(row({ writtenAtUs: null }))).toBe('not-written');
+    expect(writeExposure(row({ writtenAtUs: 5, targetConnection: null }))).toBe('not-joined');
+    expect(writeExposure(row())).toBe('not-recorded');
+    expect(writtenAfterFinMs(exposed)).toBe(0.5);
+    expect(landingMs(under)).toBe(0.2);
+    expect(landingMs(row({ writtenAtUs: 5, targetConnection: 1, dueAtUs: null }))).toBeNull();
+  });
+
+  it(`a write is stale when the FIN went out more than ${STALE_FIN_MS} ms before the burst's first write`, () => {
+    const burst = clockBurst('undici-request', 0, 10, 2, 3);
+    const start = burstWriteStarts(burst).get('undici-request.0');
+    expect(start).toBe(10_000_000);
+    expect(burst.filter((r) => staleWrite(r, start)).map((r) => r.writtenAtUs)).toEqual([10_000_000, 10_000_100]);
+    // The late FIN (0.5 ms before the burst) was written on after it: exposed, but not stale.
+    expect(burst.filter((r) => writeExposure(r) === 'exposed')).toHaveLength(5);
+    expect(EXPOSURE_WINDOW_MS).toEqual([-3, 20]);
+  });
+
+  it('"no stale writes" (an idle-socket check) FAILS on data where the client wrote onto FINs it had time to see', () => {
+    const v = exposureClaim({
+      id: 'x',
+      client: 'undici-request',
+      method: 'GET',
+      rows: [...clockRows('undici-request', 10, 10, 3), ...clockRows('node-http', 10, 10, 3)],
+      condition: 'c',
+      expect: 'none',
+      control: { client: 'node-http', rows: clockRows('node-http', 10, 10, 3) },
+    });
+    expect(v.kind).toBe('claim');
+    expect(v.outcome).toBe('fails');
+    expect(v.evidence['stale']).toBe(30);
+    expect(v.evidence['counts']).toContain(
+      '30 of 100 first GET writes on a kept connection landing in [T−3 ms, T+20 ms]',
+    );
+    expect(v.claim).toContain(`more than ${STALE_FIN_MS} ms before the client began writing that burst`);
+  });
+
+  it('"no stale writes" HOLDS when none of ≥ 368 writes in the window was stale and the control wrote stale', () => {
+    const control = { client: 'node-http', rows: clockRows('node-http', 10, 40, 12) };
+    // Exposed writes whose FIN arrived as the burst was being written (0.5 ms before it began) do not count.
+    const v = exposureClaim({
+      id: 'x',
+      client: 'undici-request',
+      method: 'GET',
+      rows: clockRows('undici-request', 10, 40, 0, 4),
+      condition: 'c',
+      expect: 'none',
+      control,
+    });
+    expect(v.outcome).toBe('holds');
+    expect(v.evidence['writesInWindow']).toBe(400);
+    expect(v.evidence['exposedAll']).toBe(40);
+    expect(v.evidence['controlCounts']).toBe(
+      '120 of 400 first GET writes on a kept connection landing in [T−3 ms, T+20 ms] were stale, in 10 of 10 client processes',
+    );
+    // Without a control that wrote stale, the same data cannot decide it.
+    const quiet = exposureClaim({
+      id: 'x',
+      client: 'undici-request',
+      method: 'GET',
+      rows: clockRows('undici-request', 10, 40, 0, 4),
+      condition: 'c',
+      expect: 'none',
+      control: { client: 'node-http', rows: clockRows('node-http', 10, 40, 0) },
+    });
+    expect(quiet.outcome).toBe('unresolved');
+    expect(String(quiet.evidence['unresolvedBecause'])).toContain('the race was not shown to occur');
+  });
+
+  it('"writes some stale" (no check) holds and fails; outside the window or too few processes it is not decided', () => {
+    const some = (rows: RaceRow[]) =>
+      exposureClaim({ id: 's', client: 'node-http', method: 'GET', rows, condition: 'c', expect: 'some' });
+    expect(some(clockRows('node-http', 10, 40, 12)).outcome).toBe('holds');
+    expect(some(clockRows('node-http', 10, 40, 0)).outcome).toBe('fails');
+    const late = clockRows('node-http', 10, 40, 12).map((r) => ({ ...r, dueAtUs: (r.writtenAtUs as number) - 50_000 }));
+    expect(String(some(late).evidence['unresolvedBecause'])).toContain('not exercised: 0 writes in the window');
+    expect(some(clockRows('node-http', 3, 40, 12)).outcome).toBe('unresolved');
+  });
+
+  it('without a retry, every request that met a closed connection fails: a sanity check, both sides', () => {
+    const held = failsWhenClosedSanity({
+      id: 'f',
+      client: 'node-http',
+      method: 'GET',
+      rows: clockRows('node-http', 2, 10, 3, 2),
+    });
+    expect(held.kind).toBe('sanity');
+    expect(held.outcome).toBe('holds');
+    expect(held.evidence['metClose']).toBe(10);
+    const answered = clockRows('node-http', 1, 10, 3).map((r, i) => (i === 0 ? { ...r, ok: true } : r));
+    expect(failsWhenClosedSanity({ id: 'f', client: 'node-http', method: 'GET', rows: answered }).outcome).toBe(
+      'fails',
+    );
+  });
+
+  it('a retry claim: every request that met a close was sent again and none failed (counted, can fail)', () => {
+    const resendAll = clockRows('got', 10, 10, 2, 2, true);
+    const v = retryResendsClaim({ id: 'r', client: 'got', method: 'GET', rows: resendAll, condition: 'c' });
+    expect(v.kind).toBe('claim');
+    expect(v.outcome).toBe('holds');
+    expect(v.evidence['counts']).toBe('0 of 40 GETs that met a closed connection failed, in 10 of 10 client processes');
+    const oneFailed = resendAll.map((r, i) => (i === 0 ? { ...r, ok: false, writes: 1 } : r));
+    expect(retryResendsClaim({ id: 'r', client: 'got', method: 'GET', rows: oneFailed, condition: 'c' }).outcome).toBe(
+      'fails',
+    );
+    const few = clockRows('got', 3, 10, 2, 2, true);
+    expect(retryResendsClaim({ id: 'r', client: 'got', method: 'GET', rows: few, condition: 'c' }).outcome).toBe(
+      'unresolved',
+    );
+  });
+
+  it('summarises per client where writes landed, all and in the window (the matched-landing comparison)', () => {
+    const late = clockBurst('axios', 9, 10, 5, 0, {}).map((r) => ({
+      ...r,
+      dueAtUs: (r.writtenAtUs as number) - 60_000,
+    }));
+    const [node, axios] = clockSummaries([
+      ...clockRows('node-http', 2, 10, 3),
+      ...clockRows('axios', 1, 10, 5),
+      ...late,
+    ]);
+    expect(node).toMatchObject({
+      client: 'node-http',
+      requests: 20,
+      inWindow: 20,
+      exposed: 6,
+      stale: 6,
+      staleInWindow: 6,
+    });
+    expect(axios).toMatchObject({ requests: 20, onKept: 20, inWindow: 10, stale: 10, staleInWindow: 5 });
+    expect(axios?.landingMaxMs).toBe(60);
+  });
+});
+
+describe("got's installed lines the notebook cites (got ships compiled dist/ only)", () => {
+  const repo = path.resolve(__dirname, '..');
+  const nb = JSON.parse(fs.readFileSync(path.join(repo, 'notebooks/08-keepalive-races.ipynb'), 'utf8')) as {
+    cells: { source: string[] }[];
+  };
+  const text = nb.cells.map((c) => c.source.join('')).join('\n');
+
+  it.each(KEEPALIVE_RACES_INSTALLED_REFS.map((r) => [r.id, r] as const))(
+    '%s: the installed lines contain the token, and the notebook cites that range',
+    (_id, ref) => {
+      const dir = path.join(repo, 'node_modules', ref.pkg);
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string };
+      expect(pkg.version).toBe(ref.version);
+      const lines = fs
+        .readFileSync(path.join(dir, ref.file), 'utf8')
+        .split('\n')
+        .slice(ref.lines[0] - 1, ref.lines[1]);
+      expect(lines.join('\n')).toContain(ref.token);
+      expect(text).toContain(`node_modules/${ref.pkg}/${ref.file}\` L${ref.lines[0]}–${ref.lines[1]}`);
+    },
+  );
 });

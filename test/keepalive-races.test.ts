@@ -1,4 +1,4 @@
-import { burstReuse, noRetryClaim, raceRows } from '@casebook/analysis';
+import { burstReuse, noRetryClaim, raceRows, writeExposure } from '@casebook/analysis';
 import { liveChildren } from '@casebook/procs';
 import { gapsAround, type RaceRunResult, runRace } from '@casebook/runner';
 import { type RaceTargetHandle, startRaceTarget } from '@casebook/servers';
@@ -39,6 +39,15 @@ describe('the deterministic keep-alive race', () => {
     for (const r of run.requests) expect(r.targetIdleMs).toBeGreaterThanOrEqual(295);
     // The race hook closes as each arrives: the first copy found the connection still open (the target's own record).
     for (const r of run.requests) expect(r.firstCopyAfterClose).toBe(false);
+    // On the shared clock: each request was written once, joined to the connection the hook then closed, before the
+    // close (the server's own race: closed under it, not written on a closed connection).
+    for (const r of run.requests) {
+      expect(r.writes).toBe(1);
+      expect(r.targetConnection).not.toBeNull();
+      expect(r.writtenAtUs).toBeLessThan(r.finAtUs ?? Number.NEGATIVE_INFINITY);
+      expect(r.arrivedAtUs).toBeGreaterThan(r.writtenAtUs ?? Number.POSITIVE_INFINITY);
+    }
+    expect(raceRows([run]).map(writeExposure)).toEqual(GAPS_MS.map(() => 'closed-under-it'));
     expect(burstReuse(raceRows([run])).every((b) => b.exercised)).toBe(true);
     expect(run.counters.endings['race-fin']).toBe(GAPS_MS.length);
     expect(run.openAfter).toBe(0);
@@ -53,6 +62,8 @@ describe('the deterministic keep-alive race', () => {
     const run = await runRace({ client: 'got', target, gapsMs: GAPS_MS, runId: 'got-get' });
     expect(run.error).toBeNull();
     expect(summary(run)).toEqual(GAPS_MS.map(() => ({ ok: true, code: null, arrived: 2, served: 1 })));
+    // The client's own count: each id written twice (http.client.request.start once per attempt).
+    expect(run.requests.map((r) => r.writes)).toEqual(GAPS_MS.map(() => 2));
     expect(run.defence.ready['retryLimit']).toBe(2);
     expect(run.defence.ready['retryMethods']).not.toContain('POST');
     expect(run.openAfter).toBe(0);
@@ -76,6 +87,10 @@ describe('the deterministic keep-alive race', () => {
     const retried = await runRace({ client: 'undici-request', target, gapsMs: GAPS_MS, retry: 'opt-in', runId: 'u-r' });
     expect(retried.error).toBeNull();
     expect(summary(retried)).toEqual(GAPS_MS.map(() => ({ ok: true, code: null, arrived: 2, served: 1 })));
+    // undici:client:sendHeaders once per attempt: the plain Agent wrote each id once, the retry interceptor twice.
+    expect(plain.requests.map((r) => r.writes)).toEqual(GAPS_MS.map(() => 1));
+    expect(retried.requests.map((r) => r.writes)).toEqual(GAPS_MS.map(() => 2));
+    expect(raceRows([plain]).map(writeExposure)).toEqual(GAPS_MS.map(() => 'closed-under-it'));
     expect(plain.openAfter + retried.openAfter).toBe(0);
     console.log(
       'undici race',

@@ -93,8 +93,31 @@ describe('race target', () => {
     expect(counters.servedById).toEqual({ a: 1, b: 1 });
     expect(counters.endings['idle-fin']).toBe(1);
     expect(counters.connections).toEqual([
-      { id: expect.any(Number), served: 2, arrived: 2, ended: 'idle-fin', stalled: false },
+      {
+        id: expect.any(Number),
+        served: 2,
+        arrived: 2,
+        ended: 'idle-fin',
+        stalled: false,
+        remotePort: c.socket.localPort,
+        openedAtUs: expect.any(Number),
+        closedAtUs: expect.any(Number),
+        closeIdleSinceUs: expect.any(Number),
+      },
     ]);
+    // On the shared clock: the FIN went out T (300 ms) or a little later after the idle period began, and b's first
+    // arrival was on that connection, after a's response (its idle start).
+    const [conn] = counters.connections;
+    const idleUs = (conn?.closedAtUs ?? 0) - (conn?.closeIdleSinceUs ?? 0);
+    expect(idleUs).toBeGreaterThanOrEqual(299_000);
+    expect(idleUs).toBeLessThan(1_000_000);
+    expect(counters.firstArrivalById['a']).toEqual({
+      atUs: expect.any(Number),
+      connection: conn?.id,
+      idleSinceUs: null,
+    });
+    expect(counters.firstArrivalById['b']?.idleSinceUs).toBeGreaterThan(counters.firstArrivalById['a']?.atUs ?? 0);
+    expect(conn?.closeIdleSinceUs).toBeGreaterThan(counters.firstArrivalById['b']?.atUs ?? 0);
     expect(counters.openConnections).toBe(0);
     expect((await target.reset()).arrivals).toBe(2);
     expect((await target.counters()).arrivals).toBe(0);
@@ -160,6 +183,10 @@ describe('race target', () => {
     expect(idle['h3']).toBeGreaterThanOrEqual(195);
     // The race hook closes as h3 arrives: its first copy found the connection still open (the actual close, not T).
     expect(counters.firstCopyAfterCloseById).toEqual({ h2: false, h3: false });
+    // The race close is recorded on the shared clock at h3's arrival, ending the idle period h3 was written into.
+    const [conn] = counters.connections;
+    expect(conn?.closedAtUs).toBeGreaterThanOrEqual(counters.firstArrivalById['h3']?.atUs ?? Number.POSITIVE_INFINITY);
+    expect(conn?.closeIdleSinceUs).toBe(counters.firstArrivalById['h3']?.idleSinceUs);
     expect(counters.raceCloses).toBe(1);
     expect(counters.endings['race-fin']).toBe(1);
     expect(counters.openConnections).toBe(0);

@@ -79,11 +79,15 @@ describe('08-keepalive-races', () => {
     // Stall claims count only requests that went to the stalled connection; the others are in the evidence.
     for (const v of record.verdicts.filter((x) => x.id.startsWith('stall-')))
       expect(v.evidence, v.id).toHaveProperty('notOnStalledConnection');
-    // Too few client processes in the smoke profile to decide a rate claim (the process is the unit).
-    expect(byId('race.absent-fin.undici-request')?.outcome).toBe('unresolved');
+    // Too few client processes in the smoke profile to decide an exposure claim (the process is the unit).
+    expect(byId('race.absent-fin.undici-request')).toMatchObject({ kind: 'claim', outcome: 'unresolved' });
     expect(String(byId('race.absent-fin.undici-request')?.evidence['unresolvedBecause'])).toMatch(
       /not exercised|not shown to occur/,
     );
+    expect(byId('race.absent-fin.node-http')?.kind).toBe('claim');
+    // Without a retry, a request that met a closed connection fails by construction: a sanity check, and it holds.
+    for (const c of ['undici-request', 'node-http'])
+      expect(byId(`fails-exposed.absent-fin.${c}`), c).toMatchObject({ kind: 'sanity', outcome: 'holds' });
 
     const raceRuns = validateAgainst(
       RaceRunsFileSchema,
@@ -93,8 +97,17 @@ describe('08-keepalive-races', () => {
     expect(raceRuns.length).toBeGreaterThan(0);
     expect(raceRuns.every((r) => r.error === null)).toBe(true);
     expect(raceRuns.flatMap((r) => r.requests).length).toBeGreaterThan(0);
-    // Every request carries the target's idle at its first arrival (null: a new connection, or never arrived).
-    expect(raceRuns.flatMap((r) => r.requests).every((q) => q.targetIdleMs !== undefined)).toBe(true);
+    // Every request carries the target's idle at its first arrival (null: a new connection, or never arrived), the
+    // target's after-close record, and the shared clock: its first write (null: never written) joined to the target's
+    // connection by port and time. Nearly every written request joins (a port the target never saw is a broken join).
+    const saved = raceRuns.flatMap((r) => r.requests);
+    expect(saved.every((q) => q.targetIdleMs !== undefined && q.firstCopyAfterClose !== undefined)).toBe(true);
+    expect(saved.filter((q) => q.writtenAtUs === undefined || q.finAtUs === undefined)).toEqual([]);
+    expect(saved.filter((q) => q.dueAtUs === undefined || q.targetConnection === undefined)).toEqual([]);
+    const written = saved.filter((q) => typeof q.writtenAtUs === 'number');
+    expect(written.length).toBeGreaterThan(0.9 * saved.length);
+    expect(written.filter((q) => q.targetConnection !== null).length).toBeGreaterThan(0.9 * written.length);
+    expect(raceRuns.every((r) => Array.isArray(r.counters.idleClosedAtIdleMs))).toBe(true);
     const pids = [...new Set(raceRuns.flatMap((r) => [r.targetPid, ...(r.clientPid === null ? [] : [r.clientPid])]))];
     expect(livePids(pids)).toEqual([]);
   });

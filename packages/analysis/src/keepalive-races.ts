@@ -25,7 +25,23 @@
  * - "fails some requests" means the lower end is above SOME_FAILURE_MIN_RATE over the gaps named;
  * - "never sends a request twice" is a count: no id arrived twice, and no id whose first copy met a closed connection
  *   arrived later (`resent`); its denominator is the requests that could show a resend (exposed ones).
+ *
+ * REVISED again after a maintainer's review of the run of commit 6c927df's code (not published), before the next run:
+ * - "fails (no / some) requests that met a closed connection" decided nothing for a client without a retry: the target
+ *   never answers a request that reaches it after it closed the connection, so such a request fails by construction.
+ *   For those clients it is now a SANITY check (failsWhenClosedSanity). Counted claims stay where the outcome is open:
+ *   the retries (retryResendsClaim: got's default retry resends and none fails; the deterministic race's retry claims),
+ *   no POST resend, the stall timeouts, and EXPOSURE itself (exposureClaim), per client;
+ * - exposure is decided on ONE CLOCK: the client records when it wrote each request (diagnostics channels, runner
+ *   race-writes.ts) and the target when it sent each FIN, both in µs of CLOCK_MONOTONIC, shared by the processes. The
+ *   target-side rule above (decided when the target's handler ran, after a timer that may have fired late) is kept as
+ *   a recorded field for comparison, not for decisions (writeExposure, metCloseOnClock, STALE_FIN_MS);
+ * - a rate's 95 % interval is the more conservative of Clopper–Pearson on the pooled counts and t over processes
+ *   (rateEstimate: t over 0/1 fractions collapses to a point), and the evidence states the counts in words;
+ * - exposure claims count only first writes on kept connections that LANDED within EXPOSURE_WINDOW_MS of the target's
+ *   due close (landingMs), so clients whose gaps end at different moments are compared on matched landings.
  */
+import { type BinomialInterval, binomialInterval } from './binomial-interval';
 import { type BurstInterval, burstInterval } from './burst-interval';
 import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 
@@ -80,6 +96,22 @@ export interface RaceRow {
    * targetIdleMs ≥ T, stands in for it).
    */
   afterClose?: boolean | null;
+  /**
+   * The shared clock (µs of CLOCK_MONOTONIC, one clock for the client and the target processes; see the header):
+   * when the client handed this id's first copy to a socket (null: never written). Absent in runs recorded before it.
+   */
+  writtenAtUs?: number | null;
+  /** Writes of this id the client made (2 or more: sent again). Absent in runs recorded before the shared clock. */
+  writes?: number;
+  /** The target connection that first write went to (null: none matched). Absent before the shared clock. */
+  targetConnection?: number | null;
+  /**
+   * The target's FIN (or RST) on that connection, when it ended the idle period the write went into (µs; null: the
+   * target did not close it then). Absent before the shared clock.
+   */
+  finAtUs?: number | null;
+  /** The due close (idle start + T, µs) of that idle period; null: a new connection. Absent before the shared clock. */
+  dueAtUs?: number | null;
 }
 
 /** The shape of a race run these functions read (runner's RaceRunResult has it). */
@@ -104,6 +136,12 @@ export interface RaceRunLike {
     targetIdleMs?: number | null;
     /** Absent in runs recorded before the target kept it. */
     firstCopyAfterClose?: boolean | null;
+    /** The shared clock's fields (RaceRow); absent in runs recorded before it. */
+    writtenAtUs?: number | null;
+    writes?: number;
+    targetConnection?: number | null;
+    finAtUs?: number | null;
+    dueAtUs?: number | null;
   }[];
 }
 
@@ -127,6 +165,11 @@ export function raceRows(runs: readonly RaceRunLike[]): RaceRow[] {
       served: r.served,
       ...(r.targetIdleMs !== undefined ? { targetIdleMs: r.targetIdleMs } : {}),
       ...(r.firstCopyAfterClose !== undefined ? { afterClose: r.firstCopyAfterClose } : {}),
+      ...(r.writtenAtUs !== undefined ? { writtenAtUs: r.writtenAtUs } : {}),
+      ...(r.writes !== undefined ? { writes: r.writes } : {}),
+      ...(r.targetConnection !== undefined ? { targetConnection: r.targetConnection } : {}),
+      ...(r.finAtUs !== undefined ? { finAtUs: r.finAtUs } : {}),
+      ...(r.dueAtUs !== undefined ? { dueAtUs: r.dueAtUs } : {}),
     })),
   );
 }
@@ -260,6 +303,15 @@ export interface FailureCell {
   medianOkMs: number | null;
   /** Median ms of the resent requests that succeeded (null without any). */
   medianResentOkMs: number | null;
+  /**
+   * The shared clock (writeExposure): first writes at or after the target's FIN (exposed), before it but read after
+   * the close (closed under it), never written; and how many requests that met a close on the clock failed. The
+   * target-side counts above (exposed, failedExposed) are the older rule, kept for comparison.
+   */
+  exposedOnClock: number;
+  closedUnderIt: number;
+  notWritten: number;
+  failedMetCloseOnClock: number;
 }
 
 /** The target mode of a row (hint and close mode): a control only counts in the mode of the rows it gates. */
@@ -316,6 +368,10 @@ export function failureCells(rows: readonly RaceRow[]): FailureCell[] {
       medianFailureMs: median(failed.map((r) => r.elapsedMs)),
       medianOkMs: median(g.filter((r) => r.ok).map((r) => r.elapsedMs)),
       medianResentOkMs: median(g.filter((r) => r.ok && resent(r)).map((r) => r.elapsedMs)),
+      exposedOnClock: g.filter((r) => writeExposure(r) === 'exposed').length,
+      closedUnderIt: g.filter((r) => writeExposure(r) === 'closed-under-it').length,
+      notWritten: g.filter((r) => writeExposure(r) === 'not-written').length,
+      failedMetCloseOnClock: g.filter((r) => metCloseOnClock(r) && !r.ok).length,
     };
   });
 }
@@ -362,13 +418,14 @@ export function notExercisedBecause(rows: readonly RaceRow[]): string | null {
  * client process; unresolved (NOT_EXERCISED) below MIN_EXPOSED exposed requests or MIN_EXPOSED_PROCESSES processes.
  */
 function rateClaim(id: string, claim: string, rows: readonly RaceRow[], threshold: Threshold): VerdictData {
-  const iv = exposedInterval(rows);
+  const e = rateEstimate(rows, metClosedConnection, (r) => !r.ok);
   const common = {
+    counts: rateCountsText(e, 'requests that met a closed connection', 'failed'),
     requests: rows.length,
     failures: rows.filter((r) => !r.ok).length,
-    exposed: iv.requests,
-    failedExposed: iv.failures,
-    processes: iv.bursts,
+    exposed: e.requests,
+    failedExposed: e.events,
+    processes: e.processes,
     failedUnexposed: rows.filter((r) => !r.ok && !metClosedConnection(r)).length,
     rule: RULE_REVISED,
   };
@@ -378,12 +435,9 @@ function rateClaim(id: string, claim: string, rows: readonly RaceRow[], threshol
     id,
     claim,
     statistic: STATISTIC,
-    interval: { median: iv.rate, low: iv.low, high: iv.high, coverage: 0.95, n: iv.bursts },
+    interval: { median: e.rate, low: e.low, high: e.high, coverage: 0.95, n: e.processes },
     threshold,
-    evidence: {
-      ...common,
-      interval: `Student t over per-process failure fractions of exposed requests (≥ ${MIN_EXPOSED} exposed, ≥ ${MIN_EXPOSED_PROCESSES} processes)`,
-    },
+    evidence: { ...common, ...intervalEvidence(e) },
   });
 }
 
@@ -391,18 +445,17 @@ function rateClaim(id: string, claim: string, rows: readonly RaceRow[], threshol
 export function controlGate(
   controlRows: readonly RaceRow[],
   controlMinRate: number = SOME_FAILURE_MIN_RATE,
-): { raced: boolean; interval: BurstInterval; text: string } {
+): { raced: boolean; interval: BurstInterval; estimate: RateEstimate; text: string } {
   const iv = exposedInterval(controlRows);
+  const e = rateEstimate(controlRows, metClosedConnection, (r) => !r.ok);
   const why = notExercisedBecause(controlRows);
-  const ivText = Number.isFinite(iv.low)
-    ? `${(iv.low * 100).toFixed(2)}–${(iv.high * 100).toFixed(2)} %`
-    : `none (< ${MIN_EXPOSED_PROCESSES} processes)`;
-  const counts = `failed ${iv.failures} of ${iv.requests} requests that met a closed connection, in ${iv.bursts} client processes; 95 % interval over processes ${ivText}`;
-  if (why !== null) return { raced: false, interval: iv, text: `${counts}: ${why}` };
-  const raced = iv.low > controlMinRate;
+  const counts = `failed ${e.events} of ${e.requests} requests that met a closed connection, in ${e.processes} of ${e.processesInRows} client processes; 95 % interval ${estimateText(e)}`;
+  if (why !== null) return { raced: false, interval: iv, estimate: e, text: `${counts}: ${why}` };
+  const raced = e.low > controlMinRate;
   return {
     raced,
     interval: iv,
+    estimate: e,
     text: raced
       ? `${counts}: the lower end is above ${controlMinRate * 100} %, the race occurred`
       : `${counts}: the lower end is not above ${controlMinRate * 100} %`,
@@ -433,7 +486,7 @@ export function noFailureClaim(input: {
   const below: Threshold = { below: maxRate };
   const controlMinRate = input.controlMinRate ?? SOME_FAILURE_MIN_RATE;
   const mine = input.rows.filter((r) => r.client === input.client && r.method === input.method);
-  const claim = `${input.condition}, ${input.client} fails no ${input.method} request that met a closed connection (upper end of the 95 % interval over client processes below ${maxRate * 100} %, gaps pooled, ≥ ${MIN_EXPOSED} exposed requests${input.control ? `; decided only while ${input.control.client} without a defence failed more than ${controlMinRate * 100} % of its exposed requests (lower end) in the same rounds, mode and gaps` : ''}; ${RULE_REVISED})`;
+  const claim = `${input.condition}, ${input.client} fails no ${input.method} request that met a closed connection (upper end of the 95 % interval below ${maxRate * 100} %: ${INTERVAL_RULE}; gaps pooled, ≥ ${MIN_EXPOSED} exposed requests${input.control ? `; decided only while ${input.control.client} without a defence failed more than ${controlMinRate * 100} % of its exposed requests (lower end) in the same rounds, mode and gaps` : ''}; ${RULE_REVISED})`;
   const gaps = new Set(mine.map((r) => r.gapMs));
   const modes = new Set(mine.map(modeKey));
   const controlRows = input.control
@@ -445,10 +498,10 @@ export function noFailureClaim(input: {
   const gate = controlGate(controlRows, controlMinRate);
   const controlEvidence = input.control
     ? {
-        controlExposed: gate.interval.requests,
-        controlFailedExposed: gate.interval.failures,
-        controlProcesses: gate.interval.bursts,
-        controlRateLow: gate.interval.low,
+        controlExposed: gate.estimate.requests,
+        controlFailedExposed: gate.estimate.events,
+        controlProcesses: gate.estimate.processes,
+        controlRateLow: gate.estimate.low,
       }
     : {};
   if (input.control && !gate.raced)
@@ -484,7 +537,7 @@ export function someFailuresClaim(input: {
   );
   return rateClaim(
     input.id,
-    `${input.condition}, ${input.client} fails more than ${minRate * 100} % of the ${input.method} requests that met a closed connection at gaps in (${from}, ${to}) ms (lower end of the 95 % interval over client processes above ${minRate}, ≥ ${MIN_EXPOSED} exposed requests; ${RULE_REVISED})`,
+    `${input.condition}, ${input.client} fails more than ${minRate * 100} % of the ${input.method} requests that met a closed connection at gaps in (${from}, ${to}) ms (lower end of the 95 % interval above ${minRate}: ${INTERVAL_RULE}; ≥ ${MIN_EXPOSED} exposed requests; ${RULE_REVISED})`,
     inRange,
     { above: minRate },
   );
@@ -566,5 +619,468 @@ export function noLeakSanity(
       runsWithLeaks: leaks.length,
       leaked: leaks.reduce((s, r) => s + r.openAfter - r.counters.stalledConnections, 0),
     },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Intervals that do not collapse, and the shared clock (revised after a maintainer's review of the run of commit
+// 6c927df's code; see the notebook's claims cell). Stated here before the next run.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** How every rate claim below reads its 95 % interval (see rateEstimate). */
+export const INTERVAL_RULE =
+  'the more conservative of Clopper–Pearson on the pooled requests and Student t over per-process fractions';
+
+/** A proportion estimated two ways, and the interval a claim is decided on. */
+export interface RateEstimate {
+  /** Events (failures, stale writes) among the requests counted, pooled over processes. */
+  events: number;
+  requests: number;
+  /** Pooled events / requests (NaN with none). */
+  rate: number;
+  /** Client processes with at least one request counted, and client processes in the rows given. */
+  processes: number;
+  processesInRows: number;
+  /** Student t over per-process fractions (the process is the unit); NaN bounds below MIN_EXPOSED_PROCESSES. */
+  perProcess: BurstInterval;
+  /**
+   * Clopper–Pearson on the pooled counts. It does not collapse to a point when every process has the same fraction
+   * (0 of 912 gives 0–0.40 %, where t over ten 0/1 fractions gives 0–0), but it treats requests as independent.
+   */
+  pooled: BinomialInterval;
+  /** The more conservative of the two: the lower low end and the higher high end (NaN when either is missing). */
+  low: number;
+  high: number;
+}
+
+/**
+ * The rate of `isEvent` among the rows `counted` selects: pooled (Clopper–Pearson) and per process (t), and the
+ * hull of the two that claims decide on. A claim cannot hold on the narrower of two intervals.
+ */
+export function rateEstimate(
+  rows: readonly RaceRow[],
+  counted: (r: RaceRow) => boolean,
+  isEvent: (r: RaceRow) => boolean,
+): RateEstimate {
+  const byProcess = new Map<string, { failures: number; requests: number }>();
+  for (const r of rows) {
+    if (!counted(r)) continue;
+    const p = byProcess.get(r.process) ?? { failures: 0, requests: 0 };
+    p.requests += 1;
+    if (isEvent(r)) p.failures += 1;
+    byProcess.set(r.process, p);
+  }
+  const perProcess = burstInterval([...byProcess.values()], MIN_EXPOSED_PROCESSES);
+  const pooled = binomialInterval(perProcess.failures, perProcess.requests);
+  const both = Number.isFinite(perProcess.low) && perProcess.requests > 0;
+  return {
+    events: perProcess.failures,
+    requests: perProcess.requests,
+    rate: pooled.rate,
+    processes: perProcess.bursts,
+    processesInRows: new Set(rows.map((r) => r.process)).size,
+    perProcess,
+    pooled,
+    low: both ? Math.min(perProcess.low, pooled.low) : Number.NaN,
+    high: both ? Math.max(perProcess.high, pooled.high) : Number.NaN,
+  };
+}
+
+const pct2 = (x: number): string => (Number.isFinite(x) ? (x * 100).toFixed(2) : '—');
+
+/** Both intervals as the evidence states them: "0.00–0.40 % pooled (Clopper–Pearson), 0.00–0.00 % over 10 processes" */
+export function estimateText(e: RateEstimate): string {
+  const t = Number.isFinite(e.perProcess.low)
+    ? `${pct2(e.perProcess.low)}–${pct2(e.perProcess.high)} % over ${e.processes} processes`
+    : `none over processes (${e.processes} < ${MIN_EXPOSED_PROCESSES})`;
+  return `${pct2(e.pooled.low)}–${pct2(e.pooled.high)} % pooled (Clopper–Pearson), ${t}`;
+}
+
+/** "0 of 912 GETs that met a closed connection failed, in 10 of 10 client processes": the counts, never rounded. */
+export function rateCountsText(e: RateEstimate, what: string, verb: string): string {
+  return `${e.events} of ${e.requests} ${what} ${verb}, in ${e.processes} of ${e.processesInRows} client processes`;
+}
+
+/** The evidence entries of both intervals (the claim's own interval is their hull). */
+function intervalEvidence(e: RateEstimate): Evidence {
+  return {
+    interval: INTERVAL_RULE,
+    pooledLow: e.pooled.low,
+    pooledHigh: e.pooled.high,
+    perProcessLow: e.perProcess.low,
+    perProcessHigh: e.perProcess.high,
+    intervals: estimateText(e),
+  };
+}
+
+/**
+ * Where a request's FIRST write met the target's close, on the shared clock (the client's write time and the target's
+ * FIN time are both µs of CLOCK_MONOTONIC):
+ * - 'exposed': written at or after the target's FIN on that connection: the client wrote on a connection the server
+ *   had already closed (what an idle-socket check exists to avoid);
+ * - 'closed-under-it': written before the FIN, in the idle period the FIN ended, and so never answered on it: the
+ *   server's own race (its close timer fired, maybe late, with the request already on its way), which no client-side
+ *   check can avoid;
+ * - 'open': written on a connection the target did not close in that idle period (or a new one);
+ * - 'not-written': the client never handed it to a socket (it failed before, e.g. on a socket it had seen close);
+ * - 'not-joined': written, but no target connection matched its port and time;
+ * - 'not-recorded': a run recorded before the shared clock.
+ */
+export type WriteExposure = 'exposed' | 'closed-under-it' | 'open' | 'not-written' | 'not-joined' | 'not-recorded';
+
+/** Where a row's first write met the target's close (WriteExposure), from its write, join and FIN fields. */
+export function writeExposure(r: Pick<RaceRow, 'writtenAtUs' | 'targetConnection' | 'finAtUs'>): WriteExposure {
+  if (r.writtenAtUs === undefined) return 'not-recorded';
+  if (r.writtenAtUs === null) return 'not-written';
+  if (r.targetConnection === undefined || r.targetConnection === null) return 'not-joined';
+  if (r.finAtUs === undefined || r.finAtUs === null) return 'open';
+  return r.writtenAtUs >= r.finAtUs ? 'exposed' : 'closed-under-it';
+}
+
+/** ms from the target's FIN to the first write (positive: written after the FIN); null without both. */
+export function writtenAfterFinMs(r: Pick<RaceRow, 'writtenAtUs' | 'finAtUs'>): number | null {
+  if (typeof r.writtenAtUs !== 'number' || typeof r.finAtUs !== 'number') return null;
+  return (r.writtenAtUs - r.finAtUs) / 1000;
+}
+
+/**
+ * Where the first write LANDED relative to T: ms from the target's due close of the idle period it went into (that
+ * period's start + T) to the write; negative: before the close was due. null on a new connection (no idle period) or
+ * without a write. Unlike the client's gap it is measured on the target's idle clock, so clients that arm their gap at
+ * different moments (a slower client's first warm-up ends later) are compared at the same landing.
+ */
+export function landingMs(r: Pick<RaceRow, 'writtenAtUs' | 'dueAtUs'>): number | null {
+  if (typeof r.writtenAtUs !== 'number' || typeof r.dueAtUs !== 'number') return null;
+  return (r.writtenAtUs - r.dueAtUs) / 1000;
+}
+
+/**
+ * Whether a request met a closed connection, on the shared clock: exposed or closed under it (writeExposure). Rows
+ * recorded before the clock fall back to the target-side rule (metClosedConnection), which is kept for comparison.
+ */
+export function metCloseOnClock(r: RaceRow): boolean {
+  const w = writeExposure(r);
+  if (w === 'not-recorded') return metClosedConnection(r);
+  return w === 'exposed' || w === 'closed-under-it';
+}
+
+/** Whether the client sent the request again: it wrote it twice or more, or the target saw a resend (`resent`). */
+export function resentOnClock(r: RaceRow): boolean {
+  return (r.writes ?? 0) >= 2 || resent(r);
+}
+
+/**
+ * A write is STALE when the target's FIN on its connection went out more than STALE_FIN_MS before the client began
+ * writing that burst (its first write of the burst): the FIN was then in the client's kernel before the client wrote
+ * anything of the burst, where an idle-socket check that yields once before writing (undici's, see the notebook) sees
+ * it. A FIN that arrives while the burst is being written is not seen by such a check: that is its design, not a miss,
+ * so it is not counted. 1 ms: loopback delivers a FIN in tens of µs; the rest is the client's own event loop.
+ */
+export const STALE_FIN_MS = 1;
+
+/**
+ * The landing window of the exposure claims: first writes on a kept connection that landed from 3 ms before to 20 ms
+ * after the target's due close (landingMs). The gaps put writes from T − 3 ms on; 20 ms covers the usual lateness of
+ * the target's close timer, and leaves out the writes of a client that arms its gap late (so clients are compared on
+ * matched landings, not on where their schedule happened to put them).
+ */
+export const EXPOSURE_WINDOW_MS: readonly [number, number] = [-3, 20];
+
+/** Per burst, the client's first write of that burst (µs on the shared clock); bursts with no write are absent. */
+export function burstWriteStarts(rows: readonly RaceRow[]): Map<string, number> {
+  const starts = new Map<string, number>();
+  for (const r of rows) {
+    if (typeof r.writtenAtUs !== 'number') continue;
+    const known = starts.get(r.burst);
+    if (known === undefined || r.writtenAtUs < known) starts.set(r.burst, r.writtenAtUs);
+  }
+  return starts;
+}
+
+/** Whether a row's first write is stale (see STALE_FIN_MS) given its burst's first write. */
+export function staleWrite(r: RaceRow, burstStartUs: number | undefined, staleMs: number = STALE_FIN_MS): boolean {
+  if (burstStartUs === undefined || writeExposure(r) !== 'exposed') return false;
+  return (r.finAtUs as number) < burstStartUs - staleMs * 1000;
+}
+
+/** Whether a first write went to a kept connection (one with an idle period) and landed within `windowMs`. */
+export function landedInWindow(r: RaceRow, windowMs: readonly [number, number] = EXPOSURE_WINDOW_MS): boolean {
+  const at = landingMs(r);
+  return at !== null && at >= windowMs[0] && at <= windowMs[1];
+}
+
+/** The stale-write rate of `rows` (one client and method) over the first writes on kept connections in the window. */
+export function staleWriteEstimate(
+  rows: readonly RaceRow[],
+  windowMs: readonly [number, number] = EXPOSURE_WINDOW_MS,
+  staleMs: number = STALE_FIN_MS,
+): RateEstimate {
+  const starts = burstWriteStarts(rows);
+  return rateEstimate(
+    rows,
+    (r) => landedInWindow(r, windowMs),
+    (r) => staleWrite(r, starts.get(r.burst), staleMs),
+  );
+}
+
+const windowText = (w: readonly [number, number]): string =>
+  `[T${w[0] < 0 ? '−' : '+'}${Math.abs(w[0])} ms, T+${w[1]} ms]`;
+
+const STALE_STATISTIC = 'share of first writes on a kept connection in the window that were stale';
+
+/**
+ * The counted claim about EXPOSURE itself, per client: where its first writes on kept connections that landed in the
+ * window went onto a connection whose FIN the target had sent more than `staleMs` before the client began writing
+ * the burst (staleWrite). Whether a client does that is open before the run, unlike whether a request on such a
+ * connection fails (the target never answers it).
+ * - 'none' (a client with an idle-socket check): the upper end of the interval (INTERVAL_RULE) below `maxRate`;
+ *   decided only while the control (a client without a check) wrote stale on more than `controlMinRate` of its own
+ *   writes in the window (lower end), same method, target mode and gaps, otherwise unresolved;
+ * - 'some' (a client without one): the lower end above `minRate`.
+ * Unresolved (not exercised) below MIN_EXPOSED writes in the window or MIN_EXPOSED_PROCESSES processes.
+ */
+export function exposureClaim(input: {
+  id: string;
+  client: string;
+  method: string;
+  rows: readonly RaceRow[];
+  condition: string;
+  expect: 'none' | 'some';
+  windowMs?: readonly [number, number];
+  staleMs?: number;
+  /** Bar of 'none' (default NO_FAILURE_MAX_RATE). */
+  maxRate?: number;
+  /** Bar of 'some' and of the control (default SOME_FAILURE_MIN_RATE). */
+  minRate?: number;
+  control?: { client: string; rows: readonly RaceRow[] };
+}): VerdictData {
+  const windowMs = input.windowMs ?? EXPOSURE_WINDOW_MS;
+  const staleMs = input.staleMs ?? STALE_FIN_MS;
+  const maxRate = input.maxRate ?? NO_FAILURE_MAX_RATE;
+  const minRate = input.minRate ?? SOME_FAILURE_MIN_RATE;
+  const mine = input.rows.filter((r) => r.client === input.client && r.method === input.method);
+  const e = staleWriteEstimate(mine, windowMs, staleMs);
+  const what = `first ${input.method} writes on a kept connection landing in ${windowText(windowMs)}`;
+  const stale = `onto a connection whose FIN the target had sent more than ${staleMs} ms before the client began writing that burst`;
+  const minimum = `≥ ${MIN_EXPOSED} such writes in ≥ ${MIN_EXPOSED_PROCESSES} client processes, else unresolved`;
+  const threshold: Threshold = input.expect === 'none' ? { below: maxRate } : { above: minRate };
+  const claim =
+    input.expect === 'none'
+      ? `${input.condition}, ${input.client}'s idle-socket check: at most ${maxRate * 100} % of its ${what} went ${stale} (upper end of the 95 % interval below ${maxRate * 100} %: ${INTERVAL_RULE}; ${minimum}${input.control ? `; decided only while ${input.control.client}, without a check, wrote more than ${minRate * 100} % of its own such writes that way (lower end) in the same rounds, mode and gaps` : ''})`
+      : `${input.condition}, ${input.client} (no idle-socket check) writes more than ${minRate * 100} % of its ${what} ${stale} (lower end of the 95 % interval above ${minRate * 100} %: ${INTERVAL_RULE}; ${minimum})`;
+  const evidence: Evidence = {
+    counts: rateCountsText(e, what, `went ${stale}`),
+    writesInWindow: e.requests,
+    stale: e.events,
+    processes: e.processes,
+    requests: mine.length,
+    exposedAll: mine.filter((r) => writeExposure(r) === 'exposed').length,
+    closedUnderIt: mine.filter((r) => writeExposure(r) === 'closed-under-it').length,
+    notWritten: mine.filter((r) => writeExposure(r) === 'not-written').length,
+    notJoined: mine.filter((r) => writeExposure(r) === 'not-joined').length,
+    window: windowText(windowMs),
+    staleMs,
+  };
+  if (e.requests < MIN_EXPOSED || e.processes < MIN_EXPOSED_PROCESSES)
+    return quantityClaim({
+      id: input.id,
+      claim,
+      statistic: STALE_STATISTIC,
+      interval: { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0.95, n: 0 },
+      threshold,
+      evidence: {
+        unresolvedBecause: `${NOT_EXERCISED}: ${e.requests} writes in the window in ${e.processes} client processes (< ${MIN_EXPOSED} or < ${MIN_EXPOSED_PROCESSES})`,
+        ...evidence,
+      },
+    });
+  if (input.expect === 'none' && input.control) {
+    const control = input.control;
+    const gaps = new Set(mine.map((r) => r.gapMs));
+    const modes = new Set(mine.map(modeKey));
+    const controlRows = control.rows.filter(
+      (r) => r.client === control.client && r.method === input.method && gaps.has(r.gapMs) && modes.has(modeKey(r)),
+    );
+    const c = staleWriteEstimate(controlRows, windowMs, staleMs);
+    const controlEvidence: Evidence = {
+      controlCounts: rateCountsText(c, what, 'were stale'),
+      controlStaleLow: c.low,
+      controlIntervals: estimateText(c),
+    };
+    const raced = c.requests >= MIN_EXPOSED && c.processes >= MIN_EXPOSED_PROCESSES && c.low > minRate;
+    if (!raced)
+      return quantityClaim({
+        id: input.id,
+        claim,
+        statistic: STALE_STATISTIC,
+        interval: { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0.95, n: 0 },
+        threshold,
+        evidence: {
+          unresolvedBecause: `the race was not shown to occur: the control ${control.client} wrote ${c.events} of ${c.requests} such writes stale, in ${c.processes} client processes (interval ${estimateText(c)}), not more than ${minRate * 100} % at the lower end`,
+          ...evidence,
+          ...controlEvidence,
+        },
+      });
+    Object.assign(evidence, controlEvidence);
+  }
+  return quantityClaim({
+    id: input.id,
+    claim,
+    statistic: STALE_STATISTIC,
+    interval: { median: e.rate, low: e.low, high: e.high, coverage: 0.95, n: e.processes },
+    threshold,
+    evidence: { ...evidence, ...intervalEvidence(e) },
+  });
+}
+
+/**
+ * Sanity, for a client with no retry in force for `method`: every request that met a closed connection on the shared
+ * clock (exposed or closed under it) failed. It holds by construction — the target never answers a request that
+ * reaches it after it closed the connection — so it is shown, not counted: a success there would mean the harness
+ * (the join, the clock, the target) is broken. Requests the client never wrote are counted apart.
+ */
+export function failsWhenClosedSanity(input: {
+  id: string;
+  client: string;
+  method: string;
+  rows: readonly RaceRow[];
+}): VerdictData {
+  const mine = input.rows.filter((r) => r.client === input.client && r.method === input.method);
+  const met = mine.filter(metCloseOnClock);
+  const e = rateEstimate(mine, metCloseOnClock, (r) => !r.ok);
+  const notWritten = mine.filter((r) => writeExposure(r) === 'not-written');
+  return sanityCheck({
+    id: input.id,
+    claim: `without a retry, every ${input.method} of ${input.client} that met a closed connection (written after the target's FIN, or before it and read after the close) fails, because the target never answers it${met.length === 0 ? ' (none met one in these rows)' : ''}`,
+    holds: met.every((r) => !r.ok),
+    evidence: {
+      counts: rateCountsText(e, `${input.method}s that met a closed connection`, 'failed'),
+      metClose: met.length,
+      exposed: met.filter((r) => writeExposure(r) === 'exposed').length,
+      closedUnderIt: met.filter((r) => writeExposure(r) === 'closed-under-it').length,
+      succeeded: met.filter((r) => r.ok).length,
+      notWritten: notWritten.length,
+      failedNotWritten: notWritten.filter((r) => !r.ok).length,
+    },
+  });
+}
+
+/**
+ * "`client`'s retry resends every `method` that met a closed connection, and none fails" (natural race, shared
+ * clock): a count claim over the requests that met a closed connection (metCloseOnClock). Fails when any of them
+ * failed or was not sent again (resentOnClock); unresolved (not exercised) with fewer than MIN_EXPOSED of them or
+ * fewer than MIN_EXPOSED_PROCESSES processes and none failed. Both intervals of the failure rate are in the evidence.
+ */
+export function retryResendsClaim(input: {
+  id: string;
+  client: string;
+  method: string;
+  rows: readonly RaceRow[];
+  condition: string;
+}): VerdictData {
+  const mine = input.rows.filter((r) => r.client === input.client && r.method === input.method);
+  const met = mine.filter(metCloseOnClock);
+  const e = rateEstimate(mine, metCloseOnClock, (r) => !r.ok);
+  const failed = met.filter((r) => !r.ok).length;
+  const notResent = met.filter((r) => !resentOnClock(r)).length;
+  const tooFew = e.requests < MIN_EXPOSED || e.processes < MIN_EXPOSED_PROCESSES;
+  return countClaim({
+    id: input.id,
+    claim: `${input.condition}, ${input.client}'s retry sends again every ${input.method} that met a closed connection (written after the target's FIN, or before it and read after the close), and none of them fails (count; ≥ ${MIN_EXPOSED} such requests in ≥ ${MIN_EXPOSED_PROCESSES} client processes, else unresolved unless one failed)`,
+    holds: !tooFew && failed === 0 && notResent === 0,
+    unresolved: tooFew && failed === 0 && notResent === 0,
+    evidence: {
+      counts: rateCountsText(e, `${input.method}s that met a closed connection`, 'failed'),
+      metClose: met.length,
+      failed,
+      notResent,
+      resent: met.length - notResent,
+      medianResentOkMs: median(met.filter((r) => r.ok).map((r) => r.elapsedMs)),
+      ...intervalEvidence(e),
+    },
+  });
+}
+
+/** One client × method on the shared clock: where its first writes landed and how they met the target's close. */
+export interface ClockSummary {
+  client: string;
+  method: string;
+  requests: number;
+  notWritten: number;
+  notJoined: number;
+  /** First writes on a kept connection (an idle period), and those that landed in the window. */
+  onKept: number;
+  inWindow: number;
+  /** Of all requests: exposed (written at or after the FIN), closed under it, and stale (STALE_FIN_MS). */
+  exposed: number;
+  closedUnderIt: number;
+  stale: number;
+  /** The same three, for the writes that landed in the window only (the matched-landing comparison). */
+  exposedInWindow: number;
+  closedUnderItInWindow: number;
+  staleInWindow: number;
+  /** landingMs over the first writes on kept connections: min, median, max (null without any). */
+  landingMinMs: number | null;
+  landingMedianMs: number | null;
+  landingMaxMs: number | null;
+  /** writtenAfterFinMs over the exposed writes: median and max (null without any). */
+  afterFinMedianMs: number | null;
+  afterFinMaxMs: number | null;
+  /** The target-side rule kept for comparison (metClosedConnection), and the failures of requests that met a close. */
+  metClosedTargetSide: number;
+  failedMetClose: number;
+}
+
+const r2 = (x: number | null): number | null => (x === null ? null : Math.round(x * 100) / 100);
+
+/** Per client × method (first-seen order): the shared clock's view of the writes, all and within the window. */
+export function clockSummaries(
+  rows: readonly RaceRow[],
+  windowMs: readonly [number, number] = EXPOSURE_WINDOW_MS,
+  staleMs: number = STALE_FIN_MS,
+): ClockSummary[] {
+  const groups = new Map<string, RaceRow[]>();
+  for (const r of rows) {
+    const key = `${r.client}\u0000${r.method}`;
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  return [...groups.values()].map((g) => {
+    const first = g[0] as RaceRow;
+    const starts = burstWriteStarts(g);
+    const isStale = (r: RaceRow): boolean => staleWrite(r, starts.get(r.burst), staleMs);
+    const kind = (k: WriteExposure) => (r: RaceRow) => writeExposure(r) === k;
+    const inWindow = g.filter((r) => landedInWindow(r, windowMs));
+    const landings = g
+      .map(landingMs)
+      .filter((x): x is number => x !== null)
+      .sort((a, b) => a - b);
+    const afterFin = g
+      .filter(kind('exposed'))
+      .map(writtenAfterFinMs)
+      .filter((x): x is number => x !== null)
+      .sort((a, b) => a - b);
+    return {
+      client: first.client,
+      method: first.method,
+      requests: g.length,
+      notWritten: g.filter(kind('not-written')).length,
+      notJoined: g.filter(kind('not-joined')).length,
+      onKept: landings.length,
+      inWindow: inWindow.length,
+      exposed: g.filter(kind('exposed')).length,
+      closedUnderIt: g.filter(kind('closed-under-it')).length,
+      stale: g.filter(isStale).length,
+      exposedInWindow: inWindow.filter(kind('exposed')).length,
+      closedUnderItInWindow: inWindow.filter(kind('closed-under-it')).length,
+      staleInWindow: inWindow.filter(isStale).length,
+      landingMinMs: r2(landings[0] ?? null),
+      landingMedianMs: r2(median(landings)),
+      landingMaxMs: r2(landings[landings.length - 1] ?? null),
+      afterFinMedianMs: r2(median(afterFin)),
+      afterFinMaxMs: r2(afterFin[afterFin.length - 1] ?? null),
+      metClosedTargetSide: g.filter(metClosedConnection).length,
+      failedMetClose: g.filter((r) => metCloseOnClock(r) && !r.ok).length,
+    };
   });
 }

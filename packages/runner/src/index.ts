@@ -101,6 +101,7 @@ export { QUEUE_TIMING_TAG, QueueTiming, type QueueTimingResult } from './queue-t
 export {
   DEFAULT_POST_BODY_BYTES,
   gapsAround,
+  joinWrite,
   MAX_RACE_CONCURRENCY,
   type RaceRequestRecord,
   type RaceRunResult,
@@ -119,6 +120,7 @@ export {
   runRacePlan,
 } from './race-plan';
 export type { RaceJob, RaceOutcome, RaceRoundResult } from './race-protocol';
+export { headerValueIn } from './race-writes';
 export type { BenchError, BenchRecord, ContinuousMethod, TrialRecord } from './record';
 export {
   DEFAULT_SEED_APP_OPTIONS,

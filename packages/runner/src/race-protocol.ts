@@ -40,6 +40,16 @@ export interface RaceOutcome {
   message: string | null;
   /** ms from the request's start to its response end or its failure. */
   elapsedMs: number;
+  /**
+   * When the client handed this id's FIRST copy to a socket, in µs on the clock the race target records its FINs on
+   * (race-writes.ts); null when no write was seen (the client failed it before writing, e.g. on a socket it had already
+   * seen closed, or it was still waiting when the harness gave up).
+   */
+  writtenAtUs: number | null;
+  /** The local port of that first write's socket (the target's remotePort of the connection); null when unknown. */
+  localPort: number | null;
+  /** Writes of this id seen (attempts handed to a socket): 2 or more, the client sent it again. */
+  writes: number;
 }
 
 export interface RaceRoundResult {

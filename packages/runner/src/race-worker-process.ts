@@ -5,6 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { errorCode, openRaceSession, type RaceRequest, type RaceSession } from '@casebook/clients';
 import type { RaceJob, RaceOutcome, RaceParentToWorker, RaceRoundResult } from './race-protocol';
+import { type WriteLog, watchRequestWrites } from './race-writes';
 import { serveWorker } from './worker-channel';
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -25,7 +26,28 @@ function causeMessages(error: unknown): string {
   return out.length > 0 ? out.join(' ← ').slice(0, 400) : String(error).slice(0, 400);
 }
 
-async function one(session: RaceSession, job: RaceJob, id: string, body: Uint8Array | null): Promise<RaceOutcome> {
+/** The outcome of one request, with its writes on the shared clock (race-writes.ts) joined in. */
+async function one(
+  session: RaceSession,
+  job: RaceJob,
+  writes: WriteLog,
+  id: string,
+  body: Uint8Array | null,
+): Promise<RaceOutcome> {
+  const outcome = await attempt(session, job, id, body);
+  const written = writes.take(id);
+  return {
+    ...outcome,
+    writtenAtUs: written?.first.atUs ?? null,
+    localPort: written?.first.localPort ?? null,
+    writes: written?.writes ?? 0,
+  };
+}
+
+type Attempt = Omit<RaceOutcome, 'writtenAtUs' | 'localPort' | 'writes'>;
+
+/** Send one request and wait for its end (or the harness's give-up): the client's own view of the outcome. */
+async function attempt(session: RaceSession, job: RaceJob, id: string, body: Uint8Array | null): Promise<Attempt> {
   const request: RaceRequest = { method: job.method, path: '/', headers: { [job.idHeader]: id }, body };
   const t0 = performance.now();
   const giveUp: { timer: NodeJS.Timeout | null } = { timer: null };
@@ -62,6 +84,8 @@ async function one(session: RaceSession, job: RaceJob, id: string, body: Uint8Ar
 }
 
 serveWorker<Extract<RaceParentToWorker, { type: 'race' }>, RaceRoundResult>('race', async ({ job }, channel) => {
+  // Subscribed before the client module sends anything, so every write of every id is seen.
+  const writes = watchRequestWrites(job.idHeader);
   const session = await openRaceSession(job.client, job.origin, {
     retry: job.retry,
     requestTimeoutMs: job.requestTimeoutMs,
@@ -72,7 +96,7 @@ serveWorker<Extract<RaceParentToWorker, { type: 'race' }>, RaceRoundResult>('rac
   const batch = (prefix: string): Promise<RaceOutcome[]> => {
     ends = [];
     const timed = async (k: number): Promise<RaceOutcome> => {
-      const outcome = await one(session, job, `${prefix}-${k}`, body);
+      const outcome = await one(session, job, writes, `${prefix}-${k}`, body);
       ends.push(performance.now());
       return outcome;
     };
@@ -97,6 +121,7 @@ serveWorker<Extract<RaceParentToWorker, { type: 'race' }>, RaceRoundResult>('rac
     channel.send({ type: 'phase-end', phase: 'trial', index, result: { index, gapMs, idleMs, warm, outcomes } });
   }
   const defenceAtEnd = session.defence();
+  writes.stop();
   await Promise.race([session.close().catch(() => undefined), sleep(CLOSE_WAIT_MS)]);
   channel.send({ type: 'done', settings: { defenceAfterWarm, defenceAtEnd } });
 });

@@ -10,6 +10,8 @@ import { checkRetryChoice, isClientName, RACE_METHODS, type RaceMethod, type Ret
 import { ipcTransport, pinningPlan, spawnNode, stopChild } from '@casebook/procs';
 import { CasebookError, UsageError } from '@casebook/results';
 import {
+  type FirstArrival,
+  type RaceConnection,
   type RaceTargetCounters,
   type RaceTargetHandle,
   REQUEST_ID_HEADER,
@@ -27,6 +29,11 @@ const ROUND_SLACK_MS = 120_000;
 /** How long the target gets to see the client's connections close after the client process exits. */
 const CLOSE_SETTLE_MS = 2000;
 const CLOSE_POLL_MS = 20;
+/**
+ * A new connection's first write can precede the target's 'connection' event (the target's loop may be busy): a write
+ * is joined to a connection with its port opened at most this long after it. Ports are not reused within a second.
+ */
+const JOIN_SLACK_US = 1_000_000;
 
 export interface RaceRunSpec {
   client: string;
@@ -71,6 +78,56 @@ export interface RaceRequestRecord extends RaceOutcome {
    * connection or never reached the target.
    */
   firstCopyAfterClose: boolean | null;
+  /** When the first copy reached the target's handler, on the shared clock (µs; FirstArrival.atUs); null: never. */
+  arrivedAtUs: number | null;
+  /**
+   * The target's connection (RaceConnection.id) the client's first write of this id went to, joined by the socket's
+   * port and time (joinWrite); null when no write was seen or no connection matched.
+   */
+  targetConnection: number | null;
+  /**
+   * When the target sent its FIN (or RST) on that connection, on the shared clock (µs; RaceConnection.closedAtUs), when
+   * the write went into the idle period that close ended; null when the target did not close it in that period. A
+   * first write at or after this time was written on a connection the server had ALREADY closed (exposed); one before
+   * it was closed under it (the server's own race: written before the FIN, read after the close).
+   */
+  finAtUs: number | null;
+  /**
+   * When the target's close was due for the idle period the first write went into (its start + T, µs on the shared
+   * clock); null when the write went to a new connection (no idle period) or was not seen. writtenAtUs − dueAtUs is
+   * where the write landed relative to T.
+   */
+  dueAtUs: number | null;
+}
+
+/**
+ * Join a request's first write (client clock = target clock, see race-writes.ts) to the target connection it went to:
+ * the connection with the write's port opened last before it (JOIN_SLACK_US of slack). Its FIN time is the request's
+ * `finAtUs` when the write went into the idle period the close ended (at or after closeIdleSinceUs); the due close is
+ * that period's start + T, or, for a connection the target did not close then, the idle start the first arrival saw.
+ */
+export function joinWrite(
+  write: { writtenAtUs: number | null; localPort: number | null },
+  connections: readonly RaceConnection[],
+  idleTimeoutMs: number,
+  firstArrival: FirstArrival | undefined,
+): { targetConnection: number | null; finAtUs: number | null; dueAtUs: number | null } {
+  const { writtenAtUs, localPort } = write;
+  if (writtenAtUs === null || localPort === null) return { targetConnection: null, finAtUs: null, dueAtUs: null };
+  let match: RaceConnection | null = null;
+  for (const c of connections)
+    if (
+      c.remotePort === localPort &&
+      c.openedAtUs <= writtenAtUs + JOIN_SLACK_US &&
+      (match === null || c.openedAtUs > match.openedAtUs)
+    )
+      match = c;
+  if (match === null) return { targetConnection: null, finAtUs: null, dueAtUs: null };
+  const tUs = Math.round(idleTimeoutMs * 1000);
+  if (match.closedAtUs !== null && match.closeIdleSinceUs !== null && writtenAtUs >= match.closeIdleSinceUs)
+    return { targetConnection: match.id, finAtUs: match.closedAtUs, dueAtUs: match.closeIdleSinceUs + tUs };
+  const idleSinceUs = firstArrival?.connection === match.id ? firstArrival.idleSinceUs : null;
+  return { targetConnection: match.id, finAtUs: null, dueAtUs: idleSinceUs === null ? null : idleSinceUs + tUs };
 }
 
 export interface RaceRunResult {
@@ -189,17 +246,23 @@ export async function runRace(spec: RaceRunSpec): Promise<RaceRunResult> {
     await stopChild(worker);
   }
   const counters = await settledCounters(spec.target);
+  const idleTimeoutMs = spec.target.options().idleTimeoutMs;
   const requests: RaceRequestRecord[] = rounds.flatMap((r) =>
-    r.outcomes.map((o) => ({
-      ...o,
-      round: r.index,
-      gapMs: r.gapMs,
-      idleMs: r.idleMs,
-      arrived: counters.arrivedById[o.id] ?? 0,
-      served: counters.servedById[o.id] ?? 0,
-      targetIdleMs: counters.idleAtFirstArrivalById[o.id] ?? null,
-      firstCopyAfterClose: counters.firstCopyAfterCloseById[o.id] ?? null,
-    })),
+    r.outcomes.map((o) => {
+      const first = counters.firstArrivalById[o.id];
+      return {
+        ...o,
+        round: r.index,
+        gapMs: r.gapMs,
+        idleMs: r.idleMs,
+        arrived: counters.arrivedById[o.id] ?? 0,
+        served: counters.servedById[o.id] ?? 0,
+        targetIdleMs: counters.idleAtFirstArrivalById[o.id] ?? null,
+        firstCopyAfterClose: counters.firstCopyAfterCloseById[o.id] ?? null,
+        arrivedAtUs: first?.atUs ?? null,
+        ...joinWrite(o, counters.connections, idleTimeoutMs, first),
+      };
+    }),
   );
   return {
     client: job.client,

@@ -47,6 +47,7 @@ export { type RaceTargetHandle, startRaceTarget } from './race-target';
 export {
   CONNECTION_ENDS,
   type ConnectionEnd,
+  type FirstArrival,
   HINT_MODES,
   type HintMode,
   hintHeader,

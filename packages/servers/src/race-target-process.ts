@@ -11,6 +11,8 @@ import { announceListening, ControlRefusal, failFatal, serveControl } from '@cas
 import {
   type ConnectionEnd,
   emptyEndings,
+  type FirstArrival,
+  monotonicMicros,
   type RaceConnection,
   type RaceTargetCounters,
   type RaceTargetOptions,
@@ -28,6 +30,8 @@ interface Connection {
   inFlight: number;
   /** performance.now() when it last became idle after a response; null before its first response and while busy. */
   idleSince: number | null;
+  /** The same moment on the shared clock (monotonicMicros), for the client's write times; null when idleSince is. */
+  idleSinceUs: number | null;
   timer: NodeJS.Timeout | null;
   /** Set when the target closes it (the reason it will be counted under). */
   closing: ConnectionEnd | null;
@@ -53,6 +57,7 @@ const fresh = () => ({
   servedById: {} as Record<string, number>,
   idleAtFirstArrivalById: {} as Record<string, number | null>,
   firstCopyAfterCloseById: {} as Record<string, boolean>,
+  firstArrivalById: {} as Record<string, FirstArrival>,
   idleClosedAtIdleMs: [] as number[],
 });
 let counts = fresh();
@@ -81,6 +86,13 @@ function closeConnection(c: Connection, cause: 'idle' | 'race'): void {
   c.closing = `${cause}-${options.idleClose}`;
   if (cause === 'idle' && c.idleSince !== null)
     counts.idleClosedAtIdleMs.push(Math.round((performance.now() - c.idleSince) * 100) / 100);
+  // The FIN's (or RST's) time on the shared clock, taken just before the call that writes it: the client's write
+  // times are compared with this, not with the moment the handler of a late request ran (a timer that fired late
+  // closes a connection whose request bytes were already in the kernel; the handler then runs after the close).
+  c.info.closedAtUs = monotonicMicros();
+  // The idle period this close ends began at idleSinceUs (a race close runs from the handler, which clears
+  // idleSinceUs only after this call).
+  c.info.closeIdleSinceUs = c.idleSinceUs;
   if (options.idleClose === 'fin') c.socket.end();
   else c.socket.resetAndDestroy();
 }
@@ -88,6 +100,7 @@ function closeConnection(c: Connection, cause: 'idle' | 'race'): void {
 function becameIdle(c: Connection): void {
   if (c.closing !== null || c.info.stalled || c.inFlight > 0) return;
   c.idleSince = performance.now();
+  c.idleSinceUs = monotonicMicros();
   clearTimer(c);
   c.timer = setTimeout(() => {
     c.timer = null;
@@ -96,10 +109,13 @@ function becameIdle(c: Connection): void {
 }
 
 const handler: http.RequestListener = (req, res) => {
+  const atUs = monotonicMicros();
   const c = open.get(req.socket);
   req.resume();
   const idHeader = req.headers[REQUEST_ID_HEADER];
   const id = typeof idHeader === 'string' ? idHeader : null;
+  if (c && id !== null && !Object.hasOwn(counts.firstArrivalById, id))
+    counts.firstArrivalById[id] = { atUs, connection: c.info.id, idleSinceUs: c.idleSinceUs };
   // The connection's idle time on the target's clock as this id first reaches it, also after the target closed it:
   // the race happens exactly there, so such a request counts as sent on a reused connection.
   if (c && id !== null && !Object.hasOwn(counts.idleAtFirstArrivalById, id)) {
@@ -125,9 +141,11 @@ const handler: http.RequestListener = (req, res) => {
   c.idleSince = null;
   if (options.raceWindowMs > 0 && idleMs !== null && idleMs >= options.idleTimeoutMs - options.raceWindowMs) {
     counts.raceCloses++;
-    closeConnection(c, 'race');
+    closeConnection(c, 'race'); // reads idleSinceUs: the idle period this close ends
+    c.idleSinceUs = null;
     return;
   }
+  c.idleSinceUs = null;
   c.inFlight++;
   res.on('finish', () => {
     c.inFlight--;
@@ -155,10 +173,21 @@ server.keepAliveTimeout = 0;
 
 server.on('connection', (socket: Socket) => {
   const c: Connection = {
-    info: { id: nextConnectionId++, served: 0, arrived: 0, ended: null, stalled: false },
+    info: {
+      id: nextConnectionId++,
+      served: 0,
+      arrived: 0,
+      ended: null,
+      stalled: false,
+      remotePort: socket.remotePort ?? null,
+      openedAtUs: monotonicMicros(),
+      closedAtUs: null,
+      closeIdleSinceUs: null,
+    },
     socket,
     inFlight: 0,
     idleSince: null,
+    idleSinceUs: null,
     timer: null,
     closing: null,
     errored: false,
@@ -197,6 +226,7 @@ function snapshot(): RaceTargetCounters {
     servedById: { ...counts.servedById },
     idleAtFirstArrivalById: { ...counts.idleAtFirstArrivalById },
     firstCopyAfterCloseById: { ...counts.firstCopyAfterCloseById },
+    firstArrivalById: { ...counts.firstArrivalById },
     idleClosedAtIdleMs: [...counts.idleClosedAtIdleMs],
     connections: [...closed, ...live.map((c) => ({ ...c.info }))],
   };

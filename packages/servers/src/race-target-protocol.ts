@@ -112,6 +112,16 @@ export const CONNECTION_ENDS = [
 ] as const;
 export type ConnectionEnd = (typeof CONNECTION_ENDS)[number];
 
+/**
+ * The one clock both sides of a race share: process.hrtime.bigint() in whole µs. It reads CLOCK_MONOTONIC (libuv's
+ * uv_hrtime on Linux), one clock for every process of the machine, so a time the race target records (its FIN) and a
+ * time the client process records (its write) compare directly. A number, not a bigint: JSON has no bigint, and µs
+ * since boot stay far below 2^53.
+ */
+export function monotonicMicros(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
+
 export interface RaceConnection {
   id: number;
   /** Requests answered on it. */
@@ -121,6 +131,31 @@ export interface RaceConnection {
   /** null while it is open. */
   ended: ConnectionEnd | null;
   stalled: boolean;
+  /** The client's port (the client socket's localPort): how a client-side write is joined to this connection. */
+  remotePort: number | null;
+  /** monotonicMicros() at the target's 'connection' event. */
+  openedAtUs: number;
+  /**
+   * monotonicMicros() as the target called end() (FIN) or resetAndDestroy() (RST) for its idle close or its race
+   * close; null when the target did not close it (the client did, it errored, it stalled or is still open).
+   */
+  closedAtUs: number | null;
+  /**
+   * monotonicMicros() at which the idle period that close ended began (the end of the last response on it); null
+   * without a target close, or when it closed before answering anything. A client write at or after this time went
+   * into the idle period the close ended; its due close is closeIdleSinceUs + T.
+   */
+  closeIdleSinceUs: number | null;
+}
+
+/** Where and when a request id first reached the target's request handler, on the shared clock. */
+export interface FirstArrival {
+  /** monotonicMicros() as the handler ran (after the parser; after the timers phase that may have closed it). */
+  atUs: number;
+  /** RaceConnection.id it arrived on. */
+  connection: number;
+  /** monotonicMicros() at which that connection had become idle; null on a connection that had answered nothing. */
+  idleSinceUs: number | null;
 }
 
 export interface RaceTargetCounters {
@@ -159,10 +194,11 @@ export interface RaceTargetCounters {
    * first copy arrived, false when it was still open. Absent for ids on new connections or never seen.
    */
   firstCopyAfterCloseById: Record<string, boolean>;
+  /** Per request id: its first arrival at the handler on the shared clock (see FirstArrival). */
+  firstArrivalById: Record<string, FirstArrival>;
   /**
    * Per idle close (FIN or RST written by the idle timer), ms the connection had been idle on the target's clock:
-   * minus the idle timeout, how late (or early) the close timer fired. Like the per-id maps, not stored in
-   * race-runs.json (its schema is closed): read in memory by the notebook.
+   * minus the idle timeout, how late (or early) the close timer fired. Saved in race-runs.json with the counters.
    */
   idleClosedAtIdleMs: number[];
   /** Connections closed since the last reset, then the open ones. */

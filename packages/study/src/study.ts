@@ -101,7 +101,14 @@ const OUTCOME_LABEL: Record<Verdict['outcome'], string> = {
   unresolved: 'unresolved: the data cannot decide at this precision',
 };
 
-const num = (x: number): string => String(Number(x.toPrecision(4)));
+/**
+ * A number as a verdict prints it: an integer exactly (a count of 16384 requests is "16384", not "16380"), any other
+ * number rounded for reading: to 2 decimals from 100 up, else to 4 significant digits (-0.9600000000000364 → -0.96).
+ */
+const num = (x: number): string => {
+  if (Number.isInteger(x) || !Number.isFinite(x)) return String(x);
+  return String(Math.abs(x) >= 100 ? Math.round(x * 100) / 100 : Number(x.toPrecision(4)));
+};
 
 /** How a verdict reads in a notebook: its kind, its outcome, the statistic with its interval, the evidence. */
 export function verdictMarkdown(v: Verdict): string {
@@ -435,33 +442,7 @@ export class Study {
 
   private addRaceRun(plan: string, cell: RaceCell, run: RaceRunResult, released: number, targetPid: number): void {
     this.checkpointOnce();
-    const {
-      arrivedById: _a,
-      servedById: _s,
-      idleAtFirstArrivalById: _i,
-      firstCopyAfterCloseById: _f,
-      idleClosedAtIdleMs: _c,
-      ...counters
-    } = run.counters;
-    this.raceRuns.push({
-      plan,
-      cell,
-      client: run.client,
-      method: run.method,
-      retry: run.retry,
-      concurrency: run.concurrency,
-      clientPid: run.clientPid,
-      targetPid,
-      target: run.target,
-      defence: run.defence,
-      // firstCopyAfterClose is read in memory only: race-runs.json's request schema is closed and does not list it.
-      requests: run.requests.map(({ firstCopyAfterClose: _first, ...r }) => r),
-      warmFailures: run.warmFailures,
-      counters,
-      openAfter: run.openAfter,
-      released,
-      error: run.error,
-    });
+    this.raceRuns.push(raceRunEntry(plan, cell, run, released, targetPid));
     const file = path.join(this.dir, RACE_RUNS_FILE);
     // One line, not indented: thousands of per-request outcomes would triple in size with one field per line.
     writeFileAtomic(file, `${JSON.stringify(validateAgainst(RaceRunsFileSchema, this.raceRuns, file))}\n`);
@@ -732,6 +713,47 @@ export function versionCellLabel(c: VersionCell): string {
   const version = c.clientVersion ?? adapter.version();
   const named = c.client === adapter.packageName ? '' : ` (${c.client})`;
   return `${adapter.packageName}@${version}${named}${runtime}`;
+}
+
+/**
+ * One race run as race-runs.json stores it: everything the run recorded per request (the target's after-close record,
+ * the write and FIN times on the shared clock and their joins included), and the target's counters without the per-id
+ * maps, whose entries each request already carries. A reader re-deriving the notebook's exposure counts from the file
+ * gets the record's counts (test/race-runs-schema.test.ts).
+ */
+export function raceRunEntry(
+  plan: string,
+  cell: RaceCell,
+  run: RaceRunResult,
+  released: number,
+  targetPid: number,
+): RaceRunEntry {
+  const {
+    arrivedById: _a,
+    servedById: _s,
+    idleAtFirstArrivalById: _i,
+    firstCopyAfterCloseById: _f,
+    firstArrivalById: _fa,
+    ...counters
+  } = run.counters;
+  return {
+    plan,
+    cell,
+    client: run.client,
+    method: run.method,
+    retry: run.retry,
+    concurrency: run.concurrency,
+    clientPid: run.clientPid,
+    targetPid,
+    target: run.target,
+    defence: run.defence,
+    requests: run.requests,
+    warmFailures: run.warmFailures,
+    counters,
+    openAfter: run.openAfter,
+    released,
+    error: run.error,
+  };
 }
 
 /** The error code that marks a fault of the client under test rather than of the run (see addMeasurement). */

@@ -4,12 +4,19 @@ import { CLOSED, CountsSchema, Nullable, OpenRecordSchema, RunErrorSchema } from
 /**
  * The raw data of a keep-alive race study (notebook 08): `race-runs.json` next to the case study's record.json, a list
  * of one entry per client process (runner race.ts RaceRunResult, with the plan cell it ran and the target's per-id
- * arrival maps left out: each request already carries its own `arrived` and `served`). Like dns-runs.json it is an
- * attachment, not a record kind: the record schema (and its version) is unchanged, and test/committed-records.test.ts
- * validates committed attachments against this schema.
+ * arrival maps left out: each request already carries its own `arrived`, `served` and first-arrival fields). Like
+ * dns-runs.json it is an attachment, not a record kind: the record schema (and its version) is unchanged, and
+ * test/committed-records.test.ts validates committed attachments against this schema.
+ *
+ * Fields added after the first published runs are OPTIONAL, so the files of older runs still validate: the target's
+ * after-close record (`firstCopyAfterClose`), the idle at each idle close (`idleClosedAtIdleMs`), and the times on the
+ * clock both processes share (µs of CLOCK_MONOTONIC: the client's first write of each id, the target's FIN on each
+ * connection, and the joins between them; see runner race-writes.ts and race.ts joinWrite).
  */
 
 const NonNegativeInteger = Type.Integer({ minimum: 0 });
+/** µs on the shared monotonic clock (process.hrtime.bigint() / 1000): an integer, ≥ 0. */
+const Micros = Type.Integer({ minimum: 0 });
 
 export const RaceOutcomeSchema = Type.Object(
   {
@@ -21,6 +28,12 @@ export const RaceOutcomeSchema = Type.Object(
     /** Messages along the cause chain, outermost first. */
     message: Nullable(Type.String()),
     elapsedMs: Type.Number({ minimum: 0 }),
+    /** The client's first write of this id (µs, shared clock); null: never written. Absent in older runs. */
+    writtenAtUs: Type.Optional(Nullable(Micros)),
+    /** The local port of that write's socket (the target's remotePort). Absent in older runs. */
+    localPort: Type.Optional(Nullable(NonNegativeInteger)),
+    /** Writes of this id seen at the client (2 or more: sent again). Absent in older runs. */
+    writes: Type.Optional(NonNegativeInteger),
   },
   CLOSED,
 );
@@ -39,6 +52,19 @@ export const RaceRequestSchema = Type.Object(
      * connection, or never reached. Absent in runs recorded before it was kept.
      */
     targetIdleMs: Type.Optional(Nullable(Type.Number({ minimum: 0 }))),
+    /**
+     * The target's record (the old rule, kept for comparison): the first copy reached its handler after the target had
+     * closed that connection; null: a new connection, or never reached. Absent in older runs.
+     */
+    firstCopyAfterClose: Type.Optional(Nullable(Type.Boolean())),
+    /** The first copy's arrival at the target's handler (µs, shared clock); null: never. Absent in older runs. */
+    arrivedAtUs: Type.Optional(Nullable(Micros)),
+    /** The target connection the first write went to (joined by port and time); null: none. Absent in older runs. */
+    targetConnection: Type.Optional(Nullable(NonNegativeInteger)),
+    /** The target's FIN (or RST) on it, when it ended the idle period the write went into (µs); else null. */
+    finAtUs: Type.Optional(Nullable(Micros)),
+    /** The due close (idle start + T, µs) of the idle period the write went into; null: a new connection. */
+    dueAtUs: Type.Optional(Nullable(Micros)),
   },
   CLOSED,
 );
@@ -83,11 +109,19 @@ export const RaceConnectionSchema = Type.Object(
     arrived: NonNegativeInteger,
     ended: Nullable(Type.String()),
     stalled: Type.Boolean(),
+    /** The client's port. Absent in older runs (like every field below). */
+    remotePort: Type.Optional(Nullable(NonNegativeInteger)),
+    /** The target's 'connection' event (µs, shared clock). */
+    openedAtUs: Type.Optional(Micros),
+    /** The target's FIN or RST for its idle or race close (µs); null when it did not close it. */
+    closedAtUs: Type.Optional(Nullable(Micros)),
+    /** The start of the idle period that close ended (µs); null without one. */
+    closeIdleSinceUs: Type.Optional(Nullable(Micros)),
   },
   CLOSED,
 );
 
-/** The target's counters for one run, without the per-id maps. */
+/** The target's counters for one run, without the per-id maps (each request carries its own entries). */
 export const RaceCountersSchema = Type.Object(
   {
     connectionsOpened: NonNegativeInteger,
@@ -101,6 +135,8 @@ export const RaceCountersSchema = Type.Object(
     unlabelled: NonNegativeInteger,
     arrivedAfterClose: NonNegativeInteger,
     endings: CountsSchema,
+    /** ms idle at each idle close (minus T: how late the close timer fired). Absent in older runs. */
+    idleClosedAtIdleMs: Type.Optional(Type.Array(Type.Number({ minimum: 0 }))),
     connections: Type.Array(RaceConnectionSchema),
   },
   CLOSED,
