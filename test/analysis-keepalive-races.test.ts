@@ -8,7 +8,6 @@ import {
   clockSummaries,
   controlGate,
   couldShowResend,
-  rateCountsText,
   EXPOSURE_WINDOW_MS,
   exercisedRows,
   exposedInterval,
@@ -30,6 +29,7 @@ import {
   noRetryClaim,
   type RaceRow,
   raceRows,
+  rateCountsText,
   rateEstimate,
   resent,
   retryResendsClaim,
@@ -521,7 +521,9 @@ describe('intervals that do not collapse (pooled Clopper–Pearson beside t over
     expect([e.perProcess.low, e.perProcess.high]).toEqual([0, 0]);
     expect(e.pooled.high).toBeCloseTo(1 - 0.025 ** (1 / 912), 6);
     expect(e.high).toBe(e.pooled.high);
-    expect(rateCountsText(e, 'exposed GETs', 'failed')).toBe('0 of 912 exposed GETs failed, in 10 of 10 client processes');
+    expect(rateCountsText(e, 'exposed GETs', 'failed')).toBe(
+      '0 of 912 exposed GETs failed, in 10 of 10 client processes',
+    );
   });
 
   it('every process failing all its exposed requests: t is 1–1, the pooled interval and the claim are not', () => {
