@@ -79,6 +79,7 @@ describe('race target', () => {
     await target.configure({ idleTimeoutMs: 300, hint: 'lying', idleClose: 'fin', bodyBytes: 4 });
     await target.reset();
     const c = await connect(target.port);
+    const clientPort = c.socket.localPort; // read before the FIN: a closed socket has no local port
     c.socket.write(request('a'));
     await c.responses(1);
     c.socket.write(request('b'));
@@ -99,7 +100,7 @@ describe('race target', () => {
         arrived: 2,
         ended: 'idle-fin',
         stalled: false,
-        remotePort: c.socket.localPort,
+        remotePort: clientPort,
         openedAtUs: expect.any(Number),
         closedAtUs: expect.any(Number),
         closeIdleSinceUs: expect.any(Number),
