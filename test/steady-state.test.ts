@@ -8,6 +8,8 @@ import {
   resolveBenchOptions,
   shuffledOrder,
   steadiness,
+  targetBoundBlock,
+  targetSaturated,
   type WindowSignal,
 } from '@casebook/runner';
 import { medianInterval, pairedRatio, relativeHalfWidth, resolvedOrdering } from '@casebook/stats';
@@ -136,6 +138,13 @@ function window(overrides: Partial<MeasuredWindow> = {}): MeasuredWindow {
   } as MeasuredWindow;
 }
 
+/** A window the target bounds: the target at 0.8 of its core, the client at 0.5 of its own. */
+function targetBound(): MeasuredWindow {
+  const w = window({ cpuUserMicros: 200_000, cpuSystemMicros: 50_000 });
+  w.target = { ...(w.target as NonNullable<MeasuredWindow['target']>), cpuMicros: 400_000 };
+  return w;
+}
+
 function block(windows: MeasuredWindow[], steady = true): BlockResult {
   return {
     index: 0,
@@ -161,16 +170,41 @@ describe('guards', () => {
     expect(g.rankable).toBe(true);
   });
 
-  it('errors and a saturated target (above 0.7 of its core) exclude a measurement from rankings', () => {
+  it('errors and a saturated target (above 0.7 of its core and busier than the client) exclude a measurement', () => {
     const withErrors = guardsOf(options, [block([window({ errors: { total: 3, byCode: { EMFILE: 3 } } })])], noise);
     expect(withErrors.flags).toContain('errors');
     expect(withErrors.rankable).toBe(false);
-    const busyTarget = window();
-    busyTarget.target = { ...(busyTarget.target as NonNullable<MeasuredWindow['target']>), cpuMicros: 400_000 };
-    const saturated = guardsOf(options, [block([busyTarget])], noise);
+    const saturated = guardsOf(options, [block([targetBound()])], noise);
     expect(saturated.targetCpuShare).toBeCloseTo(0.8, 6);
     expect(saturated.flags).toContain('target-saturated');
     expect(saturated.rankable).toBe(false);
+  });
+
+  it('a fast cell whose client core is the busier one is not target-saturated (versions-87ea7651: client 0.87–0.99)', () => {
+    // Target at 0.8 of its core, client at 0.98 of its own: the client is the bottleneck in every block.
+    const fast = window();
+    fast.target = { ...(fast.target as NonNullable<MeasuredWindow['target']>), cpuMicros: 400_000 };
+    const g = guardsOf(options, [block([fast]), block([fast]), block([fast])], noise);
+    expect(g.targetCpuShare).toBeCloseTo(0.8, 6);
+    expect(g.flags).not.toContain('target-saturated');
+    expect(g.rankable).toBe(true);
+    expect(targetBoundBlock({ targetCpuShare: 0.8, clientUtilization: 0.98 })).toBe(false);
+    expect(targetBoundBlock({ targetCpuShare: 0.8, clientUtilization: 0.5 })).toBe(true);
+    expect(targetBoundBlock({ targetCpuShare: 0.6, clientUtilization: 0.3 })).toBe(false);
+  });
+
+  it('one target-bound block of three does not flag (the median block decides); two of three do', () => {
+    const one = guardsOf(options, [block([targetBound()]), block([window()]), block([window()])], noise);
+    expect(one.targetCpuShare).toBeCloseTo(0.8, 6);
+    expect(one.flags).not.toContain('target-saturated');
+    const two = guardsOf(options, [block([targetBound()]), block([targetBound()]), block([window()])], noise);
+    expect(two.flags).toContain('target-saturated');
+    // An even count: half the blocks is not the median block (both middle blocks must be target-bound).
+    const bound = { targetCpuShare: 0.8, clientUtilization: 0.5 };
+    const clientBound = { targetCpuShare: 0.8, clientUtilization: 0.95 };
+    expect(targetSaturated([bound, bound, clientBound, clientBound])).toBe(false);
+    expect(targetSaturated([bound, bound, bound, clientBound])).toBe(true);
+    expect(targetSaturated([])).toBe(false);
   });
 
   it('CPU time above wall time is flagged (shown, still rankable)', () => {
@@ -188,8 +222,7 @@ describe('guards', () => {
   });
 
   it("agrees with the analysis' guard rule (UNRANKABLE_FLAGS) on every flag the runner writes", () => {
-    const busyTarget = window();
-    busyTarget.target = { ...(busyTarget.target as NonNullable<MeasuredWindow['target']>), cpuMicros: 400_000 };
+    const busyTarget = targetBound();
     const timed = resolveBenchOptions({
       client: 'undici-request',
       concurrency: 512,

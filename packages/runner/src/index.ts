@@ -58,7 +58,9 @@ export {
   runForeignBench,
 } from './foreign';
 export {
+  type BlockCpuShares,
   DEFAULT_INTERLEAVE,
+  FOREIGN_LOAD,
   guardsOf,
   type InterleavedEntry,
   type InterleavedRun,
@@ -71,6 +73,8 @@ export {
   runInterleaved,
   shuffledOrder,
   TARGET_SATURATION,
+  targetBoundBlock,
+  targetSaturated,
 } from './interleave';
 export { type CoreShare, coreShares, readCoreTimes } from './machine-load';
 export {

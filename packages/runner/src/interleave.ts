@@ -103,8 +103,44 @@ export interface InterleavedRun {
 /** Guards recorded with every measurement (the record's schema, @casebook/results, defines them). */
 export type { MeasurementGuards } from '@casebook/results';
 
+/** The target's share of its core above which a block may be target-bound (see `targetSaturated`). */
 export const TARGET_SATURATION = 0.7;
+/**
+ * Load on the client's core from anything but the client process, as a share of the core (core busy minus the
+ * client's own CPU over the window's wall time), above which a window is counted as foreign-loaded; a measurement whose
+ * median window is foreign-loaded is flagged `foreign-load` (its throughput was shared with another process, e.g. a
+ * previous cell still collecting garbage).
+ */
+export const FOREIGN_LOAD = 0.2;
 const CPU_OVER_WALL = 1.02;
+
+/** The per-block CPU figures the saturation rule reads (windowTotals of each block). */
+export interface BlockCpuShares {
+  /** The target process's CPU over the block's wall time (share of its core). */
+  targetCpuShare: number;
+  /** The client process's CPU over the block's wall time (share of its core). */
+  clientUtilization: number;
+}
+
+/**
+ * Whether one block was bound by the target: the target's share of its core is above `threshold` AND the target was
+ * busier than the client in that block. A fast client drives its target hard, but when its own core is the busier
+ * one, the client is the bottleneck, and a target share above the threshold says only that the client was fast.
+ */
+export function targetBoundBlock(b: BlockCpuShares, threshold = TARGET_SATURATION): boolean {
+  return b.targetCpuShare > threshold && b.targetCpuShare > b.clientUtilization;
+}
+
+/**
+ * The `target-saturated` rule: the MEDIAN block is target-bound (`targetBoundBlock`), i.e. more than half of the
+ * measurement's blocks are (with an even count, both middle blocks). One hot block (the maximum over blocks, the rule
+ * before) flagged only the faster cells of a comparison, so a claim of parity could not fail when the older version
+ * was the faster one; a measurement whose client core is the busier one in most blocks is never flagged.
+ */
+export function targetSaturated(blocks: readonly BlockCpuShares[], threshold = TARGET_SATURATION): boolean {
+  const bound = blocks.filter((b) => targetBoundBlock(b, threshold)).length;
+  return blocks.length > 0 && 2 * bound > blocks.length;
+}
 
 export function resolveInterleaveOptions(input: InterleaveOptions = {}): ResolvedInterleaveOptions {
   const d = DEFAULT_INTERLEAVE;
@@ -328,6 +364,7 @@ export function guardsOf(
 ): MeasurementGuards {
   const windows = blocks.flatMap((b) => b.windows);
   const perBlock = blocks.map((b) => windowTotals(b.windows));
+  // Recorded as before (the schema's `targetCpuShare`: the highest per-block share); the flag follows targetSaturated.
   const targetCpuShare = Math.max(0, ...perBlock.map((b) => b.targetCpuShare));
   const errors = perBlock.reduce((s, b) => s + b.errors, 0);
   const cpuOverWallWindows = windows.filter(
@@ -357,7 +394,8 @@ export function guardsOf(
     };
   }
   const flags: string[] = [];
-  if (targetCpuShare > TARGET_SATURATION) flags.push('target-saturated');
+  if (targetSaturated(perBlock)) flags.push('target-saturated');
+  if (otherLoad !== null && otherLoad.clientCore > FOREIGN_LOAD) flags.push('foreign-load');
   if (errors > 0) flags.push('errors');
   if (cpuOverWallWindows > 0) flags.push('cpu-over-wall');
   if (unsteadyBlocks > 0) flags.push('not-steady');
