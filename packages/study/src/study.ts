@@ -103,6 +103,18 @@ const OUTCOME_LABEL: Record<Verdict['outcome'], string> = {
 
 const num = (x: number): string => String(Number(x.toPrecision(4)));
 
+/**
+ * The outcome as the headline says it. An unresolved verdict whose comparison was not made (evidence `comparable:
+ * false` with a `reason`, e.g. "not compared: target saturated in the median block of …") says that reason, not "the
+ * data cannot decide at this precision": the guards decided, not the interval.
+ */
+function outcomeLabel(v: Pick<Verdict, 'outcome' | 'evidence'>): string {
+  const reason = v.evidence['reason'];
+  if (v.outcome === 'unresolved' && v.evidence['comparable'] === false && typeof reason === 'string')
+    return `unresolved: ${reason}`;
+  return OUTCOME_LABEL[v.outcome];
+}
+
 /** How a verdict reads in a notebook: its kind, its outcome, the statistic with its interval, the evidence. */
 export function verdictMarkdown(v: Verdict): string {
   const evidence = Object.entries(v.evidence)
@@ -111,7 +123,7 @@ export function verdictMarkdown(v: Verdict): string {
   const stat = v.statistic
     ? ` — ${v.statistic.name} = ${num(v.statistic.value)}${v.statistic.ci95 ? ` (95 % CI ${num(v.statistic.ci95[0])}–${num(v.statistic.ci95[1])})` : ''}`
     : '';
-  return `**${verdictKindText(v)} — ${OUTCOME_LABEL[v.outcome]}**${stat}: ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`;
+  return `**${verdictKindText(v)} — ${outcomeLabel(v)}**${stat}: ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`;
 }
 
 /** One measurement that errored, of any kind the Study ran (bench or DNS), for the record's error message. */
