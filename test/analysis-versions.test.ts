@@ -590,3 +590,26 @@ describe('poolRetention counts requests exactly when the worker did', () => {
     expect(r?.retainedPerRequestBytes).toBe(65_536);
   });
 });
+
+describe('axios-1-21-1-native-releases-response: the maxRedirects 0 cell, stated before its first run', () => {
+  // versions-87ea7651: axios 1.21.1 (default maxRedirects) kept 128 KiB of arrayBuffers per pooled socket, one 64 KiB
+  // response held twice (chunks and buffer): its sockets keep their last request, cleared only on a 'close' that
+  // follow-redirects' wrapper never re-emits. With maxRedirects 0 the request is Node's ClientRequest, which emits it.
+  const body = 65_536;
+  const viaFollowRedirects = cell('axios@1.21.1', { heldAtIdle: 0, arrayBuffersAtIdle: 64 * 2 * body, pooledSockets: 64 });
+  const claim = (native: VersionMeasurement) =>
+    pinnedMemoryClaim({ id: 'n', more: viaFollowRedirects, baseline: native, minBytes: 0.5 * body });
+  it('holds when the native-transport sockets keep about nothing', () => {
+    const native = cell('axios@1.21.1 · maxRedirects 0', { heldAtIdle: 0, arrayBuffersAtIdle: 0, pooledSockets: 64 });
+    expect(claim(native).outcome).toBe('holds');
+  });
+  it('fails when they keep the same response per socket (the hypothesis is wrong)', () => {
+    const native = cell('axios@1.21.1 · maxRedirects 0', {
+      heldAtIdle: 0,
+      arrayBuffersAtIdle: 64 * 2 * body,
+      pooledSockets: 64,
+    });
+    expect(claim(native).outcome).toBe('fails');
+    expect(claim(native).evidence['differenceBytes']).toBe(0);
+  });
+});
