@@ -12,6 +12,7 @@ import {
   targetSaturated,
   type WindowSignal,
 } from '@casebook/runner';
+import { pinningPlan } from '@casebook/procs';
 import { medianInterval, pairedRatio, relativeHalfWidth, resolvedOrdering } from '@casebook/stats';
 import { describe, expect, it } from 'vitest';
 
@@ -205,6 +206,33 @@ describe('guards', () => {
     expect(targetSaturated([bound, bound, clientBound, clientBound])).toBe(false);
     expect(targetSaturated([bound, bound, bound, clientBound])).toBe(true);
     expect(targetSaturated([])).toBe(false);
+  });
+
+  it('foreign load on the client core in at least 10 % of the windows is flagged (shown, still rankable)', () => {
+    const plan = pinningPlan();
+    // Only a pinned run knows which core is the client's (a machine without taskset, or CASEBOOK_NO_PIN=1, has none).
+    if (plan.clientCpu === null || plan.serverCpu === null) return;
+    const cores = (clientBusy: number) => {
+      const n = Math.max(plan.clientCpu ?? 0, plan.serverCpu ?? 0) + 1;
+      const all = Array.from({ length: n }, () => ({ busy: 0.5, steal: 0 }));
+      all[plan.clientCpu ?? 0] = { busy: clientBusy, steal: 0 };
+      return all;
+    };
+    // The client's own CPU is 0.98 of its core (window()); a core at 1.0 is its own load, not foreign.
+    const clean = Array.from({ length: 16 }, () => window({ cores: cores(1) }));
+    expect(guardsOf(options, [block(clean)], noise).flags).not.toContain('foreign-load');
+    // versions-87ea7651, axios 1.18.1: 2 of 16 windows with the core fully busy and its own CPU at 0.42 and 0.64.
+    const loaded = [
+      ...Array.from({ length: 14 }, () => window({ cores: cores(1) })),
+      window({ cores: cores(1), cpuUserMicros: 170_000, cpuSystemMicros: 40_000 }),
+      window({ cores: cores(1), cpuUserMicros: 260_000, cpuSystemMicros: 60_000 }),
+    ];
+    const g = guardsOf(options, [block(loaded)], noise);
+    expect(g.flags).toContain('foreign-load');
+    expect(g.rankable).toBe(true);
+    // One such window in 16 (6 %) is a hiccup, not a neighbour.
+    const once = [...Array.from({ length: 15 }, () => window({ cores: cores(1) })), loaded[15] as MeasuredWindow];
+    expect(guardsOf(options, [block(once)], noise).flags).not.toContain('foreign-load');
   });
 
   it('CPU time above wall time is flagged (shown, still rankable)', () => {

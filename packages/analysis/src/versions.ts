@@ -207,8 +207,9 @@ const flagsOf = (m: VersionMeasurement): readonly string[] => m.guards?.flags ??
 
 /**
  * Whether a cell may enter a comparison between versions: rankable (the guard rule, isRankable), and not
- * `foreign-load` (another process kept the client's core busy in the median window: its throughput was shared, e.g.
- * with a leaking cell's garbage collection, so a ratio would measure the neighbour as much as the version).
+ * `foreign-load` (another process kept the client's core busy in at least 10 % of its measured windows: its throughput
+ * was shared, e.g. with a leaking cell's garbage collection, so a ratio would measure the neighbour as much as the
+ * version).
  */
 export function isComparableCell(m: VersionMeasurement): boolean {
   return isRankable(m) && !flagsOf(m).includes('foreign-load');
@@ -219,7 +220,7 @@ const FLAG_REASONS: Readonly<Record<string, (label: string) => string>> = {
   'target-saturated': (l) =>
     `target saturated in the median block of ${l} (the target's share of its core above 0.7 and above the client's)`,
   'foreign-load': (l) =>
-    `another process loaded the client core of ${l} in the median window (core busy minus its own CPU above 0.2)`,
+    `another process loaded the client core of ${l} (core busy minus its own CPU above 0.2 in at least 10 % of its measured windows)`,
   errors: (l) => `${l} had failed requests`,
   stalled: (l) => `${l} stalled (a measured block completed no request)`,
   'no-data': (l) => `${l} completed no block`,

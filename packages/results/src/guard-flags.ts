@@ -7,8 +7,8 @@
  * - `no-data`: no block completed;
  * - `not-steady`: a block's warm-up never converged (the lab measures after warm-up has converged);
  * - `stalled`: a measured block completed no request at all (the client stopped making progress).
- * `cpu-over-wall`, `instrumented` and `foreign-load` (the client's core was busy with another process in the median
- * window: core busy minus the client's own CPU above 0.2) are shown, never excluding here; an analysis that compares
+ * `cpu-over-wall`, `instrumented` and `foreign-load` (the client's core was busy with another process: core busy minus
+ * the client's own CPU above 0.2 in at least 10 % of the measured windows) are shown, never excluding here; an analysis that compares
  * throughput may keep a `foreign-load` measurement out and say so (the versions case study does).
  */
 export const UNRANKABLE_FLAGS: readonly string[] = ['target-saturated', 'errors', 'no-data', 'not-steady', 'stalled'];

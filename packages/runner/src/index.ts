@@ -61,6 +61,7 @@ export {
   type BlockCpuShares,
   DEFAULT_INTERLEAVE,
   FOREIGN_LOAD,
+  FOREIGN_LOAD_WINDOW_SHARE,
   guardsOf,
   type InterleavedEntry,
   type InterleavedRun,
