@@ -475,17 +475,21 @@ export function warningsClaim(input: {
       ...(input.event === undefined ? [] : [['event required', input.event]]),
       ...all.map((m) => [`${name} ${m.label}`, warningCount(m, name)]),
       ...all.map((m) => [`by emitter and event ${m.label}`, listenerWarningsText(m)]),
-      ...all.map((m) => [`socket 'error' listeners at rest (median) ${m.label}`, settingNumber(m, 'socketErrorListenersMedian')]),
+      ...all.map((m) => [
+        `socket 'error' listeners at rest (median) ${m.label}`,
+        settingNumber(m, 'socketErrorListenersMedian'),
+      ]),
     ]),
   });
 }
 
 /**
  * Memory held per pooled socket after the load (memoryPerPooledSocket: idle minus closed, each after two full GCs):
- * `more` holds at least `minBytes` more heap + external per pooled socket than `baseline`, the fixed version measured
- * in the same run (a response a pooled socket may retain through its listener's enclosing scope, axios#11091, shows as
- * about the body size per socket above the baseline; the baseline itself is not 0 and is stated in the evidence). A
- * single reading per process, not an interval: a count-style claim with its numbers.
+ * `more` holds at least `minBytes` more heap + external per pooled socket than `baseline`, a cell measured in the same
+ * run (a response a pooled socket retains — through its listener's enclosing scope, axios#11091, or as the socket's
+ * current request that follow-redirects never closes — shows as about the body size per socket above the baseline;
+ * the baseline itself is not 0 and is stated in the evidence). A single reading per process, not an interval: a
+ * count-style claim with its numbers.
  */
 export function pinnedMemoryClaim(input: {
   id: string;
