@@ -519,7 +519,9 @@ describe('a flagged comparison says why and still prints its paired ratio (versi
     expect(v.evidence['reason']).toBe(
       "not compared: target saturated in the median block of undici@7.30.2 (the target's share of its core above 0.7 and above the client's)",
     );
-    expect(String(v.evidence['exploratoryRatio'])).toMatch(/^1\.26 \(1\.2\d–1\.2\d\) \(exploratory: flagged, not counted\)$/);
+    expect(String(v.evidence['exploratoryRatio'])).toMatch(
+      /^1\.26 \(1\.2\d–1\.2\d\) \(exploratory: flagged, not counted\)$/,
+    );
     expect(outcomeLines([v])[0]).toMatch(
       /^`undici-7-throughput-parity`: unresolved: not compared: target saturated in the median block of undici@7\.30\.2 .*; paired ratio 1\.26 /,
     );
@@ -543,7 +545,8 @@ describe('a flagged comparison says why and still prints its paired ratio (versi
     expect(moved?.ratio.median).toBeCloseTo(1.28, 2);
     expect(movementBeyondNoise(u8, u7)?.compared).toBe(false);
     // Rounds scattered around 1: the interval includes 1.
-    const noisy = cell('n', { perRound: [0.8, 1.2, 0.9, 1.1, 0.85, 1.15, 0.95, 1.05, 0.9, 1.1, 0.8, 1.2].map((x) => x * 20_000) });
+    const scattered = [0.8, 1.2, 0.9, 1.1, 0.85, 1.15, 0.95, 1.05, 0.9, 1.1, 0.8, 1.2];
+    const noisy = cell('n', { perRound: scattered.map((x) => x * 20_000) });
     expect(movementBeyondNoise(u8, noisy)).toBeNull();
     expect(movementBeyondNoise(cell('one', { rounds: 1 }), cell('two', { rounds: 1, rps: 2000 }))).toBeNull();
   });
@@ -583,7 +586,12 @@ describe('warningsClaim scoped to an emitter and event', () => {
 
 describe('poolRetention counts requests exactly when the worker did', () => {
   it('uses the worker\'s count, not rate × duration', () => {
-    const m = cell('1.15.1', { heldAtIdle: 0, arrayBuffersAtIdle: 1000 * 65_536, requests: 64_000, requestsCompleted: 1000 });
+    const m = cell('1.15.1', {
+      heldAtIdle: 0,
+      arrayBuffersAtIdle: 1000 * 65_536,
+      requests: 64_000,
+      requestsCompleted: 1000,
+    });
     const r = poolRetention(m);
     expect(r?.requestsCompleted).toBe(1000);
     expect(r?.requestsExact).toBe(true);
@@ -596,7 +604,11 @@ describe('axios-1-21-1-native-releases-response: the maxRedirects 0 cell, stated
   // response held twice (chunks and buffer): its sockets keep their last request, cleared only on a 'close' that
   // follow-redirects' wrapper never re-emits. With maxRedirects 0 the request is Node's ClientRequest, which emits it.
   const body = 65_536;
-  const viaFollowRedirects = cell('axios@1.21.1', { heldAtIdle: 0, arrayBuffersAtIdle: 64 * 2 * body, pooledSockets: 64 });
+  const viaFollowRedirects = cell('axios@1.21.1', {
+    heldAtIdle: 0,
+    arrayBuffersAtIdle: 64 * 2 * body,
+    pooledSockets: 64,
+  });
   const claim = (native: VersionMeasurement) =>
     pinnedMemoryClaim({ id: 'n', more: viaFollowRedirects, baseline: native, minBytes: 0.5 * body });
   it('holds when the native-transport sockets keep about nothing', () => {

@@ -83,7 +83,11 @@ function row(label: string, throughputRps: number, flags: string[] = []): Row {
 
 describe('paired "vs reference" column', () => {
   it('reads each comparison: members, reference, paired ratios', () => {
-    expect(comparisons.map((c) => c.title)).toEqual(['undici lines', 'fetch: bundled vs npm', 'axios keep-alive window']);
+    expect(comparisons.map((c) => c.title)).toEqual([
+      'undici lines',
+      'fetch: bundled vs npm',
+      'axios keep-alive window',
+    ]);
     expect(comparisons[0]?.reference).toBe(U8);
     expect(comparisons[0]?.labels).toEqual([U8, U7, U6]);
     expect(interleavedComparisons({})).toEqual([]);

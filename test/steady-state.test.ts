@@ -181,7 +181,7 @@ describe('guards', () => {
     expect(saturated.rankable).toBe(false);
   });
 
-  it('a fast cell whose client core is the busier one is not target-saturated (versions-87ea7651: client 0.87–0.99)', () => {
+  it('a fast cell whose client core is the busier one is not target-saturated (versions-87ea7651)', () => {
     // Target at 0.8 of its core, client at 0.98 of its own: the client is the bottleneck in every block.
     const fast = window();
     fast.target = { ...(fast.target as NonNullable<MeasuredWindow['target']>), cpuMicros: 400_000 };

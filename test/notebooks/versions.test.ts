@@ -61,7 +61,18 @@ describe('07-versions', () => {
       expect(record.status).toBe('completed');
       // Node's global fetch is named by the runtime and its bundled undici.
       expect(record.measurements.map((m) => m.clientVersion.split(' ')[0]).sort()).toEqual(
-        ['1.15.1', '1.15.1', '1.18.1', '1.21.1', '1.21.1', '6.29.1', '7.30.2', '8.13.1', '8.13.1', process.version].sort(),
+        [
+          '1.15.1',
+          '1.15.1',
+          '1.18.1',
+          '1.21.1',
+          '1.21.1',
+          '6.29.1',
+          '7.30.2',
+          '8.13.1',
+          '8.13.1',
+          process.version,
+        ].sort(),
       );
       process.stdout.write(`${record.verdicts.map((v) => `${v.id}: ${v.outcome}`).join('\n')}\n`);
       const byId = (id: string) => record.verdicts.find((v) => v.id === id);

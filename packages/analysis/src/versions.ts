@@ -556,7 +556,9 @@ export function retainedResponsesObservation(input: {
     kind: input.kind ?? 'exploratory',
     evidence: {
       threshold: `≥ ${input.minBodies} body-sized equivalents per pooled socket`,
-      [`body-sized equivalents per socket ${input.cell.label}`]: Number.isFinite(bodies) ? Number(bodies.toFixed(1)) : null,
+      [`body-sized equivalents per socket ${input.cell.label}`]: Number.isFinite(bodies)
+        ? Number(bodies.toFixed(1))
+        : null,
       [`baseline body-sized equivalents per socket ${input.baseline.label}`]: b
         ? Number((b.arrayBuffersBytes / input.bodyBytes).toFixed(1))
         : null,
