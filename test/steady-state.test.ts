@@ -301,3 +301,19 @@ describe('seeded interleaving', () => {
     for (const r of rounds) expect(r.split(',').map(Number).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
   });
 });
+
+describe("axios's maxRedirects option (the maxRedirects 0 cell of 07-versions)", () => {
+  it('is accepted for axios only, as an integer ≥ 0, and absent unless asked', () => {
+    const native = resolveBenchOptions({ client: 'axios', concurrency: 1, requests: 1, maxRedirects: 0 });
+    expect(native.clientOptions.maxRedirects).toBe(0);
+    expect(resolveBenchOptions({ client: 'axios', concurrency: 1, requests: 1 }).clientOptions).not.toHaveProperty(
+      'maxRedirects',
+    );
+    expect(() => resolveBenchOptions({ client: 'got', concurrency: 1, requests: 1, maxRedirects: 0 })).toThrow(
+      /maxRedirects/,
+    );
+    expect(() => resolveBenchOptions({ client: 'axios', concurrency: 1, requests: 1, maxRedirects: -1 })).toThrow(
+      /maxRedirects/,
+    );
+  });
+});
