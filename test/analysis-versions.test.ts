@@ -585,7 +585,7 @@ describe('warningsClaim scoped to an emitter and event', () => {
 });
 
 describe('poolRetention counts requests exactly when the worker did', () => {
-  it('uses the worker\'s count, not rate × duration', () => {
+  it("uses the worker's count, not rate × duration", () => {
     const m = cell('1.15.1', {
       heldAtIdle: 0,
       arrayBuffersAtIdle: 1000 * 65_536,

@@ -1,4 +1,5 @@
 import { flagsRankable, UNRANKABLE_FLAGS } from '@casebook/analysis';
+import { pinningPlan } from '@casebook/procs';
 import {
   type BlockResult,
   carryPauseErrors,
@@ -12,7 +13,6 @@ import {
   targetSaturated,
   type WindowSignal,
 } from '@casebook/runner';
-import { pinningPlan } from '@casebook/procs';
 import { medianInterval, pairedRatio, relativeHalfWidth, resolvedOrdering } from '@casebook/stats';
 import { describe, expect, it } from 'vitest';
 
