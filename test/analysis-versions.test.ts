@@ -1,8 +1,11 @@
 import {
   cellRuntime,
   declaredBeforeRun,
+  isComparableCell,
   medianComparisonText,
   memoryPerPooledSocket,
+  movementBeyondNoise,
+  notComparedReason,
   outcomeLines,
   peakSocketsClaim,
   pinnedMemoryClaim,
@@ -39,6 +42,12 @@ function cell(
     pooledSockets?: number;
     peak?: number;
     flags?: string[];
+    /** MaxListenersExceededWarning by emitter and event (`Socket 'error'`), as the worker records them. */
+    listenerWarnings?: Record<string, number>;
+    /** The worker's exact count of requests completed (absent: a record made before it counted them). */
+    requestsCompleted?: number;
+    /** Per-round throughput factors (overrides rps × jitter), to build a movement of a given size. */
+    perRound?: number[];
   } = {},
 ): VersionMeasurement {
   const rounds = opts.rounds ?? 12;
@@ -53,6 +62,7 @@ function cell(
     externalBytes: 1_000_000 + arrayBuffers,
     arrayBuffersBytes: arrayBuffers,
     processWarnings: warnings > 0 ? { MaxListenersExceededWarning: warnings } : {},
+    maxListenersWarnings: warnings > 0 ? (opts.listenerWarnings ?? {}) : {},
   });
   return {
     label,
@@ -78,6 +88,7 @@ function cell(
             : { atIdle: figures(opts.heldAtIdle, opts.warnings ?? 0, opts.arrayBuffersAtIdle ?? 0) }),
         },
         pooledSockets: opts.pooledSockets ?? 512,
+        ...(opts.requestsCompleted === undefined ? {} : { requestsCompleted: opts.requestsCompleted }),
         socketErrorListenersMedian: 1,
         socketErrorListenersMax: 2,
       },
@@ -94,7 +105,7 @@ function cell(
         const jitter = ((round % 3) - 1) * 0.01;
         return {
           round,
-          throughputRps: rps * (1 + jitter),
+          throughputRps: opts.perRound?.[round] ?? rps * (1 + jitter),
           cpuMicrosPerRequest: cpu * (1 - jitter),
           clientUtilization: 0.9,
           targetCpuShare: 0.3,
@@ -166,9 +177,11 @@ describe('versionParityClaim', () => {
     expect(v.evidence['reason']).toBe('not compared: 3 of 3 cells not steady');
     expect(v.evidence['median 8']).toBeCloseTo(1000, 0);
     expect(v.evidence['median 6']).toBeCloseTo(700, 0);
-    expect(outcomeLines([v])[0]).toBe('`p`: unresolved: not compared: 3 of 3 cells not steady');
+    expect(outcomeLines([v])[0]).toBe(
+      '`p`: unresolved: not compared: 3 of 3 cells not steady; paired ratio 0.70 (0.70–0.70) (exploratory: flagged, not counted)',
+    );
     expect(medianComparisonText(u8, u6, 'throughputRps', [u8, u7, u6])).toBe(
-      'throughput: 6 700 vs 8 1000 req/s (medians over rounds); not compared: 3 of 3 cells not steady',
+      'throughput: 6 700 vs 8 1000 req/s (medians over rounds); not compared: 3 of 3 cells not steady; paired ratio 0.70 (0.70–0.70) (exploratory: flagged, not counted)',
     );
     const one = versionParityClaim({
       id: 'p',
@@ -359,8 +372,9 @@ describe('retainedResponsesObservation and poolRetention', () => {
     const v = retainedResponsesObservation({ id: 'x', cell: leaky, baseline: fixed, bodyBytes: body, minBodies: 10 });
     expect(v.kind).toBe('exploratory');
     expect(v.outcome).toBe('holds');
-    expect(v.evidence['bodies per socket 1.15.1']).toBe(1000);
-    expect(v.evidence['baseline bodies per socket 1.21.1']).toBe(2);
+    expect(v.evidence['body-sized equivalents per socket 1.15.1']).toBe(1000);
+    expect(v.evidence['baseline body-sized equivalents per socket 1.21.1']).toBe(2);
+    expect(v.evidence['requests completed counted exactly 1.15.1']).toBe(false);
     expect(v.evidence['freed per request completed 1.15.1']).toBe(body);
     expect(poolRetention(leaky)?.requestsCompleted).toBe(64_000);
   });
@@ -473,7 +487,9 @@ describe('ratioText and versionRows', () => {
     const rows = versionRows([cell('a'), cell('b', { rps: 2000 }), cell('c', { flags: ['errors'] })]);
     expect(rows[0]?.throughputVsReference).toBe('1 (reference)');
     expect(rows[1]?.throughputVsReference).toMatch(/^2\.00/);
-    expect(rows[2]?.throughputVsReference).toBe('–');
+    // Flagged: not compared, but the paired ratio is printed as exploratory, never hidden.
+    expect(rows[2]?.throughputVsReference).toMatch(/^– \(exploratory: ~ 1\.00 \(/);
+    expect(versionRows([cell('a'), cell('d', { flags: ['no-data'], rounds: 0 })])[1]?.throughputVsReference).toBe('–');
     expect(rows[0]?.ran).toContain('bundled undici 7.29.1');
   });
   it('shows sockets opened in the measured windows, not those of the warm-up', () => {
@@ -481,5 +497,131 @@ describe('ratioText and versionRows', () => {
     expect(rows[0]?.socketsOpenedMeasured).toBe(3);
     expect(rows[0]).not.toHaveProperty('errorListenersPerSocket');
     expect(rows[0]).not.toHaveProperty('rssKiBPerSocket');
+  });
+});
+
+describe('a flagged comparison says why and still prints its paired ratio (versions-87ea7651)', () => {
+  // 8.13.1 (reference) slower; 7.30.2 about 1.26× faster in every round, its target flagged as saturated.
+  const u8 = cell('undici@8.13.1', { rps: 20_000 });
+  const u7 = cell('undici@7.30.2', { rps: 25_200, flags: ['target-saturated'] });
+  const u6 = cell('undici@6.29.1', { rps: 25_600 });
+
+  it('gives the guard\'s real reason, not "cannot decide at this precision"', () => {
+    const v = versionParityClaim({
+      id: 'undici-7-throughput-parity',
+      reference: u8,
+      other: u7,
+      metric: 'throughputRps',
+      band: BAND,
+      cells: [u8, u7, u6],
+    });
+    expect(v.outcome).toBe('unresolved');
+    expect(v.evidence['reason']).toBe(
+      "not compared: target saturated in the median block of undici@7.30.2 (the target's share of its core above 0.7 and above the client's)",
+    );
+    expect(String(v.evidence['exploratoryRatio'])).toMatch(
+      /^1\.26 \(1\.2\d–1\.2\d\) \(exploratory: flagged, not counted\)$/,
+    );
+    expect(outcomeLines([v])[0]).toMatch(
+      /^`undici-7-throughput-parity`: unresolved: not compared: target saturated in the median block of undici@7\.30\.2 .*; paired ratio 1\.26 /,
+    );
+    expect(medianComparisonText(u8, u7, 'throughputRps', [u8, u7, u6])).toMatch(
+      /not compared: target saturated in the median block of undici@7\.30\.2 .*; paired ratio 1\.26 \(.*\) \(exploratory: flagged, not counted\)$/,
+    );
+  });
+
+  it('keeps a foreign-loaded cell out of the comparison and says so', () => {
+    const a18 = cell('axios@1.18.1', { flags: ['foreign-load'] });
+    expect(isComparableCell(a18)).toBe(false);
+    expect(notComparedReason(cell('axios@1.21.1'), a18)).toBe(
+      'not compared: another process loaded the client core of axios@1.18.1 (core busy minus its own CPU above 0.2 in at least 10 % of its measured windows)',
+    );
+    expect(notComparedReason(cell('a'), cell('b', { flags: ['cpu-over-wall'] }))).toBe('not compared: b not rankable');
+  });
+
+  it('finds a movement beyond noise whether or not the pair was compared, and none inside the noise', () => {
+    const moved = movementBeyondNoise(u8, u6);
+    expect(moved?.compared).toBe(true);
+    expect(moved?.ratio.median).toBeCloseTo(1.28, 2);
+    expect(movementBeyondNoise(u8, u7)?.compared).toBe(false);
+    // Rounds scattered around 1: the interval includes 1.
+    const scattered = [0.8, 1.2, 0.9, 1.1, 0.85, 1.15, 0.95, 1.05, 0.9, 1.1, 0.8, 1.2];
+    const noisy = cell('n', { perRound: scattered.map((x) => x * 20_000) });
+    expect(movementBeyondNoise(u8, noisy)).toBeNull();
+    expect(movementBeyondNoise(cell('one', { rounds: 1 }), cell('two', { rounds: 1, rps: 2000 }))).toBeNull();
+  });
+});
+
+describe('warningsClaim scoped to an emitter and event', () => {
+  const socketError = { "Socket 'error'": 64 };
+  it("holds when every warning of the warning cell is on a Socket's 'error' and the others emit none", () => {
+    const v = warningsClaim({
+      id: 'w',
+      warn: [cell('1.15.1', { warnings: 64, listenerWarnings: socketError })],
+      silent: [cell('1.21.1')],
+      event: "Socket 'error'",
+      scope: 'with the default maxRedirects, through follow-redirects',
+    });
+    expect(v.outcome).toBe('holds');
+    expect(v.claim).toMatch(/^with the default maxRedirects, through follow-redirects, 1\.15\.1 emits/);
+    expect(v.evidence['by emitter and event 1.15.1']).toBe("Socket 'error' × 64");
+  });
+  it('fails when a warning is on another event, or the record kept no emitter and event', () => {
+    const other = warningsClaim({
+      id: 'w',
+      warn: [cell('1.15.1', { warnings: 65, listenerWarnings: { ...socketError, "Socket 'close'": 1 } })],
+      silent: [cell('1.21.1')],
+      event: "Socket 'error'",
+    });
+    expect(other.outcome).toBe('fails');
+    const unrecorded = warningsClaim({
+      id: 'w',
+      warn: [cell('1.15.1', { warnings: 64 })],
+      silent: [cell('1.21.1')],
+      event: "Socket 'error'",
+    });
+    expect(unrecorded.outcome).toBe('fails');
+  });
+});
+
+describe('poolRetention counts requests exactly when the worker did', () => {
+  it("uses the worker's count, not rate × duration", () => {
+    const m = cell('1.15.1', {
+      heldAtIdle: 0,
+      arrayBuffersAtIdle: 1000 * 65_536,
+      requests: 64_000,
+      requestsCompleted: 1000,
+    });
+    const r = poolRetention(m);
+    expect(r?.requestsCompleted).toBe(1000);
+    expect(r?.requestsExact).toBe(true);
+    expect(r?.retainedPerRequestBytes).toBe(65_536);
+  });
+});
+
+describe('axios-1-21-1-native-releases-response: the maxRedirects 0 cell, stated before its first run', () => {
+  // versions-87ea7651: axios 1.21.1 (default maxRedirects) kept 128 KiB of arrayBuffers per pooled socket, one 64 KiB
+  // response held twice (chunks and buffer): its sockets keep their last request, cleared only on a 'close' that
+  // follow-redirects' wrapper never re-emits. With maxRedirects 0 the request is Node's ClientRequest, which emits it.
+  const body = 65_536;
+  const viaFollowRedirects = cell('axios@1.21.1', {
+    heldAtIdle: 0,
+    arrayBuffersAtIdle: 64 * 2 * body,
+    pooledSockets: 64,
+  });
+  const claim = (native: VersionMeasurement) =>
+    pinnedMemoryClaim({ id: 'n', more: viaFollowRedirects, baseline: native, minBytes: 0.5 * body });
+  it('holds when the native-transport sockets keep about nothing', () => {
+    const native = cell('axios@1.21.1 · maxRedirects 0', { heldAtIdle: 0, arrayBuffersAtIdle: 0, pooledSockets: 64 });
+    expect(claim(native).outcome).toBe('holds');
+  });
+  it('fails when they keep the same response per socket (the hypothesis is wrong)', () => {
+    const native = cell('axios@1.21.1 · maxRedirects 0', {
+      heldAtIdle: 0,
+      arrayBuffersAtIdle: 64 * 2 * body,
+      pooledSockets: 64,
+    });
+    expect(claim(native).outcome).toBe('fails');
+    expect(claim(native).evidence['differenceBytes']).toBe(0);
   });
 });

@@ -94,11 +94,15 @@ describe('site from the committed results', () => {
     const loaded = listRecords(RESULTS).find((r) => r.kind === 'case-study' && r.record.measurements.length > 0);
     if (loaded === undefined) throw new Error('no committed case-study run with measurements');
     const html = read(out, 'runs', loaded.record.runId, 'index.html');
-    const th = measurementTableHeader({ ratio: true, throughputCi: true }).map((c) => `<th>${escapeHtml(c)}</th>`);
-    expect(html).toContain(`<table class="measurements">\n<thead><tr>${th.join('')}</tr></thead>`);
     const citation = buildCitation(loaded, { repoRoot: REPO, corrections: readCorrections(RESULTS) });
     const ratio = citation.rows.some((r) => r.ratioToFastest !== null);
-    expect(citationMarkdown(citation)).toContain(`\n| ${measurementTableHeader({ ratio }).join(' | ')} |\n`);
+    // Rows of interleaved comparisons: the paired column; the run page keeps "vs fastest" for the other rows.
+    const versus = citation.rows.some((r) => r.versus !== null);
+    const th = measurementTableHeader({ ratio: !versus || ratio, versus, throughputCi: true }).map(
+      (c) => `<th>${escapeHtml(c)}</th>`,
+    );
+    expect(html).toContain(`<table class="measurements">\n<thead><tr>${th.join('')}</tr></thead>`);
+    expect(citationMarkdown(citation)).toContain(`\n| ${measurementTableHeader({ ratio, versus }).join(' | ')} |\n`);
   });
 
   test('charts embed their vega-lite spec with the committed PNG as fallback', () => {

@@ -1,4 +1,5 @@
 import { flagsRankable, UNRANKABLE_FLAGS } from '@casebook/analysis';
+import { pinningPlan } from '@casebook/procs';
 import {
   type BlockResult,
   carryPauseErrors,
@@ -8,6 +9,8 @@ import {
   resolveBenchOptions,
   shuffledOrder,
   steadiness,
+  targetBoundBlock,
+  targetSaturated,
   type WindowSignal,
 } from '@casebook/runner';
 import { medianInterval, pairedRatio, relativeHalfWidth, resolvedOrdering } from '@casebook/stats';
@@ -136,6 +139,13 @@ function window(overrides: Partial<MeasuredWindow> = {}): MeasuredWindow {
   } as MeasuredWindow;
 }
 
+/** A window the target bounds: the target at 0.8 of its core, the client at 0.5 of its own. */
+function targetBound(): MeasuredWindow {
+  const w = window({ cpuUserMicros: 200_000, cpuSystemMicros: 50_000 });
+  w.target = { ...(w.target as NonNullable<MeasuredWindow['target']>), cpuMicros: 400_000 };
+  return w;
+}
+
 function block(windows: MeasuredWindow[], steady = true): BlockResult {
   return {
     index: 0,
@@ -161,16 +171,68 @@ describe('guards', () => {
     expect(g.rankable).toBe(true);
   });
 
-  it('errors and a saturated target (above 0.7 of its core) exclude a measurement from rankings', () => {
+  it('errors and a saturated target (above 0.7 of its core and busier than the client) exclude a measurement', () => {
     const withErrors = guardsOf(options, [block([window({ errors: { total: 3, byCode: { EMFILE: 3 } } })])], noise);
     expect(withErrors.flags).toContain('errors');
     expect(withErrors.rankable).toBe(false);
-    const busyTarget = window();
-    busyTarget.target = { ...(busyTarget.target as NonNullable<MeasuredWindow['target']>), cpuMicros: 400_000 };
-    const saturated = guardsOf(options, [block([busyTarget])], noise);
+    const saturated = guardsOf(options, [block([targetBound()])], noise);
     expect(saturated.targetCpuShare).toBeCloseTo(0.8, 6);
     expect(saturated.flags).toContain('target-saturated');
     expect(saturated.rankable).toBe(false);
+  });
+
+  it('a fast cell whose client core is the busier one is not target-saturated (versions-87ea7651)', () => {
+    // Target at 0.8 of its core, client at 0.98 of its own: the client is the bottleneck in every block.
+    const fast = window();
+    fast.target = { ...(fast.target as NonNullable<MeasuredWindow['target']>), cpuMicros: 400_000 };
+    const g = guardsOf(options, [block([fast]), block([fast]), block([fast])], noise);
+    expect(g.targetCpuShare).toBeCloseTo(0.8, 6);
+    expect(g.flags).not.toContain('target-saturated');
+    expect(g.rankable).toBe(true);
+    expect(targetBoundBlock({ targetCpuShare: 0.8, clientUtilization: 0.98 })).toBe(false);
+    expect(targetBoundBlock({ targetCpuShare: 0.8, clientUtilization: 0.5 })).toBe(true);
+    expect(targetBoundBlock({ targetCpuShare: 0.6, clientUtilization: 0.3 })).toBe(false);
+  });
+
+  it('one target-bound block of three does not flag (the median block decides); two of three do', () => {
+    const one = guardsOf(options, [block([targetBound()]), block([window()]), block([window()])], noise);
+    expect(one.targetCpuShare).toBeCloseTo(0.8, 6);
+    expect(one.flags).not.toContain('target-saturated');
+    const two = guardsOf(options, [block([targetBound()]), block([targetBound()]), block([window()])], noise);
+    expect(two.flags).toContain('target-saturated');
+    // An even count: half the blocks is not the median block (both middle blocks must be target-bound).
+    const bound = { targetCpuShare: 0.8, clientUtilization: 0.5 };
+    const clientBound = { targetCpuShare: 0.8, clientUtilization: 0.95 };
+    expect(targetSaturated([bound, bound, clientBound, clientBound])).toBe(false);
+    expect(targetSaturated([bound, bound, bound, clientBound])).toBe(true);
+    expect(targetSaturated([])).toBe(false);
+  });
+
+  it('foreign load on the client core in at least 10 % of the windows is flagged (shown, still rankable)', () => {
+    const plan = pinningPlan();
+    // Only a pinned run knows which core is the client's (a machine without taskset, or CASEBOOK_NO_PIN=1, has none).
+    if (plan.clientCpu === null || plan.serverCpu === null) return;
+    const cores = (clientBusy: number) => {
+      const n = Math.max(plan.clientCpu ?? 0, plan.serverCpu ?? 0) + 1;
+      const all = Array.from({ length: n }, () => ({ busy: 0.5, steal: 0 }));
+      all[plan.clientCpu ?? 0] = { busy: clientBusy, steal: 0 };
+      return all;
+    };
+    // The client's own CPU is 0.98 of its core (window()); a core at 1.0 is its own load, not foreign.
+    const clean = Array.from({ length: 16 }, () => window({ cores: cores(1) }));
+    expect(guardsOf(options, [block(clean)], noise).flags).not.toContain('foreign-load');
+    // versions-87ea7651, axios 1.18.1: 2 of 16 windows with the core fully busy and its own CPU at 0.42 and 0.64.
+    const loaded = [
+      ...Array.from({ length: 14 }, () => window({ cores: cores(1) })),
+      window({ cores: cores(1), cpuUserMicros: 170_000, cpuSystemMicros: 40_000 }),
+      window({ cores: cores(1), cpuUserMicros: 260_000, cpuSystemMicros: 60_000 }),
+    ];
+    const g = guardsOf(options, [block(loaded)], noise);
+    expect(g.flags).toContain('foreign-load');
+    expect(g.rankable).toBe(true);
+    // One such window in 16 (6 %) is a hiccup, not a neighbour.
+    const once = [...Array.from({ length: 15 }, () => window({ cores: cores(1) })), loaded[15] as MeasuredWindow];
+    expect(guardsOf(options, [block(once)], noise).flags).not.toContain('foreign-load');
   });
 
   it('CPU time above wall time is flagged (shown, still rankable)', () => {
@@ -188,8 +250,7 @@ describe('guards', () => {
   });
 
   it("agrees with the analysis' guard rule (UNRANKABLE_FLAGS) on every flag the runner writes", () => {
-    const busyTarget = window();
-    busyTarget.target = { ...(busyTarget.target as NonNullable<MeasuredWindow['target']>), cpuMicros: 400_000 };
+    const busyTarget = targetBound();
     const timed = resolveBenchOptions({
       client: 'undici-request',
       concurrency: 512,
@@ -238,5 +299,21 @@ describe('seeded interleaving', () => {
     const rounds = Array.from({ length: 10 }, (_, r) => shuffledOrder(7, 42, r).join(','));
     expect(new Set(rounds).size).toBeGreaterThan(1);
     for (const r of rounds) expect(r.split(',').map(Number).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe("axios's maxRedirects option (the maxRedirects 0 cell of 07-versions)", () => {
+  it('is accepted for axios only, as an integer ≥ 0, and absent unless asked', () => {
+    const native = resolveBenchOptions({ client: 'axios', concurrency: 1, requests: 1, maxRedirects: 0 });
+    expect(native.clientOptions.maxRedirects).toBe(0);
+    expect(resolveBenchOptions({ client: 'axios', concurrency: 1, requests: 1 }).clientOptions).not.toHaveProperty(
+      'maxRedirects',
+    );
+    expect(() => resolveBenchOptions({ client: 'got', concurrency: 1, requests: 1, maxRedirects: 0 })).toThrow(
+      /maxRedirects/,
+    );
+    expect(() => resolveBenchOptions({ client: 'axios', concurrency: 1, requests: 1, maxRedirects: -1 })).toThrow(
+      /maxRedirects/,
+    );
   });
 });

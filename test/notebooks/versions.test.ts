@@ -8,8 +8,11 @@ const repo = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-versions-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** A runaway bound on the smoke profile (× 1.5 below), not a speed: it ran in 34–42 s with the versions stored. */
-const SMOKE_BUDGET_S = 80;
+/**
+ * A runaway bound on the smoke profile (× 1.5 below), not a speed: it ran in 34–42 s with the versions stored, before
+ * axios 1.15.1 moved to a comparison of its own and two maxRedirects 0 cells were added (not yet timed).
+ */
+const SMOKE_BUDGET_S = 100;
 
 /**
  * On a fresh clone the notebook first installs four client versions into the version store from the npm registry;
@@ -58,7 +61,18 @@ describe('07-versions', () => {
       expect(record.status).toBe('completed');
       // Node's global fetch is named by the runtime and its bundled undici.
       expect(record.measurements.map((m) => m.clientVersion.split(' ')[0]).sort()).toEqual(
-        ['1.15.1', '1.18.1', '1.21.1', '6.29.1', '7.30.2', '8.13.1', '8.13.1', process.version].sort(),
+        [
+          '1.15.1',
+          '1.15.1',
+          '1.18.1',
+          '1.21.1',
+          '1.21.1',
+          '6.29.1',
+          '7.30.2',
+          '8.13.1',
+          '8.13.1',
+          process.version,
+        ].sort(),
       );
       process.stdout.write(`${record.verdicts.map((v) => `${v.id}: ${v.outcome}`).join('\n')}\n`);
       const byId = (id: string) => record.verdicts.find((v) => v.id === id);
@@ -69,8 +83,15 @@ describe('07-versions', () => {
       // One round: every ratio claim is unresolved in smoke, never silently "holds".
       for (const id of ['undici-7-throughput-parity', 'undici-6-cpu-parity', 'fetch-cpu-parity'])
         expect(byId(id)?.outcome, id).toBe('unresolved');
-      for (const id of ['axios-listener-warnings', 'axios-pinned-memory'])
+      for (const id of [
+        'axios-listener-warnings',
+        'axios-pinned-memory',
+        'axios-1-15-1-warnings-need-follow-redirects',
+        'axios-1-21-1-native-releases-response',
+      ])
         expect(['holds', 'fails'], id).toContain(byId(id)?.outcome);
+      for (const id of ['axios-1-15-1-warnings-need-follow-redirects', 'axios-1-21-1-native-releases-response'])
+        expect(byId(id)?.kind, id).toBe('claim');
       // Not controlled by the stopping rule (CPU) or not a finding (memory baseline): shown, never counted.
       for (const id of ['axios-pinned-memory', 'undici-7-cpu-parity', 'undici-6-cpu-parity', 'fetch-cpu-parity'])
         expect(byId(id)?.kind, id).toBe('exploratory');

@@ -10,7 +10,9 @@ import type { MedianInterval } from '@casebook/stats';
  *   descriptive when it has no threshold.
  * A claim about a measured quantity carries the statistic and its 95 % interval, and its outcome is decided by the
  * interval: `holds` when the whole interval is on the claimed side of the threshold, `fails` when the whole interval
- * is on the other side, `unresolved` when the interval straddles it (the data's precision cannot decide).
+ * is on the other side, `unresolved` when the interval straddles it (the data's precision cannot decide) or when the
+ * guards kept the comparison out (then its evidence has `comparable: false` and the guard's `reason`, which the
+ * notebook's headline prints instead of "cannot decide at this precision").
  */
 
 export type VerdictKind = 'claim' | 'sanity' | 'exploratory';

@@ -1,5 +1,5 @@
 import { type MedianInterval, medianInterval } from '@casebook/stats';
-import { type BlockMetric, type InterleavedMeasurement, isRankable, ratioOf } from './interleaved';
+import { type BlockMetric, type InterleavedMeasurement, isRankable, ratioOf, UNRANKABLE_FLAGS } from './interleaved';
 import { countClaim, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 
 /**
@@ -26,6 +26,11 @@ export interface ProcessFigures {
   externalBytes: number;
   arrayBuffersBytes: number;
   processWarnings: Record<string, number>;
+  /**
+   * MaxListenersExceededWarning by emitter type and event name (`Socket 'error'`), from the warning's own `emitter`
+   * and `type`; {} in records made before the worker kept them.
+   */
+  maxListenersWarnings: Record<string, number>;
 }
 
 /** One cell of a version matrix (structural: a live BenchRecord and one read back from disk both fit). */
@@ -79,6 +84,7 @@ export function processFigures(m: Pick<VersionMeasurement, 'client'>): {
     if (!isRecord(v)) return null;
     const n = (k: string) => (typeof v[k] === 'number' ? (v[k] as number) : Number.NaN);
     const warnings = isRecord(v['processWarnings']) ? v['processWarnings'] : {};
+    const listeners = isRecord(v['maxListenersWarnings']) ? v['maxListenersWarnings'] : {};
     return {
       gc: v['gc'] === true,
       rssBytes: n('rssBytes'),
@@ -87,6 +93,9 @@ export function processFigures(m: Pick<VersionMeasurement, 'client'>): {
       arrayBuffersBytes: n('arrayBuffersBytes'),
       processWarnings: Object.fromEntries(
         Object.entries(warnings).filter((e): e is [string, number] => typeof e[1] === 'number'),
+      ),
+      maxListenersWarnings: Object.fromEntries(
+        Object.entries(listeners).filter((e): e is [string, number] => typeof e[1] === 'number'),
       ),
     };
   };
@@ -141,10 +150,14 @@ export function memoryPerPooledSocket(m: Pick<VersionMeasurement, 'client'>): {
 
 /**
  * What a cell's process held with its pool open at idle and after it closed the pool (absolute, whole process), and
- * the requests it completed over the run (measured windows at the target plus its warm-up windows, so an estimate):
- * the context for a per-socket figure far above a socket's size. `retainedPerRequestBytes` is the arrayBuffers freed by
- * closing the pool divided by the requests completed (about the body size when every response stayed reachable until
- * the pool closed). Null without process figures.
+ * the requests it completed over the run: the exact count of responses the client process completed, warm-up
+ * included (`client.settings.requestsCompleted`, counted by the worker over every window and pause), or, in records
+ * made before the worker counted them, an estimate (the target's measured count plus rate × duration of each warm-up
+ * window; `requestsExact` false). The context for a per-socket figure far above a socket's size: a figure per pooled
+ * socket of a client that keeps every response grows with the run's length, so it is not a property of the version.
+ * `retainedPerRequestBytes` is the arrayBuffers freed by closing the pool divided by the requests completed (about the
+ * body size, or twice it with the body's chunks, when every response stayed reachable until the pool closed). Null
+ * without process figures.
  */
 export function poolRetention(
   m: Pick<VersionMeasurement, 'client' | 'target'> & {
@@ -160,13 +173,15 @@ export function poolRetention(
   rssClosedBytes: number;
   freedArrayBuffersBytes: number;
   requestsCompleted: number;
+  requestsExact: boolean;
   retainedPerRequestBytes: number | null;
 } | null {
   const p = processFigures(m);
   if (p === null) return null;
   const open = p.atIdle ?? p.atFinish;
+  const exact = settingNumber(m, 'requestsCompleted');
   const warm = (m.method?.warmupCurve ?? []).reduce((s, w) => s + (w.throughputRps * w.durationMs) / 1000, 0);
-  const requestsCompleted = Math.round((m.target.requests ?? 0) + warm);
+  const requestsCompleted = exact ?? Math.round((m.target.requests ?? 0) + warm);
   const freed = open.arrayBuffersBytes - p.afterClose.arrayBuffersBytes;
   return {
     arrayBuffersIdleBytes: open.arrayBuffersBytes,
@@ -175,6 +190,7 @@ export function poolRetention(
     rssClosedBytes: p.afterClose.rssBytes,
     freedArrayBuffersBytes: freed,
     requestsCompleted,
+    requestsExact: exact !== null,
     retainedPerRequestBytes: requestsCompleted > 0 ? freed / requestsCompleted : null,
   };
 }
@@ -190,33 +206,91 @@ const METRIC_TEXT: Record<BlockMetric, string> = {
 const flagsOf = (m: VersionMeasurement): readonly string[] => m.guards?.flags ?? [];
 
 /**
+ * Whether a cell may enter a comparison between versions: rankable (the guard rule, isRankable), and not
+ * `foreign-load` (another process kept the client's core busy in at least 10 % of its measured windows: its throughput
+ * was shared, e.g. with a leaking cell's garbage collection, so a ratio would measure the neighbour as much as the
+ * version).
+ */
+export function isComparableCell(m: VersionMeasurement): boolean {
+  return isRankable(m) && !flagsOf(m).includes('foreign-load');
+}
+
+/** Each excluding flag as the reason a comparison was not made, naming the cell (not-steady is counted apart). */
+const FLAG_REASONS: Readonly<Record<string, (label: string) => string>> = {
+  'target-saturated': (l) =>
+    `target saturated in the median block of ${l} (the target's share of its core above 0.7 and above the client's)`,
+  'foreign-load': (l) =>
+    `another process loaded the client core of ${l} (core busy minus its own CPU above 0.2 in at least 10 % of its measured windows)`,
+  errors: (l) => `${l} had failed requests`,
+  stalled: (l) => `${l} stalled (a measured block completed no request)`,
+  'no-data': (l) => `${l} completed no block`,
+};
+
+/**
  * Why a comparison between `reference` and `other` is not made, or null when both may be compared: "not compared:
- * N of M cells not steady" (M: the cells of the matrix, `cells`), or the other guard flags that keep a cell out.
+ * N of M cells not steady" (M: the cells of the matrix, `cells`), and each other flag that keeps a cell out, with its
+ * real reason ("target saturated in the median block of undici@7.30.2 …"); flags that exclude nothing (cpu-over-wall,
+ * instrumented) are not reasons.
  */
 export function notComparedReason(
   reference: VersionMeasurement,
   other: VersionMeasurement,
   cells: readonly VersionMeasurement[] = [reference, other],
 ): string | null {
-  if (isRankable(reference) && isRankable(other)) return null;
+  if (isComparableCell(reference) && isComparableCell(other)) return null;
   const unsteady = cells.filter((m) => flagsOf(m).includes('not-steady'));
-  const pair = [reference, other].filter((m) => !isRankable(m));
-  const otherFlags = pair.flatMap((m) => {
-    const rest = flagsOf(m).filter((f) => f !== 'not-steady');
-    if (rest.length > 0) return [`${m.label} (${rest.join(', ')})`];
-    return flagsOf(m).includes('not-steady') ? [] : [`${m.label} (not rankable)`];
+  const pair = [reference, other].filter((m) => !isComparableCell(m));
+  const otherReasons = pair.flatMap((m) => {
+    const excluding = flagsOf(m).filter(
+      (f) => f !== 'not-steady' && (UNRANKABLE_FLAGS.includes(f) || f === 'foreign-load'),
+    );
+    if (excluding.length > 0) return excluding.map((f) => FLAG_REASONS[f]?.(m.label) ?? `${m.label} flagged ${f}`);
+    return flagsOf(m).includes('not-steady') ? [] : [`${m.label} not rankable`];
   });
   const parts: string[] = [];
   if (unsteady.length > 0) parts.push(`${unsteady.length} of ${cells.length} cells not steady`);
-  if (otherFlags.length > 0) parts.push(`flagged: ${otherFlags.join('; ')}`);
+  parts.push(...otherReasons);
   return `not compared: ${parts.join('; ')}`;
+}
+
+/**
+ * The paired per-round ratio `other` / `reference` of a comparison the guards keep out, as text (`1.26 (1.01–1.43)`,
+ * `~` when its interval includes 1), or null when no round pairs: printed beside the reason, labelled exploratory,
+ * never hidden and never counted.
+ */
+export function exploratoryRatioText(
+  reference: VersionMeasurement,
+  other: VersionMeasurement,
+  metric: BlockMetric,
+): string | null {
+  if ((reference.method?.blocks.length ?? 0) === 0 || (other.method?.blocks.length ?? 0) === 0) return null;
+  const text = ratioText(ratioOf(reference, other, metric));
+  return text === '–' ? null : text;
+}
+
+/**
+ * A movement beyond noise: the paired per-round ratio `other` / `reference` whose 95 % interval (at full coverage)
+ * excludes 1, whether or not the guards let the comparison decide a claim (a flagged pair's movement is still a lead
+ * to bisect, labelled exploratory); null when the interval includes 1, is below 95 % coverage, or no round pairs.
+ */
+export function movementBeyondNoise(
+  reference: VersionMeasurement,
+  other: VersionMeasurement,
+  metric: BlockMetric = 'throughputRps',
+): { ratio: MedianInterval; compared: boolean } | null {
+  if ((reference.method?.blocks.length ?? 0) === 0 || (other.method?.blocks.length ?? 0) === 0) return null;
+  const ratio = ratioOf(reference, other, metric);
+  if (![ratio.low, ratio.high].every(Number.isFinite) || ratio.coverage < 0.95) return null;
+  if (ratio.low <= 1 && ratio.high >= 1) return null;
+  return { ratio, compared: isComparableCell(reference) && isComparableCell(other) };
 }
 
 /**
  * Two versions the same within a band: `other` / `reference` per round (paired), its 95 % interval inside the band
  * (holds), entirely outside it (fails), or straddling an edge (unresolved). A flagged measurement cannot decide: the
- * verdict is then unresolved, and its evidence says why ("not compared: N of M cells not steady"); the medians of both
- * cells are in the evidence either way.
+ * verdict is then unresolved, and its evidence says why ("not compared: N of M cells not steady", "not compared:
+ * target saturated in the median block of …") and still carries the paired ratio with its interval as
+ * `exploratoryRatio` (not counted); the medians of both cells are in the evidence either way.
  */
 export function versionParityClaim(input: {
   id: string;
@@ -243,6 +317,7 @@ export function versionParityClaim(input: {
     const values = (m.method?.blocks ?? []).map((b) => b[metric]);
     return values.length > 0 ? medianInterval(values).median : Number.NaN;
   };
+  const exploratory = reason === null ? null : exploratoryRatioText(reference, other, metric);
   return quantityClaim({
     id: input.id,
     claim: `${other.label}'s ${METRIC_TEXT[metric]} is within ${pct(band.above)} % below to ${pct(band.below)} % above ${reference.label}'s (paired per round)`,
@@ -255,6 +330,8 @@ export function versionParityClaim(input: {
       other: other.label,
       comparable: reason === null,
       ...(reason === null ? {} : { reason }),
+      // Flagged: the paired ratio is still printed, as exploratory (not counted), so a movement is never hidden.
+      ...(exploratory === null ? {} : { exploratoryRatio: `${exploratory} (exploratory: flagged, not counted)` }),
       [`median ${reference.label}`]: med(reference),
       [`median ${other.label}`]: med(other),
     },
@@ -279,7 +356,11 @@ export function medianComparisonText(
     return values.length > 0 ? medianInterval(values).median.toFixed(digits) : '–';
   };
   const reason = notComparedReason(reference, other, cells);
-  const ratio = reason === null ? `ratio ${ratioText(ratioOf(reference, other, metric))}` : reason;
+  const exploratory = reason === null ? null : exploratoryRatioText(reference, other, metric);
+  const ratio =
+    reason === null
+      ? `ratio ${ratioText(ratioOf(reference, other, metric))}`
+      : `${reason}${exploratory === null ? '' : `; paired ratio ${exploratory} (exploratory: flagged, not counted)`}`;
   return `${METRIC_TEXT[metric]}: ${other.label} ${med(other)} vs ${reference.label} ${med(reference)} ${unit} (medians over rounds); ${ratio}`;
 }
 
@@ -298,7 +379,9 @@ export function outcomeLines(verdicts: readonly VerdictData[]): string[] {
   const n = (x: number) => String(Number(x.toPrecision(3)));
   return verdicts.map((v) => {
     const kind = v.kind === 'claim' ? '' : ` (${v.kind === 'sanity' ? 'sanity check' : v.kind})`;
-    const reason = typeof v.evidence['reason'] === 'string' ? `: ${v.evidence['reason']}` : '';
+    const flagged =
+      typeof v.evidence['exploratoryRatio'] === 'string' ? `; paired ratio ${v.evidence['exploratoryRatio']}` : '';
+    const reason = typeof v.evidence['reason'] === 'string' ? `: ${v.evidence['reason']}${flagged}` : '';
     const stat = v.statistic
       ? `: ${v.statistic.name} = ${n(v.statistic.value)}${v.statistic.ci95 ? ` (95 % CI ${n(v.statistic.ci95[0])}–${n(v.statistic.ci95[1])})` : ' (no 95 % interval)'}`
       : '';
@@ -308,10 +391,12 @@ export function outcomeLines(verdicts: readonly VerdictData[]): string[] {
 
 /**
  * Sockets each version held at most: the target's peak of open connections at most `factor` × the requests in flight.
- * At pipelining 1 an unlimited undici pool cannot exceed about twice the requests in flight (LAB-NOTES: a Client in
- * its `kNeedDrain` window until `setImmediate`), so with `factor` 2 the bound is the mechanism's, not a finding: pass
- * `kind: 'sanity'` (shown, never counted). A tighter factor (e.g. 1.05: no socket beyond one per request in flight)
- * is a claim that can fail. Sockets opened in the measured windows (warm-up excluded) are the evidence of churn.
+ * undici's Pool has no bound of its own here (connections: null, unlimited): a new Client is opened whenever no
+ * existing one can take a request, and at pipelining 1 a Client stays busy in its `kNeedDrain` window until
+ * `setImmediate` (LAB-NOTES), so a cold burst was observed to open more sockets than requests in flight — up to about
+ * twice as many in the lab's runs. With `factor` 2 the bound is that observation, not a finding: pass `kind: 'sanity'`
+ * (shown, never counted). A tighter factor (e.g. 1.05: no socket beyond one per request in flight) is a claim that
+ * can fail. Sockets opened in the measured windows (warm-up excluded) are the evidence of churn.
  */
 export function peakSocketsClaim(input: {
   id: string;
@@ -326,7 +411,7 @@ export function peakSocketsClaim(input: {
     id: input.id,
     claim:
       input.kind === 'sanity'
-        ? `every version keeps at most ${input.factor} × ${input.concurrency} = ${bound} sockets open at once (the pool's own bound: a cold burst can open up to this many; reaching it is the mechanism, not a finding)`
+        ? `every version keeps at most ${input.factor} × ${input.concurrency} = ${bound} sockets open at once (not a bound of undici's Pool, which has none here: an observed ceiling of a cold burst at pipelining 1, where busy Clients make the Pool open new ones; reaching it is the mechanism, not a finding)`
         : `every version keeps at most ${input.factor} × ${input.concurrency} = ${bound} sockets open at once`,
     holds: input.measurements.length > 0 && over.length === 0,
     evidence: Object.fromEntries([
@@ -338,42 +423,73 @@ export function peakSocketsClaim(input: {
   return input.kind === 'sanity' ? sanityCheck(verdict) : countClaim(verdict);
 }
 
+/** MaxListenersExceededWarning of a cell by emitter type and event name, as `Socket 'error' × 64` (or 'none'). */
+export function listenerWarningsText(m: Pick<VersionMeasurement, 'client'>): string {
+  const byEvent = processFigures(m)?.atFinish.maxListenersWarnings ?? {};
+  return (
+    Object.entries(byEvent)
+      .map(([k, n]) => `${k} × ${n}`)
+      .join(', ') || 'none'
+  );
+}
+
 /**
  * Warnings by version: every cell in `warn` emitted at least one warning of `name` over its run, and every cell in
- * `silent` none (the worker counts the process's 'warning' events).
+ * `silent` none (the worker counts the process's 'warning' events). With `event` (e.g. `Socket 'error'`: the warning's
+ * emitter type and event name, which the worker records for MaxListenersExceededWarning), every such warning of a
+ * `warn` cell must be on that emitter and event, so the claim is about the listener it names and fails on warnings
+ * from anything else (or a record that did not keep emitter and event). `scope` states the configuration the claim
+ * covers (e.g. "with the default maxRedirects, through follow-redirects").
  */
 export function warningsClaim(input: {
   id: string;
   warn: readonly VersionMeasurement[];
   silent: readonly VersionMeasurement[];
   name?: string;
+  event?: string;
+  scope?: string;
 }): VerdictData {
   const name = input.name ?? 'MaxListenersExceededWarning';
   const all = [...input.warn, ...input.silent];
   const reported = all.every((m) => processFigures(m) !== null);
+  const onEvent = (m: VersionMeasurement): boolean => {
+    if (input.event === undefined) return true;
+    const byEvent = processFigures(m)?.atFinish.maxListenersWarnings ?? {};
+    const total = Object.values(byEvent).reduce((a, b) => a + b, 0);
+    return (byEvent[input.event] ?? 0) > 0 && total === (byEvent[input.event] ?? 0);
+  };
   const holds =
     reported &&
     all.length > 0 &&
-    input.warn.every((m) => warningCount(m, name) > 0) &&
+    input.warn.every((m) => warningCount(m, name) > 0 && onEvent(m)) &&
     input.silent.every((m) => warningCount(m, name) === 0);
   const labels = (ms: readonly VersionMeasurement[]) => ms.map((m) => m.label).join(', ') || 'none';
+  const scope = input.scope === undefined ? '' : `${input.scope}, `;
+  const on = input.event === undefined ? '' : `, every one on a ${input.event} listener`;
   return countClaim({
     id: input.id,
-    claim: `${labels(input.warn)} emit${input.warn.length === 1 ? 's' : ''} at least one ${name} over the run; ${labels(input.silent)} emit none`,
+    claim: `${scope}${labels(input.warn)} emit${input.warn.length === 1 ? 's' : ''} at least one ${name} over the run${on}; ${labels(input.silent)} emit none`,
     holds,
     evidence: Object.fromEntries([
       ['warningsReported', reported],
+      ...(input.event === undefined ? [] : [['event required', input.event]]),
       ...all.map((m) => [`${name} ${m.label}`, warningCount(m, name)]),
+      ...all.map((m) => [`by emitter and event ${m.label}`, listenerWarningsText(m)]),
+      ...all.map((m) => [
+        `socket 'error' listeners at rest (median) ${m.label}`,
+        settingNumber(m, 'socketErrorListenersMedian'),
+      ]),
     ]),
   });
 }
 
 /**
  * Memory held per pooled socket after the load (memoryPerPooledSocket: idle minus closed, each after two full GCs):
- * `more` holds at least `minBytes` more heap + external per pooled socket than `baseline`, the fixed version measured
- * in the same run (a response a pooled socket may retain through its listener's enclosing scope, axios#11091, shows as
- * about the body size per socket above the baseline; the baseline itself is not 0 and is stated in the evidence). A
- * single reading per process, not an interval: a count-style claim with its numbers.
+ * `more` holds at least `minBytes` more heap + external per pooled socket than `baseline`, a cell measured in the same
+ * run (a response a pooled socket retains — through its listener's enclosing scope, axios#11091, or as the socket's
+ * current request that follow-redirects never closes — shows as about the body size per socket above the baseline;
+ * the baseline itself is not 0 and is stated in the evidence). A single reading per process, not an interval: a
+ * count-style claim with its numbers.
  */
 export function pinnedMemoryClaim(input: {
   id: string;
@@ -414,7 +530,10 @@ export function pinnedMemoryClaim(input: {
 /**
  * A cell whose pooled sockets kept far more than a response each alive: at least `minBodies` × `bodyBytes` of
  * arrayBuffers per pooled socket freed by closing the pool (pool open at idle minus closed), the baseline cell's
- * figure and both cells' absolute readings and requests completed in the evidence. Meant as an exploratory
+ * figure and both cells' absolute readings and requests completed in the evidence. The figure is in body-sized
+ * equivalents (arrayBuffers / bodyBytes), not a count of responses: a retained response can hold its body twice (the
+ * chunks and the concatenated buffer), and a per-socket figure of a client that keeps every response grows with the
+ * run's length; bytes per request completed (`poolRetention`) is the figure that does not. Meant as an exploratory
  * observation (added after seeing the data) unless a run declared it before.
  */
 export function retainedResponsesObservation(input: {
@@ -432,13 +551,15 @@ export function retainedResponsesObservation(input: {
   const r = (x: number | null | undefined) => (x === undefined || x === null ? null : Math.round(x));
   return countClaim({
     id: input.id,
-    claim: `${input.cell.label}'s pooled sockets each keep at least ${input.minBodies} response bodies (${input.bodyBytes} bytes each) of arrayBuffers alive until the pool closes (pool open at idle minus closed); baseline ${input.baseline.label} in the same run`,
+    claim: `${input.cell.label}'s pooled sockets each keep at least ${input.minBodies} × ${input.bodyBytes} bytes (body-sized equivalents, not a count of responses: a retained response may hold its body twice) of arrayBuffers alive until the pool closes (pool open at idle minus closed; grows with the run's length); baseline ${input.baseline.label} in the same run`,
     holds: Number.isFinite(bodies) && bodies >= input.minBodies,
     kind: input.kind ?? 'exploratory',
     evidence: {
-      threshold: `≥ ${input.minBodies} bodies per pooled socket`,
-      [`bodies per socket ${input.cell.label}`]: Number.isFinite(bodies) ? Number(bodies.toFixed(1)) : null,
-      [`baseline bodies per socket ${input.baseline.label}`]: b
+      threshold: `≥ ${input.minBodies} body-sized equivalents per pooled socket`,
+      [`body-sized equivalents per socket ${input.cell.label}`]: Number.isFinite(bodies)
+        ? Number(bodies.toFixed(1))
+        : null,
+      [`baseline body-sized equivalents per socket ${input.baseline.label}`]: b
         ? Number((b.arrayBuffersBytes / input.bodyBytes).toFixed(1))
         : null,
       [`arrayBuffers at idle ${input.cell.label}`]: r(ra?.arrayBuffersIdleBytes),
@@ -446,6 +567,7 @@ export function retainedResponsesObservation(input: {
       [`RSS at idle ${input.cell.label}`]: r(ra?.rssIdleBytes),
       [`RSS after close ${input.cell.label}`]: r(ra?.rssClosedBytes),
       [`requests completed ${input.cell.label}`]: r(ra?.requestsCompleted),
+      [`requests completed counted exactly ${input.cell.label}`]: ra?.requestsExact ?? null,
       [`freed per request completed ${input.cell.label}`]: r(ra?.retainedPerRequestBytes),
       [`pooled sockets ${input.cell.label}`]: a?.pooledSockets ?? null,
     },
@@ -529,6 +651,14 @@ export interface VersionRow {
    * other emitters) that crossed the 10-listener default, not requests that added a listener.
    */
   warnings: number;
+  /** The warnings by emitter type and event name (`Socket 'error' × 64`; 'none'). */
+  warningEvents: string;
+  /**
+   * 'error' listeners on a pooled socket at rest, median over the pool (after the load): 1–2 when a socket keeps one
+   * shared handler, hundreds when listeners added per request are never removed (axios 1.15.1 through follow-redirects,
+   * whose request never emits the 'close' the removal waits for).
+   */
+  socketErrorListenersMedian: number | null;
   pooledSockets: number | null;
   /** Heap + external per pooled socket, pool open at idle minus closed (KiB). */
   heldKiBPerSocket: number | null;
@@ -538,8 +668,9 @@ export interface VersionRow {
 }
 
 /**
- * The table of a version matrix: medians over rounds with their 95 % intervals. `~` marks a ratio whose interval includes 1 (not resolved); a flagged measurement or
- * reference shows `–` for its ratios (never compared). The reference row shows `1 (reference)`.
+ * The table of a version matrix: medians over rounds with their 95 % intervals. `~` marks a ratio whose interval
+ * includes 1 (not resolved); a flagged measurement or reference shows `– (exploratory: <paired ratio>)` for its ratios
+ * (never compared, never hidden). The reference row shows `1 (reference)`.
  */
 export function versionRows(
   measurements: readonly VersionMeasurement[],
@@ -556,7 +687,11 @@ export function versionRows(
   };
   const ratio = (m: VersionMeasurement, metric: BlockMetric): string => {
     if (reference === undefined || m === reference) return '1 (reference)';
-    if (!isRankable(m) || !isRankable(reference)) return '–';
+    if (!isComparableCell(m) || !isComparableCell(reference)) {
+      // Flagged: no comparison, but the paired ratio is printed, labelled exploratory, never hidden.
+      const text = exploratoryRatioText(reference, m, metric);
+      return text === null ? '–' : `– (exploratory: ${text})`;
+    }
     const blocks = m.method?.blocks ?? [];
     if (blocks.length === 0 || (reference.method?.blocks.length ?? 0) === 0) return '–';
     return ratioText(ratioOf(reference, m, metric));
@@ -580,6 +715,8 @@ export function versionRows(
       peakSockets: m.target.peakOpenConnections,
       socketsOpenedMeasured: m.target.connectionsOpenedMeasured,
       warnings: warningCount(m),
+      warningEvents: listenerWarningsText(m),
+      socketErrorListenersMedian: settingNumber(m, 'socketErrorListenersMedian'),
       pooledSockets: settingNumber(m, 'pooledSockets'),
       heldKiBPerSocket: kib(memory?.heapAndExternalBytes),
       arrayBuffersKiBPerSocket: kib(memory?.arrayBuffersBytes),

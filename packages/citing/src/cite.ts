@@ -63,6 +63,12 @@ interface CitationRow {
    * is flagged (the guard rule of @casebook/analysis: a flagged measurement is shown and labelled, never compared).
    */
   ratioToFastest: number | null;
+  /**
+   * The row's place in its interleaved comparison (a case-study run's `notes.interleaved.<title>`): the paired
+   * per-round ratio to that comparison's reference with its 95 % interval, or that it is the reference; null when
+   * the run has no interleaved comparison or the row is in none. Rows of different comparisons are never compared.
+   */
+  versus: PairedCell | null;
   /** The steady-state guards (null: made without them, e.g. the phase method or an older record). */
   guards: { flags: string[]; rankable: boolean } | null;
   p50Ms: number;
@@ -80,6 +86,107 @@ interface CitationRow {
    * Absent (false) for Node measurements.
    */
   noData?: boolean;
+}
+
+/** A row's paired ratio within one interleaved comparison (see CitationRow.versus). */
+export interface PairedCell {
+  /** The comparison's title (the key under notes.interleaved). */
+  comparison: string;
+  /** The label of the comparison's reference (null: the comparison recorded no ratio, so none is known). */
+  reference: string | null;
+  isReference: boolean;
+  /** other / reference per round, summarised as the median with its order-statistics interval; null: none recorded. */
+  ratio: { median: number; low: number; high: number; coverage: number } | null;
+}
+
+/** One interleaved comparison as a case-study record keeps it (notes.interleaved.<title>). */
+export interface InterleavedComparison {
+  title: string;
+  reference: string | null;
+  labels: string[];
+  ratios: Map<string, NonNullable<PairedCell['ratio']>>;
+}
+
+const isObjectValue = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The interleaved comparisons a case-study record's notes carry: each one's members (from the order its rounds ran
+ * them), its reference and the paired ratios it recorded (`ratios[] = { label, reference, ratio: { median, low, high,
+ * coverage } }`). Notes are open-ended, so every level is checked and anything else is ignored.
+ */
+export function interleavedComparisons(notes: Readonly<Record<string, unknown>>): InterleavedComparison[] {
+  const interleaved = notes['interleaved'];
+  if (!isObjectValue(interleaved)) return [];
+  const out: InterleavedComparison[] = [];
+  for (const [title, design] of Object.entries(interleaved)) {
+    if (!isObjectValue(design)) continue;
+    const order = Array.isArray(design['order']) ? design['order'] : [];
+    const labels = [
+      ...new Set(order.flatMap((round) => (Array.isArray(round) ? round : [])).filter((l) => typeof l === 'string')),
+    ] as string[];
+    const ratios = new Map<string, NonNullable<PairedCell['ratio']>>();
+    let reference: string | null = null;
+    for (const entry of Array.isArray(design['ratios']) ? design['ratios'] : []) {
+      if (!isObjectValue(entry) || typeof entry['label'] !== 'string' || !isObjectValue(entry['ratio'])) continue;
+      if (typeof entry['reference'] === 'string') reference = entry['reference'];
+      const { median, low, high, coverage } = entry['ratio'];
+      if ([median, low, high, coverage].every((x) => typeof x === 'number' && Number.isFinite(x)))
+        ratios.set(entry['label'], {
+          median: median as number,
+          low: low as number,
+          high: high as number,
+          coverage: coverage as number,
+        });
+    }
+    if (labels.length > 0) out.push({ title, reference, labels, ratios });
+  }
+  return out;
+}
+
+/**
+ * Rows of a run with interleaved comparisons: each row of a comparison gets its place in it (the paired per-round
+ * ratio to that comparison's reference), never a ratio to a row of another comparison and never a "fastest"; rows in
+ * no comparison are returned as they are (versus null).
+ */
+function withPairedRatios(rows: CitationRow[], comparisons: readonly InterleavedComparison[]): CitationRow[] {
+  return rows.map((r) => {
+    const c = comparisons.find((x) => x.labels.includes(r.label));
+    if (c === undefined) return { ...r, versus: null };
+    return {
+      ...r,
+      ratioToFastest: null,
+      versus: {
+        comparison: c.title,
+        reference: c.reference,
+        isReference: c.reference === r.label,
+        ratio: c.ratios.get(r.label) ?? null,
+      },
+    };
+  });
+}
+
+/**
+ * The "vs reference" cell of a row in an interleaved comparison: `1.26× (1.01–1.43)` when the interval of the paired
+ * ratio excludes 1; "not resolved (0.41–1.20)" when it includes 1 or is below 95 % coverage (no ordering implied);
+ * "— (flagged: …)" when the row or its reference is flagged (shown, never ranked); the reference says so.
+ */
+export function pairedRatioCell(r: CitationRow, rows: readonly CitationRow[]): string {
+  const v = r.versus;
+  if (v === null) return '—';
+  if (v.isReference)
+    return isRankable(r)
+      ? `reference of "${v.comparison}"`
+      : `reference of "${v.comparison}" (flagged: ${r.guards?.flags.join(', ')})`;
+  if (!isRankable(r)) return `— (flagged: ${r.guards?.flags.join(', ')})`;
+  if (r.errorDominated !== null) return `— (error-dominated: ${r.errorDominated})`;
+  const reference = rows.find((x) => x.label === v.reference);
+  if (reference !== undefined && !isRankable(reference)) return '— (reference flagged)';
+  const x = v.ratio;
+  if (x === null) return '—';
+  const f = (n: number) => n.toFixed(2);
+  if (x.coverage < 0.95 || (x.low <= 1 && x.high >= 1)) return `not resolved (${f(x.low)}–${f(x.high)})`;
+  return `${f(x.median)}× (${f(x.low)}–${f(x.high)})`;
 }
 
 interface EnvironmentSummary {
@@ -218,8 +325,9 @@ function withRatios(rows: CitationRow[]): CitationRow[] {
   });
 }
 
-/** The "vs fastest" cell: the ratio, or why there is none for a flagged row. */
+/** The "vs fastest" cell: the ratio, or why there is none for a flagged row ('—' for a row of a comparison). */
 function ratioCell(r: CitationRow): string {
+  if (r.versus !== null) return '—';
   if (!isRankable(r)) return `— (flagged: ${r.guards?.flags.join(', ')})`;
   if (r.errorDominated !== null) return `— (error-dominated: ${r.errorDominated})`;
   return times(r.ratioToFastest);
@@ -271,6 +379,7 @@ function benchRow(r: BenchRecord): CitationRow {
     throughputMinRps: r.throughputSpread?.min ?? null,
     throughputMaxRps: r.throughputSpread?.max ?? null,
     ratioToFastest: null,
+    versus: null,
     p50Ms: r.latencyMs.p50,
     p99Ms: r.latencyMs.p99,
     cpuMicrosPerRequest: r.cpuMicrosPerRequest,
@@ -297,6 +406,7 @@ function studyRow(
     throughputMinRps: m.throughputMin,
     throughputMaxRps: m.throughputMax,
     ratioToFastest: null,
+    versus: null,
     p50Ms: m.p50Ms,
     p99Ms: m.p99Ms,
     cpuMicrosPerRequest: m.cpuMicrosPerRequest,
@@ -369,7 +479,14 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
         outcome: v.outcome,
         label: verdictLabel(v),
       })),
-      rows: withRatios(
+      rows: ((rows: CitationRow[]) => {
+        // Rows of an interleaved comparison: the paired ratio within it; the run's other rows (phase-method
+        // measurements, e.g. the seed's gathers): the fastest under the same load among themselves.
+        const paired = withPairedRatios(rows, interleavedComparisons(r.notes));
+        const outside = paired.filter((x) => x.versus === null);
+        const ranked = withRatios(outside);
+        return paired.map((x) => (x.versus === null ? (ranked[outside.indexOf(x)] ?? x) : x));
+      })(
         r.measurements.map((m) => {
           const bench = measurementBench(loaded, m, repoRoot);
           return studyRow(m, measurementGuards(bench), bench);
@@ -441,9 +558,18 @@ const mdLinkText = (s: string): string => s.replace(/[[\]]/g, (c) => (c === '[' 
 export interface MeasurementTableColumns {
   /** The "vs fastest" column (the citation leaves it out when no row has a ratio). */
   ratio: boolean;
+  /** The "vs reference" column of runs with interleaved comparisons (paired per round, within one comparison). */
+  versus?: boolean;
   /** The 95 % interval of the median throughput before the spread (the site's run page has it; the citation not). */
   throughputCi?: boolean;
 }
+
+/** The header of the paired column (runs with interleaved comparisons). */
+export const VERSUS_HEADER = 'vs reference of its comparison (paired per round, 95 % CI)';
+
+/** The note under a table with the paired column, one text for the citation and the run page. */
+export const VERSUS_NOTE =
+  '"vs reference" is the median of the per-round ratios to the reference of the same interleaved comparison, with its 95 % interval; "not resolved" where the interval includes 1 (no ordering implied); a flagged measurement is shown, never ranked; measurements of different comparisons are never compared.';
 
 /**
  * The header of the key-measurements table, one builder for the citation's markdown and the site's run page so the
@@ -458,6 +584,7 @@ export function measurementTableHeader(columns: MeasurementTableColumns): string
     'throughput (req/s, median)',
     ...(columns.throughputCi === true ? ['95 % CI of the median', 'min–max'] : ['spread (min–max)']),
     ...(columns.ratio ? ['vs fastest'] : []),
+    ...(columns.versus === true ? [VERSUS_HEADER] : []),
     'p50 (ms)',
     'p99 (ms)',
     'CPU (µs/req)',
@@ -477,8 +604,9 @@ export function citationMarkdown(c: Citation): string {
   const reproduced = reproductionLine(c.reproductions);
   if (reproduced !== null) out.push(reproduced, '');
   const hasRatio = c.rows.some((r) => r.ratioToFastest !== null);
+  const hasVersus = c.rows.some((r) => r.versus !== null);
   const flagged = c.rows.some((r) => !isRankable(r));
-  const header = measurementTableHeader({ ratio: hasRatio });
+  const header = measurementTableHeader({ ratio: hasRatio, versus: hasVersus });
   if (c.bodies.length > 0)
     out.push(
       table([...BODY_TABLE_HEADER], c.bodies.map(bodyTableCells), BODY_TABLE_ALIGN),
@@ -495,6 +623,7 @@ export function citationMarkdown(c: Citation): string {
     r.noData ? none : num(r.throughputRps),
     r.noData ? none : r.throughputMinRps === null ? '—' : `${num(r.throughputMinRps)}–${num(r.throughputMaxRps)}`,
     ...(hasRatio ? [ratioCell(r)] : []),
+    ...(hasVersus ? [pairedRatioCell(r, c.rows)] : []),
     r.noData ? none : num(r.p50Ms),
     r.noData ? none : num(r.p99Ms),
     r.noData ? none : num(r.cpuMicrosPerRequest),
@@ -503,13 +632,29 @@ export function citationMarkdown(c: Citation): string {
   // A bodies run has no bench measurements: its body table stands alone rather than beside an empty one.
   const measurementTable = c.rows.length > 0 || c.bodies.length === 0;
   if (measurementTable) {
-    out.push(table(header, rows, ['l', 'l', 'l', 'r', 'r', 'r', ...(hasRatio ? ['r'] : []), 'r', 'r', 'r', 'r']));
+    out.push(
+      table(header, rows, [
+        'l',
+        'l',
+        'l',
+        'r',
+        'r',
+        'r',
+        ...(hasRatio ? ['r'] : []),
+        ...(hasVersus ? ['r'] : []),
+        'r',
+        'r',
+        'r',
+        'r',
+      ]),
+    );
     out.push('');
   }
   const notes = [
     'Throughput is the median over rounds (steady-state method) or over trials (phase method); the spread is the min–max over measured windows or trials; latency percentiles merge all measured windows or trials (HDR).',
   ];
   if (hasRatio) notes.push('"vs fastest" divides by the fastest measurement under the same load in the same run.');
+  if (hasVersus) notes.push(VERSUS_NOTE);
   if (hasRatio && flagged)
     notes.push(
       'A flagged measurement (errors, a saturated target) is shown but never compared or used as the fastest.',

@@ -133,6 +133,13 @@ export function resolveClientOptions(client: ClientName, input: ClientOptions = 
       );
     resolved.pipelineBlocking = input.pipelineBlocking;
   }
+  if (input.maxRedirects !== undefined && input.maxRedirects !== null) {
+    if (typeof input.maxRedirects !== 'number' || !Number.isInteger(input.maxRedirects) || input.maxRedirects < 0)
+      throw new UsageError('maxRedirects', input.maxRedirects, 'expected an integer ≥ 0');
+    if (client !== 'axios')
+      throw new UsageError('maxRedirects', input.maxRedirects, `${client} has no maxRedirects here`);
+    resolved.maxRedirects = input.maxRedirects;
+  }
   if (resolved.pipelining !== 1 && !caps.pipelining) {
     throw new UsageError('pipelining', resolved.pipelining, `${client} does not pipeline`);
   }

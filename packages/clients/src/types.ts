@@ -65,6 +65,13 @@ export interface ClientOptions {
    * true for every method but HEAD, which holds the next pipelined request until this response's headers arrive.
    */
   pipelineBlocking?: boolean | null;
+  /**
+   * axios only: its `maxRedirects`. Absent or null keeps axios's default (the request goes through follow-redirects,
+   * whose own limit is 21); 0 makes axios use Node's native http/https request, no follow-redirects. Not in the
+   * record's params (their schema predates it): the live value is in `client.settings.maxRedirects`, and a version
+   * cell that sets it says so in its label.
+   */
+  maxRedirects?: number | null;
   /** Connect timeout; null keeps the client's default. */
   connectTimeoutMs?: number | null;
   /** Whole-request timeout; null keeps the client's default. */
@@ -90,6 +97,8 @@ export interface ResolvedClientOptions {
   pipelining: number;
   /** Absent: the client's default. */
   pipelineBlocking?: boolean | null;
+  /** axios only (see ClientOptions.maxRedirects); absent: axios's default. */
+  maxRedirects?: number | null;
   connectTimeoutMs: number | null;
   requestTimeoutMs: number | null;
   tls: TlsSpec | null;

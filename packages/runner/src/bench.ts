@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { getAdapter } from '@casebook/clients';
 import { fdPreflight, ipcTransport, pinningPlan, spawnNode } from '@casebook/procs';
 import type { TargetHandle } from '@casebook/servers';
+import { paramsOf } from './foreign';
 import { type BenchProgress, benchRecord, measure } from './measure';
 import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } from './options';
 import { isWorkerRuntime, type PhaseResult, type WorkerRuntime, type WorkerStart } from './protocol';
@@ -89,7 +90,7 @@ export async function runBench(
       if (isWorkerRuntime(m['runtime'])) reported.runtime = m['runtime'];
     },
   });
-  return benchRecord(measured, options, {
+  return benchRecord(measured, paramsOf(options), {
     name: options.client,
     packageName: adapter.packageName,
     version,

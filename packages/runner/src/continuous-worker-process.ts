@@ -17,9 +17,29 @@ import { serveWorker, type WorkerChannel } from './worker-channel';
  * Listening does not silence Node's default printing to stderr.
  */
 const processWarnings: Record<string, number> = {};
+/**
+ * MaxListenersExceededWarning by the emitter's type and the event name (`Socket 'error'`), read from the warning's own
+ * `emitter` and `type` properties (Node sets them, with `count`, on this warning): which listener crossed the limit.
+ */
+const maxListenersWarnings: Record<string, number> = {};
 process.on('warning', (w) => {
   processWarnings[w.name] = (processWarnings[w.name] ?? 0) + 1;
+  if (w.name === 'MaxListenersExceededWarning') {
+    const key = listenerWarningKey(w as Error & { emitter?: unknown; type?: unknown });
+    maxListenersWarnings[key] = (maxListenersWarnings[key] ?? 0) + 1;
+  }
 });
+
+/** `Socket 'error'`: the constructor name of the warning's emitter and the event it names ('?' when absent). */
+function listenerWarningKey(w: { emitter?: unknown; type?: unknown }): string {
+  const e = w.emitter;
+  const emitter = typeof e === 'object' && e !== null ? (e.constructor?.name ?? 'Object') : '?';
+  const event = typeof w.type === 'string' ? w.type : typeof w.type === 'symbol' ? w.type.toString() : '?';
+  return `${emitter} '${event}'`;
+}
+
+/** Responses the client completed over the process's whole run (warm-up and measured windows, and pauses): exact. */
+let requestsCompleted = 0;
 
 /**
  * A full garbage collection before memory is read, so what is left is what the client still holds (a pooled socket
@@ -49,6 +69,7 @@ function processState(): {
   externalBytes: number;
   arrayBuffersBytes: number;
   processWarnings: Record<string, number>;
+  maxListenersWarnings: Record<string, number>;
 } {
   const gc = collectGarbage();
   const m = process.memoryUsage();
@@ -59,6 +80,7 @@ function processState(): {
     externalBytes: m.external,
     arrayBuffersBytes: m.arrayBuffers,
     processWarnings: { ...processWarnings },
+    maxListenersWarnings: { ...maxListenersWarnings },
   };
 }
 
@@ -91,12 +113,15 @@ async function main(start: ContinuousStart, channel: WorkerChannel<PhaseResult, 
     if (m.type !== 'block' || typeof m['index'] !== 'number') throw new Error(`unexpected control message ${m.type}`);
     const block = m['index'];
     let index = 0;
-    const load = startContinuousLoad(session, start.load, start.windowMs, (result) =>
-      send({ type: 'window', block, index: index++, result }),
-    );
+    const load = startContinuousLoad(session, start.load, start.windowMs, (result) => {
+      requestsCompleted += result.ok;
+      send({ type: 'window', block, index: index++, result });
+    });
     const pause = await channel.receive();
     if (pause.type !== 'pause') throw new Error(`expected pause in block ${block}, got ${pause.type}`);
-    send({ type: 'paused', block, partial: await load.pause() });
+    const partial = await load.pause();
+    requestsCompleted += partial.ok;
+    send({ type: 'paused', block, partial });
   }
   // After the last block, before close: the pool as the load left it (sockets, listeners) and the process's memory.
   const settings: Record<string, unknown> = { ...session.settings() };
@@ -110,6 +135,8 @@ async function main(start: ContinuousStart, channel: WorkerChannel<PhaseResult, 
   // garbage: atIdle − afterClose is the memory the pooled sockets kept alive.
   await new Promise((resolve) => setTimeout(resolve, SOCKETS_CLOSED_MS));
   settings['process'] = { atReady, atFinish, atIdle, afterClose: processState() };
+  // Exact, counted here (the target's count covers the measured windows only): poolRetention divides by it.
+  settings['requestsCompleted'] = requestsCompleted;
   send({ type: 'done', settings });
 }
 

@@ -243,10 +243,15 @@ export function resolveMeasurementOptions(
 }
 
 /** The record's `params`: the resolved options without the foreign switches (those are in the client block). */
+/**
+ * The record's params of a measurement. `clientOptions.maxRedirects` is left out: the params schema predates it (a
+ * closed object), and the live value the client ran with is in `client.settings.maxRedirects`.
+ */
 export function paramsOf(options: ResolvedBenchOptions | ResolvedForeignOptions): BenchParams {
-  if (!isForeignOptions(options)) return options;
+  const { maxRedirects: _redirects, ...clientOptions } = options.clientOptions;
+  if (!isForeignOptions(options)) return { ...options, clientOptions };
   const { foreign: _foreign, ...params } = options;
-  return params;
+  return { ...params, clientOptions };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -58,7 +58,10 @@ export {
   runForeignBench,
 } from './foreign';
 export {
+  type BlockCpuShares,
   DEFAULT_INTERLEAVE,
+  FOREIGN_LOAD,
+  FOREIGN_LOAD_WINDOW_SHARE,
   guardsOf,
   type InterleavedEntry,
   type InterleavedRun,
@@ -71,6 +74,8 @@ export {
   runInterleaved,
   shuffledOrder,
   TARGET_SATURATION,
+  targetBoundBlock,
+  targetSaturated,
 } from './interleave';
 export { type CoreShare, coreShares, readCoreTimes } from './machine-load';
 export {

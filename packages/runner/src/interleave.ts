@@ -103,8 +103,49 @@ export interface InterleavedRun {
 /** Guards recorded with every measurement (the record's schema, @casebook/results, defines them). */
 export type { MeasurementGuards } from '@casebook/results';
 
+/** The target's share of its core above which a block may be target-bound (see `targetSaturated`). */
 export const TARGET_SATURATION = 0.7;
+/**
+ * Load on the client's core from anything but the client process, as a share of the core (core busy minus the
+ * client's own CPU over the window's wall time), above which a measured window is counted as foreign-loaded.
+ */
+export const FOREIGN_LOAD = 0.2;
+/**
+ * The share of a measurement's measured windows that must be foreign-loaded (and at least one) for the flag
+ * `foreign-load`: its throughput was shared with another process (e.g. a leaking cell's garbage collection on the same
+ * core). Chosen after versions-87ea7651, where 2 of axios 1.18.1's 16 windows had its core fully busy while its own
+ * CPU was 0.42 and 0.64 of it; a single hiccup in a long run does not flag.
+ */
+export const FOREIGN_LOAD_WINDOW_SHARE = 0.1;
 const CPU_OVER_WALL = 1.02;
+
+/** The per-block CPU figures the saturation rule reads (windowTotals of each block). */
+export interface BlockCpuShares {
+  /** The target process's CPU over the block's wall time (share of its core). */
+  targetCpuShare: number;
+  /** The client process's CPU over the block's wall time (share of its core). */
+  clientUtilization: number;
+}
+
+/**
+ * Whether one block was bound by the target: the target's share of its core is above `threshold` AND the target was
+ * busier than the client in that block. A fast client drives its target hard, but when its own core is the busier
+ * one, the client is the bottleneck, and a target share above the threshold says only that the client was fast.
+ */
+export function targetBoundBlock(b: BlockCpuShares, threshold = TARGET_SATURATION): boolean {
+  return b.targetCpuShare > threshold && b.targetCpuShare > b.clientUtilization;
+}
+
+/**
+ * The `target-saturated` rule: the MEDIAN block is target-bound (`targetBoundBlock`), i.e. more than half of the
+ * measurement's blocks are (with an even count, both middle blocks). One hot block (the maximum over blocks, the rule
+ * before) flagged only the faster cells of a comparison, so a claim of parity could not fail when the older version
+ * was the faster one; a measurement whose client core is the busier one in most blocks is never flagged.
+ */
+export function targetSaturated(blocks: readonly BlockCpuShares[], threshold = TARGET_SATURATION): boolean {
+  const bound = blocks.filter((b) => targetBoundBlock(b, threshold)).length;
+  return blocks.length > 0 && 2 * bound > blocks.length;
+}
 
 export function resolveInterleaveOptions(input: InterleaveOptions = {}): ResolvedInterleaveOptions {
   const d = DEFAULT_INTERLEAVE;
@@ -328,6 +369,7 @@ export function guardsOf(
 ): MeasurementGuards {
   const windows = blocks.flatMap((b) => b.windows);
   const perBlock = blocks.map((b) => windowTotals(b.windows));
+  // Recorded as before (the schema's `targetCpuShare`: the highest per-block share); the flag follows targetSaturated.
   const targetCpuShare = Math.max(0, ...perBlock.map((b) => b.targetCpuShare));
   const errors = perBlock.reduce((s, b) => s + b.errors, 0);
   const cpuOverWallWindows = windows.filter(
@@ -337,6 +379,7 @@ export function guardsOf(
   const plan = pinningPlan();
   const withCores = windows.filter((w) => w.cores !== null);
   let otherLoad: MeasurementGuards['otherLoad'] = null;
+  let foreignWindows = 0;
   if (withCores.length > 0 && plan.clientCpu !== null && plan.serverCpu !== null) {
     const clientCpu = plan.clientCpu;
     const serverCpu = plan.serverCpu;
@@ -349,6 +392,7 @@ export function guardsOf(
       const busy = w.cores?.[serverCpu]?.busy ?? 0;
       return Math.max(0, busy - (w.target?.cpuMicros ?? 0) / (w.durationMs * 1000));
     });
+    foreignWindows = clientOther.filter((x) => x > FOREIGN_LOAD).length;
     const steal = withCores.map((w) => Math.max(...(w.cores ?? []).map((c) => c.steal)));
     otherLoad = {
       clientCore: round(med(clientOther), 4),
@@ -357,7 +401,8 @@ export function guardsOf(
     };
   }
   const flags: string[] = [];
-  if (targetCpuShare > TARGET_SATURATION) flags.push('target-saturated');
+  if (targetSaturated(perBlock)) flags.push('target-saturated');
+  if (foreignWindows > 0 && foreignWindows >= FOREIGN_LOAD_WINDOW_SHARE * withCores.length) flags.push('foreign-load');
   if (errors > 0) flags.push('errors');
   if (cpuOverWallWindows > 0) flags.push('cpu-over-wall');
   if (unsteadyBlocks > 0) flags.push('not-steady');

@@ -38,6 +38,8 @@ export interface BenchOptions {
   pipelining?: number;
   /** undici's per-request `blocking` (see ClientOptions.pipelineBlocking). */
   pipelineBlocking?: boolean | null;
+  /** axios's `maxRedirects` (see ClientOptions.maxRedirects; 0: native http, no follow-redirects). */
+  maxRedirects?: number | null;
   connectTimeoutMs?: number | null;
   requestTimeoutMs?: number | null;
   protocol?: ClientOptions['protocol'];
@@ -156,6 +158,7 @@ export function resolveBenchOptions(input: BenchOptions): ResolvedBenchOptions {
   if (input.keepAlive !== undefined) clientInput.keepAlive = input.keepAlive;
   if (input.pipelining !== undefined) clientInput.pipelining = input.pipelining;
   if (input.pipelineBlocking !== undefined) clientInput.pipelineBlocking = input.pipelineBlocking;
+  if (input.maxRedirects !== undefined) clientInput.maxRedirects = input.maxRedirects;
   if (input.connectTimeoutMs !== undefined) clientInput.connectTimeoutMs = input.connectTimeoutMs;
   if (input.requestTimeoutMs !== undefined) clientInput.requestTimeoutMs = input.requestTimeoutMs;
   if (input.protocol !== undefined) clientInput.protocol = input.protocol;

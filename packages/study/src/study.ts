@@ -110,6 +110,18 @@ const num = (x: number): string => {
   return String(Math.abs(x) >= 100 ? Math.round(x * 100) / 100 : Number(x.toPrecision(4)));
 };
 
+/**
+ * The outcome as the headline says it. An unresolved verdict whose comparison was not made (evidence `comparable:
+ * false` with a `reason`, e.g. "not compared: target saturated in the median block of …") says that reason, not "the
+ * data cannot decide at this precision": the guards decided, not the interval.
+ */
+function outcomeLabel(v: Pick<Verdict, 'outcome' | 'evidence'>): string {
+  const reason = v.evidence['reason'];
+  if (v.outcome === 'unresolved' && v.evidence['comparable'] === false && typeof reason === 'string')
+    return `unresolved: ${reason}`;
+  return OUTCOME_LABEL[v.outcome];
+}
+
 /** How a verdict reads in a notebook: its kind, its outcome, the statistic with its interval, the evidence. */
 export function verdictMarkdown(v: Verdict): string {
   const evidence = Object.entries(v.evidence)
@@ -118,7 +130,7 @@ export function verdictMarkdown(v: Verdict): string {
   const stat = v.statistic
     ? ` — ${v.statistic.name} = ${num(v.statistic.value)}${v.statistic.ci95 ? ` (95 % CI ${num(v.statistic.ci95[0])}–${num(v.statistic.ci95[1])})` : ''}`
     : '';
-  return `**${verdictKindText(v)} — ${OUTCOME_LABEL[v.outcome]}**${stat}: ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`;
+  return `**${verdictKindText(v)} — ${outcomeLabel(v)}**${stat}: ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`;
 }
 
 /** One measurement that errored, of any kind the Study ran (bench or DNS), for the record's error message. */
@@ -365,7 +377,13 @@ export class Study {
         ...(c.node === undefined ? {} : { node: c.node }),
         ...(c.clientVersion === undefined ? {} : { clientVersion: c.clientVersion }),
       };
-      return { ...scenario, client: c.client, label: labels[i] as string, versions: versions };
+      return {
+        ...scenario,
+        client: c.client,
+        label: labels[i] as string,
+        versions: versions,
+        ...(c.maxRedirects === undefined ? {} : { maxRedirects: c.maxRedirects }),
+      };
     });
     const result = await this.runInterleaved(list, options, title);
     return { ...result, labels };
@@ -694,18 +712,25 @@ export interface VersionCell {
   clientVersion?: string;
   /** Exact Node version for the client process; absent: the workspace's Node. */
   node?: string;
+  /**
+   * axios only: its `maxRedirects` for this cell (0: Node's native http, no follow-redirects); absent: axios's default.
+   * The label says it (` · maxRedirects 0`), so two cells of one version differ by label.
+   */
+  maxRedirects?: number;
 }
 
 /**
  * A cell's label: `package@version` of what it loads (the workspace's version when none is chosen), the client name
- * when it is not the package's (undici-fetch vs undici-request), and the runtime when one is chosen. Node's global
+ * when it is not the package's (undici-fetch vs undici-request), the runtime when one is chosen, and axios's
+ * maxRedirects when a cell sets it. Node's global
  * fetch names the runtime and its bundled undici (`node-fetch@node-v24.x (bundled undici 7.29.1)`) when it runs on the
  * workspace's Node.
  */
 export function versionCellLabel(c: VersionCell): string {
   if (!isClientName(c.client)) return c.client;
   const adapter = getAdapter(c.client);
-  const runtime = c.node === undefined ? '' : ` · node ${c.node}`;
+  const node = c.node === undefined ? '' : ` · node ${c.node}`;
+  const runtime = `${node}${c.maxRedirects === undefined ? '' : ` · maxRedirects ${c.maxRedirects}`}`;
   if (adapter.packageName === 'node') {
     const bundled = c.node === undefined ? ` (bundled undici ${process.versions['undici'] ?? 'unknown'})` : '';
     return `${c.client}@node-${c.node === undefined ? process.version : `v${c.node}`}${bundled}`;

@@ -8,7 +8,10 @@
 export interface SourceLink {
   /** Stable id, e.g. 'undici.pool-base.need-drain'. */
   id: string;
-  /** 'undici' | 'axios' | 'got' | 'node' (lib/ of the pinned Node) | anything else checked by hand. */
+  /**
+   * 'undici' | 'axios' | 'got' | 'follow-redirects' (checked in node_modules) | 'node' (lib/ of the pinned Node) |
+   * anything else checked by hand.
+   */
   source: string;
   /** The version tag as it appears in the URL (e.g. 'v8.13.1'). */
   tag: string;

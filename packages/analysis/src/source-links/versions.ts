@@ -47,4 +47,60 @@ export const VERSIONS_LINKS: readonly SourceLink[] = [
     lines: [71, 78],
     token: 'function handleSocketError(err)',
   },
+  // axios 1.15.1: the per-request listener is removed only on the request's 'close' (L924–925).
+  {
+    id: 'axios.1-15-1.remove-on-close',
+    source: 'axios',
+    tag: 'v1.15.1',
+    file: 'lib/adapters/http.js',
+    lines: [924, 925],
+    token: "req.once('close', removeSocketErrorListener);",
+    checkedByHand: true,
+  },
+  // axios 1.21.1: the socket keeps its current request (L1488), cleared only on that request's 'close' (L1492–1501).
+  {
+    id: 'axios.1-21-1.current-req-kept',
+    source: 'axios',
+    tag: 'v1.21.1',
+    file: 'lib/adapters/http.js',
+    lines: [1488, 1501],
+    token: 'socket[kAxiosCurrentReq] = req;',
+  },
+  // axios 1.21.1: maxRedirects 0 takes Node's native http/https (its ClientRequest emits 'close').
+  {
+    id: 'axios.1-21-1.native-transport',
+    source: 'axios',
+    tag: 'v1.21.1',
+    file: 'lib/adapters/http.js',
+    lines: [1171, 1173],
+    token: '} else if (maxRedirects === 0) {',
+  },
+  // axios 1.21.1: any other maxRedirects (the default included) takes follow-redirects' wrapper.
+  {
+    id: 'axios.1-21-1.follow-redirects-transport',
+    source: 'axios',
+    tag: 'v1.21.1',
+    file: 'lib/adapters/http.js',
+    lines: [1239, 1239],
+    token: 'transport = isHttpsRequest ? httpsFollow : httpFollow;',
+  },
+  // follow-redirects 1.16.3 (under axios 1.15.1, 1.18.1 and 1.21.1): the native request's events its wrapper
+  // re-emits; 'close' is not among them.
+  {
+    id: 'follow-redirects.1-16-3.re-emitted-events',
+    source: 'follow-redirects',
+    tag: 'v1.16.3',
+    file: 'index.js',
+    lines: [51, 52],
+    token: 'var events = ["abort", "aborted", "connect", "error", "socket", "timeout"];',
+  },
+  // undici 8.13.1: allowH2 not set means true (ALPN offers h2 on TLS; plain HTTP stays HTTP/1.1).
+  {
+    id: 'undici.8-13-1.allow-h2-default',
+    source: 'undici',
+    tag: 'v8.13.1',
+    file: 'lib/core/connect.js',
+    lines: [76, 76],
+    token: 'allowH2 = allowH2 != null ? allowH2 : true',
+  },
 ];

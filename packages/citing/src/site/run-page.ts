@@ -1,6 +1,6 @@
 import type { CaseStudyRecord } from '@casebook/results';
 import { BODY_TABLE_HEADER, BODY_TABLE_NOTE, bodyTableCells } from '../body-table';
-import { type Citation, citationMarkdown, measurementTableHeader } from '../cite';
+import { type Citation, citationMarkdown, measurementTableHeader, pairedRatioCell, VERSUS_NOTE } from '../cite';
 import { num, times } from '../markdown';
 import { attrs, escapeHtml as h, htmlTable, jsonForScript, page } from './html';
 import { machineText, runHref, shortCommit } from './index-page';
@@ -67,6 +67,10 @@ function claimsSection(record: CaseStudyRecord, data: RunData, citation: Citatio
 }
 
 function measurementsSection(data: RunData, citation: Citation): string {
+  // Rows of interleaved comparisons get the paired column (within one comparison), never "vs fastest"; a run's other
+  // rows (phase method) keep "vs fastest" among themselves.
+  const versus = citation.rows.some((r) => r.versus !== null);
+  const ratio = !versus || citation.rows.some((r) => r.ratioToFastest !== null);
   const rows = citation.rows.map((r, i) => {
     const ci = data.measurements[i]?.throughputCi95 ?? null;
     const flagged = r.guards !== null && !r.guards.rankable;
@@ -78,26 +82,39 @@ function measurementsSection(data: RunData, citation: Citation): string {
       h(num(r.throughputRps)),
       h(ci === null ? '—' : `${num(ci[0])}–${num(ci[1])}`),
       h(r.throughputMinRps === null ? '—' : `${num(r.throughputMinRps)}–${num(r.throughputMaxRps)}`),
-      h(
-        flagged
-          ? `— (flagged: ${r.guards?.flags.join(', ')})`
-          : r.errorDominated !== null
-            ? `— (error-dominated: ${r.errorDominated})`
-            : times(r.ratioToFastest),
-      ),
+      ...(ratio
+        ? [
+            h(
+              r.versus !== null
+                ? '—'
+                : flagged
+                  ? `— (flagged: ${r.guards?.flags.join(', ')})`
+                  : r.errorDominated !== null
+                    ? `— (error-dominated: ${r.errorDominated})`
+                    : times(r.ratioToFastest),
+            ),
+          ]
+        : []),
+      ...(versus ? [h(pairedRatioCell(r, citation.rows))] : []),
       h(num(r.p50Ms)),
       h(num(r.p99Ms)),
       h(num(r.cpuMicrosPerRequest)),
       h(String(r.errors)),
     ];
   });
-  const header = measurementTableHeader({ ratio: true, throughputCi: true });
+  const header = measurementTableHeader({ ratio, versus, throughputCi: true });
   const rowAttrs = citation.rows.map((r) => attrs({ 'data-measurement': r.label }));
   return `<section id="measurements">
 <h2>Key measurements</h2>
 ${htmlTable(header, rows, { className: 'measurements', rowAttrs })}
-<p class="note">Throughput is the median over rounds or trials; "vs fastest" divides by the fastest rankable
-measurement under the same load in this run. A flagged measurement is shown, never compared.</p>
+<p class="note">Throughput is the median over rounds or trials; ${[
+    ...(ratio
+      ? [
+          '"vs fastest" divides by the fastest rankable measurement under the same load in this run (rows outside an interleaved comparison). A flagged measurement is shown, never compared.',
+        ]
+      : []),
+    ...(versus ? [h(VERSUS_NOTE)] : []),
+  ].join(' ')}</p>
 </section>`;
 }
 

@@ -1,5 +1,8 @@
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
 import type { AxiosStatic } from 'axios';
-import { requireClient } from '../client-modules';
+import { requireClient, resolveClient } from '../client-modules';
 import { createLookup } from '../lookup';
 import type { ClientAdapter } from '../types';
 import { installedVersion, pinnedSource } from '../version';
@@ -24,12 +27,15 @@ export const axiosAdapter: ClientAdapter = {
     const axios = requireClient('axios') as AxiosStatic;
     const lookup = await createLookup(options.lookup);
     const { agent, isGlobal } = nodeAgent(origin, options, true, lookup.socketLookup);
+    const followRedirects = followRedirectsOf();
     const instance = axios.create({
       baseURL: origin,
       responseType: 'arraybuffer',
       validateStatus: () => true,
       ...(origin.startsWith('https:') ? { httpsAgent: agent } : { httpAgent: agent }),
       ...(options.requestTimeoutMs !== null ? { timeout: options.requestTimeoutMs } : {}),
+      // 0: Node's native http/https request, no follow-redirects (absent: axios's default, through follow-redirects).
+      ...(typeof options.maxRedirects === 'number' ? { maxRedirects: options.maxRedirects } : {}),
       // protocol 'h2': axios's own HTTP/2 transport (one cached session per authority, http2Options to connect).
       ...(options.protocol === 'h2'
         ? { httpVersion: 2, http2Options: options.tls ? { ca: options.tls.caPem } : {} }
@@ -64,7 +70,13 @@ export const axiosAdapter: ClientAdapter = {
         ...nodeAgentSettings(agent, isGlobal),
         ...agentSocketListeners(agent),
         ...lookup.settings(),
-        maxRedirects: instance.defaults.maxRedirects ?? 'axios default (follow-redirects, 21)',
+        // Live values: the instance's maxRedirects when set, else the limit follow-redirects itself applies (axios
+        // passes none), read from the follow-redirects module this axios loads, with that module's version.
+        maxRedirects: instance.defaults.maxRedirects ?? followRedirects.maxRedirects,
+        maxRedirectsFrom: instance.defaults.maxRedirects === undefined ? 'follow-redirects default' : 'axios instance',
+        transport:
+          instance.defaults.maxRedirects === 0 ? 'native http/https (no follow-redirects)' : 'follow-redirects',
+        followRedirectsVersion: followRedirects.version,
         // The body limits in force on the live instance (-1: none; the http adapter then gives its transport Infinity).
         maxContentLength: instance.defaults.maxContentLength ?? null,
         maxBodyLength: instance.defaults.maxBodyLength ?? null,
@@ -76,6 +88,28 @@ export const axiosAdapter: ClientAdapter = {
     };
   },
 };
+
+/**
+ * follow-redirects as the axios that runs loads it (resolved from that axios's own file, so a version from the store
+ * finds its own copy): the package's version and the module's `maxRedirects` (the limit it applies when axios passes
+ * none); nulls when it cannot be found.
+ */
+function followRedirectsOf(): { version: string | null; maxRedirects: number | null } {
+  try {
+    const fromAxios = createRequire(resolveClient('axios'));
+    const main = fromAxios.resolve('follow-redirects');
+    const mod = fromAxios('follow-redirects') as { maxRedirects?: unknown };
+    const pkg = JSON.parse(fs.readFileSync(path.join(path.dirname(main), 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
+    return {
+      version: typeof pkg.version === 'string' ? pkg.version : null,
+      maxRedirects: typeof mod.maxRedirects === 'number' ? mod.maxRedirects : null,
+    };
+  } catch {
+    return { version: null, maxRedirects: null };
+  }
+}
 
 /**
  * The protocol a response came over: axios's HTTP/2 transport hands back the ClientHttp2Stream as the request (it

@@ -62,9 +62,11 @@ export function closeNodeAgent(agent: http.Agent): void {
 /**
  * Sockets an Agent holds (busy and free) and the listeners on each, read from the live objects after the load (the
  * worker's `done`): the pool at rest, not the most listeners a socket carried during the load. A client that adds a
- * listener per request and removes it when that request closes (axios 1.15.1) shows about 0 here; one that keeps one
- * listener per socket (axios 1.18.1, 1.21.1) shows 1. So these counts do not rank versions by listener growth: the
- * process's MaxListenersExceededWarning count (once per socket that crossed the limit) is the evidence for that.
+ * listener per request and removes it when that request emits 'close' shows about 0 extra here when the request does
+ * emit it (axios 1.15.1 with maxRedirects 0, Node's native request), but every listener it ever added when it does not
+ * (axios 1.15.1 through follow-redirects, whose wrapper never emits 'close': ~504 per socket in versions-87ea7651); one
+ * that keeps one listener per socket (axios 1.18.1, 1.21.1) shows 1–2. The process's MaxListenersExceededWarning count
+ * (once per socket that crossed the limit, by emitter and event) is the other evidence.
  */
 export function agentSocketListeners(agent: http.Agent): Record<string, unknown> {
   const sockets = [agent.sockets, agent.freeSockets].flatMap((byName) =>

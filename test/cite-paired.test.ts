@@ -1,0 +1,131 @@
+import { interleavedComparisons, pairedRatioCell } from '@casebook/citing';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The "vs" column of a run with interleaved comparisons (the shape of versions-87ea7651's notes): a row is compared
+ * only with the reference of its own comparison, by the paired per-round ratio and its interval; "not resolved" where
+ * the interval includes 1; flagged rows shown, never ranked. Pure: no record on disk, no process.
+ */
+type Row = Parameters<typeof pairedRatioCell>[0];
+
+const ratio = (median: number, low: number, high: number) => ({
+  median,
+  low,
+  high,
+  coverage: 0.96,
+  n: 12,
+  method: 'order-statistics',
+});
+const U8 = 'undici@8.13.1 (undici-request)';
+const U7 = 'undici@7.30.2 (undici-request)';
+const U6 = 'undici@6.29.1 (undici-request)';
+const NPM_FETCH = 'undici@8.13.1 (undici-fetch)';
+const NODE_FETCH = 'node-fetch@node-v24.21.0 (bundled undici 7.29.1)';
+const A21 = 'axios@1.21.1';
+const A18 = 'axios@1.18.1';
+
+const notes = {
+  interleaved: {
+    'undici lines': {
+      order: [
+        [U8, U7, U6],
+        [U7, U6, U8],
+      ],
+      ratios: [
+        { label: U7, reference: U8, ratio: ratio(1.2555, 1.0134, 1.4349), halfWidth: 0.17 },
+        { label: U6, reference: U8, ratio: ratio(1.2824, 1.1924, 1.5123), halfWidth: 0.12 },
+      ],
+    },
+    'fetch: bundled vs npm': {
+      order: [[NODE_FETCH, NPM_FETCH]],
+      ratios: [{ label: NODE_FETCH, reference: NPM_FETCH, ratio: ratio(0.9777, 0.7587, 1.252), halfWidth: 0.25 }],
+    },
+    'axios keep-alive window': {
+      order: [[A18, A21]],
+      ratios: [{ label: A18, reference: A21, ratio: ratio(1.0106, 0.4059, 1.2034), halfWidth: 0.39 }],
+    },
+  },
+};
+
+const comparisons = interleavedComparisons(notes);
+
+function row(label: string, throughputRps: number, flags: string[] = []): Row {
+  const c = comparisons.find((x) => x.labels.includes(label));
+  return {
+    label,
+    client: label,
+    clientVersion: '',
+    load: 'closed loop, 512 in flight',
+    delayMs: 0,
+    status: 'completed',
+    throughputRps,
+    throughputMinRps: null,
+    throughputMaxRps: null,
+    ratioToFastest: null,
+    versus:
+      c === undefined
+        ? null
+        : {
+            comparison: c.title,
+            reference: c.reference,
+            isReference: c.reference === label,
+            ratio: c.ratios.get(label) ?? null,
+          },
+    guards: { flags, rankable: flags.length === 0 },
+    p50Ms: 1,
+    p99Ms: 1,
+    cpuMicrosPerRequest: 1,
+    errors: 0,
+    trials: null,
+    errorDominated: null,
+  };
+}
+
+describe('paired "vs reference" column', () => {
+  it('reads each comparison: members, reference, paired ratios', () => {
+    expect(comparisons.map((c) => c.title)).toEqual([
+      'undici lines',
+      'fetch: bundled vs npm',
+      'axios keep-alive window',
+    ]);
+    expect(comparisons[0]?.reference).toBe(U8);
+    expect(comparisons[0]?.labels).toEqual([U8, U7, U6]);
+    expect(interleavedComparisons({})).toEqual([]);
+    expect(interleavedComparisons({ interleaved: { broken: { order: 'x', ratios: [1] } } })).toEqual([]);
+  });
+
+  const rows = [
+    row(U8, 20_000),
+    row(U7, 25_000, ['target-saturated']),
+    row(U6, 25_600),
+    row(NPM_FETCH, 8_400),
+    row(NODE_FETCH, 8_200),
+    row(A21, 900),
+    row(A18, 910),
+  ];
+  const cell = (label: string) => pairedRatioCell(rows.find((r) => r.label === label) as Row, rows);
+
+  it('the slowest cell is its comparison\'s reference, never "1.00×" (fastest)', () => {
+    expect(cell(U8)).toBe('reference of "undici lines"');
+    expect(cell(NPM_FETCH)).toBe('reference of "fetch: bundled vs npm"');
+  });
+
+  it('a resolved paired ratio is printed with its interval; a flagged row is shown, never ranked', () => {
+    expect(cell(U6)).toBe('1.28× (1.19–1.51)');
+    expect(cell(U7)).toBe('— (flagged: target-saturated)');
+  });
+
+  it('"not resolved" where the interval includes 1, never a ratio to a row of another comparison', () => {
+    expect(cell(NODE_FETCH)).toBe('not resolved (0.76–1.25)');
+    expect(cell(A18)).toBe('not resolved (0.41–1.20)');
+    // The fetch row is not divided by undici-request's throughput (the "0.42×" of the old column).
+    expect(cell(NODE_FETCH)).not.toMatch(/0\.4\d×/);
+  });
+
+  it('a row whose reference is flagged gets no ratio; a row in no comparison gets none', () => {
+    const flaggedRef = [row(A21, 900, ['errors']), row(A18, 910)];
+    expect(pairedRatioCell(flaggedRef[1] as Row, flaggedRef)).toBe('— (reference flagged)');
+    const alone = { ...row('other', 1), versus: null };
+    expect(pairedRatioCell(alone, [alone])).toBe('—');
+  });
+});
