@@ -5,10 +5,19 @@
  * - `errors`: requests failed (including requests abandoned as stalled when the load paused);
  * - `no-data`: no block completed;
  * - `not-steady`: a block's warm-up never converged (the lab measures after warm-up has converged);
- * - `stalled`: a measured block completed no request at all (the client stopped making progress).
+ * - `stalled`: a measured block completed no request at all (the client stopped making progress);
+ * - `block-fault`: a block faulted (ran past its time limit) and the measurement was reopened: its other blocks are
+ *   data, but it is not a clean run (runner/interleave.ts REOPENS_AFTER_TIMEOUT).
  * `cpu-over-wall` and `instrumented` are shown, never excluding.
  */
-export const UNRANKABLE_FLAGS: readonly string[] = ['target-saturated', 'errors', 'no-data', 'not-steady', 'stalled'];
+export const UNRANKABLE_FLAGS: readonly string[] = [
+  'target-saturated',
+  'errors',
+  'no-data',
+  'not-steady',
+  'stalled',
+  'block-fault',
+];
 
 /** Whether a set of guard flags lets a measurement be compared (none of them is in UNRANKABLE_FLAGS). */
 export function flagsRankable(flags: readonly string[]): boolean {

@@ -2,13 +2,21 @@ export { type BenchProgress, type RunBenchHooks, runBench } from './bench';
 export { BENCH_FLAGS, benchOptionsFromFlags, versionChoiceFromFlags } from './bench-flags';
 export { type SilentDropSupport, silentDropSupport } from './blackhole';
 export {
+  ACTIVE_SLACK_MS,
+  BLOCK_PAYLOAD_MARKER,
+  type BlockPhase,
   type BlockResult,
+  blockLimits,
+  blockTimeoutError,
   type ContinuousLaunch,
   type ContinuousPlan,
   carryPauseErrors,
   continuousLaunch,
   type MeasuredWindow,
+  PAUSE_LIMIT_MS,
+  type PartialBlockPayload,
   type WarmupWindow,
+  WindowTally,
   windowTotals,
 } from './blocks';
 export {
@@ -58,6 +66,7 @@ export {
   runForeignBench,
 } from './foreign';
 export {
+  type BlockFault,
   DEFAULT_INTERLEAVE,
   guardsOf,
   type InterleavedEntry,
@@ -66,6 +75,7 @@ export {
   type InterleaveProgress,
   type MeasurementGuards,
   perRoundThroughput,
+  REOPENS_AFTER_TIMEOUT,
   type ResolvedInterleaveOptions,
   resolveInterleaveOptions,
   runInterleaved,
