@@ -47,6 +47,7 @@ describe('guard rule: not-steady is unrankable', () => {
     expect([...UNRANKABLE_FLAGS].sort()).toEqual([
       'block-fault',
       'errors',
+      'few-rounds',
       'no-data',
       'not-steady',
       'stalled',

@@ -210,10 +210,11 @@ describe('guards', () => {
       guardsOf(options, [], noise),
       guardsOf(options, [block([window({ ok: 0, sent: 512 })])], noise),
       guardsOf(options, [block([window()])], noise, 1),
+      guardsOf(options, [block([window()])], noise, 0, 6),
     ];
     const written = new Set(cases.flatMap((g) => g.flags));
-    for (const f of ['target-saturated', 'errors', 'cpu-over-wall', 'not-steady', 'instrumented', 'no-data', 'stalled', 'block-fault'])
-      expect(written.has(f), f).toBe(true);
+    const expected = ['target-saturated', 'errors', 'cpu-over-wall', 'not-steady', 'instrumented', 'no-data', 'stalled'];
+    for (const f of [...expected, 'block-fault', 'few-rounds']) expect(written.has(f), f).toBe(true);
     for (const g of cases) expect(g.rankable, g.flags.join(', ')).toBe(flagsRankable(g.flags));
     for (const f of UNRANKABLE_FLAGS) expect(written.has(f), f).toBe(true);
   });

@@ -7,7 +7,8 @@
  * - `not-steady`: a block's warm-up never converged (the lab measures after warm-up has converged);
  * - `stalled`: a measured block completed no request at all (the client stopped making progress);
  * - `block-fault`: a block faulted (ran past its time limit) and the measurement was reopened: its other blocks are
- *   data, but it is not a clean run (runner/interleave.ts REOPENS_AFTER_TIMEOUT).
+ *   data, but it is not a clean run (runner/interleave.ts REOPENS_AFTER_TIMEOUT);
+ * - `few-rounds`: fewer blocks than the run's minimum rounds: no interval is printed from it, nothing compared.
  * `cpu-over-wall` and `instrumented` are shown, never excluding.
  */
 export const UNRANKABLE_FLAGS: readonly string[] = [
@@ -17,6 +18,7 @@ export const UNRANKABLE_FLAGS: readonly string[] = [
   'not-steady',
   'stalled',
   'block-fault',
+  'few-rounds',
 ];
 
 /** Whether a set of guard flags lets a measurement be compared (none of them is in UNRANKABLE_FLAGS). */

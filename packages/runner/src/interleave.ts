@@ -366,6 +366,7 @@ export function guardsOf(
   blocks: readonly BlockResult[],
   noise: InterleavedRun['noise'],
   faults = 0,
+  minRounds = 1,
 ): MeasurementGuards {
   const windows = blocks.flatMap((b) => b.windows);
   const perBlock = blocks.map((b) => windowTotals(b.windows));
@@ -407,6 +408,9 @@ export function guardsOf(
   if (perBlock.some((b) => b.throughputRps === 0)) flags.push('stalled');
   // A block that faulted (timed out, stalled) and was reopened: its other blocks are data, but not a clean run.
   if (faults > 0) flags.push('block-fault');
+  // Fewer blocks than the run's minimum rounds (a measurement dropped early): too few for the order-statistics
+  // interval the method reports, so it is shown, flagged, and compared with nothing.
+  if (blocks.length > 0 && blocks.length < minRounds) flags.push('few-rounds');
   return {
     targetCpuShare: round(targetCpuShare, 4),
     errors,
@@ -508,7 +512,7 @@ function continuousRecord(
         budgetMs: interleave.budgetMs,
       },
     },
-    guards: guardsOf(options, blocks, run.noise, faults.length),
+    guards: guardsOf(options, blocks, run.noise, faults.length, interleave.minRounds),
   };
   return record;
 }
