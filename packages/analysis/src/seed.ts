@@ -1,6 +1,7 @@
 import { type MedianInterval, medianInterval } from '@casebook/stats';
 import { allOf } from './at-once';
 import { errorCodesText, type PhaseErrorsLike, phaseErrors } from './error-dominated';
+import { partialBlockOf, partialBlockText, type StallPayload } from './seed-stalls';
 import {
   type BlockMetric,
   flaggedText,
@@ -28,11 +29,45 @@ export interface SeedMeasurement extends InterleavedMeasurement {
     block?: number;
     sent: number;
     target: { connectionsOpened: number; peakOpenConnections?: number } | null;
+    /** The worker's count of requests started and not finished, at most, in the window. */
+    clientPeakInFlight?: number;
   }[];
   latencyMs?: { p50: number; p99: number; meanMs?: number };
   /** The configured load: `concurrency` is C for a closed loop, null for an open one. */
   params?: { load: { concurrency: number | null } };
+  /** The measurement's own fault (it errored), with a time limit's partial block in its message; null: none. */
+  error?: { code: string; message: string } | null;
 }
+
+/**
+ * The `collapsed` flag (added after seed-15163329, with its data in view: labelled so in the notebook): a client that
+ * kept at least COLLAPSED_MIN_BUSY of its core busy while spending at least COLLAPSED_CPU_US of CPU per request sent,
+ * in a measured block or in the partial block a time limit cut short. 10,000 µs is 100 requests per CPU-second:
+ * more than 4× the CPU per request of every httpx that ran cleanly at 512 there (0.16.3: about 2,300 µs), and the
+ * 1.0.x clients that completed at 14–82 req/s at one core (12,000–70,000 µs) are above it. A collapsed measurement is
+ * reported as what it did (throughput and CPU per request), not as a stop, and decides no claim.
+ */
+export const COLLAPSED_MIN_BUSY = 0.9;
+export const COLLAPSED_CPU_US = 10_000;
+
+/** `collapsed (23 req/s, 41,000 µs CPU/request at 0.98 core)` when a block or the partial block is, else null. */
+export function collapsedText(m: SeedMeasurement): string | null {
+  const points: { rps: number; cpu: number; busy: number }[] = (m.method?.blocks ?? []).map((b) => ({
+    rps: b.throughputRps,
+    cpu: b.cpuMicrosPerRequest,
+    busy: b.clientUtilization,
+  }));
+  const p = partialBlockOf(m);
+  if (p?.partial && p.busy !== null && p.partial.cpuMicrosPerRequest !== null)
+    points.push({ rps: p.partial.throughputRps ?? 0, cpu: p.partial.cpuMicrosPerRequest, busy: p.busy });
+  const hit = points.filter((x) => x.busy >= COLLAPSED_MIN_BUSY && x.cpu >= COLLAPSED_CPU_US);
+  if (hit.length === 0) return null;
+  const worst = hit.reduce((a, b) => (b.cpu > a.cpu ? b : a));
+  return `collapsed (${Math.round(worst.rps)} req/s, ${Math.round(worst.cpu).toLocaleString('en-US')} µs CPU/request at ${worst.busy.toFixed(2)} core)`;
+}
+
+/** `errored (CASEBOOK_TRIAL_TIMEOUT)` for a measurement with its own fault, else null. */
+const erroredText = (m: SeedMeasurement): string | null => (m.error ? `errored (${m.error.code})` : null);
 
 /**
  * A closed loop serving fewer than half the lanes its pool can serve at once (min(C, pool limit)): most of the
@@ -87,7 +122,10 @@ export function servedInFlight(m: SeedMeasurement): {
 } {
   const mean = m.latencyMs?.meanMs;
   const rps = intervalOf(m)?.median;
-  const served = mean === undefined || rps === undefined ? Number.NaN : (rps * mean) / 1000;
+  const little = mean === undefined || rps === undefined ? Number.NaN : (rps * mean) / 1000;
+  // Never above what the worker measured directly: the most requests started and not yet finished at once.
+  const peak = peakInFlightOf(m);
+  const served = peak !== null && Number.isFinite(little) ? Math.min(little, peak) : little;
   const concurrency = m.params?.load.concurrency ?? null;
   const poolLimit = poolLimitOf(m);
   const lanes = concurrency === null ? null : Math.min(concurrency, poolLimit ?? concurrency);
@@ -110,6 +148,18 @@ export function servedInFlight(m: SeedMeasurement): {
     reason: reasons.join(', '),
     partialLatency: concurrency !== null && Number.isFinite(served) && served < STARVED_BELOW * concurrency,
   };
+}
+
+/**
+ * The most requests in flight at once (started, not yet finished), as the worker counted them in its measured windows
+ * (`clientPeakInFlight`); null when no window recorded it. Little's law (throughput × mean latency of completed
+ * requests) can read above it — window edges, requests that failed — so served in flight is bounded by it.
+ */
+export function peakInFlightOf(m: SeedMeasurement): number | null {
+  const peaks = (m.trials ?? []).flatMap((t) =>
+    typeof t.clientPeakInFlight === 'number' && Number.isFinite(t.clientPeakInFlight) ? [t.clientPeakInFlight] : [],
+  );
+  return peaks.length ? Math.max(...peaks) : null;
 }
 
 /** Per-round values of several measurements, for the rounds all of them ran (round order). */
@@ -174,15 +224,45 @@ export function unstableAcrossBlocks(m: InterleavedMeasurement): string | null {
  * The measurements the guard rule (`isRankable`, `not-steady` included) keeps out, as `label (flags)`, then the
  * rankable ones that are starved (served in flight < STARVED_BELOW × C) or unstable across blocks; or 'none'.
  */
-const flaggedOf = (ms: readonly SeedMeasurement[]): string => {
+const flaggedOf = (all: readonly SeedMeasurement[]): string => {
+  // Each measurement once, however many roles it plays (an attribution step's `from` is often its gap's `gapHigh`).
+  const ms = all.filter((m, i) => all.indexOf(m) === i);
   const { rankable: kept, flagged } = rankable(ms);
+  const flaggedTexts = flagged.map((m) => {
+    const extra = [erroredText(m), collapsedText(m)].filter((x): x is string => x !== null);
+    const base = flaggedText([m]);
+    return extra.length ? `${base.slice(0, -1)}, ${extra.join(', ')})` : base;
+  });
   const seedFlags = kept.flatMap((m) => {
     const s = servedInFlight(m);
     const unstable = s.starved ? null : unstableAcrossBlocks(m);
-    return s.starved ? [`${m.label} (starved: ${s.reason})`] : unstable ? [`${m.label} (${unstable})`] : [];
+    const other = [erroredText(m), collapsedText(m)].filter((x): x is string => x !== null);
+    if (s.starved) return [`${m.label} (starved: ${[s.reason, ...other].join(', ')})`];
+    if (unstable) return [`${m.label} (${[unstable, ...other].join(', ')})`];
+    return other.length ? [`${m.label} (${other.join(', ')})`] : [];
   });
-  return [flaggedText(flagged), ...seedFlags].filter((x) => x !== 'none').join('; ') || 'none';
+  return [...flaggedTexts, ...seedFlags].join('; ') || 'none';
 };
+
+/**
+ * A claim with no number (n = 0: no round in which every measurement it reads has a block) says why, so it never
+ * reads as a precision problem: `not measured: latest · httpx errored (CASEBOOK_TRIAL_TIMEOUT)`, with `noData`.
+ */
+export function notMeasured(v: VerdictData, ms: readonly SeedMeasurement[]): VerdictData {
+  if (v.evidence['n'] !== 0 && v.evidence['noData'] !== true) return v;
+  const errored = ms.filter((m, i) => ms.indexOf(m) === i && m.error);
+  const empty = ms.filter((m, i) => ms.indexOf(m) === i && (m.method?.blocks ?? []).length === 0 && !m.error);
+  const why = [
+    ...errored.map((m) => `${m.label} errored (${m.error?.code})`),
+    ...empty.map((m) => `${m.label} has no block`),
+  ];
+  return {
+    ...v,
+    outcome: 'unresolved',
+    holds: false,
+    evidence: { ...v.evidence, noData: true, notMeasured: why.join('; ') || 'no round in common' },
+  };
+}
 
 /**
  * A claim that reads a measurement a failed sanity check is about decides nothing: the check says the setting or the
@@ -232,7 +312,7 @@ export function guarded(
   options: { socketCount?: boolean } = {},
 ): VerdictData {
   const flagged = flaggedOf(options.socketCount ? ms.filter((m) => !onlyConnectionRateMoved(m)) : ms);
-  const out: VerdictData = { ...v, evidence: { ...v.evidence, flagged } };
+  const out: VerdictData = notMeasured({ ...v, evidence: { ...v.evidence, flagged } }, ms);
   // What the data alone said, kept so a reader sees a voided claim whose interval lay wholly on the wrong side.
   return flagged === 'none'
     ? out
@@ -844,7 +924,21 @@ export interface SeedRow {
    * that cycled, not all C callers; they are blank (NaN).
    */
   partialLatency: boolean;
+  /**
+   * The row's numbers come from the partial block a time limit cut short (no block completed): its throughput and
+   * CPU per request over the windows received, labelled (`partial block (timed out in its warm-up after 3 windows)`),
+   * with no interval. null otherwise.
+   */
+  partial: string | null;
+  /** No interval is printed: fewer rounds than MIN_ROUNDS_FOR_INTERVAL, a `few-rounds` flag, or an errored row. */
+  noInterval: boolean;
 }
+
+/**
+ * The fewest rounds an interval is printed from: with 6 rounds the order-statistics "95 %" interval of a median is
+ * the min–max (coverage 1 − 2 × 0.5⁶ = 96.9 %); below 6 no pair of order statistics reaches 95 %.
+ */
+export const MIN_ROUNDS_FOR_INTERVAL = 6;
 
 /**
  * Flags under which a measurement's per-request quantities are not those of completed requests (they divide by
@@ -871,31 +965,49 @@ export function seedRows(
     const peaks = (m.trials ?? []).flatMap((t) =>
       t.target && typeof t.target.peakOpenConnections === 'number' ? [t.target.peakOpenConnections] : [],
     );
-    const extraFlags = [starved ? 'starved' : '', unstable ? 'unstable across blocks' : ''].filter(Boolean);
+    const partialBlock = row.rounds === 0 ? partialBlockOf(m) : null;
+    const partial = partialBlock ? partialBlockText(partialBlock) : null;
+    const collapsed = collapsedText(m);
+    const errored = erroredText(m);
+    const extraFlags = [
+      starved ? 'starved' : '',
+      unstable ? 'unstable across blocks' : '',
+      collapsed ?? '',
+      errored ?? '',
+      partial ?? '',
+    ].filter(Boolean);
+    const flags = (m.guards?.flags ?? []).filter((f) => !(partial && f === 'no-data'));
+    const noInterval =
+      errored !== null || row.rounds < MIN_ROUNDS_FOR_INTERVAL || (m.guards?.flags ?? []).includes('few-rounds');
     const row_ = {
       label: m.label,
       rounds: row.rounds,
-      rps: row.rps,
-      rpsLow: row.rpsLow,
-      rpsHigh: row.rpsHigh,
+      rps: partialBlock ? partialRps(partialBlock) : row.rps,
+      rpsLow: noInterval ? Number.NaN : row.rpsLow,
+      rpsHigh: noInterval ? Number.NaN : row.rpsHigh,
       p50Ms: sif.partialLatency ? Number.NaN : (m.latencyMs?.p50 ?? Number.NaN),
       p99Ms: sif.partialLatency ? Number.NaN : (m.latencyMs?.p99 ?? Number.NaN),
-      cpuUs: row.cpuUs,
-      cpuLow: row.cpuLow,
-      cpuHigh: row.cpuHigh,
-      cpuVsReference: vs ? vs.median : 1,
-      cpuVsLow: vs ? vs.low : 1,
-      cpuVsHigh: vs ? vs.high : 1,
+      cpuUs: partialBlock ? (partialBlock.partial?.cpuMicrosPerRequest ?? Number.NaN) : row.cpuUs,
+      cpuLow: noInterval ? Number.NaN : row.cpuLow,
+      cpuHigh: noInterval ? Number.NaN : row.cpuHigh,
+      cpuVsReference: vs && !noInterval ? vs.median : vs ? Number.NaN : 1,
+      cpuVsLow: vs && !noInterval ? vs.low : vs ? Number.NaN : 1,
+      cpuVsHigh: vs && !noInterval ? vs.high : vs ? Number.NaN : 1,
       sockets: s.opened,
       socketsPerRequest: s.perRequest,
       tier: row.tier,
-      flags: extraFlags.length ? [row.flags, ...extraFlags].filter((x) => x && x !== '—').join(', ') : row.flags,
-      servedInFlight: mean === undefined ? Number.NaN : (row.rps * mean) / 1000,
+      flags: [...flags, ...extraFlags].filter((x, k, xs) => x && xs.indexOf(x) === k).join(', '),
+      servedInFlight: mean === undefined ? Number.NaN : sif.served,
       concurrency: m.params?.load.concurrency ?? null,
       lanes: sif.lanes,
       peakOpenConnections: peaks.length ? Math.max(...peaks) : null,
       partialLatency: sif.partialLatency,
+      partial: partial,
+      noInterval: noInterval,
     };
+    // A partial block's throughput and CPU per request are printed as such (labelled); nothing else of it is.
+    if (partialBlock)
+      return { ...row_, p50Ms: Number.NaN, p99Ms: Number.NaN, cpuLow: Number.NaN, cpuHigh: Number.NaN };
     if (own)
       return {
         ...row_,
@@ -917,6 +1029,10 @@ export function seedRows(
       : row_;
   });
 }
+
+/** A partial block's throughput: over its measured windows when it has any, else over every window received. */
+const partialRps = (p: StallPayload): number =>
+  p.partial?.measuredThroughputRps ?? p.partial?.throughputRps ?? Number.NaN;
 
 /** Package versions per client set, as the records name them (null: not in that set). */
 export function setVersionRows(

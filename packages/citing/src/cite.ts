@@ -367,7 +367,7 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
         holds: v.holds,
         kind: v.kind,
         outcome: v.outcome,
-        label: verdictLabel(v),
+        label: citedVerdictLabel(v),
       })),
       rows: withRatios(
         r.measurements.map((m) => {
@@ -463,6 +463,17 @@ export function measurementTableHeader(columns: MeasurementTableColumns): string
     'CPU (µs/req)',
     'errors',
   ];
+}
+
+/**
+ * A verdict's label in the citation: its outcome and kind, and for a verdict with no data behind it (`noData` in its
+ * evidence) the flag and what was not measured (`❔ unresolved — not measured: latest · httpx errored
+ * (CASEBOOK_TRIAL_TIMEOUT) [no-data]`), so it never reads as a precision problem.
+ */
+function citedVerdictLabel(v: CaseStudyRecord['verdicts'][number]): string {
+  if (v.evidence['noData'] !== true) return verdictLabel(v);
+  const what = v.evidence['notMeasured'];
+  return `${verdictLabel(v)} — not measured${typeof what === 'string' ? `: ${what}` : ''} [no-data]`;
 }
 
 /**

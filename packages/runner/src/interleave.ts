@@ -295,7 +295,9 @@ export async function runInterleaved(
             } catch (reopenError) {
               measurements[i] = null;
               failures[i] =
-                reopenError instanceof CasebookError ? reopenError : new CasebookError('CASEBOOK_RUN', String(reopenError));
+                reopenError instanceof CasebookError
+                  ? reopenError
+                  : new CasebookError('CASEBOOK_RUN', String(reopenError));
             }
           } else failures[i] = fault;
         }
