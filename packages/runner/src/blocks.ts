@@ -297,7 +297,29 @@ function fromForeign(m: ForeignFromWorker): FromWorker {
   }
 }
 
-function spawnWorker(launch: ContinuousLaunch): WorkerTransport<FromWorker, ToWorker> {
+/**
+ * httpcore's ConnectionNotAvailable retries as the Python worker counted them, summed over every window it sent
+ * (warm-up and measured; the worker wraps only the retry branch, casebook_foreign_worker.py POOL_RETRIES), per request
+ * ended. `retries` null: the client's pool is not instrumented (httpcore 0.16.3, aiohttp, Node clients).
+ */
+export class PoolRetryTally {
+  retries: number | null = null;
+  requestsEnded = 0;
+
+  add(r: ForeignPhaseResult): void {
+    if (typeof r.poolRetries !== 'number') return;
+    this.retries = (this.retries ?? 0) + r.poolRetries;
+    this.requestsEnded += r.ok + r.errors.total;
+  }
+
+  summary(): { retries: number; requestsEnded: number; perRequest: number | null } | null {
+    if (this.retries === null) return null;
+    const perRequest = this.requestsEnded > 0 ? round(this.retries / this.requestsEnded, 4) : null;
+    return { retries: this.retries, requestsEnded: this.requestsEnded, perRequest: perRequest };
+  }
+}
+
+function spawnWorker(launch: ContinuousLaunch, retries: PoolRetryTally): WorkerTransport<FromWorker, ToWorker> {
   const cpu = pinningPlan().clientCpu;
   if (launch.kind === 'node') {
     const { execPath } = launch.versions;
@@ -306,7 +328,18 @@ function spawnWorker(launch: ContinuousLaunch): WorkerTransport<FromWorker, ToWo
   const raw = jsonLinesTransport<ForeignFromWorker, ToWorker>(
     spawnPinned(launch.python, launch.args, { cpu, stdio: 'pipe', env: { PYTHONUNBUFFERED: '1' }, role: 'client' }),
   );
-  return { ...raw, onMessage: (handler, onFailure) => raw.onMessage((m) => handler(fromForeign(m)), onFailure) };
+  const count = (m: ForeignFromWorker) => {
+    if (m.type === 'window') retries.add(m.result);
+    else if (m.type === 'paused') retries.add(m.partial);
+  };
+  return {
+    ...raw,
+    onMessage: (handler, onFailure) =>
+      raw.onMessage((m) => {
+        count(m);
+        return handler(fromForeign(m));
+      }, onFailure),
+  };
 }
 
 /** Rounded quantities of a set of windows, each derived from sums (never a product of separate medians). */
@@ -363,6 +396,7 @@ export class ContinuousMeasurement {
     readonly plan: ContinuousPlan,
     readonly target: TargetHandle,
     private readonly transport: WorkerTransport<FromWorker, ToWorker>,
+    readonly poolRetries: PoolRetryTally,
   ) {
     this.foreignVersions = launch.kind === 'python' ? launch.py.versions : {};
     this.version =
@@ -379,13 +413,14 @@ export class ContinuousMeasurement {
   static async open(launch: ContinuousLaunch, plan: ContinuousPlan): Promise<ContinuousMeasurement> {
     const target = await startTarget(launch.options.target, { cpu: pinningPlan().serverCpu });
     let transport: WorkerTransport<FromWorker, ToWorker>;
+    const retries = new PoolRetryTally();
     try {
-      transport = spawnWorker(launch);
+      transport = spawnWorker(launch, retries);
     } catch (error) {
       await target.close().catch(() => undefined);
       throw error;
     }
-    const m = new ContinuousMeasurement(launch, plan, target, transport);
+    const m = new ContinuousMeasurement(launch, plan, target, transport, retries);
     await m.start();
     return m;
   }
@@ -574,8 +609,15 @@ export function continuousClientBlock(
   launch: ContinuousLaunch,
   m: ContinuousMeasurement | null,
 ): BenchRecord['client'] {
-  if (launch.kind === 'python')
-    return foreignClientBlock(launch.options, launch.py, m?.foreignVersions ?? launch.py.versions, m?.settings ?? {});
+  if (launch.kind === 'python') {
+    const retries = m?.poolRetries.summary() ?? null;
+    const settings = {
+      ...(m?.settings ?? {}),
+      // Counted from the windows (so a measurement that failed keeps them), apart from the worker's own total.
+      ...(retries === null ? {} : { 'httpcore.connectionNotAvailableRetries': retries }),
+    };
+    return foreignClientBlock(launch.options, launch.py, m?.foreignVersions ?? launch.py.versions, settings);
+  }
   const adapter = getAdapter(launch.options.client);
   const { versions } = launch;
   const chosen = versions.nodeFrom !== null || versions.clientFrom !== null;

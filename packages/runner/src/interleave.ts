@@ -20,6 +20,7 @@ import {
   continuousExtraVersions,
   continuousLaunch,
   type ContinuousMeasurement as Measurement,
+  type PoolRetryTally,
   windowTotals,
 } from './blocks';
 import { type ForeignBenchOptions, isForeignOptions, paramsOf, resolveMeasurementOptions } from './foreign';
@@ -120,6 +121,8 @@ export interface BlockFault {
   round: number;
   code: string;
   message: string;
+  /** httpcore's ConnectionNotAvailable retries of the process that faulted (it is replaced when reopened). */
+  poolRetries?: ReturnType<PoolRetryTally['summary']>;
 }
 const CPU_OVER_WALL = 1.02;
 
@@ -283,7 +286,13 @@ export async function runInterleaved(
         } catch (error) {
           const fault = error instanceof CasebookError ? error : new CasebookError('CASEBOOK_RUN', String(error));
           const faults = faultsOf[i] ?? [];
-          faults.push({ round: roundIndex, code: fault.code, message: fault.message });
+          const retries = m.poolRetries.summary();
+          faults.push({
+            round: roundIndex,
+            code: fault.code,
+            message: fault.message,
+            ...(retries === null ? {} : { poolRetries: retries }),
+          });
           // Stop its client and target now: a client whose block failed (a stall, a timeout) may still be sending,
           // and every later block of the round would be measured beside it.
           await m.close();
