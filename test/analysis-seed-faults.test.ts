@@ -1,8 +1,10 @@
 import {
+  type AppPointLike,
   attributionRows,
   COLLAPSED_CPU_US,
   collapsedText,
   gapClaim,
+  inAppBoundMs,
   MIN_ROUNDS_FOR_INTERVAL,
   parseStallPayload,
   peakInFlightOf,
@@ -178,5 +180,30 @@ describe('collapsed, and served in flight', () => {
     // Counterfactual: without the worker's count, Little's law alone is printed (above C).
     const bare: SeedMeasurement = { ...x, trials: x.trials?.map(({ clientPeakInFlight: _p, ...t }) => t) };
     expect(servedInFlight(bare).served).toBeGreaterThan(512);
+  });
+});
+
+describe("the FastAPI app: Little's law inside the app", () => {
+  const point = (peak: number | null, rps: number): AppPointLike => ({
+    route: 'aiohttp',
+    generator: 'open-loop',
+    rateRps: 150,
+    connections: null,
+    throughputRps: rps,
+    latencyMs: { p50: 94.1, p99: 120 },
+    cpuShare: { app: 0.4, target: 0.1, loadGenerator: 0.2 },
+    app: {
+      threadsPeak: 0,
+      loopLagMs: null,
+      ...(peak === null ? {} : { routes: { '/aiohttp': { peakInFlight: peak } } }),
+    },
+    flags: [],
+  });
+  it('bounds the mean time inside the app by peak in flight ÷ throughput (9 at 137.8 req/s: at most 65 ms of 94)', () => {
+    expect(inAppBoundMs(point(9, 137.8))).toBeCloseTo(65.3, 1);
+  });
+  it('counterfactual: no route peak recorded, or no throughput, gives no bound', () => {
+    expect(inAppBoundMs(point(null, 137.8))).toBeNull();
+    expect(inAppBoundMs(point(9, 0))).toBeNull();
   });
 });
