@@ -667,6 +667,8 @@ export interface RetentionRow {
   high: number;
   coverage: number;
   flagged: string;
+  /** Rounds the retention was computed over (no interval is printed below MIN_ROUNDS_FOR_INTERVAL). */
+  rounds: number;
 }
 
 export function retentionRows(
@@ -682,6 +684,7 @@ export function retentionRows(
       low: r.low,
       high: r.high,
       coverage: r.coverage,
+      rounds: r.n,
       flagged: flaggedOf([p.low, p.high]),
     };
   });
