@@ -50,6 +50,11 @@ PAUSE_GRACE_S = 10.0
 # requests (a PoolTimeout every 5 s is a client that runs and fails, counted as errors in its windows). 15 s is three
 # of httpx's 5 s default timeouts: a live client answers or fails a request well within it.
 STALL_WATCHDOG_S = PAUSE_GRACE_S + 5.0
+# The pause has its own, longer watchdog: it waits PAUSE_GRACE_S for the requests in flight, then cancels the rest, and
+# cancelling 512 queued httpx requests re-runs the pool's reassignment for each of them (httpcore 1.0.x), so a slow
+# pause may be the harness's cancellation, not a stopped client. 30 s, under the runner's 40 s pause limit
+# (blocks.ts PAUSE_LIMIT_MS), so the worker's account of the block arrives first. Added after seed-15163329.
+PAUSE_WATCHDOG_S = PAUSE_GRACE_S + 20.0
 
 # When a request last ended, answered or failed (monotonic seconds; written by the event loop, read by the stall
 # monitor). The name is kept for the fixtures that drive the monitor.
@@ -696,7 +701,8 @@ class Inbox:
             time.sleep(1.0)
             what = self.expecting
             since = max(self.progress_at, LAST_ANSWER["at"]) if what == "block" else self.progress_at
-            if what is None or time.monotonic() - since < STALL_WATCHDOG_S:
+            limit = STALL_WATCHDOG_S if what == "block" else PAUSE_WATCHDOG_S
+            if what is None or time.monotonic() - since < limit:
                 continue
             emit({"type": "fatal", "code": "CASEBOOK_CLIENT_STALLED", "message": stall_message(what)})
             time.sleep(0.5)  # let the parent read the fault before it sees the process exit (else: CLIENT_EXITED)
@@ -712,8 +718,9 @@ class Inbox:
 def stall_message(what):
     """The stall fault's message: what stopped, then the block so far as JSON after STALL_PAYLOAD_MARKER."""
     text = (f"no request answered or failed for {STALL_WATCHDOG_S:g} s while a block ran" if what == "block"
-            else f"the pause was not answered for {STALL_WATCHDOG_S:g} s (the process was alive, but its event loop "
-                 "never ran the worker's code): the client stalled its own loop")
+            else f"the pause was not answered for {PAUSE_WATCHDOG_S:g} s: the requests in flight were neither answered "
+                 f"within {PAUSE_GRACE_S:g} s nor cancelled in the rest (the cancellation itself may be what took the "
+                 "time: this is the pause, not the measurement)")
     return text + STALL_PAYLOAD_MARKER + json.dumps(block_payload(), separators=(",", ":"), sort_keys=True)
 
 
