@@ -8,6 +8,7 @@ import {
   MIN_ROUNDS_FOR_INTERVAL,
   parseStallPayload,
   peakInFlightOf,
+  reconnectStorm,
   type SeedMeasurement,
   seedRows,
   servedInFlight,
@@ -123,6 +124,14 @@ describe('a claim with nothing measured', () => {
     expect(v.evidence['notMeasured']).toBe('latest · httpx errored (CASEBOOK_TRIAL_TIMEOUT)');
     expect(v.evidence['noData']).toBe(true);
   });
+  it('a count claim on a measurement with no block says so too (the storm of a measurement that errored)', () => {
+    const storm = m('latest · httpx', 0, 0, 0, { guards: noData, error: timeout(PARTIAL), trials: [] });
+    const v = reconnectStorm({ id: 'storm-latest', claim: 'c', storm: storm, minPerRequest: 0.05 });
+    expect(v.outcome).toBe('unresolved');
+    expect(v.evidence['notMeasured']).toBe('latest · httpx errored (CASEBOOK_TRIAL_TIMEOUT)');
+    expect(v.evidence['noData']).toBe(true);
+  });
+
   it('counterfactual: a claim with data carries no notMeasured', () => {
     const httpx = m('latest · httpx', 6, 600, 1500);
     const v = gapClaim({ id: 'gap-latest', claim: 'c', httpx: httpx, aiohttp: aiohttp, threshold: { above: 1.5 } });

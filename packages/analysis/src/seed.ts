@@ -249,7 +249,9 @@ const flaggedOf = (all: readonly SeedMeasurement[]): string => {
  * reads as a precision problem: `not measured: latest · httpx errored (CASEBOOK_TRIAL_TIMEOUT)`, with `noData`.
  */
 export function notMeasured(v: VerdictData, ms: readonly SeedMeasurement[]): VerdictData {
-  if (v.evidence['n'] !== 0 && v.evidence['noData'] !== true) return v;
+  // A count claim has no n: it has no data when it is unresolved and a measurement it reads has no block at all.
+  const blockless = v.outcome === 'unresolved' && ms.some((m) => (m.method?.blocks ?? []).length === 0);
+  if (v.evidence['n'] !== 0 && v.evidence['noData'] !== true && !blockless) return v;
   const errored = ms.filter((m, i) => ms.indexOf(m) === i && m.error);
   const empty = ms.filter((m, i) => ms.indexOf(m) === i && (m.method?.blocks ?? []).length === 0 && !m.error);
   const why = [

@@ -117,7 +117,9 @@ export function verdictMarkdown(v: Verdict): string {
   const outcome =
     v.outcome === 'unresolved' && typeof notMeasured === 'string'
       ? `unresolved: not measured: ${notMeasured}`
-      : OUTCOME_LABEL[v.outcome];
+      : v.outcome === 'unresolved' && v.evidence['noData'] === true
+        ? 'unresolved: not measured (no data)'
+        : OUTCOME_LABEL[v.outcome];
   return `**${verdictKindText(v)} — ${outcome}**${stat}: ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`;
 }
 
