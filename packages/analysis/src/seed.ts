@@ -43,8 +43,8 @@ export interface SeedMeasurement extends InterleavedMeasurement {
  * The `collapsed` flag (added after seed-15163329, with its data in view: labelled so in the notebook): a client that
  * kept at least COLLAPSED_MIN_BUSY of its core busy while spending at least COLLAPSED_CPU_US of CPU per request sent,
  * in a measured block or in the partial block a time limit cut short. 10,000 µs is 100 requests per CPU-second:
- * more than 4× the CPU per request of every httpx that ran cleanly at 512 there (0.16.3: about 2,300 µs), and the
- * 1.0.x clients that completed at 14–82 req/s at one core (12,000–70,000 µs) are above it. A collapsed measurement is
+ * more than 3.5× the CPU per request of every httpx that ran cleanly there (the most: 2,841 µs, httpx2 at c512), and
+ * below every httpcore 1.0.x measurement that completed requests there (14,619–52,909 µs per request, medians). A collapsed measurement is
  * reported as what it did (throughput and CPU per request), not as a stop, and decides no claim.
  */
 export const COLLAPSED_MIN_BUSY = 0.9;
