@@ -172,6 +172,17 @@ describe('collapsed, and served in flight', () => {
     expect(collapsedText(idle)).toBeNull();
   });
 
+  it('a collapsed row keeps its throughput and CPU per request but gets no ratio', () => {
+    const ref = m('latest · aiohttp', 6, 4000, 200);
+    const rows = seedRows([ref, m('latest · httpx c512', 6, 17, 52_900)], ref);
+    expect(rows[1]?.rps).toBeGreaterThan(0);
+    expect(rows[1]?.cpuUs).toBeGreaterThan(50_000);
+    expect(rows[1]?.cpuVsReference).toBeNaN();
+    expect(rows[1]?.flags).toMatch(/^collapsed \(/);
+    // Counterfactual: the same client at 2,300 µs per request is compared.
+    expect(seedRows([ref, m('2022 · httpx', 6, 440, 2300)], ref)[1]?.cpuVsReference).toBeCloseTo(11.5, 1);
+  });
+
   it("served in flight never reads above the worker's count of requests in flight (Little's law read 522 of 512)", () => {
     const x: SeedMeasurement = {
       ...m('2022 · httpx', 6, 440, 2300),

@@ -44,8 +44,9 @@ export interface SeedMeasurement extends InterleavedMeasurement {
  * kept at least COLLAPSED_MIN_BUSY of its core busy while spending at least COLLAPSED_CPU_US of CPU per request sent,
  * in a measured block or in the partial block a time limit cut short. 10,000 µs is 100 requests per CPU-second:
  * more than 3.5× the CPU per request of every httpx that ran cleanly there (the most: 2,841 µs, httpx2 at c512), and
- * below every httpcore 1.0.x measurement that completed requests there (14,619–52,909 µs per request, medians). A collapsed measurement is
- * reported as what it did (throughput and CPU per request), not as a stop, and decides no claim.
+ * below every httpcore 1.0.x measurement that completed requests there (14,619–52,909 µs per request, medians). A
+ * collapsed measurement is reported as what it did (throughput and CPU per request), not as a stop; it decides no
+ * claim and gets no ratio in the tables.
  */
 export const COLLAPSED_MIN_BUSY = 0.9;
 export const COLLAPSED_CPU_US = 10_000;
@@ -1031,7 +1032,11 @@ export function seedRows(
     const starvedPair =
       starved ||
       unstable !== null ||
-      (reference !== undefined && (servedInFlight(reference).starved || unstableAcrossBlocks(reference) !== null));
+      collapsed !== null ||
+      (reference !== undefined &&
+        (servedInFlight(reference).starved ||
+          unstableAcrossBlocks(reference) !== null ||
+          collapsedText(reference) !== null));
     return voided || starvedPair
       ? { ...row_, cpuVsReference: Number.NaN, cpuVsLow: Number.NaN, cpuVsHigh: Number.NaN }
       : row_;
