@@ -44,7 +44,15 @@ const unsteadyOld = { flags: ['not-steady'], rankable: true };
 
 describe('guard rule: not-steady is unrankable', () => {
   it('the flag list: errors, saturated target, no data and not-steady exclude; cpu-over-wall and instrumented do not', () => {
-    expect([...UNRANKABLE_FLAGS].sort()).toEqual(['errors', 'no-data', 'not-steady', 'stalled', 'target-saturated']);
+    expect([...UNRANKABLE_FLAGS].sort()).toEqual([
+      'block-fault',
+      'errors',
+      'few-rounds',
+      'no-data',
+      'not-steady',
+      'stalled',
+      'target-saturated',
+    ]);
     expect(flagsRankable([])).toBe(true);
     expect(flagsRankable(['cpu-over-wall', 'instrumented'])).toBe(true);
     for (const f of UNRANKABLE_FLAGS) expect(flagsRankable(['cpu-over-wall', f]), f).toBe(false);

@@ -66,6 +66,35 @@ describe('effective timeouts from the live settings', () => {
     ).toMatchObject({ faultTimeoutErrors: '' });
   });
 
+  it("the published httpx-aiohttp transport: the per-request ClientTimeout it passes, not the session's defaults", () => {
+    const published = {
+      label: 'latest · httpx-aiohttp',
+      client: {
+        settings: {
+          'aiohttp.limit': 100,
+          // The session's defaults (what seed-15163329 printed for this row): not what the requests ran with.
+          'aiohttp.timeout_s': { total: 300, connect: null, sock_read: null, sock_connect: 30 },
+          'aiohttp.request_timeout_s': { total: null, connect: 5, sock_read: 5, sock_connect: 5 },
+        },
+      },
+      errors: { byCode: { ConnectTimeout: 412 } },
+    };
+    const row = timeoutRow(published);
+    expect(row).toMatchObject({
+      perRequest: true,
+      totalS: null,
+      connectS: 5,
+      sockConnectS: 5,
+      readS: 5,
+      poolBoundS: 5,
+      timeoutErrors: 'ConnectTimeout 412',
+    });
+    // Counterfactual: without the per-request reading, the session's 300 s total and 30 s sock connect would show.
+    const sessionOnly = timeoutRow({ ...published, client: { settings: { ...aiohttp.client.settings } } });
+    expect(sessionOnly).toMatchObject({ perRequest: false, totalS: 300, sockConnectS: 30, poolBoundS: null });
+    expect(timeoutRow(httpx).poolBoundS).toBe(5);
+  });
+
   it('a record without settings gives an empty row', () => {
     expect(timeoutRow({ label: 'x', client: {} })).toMatchObject({ poolWaitS: null, totalS: null, timeoutErrors: '' });
   });

@@ -60,8 +60,18 @@ describe('citation rows of Python measurements', () => {
     expect(row('2022 · httpx', 0).noData).toBeUndefined();
     const line = citationMarkdown(c)
       .split('\n')
-      .find((l) => l.startsWith('| latest · httpx (errored) |'));
+      .find((l) => l.startsWith('| latest · httpx (errored) [flagged:'));
     expect(line).toMatch(/\| no data \| no data \|/);
+    expect(line).toMatch(/\[flagged: [^\]]*no-data/);
     expect(line).not.toMatch(/\| 0 \|$/);
+  });
+
+  it('labels an error-dominated gather as flagged and prints no latency or CPU for it (its time is the failures)', () => {
+    const line = citationMarkdown(c)
+      .split('\n')
+      .find((l) => l.startsWith('| as-reported · httpx @ 0 ms [flagged: error-dominated] |'));
+    expect(line).toBeDefined();
+    // p50, p99, CPU: no data; the errors column keeps its count.
+    expect(line).toMatch(/\| no data \| no data \| no data \| \d+ \|$/);
   });
 });

@@ -1,7 +1,10 @@
 import { flagsRankable, UNRANKABLE_FLAGS } from '@casebook/analysis';
 import { pinningPlan } from '@casebook/procs';
 import {
+  BLOCK_PAYLOAD_MARKER,
   type BlockResult,
+  blockLimits,
+  blockTimeoutError,
   carryPauseErrors,
   DEFAULT_STEADINESS,
   guardsOf,
@@ -11,6 +14,7 @@ import {
   steadiness,
   targetBoundBlock,
   targetSaturated,
+  WindowTally,
   type WindowSignal,
 } from '@casebook/runner';
 import { medianInterval, pairedRatio, relativeHalfWidth, resolvedOrdering } from '@casebook/stats';
@@ -266,10 +270,12 @@ describe('guards', () => {
       guardsOf(timed, [block([window()])], noise),
       guardsOf(options, [], noise),
       guardsOf(options, [block([window({ ok: 0, sent: 512 })])], noise),
+      guardsOf(options, [block([window()])], noise, 1),
+      guardsOf(options, [block([window()])], noise, 0, 6),
     ];
     const written = new Set(cases.flatMap((g) => g.flags));
-    for (const f of ['target-saturated', 'errors', 'cpu-over-wall', 'not-steady', 'instrumented', 'no-data', 'stalled'])
-      expect(written.has(f), f).toBe(true);
+    const expected = ['target-saturated', 'errors', 'cpu-over-wall', 'not-steady', 'instrumented', 'no-data'];
+    for (const f of [...expected, 'stalled', 'block-fault', 'few-rounds']) expect(written.has(f), f).toBe(true);
     for (const g of cases) expect(g.rankable, g.flags.join(', ')).toBe(flagsRankable(g.flags));
     for (const f of UNRANKABLE_FLAGS) expect(written.has(f), f).toBe(true);
   });
@@ -290,6 +296,46 @@ describe('errors of a paused load', () => {
     const windows: MeasuredWindow[] = [];
     carryPauseErrors(windows, { total: 1, byCode: { X: 1 } }, {});
     expect(windows).toEqual([]);
+  });
+});
+
+describe('a block cut short by its time limit (seed-15163329: five 48 s timeouts that kept no window)', () => {
+  const plan = { windowMs: 500, windowsPerBlock: 2, steadiness: DEFAULT_STEADINESS };
+  it('counts the pause apart from the warm-up and measured windows', () => {
+    const limits = blockLimits(plan);
+    expect(limits.activeMs).toBe(15_000 + 500 * 6 + 30_000);
+    expect(limits.pauseMs).toBe(40_000);
+  });
+  it('carries every window received, with its phase, into the fault (data, labelled partial)', () => {
+    const tally = new WindowTally();
+    const errors = { total: 2, byCode: { PoolTimeout: 2 } };
+    const cpu = { cpuUserMicros: 900_000, cpuSystemMicros: 100_000 };
+    tally.add('warmup', window({ ok: 10, sent: 12, errors: errors, durationMs: 1000, ...cpu }));
+    tally.add('measured', window({ ok: 30, sent: 30, durationMs: 1000, ...cpu }));
+    const e = blockTimeoutError(tally.payload(3, 'pause', 40_100, 40_000));
+    expect(e.code).toBe('CASEBOOK_TRIAL_TIMEOUT');
+    expect(e.message).toContain('in its pause');
+    const at = e.message.lastIndexOf(BLOCK_PAYLOAD_MARKER) + BLOCK_PAYLOAD_MARKER.length;
+    expect(JSON.parse(e.message.slice(at))).toMatchObject({
+      partial: true,
+      block: 3,
+      phase: 'pause',
+      warmupWindows: 1,
+      measuredWindows: 1,
+      answered: 40,
+      failed: 2,
+      sent: 42,
+      byCode: { PoolTimeout: 2 },
+      throughputRps: 20,
+      measuredThroughputRps: 30,
+      busy: 1,
+    });
+  });
+  it('reports a block with no window as such (no throughput, not zero)', () => {
+    const p = new WindowTally().payload(0, 'warmup', 48_000, 48_000);
+    expect(p.throughputRps).toBeNull();
+    expect(p.cpuMicrosPerRequest).toBeNull();
+    expect(p.warmupWindows + p.measuredWindows).toBe(0);
   });
 });
 

@@ -36,6 +36,23 @@ export interface StallPayload {
   /** Connections the client held (its own count, sampled at window boundaries), peak and last; null: not exposed. */
   peakOpenConnections: number | null;
   openConnections: number | null;
+  /**
+   * Present on a block the runner's time limit cut short (CASEBOOK_TRIAL_TIMEOUT, runner/blocks.ts): the parent's own
+   * account of the windows it received, with the phase the block was in ('warmup', 'measured' or 'pause', the last
+   * timed on its own limit). Absent in stall faults (the worker's account) and in records made before it existed.
+   */
+  partial?: {
+    phase: string;
+    phaseMs: number | null;
+    limitMs: number | null;
+    warmupWindows: number;
+    measuredWindows: number;
+    sent: number | null;
+    /** Completions per second and CPU µs per request sent over the windows received; null without a window. */
+    throughputRps: number | null;
+    cpuMicrosPerRequest: number | null;
+    measuredThroughputRps: number | null;
+  };
 }
 
 /** The marker the worker puts before the JSON payload (casebook_foreign_worker.py STALL_PAYLOAD_MARKER). */
@@ -63,6 +80,7 @@ export function parseStallPayload(message: string | undefined | null): StallPayl
   const byCode: Record<string, number> = {};
   if (typeof byCodeRaw === 'object' && byCodeRaw !== null)
     for (const [k, v] of Object.entries(byCodeRaw)) if (typeof v === 'number') byCode[k] = v;
+  const phase = o.get('phase');
   return {
     answered,
     failed,
@@ -72,7 +90,38 @@ export function parseStallPayload(message: string | undefined | null): StallPayl
     busy: numOrNull(o.get('busy')),
     peakOpenConnections: numOrNull(o.get('peakOpenConnections')),
     openConnections: numOrNull(o.get('openConnections')),
+    ...(o.get('partial') === true && typeof phase === 'string'
+      ? {
+          partial: {
+            phase,
+            phaseMs: numOrNull(o.get('phaseMs')),
+            limitMs: numOrNull(o.get('limitMs')),
+            warmupWindows: numOrNull(o.get('warmupWindows')) ?? 0,
+            measuredWindows: numOrNull(o.get('measuredWindows')) ?? 0,
+            sent: numOrNull(o.get('sent')),
+            throughputRps: numOrNull(o.get('throughputRps')),
+            cpuMicrosPerRequest: numOrNull(o.get('cpuMicrosPerRequest')),
+            measuredThroughputRps: numOrNull(o.get('measuredThroughputRps')),
+          },
+        }
+      : {}),
   };
+}
+
+/** The partial block of a measurement cut short by the runner's time limit (from its fault), or null. */
+export function partialBlockOf(m: { error?: { code: string; message: string } | null }): StallPayload | null {
+  if (m.error?.code !== TIMED_OUT) return null;
+  const p = parseStallPayload(m.error.message);
+  return p?.partial ? p : null;
+}
+
+/** `partial block (timed out in its warm-up after 3 windows)`: how a row built from a partial block is labelled. */
+export function partialBlockText(p: StallPayload): string {
+  const q = p.partial;
+  if (!q) return '';
+  const phase = q.phase === 'warmup' ? 'warm-up' : q.phase === 'measured' ? 'measured windows' : 'pause';
+  const n = q.warmupWindows + q.measuredWindows;
+  return `partial block (timed out in its ${phase} after ${n} window${n === 1 ? '' : 's'})`;
 }
 
 /** The fault's message without the payload (the words only). */
@@ -94,9 +143,15 @@ export interface StallRow {
   errors: string;
   /** The measurement's own error code when it stopped (e.g. CASEBOOK_CLIENT_STALLED), else ''. */
   fault: string;
-  /** What the block given up on did (from the fault), or null (no fault, or a fault without that payload). */
+  /**
+   * What the block given up on (stall) or cut short (time limit, with `partial`) did, from the fault; null: no fault,
+   * or a fault without that payload.
+   */
   faultBlock: StallPayload | null;
-  /** The fault ended the client's first block (no block completed before it): its pool started cold. */
+  /**
+   * The fault ended the client's first block (no block completed before it). Not a cold/warm contrast: a block after
+   * one that completed also starts after a pause longer than httpcore's 5 s keepalive_expiry.
+   */
   firstBlock: boolean;
 }
 
@@ -131,7 +186,7 @@ export function stallRows(ms: readonly StallMeasurement[]): StallRow[] {
         stalledUtilization: median(stalled.map((b) => b.clientUtilization)),
         errors,
         fault,
-        faultBlock: fault === GAVE_UP ? parseStallPayload(m.error?.message) : null,
+        faultBlock: fault === GAVE_UP || fault === TIMED_OUT ? parseStallPayload(m.error?.message) : null,
         firstBlock: fault !== '' && blocks.length === 0,
       },
     ];
@@ -168,6 +223,7 @@ export function stallObservation(input: { id: string; m: StallMeasurement; minUt
   const blocks = row?.blocks ?? input.m.method?.blocks.length ?? 0;
   const busyStalls = row !== undefined && row.stalledBlocks > 0 && row.stalledUtilization >= input.minUtilization;
   const p = row?.faultBlock ?? null;
+  // Only the worker's watchdog (or a measured block with nothing ended) shows a stop; a time limit shows a slow block.
   const gaveUpOnData = row !== undefined && row.fault === GAVE_UP && faultShowsNoProgress(p, input.minUtilization);
   const holds = busyStalls || gaveUpOnData;
   const progressed =
@@ -179,11 +235,10 @@ export function stallObservation(input: { id: string; m: StallMeasurement; minUt
     row.fault !== '' &&
     row.fault !== GAVE_UP &&
     row.fault !== TIMED_OUT;
-  const cold = row?.firstBlock ? ' from a cold pool (first block)' : '';
   const v = countClaim({
     id: input.id,
     kind: 'exploratory',
-    claim: `exploratory (found in the data): ${input.m.label} stops making progress at 512 in flight${cold} — in a block, no request is answered and none fails while the client uses ≥ ${input.minUtilization} of its core (a measured block, or the block the worker's stall monitor gave up on after 15 s with neither, CASEBOOK_CLIENT_STALLED, as its fault's data shows). Unresolved without such data: a fault that carries no block data, a block that failed requests (running, not stalled), or a block past the harness's time limit before any measured block (slow, not proven frozen).`,
+    claim: `exploratory (found in the data): ${input.m.label} stops making progress at 512 in flight — in a block, no request is answered and none fails while the client uses ≥ ${input.minUtilization} of its core (a measured block, or the block the worker's stall monitor gave up on after 15 s with neither, CASEBOOK_CLIENT_STALLED, as its fault's data shows). Unresolved without such data: a fault that carries no block data, a block that failed requests (running, not stalled), or a block past the harness's time limit (CASEBOOK_TRIAL_TIMEOUT: slow, not proven frozen; its partial block is reported as throughput and CPU per request instead).`,
     holds,
     unresolved: !holds && !progressed && !otherFaultAfterProgress,
     evidence: {

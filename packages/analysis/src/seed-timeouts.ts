@@ -10,6 +10,12 @@ import { parseStallPayload } from './seed-stalls';
  * the wait into `PoolTimeout` errors; aiohttp would wait instead. So the two are not like for like under overload, and
  * the rows that failed on a timeout say so: in the measured trials or windows, in the first (cold) gather, or in the
  * block the worker gave up on (from the stall fault's payload, the only trace of that block).
+ *
+ * A client whose requests carry their own timeout reads that one: the published httpx-aiohttp transport (0.2.0)
+ * passes `ClientTimeout(sock_connect=connect, sock_read=read, connect=pool)` from httpx's 5 s defaults with every
+ * request, replacing the session's (aiohttp's `connect` includes the wait for a pooled connection), and maps aiohttp's
+ * ClientConnectionError to httpx's ConnectTimeout. The worker reads it from the transport's own code path
+ * (`aiohttp.request_timeout_s`); its waiters fail after 5 s like httpx's, they do not wait as aiohttp's would.
  */
 
 export interface TimeoutRow {
@@ -26,6 +32,13 @@ export interface TimeoutRow {
   totalS: number | null;
   /** Connections the pool allows (httpx max_connections, aiohttp limit; 0 in aiohttp means no limit). */
   maxConnections: number | null;
+  /** The values are the per-request timeout the transport passes (not the session's defaults). */
+  perRequest: boolean;
+  /**
+   * The wait for a pooled connection is bounded: httpx's `pool`, or aiohttp's `connect` (which includes that wait) —
+   * a waiter not served within it fails instead of waiting. null: no bound.
+   */
+  poolBoundS: number | null;
   /** Requests that failed on a timeout in the measurement, by code (`PoolTimeout 3751`); '' when none. */
   timeoutErrors: string;
   /** …in the first gather of a cold client (the phase method's warm-up, left out of the batch times); '' when none. */
@@ -61,7 +74,8 @@ export function timeoutRow(m: {
   error?: { code: string; message: string } | null;
 }): TimeoutRow {
   const s = m.client.settings ?? {};
-  const aio = fields(s['aiohttp.timeout_s']);
+  const perRequest = 'aiohttp.request_timeout_s' in s && fields(s['aiohttp.request_timeout_s']).has('connect');
+  const aio = fields(perRequest ? s['aiohttp.request_timeout_s'] : s['aiohttp.timeout_s']);
   const hx = fields(s['httpx.timeout_s']);
   const overAiohttp = 'aiohttp.timeout_s' in s;
   const timeoutErrors = timeoutText(m.errors?.byCode ?? {});
@@ -78,6 +92,8 @@ export function timeoutRow(m: {
         poolWaitS: null,
         totalS: num(aio.get('total')),
         maxConnections: num(s['aiohttp.limit']),
+        perRequest: perRequest,
+        poolBoundS: num(aio.get('connect')),
         ...counts,
       }
     : {
@@ -89,6 +105,8 @@ export function timeoutRow(m: {
         poolWaitS: num(hx.get('pool')),
         totalS: null,
         maxConnections: num(s['httpx.max_connections']),
+        perRequest: false,
+        poolBoundS: num(hx.get('pool')),
         ...counts,
       };
 }

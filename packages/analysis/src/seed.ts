@@ -1,6 +1,7 @@
 import { type MedianInterval, medianInterval } from '@casebook/stats';
 import { allOf } from './at-once';
 import { errorCodesText, type PhaseErrorsLike, phaseErrors } from './error-dominated';
+import { partialBlockOf, partialBlockText, type StallPayload } from './seed-stalls';
 import {
   type BlockMetric,
   flaggedText,
@@ -28,11 +29,46 @@ export interface SeedMeasurement extends InterleavedMeasurement {
     block?: number;
     sent: number;
     target: { connectionsOpened: number; peakOpenConnections?: number } | null;
+    /** The worker's count of requests started and not finished, at most, in the window. */
+    clientPeakInFlight?: number;
   }[];
   latencyMs?: { p50: number; p99: number; meanMs?: number };
   /** The configured load: `concurrency` is C for a closed loop, null for an open one. */
   params?: { load: { concurrency: number | null } };
+  /** The measurement's own fault (it errored), with a time limit's partial block in its message; null: none. */
+  error?: { code: string; message: string } | null;
 }
+
+/**
+ * The `collapsed` flag (added after seed-15163329, with its data in view: labelled so in the notebook): a client that
+ * kept at least COLLAPSED_MIN_BUSY of its core busy while spending at least COLLAPSED_CPU_US of CPU per request sent,
+ * in a measured block or in the partial block a time limit cut short. 10,000 µs is 100 requests per CPU-second:
+ * more than 3.5× the CPU per request of every httpx that ran cleanly there (the most: 2,841 µs, httpx2 at c512), and
+ * below every httpcore 1.0.x measurement that completed requests there (14,619–52,909 µs per request, medians). A
+ * collapsed measurement is reported as what it did (throughput and CPU per request), not as a stop; it decides no
+ * claim and gets no ratio in the tables.
+ */
+export const COLLAPSED_MIN_BUSY = 0.9;
+export const COLLAPSED_CPU_US = 10_000;
+
+/** `collapsed (23 req/s, 41,000 µs CPU/request at 0.98 core)` when a block or the partial block is, else null. */
+export function collapsedText(m: SeedMeasurement): string | null {
+  const points: { rps: number; cpu: number; busy: number }[] = (m.method?.blocks ?? []).map((b) => ({
+    rps: b.throughputRps,
+    cpu: b.cpuMicrosPerRequest,
+    busy: b.clientUtilization,
+  }));
+  const p = partialBlockOf(m);
+  if (p?.partial && p.busy !== null && p.partial.cpuMicrosPerRequest !== null)
+    points.push({ rps: p.partial.throughputRps ?? 0, cpu: p.partial.cpuMicrosPerRequest, busy: p.busy });
+  const hit = points.filter((x) => x.busy >= COLLAPSED_MIN_BUSY && x.cpu >= COLLAPSED_CPU_US);
+  if (hit.length === 0) return null;
+  const worst = hit.reduce((a, b) => (b.cpu > a.cpu ? b : a));
+  return `collapsed (${Math.round(worst.rps)} req/s, ${Math.round(worst.cpu).toLocaleString('en-US')} µs CPU/request at ${worst.busy.toFixed(2)} core)`;
+}
+
+/** `errored (CASEBOOK_TRIAL_TIMEOUT)` for a measurement with its own fault, else null. */
+const erroredText = (m: SeedMeasurement): string | null => (m.error ? `errored (${m.error.code})` : null);
 
 /**
  * A closed loop serving fewer than half the lanes its pool can serve at once (min(C, pool limit)): most of the
@@ -87,7 +123,10 @@ export function servedInFlight(m: SeedMeasurement): {
 } {
   const mean = m.latencyMs?.meanMs;
   const rps = intervalOf(m)?.median;
-  const served = mean === undefined || rps === undefined ? Number.NaN : (rps * mean) / 1000;
+  const little = mean === undefined || rps === undefined ? Number.NaN : (rps * mean) / 1000;
+  // Never above what the worker measured directly: the most requests started and not yet finished at once.
+  const peak = peakInFlightOf(m);
+  const served = peak !== null && Number.isFinite(little) ? Math.min(little, peak) : little;
   const concurrency = m.params?.load.concurrency ?? null;
   const poolLimit = poolLimitOf(m);
   const lanes = concurrency === null ? null : Math.min(concurrency, poolLimit ?? concurrency);
@@ -110,6 +149,18 @@ export function servedInFlight(m: SeedMeasurement): {
     reason: reasons.join(', '),
     partialLatency: concurrency !== null && Number.isFinite(served) && served < STARVED_BELOW * concurrency,
   };
+}
+
+/**
+ * The most requests in flight at once (started, not yet finished), as the worker counted them in its measured windows
+ * (`clientPeakInFlight`); null when no window recorded it. Little's law (throughput × mean latency of completed
+ * requests) can read above it — window edges, requests that failed — so served in flight is bounded by it.
+ */
+export function peakInFlightOf(m: SeedMeasurement): number | null {
+  const peaks = (m.trials ?? []).flatMap((t) =>
+    typeof t.clientPeakInFlight === 'number' && Number.isFinite(t.clientPeakInFlight) ? [t.clientPeakInFlight] : [],
+  );
+  return peaks.length ? Math.max(...peaks) : null;
 }
 
 /** Per-round values of several measurements, for the rounds all of them ran (round order). */
@@ -174,15 +225,47 @@ export function unstableAcrossBlocks(m: InterleavedMeasurement): string | null {
  * The measurements the guard rule (`isRankable`, `not-steady` included) keeps out, as `label (flags)`, then the
  * rankable ones that are starved (served in flight < STARVED_BELOW × C) or unstable across blocks; or 'none'.
  */
-const flaggedOf = (ms: readonly SeedMeasurement[]): string => {
+const flaggedOf = (all: readonly SeedMeasurement[]): string => {
+  // Each measurement once, however many roles it plays (an attribution step's `from` is often its gap's `gapHigh`).
+  const ms = all.filter((m, i) => all.indexOf(m) === i);
   const { rankable: kept, flagged } = rankable(ms);
+  const flaggedTexts = flagged.map((m) => {
+    const extra = [erroredText(m), collapsedText(m)].filter((x): x is string => x !== null);
+    const base = flaggedText([m]);
+    return extra.length ? `${base.slice(0, -1)}, ${extra.join(', ')})` : base;
+  });
   const seedFlags = kept.flatMap((m) => {
     const s = servedInFlight(m);
     const unstable = s.starved ? null : unstableAcrossBlocks(m);
-    return s.starved ? [`${m.label} (starved: ${s.reason})`] : unstable ? [`${m.label} (${unstable})`] : [];
+    const other = [erroredText(m), collapsedText(m)].filter((x): x is string => x !== null);
+    if (s.starved) return [`${m.label} (starved: ${[s.reason, ...other].join(', ')})`];
+    if (unstable) return [`${m.label} (${[unstable, ...other].join(', ')})`];
+    return other.length ? [`${m.label} (${other.join(', ')})`] : [];
   });
-  return [flaggedText(flagged), ...seedFlags].filter((x) => x !== 'none').join('; ') || 'none';
+  return [...flaggedTexts, ...seedFlags].join('; ') || 'none';
 };
+
+/**
+ * A claim with no number (n = 0: no round in which every measurement it reads has a block) says why, so it never
+ * reads as a precision problem: `not measured: latest · httpx errored (CASEBOOK_TRIAL_TIMEOUT)`, with `noData`.
+ */
+export function notMeasured(v: VerdictData, ms: readonly SeedMeasurement[]): VerdictData {
+  // A count claim has no n: it has no data when it is unresolved and a measurement it reads has no block at all.
+  const blockless = v.outcome === 'unresolved' && ms.some((m) => (m.method?.blocks ?? []).length === 0);
+  if (v.evidence['n'] !== 0 && v.evidence['noData'] !== true && !blockless) return v;
+  const errored = ms.filter((m, i) => ms.indexOf(m) === i && m.error);
+  const empty = ms.filter((m, i) => ms.indexOf(m) === i && (m.method?.blocks ?? []).length === 0 && !m.error);
+  const why = [
+    ...errored.map((m) => `${m.label} errored (${m.error?.code})`),
+    ...empty.map((m) => `${m.label} has no block`),
+  ];
+  return {
+    ...v,
+    outcome: 'unresolved',
+    holds: false,
+    evidence: { ...v.evidence, noData: true, notMeasured: why.join('; ') || 'no round in common' },
+  };
+}
 
 /**
  * A claim that reads a measurement a failed sanity check is about decides nothing: the check says the setting or the
@@ -232,7 +315,7 @@ export function guarded(
   options: { socketCount?: boolean } = {},
 ): VerdictData {
   const flagged = flaggedOf(options.socketCount ? ms.filter((m) => !onlyConnectionRateMoved(m)) : ms);
-  const out: VerdictData = { ...v, evidence: { ...v.evidence, flagged } };
+  const out: VerdictData = notMeasured({ ...v, evidence: { ...v.evidence, flagged } }, ms);
   // What the data alone said, kept so a reader sees a voided claim whose interval lay wholly on the wrong side.
   return flagged === 'none'
     ? out
@@ -497,8 +580,10 @@ export function reconnectStorm(input: {
 
 /**
  * With max_keepalive_connections = max_connections the pool never holds more than the keep-alive limit, so it never
- * closes an idle connection for that reason: at most `maxPerRequest` new sockets per request. It cannot fail by the
- * mechanism, so it is a sanity check of the setting (and of the target's counter).
+ * closes an idle connection for that reason. It can still reopen legitimately: a connection idle past httpcore's 5 s
+ * keepalive_expiry (or the target's 5 s keep-alive) is closed and reopened, and the target's counter does not tell
+ * those sockets apart. So this is no longer a sanity check (it was mis-specified, seed-15163329's reviewer): an
+ * *exploratory* observation, which voids nothing, that at most `maxPerRequest` new sockets per request were opened.
  */
 export function keepaliveFixedSanity(input: {
   id: string;
@@ -508,9 +593,10 @@ export function keepaliveFixedSanity(input: {
   const fixed = socketsOpened(input.fixed);
   return noDataUnresolved(
     fixed.requests === 0,
-    sanityCheck({
+    countClaim({
       id: input.id,
-      claim: `${input.fixed.label}: with max_keepalive_connections = max_connections the pool opens at most ${input.maxPerRequest} new sockets per request, as long as the client keeps its connections busy (one idle past httpcore's 5 s keepalive_expiry, or the target's 5 s keep-alive, is reopened: a failure here on a stalled client is a symptom of the stall, not of the setting).`,
+      kind: 'exploratory',
+      claim: `Exploratory (demoted from a sanity check after seed-15163329): ${input.fixed.label}, with max_keepalive_connections = max_connections, opens at most ${input.maxPerRequest} new sockets per request in its measured windows. Not a check of the setting: a connection idle past httpcore's 5 s keepalive_expiry (or the target's 5 s keep-alive) is legitimately reopened, and the target's count does not separate those sockets, so a failure here says sockets were reopened, not why.`,
       holds: fixed.requests > 0 && fixed.perRequest <= input.maxPerRequest,
       evidence: { fixedSockets: fixed.opened, fixedRequests: fixed.requests, fixedPerRequest: fixed.perRequest },
     }),
@@ -584,6 +670,8 @@ export interface RetentionRow {
   high: number;
   coverage: number;
   flagged: string;
+  /** Rounds the retention was computed over (no interval is printed below MIN_ROUNDS_FOR_INTERVAL). */
+  rounds: number;
 }
 
 export function retentionRows(
@@ -599,6 +687,7 @@ export function retentionRows(
       low: r.low,
       high: r.high,
       coverage: r.coverage,
+      rounds: r.n,
       flagged: flaggedOf([p.low, p.high]),
     };
   });
@@ -844,7 +933,21 @@ export interface SeedRow {
    * that cycled, not all C callers; they are blank (NaN).
    */
   partialLatency: boolean;
+  /**
+   * The row's numbers come from the partial block a time limit cut short (no block completed): its throughput and
+   * CPU per request over the windows received, labelled (`partial block (timed out in its warm-up after 3 windows)`),
+   * with no interval. null otherwise.
+   */
+  partial: string | null;
+  /** No interval is printed: fewer rounds than MIN_ROUNDS_FOR_INTERVAL, a `few-rounds` flag, or an errored row. */
+  noInterval: boolean;
 }
+
+/**
+ * The fewest rounds an interval is printed from: with 6 rounds the order-statistics "95 %" interval of a median is
+ * the min–max (coverage 1 − 2 × 0.5⁶ = 96.9 %); below 6 no pair of order statistics reaches 95 %.
+ */
+export const MIN_ROUNDS_FOR_INTERVAL = 6;
 
 /**
  * Flags under which a measurement's per-request quantities are not those of completed requests (they divide by
@@ -871,31 +974,49 @@ export function seedRows(
     const peaks = (m.trials ?? []).flatMap((t) =>
       t.target && typeof t.target.peakOpenConnections === 'number' ? [t.target.peakOpenConnections] : [],
     );
-    const extraFlags = [starved ? 'starved' : '', unstable ? 'unstable across blocks' : ''].filter(Boolean);
+    const partialBlock = row.rounds === 0 ? partialBlockOf(m) : null;
+    const partial = partialBlock ? partialBlockText(partialBlock) : null;
+    const collapsed = collapsedText(m);
+    const errored = erroredText(m);
+    const extraFlags = [
+      starved ? 'starved' : '',
+      unstable ? 'unstable across blocks' : '',
+      collapsed ?? '',
+      errored ?? '',
+      partial ?? '',
+    ].filter(Boolean);
+    const flags = (m.guards?.flags ?? []).filter((f) => !(partial && f === 'no-data'));
+    const noInterval =
+      errored !== null || row.rounds < MIN_ROUNDS_FOR_INTERVAL || (m.guards?.flags ?? []).includes('few-rounds');
     const row_ = {
       label: m.label,
       rounds: row.rounds,
-      rps: row.rps,
-      rpsLow: row.rpsLow,
-      rpsHigh: row.rpsHigh,
+      rps: partialBlock ? partialRps(partialBlock) : row.rps,
+      rpsLow: noInterval ? Number.NaN : row.rpsLow,
+      rpsHigh: noInterval ? Number.NaN : row.rpsHigh,
       p50Ms: sif.partialLatency ? Number.NaN : (m.latencyMs?.p50 ?? Number.NaN),
       p99Ms: sif.partialLatency ? Number.NaN : (m.latencyMs?.p99 ?? Number.NaN),
-      cpuUs: row.cpuUs,
-      cpuLow: row.cpuLow,
-      cpuHigh: row.cpuHigh,
-      cpuVsReference: vs ? vs.median : 1,
-      cpuVsLow: vs ? vs.low : 1,
-      cpuVsHigh: vs ? vs.high : 1,
+      cpuUs: partialBlock ? (partialBlock.partial?.cpuMicrosPerRequest ?? Number.NaN) : row.cpuUs,
+      cpuLow: noInterval ? Number.NaN : row.cpuLow,
+      cpuHigh: noInterval ? Number.NaN : row.cpuHigh,
+      cpuVsReference: vs && !noInterval ? vs.median : vs ? Number.NaN : 1,
+      cpuVsLow: vs && !noInterval ? vs.low : vs ? Number.NaN : 1,
+      cpuVsHigh: vs && !noInterval ? vs.high : vs ? Number.NaN : 1,
       sockets: s.opened,
       socketsPerRequest: s.perRequest,
       tier: row.tier,
-      flags: extraFlags.length ? [row.flags, ...extraFlags].filter((x) => x && x !== '—').join(', ') : row.flags,
-      servedInFlight: mean === undefined ? Number.NaN : (row.rps * mean) / 1000,
+      flags: [...flags, ...extraFlags].filter((x, k, xs) => x && xs.indexOf(x) === k).join(', '),
+      servedInFlight: mean === undefined ? Number.NaN : sif.served,
       concurrency: m.params?.load.concurrency ?? null,
       lanes: sif.lanes,
       peakOpenConnections: peaks.length ? Math.max(...peaks) : null,
       partialLatency: sif.partialLatency,
+      partial: partial,
+      noInterval: noInterval,
     };
+    // A partial block's throughput and CPU per request are printed as such (labelled); nothing else of it is.
+    if (partialBlock)
+      return { ...row_, p50Ms: Number.NaN, p99Ms: Number.NaN, cpuLow: Number.NaN, cpuHigh: Number.NaN };
     if (own)
       return {
         ...row_,
@@ -911,12 +1032,20 @@ export function seedRows(
     const starvedPair =
       starved ||
       unstable !== null ||
-      (reference !== undefined && (servedInFlight(reference).starved || unstableAcrossBlocks(reference) !== null));
+      collapsed !== null ||
+      (reference !== undefined &&
+        (servedInFlight(reference).starved ||
+          unstableAcrossBlocks(reference) !== null ||
+          collapsedText(reference) !== null));
     return voided || starvedPair
       ? { ...row_, cpuVsReference: Number.NaN, cpuVsLow: Number.NaN, cpuVsHigh: Number.NaN }
       : row_;
   });
 }
+
+/** A partial block's throughput: over its measured windows when it has any, else over every window received. */
+const partialRps = (p: StallPayload): number =>
+  p.partial?.measuredThroughputRps ?? p.partial?.throughputRps ?? Number.NaN;
 
 /** Package versions per client set, as the records name them (null: not in that set). */
 export function setVersionRows(
@@ -942,7 +1071,12 @@ export interface AppPointLike {
   throughputRps: number;
   latencyMs: { p50: number; p99: number } | null;
   cpuShare: { app: number | null; target: number | null; loadGenerator: number | null };
-  app: { threadsPeak: number; loopLagMs: { p99: number; max: number } | null } | null;
+  app: {
+    threadsPeak: number;
+    loopLagMs: { p99: number; max: number } | null;
+    /** Per route (`/httpx`): the app's own count of requests in flight at most in the window. */
+    routes?: Readonly<Record<string, { peakInFlight: number }>>;
+  } | null;
   flags: readonly string[];
 }
 
@@ -952,6 +1086,22 @@ export interface AppRun {
 }
 
 const share = (x: number | null) => (x === null ? '—' : x.toFixed(2));
+
+/** A route's own in-flight peak in an app point (the app's ASGI counter, `app.routes['/httpx'].peakInFlight`). */
+export function routePeakInFlight(p: AppPointLike): number | null {
+  const peak = p.app?.routes?.[`/${p.route}`]?.peakInFlight;
+  return typeof peak === 'number' && Number.isFinite(peak) ? peak : null;
+}
+
+/**
+ * Little's law inside the app: the mean time a request spends in the app is its mean in-flight count ÷ throughput,
+ * so at most peak in-flight ÷ throughput (ms). Against the p50 the load generator saw, the rest is outside the app
+ * (the load generator, the socket queue). null without a peak or a throughput.
+ */
+export function inAppBoundMs(p: AppPointLike): number | null {
+  const peak = routePeakInFlight(p);
+  return peak === null || !(p.throughputRps > 0) ? null : (peak / p.throughputRps) * 1000;
+}
 
 export function appRouteRows(run: AppRun): Record<string, string | number>[] {
   return run.points.map((p) => ({

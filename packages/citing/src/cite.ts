@@ -477,7 +477,7 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
         holds: v.holds,
         kind: v.kind,
         outcome: v.outcome,
-        label: verdictLabel(v),
+        label: citedVerdictLabel(v),
       })),
       rows: ((rows: CitationRow[]) => {
         // Rows of an interleaved comparison: the paired ratio within it; the run's other rows (phase-method
@@ -592,6 +592,30 @@ export function measurementTableHeader(columns: MeasurementTableColumns): string
   ];
 }
 
+/**
+ * A verdict's label in the citation: its outcome and kind, and for a verdict with no data behind it (`noData` in its
+ * evidence) the flag and what was not measured (`❔ unresolved — not measured: latest · httpx errored
+ * (CASEBOOK_TRIAL_TIMEOUT) [no-data]`), so it never reads as a precision problem.
+ */
+function citedVerdictLabel(v: CaseStudyRecord['verdicts'][number]): string {
+  if (v.evidence['noData'] !== true) return verdictLabel(v);
+  const what = v.evidence['notMeasured'];
+  return `${verdictLabel(v)} — not measured${typeof what === 'string' ? `: ${what}` : ''} [no-data]`;
+}
+
+/**
+ * A row's label as the citation prints it: its status when not completed, every guard flag it carries (`no-data`,
+ * `errors`, `few-rounds`, …: a flagged row is labelled in the citation as in the notebook's tables), and
+ * `error-dominated` for a gather whose time is its failures'.
+ */
+function citationLabel(r: Pick<CitationRow, 'label' | 'status' | 'guards' | 'errorDominated' | 'noData'>): string {
+  const flags = [...(r.guards?.flags ?? [])];
+  if (r.noData === true && !flags.includes('no-data')) flags.push('no-data');
+  if (r.errorDominated !== null) flags.push('error-dominated');
+  const status = r.status === 'completed' ? '' : ` (${r.status})`;
+  return `${r.label}${status}${flags.length ? ` [flagged: ${flags.join(', ')}]` : ''}`;
+}
+
 /** The paste-ready GitHub-flavoured markdown. */
 export function citationMarkdown(c: Citation): string {
   const out: string[] = [];
@@ -615,8 +639,10 @@ export function citationMarkdown(c: Citation): string {
       '',
     );
   const none = 'no data';
+  // An error-dominated gather's latencies and CPU are the failures' (a pool timeout), not a request's: blank.
+  const blank = (r: CitationRow) => r.noData === true || r.errorDominated !== null;
   const rows = c.rows.map((r) => [
-    r.status === 'completed' ? r.label : `${r.label} (${r.status})`,
+    citationLabel(r),
     `${r.client} ${r.clientVersion}`,
     r.load,
     num(r.delayMs),
@@ -624,9 +650,9 @@ export function citationMarkdown(c: Citation): string {
     r.noData ? none : r.throughputMinRps === null ? '—' : `${num(r.throughputMinRps)}–${num(r.throughputMaxRps)}`,
     ...(hasRatio ? [ratioCell(r)] : []),
     ...(hasVersus ? [pairedRatioCell(r, c.rows)] : []),
-    r.noData ? none : num(r.p50Ms),
-    r.noData ? none : num(r.p99Ms),
-    r.noData ? none : num(r.cpuMicrosPerRequest),
+    blank(r) ? none : num(r.p50Ms),
+    blank(r) ? none : num(r.p99Ms),
+    blank(r) ? none : num(r.cpuMicrosPerRequest),
     r.noData ? none : String(r.errors),
   ]);
   // A bodies run has no bench measurements: its body table stands alone rather than beside an empty one.

@@ -50,6 +50,11 @@ PAUSE_GRACE_S = 10.0
 # requests (a PoolTimeout every 5 s is a client that runs and fails, counted as errors in its windows). 15 s is three
 # of httpx's 5 s default timeouts: a live client answers or fails a request well within it.
 STALL_WATCHDOG_S = PAUSE_GRACE_S + 5.0
+# The pause has its own, longer watchdog: it waits PAUSE_GRACE_S for the requests in flight, then cancels the rest, and
+# cancelling 512 queued httpx requests re-runs the pool's reassignment for each of them (httpcore 1.0.x), so a slow
+# pause may be the harness's cancellation, not a stopped client. 30 s, under the runner's 40 s pause limit
+# (blocks.ts PAUSE_LIMIT_MS), so the worker's account of the block arrives first. Added after seed-15163329.
+PAUSE_WATCHDOG_S = PAUSE_GRACE_S + 20.0
 
 # When a request last ended, answered or failed (monotonic seconds; written by the event loop, read by the stall
 # monitor). The name is kept for the fixtures that drive the monitor.
@@ -106,6 +111,42 @@ def block_payload(now=None):
         "peakOpenConnections": BLOCK["peakOpenConnections"],
         "openConnections": BLOCK["openConnections"],
     }
+
+
+# httpcore's ConnectionNotAvailable retries (1.0.x and httpcore2): a queued request assigned a connection that another
+# request took first gets ConnectionNotAvailable from the connection (http11.py) and goes round the pool's retry loop
+# again (connection_pool.py: `except ConnectionNotAvailable: pool_request.clear_connection()`). Counted by wrapping
+# AsyncPoolRequest.clear_connection, which those versions call only in that branch: a request that is not retried
+# runs exactly the code it ran before. None where the pool has no such method (httpcore 0.16.3, aiohttp).
+POOL_RETRIES = {"instrumented": None, "total": 0, "maxPerRequest": 0}
+
+
+def install_retry_counter(core_name):
+    """Wrap `<core>._async.connection_pool.AsyncPoolRequest.clear_connection` with a counter; returns what was wrapped
+    (recorded in the settings) or None when this httpcore has no such method."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(f"{core_name}._async.connection_pool")
+    except ImportError:
+        return None
+    cls = getattr(mod, "AsyncPoolRequest", None)
+    original = getattr(cls, "clear_connection", None) if cls is not None else None
+    if original is None or getattr(original, "_casebook_counted", False):
+        return POOL_RETRIES["instrumented"]
+
+    def clear_connection(self):
+        POOL_RETRIES["total"] += 1
+        n = getattr(self, "_casebook_retries", 0) + 1
+        self._casebook_retries = n
+        if n > POOL_RETRIES["maxPerRequest"]:
+            POOL_RETRIES["maxPerRequest"] = n
+        return original(self)
+
+    clear_connection._casebook_counted = True
+    cls.clear_connection = clear_connection
+    POOL_RETRIES["instrumented"] = f"{mod.__name__}.AsyncPoolRequest.clear_connection"
+    return POOL_RETRIES["instrumented"]
 
 
 EMIT_LOCK = threading.Lock()  # the stall watchdog (a thread) may write beside the event loop
@@ -224,6 +265,8 @@ class Session:
         self._session = None
         self._hx = None
         self.peak_sockets = None
+        # The published transport's per-request aiohttp ClientTimeout, read from its own code path at open.
+        self.transport_timeout = None
 
     def _aiohttp_session(self, **kwargs):
         import aiohttp
@@ -257,6 +300,8 @@ class Session:
             self._session = self._aiohttp_session()
             return
         self._hx = httpx_module()
+        if self.name == "httpx":
+            install_retry_counter("httpcore2" if self._hx.__name__ == "httpx2" else "httpcore")
         kwargs = self._httpx_kwargs()
         if self.name == "httpx":
             if self.max_connections is not None or self.max_keepalive is not None:
@@ -274,6 +319,40 @@ class Session:
                 self._session = transport.client
             kwargs["transport"] = transport
         self._client = self._hx.AsyncClient(**kwargs)
+        if self.name == "httpx-aiohttp":
+            self.transport_timeout = await self._transport_timeout()
+
+    async def _transport_timeout(self):
+        """The aiohttp ClientTimeout the published transport passes with each request (it replaces the session's
+        timeout for that request): its own handle_async_request is run once, before the load, on a request the client
+        builds (so httpx's timeout extension is the one the load carries), with ClientSession.request replaced for
+        that one call by a recorder that sends nothing. The measured requests run the unpatched code."""
+        import aiohttp
+
+        class Recorded(Exception):
+            pass
+
+        seen = {}
+
+        def recorder(_session, *args, **kwargs):
+            seen.update(kwargs)
+            raise Recorded()
+
+        original = aiohttp.ClientSession.request
+        aiohttp.ClientSession.request = recorder
+        try:
+            await self._client._transport.handle_async_request(self._client.build_request("GET", self.origin + "/"))
+        except Recorded:
+            pass
+        except Exception as exc:  # noqa: BLE001 - recorded as unreadable, the load still runs
+            return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+        finally:
+            aiohttp.ClientSession.request = original
+        t = seen.get("timeout")
+        if t is None:
+            return None
+        return {"total": t.total, "connect": t.connect, "sock_read": t.sock_read, "sock_connect": t.sock_connect,
+                "source": "httpx_aiohttp AiohttpTransport.handle_async_request (per request)"}
 
     def _pool(self):
         if self._client is None:
@@ -326,6 +405,9 @@ class Session:
             t = self._session.timeout
             out["aiohttp.timeout_s"] = {"total": t.total, "connect": t.connect, "sock_read": t.sock_read,
                                         "sock_connect": t.sock_connect}
+            if self.transport_timeout is not None:
+                # What the requests actually ran with: the transport's per-request ClientTimeout, not the session's.
+                out["aiohttp.request_timeout_s"] = self.transport_timeout
             try:
                 from aiohttp import http_parser
 
@@ -334,6 +416,10 @@ class Session:
                 out["aiohttp.response_parser"] = f"{p.__module__}.{p.__name__}"
             except Exception:  # noqa: BLE001 - recorded as unknown
                 out["aiohttp.response_parser"] = None
+        if POOL_RETRIES["instrumented"] is not None:
+            out["httpcore.connection_not_available"] = {"counter": POOL_RETRIES["instrumented"],
+                                                        "retries": POOL_RETRIES["total"],
+                                                        "maxPerRequest": POOL_RETRIES["maxPerRequest"]}
         out["openSockets"] = self.sample_sockets()
         out["peakOpenSockets"] = self.peak_sockets
         return out
@@ -381,6 +467,7 @@ class Counters:
     and counted in the window they complete in."""
 
     def __init__(self, expected_status, expected_body, in_flight=0):
+        self.retries0 = POOL_RETRIES["total"]
         self.expected_status = expected_status
         self.expected_body = expected_body
         self.sent = 0
@@ -438,6 +525,8 @@ class Counters:
             "clientPeakInFlight": self.peak,
             "protocols": {"http/1.1": self.ok},
             "clientOpenSockets": open_sockets,
+            # ConnectionNotAvailable retries in this window (None: this client's pool is not instrumented).
+            "poolRetries": (POOL_RETRIES["total"] - self.retries0) if POOL_RETRIES["instrumented"] else None,
         }
 
 
@@ -612,7 +701,8 @@ class Inbox:
             time.sleep(1.0)
             what = self.expecting
             since = max(self.progress_at, LAST_ANSWER["at"]) if what == "block" else self.progress_at
-            if what is None or time.monotonic() - since < STALL_WATCHDOG_S:
+            limit = STALL_WATCHDOG_S if what == "block" else PAUSE_WATCHDOG_S
+            if what is None or time.monotonic() - since < limit:
                 continue
             emit({"type": "fatal", "code": "CASEBOOK_CLIENT_STALLED", "message": stall_message(what)})
             time.sleep(0.5)  # let the parent read the fault before it sees the process exit (else: CLIENT_EXITED)
@@ -628,8 +718,9 @@ class Inbox:
 def stall_message(what):
     """The stall fault's message: what stopped, then the block so far as JSON after STALL_PAYLOAD_MARKER."""
     text = (f"no request answered or failed for {STALL_WATCHDOG_S:g} s while a block ran" if what == "block"
-            else f"the pause was not answered for {STALL_WATCHDOG_S:g} s (the process was alive, but its event loop "
-                 "never ran the worker's code): the client stalled its own loop")
+            else f"the pause was not answered for {PAUSE_WATCHDOG_S:g} s: the requests in flight were neither answered "
+                 f"within {PAUSE_GRACE_S:g} s nor cancelled in the rest (the cancellation itself may be what took the "
+                 "time: this is the pause, not the measurement)")
     return text + STALL_PAYLOAD_MARKER + json.dumps(block_payload(), separators=(",", ":"), sort_keys=True)
 
 

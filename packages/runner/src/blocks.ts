@@ -85,6 +85,136 @@ export interface BlockResult {
   windows: MeasuredWindow[];
 }
 
+/** The phase a block was in: re-warming, measuring its windows, or pausing (the load drains or is cancelled). */
+export type BlockPhase = 'warmup' | 'measured' | 'pause';
+
+/**
+ * The marker before the JSON payload in a block fault's message: the same as the Python worker's stall fault
+ * (casebook_foreign_worker.py STALL_PAYLOAD_MARKER), read by @casebook/analysis `parseStallPayload`.
+ */
+export const BLOCK_PAYLOAD_MARKER = '; the block so far: ';
+
+/**
+ * The time limits of one block, each counted from the start of its own phase so a slow pause is never charged to the
+ * measurement: warm-up and measured windows together get the steadiness test's longest warm-up, the measured windows
+ * (4 extra windows of slack for late window timers) and `ACTIVE_SLACK_MS`; the pause (the worker waits
+ * PAUSE_GRACE_S = 10 s for requests in flight, then cancels the rest) gets `PAUSE_LIMIT_MS` on its own. Stated before
+ * the run (added after seed-15163329, whose 5 faults were all the single 48 s limit of the old rule, which counted
+ * warm-up, windows and pause together).
+ */
+export const ACTIVE_SLACK_MS = 30_000;
+export const PAUSE_LIMIT_MS = 40_000;
+
+export function blockLimits(plan: ContinuousPlan): { activeMs: number; pauseMs: number } {
+  return {
+    activeMs: plan.steadiness.maxWarmupMs + plan.windowMs * (plan.windowsPerBlock + 4) + ACTIVE_SLACK_MS,
+    pauseMs: PAUSE_LIMIT_MS,
+  };
+}
+
+/** What a block did before its time limit: every window received, whatever its phase (the partial block). */
+export interface PartialBlockPayload {
+  /** The payload is the parent's account of a block cut short by its time limit, not a completed block. */
+  partial: true;
+  block: number;
+  phase: BlockPhase;
+  /** How long the phase that timed out ran, and its limit (ms). */
+  phaseMs: number;
+  limitMs: number;
+  warmupWindows: number;
+  measuredWindows: number;
+  /** Requests answered and failed in the windows received (warm-up and measured), errors by code. */
+  answered: number;
+  failed: number;
+  sent: number;
+  byCode: Record<string, number>;
+  /** Client CPU and wall seconds over the windows received; busy = CPU ÷ wall (cores). */
+  cpuS: number;
+  wallS: number;
+  busy: number | null;
+  /** Over the windows received: completions per second and CPU µs per request sent; null without a window. */
+  throughputRps: number | null;
+  cpuMicrosPerRequest: number | null;
+  /** Over the measured windows only (null: none was received). */
+  measuredThroughputRps: number | null;
+  peakOpenConnections: number | null;
+  openConnections: number | null;
+}
+
+/** Sums over the windows a block received so far, for the partial block a time limit reports. */
+export class WindowTally {
+  warmupWindows = 0;
+  measuredWindows = 0;
+  answered = 0;
+  failed = 0;
+  sent = 0;
+  cpuMicros = 0;
+  durationMs = 0;
+  measuredOk = 0;
+  measuredMs = 0;
+  peakOpen: number | null = null;
+  lastOpen: number | null = null;
+  byCode: Record<string, number> = {};
+
+  add(phase: 'warmup' | 'measured', t: TrialRecord): void {
+    if (phase === 'warmup') this.warmupWindows++;
+    else {
+      this.measuredWindows++;
+      this.measuredOk += t.ok;
+      this.measuredMs += t.durationMs;
+    }
+    this.answered += t.ok;
+    this.failed += t.errors.total;
+    this.sent += t.sent;
+    this.cpuMicros += t.cpuUserMicros + t.cpuSystemMicros;
+    this.durationMs += t.durationMs;
+    for (const [code, n] of Object.entries(t.errors.byCode)) this.byCode[code] = (this.byCode[code] ?? 0) + n;
+    const open = t.target?.peakOpenConnections;
+    if (typeof open === 'number') {
+      this.lastOpen = open;
+      this.peakOpen = Math.max(this.peakOpen ?? 0, open);
+    }
+  }
+
+  payload(block: number, phase: BlockPhase, phaseMs: number, limitMs: number): PartialBlockPayload {
+    const wallS = this.durationMs / 1000;
+    const cpuS = this.cpuMicros / 1e6;
+    return {
+      partial: true,
+      block,
+      phase,
+      phaseMs: Math.round(phaseMs),
+      limitMs,
+      warmupWindows: this.warmupWindows,
+      measuredWindows: this.measuredWindows,
+      answered: this.answered,
+      failed: this.failed,
+      sent: this.sent,
+      byCode: { ...this.byCode },
+      cpuS: round(cpuS, 3),
+      wallS: round(wallS, 3),
+      busy: wallS > 0 ? round(cpuS / wallS, 3) : null,
+      throughputRps: wallS > 0 ? round(this.answered / wallS, 1) : null,
+      cpuMicrosPerRequest: this.sent > 0 ? round(this.cpuMicros / this.sent, 2) : null,
+      measuredThroughputRps: this.measuredMs > 0 ? round((this.measuredOk * 1000) / this.measuredMs, 1) : null,
+      peakOpenConnections: this.peakOpen,
+      openConnections: this.lastOpen,
+    };
+  }
+}
+
+/** The fault of a block cut short by its time limit: its words, then the partial block as JSON after the marker. */
+export function blockTimeoutError(p: PartialBlockPayload): CasebookError {
+  const what =
+    p.phase === 'pause'
+      ? 'its pause (waiting for, then cancelling, the requests in flight; counted apart from the measurement)'
+      : `its ${p.phase === 'warmup' ? 'warm-up' : 'measured windows'}`;
+  return new CasebookError(
+    'CASEBOOK_TRIAL_TIMEOUT',
+    `block ${p.block} ran longer than ${p.limitMs} ms in ${what}${BLOCK_PAYLOAD_MARKER}${JSON.stringify(p)}`,
+  );
+}
+
 type FromWorker = DriverMessage<PhaseResult> | ContinuousFromWorker;
 type ToWorker = ContinuousStart | ForeignContinuousStart | ContinuousToWorker;
 type ForeignFromWorker = DriverMessage<ForeignPhaseResult> | ContinuousFromWorker<ForeignPhaseResult>;
@@ -167,7 +297,29 @@ function fromForeign(m: ForeignFromWorker): FromWorker {
   }
 }
 
-function spawnWorker(launch: ContinuousLaunch): WorkerTransport<FromWorker, ToWorker> {
+/**
+ * httpcore's ConnectionNotAvailable retries as the Python worker counted them, summed over every window it sent
+ * (warm-up and measured; the worker wraps only the retry branch, casebook_foreign_worker.py POOL_RETRIES), per request
+ * ended. `retries` null: the client's pool is not instrumented (httpcore 0.16.3, aiohttp, Node clients).
+ */
+export class PoolRetryTally {
+  retries: number | null = null;
+  requestsEnded = 0;
+
+  add(r: ForeignPhaseResult): void {
+    if (typeof r.poolRetries !== 'number') return;
+    this.retries = (this.retries ?? 0) + r.poolRetries;
+    this.requestsEnded += r.ok + r.errors.total;
+  }
+
+  summary(): { retries: number; requestsEnded: number; perRequest: number | null } | null {
+    if (this.retries === null) return null;
+    const perRequest = this.requestsEnded > 0 ? round(this.retries / this.requestsEnded, 4) : null;
+    return { retries: this.retries, requestsEnded: this.requestsEnded, perRequest: perRequest };
+  }
+}
+
+function spawnWorker(launch: ContinuousLaunch, retries: PoolRetryTally): WorkerTransport<FromWorker, ToWorker> {
   const cpu = pinningPlan().clientCpu;
   if (launch.kind === 'node') {
     const { execPath } = launch.versions;
@@ -176,7 +328,18 @@ function spawnWorker(launch: ContinuousLaunch): WorkerTransport<FromWorker, ToWo
   const raw = jsonLinesTransport<ForeignFromWorker, ToWorker>(
     spawnPinned(launch.python, launch.args, { cpu, stdio: 'pipe', env: { PYTHONUNBUFFERED: '1' }, role: 'client' }),
   );
-  return { ...raw, onMessage: (handler, onFailure) => raw.onMessage((m) => handler(fromForeign(m)), onFailure) };
+  const count = (m: ForeignFromWorker) => {
+    if (m.type === 'window') retries.add(m.result);
+    else if (m.type === 'paused') retries.add(m.partial);
+  };
+  return {
+    ...raw,
+    onMessage: (handler, onFailure) =>
+      raw.onMessage((m) => {
+        count(m);
+        return handler(fromForeign(m));
+      }, onFailure),
+  };
 }
 
 /** Rounded quantities of a set of windows, each derived from sums (never a product of separate medians). */
@@ -233,6 +396,7 @@ export class ContinuousMeasurement {
     readonly plan: ContinuousPlan,
     readonly target: TargetHandle,
     private readonly transport: WorkerTransport<FromWorker, ToWorker>,
+    readonly poolRetries: PoolRetryTally,
   ) {
     this.foreignVersions = launch.kind === 'python' ? launch.py.versions : {};
     this.version =
@@ -249,13 +413,14 @@ export class ContinuousMeasurement {
   static async open(launch: ContinuousLaunch, plan: ContinuousPlan): Promise<ContinuousMeasurement> {
     const target = await startTarget(launch.options.target, { cpu: pinningPlan().serverCpu });
     let transport: WorkerTransport<FromWorker, ToWorker>;
+    const retries = new PoolRetryTally();
     try {
-      transport = spawnWorker(launch);
+      transport = spawnWorker(launch, retries);
     } catch (error) {
       await target.close().catch(() => undefined);
       throw error;
     }
-    const m = new ContinuousMeasurement(launch, plan, target, transport);
+    const m = new ContinuousMeasurement(launch, plan, target, transport, retries);
     await m.start();
     return m;
   }
@@ -342,11 +507,22 @@ export class ContinuousMeasurement {
     };
     let measuring = false;
     let pausing = false;
-    const timeout = plan.steadiness.maxWarmupMs + plan.windowMs * (plan.windowsPerBlock + 4) + 30_000;
+    // Each phase has its own limit (blockLimits): the warm-up and measured windows together, then the pause apart, so
+    // a slow cancellation at the pause is never counted against the measurement, and the fault says which it was.
+    const limits = blockLimits(plan);
+    const tally = new WindowTally();
+    let phaseStarted = Date.now();
+    const phase = (): BlockPhase => (pausing ? 'pause' : measuring ? 'measured' : 'warmup');
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.fail(new CasebookError('CASEBOOK_TRIAL_TIMEOUT', `block ${index} ran longer than ${timeout} ms`));
-      }, timeout);
+      let timer: NodeJS.Timeout | undefined;
+      const arm = (limitMs: number) => {
+        clearTimeout(timer);
+        phaseStarted = Date.now();
+        timer = setTimeout(() => {
+          this.fail(blockTimeoutError(tally.payload(index, phase(), Date.now() - phaseStarted, limitMs)));
+        }, limitMs);
+      };
+      arm(limits.activeMs);
       this.onFailure = (e) => {
         clearTimeout(timer);
         reject(e);
@@ -364,6 +540,7 @@ export class ContinuousMeasurement {
         const shares = coreShares(cores, now);
         cores = now;
         const trial = toTrial(m.index, m.result, counters);
+        tally.add(measuring ? 'measured' : 'warmup', trial);
         if (!measuring) {
           const newConnections = counters?.connectionsOpened ?? 0;
           warmSignals.push({ throughputRps: trial.throughputRps, newConnections, durationMs: trial.durationMs });
@@ -392,6 +569,7 @@ export class ContinuousMeasurement {
         onWindow?.('measured', result.windows.length);
         if (result.windows.length >= plan.windowsPerBlock) {
           pausing = true;
+          arm(limits.pauseMs);
           transport.send({ type: 'pause' });
         }
       };
@@ -431,8 +609,15 @@ export function continuousClientBlock(
   launch: ContinuousLaunch,
   m: ContinuousMeasurement | null,
 ): BenchRecord['client'] {
-  if (launch.kind === 'python')
-    return foreignClientBlock(launch.options, launch.py, m?.foreignVersions ?? launch.py.versions, m?.settings ?? {});
+  if (launch.kind === 'python') {
+    const retries = m?.poolRetries.summary() ?? null;
+    const settings = {
+      ...(m?.settings ?? {}),
+      // Counted from the windows (so a measurement that failed keeps them), apart from the worker's own total.
+      ...(retries === null ? {} : { 'httpcore.connectionNotAvailableRetries': retries }),
+    };
+    return foreignClientBlock(launch.options, launch.py, m?.foreignVersions ?? launch.py.versions, settings);
+  }
   const adapter = getAdapter(launch.options.client);
   const { versions } = launch;
   const chosen = versions.nodeFrom !== null || versions.clientFrom !== null;

@@ -438,7 +438,7 @@ export function foreignClientStart(options: ResolvedForeignOptions, origin: stri
 
 /** Raw per-request latencies (µs) into the same HDR histogram Node clients fill. */
 export function toPhaseResult(r: ForeignPhaseResult): PhaseResult {
-  const { latenciesMicros, clientOpenSockets: _sockets, ...rest } = r;
+  const { latenciesMicros, clientOpenSockets: _sockets, poolRetries: _retries, ...rest } = r;
   const h = createLatencyHistogram();
   for (const us of latenciesMicros) recordMicros(h, us);
   return { ...rest, histogram: encodeHistogram(h) };

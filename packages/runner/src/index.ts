@@ -2,13 +2,21 @@ export { type BenchProgress, type RunBenchHooks, runBench } from './bench';
 export { BENCH_FLAGS, benchOptionsFromFlags, versionChoiceFromFlags } from './bench-flags';
 export { type SilentDropSupport, silentDropSupport } from './blackhole';
 export {
+  ACTIVE_SLACK_MS,
+  BLOCK_PAYLOAD_MARKER,
+  type BlockPhase,
   type BlockResult,
+  blockLimits,
+  blockTimeoutError,
   type ContinuousLaunch,
   type ContinuousPlan,
   carryPauseErrors,
   continuousLaunch,
   type MeasuredWindow,
+  PAUSE_LIMIT_MS,
+  type PartialBlockPayload,
   type WarmupWindow,
+  WindowTally,
   windowTotals,
 } from './blocks';
 export {
@@ -59,6 +67,7 @@ export {
 } from './foreign';
 export {
   type BlockCpuShares,
+  type BlockFault,
   DEFAULT_INTERLEAVE,
   FOREIGN_LOAD,
   FOREIGN_LOAD_WINDOW_SHARE,
@@ -69,6 +78,7 @@ export {
   type InterleaveProgress,
   type MeasurementGuards,
   perRoundThroughput,
+  REOPENS_AFTER_TIMEOUT,
   type ResolvedInterleaveOptions,
   resolveInterleaveOptions,
   runInterleaved,

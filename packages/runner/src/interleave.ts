@@ -20,6 +20,7 @@ import {
   continuousExtraVersions,
   continuousLaunch,
   type ContinuousMeasurement as Measurement,
+  type PoolRetryTally,
   windowTotals,
 } from './blocks';
 import { type ForeignBenchOptions, isForeignOptions, paramsOf, resolveMeasurementOptions } from './foreign';
@@ -117,6 +118,25 @@ export const FOREIGN_LOAD = 0.2;
  * CPU was 0.42 and 0.64 of it; a single hiccup in a long run does not flag.
  */
 export const FOREIGN_LOAD_WINDOW_SHARE = 0.1;
+
+/**
+ * A measurement whose block ran past its time limit (CASEBOOK_TRIAL_TIMEOUT) is not dropped at once: its client and
+ * target are closed and reopened (a fresh process: cold, re-warmed until steady like every block) and it runs again
+ * from the next round, this many times; after that many timeouts plus one it is dropped for the rest of the run. Every
+ * fault is kept (the record's error is the first, all are in the client's `casebook.blockFaults` setting, each with
+ * its partial block) and the measurement is flagged `block-fault`. Any other fault (a stall, an exit) still drops it.
+ * Stated before the run (added after seed-15163329, where a timed-out measurement got one block).
+ */
+export const REOPENS_AFTER_TIMEOUT = 1;
+
+/** One fault of a block, in the round it happened (kept in the record with the partial block in its message). */
+export interface BlockFault {
+  round: number;
+  code: string;
+  message: string;
+  /** httpcore's ConnectionNotAvailable retries of the process that faulted (it is replaced when reopened). */
+  poolRetries?: ReturnType<PoolRetryTally['summary']>;
+}
 const CPU_OVER_WALL = 1.02;
 
 /** The per-block CPU figures the saturation rule reads (windowTotals of each block). */
@@ -280,6 +300,7 @@ export async function runInterleaved(
   const measurements: (Measurement | null)[] = [];
   const failures: (CasebookError | null)[] = resolved.map(() => null);
   const blocksOf: BlockResult[][] = resolved.map(() => []);
+  const faultsOf: BlockFault[][] = resolved.map(() => []);
   const order: string[][] = [];
   let stoppedBy: InterleavedRun['stoppedBy'] = 'max-rounds';
   try {
@@ -304,10 +325,31 @@ export async function runInterleaved(
           block.position = position;
           blocksOf[i]?.push(block);
         } catch (error) {
-          failures[i] = error instanceof CasebookError ? error : new CasebookError('CASEBOOK_RUN', String(error));
+          const fault = error instanceof CasebookError ? error : new CasebookError('CASEBOOK_RUN', String(error));
+          const faults = faultsOf[i] ?? [];
+          const retries = m.poolRetries.summary();
+          faults.push({
+            round: roundIndex,
+            code: fault.code,
+            message: fault.message,
+            ...(retries === null ? {} : { poolRetries: retries }),
+          });
           // Stop its client and target now: a client whose block failed (a stall, a timeout) may still be sending,
           // and every later block of the round would be measured beside it.
           await m.close();
+          const launch = launches[i];
+          if (fault.code === 'CASEBOOK_TRIAL_TIMEOUT' && faults.length <= REOPENS_AFTER_TIMEOUT && launch) {
+            // Reopened now (between blocks, nothing else runs), measured again from the next round.
+            try {
+              measurements[i] = await ContinuousMeasurement.open(launch, plan);
+            } catch (reopenError) {
+              measurements[i] = null;
+              failures[i] =
+                reopenError instanceof CasebookError
+                  ? reopenError
+                  : new CasebookError('CASEBOOK_RUN', String(reopenError));
+            }
+          } else failures[i] = fault;
         }
       }
       const rounds = roundIndex + 1;
@@ -357,7 +399,16 @@ export async function runInterleaved(
     ratios,
   };
   const records = launches.map((launch, i) =>
-    continuousRecord(launch, options, blocksOf[i] ?? [], measurements[i] ?? null, failures[i] ?? null, run, startedAt),
+    continuousRecord(
+      launch,
+      options,
+      blocksOf[i] ?? [],
+      measurements[i] ?? null,
+      failures[i] ?? null,
+      run,
+      startedAt,
+      faultsOf[i] ?? [],
+    ),
   );
   return { records, run };
 }
@@ -366,6 +417,8 @@ export function guardsOf(
   options: MeasuredOptions,
   blocks: readonly BlockResult[],
   noise: InterleavedRun['noise'],
+  faults = 0,
+  minRounds = 1,
 ): MeasurementGuards {
   const windows = blocks.flatMap((b) => b.windows);
   const perBlock = blocks.map((b) => windowTotals(b.windows));
@@ -409,6 +462,11 @@ export function guardsOf(
   if (options.load.queueTiming) flags.push('instrumented');
   if (blocks.length === 0) flags.push('no-data');
   if (perBlock.some((b) => b.throughputRps === 0)) flags.push('stalled');
+  // A block that faulted (timed out, stalled) and was reopened: its other blocks are data, but not a clean run.
+  if (faults > 0) flags.push('block-fault');
+  // Fewer blocks than the run's minimum rounds (a measurement dropped early): too few for the order-statistics
+  // interval the method reports, so it is shown, flagged, and compared with nothing.
+  if (blocks.length > 0 && blocks.length < minRounds) flags.push('few-rounds');
   return {
     targetCpuShare: round(targetCpuShare, 4),
     errors,
@@ -431,6 +489,7 @@ function continuousRecord(
   failure: CasebookError | null,
   run: InterleavedRun,
   startedAt: string,
+  faults: readonly BlockFault[] = [],
 ): BenchRecord {
   const { options } = launch;
   const plan = pinningPlan();
@@ -449,7 +508,13 @@ function continuousRecord(
     windows: b.windows.length,
     ...windowTotals(b.windows),
   }));
-  const error = runError(failure, blocks.length, Math.max(run.rounds, 1));
+  // A fault the measurement was reopened after is still its error (the first; all are in the client settings).
+  const first = faults[0];
+  const error = runError(
+    failure ?? (first ? new CasebookError(first.code, first.message) : null),
+    blocks.length,
+    Math.max(run.rounds, 1),
+  );
   const { client: _c, target: _t, ...others } = placements();
   const blockRps = perBlock.map((b) => b.throughputRps);
   const blockCpu = perBlock.map((b) => b.cpuMicrosPerRequest);
@@ -477,7 +542,7 @@ function continuousRecord(
       clientVersions: { ...clientVersions(), ...continuousExtraVersions(launch, m) },
       repoDir: findRepoRoot(),
     }),
-    client: continuousClientBlock(launch, m),
+    client: withBlockFaults(continuousClientBlock(launch, m), faults),
     ...summary,
     target: withWarmupWindows(summary.target, warmupCurve),
     // Per-block quantities (each from sums over the block's windows), summarised as medians over blocks.
@@ -503,7 +568,14 @@ function continuousRecord(
         budgetMs: interleave.budgetMs,
       },
     },
-    guards: guardsOf(options, blocks, run.noise),
+    guards: guardsOf(options, blocks, run.noise, faults.length, interleave.minRounds),
   };
   return record;
+}
+
+/** The client block with every block fault in its settings (`casebook.blockFaults`), when there was any. */
+function withBlockFaults(client: BenchRecord['client'], faults: readonly BlockFault[]): BenchRecord['client'] {
+  return faults.length === 0
+    ? client
+    : { ...client, settings: { ...client.settings, 'casebook.blockFaults': faults.map((f) => ({ ...f })) } };
 }

@@ -83,6 +83,8 @@ export type ContinuousFromWorker<Result = PhaseResult> =
 export interface ForeignPhaseResult extends Omit<PhaseResult, 'histogram'> {
   latenciesMicros: number[];
   clientOpenSockets?: number | null;
+  /** httpcore's ConnectionNotAvailable retries in the window (the worker's POOL_RETRIES); null: not instrumented. */
+  poolRetries?: number | null;
 }
 
 /** What a foreign worker needs besides the load: the client, its pool switches and the event loop. */

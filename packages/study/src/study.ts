@@ -130,7 +130,16 @@ export function verdictMarkdown(v: Verdict): string {
   const stat = v.statistic
     ? ` — ${v.statistic.name} = ${num(v.statistic.value)}${v.statistic.ci95 ? ` (95 % CI ${num(v.statistic.ci95[0])}–${num(v.statistic.ci95[1])})` : ''}`
     : '';
-  return `**${verdictKindText(v)} — ${outcomeLabel(v)}**${stat}: ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`;
+  // A verdict with nothing measured says so, and what errored, instead of blaming the precision (the analysis puts
+  // `notMeasured` and `noData` in its evidence; noData stays there, so the citation keeps the flag).
+  const notMeasured = v.evidence['notMeasured'];
+  const outcome =
+    v.outcome === 'unresolved' && typeof notMeasured === 'string'
+      ? `unresolved: not measured: ${notMeasured}`
+      : v.outcome === 'unresolved' && v.evidence['noData'] === true
+        ? 'unresolved: not measured (no data)'
+        : outcomeLabel(v);
+  return `**${verdictKindText(v)} — ${outcome}**${stat}: ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`;
 }
 
 /** One measurement that errored, of any kind the Study ran (bench or DNS), for the record's error message. */

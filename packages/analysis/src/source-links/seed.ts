@@ -128,6 +128,73 @@ export const SEED_LINKS: readonly SourceLink[] = [
     token: 'self._optional_thread_lock = AsyncThreadLock()',
     checkedByHand: true,
   },
+  // The candidate mechanism of the 1.0.x collapse (not established by the runs): every queued request is given the
+  // first available connection while it is still idle, the losers get ConnectionNotAvailable and go round the retry
+  // loop, each retry waiting again with the full pool timeout; a cancellation reassigns every queued request. Checked
+  // in the installed wheels (latest: 1.0.9; as-reported: 1.0.5, the same code 40 lines earlier, `avilable_connections`).
+  {
+    id: 'seed:httpcore-1.0.9.assign-first-available',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [302, 323],
+    token: 'connection = available_connections[0]',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.connection-not-available',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: 'httpcore/_async/http11.py',
+    lines: [72, 78],
+    token: 'raise ConnectionNotAvailable()',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.retry-loop',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [224, 246],
+    token: 'pool_request.clear_connection()',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.pool-timeout-per-retry',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [232, 232],
+    token: 'await pool_request.wait_for_connection(timeout=timeout)',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.cancel-reassigns',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [248, 255],
+    token: 'closing = self._assign_requests_to_connections()',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.5.assign-first-available',
+    source: HTTPCORE,
+    tag: '1.0.5',
+    file: POOL,
+    lines: [262, 283],
+    token: 'connection = avilable_connections[0]',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.5.retry-loop',
+    source: HTTPCORE,
+    tag: '1.0.5',
+    file: POOL,
+    lines: [184, 206],
+    token: 'pool_request.clear_connection()',
+    checkedByHand: true,
+  },
   {
     id: 'seed:httpcore-1.0.9.keepalive-close',
     source: HTTPCORE,
@@ -237,6 +304,27 @@ export const SEED_LINKS: readonly SourceLink[] = [
     file: 'aiohttp/connector.py',
     lines: [992, 992],
     token: 'limit: int = 100',
+    checkedByHand: true,
+  },
+  // The unfair queue: connect() takes an idle pooled connection before any waiter is served (checked in the installed
+  // wheel of the latest set, aiohttp 3.14.5).
+  {
+    id: 'seed:aiohttp-3.14.5.idle-before-waiters',
+    source: 'aio-libs/aiohttp',
+    tag: 'v3.14.5',
+    file: 'aiohttp/connector.py',
+    lines: [636, 641],
+    token: 'if (conn := await self._get(key, traces)) is not None:',
+    checkedByHand: true,
+  },
+  // A per-request ClientTimeout replaces the session's (what the published httpx-aiohttp transport passes).
+  {
+    id: 'seed:aiohttp-3.14.5.per-request-timeout',
+    source: 'aio-libs/aiohttp',
+    tag: 'v3.14.5',
+    file: 'aiohttp/client.py',
+    lines: [694, 700],
+    token: 'real_timeout = timeout',
     checkedByHand: true,
   },
   {
