@@ -198,7 +198,7 @@ describe('collapsed, and served in flight', () => {
     expect(peakInFlightOf(x)).toBe(512);
     expect(servedInFlight(x).served).toBe(512);
     // Counterfactual: without the worker's count, Little's law alone is printed (above C).
-    const bare: SeedMeasurement = { ...x, trials: x.trials?.map(({ clientPeakInFlight: _p, ...t }) => t) };
+    const bare: SeedMeasurement = { ...x, trials: (x.trials ?? []).map(({ clientPeakInFlight: _p, ...t }) => t) };
     expect(servedInFlight(bare).served).toBeGreaterThan(512);
   });
 });

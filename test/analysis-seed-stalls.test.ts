@@ -97,9 +97,9 @@ describe('seed stalls (exploratory)', () => {
     expect(v.outcome).toBe('unresolved');
     expect(v.evidence['faultBlockData']).toBe(true);
     // The same block data under the watchdog's fault holds.
-    expect(stallObservation({ id: 's', m: measurement('x', [], { error: stalled(quiet) }), minUtilization: 0.9 }).outcome).toBe(
-      'holds',
-    );
+    expect(
+      stallObservation({ id: 's', m: measurement('x', [], { error: stalled(quiet) }), minUtilization: 0.9 }).outcome,
+    ).toBe('holds');
   });
 
   it('is unresolved for a stall fault with no block data (as the records before the payload), or one showing progress or an idle client', () => {

@@ -28,7 +28,9 @@ describe('citation: vs fastest uses only rankable measurements', () => {
     expect(row('node-http @ 64')?.ratioToFastest).toBe(1);
     const md = citationMarkdown(c);
     // The flagged row is labelled in its measurement cell too, not only in the ratio column.
-    expect(md).toMatch(/\| undici-dispatch @ 512 \[flagged: target-saturated\] \|[^\n]*— \(flagged: target-saturated\)/);
+    expect(md).toMatch(
+      /\| undici-dispatch @ 512 \[flagged: target-saturated\] \|[^\n]*— \(flagged: target-saturated\)/,
+    );
     expect(md).toMatch(/never compared or used as the fastest/);
   });
 

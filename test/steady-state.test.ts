@@ -14,8 +14,8 @@ import {
   steadiness,
   targetBoundBlock,
   targetSaturated,
-  WindowTally,
   type WindowSignal,
+  WindowTally,
 } from '@casebook/runner';
 import { medianInterval, pairedRatio, relativeHalfWidth, resolvedOrdering } from '@casebook/stats';
 import { describe, expect, it } from 'vitest';

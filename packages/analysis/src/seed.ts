@@ -1,7 +1,6 @@
 import { type MedianInterval, medianInterval } from '@casebook/stats';
 import { allOf } from './at-once';
 import { errorCodesText, type PhaseErrorsLike, phaseErrors } from './error-dominated';
-import { partialBlockOf, partialBlockText, type StallPayload } from './seed-stalls';
 import {
   type BlockMetric,
   flaggedText,
@@ -11,6 +10,7 @@ import {
   measurementRows,
   rankable,
 } from './interleaved';
+import { partialBlockOf, partialBlockText, type StallPayload } from './seed-stalls';
 import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 
 /**
@@ -1015,8 +1015,7 @@ export function seedRows(
       noInterval: noInterval,
     };
     // A partial block's throughput and CPU per request are printed as such (labelled); nothing else of it is.
-    if (partialBlock)
-      return { ...row_, p50Ms: Number.NaN, p99Ms: Number.NaN, cpuLow: Number.NaN, cpuHigh: Number.NaN };
+    if (partialBlock) return { ...row_, p50Ms: Number.NaN, p99Ms: Number.NaN, cpuLow: Number.NaN, cpuHigh: Number.NaN };
     if (own)
       return {
         ...row_,
