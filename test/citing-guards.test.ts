@@ -3,7 +3,7 @@ import { buildCitation, citationMarkdown, loadRecord } from '@casebook/citing';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The citation's "vs fastest" column follows the guard rule of @casebook/analysis (`rankable`): a flagged measurement
+ * The citation follows the guard rule of @casebook/analysis (`rankable`): a flagged measurement
  * is shown and labelled, never the fastest and never given a ratio. On the committed run 512-at-once-893dcc1f, where
  * undici-dispatch saturated the target at 512 and at 64, and undici-request at 64. Reads committed files only.
  */
@@ -15,23 +15,22 @@ const cite = () =>
     corrections: [],
   });
 
-describe('citation: vs fastest uses only rankable measurements', () => {
-  it('a flagged measurement is not the fastest and has no ratio; its row says why', () => {
+describe('citation: a flagged measurement is never ranked', () => {
+  it('rows of an interleaved comparison carry the paired ratio to its reference; a flagged one has none and says why', () => {
     const c = cite();
     const row = (label: string) => c.rows.find((r) => r.label === label);
     expect(row('undici-dispatch @ 512')?.guards).toEqual({ flags: ['target-saturated'], rankable: false });
-    expect(row('undici-dispatch @ 512')?.ratioToFastest).toBeNull();
-    // Without dispatch, undici-request is the fastest rankable measurement at 512, 0 ms.
-    expect(row('undici-request @ 512')?.ratioToFastest).toBe(1);
-    expect(row('node-http @ 512')?.ratioToFastest).toBeCloseTo(13_497 / 20_875, 3);
-    // At 64 both undici-request and undici-dispatch are flagged: node-http is the reference there.
-    expect(row('node-http @ 64')?.ratioToFastest).toBe(1);
+    // Interleaved rows are never ranked across measurements ("vs fastest"): each has the paired ratio of its rounds.
+    for (const r of c.rows) expect(r.ratioToFastest).toBeNull();
+    expect(row('undici-request @ 512')?.versus?.isReference).toBe(true);
+    expect(row('node-http @ 512')?.versus?.ratio?.median).toBeCloseTo(0.653, 3);
     const md = citationMarkdown(c);
-    // The flagged row is labelled in its measurement cell too, not only in the ratio column.
+    // The flagged row is labelled in its measurement cell and in the ratio column, with no ratio printed.
     expect(md).toMatch(
       /\| undici-dispatch @ 512 \[flagged: target-saturated\] \|[^\n]*— \(flagged: target-saturated\)/,
     );
-    expect(md).toMatch(/never compared or used as the fastest/);
+    expect(md).toMatch(/\| node-http @ 512 \|[^\n]*\| 0\.65× \(0\.59–0\.72\) \|/);
+    expect(md).toMatch(/a flagged measurement is shown, never ranked/);
   });
 
   it('with the guards removed, the same rows would make the saturated measurement the reference (the counterfactual)', () => {
