@@ -47,7 +47,9 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const SCHEMA_DIGESTS: Readonly<Record<number, string>> = Object.freeze({
   2: '58f4aed2469e683a9d82cd7ae5553662bc4a1257c43a1631dfad3bdef8be86f4',
   3: 'ca0dfaaac7cc00333acc7c1f45cc829c894b70d1c4b1441196183e92402db1b5',
-  4: '2ae65445a0c47fe289dadd946122c4bdeb88b3ee9e31e88ba6febf6582638421',
+  // Re-pinned in place for the reproduction summary's optional decided counts: additive, every v4 record written
+  // before them still validates (as 2 was re-pinned for additive changes), so no new version and no migration.
+  4: '4de698915c76f002da3dc31c440beaccc46fd9c54017eed2d53925ad7d299a50',
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -422,6 +424,19 @@ const VALID: Record<string, () => AnyRecord> = {
   'harness-overhead': harnessOverheadRecord,
   'dns-run': dnsRunRecord,
   reproduction: reproductionRecord,
+  'reproduction with the decided counts': () => ({
+    ...reproductionRecord(),
+    summary: {
+      claims: 1,
+      reproduced: 0,
+      notReproduced: 1,
+      missing: 0,
+      decided: 1,
+      decidedReproduced: 0,
+      undecided: 0,
+      undecidedDecidedHere: 0,
+    },
+  }),
 };
 
 /** A deep copy as plain JSON, to mutate freely (unknown: the mutations are what the types forbid). */
@@ -601,6 +616,24 @@ describe('validation: invalid records fail naming the JSON path', () => {
         return rest;
       },
       /\/summary: missing/,
+    ],
+    [
+      'a reproduction summary with a negative decided count',
+      () => {
+        const r = json(reproductionRecord());
+        (r['summary'] as Record<string, unknown>)['decided'] = -1;
+        return r;
+      },
+      /\/summary\/decided/,
+    ],
+    [
+      'a reproduction summary with a fractional undecidedDecidedHere',
+      () => {
+        const r = json(reproductionRecord());
+        (r['summary'] as Record<string, unknown>)['undecidedDecidedHere'] = 0.5;
+        return r;
+      },
+      /\/summary\/undecidedDecidedHere/,
     ],
     [
       'limits with a port range of three numbers',

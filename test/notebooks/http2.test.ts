@@ -80,7 +80,9 @@ describe('04-http2', () => {
       `reproduce ${original.record.runId} at smoke: exit ${code} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
     expect(code, printed).toBe(0);
-    process.stdout.write(`${/^\*\*\d+ of \d+ claims reproduced\*\*.*$/m.exec(printed)?.[0] ?? printed}\n`);
+    process.stdout.write(
+      `${/^\*\*(?:\d+ of \d+ decided claims? reproduced|no claim was decided in the original)[^\n]*$/m.exec(printed)?.[0] ?? printed}\n`,
+    );
 
     const runs = fs.readdirSync(path.join(resultsDir, STUDY));
     expect(runs).toHaveLength(1);
@@ -109,6 +111,14 @@ describe('04-http2', () => {
     const s = report.summary;
     expect(s.claims).toBe(claims.length);
     expect(s.reproduced + s.notReproduced + s.missing).toBe(claims.length);
+    // The headline counts the claims the original decided: one unresolved both times reproduces no finding.
+    const decided = claims.filter((v) => v.outcome !== 'unresolved');
+    expect(s.decided).toBe(decided.length);
+    expect(s.undecided).toBe(claims.length - decided.length);
+    expect(s.decidedReproduced).toBe(
+      report.claims.filter((c) => c.kind === 'claim' && c.original !== 'unresolved' && c.status === 'reproduced')
+        .length,
+    );
     for (const c of report.claims.filter((x) => x.status === 'not-reproduced')) {
       expect(c.original, c.id).not.toBe(c.reproduced);
       expect(c.reproducedEvidence, c.id).not.toBe('');
@@ -126,7 +136,11 @@ describe('04-http2', () => {
     expect(throughput.some((d) => d.ratio !== null && d.ratio > 0)).toBe(true);
 
     expect(printed).toContain(`this rerun uses smoke (--profile)`);
-    expect(printed).toContain(`**${s.reproduced} of ${s.claims} claims reproduced**`);
+    expect(printed).toContain(
+      decided.length === 0
+        ? '**no claim was decided in the original: nothing to reproduce**'
+        : `**${s.decidedReproduced} of ${decided.length} decided claim${decided.length === 1 ? '' : 's'} reproduced**`,
+    );
     for (const c of claims) expect(printed, c.id).toContain(`| ${c.id} |`);
     // The executed notebook (reproduce keeps it next to nothing committed): no timestamps, no host name.
     const notebookOut = /^Executed notebook: (.+)$/m.exec(printed)?.[1];

@@ -233,8 +233,15 @@ export interface ReproductionLink {
   runId: string;
   /** The machine the rerun was made on (anonymous id; null when unknown). */
   machineId: string | null;
+  /** Counted claims, and those with the same outcome both times (unresolved twice included). */
   claims: number;
   reproduced: number;
+  /**
+   * Claims the original decided (holds or fails), and those the rerun gave the same outcome: what the line counts.
+   * Absent for a record written before the summary carried them (then claims and reproduced are counted).
+   */
+  decided?: number;
+  decidedReproduced?: number;
   link: string;
 }
 
@@ -256,28 +263,51 @@ function findReproductions(
     if (!fs.existsSync(file)) continue;
     const r = readRecord(file);
     if (r.kind !== 'reproduction' || r.original.runId !== runId) continue;
+    const { decided, decidedReproduced } = r.summary;
     out.push({
       runId: r.runId,
       machineId: r.environment.machineId,
       claims: r.summary.claims,
       reproduced: r.summary.reproduced,
+      ...(decided !== undefined && decidedReproduced !== undefined ? { decided, decidedReproduced } : {}),
       link: linkTo(file, linkOpts),
     });
   }
   return out;
 }
 
-/** "Reproduced on K machines" (every claim reproduced), then the reruns where some claims did not. */
+type Reproduced = 'full' | 'partial' | 'nothing-decided';
+
+/**
+ * Full when every claim the original decided (holds or fails) came out the same and there was at least one: a claim
+ * unresolved both times reproduces no finding. A record without the decided counts is judged on all its claims.
+ */
+function reproducedHow(r: ReproductionLink): Reproduced {
+  if (r.decided === undefined || r.decidedReproduced === undefined)
+    return r.reproduced === r.claims ? 'full' : 'partial';
+  if (r.decided === 0) return 'nothing-decided';
+  return r.decidedReproduced === r.decided ? 'full' : 'partial';
+}
+
+/** "Reproduced on K machines" (every decided claim reproduced), then the reruns where some did not. */
 export function reproductionLine(reproductions: readonly ReproductionLink[]): string | null {
   if (reproductions.length === 0) return null;
-  const full = reproductions.filter((r) => r.reproduced === r.claims);
-  const partial = reproductions.filter((r) => r.reproduced !== r.claims);
+  const of = (how: Reproduced) => reproductions.filter((r) => reproducedHow(r) === how);
+  const full = of('full');
+  const partial = of('partial');
+  const nothing = of('nothing-decided');
   const machines = new Set(full.map((r) => r.machineId ?? r.runId)).size;
-  const link = (r: ReproductionLink) => `[${r.runId}](${r.link}) (${r.reproduced} of ${r.claims} claims)`;
+  const link = (r: ReproductionLink) =>
+    `[${r.runId}](${r.link}) (${
+      r.decided === undefined || r.decidedReproduced === undefined
+        ? `${r.reproduced} of ${r.claims} claims`
+        : `${r.decidedReproduced} of ${r.decided} decided claims`
+    })`;
   const parts: string[] = [];
   if (full.length > 0)
     parts.push(`Reproduced on ${machines} machine${machines === 1 ? '' : 's'}: ${full.map(link).join(' · ')}`);
   if (partial.length > 0) parts.push(`not fully reproduced: ${partial.map(link).join(' · ')}`);
+  if (nothing.length > 0) parts.push(`rerun with no decided claim to reproduce: ${nothing.map(link).join(' · ')}`);
   return `${parts.join('; ')}.`;
 }
 

@@ -179,11 +179,48 @@ export function environmentDiff(original: Environment, reproduced: Environment):
   return [...diffs, ...clientVersionDiff(original.clientVersions, reproduced.clientVersions)];
 }
 
+/**
+ * The counted claims split by what the original decided. A claim decided in the original (holds or fails) is
+ * reproduced when the rerun gives the same outcome; a claim unresolved in the original has no finding to reproduce,
+ * so unresolved again is not a reproduction and decided here is a new finding, not a failure to reproduce.
+ */
+interface ClaimTally {
+  decided: number;
+  decidedReproduced: number;
+  decidedNotReproduced: number;
+  decidedMissing: number;
+  undecided: number;
+  undecidedAgain: number;
+  undecidedDecidedHere: number;
+  undecidedMissing: number;
+}
+
+const isDecided = (outcome: ReproducedClaim['reproduced']): boolean => outcome === 'holds' || outcome === 'fails';
+
+function tallyClaims(claims: readonly ReproducedClaim[]): ClaimTally {
+  const counted = claims.filter((c) => c.kind === COUNTED_KIND);
+  const decided = counted.filter((c) => isDecided(c.original));
+  const undecided = counted.filter((c) => !isDecided(c.original));
+  const count = (rows: readonly ReproducedClaim[], status: ReproducedClaim['status']) =>
+    rows.filter((c) => c.status === status).length;
+  return {
+    decided: decided.length,
+    decidedReproduced: count(decided, 'reproduced'),
+    decidedNotReproduced: count(decided, 'not-reproduced'),
+    decidedMissing: count(decided, 'missing'),
+    undecided: undecided.length,
+    undecidedAgain: undecided.filter((c) => c.reproduced === 'unresolved').length,
+    undecidedDecidedHere: undecided.filter((c) => isDecided(c.reproduced)).length,
+    undecidedMissing: count(undecided, 'missing'),
+  };
+}
+
 /** Judge a rerun against the run it reproduces. */
 export function reproductionReport(original: ReproductionSide, reproduced: ReproductionSide): ReproductionRecord {
   const o = original.record;
   const claims = compareClaims(o, reproduced.record);
   const counted = claims.filter((c) => c.kind === COUNTED_KIND);
+  const tally = tallyClaims(claims);
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: 'reproduction',
@@ -206,6 +243,10 @@ export function reproductionReport(original: ReproductionSide, reproduced: Repro
       reproduced: counted.filter((c) => c.status === 'reproduced').length,
       notReproduced: counted.filter((c) => c.status === 'not-reproduced').length,
       missing: counted.filter((c) => c.status === 'missing').length,
+      decided: tally.decided,
+      decidedReproduced: tally.decidedReproduced,
+      undecided: tally.undecided,
+      undecidedDecidedHere: tally.undecidedDecidedHere,
     },
   };
 }
@@ -222,23 +263,52 @@ const STATUS_TEXT: Record<ReproducedClaim['status'], string> = {
   missing: '**missing**',
 };
 
+/** A row's status for people: an outcome unresolved in the original is not reproduced by anything the rerun gives. */
+function statusText(c: ReproducedClaim): string {
+  if (isDecided(c.original) || c.status === 'missing') return STATUS_TEXT[c.status];
+  return c.reproduced === 'unresolved' ? 'unresolved in both' : 'decided here (unresolved in the original)';
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The report's first line: decided claims reproduced (the finding), then the claims the original left unresolved,
+ * which count neither way.
+ */
+function headline(r: ReproductionRecord): string {
+  const t = tallyClaims(r.claims);
+  const run = `${code(r.original.runId)} (${r.original.caseStudy}, profile ${code(r.original.profile)}) rerun as ${code(r.reproducedRunId)}`;
+  const parts =
+    t.decided === 0
+      ? [`**no claim was decided in the original: nothing to reproduce** — ${run}`]
+      : [
+          `**${t.decidedReproduced} of ${plural(t.decided, 'decided claim', 'decided claims')} reproduced** (the same outcome, holds or fails, here) — ${run}`,
+          ...(t.decidedNotReproduced > 0 ? [`${t.decidedNotReproduced} not reproduced`] : []),
+          ...(t.decidedMissing > 0 ? [`${t.decidedMissing} missing from the rerun`] : []),
+        ];
+  if (t.undecided > 0) {
+    const what = [
+      `${t.undecidedAgain} unresolved again`,
+      `${t.undecidedDecidedHere} decided here`,
+      ...(t.undecidedMissing > 0 ? [`${t.undecidedMissing} missing from the rerun`] : []),
+    ];
+    parts.push(
+      `${plural(t.undecided, 'claim was', 'claims were')} unresolved in the original: ${what.join(', ')} (neither counts as reproduced)`,
+    );
+  }
+  return `${parts.join('; ')}.`;
+}
+
 const cellValue = (v: Scalar): string => (v === null ? '—' : String(v));
 
 /** The report `casebook reproduce` prints: the headline, the claims, the drift, the environment differences. */
 export function reproductionMarkdown(r: ReproductionRecord): string {
-  const s = r.summary;
-  const out = [
-    `**${s.reproduced} of ${s.claims} claims reproduced** — ${code(r.original.runId)} (${r.original.caseStudy}, profile ${code(r.original.profile)}) rerun as ${code(r.reproducedRunId)}` +
-      (s.notReproduced > 0 ? `; ${s.notReproduced} not reproduced` : '') +
-      (s.missing > 0 ? `; ${s.missing} missing from the rerun` : '') +
-      '.',
-    '',
-  ];
+  const out = [headline(r), ''];
   const row = (c: ReproducedClaim) => [
     c.id,
     c.original,
     c.reproduced,
-    STATUS_TEXT[c.status],
+    statusText(c),
     c.originalEvidence,
     c.reproducedEvidence,
   ];
@@ -252,7 +322,7 @@ export function reproductionMarkdown(r: ReproductionRecord): string {
       '',
       table(
         ['verdict', 'kind', 'original', 'here', 'status'],
-        others.map((c) => [c.id, c.kind, c.original, c.reproduced, STATUS_TEXT[c.status]]),
+        others.map((c) => [c.id, c.kind, c.original, c.reproduced, statusText(c)]),
       ),
       '',
     );

@@ -11,22 +11,47 @@ export interface ReproductionSummary {
   originalRunId: string;
   reproducedRunId: string | null;
   createdAt: string | null;
-  /** e.g. "5 of 6 claims reproduced"; null when the record carries no summary. */
+  /**
+   * e.g. "5 of 6 decided claims reproduced; 2 unresolved in the original, 0 decided here" ("5 of 8 claims reproduced"
+   * from a record written before the decided counts); null when the record carries no summary.
+   */
   summary: string | null;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
+const count = (v: unknown): number => (typeof v === 'number' ? v : 0);
+
+/**
+ * Led by the claims the original decided (holds or fails): one unresolved both times reproduces no finding. A record
+ * without the decided counts (written before them) reads as it always did, every counted claim alike.
+ */
 function summaryText(v: unknown): string | null {
   if (!isObject(v)) return null;
-  const { claims, reproduced, notReproduced, missing } = v;
+  const { claims, reproduced, notReproduced, missing, decided, decidedReproduced, undecided, undecidedDecidedHere } = v;
   if (typeof claims !== 'number' || typeof reproduced !== 'number') return null;
+  if (typeof decided !== 'number' || typeof decidedReproduced !== 'number') {
+    const more = [
+      typeof notReproduced === 'number' && notReproduced > 0 ? `${notReproduced} not reproduced` : '',
+      typeof missing === 'number' && missing > 0 ? `${missing} missing` : '',
+    ].filter((s) => s !== '');
+    return `${reproduced} of ${claims} claims reproduced${more.length > 0 ? ` (${more.join(', ')})` : ''}`;
+  }
+  // An undecided claim is not-reproduced exactly when the rerun decided it, so the rest of notReproduced is decided.
+  const decidedHere = count(undecidedDecidedHere);
+  const decidedNotReproduced = Math.max(0, count(notReproduced) - decidedHere);
+  const decidedMissing = Math.max(0, decided - decidedReproduced - decidedNotReproduced);
   const more = [
-    typeof notReproduced === 'number' && notReproduced > 0 ? `${notReproduced} not reproduced` : '',
-    typeof missing === 'number' && missing > 0 ? `${missing} missing` : '',
+    decidedNotReproduced > 0 ? `${decidedNotReproduced} not reproduced` : '',
+    decidedMissing > 0 ? `${decidedMissing} missing` : '',
   ].filter((s) => s !== '');
-  return `${reproduced} of ${claims} claims reproduced${more.length > 0 ? ` (${more.join(', ')})` : ''}`;
+  const head =
+    decided === 0
+      ? 'no claim was decided in the original: nothing to reproduce'
+      : `${decidedReproduced} of ${decided} decided claims reproduced${more.length > 0 ? ` (${more.join(', ')})` : ''}`;
+  const unresolved = count(undecided);
+  return unresolved > 0 ? `${head}; ${unresolved} unresolved in the original, ${decidedHere} decided here` : head;
 }
 
 /** One file as a reproduction, or null when it is not one. */

@@ -67,12 +67,30 @@ export const MeasurementDriftSchema = Type.Object(
   CLOSED,
 );
 
+/**
+ * The counted claims (kind 'claim'; sanity checks and exploratory observations are listed, not counted) by status.
+ * `reproduced` counts any outcome seen twice, unresolved included: a reader judges a reproduction by `decided` and
+ * `decidedReproduced`, since a claim unresolved both times reproduces no finding. Those four are optional so records
+ * written before them stay valid; `casebook reproduce` always writes them.
+ */
 export const ReproductionSummarySchema = Type.Object(
   {
+    /** Counted claims (verdicts of kind 'claim' in the original). */
     claims: Type.Integer({ minimum: 0 }),
+    /** Counted claims with the same outcome both times (holds, fails or unresolved). */
     reproduced: Type.Integer({ minimum: 0 }),
+    /** Counted claims with a different outcome in the reproduction. */
     notReproduced: Type.Integer({ minimum: 0 }),
+    /** Counted claims the reproduction has no verdict for. */
     missing: Type.Integer({ minimum: 0 }),
+    /** Counted claims the original decided: outcome 'holds' or 'fails'. */
+    decided: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Of the `decided` claims, those with the same outcome (holds or fails) in the reproduction. */
+    decidedReproduced: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Counted claims unresolved in the original (claims - decided). */
+    undecided: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Of the `undecided` claims, those the reproduction decided (holds or fails): new findings, not reproductions. */
+    undecidedDecidedHere: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   CLOSED,
 );
