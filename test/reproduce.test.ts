@@ -313,6 +313,21 @@ describe('cite: reproduced on K machines', () => {
       ]),
     ).not.toContain('Reproduced on');
   });
+
+  test("a rerun on the original's own machine is listed apart and never counted as a machine", () => {
+    const same = {
+      ...decided('a-repro-00000005', 'aaaaaaaaaaaaaaaa', { reproduced: 10, decided: 2, decidedReproduced: 2 }),
+      sameMachine: true,
+    };
+    const other = decided('a-repro-00000006', 'bbbbbbbbbbbbbbbb', { reproduced: 10, decided: 2, decidedReproduced: 2 });
+    const alone = reproductionLine([same]);
+    expect(alone).not.toContain('Reproduced on 1 machine');
+    expect(alone).toMatch(
+      /^Reproduced on the original's own machine \(a rerun, not a second machine\): \[a-repro-00000005\]/,
+    );
+    // Counterfactual: the same rerun from another machine counts as one.
+    expect(reproductionLine([same, other])).toContain('Reproduced on 1 machine: [a-repro-00000006]');
+  });
 });
 
 describe('site: a reproduction summary read loosely', () => {

@@ -233,6 +233,8 @@ export interface ReproductionLink {
   runId: string;
   /** The machine the rerun was made on (anonymous id; null when unknown). */
   machineId: string | null;
+  /** Whether the rerun ran on the machine of the original (same anonymous machine id): a rerun, not a second machine. */
+  sameMachine?: boolean;
   /** Counted claims, and those with the same outcome both times (unresolved twice included). */
   claims: number;
   reproduced: number;
@@ -267,6 +269,7 @@ function findReproductions(
     out.push({
       runId: r.runId,
       machineId: r.environment.machineId,
+      sameMachine: r.environment.machineId !== null && r.environment.machineId === r.original.machineId,
       claims: r.summary.claims,
       reproduced: r.summary.reproduced,
       ...(decided !== undefined && decidedReproduced !== undefined ? { decided, decidedReproduced } : {}),
@@ -296,7 +299,10 @@ export function reproductionLine(reproductions: readonly ReproductionLink[]): st
   const full = of('full');
   const partial = of('partial');
   const nothing = of('nothing-decided');
-  const machines = new Set(full.map((r) => r.machineId ?? r.runId)).size;
+  // A rerun on the original's own machine checks noise, not portability: listed apart, never counted as a machine.
+  const elsewhere = full.filter((r) => r.sameMachine !== true);
+  const sameMachine = full.filter((r) => r.sameMachine === true);
+  const machines = new Set(elsewhere.map((r) => r.machineId ?? r.runId)).size;
   const link = (r: ReproductionLink) =>
     `[${r.runId}](${r.link}) (${
       r.decided === undefined || r.decidedReproduced === undefined
@@ -304,11 +310,16 @@ export function reproductionLine(reproductions: readonly ReproductionLink[]): st
         : `${r.decidedReproduced} of ${r.decided} decided claims`
     })`;
   const parts: string[] = [];
-  if (full.length > 0)
-    parts.push(`Reproduced on ${machines} machine${machines === 1 ? '' : 's'}: ${full.map(link).join(' · ')}`);
+  if (elsewhere.length > 0)
+    parts.push(`Reproduced on ${machines} machine${machines === 1 ? '' : 's'}: ${elsewhere.map(link).join(' · ')}`);
+  if (sameMachine.length > 0)
+    parts.push(
+      `reproduced on the original's own machine (a rerun, not a second machine): ${sameMachine.map(link).join(' · ')}`,
+    );
   if (partial.length > 0) parts.push(`not fully reproduced: ${partial.map(link).join(' · ')}`);
   if (nothing.length > 0) parts.push(`rerun with no decided claim to reproduce: ${nothing.map(link).join(' · ')}`);
-  return `${parts.join('; ')}.`;
+  const text = parts.join('; ');
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 }
 
 function loadText(p: BenchRecord['params'] | CaseStudyRecord['measurements'][number]): string {
