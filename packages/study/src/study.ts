@@ -110,6 +110,18 @@ const num = (x: number): string => {
   return String(Math.abs(x) >= 100 ? Math.round(x * 100) / 100 : Number(x.toPrecision(4)));
 };
 
+/**
+ * The outcome as the headline says it. An unresolved verdict whose comparison was not made (evidence `comparable:
+ * false` with a `reason`, e.g. "not exercised: 12 writes in 3 client processes (< 30 or < 5)") says that reason, not
+ * "the data cannot decide at this precision": a guard decided, not the interval.
+ */
+function outcomeLabel(v: Pick<Verdict, 'outcome' | 'evidence'>): string {
+  const reason = v.evidence['reason'];
+  if (v.outcome === 'unresolved' && v.evidence['comparable'] === false && typeof reason === 'string')
+    return `unresolved: ${reason}`;
+  return OUTCOME_LABEL[v.outcome];
+}
+
 /** How a verdict reads in a notebook: its kind, its outcome, the statistic with its interval, the evidence. */
 export function verdictMarkdown(v: Verdict): string {
   const evidence = Object.entries(v.evidence)
@@ -118,7 +130,7 @@ export function verdictMarkdown(v: Verdict): string {
   const stat = v.statistic
     ? ` — ${v.statistic.name} = ${num(v.statistic.value)}${v.statistic.ci95 ? ` (95 % CI ${num(v.statistic.ci95[0])}–${num(v.statistic.ci95[1])})` : ''}`
     : '';
-  return `**${verdictKindText(v)} — ${OUTCOME_LABEL[v.outcome]}**${stat}: ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`;
+  return `**${verdictKindText(v)} — ${outcomeLabel(v)}**${stat}: ${v.claim}\n\n<sub>evidence: ${evidence}</sub>`;
 }
 
 /** One measurement that errored, of any kind the Study ran (bench or DNS), for the record's error message. */
