@@ -125,4 +125,13 @@ describe('combineParts', () => {
     expect(claimTally(verdicts)).toMatchObject({ claims: 1, holds: 1, fails: 0, sanity: 3, sanityFailed: 1 });
     expect(verdictHeadline(verdicts)).toBe('1 of 1 claims hold, 3 sanity checks (1 failed)');
   });
+
+  it('a sanity check the data could not decide is unresolved, and the headline says so apart from failures', () => {
+    const open = sanityCheck({ id: 'u', claim: 'u', holds: true, unresolved: true, evidence: { reason: 'r' } });
+    expect(open.outcome).toBe('unresolved');
+    expect(open.holds).toBe(false);
+    const verdicts = [open, sanityCheck({ id: 'f', claim: 'f', holds: false, evidence: {} })];
+    expect(claimTally(verdicts)).toMatchObject({ sanity: 2, sanityFailed: 1, sanityUnresolved: 1 });
+    expect(verdictHeadline(verdicts)).toBe('0 of 0 claims hold, 2 sanity checks (1 failed, 1 unresolved)');
+  });
 });

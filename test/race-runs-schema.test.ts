@@ -281,4 +281,20 @@ describe('verdicts as a notebook prints them', () => {
     expect(md).toContain('requests = 16384');
     expect(md).toContain('landingMs = -0.96</sub>');
   });
+
+  it("an unresolved verdict a guard decided says the guard's reason in its headline, not the precision", () => {
+    const guarded = verdictMarkdown(
+      sanityCheck({
+        id: 'g',
+        claim: 'c',
+        holds: true,
+        unresolved: true,
+        evidence: { comparable: false, reason: 'no write time for 782 requests' },
+      }),
+    );
+    expect(guarded).toContain('— unresolved: no write time for 782 requests**');
+    expect(guarded).not.toContain('cannot decide at this precision');
+    const plain = verdictMarkdown(sanityCheck({ id: 'p', claim: 'c', holds: true, unresolved: true, evidence: {} }));
+    expect(plain).toContain('unresolved: the data cannot decide at this precision');
+  });
 });

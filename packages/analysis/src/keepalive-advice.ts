@@ -4,7 +4,7 @@
  * only when every claim it rests on holds, with the failure rate it removed, measured on the same plan (the rows
  * without the setting against the rows with it).
  */
-import { type RaceRow, resent as resentRequest } from './keepalive-races';
+import { guardEvidence, type RaceRow, resent as resentRequest } from './keepalive-races';
 import { countClaim, sanityCheck, type VerdictData } from './verdicts';
 
 /**
@@ -57,7 +57,7 @@ export function stallHangClaim(input: {
     holds: rows.length > 0 && early.length === 0,
     unresolved: rows.length === 0,
     evidence: {
-      ...(rows.length === 0 ? { unresolvedBecause: 'no request went to the stalled connection' } : {}),
+      ...(rows.length === 0 ? guardEvidence('no request went to the stalled connection') : {}),
       requests: rows.length,
       notOnStalledConnection: elsewhere,
       endedBeforeCap: early.length,
@@ -259,7 +259,9 @@ export function everyRequestFailsClaim(input: { id: string; claim: string; rows:
  * The deterministic race, a client that retries: "`rows` fail at most `maxFailures` requests" — decided on failures,
  * not on how the requests got through. A retry that resent a request, a request the pool moved to a fresh connection
  * before the close, or one that never met the close all count as not failed; how many were resent (arrived twice or
- * more) and the median time to success are shown beside it, so the cost of the retry is in the evidence.
+ * more) and the median time to success are shown beside it, so the cost of the retry is in the evidence. The claim's
+ * text ends with how many requests in how many client processes it counts (the deterministic plan runs one process
+ * per client, retry setting and method): a count over one process says nothing about process-to-process variation.
  */
 export function retryAvoidsFailuresClaim(input: {
   id: string;
@@ -273,12 +275,14 @@ export function retryAvoidsFailuresClaim(input: {
   // A resend: a second arrival, or (natural close) a first copy that met a closed connection and a later arrival.
   const resent = input.rows.filter(resentRequest);
   const closeAfterMs = input.closeAfterMs;
+  const processes = new Set(input.rows.map((r) => r.process)).size;
   return countClaim({
     id: input.id,
-    claim: input.claim,
+    claim: `${input.claim} (count, in ${processes === 1 ? 'one client process' : `${processes} client processes`} of ${input.rows.length} requests)`,
     holds: input.rows.length > 0 && failed.length <= input.maxFailures,
     evidence: {
       requests: input.rows.length,
+      processes,
       failed: failed.length,
       maxFailures: input.maxFailures,
       ...(closeAfterMs === undefined
@@ -343,7 +347,7 @@ export function stallTimeoutClaim(input: {
     holds: rows.length > 0 && late.length === 0,
     unresolved: rows.length === 0,
     evidence: {
-      ...(rows.length === 0 ? { unresolvedBecause: 'no request went to the stalled connection' } : {}),
+      ...(rows.length === 0 ? guardEvidence('no request went to the stalled connection') : {}),
       requests: rows.length,
       notOnStalledConnection: elsewhere,
       endedLateOrAnswered: late.length,

@@ -40,6 +40,18 @@
  *   (rateEstimate: t over 0/1 fractions collapses to a point), and the evidence states the counts in words;
  * - exposure claims count only first writes on kept connections that LANDED within EXPOSURE_WINDOW_MS of the target's
  *   due close (landingMs), so clients whose gaps end at different moments are compared on matched landings.
+ *
+ * REVISED after the second reader of run keepalive-races-d65d06f3 (commit 5b3c3a4), before the next run:
+ * - the exposure verdicts (exposureClaim: `race.*`, `post.*`) are EXPLORATORY, never counted: their window and their
+ *   denominator (first writes on KEPT connections) were chosen with earlier runs' landings in view, and the reader
+ *   showed that the stale share on kept connections is set by when a client's writes land (at matched landings the
+ *   clients do not differ; a client whose check moves requests to fresh connections leaves the denominator). The
+ *   landing table (landingBins) shows them over ALL first writes, by landing bin;
+ * - a verdict a guard left unresolved (too few writes or processes, the control did not race, no write time) carries
+ *   `comparable: false` and the `reason`, so the notebook's headline says that reason, not "cannot decide at this
+ *   precision";
+ * - a request with no write time (the client's write channel did not fire, see WriteExposure) is not "never written":
+ *   when such requests outnumber the ones a verdict decides on, it is unresolved ("no write time for N requests").
  */
 import { type BinomialInterval, binomialInterval } from './binomial-interval';
 import { type BurstInterval, burstInterval } from './burst-interval';
@@ -60,6 +72,15 @@ export const MIN_EXPOSED = 30;
 export const MIN_EXPOSED_PROCESSES = 5;
 /** Why a race claim is unresolved when too few requests met a closed connection. */
 export const NOT_EXERCISED = 'not exercised';
+
+/**
+ * The evidence of a verdict a guard left unresolved (too few writes or processes, the control did not race, no write
+ * time): `comparable: false` and the reason, which the notebook's headline prints instead of "the data cannot decide
+ * at this precision" (study.ts outcomeLabel).
+ */
+export function guardEvidence(reason: string): { comparable: false; reason: string } {
+  return { comparable: false, reason };
+}
 
 /** One measured request as the race driver records it, with the run's target settings (what a row needs). */
 export interface RaceRow {
@@ -98,7 +119,8 @@ export interface RaceRow {
   afterClose?: boolean | null;
   /**
    * The shared clock (µs of CLOCK_MONOTONIC, one clock for the client and the target processes; see the header):
-   * when the client handed this id's first copy to a socket (null: never written). Absent in runs recorded before it.
+   * when the client handed this id's first copy to a socket (null: no write time recorded — the client's write channel
+   * did not fire, see WriteExposure). Absent in runs recorded before it.
    */
   writtenAtUs?: number | null;
   /** Writes of this id the client made (2 or more: sent again). Absent in runs recorded before the shared clock. */
@@ -112,6 +134,13 @@ export interface RaceRow {
   finAtUs?: number | null;
   /** The due close (idle start + T, µs) of that idle period; null: a new connection. Absent before the shared clock. */
   dueAtUs?: number | null;
+  /**
+   * The ROUND's due close (µs, shared clock): the earliest due close (idle start + T) among the target's connections
+   * whose idle period began in this round's warm-up (roundDueAtUs), the reference a write on a FRESH connection (no
+   * idle period of its own) is placed against in the landing table (writeLandingMs). null: none known. Absent before
+   * the shared clock.
+   */
+  roundDueAtUs?: number | null;
 }
 
 /** The shape of a race run these functions read (runner's RaceRunResult has it). */
@@ -123,6 +152,8 @@ export interface RaceRunLike {
   concurrency?: number;
   method: string;
   target: { idleTimeoutMs: number; hint: string; idleClose: string };
+  /** The target's connections (their close's idle start): the rounds' due closes (roundDueAtUs). Absent: none. */
+  counters?: { connections?: readonly { closeIdleSinceUs?: number | null }[] };
   requests: readonly {
     /** The run's round (one burst each); absent: 0. */
     round?: number;
@@ -138,6 +169,8 @@ export interface RaceRunLike {
     firstCopyAfterClose?: boolean | null;
     /** The shared clock's fields (RaceRow); absent in runs recorded before it. */
     writtenAtUs?: number | null;
+    /** The first copy's arrival at the target's handler (µs, shared clock); null: never. */
+    arrivedAtUs?: number | null;
     writes?: number;
     targetConnection?: number | null;
     finAtUs?: number | null;
@@ -145,9 +178,60 @@ export interface RaceRunLike {
   }[];
 }
 
+/**
+ * The first write's time on the shared clock, bounded by the first copy's arrival at the target: bytes cannot arrive
+ * before they are written, and a write stamp published after the write (Node's http.client.request.start comes from
+ * _finish, after the socket write) can trail the bytes on a busy machine — 2 ms past the target's FIN in one
+ * deterministic race where the target had already read the request. undefined/null pass through.
+ */
+export function boundedWriteUs(r: {
+  writtenAtUs?: number | null;
+  arrivedAtUs?: number | null;
+}): number | null | undefined {
+  if (typeof r.writtenAtUs !== 'number' || typeof r.arrivedAtUs !== 'number') return r.writtenAtUs;
+  return Math.min(r.writtenAtUs, r.arrivedAtUs);
+}
+
+/**
+ * Per round of a run, its due close (µs on the shared clock; null when unknown): the earliest idle start + T among the
+ * target's closed connections and the round's own joined writes whose idle period began in the round's warm-up, i.e.
+ * within h = min(T, gap) / 2 of (the round's first write − its gap): the client arms its gap at the end of the first
+ * warm-up response, so that connection's idle began about one gap (plus the client's dispatch lag) before the first
+ * write, the others' a few ms later, the previous round's about a gap earlier still. Rounds without a write: null.
+ */
+export function roundDueAtUs(run: RaceRunLike): Map<number, number | null> {
+  const tUs = run.target.idleTimeoutMs * 1000;
+  const closeStarts = (run.counters?.connections ?? [])
+    .map((c) => c.closeIdleSinceUs)
+    .filter((x): x is number => typeof x === 'number');
+  const rounds = new Map<number, { firstWriteUs: number | null; gapMs: number; starts: number[] }>();
+  for (const r of run.requests) {
+    const k = r.round ?? 0;
+    const g = rounds.get(k) ?? { firstWriteUs: null, gapMs: r.gapMs, starts: [] };
+    if (typeof r.writtenAtUs === 'number' && (g.firstWriteUs === null || r.writtenAtUs < g.firstWriteUs))
+      g.firstWriteUs = r.writtenAtUs;
+    if (typeof r.dueAtUs === 'number') g.starts.push(r.dueAtUs - tUs);
+    rounds.set(k, g);
+  }
+  const out = new Map<number, number | null>();
+  for (const [k, g] of rounds) {
+    if (g.firstWriteUs === null) {
+      out.set(k, null);
+      continue;
+    }
+    const armedUs = g.firstWriteUs - g.gapMs * 1000;
+    const h = (Math.min(run.target.idleTimeoutMs, g.gapMs) / 2) * 1000;
+    const inWarmUp = [...closeStarts, ...g.starts].filter((x) => x >= armedUs - h && x <= armedUs + h);
+    out.set(k, inWarmUp.length === 0 ? null : Math.min(...inWarmUp) + tUs);
+  }
+  return out;
+}
+
 export function raceRows(runs: readonly RaceRunLike[]): RaceRow[] {
-  return runs.flatMap((run, runIndex) =>
-    run.requests.map((r) => ({
+  return runs.flatMap((run, runIndex) => {
+    const shared = run.requests.some((r) => r.writtenAtUs !== undefined);
+    const dues = shared ? roundDueAtUs(run) : new Map<number, number | null>();
+    return run.requests.map((r) => ({
       client: run.client,
       retry: run.retry ?? 'client-default',
       concurrency: run.concurrency ?? 1,
@@ -165,13 +249,14 @@ export function raceRows(runs: readonly RaceRunLike[]): RaceRow[] {
       served: r.served,
       ...(r.targetIdleMs !== undefined ? { targetIdleMs: r.targetIdleMs } : {}),
       ...(r.firstCopyAfterClose !== undefined ? { afterClose: r.firstCopyAfterClose } : {}),
-      ...(r.writtenAtUs !== undefined ? { writtenAtUs: r.writtenAtUs } : {}),
+      ...(r.writtenAtUs !== undefined ? { writtenAtUs: boundedWriteUs(r) ?? null } : {}),
       ...(r.writes !== undefined ? { writes: r.writes } : {}),
       ...(r.targetConnection !== undefined ? { targetConnection: r.targetConnection } : {}),
       ...(r.finAtUs !== undefined ? { finAtUs: r.finAtUs } : {}),
       ...(r.dueAtUs !== undefined ? { dueAtUs: r.dueAtUs } : {}),
-    })),
-  );
+      ...(shared ? { roundDueAtUs: dues.get(r.round ?? 0) ?? null } : {}),
+    }));
+  });
 }
 
 /**
@@ -305,12 +390,13 @@ export interface FailureCell {
   medianResentOkMs: number | null;
   /**
    * The shared clock (writeExposure): first writes at or after the target's FIN (exposed), before it but read after
-   * the close (closed under it), never written; and how many requests that met a close on the clock failed. The
+   * the close (closed under it), no write time recorded (the client's write channel did not fire: see WriteExposure);
+   * and how many requests that met a close on the clock failed. The
    * target-side counts above (exposed, failedExposed) are the older rule, kept for comparison.
    */
   exposedOnClock: number;
   closedUnderIt: number;
-  notWritten: number;
+  noWriteTime: number;
   failedMetCloseOnClock: number;
 }
 
@@ -370,7 +456,7 @@ export function failureCells(rows: readonly RaceRow[]): FailureCell[] {
       medianResentOkMs: median(g.filter((r) => r.ok && resent(r)).map((r) => r.elapsedMs)),
       exposedOnClock: g.filter((r) => writeExposure(r) === 'exposed').length,
       closedUnderIt: g.filter((r) => writeExposure(r) === 'closed-under-it').length,
-      notWritten: g.filter((r) => writeExposure(r) === 'not-written').length,
+      noWriteTime: g.filter((r) => writeExposure(r) === 'no-write-time').length,
       failedMetCloseOnClock: g.filter((r) => metCloseOnClock(r) && !r.ok).length,
     };
   });
@@ -430,7 +516,7 @@ function rateClaim(id: string, claim: string, rows: readonly RaceRow[], threshol
     rule: RULE_REVISED,
   };
   const why = notExercisedBecause(rows);
-  if (why !== null) return unresolvedRateClaim(id, claim, threshold, { unresolvedBecause: why, ...common });
+  if (why !== null) return unresolvedRateClaim(id, claim, threshold, { ...guardEvidence(why), ...common });
   return quantityClaim({
     id,
     claim,
@@ -506,7 +592,7 @@ export function noFailureClaim(input: {
     : {};
   if (input.control && !gate.raced)
     return unresolvedRateClaim(input.id, claim, below, {
-      unresolvedBecause: `the race was not shown to occur: the control ${input.control.client} ${gate.text}`,
+      ...guardEvidence(`the race was not shown to occur: the control ${input.control.client} ${gate.text}`),
       requests: mine.length,
       failures: mine.filter((r) => !r.ok).length,
       exposed: mine.filter(metClosedConnection).length,
@@ -560,7 +646,7 @@ export function couldShowResend(r: RaceRow): boolean {
  * `kind` 'sanity' is for a client (and retry setting) with no retry that could resend this method — no retry feature
  * at all, or one whose method list excludes it: there a second arrival would mean the harness duplicated a request,
  * not a finding about the client, so the check is shown but never counted. Only a client whose retry could apply
- * makes it a claim. With no request that could show a resend the claim is unresolved-as-not-holding (holds false).
+ * makes it a claim. With no request that could show a resend (and none resent) it is unresolved, with that reason.
  */
 export function noRetryClaim(input: {
   id: string;
@@ -573,11 +659,14 @@ export function noRetryClaim(input: {
   const could = rows.filter(couldShowResend);
   const retried = rows.filter(resent);
   const failed = rows.filter((r) => !r.ok);
+  const nothing = could.length === 0 && retried.length === 0;
   return (input.kind === 'sanity' ? sanityCheck : countClaim)({
     id: input.id,
     claim: `${input.client} never sends a ${input.method} request twice (no id arrived twice, and none whose first copy met a closed connection arrived later), over the ${could.length} requests that met a close and so could show a resend`,
     holds: could.length > 0 && retried.length === 0,
+    unresolved: nothing,
     evidence: {
+      ...(nothing ? guardEvidence(`no ${input.method} met a close, so none could show a resend`) : {}),
       couldShowResend: could.length,
       requestsSent: rows.length,
       failed: failed.length,
@@ -722,16 +811,20 @@ function intervalEvidence(e: RateEstimate): Evidence {
  *   server's own race (its close timer fired, maybe late, with the request already on its way), which no client-side
  *   check can avoid;
  * - 'open': written on a connection the target did not close in that idle period (or a new one);
- * - 'not-written': the client never handed it to a socket (it failed before, e.g. on a socket it had seen close);
+ * - 'no-write-time': no write time recorded — the client's write channel did not fire (race-writes.ts). Not "never
+ *   written": got writes a POST body with write() and calls end() only after its callback, and Node publishes
+ *   http.client.request.start from _finish (after end()), so a reset between the two leaves no stamp although the
+ *   bytes went out (the target may even have seen the request arrive on a connection it had closed); a request the
+ *   client failed before any write (on a socket it had seen close) has none either;
  * - 'not-joined': written, but no target connection matched its port and time;
  * - 'not-recorded': a run recorded before the shared clock.
  */
-export type WriteExposure = 'exposed' | 'closed-under-it' | 'open' | 'not-written' | 'not-joined' | 'not-recorded';
+export type WriteExposure = 'exposed' | 'closed-under-it' | 'open' | 'no-write-time' | 'not-joined' | 'not-recorded';
 
 /** Where a row's first write met the target's close (WriteExposure), from its write, join and FIN fields. */
 export function writeExposure(r: Pick<RaceRow, 'writtenAtUs' | 'targetConnection' | 'finAtUs'>): WriteExposure {
   if (r.writtenAtUs === undefined) return 'not-recorded';
-  if (r.writtenAtUs === null) return 'not-written';
+  if (r.writtenAtUs === null) return 'no-write-time';
   if (r.targetConnection === undefined || r.targetConnection === null) return 'not-joined';
   if (r.finAtUs === undefined || r.finAtUs === null) return 'open';
   return r.writtenAtUs >= r.finAtUs ? 'exposed' : 'closed-under-it';
@@ -828,16 +921,33 @@ const windowText = (w: readonly [number, number]): string =>
 
 const STALE_STATISTIC = 'share of first writes on a kept connection in the window that were stale';
 
+/** Why the exposure verdicts are exploratory (see the header's last revision): printed in their claim and evidence. */
+export const EXPOSURE_EXPLORATORY =
+  "rule set after seeing earlier runs; the share on kept connections is set by when a client's writes land, see the landing table";
+
+/** Requests of `rows` with no write time (writeExposure 'no-write-time'), and how many the target saw after its close. */
+export function noWriteTime(rows: readonly RaceRow[]): { requests: number; arrivedAfterClose: number } {
+  const none = rows.filter((r) => writeExposure(r) === 'no-write-time');
+  return { requests: none.length, arrivedAfterClose: none.filter((r) => r.afterClose === true).length };
+}
+
+/** "no write time for N requests (k of them reached the target on a connection it had closed)". */
+export function noWriteTimeText(n: { requests: number; arrivedAfterClose: number }): string {
+  return `no write time for ${n.requests} requests (${n.arrivedAfterClose} of them reached the target on a connection it had closed; the client's write channel did not fire)`;
+}
+
 /**
- * The counted claim about EXPOSURE itself, per client: where its first writes on kept connections that landed in the
- * window went onto a connection whose FIN the target had sent more than `staleMs` before the client began writing
- * the burst (staleWrite). Whether a client does that is open before the run, unlike whether a request on such a
- * connection fails (the target never answers it).
+ * The EXPLORATORY verdict about exposure, per client (never counted, see EXPOSURE_EXPLORATORY): where its first writes
+ * on kept connections that landed in the window went onto a connection whose FIN the target had sent more than
+ * `staleMs` before the client began writing the burst (staleWrite). Its window and its denominator (kept connections
+ * only) were set after seeing earlier runs; landingBins shows the same writes over all first writes, by landing.
  * - 'none' (a client with an idle-socket check): the upper end of the interval (INTERVAL_RULE) below `maxRate`;
  *   decided only while the control (a client without a check) wrote stale on more than `controlMinRate` of its own
  *   writes in the window (lower end), same method, target mode and gaps, otherwise unresolved;
  * - 'some' (a client without one): the lower end above `minRate`.
- * Unresolved (not exercised) below MIN_EXPOSED writes in the window or MIN_EXPOSED_PROCESSES processes.
+ * Unresolved (not exercised) below MIN_EXPOSED writes in the window or MIN_EXPOSED_PROCESSES processes, and unresolved
+ * ("no write time for N requests") when the requests with no write time are at least as many as the writes in the
+ * window.
  */
 export function exposureClaim(input: {
   id: string;
@@ -864,11 +974,14 @@ export function exposureClaim(input: {
   const stale = `onto a connection whose FIN the target had sent more than ${staleMs} ms before the client began writing that burst`;
   const minimum = `≥ ${MIN_EXPOSED} such writes in ≥ ${MIN_EXPOSED_PROCESSES} client processes, else unresolved`;
   const threshold: Threshold = input.expect === 'none' ? { below: maxRate } : { above: minRate };
-  const claim =
+  const claim = `(exploratory: ${EXPOSURE_EXPLORATORY}) ${
     input.expect === 'none'
-      ? `${input.condition}, ${input.client}'s idle-socket check: at most ${maxRate * 100} % of its ${what} went ${stale} (upper end of the 95 % interval below ${maxRate * 100} %: ${INTERVAL_RULE}; ${minimum}${input.control ? `; decided only while ${input.control.client}, without a check, wrote more than ${minRate * 100} % of its own such writes that way (lower end) in the same rounds, mode and gaps` : ''})`
-      : `${input.condition}, ${input.client} (no idle-socket check) writes more than ${minRate * 100} % of its ${what} ${stale} (lower end of the 95 % interval above ${minRate * 100} %: ${INTERVAL_RULE}; ${minimum})`;
+      ? `${input.condition}, ${input.client}'s idle-socket check: at most ${maxRate * 100} % of its ${what} went ${stale} (upper end of the 95 % interval below ${maxRate * 100} %: ${INTERVAL_RULE}; ${minimum}${input.control ? `; decided only while ${input.control.client}, with no check before reuse beyond the Agent's 'close' handling, wrote more than ${minRate * 100} % of its own such writes that way (lower end) in the same rounds, mode and gaps` : ''})`
+      : `${input.condition}, ${input.client} (no check before reuse beyond the Agent's 'close' handling) writes more than ${minRate * 100} % of its ${what} ${stale} (lower end of the 95 % interval above ${minRate * 100} %: ${INTERVAL_RULE}; ${minimum})`
+  }`;
+  const none = noWriteTime(mine);
   const evidence: Evidence = {
+    exploratory: EXPOSURE_EXPLORATORY,
     counts: rateCountsText(e, what, `went ${stale}`),
     writesInWindow: e.requests,
     stale: e.events,
@@ -876,23 +989,27 @@ export function exposureClaim(input: {
     requests: mine.length,
     exposedAll: mine.filter((r) => writeExposure(r) === 'exposed').length,
     closedUnderIt: mine.filter((r) => writeExposure(r) === 'closed-under-it').length,
-    notWritten: mine.filter((r) => writeExposure(r) === 'not-written').length,
+    noWriteTime: none.requests,
+    noWriteTimeArrivedAfterClose: none.arrivedAfterClose,
     notJoined: mine.filter((r) => writeExposure(r) === 'not-joined').length,
     window: windowText(windowMs),
     staleMs,
   };
-  if (e.requests < MIN_EXPOSED || e.processes < MIN_EXPOSED_PROCESSES)
-    return quantityClaim({
+  const unresolved = (reason: string, more: Evidence = {}): VerdictData =>
+    quantityClaim({
       id: input.id,
+      kind: 'exploratory',
       claim,
       statistic: STALE_STATISTIC,
       interval: { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0.95, n: 0 },
       threshold,
-      evidence: {
-        unresolvedBecause: `${NOT_EXERCISED}: ${e.requests} writes in the window in ${e.processes} client processes (< ${MIN_EXPOSED} or < ${MIN_EXPOSED_PROCESSES})`,
-        ...evidence,
-      },
+      evidence: { ...guardEvidence(reason), ...evidence, ...more },
     });
+  if (none.requests > 0 && none.requests >= e.requests) return unresolved(noWriteTimeText(none));
+  if (e.requests < MIN_EXPOSED || e.processes < MIN_EXPOSED_PROCESSES)
+    return unresolved(
+      `${NOT_EXERCISED}: ${e.requests} writes in the window in ${e.processes} client processes (< ${MIN_EXPOSED} or < ${MIN_EXPOSED_PROCESSES})`,
+    );
   if (input.expect === 'none' && input.control) {
     const control = input.control;
     const gaps = new Set(mine.map((r) => r.gapMs));
@@ -908,22 +1025,15 @@ export function exposureClaim(input: {
     };
     const raced = c.requests >= MIN_EXPOSED && c.processes >= MIN_EXPOSED_PROCESSES && c.low > minRate;
     if (!raced)
-      return quantityClaim({
-        id: input.id,
-        claim,
-        statistic: STALE_STATISTIC,
-        interval: { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0.95, n: 0 },
-        threshold,
-        evidence: {
-          unresolvedBecause: `the race was not shown to occur: the control ${control.client} wrote ${c.events} of ${c.requests} such writes stale, in ${c.processes} client processes (interval ${estimateText(c)}), not more than ${minRate * 100} % at the lower end`,
-          ...evidence,
-          ...controlEvidence,
-        },
-      });
+      return unresolved(
+        `the race was not shown to occur: the control ${control.client} wrote ${c.events} of ${c.requests} such writes stale, in ${c.processes} client processes (interval ${estimateText(c)}), not more than ${minRate * 100} % at the lower end`,
+        controlEvidence,
+      );
     Object.assign(evidence, controlEvidence);
   }
   return quantityClaim({
     id: input.id,
+    kind: 'exploratory',
     claim,
     statistic: STALE_STATISTIC,
     interval: { median: e.rate, low: e.low, high: e.high, coverage: 0.95, n: e.processes },
@@ -936,7 +1046,9 @@ export function exposureClaim(input: {
  * Sanity, for a client with no retry in force for `method`: every request that met a closed connection on the shared
  * clock (exposed or closed under it) failed. It holds by construction — the target never answers a request that
  * reaches it after it closed the connection — so it is shown, not counted: a success there would mean the harness
- * (the join, the clock, the target) is broken. Requests the client never wrote are counted apart.
+ * (the join, the clock, the target) is broken. Requests with no write time (writeExposure 'no-write-time': the client's
+ * write channel did not fire) are counted apart; when they are at least as many as the requests that met a close on
+ * the clock, the check is unresolved ("no write time for N requests"), never a vacuous hold.
  */
 export function failsWhenClosedSanity(input: {
   id: string;
@@ -947,19 +1059,25 @@ export function failsWhenClosedSanity(input: {
   const mine = input.rows.filter((r) => r.client === input.client && r.method === input.method);
   const met = mine.filter(metCloseOnClock);
   const e = rateEstimate(mine, metCloseOnClock, (r) => !r.ok);
-  const notWritten = mine.filter((r) => writeExposure(r) === 'not-written');
+  const unstamped = mine.filter((r) => writeExposure(r) === 'no-write-time');
+  const none = noWriteTime(mine);
+  // A success among the met requests fails the check whatever else is missing; otherwise too few stamps decide nothing.
+  const undecided = none.requests > 0 && none.requests >= met.length && met.every((r) => !r.ok);
   return sanityCheck({
     id: input.id,
-    claim: `without a retry, every ${input.method} of ${input.client} that met a closed connection (written after the target's FIN, or before it and read after the close) fails, because the target never answers it${met.length === 0 ? ' (none met one in these rows)' : ''}`,
+    claim: `without a retry, every ${input.method} of ${input.client} that met a closed connection (written after the target's FIN, or before it and read after the close) fails, because the target never answers it${met.length === 0 && !undecided ? ' (none met one in these rows)' : ''}`,
     holds: met.every((r) => !r.ok),
+    unresolved: undecided,
     evidence: {
+      ...(undecided ? guardEvidence(noWriteTimeText(none)) : {}),
       counts: rateCountsText(e, `${input.method}s that met a closed connection`, 'failed'),
       metClose: met.length,
       exposed: met.filter((r) => writeExposure(r) === 'exposed').length,
       closedUnderIt: met.filter((r) => writeExposure(r) === 'closed-under-it').length,
       succeeded: met.filter((r) => r.ok).length,
-      notWritten: notWritten.length,
-      failedNotWritten: notWritten.filter((r) => !r.ok).length,
+      noWriteTime: none.requests,
+      noWriteTimeArrivedAfterClose: none.arrivedAfterClose,
+      failedNoWriteTime: unstamped.filter((r) => !r.ok).length,
     },
   });
 }
@@ -989,6 +1107,11 @@ export function retryResendsClaim(input: {
     holds: !tooFew && failed === 0 && notResent === 0,
     unresolved: tooFew && failed === 0 && notResent === 0,
     evidence: {
+      ...(tooFew && failed === 0 && notResent === 0
+        ? guardEvidence(
+            `${NOT_EXERCISED}: ${e.requests} ${input.method}s that met a closed connection in ${e.processes} client processes (< ${MIN_EXPOSED} or < ${MIN_EXPOSED_PROCESSES})`,
+          )
+        : {}),
       counts: rateCountsText(e, `${input.method}s that met a closed connection`, 'failed'),
       metClose: met.length,
       failed,
@@ -1005,7 +1128,8 @@ export interface ClockSummary {
   client: string;
   method: string;
   requests: number;
-  notWritten: number;
+  /** Requests with no write time recorded (the client's write channel did not fire; see WriteExposure). */
+  noWriteTime: number;
   notJoined: number;
   /** First writes on a kept connection (an idle period), and those that landed in the window. */
   onKept: number;
@@ -1064,7 +1188,7 @@ export function clockSummaries(
       client: first.client,
       method: first.method,
       requests: g.length,
-      notWritten: g.filter(kind('not-written')).length,
+      noWriteTime: g.filter(kind('no-write-time')).length,
       notJoined: g.filter(kind('not-joined')).length,
       onKept: landings.length,
       inWindow: inWindow.length,
@@ -1082,5 +1206,108 @@ export function clockSummaries(
       metClosedTargetSide: g.filter(metClosedConnection).length,
       failedMetClose: g.filter((r) => metCloseOnClock(r) && !r.ok).length,
     };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The landing table (exploratory; added after the second reader of run keepalive-races-d65d06f3): stale writes by
+// LANDING bin over ALL first writes — kept connections, fresh ones, and requests with no write time — so clients are
+// compared at matched landing times and a check that moves requests to fresh connections shows as onFresh.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** The landing bins, in ms after the due close: [from, to), in table order. */
+export const LANDING_BINS: readonly { label: string; fromMs: number; toMs: number }[] = [
+  { label: 'before the due close', fromMs: Number.NEGATIVE_INFINITY, toMs: 0 },
+  { label: '0–1 ms after', fromMs: 0, toMs: 1 },
+  { label: '1–8 ms after', fromMs: 1, toMs: 8 },
+  { label: '8–20 ms after', fromMs: 8, toMs: 20 },
+  { label: '> 20 ms after', fromMs: 20, toMs: Number.POSITIVE_INFINITY },
+];
+/** The bin of requests with no write time (writeExposure 'no-write-time'): they cannot be placed by landing. */
+export const NO_WRITE_TIME_BIN = 'no write time';
+/** The bin of writes on a fresh connection in a round whose due close is not known (roundDueAtUs null). */
+export const NO_DUE_CLOSE_BIN = 'no due close known';
+
+/**
+ * Where a first write landed for the landing table, in ms after a due close: on a kept connection (an idle period of
+ * its own), after that period's due close (landingMs); on a fresh connection (or one not joined), after the ROUND's
+ * due close (roundDueAtUs: the first of the round's idle connections to become due). null without a write time or a
+ * due close.
+ */
+export function writeLandingMs(r: RaceRow): number | null {
+  if (typeof r.writtenAtUs !== 'number') return null;
+  if (typeof r.dueAtUs === 'number') return (r.writtenAtUs - r.dueAtUs) / 1000;
+  if (typeof r.roundDueAtUs === 'number') return (r.writtenAtUs - r.roundDueAtUs) / 1000;
+  return null;
+}
+
+/** One client × method × landing bin of the landing table. */
+export interface LandingBin {
+  client: string;
+  method: string;
+  bin: string;
+  /** First writes in the bin (requests, for the no-write-time bin): the denominator of staleShare. */
+  writes: number;
+  /** On a kept connection (an idle period of its own) / on a fresh one (joined, no idle period) / not joined. */
+  onKept: number;
+  onFresh: number;
+  notJoined: number;
+  /** Stale writes (staleWrite: onto a FIN sent more than staleMs before the burst's first write). */
+  stale: number;
+  /** stale / writes (a bin is listed only with at least one). */
+  staleShare: number;
+  /** The target's record: the first copy reached it on a connection it had already closed. */
+  afterCloseOnTarget: number;
+  failed: number;
+}
+
+/**
+ * The landing table: per client × method (first-seen order) and landing bin (LANDING_BINS, then the no-write-time and
+ * no-due-close bins), ALL first writes — on kept connections, on fresh ones, and requests with no write time — with the
+ * stale ones among them. Empty bins are left out. Exploratory: descriptive, decides nothing.
+ */
+export function landingBins(rows: readonly RaceRow[], staleMs: number = STALE_FIN_MS): LandingBin[] {
+  const groups = new Map<string, RaceRow[]>();
+  for (const r of rows) {
+    const key = `${r.client}\u0000${r.method}`;
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  const order = [...LANDING_BINS.map((b) => b.label), NO_WRITE_TIME_BIN, NO_DUE_CLOSE_BIN];
+  const binOf = (r: RaceRow): string => {
+    if (typeof r.writtenAtUs !== 'number') return NO_WRITE_TIME_BIN;
+    const at = writeLandingMs(r);
+    if (at === null) return NO_DUE_CLOSE_BIN;
+    return (LANDING_BINS.find((b) => at >= b.fromMs && at < b.toMs) ?? (LANDING_BINS[0] as { label: string })).label;
+  };
+  return [...groups.values()].flatMap((g) => {
+    const first = g[0] as RaceRow;
+    const starts = burstWriteStarts(g);
+    const byBin = new Map<string, RaceRow[]>();
+    for (const r of g) {
+      const b = binOf(r);
+      byBin.set(b, [...(byBin.get(b) ?? []), r]);
+    }
+    return order
+      .filter((b) => byBin.has(b))
+      .map((bin) => {
+        const xs = byBin.get(bin) as RaceRow[];
+        const stale = xs.filter((r) => staleWrite(r, starts.get(r.burst), staleMs)).length;
+        const joined = (r: RaceRow): boolean => typeof r.targetConnection === 'number';
+        return {
+          client: first.client,
+          method: first.method,
+          bin,
+          writes: xs.length,
+          onKept: xs.filter((r) => joined(r) && typeof r.dueAtUs === 'number').length,
+          onFresh: xs.filter((r) => joined(r) && typeof r.dueAtUs !== 'number').length,
+          notJoined: xs.filter((r) => typeof r.writtenAtUs === 'number' && !joined(r)).length,
+          stale,
+          staleShare: stale / xs.length,
+          afterCloseOnTarget: xs.filter((r) => r.afterClose === true).length,
+          failed: xs.filter((r) => !r.ok).length,
+        };
+      });
   });
 }

@@ -121,11 +121,20 @@ export function countClaim(input: {
   );
 }
 
-/** An identity or a bound the harness enforces: shown so a reader sees the lab worked, never counted as a finding. */
-export function sanityCheck(input: { id: string; claim: string; holds: boolean; evidence: Evidence }): VerdictData {
+/**
+ * An identity or a bound the harness enforces: shown so a reader sees the lab worked, never counted as a finding.
+ * `unresolved`: the data the check needs is missing (say why in the evidence), so it neither holds nor fails.
+ */
+export function sanityCheck(input: {
+  id: string;
+  claim: string;
+  holds: boolean;
+  unresolved?: boolean;
+  evidence: Evidence;
+}): VerdictData {
   return verdict(
     { id: input.id, claim: input.claim, kind: 'sanity', evidence: input.evidence },
-    input.holds ? 'holds' : 'fails',
+    input.unresolved === true ? 'unresolved' : input.holds ? 'holds' : 'fails',
   );
 }
 
@@ -242,6 +251,8 @@ export function claimTally(verdicts: readonly Pick<VerdictData, 'kind' | 'outcom
   unresolved: number;
   sanity: number;
   sanityFailed: number;
+  /** Sanity checks the data could not decide (their evidence says why). */
+  sanityUnresolved: number;
   exploratory: number;
 } {
   const claims = verdicts.filter((v) => v.kind === 'claim');
@@ -252,7 +263,8 @@ export function claimTally(verdicts: readonly Pick<VerdictData, 'kind' | 'outcom
     fails: claims.filter((v) => v.outcome === 'fails').length,
     unresolved: claims.filter((v) => v.outcome === 'unresolved').length,
     sanity: sanity.length,
-    sanityFailed: sanity.filter((v) => v.outcome !== 'holds').length,
+    sanityFailed: sanity.filter((v) => v.outcome === 'fails').length,
+    sanityUnresolved: sanity.filter((v) => v.outcome === 'unresolved').length,
     exploratory: verdicts.filter((v) => v.kind === 'exploratory').length,
   };
 }
@@ -271,7 +283,13 @@ export function verdictHeadline(verdicts: readonly Pick<Verdict, 'kind' | 'outco
   const parts = [`${t.holds} of ${t.claims} claims hold`];
   if (t.fails > 0) parts.push(`${t.fails} do not hold`);
   if (t.unresolved > 0) parts.push(`${t.unresolved} unresolved`);
-  if (t.sanity > 0) parts.push(`${t.sanity} sanity checks${t.sanityFailed > 0 ? ` (${t.sanityFailed} failed)` : ''}`);
+  if (t.sanity > 0) {
+    const off = [
+      ...(t.sanityFailed > 0 ? [`${t.sanityFailed} failed`] : []),
+      ...(t.sanityUnresolved > 0 ? [`${t.sanityUnresolved} unresolved`] : []),
+    ];
+    parts.push(`${t.sanity} sanity checks${off.length > 0 ? ` (${off.join(', ')})` : ''}`);
+  }
   if (t.exploratory > 0) parts.push(`${t.exploratory} exploratory`);
   return parts.join(', ');
 }

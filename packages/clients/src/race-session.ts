@@ -6,7 +6,10 @@
  * retry is its defence against the race and is what the study measures.
  *
  * `defence()` reads, from the live objects, what decides whether a reused socket fails: the idle timeout in force (the
- * server's Keep-Alive hint applied) and the retry policy for each method.
+ * server's Keep-Alive hint applied) and the retry policy for each method. Request timeouts: undici's headersTimeout/
+ * bodyTimeout, axios's `defaults.timeout` and got's `defaults.options.timeout` are read from the live objects; an
+ * `AbortSignal.timeout()` (fetch) and `req.setTimeout` (node:http) cannot be read back, so they are recorded as passed,
+ * under keys that say so (`…AsPassedMs`).
  */
 import * as http from 'node:http';
 import { UsageError } from '@casebook/results';
@@ -137,7 +140,8 @@ export async function openRaceSession(
         defence: () => ({
           ...retryPolicy,
           ...undiciLiveSettings(agent),
-          ...(client === 'undici-fetch' ? { abortSignalTimeoutMs: options.requestTimeoutMs } : {}),
+          // Configured, as passed: an AbortSignal.timeout's delay cannot be read back from the signal.
+          ...(client === 'undici-fetch' ? { abortSignalTimeoutAsPassedMs: options.requestTimeoutMs } : {}),
         }),
         close: () => agent.close(),
       };
@@ -154,7 +158,8 @@ export async function openRaceSession(
         defence: () => ({
           ...noRetry,
           ...nodeGlobalDispatcherSettings(),
-          abortSignalTimeoutMs: options.requestTimeoutMs,
+          // Configured, as passed: an AbortSignal.timeout's delay cannot be read back from the signal.
+          abortSignalTimeoutAsPassedMs: options.requestTimeoutMs,
         }),
         async close() {
           // The global dispatcher belongs to the process; the worker exits after the run.
@@ -195,8 +200,9 @@ export async function openRaceSession(
           ...noRetry,
           ...nodeAgentSettings(agent, isGlobal),
           freeSocketTimeoutsMs: freeSocketTimeouts(agent),
-          // The request's own timeout: req.setTimeout on each request (null: none); free-socket timeouts are not one.
-          reqSetTimeoutMs: options.requestTimeoutMs,
+          // The request's own timeout, configured as passed to req.setTimeout on each request (null: none); free-socket
+          // timeouts are not one.
+          reqSetTimeoutAsPassedMs: options.requestTimeoutMs,
         }),
         async close() {
           agent.destroy();

@@ -42,8 +42,10 @@ export interface RaceOutcome {
   elapsedMs: number;
   /**
    * When the client handed this id's FIRST copy to a socket, in µs on the clock the race target records its FINs on
-   * (race-writes.ts); null when no write was seen (the client failed it before writing, e.g. on a socket it had already
-   * seen closed, or it was still waiting when the harness gave up).
+   * (race-writes.ts); null when no write time was recorded: the client's write channel did not fire (got writes a POST
+   * body with write() and calls end() after its callback, and Node publishes http.client.request.start from _finish,
+   * so a reset between the two leaves no stamp; or the client failed it before writing, on a socket it had already
+   * seen closed; or it was still waiting when the harness gave up).
    */
   writtenAtUs: number | null;
   /** The local port of that first write's socket (the target's remotePort of the connection); null when unknown. */

@@ -18,11 +18,18 @@
  *   _flushOutput wrote the buffered output to a writable socket (lib/_http_outgoing.js L1263–1280; onSocketNT calls
  *   _flush right after the socket is assigned, lib/_http_client.js L1190–1191), or from end() when the socket was
  *   already assigned and nothing was left buffered (lib/_http_outgoing.js L1226–1230). So it marks the end of the
- *   write, in the same synchronous run as the socket.write calls; a socket that is no longer writable (the client had
- *   already seen the FIN) is written nothing and publishes nothing: such a request is recorded as never written. (Node
- *   20 published it in the constructor, before any socket: this reading holds for the Node the study pins, v24.21.0.)
- *   For a GET (headers only) and the 1 KiB POST (one write) the end of the write is its start within microseconds.
- *   got's retry makes a new ClientRequest with the same headers: a second write of the same id.
+ *   write, in the same synchronous run as the socket.write calls. (Node v20.20.2 publishes it from _finish too,
+ *   lib/_http_client.js L378–398; the line numbers above are those of v24.21.0, the Node the study pins.)
+ *   For a GET (headers only) and node:http's and axios's 1 KiB POST (end(body): one write) the end of the write is its
+ *   start within microseconds. got's retry makes a new ClientRequest with the same headers: a second write of the
+ *   same id.
+ *
+ * A request with NO WRITE TIME (writtenAtUs null) is one whose write channel did not fire, not one that was never
+ * written: got writes a POST body with request.write() and calls end() only after the write's callback
+ * (node_modules/got/dist/source/core/index.js L1571–1593, got 16.1.0), and Node publishes http.client.request.start
+ * from _finish, after end(); a reset that arrives between the two leaves no stamp although the headers and body went
+ * out (the target may have seen the request arrive on a connection it had closed). A socket that is no longer
+ * writable (the client had already seen the FIN) is written nothing and publishes nothing either.
  *
  * Wrapping each client's send in the harness (a time before the client runs) was the simpler choice, but it is not
  * the write: undici's validation yields to the check phase first, got and axios run promise chains and hooks, and a
@@ -47,7 +54,7 @@ export interface WrittenRequest {
 }
 
 export interface WriteLog {
-  /** The writes of `id` so far, forgotten once read; null when it was never written. */
+  /** The writes of `id` so far, forgotten once read; null when no write was recorded (see the header). */
   take(id: string): WrittenRequest | null;
   /** Unsubscribe from both channels. */
   stop(): void;

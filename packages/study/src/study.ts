@@ -112,8 +112,9 @@ const num = (x: number): string => {
 
 /**
  * The outcome as the headline says it. An unresolved verdict whose comparison was not made (evidence `comparable:
- * false` with a `reason`, e.g. "not compared: target saturated in the median block of …") says that reason, not "the
- * data cannot decide at this precision": the guards decided, not the interval.
+ * false` with a `reason`, e.g. "not compared: target saturated in the median block of …" or "not exercised: 12
+ * writes in 3 client processes (< 30 or < 5)") says that reason, not "the data cannot decide at this precision": a
+ * guard decided, not the interval.
  */
 function outcomeLabel(v: Pick<Verdict, 'outcome' | 'evidence'>): string {
   const reason = v.evidence['reason'];

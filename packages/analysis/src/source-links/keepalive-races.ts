@@ -193,6 +193,15 @@ export const KEEPALIVE_RACES_LINKS: readonly SourceLink[] = [
     lines: [8055, 8057],
     token: 'channels.sendHeaders.publish({ request, headers: header, socket });',
   },
+  // Node's Agent: a socket's 'close' removes it from the pool (free or busy); the only check before reuse it makes.
+  {
+    id: 'node.http-agent.close-removes-socket',
+    source: 'node',
+    tag: NODE,
+    file: 'lib/_http_agent.js',
+    lines: [531, 539],
+    token: "s.on('close', onClose);",
+  },
   // Node publishes http.client.request.start from ClientRequest._finish…
   {
     id: 'node.http-client.request-start-channel',
@@ -226,6 +235,22 @@ export const KEEPALIVE_RACES_INSTALLED_REFS: readonly InstalledRef[] = [
     file: 'dist/source/core/options.js',
     lines: [349, 387],
     token: 'limit: 2',
+  },
+  {
+    id: 'got.retry-methods',
+    pkg: 'got',
+    version: '16.1.0',
+    file: 'dist/source/core/options.js',
+    lines: [351, 359],
+    token: "'QUERY',",
+  },
+  {
+    id: 'got.write-body-then-end',
+    pkg: 'got',
+    version: '16.1.0',
+    file: 'dist/source/core/index.js',
+    lines: [1571, 1593],
+    token: 'await this._writeChunksToRequest(buffer, activeRequest);',
   },
   {
     id: 'got.retry-delay',

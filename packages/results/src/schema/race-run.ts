@@ -28,7 +28,7 @@ export const RaceOutcomeSchema = Type.Object(
     /** Messages along the cause chain, outermost first. */
     message: Nullable(Type.String()),
     elapsedMs: Type.Number({ minimum: 0 }),
-    /** The client's first write of this id (µs, shared clock); null: never written. Absent in older runs. */
+    /** The client's first write of this id (µs, shared clock); null: no write time recorded. Absent in older runs. */
     writtenAtUs: Type.Optional(Nullable(Micros)),
     /** The local port of that write's socket (the target's remotePort). Absent in older runs. */
     localPort: Type.Optional(Nullable(NonNegativeInteger)),
