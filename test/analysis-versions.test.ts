@@ -1,6 +1,10 @@
 import {
+  bisectBrackets,
+  bisectPlan,
   cellRuntime,
+  compareVersions,
   declaredBeforeRun,
+  intervalLabel,
   isComparableCell,
   medianComparisonText,
   memoryPerPooledSocket,
@@ -9,11 +13,17 @@ import {
   outcomeLines,
   peakSocketsClaim,
   pinnedMemoryClaim,
+  poolRegimeText,
   poolRetention,
   ratioText,
+  resolvesMovement,
   retainedResponsesObservation,
+  stealSummary,
+  stealText,
   type VersionMeasurement,
+  type VersionPairRatio,
   verdictKindText,
+  verdictLabel,
   versionParityClaim,
   versionRows,
   versionsRanSanity,
@@ -214,8 +224,12 @@ describe('versionParityClaim', () => {
     expect(slower.outcome).toBe('fails');
     expect(slower.statistic?.value).toBeCloseTo(0.76, 2);
     expect(slower.statistic?.ci95?.[1]).toBeLessThan(0.9);
+    // The interval is labelled with its actual coverage (order statistics over 12 rounds), never "95 % CI".
     expect(outcomeLines([slower])[0]).toMatch(
-      /^`p`: does not hold: throughput ratio 6 \/ 8 = 0\.76 \(95 % CI 0\.7\d+–0\.7\d+\)$/,
+      /^`p`: does not hold: throughput ratio 6 \/ 8 = 0\.76 \(9\d\.\d % interval 0\.7\d+–0\.7\d+\)$/,
+    );
+    expect(outcomeLines([slower])[0]).toContain(
+      `(${((slower.evidence['coverage'] as number) * 100).toFixed(1)} % interval`,
     );
     expect(medianComparisonText(a, cell('6', { rps: 760 }), 'throughputRps')).toMatch(/; ratio 0\.76 \(/);
   });
@@ -361,27 +375,32 @@ describe('pinnedMemoryClaim', () => {
 
 describe('retainedResponsesObservation and poolRetention', () => {
   const body = 65_536;
-  it('holds when the pooled sockets keep many bodies each until the pool closes, with the baseline stated', () => {
+  it('holds when the pooled sockets keep many bodies each until the pool closes, with no baseline beside it', () => {
     const leaky = cell('1.15.1', {
       heldAtIdle: 0,
       arrayBuffersAtIdle: 64 * 1000 * body,
       pooledSockets: 64,
       requests: 64_000,
     });
-    const fixed = cell('1.21.1', { heldAtIdle: 0, arrayBuffersAtIdle: 64 * 2 * body, pooledSockets: 64 });
-    const v = retainedResponsesObservation({ id: 'x', cell: leaky, baseline: fixed, bodyBytes: body, minBodies: 10 });
+    const v = retainedResponsesObservation({ id: 'x', cell: leaky, bodyBytes: body, minBodies: 10 });
     expect(v.kind).toBe('exploratory');
     expect(v.outcome).toBe('holds');
     expect(v.evidence['body-sized equivalents per socket 1.15.1']).toBe(1000);
-    expect(v.evidence['baseline body-sized equivalents per socket 1.21.1']).toBe(2);
+    // An absolute threshold on the cell's own figure: no baseline (least of all one from another comparison).
+    expect(v.claim).not.toMatch(/baseline|same run/);
+    expect(Object.keys(v.evidence).some((k) => k.includes('baseline'))).toBe(false);
+    // Added after seeing the data: every line that names it says so (the citation's label included).
+    expect(verdictLabel(v)).toBe('✅ holds (exploratory, added after seeing the data)');
     expect(v.evidence['requests completed counted exactly 1.15.1']).toBe(false);
     expect(v.evidence['freed per request completed 1.15.1']).toBe(body);
     expect(poolRetention(leaky)?.requestsCompleted).toBe(64_000);
   });
   it('fails when the sockets keep about what the baseline keeps', () => {
     const fixed = cell('1.21.1', { heldAtIdle: 0, arrayBuffersAtIdle: 64 * 2 * body, pooledSockets: 64 });
-    const v = retainedResponsesObservation({ id: 'x', cell: fixed, baseline: fixed, bodyBytes: body, minBodies: 10 });
+    const v = retainedResponsesObservation({ id: 'x', cell: fixed, bodyBytes: body, minBodies: 10 });
     expect(v.outcome).toBe('fails');
+    expect(verdictLabel(v)).toBe('❌ does not hold (exploratory, added after seeing the data)');
+    expect(outcomeLines([v])[0]).toBe('`x` (exploratory, added after seeing the data): does not hold');
   });
   it('reports arrayBuffers and external per pooled socket, never RSS', () => {
     const m = memoryPerPooledSocket(cell('a', { heldAtIdle: 0, arrayBuffersAtIdle: 4 * 1024, pooledSockets: 4 }));
@@ -414,6 +433,188 @@ describe('labels of exploratory verdicts', () => {
     });
     expect(declaredBeforeRun(claim)).toBe(claim);
     expect(verdictKindText(claim)).toBe('Claim');
+  });
+  it('carries the provenance into the list label and the outcome line; claims and sanity checks get none', () => {
+    const v = versionParityClaim({
+      id: 'p',
+      reference: cell('a'),
+      other: cell('b'),
+      metric: 'cpuMicrosPerRequest',
+      band: BAND,
+      kind: 'exploratory',
+    });
+    expect(verdictLabel(v)).toBe('✅ holds (exploratory, added after seeing the data)');
+    expect(verdictLabel(declaredBeforeRun(v))).toBe('✅ holds (exploratory, declared before the run, not counted)');
+    expect(outcomeLines([declaredBeforeRun(v)])[0]).toMatch(
+      /^`p` \(exploratory, declared before the run, not counted\)/,
+    );
+    // Without its evidence (an older caller) the label stays as it was.
+    expect(verdictLabel({ kind: 'exploratory', outcome: 'holds' })).toBe('✅ holds (exploratory)');
+    expect(verdictLabel({ kind: 'sanity', outcome: 'holds', evidence: {} })).toBe('✅ holds (sanity check)');
+    expect(verdictLabel({ kind: 'claim', outcome: 'fails', evidence: {} })).toBe('❌ does not hold');
+  });
+});
+
+describe('intervalLabel', () => {
+  it('prints the actual coverage of an order-statistics interval', () => {
+    expect(intervalLabel({ coverage: 0.9871 })).toBe('98.7 % interval');
+    expect(intervalLabel({ coverage: 0.96875 })).toBe('96.9 % interval');
+  });
+  it('keeps "95 % CI" when no coverage is recorded or it is exactly 95 %', () => {
+    expect(intervalLabel(undefined)).toBe('95 % CI');
+    expect(intervalLabel({})).toBe('95 % CI');
+    expect(intervalLabel({ coverage: 0.95 })).toBe('95 % CI');
+    expect(intervalLabel({ coverage: null })).toBe('95 % CI');
+  });
+});
+
+describe('bisect plan: the bracket from the data, the releases from a list made before the run', () => {
+  const CANDIDATES = [
+    '6.29.1',
+    '7.0.0',
+    '7.5.0',
+    '7.10.0',
+    '7.16.0',
+    '7.22.0',
+    '7.30.2',
+    '8.0.0',
+    '8.4.0',
+    '8.8.0',
+    '8.12.0',
+    '8.13.1',
+  ];
+  const alternating = (a: number, b: number) => Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? a : b));
+  const u8 = cell('undici@8.13.1', { rps: 1000 });
+  const cells = (u7: VersionMeasurement, u6: VersionMeasurement) => [
+    { version: '8.13.1', measurement: u8 },
+    { version: '7.30.2', measurement: u7 },
+    { version: '6.29.1', measurement: u6 },
+  ];
+
+  it("spans 6.29.1 → 8.13.1 when 7.30.2 is unresolved against both ends (the reader's data)", () => {
+    // 6.29.1 is 1.3× 8.13.1 in every round; 7.30.2 swings between 0.95× and 1.35×: unresolved against either end.
+    const plan = bisectPlan({
+      cells: cells(cell('undici@7.30.2', { perRound: alternating(950, 1350) }), cell('undici@6.29.1', { rps: 1300 })),
+      candidates: CANDIDATES,
+    });
+    expect(plan?.brackets.map((b) => [b.older, b.newer, b.inside])).toEqual([['6.29.1', '8.13.1', ['7.30.2']]]);
+    expect(plan?.brackets[0]?.ratio.median).toBeCloseTo(1.3, 2);
+    expect(plan?.screen).toEqual(CANDIDATES);
+    const pair = (o: string, n: string) => plan?.pairs.find((p) => p.older === o && p.newer === n);
+    expect(resolvesMovement(pair('6.29.1', '8.13.1')?.ratio ?? { low: 1, high: 1, coverage: 0 })).toBe(true);
+    expect(resolvesMovement(pair('7.30.2', '8.13.1')?.ratio ?? { low: 2, high: 2, coverage: 1 })).toBe(false);
+    expect(resolvesMovement(pair('6.29.1', '7.30.2')?.ratio ?? { low: 2, high: 2, coverage: 1 })).toBe(false);
+  });
+
+  it('narrows to 7.30.2 → 8.13.1 when only that pair resolves the movement', () => {
+    // 7.30.2 is 1.25× 8.13.1 in every round; 6.29.1 is above 8.13.1 in every round but unresolved against 7.30.2.
+    const plan = bisectPlan({
+      cells: cells(cell('undici@7.30.2', { rps: 1250 }), cell('undici@6.29.1', { perRound: alternating(1150, 1400) })),
+      candidates: CANDIDATES,
+    });
+    expect(plan?.brackets.map((b) => [b.older, b.newer, b.inside])).toEqual([['7.30.2', '8.13.1', []]]);
+    expect(plan?.screen).toEqual(['7.30.2', '8.0.0', '8.4.0', '8.8.0', '8.12.0', '8.13.1']);
+  });
+
+  it('prints no plan when no movement is resolved', () => {
+    const noisy = (label: string) => cell(label, { perRound: alternating(900, 1120) });
+    expect(bisectPlan({ cells: cells(noisy('7'), noisy('6')), candidates: CANDIDATES })).toBeNull();
+    expect(bisectPlan({ cells: cells(cell('7'), cell('6')), candidates: CANDIDATES })).toBeNull();
+  });
+
+  it('keeps two adjacent resolved pairs as two brackets, and adds bracket ends the list lacks', () => {
+    const r = (median: number, low: number, high: number) => ({ median, low, high, coverage: 0.987 });
+    const pairs: VersionPairRatio[] = [
+      { older: '6.29.1', newer: '7.30.2', ratio: r(1.3, 1.2, 1.4), compared: true },
+      { older: '7.30.2', newer: '8.13.1', ratio: r(0.8, 0.7, 0.9), compared: false },
+      { older: '6.29.1', newer: '8.13.1', ratio: r(1.04, 0.95, 1.1), compared: true },
+    ];
+    const brackets = bisectBrackets(['8.13.1', '6.29.1', '7.30.2'], pairs);
+    expect(brackets.map((b) => `${b.older}→${b.newer}`)).toEqual(['6.29.1→7.30.2', '7.30.2→8.13.1']);
+    expect(brackets[1]?.compared).toBe(false);
+    // Below 95 % coverage a ratio resolves nothing.
+    expect(
+      bisectBrackets(
+        ['1.0.0', '2.0.0'],
+        [{ older: '1.0.0', newer: '2.0.0', ratio: { ...r(2, 1.5, 2.5), coverage: 0.9 }, compared: true }],
+      ),
+    ).toEqual([]);
+    expect(compareVersions('7.10.0', '7.5.0')).toBeGreaterThan(0);
+    expect(compareVersions('6.29.1', '7.0.0')).toBeLessThan(0);
+  });
+});
+
+describe('hypervisor steal (descriptive)', () => {
+  const measured = (label: string, steals: number[]) => ({
+    label,
+    trials: steals.map((steal, i) => ({
+      block: Math.floor(i / 2),
+      cores: [
+        { busy: 1, steal: 0 },
+        { busy: 0.5, steal },
+      ],
+    })),
+    method: { blocks: Array.from({ length: Math.ceil(steals.length / 2) }, (_, i) => ({ index: i, round: 10 + i })) },
+  });
+
+  it('gives the median and maximum over measured windows and the rounds with a window above the mark', () => {
+    const s = stealSummary(measured('a', [0, 0.01, 0.02, 0.44, 0.01, 0]));
+    expect(s?.windows).toBe(6);
+    expect(s?.max).toBe(0.44);
+    expect(s?.median).toBeCloseTo(0.01, 5);
+    expect(s?.roundsAbove).toEqual([11]);
+    const text = stealText([measured('a', [0, 0.01, 0.02, 0.44]), measured('b', [0.3, 0, 0, 0])]);
+    expect(text).toMatch(/descriptive, no verdict/);
+    expect(text).toMatch(/a: median 0\.015, max 0\.440 over 4 windows; b: median 0\.000, max 0\.300/);
+    expect(text).toMatch(/rounds with a window above 0\.05: 10, 11\./);
+    expect(text).toMatch(/Pairing within a round does not cancel steal/);
+  });
+
+  it('says none when no window had steal, and not recorded without per-core readings', () => {
+    expect(stealText([measured('a', [0, 0.01])])).toMatch(/rounds with a window above 0\.05: none/);
+    expect(stealSummary({ label: 'x', trials: [{ cores: null }] })).toBeNull();
+    expect(stealText([{ label: 'x', trials: [{}] }])).toMatch(/not recorded/);
+  });
+});
+
+describe('the regime of the undici claims, from the records', () => {
+  const record = (label: string, settings: Record<string, unknown>) => ({
+    ...cell(label),
+    client: { name: 'undici-request', version: '8.13.1', settings },
+    params: { load: { mode: 'closed', concurrency: 512 } },
+  });
+  const pool = { liveDispatcher: 'Pool', liveConnectionsCap: 'unlimited (null)' };
+
+  it("states the load, the live dispatcher and its cap, and each cell's Clients in the Pool", () => {
+    const cells = [
+      record('u8', { ...pool, liveClientsInPool: 1025 }),
+      record('u6', { ...pool, liveClientsInPool: 1024 }),
+    ];
+    const text = poolRegimeText(cells);
+    expect(text).toBe(
+      'closed loop, 512 in flight, a Pool with connections unbounded (null), one Client per socket (Clients in the Pool at the end, liveClientsInPool: u8 1025, u6 1024)',
+    );
+    const v = versionParityClaim({
+      id: 'p',
+      reference: cells[0] as VersionMeasurement,
+      other: cells[1] as VersionMeasurement,
+      metric: 'throughputRps',
+      band: BAND,
+      scope: text,
+    });
+    expect(v.claim).toMatch(
+      /\(paired per round\); regime: closed loop, 512 in flight, a Pool with connections unbounded/,
+    );
+  });
+
+  it('says what a record lacks instead of inventing it', () => {
+    const text = poolRegimeText([record('old', {})]);
+    expect(text).toContain('a dispatcher not recorded with connections not recorded');
+    expect(text).toContain('liveClientsInPool: old not recorded');
+    expect(
+      versionParityClaim({ id: 'p', reference: cell('a'), other: cell('b'), metric: 'throughputRps', band: BAND })
+        .claim,
+    ).not.toContain('regime');
   });
 });
 

@@ -1,4 +1,4 @@
-import { interleavedComparisons, pairedRatioCell } from '@casebook/citing';
+import { interleavedComparisons, pairedRatioCell, verdictBullets } from '@casebook/citing';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -111,7 +111,8 @@ describe('paired "vs reference" column', () => {
   });
 
   it('a resolved paired ratio is printed with its interval; a flagged row is shown, never ranked', () => {
-    expect(cell(U6)).toBe('1.28× (1.19–1.51)');
+    // Labelled with the interval's actual coverage (the ratios above: 96 %), never "95 % CI".
+    expect(cell(U6)).toBe('1.28× (96.0 % interval 1.19–1.51)');
     expect(cell(U7)).toBe('— (flagged: target-saturated)');
   });
 
@@ -127,5 +128,34 @@ describe('paired "vs reference" column', () => {
     expect(pairedRatioCell(flaggedRef[1] as Row, flaggedRef)).toBe('— (reference flagged)');
     const alone = { ...row('other', 1), versus: null };
     expect(pairedRatioCell(alone, [alone])).toBe('—');
+  });
+});
+
+describe('verdict bullets of a citation', () => {
+  const ran =
+    'every cell ran the package version it was asked for, and its record names the runtime and bundled undici';
+  it('prints an identical sanity bullet once, naming the checks it stands for', () => {
+    const lines = verdictBullets([
+      { id: 'versions-ran-undici', label: '✅ holds (sanity check)', claim: ran },
+      { id: 'undici-6-throughput-parity', label: '❌ does not hold', claim: '6 is within 10 % of 8' },
+      { id: 'versions-ran-fetch', label: '✅ holds (sanity check)', claim: ran },
+      { id: 'versions-ran-axios', label: '✅ holds (sanity check)', claim: ran },
+    ]);
+    expect(lines).toEqual([
+      `- ✅ holds (sanity check): ${ran} (3 checks: versions-ran-undici, versions-ran-fetch, versions-ran-axios)`,
+      '- ❌ does not hold: 6 is within 10 % of 8',
+    ]);
+  });
+  it('keeps bullets whose outcome or claim differ apart, as they were', () => {
+    const lines = verdictBullets([
+      { id: 'a', label: '✅ holds (sanity check)', claim: ran },
+      { id: 'b', label: '❌ does not hold (sanity check)', claim: ran },
+      { id: 'c', label: '✅ holds (exploratory, added after seeing the data)', claim: 'x' },
+    ]);
+    expect(lines).toEqual([
+      `- ✅ holds (sanity check): ${ran}`,
+      `- ❌ does not hold (sanity check): ${ran}`,
+      '- ✅ holds (exploratory, added after seeing the data): x',
+    ]);
   });
 });

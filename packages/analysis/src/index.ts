@@ -24,6 +24,8 @@ export {
   decide,
   declaredBeforeRun,
   type Evidence,
+  exploratoryProvenance,
+  intervalLabel,
   type Outcome,
   quantityClaim,
   type Statistic,

@@ -294,9 +294,39 @@ export function verdictHeadline(verdicts: readonly Pick<Verdict, 'kind' | 'outco
   return parts.join(', ');
 }
 
-/** How one verdict reads in a list: its kind and its outcome first. */
-export function verdictLabel(v: Pick<Verdict, 'kind' | 'outcome'>): string {
+/**
+ * When an exploratory verdict was stated: 'added after seeing the data' unless its evidence says it was declared
+ * before the run (`declaredBeforeRun`); null for every other kind. A line that names an exploratory verdict carries
+ * it, so a post-hoc observation never reads as one stated in advance.
+ */
+export function exploratoryProvenance(v: Pick<Verdict, 'kind'> & { evidence?: Verdict['evidence'] }): string | null {
+  if (v.kind !== 'exploratory') return null;
+  return v.evidence?.[DECLARED_BEFORE_RUN.key] === DECLARED_BEFORE_RUN.value
+    ? 'declared before the run, not counted'
+    : 'added after seeing the data';
+}
+
+/**
+ * How one verdict reads in a list: its kind and its outcome first; an exploratory verdict given with its evidence
+ * also says when it was stated (`❔ holds (exploratory, added after seeing the data)`).
+ */
+export function verdictLabel(v: Pick<Verdict, 'kind' | 'outcome'> & { evidence?: Verdict['evidence'] }): string {
   const outcome = v.outcome === 'holds' ? '✅ holds' : v.outcome === 'fails' ? '❌ does not hold' : '❔ unresolved';
-  const kind = v.kind === 'claim' ? '' : ` (${v.kind === 'sanity' ? 'sanity check' : v.kind})`;
+  const provenance = v.evidence === undefined ? null : exploratoryProvenance(v);
+  const kind =
+    v.kind === 'claim'
+      ? ''
+      : ` (${v.kind === 'sanity' ? 'sanity check' : v.kind}${provenance === null ? '' : `, ${provenance}`})`;
   return `${outcome}${kind}`;
+}
+
+/**
+ * The label of a verdict's interval: its actual coverage where the evidence records one other than 95 % (the
+ * order-statistics interval of a median covers at least 95 %, often more: `98.7 % interval`), else `95 % CI` (no
+ * coverage recorded, or exactly 95 %). The record's field keeps its name, `statistic.ci95`.
+ */
+export function intervalLabel(evidence: Verdict['evidence'] | undefined): string {
+  const c = evidence?.['coverage'];
+  if (typeof c !== 'number' || !Number.isFinite(c) || c <= 0 || Math.abs(c - 0.95) < 5e-4) return '95 % CI';
+  return `${(c * 100).toFixed(1)} % interval`;
 }

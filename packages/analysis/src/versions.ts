@@ -1,6 +1,14 @@
 import { type MedianInterval, medianInterval } from '@casebook/stats';
 import { type BlockMetric, type InterleavedMeasurement, isRankable, ratioOf, UNRANKABLE_FLAGS } from './interleaved';
-import { countClaim, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
+import {
+  countClaim,
+  exploratoryProvenance,
+  intervalLabel,
+  quantityClaim,
+  sanityCheck,
+  type Threshold,
+  type VerdictData,
+} from './verdicts';
 
 /**
  * The checks of the versions case study (notebooks/07-versions.ipynb), as pure functions of its interleaved records,
@@ -280,9 +288,205 @@ export function movementBeyondNoise(
 ): { ratio: MedianInterval; compared: boolean } | null {
   if ((reference.method?.blocks.length ?? 0) === 0 || (other.method?.blocks.length ?? 0) === 0) return null;
   const ratio = ratioOf(reference, other, metric);
-  if (![ratio.low, ratio.high].every(Number.isFinite) || ratio.coverage < 0.95) return null;
-  if (ratio.low <= 1 && ratio.high >= 1) return null;
+  if (!resolvesMovement(ratio)) return null;
   return { ratio, compared: isComparableCell(reference) && isComparableCell(other) };
+}
+
+/** Whether a paired ratio is a movement beyond noise: its interval reaches 95 % coverage and excludes 1. */
+export function resolvesMovement(r: Pick<MedianInterval, 'low' | 'high' | 'coverage'>): boolean {
+  return [r.low, r.high].every(Number.isFinite) && r.coverage >= 0.95 && !(r.low <= 1 && r.high >= 1);
+}
+
+/** Release versions in release order (`6.29.1` < `7.0.0` < `8.13.1`); a pre-release tag is not ordered. */
+export function compareVersions(a: string, b: string): number {
+  const parts = (v: string) => (v.split('-')[0] ?? '').split('.').map((x) => Number(x));
+  const [pa, pb] = [parts(a), parts(b)];
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The paired ratio between two measured versions of one comparison: older / newer per round. */
+export interface VersionPairRatio {
+  older: string;
+  newer: string;
+  ratio: Pick<MedianInterval, 'median' | 'low' | 'high' | 'coverage'>;
+  /** Whether the guards let both cells be compared (a flagged pair's movement is still a lead, labelled exploratory). */
+  compared: boolean;
+}
+
+/** A bracket to bisect: two measured versions between which a movement is resolved, and none closer. */
+export interface BisectBracket {
+  older: string;
+  newer: string;
+  /** older / newer per round: its interval excludes 1. */
+  ratio: VersionPairRatio['ratio'];
+  compared: boolean;
+  /** Measured versions inside the bracket: each is unresolved against both ends (else the bracket would be closer). */
+  inside: string[];
+}
+
+/**
+ * Where a movement between measured versions lies, from the data: every pair of measured versions whose paired ratio
+ * resolves a movement (`resolvesMovement`, the rule of `movementBeyondNoise`) and contains no closer such pair. With
+ * 6.29.1, 7.30.2 and 8.13.1 measured: 6.29.1 vs 8.13.1 resolved, 7.30.2 unresolved against 8.13.1 and against
+ * 6.29.1 → one bracket 6.29.1 → 8.13.1 (the movement could be anywhere between them); 7.30.2 vs 8.13.1 resolved
+ * too → 7.30.2 → 8.13.1. Two adjacent resolved pairs give two brackets. No resolved pair: none. Pure.
+ */
+export function bisectBrackets(versions: readonly string[], pairs: readonly VersionPairRatio[]): BisectBracket[] {
+  const order = [...new Set(versions)].sort(compareVersions);
+  const at = (v: string) => order.indexOf(v);
+  const resolved = pairs
+    .filter((p) => at(p.older) >= 0 && at(p.newer) > at(p.older) && resolvesMovement(p.ratio))
+    .map((p) => ({ p, i: at(p.older), j: at(p.newer) }));
+  return resolved
+    .filter(({ i, j }) => !resolved.some((q) => q.i >= i && q.j <= j && (q.i !== i || q.j !== j)))
+    .sort((x, y) => x.i - y.i || x.j - y.j)
+    .map(({ p, i, j }) => ({
+      older: p.older,
+      newer: p.newer,
+      ratio: p.ratio,
+      compared: p.compared,
+      inside: order.slice(i + 1, j),
+    }));
+}
+
+/**
+ * The bisect plan of a version matrix, from its data: the paired ratio (older / newer per round) of every pair of
+ * measured versions, the brackets they resolve (`bisectBrackets`), and the screen: the `candidates` (release versions
+ * listed before the run) that lie within a bracket, ends included, in release order, with each bracket's ends added
+ * when the list lacks them. Null when no movement is resolved (nothing to bisect).
+ */
+export function bisectPlan(input: {
+  cells: readonly { version: string; measurement: VersionMeasurement }[];
+  candidates: readonly string[];
+  metric?: BlockMetric;
+}): { pairs: VersionPairRatio[]; brackets: BisectBracket[]; screen: string[] } | null {
+  const cells = [...input.cells].sort((a, b) => compareVersions(a.version, b.version));
+  const pairs: VersionPairRatio[] = [];
+  for (const [i, older] of cells.entries())
+    for (const newer of cells.slice(i + 1)) {
+      const blocks = (m: VersionMeasurement) => m.method?.blocks.length ?? 0;
+      if (blocks(older.measurement) === 0 || blocks(newer.measurement) === 0) continue;
+      const r = ratioOf(newer.measurement, older.measurement, input.metric ?? 'throughputRps');
+      pairs.push({
+        older: older.version,
+        newer: newer.version,
+        ratio: { median: r.median, low: r.low, high: r.high, coverage: r.coverage },
+        compared: isComparableCell(older.measurement) && isComparableCell(newer.measurement),
+      });
+    }
+  const brackets = bisectBrackets(
+    cells.map((c) => c.version),
+    pairs,
+  );
+  if (brackets.length === 0) return null;
+  const within = (v: string) =>
+    brackets.some((b) => compareVersions(b.older, v) <= 0 && compareVersions(v, b.newer) <= 0);
+  const screen = [
+    ...new Set([...input.candidates.filter(within), ...brackets.flatMap((b) => [b.older, b.newer])]),
+  ].sort(compareVersions);
+  return { pairs, brackets, screen };
+}
+
+/** A measured window's per-core shares (/proc/stat), as a bench record's trials carry them under the steady-state method. */
+interface WindowCores {
+  block?: number | undefined;
+  cores?: readonly { busy: number; steal: number }[] | null | undefined;
+}
+
+/**
+ * Hypervisor steal over a measurement's measured windows (descriptive, no verdict): per window the most-stolen core's
+ * share (as the guards take it; their `otherLoad.steal` is the median), its median and maximum, and the rounds with a
+ * window above `above`. Null when no window recorded its cores (no /proc/stat).
+ */
+export function stealSummary(
+  m: {
+    label: string;
+    trials: readonly WindowCores[];
+    method?: { blocks: readonly { index?: number; round: number }[] } | null | undefined;
+  },
+  above = 0.05,
+): { label: string; windows: number; median: number; max: number; roundsAbove: number[] } | null {
+  const withCores = m.trials.filter((w) => (w.cores?.length ?? 0) > 0);
+  if (withCores.length === 0) return null;
+  const steal = (w: WindowCores) => Math.max(...(w.cores ?? []).map((c) => c.steal));
+  const values = withCores.map(steal);
+  const roundOf = new Map((m.method?.blocks ?? []).map((b) => [b.index, b.round]));
+  const rounds = withCores
+    .filter((w) => steal(w) > above)
+    .map((w) => (w.block === undefined ? undefined : roundOf.get(w.block)))
+    .filter((r): r is number => r !== undefined);
+  return {
+    label: m.label,
+    windows: values.length,
+    median: medianInterval(values).median,
+    max: Math.max(...values),
+    roundsAbove: [...new Set(rounds)].sort((a, b) => a - b),
+  };
+}
+
+/**
+ * One comparison's steal as a line (descriptive, no verdict): each cell's median and maximum steal over its measured
+ * windows, and the rounds where any cell had a window above `above`. Pairing within a round does not cancel steal: the
+ * cells of a round run one after another, so steal that hits one cell's block and not the other's stays in that
+ * round's ratio.
+ */
+export function stealText(measurements: readonly Parameters<typeof stealSummary>[0][], above = 0.05): string {
+  const s = measurements.map((m) => stealSummary(m, above));
+  const f = (x: number) => x.toFixed(3);
+  const head = 'Hypervisor steal (descriptive, no verdict; per measured window, the most-stolen core)';
+  if (s.every((x) => x === null)) return `${head}: not recorded (no per-core /proc/stat readings).`;
+  const cells = s.map((x, i) =>
+    x === null
+      ? `${measurements[i]?.label}: not recorded`
+      : `${x.label}: median ${f(x.median)}, max ${f(x.max)} over ${x.windows} windows`,
+  );
+  const rounds = [...new Set(s.flatMap((x) => x?.roundsAbove ?? []))].sort((a, b) => a - b);
+  return `${head}: ${cells.join('; ')}; rounds with a window above ${above}: ${rounds.join(', ') || 'none'}. Pairing within a round does not cancel steal: the cells of a round run one after another, so steal in one cell's block and not another's stays in that round's ratio.`;
+}
+
+/**
+ * The regime a comparison of undici cells ran in, from their records (never a description): the load (`closed loop,
+ * 512 in flight`), the dispatcher and its connection cap as the live Agent held them (`a Pool with connections
+ * unbounded (null)`: one Client per socket), and each cell's Clients in the Pool at the end (`liveClientsInPool`).
+ * A value a record lacks reads "not recorded".
+ */
+export function poolRegimeText(
+  cells: readonly (Pick<VersionMeasurement, 'label' | 'client'> & {
+    params: { load: { mode: string; concurrency: number } };
+  })[],
+): string {
+  const unique = (xs: string[]) => [...new Set(xs)];
+  const load = unique(
+    cells.map((m) =>
+      m.params.load.mode === 'closed'
+        ? `closed loop, ${m.params.load.concurrency} in flight`
+        : `${m.params.load.mode} loop`,
+    ),
+  );
+  const pool = unique(
+    cells.map((m) => {
+      const kind = m.client.settings['liveDispatcher'];
+      const cap = m.client.settings['liveConnectionsCap'];
+      const capText =
+        cap === 'unlimited (null)'
+          ? 'unbounded (null)'
+          : cap === 'Infinity'
+            ? 'unbounded (Infinity)'
+            : cap === undefined
+              ? 'not recorded'
+              : String(cap);
+      const perSocket = kind === 'Pool' ? ', one Client per socket' : '';
+      return `a ${typeof kind === 'string' ? kind : 'dispatcher not recorded'} with connections ${capText}${perSocket}`;
+    }),
+  );
+  const clients = cells
+    .map((m) => `${m.label} ${String(m.client.settings['liveClientsInPool'] ?? 'not recorded')}`)
+    .join(', ');
+  return `${load.join(' / ')}, ${pool.join(' / ')} (Clients in the Pool at the end, liveClientsInPool: ${clients})`;
 }
 
 /**
@@ -305,6 +509,11 @@ export function versionParityClaim(input: {
    * the throughput ratio's precision only, so a CPU ratio's interval is whatever the rounds gave).
    */
   kind?: 'claim' | 'exploratory';
+  /**
+   * The regime the claim covers, appended to its text (`regime: closed loop, 512 in flight, …`; see
+   * `poolRegimeText`): a parity found at one fan-out says nothing about another.
+   */
+  scope?: string;
 }): VerdictData {
   const { reference, other, metric, band } = input;
   const reason = notComparedReason(reference, other, input.cells);
@@ -320,7 +529,7 @@ export function versionParityClaim(input: {
   const exploratory = reason === null ? null : exploratoryRatioText(reference, other, metric);
   return quantityClaim({
     id: input.id,
-    claim: `${other.label}'s ${METRIC_TEXT[metric]} is within ${pct(band.above)} % below to ${pct(band.below)} % above ${reference.label}'s (paired per round)`,
+    claim: `${other.label}'s ${METRIC_TEXT[metric]} is within ${pct(band.above)} % below to ${pct(band.below)} % above ${reference.label}'s (paired per round)${input.scope === undefined ? '' : `; regime: ${input.scope}`}`,
     statistic: `${METRIC_TEXT[metric]} ratio ${other.label} / ${reference.label}`,
     interval,
     threshold: band,
@@ -372,18 +581,23 @@ const OUTCOME_TEXT: Record<VerdictData['outcome'], string> = {
 
 /**
  * One line per verdict, generated from the computed outcomes (for a notebook's closing section, so its prose cannot
- * contradict them): the id, its kind when not a claim, its outcome, and its statistic with the interval, or the reason
- * it was not compared.
+ * contradict them): the id, its kind when not a claim (an exploratory one with when it was stated: added after seeing
+ * the data, or declared before the run), its outcome, and its statistic with the interval labelled with its actual
+ * coverage (`98.7 % interval`), or the reason it was not compared.
  */
 export function outcomeLines(verdicts: readonly VerdictData[]): string[] {
   const n = (x: number) => String(Number(x.toPrecision(3)));
   return verdicts.map((v) => {
-    const kind = v.kind === 'claim' ? '' : ` (${v.kind === 'sanity' ? 'sanity check' : v.kind})`;
+    const provenance = exploratoryProvenance(v);
+    const kind =
+      v.kind === 'claim'
+        ? ''
+        : ` (${v.kind === 'sanity' ? 'sanity check' : v.kind}${provenance === null ? '' : `, ${provenance}`})`;
     const flagged =
       typeof v.evidence['exploratoryRatio'] === 'string' ? `; paired ratio ${v.evidence['exploratoryRatio']}` : '';
     const reason = typeof v.evidence['reason'] === 'string' ? `: ${v.evidence['reason']}${flagged}` : '';
     const stat = v.statistic
-      ? `: ${v.statistic.name} = ${n(v.statistic.value)}${v.statistic.ci95 ? ` (95 % CI ${n(v.statistic.ci95[0])}–${n(v.statistic.ci95[1])})` : ' (no 95 % interval)'}`
+      ? `: ${v.statistic.name} = ${n(v.statistic.value)}${v.statistic.ci95 ? ` (${intervalLabel(v.evidence)} ${n(v.statistic.ci95[0])}–${n(v.statistic.ci95[1])})` : ' (no 95 % interval)'}`
       : '';
     return `\`${v.id}\`${kind}: ${OUTCOME_TEXT[v.outcome]}${reason || stat}`;
   });
@@ -529,38 +743,34 @@ export function pinnedMemoryClaim(input: {
 
 /**
  * A cell whose pooled sockets kept far more than a response each alive: at least `minBodies` × `bodyBytes` of
- * arrayBuffers per pooled socket freed by closing the pool (pool open at idle minus closed), the baseline cell's
- * figure and both cells' absolute readings and requests completed in the evidence. The figure is in body-sized
- * equivalents (arrayBuffers / bodyBytes), not a count of responses: a retained response can hold its body twice (the
- * chunks and the concatenated buffer), and a per-socket figure of a client that keeps every response grows with the
- * run's length; bytes per request completed (`poolRetention`) is the figure that does not. Meant as an exploratory
+ * arrayBuffers per pooled socket freed by closing the pool (pool open at idle minus closed), an absolute threshold on
+ * the cell's own figure, with its absolute readings and requests completed in the evidence. No baseline: nothing is
+ * compared, so no other cell's figure (least of all one from another comparison) is put beside it. The figure is in
+ * body-sized equivalents (arrayBuffers / bodyBytes), not a count of responses: a retained response can hold its body
+ * twice (the chunks and the concatenated buffer), and a per-socket figure of a client that keeps every response grows
+ * with the run's length; bytes per request completed (`poolRetention`) is the figure that does not. Meant as an exploratory
  * observation (added after seeing the data) unless a run declared it before.
  */
 export function retainedResponsesObservation(input: {
   id: string;
   cell: VersionMeasurement;
-  baseline: VersionMeasurement;
   bodyBytes: number;
   minBodies: number;
   kind?: 'claim' | 'exploratory';
 }): VerdictData {
   const a = memoryPerPooledSocket(input.cell);
-  const b = memoryPerPooledSocket(input.baseline);
   const ra = poolRetention(input.cell);
   const bodies = a ? a.arrayBuffersBytes / input.bodyBytes : Number.NaN;
   const r = (x: number | null | undefined) => (x === undefined || x === null ? null : Math.round(x));
   return countClaim({
     id: input.id,
-    claim: `${input.cell.label}'s pooled sockets each keep at least ${input.minBodies} × ${input.bodyBytes} bytes (body-sized equivalents, not a count of responses: a retained response may hold its body twice) of arrayBuffers alive until the pool closes (pool open at idle minus closed; grows with the run's length); baseline ${input.baseline.label} in the same run`,
+    claim: `${input.cell.label}'s pooled sockets each keep at least ${input.minBodies} × ${input.bodyBytes} bytes (body-sized equivalents, not a count of responses: a retained response may hold its body twice) of arrayBuffers alive until the pool closes (pool open at idle minus closed; grows with the run's length)`,
     holds: Number.isFinite(bodies) && bodies >= input.minBodies,
     kind: input.kind ?? 'exploratory',
     evidence: {
       threshold: `≥ ${input.minBodies} body-sized equivalents per pooled socket`,
       [`body-sized equivalents per socket ${input.cell.label}`]: Number.isFinite(bodies)
         ? Number(bodies.toFixed(1))
-        : null,
-      [`baseline body-sized equivalents per socket ${input.baseline.label}`]: b
-        ? Number((b.arrayBuffersBytes / input.bodyBytes).toFixed(1))
         : null,
       [`arrayBuffers at idle ${input.cell.label}`]: r(ra?.arrayBuffersIdleBytes),
       [`arrayBuffers after close ${input.cell.label}`]: r(ra?.arrayBuffersClosedBytes),

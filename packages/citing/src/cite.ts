@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isRankable, rankable, verdictHeadline, verdictLabel } from '@casebook/analysis';
+import { intervalLabel, isRankable, rankable, verdictHeadline, verdictLabel } from '@casebook/analysis';
 import {
   type BenchRecord,
   type BodySummary,
@@ -167,8 +167,8 @@ function withPairedRatios(rows: CitationRow[], comparisons: readonly Interleaved
 }
 
 /**
- * The "vs reference" cell of a row in an interleaved comparison: `1.26× (1.01–1.43)` when the interval of the paired
- * ratio excludes 1; "not resolved (0.41–1.20)" when it includes 1 or is below 95 % coverage (no ordering implied);
+ * The "vs reference" cell of a row in an interleaved comparison: `1.26× (98.7 % interval 1.01–1.43)` when the interval
+ * of the paired ratio excludes 1 (labelled with its actual coverage, `95 % CI` only when that is exactly 95 %); "not resolved (0.41–1.20)" when it includes 1 or is below 95 % coverage (no ordering implied);
  * "— (flagged: …)" when the row or its reference is flagged (shown, never ranked); the reference says so.
  */
 export function pairedRatioCell(r: CitationRow, rows: readonly CitationRow[]): string {
@@ -186,7 +186,7 @@ export function pairedRatioCell(r: CitationRow, rows: readonly CitationRow[]): s
   if (x === null) return '—';
   const f = (n: number) => n.toFixed(2);
   if (x.coverage < 0.95 || (x.low <= 1 && x.high >= 1)) return `not resolved (${f(x.low)}–${f(x.high)})`;
-  return `${f(x.median)}× (${f(x.low)}–${f(x.high)})`;
+  return `${f(x.median)}× (${intervalLabel({ coverage: x.coverage })} ${f(x.low)}–${f(x.high)})`;
 }
 
 interface EnvironmentSummary {
@@ -606,11 +606,11 @@ export interface MeasurementTableColumns {
 }
 
 /** The header of the paired column (runs with interleaved comparisons). */
-export const VERSUS_HEADER = 'vs reference of its comparison (paired per round, 95 % CI)';
+export const VERSUS_HEADER = 'vs reference of its comparison (paired per round, interval with its coverage)';
 
 /** The note under a table with the paired column, one text for the citation and the run page. */
 export const VERSUS_NOTE =
-  '"vs reference" is the median of the per-round ratios to the reference of the same interleaved comparison, with its 95 % interval; "not resolved" where the interval includes 1 (no ordering implied); a flagged measurement is shown, never ranked; measurements of different comparisons are never compared.';
+  '"vs reference" is the median of the per-round ratios to the reference of the same interleaved comparison, with its order-statistics interval labelled with its coverage (at least 95 %, e.g. 98.7 %); "not resolved" where the interval includes 1 (no ordering implied); a flagged measurement is shown, never ranked; measurements of different comparisons are never compared.';
 
 /**
  * The header of the key-measurements table, one builder for the citation's markdown and the site's run page so the
@@ -657,13 +657,28 @@ function citationLabel(r: Pick<CitationRow, 'label' | 'status' | 'guards' | 'err
   return `${r.label}${status}${flags.length ? ` [flagged: ${flags.join(', ')}]` : ''}`;
 }
 
+/**
+ * The verdict bullets of a citation, one per distinct line: verdicts with the same label and claim (the same sanity
+ * check made once per comparison) print once, naming their ids (`(3 checks: a, b, c)`), in first-seen order.
+ */
+export function verdictBullets(
+  verdicts: readonly Pick<Citation['verdicts'][number], 'id' | 'label' | 'claim'>[],
+): string[] {
+  const lines = new Map<string, string[]>();
+  for (const v of verdicts) {
+    const line = `- ${v.label}: ${v.claim}`;
+    lines.set(line, [...(lines.get(line) ?? []), v.id]);
+  }
+  return [...lines].map(([line, ids]) => (ids.length > 1 ? `${line} (${ids.length} checks: ${ids.join(', ')})` : line));
+}
+
 /** The paste-ready GitHub-flavoured markdown. */
 export function citationMarkdown(c: Citation): string {
   const out: string[] = [];
   if (c.supersededBy !== null) out.push(`> ${supersededLine(c.supersededBy)}`, '');
   out.push(c.claim, '');
   if (c.verdicts.length > 0) {
-    for (const v of c.verdicts) out.push(`- ${v.label}: ${v.claim}`);
+    out.push(...verdictBullets(c.verdicts));
     out.push('');
   }
   const reproduced = reproductionLine(c.reproductions);

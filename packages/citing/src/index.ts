@@ -12,6 +12,7 @@ export {
   type ReproductionLink,
   reproductionLine,
   supersededLine,
+  verdictBullets,
 } from './cite';
 export {
   type ClaimOutcomes,

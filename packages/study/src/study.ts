@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bodySummaries, verdictKindText } from '@casebook/analysis';
+import { bodySummaries, intervalLabel, verdictKindText } from '@casebook/analysis';
 import {
   createLiveLine,
   displayChart,
@@ -123,13 +123,16 @@ function outcomeLabel(v: Pick<Verdict, 'outcome' | 'evidence'>): string {
   return OUTCOME_LABEL[v.outcome];
 }
 
-/** How a verdict reads in a notebook: its kind, its outcome, the statistic with its interval, the evidence. */
+/**
+ * How a verdict reads in a notebook: its kind, its outcome, the statistic with its interval (labelled with its actual
+ * coverage when the evidence records one: `98.7 % interval`; else `95 % CI`), the evidence.
+ */
 export function verdictMarkdown(v: Verdict): string {
   const evidence = Object.entries(v.evidence)
     .map(([k, x]) => `${k} = ${typeof x === 'number' ? num(x) : String(x)}`)
     .join('; ');
   const stat = v.statistic
-    ? ` — ${v.statistic.name} = ${num(v.statistic.value)}${v.statistic.ci95 ? ` (95 % CI ${num(v.statistic.ci95[0])}–${num(v.statistic.ci95[1])})` : ''}`
+    ? ` — ${v.statistic.name} = ${num(v.statistic.value)}${v.statistic.ci95 ? ` (${intervalLabel(v.evidence)} ${num(v.statistic.ci95[0])}–${num(v.statistic.ci95[1])})` : ''}`
     : '';
   // A verdict with nothing measured says so, and what errored, instead of blaming the precision (the analysis puts
   // `notMeasured` and `noData` in its evidence; noData stays there, so the citation keeps the flag).

@@ -30,17 +30,32 @@ export function undiciAgent(
   return new undici.Agent(agentOptions);
 }
 
+/**
+ * The keep-alive timeout when the Agent sets none: the value in force on the live Client (after a response, a
+ * server's Keep-Alive hint minus the threshold replaces the configured default) beside that configured default, so a
+ * record never shows the default alone next to a different effective value.
+ */
+function keepAliveNotSet(pool: Record<string, unknown>): string {
+  const inForce = pool['liveKeepAliveTimeoutValueMs'];
+  const configured = pool['liveKeepAliveTimeoutMs'];
+  const defaultText = `undici default ${typeof configured === 'number' ? configured : 4000}, configured`;
+  return typeof inForce === 'number'
+    ? `${inForce} in force (not set on the Agent; ${defaultText})`
+    : `not set on the Agent (${defaultText}; no Client yet)`;
+}
+
 /** Settings read back from the live undici Agent's options (undici keeps them on a symbol). */
 export function undiciSettings(agent: Agent, options: ResolvedClientOptions): Record<string, unknown> {
   const symbols = Object.getOwnPropertySymbols(agent);
   const optsSym = symbols.find((s) => s.description === 'options');
   const live = optsSym ? ((agent as unknown as Record<symbol, Record<string, unknown>>)[optsSym] ?? {}) : {};
+  const pool = undiciLiveSettings(agent);
   return {
     connections: live['connections'] ?? null,
     pipelining: live['pipelining'] ?? 1,
-    keepAliveTimeoutMs: live['keepAliveTimeout'] ?? 'undici default (4000)',
+    keepAliveTimeoutMs: live['keepAliveTimeout'] ?? keepAliveNotSet(pool),
     allowH2: live['allowH2'] ?? 'undici default',
     requested: { connections: options.connections, keepAlive: options.keepAlive, protocol: options.protocol },
-    ...undiciLiveSettings(agent),
+    ...pool,
   };
 }
