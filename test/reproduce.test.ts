@@ -53,6 +53,9 @@ function verdict(id: string, outcome: Verdict['outcome'], kind: Verdict['kind'] 
     : { id, claim: id, kind, evidence: {}, outcome, holds: false };
 }
 
+/** An anonymous machine id other than the committed run's. */
+const OTHER_MACHINE = 'ffffffffffffffff';
+
 describe('reproductionReport', () => {
   const original = committed();
   const claims = original.record.verdicts.filter((v) => v.kind === 'claim');
@@ -401,7 +404,12 @@ describe('cite: a committed reproduction record is found and linked', () => {
   test('reproduction.json next to a rerun of the cited run', () => {
     const original = committed();
     const report = reproductionReport(original, {
-      record: { ...original.record, runId: '512-at-once-0000beef' },
+      // A rerun on another machine (a same-machine rerun is listed apart, see reproductionLine's test).
+      record: {
+        ...original.record,
+        runId: '512-at-once-0000beef',
+        environment: { ...original.record.environment, machineId: OTHER_MACHINE },
+      },
       benches: original.benches,
     });
     const file = path.join(root, '512-at-once', '512-at-once-0000beef', 'reproduction.json');
@@ -412,7 +420,8 @@ describe('cite: a committed reproduction record is found and linked', () => {
     expect(citation.reproductions).toEqual([
       {
         runId: report.runId,
-        machineId: original.record.environment.machineId,
+        machineId: OTHER_MACHINE,
+        sameMachine: false,
         claims: report.summary.claims,
         reproduced: report.summary.claims,
         decided: report.summary.decided,
@@ -429,7 +438,12 @@ describe('cite: a committed reproduction record is found and linked', () => {
   test('a record written before the decided counts still validates, reads and is cited on all its claims', () => {
     const original = committed();
     const report = reproductionReport(original, {
-      record: { ...original.record, runId: '512-at-once-0000beef' },
+      // A rerun on another machine (a same-machine rerun is listed apart, see reproductionLine's test).
+      record: {
+        ...original.record,
+        runId: '512-at-once-0000beef',
+        environment: { ...original.record.environment, machineId: OTHER_MACHINE },
+      },
       benches: original.benches,
     });
     const { claims, reproduced, notReproduced, missing } = report.summary;
