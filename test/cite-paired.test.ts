@@ -1,4 +1,5 @@
-import { interleavedComparisons, pairedRatioCell, verdictBullets } from '@casebook/citing';
+import * as path from 'node:path';
+import { buildCitation, interleavedComparisons, loadRecord, pairedRatioCell, verdictBullets } from '@casebook/citing';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -157,5 +158,24 @@ describe('verdict bullets of a citation', () => {
       `- ❌ does not hold (sanity check): ${ran}`,
       '- ✅ holds (exploratory, added after seeing the data): x',
     ]);
+  });
+});
+
+describe('a label that recurs in one run: each row gets its own comparison, or none', () => {
+  // tls-reuse-b7150608: "undici-request · keep-alive on" is a phase-method measurement of §1 (bench 001) and again a
+  // row of the interleaved comparison 5B (bench 067). Only the second is in 5B; the first has no paired ratio.
+  const repo = path.resolve(__dirname, '..');
+  const c = buildCitation(loadRecord(path.join(repo, 'results/tls-reuse/tls-reuse-b7150608/record.json')), {
+    repoRoot: repo,
+    corrections: [],
+  });
+  const label = 'undici-request · keep-alive on';
+  it('the phase-method row is in no comparison; the interleaved one is in 5B', () => {
+    const rows = c.rows.filter((r) => r.label === label);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]?.versus).toBeNull();
+    expect(rows[1]?.versus?.comparison).toMatch(/^5B\. keep-alive off and on/);
+    // Counterfactual (the rule before): matching by label alone gave both rows 5B's ratio.
+    expect(rows[0]?.versus?.comparison).not.toBe(rows[1]?.versus?.comparison);
   });
 });

@@ -147,12 +147,22 @@ export function interleavedComparisons(notes: Readonly<Record<string, unknown>>)
 /**
  * Rows of a run with interleaved comparisons: each row of a comparison gets its place in it (the paired per-round
  * ratio to that comparison's reference), never a ratio to a row of another comparison and never a "fastest"; rows in
- * no comparison are returned as they are (versus null).
+ * no comparison are returned as they are (versus null). A label can recur in two comparisons of one run (the seed's
+ * "2022 · httpx" at 0 ms and at 50 ms): rows are taken in record order and each comparison's label is used once, in
+ * the comparisons' order (the order they ran), so the second row gets the second comparison. A row whose bench is a
+ * phase-method measurement (`steady[i] === false`: no trial carries a block) is in no comparison.
  */
-function withPairedRatios(rows: CitationRow[], comparisons: readonly InterleavedComparison[]): CitationRow[] {
-  return rows.map((r) => {
-    const c = comparisons.find((x) => x.labels.includes(r.label));
+function withPairedRatios(
+  rows: CitationRow[],
+  comparisons: readonly InterleavedComparison[],
+  steady: readonly (boolean | null)[] = [],
+): CitationRow[] {
+  const open = comparisons.map((c) => new Set(c.labels));
+  return rows.map((r, i) => {
+    const k = steady[i] === false ? -1 : open.findIndex((labels) => labels.has(r.label));
+    const c = comparisons[k];
     if (c === undefined) return { ...r, versus: null };
+    open[k]?.delete(r.label);
     return {
       ...r,
       ratioToFastest: null,
@@ -520,17 +530,24 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
         outcome: v.outcome,
         label: citedVerdictLabel(v),
       })),
-      rows: ((rows: CitationRow[]) => {
+      rows: ((measured: { row: CitationRow; steady: boolean | null }[]) => {
         // Rows of an interleaved comparison: the paired ratio within it; the run's other rows (phase-method
         // measurements, e.g. the seed's gathers): the fastest under the same load among themselves.
-        const paired = withPairedRatios(rows, interleavedComparisons(r.notes));
+        const rows = measured.map((x) => x.row);
+        const paired = withPairedRatios(
+          rows,
+          interleavedComparisons(r.notes),
+          measured.map((x) => x.steady),
+        );
         const outside = paired.filter((x) => x.versus === null);
         const ranked = withRatios(outside);
         return paired.map((x) => (x.versus === null ? (ranked[outside.indexOf(x)] ?? x) : x));
       })(
         r.measurements.map((m) => {
           const bench = measurementBench(loaded, m, repoRoot);
-          return studyRow(m, measurementGuards(bench), bench);
+          // Steady-state (interleaved) benches number their trials by block; null: no bench to tell.
+          const steady = bench === null ? null : bench.trials.some((t) => t.block !== undefined);
+          return { row: studyRow(m, measurementGuards(bench), bench), steady };
         }),
       ),
       bodies,
