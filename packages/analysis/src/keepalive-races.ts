@@ -1156,12 +1156,8 @@ export interface ClockSummary {
 
 const r2 = (x: number | null): number | null => (x === null ? null : Math.round(x * 100) / 100);
 
-/** Per client × method (first-seen order): the shared clock's view of the writes, all and within the window. */
-export function clockSummaries(
-  rows: readonly RaceRow[],
-  windowMs: readonly [number, number] = EXPOSURE_WINDOW_MS,
-  staleMs: number = STALE_FIN_MS,
-): ClockSummary[] {
+/** Rows grouped by client and method, in the order each group first appears. */
+function byClientAndMethod(rows: readonly RaceRow[]): Map<string, RaceRow[]> {
   const groups = new Map<string, RaceRow[]>();
   for (const r of rows) {
     const key = `${r.client}\u0000${r.method}`;
@@ -1169,6 +1165,16 @@ export function clockSummaries(
     if (g) g.push(r);
     else groups.set(key, [r]);
   }
+  return groups;
+}
+
+/** Per client × method (first-seen order): the shared clock's view of the writes, all and within the window. */
+export function clockSummaries(
+  rows: readonly RaceRow[],
+  windowMs: readonly [number, number] = EXPOSURE_WINDOW_MS,
+  staleMs: number = STALE_FIN_MS,
+): ClockSummary[] {
+  const groups = byClientAndMethod(rows);
   return [...groups.values()].map((g) => {
     const first = g[0] as RaceRow;
     const starts = burstWriteStarts(g);
@@ -1267,13 +1273,7 @@ export interface LandingBin {
  * stale ones among them. Empty bins are left out. Exploratory: descriptive, decides nothing.
  */
 export function landingBins(rows: readonly RaceRow[], staleMs: number = STALE_FIN_MS): LandingBin[] {
-  const groups = new Map<string, RaceRow[]>();
-  for (const r of rows) {
-    const key = `${r.client}\u0000${r.method}`;
-    const g = groups.get(key);
-    if (g) g.push(r);
-    else groups.set(key, [r]);
-  }
+  const groups = byClientAndMethod(rows);
   const order = [...LANDING_BINS.map((b) => b.label), NO_WRITE_TIME_BIN, NO_DUE_CLOSE_BIN];
   const binOf = (r: RaceRow): string => {
     if (typeof r.writtenAtUs !== 'number') return NO_WRITE_TIME_BIN;
