@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   binomialInterval,
+  boundedWriteUs,
   burstInterval,
   burstReuse,
   burstWriteStarts,
@@ -914,4 +915,16 @@ describe("got's installed lines the notebook cites (got ships compiled dist/ onl
       expect(text).toContain(`node_modules/${ref.pkg}/${ref.file}\` L${ref.lines[0]}–${ref.lines[1]}`);
     },
   );
+});
+
+describe("a write time is bounded by the first copy's arrival", () => {
+  it("a stamp published after the write (Node's request.start from _finish) cannot put a write after its arrival", () => {
+    // The deterministic race under load: the stamp trailed the bytes by 2 ms, past the target's FIN.
+    expect(boundedWriteUs({ writtenAtUs: 23_927_478_353, arrivedAtUs: 23_927_476_000 })).toBe(23_927_476_000);
+    // A stamp before the arrival stands; missing fields pass through.
+    expect(boundedWriteUs({ writtenAtUs: 1_000, arrivedAtUs: 1_500 })).toBe(1_000);
+    expect(boundedWriteUs({ writtenAtUs: 1_000, arrivedAtUs: null })).toBe(1_000);
+    expect(boundedWriteUs({ writtenAtUs: null, arrivedAtUs: 1_500 })).toBeNull();
+    expect(boundedWriteUs({ arrivedAtUs: 1_500 })).toBeUndefined();
+  });
 });
