@@ -206,6 +206,32 @@ describe('what to set', () => {
     expect(raceAdvice([rule], [{ id: 'races', outcome: 'holds' }], rows, exposure)).toEqual([]);
     expect(raceAdvice([{ ...rule, with: { client: 'got' } }], held, rows, exposure)).toEqual([]);
   });
+
+  it('is indicative below the minimum processes of the claim it rests on first, both sides', () => {
+    // The rows above are one process: "(one process; indicative)".
+    const [one] = raceAdvice([{ ...rule, withoutIsSanity: true }], held, rows, exposure);
+    expect(one).toMatchObject({
+      processes: 1,
+      minProcesses: 5,
+      indicative: true,
+      indicativeText: '(one process; indicative)',
+      processesWithout: 1,
+      processesWith: 1,
+      withoutIsSanity: true,
+    });
+    // The first claim's evidence counts 10 processes (got's retry in the natural race): stated without qualification.
+    const tenHeld = [
+      { id: 'races', outcome: 'holds' as const, evidence: { processes: 10 } },
+      held[1] as (typeof held)[number],
+    ];
+    const [ten] = raceAdvice([rule], tenHeld, rows, exposure);
+    expect(ten).toMatchObject({ processes: 10, indicative: false, indicativeText: '', withoutIsSanity: false });
+    const fourHeld = [
+      { id: 'races', outcome: 'holds' as const, evidence: { processes: 4 } },
+      held[1] as (typeof held)[number],
+    ];
+    expect(raceAdvice([rule], fourHeld, rows, exposure)[0]?.indicativeText).toBe('(4 processes; indicative)');
+  });
 });
 
 describe('deterministic race claims', () => {
@@ -258,6 +284,23 @@ describe('deterministic race claims', () => {
     expect(retryAvoidsFailuresClaim({ id: 'r', claim: 'c', rows: [], maxFailures: 0 }).outcome).toBe('fails');
   });
 
+  it('"retry avoids failures" needs the race to have happened: unresolved below minMetAClose, both sides', () => {
+    const input = { id: 'r', claim: 'c', maxFailures: 0, closeAfterMs: 100, minMetAClose: 30 };
+    // 29 met a close, none failed: the race was not exercised enough to credit the retry.
+    const few = retryAvoidsFailuresClaim({ ...input, rows: many(29, { arrived: 2, targetIdleMs: 300 }) });
+    expect(few.outcome).toBe('unresolved');
+    expect(few.evidence['reason']).toMatch(/race not exercised: 29 requests met a close \(< 30\)/);
+    expect(few.claim).toContain('≥ 30 requests that met a close');
+    // 30 met it: decided — holds with no failure, fails with one.
+    const enough = many(30, { arrived: 2, targetIdleMs: 300 });
+    expect(retryAvoidsFailuresClaim({ ...input, rows: enough }).outcome).toBe('holds');
+    expect(retryAvoidsFailuresClaim({ ...input, rows: [...enough, failed({ targetIdleMs: 300 })] }).outcome).toBe(
+      'fails',
+    );
+    // A failure among too few still fails: the race happened at least once and the retry did not absorb it.
+    expect(retryAvoidsFailuresClaim({ ...input, rows: [failed({ targetIdleMs: 300 })] }).outcome).toBe('fails');
+  });
+
   it('"ends within its configured timeout" holds below timeout + slack, fails at the cap, refuses a cap it cannot reach', () => {
     const stalled = (elapsedMs: number) =>
       row({ client: 'axios', ok: false, code: 'ECONNABORTED', elapsedMs, targetIdleMs: 1100 });
@@ -287,6 +330,25 @@ describe('deterministic race claims', () => {
     const fast = stallTimeoutClaim({ ...input, tickMs: UNDICI_FAST_TIMER_TICK_MS, rows: [stalled(1002)] });
     expect(fast.outcome).toBe('holds');
     expect(fast.evidence['boundMs']).toBe(1298);
+    // The bound is stated one way everywhere, and every value above the bare tick bound is counted.
+    expect(fast.claim).toContain(
+      'one 499 ms fast-timer tick above the configured value (⌈500 / 499⌉ · 499 = 998 ms) + 300 ms slack',
+    );
+    expect(fast.claim).toContain('one client process, 1 request on the stalled connection');
+    expect(fast.evidence['aboveFireBound']).toBe(1);
+    expect(
+      stallTimeoutClaim({ ...input, tickMs: UNDICI_FAST_TIMER_TICK_MS, rows: [stalled(990)] }).evidence[
+        'aboveFireBound'
+      ],
+    ).toBe(0);
+    const harness = stallTimeoutClaim({
+      ...input,
+      client: 'undici-request',
+      enforcedBy: "the harness's req.setTimeout → req.destroy",
+      rows: [stalled(600), stalled(610)].map((r, i) => ({ ...r, process: `p${i}` })),
+    });
+    expect(harness.claim).toContain("(the harness's req.setTimeout → req.destroy)");
+    expect(harness.claim).toContain('2 client processes, 2 requests on the stalled connection');
     // Still a claim that can fail: a request waiting until the cap.
     expect(
       stallTimeoutClaim({ ...input, tickMs: UNDICI_FAST_TIMER_TICK_MS, rows: [stalled(1002), stalled(1500)] }).outcome,

@@ -4,6 +4,7 @@ import {
   binomialInterval,
   boundedWriteUs,
   burstInterval,
+  burstKeptDueAtUs,
   burstReuse,
   burstWriteStarts,
   clockSummaries,
@@ -20,6 +21,7 @@ import {
   KEEPALIVE_RACES_INSTALLED_REFS,
   LANDING_BINS,
   landingBins,
+  landingChartBars,
   landingMs,
   MIN_BURSTS,
   MIN_EXPOSED,
@@ -706,6 +708,19 @@ describe('the shared clock: exposure decided on write and FIN times', () => {
     );
   });
 
+  it('a sanity check with no request that met a closed connection is unresolved ("none met one"), never a hold', () => {
+    const none = failsWhenClosedSanity({ id: 'f', client: 'node-fetch', method: 'GET', rows: [] });
+    expect(none.outcome).toBe('unresolved');
+    expect(none.claim).toContain('none met one');
+    const notMet = failsWhenClosedSanity({
+      id: 'f',
+      client: 'node-http',
+      method: 'GET',
+      rows: [beforeClose({ writtenAtUs: 1000, finAtUs: null, dueAtUs: 2000, targetConnection: 1 })],
+    });
+    expect(notMet.outcome).toBe('unresolved');
+  });
+
   it('a retry claim: every request that met a close was sent again and none failed (counted, can fail)', () => {
     const resendAll = clockRows('got', 10, 10, 2, 2, true);
     const v = retryResendsClaim({ id: 'r', client: 'got', method: 'GET', rows: resendAll, condition: 'c' });
@@ -815,6 +830,48 @@ describe('the landing table: stale writes by landing bin over ALL first writes (
     const unplaced = { ...write('x', 3, 'fresh'), roundDueAtUs: null };
     expect(writeLandingMs(unplaced)).toBeNull();
     expect(landingBins([unplaced])[0]?.bin).toBe(NO_DUE_CLOSE_BIN);
+  });
+
+  it("times a burst's fresh writes against its kept writes' due close (median), not the earlier round due close", () => {
+    // A mixed burst: the round's earliest due close is 25 ms before the kept connections' own (T0, T0 + 2 ms, T0 + 4 ms:
+    // median T0 + 2 ms). A fresh write that went out 1 ms before a kept write lands in the same bin as it.
+    const mixed = (landMs: number, kind: 'kept-open' | 'fresh', dueMs = 0): RaceRow => ({
+      ...write('undici-request', landMs, kind),
+      ...(kind === 'fresh' ? {} : { dueAtUs: T0 + dueMs * 1000 }),
+      writtenAtUs: T0 + landMs * 1000,
+      roundDueAtUs: T0 - 25_000,
+    });
+    const rows = [mixed(12, 'kept-open', 0), mixed(14, 'kept-open', 2), mixed(16, 'kept-open', 4), mixed(15, 'fresh')];
+    const bins = landingBins(rows);
+    expect(bins.map((b) => [b.bin, b.writes, b.onKept, b.onFresh, b.freshByBurstDue, b.freshByRoundDue])).toEqual([
+      ['8–20 ms after', 4, 3, 1, 1, 0],
+    ]);
+    expect(burstKeptDueAtUs(rows).get('undici-request.0')).toBe(T0 + 2000);
+    expect(writeLandingMs(mixed(15, 'fresh'), { burstDueUs: T0 + 2000 })).toBe(13);
+    // Against the round's due close (the old reference) it would be 40 ms late: "> 20 ms after".
+    expect(writeLandingMs(mixed(15, 'fresh'))).toBe(40);
+    // A burst with no kept write falls back to the round's due close, and says so.
+    const lone = landingBins([{ ...mixed(15, 'fresh'), burst: 'other' }]);
+    expect(lone.map((b) => [b.bin, b.freshByBurstDue, b.freshByRoundDue])).toEqual([['> 20 ms after', 0, 1]]);
+  });
+
+  it('the stale chart draws a bar per client and landing bin only with data from enough processes', () => {
+    const rows = [
+      ...[0, 1, 2, 3, 4].map((p) => write('node-http', 12, 'kept-stale', p)),
+      ...[0, 1, 2].map((p) => write('undici-request', 12, 'kept-open', p)),
+    ];
+    const { bars, omitted } = landingChartBars(landingBins(rows), ['node-http', 'undici-request', 'node-fetch'], 5);
+    expect(bars).toEqual([
+      { client: 'node-http', method: 'GET', bin: '8–20 ms after', stalePct: 100, writes: 5, processes: 5 },
+    ]);
+    const at = omitted.filter((o) => o.bin === '8–20 ms after');
+    expect(at).toEqual([
+      { client: 'undici-request', method: 'GET', bin: '8–20 ms after', reason: 'too few processes (3 < 5)' },
+      { client: 'node-fetch', method: 'GET', bin: '8–20 ms after', reason: 'no data' },
+    ]);
+    // No 0 % bar for a client with no writes: every other bin is omitted as no data.
+    expect(bars.some((b) => b.client === 'node-fetch')).toBe(false);
+    expect(omitted.filter((o) => o.reason === 'no data')).toHaveLength(4 * 3 + 1);
   });
 
   it("raceRows takes each round's due close from the target's connections idle since the round's warm-up", () => {

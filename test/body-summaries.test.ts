@@ -110,6 +110,14 @@ describe('body summaries: cite, compare, index', () => {
     expect(citationMarkdown(c)).not.toContain('body summaries');
   });
 
+  it('a citation with no measurement rows and no body summaries omits the empty measurements table', () => {
+    const c = buildCitation(loadRecord(TEMPLATE), { repoRoot: REPO, corrections: [] });
+    expect(citationMarkdown(c)).toContain('throughput (req/s, median)');
+    const md = citationMarkdown({ ...c, rows: [], bodies: [] });
+    expect(md).not.toContain('throughput (req/s, median)');
+    expect(md).not.toContain('Throughput is the median over rounds');
+  });
+
   it('compare matches body summaries by direction, client, size and mode', () => {
     const c = compareRecords(loadRecord(a), loadRecord(b), { repoRoot: REPO });
     expect(c.bodies).toHaveLength(1);

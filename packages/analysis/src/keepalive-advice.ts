@@ -92,7 +92,19 @@ export interface RaceAdviceRule {
   with: RaceRowFilter;
   /** What it costs, measured or read from the source (shown beside it). */
   cost: string;
+  /**
+   * The 'without' side is a sanity check true by construction (the deterministic race closes every reused connection a
+   * request arrives on, so without a retry every one fails): shown as such, not as a measured baseline.
+   */
+  withoutIsSanity?: boolean;
 }
+
+/**
+ * 5: the least number of client processes the claim a recommendation rests on first (requires[0]) must count for the
+ * recommendation to be stated without qualification; fewer: "(one process; indicative)". The process is the unit of
+ * variation (a pool's state is shared by the bursts of one process).
+ */
+export const MIN_ADVICE_PROCESSES = 5;
 
 /**
  * 30: the least number of requests that met a close (exposedToClose) each side of a recommendation needs before its
@@ -133,6 +145,16 @@ export interface RaceAdvice {
   exposedWithout: number;
   exposedWith: number;
   minExposed: number;
+  /** Client processes of the claim the rule rests on first (its evidence's `processes`; absent there: the 'with'
+   * rows'), and whether that is below minProcesses: then the recommendation is indicative only. */
+  processes: number;
+  minProcesses: number;
+  indicative: boolean;
+  /** The qualifier to print beside an indicative recommendation ("(one process; indicative)"); '' otherwise. */
+  indicativeText: string;
+  processesWithout: number;
+  processesWith: number;
+  withoutIsSanity: boolean;
   /** Failures among the exposed requests without and with the setting, and the rates per exposed request (NaN: none exposed). */
   failedExposedWithout: number;
   failedExposedWith: number;
@@ -174,11 +196,13 @@ function medianOf(xs: number[]): number | null {
  */
 export function raceAdvice(
   rules: readonly RaceAdviceRule[],
-  verdicts: readonly Pick<VerdictData, 'id' | 'outcome'>[],
+  verdicts: readonly (Pick<VerdictData, 'id' | 'outcome'> & { evidence?: Record<string, unknown> })[],
   rows: readonly RaceRow[],
-  exposure: { closeAfterMs: number; minExposed?: number },
+  exposure: { closeAfterMs: number; minExposed?: number; minProcesses?: number },
 ): RaceAdvice[] {
   const minExposed = exposure.minExposed ?? MIN_EXPOSED_PER_SIDE;
+  const minProcesses = exposure.minProcesses ?? MIN_ADVICE_PROCESSES;
+  const processesOf = (xs: readonly RaceRow[]): number => new Set(xs.map((r) => r.process)).size;
   const held = new Set(verdicts.filter((v) => v.outcome === 'holds').map((v) => v.id));
   const out: RaceAdvice[] = [];
   for (const rule of rules) {
@@ -198,6 +222,9 @@ export function raceAdvice(
     };
     const a = side(without);
     const b = side(withIt);
+    const primary = verdicts.find((v) => v.id === rule.requires[0])?.evidence?.['processes'];
+    const processes = typeof primary === 'number' ? primary : processesOf(withIt);
+    const indicative = processes < minProcesses;
     const short = [
       ...(a.exposed < minExposed ? [`without the setting ${a.exposed}`] : []),
       ...(b.exposed < minExposed ? [`with it ${b.exposed}`] : []),
@@ -217,6 +244,13 @@ export function raceAdvice(
       exposedWithout: a.exposed,
       exposedWith: b.exposed,
       minExposed,
+      processes,
+      minProcesses,
+      indicative,
+      indicativeText: indicative ? `(${processes === 1 ? 'one process' : `${processes} processes`}; indicative)` : '',
+      processesWithout: processesOf(without),
+      processesWith: processesOf(withIt),
+      withoutIsSanity: rule.withoutIsSanity === true,
       failedExposedWithout: a.failedExposed,
       failedExposedWith: b.failedExposed,
       failureRateWithout: a.rate,
@@ -268,26 +302,37 @@ export function retryAvoidsFailuresClaim(input: {
   claim: string;
   rows: readonly RaceRow[];
   maxFailures: number;
-  /** When given, the evidence also counts the requests that met a close (exposedToClose): shown, not decided on. */
+  /** When given, the evidence also counts the requests that met a close (exposedToClose). */
   closeAfterMs?: number;
+  /**
+   * With closeAfterMs: the least number of requests that met a close for the race to count as exercised; fewer leave
+   * the claim unresolved ("race not exercised") — a retry cannot be credited for failures that never had a chance to
+   * happen. Absent: not required.
+   */
+  minMetAClose?: number;
 }): VerdictData {
   const failed = input.rows.filter((r) => !r.ok);
   // A resend: a second arrival, or (natural close) a first copy that met a closed connection and a later arrival.
   const resent = input.rows.filter(resentRequest);
   const closeAfterMs = input.closeAfterMs;
   const processes = new Set(input.rows.map((r) => r.process)).size;
+  const metAClose =
+    closeAfterMs === undefined ? null : input.rows.filter((r) => exposedToClose(r, closeAfterMs)).length;
+  const minMet = input.minMetAClose;
+  const notExercised = minMet !== undefined && metAClose !== null && metAClose < minMet;
   return countClaim({
     id: input.id,
-    claim: `${input.claim} (count, in ${processes === 1 ? 'one client process' : `${processes} client processes`} of ${input.rows.length} requests)`,
+    claim: `${input.claim} (count, in ${processes === 1 ? 'one client process' : `${processes} client processes`} of ${input.rows.length} requests${minMet !== undefined && metAClose !== null ? `; the race must have happened: ≥ ${minMet} requests that met a close, else unresolved` : ''})`,
     holds: input.rows.length > 0 && failed.length <= input.maxFailures,
+    unresolved: notExercised && failed.length <= input.maxFailures,
     evidence: {
+      ...(notExercised ? guardEvidence(`race not exercised: ${metAClose} requests met a close (< ${minMet})`) : {}),
+      ...(minMet !== undefined ? { minMetAClose: minMet } : {}),
       requests: input.rows.length,
       processes,
       failed: failed.length,
       maxFailures: input.maxFailures,
-      ...(closeAfterMs === undefined
-        ? {}
-        : { metAClose: input.rows.filter((r) => exposedToClose(r, closeAfterMs)).length }),
+      ...(metAClose === null ? {} : { metAClose }),
       resent: resent.length,
       medianOkMs: medianOf(input.rows.filter((r) => r.ok).map((r) => r.elapsedMs)),
       medianResentOkMs: medianOf(resent.filter((r) => r.ok).map((r) => r.elapsedMs)),
@@ -331,6 +376,8 @@ export function stallTimeoutClaim(input: {
   capMs: number;
   /** The timer's tick when it is coarse (undici's fast timers: UNDICI_FAST_TIMER_TICK_MS); absent: a native timer. */
   tickMs?: number;
+  /** What ends the request, when the client itself does not (node:http: the harness's req.setTimeout → req.destroy). */
+  enforcedBy?: string;
 }): VerdictData {
   const fireBoundMs = timeoutFireBoundMs(input.timeoutMs, input.tickMs);
   const boundMs = fireBoundMs + input.slackMs;
@@ -340,10 +387,16 @@ export function stallTimeoutClaim(input: {
     );
   const { met: rows, elsewhere } = stalledRows(input.rows, input.client);
   const late = rows.filter((r) => r.ok || r.elapsedMs > boundMs);
+  const aboveFireBound = rows.filter((r) => r.elapsedMs > fireBoundMs).length;
+  const processes = new Set(rows.map((r) => r.process)).size;
   const codes = [...new Set(rows.map((r) => r.code ?? 'ok'))].sort().join(', ');
+  const bound =
+    input.tickMs === undefined
+      ? `the timeout + ${input.slackMs} ms slack`
+      : `one ${input.tickMs} ms fast-timer tick above the configured value (⌈${input.timeoutMs} / ${input.tickMs}⌉ · ${input.tickMs} = ${fireBoundMs} ms) + ${input.slackMs} ms slack`;
   return countClaim({
     id: input.id,
-    claim: `with a configured timeout of ${input.timeoutMs} ms, ${input.client} ends every request sent on a stalled connection within ${boundMs} ms (${input.tickMs === undefined ? 'the timeout' : `⌈${input.timeoutMs} / ${input.tickMs}⌉ · ${input.tickMs} ms, its timer's tick,`} + ${input.slackMs} ms of lag; the harness waits ${input.capMs} ms) — over ${rows.length} of ${rows.length + elsewhere} requests, the ones sent on the stalled connection`,
+    claim: `with a configured timeout of ${input.timeoutMs} ms${input.enforcedBy ? ` (${input.enforcedBy})` : ''}, ${input.client} ends every request sent on a stalled connection within ${boundMs} ms (${bound}; the harness waits ${input.capMs} ms) — ${processes === 1 ? 'one client process' : `${processes} client processes`}, ${rows.length} request${rows.length === 1 ? '' : 's'} on the stalled connection (of ${rows.length + elsewhere} sent)`,
     holds: rows.length > 0 && late.length === 0,
     unresolved: rows.length === 0,
     evidence: {
@@ -354,6 +407,8 @@ export function stallTimeoutClaim(input: {
       configuredTimeoutMs: input.timeoutMs,
       fireBoundMs,
       boundMs,
+      processes,
+      aboveFireBound,
       medianElapsedMs: medianOf(rows.map((r) => r.elapsedMs)),
       maxElapsedMs: rows.length > 0 ? Math.max(...rows.map((r) => r.elapsedMs)) : null,
       codes,

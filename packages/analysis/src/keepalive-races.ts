@@ -136,8 +136,8 @@ export interface RaceRow {
   dueAtUs?: number | null;
   /**
    * The ROUND's due close (µs, shared clock): the earliest due close (idle start + T) among the target's connections
-   * whose idle period began in this round's warm-up (roundDueAtUs), the reference a write on a FRESH connection (no
-   * idle period of its own) is placed against in the landing table (writeLandingMs). null: none known. Absent before
+   * whose idle period began in this round's warm-up (roundDueAtUs), the fallback reference for a write on a FRESH
+   * connection in the landing table when its burst had no kept write (writeLandingMs, burstKeptDueAtUs). null: none known. Absent before
    * the shared clock.
    */
   roundDueAtUs?: number | null;
@@ -1065,11 +1065,15 @@ export function failsWhenClosedSanity(input: {
   const undecided = none.requests > 0 && none.requests >= met.length && met.every((r) => !r.ok);
   return sanityCheck({
     id: input.id,
-    claim: `without a retry, every ${input.method} of ${input.client} that met a closed connection (written after the target's FIN, or before it and read after the close) fails, because the target never answers it${met.length === 0 && !undecided ? ' (none met one in these rows)' : ''}`,
-    holds: met.every((r) => !r.ok),
-    unresolved: undecided,
+    claim: `without a retry, every ${input.method} of ${input.client} that met a closed connection (written after the target's FIN, or before it and read after the close) fails, because the target never answers it${met.length === 0 && !undecided ? ' (none met one in these rows: unresolved)' : ''}`,
+    holds: met.length > 0 && met.every((r) => !r.ok),
+    // Nothing to check (none met one) is unresolved, never a vacuous hold.
+    unresolved: undecided || (met.length === 0 && none.requests === 0),
     evidence: {
       ...(undecided ? guardEvidence(noWriteTimeText(none)) : {}),
+      ...(met.length === 0 && none.requests === 0
+        ? guardEvidence('none met one: no request met a closed connection')
+        : {}),
       counts: rateCountsText(e, `${input.method}s that met a closed connection`, 'failed'),
       metClose: met.length,
       exposed: met.filter((r) => writeExposure(r) === 'exposed').length,
@@ -1236,15 +1240,38 @@ export const NO_DUE_CLOSE_BIN = 'no due close known';
 
 /**
  * Where a first write landed for the landing table, in ms after a due close: on a kept connection (an idle period of
- * its own), after that period's due close (landingMs); on a fresh connection (or one not joined), after the ROUND's
- * due close (roundDueAtUs: the first of the round's idle connections to become due). null without a write time or a
- * due close.
+ * its own), after that period's due close (landingMs); on a fresh connection (or one not joined), after its BURST's
+ * kept due close (opts.burstDueUs, burstKeptDueAtUs: the reference the burst's kept writes are placed by), else after
+ * the ROUND's due close (roundDueAtUs: the first of the round's idle connections to become due; the burst had no kept
+ * write). null without a write time or a due close.
  */
-export function writeLandingMs(r: RaceRow): number | null {
+export function writeLandingMs(r: RaceRow, opts: { burstDueUs?: number | null } = {}): number | null {
   if (typeof r.writtenAtUs !== 'number') return null;
   if (typeof r.dueAtUs === 'number') return (r.writtenAtUs - r.dueAtUs) / 1000;
+  if (typeof opts.burstDueUs === 'number') return (r.writtenAtUs - opts.burstDueUs) / 1000;
   if (typeof r.roundDueAtUs === 'number') return (r.writtenAtUs - r.roundDueAtUs) / 1000;
   return null;
+}
+
+/**
+ * Per burst, the reference a write on a FRESH connection is timed against in the landing table: the median due close
+ * (dueAtUs; the lower middle of an even count, an actual connection's due close) of the burst's writes on KEPT
+ * connections — the same reference its kept writes are placed by, so a fresh and a kept write of one burst that went
+ * out at the same moment land in the same bin. A burst with no kept write is absent (its fresh writes fall back to the
+ * round's due close, roundDueAtUs).
+ */
+export function burstKeptDueAtUs(rows: readonly RaceRow[]): Map<string, number> {
+  const dues = new Map<string, number[]>();
+  for (const r of rows) {
+    if (typeof r.dueAtUs !== 'number' || typeof r.writtenAtUs !== 'number') continue;
+    dues.set(r.burst, [...(dues.get(r.burst) ?? []), r.dueAtUs]);
+  }
+  const out = new Map<string, number>();
+  for (const [burst, xs] of dues) {
+    const s = [...xs].sort((a, b) => a - b);
+    out.set(burst, s[Math.floor((s.length - 1) / 2)] as number);
+  }
+  return out;
 }
 
 /** One client × method × landing bin of the landing table. */
@@ -1257,7 +1284,13 @@ export interface LandingBin {
   /** On a kept connection (an idle period of its own) / on a fresh one (joined, no idle period) / not joined. */
   onKept: number;
   onFresh: number;
+  /** Of the fresh (or not joined) writes with a write time: timed against their burst's kept due close
+   * (burstKeptDueAtUs) / against the round's due close (roundDueAtUs; the burst had no kept write). */
+  freshByBurstDue: number;
+  freshByRoundDue: number;
   notJoined: number;
+  /** Client processes the bin's writes came from (the unit of variation). */
+  processes: number;
   /** Stale writes (staleWrite: onto a FIN sent more than staleMs before the burst's first write). */
   stale: number;
   /** stale / writes (a bin is listed only with at least one). */
@@ -1265,6 +1298,52 @@ export interface LandingBin {
   /** The target's record: the first copy reached it on a connection it had already closed. */
   afterCloseOnTarget: number;
   failed: number;
+}
+
+/** A bar of the stale-writes-by-landing chart: one client in one landing bin. */
+export interface LandingChartBar {
+  client: string;
+  method: string;
+  bin: string;
+  stalePct: number;
+  writes: number;
+  processes: number;
+}
+
+/**
+ * The stale-writes chart drawn from the landing table (exploratory: where writes landed, not a ranking): one bar per
+ * client and landing bin (LANDING_BINS only), so clients are compared at matched landings. A client with no write in a
+ * bin, or whose writes there come from fewer than `minProcesses` client processes, gets NO bar — it is listed in
+ * `omitted` with "no data" / "too few processes (N)", for a note beside the chart.
+ */
+export function landingChartBars(
+  bins: readonly LandingBin[],
+  clients: readonly string[],
+  minProcesses: number,
+): { bars: LandingChartBar[]; omitted: { client: string; method: string; bin: string; reason: string }[] } {
+  const bars: LandingChartBar[] = [];
+  const omitted: { client: string; method: string; bin: string; reason: string }[] = [];
+  const methods = [...new Set(bins.map((b) => b.method))];
+  for (const method of methods) {
+    for (const { label } of LANDING_BINS) {
+      for (const client of clients) {
+        const b = bins.find((x) => x.client === client && x.method === method && x.bin === label);
+        if (b === undefined || b.writes === 0) omitted.push({ client, method, bin: label, reason: 'no data' });
+        else if (b.processes < minProcesses)
+          omitted.push({ client, method, bin: label, reason: `too few processes (${b.processes} < ${minProcesses})` });
+        else
+          bars.push({
+            client,
+            method,
+            bin: label,
+            stalePct: Number(((b.stale / b.writes) * 100).toFixed(2)),
+            writes: b.writes,
+            processes: b.processes,
+          });
+      }
+    }
+  }
+  return { bars, omitted };
 }
 
 /**
@@ -1275,18 +1354,19 @@ export interface LandingBin {
 export function landingBins(rows: readonly RaceRow[], staleMs: number = STALE_FIN_MS): LandingBin[] {
   const groups = byClientAndMethod(rows);
   const order = [...LANDING_BINS.map((b) => b.label), NO_WRITE_TIME_BIN, NO_DUE_CLOSE_BIN];
-  const binOf = (r: RaceRow): string => {
+  const binOf = (r: RaceRow, burstDueUs: number | undefined): string => {
     if (typeof r.writtenAtUs !== 'number') return NO_WRITE_TIME_BIN;
-    const at = writeLandingMs(r);
+    const at = writeLandingMs(r, { burstDueUs: burstDueUs ?? null });
     if (at === null) return NO_DUE_CLOSE_BIN;
     return (LANDING_BINS.find((b) => at >= b.fromMs && at < b.toMs) ?? (LANDING_BINS[0] as { label: string })).label;
   };
   return [...groups.values()].flatMap((g) => {
     const first = g[0] as RaceRow;
     const starts = burstWriteStarts(g);
+    const burstDue = burstKeptDueAtUs(g);
     const byBin = new Map<string, RaceRow[]>();
     for (const r of g) {
-      const b = binOf(r);
+      const b = binOf(r, burstDue.get(r.burst));
       byBin.set(b, [...(byBin.get(b) ?? []), r]);
     }
     return order
@@ -1295,6 +1375,8 @@ export function landingBins(rows: readonly RaceRow[], staleMs: number = STALE_FI
         const xs = byBin.get(bin) as RaceRow[];
         const stale = xs.filter((r) => staleWrite(r, starts.get(r.burst), staleMs)).length;
         const joined = (r: RaceRow): boolean => typeof r.targetConnection === 'number';
+        const fresh = (ys: RaceRow[]): RaceRow[] =>
+          ys.filter((r) => typeof r.writtenAtUs === 'number' && typeof r.dueAtUs !== 'number');
         return {
           client: first.client,
           method: first.method,
@@ -1302,7 +1384,10 @@ export function landingBins(rows: readonly RaceRow[], staleMs: number = STALE_FI
           writes: xs.length,
           onKept: xs.filter((r) => joined(r) && typeof r.dueAtUs === 'number').length,
           onFresh: xs.filter((r) => joined(r) && typeof r.dueAtUs !== 'number').length,
+          freshByBurstDue: fresh(xs).filter((r) => burstDue.has(r.burst)).length,
+          freshByRoundDue: fresh(xs).filter((r) => !burstDue.has(r.burst) && typeof r.roundDueAtUs === 'number').length,
           notJoined: xs.filter((r) => typeof r.writtenAtUs === 'number' && !joined(r)).length,
+          processes: new Set(xs.map((r) => r.process)).size,
           stale,
           staleShare: stale / xs.length,
           afterCloseOnTarget: xs.filter((r) => r.afterClose === true).length,

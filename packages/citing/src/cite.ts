@@ -728,8 +728,8 @@ export function citationMarkdown(c: Citation): string {
     blank(r) ? none : num(r.cpuMicrosPerRequest),
     r.noData ? none : String(r.errors),
   ]);
-  // A bodies run has no bench measurements: its body table stands alone rather than beside an empty one.
-  const measurementTable = c.rows.length > 0 || c.bodies.length === 0;
+  // No measurement rows (a bodies run, or a case study whose record has no bench measurements): no empty table.
+  const measurementTable = c.rows.length > 0;
   if (measurementTable) {
     out.push(
       table(header, rows, [

@@ -69,6 +69,15 @@ export const KEEPALIVE_RACES_LINKS: readonly SourceLink[] = [
     lines: [25, 40],
     token: 'const TICK_MS = (RESOLUTION_MS >> 1) - 1',
   },
+  // The module's own words for it ("an accuracy target of within 500ms"), quoted in §4.
+  {
+    id: 'undici.timers.accuracy-target',
+    source: 'undici',
+    tag: UNDICI,
+    file: 'lib/util/timers.js',
+    lines: [7, 10],
+    token: 'with an accuracy target of within 500ms',
+  },
   {
     id: 'undici.timers.fast-timer-fire',
     source: 'undici',
