@@ -329,6 +329,8 @@ describe('a block cut short by its time limit (seed-15163329: five 48 s timeouts
       throughputRps: 20,
       measuredThroughputRps: 30,
       busy: 1,
+      // CPU per request ANSWERED (2 s ÷ 40), not per request sent (2 s ÷ 42): the rate beside it counts answers.
+      cpuMicrosPerRequest: 50_000,
     });
   });
   it('reports a block with no window as such (no throughput, not zero)', () => {

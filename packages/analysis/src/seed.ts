@@ -10,7 +10,7 @@ import {
   measurementRows,
   rankable,
 } from './interleaved';
-import { partialBlockOf, partialBlockText, type StallPayload } from './seed-stalls';
+import { partialBlockOf, partialBlockText, partialCpuPerAnswered, type StallPayload } from './seed-stalls';
 import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 
 /**
@@ -53,18 +53,29 @@ export const COLLAPSED_CPU_US = 10_000;
 
 /** `collapsed (23 req/s, 41,000 µs CPU/request at 0.98 core)` when a block or the partial block is, else null. */
 export function collapsedText(m: SeedMeasurement): string | null {
-  const points: { rps: number; cpu: number; busy: number }[] = (m.method?.blocks ?? []).map((b) => ({
+  const points: { rps: number; cpu: number; busy: number; partial?: boolean }[] = (m.method?.blocks ?? []).map((b) => ({
     rps: b.throughputRps,
     cpu: b.cpuMicrosPerRequest,
     busy: b.clientUtilization,
   }));
+  // A partial block: CPU per ANSWERED request (requests in flight at the cut are not in the throughput either), and
+  // the throughput of its measured windows when it has any; said so in the text.
   const p = partialBlockOf(m);
-  if (p?.partial && p.busy !== null && p.partial.cpuMicrosPerRequest !== null)
-    points.push({ rps: p.partial.throughputRps ?? 0, cpu: p.partial.cpuMicrosPerRequest, busy: p.busy });
+  const perAnswered = p ? partialCpuPerAnswered(p) : null;
+  if (p?.partial && p.busy !== null && perAnswered !== null)
+    points.push({
+      rps: p.partial.measuredThroughputRps ?? p.partial.throughputRps ?? 0,
+      cpu: perAnswered,
+      busy: p.busy,
+      partial: true,
+    });
   const hit = points.filter((x) => x.busy >= COLLAPSED_MIN_BUSY && x.cpu >= COLLAPSED_CPU_US);
   if (hit.length === 0) return null;
   const worst = hit.reduce((a, b) => (b.cpu > a.cpu ? b : a));
-  return `collapsed (${Math.round(worst.rps)} req/s, ${Math.round(worst.cpu).toLocaleString('en-US')} µs CPU/request at ${worst.busy.toFixed(2)} core)`;
+  const cpu = Math.round(worst.cpu).toLocaleString('en-US');
+  return worst.partial
+    ? `collapsed (partial block: ${worst.rps.toFixed(1)} req/s in its measured windows, ${cpu} µs CPU per answered request at ${worst.busy.toFixed(2)} core)`
+    : `collapsed (${Math.round(worst.rps)} req/s, ${cpu} µs CPU/request at ${worst.busy.toFixed(2)} core)`;
 }
 
 /** `errored (CASEBOOK_TRIAL_TIMEOUT)` for a measurement with its own fault, else null. */
@@ -996,7 +1007,9 @@ export function seedRows(
       rpsHigh: noInterval ? Number.NaN : row.rpsHigh,
       p50Ms: sif.partialLatency ? Number.NaN : (m.latencyMs?.p50 ?? Number.NaN),
       p99Ms: sif.partialLatency ? Number.NaN : (m.latencyMs?.p99 ?? Number.NaN),
-      cpuUs: partialBlock ? (partialBlock.partial?.cpuMicrosPerRequest ?? Number.NaN) : row.cpuUs,
+      // A partial block's CPU per request is blank: its requests sent include those in flight at the cut, and its
+      // throughput counts answered requests only (the flags cell gives CPU per answered request when collapsed).
+      cpuUs: partialBlock ? Number.NaN : row.cpuUs,
       cpuLow: noInterval ? Number.NaN : row.cpuLow,
       cpuHigh: noInterval ? Number.NaN : row.cpuHigh,
       cpuVsReference: vs && !noInterval ? vs.median : vs ? Number.NaN : 1,
@@ -1014,7 +1027,7 @@ export function seedRows(
       partial: partial,
       noInterval: noInterval,
     };
-    // A partial block's throughput and CPU per request are printed as such (labelled); nothing else of it is.
+    // A partial block's throughput (measured windows when any) is printed as such (labelled); nothing else of it is.
     if (partialBlock) return { ...row_, p50Ms: Number.NaN, p99Ms: Number.NaN, cpuLow: Number.NaN, cpuHigh: Number.NaN };
     if (own)
       return {
