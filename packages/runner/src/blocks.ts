@@ -208,6 +208,27 @@ export class WindowTally {
   }
 }
 
+/**
+ * The harness's pause after a block's measured windows all arrived was not answered: by the worker's pause watchdog
+ * (casebook_foreign_worker.py PAUSE_WATCHDOG_S) or by the runner's pause limit (PAUSE_LIMIT_MS). A fault of the
+ * harness's pause (waiting for, then cancelling, the requests in flight), not of the measurement: the block's
+ * measured windows are data and are kept (`PauseFault.block`). Added after seed-7326eaa1, where uvloop's block was
+ * thrown away and the run filed the pause as a stall of the client.
+ */
+export const PAUSE_UNANSWERED = 'CASEBOOK_PAUSE_UNANSWERED';
+
+/** A PAUSE_UNANSWERED fault with the block whose measured windows had all arrived (kept as data). */
+export class PauseFault extends CasebookError {
+  readonly block: BlockResult;
+  constructor(cause: CasebookError, block: BlockResult) {
+    super(
+      PAUSE_UNANSWERED,
+      `the pause after block ${block.index}'s ${block.windows.length} measured windows was not answered (the block is kept; ${cause.code}: ${cause.message})`,
+    );
+    this.block = block;
+  }
+}
+
 /** The fault of a block cut short by its time limit: its words, then the partial block as JSON after the marker. */
 export function blockTimeoutError(p: PartialBlockPayload): CasebookError {
   const what =
@@ -530,7 +551,12 @@ export class ContinuousMeasurement {
       arm(limits.activeMs);
       this.onFailure = (e) => {
         clearTimeout(timer);
-        reject(e);
+        // A fault in the pause, after every measured window arrived: the harness's pause failed, the block is data.
+        if (pausing && result.windows.length >= plan.windowsPerBlock) {
+          result.warmupMs = round(result.warmupMs, 1);
+          result.endMs = Date.now() - originMs;
+          reject(new PauseFault(e, result));
+        } else reject(e);
       };
       this.onMessage = async (m) => {
         if (m.type === 'paused') {
