@@ -147,21 +147,34 @@ describe('a claim with nothing measured', () => {
     const httpx = m('latest · httpx', 0, 0, 0, { guards: noData, error: timeout(PARTIAL) });
     const v = gapClaim({ id: 'gap-latest', claim: 'c', httpx: httpx, aiohttp: aiohttp, threshold: { above: 1.5 } });
     expect(v.outcome).toBe('unresolved');
-    expect(v.evidence['notMeasured']).toBe('latest · httpx errored (CASEBOOK_TRIAL_TIMEOUT)');
+    // The client's behaviour first, then the harness's code.
+    expect(v.evidence['notMeasured']).toBe(
+      "latest · httpx answered 600 then failed 12 (PoolTimeout 12) before the harness's 40 s pause limit (CASEBOOK_TRIAL_TIMEOUT)",
+    );
     expect(v.evidence['noData']).toBe(true);
   });
   it('a count claim on a measurement with no block says so too (the storm of a measurement that errored)', () => {
     const storm = m('latest · httpx', 0, 0, 0, { guards: noData, error: timeout(PARTIAL), trials: [] });
     const v = reconnectStorm({ id: 'storm-latest', claim: 'c', storm: storm, minPerRequest: 0.05 });
     expect(v.outcome).toBe('unresolved');
-    expect(v.evidence['notMeasured']).toBe('latest · httpx errored (CASEBOOK_TRIAL_TIMEOUT)');
+    expect(v.evidence['notMeasured']).toMatch(/^latest · httpx answered 600 then failed 12 /);
     expect(v.evidence['noData']).toBe(true);
+  });
+
+  it('a claim voided by a guard says so (comparable: false, reason), its interval wholly above the threshold', () => {
+    const httpx = m('2022 · httpx', 6, 600, 1500, { guards: { flags: ['not-steady'], rankable: false } });
+    const v = gapClaim({ id: 'gap-2022', claim: 'c', httpx: httpx, aiohttp: aiohttp, threshold: { above: 1.5 } });
+    expect(v.outcome).toBe('unresolved');
+    expect(v.evidence['unguardedOutcome']).toBe('holds');
+    expect(v.evidence['comparable']).toBe(false);
+    expect(v.evidence['reason']).toMatch(/^not compared: 2022 · httpx \(/);
   });
 
   it('counterfactual: a claim with data carries no notMeasured', () => {
     const httpx = m('latest · httpx', 6, 600, 1500);
     const v = gapClaim({ id: 'gap-latest', claim: 'c', httpx: httpx, aiohttp: aiohttp, threshold: { above: 1.5 } });
     expect(v.evidence['notMeasured']).toBeUndefined();
+    expect(v.evidence['comparable']).toBeUndefined();
     expect(v.outcome).toBe('holds');
   });
 });

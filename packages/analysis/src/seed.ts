@@ -10,7 +10,13 @@ import {
   measurementRows,
   rankable,
 } from './interleaved';
-import { partialBlockOf, partialBlockText, partialCpuPerAnswered, type StallPayload } from './seed-stalls';
+import {
+  parseStallPayload,
+  partialBlockOf,
+  partialBlockText,
+  partialCpuPerAnswered,
+  type StallPayload,
+} from './seed-stalls';
 import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 
 /**
@@ -257,6 +263,28 @@ const flaggedOf = (all: readonly SeedMeasurement[]): string => {
 };
 
 /**
+ * What an errored measurement's client did, first, then the harness's code: `2022 · httpx answered 100 then failed
+ * 576 (PoolTimeout 576) before the harness's 48 s block limit (CASEBOOK_TRIAL_TIMEOUT)`, from the partial block its
+ * fault carries; `<label> errored (<code>)` when the fault carries no block.
+ */
+function erroredBehaviour(m: SeedMeasurement): string {
+  const code = m.error?.code ?? 'unknown';
+  const p = parseStallPayload(m.error?.message);
+  if (p === null) return `${m.label} errored (${code})`;
+  const codes = Object.entries(p.byCode)
+    .sort((a, b) => b[1] - a[1])
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ');
+  const did = `${m.label} answered ${p.answered}${p.failed > 0 ? ` then failed ${p.failed} (${codes})` : ' and failed none'}`;
+  const limit = p.partial?.limitMs;
+  const before =
+    limit !== null && limit !== undefined
+      ? ` before the harness's ${limit / 1000} s ${p.partial?.phase === 'pause' ? 'pause' : 'block'} limit`
+      : '';
+  return `${did}${before} (${code})`;
+}
+
+/**
  * A claim with no number (n = 0: no round in which every measurement it reads has a block) says why, so it never
  * reads as a precision problem: `not measured: latest · httpx errored (CASEBOOK_TRIAL_TIMEOUT)`, with `noData`.
  */
@@ -266,10 +294,7 @@ export function notMeasured(v: VerdictData, ms: readonly SeedMeasurement[]): Ver
   if (v.evidence['n'] !== 0 && v.evidence['noData'] !== true && !blockless) return v;
   const errored = ms.filter((m, i) => ms.indexOf(m) === i && m.error);
   const empty = ms.filter((m, i) => ms.indexOf(m) === i && (m.method?.blocks ?? []).length === 0 && !m.error);
-  const why = [
-    ...errored.map((m) => `${m.label} errored (${m.error?.code})`),
-    ...empty.map((m) => `${m.label} has no block`),
-  ];
+  const why = [...errored.map((m) => erroredBehaviour(m)), ...empty.map((m) => `${m.label} has no block`)];
   return {
     ...v,
     outcome: 'unresolved',
@@ -328,9 +353,21 @@ export function guarded(
   const flagged = flaggedOf(options.socketCount ? ms.filter((m) => !onlyConnectionRateMoved(m)) : ms);
   const out: VerdictData = notMeasured({ ...v, evidence: { ...v.evidence, flagged } }, ms);
   // What the data alone said, kept so a reader sees a voided claim whose interval lay wholly on the wrong side.
+  // A guard decided, not the interval: `comparable: false` with the reason, so the headline never says "the data
+  // cannot decide at this precision" of a claim the guards voided.
   return flagged === 'none'
     ? out
-    : { ...out, outcome: 'unresolved', holds: false, evidence: { ...out.evidence, unguardedOutcome: v.outcome } };
+    : {
+        ...out,
+        outcome: 'unresolved',
+        holds: false,
+        evidence: {
+          ...out.evidence,
+          unguardedOutcome: v.outcome,
+          comparable: false,
+          reason: `not compared: ${flagged}`,
+        },
+      };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
