@@ -136,7 +136,7 @@ describe('combineParts', () => {
   });
 
   it('splits unresolved claims into not measured, voided by guards and imprecise (seed-7326eaa1: 11, 2, 2)', () => {
-    const claim = (evidence: Record<string, unknown>) => ({
+    const claim = (evidence: Record<string, string | number | boolean>) => ({
       kind: 'claim' as const,
       outcome: 'unresolved' as const,
       evidence,
