@@ -90,7 +90,8 @@ describe('a block cut short by the time limit (CASEBOOK_TRIAL_TIMEOUT)', () => {
   it('is a row of data labelled partial (no interval, no latency), not "no-data"', () => {
     const [row] = seedRows([cut]);
     expect(row?.rps).toBe(41);
-    expect(row?.cpuUs).toBe(24_687.5);
+    // CPU per request is blank for a partial block: its requests sent include those in flight at the cut.
+    expect(row?.cpuUs).toBeNaN();
     expect(row?.rpsLow).toBeNaN();
     expect(row?.p50Ms).toBeNaN();
     expect(row?.partial).toBe('partial block (timed out in its pause after 32 windows)');
@@ -98,6 +99,31 @@ describe('a block cut short by the time limit (CASEBOOK_TRIAL_TIMEOUT)', () => {
     expect(row?.flags).toContain('collapsed');
     expect(row?.flags).toContain('errored (CASEBOOK_TRIAL_TIMEOUT)');
     expect(row?.flags.split(', ')).not.toContain('no-data');
+  });
+
+  it("collapsed is read per ANSWERED request with the measured windows' throughput (seed-7326eaa1: 1,188 sent, 100 answered)", () => {
+    // The old payload's cpuMicrosPerRequest was CPU ÷ requests sent (29,995 µs) beside a throughput of answered ones.
+    const seen = {
+      ...PARTIAL,
+      answered: 100,
+      failed: 0,
+      sent: 1188,
+      byCode: {},
+      cpuS: 35.634,
+      wallS: 36,
+      busy: 0.99,
+      throughputRps: 2.8,
+      cpuMicrosPerRequest: 29_995,
+      measuredThroughputRps: 0,
+    };
+    const text = collapsedText(m('2022 · httpx', 0, 0, 0, { guards: noData, error: timeout(seen) }));
+    expect(text).toBe(
+      'collapsed (partial block: 0.0 req/s in its measured windows, 356,340 µs CPU per answered request at 0.99 core)',
+    );
+    expect(text).not.toContain('29,995');
+    const [row] = seedRows([m('2022 · httpx', 0, 0, 0, { guards: noData, error: timeout(seen) })]);
+    expect(row?.rps).toBe(0);
+    expect(row?.cpuUs).toBeNaN();
   });
 
   it('counterfactual: a timeout without the payload (an older record) stays "no-data", with nothing to print', () => {
@@ -121,21 +147,34 @@ describe('a claim with nothing measured', () => {
     const httpx = m('latest · httpx', 0, 0, 0, { guards: noData, error: timeout(PARTIAL) });
     const v = gapClaim({ id: 'gap-latest', claim: 'c', httpx: httpx, aiohttp: aiohttp, threshold: { above: 1.5 } });
     expect(v.outcome).toBe('unresolved');
-    expect(v.evidence['notMeasured']).toBe('latest · httpx errored (CASEBOOK_TRIAL_TIMEOUT)');
+    // The client's behaviour first, then the harness's code.
+    expect(v.evidence['notMeasured']).toBe(
+      "latest · httpx answered 600 then failed 12 (PoolTimeout 12) before the harness's 40 s pause limit (CASEBOOK_TRIAL_TIMEOUT)",
+    );
     expect(v.evidence['noData']).toBe(true);
   });
   it('a count claim on a measurement with no block says so too (the storm of a measurement that errored)', () => {
     const storm = m('latest · httpx', 0, 0, 0, { guards: noData, error: timeout(PARTIAL), trials: [] });
     const v = reconnectStorm({ id: 'storm-latest', claim: 'c', storm: storm, minPerRequest: 0.05 });
     expect(v.outcome).toBe('unresolved');
-    expect(v.evidence['notMeasured']).toBe('latest · httpx errored (CASEBOOK_TRIAL_TIMEOUT)');
+    expect(v.evidence['notMeasured']).toMatch(/^latest · httpx answered 600 then failed 12 /);
     expect(v.evidence['noData']).toBe(true);
+  });
+
+  it('a claim voided by a guard says so (comparable: false, reason), its interval wholly above the threshold', () => {
+    const httpx = m('2022 · httpx', 6, 600, 1500, { guards: { flags: ['not-steady'], rankable: false } });
+    const v = gapClaim({ id: 'gap-2022', claim: 'c', httpx: httpx, aiohttp: aiohttp, threshold: { above: 1.5 } });
+    expect(v.outcome).toBe('unresolved');
+    expect(v.evidence['unguardedOutcome']).toBe('holds');
+    expect(v.evidence['comparable']).toBe(false);
+    expect(v.evidence['reason']).toMatch(/^not compared: 2022 · httpx \(/);
   });
 
   it('counterfactual: a claim with data carries no notMeasured', () => {
     const httpx = m('latest · httpx', 6, 600, 1500);
     const v = gapClaim({ id: 'gap-latest', claim: 'c', httpx: httpx, aiohttp: aiohttp, threshold: { above: 1.5 } });
     expect(v.evidence['notMeasured']).toBeUndefined();
+    expect(v.evidence['comparable']).toBeUndefined();
     expect(v.outcome).toBe('holds');
   });
 });

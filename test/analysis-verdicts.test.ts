@@ -134,4 +134,30 @@ describe('combineParts', () => {
     expect(claimTally(verdicts)).toMatchObject({ sanity: 2, sanityFailed: 1, sanityUnresolved: 1 });
     expect(verdictHeadline(verdicts)).toBe('0 of 0 claims hold, 2 sanity checks (1 failed, 1 unresolved)');
   });
+
+  it('splits unresolved claims into not measured, voided by guards and imprecise (seed-7326eaa1: 11, 2, 2)', () => {
+    const claim = (evidence: Record<string, string | number | boolean>) => ({
+      kind: 'claim' as const,
+      outcome: 'unresolved' as const,
+      evidence,
+    });
+    const verdicts = [
+      claim({ noData: true, notMeasured: '2022 · httpx answered 100 then failed 576' }),
+      claim({
+        comparable: false,
+        reason: 'not compared: 2022 · httpx (unstable across blocks)',
+        unguardedOutcome: 'holds',
+      }),
+      claim({ n: 6 }),
+      claim({ n: 6 }),
+      { kind: 'claim' as const, outcome: 'holds' as const, evidence: {} },
+    ];
+    expect(verdictHeadline(verdicts)).toBe(
+      '1 of 5 claims hold, 4 unresolved (1 not measured, 1 voided by guards, 2 imprecise)',
+    );
+    // Counterfactual: verdicts without evidence keep the old headline.
+    expect(verdictHeadline(verdicts.map(({ kind, outcome }) => ({ kind, outcome })))).toBe(
+      '1 of 5 claims hold, 4 unresolved',
+    );
+  });
 });

@@ -13,7 +13,7 @@ const worker = path.join(root, 'packages/runner/python/casebook_foreign_worker.p
 const script = path.join(root, 'test/fixtures/python/stall_monitor.py');
 
 function drive(
-  mode: 'stall' | 'progress' | 'windows' | 'failing',
+  mode: 'stall' | 'progress' | 'windows' | 'failing' | 'pause-stall',
   feed: Array<[number, string]>,
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
@@ -52,6 +52,18 @@ describe('the foreign worker stall monitor', () => {
     expect(block).toMatchObject({ answered: 0, failed: 0, byCode: {}, peakOpenConnections: 7 });
     expect(block?.wallS).toBeGreaterThan(0.5);
     expect(block?.busy).toBeGreaterThanOrEqual(0);
+  }, 20_000);
+
+  it('a pause left unanswered after the block answered requests is CASEBOOK_PAUSE_UNANSWERED (the harness), not a stall', async () => {
+    const { code, out } = await drive('pause-stall', [
+      [0, '{"type":"block","index":0}'],
+      [2500, '{"type":"pause"}'],
+    ]);
+    expect(code).toBe(3);
+    const fatal = JSON.parse(out.trim().split('\n').at(-1) ?? '{}');
+    expect(fatal).toMatchObject({ type: 'fatal', code: 'CASEBOOK_PAUSE_UNANSWERED' });
+    expect(fatal.message).toMatch(/the pause was not answered for 1 s/);
+    expect(out).not.toMatch(/CASEBOOK_CLIENT_STALLED/);
   }, 20_000);
 
   it('a loop whose requests all fail (a PoolTimeout every 0.3 s) is running, not stalled', async () => {

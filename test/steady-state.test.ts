@@ -1,5 +1,6 @@
 import { flagsRankable, UNRANKABLE_FLAGS } from '@casebook/analysis';
 import { pinningPlan } from '@casebook/procs';
+import { CasebookError } from '@casebook/results';
 import {
   BLOCK_PAYLOAD_MARKER,
   type BlockResult,
@@ -9,6 +10,10 @@ import {
   DEFAULT_STEADINESS,
   guardsOf,
   type MeasuredWindow,
+  measurementFaults,
+  PAUSE_UNANSWERED,
+  PauseFault,
+  REOPENED_AFTER,
   resolveBenchOptions,
   shuffledOrder,
   steadiness,
@@ -329,6 +334,8 @@ describe('a block cut short by its time limit (seed-15163329: five 48 s timeouts
       throughputRps: 20,
       measuredThroughputRps: 30,
       busy: 1,
+      // CPU per request ANSWERED (2 s ÷ 40), not per request sent (2 s ÷ 42): the rate beside it counts answers.
+      cpuMicrosPerRequest: 50_000,
     });
   });
   it('reports a block with no window as such (no throughput, not zero)', () => {
@@ -361,5 +368,34 @@ describe("axios's maxRedirects option (the maxRedirects 0 cell of 07-versions)",
     expect(() => resolveBenchOptions({ client: 'axios', concurrency: 1, requests: 1, maxRedirects: -1 })).toThrow(
       /maxRedirects/,
     );
+  });
+});
+
+describe('a pause left unanswered after the measured windows arrived (seed-7326eaa1: uvloop, bench 032)', () => {
+  const options = resolveBenchOptions({ client: 'undici-request', concurrency: 512, requests: 1000 });
+  const noise = { before: null, after: null };
+  const measured = block([window(), window()]);
+  const worker = new CasebookError(
+    'CASEBOOK_PAUSE_UNANSWERED',
+    'the pause was not answered for 30 s; the block so far: {}',
+  );
+  const fault = new PauseFault(worker, measured);
+  it("is the harness's fault with the block kept as data, and the measurement is reopened after it", () => {
+    expect(fault.code).toBe(PAUSE_UNANSWERED);
+    expect(fault.block.windows).toHaveLength(2);
+    expect(fault.message).toContain('the block is kept');
+    expect(fault.message).toContain('the pause was not answered for 30 s');
+    expect(REOPENED_AFTER).toContain(PAUSE_UNANSWERED);
+  });
+  it('is kept in the fault list but is not a fault of the measurement (no block-fault flag, not its error)', () => {
+    const faults = [
+      { round: 0, code: PAUSE_UNANSWERED, message: fault.message },
+      { round: 2, code: 'CASEBOOK_TRIAL_TIMEOUT', message: 'block 2 ran longer than 48000 ms' },
+    ];
+    expect(measurementFaults(faults.slice(0, 1))).toEqual([]);
+    expect(guardsOf(options, [measured], noise, measurementFaults(faults.slice(0, 1)).length).flags).toEqual([]);
+    // Counterfactual: a block timeout is the measurement's own fault, and flags it.
+    expect(measurementFaults(faults).map((f) => f.code)).toEqual(['CASEBOOK_TRIAL_TIMEOUT']);
+    expect(guardsOf(options, [measured], noise, measurementFaults(faults).length).flags).toContain('block-fault');
   });
 });

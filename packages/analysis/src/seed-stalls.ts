@@ -48,7 +48,11 @@ export interface StallPayload {
     warmupWindows: number;
     measuredWindows: number;
     sent: number | null;
-    /** Completions per second and CPU µs per request sent over the windows received; null without a window. */
+    /**
+     * Completions per second over the windows received; null without a window. `cpuMicrosPerRequest` as the runner
+     * wrote it: per request SENT in records before seed-7326eaa1's review, per request answered after; read
+     * `partialCpuPerAnswered` instead, which is per answered request in both.
+     */
     throughputRps: number | null;
     cpuMicrosPerRequest: number | null;
     measuredThroughputRps: number | null;
@@ -113,6 +117,15 @@ export function partialBlockOf(m: { error?: { code: string; message: string } | 
   if (m.error?.code !== TIMED_OUT) return null;
   const p = parseStallPayload(m.error.message);
   return p?.partial ? p : null;
+}
+
+/**
+ * CPU µs per ANSWERED request over a fault's block (cpuS ÷ answered), or null when nothing was answered or no CPU was
+ * read. Not per request sent: requests still in flight at the cut cost CPU and were not answered (seed-7326eaa1 printed
+ * 29,995 µs per request sent next to a throughput of answered requests; per answered request it was ~356,000 µs).
+ */
+export function partialCpuPerAnswered(p: Pick<StallPayload, 'cpuS' | 'answered'>): number | null {
+  return p.cpuS !== null && p.answered > 0 ? (p.cpuS * 1e6) / p.answered : null;
 }
 
 /** `partial block (timed out in its warm-up after 3 windows)`: how a row built from a partial block is labelled. */

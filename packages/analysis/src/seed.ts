@@ -10,7 +10,13 @@ import {
   measurementRows,
   rankable,
 } from './interleaved';
-import { partialBlockOf, partialBlockText, type StallPayload } from './seed-stalls';
+import {
+  parseStallPayload,
+  partialBlockOf,
+  partialBlockText,
+  partialCpuPerAnswered,
+  type StallPayload,
+} from './seed-stalls';
 import { countClaim, type Evidence, quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 
 /**
@@ -53,18 +59,29 @@ export const COLLAPSED_CPU_US = 10_000;
 
 /** `collapsed (23 req/s, 41,000 µs CPU/request at 0.98 core)` when a block or the partial block is, else null. */
 export function collapsedText(m: SeedMeasurement): string | null {
-  const points: { rps: number; cpu: number; busy: number }[] = (m.method?.blocks ?? []).map((b) => ({
+  const points: { rps: number; cpu: number; busy: number; partial?: boolean }[] = (m.method?.blocks ?? []).map((b) => ({
     rps: b.throughputRps,
     cpu: b.cpuMicrosPerRequest,
     busy: b.clientUtilization,
   }));
+  // A partial block: CPU per ANSWERED request (requests in flight at the cut are not in the throughput either), and
+  // the throughput of its measured windows when it has any; said so in the text.
   const p = partialBlockOf(m);
-  if (p?.partial && p.busy !== null && p.partial.cpuMicrosPerRequest !== null)
-    points.push({ rps: p.partial.throughputRps ?? 0, cpu: p.partial.cpuMicrosPerRequest, busy: p.busy });
+  const perAnswered = p ? partialCpuPerAnswered(p) : null;
+  if (p?.partial && p.busy !== null && perAnswered !== null)
+    points.push({
+      rps: p.partial.measuredThroughputRps ?? p.partial.throughputRps ?? 0,
+      cpu: perAnswered,
+      busy: p.busy,
+      partial: true,
+    });
   const hit = points.filter((x) => x.busy >= COLLAPSED_MIN_BUSY && x.cpu >= COLLAPSED_CPU_US);
   if (hit.length === 0) return null;
   const worst = hit.reduce((a, b) => (b.cpu > a.cpu ? b : a));
-  return `collapsed (${Math.round(worst.rps)} req/s, ${Math.round(worst.cpu).toLocaleString('en-US')} µs CPU/request at ${worst.busy.toFixed(2)} core)`;
+  const cpu = Math.round(worst.cpu).toLocaleString('en-US');
+  return worst.partial
+    ? `collapsed (partial block: ${worst.rps.toFixed(1)} req/s in its measured windows, ${cpu} µs CPU per answered request at ${worst.busy.toFixed(2)} core)`
+    : `collapsed (${Math.round(worst.rps)} req/s, ${cpu} µs CPU/request at ${worst.busy.toFixed(2)} core)`;
 }
 
 /** `errored (CASEBOOK_TRIAL_TIMEOUT)` for a measurement with its own fault, else null. */
@@ -246,6 +263,28 @@ const flaggedOf = (all: readonly SeedMeasurement[]): string => {
 };
 
 /**
+ * What an errored measurement's client did, first, then the harness's code: `2022 · httpx answered 100 then failed
+ * 576 (PoolTimeout 576) before the harness's 48 s block limit (CASEBOOK_TRIAL_TIMEOUT)`, from the partial block its
+ * fault carries; `<label> errored (<code>)` when the fault carries no block.
+ */
+function erroredBehaviour(m: SeedMeasurement): string {
+  const code = m.error?.code ?? 'unknown';
+  const p = parseStallPayload(m.error?.message);
+  if (p === null) return `${m.label} errored (${code})`;
+  const codes = Object.entries(p.byCode)
+    .sort((a, b) => b[1] - a[1])
+    .map(([c, n]) => `${c} ${n}`)
+    .join(', ');
+  const did = `${m.label} answered ${p.answered}${p.failed > 0 ? ` then failed ${p.failed} (${codes})` : ' and failed none'}`;
+  const limit = p.partial?.limitMs;
+  const before =
+    limit !== null && limit !== undefined
+      ? ` before the harness's ${limit / 1000} s ${p.partial?.phase === 'pause' ? 'pause' : 'block'} limit`
+      : '';
+  return `${did}${before} (${code})`;
+}
+
+/**
  * A claim with no number (n = 0: no round in which every measurement it reads has a block) says why, so it never
  * reads as a precision problem: `not measured: latest · httpx errored (CASEBOOK_TRIAL_TIMEOUT)`, with `noData`.
  */
@@ -255,10 +294,7 @@ export function notMeasured(v: VerdictData, ms: readonly SeedMeasurement[]): Ver
   if (v.evidence['n'] !== 0 && v.evidence['noData'] !== true && !blockless) return v;
   const errored = ms.filter((m, i) => ms.indexOf(m) === i && m.error);
   const empty = ms.filter((m, i) => ms.indexOf(m) === i && (m.method?.blocks ?? []).length === 0 && !m.error);
-  const why = [
-    ...errored.map((m) => `${m.label} errored (${m.error?.code})`),
-    ...empty.map((m) => `${m.label} has no block`),
-  ];
+  const why = [...errored.map((m) => erroredBehaviour(m)), ...empty.map((m) => `${m.label} has no block`)];
   return {
     ...v,
     outcome: 'unresolved',
@@ -317,9 +353,21 @@ export function guarded(
   const flagged = flaggedOf(options.socketCount ? ms.filter((m) => !onlyConnectionRateMoved(m)) : ms);
   const out: VerdictData = notMeasured({ ...v, evidence: { ...v.evidence, flagged } }, ms);
   // What the data alone said, kept so a reader sees a voided claim whose interval lay wholly on the wrong side.
+  // A guard decided, not the interval: `comparable: false` with the reason, so the headline never says "the data
+  // cannot decide at this precision" of a claim the guards voided.
   return flagged === 'none'
     ? out
-    : { ...out, outcome: 'unresolved', holds: false, evidence: { ...out.evidence, unguardedOutcome: v.outcome } };
+    : {
+        ...out,
+        outcome: 'unresolved',
+        holds: false,
+        evidence: {
+          ...out.evidence,
+          unguardedOutcome: v.outcome,
+          comparable: false,
+          reason: `not compared: ${flagged}`,
+        },
+      };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -996,7 +1044,9 @@ export function seedRows(
       rpsHigh: noInterval ? Number.NaN : row.rpsHigh,
       p50Ms: sif.partialLatency ? Number.NaN : (m.latencyMs?.p50 ?? Number.NaN),
       p99Ms: sif.partialLatency ? Number.NaN : (m.latencyMs?.p99 ?? Number.NaN),
-      cpuUs: partialBlock ? (partialBlock.partial?.cpuMicrosPerRequest ?? Number.NaN) : row.cpuUs,
+      // A partial block's CPU per request is blank: its requests sent include those in flight at the cut, and its
+      // throughput counts answered requests only (the flags cell gives CPU per answered request when collapsed).
+      cpuUs: partialBlock ? Number.NaN : row.cpuUs,
       cpuLow: noInterval ? Number.NaN : row.cpuLow,
       cpuHigh: noInterval ? Number.NaN : row.cpuHigh,
       cpuVsReference: vs && !noInterval ? vs.median : vs ? Number.NaN : 1,
@@ -1014,7 +1064,7 @@ export function seedRows(
       partial: partial,
       noInterval: noInterval,
     };
-    // A partial block's throughput and CPU per request are printed as such (labelled); nothing else of it is.
+    // A partial block's throughput (measured windows when any) is printed as such (labelled); nothing else of it is.
     if (partialBlock) return { ...row_, p50Ms: Number.NaN, p99Ms: Number.NaN, cpuLow: Number.NaN, cpuHigh: Number.NaN };
     if (own)
       return {

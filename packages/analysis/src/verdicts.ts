@@ -270,10 +270,34 @@ export function claimTally(verdicts: readonly Pick<VerdictData, 'kind' | 'outcom
 }
 
 /**
+ * Why claims are unresolved, when their evidence says: ` (11 not measured, 2 voided by guards, 2 imprecise)`. Not
+ * measured: `notMeasured` or `noData`; voided by guards: `comparable: false`, a failed sanity check or an
+ * `unguardedOutcome`; imprecise: the rest (the interval straddles the threshold). '' when no verdict has evidence.
+ */
+function unresolvedSplit(vs: readonly { evidence?: Verdict['evidence'] }[]): string {
+  if (vs.every((v) => v.evidence === undefined)) return '';
+  let notMeasured = 0;
+  let guard = 0;
+  for (const { evidence: e = {} } of vs) {
+    if (typeof e['notMeasured'] === 'string' || e['noData'] === true) notMeasured++;
+    else if (e['comparable'] === false || 'sanityFailed' in e || 'unguardedOutcome' in e) guard++;
+  }
+  const imprecise = vs.length - notMeasured - guard;
+  const parts = [
+    ...(notMeasured > 0 ? [`${notMeasured} not measured`] : []),
+    ...(guard > 0 ? [`${guard} voided by guards`] : []),
+    ...(imprecise > 0 ? [`${imprecise} imprecise`] : []),
+  ];
+  return ` (${parts.join(', ')})`;
+}
+
+/**
  * The one-line headline of a set of verdicts, as cite and the results index print it: only claims count as findings;
  * sanity checks are reported apart; verdicts of records made before verdicts had kinds say so.
  */
-export function verdictHeadline(verdicts: readonly Pick<Verdict, 'kind' | 'outcome'>[]): string {
+export function verdictHeadline(
+  verdicts: readonly (Pick<Verdict, 'kind' | 'outcome'> & { evidence?: Verdict['evidence'] })[],
+): string {
   const t = claimTally(verdicts);
   const unclassified = verdicts.filter((v) => v.kind === 'unclassified');
   if (t.claims === 0 && unclassified.length > 0) {
@@ -282,7 +306,10 @@ export function verdictHeadline(verdicts: readonly Pick<Verdict, 'kind' | 'outco
   }
   const parts = [`${t.holds} of ${t.claims} claims hold`];
   if (t.fails > 0) parts.push(`${t.fails} do not hold`);
-  if (t.unresolved > 0) parts.push(`${t.unresolved} unresolved`);
+  if (t.unresolved > 0) {
+    const why = unresolvedSplit(verdicts.filter((v) => v.kind === 'claim' && v.outcome === 'unresolved'));
+    parts.push(`${t.unresolved} unresolved${why}`);
+  }
   if (t.sanity > 0) {
     const off = [
       ...(t.sanityFailed > 0 ? [`${t.sanityFailed} failed`] : []),

@@ -53,7 +53,8 @@ STALL_WATCHDOG_S = PAUSE_GRACE_S + 5.0
 # The pause has its own, longer watchdog: it waits PAUSE_GRACE_S for the requests in flight, then cancels the rest, and
 # cancelling 512 queued httpx requests re-runs the pool's reassignment for each of them (httpcore 1.0.x), so a slow
 # pause may be the harness's cancellation, not a stopped client. 30 s, under the runner's 40 s pause limit
-# (blocks.ts PAUSE_LIMIT_MS), so the worker's account of the block arrives first. Added after seed-15163329.
+# (blocks.ts PAUSE_LIMIT_MS), so the worker's account of the block arrives first. Added after seed-15163329. Reported
+# as CASEBOOK_PAUSE_UNANSWERED (not CLIENT_STALLED) since seed-7326eaa1: the block's measured windows are data.
 PAUSE_WATCHDOG_S = PAUSE_GRACE_S + 20.0
 
 # When a request last ended, answered or failed (monotonic seconds; written by the event loop, read by the stall
@@ -704,7 +705,10 @@ class Inbox:
             limit = STALL_WATCHDOG_S if what == "block" else PAUSE_WATCHDOG_S
             if what is None or time.monotonic() - since < limit:
                 continue
-            emit({"type": "fatal", "code": "CASEBOOK_CLIENT_STALLED", "message": stall_message(what)})
+            # A pause left unanswered is the harness's fault (its cancellation), not the client's: its own code, so the
+            # parent keeps the block whose measured windows had arrived (blocks.ts PAUSE_UNANSWERED).
+            code = "CASEBOOK_CLIENT_STALLED" if what == "block" else "CASEBOOK_PAUSE_UNANSWERED"
+            emit({"type": "fatal", "code": code, "message": stall_message(what)})
             time.sleep(0.5)  # let the parent read the fault before it sees the process exit (else: CLIENT_EXITED)
             os._exit(3)
 

@@ -132,7 +132,10 @@ export interface PartialBlockPayload {
   cpuS: number;
   wallS: number;
   busy: number | null;
-  /** Over the windows received: completions per second and CPU µs per request sent; null without a window. */
+  /**
+   * Over the windows received: completions per second, and CPU µs per request ANSWERED (not per request sent: those
+   * in flight at the cut have cost CPU and not been answered); null without a window, or with no answer.
+   */
   throughputRps: number | null;
   cpuMicrosPerRequest: number | null;
   /** Over the measured windows only (null: none was received). */
@@ -195,11 +198,34 @@ export class WindowTally {
       wallS: round(wallS, 3),
       busy: wallS > 0 ? round(cpuS / wallS, 3) : null,
       throughputRps: wallS > 0 ? round(this.answered / wallS, 1) : null,
-      cpuMicrosPerRequest: this.sent > 0 ? round(this.cpuMicros / this.sent, 2) : null,
+      // Per request ANSWERED: the requests sent include those still in flight when the limit cut the block (512 of
+      // 1,188 in seed-7326eaa1), so CPU ÷ sent understated the cost ~12× beside a throughput of answered requests.
+      cpuMicrosPerRequest: this.answered > 0 ? round(this.cpuMicros / this.answered, 2) : null,
       measuredThroughputRps: this.measuredMs > 0 ? round((this.measuredOk * 1000) / this.measuredMs, 1) : null,
       peakOpenConnections: this.peakOpen,
       openConnections: this.lastOpen,
     };
+  }
+}
+
+/**
+ * The harness's pause after a block's measured windows all arrived was not answered: by the worker's pause watchdog
+ * (casebook_foreign_worker.py PAUSE_WATCHDOG_S) or by the runner's pause limit (PAUSE_LIMIT_MS). A fault of the
+ * harness's pause (waiting for, then cancelling, the requests in flight), not of the measurement: the block's
+ * measured windows are data and are kept (`PauseFault.block`). Added after seed-7326eaa1, where uvloop's block was
+ * thrown away and the run filed the pause as a stall of the client.
+ */
+export const PAUSE_UNANSWERED = 'CASEBOOK_PAUSE_UNANSWERED';
+
+/** A PAUSE_UNANSWERED fault with the block whose measured windows had all arrived (kept as data). */
+export class PauseFault extends CasebookError {
+  readonly block: BlockResult;
+  constructor(cause: CasebookError, block: BlockResult) {
+    super(
+      PAUSE_UNANSWERED,
+      `the pause after block ${block.index}'s ${block.windows.length} measured windows was not answered (the block is kept; ${cause.code}: ${cause.message})`,
+    );
+    this.block = block;
   }
 }
 
@@ -525,7 +551,12 @@ export class ContinuousMeasurement {
       arm(limits.activeMs);
       this.onFailure = (e) => {
         clearTimeout(timer);
-        reject(e);
+        // A fault in the pause, after every measured window arrived: the harness's pause failed, the block is data.
+        if (pausing && result.windows.length >= plan.windowsPerBlock) {
+          result.warmupMs = round(result.warmupMs, 1);
+          result.endMs = Date.now() - originMs;
+          reject(new PauseFault(e, result));
+        } else reject(e);
       };
       this.onMessage = async (m) => {
         if (m.type === 'paused') {

@@ -20,6 +20,8 @@ import {
   continuousExtraVersions,
   continuousLaunch,
   type ContinuousMeasurement as Measurement,
+  PAUSE_UNANSWERED,
+  PauseFault,
   type PoolRetryTally,
   windowTotals,
 } from './blocks';
@@ -123,11 +125,25 @@ export const FOREIGN_LOAD_WINDOW_SHARE = 0.1;
  * A measurement whose block ran past its time limit (CASEBOOK_TRIAL_TIMEOUT) is not dropped at once: its client and
  * target are closed and reopened (a fresh process: cold, re-warmed until steady like every block) and it runs again
  * from the next round, this many times; after that many timeouts plus one it is dropped for the rest of the run. Every
- * fault is kept (the record's error is the first, all are in the client's `casebook.blockFaults` setting, each with
- * its partial block) and the measurement is flagged `block-fault`. Any other fault (a stall, an exit) still drops it.
+ * fault is kept (the record's error is the fault it was dropped after, e.g. round 1's second timeout, else the first
+ * it was reopened after; all are in the client's `casebook.blockFaults` setting, each with its partial block, so a
+ * reopened measurement that timed out again shows both) and the measurement is flagged `block-fault`. Any other fault (a stall, an exit) still drops it.
  * Stated before the run (added after seed-15163329, where a timed-out measurement got one block).
  */
 export const REOPENS_AFTER_TIMEOUT = 1;
+
+/**
+ * The faults a measurement is reopened after (within REOPENS_AFTER_TIMEOUT): the block time limit, and the harness's
+ * pause left unanswered after the block's measured windows arrived (PAUSE_UNANSWERED: that block is kept as data).
+ */
+export const REOPENED_AFTER: readonly string[] = ['CASEBOOK_TRIAL_TIMEOUT', PAUSE_UNANSWERED];
+
+/**
+ * The faults of the measurement itself (those that flag it `block-fault` and become its error): every block fault but
+ * a pause left unanswered after its block's data arrived, which is the harness's, kept in `casebook.blockFaults`.
+ */
+export const measurementFaults = (faults: readonly BlockFault[]): BlockFault[] =>
+  faults.filter((f) => f.code !== PAUSE_UNANSWERED);
 
 /** One fault of a block, in the round it happened (kept in the record with the partial block in its message). */
 export interface BlockFault {
@@ -326,6 +342,11 @@ export async function runInterleaved(
           blocksOf[i]?.push(block);
         } catch (error) {
           const fault = error instanceof CasebookError ? error : new CasebookError('CASEBOOK_RUN', String(error));
+          // The harness's pause was not answered after the block's measured windows arrived: the block is data.
+          if (fault instanceof PauseFault) {
+            fault.block.position = position;
+            blocksOf[i]?.push(fault.block);
+          }
           const faults = faultsOf[i] ?? [];
           const retries = m.poolRetries.summary();
           faults.push({
@@ -338,7 +359,7 @@ export async function runInterleaved(
           // and every later block of the round would be measured beside it.
           await m.close();
           const launch = launches[i];
-          if (fault.code === 'CASEBOOK_TRIAL_TIMEOUT' && faults.length <= REOPENS_AFTER_TIMEOUT && launch) {
+          if (REOPENED_AFTER.includes(fault.code) && faults.length <= REOPENS_AFTER_TIMEOUT && launch) {
             // Reopened now (between blocks, nothing else runs), measured again from the next round.
             try {
               measurements[i] = await ContinuousMeasurement.open(launch, plan);
@@ -508,8 +529,10 @@ function continuousRecord(
     windows: b.windows.length,
     ...windowTotals(b.windows),
   }));
-  // A fault the measurement was reopened after is still its error (the first; all are in the client settings).
-  const first = faults[0];
+  // The fault it was dropped after is its error; else a fault it was reopened after (the first of its own; all are
+  // in the client settings, the harness's unanswered pauses included).
+  const own = measurementFaults(faults);
+  const first = own[0];
   const error = runError(
     failure ?? (first ? new CasebookError(first.code, first.message) : null),
     blocks.length,
@@ -568,7 +591,7 @@ function continuousRecord(
         budgetMs: interleave.budgetMs,
       },
     },
-    guards: guardsOf(options, blocks, run.noise, faults.length, interleave.minRounds),
+    guards: guardsOf(options, blocks, run.noise, own.length, interleave.minRounds),
   };
   return record;
 }

@@ -41,4 +41,4 @@ export {
 } from '@casebook/stats';
 /** Not for notebooks: `casebook bench` draws its progress line with it too. */
 export { progressText } from './format';
-export { openStudy, type Study, type VersionCell, verdictMarkdown, versionCellLabel } from './study';
+export { openStudy, type Study, sortFaults, type VersionCell, verdictMarkdown, versionCellLabel } from './study';

@@ -488,12 +488,12 @@ export class Study {
     const file = path.join(this.dir, 'benches', `${n}-${slug(record.label)}.json`);
     writeRecord(file, record);
     this.measurements.push(summarizeMeasurement(record, this.relative(file)));
-    if (record.error?.code === CLIENT_FAULT) {
-      // The client under test stalled its own event loop: a measured outcome of that client (its record keeps the
-      // error and the blocks it made), listed in the notes, not a failure of the run.
-      const faults = Array.isArray(this.notes['clientFaults']) ? (this.notes['clientFaults'] as unknown[]) : [];
-      this.notes['clientFaults'] = [...faults, { measurement: record.label, ...record.error }];
-    } else if (record.error !== null) this.failures.push({ what: record.label, error: record.error });
+    const sorted = sortFaults(record);
+    const listed = (key: string): unknown[] => (Array.isArray(this.notes[key]) ? (this.notes[key] as unknown[]) : []);
+    if (sorted.clientFault) this.notes['clientFaults'] = [...listed('clientFaults'), sorted.clientFault];
+    if (sorted.harnessFaults.length > 0)
+      this.notes['harnessFaults'] = [...listed('harnessFaults'), ...sorted.harnessFaults];
+    if (sorted.failure) this.failures.push({ what: record.label, error: sorted.failure });
     this.checkpoint();
   }
 
@@ -794,8 +794,44 @@ export function raceRunEntry(
   };
 }
 
-/** The error code that marks a fault of the client under test rather than of the run (see addMeasurement). */
+/**
+ * The error code that marks a fault of the client under test rather than of the run (see sortFaults): the worker's
+ * watchdog saw no request answered or failed for 15 s while a block ran. A pause left unanswered is not one (since
+ * seed-7326eaa1 it is CASEBOOK_PAUSE_UNANSWERED, the harness's).
+ */
 const CLIENT_FAULT = 'CASEBOOK_CLIENT_STALLED';
+/** The harness's pause left unanswered after a block's measured windows arrived (@casebook/runner blocks.ts). */
+const PAUSE_FAULT = 'CASEBOOK_PAUSE_UNANSWERED';
+
+/**
+ * How a measurement's faults are filed in the case-study record. A stall of the client in a block
+ * (CASEBOOK_CLIENT_STALLED) is a measured outcome of that client: `clientFault`, listed in `notes.clientFaults`, not
+ * a failure of the run. A pause the harness sent after the block's measured windows arrived and that was not answered
+ * (CASEBOOK_PAUSE_UNANSWERED) is the harness's: every one (from the client's `casebook.blockFaults`, the block kept)
+ * goes to `notes.harnessFaults`, and it is a failure of the run when the measurement was dropped after it. Every
+ * other error is a failure of the run. Nothing is dropped: each fault lands in exactly one of these or stays in the
+ * bench record only when it is a fault the measurement was reopened after (its record keeps it).
+ */
+export function sortFaults(record: Pick<BenchRecord, 'label' | 'error' | 'client'>): {
+  clientFault: ({ measurement: string } & RunError) | null;
+  harnessFaults: { measurement: string; round: number | null; code: string; message: string }[];
+  failure: RunError | null;
+} {
+  const listed = record.client.settings['casebook.blockFaults'];
+  const blockFaults = Array.isArray(listed) ? (listed as { round?: unknown; code?: unknown; message?: unknown }[]) : [];
+  const harnessFaults = blockFaults
+    .filter((f) => f.code === PAUSE_FAULT)
+    .map((f) => ({
+      measurement: record.label,
+      round: typeof f.round === 'number' ? f.round : null,
+      code: PAUSE_FAULT,
+      message: typeof f.message === 'string' ? f.message : '',
+    }));
+  const e = record.error;
+  if (e?.code === CLIENT_FAULT)
+    return { clientFault: { measurement: record.label, ...e }, harnessFaults: harnessFaults, failure: null };
+  return { clientFault: null, harnessFaults: harnessFaults, failure: e };
+}
 
 /** A DNS run named for an error message: what it ran, and with which client or method. */
 function dnsRunName(r: DnsRunResult): string {
