@@ -911,7 +911,7 @@ describe('the landing table: stale writes by landing bin over ALL first writes (
     };
     const rows = raceRows([run]);
     expect(rows.map((r) => r.roundDueAtUs)).toEqual([2_000_000, 2_000_000]);
-    expect(rows.map(writeLandingMs)).toEqual([0, 0.3]);
+    expect(rows.map((r) => writeLandingMs(r))).toEqual([0, 0.3]);
     // Without a connection list, the round's own joined writes with an idle period stand in.
     const own = raceRows([
       { ...run, counters: {}, requests: run.requests.map((q, i) => (i === 0 ? { ...q, dueAtUs: 2_001_000 } : q)) },
