@@ -211,6 +211,28 @@ describe('collapsed, and served in flight', () => {
     expect(collapsedText(idle)).toBeNull();
   });
 
+  it('collapsed only where a waiter can fail on a pool-wait bound (httpx pool timeout, a per-request connect)', () => {
+    const hx = (pool: number | null) =>
+      m('latest · httpx', 6, 60, 15_000, {
+        client: { name: 'httpx', settings: { 'httpx.timeout_s': { connect: 5, read: 5, write: 5, pool: pool } } },
+      });
+    expect(collapsedText(hx(5))).toMatch(/^collapsed/);
+    // pool=None: no waiter fails, the CPU per request is the cost of a request at that concurrency.
+    expect(collapsedText(hx(null))).toBeNull();
+    const aio = (settings: Record<string, unknown>) =>
+      m('latest · aiohttp', 6, 60, 15_000, { client: { name: 'aiohttp', settings: settings } });
+    expect(collapsedText(aio({ 'aiohttp.timeout_s': { total: 300, connect: null, sock_read: null, sock_connect: 30 } }))).toBeNull();
+    // The published transport's per-request ClientTimeout bounds the connector wait (connect = httpx's pool).
+    expect(
+      collapsedText(
+        aio({
+          'aiohttp.timeout_s': { total: 300, connect: null, sock_read: null, sock_connect: 30 },
+          'aiohttp.request_timeout_s': { total: null, connect: 5, sock_read: 5, sock_connect: 5 },
+        }),
+      ),
+    ).toMatch(/^collapsed/);
+  });
+
   it('a collapsed row keeps its throughput and CPU per request but gets no ratio', () => {
     const ref = m('latest · aiohttp', 6, 4000, 200);
     const rows = seedRows([ref, m('latest · httpx c512', 6, 17, 52_900)], ref);

@@ -262,6 +262,7 @@ class Session:
         self.max_connections = start.get("maxConnections")
         self.max_keepalive = start.get("maxKeepaliveConnections")
         self.timeout_ms = start.get("requestTimeoutMs")
+        self.unbounded_pool_wait = start.get("unboundedPoolWait") is True
         self._client = None
         self._session = None
         self._hx = None
@@ -282,7 +283,12 @@ class Session:
 
     def _httpx_kwargs(self):
         kwargs = {}
-        if self.timeout_ms is not None:
+        if self.unbounded_pool_wait:
+            # Every timeout as given (or the library's default), the pool wait unbounded, as aiohttp's connector waits.
+            d = (self._hx.Timeout(self.timeout_ms / 1000) if self.timeout_ms is not None
+                 else self._hx._config.DEFAULT_TIMEOUT_CONFIG)  # noqa: SLF001 - the default AsyncClient uses
+            kwargs["timeout"] = self._hx.Timeout(connect=d.connect, read=d.read, write=d.write, pool=None)
+        elif self.timeout_ms is not None:
             kwargs["timeout"] = self._hx.Timeout(self.timeout_ms / 1000)
         return kwargs
 

@@ -110,6 +110,12 @@ export interface ForeignBenchOptions {
   loop?: ForeignLoop;
   maxConnections?: number | null;
   maxKeepaliveConnections?: number | null;
+  /**
+   * httpx only: true runs the client with its default timeouts except the pool wait, which is unbounded
+   * (`Timeout(connect, read, write, pool=None)`), as aiohttp's connector waits by default. Absent or false: the
+   * library's default pool wait. The effective timeouts are read back into the client's settings.
+   */
+  unboundedPoolWait?: boolean;
   mode?: 'closed' | 'open';
   rateRps?: number;
   concurrency?: number;
@@ -135,6 +141,8 @@ export interface ForeignSwitches {
   loop: ForeignLoop;
   /** Requested (null: the library's default); the effective value is in the client's settings. */
   maxKeepaliveConnections: number | null;
+  /** httpx only: the pool wait unbounded (pool=None); the effective timeouts are in the client's settings. */
+  unboundedPoolWait: boolean;
 }
 
 /** `clientOptions.connections` holds maxConnections (null: the library's default). */
@@ -156,6 +164,7 @@ const FOREIGN_KEYS = new Set<string>([
   'loop',
   'maxConnections',
   'maxKeepaliveConnections',
+  'unboundedPoolWait',
   'mode',
   'rateRps',
   'concurrency',
@@ -192,7 +201,16 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
   for (const [key, value] of Object.entries(input)) {
     if (!FOREIGN_KEYS.has(key)) throw new UsageError(key, value, 'not supported for foreign clients');
   }
-  const { client, label, set, loop, maxConnections, maxKeepaliveConnections, connections, ...rest } = input;
+  const { client, label, set, loop, maxConnections, maxKeepaliveConnections, connections, unboundedPoolWait, ...rest } =
+    input;
+  if (unboundedPoolWait !== undefined && typeof unboundedPoolWait !== 'boolean')
+    throw new UsageError('unboundedPoolWait', unboundedPoolWait, 'expected true or false');
+  if (unboundedPoolWait === true && client !== 'httpx')
+    throw new UsageError(
+      'unboundedPoolWait',
+      unboundedPoolWait,
+      `only httpx's own pool has a pool-wait timeout to unbound (${client}'s requests wait on aiohttp's connector)`,
+    );
   if (set !== undefined && set !== null && (typeof set !== 'string' || !SET_NAME.test(set)))
     throw new UsageError('set', set, 'expected a client set name such as latest, or null');
   const loopName = loop ?? 'asyncio';
@@ -231,6 +249,7 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
       set: set ?? null,
       loop: loopName === 'uvloop' ? 'uvloop' : 'asyncio',
       maxKeepaliveConnections: keepalive,
+      unboundedPoolWait: unboundedPoolWait === true,
     },
   };
 }
@@ -432,6 +451,7 @@ export function foreignClientStart(options: ResolvedForeignOptions, origin: stri
     maxKeepaliveConnections: options.foreign.maxKeepaliveConnections,
     loop: options.foreign.loop,
     requestTimeoutMs: options.clientOptions.requestTimeoutMs,
+    ...(options.foreign.unboundedPoolWait ? { unboundedPoolWait: true } : {}),
     load: options.load,
   };
 }

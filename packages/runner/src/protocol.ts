@@ -96,6 +96,8 @@ export interface ForeignClientStart {
   maxKeepaliveConnections: number | null;
   loop: 'asyncio' | 'uvloop';
   requestTimeoutMs: number | null;
+  /** httpx only: its pool wait unbounded (pool=None), other timeouts at the default or requestTimeoutMs. */
+  unboundedPoolWait?: true;
   load: LoadSpec;
 }
 
