@@ -21,6 +21,7 @@ import {
   retentionClaim,
   retentionRows,
   type SeedMeasurement,
+  seedGuardFlags,
   seedRows,
   servedInFlight,
   setVersionRows,
@@ -559,14 +560,23 @@ describe('tables and recommendations', () => {
     expect(servedInFlight(withLoad(m('open', 100, 1000), 5, null)).starved).toBe(false);
     const rows = seedRows([served, starved]);
     // 28,000 µs CPU per request at a full core is also `collapsed` (COLLAPSED_CPU_US = 10,000 at ≥ 0.9 core).
-    expect(rows[1]?.flags).toMatch(/^starved, collapsed \(\d+ req\/s, 28,\d{3} µs CPU\/request at 1\.00 core\)$/);
+    expect(rows[1]?.flags).toMatch(
+      /^starved \(35 of 512 in flight served\), collapsed \(\d+ req\/s, 28,\d{3} µs CPU\/request at 1\.00 core\)$/,
+    );
     expect(rows[1]?.concurrency).toBe(512);
     expect(rows[1]?.cpuVsReference).toBeNaN();
     expect(rows[0]?.flags).toBe('');
     const aiohttp = withLoad(m('aiohttp', 100, 5000), 102, 512);
     const onStarved = gapClaim({ id: 'g', claim: 'gap', httpx: starved, aiohttp: aiohttp, threshold: { above: 1.5 } });
     expect(onStarved.outcome).toBe('unresolved');
-    expect(String(onStarved.evidence['flagged'])).toMatch(/starved: 35 of 512/);
+    expect(String(onStarved.evidence['flagged'])).toMatch(/starved \(35 of 512/);
+    // The same flags when the record's guards already carry them (a record the Study saved with seedGuardFlags):
+    // each once, and the claim still unresolved.
+    const saved = { ...starved, guards: { flags: seedGuardFlags(starved), rankable: false } };
+    expect(seedRows([served, saved])[1]?.flags).toBe(rows[1]?.flags);
+    const onSaved = gapClaim({ id: 'g', claim: 'gap', httpx: saved, aiohttp: aiohttp, threshold: { above: 1.5 } });
+    expect(onSaved.outcome).toBe('unresolved');
+    expect(onSaved.evidence['flagged']).toBe(onStarved.evidence['flagged']);
     const onServed = gapClaim({ id: 'g', claim: 'gap', httpx: served, aiohttp: aiohttp, threshold: { above: 1.5 } });
     expect(onServed.outcome).toBe('holds');
   });
