@@ -3,6 +3,7 @@ import {
   appRouteRows,
   attributionRows,
   batchTimeRow,
+  claimTally,
   closesGapClaim,
   cpuGap,
   cpuGrowthClaim,
@@ -213,7 +214,7 @@ describe('attribution', () => {
 
 describe('the reconnect storm', () => {
   const text = { id: 'storm', claim: 'storm' };
-  // ~0.7 sockets per request in every block, as in the committed 2022 run at 50 ms (5,835 sockets).
+  // ~0.7 sockets per request in every block, as in the committed 2022 runs at 50 ms (seed-64bcd62b: 0.56–1.0 per block).
   const storm = m('keepalive 20', 1000, 900, { sockets: Array(ROUNDS).fill(700) });
   const fixed = m('keepalive 100', 1200, 700, { sockets: Array(ROUNDS).fill(0) });
 
@@ -236,6 +237,22 @@ describe('the reconnect storm', () => {
 
   it('holds when every block churns', () => {
     expect(reconnectStorm({ ...text, storm, minPerRequest: 0.05 }).outcome).toBe('holds');
+  });
+
+  it('storm-2022 is a replication of seed-64bcd62b (which saw the storm before the threshold): exploratory, not counted', () => {
+    const replicates = { run: 'seed-64bcd62b', value: 0.5636363636363636, text: '3,348 new sockets' };
+    const v = reconnectStorm({ ...text, storm, minPerRequest: 0.05, replicates });
+    expect(v.kind).toBe('exploratory');
+    expect(v.outcome).toBe('holds');
+    expect(v.claim).toMatch(
+      /^Replication of seed-64bcd62b \(which measured 3,348 new sockets before this threshold was set; not a finding\): storm$/,
+    );
+    expect(v.evidence).toMatchObject({ replicates: 'seed-64bcd62b', replicatedValue: 0.5636363636363636 });
+    expect(claimTally([v]).claims).toBe(0);
+    // Counterfactual: without `replicates` the same data make a counted claim.
+    const claim = reconnectStorm({ ...text, storm, minPerRequest: 0.05 });
+    expect(claim.kind).toBe('claim');
+    expect(claimTally([claim]).claims).toBe(1);
   });
 
   it('fails when one block does not churn', () => {

@@ -391,6 +391,22 @@ export function cpuGap(httpx: InterleavedMeasurement, aiohttp: InterleavedMeasur
   return combinedPerRound([httpx, aiohttp], 'cpuMicrosPerRequest', ([h, a]) => (h as number) / (a as number)) ?? EMPTY;
 }
 
+/**
+ * The earlier run whose result a threshold was chosen after: a verdict on it replicates a result rather than tests a
+ * prediction, and is recorded as `exploratory` (not counted among the findings), its text naming the run and what it
+ * measured. `value` is the number the threshold bears on (kept as `replicatedValue`); `text` says it in words (default
+ * `7.40×`).
+ */
+export interface Replicates {
+  run: string;
+  value: number;
+  text?: string;
+}
+
+/** The claim text of a replication: `Replication of <run> (which measured <what> before this threshold was set; …)`. */
+const replicationText = (r: Replicates, claim: string): string =>
+  `Replication of ${r.run} (which measured ${r.text ?? `${r.value.toFixed(2)}×`} before this threshold was set; not a finding): ${claim}`;
+
 /** The gap claim of one client set: httpx spends more than `threshold.above` × aiohttp's CPU per request. */
 export function gapClaim(input: {
   id: string;
@@ -403,15 +419,13 @@ export function gapClaim(input: {
    * verdict then replicates a result rather than tests a prediction, and is recorded as `exploratory` (not counted
    * among the findings), its text naming the run and the value.
    */
-  replicates?: { run: string; value: number };
+  replicates?: Replicates;
 }): VerdictData {
   const r = input.replicates;
   return guarded(
     quantityClaim({
       id: input.id,
-      claim: r
-        ? `Replication of ${r.run} (which measured ${r.value.toFixed(2)}× before this threshold was set; not a finding): ${input.claim}`
-        : input.claim,
+      claim: r ? replicationText(r, input.claim) : input.claim,
       statistic: `${input.httpx.label} ÷ ${input.aiohttp.label} CPU µs/request (per round)`,
       interval: cpuGap(input.httpx, input.aiohttp),
       threshold: input.threshold,
@@ -607,7 +621,9 @@ export function socketsOpened(m: SeedMeasurement): SocketCount {
 /**
  * The reconnect storm, a count claim: with max_keepalive_connections below max_connections and a think-time, the pool
  * closes idle connections that queued requests are about to use, so the target accepts at least `minPerRequest` new
- * sockets per request in EVERY measured block. Unresolved when the measurement is flagged.
+ * sockets per request in EVERY measured block. Unresolved when the measurement is flagged. With `replicates` (an
+ * earlier run saw the storm before the threshold was set, as seed-64bcd62b did on `2022`) it is a replication,
+ * exploratory, like gapClaim's.
  */
 export function reconnectStorm(input: {
   id: string;
@@ -615,18 +631,21 @@ export function reconnectStorm(input: {
   storm: SeedMeasurement;
   minPerRequest: number;
   kind?: 'claim' | 'exploratory';
+  replicates?: Replicates;
 }): VerdictData {
   const blocks = [...socketsPerBlock(input.storm).values()];
   const storm = socketsOpened(input.storm);
+  const r = input.replicates;
   return guarded(
     countClaim({
       id: input.id,
-      claim: input.claim,
+      claim: r ? replicationText(r, input.claim) : input.claim,
       holds: blocks.length > 0 && blocks.every((b) => b.perRequest >= input.minPerRequest),
       // No measured block (no request sent): the data say nothing either way.
       unresolved: blocks.length === 0 || storm.requests === 0,
-      kind: input.kind ?? 'claim',
+      kind: r ? 'exploratory' : (input.kind ?? 'claim'),
       evidence: {
+        ...(r ? { replicates: r.run, replicatedValue: r.value } : {}),
         stormSockets: storm.opened,
         stormRequests: storm.requests,
         stormPerRequest: storm.perRequest,
