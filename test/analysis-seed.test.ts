@@ -3,6 +3,7 @@ import {
   appRouteRows,
   attributionRows,
   batchTimeRow,
+  claimTally,
   closesGapClaim,
   cpuGap,
   cpuGrowthClaim,
@@ -21,6 +22,7 @@ import {
   retentionClaim,
   retentionRows,
   type SeedMeasurement,
+  seedGuardFlags,
   seedRows,
   servedInFlight,
   setVersionRows,
@@ -212,7 +214,7 @@ describe('attribution', () => {
 
 describe('the reconnect storm', () => {
   const text = { id: 'storm', claim: 'storm' };
-  // ~0.7 sockets per request in every block, as in the committed 2022 run at 50 ms (5,835 sockets).
+  // ~0.7 sockets per request in every block, as in the committed 2022 runs at 50 ms (seed-64bcd62b: 0.56–1.0 per block).
   const storm = m('keepalive 20', 1000, 900, { sockets: Array(ROUNDS).fill(700) });
   const fixed = m('keepalive 100', 1200, 700, { sockets: Array(ROUNDS).fill(0) });
 
@@ -235,6 +237,22 @@ describe('the reconnect storm', () => {
 
   it('holds when every block churns', () => {
     expect(reconnectStorm({ ...text, storm, minPerRequest: 0.05 }).outcome).toBe('holds');
+  });
+
+  it('storm-2022 is a replication of seed-64bcd62b (which saw the storm before the threshold): exploratory, not counted', () => {
+    const replicates = { run: 'seed-64bcd62b', value: 0.5636363636363636, text: '3,348 new sockets' };
+    const v = reconnectStorm({ ...text, storm, minPerRequest: 0.05, replicates });
+    expect(v.kind).toBe('exploratory');
+    expect(v.outcome).toBe('holds');
+    expect(v.claim).toMatch(
+      /^Replication of seed-64bcd62b \(which measured 3,348 new sockets before this threshold was set; not a finding\): storm$/,
+    );
+    expect(v.evidence).toMatchObject({ replicates: 'seed-64bcd62b', replicatedValue: 0.5636363636363636 });
+    expect(claimTally([v]).claims).toBe(0);
+    // Counterfactual: without `replicates` the same data make a counted claim.
+    const claim = reconnectStorm({ ...text, storm, minPerRequest: 0.05 });
+    expect(claim.kind).toBe('claim');
+    expect(claimTally([claim]).claims).toBe(1);
   });
 
   it('fails when one block does not churn', () => {
@@ -559,14 +577,23 @@ describe('tables and recommendations', () => {
     expect(servedInFlight(withLoad(m('open', 100, 1000), 5, null)).starved).toBe(false);
     const rows = seedRows([served, starved]);
     // 28,000 µs CPU per request at a full core is also `collapsed` (COLLAPSED_CPU_US = 10,000 at ≥ 0.9 core).
-    expect(rows[1]?.flags).toMatch(/^starved, collapsed \(\d+ req\/s, 28,\d{3} µs CPU\/request at 1\.00 core\)$/);
+    expect(rows[1]?.flags).toMatch(
+      /^starved \(35 of 512 in flight served\), collapsed \(\d+ req\/s, 28,\d{3} µs CPU\/request at 1\.00 core\)$/,
+    );
     expect(rows[1]?.concurrency).toBe(512);
     expect(rows[1]?.cpuVsReference).toBeNaN();
     expect(rows[0]?.flags).toBe('');
     const aiohttp = withLoad(m('aiohttp', 100, 5000), 102, 512);
     const onStarved = gapClaim({ id: 'g', claim: 'gap', httpx: starved, aiohttp: aiohttp, threshold: { above: 1.5 } });
     expect(onStarved.outcome).toBe('unresolved');
-    expect(String(onStarved.evidence['flagged'])).toMatch(/starved: 35 of 512/);
+    expect(String(onStarved.evidence['flagged'])).toMatch(/starved \(35 of 512/);
+    // The same flags when the record's guards already carry them (a record the Study saved with seedGuardFlags):
+    // each once, and the claim still unresolved.
+    const saved = { ...starved, guards: { flags: seedGuardFlags(starved), rankable: false } };
+    expect(seedRows([served, saved])[1]?.flags).toBe(rows[1]?.flags);
+    const onSaved = gapClaim({ id: 'g', claim: 'gap', httpx: saved, aiohttp: aiohttp, threshold: { above: 1.5 } });
+    expect(onSaved.outcome).toBe('unresolved');
+    expect(onSaved.evidence['flagged']).toBe(onStarved.evidence['flagged']);
     const onServed = gapClaim({ id: 'g', claim: 'gap', httpx: served, aiohttp: aiohttp, threshold: { above: 1.5 } });
     expect(onServed.outcome).toBe('holds');
   });

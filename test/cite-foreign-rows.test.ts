@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { buildCitation, citationMarkdown, loadRecord } from '@casebook/citing';
+import { buildCitation, citationMarkdown, loadRecord, ratioCell, withRatios } from '@casebook/citing';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -40,6 +40,41 @@ describe('citation rows of Python measurements', () => {
     const md = citationMarkdown(c);
     expect(md).toMatch(/error-dominated: 3751 of 5120 failed \(PoolTimeout 3751\)/);
     expect(md).not.toMatch(/\| 0\.00×/);
+  });
+
+  it('"vs fastest" orders gathers only where their min–max spreads separate: overlapping ones print "~"', () => {
+    // At 50 ms the four aiohttp gathers (1,610–1,669 req/s) overlap each other: none is the fastest, none is 0.99×.
+    for (const set of ['2022', 'as-reported', 'latest', 'httpx2']) {
+      const r = row(`${set} · aiohttp @ 50 ms`, 50);
+      expect(r.unordered, set).toBe(true);
+      expect(ratioCell(r), set).toBe('~');
+    }
+    // A gather wholly below the fastest's spread keeps its ratio: 2022's httpx (544–577 req/s) at 50 ms.
+    const slow = row('2022 · httpx @ 50 ms', 50);
+    expect(slow.unordered).toBeUndefined();
+    expect(ratioCell(slow)).toBe('0.34×');
+    expect(citationMarkdown(c)).toMatch(/"~" where the min–max spreads of the row and the fastest overlap/);
+  });
+
+  it('a row with no spread is never ordered; a fastest separated from every other row is', () => {
+    const base = row('2022 · httpx @ 50 ms', 50);
+    const at = (label: string, rps: number, min: number | null, max: number | null) => ({
+      ...base,
+      label,
+      throughputRps: rps,
+      throughputMinRps: min,
+      throughputMaxRps: max,
+      versus: null,
+      ratioToFastest: null,
+    });
+    const [fast, slow, bare] = withRatios([at('a', 100, 95, 105), at('b', 50, 45, 55), at('c', 40, null, null)]);
+    expect([fast, slow, bare].map((r) => r && ratioCell(r))).toEqual(['~', '0.50×', '~']);
+    const [fast2, slow2] = withRatios([at('a', 100, 95, 105), at('b', 50, 45, 55)]);
+    expect([fast2, slow2].map((r) => r && ratioCell(r))).toEqual(['1.00×', '0.50×']);
+    // Counterfactual: overlapping spreads would have printed a ratio before.
+    const [, close] = withRatios([at('a', 100, 95, 105), at('b', 99, 94, 104)]);
+    expect(close?.ratioToFastest).toBeCloseTo(0.99, 2);
+    expect(close && ratioCell(close)).toBe('~');
   });
 
   it('blanks latencies of a steady-state row that served fewer than half its callers, as the notebook does; keeps a row that served them', () => {

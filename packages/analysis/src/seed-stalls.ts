@@ -18,6 +18,8 @@ export interface StallBlock extends BlockQuantities {
 }
 
 export interface StallMeasurement extends InterleavedMeasurement {
+  /** The runner keeps every block fault in `casebook.blockFaults` (round, code, message with the block's payload). */
+  client: { name: string; settings?: Readonly<Record<string, unknown>> };
   method?: { blocks: readonly StallBlock[] } | undefined;
   errors?: { total: number; byCode: Readonly<Record<string, number>> };
   error?: { code: string; message: string } | null;
@@ -162,10 +164,102 @@ export interface StallRow {
    */
   faultBlock: StallPayload | null;
   /**
-   * The fault ended the client's first block (no block completed before it). Not a cold/warm contrast: a block after
-   * one that completed also starts after a pause longer than httpcore's 5 s keepalive_expiry.
+   * The fault that is the measurement's error happened in the measurement's first block (no block and no other fault
+   * in an earlier round). Not a cold/warm contrast: a block after one that completed also starts after a pause longer
+   * than httpcore's 5 s keepalive_expiry.
    */
   firstBlock: boolean;
+  /** Every block fault of the measurement, in round order (a reopened measurement that faulted again has two). */
+  faults: BlockFaultRow[];
+}
+
+/** One block fault of a measurement, as the runner kept it (`casebook.blockFaults`). */
+export interface BlockFaultRow {
+  /** The round the block ran in; null when the record does not say (a fault known from the record's error alone). */
+  round: number | null;
+  code: string;
+  /** The fault's message, its block's payload included (as the record's error carries it when it is that fault). */
+  message: string;
+  /** The phase the block was in: 'warmup', 'measured' or 'pause' (from a time limit's partial block); null: not said. */
+  phase: string | null;
+  /** What the block did (the fault's payload); null: the fault carries none. */
+  block: StallPayload | null;
+  /** The measurement's first block: no block of it and no other fault in an earlier round. */
+  firstBlock: boolean;
+  /** A fault in an earlier round reopened the client: this block ran in a fresh client process. */
+  afterReopen: boolean;
+}
+
+/**
+ * Every block fault of a measurement, in round order, from the client's `casebook.blockFaults` (runner/interleave.ts
+ * keeps each, with its round and its block's payload); a record without that setting (made before it) gives its
+ * error alone, round unknown, and calls it the first block only when no block completed. The first block is the
+ * measurement's, not a reopened client's: a fault in round 1 after a round-0 timeout is `afterReopen`, never first.
+ */
+export function blockFaultsOf(m: Pick<StallMeasurement, 'client' | 'method' | 'error'>): BlockFaultRow[] {
+  const listed = m.client.settings?.['casebook.blockFaults'];
+  const raw = (Array.isArray(listed) ? listed : []).flatMap((f: unknown) => {
+    if (typeof f !== 'object' || f === null) return [];
+    const o = new Map<string, unknown>(Object.entries(f));
+    const code = o.get('code');
+    if (typeof code !== 'string') return [];
+    const message = o.get('message');
+    return [{ round: numOrNull(o.get('round')), code, message: typeof message === 'string' ? message : '' }];
+  });
+  const blockRounds = (m.method?.blocks ?? []).map((b) => b.round);
+  const faults = raw.length > 0 ? raw : m.error ? [{ round: null, code: m.error.code, message: m.error.message }] : [];
+  return faults
+    .map((f) => {
+      const block = parseStallPayload(f.message);
+      const earlier = (r: number) => f.round !== null && r < f.round;
+      return {
+        round: f.round,
+        code: f.code,
+        message: f.message,
+        phase: block?.partial?.phase ?? (f.code === PAUSE_FAULT ? 'pause' : null),
+        block: block,
+        firstBlock:
+          f.round === null
+            ? blockRounds.length === 0
+            : !blockRounds.some(earlier) && !faults.some((g) => g.round !== null && earlier(g.round)),
+        afterReopen: faults.some((g) => g.round !== null && earlier(g.round)),
+      };
+    })
+    .sort((a, b) => (a.round ?? -1) - (b.round ?? -1));
+}
+
+const PHASE_TEXT: Readonly<Record<string, string>> = {
+  warmup: 'warm-up',
+  measured: 'measured windows',
+  pause: 'pause',
+};
+
+/**
+ * One fault as the stalls table names it: `CASEBOOK_TRIAL_TIMEOUT in round 1 (warm-up; after a reopen)`; "its first
+ * block" only for the measurement's first block.
+ */
+export function blockFaultText(f: BlockFaultRow): string {
+  const where = [
+    f.phase === null ? null : (PHASE_TEXT[f.phase] ?? f.phase),
+    f.firstBlock ? 'its first block' : f.afterReopen ? 'after a reopen' : null,
+  ].filter((x): x is string => x !== null);
+  return `${f.code}${f.round === null ? '' : ` in round ${f.round}`}${where.length ? ` (${where.join('; ')})` : ''}`;
+}
+
+/**
+ * What a faulted block did, from its payload: for a time limit's partial block the phase, its time and limit, the
+ * windows received, the throughput of its measured windows (and over all) and CPU per ANSWERED request; then requests
+ * answered and failed (by code), the client's busy share over the block's wall time and its peak open connections.
+ */
+export function faultBlockText(p: StallPayload): string {
+  const f = (x: number | null | undefined, digits = 0) =>
+    typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : '—';
+  const q = p.partial;
+  const partial = q
+    ? `${PHASE_TEXT[q.phase] ?? q.phase} phase after ${f(q.phaseMs)} ms (limit ${f(q.limitMs)}), ${q.warmupWindows + q.measuredWindows} windows received: ${f(q.measuredThroughputRps, 1)} req/s in its measured windows (${f(q.throughputRps, 1)} over all), ${f(partialCpuPerAnswered(p))} µs CPU per answered request; `
+    : '';
+  const failed = p.failed ? ` (${codesText(p.byCode)})` : '';
+  return `${partial}${p.answered} answered, ${p.failed} failed${failed}, busy ${f(p.busy, 2)} over ${f(p.wallS, 1)} s, ${p.peakOpenConnections ?? '—'} connections (peak)`;
 }
 
 const median = (xs: readonly number[]): number => {
@@ -189,7 +283,10 @@ export function stallRows(ms: readonly StallMeasurement[]): StallRow[] {
     const failing = blocks.filter((b) => b.throughputRps === 0 && (b.errors ?? 0) > 0);
     const errors = codesText(m.errors?.byCode ?? {});
     const fault = m.error?.code ?? '';
-    if (stalled.length === 0 && failing.length === 0 && errors === '' && fault === '') return [];
+    const faults = blockFaultsOf(m);
+    if (stalled.length === 0 && failing.length === 0 && errors === '' && fault === '' && faults.length === 0) return [];
+    // The fault that is the measurement's error (the one it was dropped after, else the first it was reopened after).
+    const own = faults.find((f) => f.code === m.error?.code && f.message === m.error.message);
     return [
       {
         label: m.label,
@@ -200,11 +297,15 @@ export function stallRows(ms: readonly StallMeasurement[]): StallRow[] {
         errors,
         fault,
         faultBlock: fault === GAVE_UP || fault === TIMED_OUT ? parseStallPayload(m.error?.message) : null,
-        firstBlock: fault !== '' && blocks.length === 0,
+        firstBlock: fault !== '' && (own?.firstBlock ?? blocks.length === 0),
+        faults: faults,
       },
     ];
   });
 }
+
+/** The harness's pause left unanswered after a block's measured windows arrived (runner/blocks.ts). */
+const PAUSE_FAULT = 'CASEBOOK_PAUSE_UNANSWERED';
 
 /**
  * The one fault that means the client may have made no progress: the worker's stall monitor saw no request answered
@@ -223,8 +324,11 @@ const faultShowsNoProgress = (p: StallPayload | null, minUtilization: number): b
   p !== null && p.answered + p.failed === 0 && p.busy !== null && p.busy >= minUtilization;
 
 /**
- * Exploratory: "the client stops making progress: in a block, no request is answered and none fails while the client
- * uses at least `minUtilization` of a core". Holds only on data: a measured block with no completion and no error at
+ * Exploratory, never counted: "the client stops making progress: in a block, no request is answered and none fails
+ * while the client uses at least `minUtilization` of a core". It can hardly hold for httpx: the watchdog counts a failed
+ * request as progress, and httpx fails every request that waited its 5 s pool timeout (PoolTimeout), so a client whose
+ * waiters time out is never seen to stop; its text says so, and such a client is read by throughput and CPU per request
+ * (`collapsed`) instead. Holds only on data: a measured block with no completion and no error at
  * that utilisation, or a stall fault whose block payload shows 0 answered + 0 failed at that utilisation. Unresolved
  * when the record cannot show it either way: a fault without its block's data (records made before the payload), a
  * fault whose block ended requests or whose client was not that busy, a block past the harness's time limit before any
@@ -251,7 +355,7 @@ export function stallObservation(input: { id: string; m: StallMeasurement; minUt
   const v = countClaim({
     id: input.id,
     kind: 'exploratory',
-    claim: `exploratory (found in the data): ${input.m.label} stops making progress at 512 in flight — in a block, no request is answered and none fails while the client uses ≥ ${input.minUtilization} of its core (a measured block, or the block the worker's stall monitor gave up on after 15 s with neither, CASEBOOK_CLIENT_STALLED, as its fault's data shows). Unresolved without such data: a fault that carries no block data, a block that failed requests (running, not stalled), or a block past the harness's time limit (CASEBOOK_TRIAL_TIMEOUT: slow, not proven frozen; its partial block is reported as throughput and CPU per request instead).`,
+    claim: `Exploratory observation (found in the data; not a claim, not counted among the findings): ${input.m.label} stops making progress at 512 in flight — in a block, no request is answered and none fails while the client uses ≥ ${input.minUtilization} of its core (a measured block, or the block the worker's stall monitor gave up on after 15 s with neither, CASEBOOK_CLIENT_STALLED, as its fault's data shows). As measured it can hardly hold: a failed request counts as progress, and httpx fails a request that waited 5 s for a pooled connection (PoolTimeout), so a client whose queued requests time out keeps "progressing" while it answers almost nothing; what such a client did is read from its throughput and CPU per request (the \`collapsed\` flag), not from this observation. Unresolved without such data: a fault that carries no block data, a block that failed requests (running, not stalled), or a block past the harness's time limit (CASEBOOK_TRIAL_TIMEOUT: slow, not proven frozen; its partial block is reported as throughput and CPU per request instead).`,
     holds,
     unresolved: !holds && !progressed && !otherFaultAfterProgress,
     evidence: {
@@ -263,6 +367,7 @@ export function stallObservation(input: { id: string; m: StallMeasurement; minUt
       errors: row?.errors || 'none',
       fault: row?.fault || 'none',
       firstBlock: row?.firstBlock ?? false,
+      blockFaults: row?.faults.length ? row.faults.map(blockFaultText).join('; ') : 'none',
       faultBlockData: p !== null,
       faultAnswered: p?.answered ?? null,
       faultFailed: p?.failed ?? null,
@@ -273,4 +378,89 @@ export function stallObservation(input: { id: string; m: StallMeasurement; minUt
     },
   });
   return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// httpcore's ConnectionNotAvailable retries, per measurement and client process
+
+/** One client process's retries as the runner counted them from its windows (runner/blocks.ts PoolRetryTally). */
+export interface PoolRetries {
+  retries: number;
+  requestsEnded: number;
+}
+
+const poolRetriesOf = (x: unknown): PoolRetries | null => {
+  if (typeof x !== 'object' || x === null) return null;
+  const o = new Map<string, unknown>(Object.entries(x));
+  const retries = numOrNull(o.get('retries'));
+  const ended = numOrNull(o.get('requestsEnded'));
+  return retries === null || ended === null ? null : { retries: retries, requestsEnded: ended };
+};
+
+/** What retryRows reads: the client's settings (its counter and its block faults) and the guards' flags. */
+export interface RetryMeasurement {
+  label: string;
+  client: { settings?: Readonly<Record<string, unknown>> };
+  guards?: { flags: readonly string[] } | null | undefined;
+}
+
+export interface RetryRow {
+  /** The run (interleaved comparison) the measurement belongs to. */
+  run: string;
+  measurement: string;
+  /** Client processes counted: a measurement reopened after a fault ran in more than one. */
+  processes: number;
+  retries: number;
+  requestsEnded: number;
+  /** Retries ÷ requests ended, over every process; NaN when none ended. */
+  perRequest: number;
+  /** Per process when there is more than one: `round 0 (faulted): 1.931 per request; after the reopen: 0.220`. */
+  perProcess: string;
+  /** The measurement's guard flags ('' when none): a flagged row is listed and read, with its flags beside it. */
+  flags: string;
+}
+
+/**
+ * The ConnectionNotAvailable retry table: one row per measurement of every run given that has the counter (httpcore
+ * 1.0.x and httpcore2; 0.16.3 and aiohttp have none), flagged ones included. The record's counter
+ * (`httpcore.connectionNotAvailableRetries`) is the last client process's; each block fault keeps the counter of the
+ * process that faulted (`poolRetries`), so a measurement reopened after a timeout counts both. A measurement dropped
+ * after its last fault ends in that same process: its counter equals that fault's and is counted once.
+ */
+export function retryRows(runs: readonly { run: string; records: readonly RetryMeasurement[] }[]): RetryRow[] {
+  return runs.flatMap(({ run, records }) =>
+    records.flatMap((m) => {
+      const s = m.client.settings ?? {};
+      const listed = s['casebook.blockFaults'];
+      const faulted = (Array.isArray(listed) ? listed : []).flatMap((f: unknown) => {
+        if (typeof f !== 'object' || f === null) return [];
+        const o = new Map<string, unknown>(Object.entries(f));
+        const tally = poolRetriesOf(o.get('poolRetries'));
+        return tally ? [{ name: `round ${numOrNull(o.get('round')) ?? '?'} (faulted)`, ...tally }] : [];
+      });
+      const last = poolRetriesOf(s['httpcore.connectionNotAvailableRetries']);
+      const previous = faulted[faulted.length - 1];
+      const same = last !== null && previous?.retries === last.retries && previous.requestsEnded === last.requestsEnded;
+      const processes = [
+        ...faulted,
+        ...(last !== null && !same ? [{ name: faulted.length ? 'after the reopen' : 'its process', ...last }] : []),
+      ];
+      if (processes.length === 0) return [];
+      const retries = processes.reduce((n, p) => n + p.retries, 0);
+      const ended = processes.reduce((n, p) => n + p.requestsEnded, 0);
+      const rate = (p: PoolRetries) => (p.requestsEnded > 0 ? (p.retries / p.requestsEnded).toFixed(3) : '—');
+      return [
+        {
+          run: run,
+          measurement: m.label,
+          processes: processes.length,
+          retries: retries,
+          requestsEnded: ended,
+          perRequest: ended > 0 ? retries / ended : Number.NaN,
+          perProcess: processes.length > 1 ? processes.map((p) => `${p.name}: ${rate(p)} per request`).join('; ') : '',
+          flags: (m.guards?.flags ?? []).join(', '),
+        },
+      ];
+    }),
+  );
 }

@@ -3,12 +3,11 @@ import { allOf } from './at-once';
 import { errorCodesText, type PhaseErrorsLike, phaseErrors } from './error-dominated';
 import {
   type BlockMetric,
-  flaggedText,
   flagsRankable,
   type InterleavedMeasurement,
   intervalOf,
+  isRankable,
   measurementRows,
-  rankable,
 } from './interleaved';
 import {
   parseStallPayload,
@@ -259,27 +258,41 @@ export function unstableAcrossBlocks(m: InterleavedMeasurement): string | null {
 }
 
 /**
- * The measurements the guard rule (`isRankable`, `not-steady` included) keeps out, as `label (flags)`, then the
- * rankable ones that are starved (served in flight < STARVED_BELOW × C) or unstable across blocks; or 'none'.
+ * The seed's own guard flags of one steady-state measurement, each with its reason: `starved (35 of 512 in flight
+ * served)`, else `unstable across blocks (21–184 req/s)` (a starved measurement's blocks are not read for spread), and
+ * `collapsed (…)`; [] when none applies. One rule for the notebook's tables and claims (seedRows, guarded) and for the
+ * record: the Study writes these into the bench's `guards.flags` with `rankable: false` (Study.guardWith), so the
+ * citation, the site and `casebook show` leave out what the notebook leaves out. Idempotent: a record whose guards
+ * already carry them gets the same strings back (the flags are read from the data, never from the guards).
+ */
+export function seedGuardFlags(m: SeedMeasurement): string[] {
+  const s = servedInFlight(m);
+  const unstable = s.starved ? null : unstableAcrossBlocks(m);
+  const collapsed = collapsedText(m);
+  return [s.starved ? `starved (${s.reason})` : null, unstable, collapsed].filter((x): x is string => x !== null);
+}
+
+/** Whether a flag string is one of the seed's own (seedGuardFlags), whatever its reason. */
+const isSeedFlag = (f: string): boolean => /^(starved|unstable across blocks|collapsed)( \(|$)/.test(f);
+
+/**
+ * The measurements a claim may not rest on, as `label (flags)`: those the guard rule (`isRankable`, `not-steady`
+ * included) keeps out, with their guard flags, and those the seed's own flags (seedGuardFlags: starved, unstable across
+ * blocks, collapsed) or their own fault (`errored (<code>)`) mark; or 'none'. Each flag once, whether the record's
+ * guards already carry the seed's flags (a record the Study saved) or not (a live record, an older record).
  */
 const flaggedOf = (all: readonly SeedMeasurement[]): string => {
   // Each measurement once, however many roles it plays (an attribution step's `from` is often its gap's `gapHigh`).
   const ms = all.filter((m, i) => all.indexOf(m) === i);
-  const { rankable: kept, flagged } = rankable(ms);
-  const flaggedTexts = flagged.map((m) => {
-    const extra = [erroredText(m), collapsedText(m)].filter((x): x is string => x !== null);
-    const base = flaggedText([m]);
-    return extra.length ? `${base.slice(0, -1)}, ${extra.join(', ')})` : base;
+  const texts = ms.flatMap((m) => {
+    const guardFlags = (m.guards?.flags ?? []).filter((f) => !isSeedFlag(f));
+    const seed = seedGuardFlags(m);
+    const errored = erroredText(m);
+    const flags = [...guardFlags, ...seed, ...(errored ? [errored] : [])];
+    if (flags.length === 0) return isRankable(m) ? [] : [`${m.label} (not rankable)`];
+    return [`${m.label} (${flags.join(', ')})`];
   });
-  const seedFlags = kept.flatMap((m) => {
-    const s = servedInFlight(m);
-    const unstable = s.starved ? null : unstableAcrossBlocks(m);
-    const other = [erroredText(m), collapsedText(m)].filter((x): x is string => x !== null);
-    if (s.starved) return [`${m.label} (starved: ${[s.reason, ...other].join(', ')})`];
-    if (unstable) return [`${m.label} (${[unstable, ...other].join(', ')})`];
-    return other.length ? [`${m.label} (${other.join(', ')})`] : [];
-  });
-  return [...flaggedTexts, ...seedFlags].join('; ') || 'none';
+  return texts.join('; ') || 'none';
 };
 
 /**
@@ -398,6 +411,22 @@ export function cpuGap(httpx: InterleavedMeasurement, aiohttp: InterleavedMeasur
   return combinedPerRound([httpx, aiohttp], 'cpuMicrosPerRequest', ([h, a]) => (h as number) / (a as number)) ?? EMPTY;
 }
 
+/**
+ * The earlier run whose result a threshold was chosen after: a verdict on it replicates a result rather than tests a
+ * prediction, and is recorded as `exploratory` (not counted among the findings), its text naming the run and what it
+ * measured. `value` is the number the threshold bears on (kept as `replicatedValue`); `text` says it in words (default
+ * `7.40×`).
+ */
+export interface Replicates {
+  run: string;
+  value: number;
+  text?: string;
+}
+
+/** The claim text of a replication: `Replication of <run> (which measured <what> before this threshold was set; …)`. */
+const replicationText = (r: Replicates, claim: string): string =>
+  `Replication of ${r.run} (which measured ${r.text ?? `${r.value.toFixed(2)}×`} before this threshold was set; not a finding): ${claim}`;
+
 /** The gap claim of one client set: httpx spends more than `threshold.above` × aiohttp's CPU per request. */
 export function gapClaim(input: {
   id: string;
@@ -410,15 +439,13 @@ export function gapClaim(input: {
    * verdict then replicates a result rather than tests a prediction, and is recorded as `exploratory` (not counted
    * among the findings), its text naming the run and the value.
    */
-  replicates?: { run: string; value: number };
+  replicates?: Replicates;
 }): VerdictData {
   const r = input.replicates;
   return guarded(
     quantityClaim({
       id: input.id,
-      claim: r
-        ? `Replication of ${r.run} (which measured ${r.value.toFixed(2)}× before this threshold was set; not a finding): ${input.claim}`
-        : input.claim,
+      claim: r ? replicationText(r, input.claim) : input.claim,
       statistic: `${input.httpx.label} ÷ ${input.aiohttp.label} CPU µs/request (per round)`,
       interval: cpuGap(input.httpx, input.aiohttp),
       threshold: input.threshold,
@@ -614,7 +641,9 @@ export function socketsOpened(m: SeedMeasurement): SocketCount {
 /**
  * The reconnect storm, a count claim: with max_keepalive_connections below max_connections and a think-time, the pool
  * closes idle connections that queued requests are about to use, so the target accepts at least `minPerRequest` new
- * sockets per request in EVERY measured block. Unresolved when the measurement is flagged.
+ * sockets per request in EVERY measured block. Unresolved when the measurement is flagged. With `replicates` (an
+ * earlier run saw the storm before the threshold was set, as seed-64bcd62b did on `2022`) it is a replication,
+ * exploratory, like gapClaim's.
  */
 export function reconnectStorm(input: {
   id: string;
@@ -622,18 +651,21 @@ export function reconnectStorm(input: {
   storm: SeedMeasurement;
   minPerRequest: number;
   kind?: 'claim' | 'exploratory';
+  replicates?: Replicates;
 }): VerdictData {
   const blocks = [...socketsPerBlock(input.storm).values()];
   const storm = socketsOpened(input.storm);
+  const r = input.replicates;
   return guarded(
     countClaim({
       id: input.id,
-      claim: input.claim,
+      claim: r ? replicationText(r, input.claim) : input.claim,
       holds: blocks.length > 0 && blocks.every((b) => b.perRequest >= input.minPerRequest),
       // No measured block (no request sent): the data say nothing either way.
       unresolved: blocks.length === 0 || storm.requests === 0,
-      kind: input.kind ?? 'claim',
+      kind: r ? 'exploratory' : (input.kind ?? 'claim'),
       evidence: {
+        ...(r ? { replicates: r.run, replicatedValue: r.value } : {}),
         stormSockets: storm.opened,
         stormRequests: storm.requests,
         stormPerRequest: storm.perRequest,
@@ -1046,14 +1078,9 @@ export function seedRows(
     const partial = partialBlock ? partialBlockText(partialBlock) : null;
     const collapsed = collapsedText(m);
     const errored = erroredText(m);
-    const extraFlags = [
-      starved ? 'starved' : '',
-      unstable ? 'unstable across blocks' : '',
-      collapsed ?? '',
-      errored ?? '',
-      partial ?? '',
-    ].filter(Boolean);
-    const flags = (m.guards?.flags ?? []).filter((f) => !(partial && f === 'no-data'));
+    // The seed's own flags with their reasons (the same strings the Study writes into the record's guards).
+    const extraFlags = [...seedGuardFlags(m), errored ?? '', partial ?? ''].filter(Boolean);
+    const flags = (m.guards?.flags ?? []).filter((f) => !(partial && f === 'no-data') && !isSeedFlag(f));
     const noInterval =
       errored !== null || row.rounds < MIN_ROUNDS_FOR_INTERVAL || (m.guards?.flags ?? []).includes('few-rounds');
     const row_ = {

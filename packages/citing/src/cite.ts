@@ -64,6 +64,11 @@ interface CitationRow {
    */
   ratioToFastest: number | null;
   /**
+   * The ratio to the fastest orders nothing: the row's min–max spread overlaps the fastest's (for the fastest itself:
+   * another compared row's does), or a spread is missing. Its "vs fastest" cell prints `~`. Absent: false.
+   */
+  unordered?: boolean;
+  /**
    * The row's place in its interleaved comparison (a case-study run's `notes.interleaved.<title>`): the paired
    * per-round ratio to that comparison's reference with its 95 % interval, or that it is the reference; null when
    * the run has no interleaved comparison or the row is in none. Rows of different comparisons are never compared.
@@ -355,32 +360,52 @@ function groupKey(r: CitationRow): string {
   return `${r.load}|${r.delayMs}`;
 }
 
+/** The min–max spread of a row's throughput, or null when it has none. */
+const spreadOf = (r: CitationRow): [number, number] | null =>
+  r.throughputMinRps === null || r.throughputMaxRps === null ? null : [r.throughputMinRps, r.throughputMaxRps];
+
 /**
  * Ratio of each row's throughput to the fastest row under the same load and think-time. Only rankable rows (see
- * `rankable` in @casebook/analysis) take part: a flagged row is never the reference and gets no ratio.
+ * `rankable` in @casebook/analysis) take part: a flagged row is never the reference and gets no ratio. A ratio orders
+ * a row below the fastest only when the row's min–max spread lies wholly below the fastest's; the fastest is the
+ * fastest only when every other compared row's spread does. Otherwise (the spreads overlap, or a row has no spread:
+ * no interval to separate them) the row is `unordered` and its cell prints `~`.
  */
-function withRatios(rows: CitationRow[]): CitationRow[] {
+export function withRatios(rows: CitationRow[]): CitationRow[] {
   const compared = rankable(rows).rankable.filter((r) => r.status === 'completed' && r.errorDominated === null);
-  const best = new Map<string, number>();
+  const fastest = new Map<string, CitationRow>();
   const count = new Map<string, number>();
   for (const r of compared) {
     const k = groupKey(r);
     count.set(k, (count.get(k) ?? 0) + 1);
-    best.set(k, Math.max(best.get(k) ?? 0, r.throughputRps));
+    const f = fastest.get(k);
+    if (f === undefined || r.throughputRps > f.throughputRps) fastest.set(k, r);
   }
+  const below = (r: CitationRow, f: CitationRow): boolean => {
+    const a = spreadOf(r);
+    const b = spreadOf(f);
+    return a !== null && b !== null && a[1] < b[0];
+  };
   return rows.map((r) => {
     const k = groupKey(r);
-    const b = best.get(k);
+    const f = fastest.get(k);
     const alone = (count.get(k) ?? 0) < 2;
-    return { ...r, ratioToFastest: alone || !b || !compared.includes(r) ? null : r.throughputRps / b };
+    if (alone || f === undefined || !(f.throughputRps > 0) || !compared.includes(r))
+      return { ...r, ratioToFastest: null };
+    const ordered = r === f ? compared.every((o) => o === f || groupKey(o) !== k || below(o, f)) : below(r, f);
+    return { ...r, ratioToFastest: r.throughputRps / f.throughputRps, ...(ordered ? {} : { unordered: true }) };
   });
 }
 
-/** The "vs fastest" cell: the ratio, or why there is none for a flagged row ('—' for a row of a comparison). */
-function ratioCell(r: CitationRow): string {
+/**
+ * The "vs fastest" cell: the ratio; `~` when it orders nothing (the spreads overlap, or one is missing); or why there
+ * is none for a flagged row ('—' for a row of a comparison). One cell for the citation and the site's run page.
+ */
+export function ratioCell(r: CitationRow): string {
   if (r.versus !== null) return '—';
   if (!isRankable(r)) return `— (flagged: ${r.guards?.flags.join(', ')})`;
   if (r.errorDominated !== null) return `— (error-dominated: ${r.errorDominated})`;
+  if (r.unordered === true && r.ratioToFastest !== null) return '~';
   return times(r.ratioToFastest);
 }
 
@@ -622,6 +647,10 @@ export interface MeasurementTableColumns {
   throughputCi?: boolean;
 }
 
+/** The note under a table with the "vs fastest" column, one text for the citation and the run page. */
+export const FASTEST_NOTE =
+  '"vs fastest" divides by the fastest measurement under the same load in the same run; "~" where the min–max spreads of the row and the fastest overlap (for the fastest: where another row\'s overlaps it), or a row has none: no ordering implied.';
+
 /** The header of the paired column (runs with interleaved comparisons). */
 export const VERSUS_HEADER = 'vs reference of its comparison (paired per round, interval with its coverage)';
 
@@ -752,7 +781,7 @@ export function citationMarkdown(c: Citation): string {
   const notes = [
     'Throughput is the median over rounds (steady-state method) or over trials (phase method); the spread is the min–max over measured windows or trials; latency percentiles merge all measured windows or trials (HDR).',
   ];
-  if (hasRatio) notes.push('"vs fastest" divides by the fastest measurement under the same load in the same run.');
+  if (hasRatio) notes.push(FASTEST_NOTE);
   if (hasVersus) notes.push(VERSUS_NOTE);
   if (hasRatio && flagged)
     notes.push(

@@ -10,9 +10,11 @@ export {
   type PairedCell,
   pairedRatioCell,
   type ReproductionLink,
+  ratioCell,
   reproductionLine,
   supersededLine,
   verdictBullets,
+  withRatios,
 } from './cite';
 export {
   type ClaimOutcomes,

@@ -70,6 +70,7 @@ export {
 export {
   type BlockCpuShares,
   type BlockFault,
+  continuousParams,
   DEFAULT_INTERLEAVE,
   FOREIGN_LOAD,
   FOREIGN_LOAD_WINDOW_SHARE,

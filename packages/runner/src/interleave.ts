@@ -13,9 +13,11 @@ import {
 import { type MedianInterval, medianInterval, pairedRatio, relativeHalfWidth, seededRandom } from '@casebook/stats';
 import {
   type BlockResult,
+  blockLimits,
   type ContinuousLaunch,
   ContinuousMeasurement,
   type ContinuousOptions,
+  type ContinuousPlan,
   continuousClientBlock,
   continuousExtraVersions,
   continuousLaunch,
@@ -23,6 +25,7 @@ import {
   PAUSE_UNANSWERED,
   PauseFault,
   type PoolRetryTally,
+  type WarmupWindow,
   windowTotals,
 } from './blocks';
 import { type ForeignBenchOptions, isForeignOptions, paramsOf, resolveMeasurementOptions } from './foreign';
@@ -125,9 +128,10 @@ export const FOREIGN_LOAD_WINDOW_SHARE = 0.1;
  * A measurement whose block ran past its time limit (CASEBOOK_TRIAL_TIMEOUT) is not dropped at once: its client and
  * target are closed and reopened (a fresh process: cold, re-warmed until steady like every block) and it runs again
  * from the next round, this many times; after that many timeouts plus one it is dropped for the rest of the run. Every
- * fault is kept (the record's error is the fault it was dropped after, e.g. round 1's second timeout, else the first
- * it was reopened after; all are in the client's `casebook.blockFaults` setting, each with its partial block, so a
- * reopened measurement that timed out again shows both) and the measurement is flagged `block-fault`. Any other fault (a stall, an exit) still drops it.
+ * fault is kept (the record's error is the fault it was dropped after, e.g. round 1's second timeout, not round 0's
+ * first; else, for a measurement that ran on after its reopen, the first of its own faults, never a pause the harness
+ * left unanswered; all are in the client's `casebook.blockFaults` setting, each with its round and partial block, so
+ * a reopened measurement that timed out again shows both) and the measurement is flagged `block-fault`. Any other fault (a stall, an exit) still drops it.
  * Stated before the run (added after seed-15163329, where a timed-out measurement got one block).
  */
 export const REOPENS_AFTER_TIMEOUT = 1;
@@ -553,7 +557,7 @@ function continuousRecord(
     label: options.label,
     startedAt,
     finishedAt: new Date().toISOString(),
-    params: paramsOf(options),
+    params: continuousParams(options, interleave, trials.length, warmupCurve),
     environment: captureEnvironment({
       pinning: {
         method: plan.method,
@@ -594,6 +598,31 @@ function continuousRecord(
     guards: guardsOf(options, blocks, run.noise, own.length, interleave.minRounds),
   };
   return record;
+}
+
+/**
+ * The record's params of a steady-state measurement: what ran, not the phase method's defaults its options were
+ * resolved with (seed-7326eaa1's records said 3 trials of 1,000 requests within 300 s, none of which applied).
+ * `trials`: the measured windows the record keeps (its `trials`); `warmupRequests`: the requests that ended in its
+ * warm-up windows (completed at each window's throughput, plus failed); `trialTimeoutMs`: the block limit of warm-up
+ * and measured windows together (blockLimits; the pause has its own); the load's `requests` and `durationMs`: null,
+ * since windows, not a count or a duration, decide how long it runs.
+ */
+export function continuousParams(
+  options: Parameters<typeof paramsOf>[0],
+  plan: ContinuousPlan,
+  measuredWindows: number,
+  warmupCurve: readonly Pick<WarmupWindow, 'throughputRps' | 'durationMs' | 'errors'>[],
+): BenchRecord['params'] {
+  const params = paramsOf(options);
+  const warmed = warmupCurve.reduce((n, w) => n + Math.round((w.throughputRps * w.durationMs) / 1000) + w.errors, 0);
+  return {
+    ...params,
+    load: { ...params.load, requests: null, durationMs: null },
+    trials: measuredWindows,
+    warmupRequests: warmed,
+    trialTimeoutMs: blockLimits(plan).activeMs,
+  };
 }
 
 /** The client block with every block fault in its settings (`casebook.blockFaults`), when there was any. */

@@ -41,4 +41,13 @@ export {
 } from '@casebook/stats';
 /** Not for notebooks: `casebook bench` draws its progress line with it too. */
 export { progressText } from './format';
-export { openStudy, type Study, sortFaults, type VersionCell, verdictMarkdown, versionCellLabel } from './study';
+export {
+  type GuardRule,
+  openStudy,
+  type Study,
+  sortFaults,
+  type VersionCell,
+  verdictMarkdown,
+  versionCellLabel,
+  withGuardFlags,
+} from './study';

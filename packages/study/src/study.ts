@@ -211,6 +211,8 @@ export class Study {
   private readonly charts: CaseStudyRecord['charts'] = [];
   private readonly notes: Record<string, unknown> = {};
   private saved = false;
+  /** The case study's own guard rules (guardWith), applied to every steady-state bench record before it is saved. */
+  private readonly guardRules: GuardRule[] = [];
   readonly environment: Environment;
 
   constructor(
@@ -284,8 +286,7 @@ export class Study {
         const record: BenchRecord = await runBench(options, {
           onProgress: (p) => line.update(`[${i + 1}/${resolved.length}] ${progressText(p)}`),
         });
-        this.addMeasurement(record);
-        out.push(record);
+        out.push(this.addMeasurement(record));
       }
     } finally {
       line.done(`${title}: ${out.length} measurements, ${out.filter((r) => r.status !== 'completed').length} errored`);
@@ -319,8 +320,7 @@ export class Study {
         const record = await runForeignBench(options, {
           onProgress: (p) => line.update(`[${i + 1}/${resolved.length}] ${progressText(p)}`),
         });
-        this.addMeasurement(record);
-        out.push(record);
+        out.push(this.addMeasurement(record));
       }
     } finally {
       line.done(`${title}: ${out.length} measurements, ${out.filter((r) => r.status !== 'completed').length} errored`);
@@ -350,12 +350,13 @@ export class Study {
     const line = createLiveLine(title);
     let result: { records: BenchRecord[]; run: InterleavedRun } | null = null;
     try {
-      result = await runInterleaved(resolved, options, (p) =>
+      const ran = await runInterleaved(resolved, options, (p) =>
         line.update(
           `round ${p.round + 1} · ${p.label} · ${p.phase === 'warmup' ? 'warming up' : 'measuring'} (${p.windows} windows) · ${Math.round(p.elapsedMs / 1000)} s`,
         ),
       );
-      for (const record of result.records) this.addMeasurement(record);
+      // The records as saved: with the case study's own guard flags (guardWith), so the notebook reads what is cited.
+      result = { ...ran, records: ran.records.map((record) => this.addMeasurement(record)) };
       const interleaved = (this.notes['interleaved'] ?? {}) as Record<string, unknown>;
       this.notes['interleaved'] = { ...interleaved, [title]: result.run };
       this.checkpoint();
@@ -481,8 +482,27 @@ export class Study {
     this.checkpoint();
   }
 
-  /** Save one bench record under benches/ (after a checkpoint, so the folder starts with a record) and list it. */
-  private addMeasurement(record: BenchRecord): void {
+  /**
+   * Add a guard rule of this case study: every steady-state measurement run after this call is saved with the flags
+   * the rule returns (each with its reason, e.g. the seed's `seedGuardFlags`: `starved (35 of 100 in flight served)`,
+   * `unstable across blocks (244–668 req/s)`, `collapsed (…)`) in its `guards.flags`, and `rankable: false` when it
+   * returns any; the records the run methods return carry them too. The citation, the site and `casebook show` read
+   * the guards, so they leave out what the notebook leaves out: one rule, computed once from the record's own data.
+   * A measurement without guards (the phase method) is left as it is.
+   */
+  guardWith(rule: GuardRule): void {
+    this.guardRules.push(rule);
+  }
+
+  /**
+   * Save one bench record under benches/ (after a checkpoint, so the folder starts with a record) and list it; returns
+   * it as saved (with the guard rules' flags).
+   */
+  private addMeasurement<T extends BenchRecord>(measured: T): T {
+    const record = withGuardFlags(
+      measured,
+      this.guardRules.flatMap((rule) => rule(measured)),
+    );
     this.checkpointOnce();
     const n = String(this.measurements.length + 1).padStart(3, '0');
     const file = path.join(this.dir, 'benches', `${n}-${slug(record.label)}.json`);
@@ -495,6 +515,7 @@ export class Study {
       this.notes['harnessFaults'] = [...listed('harnessFaults'), ...sorted.harnessFaults];
     if (sorted.failure) this.failures.push({ what: record.label, error: sorted.failure });
     this.checkpoint();
+    return record;
   }
 
   /**
@@ -792,6 +813,22 @@ export function raceRunEntry(
     released,
     error: run.error,
   };
+}
+
+/** A case study's own guard rule (Study.guardWith): the flags, each with its reason, one measurement gets. */
+export type GuardRule = (record: BenchRecord) => readonly string[];
+
+/**
+ * A bench record with extra guard flags (each once, appended to the runner's) and `rankable: false` when any was
+ * added; the record itself when it has no guards (the phase method) or nothing is new. Pure: what Study.guardWith
+ * applies before a measurement is saved.
+ */
+export function withGuardFlags<T extends Pick<BenchRecord, 'guards'>>(record: T, flags: readonly string[]): T {
+  const g = record.guards;
+  if (!g) return record;
+  const added = flags.filter((f, i) => !g.flags.includes(f) && flags.indexOf(f) === i);
+  if (added.length === 0) return record;
+  return { ...record, guards: { ...g, flags: [...g.flags, ...added], rankable: false } };
 }
 
 /**

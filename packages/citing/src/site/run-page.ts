@@ -1,7 +1,15 @@
 import type { CaseStudyRecord } from '@casebook/results';
 import { BODY_TABLE_HEADER, BODY_TABLE_NOTE, bodyTableCells } from '../body-table';
-import { type Citation, citationMarkdown, measurementTableHeader, pairedRatioCell, VERSUS_NOTE } from '../cite';
-import { num, times } from '../markdown';
+import {
+  type Citation,
+  citationMarkdown,
+  FASTEST_NOTE,
+  measurementTableHeader,
+  pairedRatioCell,
+  ratioCell,
+  VERSUS_NOTE,
+} from '../cite';
+import { num } from '../markdown';
 import { attrs, escapeHtml as h, htmlTable, jsonForScript, page } from './html';
 import { machineText, runHref, shortCommit } from './index-page';
 import type { ReproductionSummary } from './reproductions';
@@ -73,7 +81,6 @@ function measurementsSection(data: RunData, citation: Citation): string {
   const ratio = !versus || citation.rows.some((r) => r.ratioToFastest !== null);
   const rows = citation.rows.map((r, i) => {
     const ci = data.measurements[i]?.throughputCi95 ?? null;
-    const flagged = r.guards !== null && !r.guards.rankable;
     return [
       h(r.status === 'completed' ? r.label : `${r.label} (${r.status})`),
       h(`${r.client} ${r.clientVersion}`),
@@ -82,19 +89,7 @@ function measurementsSection(data: RunData, citation: Citation): string {
       h(num(r.throughputRps)),
       h(ci === null ? '—' : `${num(ci[0])}–${num(ci[1])}`),
       h(r.throughputMinRps === null ? '—' : `${num(r.throughputMinRps)}–${num(r.throughputMaxRps)}`),
-      ...(ratio
-        ? [
-            h(
-              r.versus !== null
-                ? '—'
-                : flagged
-                  ? `— (flagged: ${r.guards?.flags.join(', ')})`
-                  : r.errorDominated !== null
-                    ? `— (error-dominated: ${r.errorDominated})`
-                    : times(r.ratioToFastest),
-            ),
-          ]
-        : []),
+      ...(ratio ? [h(ratioCell(r))] : []),
       ...(versus ? [h(pairedRatioCell(r, citation.rows))] : []),
       h(num(r.p50Ms)),
       h(num(r.p99Ms)),
@@ -110,7 +105,9 @@ ${htmlTable(header, rows, { className: 'measurements', rowAttrs })}
 <p class="note">Throughput is the median over rounds or trials; ${[
     ...(ratio
       ? [
-          '"vs fastest" divides by the fastest rankable measurement under the same load in this run (rows outside an interleaved comparison). A flagged measurement is shown, never compared.',
+          h(
+            `${FASTEST_NOTE} Only rows outside an interleaved comparison take part. A flagged measurement is shown, never compared.`,
+          ),
         ]
       : []),
     ...(versus ? [h(VERSUS_NOTE)] : []),
