@@ -221,7 +221,9 @@ describe('collapsed, and served in flight', () => {
     expect(collapsedText(hx(null))).toBeNull();
     const aio = (settings: Record<string, unknown>) =>
       m('latest · aiohttp', 6, 60, 15_000, { client: { name: 'aiohttp', settings: settings } });
-    expect(collapsedText(aio({ 'aiohttp.timeout_s': { total: 300, connect: null, sock_read: null, sock_connect: 30 } }))).toBeNull();
+    expect(
+      collapsedText(aio({ 'aiohttp.timeout_s': { total: 300, connect: null, sock_read: null, sock_connect: 30 } })),
+    ).toBeNull();
     // The published transport's per-request ClientTimeout bounds the connector wait (connect = httpx's pool).
     expect(
       collapsedText(

@@ -96,17 +96,21 @@ describe('foreign options', () => {
     expect(bad({ client: 'httpx', loop: 'trio' as never, ...base })).toThrow(/invalid loop: "trio"/);
     expect(bad({ client: 'httpx', set: 'Latest Set', ...base })).toThrow(/invalid set: "Latest Set"/);
     expect(bad({ client: 'httpx', keepAlive: false, ...base } as never)).toThrow(/invalid keepAlive: false/);
-    expect(bad({ client: 'aiohttp', unboundedPoolWait: true, ...base })).toThrow(/invalid unboundedPoolWait: true \(only httpx/);
-    expect(bad({ client: 'httpx', unboundedPoolWait: 'yes' as never, ...base })).toThrow(/invalid unboundedPoolWait: "yes"/);
+    expect(bad({ client: 'aiohttp', unboundedPoolWait: true, ...base })).toThrow(
+      /invalid unboundedPoolWait: true \(only httpx/,
+    );
+    expect(bad({ client: 'httpx', unboundedPoolWait: 'yes' as never, ...base })).toThrow(
+      /invalid unboundedPoolWait: "yes"/,
+    );
   });
 
   it('unboundedPoolWait (httpx): the start message asks the worker for pool=None', () => {
     const o = resolveForeignOptions({ client: 'httpx', unboundedPoolWait: true, ...base });
     expect(o.foreign.unboundedPoolWait).toBe(true);
     expect(foreignClientStart(o, 'http://127.0.0.1:1')).toMatchObject({ unboundedPoolWait: true });
-    expect(foreignClientStart(resolveForeignOptions({ client: 'httpx', ...base }), 'http://127.0.0.1:1')).not.toHaveProperty(
-      'unboundedPoolWait',
-    );
+    expect(
+      foreignClientStart(resolveForeignOptions({ client: 'httpx', ...base }), 'http://127.0.0.1:1'),
+    ).not.toHaveProperty('unboundedPoolWait');
   });
 
   it('params hold no foreign switches (they go into the client block); measurements resolve by client name', () => {
