@@ -31,6 +31,8 @@ export const CASEBOOK_CODES = {
   CASEBOOK_CLIENT_EXITED: 'the client process exited before the run finished',
   CASEBOOK_CLIENT_STALLED:
     'the client under test stopped making progress and could not be paused (its event loop answered no control message within the grace period); a fault of the client, recorded with the measurement, which then stops',
+  CASEBOOK_PAUSE_UNANSWERED:
+    "the harness's pause after a block (sent once the block's measured windows had all arrived) was not answered in time; a fault of the harness's pause, not of the client: the block is kept as data, the client reopened, and the fault listed in notes.harnessFaults",
   // Per request (counted in errors.byCode)
   CASEBOOK_BODY_SIZE: 'a response body was not the size the target was told to send',
   CASEBOOK_REQUEST_TIMEOUT: 'a request took longer than requestTimeoutMs (node-http and node-http2 adapters)',
