@@ -16,6 +16,7 @@ import {
   requireBisectMetric,
   runBisect,
   screenIndices,
+  stepValues,
   type VersionPairRatio,
 } from '@casebook/analysis';
 import { parseVersionsView } from '@casebook/procs';
@@ -93,6 +94,38 @@ describe('candidates: one release line, by publish date', () => {
     expect(why['8.3.1']).toMatch(/backport/);
   });
 
+  test('a skipped major is inside the line-change step: 6.24.1 (the last 6.x before 8.0.0) → 8.13.1', () => {
+    const c = candidates('6.24.1', '8.13.1');
+    expect(c.line).toEqual({ kind: 'consecutive-lines', goodMajor: 6, badMajor: 8, firstOfBadLine: '8.0.0' });
+    expect(c.versions.slice(0, 2).map((v) => v.version)).toEqual(['6.24.1', '8.0.0']);
+  });
+
+  test('Node: ordered by version within one major (its packages carry upload times), never across majors', () => {
+    const registry = {
+      time: {
+        '22.11.0': '2024-12-13T02:16:49.460Z',
+        '22.12.0': '2024-12-07T08:34:26.459Z',
+        '22.13.1': '2025-10-01T23:43:52.033Z',
+        '22.13.0': '2025-10-02T00:58:20.713Z',
+        '22.14.0': '2025-10-02T05:25:26.092Z',
+        '24.0.0': '2026-04-03T07:25:14.427Z',
+      },
+      published: ['22.11.0', '22.12.0', '22.13.0', '22.13.1', '22.14.0', '24.0.0'],
+      deprecated: {},
+    };
+    const node = (good: string, bad: string) =>
+      bisectCandidates({ packageName: 'node', good, bad, registry, order: 'version' });
+    expect(node('22.11.0', '22.14.0').versions.map((v) => v.version)).toEqual([
+      '22.11.0',
+      '22.12.0',
+      '22.13.0',
+      '22.13.1',
+      '22.14.0',
+    ]);
+    expect(() => node('22.14.0', '24.0.0')).toThrow(/invalid --bad: "24\.0\.0" \(.*upload times, not release dates/);
+    expect(() => node('22.14.0', '22.11.0')).toThrow(/invalid --good: "22\.14\.0" \(a later release than --bad/);
+  });
+
   test('bad input: each refusal names the field and the value', () => {
     expect(refusal('8.0.0', '8.0.0')).toMatchObject({
       field: '--bad',
@@ -116,9 +149,9 @@ describe('candidates: one release line, by publish date', () => {
       message: expect.stringMatching(/not before --bad/),
     });
     expect(refusal('8.5.0', '8.3.1')).toMatchObject({ field: '--bad', message: expect.stringMatching(/backport/) });
-    expect(refusal('6.24.1', '8.13.1')).toMatchObject({
-      field: '--bad',
-      message: expect.stringMatching(/not consecutive lines \(7\.x/),
+    expect(refusal('6.25.0', '8.13.1')).toMatchObject({
+      field: '--good',
+      message: expect.stringMatching(/6\.x line, released in parallel with 8\.x.*--good 6\.24\.1 --bad 8\.13\.1/),
     });
     expect(refusal('7.17.0', '8.13.1')).toMatchObject({ field: '--good', message: expect.stringMatching(/parallel/) });
     expect(() => requireBisectMetric('speed')).toThrow(/invalid --metric: "speed" \(expected one of throughput, p99/);
@@ -283,7 +316,7 @@ describe('the search', () => {
     expect(calls[0]?.versions.slice(0, 2)).toEqual(['7.24.7', '8.0.0']);
     expect(r.boundaries).toEqual([expect.objectContaining({ older: '7.24.7', newer: '8.0.0', lineBoundary: true })]);
     expect(bisectHeadlines(r, ctx)[0]).toMatch(
-      /between undici 7\.24\.7 and 8\.0\.0, across the line change by 10\.0 %/,
+      /between undici 7\.24\.7 and 8\.0\.0, across the line change 7\.x → 8\.x by 10\.0 %/,
     );
   });
 
@@ -321,6 +354,33 @@ describe('metrics, ratios, links', () => {
     expect(
       bisectMetricValue({ ...record, client: { settings: { process: { atFinish: { rssBytes: 7 } } } } }, 'rss'),
     ).toBe(7);
+  });
+
+  test("a step's runs to values per version and round: failed or errored rounds, and rounds never run, are null", () => {
+    const run = (throughputRps: number, status = 'completed', errors = 0) => ({
+      status,
+      errors: { total: errors },
+      throughputRps,
+      latencyMs: { p99: 1 },
+      cpuMicrosPerRequest: 1,
+      target: { connectionsOpened: 1 },
+      client: { settings: {} },
+    });
+    const values = stepValues(
+      ['8.4.1', '8.5.0'],
+      3,
+      [
+        { version: '8.4.1', round: 0, record: run(100) },
+        { version: '8.5.0', round: 0, record: run(80) },
+        { version: '8.4.1', round: 1, record: run(101, 'errored') },
+        { version: '8.5.0', round: 1, record: run(81, 'completed', 3) },
+        { version: '8.4.1', round: 2, record: run(102) },
+        { version: '9.0.0', round: 2, record: run(1) },
+        { version: '8.5.0', round: 7, record: run(1) },
+      ],
+      'throughput',
+    );
+    expect(values).toEqual({ '8.4.1': [100, null, 102], '8.5.0': [80, null, null] });
   });
 
   test('pairs from per-round values: older / newer, paired by round; a failed round makes the pair not compared', () => {

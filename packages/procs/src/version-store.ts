@@ -275,7 +275,7 @@ export async function installVersion(
 /**
  * What the registry says about a package's versions, as `casebook bisect` orders them: npm's `time` map (version →
  * publish date, plus `created` and `modified`), the versions it serves now (a version unpublished keeps its `time`
- * entry but is not served) and each deprecated version's message. Read with two `npm view` calls and kept in
+ * entry but is not served) and each deprecated release's message. Read with two `npm view` calls and kept in
  * `<store>/.registry/<npm package>.json`; a copy younger than `maxAgeMs` (default an hour) is reused without any
  * network call (publish dates never change; only new versions appear).
  */
@@ -313,7 +313,7 @@ function readRegistryCache(file: string, npmName: string): RegistryMetadata | nu
 }
 
 /**
- * `npm view <pkg>@* version deprecated --json` lists every served version: a bare version string when none of the
+ * `npm view '<pkg>@>=0.0.0' version deprecated --json` lists every release it matches: a bare version string when none of the
  * matched versions carries the asked field, else objects `{ version, deprecated? }` (one value, not a list, when one
  * version matches).
  */
@@ -353,21 +353,29 @@ export async function registryMetadata(
       'CASEBOOK_VERSION_STORE',
       `npm view ${npmName} ${what} failed: ${lastLine(r.stderr) || lastLine(r.stdout) || 'no output'}`,
     );
-  const times = await runNpm(['view', npmName, 'time', '--json'], storeDir);
-  if (!times.ok) {
-    if (/E404|404 Not Found/i.test(times.stderr + times.stdout))
+  // `time` and `versions` in one call; deprecations per version from a range query (npm view reads `@*` as latest).
+  const view = await runNpm(['view', npmName, 'time', 'versions', '--json'], storeDir);
+  if (!view.ok) {
+    if (/E404|404 Not Found/i.test(view.stderr + view.stdout))
       throw new UsageError('--package', name, `${npmName} is not on the npm registry`);
-    throw fail('time', times);
+    throw fail('time versions', view);
   }
-  const time: unknown = JSON.parse(times.stdout.trim() || '{}');
-  if (!isStringMap(time)) throw new CasebookError('CASEBOOK_VERSION_STORE', `npm view ${npmName} time gave no map`);
-  const versions = await runNpm(['view', `${npmName}@*`, 'version', 'deprecated', '--json'], storeDir);
-  if (!versions.ok) throw fail('versions', versions);
+  const parsed = JSON.parse(view.stdout.trim() || '{}') as { time?: unknown; versions?: unknown };
+  const versionList = typeof parsed.versions === 'string' ? [parsed.versions] : parsed.versions;
+  if (
+    !isStringMap(parsed.time) ||
+    !Array.isArray(versionList) ||
+    !versionList.every((v): v is string => typeof v === 'string')
+  )
+    throw new CasebookError('CASEBOOK_VERSION_STORE', `npm view ${npmName} time versions gave no time map and list`);
+  const deprecations = await runNpm(['view', `${npmName}@>=0.0.0`, 'version', 'deprecated', '--json'], storeDir);
+  if (!deprecations.ok) throw fail('deprecated', deprecations);
   const metadata: RegistryMetadata = {
     npmName,
     fetchedAt: new Date(now).toISOString(),
-    time,
-    ...parseVersionsView(versions.stdout),
+    time: parsed.time,
+    published: versionList,
+    deprecated: parseVersionsView(deprecations.stdout).deprecated,
   };
   const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   fs.writeFileSync(tmp, `${JSON.stringify(metadata, null, 2)}\n`);

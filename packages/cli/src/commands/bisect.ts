@@ -5,7 +5,6 @@ import {
   type BisectProfile,
   type BisectStepExtras,
   bisectCandidates,
-  bisectMetricValue,
   bisectRecordParts,
   defaultMaxRuns,
   expectedRuns,
@@ -14,6 +13,7 @@ import {
   requireBisectMetric,
   runBisect,
   screenIndices,
+  stepValues,
 } from '@casebook/analysis';
 import { CLIENT_VERSION_SUPPORT, checkClientVersion, checkRuntimeVersion, isClientName } from '@casebook/clients';
 import { isStorePackage, registryMetadata, STORE_PACKAGES, type StorePackage } from '@casebook/procs';
@@ -95,9 +95,10 @@ const OWN_FLAGS: ReadonlySet<string> = new Set([
 const BISECT_USAGE = `usage: casebook bisect --package <undici|got|axios|node> --good <version> --bad <version> [--metric m] [--client c] [--profile smoke|standard] [--dry-run] [bench options]
 
 Where between a good and a bad version one metric moved. The versions searched are one release line ordered by
-publish date (the registry's time field): the same major as --bad, published between the two, neither pre-release nor
-deprecated; lines released in parallel (undici 7.x and 8.x) are refused unless --good is the last release of its line
-before --bad's line began (then the first step crosses the line). Every step is a short \`casebook matrix\` run of a
+publish date (the registry's time field): the same major as --bad, published between the two, neither pre-release,
+backport nor deprecated; lines released in parallel (undici 7.x and 8.x) are refused unless --good is the last release
+of its line before --bad's line began (then the first step crosses the line). Node (whose binary packages carry upload
+times, not release dates) is bisected within one major, by version number. Every step is a short \`casebook matrix\` run of a
 few versions in interleaved rounds; its paired per-round ratios (95 % intervals) decide the next step: a screen of ~4
 versions across the range (a metric that goes down and up again gives every boundary, not one), halving each moved
 bracket (an inconclusive step is retried once with twice the rounds), and a longer run confirming each boundary.
@@ -235,7 +236,14 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
 
   // The registry's publish dates (cached in the version store), then the candidates: refusals are UsageErrors.
   const registry = await registryMetadata(pkg);
-  const candidates = bisectCandidates({ packageName: pkg, good: good.text, bad: bad.text, registry });
+  // Node's binary packages carry upload times, not release dates: its lines are ordered by version, never crossed.
+  const candidates = bisectCandidates({
+    packageName: pkg,
+    good: good.text,
+    bad: bad.text,
+    registry,
+    order: pkg === 'node' ? 'version' : 'publish-date',
+  });
   const versions = candidates.versions.map((v) => v.version);
   const lineBoundary = candidates.line.kind === 'consecutive-lines';
   const rounds = BISECT_PROFILES[profile];
@@ -329,16 +337,13 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
           process.stderr.write(`bisect: step ${request.index} round ${round + 1}/${request.rounds} ${cell.id}\n`),
       });
       records.push(...ran);
-      const values: Record<string, (number | null)[]> = Object.fromEntries(
-        request.versions.map((v) => [v, Array.from({ length: request.rounds }, () => null)]),
-      );
-      for (const r of ran) {
-        const parsed = parseCellLabel(r.label);
-        if (parsed === null) continue;
-        const row = values[pkg === 'node' ? parsed.cell.node : parsed.cell.clientVersion];
-        if (row !== undefined)
-          row[parsed.round] = r.status === 'completed' && r.errors.total === 0 ? bisectMetricValue(r, metric) : null;
-      }
+      const cells = ran.flatMap((record) => {
+        const parsed = parseCellLabel(record.label);
+        if (parsed === null) return [];
+        const version = pkg === 'node' ? parsed.cell.node : parsed.cell.clientVersion;
+        return [{ version, round: parsed.round, record }];
+      });
+      const values = stepValues(request.versions, request.rounds, cells, metric);
       extras.set(request.index, { seed: stepSeed, folder, runIds: ran.map((r) => r.runId), values });
       return { pairs: pairsFromRounds(request.versions, values) };
     },
