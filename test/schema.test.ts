@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import {
   type AnyRecord,
   type BenchRecord,
+  type BisectRecord,
   CASEBOOK_CODES,
   type CaseStudyRecord,
   type Correction,
@@ -47,9 +48,10 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const SCHEMA_DIGESTS: Readonly<Record<number, string>> = Object.freeze({
   2: '58f4aed2469e683a9d82cd7ae5553662bc4a1257c43a1631dfad3bdef8be86f4',
   3: 'ca0dfaaac7cc00333acc7c1f45cc829c894b70d1c4b1441196183e92402db1b5',
-  // Re-pinned in place for the reproduction summary's optional decided counts: additive, every v4 record written
-  // before them still validates (as 2 was re-pinned for additive changes), so no new version and no migration.
-  4: '4de698915c76f002da3dc31c440beaccc46fd9c54017eed2d53925ad7d299a50',
+  // Re-pinned in place for the reproduction summary's optional decided counts, and again for the `bisect` record kind:
+  // additive, every v4 record written before them still validates (as 2 was re-pinned for additive changes), so no
+  // new version and no migration (an older record claiming a kind new in 4 is refused, below).
+  4: 'f05f04a06f8f9f4e84bf18d631199afc9da08b6752ab2e6f50b8b5a1411b4395',
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -417,6 +419,71 @@ function reproductionRecord(): ReproductionRecord {
   };
 }
 
+function bisectRecord(): BisectRecord {
+  const ratio = { median: 1.14, low: 1.1, high: 1.19, coverage: 0.979 };
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    kind: 'bisect',
+    runId: 'bisect-0000beef',
+    createdAt: '2026-12-01T00:00:00.000Z',
+    package: 'undici',
+    client: 'undici-request',
+    metric: { name: 'throughput', text: 'throughput', unit: 'req/s', better: 'higher' },
+    good: { version: '8.4.1', publishedAt: '2026-06-08T18:33:19.086Z' },
+    bad: { version: '8.5.0', publishedAt: '2026-06-15T21:02:03.765Z' },
+    line: { kind: 'same-line', goodMajor: 8, badMajor: 8, firstOfBadLine: null },
+    candidates: [
+      { version: '8.4.1', publishedAt: '2026-06-08T18:33:19.086Z' },
+      { version: '8.5.0', publishedAt: '2026-06-15T21:02:03.765Z' },
+    ],
+    excluded: [],
+    scenario: { concurrency: 32, requests: 2000, trials: 1, node: 'workspace' },
+    profile: 'smoke',
+    seed: 1,
+    rounds: { screen: 6, step: 6, confirm: 12 },
+    screen: ['8.4.1', '8.5.0'],
+    steps: [
+      {
+        index: 1,
+        purpose: 'screen',
+        versions: ['8.4.1', '8.5.0'],
+        rounds: 6,
+        seed: 1,
+        folder: 'steps/01-screen',
+        runIds: ['bench-0000aaaa'],
+        measurements: [
+          { version: '8.4.1', values: [100, 101, null], median: 100.5 },
+          { version: '8.5.0', values: [88, 89, null], median: 88.5 },
+        ],
+        ratios: [{ older: '8.4.1', newer: '8.5.0', ratio, compared: false, movement: null }],
+        outcome: 'no movement resolved',
+      },
+    ],
+    boundaries: [
+      {
+        older: '8.4.1',
+        newer: '8.5.0',
+        movement: 'down',
+        direction: 'regressed',
+        lineBoundary: false,
+        foundInStep: 1,
+        foundRatio: ratio,
+        confirmation: { step: 2, ratio: { median: null, low: null, high: null, coverage: 0 }, confirmed: false },
+        sentence: 'undici-request throughput regressed between undici 8.4.1 and 8.5.0 by 12.3 % (95 % CI …)',
+        compareUrl: 'https://github.com/nodejs/undici/compare/v8.4.1...v8.5.0',
+        releaseUrl: 'https://github.com/nodejs/undici/releases/tag/v8.5.0',
+      },
+    ],
+    unresolved: [],
+    nonMonotonic: false,
+    runs: 2,
+    maxRuns: 8,
+    summary: '## undici bisect\n',
+    reproduce: { command: 'npx casebook bisect --package undici', args: ['bisect', '--package', 'undici'] },
+    environment,
+  };
+}
+
 const VALID: Record<string, () => AnyRecord> = {
   bench: benchRecord,
   'foreign bench': foreignBenchRecord,
@@ -424,6 +491,7 @@ const VALID: Record<string, () => AnyRecord> = {
   'harness-overhead': harnessOverheadRecord,
   'dns-run': dnsRunRecord,
   reproduction: reproductionRecord,
+  bisect: bisectRecord,
   'reproduction with the decided counts': () => ({
     ...reproductionRecord(),
     summary: {
@@ -648,6 +716,20 @@ describe('validation: invalid records fail naming the JSON path', () => {
       'a schemaVersion 3 record of the kind version 4 added',
       () => ({ ...json(reproductionRecord()), schemaVersion: 3 }),
       /\/kind: expected one of .*\(schemaVersion 3\), got "reproduction"/,
+    ],
+    [
+      'a schemaVersion 2 record of the bisect kind (new in version 4)',
+      () => ({ ...json(bisectRecord()), schemaVersion: 2 }),
+      /\/kind: expected one of .*\(schemaVersion 2\), got "bisect"/,
+    ],
+    [
+      'a bisect step of an unknown purpose',
+      () => {
+        const r = json(bisectRecord());
+        (r['steps'] as Record<string, unknown>[])[0]!['purpose'] = 'guess';
+        return r;
+      },
+      /\/steps\/0\/purpose/,
     ],
     [
       'an unknown schemaVersion',

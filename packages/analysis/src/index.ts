@@ -1,5 +1,6 @@
 export * from './at-once';
 export { type BinomialInterval, binomialInterval } from './binomial-interval';
+export * from './bisect';
 export * from './bodies';
 export * from './body-summaries';
 export { type BurstCount, type BurstInterval, burstInterval, MIN_BURSTS } from './burst-interval';

@@ -1,6 +1,7 @@
 import { CasebookError, UsageError } from '@casebook/results';
 import { type FlagSpec, formatFlags, parseArgs } from '@casebook/runner';
 import { benchCommand } from './commands/bench';
+import { bisectCommand } from './commands/bisect';
 import { citeCommand } from './commands/cite';
 import { compareCommand } from './commands/compare';
 import { harnessOverheadCommand } from './commands/harness-overhead';
@@ -27,6 +28,9 @@ usage:
   casebook matrix --clients <a,b> [--nodes <v,…>] [--client-versions <v,…>] [--plan | --cell <id>] [bench options]
                                                one scenario across clients × Node versions × client versions
   casebook merge <folder…> [--mix-machines]    one matrix table from the records of several folders or machines
+  casebook bisect --package <undici|got|axios|node> --good <v> --bad <v> [--metric m] [--profile smoke|standard]
+                  [--dry-run] [bench options]
+                                               where between two releases of one line a metric moved (see bisect --help)
   casebook run <case-study|all> [--profile smoke|standard|full] [--out <file>] [--publish]
                                                execute a case-study notebook headless, write it and its results
   casebook show <run-id|record.json> [--json]  read a results record back
@@ -68,6 +72,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await matrixCommand(rest);
       case 'merge':
         return mergeCommand(rest);
+      case 'bisect':
+        return await bisectCommand(rest);
       case 'show': {
         const { positionals, flags } = parseArgs(rest, COMMON);
         if (flags.help === true) return help('usage: casebook show <run-id | record.json> [--json]', COMMON);
@@ -89,7 +95,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         throw new UsageError(
           'command',
           command,
-          'expected list, bench, matrix, merge, run, show, cite, compare, reproduce, site, index or harness-overhead; see --help',
+          'expected list, bench, matrix, merge, bisect, run, show, cite, compare, reproduce, site, index or harness-overhead; see --help',
         );
     }
   } catch (error) {

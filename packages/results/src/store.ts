@@ -103,17 +103,20 @@ function checkCurrent(value: unknown, file: string): AnyRecord {
   return validateAgainst(RECORD_SCHEMAS[kind], value, file);
 }
 
+/** Record kinds that no record of an older schemaVersion can have. */
+const NEW_IN_V4: readonly RecordKind[] = ['reproduction', 'bisect'];
+
 function checkRecord(value: unknown, file: string): AnyRecord {
   if (!isJsonObject(value)) throw notAnObject(value, file);
   const version = value['schemaVersion'];
   if (version === SCHEMA_VERSION) return checkCurrent(value, file);
   if (version === 2 || version === 3) {
     const kind = value['kind'];
-    // The reproduction kind is new in version 4: an older record claiming it is refused, not migrated.
-    if (!isRecordKind(kind) || kind === 'reproduction')
+    // The reproduction and bisect kinds are new in version 4: an older record claiming one is refused, not migrated.
+    if (!isRecordKind(kind) || NEW_IN_V4.includes(kind))
       throw unknownKind(
         kind,
-        Object.keys(RECORD_SCHEMAS).filter((k) => k !== 'reproduction'),
+        Object.keys(RECORD_SCHEMAS).filter((k) => !NEW_IN_V4.includes(k as RecordKind)),
         file,
         version,
       );

@@ -44,7 +44,8 @@ async function main(start: WorkerStart, channel: WorkerChannel<PhaseResult>): Pr
           );
     send({ type: 'phase-end', phase: 'trial', index: i, result });
   }
-  const settings = session.settings();
+  // The process's resident memory after the last trial, pool still open (`casebook bisect --metric rss`).
+  const settings = { ...session.settings(), rssBytesAtFinish: process.memoryUsage.rss() };
   await session.close().catch(() => undefined);
   send({ type: 'done', settings });
 }

@@ -1,6 +1,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { type AppRunRecord, AppRunRecordSchema } from './app-run';
 import { type BenchRecord, BenchRecordSchema } from './bench';
+import { type BisectRecord, BisectRecordSchema } from './bisect';
 import { type CaseStudyRecord, CaseStudyRecordSchema } from './case-study';
 import { CorrectionsIndexSchema } from './corrections';
 import { type DnsRunRecord, DnsRunRecordSchema } from './dns-run';
@@ -15,6 +16,7 @@ export const RECORD_SCHEMAS = {
   'dns-run': DnsRunRecordSchema,
   'app-run': AppRunRecordSchema,
   reproduction: ReproductionRecordSchema,
+  bisect: BisectRecordSchema,
 } as const satisfies Record<string, TSchema>;
 
 export type RecordKind = keyof typeof RECORD_SCHEMAS;
@@ -26,7 +28,8 @@ export type AnyRecord =
   | HarnessOverheadRecord
   | DnsRunRecord
   | AppRunRecord
-  | ReproductionRecord;
+  | ReproductionRecord
+  | BisectRecord;
 
 /** Files under results/schema/v<N>/: one per record kind, and the corrections index. */
 export const SCHEMA_FILES: Readonly<Record<string, TSchema>> = {

