@@ -887,3 +887,48 @@ export function bisectRecordParts(
     summary: bisectMarkdown(result, ctx),
   };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The steady-state method: one interleaved run per step
+
+/**
+ * The interleave settings of a steady-state step (rounds and seed are the step's): the windows of notebook 07's
+ * version matrix (two 0.5 s windows per block, after the warm-up detector's convergence), no precision stop, so every
+ * step runs exactly its rounds.
+ */
+export const STEADY_STEP = { windowMs: 500, windowsPerBlock: 2, targetHalfWidth: null } as const;
+
+/** A steady-state measurement as the step reads it: its blocks (one per round) and whether any guard flagged it. */
+export interface SteadyStepSource {
+  status: string;
+  method?: { blocks?: readonly { round: number; throughputRps: number; cpuMicrosPerRequest: number }[] } | null;
+  guards?: { flags: readonly string[]; rankable: boolean } | null;
+}
+
+/**
+ * Per version, per round, the metric of that round's block (throughput or CPU per request). A measurement that did
+ * not complete, or that a guard flagged (not steady, target saturated, errors), gives no values: the step cannot
+ * resolve a movement on it, and says so as an unresolved pair.
+ */
+export function steadyStepValues(
+  versions: readonly string[],
+  rounds: number,
+  runs: readonly { version: string; record: SteadyStepSource }[],
+  metric: BisectMetric,
+): Record<string, (number | null)[]> {
+  if (metric !== 'throughput' && metric !== 'cpu-per-request')
+    throw new Error(`steady-state steps record throughput and CPU per request, not ${metric}`);
+  const values: Record<string, (number | null)[]> = Object.fromEntries(
+    versions.map((v) => [v, Array.from({ length: rounds }, () => null)]),
+  );
+  for (const { version, record } of runs) {
+    const row = values[version];
+    if (row === undefined || record.status !== 'completed' || record.guards?.rankable === false) continue;
+    for (const b of record.method?.blocks ?? []) {
+      if (!Number.isInteger(b.round) || b.round < 0 || b.round >= rounds) continue;
+      const x = metric === 'throughput' ? b.throughputRps : b.cpuMicrosPerRequest;
+      row[b.round] = Number.isFinite(x) && x > 0 ? x : null;
+    }
+  }
+  return values;
+}

@@ -12,7 +12,9 @@ import {
   releaseLinks,
   requireBisectMetric,
   runBisect,
+  STEADY_STEP,
   screenIndices,
+  steadyStepValues,
   stepValues,
 } from '@casebook/analysis';
 import { CLIENT_VERSION_SUPPORT, checkClientVersion, checkRuntimeVersion, isClientName } from '@casebook/clients';
@@ -39,6 +41,7 @@ import {
   parseArgs,
   parseCellLabel,
   resolveBenchOptions,
+  runInterleaved,
   runMatrix,
   WORKSPACE,
 } from '@casebook/runner';
@@ -73,6 +76,11 @@ const BISECT_FLAGS = {
     description: 'folder for the step records and bisect.json (default results/local/bisect/<time>)',
   },
   'dry-run': { type: 'boolean', description: 'print the candidates and the plan as JSON and measure nothing' },
+  method: {
+    type: 'string',
+    description:
+      'steady (the default for throughput and cpu-per-request: each step one interleaved steady-state run, every version a client process warmed until steady, one block per round) or phase (a fresh short run per version and round, as `casebook matrix`; the only method for p99, sockets-opened and rss)',
+  },
   ...SCENARIO_FLAGS,
 } as const satisfies FlagSpec;
 
@@ -89,6 +97,7 @@ const OWN_FLAGS: ReadonlySet<string> = new Set([
   'seed',
   'out',
   'dry-run',
+  'method',
   'help',
 ]);
 
@@ -197,6 +206,14 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
   if (good.text === bad.text)
     throw new UsageError('--bad', bad.text, 'the same version as --good: nothing lies between them');
 
+  const method = flags.method ?? (metric === 'throughput' || metric === 'cpu-per-request' ? 'steady' : 'phase');
+  if (method !== 'steady' && method !== 'phase') throw new UsageError('--method', method, 'expected steady or phase');
+  if (method === 'steady' && metric !== 'throughput' && metric !== 'cpu-per-request')
+    throw new UsageError(
+      '--method',
+      method,
+      `the steady-state blocks record throughput and CPU per request, not ${metric}: use --method phase`,
+    );
   const defaults = PROFILE_SCENARIO[profile];
   const defaulted: string[] = [];
   const scenarioFlags = { ...flags };
@@ -264,6 +281,8 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
     profile,
     '--seed',
     String(seed),
+    '--method',
+    method,
     ...(fixedNode !== null && fixedNode !== WORKSPACE ? ['--node', fixedNode] : []),
     ...(fixedClientVersion !== null && fixedClientVersion !== WORKSPACE
       ? ['--client-version', fixedClientVersion]
@@ -274,6 +293,7 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
   const command = `npx casebook ${args.map(shellWord).join(' ')}`;
   const scenario = {
     ...bench,
+    method,
     ...(fixedNode === null ? {} : { node: fixedNode }),
     ...(fixedClientVersion === null ? {} : { clientVersion: fixedClientVersion }),
   };
@@ -321,6 +341,45 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
     measure: async (request) => {
       const stepSeed = seed + request.index - 1;
       const folder = path.join('steps', `${String(request.index).padStart(2, '0')}-${request.purpose}`);
+      if (method === 'steady') {
+        process.stderr.write(
+          `bisect: step ${request.index} (${request.purpose}) ${request.versions.join(', ')}, ${request.rounds} rounds, steady state\n`,
+        );
+        const entries = request.versions.map((v) => ({
+          ...bench,
+          client,
+          label: `${pkg}@${v}`,
+          versions:
+            pkg === 'node'
+              ? {
+                  node: v,
+                  ...(fixedClientVersion === null || fixedClientVersion === WORKSPACE
+                    ? {}
+                    : { clientVersion: fixedClientVersion }),
+                }
+              : { clientVersion: v, ...(fixedNode === null || fixedNode === WORKSPACE ? {} : { node: fixedNode }) },
+        }));
+        let last = '';
+        const { records: ran } = await runInterleaved(
+          entries,
+          { ...STEADY_STEP, minRounds: request.rounds, maxRounds: request.rounds, seed: stepSeed },
+          (p) => {
+            const line = `bisect: step ${request.index} round ${p.round + 1}/${request.rounds} ${p.label} ${p.phase === 'warmup' ? 'warming up' : 'measuring'}`;
+            if (line !== last) process.stderr.write(`${line}\n`);
+            last = line;
+          },
+        );
+        for (const r of ran) writeRecord(path.join(out, folder, `${r.runId}.json`), r);
+        records.push(...ran);
+        const values = steadyStepValues(
+          request.versions,
+          request.rounds,
+          ran.map((r, i) => ({ version: request.versions[i] as string, record: r })),
+          metric,
+        );
+        extras.set(request.index, { seed: stepSeed, folder, runIds: ran.map((r) => r.runId), values });
+        return { pairs: pairsFromRounds(request.versions, values) };
+      }
       const spec: MatrixSpec = {
         bench,
         clients: [client],
