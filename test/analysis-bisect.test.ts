@@ -16,6 +16,7 @@ import {
   requireBisectMetric,
   runBisect,
   screenIndices,
+  steadyStepValues,
   stepValues,
   type VersionPairRatio,
 } from '@casebook/analysis';
@@ -499,5 +500,50 @@ describe('the record', () => {
     expect(md).toContain('[compare](https://github.com/nodejs/undici/compare/v8.5.0...v8.6.0)');
     expect(md).toContain(`Reproduce: \`${reproduce}\``);
     expect(parts.summary).toBe(md);
+  });
+});
+
+describe('steady-state steps', () => {
+  const blocks = (xs: number[]) => xs.map((x, round) => ({ round, throughputRps: x, cpuMicrosPerRequest: 1e6 / x }));
+  const rec = (xs: number[], extra: Record<string, unknown> = {}) => ({
+    status: 'completed',
+    method: { blocks: blocks(xs) },
+    guards: { flags: [], rankable: true },
+    ...extra,
+  });
+
+  test("one value per round from that round's block; throughput or CPU per request", () => {
+    const v = steadyStepValues(
+      ['8.0.0', '8.13.1'],
+      3,
+      [
+        { version: '8.0.0', record: rec([1000, 1010, 990]) },
+        { version: '8.13.1', record: rec([800, 810, 790]) },
+      ],
+      'throughput',
+    );
+    expect(v).toEqual({ '8.0.0': [1000, 1010, 990], '8.13.1': [800, 810, 790] });
+    const cpu = steadyStepValues(['8.0.0'], 1, [{ version: '8.0.0', record: rec([500]) }], 'cpu-per-request');
+    expect(cpu['8.0.0']).toEqual([2000]);
+  });
+
+  test('a flagged or errored measurement gives no values (the pair is then unresolved), a missing round stays null', () => {
+    const v = steadyStepValues(
+      ['a', 'b', 'c'],
+      3,
+      [
+        { version: 'a', record: rec([1000, 1000, 1000], { guards: { flags: ['not steady'], rankable: false } }) },
+        { version: 'b', record: rec([1000, 1000, 1000], { status: 'errored' }) },
+        { version: 'c', record: rec([1000, 1000]) },
+      ],
+      'throughput',
+    );
+    expect(v).toEqual({ a: [null, null, null], b: [null, null, null], c: [1000, 1000, null] });
+    const pairs = pairsFromRounds(['a', 'c'], v);
+    expect(movementOf(pairs[0] as VersionPairRatio)).toBeNull();
+  });
+
+  test('metrics the blocks do not record are refused', () => {
+    expect(() => steadyStepValues(['a'], 1, [], 'p99')).toThrow(/not p99/);
   });
 });

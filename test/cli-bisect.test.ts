@@ -179,6 +179,16 @@ describe('casebook bisect: bad input exits 2, names the field and value, writes 
       mentions: ['--profile', '"full"'],
     },
     {
+      name: 'an unknown method',
+      args: ['--package', 'undici', '--good', '8.0.0', '--bad', '8.13.1', '--method', 'fast'],
+      mentions: ['--method', '"fast"', 'steady or phase'],
+    },
+    {
+      name: 'the steady method for a metric its blocks do not record',
+      args: ['--package', 'undici', '--good', '8.0.0', '--bad', '8.13.1', '--metric', 'p99', '--method', 'steady'],
+      mentions: ['--method', '"steady"', 'use --method phase'],
+    },
+    {
       name: 'a pre-release',
       args: ['--package', 'undici', '--good', '8.0.0', '--bad', '8.12.0-rc.1'],
       mentions: ['--bad', 'pre-release'],
