@@ -79,7 +79,7 @@ describe('casebook bisect --dry-run', () => {
       line: { kind: 'same-line' },
       profile: 'standard',
       rounds: { screen: 10, step: 10, confirm: 20 },
-      scenario: { concurrency: 128, requests: 20000, trials: 1, node: 'workspace' },
+      scenario: { concurrency: 128, node: 'workspace', method: 'steady', target: { keepAliveTimeoutMs: 600_000 } },
       links: { compare: 'https://github.com/nodejs/undici/compare/v8.0.0...v8.13.1' },
     });
     const versions = plan.candidates.map((c: { version: string }) => c.version);
@@ -89,7 +89,7 @@ describe('casebook bisect --dry-run', () => {
     expect(plan.screen).toHaveLength(4);
     expect(plan.expectedRuns).toBeLessThanOrEqual(Math.ceil(Math.log2(versions.length)) + 2);
     expect(plan.reproduce).toBe(
-      'npx casebook bisect --package undici --good 8.0.0 --bad 8.13.1 --metric throughput --client undici-request --profile standard --seed 1 --concurrency 128 --requests 20000 --trials 1',
+      'npx casebook bisect --package undici --good 8.0.0 --bad 8.13.1 --metric throughput --client undici-request --profile standard --seed 1 --method steady --concurrency 128 --requests 20000 --trials 1',
     );
     expect(fs.existsSync(out)).toBe(false);
     expect(files(results)).toEqual([]);

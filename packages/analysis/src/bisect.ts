@@ -626,7 +626,6 @@ export async function runBisect(input: {
     }));
     screen.outcome = `${queue.length} segment${queue.length === 1 ? '' : 's'} moved: ${moved(screen).map(movedText).join('; ')}`;
   }
-  const screenMovements = new Set(screen === null ? [] : moved(screen).map((s) => s.movement));
 
   // 2–3. Halve each bracket until its ends are adjacent, then confirm; brackets in version order (depth first).
   while (queue.length > 0) {
@@ -647,14 +646,26 @@ export async function runBisect(input: {
         c.outcome = confirmation?.confirmed
           ? `confirmed: ${movedText(c.segments[0] as BisectSegment)}`
           : `not confirmed: ${movedText(c.segments[0] as BisectSegment)}, where step ${b.step} found it moved ${b.movement}`;
-      boundaries.push({
-        older,
-        newer,
-        movement: b.movement,
-        lineBoundary: lineBoundary && b.i === 0 && b.j === 1,
-        found: { step: b.step, ratio: b.ratio },
-        confirmation,
-      });
+      // Only a confirmed pair is a boundary: a step resolves several pairs at once (no correction for that), so the
+      // longer run of the pair alone is what stands behind a citable sentence.
+      if (confirmation?.confirmed)
+        boundaries.push({
+          older,
+          newer,
+          movement: b.movement,
+          lineBoundary: lineBoundary && b.i === 0 && b.j === 1,
+          found: { step: b.step, ratio: b.ratio },
+          confirmation,
+        });
+      else
+        unresolved.push({
+          older,
+          newer,
+          reason:
+            confirmation === null
+              ? `step ${b.step} found it moved ${b.movement} (older/newer ${ratioShort(b.ratio)}), and the run budget ran out before the longer run that would confirm it`
+              : `step ${b.step} found it moved ${b.movement} (older/newer ${ratioShort(b.ratio)}), but the longer run of the pair alone (step ${confirmation.step}) did not confirm it (older/newer ${ratioShort(confirmation.ratio)})`,
+        });
       continue;
     }
     const mid = Math.floor((b.i + b.j) / 2);
@@ -686,7 +697,8 @@ export async function runBisect(input: {
     }));
     queue = [...found, ...queue];
   }
-  const movements = new Set([...screenMovements, ...boundaries.map((b) => b.movement)]);
+  // Not monotonic only on confirmed boundaries (a screened segment that moved and was not confirmed is unresolved).
+  const movements = new Set(boundaries.map((b) => b.movement));
   return {
     versions: V,
     screen: screenIdx.map((i) => V[i] as string),
@@ -750,7 +762,7 @@ export function citedRatio(b: BisectBoundary): VersionPairRatio['ratio'] {
   return b.confirmation?.confirmed ? b.confirmation.ratio : b.found.ratio;
 }
 
-/** "undici-request throughput regressed between undici 8.4.1 and 8.5.0 by 12.3 % (95 % CI 9.8–14.1 %; …)". */
+/** "undici-request throughput regressed between undici 8.4.1 and 8.5.0 by 12.3 % (97.9 % interval 9.8–14.1 %; …)". */
 export function boundarySentence(b: BisectBoundary, ctx: BisectContext): string {
   const m = BISECT_METRICS[ctx.metric];
   const change = changeOf(citedRatio(b));
@@ -765,7 +777,8 @@ export function boundarySentence(b: BisectBoundary, ctx: BisectContext): string 
         : `found in step ${b.found.step}; NOT confirmed by the longer run (step ${b.confirmation.step}: older/newer ${ratioShort(b.confirmation.ratio)})`;
   const major = (v: string) => v.split('.')[0];
   const line = b.lineBoundary ? `, across the line change ${major(b.older)}.x → ${major(b.newer)}.x` : '';
-  return `${ctx.client} ${m.text} ${verb} between ${ctx.packageName} ${b.older} and ${b.newer}${line} by ${percentOff(change.median)} % (95 % CI ${lo}–${hi} %, paired per round; ${confirmation})`;
+  const coverage = `${(citedRatio(b).coverage * 100).toFixed(1)} % interval`;
+  return `${ctx.client} ${m.text} ${verb} between ${ctx.packageName} ${b.older} and ${b.newer}${line} by ${percentOff(change.median)} % (${coverage} ${lo}–${hi} %, paired per round; ${confirmation})`;
 }
 
 /** The citable lines: one per boundary, each unresolved bracket, the non-monotonic note, or "no boundary resolved". */

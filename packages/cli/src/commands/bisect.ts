@@ -291,8 +291,12 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
     ...defaulted,
   ];
   const command = `npx casebook ${args.map(shellWord).join(' ')}`;
+  // The steady method measures as notebook 07 does: its target keeps idle connections for 600 s, so no socket is closed
+  // while a version waits for its next block (the target's default 5 s would reopen every socket at each block).
+  const steadyTarget = { ...(bench.target ?? {}), keepAliveTimeoutMs: 600_000 };
+  const { requests: _requests, trials: _trials, ...steadyBench } = bench;
   const scenario = {
-    ...bench,
+    ...(method === 'steady' ? { ...steadyBench, target: steadyTarget } : bench),
     method,
     ...(fixedNode === null ? {} : { node: fixedNode }),
     ...(fixedClientVersion === null ? {} : { clientVersion: fixedClientVersion }),
@@ -347,6 +351,7 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
         );
         const entries = request.versions.map((v) => ({
           ...bench,
+          target: steadyTarget,
           client,
           label: `${pkg}@${v}`,
           versions:
@@ -371,12 +376,16 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
         );
         for (const r of ran) writeRecord(path.join(out, folder, `${r.runId}.json`), r);
         records.push(...ran);
-        const values = steadyStepValues(
-          request.versions,
-          request.rounds,
-          ran.map((r, i) => ({ version: request.versions[i] as string, record: r })),
-          metric,
-        );
+        // Each record by its label, and the version it names is the one that loaded (the worker reads it).
+        const runs = request.versions.map((v) => {
+          const record = ran.find((r) => r.label === `${pkg}@${v}`);
+          if (record === undefined) throw new CasebookError('CASEBOOK_RUN', `bisect: no record for ${pkg}@${v}`);
+          const loaded = pkg === 'node' ? record.environment.node : record.client.version;
+          if (loaded !== v && loaded !== `v${v}`)
+            throw new CasebookError('CASEBOOK_RUN', `bisect: ${pkg}@${v} was asked for, ${String(loaded)} loaded`);
+          return { version: v, record };
+        });
+        const values = steadyStepValues(request.versions, request.rounds, runs, metric);
         extras.set(request.index, { seed: stepSeed, folder, runIds: ran.map((r) => r.runId), values });
         return { pairs: pairsFromRounds(request.versions, values) };
       }
