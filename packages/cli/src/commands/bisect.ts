@@ -302,17 +302,21 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
     ...(fixedClientVersion === null ? {} : { clientVersion: fixedClientVersion }),
   };
 
+  // What the plan and the record both say about the search.
+  const searched = {
+    package: pkg,
+    client,
+    metric: { name: metric, ...BISECT_METRICS[metric] },
+    good: candidates.good,
+    bad: candidates.bad,
+    line: candidates.line,
+    candidates: candidates.versions,
+    excluded: candidates.excluded,
+  };
   if (flags['dry-run'] === true) {
     const plan = {
       kind: 'casebook-bisect-plan',
-      package: pkg,
-      client,
-      metric: { name: metric, ...BISECT_METRICS[metric] },
-      good: candidates.good,
-      bad: candidates.bad,
-      line: candidates.line,
-      candidates: candidates.versions,
-      excluded: candidates.excluded,
+      ...searched,
       screen,
       profile,
       rounds,
@@ -430,14 +434,7 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
     kind: 'bisect',
     runId: newRunId('bisect'),
     createdAt: new Date().toISOString(),
-    package: pkg,
-    client,
-    metric: { name: metric, ...BISECT_METRICS[metric] },
-    good: candidates.good,
-    bad: candidates.bad,
-    line: candidates.line,
-    candidates: candidates.versions,
-    excluded: candidates.excluded,
+    ...searched,
     scenario,
     profile,
     seed,
