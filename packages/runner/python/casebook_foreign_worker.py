@@ -9,7 +9,9 @@ line). Two protocols, the same as Node clients speak:
   on one client, timed as a batch.
 - the steady-state method (`--continuous`): "start" -> "ready"; each {"type": "block"} starts a continuous load (closed
   or open loop) that reports a "window" every windowMs without stopping its lanes, until {"type": "pause"} ->
-  "paused" (the partial window); {"type": "finish"} -> "done".
+  "paused" (the partial window); {"type": "finish"} -> "done". Windows are cut by a thread, not on the client's
+  loop (ContinuousLoad); with "minWindowRequests": N in the start message (default 0) a window is cut only at a
+  boundary where at least N requests ended in it, so it spans a whole multiple of windowMs.
 
 The start message is read before the event loop exists, because it names the loop (asyncio or uvloop). Every library
 is imported lazily, so an environment without one package still runs the clients that do not need it. The worker
@@ -285,6 +287,8 @@ class Session:
         kwargs = {}
         if self.unbounded_pool_wait:
             # Every timeout as given (or the library's default), the pool wait unbounded, as aiohttp's connector waits.
+            # httpx (httpcore's pool) and the published httpx-aiohttp transport alike: the transport maps this Timeout
+            # onto aiohttp's per request (see `open`), so pool=None is aiohttp's connect=None there.
             d = (self._hx.Timeout(self.timeout_ms / 1000) if self.timeout_ms is not None
                  else self._hx._config.DEFAULT_TIMEOUT_CONFIG)  # noqa: SLF001 - the default AsyncClient uses
             kwargs["timeout"] = self._hx.Timeout(connect=d.connect, read=d.read, write=d.write, pool=None)
@@ -327,7 +331,20 @@ class Session:
             kwargs["transport"] = transport
         self._client = self._hx.AsyncClient(**kwargs)
         if self.name == "httpx-aiohttp":
+            # The published transport maps httpx's Timeout onto an aiohttp ClientTimeout of its own for each request
+            # (httpx-aiohttp 0.2.0, httpx_aiohttp/transport.py:173-177, and httpx_aiohttp/httpx2/transport.py, the
+            # same lines): sock_connect = httpx connect, sock_read = httpx read, connect = httpx POOL, total unset
+            # (None: it replaces the session's DEFAULT_TIMEOUT for that request, aiohttp 3.14 client.py:694-700).
+            # aiohttp's `connect` bounds the wait for a free connection in the connector AND the socket connect
+            # (connector.py:644-646: ceil_timeout(timeout.connect) around _wait_for_available_connection);
+            # `sock_connect` bounds the socket connect only. So httpx's default Timeout(5) left aiohttp's pool wait
+            # bounded at 5 s (seed-18581e19: 412 of 512 callers failed per block), and with unboundedPoolWait
+            # (pool=None) the same code gives connect=None, sock_connect=<httpx connect>: the pool wait unbounded, the
+            # socket connect bounded as httpx's is, like for like. Read back from the transport's own code path
+            # below, and checked: a transport that maps it otherwise is refused rather than recorded as unbounded.
             self.transport_timeout = await self._transport_timeout()
+            if self.unbounded_pool_wait:
+                self._check_unbounded_transport()
 
     async def _transport_timeout(self):
         """The aiohttp ClientTimeout the published transport passes with each request (it replaces the session's
@@ -360,6 +377,16 @@ class Session:
             return None
         return {"total": t.total, "connect": t.connect, "sock_read": t.sock_read, "sock_connect": t.sock_connect,
                 "source": "httpx_aiohttp AiohttpTransport.handle_async_request (per request)"}
+
+    def _check_unbounded_transport(self):
+        """With unboundedPoolWait: the published transport's live per-request timeout must leave aiohttp's pool wait
+        unbounded (connect None) and bound the socket connect by httpx's connect timeout (sock_connect)."""
+        t = self.transport_timeout
+        want = self._client.timeout.connect
+        if not isinstance(t, dict) or "error" in t or t.get("connect") is not None or t.get("sock_connect") != want:
+            raise RuntimeError(
+                "unboundedPoolWait: the published transport's per-request aiohttp timeout is "
+                f"{t!r}, not connect=None, sock_connect={want!r} (this httpx-aiohttp maps httpx's Timeout otherwise)")
 
     def _pool(self):
         if self._client is None:
@@ -469,11 +496,21 @@ def seed_transport_class(hx):
     return AiohttpTransport
 
 
+class Flight:
+    """Requests in flight, one count for a whole phase or load: the windows of a load share it, so the window thread
+    (ContinuousLoad) can swap in a fresh Counters at a boundary without reading, and racing, a count the loop updates."""
+
+    __slots__ = ("n",)
+
+    def __init__(self):
+        self.n = 0
+
+
 class Counters:
     """One phase's or one window's counts. Requests in flight at a window boundary are carried into the next window
-    and counted in the window they complete in."""
+    (the shared Flight) and counted in the window they complete in."""
 
-    def __init__(self, expected_status, expected_body, in_flight=0):
+    def __init__(self, expected_status, expected_body, flight=None):
         self.retries0 = POOL_RETRIES["total"]
         self.expected_status = expected_status
         self.expected_body = expected_body
@@ -483,17 +520,26 @@ class Counters:
         self.by_code = {}
         self.samples = {}
         self.latencies = []
-        self.in_flight = in_flight
-        self.peak = in_flight
+        self.flight = flight if flight is not None else Flight()
+        self.peak = self.flight.n
+
+    @property
+    def in_flight(self):
+        return self.flight.n
+
+    @property
+    def ended(self):
+        """Requests that ended in this window or phase: answered or failed."""
+        return self.ok + self.errors_total
 
     def start(self):
         self.sent += 1
-        self.in_flight += 1
-        if self.in_flight > self.peak:
-            self.peak = self.in_flight
+        self.flight.n += 1
+        if self.flight.n > self.peak:
+            self.peak = self.flight.n
 
     def error(self, code, message):
-        self.in_flight -= 1
+        self.flight.n -= 1
         self.errors_total += 1
         self.by_code[code] = self.by_code.get(code, 0) + 1
         if code not in self.samples:
@@ -509,13 +555,16 @@ class Counters:
         elif nbytes != self.expected_body:
             self.error("CASEBOOK_BODY_SIZE", f"body {nbytes} bytes, expected {self.expected_body}")
         else:
-            self.in_flight -= 1
+            self.flight.n -= 1
             self.ok += 1
             self.latencies.append(max(0, micros))
             LAST_ANSWER["at"] = time.monotonic()
             BLOCK["answered"] += 1
 
-    def result(self, elapsed_s, ru0, ru1, open_sockets):
+    def result(self, elapsed_s, ru0, ru1, open_sockets, retries1=None):
+        """The counts as a phase or window result; `retries1` is POOL_RETRIES["total"] at the window's end (the window
+        thread reads it at the boundary; default: now)."""
+        retries1 = POOL_RETRIES["total"] if retries1 is None else retries1
         user = (ru1.ru_utime - ru0.ru_utime) * 1e6
         system = (ru1.ru_stime - ru0.ru_stime) * 1e6
         return {
@@ -533,7 +582,7 @@ class Counters:
             "protocols": {"http/1.1": self.ok},
             "clientOpenSockets": open_sockets,
             # ConnectionNotAvailable retries in this window (None: this client's pool is not instrumented).
-            "poolRetries": (POOL_RETRIES["total"] - self.retries0) if POOL_RETRIES["instrumented"] else None,
+            "poolRetries": (retries1 - self.retries0) if POOL_RETRIES["instrumented"] else None,
         }
 
 
@@ -576,50 +625,109 @@ async def run_phase(session, load, total, duration_ms, on_progress):
 
 
 class ContinuousLoad:
-    """A continuous load cut into windows of window_ms (boundaries at t0 + k * window_ms, so timer lateness does not
-    accumulate). At a boundary the counters are swapped and CPU read; the lanes never stop. pause() stops issuing,
-    waits for what is in flight and returns the partial window."""
+    """A continuous load cut into windows of window_ms; the lanes never stop. pause() stops issuing, waits for what is
+    in flight and returns the partial window.
 
-    def __init__(self, session, load, window_ms, on_window):
+    The windows are cut by a thread of their own (`_cut_windows`), not on the client's event loop: before seed-18581e19
+    they were cut by an asyncio.sleep on the loop, and httpcore 1.0.x at 512 lanes holds that loop for seconds, so
+    "2 s" windows ran 20 ms to 5.7 s and finished 0 to 100 requests each, and the warm-up test called every block of
+    those rows not steady. The thread sleeps to each boundary t0 + k * window_s (perf_counter; so lateness does not
+    accumulate), and there, under `lock`, reads the time, the process CPU (getrusage(RUSAGE_SELF): the process, not
+    the thread) and the pool-retry count, and swaps in a fresh Counters that the loop counts into from then on. The
+    finished window is handed to the loop (call_soon_threadsafe), which computes its result, with the open sockets
+    sampled from the pool, and emits it (`_flush`). A window's durationMs and CPU are from the thread's two boundary
+    snapshots: its real length, whatever the loop was doing.
+
+    No completion is lost: a request counts into whichever Counters is current when it ends (`one_request`), and the
+    loop computes a window's result only after the callback it was running at the swap returned, i.e. after any
+    done() or error() already under way on the old Counters finished. Such a completion (begun on the loop just before
+    the swap, finished after it) is counted into the old window, at most one request per boundary and at most one GIL
+    switch interval (sys.getswitchinterval(), 5 ms) after the boundary's recorded time: the window thread needs the
+    GIL to record it, and the loop thread gives it up at that interval.
+
+    With `min_window_requests` > 0 a window is cut only at a boundary where at least that many requests ended in it
+    (answered or failed); otherwise it runs on to the next boundary, so every window is a whole multiple of window_ms
+    (its recorded duration says which). With 0 every boundary cuts (the behaviour before)."""
+
+    def __init__(self, session, load, window_ms, on_window, min_window_requests=0):
         self.session = session
         self.load = load
         self.window_s = window_ms / 1000
+        self.min_window_requests = min_window_requests
         self.on_window = on_window
-        self.c = Counters(load["expectedStatus"], load["expectedBodyBytes"])
+        self.flight = Flight()
+        self.c = Counters(load["expectedStatus"], load["expectedBodyBytes"], self.flight)
         self.stopping = False
+        self.loop = asyncio.get_running_loop()
+        # Shared with the window thread, under `lock`: the current Counters (self.c), the window's start (time, CPU),
+        # whether the thread may still cut (`cutting`, False once pause() took the windows back) and the windows it
+        # cut that the loop has not emitted yet (`pending`, in order).
+        self.lock = threading.Lock()
+        self.cutting = True
+        self.pending = []
+        self.halt = threading.Event()
+        block_started(session.open_sockets())
+        self.ru0 = resource.getrusage(resource.RUSAGE_SELF)
         self.t0 = time.perf_counter()
         self.window_start = self.t0
-        self.ru0 = resource.getrusage(resource.RUSAGE_SELF)
-        block_started(session.open_sockets())
-        self.timer = asyncio.ensure_future(self._windows())
+        self.thread = threading.Thread(target=self._cut_windows, name="casebook-windows", daemon=True)
+        self.thread.start()
         if load["mode"] == "closed":
             self.driver = asyncio.ensure_future(self._closed())
         else:
             self.driver = asyncio.ensure_future(self._open())
 
-    def cut(self):
-        now = time.perf_counter()
-        ru = resource.getrusage(resource.RUSAGE_SELF)
-        open_sockets = self.session.sample_sockets()
-        block_connections(open_sockets)
-        result = self.c.result(now - self.window_start, self.ru0, ru, open_sockets)
-        self.c = Counters(self.c.expected_status, self.c.expected_body, self.c.in_flight)
-        self.window_start = now
-        self.ru0 = ru
-        return result
+    def _cut_windows(self):
+        """The window thread: cut at each boundary (see the class), until pause() halts it."""
+        try:
+            k = 1
+            while True:
+                if self.halt.wait(max(0.0, self.t0 + k * self.window_s - time.perf_counter())):
+                    return
+                with self.lock:
+                    if not self.cutting:
+                        return
+                    old = self.c
+                    cut = old.ended >= self.min_window_requests
+                    if cut:
+                        now = time.perf_counter()
+                        ru = resource.getrusage(resource.RUSAGE_SELF)
+                        retries = POOL_RETRIES["total"]
+                        self.c = Counters(old.expected_status, old.expected_body, self.flight)
+                        self.pending.append((old, now - self.window_start, self.ru0, ru, retries))
+                        self.window_start = now
+                        self.ru0 = ru
+                if cut:
+                    self.loop.call_soon_threadsafe(self._flush)
+                # The next boundary still ahead. Were this thread late by more than a window (the process not
+                # scheduled), the boundaries it missed are skipped: cutting them now would emit windows of ~0 ms back to
+                # back, whose per-window ratios (CPU per request, target CPU share) mean nothing. The late window is
+                # longer instead, and its duration says so.
+                k = max(k + 1, int((time.perf_counter() - self.t0) / self.window_s) + 1)
+        except RuntimeError:
+            return  # the loop closed under the thread (the worker is ending): nothing is left to emit to
+        except BaseException as exc:  # noqa: BLE001 - a fault of the harness: said loudly, never windows that stop
+            emit({"type": "fatal", "code": "CASEBOOK_WORKER",
+                  "message": f"window thread: {type(exc).__name__}: {exc}"[:2000]})
+            os._exit(1)
 
-    async def _windows(self):
-        k = 1
-        while not self.stopping:
-            await asyncio.sleep(max(0.0, self.t0 + k * self.window_s - time.perf_counter()))
-            if self.stopping:
-                return
-            self.on_window(self.cut())
-            # The next boundary still ahead. When the loop was late by more than a window (a client that keeps it
-            # busy), the boundaries it missed are skipped: cutting them now would emit windows of ~0 ms back to back,
-            # whose per-window ratios (CPU per request, target CPU share) mean nothing. The late window is longer
-            # instead, and its duration says so.
-            k = max(k + 1, int((time.perf_counter() - self.t0) / self.window_s) + 1)
+    def _flush(self):
+        """On the loop: compute and emit the windows the thread cut, in order."""
+        with self.lock:
+            cut, self.pending = self.pending, []
+        for counters, elapsed_s, ru0, ru1, retries in cut:
+            open_sockets = self.session.sample_sockets()
+            block_connections(open_sockets)
+            self.on_window(counters.result(elapsed_s, ru0, ru1, open_sockets, retries))
+
+    def _halt_windows(self):
+        """Stop the window thread (no window is cut after this returns) and emit what it cut before."""
+        self.halt.set()
+        with self.lock:
+            self.cutting = False
+        # It holds the lock for microseconds and wakes at once on `halt`; the timeout is a backstop (a daemon thread).
+        self.thread.join(timeout=1.0)
+        self._flush()
 
     async def _closed(self):
         path = self.load["path"]
@@ -653,7 +761,7 @@ class ContinuousLoad:
 
     async def pause(self):
         self.stopping = True
-        self.timer.cancel()
+        self._halt_windows()
         try:
             await asyncio.wait_for(asyncio.shield(self.driver), PAUSE_GRACE_S)
         except asyncio.TimeoutError:
@@ -666,7 +774,12 @@ class ContinuousLoad:
             for _ in range(max(0, stalled)):
                 self.c.error("AbandonedAtPause",
                              f"still in flight {PAUSE_GRACE_S:g} s after the load paused: cancelled")
-        return self.cut()
+        # The partial window, from the last boundary the thread cut to now (it cuts no more: `cutting` is False).
+        now = time.perf_counter()
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        open_sockets = self.session.sample_sockets()
+        block_connections(open_sockets)
+        return self.c.result(now - self.window_start, self.ru0, ru, open_sockets)
 
 
 class Inbox:
@@ -796,7 +909,7 @@ async def continuous(start):
             emit({"type": "window", "block": block, "index": counter["index"], "result": result})
             counter["index"] += 1
 
-        load = ContinuousLoad(session, start["load"], start["windowMs"], window)
+        load = ContinuousLoad(session, start["load"], start["windowMs"], window, start.get("minWindowRequests", 0))
         m = await inbox.get()
         if m.get("type") != "pause":
             emit({"type": "fatal", "code": "CASEBOOK_FOREIGN_PROTOCOL",
@@ -819,6 +932,11 @@ def bad_start(start, mode):
         return f"loop {start.get('loop')!r} is not one of {', '.join(LOOPS)}"
     if mode == "phases" and start["load"].get("mode") != "closed":
         return "the phase method runs a closed loop only"
+    m = start.get("minWindowRequests", 0)
+    if type(m) is not int or m < 0:
+        return f"minWindowRequests {m!r} is not an integer >= 0"
+    if m > 0 and mode != "continuous":
+        return "minWindowRequests applies to the steady-state method's windows (--continuous) only"
     return None
 
 
