@@ -1,8 +1,14 @@
+import { UsageError } from '@casebook/results';
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
 import { migrateV2 } from '../packages/results/src/migrate-v2';
 import { ForeignClientSchema } from '../packages/results/src/schema/bench';
-import { CONTINUOUS_NODE_WORKER, continuousLaunch, continuousStart } from '../packages/runner/src/blocks';
+import {
+  CONTINUOUS_NODE_WORKER,
+  continuousClientBlock,
+  continuousLaunch,
+  continuousStart,
+} from '../packages/runner/src/blocks';
 import {
   FOREIGN_WORKER_SCRIPT,
   type ForeignAvailability,
@@ -14,6 +20,7 @@ import {
   type ResolvedForeignOptions,
   resolveForeignOptions,
   resolveMeasurementOptions,
+  runForeignBench,
   toPhaseResult,
 } from '../packages/runner/src/foreign';
 import { resolveBenchOptions } from '../packages/runner/src/options';
@@ -62,7 +69,13 @@ const base = { concurrency: 8, durationMs: 1000 };
 describe('foreign options', () => {
   it('defaults: no set, asyncio, the library pool defaults (null)', () => {
     const o = resolveForeignOptions({ client: 'httpx', ...base });
-    expect(o.foreign).toEqual({ set: null, loop: 'asyncio', maxKeepaliveConnections: null, unboundedPoolWait: false });
+    expect(o.foreign).toEqual({
+      set: null,
+      loop: 'asyncio',
+      maxKeepaliveConnections: null,
+      unboundedPoolWait: false,
+      minWindowRequests: 0,
+    });
     expect(o.clientOptions.connections).toBeNull();
     expect(o.language).toBe('python');
     expect(o.label).toBe('httpx');
@@ -101,6 +114,71 @@ describe('foreign options', () => {
     );
     expect(bad({ client: 'httpx', unboundedPoolWait: 'yes' as never, ...base })).toThrow(
       /invalid unboundedPoolWait: "yes"/,
+    );
+  });
+
+  it('unboundedPoolWait applies to the published httpx-aiohttp transport too (it maps pool=None to aiohttp connect=None)', () => {
+    const o = resolveForeignOptions({ client: 'httpx-aiohttp', unboundedPoolWait: true, ...base });
+    expect(o.foreign.unboundedPoolWait).toBe(true);
+    expect(foreignClientStart(o, 'http://127.0.0.1:1')).toMatchObject({ unboundedPoolWait: true });
+    // The seed's shim and aiohttp itself run under aiohttp's own timeouts: refused, naming the field.
+    for (const client of ['aiohttp', 'httpx-aiohttp-seed'])
+      expect(() => resolveForeignOptions({ client, unboundedPoolWait: true, ...base })).toThrow(
+        /invalid unboundedPoolWait: true \(only httpx and httpx-aiohttp/,
+      );
+  });
+
+  it('minWindowRequests: an integer ≥ 0 (default 0), sent to the worker and recorded in the client block', () => {
+    const o = resolveForeignOptions({ client: 'httpx', set: 'latest', minWindowRequests: 20, ...base });
+    expect(o.foreign.minWindowRequests).toBe(20);
+    const launch = continuousLaunch(o, found());
+    expect(continuousStart(launch, 'http://127.0.0.1:1', null, 2000)).toMatchObject({
+      windowMs: 2000,
+      minWindowRequests: 20,
+    });
+    // Default: not in the start message (the worker cuts at every boundary, as before).
+    const plain = continuousLaunch(resolveForeignOptions({ client: 'httpx', set: 'latest', ...base }), found());
+    expect(continuousStart(plain, 'http://127.0.0.1:1', null, 2000)).not.toHaveProperty('minWindowRequests');
+    // The record says how its windows were cut.
+    const block = continuousClientBlock(launch, null);
+    expect(block).toMatchObject({ minWindowRequests: 20 });
+    expect(Value.Check(ForeignClientSchema, block)).toBe(true);
+    expect(continuousClientBlock(plain, null)).toMatchObject({ minWindowRequests: 0 });
+  });
+
+  it('minWindowRequests: bad input is a UsageError naming the field and value (the CLI exits 2)', () => {
+    for (const bad of [-1, 1.5, '20', true, Number.NaN]) {
+      let caught: unknown;
+      try {
+        resolveForeignOptions({ client: 'httpx', minWindowRequests: bad as never, ...base });
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(UsageError);
+      expect((caught as UsageError).code).toBe('CASEBOOK_USAGE');
+      expect((caught as UsageError).field).toBe('minWindowRequests');
+      expect((caught as Error).message).toMatch(/^invalid minWindowRequests: /);
+    }
+  });
+
+  it("a Node client refuses the Python worker's switches rather than ignoring them", () => {
+    for (const [key, value] of [
+      ['minWindowRequests', 20],
+      ['unboundedPoolWait', true],
+    ] as const)
+      expect(() => resolveMeasurementOptions({ client: 'undici-request', [key]: value, ...base })).toThrow(
+        new RegExp(
+          `^invalid ${key}: ${value} \\(only foreign \\(Python\\) clients take ${key}; undici-request runs in the Node worker`,
+        ),
+      );
+    expect(() => resolveMeasurementOptions({ client: 'undici-request', minWindowRequests: 5, ...base })).toThrow(
+      UsageError,
+    );
+  });
+
+  it('the phase method has no windows: minWindowRequests is refused there before anything starts', async () => {
+    await expect(runForeignBench({ client: 'httpx', minWindowRequests: 5, ...base })).rejects.toThrow(
+      /invalid minWindowRequests: 5 \(the phase method has no windows/,
     );
   });
 

@@ -276,7 +276,15 @@ export function continuousStart(
   caPem: string | null,
   windowMs: number,
 ): ContinuousStart | ForeignContinuousStart {
-  if (launch.kind === 'python') return { type: 'start', ...foreignClientStart(launch.options, origin), windowMs };
+  if (launch.kind === 'python') {
+    const { minWindowRequests } = launch.options.foreign;
+    return {
+      type: 'start',
+      ...foreignClientStart(launch.options, origin),
+      windowMs,
+      ...(minWindowRequests > 0 ? { minWindowRequests } : {}),
+    };
+  }
   const { options } = launch;
   return {
     type: 'start',
@@ -647,7 +655,11 @@ export function continuousClientBlock(
       // Counted from the windows (so a measurement that failed keeps them), apart from the worker's own total.
       ...(retries === null ? {} : { 'httpcore.connectionNotAvailableRetries': retries }),
     };
-    return foreignClientBlock(launch.options, launch.py, m?.foreignVersions ?? launch.py.versions, settings);
+    return {
+      ...foreignClientBlock(launch.options, launch.py, m?.foreignVersions ?? launch.py.versions, settings),
+      // How the worker cut its windows (0: at every boundary), beside the windows whose durations show it.
+      minWindowRequests: launch.options.foreign.minWindowRequests,
+    };
   }
   const adapter = getAdapter(launch.options.client);
   const { versions } = launch;

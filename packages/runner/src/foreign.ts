@@ -111,11 +111,22 @@ export interface ForeignBenchOptions {
   maxConnections?: number | null;
   maxKeepaliveConnections?: number | null;
   /**
-   * httpx only: true runs the client with its default timeouts except the pool wait, which is unbounded
-   * (`Timeout(connect, read, write, pool=None)`), as aiohttp's connector waits by default. Absent or false: the
-   * library's default pool wait. The effective timeouts are read back into the client's settings.
+   * httpx and httpx-aiohttp (the published transport): true runs the client with its default timeouts except the pool
+   * wait, which is unbounded (`Timeout(connect, read, write, pool=None)`), as aiohttp's connector waits by default. The
+   * published transport maps httpx's Timeout onto aiohttp's per request (pool → connect, connect → sock_connect), so
+   * there the wait for a pooled connection is unbounded and the socket connect keeps httpx's connect bound, like for
+   * like. Absent or false: the library's default pool wait. The effective timeouts are read back into the client's
+   * settings (`httpx.timeout_s`, and the transport's per-request `aiohttp.request_timeout_s`).
    */
   unboundedPoolWait?: boolean;
+  /**
+   * The steady-state method only (runInterleaved): a window is cut only at a boundary where at least this many requests
+   * ended in it (answered or failed); otherwise it runs on to the next boundary, so a window is a whole multiple of
+   * windowMs and its recorded duration is its real length. Absent or 0: every boundary cuts. For clients that complete
+   * requests in bursts (httpcore 1.0.x at 512 lanes), so a window is never a handful of requests. Recorded in the
+   * client block (`minWindowRequests`). The Python worker cuts windows this way; Node clients refuse it.
+   */
+  minWindowRequests?: number;
   mode?: 'closed' | 'open';
   rateRps?: number;
   concurrency?: number;
@@ -141,8 +152,10 @@ export interface ForeignSwitches {
   loop: ForeignLoop;
   /** Requested (null: the library's default); the effective value is in the client's settings. */
   maxKeepaliveConnections: number | null;
-  /** httpx only: the pool wait unbounded (pool=None); the effective timeouts are in the client's settings. */
+  /** httpx and httpx-aiohttp: the pool wait unbounded (pool=None); the effective timeouts are in the client's settings. */
   unboundedPoolWait: boolean;
+  /** Steady-state windows are cut only where at least this many requests ended in them (0: every boundary). */
+  minWindowRequests: number;
 }
 
 /** `clientOptions.connections` holds maxConnections (null: the library's default). */
@@ -165,6 +178,7 @@ const FOREIGN_KEYS = new Set<string>([
   'maxConnections',
   'maxKeepaliveConnections',
   'unboundedPoolWait',
+  'minWindowRequests',
   'mode',
   'rateRps',
   'concurrency',
@@ -201,16 +215,34 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
   for (const [key, value] of Object.entries(input)) {
     if (!FOREIGN_KEYS.has(key)) throw new UsageError(key, value, 'not supported for foreign clients');
   }
-  const { client, label, set, loop, maxConnections, maxKeepaliveConnections, connections, unboundedPoolWait, ...rest } =
-    input;
+  const {
+    client,
+    label,
+    set,
+    loop,
+    maxConnections,
+    maxKeepaliveConnections,
+    connections,
+    unboundedPoolWait,
+    minWindowRequests,
+    ...rest
+  } = input;
   if (unboundedPoolWait !== undefined && typeof unboundedPoolWait !== 'boolean')
     throw new UsageError('unboundedPoolWait', unboundedPoolWait, 'expected true or false');
-  if (unboundedPoolWait === true && client !== 'httpx')
+  if (unboundedPoolWait === true && client !== 'httpx' && client !== 'httpx-aiohttp')
     throw new UsageError(
       'unboundedPoolWait',
       unboundedPoolWait,
-      `only httpx's own pool has a pool-wait timeout to unbound (${client}'s requests wait on aiohttp's connector)`,
+      `only httpx and httpx-aiohttp take httpx's Timeout(pool=None) (${client}'s requests wait on aiohttp's connector under aiohttp's own timeouts)`,
     );
+  if (
+    minWindowRequests !== undefined &&
+    (typeof minWindowRequests !== 'number' ||
+      !Number.isInteger(minWindowRequests) ||
+      minWindowRequests < 0 ||
+      minWindowRequests > LIMITS.maxRequests)
+  )
+    throw new UsageError('minWindowRequests', minWindowRequests, `expected an integer from 0 to ${LIMITS.maxRequests}`);
   if (set !== undefined && set !== null && (typeof set !== 'string' || !SET_NAME.test(set)))
     throw new UsageError('set', set, 'expected a client set name such as latest, or null');
   const loopName = loop ?? 'asyncio';
@@ -250,15 +282,32 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
       loop: loopName === 'uvloop' ? 'uvloop' : 'asyncio',
       maxKeepaliveConnections: keepalive,
       unboundedPoolWait: unboundedPoolWait === true,
+      minWindowRequests: minWindowRequests ?? 0,
     },
   };
 }
 
 /** Any measurement, Node or foreign, resolved by its client name. */
+/**
+ * The Python worker's own switches, refused for a Node client rather than ignored: the Node worker cuts its windows on
+ * every boundary (no request minimum) and has no pool-wait timeout to unbound.
+ */
+const PYTHON_ONLY_KEYS = ['unboundedPoolWait', 'minWindowRequests'] as const;
+
 export function resolveMeasurementOptions(
   input: BenchOptions | ForeignBenchOptions,
 ): ResolvedBenchOptions | ResolvedForeignOptions {
-  return isForeignClientName(input.client) ? resolveForeignOptions(input) : resolveBenchOptions(input);
+  if (isForeignClientName(input.client)) return resolveForeignOptions(input);
+  for (const key of PYTHON_ONLY_KEYS) {
+    const value: unknown = Reflect.get(input, key);
+    if (value !== undefined)
+      throw new UsageError(
+        key,
+        value,
+        `only foreign (Python) clients take ${key}; ${input.client} runs in the Node worker, which does not support it`,
+      );
+  }
+  return resolveBenchOptions(input);
 }
 
 /** The record's `params`: the resolved options without the foreign switches (those are in the client block). */
@@ -519,6 +568,12 @@ export async function runForeignBench(
   const options = 'load' in input ? input : resolveForeignOptions(input);
   if (options.load.mode !== 'closed')
     throw new UsageError('mode', options.load.mode, 'the phase method runs a closed loop; use runInterleaved');
+  if (options.foreign.minWindowRequests > 0)
+    throw new UsageError(
+      'minWindowRequests',
+      options.foreign.minWindowRequests,
+      "the phase method has no windows; minWindowRequests applies to the steady-state method's (runInterleaved)",
+    );
   const py = requireForeignPython(options, (set) => foreignAvailability(hooks.env, set));
   let versions: ForeignVersions = py.versions;
   const measured = await measure<ForeignStart, ForeignPhaseResult>({

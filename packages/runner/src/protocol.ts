@@ -96,7 +96,10 @@ export interface ForeignClientStart {
   maxKeepaliveConnections: number | null;
   loop: 'asyncio' | 'uvloop';
   requestTimeoutMs: number | null;
-  /** httpx only: its pool wait unbounded (pool=None), other timeouts at the default or requestTimeoutMs. */
+  /**
+   * httpx and the published httpx-aiohttp transport: the pool wait unbounded (httpx pool=None; the transport maps it to
+   * aiohttp's connect=None, sock_connect = httpx's connect), other timeouts at the default or requestTimeoutMs.
+   */
   unboundedPoolWait?: true;
   load: LoadSpec;
 }
@@ -112,4 +115,9 @@ export interface ForeignStart extends ForeignClientStart {
 export interface ForeignContinuousStart extends ForeignClientStart {
   type: 'start';
   windowMs: number;
+  /**
+   * A window is cut only at a boundary where at least this many requests ended in it (answered or failed), else it
+   * runs on to the next boundary (a whole multiple of windowMs). Absent: 0, every boundary cuts.
+   */
+  minWindowRequests?: number;
 }

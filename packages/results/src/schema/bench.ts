@@ -62,6 +62,12 @@ export const ForeignClientSchema = Type.Object(
      * max_connections is params.clientOptions.connections; the effective values are in settings.
      */
     maxKeepaliveConnections: Type.Optional(Nullable(Type.Number())),
+    /**
+     * Steady-state method: the worker cut a window only at a boundary where at least this many requests ended in it
+     * (0: at every boundary), so a window spans a whole multiple of method.windowMs (each window's durationMs is its
+     * real length). Absent in records made before it existed (every boundary cut).
+     */
+    minWindowRequests: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { ...CLOSED, title: 'Foreign (Python) client' },
 );
