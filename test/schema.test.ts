@@ -49,10 +49,11 @@ const SCHEMA_DIGESTS: Readonly<Record<number, string>> = Object.freeze({
   2: '58f4aed2469e683a9d82cd7ae5553662bc4a1257c43a1631dfad3bdef8be86f4',
   3: 'ca0dfaaac7cc00333acc7c1f45cc829c894b70d1c4b1441196183e92402db1b5',
   // Re-pinned in place for the reproduction summary's optional decided counts, again for the `bisect` record kind, and
-  // again for the foreign client's optional minWindowRequests: additive, every v4 record written before them still
-  // validates (as 2 was re-pinned for additive changes), so no new version and no migration (an older record claiming
-  // a kind new in 4 is refused, below).
-  4: '7c6badc4dffaee6450ebda126d8b802c27f3ee9c12cf6071935665fb0b56301e',
+  // again for the foreign client's optional minWindowRequests, and for the steady-state method's optional minimums
+  // and guard tolerances (steadiness.minWarmupRequests and minMeasuredRequests, interleave.maxUnsteadyShare and
+  // maxErrorShare): additive, every v4 record written before them still validates (as 2 was re-pinned for additive
+  // changes), so no new version and no migration (an older record claiming a kind new in 4 is refused, below).
+  4: '031e82a647caa1d6b545d58470322d6bbeef02ef592c0989e309284aa9ea7756',
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -128,6 +128,58 @@ describe('foreign clients: the steady-state method', () => {
   );
 });
 
+describe('foreign clients: the window and guard settings added after seed-18581e19', () => {
+  it.skipIf(!available.available)(
+    'minWindowRequests, request minimums, guard tolerances and the transport pool wait, as run and as recorded',
+    async () => {
+      const { records } = await runInterleaved(
+        [
+          {
+            concurrency: 8,
+            delayMs: 5,
+            client: 'httpx-aiohttp',
+            set: SET,
+            unboundedPoolWait: true,
+            minWindowRequests: 300,
+            label: 'transport',
+          },
+        ],
+        {
+          windowMs: 200,
+          windowsPerBlock: 2,
+          minRounds: 1,
+          maxRounds: 1,
+          targetHalfWidth: null,
+          maxUnsteadyShare: 0.25,
+          maxErrorShare: 0.01,
+          steadiness: { minWarmupMs: 400, maxWarmupMs: 5000, throughputTolerance: 0.5, minWarmupRequests: 600 },
+        },
+      );
+      const r = records[0];
+      expect(r?.status, JSON.stringify(r?.error)).toBe('completed');
+      // Each window ended at least 300 requests, and spans a whole number of 200 ms windows (its real length).
+      for (const t of r?.trials ?? []) {
+        expect(t.ok + t.errors.total).toBeGreaterThanOrEqual(300);
+        expect(Math.abs(t.durationMs - 200 * Math.round(t.durationMs / 200))).toBeLessThan(40);
+      }
+      // The warm-up ran until 600 requests had ended.
+      const warm = r?.method?.warmupCurve ?? [];
+      expect(
+        warm.reduce((n, w) => n + Math.round((w.throughputRps * w.durationMs) / 1000) + w.errors, 0),
+      ).toBeGreaterThanOrEqual(590);
+      // Recorded where a reader looks: the client block, the steadiness rule, the interleave settings.
+      expect(r?.client).toMatchObject({ minWindowRequests: 300 });
+      expect(r?.method?.steadiness).toMatchObject({ minWarmupRequests: 600, minMeasuredRequests: 0 });
+      expect(r?.method?.interleave).toMatchObject({ maxUnsteadyShare: 0.25, maxErrorShare: 0.01 });
+      // The published transport's live per-request timeout: the pool wait unbounded, the socket connect at httpx's.
+      expect(r?.client.settings['httpx.timeout_s']).toMatchObject({ pool: null, connect: 5 });
+      expect(r?.client.settings['aiohttp.request_timeout_s']).toMatchObject({ connect: null, sock_connect: 5 });
+      expect(liveChildren()).toEqual([]);
+    },
+    60_000,
+  );
+});
+
 describe('foreign clients: missing packages and bad input', () => {
   // A real interpreter that cannot import httpx: a module on PYTHONPATH shadows it and refuses to load.
   const shadow = path.join(tmp, 'shadow');

@@ -29,6 +29,7 @@ const w = (throughputRps: number, newConnections = 0, durationMs = 500): WindowS
   throughputRps,
   newConnections,
   durationMs,
+  requests: Math.round((throughputRps * durationMs) / 1000),
 });
 
 describe('steadiness test', () => {

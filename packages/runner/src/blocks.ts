@@ -97,17 +97,27 @@ export const BLOCK_PAYLOAD_MARKER = '; the block so far: ';
 /**
  * The time limits of one block, each counted from the start of its own phase so a slow pause is never charged to the
  * measurement: warm-up and measured windows together get the steadiness test's longest warm-up, the measured windows
- * (4 extra windows of slack for late window timers) and `ACTIVE_SLACK_MS`; the pause (the worker waits
- * PAUSE_GRACE_S = 10 s for requests in flight, then cancels the rest) gets `PAUSE_LIMIT_MS` on its own. Stated before
- * the run (added after seed-15163329, whose 5 faults were all the single 48 s limit of the old rule, which counted
- * warm-up, windows and pause together).
+ * (`measuredPhaseMs`; 4 extra windows of slack for late window timers) and `ACTIVE_SLACK_MS`; the pause (the worker
+ * waits PAUSE_GRACE_S = 10 s for requests in flight, then cancels the rest) gets `PAUSE_LIMIT_MS` on its own. Stated
+ * before the run (added after seed-15163329, whose 5 faults were all the single 48 s limit of the old rule, which
+ * counted warm-up, windows and pause together).
  */
 export const ACTIVE_SLACK_MS = 30_000;
 export const PAUSE_LIMIT_MS = 40_000;
 
+/**
+ * The longest measured phase the plan allows: windowsPerBlock windows, or, with a minimum of measured requests
+ * (SteadinessRule.minMeasuredRequests), as long as the longest warm-up when that is longer (the measured phase adds
+ * windows until the minimum or that much measured time).
+ */
+function measuredPhaseMs(plan: ContinuousPlan): number {
+  const windows = plan.windowMs * plan.windowsPerBlock;
+  return (plan.steadiness.minMeasuredRequests ?? 0) > 0 ? Math.max(windows, plan.steadiness.maxWarmupMs) : windows;
+}
+
 export function blockLimits(plan: ContinuousPlan): { activeMs: number; pauseMs: number } {
   return {
-    activeMs: plan.steadiness.maxWarmupMs + plan.windowMs * (plan.windowsPerBlock + 4) + ACTIVE_SLACK_MS,
+    activeMs: plan.steadiness.maxWarmupMs + measuredPhaseMs(plan) + plan.windowMs * 4 + ACTIVE_SLACK_MS,
     pauseMs: PAUSE_LIMIT_MS,
   };
 }
@@ -541,6 +551,10 @@ export class ContinuousMeasurement {
     };
     let measuring = false;
     let pausing = false;
+    // Requests that ended (answered or failed) in the measured windows, and their time (SteadinessRule.minMeasuredRequests).
+    let measuredRequests = 0;
+    let measuredMs = 0;
+    const minMeasured = plan.steadiness.minMeasuredRequests ?? 0;
     // Each phase has its own limit (blockLimits): the warm-up and measured windows together, then the pause apart, so
     // a slow cancellation at the pause is never counted against the measurement, and the fault says which it was.
     const limits = blockLimits(plan);
@@ -582,7 +596,12 @@ export class ContinuousMeasurement {
         tally.add(measuring ? 'measured' : 'warmup', trial);
         if (!measuring) {
           const newConnections = counters?.connectionsOpened ?? 0;
-          warmSignals.push({ throughputRps: trial.throughputRps, newConnections, durationMs: trial.durationMs });
+          warmSignals.push({
+            throughputRps: trial.throughputRps,
+            newConnections,
+            durationMs: trial.durationMs,
+            requests: trial.ok + trial.errors.total,
+          });
           result.warmup.push({
             block: index,
             index: m.index,
@@ -605,8 +624,17 @@ export class ContinuousMeasurement {
         }
         const { histogram, ...rest } = trial;
         result.windows.push({ ...rest, histogram, index: result.windows.length, block: index, cores: shares });
+        measuredRequests += trial.ok + trial.errors.total;
+        measuredMs += trial.durationMs;
         onWindow?.('measured', result.windows.length);
         if (result.windows.length >= plan.windowsPerBlock) {
+          // A minimum of measured requests: more windows until it is reached, for at most the longest warm-up's time
+          // (measuredPhaseMs); a block that stops short of it is not steady, and says so.
+          if (measuredRequests < minMeasured) {
+            if (measuredMs < plan.steadiness.maxWarmupMs) return;
+            result.steady = false;
+            result.steadiness = `measured ${measuredRequests} requests in ${Math.round(measuredMs)} ms, under the ${minMeasured}-request minimum (warm-up: ${result.steadiness})`;
+          }
           pausing = true;
           arm(limits.pauseMs);
           transport.send({ type: 'pause' });

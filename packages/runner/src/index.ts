@@ -74,6 +74,7 @@ export {
   DEFAULT_INTERLEAVE,
   FOREIGN_LOAD,
   FOREIGN_LOAD_WINDOW_SHARE,
+  type GuardTolerances,
   guardsOf,
   type InterleavedEntry,
   type InterleavedRun,

@@ -9,6 +9,7 @@ import {
   newRunId,
   runOutcome,
   SCHEMA_VERSION,
+  UsageError,
 } from '@casebook/results';
 import { type MedianInterval, medianInterval, pairedRatio, relativeHalfWidth, seededRandom } from '@casebook/stats';
 import {
@@ -59,6 +60,21 @@ export interface InterleaveOptions {
   seed?: number;
   /** Index of the measurement the precision target is computed against (default 0). */
   reference?: number;
+  /**
+   * The guards' tolerances (guardsOf), each a share from 0 to 1, set per study BEFORE a run and recorded with it
+   * (method.interleave), never tuned to a result. Defaults 0: any unsteady block flags `not-steady`, any failed
+   * request flags `errors` (the rule before seed-18581e19).
+   *
+   * `maxUnsteadyShare`: `not-steady` when more than this share of the measurement's blocks did not become steady. A
+   * measurement of many blocks whose one block did not converge is still a steady measurement in the others; with 0,
+   * one cold block of six voided every claim on it (seed-18581e19's reviewer).
+   *
+   * `maxErrorShare`: `errors` when the failed requests are more than this share of the requests that ended (answered
+   * or failed) in the measured windows. A client that fails a handful of requests in thousands is measured; one that
+   * fails most (412 of 512 callers per block in seed-18581e19's httpx-aiohttp row, its pool wait bounded) is not.
+   */
+  maxUnsteadyShare?: number;
+  maxErrorShare?: number;
 }
 
 export interface ResolvedInterleaveOptions {
@@ -71,6 +87,8 @@ export interface ResolvedInterleaveOptions {
   budgetMs: number;
   seed: number;
   reference: number;
+  maxUnsteadyShare: number;
+  maxErrorShare: number;
 }
 
 /** Defaults for a standard run: see the README's "How a number is made" for how they were chosen. */
@@ -84,6 +102,8 @@ export const DEFAULT_INTERLEAVE: ResolvedInterleaveOptions = {
   budgetMs: 300_000,
   seed: 1,
   reference: 0,
+  maxUnsteadyShare: 0,
+  maxErrorShare: 0,
 };
 
 export interface InterleaveProgress {
@@ -199,10 +219,15 @@ export function resolveInterleaveOptions(input: InterleaveOptions = {}): Resolve
     budgetMs: input.budgetMs ?? d.budgetMs,
     seed: input.seed ?? d.seed,
     reference: input.reference ?? d.reference,
+    maxUnsteadyShare: input.maxUnsteadyShare ?? d.maxUnsteadyShare,
+    maxErrorShare: input.maxErrorShare ?? d.maxErrorShare,
   };
+  // A UsageError (CASEBOOK_USAGE, naming the field and value): the CLI prints it and exits 2.
   const check = (field: string, ok: boolean, expectation: string, value: unknown) => {
-    if (!ok) throw new CasebookError('CASEBOOK_USAGE', `invalid ${field}: ${JSON.stringify(value)} (${expectation})`);
+    if (!ok) throw new UsageError(field, value, expectation);
   };
+  const share = (x: unknown) => typeof x === 'number' && x >= 0 && x <= 1;
+  const count = (x: unknown) => x === undefined || (typeof x === 'number' && Number.isInteger(x) && x >= 0);
   check('windowMs', o.windowMs >= 50 && o.windowMs <= 60_000, 'expected 50 to 60000 ms', o.windowMs);
   check(
     'windowsPerBlock',
@@ -218,6 +243,11 @@ export function resolveInterleaveOptions(input: InterleaveOptions = {}): Resolve
     o.maxRounds,
   );
   check('budgetMs', o.budgetMs > 0, 'expected a number > 0', o.budgetMs);
+  check('maxUnsteadyShare', share(o.maxUnsteadyShare), 'expected a share from 0 to 1', o.maxUnsteadyShare);
+  check('maxErrorShare', share(o.maxErrorShare), 'expected a share from 0 to 1', o.maxErrorShare);
+  const { minWarmupRequests, minMeasuredRequests } = o.steadiness;
+  check('steadiness.minWarmupRequests', count(minWarmupRequests), 'expected an integer ≥ 0', minWarmupRequests);
+  check('steadiness.minMeasuredRequests', count(minMeasuredRequests), 'expected an integer ≥ 0', minMeasuredRequests);
   return o;
 }
 
@@ -438,12 +468,16 @@ export async function runInterleaved(
   return { records, run };
 }
 
+/** The guards' tolerances (InterleaveOptions.maxUnsteadyShare and maxErrorShare); 0 and 0: any flags. */
+export type GuardTolerances = Pick<ResolvedInterleaveOptions, 'maxUnsteadyShare' | 'maxErrorShare'>;
+
 export function guardsOf(
   options: MeasuredOptions,
   blocks: readonly BlockResult[],
   noise: InterleavedRun['noise'],
   faults = 0,
   minRounds = 1,
+  tolerances: GuardTolerances = { maxUnsteadyShare: 0, maxErrorShare: 0 },
 ): MeasurementGuards {
   const windows = blocks.flatMap((b) => b.windows);
   const perBlock = blocks.map((b) => windowTotals(b.windows));
@@ -481,9 +515,11 @@ export function guardsOf(
   const flags: string[] = [];
   if (targetSaturated(perBlock)) flags.push('target-saturated');
   if (foreignWindows > 0 && foreignWindows >= FOREIGN_LOAD_WINDOW_SHARE * withCores.length) flags.push('foreign-load');
-  if (errors > 0) flags.push('errors');
+  // Requests that ended in the measured windows (answered or failed; the pause's carried errors included).
+  const ended = windows.reduce((n, w) => n + w.ok + w.errors.total, 0);
+  if (errors > 0 && errors > tolerances.maxErrorShare * ended) flags.push('errors');
   if (cpuOverWallWindows > 0) flags.push('cpu-over-wall');
-  if (unsteadyBlocks > 0) flags.push('not-steady');
+  if (unsteadyBlocks > 0 && unsteadyBlocks > tolerances.maxUnsteadyShare * blocks.length) flags.push('not-steady');
   if (options.load.queueTiming) flags.push('instrumented');
   if (blocks.length === 0) flags.push('no-data');
   if (perBlock.some((b) => b.throughputRps === 0)) flags.push('stalled');
@@ -593,9 +629,11 @@ function continuousRecord(
         positions: position,
         targetHalfWidth: interleave.targetHalfWidth,
         budgetMs: interleave.budgetMs,
+        maxUnsteadyShare: interleave.maxUnsteadyShare,
+        maxErrorShare: interleave.maxErrorShare,
       },
     },
-    guards: guardsOf(options, blocks, run.noise, own.length, interleave.minRounds),
+    guards: guardsOf(options, blocks, run.noise, own.length, interleave.minRounds, interleave),
   };
   return record;
 }

@@ -271,6 +271,7 @@ async function runnerPoint(ctx: Context, route: SeedAppRoute, spec: RunnerSpec):
       throughputRps: t.throughputRps,
       newConnections: t.target?.connectionsOpened ?? 0,
       durationMs: t.durationMs,
+      requests: t.ok + t.errors.total,
     })),
     DEFAULT_STEADINESS,
   );

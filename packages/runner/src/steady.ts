@@ -15,6 +15,20 @@ export interface SteadinessRule {
   /** Warm-up never ends before this (V8 tiers up and pools fill over seconds, not requests). */
   minWarmupMs: number;
   maxWarmupMs: number;
+  /**
+   * Warm-up never ends before this many requests ended (answered or failed) since the block started; absent or 0: no
+   * such minimum (every study before seed-18581e19). Set per study before a run, for clients that complete a cycle of
+   * their lanes slowly: httpcore 1.0.x at 512 lanes runs at ~20 req/s, so warm-up ended before each lane had completed
+   * one request, every measured request had been sent at the block's start, and its p50 (~20 s) was the block's age.
+   * A minimum of one request per lane (the concurrency) makes the measured windows follow a full cycle.
+   */
+  minWarmupRequests?: number;
+  /**
+   * The measured phase keeps adding windows beyond windowsPerBlock until at least this many requests ended in its
+   * measured windows (blocks.ts), for at most `maxWarmupMs` of measured time; a block that stops short of it is
+   * recorded not steady, with the reason. Absent or 0: exactly windowsPerBlock windows (the behaviour before).
+   */
+  minMeasuredRequests?: number;
 }
 
 /**
@@ -28,12 +42,16 @@ export const DEFAULT_STEADINESS: SteadinessRule = {
   connectionSlack: 2,
   minWarmupMs: 1500,
   maxWarmupMs: 15_000,
+  minWarmupRequests: 0,
+  minMeasuredRequests: 0,
 };
 
 export interface WindowSignal {
   throughputRps: number;
   newConnections: number;
   durationMs: number;
+  /** Requests that ended in the window: answered plus failed. */
+  requests: number;
 }
 
 export interface Steadiness {
@@ -68,5 +86,8 @@ export function steadiness(windows: readonly WindowSignal[], rule: SteadinessRul
     return { steady: false, throughputRange, connectionRange, reason: 'connection rate still moving' };
   if (elapsedMs < rule.minWarmupMs)
     return { steady: false, throughputRange, connectionRange, reason: `under the ${rule.minWarmupMs} ms minimum` };
+  const minRequests = rule.minWarmupRequests ?? 0;
+  if (minRequests > 0 && windows.reduce((n, w) => n + w.requests, 0) < minRequests)
+    return { steady: false, throughputRange, connectionRange, reason: `under the ${minRequests}-request minimum` };
   return { steady: true, throughputRange, connectionRange, reason: 'steady' };
 }

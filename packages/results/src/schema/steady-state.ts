@@ -20,6 +20,10 @@ export const SteadinessRuleSchema = Type.Object(
     connectionSlack: Type.Number(),
     minWarmupMs: Type.Number(),
     maxWarmupMs: Type.Number(),
+    /** Warm-up never ended before this many requests ended in the block (absent in older records: no minimum). */
+    minWarmupRequests: Type.Optional(Type.Number()),
+    /** Measured windows were added until this many requests ended in them (absent in older records: no minimum). */
+    minMeasuredRequests: Type.Optional(Type.Number()),
   },
   CLOSED,
 );
@@ -86,6 +90,13 @@ export const ContinuousMethodSchema = Type.Object(
         positions: Type.Array(Type.Number()),
         targetHalfWidth: Nullable(Type.Number()),
         budgetMs: Type.Number(),
+        /**
+         * The guards' tolerances, set per study before a run (runner/interleave.ts InterleaveOptions): `not-steady` when
+         * more than this share of the blocks did not become steady, `errors` when failed requests are more than this
+         * share of the requests that ended in the measured windows. Absent in older records: 0 (any flags).
+         */
+        maxUnsteadyShare: Type.Optional(Type.Number()),
+        maxErrorShare: Type.Optional(Type.Number()),
       },
       CLOSED,
     ),
