@@ -106,7 +106,58 @@ describe('citation rows of Python measurements', () => {
       .split('\n')
       .find((l) => l.startsWith('| as-reported · httpx @ 0 ms [flagged: error-dominated] |'));
     expect(line).toBeDefined();
-    // p50, p99, CPU: no data; the errors column keeps its count.
-    expect(line).toMatch(/\| no data \| no data \| no data \| \d+ \|$/);
+    // p50, p99, CPU: no data; the errors column keeps its count, and adds the first (cold) gather's failures.
+    expect(line).toMatch(
+      /\| no data \| no data \| no data \| 3751 \(\+ 288 of 512 failed in the first \(cold\) gather \(PoolTimeout 288\)\) \|$/,
+    );
+  });
+});
+
+/**
+ * seed-18581e19's second reader: the cite block printed CPU and latency for rows the notebook blanks (flagged
+ * `errors`: the published transport's 685 µs with 2,472 errors) and "errors 0" for the 1.0.x gathers whose first,
+ * cold gather failed 294–412 of 512. A flagged row now prints its flags and "not citable" instead of its figures; a
+ * gather's errors cell adds its cold gather's failures, read from the bench's `warmup.errors`.
+ */
+describe('citation rows of seed-18581e19: flagged figures are not citable; cold gathers count', () => {
+  const c = buildCitation(loadRecord(path.join(root, 'results/seed/seed-18581e19/record.json')), {
+    repoRoot: root,
+    relativeTo: root,
+    corrections: [],
+  });
+  const md = citationMarkdown(c);
+  const line = (start: string) => md.split('\n').find((l) => l.startsWith(start)) ?? '';
+
+  it('a row its guards flag prints "not citable" with its flags, instead of throughput, latency and CPU', () => {
+    const published = line('| latest · httpx-aiohttp [flagged: errors] |');
+    expect(published).toMatch(/\| 0 \| not citable: errors \| not citable \|/);
+    expect(published).toMatch(/\| not citable \| not citable \| not citable \| 2472 \|$/);
+    expect(published).not.toMatch(/685/);
+    const c512 = line('| latest · httpx c512 [flagged: errors, not-steady, starved');
+    expect(c512).toMatch(/not citable: errors, not-steady, starved, collapsed \|/);
+    expect(c512).not.toMatch(/46,?097/);
+    expect(md).toMatch(/prints "not citable" instead of its throughput, latency and CPU/);
+    // The record keeps the numbers (--format json): only the printed figures are withheld.
+    expect(c.rows.find((r) => r.label === 'latest · httpx-aiohttp')?.cpuMicrosPerRequest).toBeGreaterThan(600);
+  });
+
+  it('counterfactual: an unflagged row keeps its figures', () => {
+    const clean = line('| httpx2 · httpx | httpx2 2.16.2 (httpcore2 2.16.2) | closed loop, 512 in flight | 0 |');
+    expect(clean).toMatch(/\| 1541 \| 0 \|$/);
+    expect(clean).not.toMatch(/not citable/);
+  });
+
+  it('a gather whose first (cold) gather failed says so beside its measured errors; a clean one does not', () => {
+    expect(line('| latest · httpx @ 0 ms |')).toMatch(
+      /\| 0 \(\+ 294 of 512 failed in the first \(cold\) gather \(PoolTimeout 294\)\) \|$/,
+    );
+    expect(line('| latest · aiohttp @ 0 ms |')).toMatch(/\| 0 \|$/);
+    expect(md).toMatch(/adds the requests the warm-up gather failed/);
+  });
+
+  it('an unresolved verdict a guard decided says why', () => {
+    expect(md).toMatch(
+      /^- ❔ unresolved — not compared: latest · httpx \(not-steady\); latest · aiohttp \(not-steady\): At 512/m,
+    );
   });
 });

@@ -43,6 +43,8 @@ export interface SeedMeasurement extends InterleavedMeasurement {
   params?: { load: { concurrency: number | null } };
   /** The measurement's own fault (it errored), with a time limit's partial block in its message; null: none. */
   error?: { code: string; message: string } | null;
+  /** Requests that failed in the measured windows, by error class (`PoolTimeout`, `ConnectTimeout`). */
+  errors?: { total: number; byCode: Readonly<Record<string, number>> };
 }
 
 /**
@@ -60,6 +62,8 @@ export interface SeedMeasurement extends InterleavedMeasurement {
  * request no longer measures a request. With the pool wait unbounded (httpx with `pool=None`, aiohttp's own
  * connector) no waiter fails, and CPU per request is what a request costs at that concurrency, however high
  * (changed after seed-7326eaa1, with its data in view: labelled so in the notebook; the claims' thresholds unchanged).
+ * Nor where the pool's limit is at least C and no request failed with `PoolTimeout` (everyCallerHasAConnection,
+ * poolTimeoutsOf): no waiter failed there either (changed after seed-18581e19).
  */
 export const COLLAPSED_MIN_BUSY = 0.9;
 export const COLLAPSED_CPU_US = 10_000;
@@ -67,6 +71,10 @@ export const COLLAPSED_CPU_US = 10_000;
 /** `collapsed (23 req/s, 41,000 µs CPU/request at 0.98 core)` when a block or the partial block is, else null. */
 export function collapsedText(m: SeedMeasurement): string | null {
   if (!poolWaitBounded(m)) return null;
+  // Pool limit ≥ C and no PoolTimeout: no caller waited for a pooled connection long enough to fail, so there is no
+  // failing waiter to feed a collapse (seed-18581e19's `latest · httpx c64`, pool = C = 64, 0 errors, was flagged
+  // on the bound alone: its second reader). Added before the run after it; the thresholds are unchanged.
+  if (everyCallerHasAConnection(m) && poolTimeoutsOf(m) === 0) return null;
   const points: { rps: number; cpu: number; busy: number; partial?: boolean }[] = (m.method?.blocks ?? []).map((b) => ({
     rps: b.throughputRps,
     cpu: b.cpuMicrosPerRequest,
@@ -101,6 +109,26 @@ export function poolWaitBounded(m: Pick<SeedMeasurement, 'label' | 'client'>): b
   const s = m.client.settings ?? {};
   if (!('httpx.timeout_s' in s) && !('aiohttp.timeout_s' in s)) return true;
   return timeoutRow({ label: m.label, client: m.client }).poolBoundS !== null;
+}
+
+/**
+ * Requests that failed waiting for a pooled connection (httpx's `PoolTimeout`): in the measured windows, and in the
+ * block a fault ended (a stall's or a time limit's payload). 0 when none, or when the record does not say.
+ */
+export function poolTimeoutsOf(m: Pick<SeedMeasurement, 'errors' | 'error'>): number {
+  const measured = m.errors?.byCode['PoolTimeout'] ?? 0;
+  const faulted = parseStallPayload(m.error?.message)?.byCode['PoolTimeout'] ?? 0;
+  return measured + faulted;
+}
+
+/**
+ * The pool's limit is at least the concurrency C (the sweep's pool = C rows): every caller can hold a connection of
+ * its own, so none has to wait for the pool to free one. False when C or the limit is not recorded (the guard stays).
+ */
+export function everyCallerHasAConnection(m: Pick<SeedMeasurement, 'client' | 'params'>): boolean {
+  const c = m.params?.load.concurrency ?? null;
+  const limit = poolLimitOf(m);
+  return c !== null && limit !== null && limit >= c;
 }
 
 /** `errored (CASEBOOK_TRIAL_TIMEOUT)` for a measurement with its own fault, else null. */
@@ -421,11 +449,24 @@ export interface Replicates {
   run: string;
   value: number;
   text?: string;
+  /**
+   * The threshold was stated before that run, which then measured the result under it (seed-18581e19: in rows its
+   * guards set aside, or a claim that held): the result was seen before this run, so it is not a finding either.
+   */
+  seenUnderThreshold?: boolean;
 }
 
-/** The claim text of a replication: `Replication of <run> (which measured <what> before this threshold was set; …)`. */
-const replicationText = (r: Replicates, claim: string): string =>
-  `Replication of ${r.run} (which measured ${r.text ?? `${r.value.toFixed(2)}×`} before this threshold was set; not a finding): ${claim}`;
+/**
+ * The claim text of a replication: `Replication of <run> (which measured <what> before this threshold was set; …)`,
+ * or with `seenUnderThreshold` `Replication of <run> (which measured <what> under this threshold, stated before it;
+ * seen before this run, so not a finding)`.
+ */
+const replicationText = (r: Replicates, claim: string): string => {
+  const what = r.text ?? `${r.value.toFixed(2)}×`;
+  return r.seenUnderThreshold === true
+    ? `Replication of ${r.run} (which measured ${what} under this threshold, stated before it; seen before this run, so not a finding): ${claim}`
+    : `Replication of ${r.run} (which measured ${what} before this threshold was set; not a finding): ${claim}`;
+};
 
 /** The gap claim of one client set: httpx spends more than `threshold.above` × aiohttp's CPU per request. */
 export function gapClaim(input: {
@@ -491,12 +532,14 @@ export interface AttributionRow {
   coverage: number;
   rounds: number;
   /**
-   * 'closes' / 'widens' only when the share's 95 % interval excludes 0; 'not a share' when `from` or `to` lies outside
-   * the gap's endpoints (gapLow … gapHigh) in most rounds: the ratio is then not a part of the gap (−1,012 % of it).
+   * 'closes' / 'widens' only when the share's 95 % interval excludes 0; 'not a share' when `notAShare` gives a reason
+   * (the ratio is then not a part of the gap: −1,012 % of it, or 2,258 %).
    */
   reading: 'closes' | 'widens' | 'unresolved' | 'not a share';
   /** `from` or `to` outside the endpoints in more than half the common rounds. */
   outsideEndpoints: boolean;
+  /** `not a share: …` with every reason of `notAShare`, or null when the ratio is a share. */
+  notAShare: string | null;
   flagged: string;
 }
 
@@ -538,10 +581,60 @@ export function outsideEndpoints(s: AttributionStep): boolean {
   return rounds.length > 0 && out.length * 2 > rounds.length;
 }
 
+/**
+ * The range a share must lie in, and the least denominator, stated before the run after seed-18581e19 (its second
+ * reader: a version step of 22.58 "holds" and one of −25.78 were ratios to a denominator of about 2,030 µs/request
+ * between rows of about 49,000): a ratio whose median per round lies outside [SHARE_MIN, SHARE_MAX], or whose
+ * denominator (median per round) is less than DENOMINATOR_MIN_FRACTION of either row it compares (`from`, `to`), is
+ * not a share of the gap: one step cannot close more than twice the gap or widen it by more than the gap, and a gap
+ * a fifth of the rows' size measures mostly what the rows do apart from it. Such a step is reported by the µs/request
+ * it moved, never as a share.
+ */
+export const SHARE_MIN = -1;
+export const SHARE_MAX = 2;
+export const DENOMINATOR_MIN_FRACTION = 0.2;
+
+const medianOf = (xs: readonly number[]): number => {
+  const finite = xs.filter(Number.isFinite);
+  return finite.length ? medianInterval(finite).median : Number.NaN;
+};
+const us = (x: number): string => Math.round(x).toLocaleString('en-US');
+
+/**
+ * Why a step's ratio is not a share of its gap, `not a share: <reasons>`, or null when it is one: `from` or `to`
+ * outside the gap's endpoints in most common rounds (outsideEndpoints), the denominator below a fifth of `from` or
+ * `to` (medians per round), or the ratio's median per round outside [−1, 2] (SHARE_MIN, SHARE_MAX). Null with no
+ * common round (nothing to say either way: the claim is then not measured).
+ */
+export function notAShare(s: AttributionStep): string | null {
+  const rounds = alignedRounds(stepMeasurements(s), 'cpuMicrosPerRequest');
+  if (rounds.length === 0) return null;
+  const gap = medianOf(rounds.map((v) => (v[2] as number) - (v[3] as number)));
+  const from = medianOf(rounds.map((v) => v[0] as number));
+  const to = medianOf(rounds.map((v) => v[1] as number));
+  const ratio = medianOf(
+    rounds.map((v) => {
+      const d = (v[2] as number) - (v[3] as number);
+      return d > 0 ? closedIn(v) / d : Number.NaN;
+    }),
+  );
+  const reasons: string[] = [];
+  if (outsideEndpoints(s)) reasons.push(`${s.from.label} or ${s.to.label} lies outside the endpoints in most rounds`);
+  const widest = from >= to ? s.from : s.to;
+  if (gap < DENOMINATOR_MIN_FRACTION * Math.max(from, to))
+    reasons.push(
+      `the denominator ${gapDenominator(s)} (${us(gap)} µs/request, median per round) is less than a fifth of ${widest.label} (${us(Math.max(from, to))} µs/request)`,
+    );
+  if (Number.isFinite(ratio) && (ratio < SHARE_MIN || ratio > SHARE_MAX))
+    reasons.push(`the ratio's median per round lies outside [${SHARE_MIN}, ${SHARE_MAX}]`);
+  return reasons.length ? `not a share: ${reasons.join('; ')}` : null;
+}
+
 export function attributionRows(steps: readonly AttributionStep[]): AttributionRow[] {
   return steps.map((s) => {
     const share = gapShare(s);
     const outside = outsideEndpoints(s);
+    const ill = notAShare(s);
     const closed = combinedPerRound(stepMeasurements(s), 'cpuMicrosPerRequest', closedIn) ?? EMPTY;
     const decided = share.coverage >= 0.95;
     const flagged = flaggedOf(stepMeasurements(s));
@@ -558,34 +651,69 @@ export function attributionRows(steps: readonly AttributionStep[]): AttributionR
       coverage: share.coverage,
       rounds: share.n,
       outsideEndpoints: outside,
-      reading: outside
-        ? 'not a share'
-        : !decided || flagged !== 'none'
-          ? 'unresolved'
-          : share.low > 0
-            ? 'closes'
-            : share.high < 0
-              ? 'widens'
-              : 'unresolved',
+      notAShare: ill,
+      reading:
+        ill !== null
+          ? 'not a share'
+          : !decided || flagged !== 'none'
+            ? 'unresolved'
+            : share.low > 0
+              ? 'closes'
+              : share.high < 0
+                ? 'widens'
+                : 'unresolved',
       flagged,
     };
   });
 }
 
-/** One attribution row as a claim: the step closes more than `minShare` of the gap (decided by the share's interval). */
-export function closesGapClaim(s: AttributionStep, minShare: number, id: string): VerdictData {
-  return guarded(
+/**
+ * One attribution row as a claim: the step closes more than `minShare` of the gap (decided by the share's interval).
+ * A step whose ratio is not a share (`notAShare`) is unresolved with that reason (`illPosed`), with no statistic: its
+ * evidence gives the µs/request it moved instead, and no `unguardedOutcome` (its ratio points no way). With
+ * `replicates` (an earlier run measured it before this threshold was stated) it is a replication, exploratory.
+ */
+export function closesGapClaim(
+  s: AttributionStep,
+  minShare: number,
+  id: string,
+  options: { replicates?: Replicates } = {},
+): VerdictData {
+  const r = options.replicates;
+  const claim = `${s.step} (${s.replaces}) closes more than ${Math.round(minShare * 100)} % of the gap ${gapDenominator(s)} in CPU µs/request.`;
+  const v = guarded(
     quantityClaim({
       id,
-      claim: `${s.step} (${s.replaces}) closes more than ${Math.round(minShare * 100)} % of the gap ${gapDenominator(s)} in CPU µs/request.`,
+      claim: r ? replicationText(r, claim) : claim,
       statistic: s.toLow
         ? `((${gapDenominator(s)}) − (${s.to.label} − ${s.toLow.label})) ÷ (${gapDenominator(s)}), per round`
         : `(${s.from.label} − ${s.to.label}) ÷ (${gapDenominator(s)}), per round`,
       interval: gapShare(s),
       threshold: { above: minShare },
+      ...(r ? { kind: 'exploratory' as const, evidence: { replicates: r.run, replicatedValue: r.value } } : {}),
     }),
     stepMeasurements(s),
   );
+  const ill = notAShare(s);
+  if (ill === null || v.evidence['noData'] === true) return v;
+  const closed = combinedPerRound(stepMeasurements(s), 'cpuMicrosPerRequest', closedIn) ?? EMPTY;
+  const { unguardedOutcome: _pointsNoWay, ...rest } = v.evidence;
+  const { statistic: _notAShare, ...verdict } = v;
+  const flagged = String(v.evidence['flagged'] ?? 'none');
+  return {
+    ...verdict,
+    outcome: 'unresolved',
+    holds: false,
+    evidence: {
+      ...rest,
+      low: null,
+      high: null,
+      closedMicros: Number.isFinite(closed.median) ? closed.median : null,
+      illPosed: ill,
+      comparable: false,
+      reason: flagged === 'none' ? ill : `${ill}; flagged too: ${flagged}`,
+    },
+  };
 }
 
 /**
@@ -708,21 +836,32 @@ export function noDataUnresolved(noData: boolean, v: VerdictData): VerdictData {
   return noData ? { ...v, outcome: 'unresolved', holds: false, evidence: { ...v.evidence, noData: true } } : v;
 }
 
-/** A pool that does not storm: at most `maxPerRequest` new sockets per request (count claim, guarded). */
+/**
+ * A pool that does not storm: at most `maxPerRequest` new sockets per request (count claim, guarded); with
+ * `replicates` a replication, exploratory, like reconnectStorm's.
+ */
 export function noStormClaim(input: {
   id: string;
   claim: string;
   m: SeedMeasurement;
   maxPerRequest: number;
+  replicates?: Replicates;
 }): VerdictData {
   const s = socketsOpened(input.m);
+  const r = input.replicates;
   return guarded(
     countClaim({
       id: input.id,
-      claim: input.claim,
+      claim: r ? replicationText(r, input.claim) : input.claim,
       holds: s.requests > 0 && s.perRequest <= input.maxPerRequest,
       unresolved: s.requests === 0,
-      evidence: { sockets: s.opened, requests: s.requests, perRequest: s.perRequest },
+      kind: r ? 'exploratory' : 'claim',
+      evidence: {
+        ...(r ? { replicates: r.run, replicatedValue: r.value } : {}),
+        sockets: s.opened,
+        requests: s.requests,
+        perRequest: s.perRequest,
+      },
     }),
     [input.m],
     { socketCount: true },
@@ -740,14 +879,18 @@ export function keepaliveCheaperClaim(input: {
   storm: InterleavedMeasurement;
   fixed: InterleavedMeasurement;
   below: number;
+  /** An earlier run measured this ratio before the threshold was stated: a replication, exploratory (gapClaim's). */
+  replicates?: Replicates;
 }): VerdictData {
+  const r = input.replicates;
   return guarded(
     quantityClaim({
       id: input.id,
-      claim: input.claim,
+      claim: r ? replicationText(r, input.claim) : input.claim,
       statistic: `${input.fixed.label} ÷ ${input.storm.label} CPU µs/request (per round)`,
       interval: cpuGap(input.fixed, input.storm),
       threshold: { below: input.below },
+      ...(r ? { kind: 'exploratory' as const, evidence: { replicates: r.run, replicatedValue: r.value } } : {}),
     }),
     [input.storm, input.fixed],
   );
@@ -859,7 +1002,42 @@ export function cpuGrowthClaim(input: {
       [input.aiohttp.low, input.aiohttp.high],
     ),
   ];
-  return allOf(parts, { id: input.id, claim: input.claim });
+  return withPartsGuards(allOf(parts, { id: input.id, claim: input.claim }), parts);
+}
+
+/**
+ * A claim combined from guarded parts names what its parts' guards set aside (allOf keeps only each part's outcome):
+ * `flagged` lists every flagged measurement a part read; when the combined claim is unresolved and a part was voided
+ * by a guard it is unresolved by that guard (`comparable: false`, the reason, and what the parts said unguarded), or
+ * not measured when a part was. A combined outcome the clean parts decide (one of them fails) stands, naming the rest.
+ */
+function withPartsGuards(v: VerdictData, parts: readonly VerdictData[]): VerdictData {
+  const flagged = parts.map((p) => String(p.evidence['flagged'] ?? 'none')).filter((f) => f !== 'none');
+  const notMeasured = parts.flatMap((p) => {
+    const why = p.evidence['notMeasured'];
+    return typeof why === 'string' ? [why] : [];
+  });
+  const evidence = { ...v.evidence, flagged: flagged.join('; ') || 'none' };
+  if (v.outcome !== 'unresolved') return { ...v, evidence };
+  if (notMeasured.length > 0)
+    return { ...v, evidence: { ...evidence, noData: true, notMeasured: notMeasured.join('; ') } };
+  const voided = parts.filter((p) => p.evidence['comparable'] === false);
+  if (voided.length === 0) return { ...v, evidence };
+  const unguarded = parts.map((p) => String(p.evidence['unguardedOutcome'] ?? p.outcome));
+  const unguardedOutcome = unguarded.includes('fails')
+    ? 'fails'
+    : unguarded.every((o) => o === 'holds')
+      ? 'holds'
+      : 'unresolved';
+  return {
+    ...v,
+    evidence: {
+      ...evidence,
+      unguardedOutcome,
+      comparable: false,
+      reason: voided.map((p) => String(p.evidence['reason'])).join('; '),
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1241,9 +1419,35 @@ export function loopFreeClaim(input: {
     id: input.id,
     claim: input.claim,
     holds: clean.length > 0 && clean.every((p) => lagP99(p) < input.freeShare * delay),
+    unresolved: clean.length === 0,
     evidence,
   });
-  return clean.length === all.length && all.length > 0 ? v : { ...v, outcome: 'unresolved', holds: false };
+  if (all.length === 0)
+    return noDataUnresolved(true, {
+      ...v,
+      evidence: { ...v.evidence, notMeasured: `no open-loop point of ${input.route}` },
+    });
+  if (clean.length === all.length) return v;
+  // A rate set aside by a guard (flagged, or no loop-lag sample) voids the claim, which says so: "at every offered
+  // rate" was not measured at that rate. Not imprecision (seed-18581e19 counted it as "imprecise": its second reader).
+  const flagged = all
+    .filter((p) => !clean.includes(p))
+    .map(
+      (p) => `${p.route}@${Math.round(p.rateRps ?? 0)} (${p.flags.length ? p.flags.join(', ') : 'no loop-lag sample'})`,
+    )
+    .join('; ');
+  return {
+    ...v,
+    outcome: 'unresolved',
+    holds: false,
+    evidence: {
+      ...v.evidence,
+      flagged,
+      unguardedOutcome: v.outcome,
+      comparable: false,
+      reason: `not compared: ${flagged}`,
+    },
+  };
 }
 
 /**

@@ -270,22 +270,27 @@ export function claimTally(verdicts: readonly Pick<VerdictData, 'kind' | 'outcom
 }
 
 /**
- * Why claims are unresolved, when their evidence says: ` (11 not measured, 2 voided by guards, 2 imprecise)`. Not
- * measured: `notMeasured` or `noData`; voided by guards: `comparable: false`, a failed sanity check or an
- * `unguardedOutcome`; imprecise: the rest (the interval straddles the threshold). '' when no verdict has evidence.
+ * Why claims are unresolved, when their evidence says: ` (11 not measured, 2 voided by guards, 1 ill-posed, 2
+ * imprecise)`. Not measured: `notMeasured` or `noData`; ill-posed: `illPosed` (the statistic is not what the claim
+ * is about, e.g. a "share" of a gap far smaller than the rows); voided by guards: `comparable: false`, a failed sanity
+ * check or an `unguardedOutcome`; imprecise: the rest (the interval straddles the threshold). '' when no verdict has
+ * evidence.
  */
 function unresolvedSplit(vs: readonly { evidence?: Verdict['evidence'] }[]): string {
   if (vs.every((v) => v.evidence === undefined)) return '';
   let notMeasured = 0;
+  let illPosed = 0;
   let guard = 0;
   for (const { evidence: e = {} } of vs) {
     if (typeof e['notMeasured'] === 'string' || e['noData'] === true) notMeasured++;
+    else if (typeof e['illPosed'] === 'string') illPosed++;
     else if (e['comparable'] === false || 'sanityFailed' in e || 'unguardedOutcome' in e) guard++;
   }
-  const imprecise = vs.length - notMeasured - guard;
+  const imprecise = vs.length - notMeasured - illPosed - guard;
   const parts = [
     ...(notMeasured > 0 ? [`${notMeasured} not measured`] : []),
     ...(guard > 0 ? [`${guard} voided by guards`] : []),
+    ...(illPosed > 0 ? [`${illPosed} ill-posed`] : []),
     ...(imprecise > 0 ? [`${imprecise} imprecise`] : []),
   ];
   return ` (${parts.join(', ')})`;

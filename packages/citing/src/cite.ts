@@ -20,6 +20,7 @@ import { code, num, shellArg, table, times } from './markdown';
 import { benchRerunArgs, benchRerunGaps } from './params';
 import { type LoadedRecord, linkTo, loadMeasurement, locateRunFile } from './records';
 import {
+  coldGatherErrorsText,
   errorDominatedText,
   foreignClientCell,
   foreignNoData,
@@ -91,6 +92,11 @@ interface CitationRow {
    * Absent (false) for Node measurements.
    */
   noData?: boolean;
+  /**
+   * Requests that failed in a Python phase-method measurement's warm-up (the seed's first, cold gather), which the
+   * measured `errors` leave out: `294 of 512 failed in the first (cold) gather (PoolTimeout 294)`. Absent: none.
+   */
+  warmupErrors?: string;
 }
 
 /** A row's paired ratio within one interleaved comparison (see CitationRow.versus). */
@@ -425,7 +431,7 @@ function summarizeEnvironment(e: Environment): EnvironmentSummary {
 
 /** The Python-specific cells (package, gather load, error-dominated), from the bench record; {} for Node. */
 function foreignCells(r: BenchRecord): Partial<
-  Pick<CitationRow, 'client' | 'clientVersion' | 'load' | 'p50Ms' | 'p99Ms' | 'noData'>
+  Pick<CitationRow, 'client' | 'clientVersion' | 'load' | 'p50Ms' | 'p99Ms' | 'noData' | 'warmupErrors'>
 > & {
   errorDominated: string | null;
 } {
@@ -434,11 +440,13 @@ function foreignCells(r: BenchRecord): Partial<
   // The seed's blanking rule: latencies of a client that served fewer than half its callers describe only the lanes
   // that cycled (blank, as in the notebook); a measurement with no data says so.
   const blank = foreignPartialLatency(r) || foreignNoData(r);
+  const cold = coldGatherErrorsText(r);
   return {
     ...(cell ? { client: cell.client, clientVersion: cell.version } : {}),
     ...(gather !== null ? { load: gatherLoadText(gather) } : {}),
     ...(blank ? { p50Ms: Number.NaN, p99Ms: Number.NaN } : {}),
     ...(foreignNoData(r) ? { noData: true } : {}),
+    ...(cold !== null ? { warmupErrors: cold } : {}),
     errorDominated: errorDominatedText(r),
   };
 }
@@ -682,12 +690,29 @@ export function measurementTableHeader(columns: MeasurementTableColumns): string
 /**
  * A verdict's label in the citation: its outcome and kind, and for a verdict with no data behind it (`noData` in its
  * evidence) the flag and what was not measured (`❔ unresolved — not measured: latest · httpx errored
- * (CASEBOOK_TRIAL_TIMEOUT) [no-data]`), so it never reads as a precision problem.
+ * (CASEBOOK_TRIAL_TIMEOUT) [no-data]`), so it never reads as a precision problem; an unresolved verdict a guard
+ * decided (`comparable: false` with its `reason`) says that reason (`❔ unresolved — not compared: latest · httpx
+ * (not-steady)`), as the notebook does.
  */
 function citedVerdictLabel(v: CaseStudyRecord['verdicts'][number]): string {
-  if (v.evidence['noData'] !== true) return verdictLabel(v);
+  const reason = v.evidence['reason'];
+  if (v.evidence['noData'] !== true)
+    return v.outcome === 'unresolved' && v.evidence['comparable'] === false && typeof reason === 'string'
+      ? `${verdictLabel(v)} — ${reason}`
+      : verdictLabel(v);
   const what = v.evidence['notMeasured'];
   return `${verdictLabel(v)} — not measured${typeof what === 'string' ? `: ${what}` : ''} [no-data]`;
+}
+
+/**
+ * Why a row's figures are not to be cited: `not citable: errors, not-steady` (the names of its guard flags) for a
+ * measurement its guards do not rank (isRankable), which the notebook sets aside; null for a rankable row or one made
+ * without guards (the phase method: its error-dominated gathers have their own rule).
+ */
+function notCitableReason(r: Pick<CitationRow, 'guards'>): string | null {
+  if (r.guards === null || isRankable(r)) return null;
+  const names = [...new Set(r.guards.flags.map((f) => f.replace(/ \(.*$/s, '')))];
+  return `not citable: ${names.join(', ') || 'not rankable'}`;
 }
 
 /**
@@ -743,19 +768,27 @@ export function citationMarkdown(c: Citation): string {
   const none = 'no data';
   // An error-dominated gather's latencies and CPU are the failures' (a pool timeout), not a request's: blank.
   const blank = (r: CitationRow) => r.noData === true || r.errorDominated !== null;
+  // A measurement its guards do not rank: its flags in the label, "not citable" instead of its figures.
+  const figure = (r: CitationRow, text: string, first = false): string => {
+    const why = r.noData ? null : notCitableReason(r);
+    return why === null ? text : first ? why : 'not citable';
+  };
   const rows = c.rows.map((r) => [
     citationLabel(r),
     `${r.client} ${r.clientVersion}`,
     r.load,
     num(r.delayMs),
-    r.noData ? none : num(r.throughputRps),
-    r.noData ? none : r.throughputMinRps === null ? '—' : `${num(r.throughputMinRps)}–${num(r.throughputMaxRps)}`,
+    figure(r, r.noData ? none : num(r.throughputRps), true),
+    figure(
+      r,
+      r.noData ? none : r.throughputMinRps === null ? '—' : `${num(r.throughputMinRps)}–${num(r.throughputMaxRps)}`,
+    ),
     ...(hasRatio ? [ratioCell(r)] : []),
     ...(hasVersus ? [pairedRatioCell(r, c.rows)] : []),
-    blank(r) ? none : num(r.p50Ms),
-    blank(r) ? none : num(r.p99Ms),
-    blank(r) ? none : num(r.cpuMicrosPerRequest),
-    r.noData ? none : String(r.errors),
+    figure(r, blank(r) ? none : num(r.p50Ms)),
+    figure(r, blank(r) ? none : num(r.p99Ms)),
+    figure(r, blank(r) ? none : num(r.cpuMicrosPerRequest)),
+    r.noData ? none : r.warmupErrors ? `${r.errors} (+ ${r.warmupErrors})` : String(r.errors),
   ]);
   // No measurement rows (a bodies run, or a case study whose record has no bench measurements): no empty table.
   const measurementTable = c.rows.length > 0;
@@ -786,6 +819,14 @@ export function citationMarkdown(c: Citation): string {
   if (hasRatio && flagged)
     notes.push(
       'A flagged measurement (errors, a saturated target) is shown but never compared or used as the fastest.',
+    );
+  if (c.rows.some((r) => !r.noData && notCitableReason(r) !== null))
+    notes.push(
+      'A measurement its guards flag prints "not citable" instead of its throughput, latency and CPU (the notebook sets it aside; the record keeps its numbers): its flags are in its label.',
+    );
+  if (c.rows.some((r) => r.warmupErrors))
+    notes.push(
+      'Errors count the measured trials or windows; "+ … failed in the first (cold) gather" adds the requests the warm-up gather failed, which the measured count leaves out.',
     );
   if (measurementTable) out.push(`<sub>${notes.join(' ')}</sub>`, '');
   const [first, ...more] = c.charts;

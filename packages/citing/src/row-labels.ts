@@ -65,3 +65,15 @@ export function foreignPartialLatency(r: BenchRecord): boolean {
   if (!isForeign(r.client) || r.method === undefined) return false;
   return servedInFlight(r as unknown as SeedMeasurement).partialLatency;
 }
+
+/**
+ * `294 of 512 failed in the first (cold) gather (PoolTimeout 294)` for a Python phase-method measurement whose warm-up
+ * (the seed's first gather of a cold client, left out of the measured trials) failed requests, else null. The record
+ * keeps them in the bench's `warmup.errors`; the measured errors column alone would read 0 for such a gather.
+ */
+export function coldGatherErrorsText(r: BenchRecord): string | null {
+  if (!isForeign(r.client) || r.method !== undefined || !r.warmup || r.warmup.errors.total === 0) return null;
+  const w = r.warmup;
+  const where = gatherOf(r) === null ? 'in the warm-up' : 'in the first (cold) gather';
+  return `${w.errors.total} of ${w.sent} failed ${where} (${errorCodesText(w.errors.byCode)})`;
+}

@@ -1,0 +1,348 @@
+import {
+  type AppRun,
+  attributionRows,
+  claimTally,
+  closesGapClaim,
+  collapsedText,
+  cpuGrowthClaim,
+  everyCallerHasAConnection,
+  gapClaim,
+  keepaliveCheaperClaim,
+  loopFreeClaim,
+  noStormClaim,
+  notAShare,
+  oppositeDirection,
+  poolTimeoutsOf,
+  reconnectStorm,
+  type SeedMeasurement,
+  verdictHeadline,
+} from '@casebook/analysis';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The rules stated before the run after seed-18581e19 (its two readers), each on both sides, on constructed data: a
+ * version step whose ratio is not a share is unresolved with the reason, never a number; `collapsed` needs a waiter
+ * that could fail; a claim a guard voided is counted as voided, not imprecise; replications of seed-18581e19; the new
+ * claim `reopen-0ms-latest`. No process.
+ */
+
+const ROUNDS = 8;
+const common = [1, 1.04, 0.97, 1.02, 0.99, 1.03, 0.96, 1.01];
+const ALT = [1.1, 0.9, 1.1, 0.9, 1.1, 0.9, 1.1, 0.9];
+
+function m(
+  label: string,
+  cpuUs: number,
+  rps: number,
+  extra: { flags?: string[]; sockets?: number[]; jitter?: number[] } = {},
+): SeedMeasurement {
+  const j = extra.jitter ?? Array(ROUNDS).fill(1);
+  return {
+    label,
+    client: { name: label },
+    method: {
+      blocks: Array.from({ length: ROUNDS }, (_, round) => ({
+        round,
+        throughputRps: (rps * (common[round] as number)) / (j[round] as number),
+        cpuMicrosPerRequest: cpuUs * (common[round] as number) * (j[round] as number),
+        clientUtilization: 1,
+        targetCpuShare: 0.2,
+      })),
+    },
+    guards: { flags: extra.flags ?? [], rankable: (extra.flags ?? []).length === 0 },
+    // Two measured windows of 1,000 requests per block; `sockets` per block.
+    trials: Array.from({ length: ROUNDS * 2 }, (_, i) => ({
+      block: Math.floor(i / 2),
+      sent: 1000,
+      target: { connectionsOpened: extra.sockets ? (extra.sockets[Math.floor(i / 2)] ?? 0) / 2 : 0 },
+    })),
+    latencyMs: { p50: 10, p99: 30 },
+  };
+}
+
+/** httpx at 512 with the pool wait unbounded (pool=None), as every steady-state httpx row runs: never `collapsed`. */
+const unbounded = (x: SeedMeasurement): SeedMeasurement => ({
+  ...x,
+  client: {
+    name: 'httpx',
+    settings: { 'httpx.max_connections': 100, 'httpx.timeout_s': { connect: 5, read: 5, write: 5, pool: null } },
+  },
+  params: { load: { concurrency: 512 } },
+});
+
+describe('not a share: a version step whose ratio is not a part of its gap', () => {
+  // seed-18581e19's shape: 2022 · httpx 2,261 µs and latest · aiohttp 250 µs bound a gap of about 2,000 µs, while
+  // latest · httpx ran at 49,000 µs: latest → httpx2 "closed" 22.6 gaps.
+  const oldest = m('2022 · httpx', 2261, 440);
+  const aiohttp = m('latest · aiohttp', 250, 4000);
+  const latest = unbounded(m('latest · httpx', 49_000, 20));
+  const httpx2 = m('httpx2 · httpx', 1541, 650);
+  const ill = { step: 'latest → httpx2', replaces: 'x', from: latest, to: httpx2, gapHigh: oldest, gapLow: aiohttp };
+
+  it('the attribution row says why, and reads "not a share"', () => {
+    const [row] = attributionRows([ill]);
+    expect(row?.reading).toBe('not a share');
+    expect(row?.notAShare).toMatch(/^not a share: /);
+    expect(row?.notAShare).toMatch(/is less than a fifth of latest · httpx \(4\d,\d{3} µs\/request\)/);
+    expect(row?.notAShare).toMatch(/outside \[-1, 2\]/);
+  });
+
+  it('the claim is unresolved with that reason, with no statistic, and never "the opposite way"', () => {
+    const v = closesGapClaim(ill, 0.1, 'closes-httpx2');
+    expect(v.outcome).toBe('unresolved');
+    expect(v.statistic).toBeUndefined();
+    expect(v.evidence['illPosed']).toMatch(/^not a share: /);
+    expect(v.evidence['reason']).toBe(v.evidence['illPosed']);
+    expect(v.evidence['low']).toBeNull();
+    expect(v.evidence['unguardedOutcome']).toBeUndefined();
+    expect(Number(v.evidence['closedMicros'])).toBeGreaterThan(40_000);
+    expect(verdictHeadline([v])).toBe('0 of 1 claims hold, 1 unresolved (1 ill-posed)');
+    // Reversed (as-reported's −25.78 in seed-18581e19): unresolved too, and not named as pointing the opposite way.
+    const back = closesGapClaim({ ...ill, from: httpx2, to: latest }, 0.1, 'closes-back');
+    expect(back.outcome).toBe('unresolved');
+    expect(oppositeDirection([back])).toEqual([]);
+    // A flagged row is named beside the reason.
+    const flagged = closesGapClaim({ ...ill, to: m('httpx2 · httpx', 1541, 650, { flags: ['errors'] }) }, 0.1, 'c');
+    expect(flagged.evidence['reason']).toMatch(/^not a share: .*; flagged too: httpx2 · httpx \(errors\)$/);
+  });
+
+  it('counterfactual: a step inside its gap is a share, decided by its interval as before', () => {
+    const mid = m('as-reported · httpx', 1200, 800);
+    const step = { step: '2022 → as-reported', replaces: 'x', from: oldest, to: mid, gapHigh: oldest, gapLow: aiohttp };
+    expect(notAShare(step)).toBeNull();
+    expect(attributionRows([step])[0]?.reading).toBe('closes');
+    const v = closesGapClaim(step, 0.1, 'closes-as-reported');
+    expect(v.outcome).toBe('holds');
+    expect(v.statistic?.value).toBeCloseTo(1061 / 2011, 2);
+  });
+
+  it('each reason alone: a denominator below a fifth of a row, and a ratio outside [−1, 2]', () => {
+    // Inside the endpoints, share 0.4, but the gap (100 µs) is a tenth of the rows (≈ 1,000 µs).
+    const narrow = {
+      step: 's',
+      replaces: 'r',
+      from: m('a', 990, 1),
+      to: m('b', 950, 1),
+      gapHigh: m('h', 1000, 1),
+      gapLow: m('l', 900, 1),
+    };
+    expect(notAShare(narrow)).toMatch(
+      /^not a share: the denominator h − l \(10\d µs\/request, median per round\) is less than a fifth of a \(/,
+    );
+    expect(closesGapClaim(narrow, 0.1, 'c').outcome).toBe('unresolved');
+    const wide = { ...narrow, gapLow: m('l', 100, 1), from: m('a', 900, 1), to: m('b', 500, 1) };
+    expect(notAShare(wide)).toBeNull();
+    expect(closesGapClaim(wide, 0.1, 'c').outcome).toBe('holds');
+    // Gap-to-gap (uvloop): never outside the endpoints, but a switch that widens the gap 2.2× is no share of it.
+    const h = m('h', 1000, 1);
+    const l = m('l', 100, 1);
+    const widens = {
+      step: 'uv',
+      replaces: 'loop',
+      from: h,
+      to: m('h uv', 3000, 1),
+      gapHigh: h,
+      gapLow: l,
+      toLow: m('l uv', 100, 1),
+    };
+    expect(notAShare(widens)).toBe("not a share: the ratio's median per round lies outside [-1, 2]");
+    const small = { ...widens, to: m('h uv', 1500, 1) };
+    expect(notAShare(small)).toBeNull();
+    expect(closesGapClaim(small, 0.1, 'c').outcome).toBe('fails');
+  });
+});
+
+describe('collapsed needs a waiter that could fail', () => {
+  const HTTPX = (limit: number) => ({
+    'httpx.max_connections': limit,
+    'httpx.timeout_s': { connect: 5, read: 5, write: 5, pool: 5 },
+  });
+  // seed-18581e19's latest · httpx c64: pool = C = 64, the 5 s pool wait, 0 errors, 43 req/s at 22,893 µs.
+  const c64 = (limit: number, byCode: Record<string, number> = {}): SeedMeasurement => ({
+    ...m('latest · httpx c64', 22_893, 43),
+    client: { name: 'httpx', settings: HTTPX(limit) },
+    params: { load: { concurrency: 64 } },
+    errors: { total: Object.values(byCode).reduce((a, b) => a + b, 0), byCode },
+  });
+
+  it('pool limit ≥ C and no PoolTimeout: never collapsed', () => {
+    expect(everyCallerHasAConnection(c64(64))).toBe(true);
+    expect(poolTimeoutsOf(c64(64))).toBe(0);
+    expect(collapsedText(c64(64))).toBeNull();
+    // ConnectTimeout is not a pool wait (c512's 9 errors there).
+    expect(collapsedText(c64(64, { ConnectTimeout: 9 }))).toBeNull();
+  });
+
+  it('counterfactual: a PoolTimeout, or a pool limit below C, keeps the flag', () => {
+    expect(collapsedText(c64(64, { PoolTimeout: 3 }))).toMatch(/^collapsed \(/);
+    expect(everyCallerHasAConnection(c64(32))).toBe(false);
+    expect(collapsedText(c64(32))).toMatch(/^collapsed \(/);
+    // A PoolTimeout in the block a stall fault ended counts too.
+    const stalled = {
+      ...c64(64),
+      error: {
+        code: 'CASEBOOK_CLIENT_STALLED',
+        message: 'no request answered; the block so far: {"answered":3,"failed":5,"byCode":{"PoolTimeout":5},"busy":1}',
+      },
+    };
+    expect(poolTimeoutsOf(stalled)).toBe(5);
+    // Unknown C (an older record): the guard stays.
+    const { params: _c, ...unknownC } = c64(64);
+    expect(everyCallerHasAConnection(unknownC)).toBe(false);
+  });
+});
+
+describe('the summary counts a claim a guard voided as voided, not imprecise', () => {
+  const point = (rate: number, lag: number, flags: string[] = []) => ({
+    route: 'httpx',
+    generator: 'open-loop',
+    rateRps: rate,
+    connections: null,
+    throughputRps: rate,
+    latencyMs: { p50: 55, p99: 120 },
+    cpuShare: { app: 0.4, target: 0.1, loadGenerator: 0.1 },
+    app: { threadsPeak: 0, loopLagMs: { p99: lag, max: lag } },
+    flags,
+  });
+  const text = { id: 'loop-free', claim: 'c', route: 'httpx', freeShare: 0.2 };
+
+  it('loop-free with flagged rates (seed-18581e19: two of three) is voided by guards, naming them', () => {
+    const run: AppRun = {
+      target: { delayMs: 50 },
+      points: [point(30, 7.7), point(60, 10, ['load-generator-saturated']), point(90, 2.3, ['target-saturated'])],
+    };
+    const v = loopFreeClaim({ ...text, run });
+    expect(v.outcome).toBe('unresolved');
+    expect(v.evidence).toMatchObject({ comparable: false, unguardedOutcome: 'holds' });
+    expect(v.evidence['reason']).toBe('not compared: httpx@60 (load-generator-saturated); httpx@90 (target-saturated)');
+    expect(verdictHeadline([v])).toBe('0 of 1 claims hold, 1 unresolved (1 voided by guards)');
+    // Counterfactual: every rate clean decides it; no rate at all is "not measured".
+    const clean: AppRun = { target: { delayMs: 50 }, points: [point(30, 7.7), point(60, 9), point(90, 2.3)] };
+    expect(loopFreeClaim({ ...text, run: clean }).outcome).toBe('holds');
+    const none = loopFreeClaim({ ...text, run: { target: { delayMs: 50 }, points: [] } });
+    expect(verdictHeadline([none])).toBe('0 of 1 claims hold, 1 unresolved (1 not measured)');
+  });
+
+  it('httpx-cpu-grows reading a flagged aiohttp c1 is unresolved by that guard and names it', () => {
+    const text2 = { id: 'httpx-cpu-grows', claim: 'c', httpxAbove: 1.5, aiohttpBelow: 1.25 };
+    // httpx c512 ÷ c1 straddles 1.5 (1.35 and 1.65 in alternate rounds): imprecise on its own.
+    const httpx = { low: m('2022 · httpx c1', 800, 900), high: m('2022 · httpx c512', 1200, 830, { jitter: ALT }) };
+    const flaggedLow = m('2022 · aiohttp c1', 260, 2800, { flags: ['not-steady'] });
+    const v = cpuGrowthClaim({
+      ...text2,
+      httpx,
+      aiohttp: { low: flaggedLow, high: m('2022 · aiohttp c512', 250, 3900) },
+    });
+    expect(v.outcome).toBe('unresolved');
+    expect(v.evidence['flagged']).toBe('2022 · aiohttp c1 (not-steady)');
+    expect(v.evidence['comparable']).toBe(false);
+    expect(v.evidence['reason']).toBe('not compared: 2022 · aiohttp c1 (not-steady)');
+    expect(v.evidence['unguardedOutcome']).toBe('unresolved');
+    expect(verdictHeadline([v])).toMatch(/1 voided by guards/);
+    // Counterfactual: the same with a clean aiohttp c1 is imprecise (httpx's part straddles its threshold).
+    const clean = cpuGrowthClaim({ ...text2, httpx, aiohttp: { low: m('a1', 260, 2800), high: m('a512', 250, 3900) } });
+    expect(clean.outcome).toBe('unresolved');
+    expect(clean.evidence['flagged']).toBe('none');
+    expect(verdictHeadline([clean])).toMatch(/1 imprecise/);
+    // A clean part that fails decides the claim, and the flagged measurement is still named.
+    const fails = cpuGrowthClaim({
+      ...text2,
+      httpx: { low: m('h1', 800, 900), high: m('h512', 880, 830) },
+      aiohttp: { low: flaggedLow, high: m('a512', 250, 3900) },
+    });
+    expect(fails.outcome).toBe('fails');
+    expect(fails.evidence['flagged']).toBe('2022 · aiohttp c1 (not-steady)');
+  });
+});
+
+describe('replications of seed-18581e19 (measured under their thresholds, stated before it)', () => {
+  const seen = { run: 'seed-18581e19', value: 208.1980491076399, seenUnderThreshold: true };
+
+  it('are exploratory, say the result was seen under the threshold, and are not counted', () => {
+    const v = gapClaim({
+      id: 'gap-latest',
+      claim: 'gap',
+      httpx: m('latest · httpx', 700, 1400),
+      aiohttp: m('latest · aiohttp', 100, 9000),
+      threshold: { above: 1.5 },
+      replicates: seen,
+    });
+    expect(v.kind).toBe('exploratory');
+    expect(v.claim).toBe(
+      'Replication of seed-18581e19 (which measured 208.20× under this threshold, stated before it; seen before this run, so not a finding): gap',
+    );
+    expect(claimTally([v]).claims).toBe(0);
+    // The older wording stays for a threshold set after the earlier run (seed-64bcd62b's).
+    const before = gapClaim({
+      id: 'gap-2022',
+      claim: 'gap',
+      httpx: m('2022 · httpx', 700, 1400),
+      aiohttp: m('2022 · aiohttp', 100, 9000),
+      threshold: { above: 1.5 },
+      replicates: { run: 'seed-64bcd62b', value: 7.4 },
+    });
+    expect(before.claim).toMatch(/^Replication of seed-64bcd62b \(which measured 7\.40× before this threshold was set/);
+  });
+
+  it('switch shares, the storm, keep-alive cheaper and no-storm take `replicates` too; without it they are claims', () => {
+    const h = m('latest · httpx', 700, 1400);
+    const l = m('latest · aiohttp', 100, 9000);
+    const step = {
+      step: 'keep-alive 100',
+      replaces: 'pool',
+      from: h,
+      to: m('keepalive=100', 200, 4000),
+      gapHigh: h,
+      gapLow: l,
+    };
+    const text = { ...seen, text: 'a share of 0.84 in flagged rows' };
+    const share = closesGapClaim(step, 0.1, 'closes-keepalive', { replicates: text });
+    expect([share.kind, share.outcome, share.evidence['replicates']]).toEqual([
+      'exploratory',
+      'holds',
+      'seed-18581e19',
+    ]);
+    expect(closesGapClaim(step, 0.1, 'closes-keepalive').kind).toBe('claim');
+    const storm = m('latest · httpx', 1000, 900, { sockets: Array(ROUNDS).fill(1400) });
+    expect(reconnectStorm({ id: 's', claim: 'c', storm, minPerRequest: 0.05, replicates: seen }).kind).toBe(
+      'exploratory',
+    );
+    const fixed = m('keepalive=100', 200, 4000);
+    expect(keepaliveCheaperClaim({ id: 'k', claim: 'c', storm, fixed, below: 1, replicates: seen }).kind).toBe(
+      'exploratory',
+    );
+    const quiet = m('httpx2 · httpx', 300, 3000);
+    const noStorm = noStormClaim({
+      id: 'no-storm-httpx2',
+      claim: 'c',
+      m: quiet,
+      maxPerRequest: 0.001,
+      replicates: seen,
+    });
+    expect([noStorm.kind, noStorm.outcome]).toEqual(['exploratory', 'holds']);
+    expect(noStormClaim({ id: 'n', claim: 'c', m: quiet, maxPerRequest: 0.001 }).kind).toBe('claim');
+  });
+});
+
+describe('reopen-0ms-latest: httpcore 1.0.9 opens at least 0.5 new sockets per request at 0 ms', () => {
+  const text = { id: 'reopen-0ms-latest', claim: 'c', minPerRequest: 0.5 };
+
+  it('holds when every block reopens about one socket per request (seed-18581e19 saw 900 for 900)', () => {
+    const v = reconnectStorm({
+      ...text,
+      storm: unbounded(m('latest · httpx', 49_000, 20, { sockets: Array(ROUNDS).fill(1900) })),
+    });
+    expect(v.kind).toBe('claim');
+    expect(v.outcome).toBe('holds');
+    expect(v.evidence['stormMinBlockPerRequest']).toBeCloseTo(0.95, 2);
+  });
+
+  it('fails when one block reopens fewer than one per two requests, or when the pool keeps its connections', () => {
+    const one = Array(ROUNDS).fill(1900);
+    one[3] = 600;
+    expect(
+      reconnectStorm({ ...text, storm: unbounded(m('latest · httpx', 49_000, 20, { sockets: one })) }).outcome,
+    ).toBe('fails');
+    expect(reconnectStorm({ ...text, storm: m('latest · httpx', 5_000, 200) }).outcome).toBe('fails');
+  });
+});
