@@ -18,6 +18,7 @@ import {
   verdictHeadline,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
+import { seedMeasurementFactory } from './fixtures/seed-measurement';
 
 /**
  * The rules stated before the run after seed-18581e19 (its two readers), each on both sides, on constructed data: a
@@ -30,35 +31,7 @@ const ROUNDS = 8;
 const common = [1, 1.04, 0.97, 1.02, 0.99, 1.03, 0.96, 1.01];
 const ALT = [1.1, 0.9, 1.1, 0.9, 1.1, 0.9, 1.1, 0.9];
 
-function m(
-  label: string,
-  cpuUs: number,
-  rps: number,
-  extra: { flags?: string[]; sockets?: number[]; jitter?: number[] } = {},
-): SeedMeasurement {
-  const j = extra.jitter ?? Array(ROUNDS).fill(1);
-  return {
-    label,
-    client: { name: label },
-    method: {
-      blocks: Array.from({ length: ROUNDS }, (_, round) => ({
-        round,
-        throughputRps: (rps * (common[round] as number)) / (j[round] as number),
-        cpuMicrosPerRequest: cpuUs * (common[round] as number) * (j[round] as number),
-        clientUtilization: 1,
-        targetCpuShare: 0.2,
-      })),
-    },
-    guards: { flags: extra.flags ?? [], rankable: (extra.flags ?? []).length === 0 },
-    // Two measured windows of 1,000 requests per block; `sockets` per block.
-    trials: Array.from({ length: ROUNDS * 2 }, (_, i) => ({
-      block: Math.floor(i / 2),
-      sent: 1000,
-      target: { connectionsOpened: extra.sockets ? (extra.sockets[Math.floor(i / 2)] ?? 0) / 2 : 0 },
-    })),
-    latencyMs: { p50: 10, p99: 30 },
-  };
-}
+const m = seedMeasurementFactory(common, Array(ROUNDS).fill(1));
 
 /** httpx at 512 with the pool wait unbounded (pool=None), as every steady-state httpx row runs: never `collapsed`. */
 const unbounded = (x: SeedMeasurement): SeedMeasurement => ({

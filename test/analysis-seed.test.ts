@@ -36,6 +36,7 @@ import {
   wavesFloorSanity,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
+import { seedMeasurementFactory } from './fixtures/seed-measurement';
 
 /**
  * The seed's checks on both sides, on constructed data: where each holds, and counterfactual data where it must fail
@@ -47,34 +48,7 @@ const ROUNDS = 10;
 const common = [1, 1.04, 0.97, 1.02, 0.99, 1.03, 0.96, 1.01, 0.98, 1.0];
 const own = [1, 0.99, 1.01, 1.0, 1.02, 0.98, 1.0, 1.01, 0.99, 1.0];
 
-function m(
-  label: string,
-  cpuUs: number,
-  rps: number,
-  extra: { flags?: string[]; sockets?: number[]; sentPerBlock?: number; jitter?: number[] } = {},
-): SeedMeasurement {
-  const j = extra.jitter ?? own;
-  return {
-    label,
-    client: { name: label },
-    method: {
-      blocks: Array.from({ length: ROUNDS }, (_, round) => ({
-        round,
-        throughputRps: (rps * (common[round] as number)) / (j[round] as number),
-        cpuMicrosPerRequest: cpuUs * (common[round] as number) * (j[round] as number),
-        clientUtilization: 1,
-        targetCpuShare: 0.2,
-      })),
-    },
-    guards: { flags: extra.flags ?? [], rankable: (extra.flags ?? []).length === 0 },
-    trials: Array.from({ length: ROUNDS * 2 }, (_, i) => ({
-      block: Math.floor(i / 2),
-      sent: extra.sentPerBlock === undefined ? 1000 : extra.sentPerBlock / 2,
-      target: { connectionsOpened: extra.sockets ? (extra.sockets[Math.floor(i / 2)] ?? 0) / 2 : 0 },
-    })),
-    latencyMs: { p50: 10, p99: 30 },
-  };
-}
+const m = seedMeasurementFactory(common, own);
 
 describe('the gap', () => {
   const httpx = m('httpx', 700, 1400);
