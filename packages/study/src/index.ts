@@ -39,6 +39,7 @@ export {
   shareAtOrAboveMs,
   spearman,
 } from '@casebook/stats';
+export { type CommittedBisect, committedBisects } from './bisects';
 /** Not for notebooks: `casebook bench` draws its progress line with it too. */
 export { progressText } from './format';
 export {
