@@ -11,6 +11,7 @@ export * from './interleaved';
 export * from './keepalive-advice';
 export * from './keepalive-races';
 export * from './pool-limits';
+export * from './round-metrics';
 export * from './seed';
 export * from './seed-stalls';
 export * from './seed-timeouts';
@@ -39,4 +40,5 @@ export {
   verdictKindText,
   verdictLabel,
 } from './verdicts';
+export * from './version-sweep';
 export * from './versions';

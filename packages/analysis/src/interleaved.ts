@@ -15,6 +15,8 @@ import {
  */
 export interface BlockQuantities {
   round: number;
+  /** The block's number, which its measured windows name in `trials[].block` (absent in hand-made data). */
+  index?: number;
   /** ms since the interleaved run started (absent in hand-made data). */
   startMs?: number;
   endMs?: number;

@@ -1,5 +1,6 @@
 import { type MedianInterval, medianInterval } from '@casebook/stats';
 import { type BlockMetric, type InterleavedMeasurement, isRankable, ratioOf, UNRANKABLE_FLAGS } from './interleaved';
+import { metricRatioOf, type RoundMeasurement, roundValues } from './round-metrics';
 import {
   countClaim,
   exploratoryProvenance,
@@ -54,6 +55,8 @@ export interface VersionMeasurement extends InterleavedMeasurement {
     peakOpenConnections: number;
     requests?: number;
   };
+  /** The measured windows, with their block and encoded latency histogram (p99 per block: `roundValues`). */
+  trials?: RoundMeasurement['trials'];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -853,7 +856,16 @@ export interface VersionRow {
   cpuUs: string;
   throughputVsReference: string;
   cpuVsReference: string;
+  /**
+   * p99 latency per block (the block's measured windows' histograms merged), median over rounds with its 95 % interval;
+   * `–` without histograms.
+   */
+  p99Ms: string;
+  /** p99 per round against the reference's, paired (as throughputVsReference). */
+  p99VsReference: string;
   peakSockets: number;
+  /** Sockets the target accepted over the whole run (warm-up and every block's re-warm included). */
+  socketsOpened: number;
   /** Sockets the target saw opened in the measured windows (warm-up excluded). */
   socketsOpenedMeasured: number;
   /**
@@ -886,8 +898,9 @@ export function versionRows(
   measurements: readonly VersionMeasurement[],
   reference: VersionMeasurement | undefined = measurements[0],
 ): VersionRow[] {
-  const interval = (m: VersionMeasurement, metric: BlockMetric, digits: number): string => {
-    const values = [...(m.method?.blocks ?? [])].map((b) => b[metric]);
+  const interval = (m: VersionMeasurement, metric: BlockMetric | 'p99', digits: number): string => {
+    const values =
+      metric === 'p99' ? [...roundValues(m, 'p99').values()] : [...(m.method?.blocks ?? [])].map((b) => b[metric]);
     if (values.length === 0) return '–';
     // The median over rounds with its order-statistics 95 % interval (shown only where it reaches 95 % coverage).
     const i = medianInterval(values);
@@ -906,6 +919,12 @@ export function versionRows(
     if (blocks.length === 0 || (reference.method?.blocks.length ?? 0) === 0) return '–';
     return ratioText(ratioOf(reference, m, metric));
   };
+  const p99Ratio = (m: VersionMeasurement): string => {
+    if (reference === undefined || m === reference) return '1 (reference)';
+    const text = ratioText(metricRatioOf(reference, m, 'p99'));
+    if (!isComparableCell(m) || !isComparableCell(reference)) return text === '–' ? '–' : `– (exploratory: ${text})`;
+    return text;
+  };
   const kib = (x: number | undefined): number | null => (x === undefined ? null : Math.round(x / 102.4) / 10);
   return measurements.map((m) => {
     const r = cellRuntime(m);
@@ -922,7 +941,10 @@ export function versionRows(
       cpuUs: interval(m, 'cpuMicrosPerRequest', 1),
       throughputVsReference: ratio(m, 'throughputRps'),
       cpuVsReference: ratio(m, 'cpuMicrosPerRequest'),
+      p99Ms: interval(m, 'p99', 2),
+      p99VsReference: p99Ratio(m),
       peakSockets: m.target.peakOpenConnections,
+      socketsOpened: m.target.connectionsOpened,
       socketsOpenedMeasured: m.target.connectionsOpenedMeasured,
       warnings: warningCount(m),
       warningEvents: listenerWarningsText(m),

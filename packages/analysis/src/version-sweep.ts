@@ -1,0 +1,514 @@
+import { parseExactVersion, requireExactVersion, satisfiesRange, UsageError } from '@casebook/results';
+import { type BisectMovement, directionOf, releaseLinks } from './bisect';
+import { metricRatioOf, ROUND_METRIC_TEXT, type RoundMetric } from './round-metrics';
+import { countClaim, intervalLabel, sanityCheck, type Threshold, type VerdictData } from './verdicts';
+import {
+  compareVersions,
+  isComparableCell,
+  ratioText,
+  resolvesMovement,
+  type VersionMeasurement,
+  type VersionPairRatio,
+  type VersionRow,
+  versionParityClaim,
+  versionRows,
+} from './versions';
+
+/**
+ * The plans and decisions of notebook 07's sweeps (issue 15), as pure functions tested on both sides in
+ * test/analysis-version-sweep.test.ts:
+ *
+ * - which versions a release-line sweep measures (`lineSweepVersions`, from the registry's version list) and which
+ *   runtime is the latest of a Node line (`latestOfLine`), so the notebook's constants are computed, not picked;
+ * - which runtime × client cells may run at all (`runtimeCells`: the support table's runtimes and each package's
+ *   `engines.node`), so no cell the harness would refuse is in a plan;
+ * - the steps a sweep compares (`consecutiveSteps`: consecutive versions of one line, paired per round, each metric),
+ *   which of them moved beyond noise, and for each the `casebook bisect` command and the upstream links
+ *   (`movementLeads`);
+ * - the claims stated before the run: parity of one client across runtimes (`runtimeParityClaims`), of a line's two
+ *   ends (`lineEndsOf` + `versionParityClaim`), and one socket at one request in flight (`singleSocketVerdict`).
+ */
+
+// ---------------------------------------------------------------------------------------------------------------
+// Which versions
+
+/** A line's start as `major.minor` (`7.20`), or a UsageError naming `field`. */
+function requireLineStart(field: string, value: unknown): { major: number; minor: number } {
+  const m = typeof value === 'string' ? /^(0|[1-9]\d*)\.(0|[1-9]\d*)$/.exec(value.trim()) : null;
+  if (m === null) throw new UsageError(field, value, 'expected major.minor, such as 7.20 (the first minor of a line)');
+  return { major: Number(m[1]), minor: Number(m[2]) };
+}
+
+/** The release versions of a registry list (pre-releases left out); a malformed entry is a UsageError naming it. */
+function releases(versions: readonly string[], field: string) {
+  return versions.flatMap((v) => {
+    const parsed = typeof v === 'string' ? parseExactVersion(v) : null;
+    if (parsed === null) throw new UsageError(field, v, 'expected exact versions such as 8.13.1 in the list');
+    return parsed.prerelease === '' ? [parsed] : [];
+  });
+}
+
+/**
+ * The versions of a release-line sweep, from the registry's list (`npm view <package> versions --json`): for each line
+ * start in `from` (`7.20`: the 7.x line from 7.20 on; `8.0`: every 8.x minor), the latest patch of every minor of that
+ * major from that minor on, pre-releases left out; lines in the order of `from`, versions in release order within a
+ * line. The list decides, not a hand: a minor with several patches is measured at its last, and a line's newest minor
+ * is in. Bad input (a start not `major.minor`, two starts of one major, a malformed version in the list, a line with no
+ * release from its start) is a UsageError naming the field and value.
+ */
+export function lineSweepVersions(versions: readonly string[], options: { from: readonly string[] }): string[] {
+  const list = releases(versions, 'versions');
+  if (options.from.length === 0)
+    throw new UsageError('from', options.from, 'expected at least one line start such as 7.20');
+  const starts = options.from.map((f) => requireLineStart('from', f));
+  const majors = starts.map((s) => s.major);
+  const twice = majors.find((m, i) => majors.indexOf(m) !== i);
+  if (twice !== undefined)
+    throw new UsageError('from', options.from, `two starts for the ${twice}.x line: give one per line`);
+  return starts.flatMap((start, i) => {
+    const latest = new Map<number, { text: string; patch: number }>();
+    for (const v of list) {
+      if (v.major !== start.major || v.minor < start.minor) continue;
+      const seen = latest.get(v.minor);
+      if (seen === undefined || v.patch > seen.patch) latest.set(v.minor, { text: v.text, patch: v.patch });
+    }
+    if (latest.size === 0)
+      throw new UsageError(
+        'from',
+        options.from[i],
+        `no ${start.major}.x release from ${start.major}.${start.minor} in the list`,
+      );
+    return [...latest.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v.text);
+  });
+}
+
+/** The latest release of one major in a registry list (`npm view node versions --json` → the latest 26.x). */
+export function latestOfLine(versions: readonly string[], major: number): string {
+  if (!Number.isInteger(major) || major < 0) throw new UsageError('major', major, 'expected a major version number');
+  const line = releases(versions, 'versions').filter((v) => v.major === major);
+  const last = line.sort((a, b) => a.minor - b.minor || a.patch - b.patch).at(-1);
+  if (last === undefined) throw new UsageError('major', major, `no ${major}.x release in the list`);
+  return last.text;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Which runtime × client cells may run
+
+/** A client of a runtime sweep: its name, the package version it loads (absent: the workspace's), its engines.node. */
+export interface RuntimeClient {
+  client: string;
+  clientVersion?: string;
+  /** The loaded package's `engines.node` (absent: none declared, or a client built into Node). */
+  enginesNode?: string;
+}
+
+/** One cell of a runtime sweep: the version-matrix cell (no `node` on the workspace's runtime) and what it pairs by. */
+export interface RuntimeCell {
+  cell: { client: string; clientVersion?: string; node?: string };
+  client: string;
+  /** The runtime, exact (`24.21.0`), the workspace's included. */
+  runtime: string;
+}
+
+/**
+ * The cells of a runtime sweep: every client on every runtime, client-major order, runtimes in version order; a cell on
+ * `workspace` (the kernel's Node) names no runtime, so it runs on the kernel's binary with nothing downloaded. A cell
+ * the harness would refuse is not planned but listed in `refused` with the reason: a runtime outside `supported` (the
+ * support table's RUNTIME_SUPPORT.range) or outside the client package's `engines.node`. Runtimes must be exact
+ * versions, each once (UsageError).
+ */
+export function runtimeCells(input: {
+  runtimes: readonly string[];
+  workspace: string;
+  clients: readonly RuntimeClient[];
+  supported: string;
+}): { cells: RuntimeCell[]; refused: { client: string; runtime: string; reason: string }[] } {
+  const workspace = requireExactVersion('workspace', input.workspace).text;
+  const runtimes = input.runtimes.map((r) => requireExactVersion('runtimes', r));
+  const texts = runtimes.map((r) => r.text);
+  const twice = texts.find((t, i) => texts.indexOf(t) !== i);
+  if (twice !== undefined) throw new UsageError('runtimes', twice, 'each runtime once');
+  const ordered = [...runtimes].sort((a, b) => compareVersions(a.text, b.text));
+  const cells: RuntimeCell[] = [];
+  const refused: { client: string; runtime: string; reason: string }[] = [];
+  for (const c of input.clients)
+    for (const r of ordered) {
+      const name = c.clientVersion === undefined ? c.client : `${c.client} ${c.clientVersion}`;
+      if (!satisfiesRange(r, input.supported)) {
+        refused.push({ client: name, runtime: r.text, reason: `runtimes ${input.supported} are supported` });
+        continue;
+      }
+      if (c.enginesNode !== undefined && !satisfiesRange(r, c.enginesNode)) {
+        refused.push({ client: name, runtime: r.text, reason: `${name} needs Node ${c.enginesNode} (engines)` });
+        continue;
+      }
+      cells.push({
+        cell: {
+          client: c.client,
+          ...(c.clientVersion === undefined ? {} : { clientVersion: c.clientVersion }),
+          ...(r.text === workspace ? {} : { node: r.text }),
+        },
+        client: c.client,
+        runtime: r.text,
+      });
+    }
+  return { cells, refused };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Steps along a line, and the movements beyond noise
+
+/** One measured version of a sweep: the line it is on (`8.x`, or a client for a runtime sweep) and its version. */
+export interface SweepCell {
+  line: string;
+  version: string;
+  measurement: VersionMeasurement;
+}
+
+/** Two consecutive versions of one line, paired per round in one metric. */
+export interface SweepStep {
+  line: string;
+  older: string;
+  newer: string;
+  metric: RoundMetric;
+  /** older / newer per round (as VersionPairRatio and the bisect records state it). */
+  ratio: VersionPairRatio['ratio'];
+  /** Whether the guards let both cells be compared; a flagged pair's movement is still a lead, labelled exploratory. */
+  compared: boolean;
+  /** Resolved (interval at 95 % coverage or more, excluding 1) whether compared or not: `down` when newer is lower. */
+  movement: BisectMovement;
+}
+
+/** `8.x` for `8.13.1`: the release line a version is on. */
+export const lineOf = (version: string): string => `${version.replace(/^v/, '').split('.')[0]}.x`;
+
+const plain = (v: string) => v.replace(/^v/, '');
+
+/**
+ * Every step between consecutive versions of each line (in release order within a line; lines in the order they
+ * first appear), for each metric: the paired per-round ratio older / newer, and its movement when the interval (at
+ * 95 % coverage or more) excludes 1 (`resolvesMovement`), compared or not. Steps never cross lines: lines released in
+ * parallel (undici 7.x and 8.x) are not one history. A line with one version has no step.
+ */
+export function consecutiveSteps(input: { cells: readonly SweepCell[]; metrics: readonly RoundMetric[] }): SweepStep[] {
+  const lines = [...new Set(input.cells.map((c) => c.line))];
+  const steps: SweepStep[] = [];
+  for (const line of lines) {
+    const cells = input.cells
+      .filter((c) => c.line === line)
+      .sort((a, b) => compareVersions(plain(a.version), plain(b.version)));
+    for (let i = 1; i < cells.length; i++) {
+      const older = cells[i - 1] as SweepCell;
+      const newer = cells[i] as SweepCell;
+      for (const metric of input.metrics) {
+        const r = metricRatioOf(newer.measurement, older.measurement, metric);
+        const ratio = { median: r.median, low: r.low, high: r.high, coverage: r.coverage };
+        steps.push({
+          line,
+          older: older.version,
+          newer: newer.version,
+          metric,
+          ratio,
+          compared: isComparableCell(older.measurement) && isComparableCell(newer.measurement),
+          movement: resolvesMovement(ratio) ? (ratio.low > 1 ? 'down' : 'up') : null,
+        });
+      }
+    }
+  }
+  return steps;
+}
+
+/** One row per step of a sweep's table: the step, each metric's older / newer ratio, and which metrics moved. */
+export interface SweepStepRow {
+  line: string;
+  step: string;
+  /** older / newer per round: `1.12 (1.03–1.25)`, `~ …` when its interval includes 1 (unresolved), `–` unpaired. */
+  throughput: string;
+  cpuPerRequest: string;
+  p99: string;
+  /** The metrics that moved beyond noise (`throughput down`), `flagged` when a cell of the pair was; '' for none. */
+  moved: string;
+}
+
+/**
+ * The table of a sweep's steps, one row per consecutive pair of one line (in the order of `steps`): each metric's
+ * ratio older / newer with its interval (`ratioText`: `~` marks an interval including 1), and the movements.
+ */
+export function sweepStepRows(steps: readonly SweepStep[]): SweepStepRow[] {
+  const pairs = steps.filter(
+    (s, i) => steps.findIndex((x) => x.line === s.line && x.older === s.older && x.newer === s.newer) === i,
+  );
+  return pairs.map(({ line, older, newer }) => {
+    const of = steps.filter((s) => s.line === line && s.older === older && s.newer === newer);
+    const text = (metric: RoundMetric) => {
+      const s = of.find((x) => x.metric === metric);
+      return s === undefined ? '–' : ratioText(s.ratio);
+    };
+    const moved = of
+      .filter((s) => s.movement !== null)
+      .map((s) => `${ROUND_METRIC_TEXT[s.metric].text} ${s.movement}${s.compared ? '' : ' (flagged: exploratory)'}`);
+    return {
+      line,
+      step: `${older} → ${newer}`,
+      throughput: text('throughput'),
+      cpuPerRequest: text('cpu-per-request'),
+      p99: text('p99'),
+      moved: moved.join('; '),
+    };
+  });
+}
+
+/** The first and last version of each line with at least two (release order): a line's ends, for a parity claim. */
+export function lineEndsOf(cells: readonly Pick<SweepCell, 'line' | 'version'>[]): {
+  line: string;
+  first: string;
+  last: string;
+}[] {
+  const lines = [...new Set(cells.map((c) => c.line))];
+  return lines.flatMap((line) => {
+    const versions = cells
+      .filter((c) => c.line === line)
+      .map((c) => c.version)
+      .sort((a, b) => compareVersions(plain(a), plain(b)));
+    const first = versions[0];
+    const last = versions.at(-1);
+    return first !== undefined && last !== undefined && first !== last ? [{ line, first, last }] : [];
+  });
+}
+
+/** The scenario flags a bisect reruns a step with (the bench flags of `casebook bisect`). */
+export interface BisectScenario {
+  concurrency: number;
+  /** A connection cap the cells ran with (absent or null: the client's own pool). */
+  connections?: number | null;
+  /** Target think-time (absent or 0: none, the bisect's default). */
+  delayMs?: number;
+}
+
+/**
+ * The `casebook bisect` command for one step: `npx casebook bisect --package undici --good 8.4.1 --bad 8.5.0
+ * --concurrency 512`, then `--metric` unless it is throughput (the bisect's default), `--client` when given (the
+ * bisect's default client of the package otherwise), and the scenario's cap and think-time when set. The good end is
+ * the older version, whichever way the metric moved: the bisect reports regressed or improved itself. Versions must be
+ * exact releases and differ (UsageError); the bisect itself refuses a range across lines released in parallel.
+ */
+export function bisectCommandText(input: {
+  packageName: 'undici' | 'got' | 'axios' | 'node';
+  good: string;
+  bad: string;
+  metric: RoundMetric;
+  scenario: BisectScenario;
+  client?: string;
+}): string {
+  const good = requireExactVersion('good', input.good);
+  const bad = requireExactVersion('bad', input.bad);
+  for (const [field, v] of [
+    ['good', good],
+    ['bad', bad],
+  ] as const)
+    if (v.prerelease !== '') throw new UsageError(field, v.text, 'a pre-release is on no release line');
+  if (good.text === bad.text) throw new UsageError('bad', bad.text, 'the same version as good: nothing to bisect');
+  if (!Number.isInteger(input.scenario.concurrency) || input.scenario.concurrency < 1)
+    throw new UsageError('concurrency', input.scenario.concurrency, 'expected an integer ≥ 1');
+  const args = [
+    'npx casebook bisect',
+    `--package ${input.packageName}`,
+    `--good ${good.text}`,
+    `--bad ${bad.text}`,
+    `--concurrency ${input.scenario.concurrency}`,
+    ...(input.metric === 'throughput' ? [] : [`--metric ${input.metric}`]),
+    ...(input.client === undefined ? [] : [`--client ${input.client}`]),
+    ...(input.scenario.connections === undefined || input.scenario.connections === null
+      ? []
+      : [`--connections ${input.scenario.connections}`]),
+    ...(input.scenario.delayMs === undefined || input.scenario.delayMs === 0
+      ? []
+      : [`--delay-ms ${input.scenario.delayMs}`]),
+  ];
+  return args.join(' ');
+}
+
+/** A committed bisect record as the lead reads it (structural: `committedBisects` entries fit). */
+export interface BisectOnRecord {
+  file: string;
+  record: {
+    good: { version: string };
+    bad: { version: string };
+    metric: { name: string };
+    scenario: Record<string, unknown>;
+  };
+}
+
+/** What to do about one movement: the sentence, the bisect command(s), the upstream links, bisects already on record. */
+export interface MovementLead {
+  step: SweepStep;
+  sentence: string;
+  commands: string[];
+  links: { compare: string; release: string } | null;
+  /** Committed bisects of the same metric and concurrency whose range contains the step (files). */
+  onRecord: string[];
+}
+
+const f2 = (x: number) => x.toFixed(2);
+
+/**
+ * One lead per movement beyond noise, in step order: a sentence ("undici 8.4.1 → 8.5.0: throughput lower (older /
+ * newer 1.12, 96.9 % interval 1.03–1.25, paired per round): regressed"), labelled exploratory when a cell of the pair
+ * was flagged, the `casebook bisect` command, and the compare and release links upstream. A movement is a lead, not a
+ * finding: with many steps at ≥ 95 % coverage each, a few are expected to exclude 1 by chance, and the bisect's own
+ * screen and confirm runs decide. `package: 'node'` (a runtime sweep, steps keyed by client): `casebook bisect
+ * --package node` searches one major, so a step across majors gets the search of the newer line from its x.0.0 (did it
+ * move within that line?) and the compare link of the two releases (the change that came with the major).
+ */
+export function movementLeads(input: {
+  steps: readonly SweepStep[];
+  packageName: 'undici' | 'got' | 'axios' | 'node';
+  scenario: BisectScenario;
+  /**
+   * For a package sweep: the client the cells ran, when it is not the package's default for the bisect. A runtime sweep
+   * (`packageName: 'node'`) keys its steps by client: each step's line is its --client.
+   */
+  client?: string;
+  bisects?: readonly BisectOnRecord[];
+}): MovementLead[] {
+  return input.steps
+    .filter((s) => s.movement !== null)
+    .map((step) => {
+      const movement = step.movement as 'up' | 'down';
+      const m = ROUND_METRIC_TEXT[step.metric];
+      const direction = directionOf(step.metric, movement);
+      const client = input.packageName === 'node' ? step.line : input.client;
+      const older = plain(step.older);
+      const newer = plain(step.newer);
+      const commands: string[] = [];
+      const bisect = (good: string, bad: string) =>
+        bisectCommandText({
+          packageName: input.packageName,
+          good,
+          bad,
+          metric: step.metric,
+          scenario: input.scenario,
+          ...(client === undefined ? {} : { client }),
+        });
+      const majorOf = (v: string) => v.split('.')[0] ?? '';
+      if (input.packageName === 'node' && majorOf(older) !== majorOf(newer)) {
+        const lineStart = `${majorOf(newer)}.0.0`;
+        if (lineStart !== newer) commands.push(bisect(lineStart, newer));
+      } else commands.push(bisect(older, newer));
+      const ratio = `older / newer ${f2(step.ratio.median)}, ${intervalLabel({ coverage: step.ratio.coverage })} ${f2(step.ratio.low)}–${f2(step.ratio.high)}, paired per round`;
+      const what =
+        input.packageName === 'node'
+          ? `${step.line}: Node ${older} → ${newer}`
+          : `${input.packageName} ${older} → ${newer}`;
+      const flagged = step.compared ? '' : ' — exploratory: a cell of the pair is flagged, so nothing is compared';
+      const crossMajor =
+        input.packageName === 'node' && majorOf(older) !== majorOf(newer)
+          ? ` \`casebook bisect --package node\` searches one major: the command searches Node ${majorOf(newer)}.x from ${majorOf(newer)}.0.0; if nothing moves there, the change came with the major (compare link).`
+          : '';
+      const scenarioC = (r: BisectOnRecord) => r.record.scenario['concurrency'];
+      const onRecord = (input.bisects ?? [])
+        .filter(
+          (b) =>
+            b.record.metric.name === step.metric &&
+            scenarioC(b) === input.scenario.concurrency &&
+            lineOf(b.record.bad.version) === lineOf(newer) &&
+            compareVersions(b.record.good.version, older) <= 0 &&
+            compareVersions(newer, b.record.bad.version) <= 0,
+        )
+        .map((b) => b.file);
+      return {
+        step,
+        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}`,
+        commands,
+        links: releaseLinks(input.packageName, older, newer),
+        onRecord,
+      };
+    });
+}
+
+/**
+ * The table of a runtime sweep: one group per client (in cell order), each row's ratios against the same client on the
+ * `reference` runtime (versionRows), never against another client; a group without the reference runtime is shown
+ * against its first cell.
+ */
+export function runtimeRows(
+  cells: readonly (Pick<RuntimeCell, 'client' | 'runtime'> & { measurement: VersionMeasurement })[],
+  reference: string,
+): VersionRow[] {
+  const clients = [...new Set(cells.map((c) => c.client))];
+  return clients.flatMap((client) => {
+    const group = cells.filter((c) => c.client === client);
+    const ref = group.find((c) => c.runtime === reference) ?? group[0];
+    return versionRows(
+      group.map((c) => c.measurement),
+      ref?.measurement,
+    );
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Claims stated before the run
+
+/**
+ * One parity claim per client and runtime other than `reference`: the client on that runtime against the same client
+ * on the reference runtime, paired per round, within `band` (versionParityClaim: holds inside, fails wholly outside,
+ * unresolved when straddling or flagged). Ids: `<prefix>-<client>-node<major>-<metric>-parity`.
+ */
+export function runtimeParityClaims(input: {
+  prefix: string;
+  cells: readonly (Pick<RuntimeCell, 'client' | 'runtime'> & { measurement: VersionMeasurement })[];
+  reference: string;
+  metric: 'throughputRps' | 'cpuMicrosPerRequest';
+  band: Required<Threshold>;
+  kind?: 'claim' | 'exploratory';
+  scope?: string;
+}): VerdictData[] {
+  const metricId = input.metric === 'throughputRps' ? 'throughput' : 'cpu';
+  const all = input.cells.map((c) => c.measurement);
+  const clients = [...new Set(input.cells.map((c) => c.client))];
+  return clients.flatMap((client) => {
+    const ref = input.cells.find((c) => c.client === client && c.runtime === input.reference);
+    if (ref === undefined) return [];
+    return input.cells
+      .filter((c) => c.client === client && c.runtime !== input.reference)
+      .map((c) =>
+        versionParityClaim({
+          id: `${input.prefix}-${client}-node${c.runtime.split('.')[0]}-${metricId}-parity`,
+          reference: ref.measurement,
+          other: c.measurement,
+          metric: input.metric,
+          band: input.band,
+          cells: all,
+          ...(input.kind === undefined ? {} : { kind: input.kind }),
+          ...(input.scope === undefined ? {} : { scope: input.scope }),
+        }),
+      );
+  });
+}
+
+/**
+ * At one request in flight on a kept-alive connection, each cell opened exactly one socket over the whole run (the
+ * target's count, every block's re-warm included) and never held more than one open. `kind: 'sanity'` when the
+ * harness enforces it (every cell capped at one connection); otherwise a count claim that can fail: a client whose
+ * pool opens a second socket while its first waits to be released (undici's deferred resume, LAB-NOTES) fails it,
+ * and so does one that closes its idle socket between blocks.
+ */
+export function singleSocketVerdict(input: {
+  id: string;
+  measurements: readonly VersionMeasurement[];
+  kind?: 'claim' | 'sanity';
+  scope?: string;
+}): VerdictData {
+  const off = input.measurements.filter((m) => m.target.connectionsOpened !== 1 || m.target.peakOpenConnections > 1);
+  const verdict = {
+    id: input.id,
+    claim: `${input.scope === undefined ? '' : `${input.scope}: `}every cell opened exactly 1 socket over its run and never held more than 1 open (${input.measurements.map((m) => m.label).join(', ')})`,
+    holds: input.measurements.length > 0 && off.length === 0,
+    evidence: Object.fromEntries([
+      ['cells not at one socket', off.map((m) => m.label).join(', ') || 'none'],
+      ...input.measurements.map((m) => [`opened ${m.label}`, m.target.connectionsOpened]),
+      ...input.measurements.map((m) => [`peak open ${m.label}`, m.target.peakOpenConnections]),
+    ]),
+  };
+  return input.kind === 'sanity' ? sanityCheck(verdict) : countClaim(verdict);
+}

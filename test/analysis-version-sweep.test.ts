@@ -1,0 +1,488 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  bisectCommandText,
+  consecutiveSteps,
+  latestOfLine,
+  lineEndsOf,
+  lineOf,
+  lineSweepVersions,
+  metricRatioOf,
+  movementLeads,
+  ROUND_METRICS,
+  roundValues,
+  runtimeCells,
+  runtimeParityClaims,
+  runtimeRows,
+  type SweepCell,
+  singleSocketVerdict,
+  sweepStepRows,
+  type VersionMeasurement,
+  versionRows,
+} from '@casebook/analysis';
+import { UsageError } from '@casebook/results';
+import { createLatencyHistogram, encodeHistogram, recordMicros } from '@casebook/stats';
+import { describe, expect, it } from 'vitest';
+
+/** `npm view undici versions --json` and `npm view node versions --json` as the registry gave them on 4 December 2026. */
+const fixture = (name: string): string[] =>
+  JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8')) as string[];
+const UNDICI_VERSIONS = fixture('undici-versions.json');
+const NODE_VERSIONS = fixture('node-versions.json');
+
+/** An encoded window histogram: `n` requests at each of the given latencies (µs). */
+function histogram(values: readonly [number, number][]): string {
+  const h = createLatencyHistogram();
+  for (const [micros, n] of values) for (let i = 0; i < n; i++) recordMicros(h, micros);
+  return encodeHistogram(h);
+}
+
+/**
+ * A steady-state cell of `rounds` blocks: throughput `rps × factor[round]` (factor from `perRound`, else 1 ± 1 %
+ * jitter), CPU per request `cpu / factor`, and two measured windows per block whose latencies are all `p99Us` (so
+ * the block's p99 is p99Us, to HDR precision).
+ */
+function cell(
+  label: string,
+  opts: {
+    rps?: number;
+    cpu?: number;
+    p99Us?: number;
+    rounds?: number;
+    perRound?: number[];
+    flags?: string[];
+    opened?: number;
+    peak?: number;
+  } = {},
+): VersionMeasurement {
+  const rounds = opts.rounds ?? 8;
+  const factor = (round: number) => opts.perRound?.[round] ?? 1 + ((round % 3) - 1) * 0.01;
+  const flags = opts.flags ?? [];
+  const p99 = opts.p99Us ?? 2000;
+  return {
+    label,
+    client: { name: 'undici-request', version: '8.13.1', settings: {} },
+    target: {
+      connectionsOpened: opts.opened ?? 1,
+      connectionsOpenedMeasured: 0,
+      peakOpenConnections: opts.peak ?? 1,
+    },
+    guards: { flags, rankable: flags.length === 0 },
+    method: {
+      blocks: Array.from({ length: rounds }, (_, round) => ({
+        index: round,
+        round,
+        throughputRps: (opts.rps ?? 1000) * factor(round),
+        cpuMicrosPerRequest: (opts.cpu ?? 100) / factor(round),
+        clientUtilization: 0.9,
+        targetCpuShare: 0.3,
+      })),
+    },
+    trials: Array.from({ length: rounds * 2 }, (_, i) => ({
+      block: Math.floor(i / 2),
+      histogram: histogram([[p99, 100]]),
+    })),
+  };
+}
+
+const BAND = { above: 0.9, below: 1.1 };
+
+describe('lineSweepVersions', () => {
+  it("gives the latest patch of every 7.x minor from 7.20 and of every 8.x minor, from the registry's list", () => {
+    expect(lineSweepVersions(UNDICI_VERSIONS, { from: ['7.20', '8.0'] })).toEqual([
+      '7.20.0',
+      '7.21.0',
+      '7.22.0',
+      '7.23.0',
+      '7.24.8',
+      '7.25.0',
+      '7.26.0',
+      '7.27.2',
+      '7.28.0',
+      '7.29.1',
+      '7.30.2',
+      '8.0.3',
+      '8.1.0',
+      '8.2.0',
+      '8.3.0',
+      '8.4.1',
+      '8.5.0',
+      '8.6.0',
+      '8.7.0',
+      '8.8.0',
+      '8.9.0',
+      '8.10.2',
+      '8.11.2',
+      '8.12.4',
+      '8.13.1',
+      '8.14.0',
+    ]);
+  });
+
+  it('leaves out pre-releases and minors below the start, keeps the order of the lines asked for', () => {
+    const list = ['7.19.2', '7.20.0', '7.20.1', '7.21.0-rc.1', '8.0.0', '8.0.1', '8.1.0-alpha.1', '6.29.1'];
+    expect(lineSweepVersions(list, { from: ['8.0', '7.20'] })).toEqual(['8.0.1', '7.20.1']);
+    expect(lineSweepVersions(list, { from: ['7.19'] })).toEqual(['7.19.2', '7.20.1']);
+  });
+
+  it('refuses bad input with a UsageError naming the field and value', () => {
+    const refused = (f: () => unknown, field: string, value: unknown) => {
+      try {
+        f();
+        throw new Error('not refused');
+      } catch (e) {
+        expect(e).toBeInstanceOf(UsageError);
+        expect((e as UsageError).field).toBe(field);
+        expect((e as UsageError).value).toEqual(value);
+      }
+    };
+    refused(() => lineSweepVersions(UNDICI_VERSIONS, { from: ['7'] }), 'from', '7');
+    refused(() => lineSweepVersions(UNDICI_VERSIONS, { from: ['7.20', '7.22'] }), 'from', ['7.20', '7.22']);
+    refused(() => lineSweepVersions(UNDICI_VERSIONS, { from: [] }), 'from', []);
+    refused(() => lineSweepVersions(UNDICI_VERSIONS, { from: ['9.0'] }), 'from', '9.0');
+    refused(() => lineSweepVersions(['8.0.0', 'latest'], { from: ['8.0'] }), 'versions', 'latest');
+  });
+});
+
+describe('latestOfLine', () => {
+  it('gives the latest release of one Node major from the registry list', () => {
+    expect(latestOfLine(NODE_VERSIONS, 22)).toBe('22.23.3');
+    expect(latestOfLine(NODE_VERSIONS, 24)).toBe('24.21.0');
+    expect(latestOfLine(NODE_VERSIONS, 26)).toBe('26.10.0');
+    expect(latestOfLine(['26.9.0', '26.10.0', '26.11.0-rc.1', '26.2.0'], 26)).toBe('26.10.0');
+  });
+  it('refuses a major with no release', () => {
+    expect(() => latestOfLine(NODE_VERSIONS, 99)).toThrow(UsageError);
+    expect(() => latestOfLine(['27.0.0-rc.1'], 27)).toThrow(/no 27\.x release/);
+  });
+});
+
+describe('runtimeCells', () => {
+  const clients = [{ client: 'node-fetch' }, { client: 'undici-request', enginesNode: '>=22.19.0' }];
+  it('plans every client on every runtime, the workspace runtime naming none', () => {
+    const plan = runtimeCells({
+      runtimes: ['26.10.0', '22.23.3', '24.21.0'],
+      workspace: 'v24.21.0',
+      clients,
+      supported: '>=22.0.0',
+    });
+    expect(plan.refused).toEqual([]);
+    expect(plan.cells.map((c) => `${c.client}@${c.runtime}`)).toEqual([
+      'node-fetch@22.23.3',
+      'node-fetch@24.21.0',
+      'node-fetch@26.10.0',
+      'undici-request@22.23.3',
+      'undici-request@24.21.0',
+      'undici-request@26.10.0',
+    ]);
+    expect(plan.cells[1]?.cell).toEqual({ client: 'node-fetch' });
+    expect(plan.cells[0]?.cell).toEqual({ client: 'node-fetch', node: '22.23.3' });
+  });
+  it("leaves out a cell the package's engines or the support table refuse, saying why", () => {
+    const plan = runtimeCells({
+      runtimes: ['20.19.0', '22.12.0'],
+      workspace: '24.21.0',
+      clients,
+      supported: '>=22.0.0',
+    });
+    expect(plan.cells.map((c) => `${c.client}@${c.runtime}`)).toEqual(['node-fetch@22.12.0']);
+    expect(plan.refused).toEqual([
+      { client: 'node-fetch', runtime: '20.19.0', reason: 'runtimes >=22.0.0 are supported' },
+      { client: 'undici-request', runtime: '20.19.0', reason: 'runtimes >=22.0.0 are supported' },
+      { client: 'undici-request', runtime: '22.12.0', reason: 'undici-request needs Node >=22.19.0 (engines)' },
+    ]);
+  });
+  it('refuses a runtime that is not an exact version, or given twice', () => {
+    expect(() => runtimeCells({ runtimes: ['22'], workspace: '24.21.0', clients, supported: '*' })).toThrow(UsageError);
+    expect(() =>
+      runtimeCells({ runtimes: ['22.23.3', '22.23.3'], workspace: '24.21.0', clients, supported: '*' }),
+    ).toThrow(/each runtime once/);
+  });
+});
+
+describe('roundValues and metricRatioOf', () => {
+  it("takes a block's p99 from its windows' histograms merged, not from the windows' own p99s", () => {
+    // Window 0: 98 requests at 1 ms and 2 at 10 ms (its own p99 is 10 ms); window 1: 100 at 1 ms. Merged: 198 at 1 ms
+    // and 2 at 10 ms, so the block's p99 is 1 ms (a median or maximum of the windows' p99s would say 5.5 or 10).
+    const m = cell('a', { rounds: 1 });
+    const merged: VersionMeasurement = {
+      ...m,
+      trials: [
+        {
+          block: 0,
+          histogram: histogram([
+            [1000, 98],
+            [10_000, 2],
+          ]),
+        },
+        { block: 0, histogram: histogram([[1000, 100]]) },
+      ],
+    };
+    expect(roundValues(merged, 'p99').get(0)).toBeCloseTo(1, 2);
+    expect(roundValues(merged, 'throughput').get(0)).toBeCloseTo(990, 0);
+  });
+  it('leaves out a round without histograms instead of reading 0, and pairs only rounds both have', () => {
+    const bare: VersionMeasurement = { ...cell('a'), trials: [] };
+    expect(roundValues(bare, 'p99').size).toBe(0);
+    const none = metricRatioOf(bare, cell('b'), 'p99');
+    expect(none.coverage).toBe(0);
+    expect(Number.isNaN(none.median)).toBe(true);
+    expect(metricRatioOf(cell('a', { p99Us: 2000 }), cell('b', { p99Us: 3000 }), 'p99').median).toBeCloseTo(1.5, 2);
+  });
+});
+
+describe('consecutiveSteps', () => {
+  const sweep = (overrides: Record<string, Parameters<typeof cell>[1]> = {}): SweepCell[] =>
+    ['7.20.0', '7.21.0', '8.0.3', '8.1.0', '8.2.0'].map((version) => ({
+      line: lineOf(version),
+      version,
+      measurement: cell(`undici@${version}`, overrides[version] ?? {}),
+    }));
+
+  it('pairs consecutive versions within each line only, never across the parallel lines', () => {
+    const steps = consecutiveSteps({ cells: sweep(), metrics: ['throughput'] });
+    expect(steps.map((s) => `${s.line} ${s.older}→${s.newer}`)).toEqual([
+      '7.x 7.20.0→7.21.0',
+      '8.x 8.0.3→8.1.0',
+      '8.x 8.1.0→8.2.0',
+    ]);
+    expect(steps.every((s) => s.movement === null && s.compared)).toBe(true);
+  });
+
+  it('finds a movement beyond noise in each metric, and its direction', () => {
+    const steps = consecutiveSteps({
+      cells: sweep({ '8.1.0': { rps: 800, cpu: 125, p99Us: 2600 } }),
+      metrics: ROUND_METRICS,
+    });
+    const at = (older: string, metric: string) => steps.find((s) => s.older === older && s.metric === metric);
+    expect(at('8.0.3', 'throughput')?.movement).toBe('down');
+    expect(at('8.0.3', 'throughput')?.ratio.median).toBeCloseTo(1.25, 2);
+    expect(at('8.0.3', 'cpu-per-request')?.movement).toBe('up');
+    expect(at('8.0.3', 'p99')?.movement).toBe('up');
+    expect(at('8.1.0', 'throughput')?.movement).toBe('up');
+    expect(at('7.20.0', 'throughput')?.movement).toBeNull();
+  });
+
+  it('keeps a flagged pair as a lead (compared false) and resolves nothing within the noise or below 95 % coverage', () => {
+    const flagged = consecutiveSteps({
+      cells: sweep({ '8.1.0': { rps: 800, flags: ['target-saturated'] } }),
+      metrics: ['throughput'],
+    });
+    const step = flagged.find((s) => s.older === '8.0.3');
+    expect(step?.movement).toBe('down');
+    expect(step?.compared).toBe(false);
+    const scattered = [0.8, 1.2, 0.9, 1.1, 0.85, 1.15, 0.95, 1.05];
+    const noisy = consecutiveSteps({ cells: sweep({ '8.1.0': { perRound: scattered } }), metrics: ['throughput'] });
+    expect(noisy.find((s) => s.older === '8.0.3')?.movement).toBeNull();
+    const few = consecutiveSteps({
+      cells: sweep({ '8.0.3': { rounds: 5 }, '8.1.0': { rounds: 5, rps: 500 } }),
+      metrics: ['throughput'],
+    });
+    expect(few.find((s) => s.older === '8.0.3')?.movement).toBeNull();
+  });
+
+  it("tables each step's three ratios and what moved", () => {
+    const rows = sweepStepRows(
+      consecutiveSteps({ cells: sweep({ '8.1.0': { rps: 800, flags: ['errors'] } }), metrics: ROUND_METRICS }),
+    );
+    expect(rows).toHaveLength(3);
+    expect(rows[1]?.step).toBe('8.0.3 → 8.1.0');
+    expect(rows[1]?.throughput).toMatch(/^1\.25 \(/);
+    expect(rows[1]?.moved).toBe('throughput down (flagged: exploratory)');
+    expect(rows[2]?.moved).toBe('throughput up (flagged: exploratory)');
+    expect(rows[0]?.throughput).toMatch(/^~ 1\.00/);
+    expect(rows[0]?.moved).toBe('');
+  });
+
+  it("gives each line's ends, not a line with one version", () => {
+    expect(lineEndsOf(sweep())).toEqual([
+      { line: '7.x', first: '7.20.0', last: '7.21.0' },
+      { line: '8.x', first: '8.0.3', last: '8.2.0' },
+    ]);
+    expect(lineEndsOf([{ line: '6.x', version: '6.29.1' }])).toEqual([]);
+  });
+});
+
+describe('bisectCommandText', () => {
+  it('writes the command for one step, the older version as good', () => {
+    expect(
+      bisectCommandText({
+        packageName: 'undici',
+        good: '8.4.1',
+        bad: '8.5.0',
+        metric: 'throughput',
+        scenario: { concurrency: 512 },
+      }),
+    ).toBe('npx casebook bisect --package undici --good 8.4.1 --bad 8.5.0 --concurrency 512');
+    expect(
+      bisectCommandText({
+        packageName: 'undici',
+        good: '7.24.8',
+        bad: '7.25.0',
+        metric: 'cpu-per-request',
+        client: 'undici-fetch',
+        scenario: { concurrency: 1, connections: 1, delayMs: 0 },
+      }),
+    ).toBe(
+      'npx casebook bisect --package undici --good 7.24.8 --bad 7.25.0 --concurrency 1 --metric cpu-per-request --client undici-fetch --connections 1',
+    );
+  });
+  it('refuses ranges, pre-releases, one version twice and a bad concurrency', () => {
+    const base = { packageName: 'undici', metric: 'throughput', scenario: { concurrency: 512 } } as const;
+    expect(() => bisectCommandText({ ...base, good: '^8.4.0', bad: '8.5.0' })).toThrow(UsageError);
+    expect(() => bisectCommandText({ ...base, good: '8.4.1', bad: '8.5.0-rc.1' })).toThrow(/pre-release/);
+    expect(() => bisectCommandText({ ...base, good: '8.5.0', bad: '8.5.0' })).toThrow(/same version/);
+    expect(() => bisectCommandText({ ...base, good: '8.4.1', bad: '8.5.0', scenario: { concurrency: 0 } })).toThrow(
+      UsageError,
+    );
+  });
+});
+
+describe('movementLeads', () => {
+  const steps = consecutiveSteps({
+    cells: ['8.4.1', '8.5.0', '8.6.0'].map((version) => ({
+      line: lineOf(version),
+      version,
+      measurement: cell(`undici@${version}`, { rps: 800 }),
+    })),
+    metrics: ['throughput', 'cpu-per-request'],
+  });
+  const moved = consecutiveSteps({
+    cells: [
+      { line: '8.x', version: '8.4.1', measurement: cell('a') },
+      { line: '8.x', version: '8.5.0', measurement: cell('b', { rps: 800, cpu: 125 }) },
+    ],
+    metrics: ['throughput', 'cpu-per-request'],
+  });
+  const record = {
+    file: 'results/bisect/undici-throughput-2026-12-03/bisect.json',
+    record: {
+      good: { version: '7.24.7' },
+      bad: { version: '8.13.1' },
+      metric: { name: 'throughput' },
+      scenario: { concurrency: 512 },
+    },
+  };
+
+  it('gives nothing when no step moved', () => {
+    expect(movementLeads({ steps, packageName: 'undici', scenario: { concurrency: 512 } })).toEqual([]);
+  });
+
+  it('gives each movement its sentence, bisect command, upstream links and the bisects already on record', () => {
+    const leads = movementLeads({
+      steps: moved,
+      packageName: 'undici',
+      scenario: { concurrency: 512 },
+      bisects: [record],
+    });
+    expect(leads).toHaveLength(2);
+    const [throughput, cpu] = leads;
+    expect(throughput?.sentence).toMatch(
+      /^undici 8\.4\.1 → 8\.5\.0: throughput lower \(older \/ newer 1\.25, 99\.\d % interval 1\.2\d–1\.2\d, paired per round\): regressed\.$/,
+    );
+    expect(throughput?.commands).toEqual([
+      'npx casebook bisect --package undici --good 8.4.1 --bad 8.5.0 --concurrency 512',
+    ]);
+    expect(throughput?.links?.compare).toBe('https://github.com/nodejs/undici/compare/v8.4.1...v8.5.0');
+    expect(throughput?.onRecord).toEqual([record.file]);
+    expect(cpu?.sentence).toMatch(/CPU per request higher .*: regressed\.$/);
+    expect(cpu?.commands[0]).toContain('--metric cpu-per-request');
+    // A bisect of another metric, or of another concurrency, does not cover the step.
+    expect(cpu?.onRecord).toEqual([]);
+    expect(
+      movementLeads({ steps: moved, packageName: 'undici', scenario: { concurrency: 128 }, bisects: [record] })[0]
+        ?.onRecord,
+    ).toEqual([]);
+  });
+
+  it('labels a flagged movement exploratory', () => {
+    const flagged = consecutiveSteps({
+      cells: [
+        { line: '8.x', version: '8.4.1', measurement: cell('a') },
+        { line: '8.x', version: '8.5.0', measurement: cell('b', { rps: 1300, flags: ['errors'] }) },
+      ],
+      metrics: ['throughput'],
+    });
+    const [lead] = movementLeads({ steps: flagged, packageName: 'undici', scenario: { concurrency: 512 } });
+    expect(lead?.sentence).toMatch(/throughput higher .*: improved — exploratory: a cell of the pair is flagged/);
+  });
+
+  it('for runtimes, bisects the newer Node line from its x.0.0 with the step’s client, and links the releases', () => {
+    const runtimeSteps = consecutiveSteps({
+      cells: [
+        { line: 'node-fetch', version: '24.21.0', measurement: cell('a') },
+        { line: 'node-fetch', version: '26.10.0', measurement: cell('b', { rps: 1300 }) },
+      ],
+      metrics: ['throughput'],
+    });
+    const [lead] = movementLeads({ steps: runtimeSteps, packageName: 'node', scenario: { concurrency: 512 } });
+    expect(lead?.sentence).toMatch(/^node-fetch: Node 24\.21\.0 → 26\.10\.0: throughput higher .*: improved\./);
+    expect(lead?.sentence).toContain('searches one major');
+    expect(lead?.commands).toEqual([
+      'npx casebook bisect --package node --good 26.0.0 --bad 26.10.0 --concurrency 512 --client node-fetch',
+    ]);
+    expect(lead?.links?.release).toBe('https://github.com/nodejs/node/releases/tag/v26.10.0');
+  });
+});
+
+describe('runtime claims and tables', () => {
+  const cells = [
+    { client: 'node-fetch', runtime: '22.23.3', measurement: cell('f22') },
+    { client: 'node-fetch', runtime: '24.21.0', measurement: cell('f24') },
+    { client: 'node-fetch', runtime: '26.10.0', measurement: cell('f26', { rps: 700 }) },
+    { client: 'node-http', runtime: '24.21.0', measurement: cell('h24', { rps: 2000 }) },
+    { client: 'node-http', runtime: '26.10.0', measurement: cell('h26', { rps: 2010, flags: ['not-steady'] }) },
+  ];
+
+  it('compares each client on each runtime with itself on the reference runtime, holding, failing and unresolved', () => {
+    const claims = runtimeParityClaims({
+      prefix: 'runtime',
+      cells,
+      reference: '24.21.0',
+      metric: 'throughputRps',
+      band: BAND,
+    });
+    expect(claims.map((c) => `${c.id}: ${c.outcome}`)).toEqual([
+      'runtime-node-fetch-node22-throughput-parity: holds',
+      'runtime-node-fetch-node26-throughput-parity: fails',
+      'runtime-node-http-node26-throughput-parity: unresolved',
+    ]);
+    expect(claims[2]?.evidence['reason']).toBe('not compared: 1 of 5 cells not steady');
+    expect(claims[0]?.kind).toBe('claim');
+  });
+
+  it("tables each client against its own reference runtime, never against another client's", () => {
+    const rows = runtimeRows(cells, '24.21.0');
+    expect(rows.map((r) => r.throughputVsReference.slice(0, 4))).toEqual(['~ 1.', '1 (r', '0.70', '1 (r', '– (e']);
+  });
+});
+
+describe('singleSocketVerdict', () => {
+  it('holds when every cell opened one socket and held one, and fails on a second socket or a reconnect', () => {
+    expect(singleSocketVerdict({ id: 's', measurements: [cell('a'), cell('b')] }).outcome).toBe('holds');
+    const two = singleSocketVerdict({ id: 's', measurements: [cell('a'), cell('b', { opened: 2, peak: 2 })] });
+    expect(two.outcome).toBe('fails');
+    expect(two.kind).toBe('claim');
+    expect(two.evidence['cells not at one socket']).toBe('b');
+    expect(singleSocketVerdict({ id: 's', measurements: [cell('a', { opened: 3, peak: 1 })] }).outcome).toBe('fails');
+    expect(singleSocketVerdict({ id: 's', measurements: [] }).outcome).toBe('fails');
+  });
+  it('is a sanity check when the harness enforces it', () => {
+    const v = singleSocketVerdict({ id: 's', measurements: [cell('a')], kind: 'sanity' });
+    expect(v.kind).toBe('sanity');
+    expect(v.outcome).toBe('holds');
+  });
+});
+
+describe('versionRows: p99 and sockets', () => {
+  it('shows p99 per block with its interval, its paired ratio, and the sockets opened over the run', () => {
+    const rows = versionRows([cell('a', { p99Us: 2000, opened: 1 }), cell('b', { p99Us: 3000, opened: 2 })]);
+    expect(rows[0]?.p99Ms).toMatch(/^2\.00 \(2\.00–2\.00\)$/);
+    expect(rows[0]?.p99VsReference).toBe('1 (reference)');
+    expect(rows[1]?.p99VsReference).toMatch(/^1\.50 \(/);
+    expect(rows[1]?.socketsOpened).toBe(2);
+    const flagged = versionRows([cell('a'), cell('b', { p99Us: 3000, flags: ['errors'] })]);
+    expect(flagged[1]?.p99VsReference).toMatch(/^– \(exploratory: 1\.50/);
+    expect(versionRows([{ ...cell('a'), trials: [] }])[0]?.p99Ms).toBe('–');
+  });
+});
