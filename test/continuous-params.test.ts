@@ -46,4 +46,19 @@ describe('continuousParams', () => {
     expect(p).toMatchObject({ language: 'python', trials: 0, warmupRequests: 0 });
     expect(p).not.toHaveProperty('foreign');
   });
+
+  it('an entry with minWindowRequests records the longer block limit its windows get (blockLimits)', () => {
+    const options = resolveForeignOptions({
+      client: 'httpx',
+      set: 'latest',
+      concurrency: 512,
+      requests: 1000,
+      minWindowRequests: 512,
+    });
+    // 15 s longest warm-up + the measured phase as long as that (windows run on until 512 requests ended in each) +
+    // 4 windows of 500 ms + 30 s of slack.
+    expect(continuousParams(options, plan, 12, warmup).trialTimeoutMs).toBe(15_000 + 15_000 + 2_000 + 30_000);
+    const plain = resolveForeignOptions({ client: 'httpx', set: 'latest', concurrency: 512, requests: 1000 });
+    expect(continuousParams(plain, plan, 12, warmup).trialTimeoutMs).toBe(15_000 + 3_000 + 30_000);
+  });
 });

@@ -7,14 +7,16 @@ import {
   guardsOf,
   type MeasuredWindow,
   resolveBenchOptions,
+  resolveForeignOptions,
   resolveInterleaveOptions,
   type SteadinessRule,
   steadiness,
   type WindowSignal,
+  windowMinimum,
 } from '@casebook/runner';
 import { createLatencyHistogram, encodeHistogram } from '@casebook/stats';
-import { describe, expect, it } from 'vitest';
-import { ContinuousMeasurement, type ContinuousPlan } from '../packages/runner/src/blocks';
+import { describe, expect, it, vi } from 'vitest';
+import { type ContinuousLaunch, ContinuousMeasurement, type ContinuousPlan } from '../packages/runner/src/blocks';
 import type { PhaseResult } from '../packages/runner/src/protocol';
 
 /**
@@ -185,6 +187,50 @@ describe('blockLimits with minMeasuredRequests', () => {
   });
 });
 
+describe('blockLimits with an entry minimum of requests per window (minWindowRequests; after seed-0966c9a9)', () => {
+  // Notebook 06's steady-state sections for its next run: 2 s windows, 2 per block, warm-up capped at 150 s.
+  const plan = { windowMs: 2000, windowsPerBlock: 2, steadiness: { ...DEFAULT_STEADINESS, maxWarmupMs: 150_000 } };
+  const python = (minWindowRequests?: number) =>
+    resolveForeignOptions({
+      client: 'httpx',
+      set: 'latest',
+      concurrency: 512,
+      durationMs: 1000,
+      ...(minWindowRequests === undefined ? {} : { minWindowRequests }),
+    });
+
+  it('0 (the default, and every Node entry) keeps the limit before', () => {
+    const before = 150_000 + 2000 * 6 + 30_000;
+    expect(blockLimits(plan).activeMs).toBe(before);
+    expect(blockLimits(plan, 0).activeMs).toBe(before);
+    expect(blockLimits(plan, windowMinimum(python())).activeMs).toBe(before);
+    const node = resolveBenchOptions({ client: 'node-http', concurrency: 512, requests: 1000 });
+    expect(windowMinimum(node)).toBe(0);
+    expect(blockLimits(plan, windowMinimum(node))).toEqual(blockLimits(plan));
+  });
+
+  it('> 0: the measured phase may run as long as the longest warm-up, the pause limit unchanged', () => {
+    expect(windowMinimum(python(512))).toBe(512);
+    expect(blockLimits(plan, 512)).toEqual({ activeMs: 150_000 + 150_000 + 2000 * 4 + 30_000, pauseMs: 40_000 });
+    // The same as with a minimum of measured requests, and not more with both.
+    const measured = { ...plan, steadiness: { ...plan.steadiness, minMeasuredRequests: 512 } };
+    expect(blockLimits(plan, 64)).toEqual(blockLimits(measured));
+    expect(blockLimits(measured, 512)).toEqual(blockLimits(measured));
+  });
+
+  it("admits a block of whole-cycle windows (~26 s each: seed-0966c9a9's waves) that the limit before cut short", () => {
+    // Warm-up windows of 26 s until the 150 s cap is passed (6 of them: 156 s; the last began before the cap), then
+    // 2 measured windows of 26 s: 208 s of windows.
+    const warmup = Math.ceil(150_000 / 26_000) * 26_000;
+    const active = warmup + 2 * 26_000;
+    expect(active).toBe(208_000);
+    expect(active).toBeGreaterThan(blockLimits(plan).activeMs);
+    expect(active).toBeLessThan(blockLimits(plan, 512).activeMs);
+    // Only a far slower client (under about 8 req/s, windows over 62 s) would not fit: 150 s + 3 windows > 338 s.
+    expect(150_000 + 3 * 63_000).toBeGreaterThan(blockLimits(plan, 512).activeMs);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // A block driven by a stand-in worker: windows of `ok` requests each, 500 ms long, and the pause answered.
 
@@ -206,12 +252,22 @@ const result = (ok: number, durationMs = 500): PhaseResult => ({
 
 type Deliver = (m: unknown) => Promise<void> | void;
 
-/** A ContinuousMeasurement with no process: the stand-in worker answers `block` with windows and `pause` with `paused`. */
-function standIn(plan: ContinuousPlan, perWindow: number): ContinuousMeasurement {
+/**
+ * A ContinuousMeasurement with no process: the stand-in worker answers `block` with windows and `pause` with `paused`
+ * (perWindow null: it answers nothing). `launch`: the entry's (a Node one unless given).
+ */
+function standIn(
+  plan: ContinuousPlan,
+  perWindow: number | null,
+  launch: Pick<ContinuousLaunch, 'options'> = {
+    options: resolveBenchOptions({ client: 'node-http', concurrency: 512, requests: 1000 }),
+  },
+): ContinuousMeasurement {
   const m = Object.create(ContinuousMeasurement.prototype) as ContinuousMeasurement;
   const deliver: Deliver = (msg) => (m as unknown as { onMessage: Deliver }).onMessage(msg);
   let stopped = false;
   const send = (msg: { type: string; index?: number }) => {
+    if (perWindow === null) return;
     setTimeout(async () => {
       if (msg.type === 'block') {
         for (let i = 0; i < 200 && !stopped; i++)
@@ -224,6 +280,7 @@ function standIn(plan: ContinuousPlan, perWindow: number): ContinuousMeasurement
   };
   Object.assign(m, {
     failure: null,
+    launch,
     plan,
     target: { reset: async () => null, isAlive: () => false },
     transport: { send },
@@ -264,5 +321,53 @@ describe('a block with request minimums (stand-in worker, 30 requests per 500 ms
     expect(b.windows.length).toBe(6);
     expect(b.steady).toBe(false);
     expect(b.steadiness).toBe('measured 180 requests in 3000 ms, under the 10000-request minimum (warm-up: steady)');
+  });
+});
+
+describe('a block of an entry with minWindowRequests runs under its own limit (stand-in worker that sends nothing)', () => {
+  const plan: ContinuousPlan = {
+    windowMs: 2000,
+    windowsPerBlock: 2,
+    steadiness: { ...DEFAULT_STEADINESS, maxWarmupMs: 150_000 },
+  };
+  const timedOut = async (launch?: Pick<ContinuousLaunch, 'options'>) => {
+    vi.useFakeTimers();
+    try {
+      const seen: { message: string | null } = { message: null };
+      const block = standIn(plan, null, launch)
+        .runBlock(0, Date.now())
+        .then(
+          () => 'completed',
+          (e: Error) => e.message,
+        );
+      void block.then((m) => {
+        seen.message = m;
+      });
+      // Past the limit without a window minimum: only the entry without one has timed out.
+      await vi.advanceTimersByTimeAsync(blockLimits(plan).activeMs + 1000);
+      const early = seen.message;
+      await vi.advanceTimersByTimeAsync(blockLimits(plan, 512).activeMs);
+      return { early, final: await block };
+    } finally {
+      vi.useRealTimers();
+    }
+  };
+
+  it('without a minimum (a Node entry): the limit before, 192 s', async () => {
+    const { early } = await timedOut();
+    expect(early).toMatch(/^block 0 ran longer than 192000 ms in /);
+  });
+
+  it("with minWindowRequests 512 (a Python entry): the entry's longer limit, 338 s", async () => {
+    const options = resolveForeignOptions({
+      client: 'httpx',
+      set: 'latest',
+      concurrency: 512,
+      durationMs: 1000,
+      minWindowRequests: 512,
+    });
+    const { early, final } = await timedOut({ options });
+    expect(early).toBeNull();
+    expect(final).toMatch(/^block 0 ran longer than 338000 ms in /);
   });
 });

@@ -106,20 +106,39 @@ export const ACTIVE_SLACK_MS = 30_000;
 export const PAUSE_LIMIT_MS = 40_000;
 
 /**
- * The longest measured phase the plan allows: windowsPerBlock windows, or, with a minimum of measured requests
- * (SteadinessRule.minMeasuredRequests), as long as the longest warm-up when that is longer (the measured phase adds
- * windows until the minimum or that much measured time).
+ * The longest measured phase the plan allows: windowsPerBlock windows, or as long as the longest warm-up when that is
+ * longer, where windows may run on past their count or their length:
+ * - with a minimum of measured requests (SteadinessRule.minMeasuredRequests), the measured phase adds windows until
+ *   the minimum or that much measured time;
+ * - with a minimum of requests per window (the entry's `minWindowRequests`, `windowMinimum`), a window runs on past
+ *   its boundaries until that many requests ended in it, so the measured windows, and the warm-up's last window (which
+ *   may begin just before the longest warm-up and end past it), are longer than windowMs: together they get as long as
+ *   the longest warm-up. Added after seed-0966c9a9, with its data in view: httpcore 1.0.x at 512 in flight completed
+ *   about 100 requests per wave every 4–6 s, so a window holding one cycle of its 512 callers lasts about 25 s, and
+ *   the limit of 2 s windows (maxWarmupMs + 6 windows + 30 s) would have cut such a block short.
+ * Without either minimum (0, the default) the limit is the rule before.
  */
-function measuredPhaseMs(plan: ContinuousPlan): number {
+function measuredPhaseMs(plan: ContinuousPlan, minWindowRequests: number): number {
   const windows = plan.windowMs * plan.windowsPerBlock;
-  return (plan.steadiness.minMeasuredRequests ?? 0) > 0 ? Math.max(windows, plan.steadiness.maxWarmupMs) : windows;
+  const longer = (plan.steadiness.minMeasuredRequests ?? 0) > 0 || minWindowRequests > 0;
+  return longer ? Math.max(windows, plan.steadiness.maxWarmupMs) : windows;
 }
 
-export function blockLimits(plan: ContinuousPlan): { activeMs: number; pauseMs: number } {
+/**
+ * A measurement's block limits: the plan's, with the entry's minimum of requests per window (`windowMinimum`; 0: every
+ * boundary cuts a window, the limit before).
+ */
+export function blockLimits(plan: ContinuousPlan, minWindowRequests = 0): { activeMs: number; pauseMs: number } {
   return {
-    activeMs: plan.steadiness.maxWarmupMs + measuredPhaseMs(plan) + plan.windowMs * 4 + ACTIVE_SLACK_MS,
+    activeMs:
+      plan.steadiness.maxWarmupMs + measuredPhaseMs(plan, minWindowRequests) + plan.windowMs * 4 + ACTIVE_SLACK_MS,
     pauseMs: PAUSE_LIMIT_MS,
   };
+}
+
+/** An entry's minimum of requests per window (a foreign client's `minWindowRequests`; Node clients refuse it: 0). */
+export function windowMinimum(options: ContinuousOptions): number {
+  return isForeignOptions(options) ? options.foreign.minWindowRequests : 0;
 }
 
 /** What a block did before its time limit: every window received, whatever its phase (the partial block). */
@@ -556,8 +575,9 @@ export class ContinuousMeasurement {
     let measuredMs = 0;
     const minMeasured = plan.steadiness.minMeasuredRequests ?? 0;
     // Each phase has its own limit (blockLimits): the warm-up and measured windows together, then the pause apart, so
-    // a slow cancellation at the pause is never counted against the measurement, and the fault says which it was.
-    const limits = blockLimits(plan);
+    // a slow cancellation at the pause is never counted against the measurement, and the fault says which it was. An
+    // entry whose windows need a minimum of requests gets the longer windows that makes (measuredPhaseMs).
+    const limits = blockLimits(plan, windowMinimum(this.launch.options));
     const tally = new WindowTally();
     let phaseStarted = Date.now();
     const phase = (): BlockPhase => (pausing ? 'pause' : measuring ? 'measured' : 'warmup');

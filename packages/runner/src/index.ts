@@ -19,6 +19,7 @@ export {
   PauseFault,
   type WarmupWindow,
   WindowTally,
+  windowMinimum,
   windowTotals,
 } from './blocks';
 export {

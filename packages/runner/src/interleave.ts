@@ -27,6 +27,7 @@ import {
   PauseFault,
   type PoolRetryTally,
   type WarmupWindow,
+  windowMinimum,
   windowTotals,
 } from './blocks';
 import { type ForeignBenchOptions, isForeignOptions, paramsOf, resolveMeasurementOptions } from './foreign';
@@ -643,8 +644,8 @@ function continuousRecord(
  * resolved with (seed-7326eaa1's records said 3 trials of 1,000 requests within 300 s, none of which applied).
  * `trials`: the measured windows the record keeps (its `trials`); `warmupRequests`: the requests that ended in its
  * warm-up windows (completed at each window's throughput, plus failed); `trialTimeoutMs`: the block limit of warm-up
- * and measured windows together (blockLimits; the pause has its own); the load's `requests` and `durationMs`: null,
- * since windows, not a count or a duration, decide how long it runs.
+ * and measured windows together (blockLimits, with the entry's minimum of requests per window; the pause has its own);
+ * the load's `requests` and `durationMs`: null, since windows, not a count or a duration, decide how long it runs.
  */
 export function continuousParams(
   options: Parameters<typeof paramsOf>[0],
@@ -659,7 +660,7 @@ export function continuousParams(
     load: { ...params.load, requests: null, durationMs: null },
     trials: measuredWindows,
     warmupRequests: warmed,
-    trialTimeoutMs: blockLimits(plan).activeMs,
+    trialTimeoutMs: blockLimits(plan, windowMinimum(options)).activeMs,
   };
 }
 
