@@ -16,6 +16,13 @@ export {
   fileLimitWrapper,
 } from './fd-limits';
 export {
+  channelToParent,
+  PARENT_GONE_EXIT_CODE,
+  type ParentChannel,
+  type ParentProcess,
+  parentChannel,
+} from './parent-channel';
+export {
   liveChildren,
   type PinningPlan,
   pinningPlan,
