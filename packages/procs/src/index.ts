@@ -23,6 +23,7 @@ export {
   parentChannel,
 } from './parent-channel';
 export {
+  exitOnSignals,
   liveChildren,
   type PinningPlan,
   pinningPlan,
@@ -30,6 +31,7 @@ export {
   resetPlacements,
   type SpawnNodeOptions,
   type SpawnPinnedOptions,
+  type StopSignal,
   spawnNode,
   spawnPinned,
   stopChild,
