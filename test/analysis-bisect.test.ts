@@ -21,7 +21,7 @@ import {
   type VersionPairRatio,
 } from '@casebook/analysis';
 import { parseVersionsView } from '@casebook/procs';
-import { type Environment, SCHEMA_VERSION, validateRecord } from '@casebook/results';
+import { CasebookError, type Environment, SCHEMA_VERSION, validateRecord } from '@casebook/results';
 import { describe, expect, test } from 'vitest';
 import { UNDICI_REGISTRY } from './fixtures/bisect-registry';
 
@@ -438,6 +438,134 @@ describe('metrics, ratios, links', () => {
   });
 });
 
+describe('a search that stops before its end', () => {
+  /** Down from 8.5.0, up again from 8.15.0: two brackets, narrowed one after the other. */
+  const downThenUp = (v: string) => {
+    const i = VERSIONS.indexOf(v);
+    return i >= 5 && i < 15 ? 80 : 100;
+  };
+
+  test('a step that throws: errored, naming the step; the steps before it, the boundary confirmed so far, the other bracket not narrowed', async () => {
+    const { measure: fake } = fakeMeasure(downThenUp);
+    const measure: BisectMeasure = async (request) => {
+      if (request.index === 6) throw new CasebookError('CASEBOOK_VERSION_STORE', 'npm install undici@8.16.0 failed');
+      return fake(request);
+    };
+    const r = await runBisect({ versions: VERSIONS, measure, rounds: ROUNDS });
+    expect(r.status).toBe('errored');
+    expect(r.error).toEqual({
+      code: 'CASEBOOK_VERSION_STORE',
+      message: 'step 6 (search of 8.13.0, 8.16.0, 8.19.0, 6 rounds) failed: npm install undici@8.16.0 failed',
+    });
+    expect(r.steps.map((s) => [s.index, s.purpose])).toEqual([
+      [1, 'screen'],
+      [2, 'search'],
+      [3, 'search'],
+      [4, 'search'],
+      [5, 'confirm'],
+    ]);
+    expect(r.runs).toBe(5);
+    expect(r.boundaries.map((b) => [b.older, b.newer, b.movement])).toEqual([['8.4.0', '8.5.0', 'down']]);
+    expect(r.unresolved).toEqual([
+      {
+        older: '8.13.0',
+        newer: '8.19.0',
+        reason: expect.stringMatching(
+          /^step 1 found it moved up .*; the search stopped before this bracket was narrowed$/,
+        ),
+      },
+    ]);
+    // One direction confirmed so far: nothing says the metric is monotonic or not over the range.
+    expect(r.nonMonotonic).toBe(false);
+    const lines = bisectHeadlines(r, ctx);
+    expect(lines[0]).toMatch(
+      /^Stopped by an error \(CASEBOOK_VERSION_STORE: step 6 \(search of .*\) failed: .*\) after 5 of at most \d+ runs: the search of undici 8\.0\.0 … 8\.19\.0 did not finish, so this record makes no claim about that range/,
+    );
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(
+        /^Found before the search stopped: undici-request throughput regressed .* between undici 8\.4\.0 and 8\.5\.0 .*confirmed by a longer run \(step 5\)/,
+      ),
+      expect.stringMatching(
+        /^Found before the search stopped: Unresolved between undici 8\.13\.0 and 8\.19\.0: step 1 /,
+      ),
+    ]);
+    expect(lines.join('\n')).not.toMatch(/No boundary resolved/);
+    expect(bisectMarkdown(r, { ...ctx, reproduce: 'x' })).toMatch(
+      /^## undici bisect: throughput \(undici-request\) — errored\n/,
+    );
+  });
+
+  test('aborted during the screen: interrupted before step 2, with the screen and the segments it found moving', async () => {
+    const controller = new AbortController();
+    const { measure: fake, calls } = fakeMeasure(downThenUp);
+    const measure: BisectMeasure = async (request) => {
+      const measured = await fake(request);
+      if (request.index === 1) controller.abort(new Error('SIGINT'));
+      return measured;
+    };
+    const r = await runBisect({ versions: VERSIONS, measure, rounds: ROUNDS, signal: controller.signal });
+    expect(calls).toHaveLength(1);
+    expect(r.status).toBe('interrupted');
+    expect(r.error).toEqual({
+      code: 'CASEBOOK_INTERRUPTED',
+      message: 'SIGINT before step 2 (search of 8.0.0, 8.3.0, 8.6.0, 6 rounds)',
+    });
+    expect(r.steps).toHaveLength(1);
+    expect(r.steps[0]).toMatchObject({ purpose: 'screen', outcome: expect.stringMatching(/^2 segments moved: /) });
+    expect(r.boundaries).toEqual([]);
+    expect(r.unresolved.map((u) => [u.older, u.newer])).toEqual([
+      ['8.0.0', '8.6.0'],
+      ['8.13.0', '8.19.0'],
+    ]);
+    expect(bisectHeadlines(r, ctx)[0]).toMatch(/^Interrupted \(CASEBOOK_INTERRUPTED: SIGINT before step 2 /);
+  });
+
+  test('a step that throws CASEBOOK_INTERRUPTED (its run was stopped) interrupts the search; nothing measured: no claim', async () => {
+    const measure: BisectMeasure = async () => {
+      throw new CasebookError('CASEBOOK_INTERRUPTED', 'the run was stopped');
+    };
+    const r = await runBisect({ versions: VERSIONS, measure, rounds: ROUNDS });
+    expect(r).toMatchObject({
+      status: 'interrupted',
+      error: {
+        code: 'CASEBOOK_INTERRUPTED',
+        message: expect.stringMatching(/^the run was stopped \(step 1 \(screen of /),
+      },
+      steps: [],
+      boundaries: [],
+      unresolved: [],
+      runs: 0,
+    });
+    const lines = bisectHeadlines(r, ctx);
+    expect(lines).toEqual([expect.stringMatching(/^Interrupted .* after 0 of at most \d+ runs/)]);
+  });
+
+  test('before each step, the search so far as a stopped result: what a record written then says if the process ends in that step', async () => {
+    const { measure } = fakeMeasure((v) => (VERSIONS.indexOf(v) >= 11 ? 80 : 100));
+    const seen: { running: number; status: string; steps: number; message: string }[] = [];
+    const r = await runBisect({
+      versions: VERSIONS,
+      measure,
+      rounds: ROUNDS,
+      onProgress: (sofar, running) =>
+        seen.push({
+          running: running.index,
+          status: sofar.status,
+          steps: sofar.steps.length,
+          message: sofar.error?.message ?? '',
+        }),
+    });
+    expect(r.status).toBe('completed');
+    expect(r.error).toBeNull();
+    expect(seen.map(({ running, status, steps }) => [running, status, steps])).toEqual(
+      r.steps.map((s) => [s.index, 'interrupted', s.index - 1]),
+    );
+    expect(seen[1]?.message).toMatch(
+      /^stopped during step 2 \(search of 8\.6\.0, 8\.9\.0, 8\.13\.0, 6 rounds\), before the search ended/,
+    );
+  });
+});
+
 describe('the record', () => {
   const environment: Environment = {
     node: 'v24.0.0',
@@ -508,6 +636,61 @@ describe('the record', () => {
     expect(md).toContain('[compare](https://github.com/nodejs/undici/compare/v8.5.0...v8.6.0)');
     expect(md).toContain(`Reproduce: \`${reproduce}\``);
     expect(parts.summary).toBe(md);
+  });
+
+  test('a stopped search made into a record validates, says so (status, error, summary) and keeps the steps it completed', async () => {
+    const c = candidates('8.0.0', '8.13.1');
+    const versions = c.versions.map((v) => v.version);
+    const { measure: fake } = fakeMeasure((v) => (versions.indexOf(v) >= 10 ? 80 : 100));
+    const measure: BisectMeasure = async (request) => {
+      if (request.index === 2) throw new CasebookError('CASEBOOK_RUN', 'bisect: no record for undici@8.4.1');
+      return fake(request);
+    };
+    const result = await runBisect({ versions, measure, rounds: ROUNDS });
+    const reproduce = 'npx casebook bisect --package undici --good 8.0.0 --bad 8.13.1';
+    const parts = bisectRecordParts(result, { ...ctx, reproduce }, (s) => ({
+      seed: s.index,
+      folder: `steps/0${s.index}-${s.purpose}`,
+      runIds: ['bench-0000abcd'],
+      values: Object.fromEntries(s.versions.map((v) => [v, [100]])),
+    }));
+    expect(parts).toMatchObject({
+      status: 'errored',
+      error: {
+        code: 'CASEBOOK_RUN',
+        message: expect.stringMatching(/^step 2 \(search of .*\) failed: bisect: no record/),
+      },
+      runs: 1,
+      boundaries: [],
+    });
+    expect(parts.steps).toHaveLength(1);
+    expect(parts.steps[0]).toMatchObject({ index: 1, purpose: 'screen', folder: 'steps/01-screen' });
+    expect(parts.unresolved).toHaveLength(1);
+    expect(parts.summary).toMatch(
+      /^## undici bisect: throughput \(undici-request\) — errored\n\n- Stopped by an error /,
+    );
+    const record = {
+      schemaVersion: SCHEMA_VERSION,
+      kind: 'bisect',
+      runId: 'bisect-12345678',
+      createdAt: '2026-12-01T00:00:00.000Z',
+      package: 'undici',
+      client: 'undici-request',
+      metric: { name: 'throughput', ...BISECT_METRICS.throughput },
+      good: c.good,
+      bad: c.bad,
+      line: c.line,
+      candidates: c.versions,
+      excluded: c.excluded,
+      scenario: { concurrency: 32, requests: 2000, trials: 1, node: 'workspace' },
+      profile: 'smoke',
+      seed: 1,
+      rounds: ROUNDS,
+      ...parts,
+      reproduce: { command: reproduce, args: reproduce.split(' ').slice(2) },
+      environment,
+    };
+    expect(validateRecord(JSON.parse(JSON.stringify(record)))).toMatchObject({ kind: 'bisect', status: 'errored' });
   });
 });
 

@@ -51,9 +51,10 @@ const SCHEMA_DIGESTS: Readonly<Record<number, string>> = Object.freeze({
   // Re-pinned in place for the reproduction summary's optional decided counts, again for the `bisect` record kind, and
   // again for the foreign client's optional minWindowRequests, and for the steady-state method's optional minimums
   // and guard tolerances (steadiness.minWarmupRequests and minMeasuredRequests, interleave.maxUnsteadyShare and
-  // maxErrorShare): additive, every v4 record written before them still validates (as 2 was re-pinned for additive
-  // changes), so no new version and no migration (an older record claiming a kind new in 4 is refused, below).
-  4: '031e82a647caa1d6b545d58470322d6bbeef02ef592c0989e309284aa9ea7756',
+  // maxErrorShare), and for the bisect record's optional status and error (a bisect that stopped before its end):
+  // additive, every v4 record written before them still validates (as 2 was re-pinned for additive changes), so no
+  // new version and no migration (an older record claiming a kind new in 4 is refused, below).
+  4: '2a2d382f8e17166a5e4157a2dbe841d36d54c0fab3680349c7cd973c91efbe42',
 });
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -494,6 +495,17 @@ const VALID: Record<string, () => AnyRecord> = {
   'dns-run': dnsRunRecord,
   reproduction: reproductionRecord,
   bisect: bisectRecord,
+  'bisect, interrupted (status and error added to v4 as optional fields)': () => ({
+    ...bisectRecord(),
+    status: 'interrupted',
+    error: { code: 'CASEBOOK_INTERRUPTED', message: 'SIGINT during step 2 (search of 8.4.1, 8.5.0, 6 rounds)' },
+  }),
+  'bisect, errored': () => ({
+    ...bisectRecord(),
+    status: 'errored',
+    error: { code: 'CASEBOOK_RUN', message: 'step 2 (search of 8.4.1, 8.5.0, 6 rounds) failed: no record' },
+  }),
+  'bisect, completed with its status': () => ({ ...bisectRecord(), status: 'completed', error: null }),
   'reproduction with the decided counts': () => ({
     ...reproductionRecord(),
     summary: {
@@ -649,6 +661,16 @@ describe('validation: invalid records fail naming the JSON path', () => {
       'interrupted with another code',
       () => ({ ...json(benchRecord()), status: 'interrupted', error: { code: 'CASEBOOK_RUN', message: 'x' } }),
       /\/error\/code: expected "CASEBOOK_INTERRUPTED", got "CASEBOOK_RUN"/,
+    ],
+    [
+      'a bisect with an unknown status',
+      () => ({ ...json(bisectRecord()), status: 'aborted', error: null }),
+      /\/status: expected one of "completed", "interrupted", "errored", got "aborted"/,
+    ],
+    [
+      'a bisect whose error has no code',
+      () => ({ ...json(bisectRecord()), status: 'errored', error: { message: 'x' } }),
+      /\/error\/code: missing/,
     ],
     [
       'unknown kind',

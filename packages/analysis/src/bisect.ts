@@ -3,6 +3,9 @@ import {
   compareVersions as compareExact,
   type ExactVersion,
   parseExactVersion,
+  type RunError,
+  type RunStatus,
+  runStatus,
   UsageError,
 } from '@casebook/results';
 import { medianInterval, pairedRatio } from '@casebook/stats';
@@ -23,6 +26,10 @@ import { resolvesMovement, type VersionPairRatio } from './versions';
  *   2. search: each bracket is halved (its ends and its middle, one run) until its ends are adjacent; a step where
  *      neither half moved is retried once with twice the rounds, then reported unresolved.
  *   3. confirm: the two adjacent versions alone in a longer run; the boundary is confirmed when it moves the same way.
+ *
+ * A search that stops before its end (a signal, a step that fails) still gives its result: the steps it completed, the
+ * boundaries it had confirmed, and the brackets it had found moving but not narrowed, with a status (`interrupted`,
+ * `errored`) and the error saying why and in which step; it then claims nothing about the rest of the range.
  */
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -450,6 +457,12 @@ export interface BisectUnresolved {
 }
 
 export interface BisectResult {
+  /**
+   * completed: the search ran to its end. interrupted (error CASEBOOK_INTERRUPTED) or errored (a step failed, with its
+   * error): it stopped before, and the steps, boundaries and unresolved brackets are those it had reached.
+   */
+  status: RunStatus['status'];
+  error: RunError | null;
   versions: string[];
   screen: string[];
   steps: BisectStep[];
@@ -559,10 +572,44 @@ function ratioShort(r: VersionPairRatio['ratio']): string {
   return `${r.median.toFixed(3)} [${r.low.toFixed(3)}–${r.high.toFixed(3)}]`;
 }
 
+/** "step 3 (search of 8.4.1, 8.5.0, 8.6.0, 10 rounds)": a step as an error message names it. */
+export function stepText(s: BisectStepRequest): string {
+  return `step ${s.index} (${s.purpose} of ${s.versions.join(', ')}, ${s.rounds} rounds)`;
+}
+
+const INTERRUPTED = 'CASEBOOK_INTERRUPTED';
+
+/** Thrown at the start of a step once the search's signal is aborted: the search stops there, interrupted. */
+class SearchAborted extends Error {}
+
+/**
+ * The error of a search that stopped in `request`: the abort of `signal` (before the step started, or during it), or an
+ * error with code CASEBOOK_INTERRUPTED, interrupted it; anything else failed the step.
+ */
+function stopError(error: unknown, request: BisectStepRequest | null, signal: AbortSignal | undefined): RunError {
+  const where = request === null ? 'the search' : stepText(request);
+  if (signal?.aborted) {
+    const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted');
+    return { code: INTERRUPTED, message: `${reason} ${error instanceof SearchAborted ? 'before' : 'during'} ${where}` };
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === INTERRUPTED) return { code, message: `${message} (${where})` };
+  return {
+    code: typeof code === 'string' && code !== '' ? code : 'CASEBOOK_RUN',
+    message: `${where} failed: ${message}`,
+  };
+}
+
 /**
  * Search `versions` (candidate order, good first, bad last) for every boundary where the metric moved. `measure` runs
  * one step; this decides which versions the next step measures. Pure apart from `measure`: fake ratios in, the same
  * steps out.
+ *
+ * It never rejects for a step: when `measure` throws, or `signal` is aborted before a step, the search stops and the
+ * result says so (status interrupted or errored, the error naming the step) with what it had reached. Before each step,
+ * `onProgress` gets the search so far as the result it would be if the process ended in that step (status interrupted),
+ * so a record written from it says what was done whatever happens next.
  */
 export async function runBisect(input: {
   versions: readonly string[];
@@ -572,6 +619,10 @@ export async function runBisect(input: {
   /** versions[0] → versions[1] crosses from good's line to the first release of bad's. */
   lineBoundary?: boolean;
   maxRuns?: number;
+  /** Aborted: no further step starts, and the result is interrupted (the reason in its error). */
+  signal?: AbortSignal;
+  /** Before each step is measured: the search so far, stopped in that step (see above), and the step. */
+  onProgress?: (sofar: BisectResult, running: BisectStepRequest) => void;
 }): Promise<BisectResult> {
   const V = [...input.versions];
   if (V.length < 2) throw new RangeError('runBisect: need a good and a bad version');
@@ -581,55 +632,65 @@ export async function runBisect(input: {
   const boundaries: BisectBoundary[] = [];
   const unresolved: BisectUnresolved[] = [];
   const screenIdx = screenIndices(V.length, input.screenSize ?? DEFAULT_SCREEN_SIZE, lineBoundary);
+  type Bracket = { i: number; j: number; movement: 'up' | 'down'; step: number; ratio: VersionPairRatio['ratio'] };
+  /** Brackets found moving and not yet narrowed; the first is the one being narrowed. */
+  let queue: Bracket[] = [];
+  let ends: BisectSegment | null = null;
+  let running: BisectStepRequest | null = null;
+
+  /** The result as of now: with a stop, the brackets still queued are listed as unresolved, and so marked. */
+  const resultNow = (status: RunStatus): BisectResult => {
+    const open: BisectUnresolved[] =
+      status.status === 'completed'
+        ? []
+        : queue.map((b) => ({
+            older: V[b.i] as string,
+            newer: V[b.j] as string,
+            reason: `step ${b.step} found it moved ${b.movement} (older/newer ${ratioShort(b.ratio)}); the search stopped before this bracket was narrowed`,
+          }));
+    // Not monotonic only on confirmed boundaries (a screened segment that moved and was not confirmed is unresolved).
+    const movements = new Set(boundaries.map((b) => b.movement));
+    return {
+      ...status,
+      versions: V,
+      screen: screenIdx.map((i) => V[i] as string),
+      steps: [...steps],
+      boundaries: [...boundaries],
+      unresolved: [...unresolved, ...open],
+      nonMonotonic: movements.size > 1,
+      ends,
+      runs: steps.length,
+      maxRuns,
+    };
+  };
 
   const step = async (purpose: BisectPurpose, idx: readonly number[], rounds: number): Promise<BisectStep | null> => {
     if (steps.length >= maxRuns) return null;
     const versions = idx.map((i) => V[i] as string);
     const request: BisectStepRequest = { index: steps.length + 1, purpose, versions, rounds };
+    running = request;
+    if (input.signal?.aborted) throw new SearchAborted();
+    input.onProgress?.(
+      resultNow(
+        runStatus({
+          code: INTERRUPTED,
+          message: `stopped during ${stepText(request)}, before the search ended (the process ended without saying why: killed, or the machine stopped)`,
+        }),
+      ),
+      request,
+    );
     const measured = await input.measure(request);
     const segments = versions.slice(1).map((newer, k) => pairOf(measured.pairs, versions[k] as string, newer));
     const s: BisectStep = { ...request, pairs: [...measured.pairs], segments, outcome: '' };
     steps.push(s);
+    running = null;
     return s;
   };
   const moved = (s: BisectStep) => s.segments.filter((x) => x.movement !== null);
   const budgetReason = `the run budget (${maxRuns} runs) was spent before this bracket was narrowed`;
 
-  // 1. The screen, retried once (twice the rounds) when its ends moved but no screened segment did.
-  let screen = await step('screen', screenIdx, input.rounds.screen);
-  let ends = screen ? pairOf(screen.pairs, V[0] as string, V[V.length - 1] as string) : null;
-  if (screen && moved(screen).length === 0 && ends?.movement != null) {
-    screen.outcome = `inconclusive: ${movedText(ends)}, but no screened segment resolved a movement; retried with ${2 * input.rounds.screen} rounds`;
-    const again = await step('retry', screenIdx, 2 * input.rounds.screen);
-    if (again) {
-      screen = again;
-      ends = pairOf(again.pairs, V[0] as string, V[V.length - 1] as string);
-    }
-  }
-  type Bracket = { i: number; j: number; movement: 'up' | 'down'; step: number; ratio: VersionPairRatio['ratio'] };
-  let queue: Bracket[] = [];
-  if (screen === null)
-    unresolved.push({ older: V[0] as string, newer: V[V.length - 1] as string, reason: budgetReason });
-  else if (moved(screen).length === 0) {
-    if (ends?.movement != null) {
-      screen.outcome = `inconclusive twice: ${movedText(ends)}, but no screened segment resolved a movement (a gradual change, or noise too large for ${screen.rounds} rounds)`;
-      unresolved.push({ older: ends.older, newer: ends.newer, reason: screen.outcome });
-    } else screen.outcome = `no movement resolved: ${screen.segments.map(movedText).join('; ')}`;
-  } else {
-    const at = (v: string) => V.indexOf(v);
-    queue = moved(screen).map((s) => ({
-      i: at(s.older),
-      j: at(s.newer),
-      movement: s.movement as 'up' | 'down',
-      step: screen?.index ?? 1,
-      ratio: s.ratio,
-    }));
-    screen.outcome = `${queue.length} segment${queue.length === 1 ? '' : 's'} moved: ${moved(screen).map(movedText).join('; ')}`;
-  }
-
-  // 2–3. Halve each bracket until its ends are adjacent, then confirm; brackets in version order (depth first).
-  while (queue.length > 0) {
-    const b = queue.shift() as Bracket;
+  /** One bracket: confirm it (adjacent ends) or halve it; the brackets it leaves to narrow next. */
+  const narrow = async (b: Bracket): Promise<Bracket[]> => {
     const older = V[b.i] as string;
     const newer = V[b.j] as string;
     if (b.j === b.i + 1) {
@@ -666,7 +727,7 @@ export async function runBisect(input: {
               ? `step ${b.step} found it moved ${b.movement} (older/newer ${ratioShort(b.ratio)}), and the run budget ran out before the longer run that would confirm it`
               : `step ${b.step} found it moved ${b.movement} (older/newer ${ratioShort(b.ratio)}), but the longer run of the pair alone (step ${confirmation.step}) did not confirm it (older/newer ${ratioShort(confirmation.ratio)})`,
         });
-      continue;
+      return [];
     }
     const mid = Math.floor((b.i + b.j) / 2);
     let s = await step('search', [b.i, mid, b.j], input.rounds.step);
@@ -676,7 +737,7 @@ export async function runBisect(input: {
     }
     if (s === null) {
       unresolved.push({ older, newer, reason: budgetReason });
-      continue;
+      return [];
     }
     if (moved(s).length === 0) {
       s.outcome = `inconclusive twice: ${s.segments.map(movedText).join('; ')}`;
@@ -685,31 +746,59 @@ export async function runBisect(input: {
         newer,
         reason: `the movement step ${b.step} resolved between ${older} and ${newer} was not located: neither half resolved a movement in step ${s.index - 1} nor in its retry (step ${s.index})`,
       });
-      continue;
+      return [];
     }
     s.outcome = moved(s).map(movedText).join('; ');
-    const found = moved(s).map((x) => ({
+    return moved(s).map((x) => ({
       i: V.indexOf(x.older),
       j: V.indexOf(x.newer),
       movement: x.movement as 'up' | 'down',
       step: s?.index ?? 0,
       ratio: x.ratio,
     }));
-    queue = [...found, ...queue];
-  }
-  // Not monotonic only on confirmed boundaries (a screened segment that moved and was not confirmed is unresolved).
-  const movements = new Set(boundaries.map((b) => b.movement));
-  return {
-    versions: V,
-    screen: screenIdx.map((i) => V[i] as string),
-    steps,
-    boundaries,
-    unresolved,
-    nonMonotonic: movements.size > 1,
-    ends,
-    runs: steps.length,
-    maxRuns,
   };
+
+  try {
+    // 1. The screen, retried once (twice the rounds) when its ends moved but no screened segment did.
+    let screen = await step('screen', screenIdx, input.rounds.screen);
+    ends = screen ? pairOf(screen.pairs, V[0] as string, V[V.length - 1] as string) : null;
+    if (screen && moved(screen).length === 0 && ends?.movement != null) {
+      screen.outcome = `inconclusive: ${movedText(ends)}, but no screened segment resolved a movement; retried with ${2 * input.rounds.screen} rounds`;
+      const again = await step('retry', screenIdx, 2 * input.rounds.screen);
+      if (again) {
+        screen = again;
+        ends = pairOf(again.pairs, V[0] as string, V[V.length - 1] as string);
+      }
+    }
+    if (screen === null)
+      unresolved.push({ older: V[0] as string, newer: V[V.length - 1] as string, reason: budgetReason });
+    else if (moved(screen).length === 0) {
+      if (ends?.movement != null) {
+        screen.outcome = `inconclusive twice: ${movedText(ends)}, but no screened segment resolved a movement (a gradual change, or noise too large for ${screen.rounds} rounds)`;
+        unresolved.push({ older: ends.older, newer: ends.newer, reason: screen.outcome });
+      } else screen.outcome = `no movement resolved: ${screen.segments.map(movedText).join('; ')}`;
+    } else {
+      const at = (v: string) => V.indexOf(v);
+      queue = moved(screen).map((s) => ({
+        i: at(s.older),
+        j: at(s.newer),
+        movement: s.movement as 'up' | 'down',
+        step: screen?.index ?? 1,
+        ratio: s.ratio,
+      }));
+      screen.outcome = `${queue.length} segment${queue.length === 1 ? '' : 's'} moved: ${moved(screen).map(movedText).join('; ')}`;
+    }
+
+    // 2–3. Halve each bracket until its ends are adjacent, then confirm; brackets in version order (depth first). A
+    // bracket leaves the queue only once narrowed, so a search that stops lists it as not narrowed.
+    while (queue.length > 0) {
+      const found = await narrow(queue[0] as Bracket);
+      queue = [...found, ...queue.slice(1)];
+    }
+  } catch (error) {
+    return resultNow(runStatus(stopError(error, running, input.signal)));
+  }
+  return resultNow(runStatus(null));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -781,17 +870,39 @@ export function boundarySentence(b: BisectBoundary, ctx: BisectContext): string 
   return `${ctx.client} ${m.text} ${verb} between ${ctx.packageName} ${b.older} and ${b.newer}${line} by ${percentOff(change.median)} % (${coverage} ${lo}–${hi} %, paired per round; ${confirmation})`;
 }
 
-/** The citable lines: one per boundary, each unresolved bracket, the non-monotonic note, or "no boundary resolved". */
+/**
+ * A stopped search's first line: that it stopped, why and where, and that the record claims nothing about the range
+ * beyond what is listed (each listed item marked as found before it stopped).
+ */
+function stoppedHeadline(result: BisectResult, ctx: BisectContext): string {
+  const how = result.status === 'interrupted' ? 'Interrupted' : 'Stopped by an error';
+  const why = result.error === null ? '' : ` (${result.error.code}: ${result.error.message})`;
+  const range = `${ctx.packageName} ${result.versions[0]} … ${result.versions[result.versions.length - 1]}`;
+  return `${how}${why} after ${result.runs} of at most ${result.maxRuns} runs: the search of ${range} did not finish, so this record makes no claim about that range; what it had found before it stopped is listed as such.`;
+}
+
+const BEFORE_STOP = 'Found before the search stopped: ';
+
+/**
+ * The citable lines: one per boundary, each unresolved bracket, the non-monotonic note, or "no boundary resolved". A
+ * stopped search leads with that (stoppedHeadline), marks every other line as found before it stopped, and never says
+ * that no boundary was resolved.
+ */
 export function bisectHeadlines(result: BisectResult, ctx: BisectContext): string[] {
+  const stopped = result.status !== 'completed';
+  const mark = (line: string) => (stopped ? `${BEFORE_STOP}${line}` : line);
   const lines: string[] = [];
+  if (stopped) lines.push(stoppedHeadline(result, ctx));
   if (result.nonMonotonic)
     lines.push(
-      `Not monotonic: ${BISECT_METRICS[ctx.metric].text} moved both up and down across ${result.versions[0]} … ${result.versions[result.versions.length - 1]}; every boundary found is listed (one binary search would have reported one).`,
+      mark(
+        `Not monotonic: ${BISECT_METRICS[ctx.metric].text} moved both up and down across ${result.versions[0]} … ${result.versions[result.versions.length - 1]}; every boundary found is listed (one binary search would have reported one).`,
+      ),
     );
-  for (const b of result.boundaries) lines.push(boundarySentence(b, ctx));
+  for (const b of result.boundaries) lines.push(mark(boundarySentence(b, ctx)));
   for (const u of result.unresolved)
-    lines.push(`Unresolved between ${ctx.packageName} ${u.older} and ${u.newer}: ${u.reason}.`);
-  if (result.boundaries.length === 0 && result.unresolved.length === 0)
+    lines.push(mark(`Unresolved between ${ctx.packageName} ${u.older} and ${u.newer}: ${u.reason}.`));
+  if (!stopped && result.boundaries.length === 0 && result.unresolved.length === 0)
     lines.push(
       `No boundary resolved between ${ctx.packageName} ${result.versions[0]} and ${result.versions[result.versions.length - 1]}: ${result.ends === null ? 'not measured' : movedText(result.ends)} in the screen, and no screened segment moved.`,
     );
@@ -800,7 +911,8 @@ export function bisectHeadlines(result: BisectResult, ctx: BisectContext): strin
 
 /** The record as markdown: the sentences, the links, the reproduce command and every step. */
 export function bisectMarkdown(result: BisectResult, ctx: BisectContext & { reproduce: string }): string {
-  const out = [`## ${ctx.packageName} bisect: ${BISECT_METRICS[ctx.metric].text} (${ctx.client})`, ''];
+  const status = result.status === 'completed' ? '' : ` — ${result.status}`;
+  const out = [`## ${ctx.packageName} bisect: ${BISECT_METRICS[ctx.metric].text} (${ctx.client})${status}`, ''];
   for (const line of bisectHeadlines(result, ctx)) out.push(`- ${line}`);
   for (const b of result.boundaries) {
     const links = releaseLinks(ctx.packageName, b.older, b.newer);
@@ -832,16 +944,30 @@ export interface BisectStepExtras {
   values: Readonly<Record<string, readonly (number | null)[]>>;
 }
 
-/** The search's part of a bisect record (steps, boundaries with their sentence and links, unresolved, summary). */
+/**
+ * The search's part of a bisect record: how it ended (status, error), its steps, the boundaries with their sentence
+ * and links, the unresolved brackets, and the summary.
+ */
 export function bisectRecordParts(
   result: BisectResult,
   ctx: BisectContext & { reproduce: string },
   extras: (step: BisectStep) => BisectStepExtras,
 ): Pick<
   BisectRecord,
-  'screen' | 'steps' | 'boundaries' | 'unresolved' | 'nonMonotonic' | 'runs' | 'maxRuns' | 'summary'
+  | 'status'
+  | 'error'
+  | 'screen'
+  | 'steps'
+  | 'boundaries'
+  | 'unresolved'
+  | 'nonMonotonic'
+  | 'runs'
+  | 'maxRuns'
+  | 'summary'
 > {
   return {
+    status: result.status,
+    error: result.error,
     screen: result.screen,
     steps: result.steps.map((s) => {
       const x = extras(s);

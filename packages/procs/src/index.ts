@@ -16,6 +16,14 @@ export {
   fileLimitWrapper,
 } from './fd-limits';
 export {
+  channelToParent,
+  PARENT_GONE_EXIT_CODE,
+  type ParentChannel,
+  type ParentProcess,
+  parentChannel,
+} from './parent-channel';
+export {
+  exitOnSignals,
   liveChildren,
   type PinningPlan,
   pinningPlan,
@@ -23,6 +31,7 @@ export {
   resetPlacements,
   type SpawnNodeOptions,
   type SpawnPinnedOptions,
+  type StopSignal,
   spawnNode,
   spawnPinned,
   stopChild,

@@ -79,18 +79,62 @@ export function pinningPlan(): PinningPlan {
 const children = new Set<ChildProcess>();
 let exitHookInstalled = false;
 
+function killChildren(): void {
+  for (const child of children) {
+    try {
+      child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  process.on('exit', () => {
-    for (const child of children) {
-      try {
-        child.kill('SIGKILL');
-      } catch {
-        // already gone
-      }
+  process.on('exit', killChildren);
+}
+
+/**
+ * Track a child this module did not spawn (npm for the version store): killed when the parent exits, like the
+ * children of spawnPinned, and counted by liveChildren() until it exits.
+ */
+export function trackChild(child: ChildProcess): ChildProcess {
+  installExitHook();
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** The signals a command that runs measurements stops on: Ctrl-C, and what `kill` and process managers send. */
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+
+/**
+ * SIGINT or SIGTERM to a command that runs measurements: `record(signal)` writes what the run did (synchronously, so
+ * nothing of the run moves meanwhile), then every tracked child is killed (SIGKILL) and the process exits at once with
+ * 128 + the signal's number (130 for SIGINT, 143 for SIGTERM), the status a shell gives a process a signal ended.
+ * Without this a signal ends the process with no record, and without the exit hook (a signal's default action skips
+ * 'exit' handlers): its children then leave by themselves when their channel to it closes. A `record` that throws is
+ * reported on stderr, and the process still exits. Returns the function that removes the handlers.
+ */
+export function exitOnSignals(record: (signal: StopSignal) => void): () => void {
+  const handler = (signal: StopSignal): void => {
+    try {
+      record(signal);
+    } catch (error) {
+      process.stderr.write(
+        `casebook: ${signal}: the run's record could not be written: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
     }
-  });
+    killChildren();
+    process.exit(128 + (os.constants.signals[signal] ?? 0));
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
 }
 
 /** Live children started through spawnPinned/spawnNode (for tests asserting that nothing outlives a run). */
@@ -131,7 +175,6 @@ export function resetPlacements(): void {
  * and its exec keeps the PID (tracking, kill, the IPC channel unchanged).
  */
 export function spawnPinned(command: string, args: readonly string[], options: SpawnPinnedOptions): ChildProcess {
-  installExitHook();
   const raise = fileLimitWrapper();
   let cmd = raise ? raise.command : command;
   let argv = raise ? [...raise.args, command, ...args] : [...args];
@@ -149,8 +192,7 @@ export function spawnPinned(command: string, args: readonly string[], options: S
     (options.stdio ?? 'ipc') === 'ipc'
       ? spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env, serialization: 'advanced' })
       : spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
+  trackChild(child);
   // A late 'error' (a failed kill or IPC write after the run moved on) must not become an uncaught exception in the
   // process that ran the measurement (in a notebook, a failed cell with no error text); it is written to stderr.
   child.on('error', (error) => {

@@ -1,7 +1,10 @@
+import { channelToParent } from './parent-channel';
+
 /**
  * The child's side of the control channel (see control.ts): one loop for every lab server process. The server
- * announces itself once, then answers requests by id; `close` is always understood; the process exits when its
- * parent's IPC channel closes (parent died, kernel restarted), so no server outlives its run.
+ * announces itself once, then answers requests by id; `close` is always understood; the process exits, quietly and at
+ * once (parent-channel.ts, exit code PARENT_GONE_EXIT_CODE), when its parent's IPC channel closes (parent died, kernel
+ * restarted), even when that shows first as a failed reply, so no server outlives its run.
  */
 
 export interface ControlRequest {
@@ -29,7 +32,7 @@ export interface ServeControlOptions {
 }
 
 const send = (message: unknown): void => {
-  process.send?.(message);
+  channelToParent().send(message);
 };
 
 /** Tell the parent where the server listens (call once, after it is ready). */
@@ -66,5 +69,6 @@ export function serveControl(options: ServeControlOptions): void {
       }
     });
   });
-  process.on('disconnect', () => process.exit(0));
+  // From now on, not only at the first send: a server that never answers a request still leaves with its parent.
+  channelToParent();
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CasebookError, findRepoRoot, requireExactVersion, UsageError } from '@casebook/results';
+import { trackChild } from './placement';
 
 /**
  * The version store: any published version of a runtime or a client, each in its own folder, so a run can name the
@@ -151,7 +152,8 @@ function npmInvocation(): { cmd: string; args: string[]; env: NodeJS.ProcessEnv 
 function runNpm(args: string[], cwd: string): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   const npm = npmInvocation();
   return new Promise((resolve) => {
-    execFile(
+    // Tracked: a run stopped by a signal kills it with the run's other children (placement.ts exitOnSignals).
+    const child = execFile(
       npm.cmd,
       [...npm.args, ...args],
       {
@@ -163,6 +165,7 @@ function runNpm(args: string[], cwd: string): Promise<{ ok: boolean; stdout: str
       },
       (error, stdout, stderr) => resolve({ ok: error === null, stdout: String(stdout), stderr: String(stderr) }),
     );
+    trackChild(child);
   });
 }
 

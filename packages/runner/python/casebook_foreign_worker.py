@@ -15,7 +15,7 @@ line). Two protocols, the same as Node clients speak:
 
 The start message is read before the event loop exists, because it names the loop (asyncio or uvloop). Every library
 is imported lazily, so an environment without one package still runs the clients that do not need it. The worker
-exits when its stdin closes (parent gone).
+exits when its stdin closes, or quietly (exit 0) when a message finds its stdout closed: either way the parent is gone.
 
 `--probe` prints one JSON line: every installed distribution's version, the interpreter (version, implementation,
 build, compiler, free-threaded), and which clients and loops import here (null, or why not). It exits 0 when at least
@@ -158,8 +158,14 @@ EMIT_LOCK = threading.Lock()  # the stall watchdog (a thread) may write beside t
 def emit(message):
     line = json.dumps(message, separators=(",", ":")) + "\n"
     with EMIT_LOCK:
-        sys.stdout.write(line)
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # The parent is gone (its end of the pipe closed before this process read the end of its stdin): nobody
+            # reads this any more and nobody can stop the process, so it leaves at once and quietly, exit code 0, as
+            # the Node workers do (procs parent-channel.ts); os._exit, so no buffered flush raises again on the way.
+            os._exit(0)
 
 
 def normalize(name):

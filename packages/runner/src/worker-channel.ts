@@ -1,10 +1,14 @@
+import { channelToParent } from '@casebook/procs';
 import type { DriverMessage } from './driver';
 
 /**
- * The worker's side of the run driver's protocol (driver.ts), for Node workers on IPC: wait for the start message,
- * run, and receive the parent's control messages in order (`go` between phases; `block`, `pause`, `finish` for a
- * continuous load). A failure becomes a `fatal` message with the stack; the process exits when its parent's IPC
- * channel closes, so no worker outlives its run.
+ * The worker's side of the run driver's protocol (driver.ts), for Node workers on IPC (the bench, continuous, race,
+ * body and DNS workers): wait for the start message, run, and receive the parent's control messages in order (`go`
+ * between phases; `block`, `pause`, `finish` for a continuous load). A failure becomes a `fatal` message with the stack.
+ * Every message goes through the process's one channel to its parent (procs parent-channel.ts): when that channel
+ * closes (the parent died or was stopped; seen as 'disconnect' or as a send that fails with EPIPE, whichever comes
+ * first) the worker exits at once and quietly with PARENT_GONE_EXIT_CODE (0), its load and sockets ending with the
+ * process, so no worker outlives its run or prints a stack trace for a parent that went first.
  */
 export interface WorkerChannel<Result, Extra = never> {
   send(message: DriverMessage<Result> | Extra): void;
@@ -20,9 +24,8 @@ export function serveWorker<Start extends { type: string }, Result, Extra = neve
   startType: Start['type'],
   run: (start: Start, channel: WorkerChannel<Result, Extra>) => Promise<void>,
 ): void {
-  const send = (message: DriverMessage<Result> | Extra): void => {
-    process.send?.(message);
-  };
+  const parent = channelToParent();
+  const send = (message: DriverMessage<Result> | Extra): void => parent.send(message);
   const queued: Control[] = [];
   let waiting: ((m: Control) => void) | null = null;
   const channel: WorkerChannel<Result, Extra> = {
@@ -56,5 +59,4 @@ export function serveWorker<Start extends { type: string }, Result, Extra = neve
     if (resolve) resolve(message);
     else queued.push(message);
   });
-  process.on('disconnect', () => process.exit(0));
 }

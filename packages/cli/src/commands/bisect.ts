@@ -3,15 +3,13 @@ import {
   BISECT_METRICS,
   BISECT_PROFILES,
   type BisectProfile,
-  type BisectStepExtras,
+  type BisectStepRequest,
   bisectCandidates,
-  bisectRecordParts,
   defaultMaxRuns,
   expectedRuns,
   pairsFromRounds,
   releaseLinks,
   requireBisectMetric,
-  runBisect,
   STEADY_STEP,
   screenIndices,
   steadyStepValues,
@@ -21,7 +19,6 @@ import { CLIENT_VERSION_SUPPORT, checkClientVersion, checkRuntimeVersion, isClie
 import { isStorePackage, registryMetadata, STORE_PACKAGES, type StorePackage } from '@casebook/procs';
 import {
   type BenchRecord,
-  type BisectRecord,
   CasebookError,
   findRepoRoot,
   newRunId,
@@ -29,7 +26,6 @@ import {
   resultsRoot,
   SCHEMA_VERSION,
   UsageError,
-  writeFileAtomic,
   writeRecord,
 } from '@casebook/results';
 import {
@@ -45,6 +41,7 @@ import {
   runMatrix,
   WORKSPACE,
 } from '@casebook/runner';
+import { type BisectStepRun, recordBisect } from '../bisect-record';
 
 /** The scenario flags are bench's (one place), as matrix takes them; bisect adds what it searches and how. */
 const { client: _c, node: _n, 'client-version': _v, json: _j, save: _s, publish: _p, ...SCENARIO_FLAGS } = BENCH_FLAGS;
@@ -113,6 +110,9 @@ versions across the range (a metric that goes down and up again gives every boun
 bracket (an inconclusive step is retried once with twice the rounds), and a longer run confirming each boundary.
 bisect.json (the record: every step's measurements and ratios, "regressed between A and B by X (95 % CI …)", the
 compare and release links, the command to reproduce) and bisect.md go in --out; the steps' records under steps/.
+bisect.json is written before every step and when the search ends: a bisect stopped by Ctrl-C or SIGTERM (its processes
+killed, exit 130 or 143), or whose step failed (exit 1), leaves it with status interrupted or errored, the steps it
+completed and what they found, and no claim about the rest of the range.
 Without scenario flags the profile's are used (smoke: 32 in flight, 2000 requests; standard: 128 and 20000; 1 trial).
 Registry metadata is cached for an hour in the version store (.casebook/versions/.registry/).
 
@@ -340,111 +340,105 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
   const out =
     flags.out ??
     path.join(resultsRoot(findRepoRoot(), 'local'), 'bisect', new Date().toISOString().replace(/[:.]/g, '-'));
-  const extras = new Map<number, BisectStepExtras>();
   const records: BenchRecord[] = [];
-  const result = await runBisect({
+  // One step: its runs (their bench records under steps/), the per-round values and the pairs the search reads.
+  const measure = async (request: BisectStepRequest): Promise<BisectStepRun> => {
+    const stepSeed = seed + request.index - 1;
+    const folder = path.join('steps', `${String(request.index).padStart(2, '0')}-${request.purpose}`);
+    const done = (ran: readonly BenchRecord[], values: Record<string, (number | null)[]>): BisectStepRun => {
+      records.push(...ran);
+      return {
+        pairs: pairsFromRounds(request.versions, values),
+        extras: { seed: stepSeed, folder, runIds: ran.map((r) => r.runId), values },
+        environment: records[0]?.environment ?? null,
+      };
+    };
+    if (method === 'steady') {
+      process.stderr.write(
+        `bisect: step ${request.index} (${request.purpose}) ${request.versions.join(', ')}, ${request.rounds} rounds, steady state\n`,
+      );
+      const entries = request.versions.map((v) => ({
+        ...bench,
+        target: steadyTarget,
+        client,
+        label: `${pkg}@${v}`,
+        versions:
+          pkg === 'node'
+            ? {
+                node: v,
+                ...(fixedClientVersion === null || fixedClientVersion === WORKSPACE
+                  ? {}
+                  : { clientVersion: fixedClientVersion }),
+              }
+            : { clientVersion: v, ...(fixedNode === null || fixedNode === WORKSPACE ? {} : { node: fixedNode }) },
+      }));
+      let last = '';
+      const { records: ran } = await runInterleaved(
+        entries,
+        { ...STEADY_STEP, minRounds: request.rounds, maxRounds: request.rounds, seed: stepSeed },
+        (p) => {
+          const line = `bisect: step ${request.index} round ${p.round + 1}/${request.rounds} ${p.label} ${p.phase === 'warmup' ? 'warming up' : 'measuring'}`;
+          if (line !== last) process.stderr.write(`${line}\n`);
+          last = line;
+        },
+      );
+      for (const r of ran) writeRecord(path.join(out, folder, `${r.runId}.json`), r);
+      // Each record by its label, and the version it names is the one that loaded (the worker reads it).
+      const runs = request.versions.map((v) => {
+        const record = ran.find((r) => r.label === `${pkg}@${v}`);
+        if (record === undefined) throw new CasebookError('CASEBOOK_RUN', `bisect: no record for ${pkg}@${v}`);
+        const loaded = pkg === 'node' ? record.environment.node : record.client.version;
+        if (loaded !== v && loaded !== `v${v}`)
+          throw new CasebookError('CASEBOOK_RUN', `bisect: ${pkg}@${v} was asked for, ${String(loaded)} loaded`);
+        return { version: v, record };
+      });
+      return done(ran, steadyStepValues(request.versions, request.rounds, runs, metric));
+    }
+    const spec: MatrixSpec = {
+      bench,
+      clients: [client],
+      nodes: pkg === 'node' ? request.versions : [fixedNode ?? WORKSPACE],
+      clientVersions: pkg === 'node' ? [fixedClientVersion ?? WORKSPACE] : request.versions,
+      rounds: request.rounds,
+      seed: stepSeed,
+    };
+    process.stderr.write(
+      `bisect: step ${request.index} (${request.purpose}) ${request.versions.join(', ')}, ${request.rounds} rounds\n`,
+    );
+    const ran = await runMatrix(spec, path.join(out, folder), {
+      onRun: (cell, round) =>
+        process.stderr.write(`bisect: step ${request.index} round ${round + 1}/${request.rounds} ${cell.id}\n`),
+    });
+    const cells = ran.flatMap((record) => {
+      const parsed = parseCellLabel(record.label);
+      if (parsed === null) return [];
+      const version = pkg === 'node' ? parsed.cell.node : parsed.cell.clientVersion;
+      return [{ version, round: parsed.round, record }];
+    });
+    return done(ran, stepValues(request.versions, request.rounds, cells, metric));
+  };
+  // bisect.json is kept current from before the first step (bisect-record.ts): a search stopped by a signal or a
+  // failed step leaves a record of what it did, never a folder of step records without one.
+  const { record, file } = await recordBisect({
+    out,
+    head: {
+      schemaVersion: SCHEMA_VERSION,
+      kind: 'bisect',
+      runId: newRunId('bisect'),
+      createdAt: new Date().toISOString(),
+      ...searched,
+      scenario,
+      profile,
+      seed,
+      rounds,
+      reproduce: { command, args },
+    },
+    ctx: { packageName: pkg, client, metric, reproduce: command },
     versions,
     rounds,
     lineBoundary,
-    measure: async (request) => {
-      const stepSeed = seed + request.index - 1;
-      const folder = path.join('steps', `${String(request.index).padStart(2, '0')}-${request.purpose}`);
-      if (method === 'steady') {
-        process.stderr.write(
-          `bisect: step ${request.index} (${request.purpose}) ${request.versions.join(', ')}, ${request.rounds} rounds, steady state\n`,
-        );
-        const entries = request.versions.map((v) => ({
-          ...bench,
-          target: steadyTarget,
-          client,
-          label: `${pkg}@${v}`,
-          versions:
-            pkg === 'node'
-              ? {
-                  node: v,
-                  ...(fixedClientVersion === null || fixedClientVersion === WORKSPACE
-                    ? {}
-                    : { clientVersion: fixedClientVersion }),
-                }
-              : { clientVersion: v, ...(fixedNode === null || fixedNode === WORKSPACE ? {} : { node: fixedNode }) },
-        }));
-        let last = '';
-        const { records: ran } = await runInterleaved(
-          entries,
-          { ...STEADY_STEP, minRounds: request.rounds, maxRounds: request.rounds, seed: stepSeed },
-          (p) => {
-            const line = `bisect: step ${request.index} round ${p.round + 1}/${request.rounds} ${p.label} ${p.phase === 'warmup' ? 'warming up' : 'measuring'}`;
-            if (line !== last) process.stderr.write(`${line}\n`);
-            last = line;
-          },
-        );
-        for (const r of ran) writeRecord(path.join(out, folder, `${r.runId}.json`), r);
-        records.push(...ran);
-        // Each record by its label, and the version it names is the one that loaded (the worker reads it).
-        const runs = request.versions.map((v) => {
-          const record = ran.find((r) => r.label === `${pkg}@${v}`);
-          if (record === undefined) throw new CasebookError('CASEBOOK_RUN', `bisect: no record for ${pkg}@${v}`);
-          const loaded = pkg === 'node' ? record.environment.node : record.client.version;
-          if (loaded !== v && loaded !== `v${v}`)
-            throw new CasebookError('CASEBOOK_RUN', `bisect: ${pkg}@${v} was asked for, ${String(loaded)} loaded`);
-          return { version: v, record };
-        });
-        const values = steadyStepValues(request.versions, request.rounds, runs, metric);
-        extras.set(request.index, { seed: stepSeed, folder, runIds: ran.map((r) => r.runId), values });
-        return { pairs: pairsFromRounds(request.versions, values) };
-      }
-      const spec: MatrixSpec = {
-        bench,
-        clients: [client],
-        nodes: pkg === 'node' ? request.versions : [fixedNode ?? WORKSPACE],
-        clientVersions: pkg === 'node' ? [fixedClientVersion ?? WORKSPACE] : request.versions,
-        rounds: request.rounds,
-        seed: stepSeed,
-      };
-      process.stderr.write(
-        `bisect: step ${request.index} (${request.purpose}) ${request.versions.join(', ')}, ${request.rounds} rounds\n`,
-      );
-      const ran = await runMatrix(spec, path.join(out, folder), {
-        onRun: (cell, round) =>
-          process.stderr.write(`bisect: step ${request.index} round ${round + 1}/${request.rounds} ${cell.id}\n`),
-      });
-      records.push(...ran);
-      const cells = ran.flatMap((record) => {
-        const parsed = parseCellLabel(record.label);
-        if (parsed === null) return [];
-        const version = pkg === 'node' ? parsed.cell.node : parsed.cell.clientVersion;
-        return [{ version, round: parsed.round, record }];
-      });
-      const values = stepValues(request.versions, request.rounds, cells, metric);
-      extras.set(request.index, { seed: stepSeed, folder, runIds: ran.map((r) => r.runId), values });
-      return { pairs: pairsFromRounds(request.versions, values) };
-    },
+    measure,
   });
-  const environment = records[0]?.environment;
-  if (environment === undefined)
-    throw new CasebookError('CASEBOOK_RUN', 'bisect: no step ran, so there is nothing to record');
-  const ctx = { packageName: pkg, client, metric, reproduce: command };
-  const parts = bisectRecordParts(
-    result,
-    ctx,
-    (s) => extras.get(s.index) ?? { seed: seed + s.index - 1, folder: '', runIds: [], values: {} },
-  );
-  const record: BisectRecord = {
-    schemaVersion: SCHEMA_VERSION,
-    kind: 'bisect',
-    runId: newRunId('bisect'),
-    createdAt: new Date().toISOString(),
-    ...searched,
-    scenario,
-    profile,
-    seed,
-    rounds,
-    ...parts,
-    reproduce: { command, args },
-    environment,
-  };
-  writeRecord(path.join(out, 'bisect.json'), record);
-  writeFileAtomic(path.join(out, 'bisect.md'), parts.summary);
-  process.stdout.write(`record: ${path.relative(process.cwd(), path.join(out, 'bisect.json'))}\n\n${parts.summary}`);
-  return records.every((r) => r.status === 'completed') ? 0 : 1;
+  process.stdout.write(`record: ${path.relative(process.cwd(), file)}\n\n${record.summary}`);
+  return record.status === 'completed' && records.every((r) => r.status === 'completed') ? 0 : 1;
 }

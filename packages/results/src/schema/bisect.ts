@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { CLOSED, Nullable, OpenRecordSchema, RunIdSchema, TimestampSchema } from './common';
+import { CLOSED, Nullable, OpenRecordSchema, RunErrorSchema, RunIdSchema, TimestampSchema } from './common';
 import { EnvironmentSchema } from './environment';
 import { SCHEMA_VERSION } from './version';
 
@@ -8,7 +8,9 @@ import { SCHEMA_VERSION } from './version';
  * record written before it still validates): where between a good and a bad version of a package (or of Node) one
  * metric moved. The candidates are one release line ordered by publish date; every step is a short interleaved matrix
  * run (its bench records under `steps/<nn>-<purpose>/`), and its paired per-round ratios decide the next step. The
- * record is written once the search ends, so it has no status of its own.
+ * record is written before every step (status interrupted: what was done so far, should the process end in the step)
+ * and again when the search ends or stops; `status` and `error` were added to v4 as optional fields, so records written
+ * before them (each written once its search had ended: completed) still validate.
  */
 
 /** A paired ratio, older / newer per round (analysis VersionPairRatio); null where no round paired. */
@@ -103,6 +105,17 @@ export const BisectRecordSchema = Type.Object(
     kind: Type.Literal('bisect'),
     runId: RunIdSchema,
     createdAt: TimestampSchema,
+    /**
+     * How the search ended: completed, or stopped before its end, interrupted (error.code CASEBOOK_INTERRUPTED: a
+     * signal, or a process that ended in a step without saying why) or errored (a step failed; the error names it). A
+     * stopped record holds the steps it completed and what they had found (each line of its summary marked so), and
+     * claims nothing about the rest of the range. Absent: completed (a record written before the field existed).
+     */
+    status: Type.Optional(
+      Type.Union([Type.Literal('completed'), Type.Literal('interrupted'), Type.Literal('errored')]),
+    ),
+    /** Why the search stopped; null when it completed. */
+    error: Type.Optional(Nullable(RunErrorSchema)),
     /** 'node' for a runtime, else the npm package (undici, got, axios). */
     package: Type.String({ minLength: 1 }),
     /** The adapter that drove every run. */
