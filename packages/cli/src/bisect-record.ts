@@ -10,17 +10,9 @@ import {
   stepText,
   type VersionPairRatio,
 } from '@casebook/analysis';
-import { clientVersions } from '@casebook/clients';
-import { exitOnSignals, pinningPlan } from '@casebook/procs';
-import {
-  type BisectRecord,
-  captureEnvironment,
-  type Environment,
-  findRepoRoot,
-  runStatus,
-  writeFileAtomic,
-  writeRecord,
-} from '@casebook/results';
+import { exitOnSignals } from '@casebook/procs';
+import { type BisectRecord, type Environment, runStatus, writeFileAtomic, writeRecord } from '@casebook/results';
+import { machineEnvironment } from '@casebook/study';
 
 /**
  * `casebook bisect`'s record on disk while it runs: `<out>/bisect.json` (and bisect.md) always says what was done. It
@@ -57,21 +49,6 @@ export interface BisectRecording {
   environment?: () => Environment;
 }
 
-function machineEnvironment(): Environment {
-  const plan = pinningPlan();
-  return captureEnvironment({
-    pinning: {
-      method: plan.method,
-      reason: plan.reason,
-      clientCpu: plan.clientCpu,
-      targetCpu: plan.serverCpu,
-      others: {},
-    },
-    clientVersions: clientVersions(),
-    repoDir: findRepoRoot(),
-  });
-}
-
 /** Run the search, keeping the record current (see above); resolves with the record as finally written. */
 export async function recordBisect(run: BisectRecording): Promise<{ record: BisectRecord; file: string }> {
   const file = path.join(run.out, 'bisect.json');
@@ -80,7 +57,7 @@ export async function recordBisect(run: BisectRecording): Promise<{ record: Bise
   let captured: Environment | null = null;
   const environment = (): Environment => {
     if (measured !== null) return measured;
-    captured ??= (run.environment ?? machineEnvironment)();
+    captured ??= (run.environment ?? (() => machineEnvironment()))();
     return captured;
   };
   const write = (result: BisectResult): BisectRecord => {

@@ -44,6 +44,7 @@ export { type CommittedBisect, committedBisects } from './bisects';
 export { progressText } from './format';
 export {
   type GuardRule,
+  machineEnvironment,
   openStudy,
   type Study,
   sortFaults,

@@ -226,18 +226,7 @@ export class Study {
     this.runId = newRunId(study.id);
     const destination = process.env[PUBLISH_ENV] === '1' ? 'publish' : 'local';
     this.dir = path.join(resultsRoot(this.repoDir, destination), study.id, this.runId);
-    const plan = pinningPlan();
-    this.environment = captureEnvironment({
-      pinning: {
-        method: plan.method,
-        reason: plan.reason,
-        clientCpu: plan.clientCpu,
-        targetCpu: plan.serverCpu,
-        others: {},
-      },
-      clientVersions: clientVersions(),
-      repoDir: this.repoDir,
-    });
+    this.environment = machineEnvironment(this.repoDir);
   }
 
   /** Path of a file in this run's folder, relative to the repository (for links in notebooks and records). */
@@ -879,4 +868,20 @@ function dnsRunName(r: DnsRunResult): string {
 
 export function openStudy(caseStudy: string, profile: string, parameters: Record<string, unknown> = {}): Study {
   return new Study(caseStudy, resolveProfile(profile), parameters);
+}
+
+/** This machine's environment as a record states it: the pinning plan, the workspace's client versions, the repository. */
+export function machineEnvironment(repoDir: string = findRepoRoot()): Environment {
+  const plan = pinningPlan();
+  return captureEnvironment({
+    pinning: {
+      method: plan.method,
+      reason: plan.reason,
+      clientCpu: plan.clientCpu,
+      targetCpu: plan.serverCpu,
+      others: {},
+    },
+    clientVersions: clientVersions(),
+    repoDir: repoDir,
+  });
 }
