@@ -597,27 +597,7 @@ describe('the record', () => {
       runIds: ['bench-0000abcd'],
       values: Object.fromEntries(s.versions.map((v) => [v, [1, null]])),
     }));
-    const record = {
-      schemaVersion: SCHEMA_VERSION,
-      kind: 'bisect',
-      runId: 'bisect-12345678',
-      createdAt: '2026-12-01T00:00:00.000Z',
-      package: 'undici',
-      client: 'undici-request',
-      metric: { name: 'throughput', ...BISECT_METRICS.throughput },
-      good: c.good,
-      bad: c.bad,
-      line: c.line,
-      candidates: c.versions,
-      excluded: c.excluded,
-      scenario: { concurrency: 32, requests: 2000, trials: 1, node: 'workspace' },
-      profile: 'smoke',
-      seed: 1,
-      rounds: ROUNDS,
-      ...parts,
-      reproduce: { command: reproduce, args: reproduce.split(' ').slice(2) },
-      environment,
-    };
+    const record = bisectRecordOf(c, parts, reproduce, environment);
     expect(validateRecord(JSON.parse(JSON.stringify(record)))).toMatchObject({ kind: 'bisect' });
     expect(parts.boundaries).toEqual([
       expect.objectContaining({
@@ -669,27 +649,7 @@ describe('the record', () => {
     expect(parts.summary).toMatch(
       /^## undici bisect: throughput \(undici-request\) — errored\n\n- Stopped by an error /,
     );
-    const record = {
-      schemaVersion: SCHEMA_VERSION,
-      kind: 'bisect',
-      runId: 'bisect-12345678',
-      createdAt: '2026-12-01T00:00:00.000Z',
-      package: 'undici',
-      client: 'undici-request',
-      metric: { name: 'throughput', ...BISECT_METRICS.throughput },
-      good: c.good,
-      bad: c.bad,
-      line: c.line,
-      candidates: c.versions,
-      excluded: c.excluded,
-      scenario: { concurrency: 32, requests: 2000, trials: 1, node: 'workspace' },
-      profile: 'smoke',
-      seed: 1,
-      rounds: ROUNDS,
-      ...parts,
-      reproduce: { command: reproduce, args: reproduce.split(' ').slice(2) },
-      environment,
-    };
+    const record = bisectRecordOf(c, parts, reproduce, environment);
     expect(validateRecord(JSON.parse(JSON.stringify(record)))).toMatchObject({ kind: 'bisect', status: 'errored' });
   });
 });
@@ -738,3 +698,33 @@ describe('steady-state steps', () => {
     expect(() => steadyStepValues(['a'], 1, [], 'p99')).toThrow(/not p99/);
   });
 });
+
+/** A whole bisect record around the search's parts, as `casebook bisect` writes it (for schema validation). */
+function bisectRecordOf(
+  c: { good: unknown; bad: unknown; line: unknown; versions: unknown; excluded: unknown },
+  parts: object,
+  reproduce: string,
+  environment: unknown,
+) {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    kind: 'bisect',
+    runId: 'bisect-12345678',
+    createdAt: '2026-12-01T00:00:00.000Z',
+    package: 'undici',
+    client: 'undici-request',
+    metric: { name: 'throughput', ...BISECT_METRICS.throughput },
+    good: c.good,
+    bad: c.bad,
+    line: c.line,
+    candidates: c.versions,
+    excluded: c.excluded,
+    scenario: { concurrency: 32, requests: 2000, trials: 1, node: 'workspace' },
+    profile: 'smoke',
+    seed: 1,
+    rounds: ROUNDS,
+    ...parts,
+    reproduce: { command: reproduce, args: reproduce.split(' ').slice(2) },
+    environment,
+  };
+}
