@@ -5,6 +5,7 @@ import {
   closesGapClaim,
   collapsedText,
   cpuGrowthClaim,
+  cpuRatioClaim,
   everyCallerHasAConnection,
   gapClaim,
   keepaliveCheaperClaim,
@@ -317,5 +318,56 @@ describe('reopen-0ms-latest: httpcore 1.0.9 opens at least 0.5 new sockets per r
       reconnectStorm({ ...text, storm: unbounded(m('latest · httpx', 49_000, 20, { sockets: one })) }).outcome,
     ).toBe('fails');
     expect(reconnectStorm({ ...text, storm: m('latest · httpx', 5_000, 200) }).outcome).toBe('fails');
+  });
+});
+
+describe('stated before the next run, after seed-0966c9a9', () => {
+  const point = (rate: number, lag: number, flags: string[] = [], reason = 'steady') => ({
+    route: 'httpx',
+    generator: 'open-loop',
+    rateRps: rate,
+    connections: null,
+    throughputRps: rate,
+    latencyMs: { p50: 55, p99: 120 },
+    cpuShare: { app: 0.4, target: 0.1, loadGenerator: 0.1 },
+    app: { threadsPeak: 0, loopLagMs: { p99: lag, max: lag } },
+    flags,
+    steadiness: { steady: flags.length === 0, reason },
+  });
+  const text = { id: 'loop-free', claim: 'c', route: 'httpx', freeShare: 0.2 };
+  const run = (p: ReturnType<typeof point>): AppRun => ({ target: { delayMs: 50 }, points: [point(32, 3), p] });
+
+  it('loop-free reads a point unsettled only in its connection rate (httpx@96 there), on both sides', () => {
+    const byRate = (lag: number) => point(96, lag, ['not-steady'], 'connection rate still moving');
+    expect(loopFreeClaim({ ...text, run: run(byRate(4)) }).outcome).toBe('holds');
+    expect(loopFreeClaim({ ...text, run: run(byRate(30)) }).outcome).toBe('fails');
+    // Throughput still moving, or a second flag, still voids it.
+    const byThroughput = point(96, 4, ['not-steady'], 'throughput still moving');
+    expect(loopFreeClaim({ ...text, run: run(byThroughput) }).evidence).toMatchObject({ comparable: false });
+    const twoFlags = point(96, 4, ['not-steady', 'target-saturated'], 'connection rate still moving');
+    expect(loopFreeClaim({ ...text, run: run(twoFlags) }).outcome).toBe('unresolved');
+  });
+
+  it('a version step as a ratio of CPU per request (newer ÷ older, per round) holds and fails on its threshold', () => {
+    const older = unbounded(m('latest · httpx', 47_000, 20));
+    const newer = unbounded(m('httpx2 · httpx', 1_800, 600));
+    const claim = { id: 'step-httpx2', claim: 'c', from: older, to: newer };
+    const v = cpuRatioClaim({ ...claim, threshold: { below: 0.25 } });
+    expect([v.kind, v.outcome]).toEqual(['claim', 'holds']);
+    expect(v.statistic?.value).toBeCloseTo(1_800 / 47_000, 3);
+    expect(
+      cpuRatioClaim({ ...claim, to: unbounded(m('httpx2 · httpx', 30_000, 30)), threshold: { below: 0.25 } }).outcome,
+    ).toBe('fails');
+    const up = cpuRatioClaim({ ...claim, from: newer, to: older, threshold: { above: 4 } });
+    expect(up.outcome).toBe('holds');
+    const seen = { run: 'seed-0966c9a9', value: 0.0377 };
+    const replication = cpuRatioClaim({ ...claim, threshold: { below: 0.25 }, replicates: seen });
+    expect([replication.kind, replication.evidence['replicates']]).toEqual(['exploratory', 'seed-0966c9a9']);
+    expect(replication.claim).toMatch(/^Replication of seed-0966c9a9 \(which measured 0\.04× before this threshold/);
+    // A flagged row decides nothing.
+    const flagged = { ...older, guards: { flags: ['not-steady'], rankable: false } };
+    expect(cpuRatioClaim({ ...claim, from: flagged, threshold: { below: 0.25 } }).evidence).toMatchObject({
+      comparable: false,
+    });
   });
 });
