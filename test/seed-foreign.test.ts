@@ -114,8 +114,11 @@ describe('foreign clients: the steady-state method', () => {
       expect(py?.trials).toHaveLength(4);
       for (const t of py?.trials ?? []) {
         expect(t.ok).toBeGreaterThan(0);
-        // A window is a slice of a running load: requests in flight at its edges are counted where they arrive.
-        expect(Math.abs((t.target?.requests ?? 0) - t.sent)).toBeLessThanOrEqual(load.concurrency);
+        // A window is a slice of a running load: requests in flight at its edges are counted where they arrive (at
+        // most C either way), and the target cuts its window a message later than the worker's thread cuts the
+        // client's (at ~1,600 req/s here, a few requests per millisecond): so within 2 × C, not C (12 seen once on
+        // a fresh 2-core machine, 4 December 2026).
+        expect(Math.abs((t.target?.requests ?? 0) - t.sent)).toBeLessThanOrEqual(2 * load.concurrency);
       }
       expect(py?.method?.blocks).toHaveLength(2);
       const client = py?.client as { set?: string | null; interpreter?: { version: string } } | undefined;
