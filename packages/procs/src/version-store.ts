@@ -224,7 +224,12 @@ export async function installVersion(
   const npmName = npmPackageFor(name);
   const integrity = await registryIntegrity(npmName, exact, field, storeDir);
   const final = path.join(storeDir, `${name}@${exact}-${integrityPrefix(integrity)}`);
-  const tmp = path.join(storeDir, `.tmp-${name}@${exact}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // npm is given the folder's real path: through a symlinked store (a clone sharing another's .casebook) npm keys its
+  // lock by a relative path out of the link ("../../…/node_modules/undici"), and the integrity check would find nothing.
+  const tmp = path.join(
+    fs.realpathSync(storeDir),
+    `.tmp-${name}@${exact}-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   fs.mkdirSync(tmp);
   try {
     // A package.json of its own makes the folder the project npm installs into (never the workspace above it).
