@@ -189,6 +189,11 @@ describe('casebook bisect: bad input exits 2, names the field and value, writes 
       mentions: ['--method', '"steady"', 'use --method phase'],
     },
     {
+      name: 'a runtime whose fetch is measured, not bisected',
+      args: ['--package', 'bun', '--good', '1.2.0', '--bad', '1.4.5'],
+      mentions: ['--package', '"bun"', 'Bun and Deno are not bisected here'],
+    },
+    {
       name: 'a pre-release',
       args: ['--package', 'undici', '--good', '8.0.0', '--bad', '8.12.0-rc.1'],
       mentions: ['--bad', 'pre-release'],

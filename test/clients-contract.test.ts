@@ -8,6 +8,7 @@ import {
   errorCode,
   H2_CLIENT_NAMES,
   installedVersion,
+  RUNTIME_FETCH_CLIENT_NAMES,
   resolveClientOptions,
 } from '@casebook/clients';
 import { UsageError } from '@casebook/results';
@@ -100,7 +101,9 @@ async function connectionsForSequentialRequests(name: ClientName, gap: 'none' | 
 
 test('CLIENT_NAMES and ADAPTERS describe the same seven clients', () => {
   expect(CLIENT_NAMES).toHaveLength(7);
-  expect(Object.keys(ADAPTERS).sort()).toEqual([...CLIENT_NAMES, ...H2_CLIENT_NAMES].sort());
+  expect(Object.keys(ADAPTERS).sort()).toEqual(
+    [...CLIENT_NAMES, ...H2_CLIENT_NAMES, ...RUNTIME_FETCH_CLIENT_NAMES].sort(),
+  );
   for (const name of CLIENT_NAMES) expect(ADAPTERS[name].name).toBe(name);
 });
 

@@ -630,12 +630,19 @@ export function buildCitation(loaded: LoadedRecord, options: CiteOptions = {}): 
   };
 }
 
-/** `--node` / `--client-version` for a run whose runtime or client came from the version store. */
+/**
+ * `--node` / `--client-version` for a run whose runtime or client came from the version store; `--bun` / `--deno` for
+ * Bun's and Deno's fetch, with `--bun-max-http-requests` when the run raised Bun's cap.
+ */
 function versionRerunArgs(client: BenchRecord['client']): string[] {
   const runtime = clientRuntimeOf(client);
   const args: string[] = [];
   if (runtime?.nodeFrom) args.push('--node', runtime.nodeFrom.version);
   if (runtime?.clientFrom) args.push('--client-version', runtime.clientFrom.version);
+  if (runtime?.runtimeFrom) args.push(`--${runtime.runtimeFrom.name}`, runtime.runtimeFrom.version);
+  const cap = client.settings['bunMaxHttpRequests'] as { value?: unknown; source?: unknown } | undefined;
+  if (cap?.source === 'BUN_CONFIG_MAX_HTTP_REQUESTS' && typeof cap.value === 'number')
+    args.push('--bun-max-http-requests', String(cap.value));
   return args;
 }
 

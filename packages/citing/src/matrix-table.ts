@@ -73,7 +73,8 @@ export function loadMatrixRuns(folders: readonly string[]): MatrixRun[] {
   return runs;
 }
 
-const columnOf = (cell: MatrixCell): string => `node ${cell.node} · ${cell.clientVersion}`;
+const columnOf = (cell: MatrixCell): string =>
+  `${cell.runtime ?? 'node'} ${cell.node} · ${cell.clientVersion}${cell.bunMaxHttpRequests === undefined ? '' : ` · BUN_CONFIG_MAX_HTTP_REQUESTS ${cell.bunMaxHttpRequests}`}`;
 
 /** The table; UsageError when a row's cells come from several machines and `mixMachines` is not set. */
 export function matrixTable(runs: readonly MatrixRun[], options: { mixMachines?: boolean } = {}): MatrixTable {

@@ -1,3 +1,4 @@
+export { BUN_DEFAULT_MAX_HTTP_REQUESTS } from './adapters/runtime-fetch';
 export { clientSecureContext, delayedLookup, openClientSession, perRequestSession } from './adapters/tls-common';
 export { prepareUploadBuffer, releaseUploadBuffer } from './adapters/upload-source';
 export { clientPackageRoot, useClientPackages } from './client-modules';
@@ -41,6 +42,7 @@ export {
   type LookupStrategy,
   type ResolvedClientOptions,
   type ResponseInfo,
+  RUNTIME_FETCH_CLIENT_NAMES,
   type TlsSpec,
   UPLOAD_MODES,
   type UploadMode,
@@ -50,8 +52,12 @@ export { errorCode, installedVersion } from './version';
 export {
   CLIENT_VERSION_SUPPORT,
   checkClientVersion,
+  checkFetchRuntimeVersion,
   checkRuntimeVersion,
   clientEnginesProblem,
+  FETCH_RUNTIME_SUPPORT,
+  type FetchRuntime,
+  fetchRuntimeOf,
   RUNTIME_SUPPORT,
   type VersionSupport,
 } from './version-support';

@@ -4,6 +4,7 @@ import { gotAdapter } from './adapters/got';
 import { nodeFetch } from './adapters/node-fetch';
 import { nodeHttp } from './adapters/node-http';
 import { nodeHttp2 } from './adapters/node-http2';
+import { bunFetch, denoFetch } from './adapters/runtime-fetch';
 import { undiciDispatch } from './adapters/undici-dispatch';
 import { undiciFetch } from './adapters/undici-fetch';
 import { undiciRequest } from './adapters/undici-request';
@@ -16,6 +17,7 @@ import {
   DEFAULT_CLIENT_OPTIONS,
   H2_CLIENT_NAMES,
   type ResolvedClientOptions,
+  RUNTIME_FETCH_CLIENT_NAMES,
 } from './types';
 import { refuseUnhonouredOptions } from './unhonoured-options';
 
@@ -28,12 +30,16 @@ export const ADAPTERS: Readonly<Record<ClientName, ClientAdapter>> = {
   axios: axiosAdapter,
   got: gotAdapter,
   'node-http2': nodeHttp2,
+  'bun-fetch': bunFetch,
+  'deno-fetch': denoFetch,
 };
 
 export function isClientName(value: unknown): value is ClientName {
   return (
     typeof value === 'string' &&
-    ((CLIENT_NAMES as readonly string[]).includes(value) || (H2_CLIENT_NAMES as readonly string[]).includes(value))
+    ((CLIENT_NAMES as readonly string[]).includes(value) ||
+      (H2_CLIENT_NAMES as readonly string[]).includes(value) ||
+      (RUNTIME_FETCH_CLIENT_NAMES as readonly string[]).includes(value))
   );
 }
 
@@ -46,6 +52,8 @@ export function getAdapter(name: string): ClientAdapter {
 export function clientVersions(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const adapter of Object.values(ADAPTERS)) {
+    // Bun's and Deno's fetch are built into runtimes this process is not: their version is the run's, in its record.
+    if (adapter.packageName === 'bun' || adapter.packageName === 'deno') continue;
     const key = adapter.packageName === 'node' ? 'node' : adapter.packageName;
     if (out[key] === undefined) out[key] = adapter.packageName === 'node' ? process.version : adapter.version();
   }

@@ -17,7 +17,16 @@ export const CLIENT_NAMES = [
  * HTTP/1.1 study compares; ADAPTERS, getAdapter and ClientName include them.
  */
 export const H2_CLIENT_NAMES = ['node-http2'] as const;
-export type ClientName = (typeof CLIENT_NAMES)[number] | (typeof H2_CLIENT_NAMES)[number];
+/**
+ * Other runtimes' global fetch (the versions case study): each runs in a worker on its own runtime from the version
+ * store (Bun, Deno), never on Node. Kept out of CLIENT_NAMES like the HTTP/2 client; ADAPTERS, getAdapter and
+ * ClientName include them.
+ */
+export const RUNTIME_FETCH_CLIENT_NAMES = ['bun-fetch', 'deno-fetch'] as const;
+export type ClientName =
+  | (typeof CLIENT_NAMES)[number]
+  | (typeof H2_CLIENT_NAMES)[number]
+  | (typeof RUNTIME_FETCH_CLIENT_NAMES)[number];
 
 /** How the client resolves host names (see lookup.ts; the DNS case study). */
 export const LOOKUP_STRATEGIES = [

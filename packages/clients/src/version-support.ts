@@ -48,6 +48,8 @@ export const CLIENT_VERSION_SUPPORT: Readonly<Record<ClientName, VersionSupport 
   'node-fetch': null,
   'node-http': null,
   'node-http2': null,
+  'bun-fetch': null,
+  'deno-fetch': null,
 };
 
 /** Option features that need a later version than the adapter's base range. */
@@ -101,7 +103,9 @@ export function checkClientVersion(
       version.text,
       client === 'node-fetch'
         ? "node-fetch is Node's global fetch, whose undici is bundled with Node: choose it with --node"
-        : `${client} is built into Node and has no package version: choose the runtime with --node`,
+        : client === 'bun-fetch' || client === 'deno-fetch'
+          ? `${client} is built into its runtime and has no package version: choose the runtime with --${FETCH_RUNTIME_OF[client]}`
+          : `${client} is built into Node and has no package version: choose the runtime with --node`,
     );
   if (!satisfiesRange(version, support.range))
     throw new UsageError(
@@ -123,6 +127,51 @@ export function checkClientVersion(
         );
     }
   return support.packageName;
+}
+
+/** The runtimes whose global fetch is a client (bun-fetch, deno-fetch): each runs only on its own runtime. */
+export type FetchRuntime = 'bun' | 'deno';
+
+export const FETCH_RUNTIME_OF: Readonly<Record<'bun-fetch' | 'deno-fetch', FetchRuntime>> = {
+  'bun-fetch': 'bun',
+  'deno-fetch': 'deno',
+};
+
+/** The runtime a client must run on when it is another runtime's fetch; null for Node clients. */
+export function fetchRuntimeOf(client: ClientName): FetchRuntime | null {
+  return client === 'bun-fetch' || client === 'deno-fetch' ? FETCH_RUNTIME_OF[client] : null;
+}
+
+/**
+ * Bun and Deno, installed from npm like Node (the version store): the versions their worker runs on, and the version a
+ * run uses when none is chosen (pinned; the store pins its tarball by the registry's integrity).
+ */
+export const FETCH_RUNTIME_SUPPORT: Readonly<
+  Record<FetchRuntime, { range: string; why: string; pinned: string; flag: string }>
+> = {
+  bun: {
+    range: '>=1.2.0',
+    why: 'the worker (CommonJS, node:child_process IPC as a child of Node with JSON serialization) runs on Bun 1.2 and later',
+    pinned: '1.4.5',
+    flag: '--bun',
+  },
+  deno: {
+    range: '>=2.2.0',
+    why: 'the worker runs on Deno 2.2 and later (Node IPC as a child, CommonJS detection with --unstable-detect-cjs)',
+    pinned: '2.9.6',
+    flag: '--deno',
+  },
+};
+
+/** Refuse a Bun or Deno version outside FETCH_RUNTIME_SUPPORT (UsageError on the runtime's flag, or `field`). */
+export function checkFetchRuntimeVersion(runtime: FetchRuntime, version: ExactVersion, field?: string): void {
+  const support = FETCH_RUNTIME_SUPPORT[runtime];
+  if (!satisfiesRange(version, support.range))
+    throw new UsageError(
+      field ?? support.flag,
+      version.text,
+      `${runtime} ${support.range} is supported: ${support.why}`,
+    );
 }
 
 /** Refuse a runtime outside RUNTIME_SUPPORT (UsageError on `field`). */

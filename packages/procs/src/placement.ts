@@ -151,6 +151,13 @@ export interface SpawnPinnedOptions {
   wrapper?: string[];
   /** What this process is in the run ('client', 'target', 'proxy', 'DNS server'): recorded in `placements()`. */
   role?: string;
+  /**
+   * How IPC messages are encoded (stdio 'ipc' only): 'advanced' (the default, Node's structured clone) between Node
+   * processes; 'json' for a worker on Bun or Deno, whose IPC channel reads JSON only.
+   */
+  serialization?: 'advanced' | 'json';
+  /** Variables of this process's environment the child must not inherit (a runtime setting the run controls). */
+  unsetEnv?: readonly string[];
 }
 
 const placed = new Map<string, number | null>();
@@ -188,9 +195,14 @@ export function spawnPinned(command: string, args: readonly string[], options: S
     cmd = options.wrapper[0] as string;
   }
   const env = { ...process.env, ...(options.env ?? {}) };
+  for (const name of options.unsetEnv ?? []) if (!(options.env && name in options.env)) delete env[name];
   const child =
     (options.stdio ?? 'ipc') === 'ipc'
-      ? spawn(cmd, argv, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env, serialization: 'advanced' })
+      ? spawn(cmd, argv, {
+          stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          env,
+          serialization: options.serialization ?? 'advanced',
+        })
       : spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe'], env });
   trackChild(child);
   // A late 'error' (a failed kill or IPC write after the run moved on) must not become an uncaught exception in the
@@ -212,8 +224,13 @@ export interface SpawnNodeOptions {
   /** Wrap the command (e.g. ['unshare', '-m', ...]); applied outside taskset. */
   wrapper?: string[];
   role?: string;
-  /** Another Node binary to run the script on (a runtime from the version store); default this process's Node. */
+  /**
+   * Another binary to run the script on (a runtime from the version store); default this process's Node. Bun and
+   * Deno run it too, with their own arguments in `execArgv` and `serialization: 'json'`.
+   */
   execPath?: string;
+  serialization?: 'advanced' | 'json';
+  unsetEnv?: readonly string[];
 }
 
 /** Spawn `node script` (this process's Node, or `execPath`) with an IPC channel, pinned to `cpu` when the plan allows. */
@@ -222,6 +239,8 @@ export function spawnNode(script: string, options: SpawnNodeOptions): ChildProce
   if (options.env) pinned.env = options.env;
   if (options.wrapper) pinned.wrapper = options.wrapper;
   if (options.role !== undefined) pinned.role = options.role;
+  if (options.serialization !== undefined) pinned.serialization = options.serialization;
+  if (options.unsetEnv !== undefined) pinned.unsetEnv = options.unsetEnv;
   return spawnPinned(
     options.execPath ?? process.execPath,
     [...(options.execArgv ?? []), script, ...(options.args ?? [])],

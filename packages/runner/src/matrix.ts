@@ -1,5 +1,12 @@
 import * as path from 'node:path';
-import { CLIENT_VERSION_SUPPORT, type ClientName, isClientName } from '@casebook/clients';
+import {
+  CLIENT_VERSION_SUPPORT,
+  type ClientName,
+  FETCH_RUNTIME_SUPPORT,
+  type FetchRuntime,
+  fetchRuntimeOf,
+  isClientName,
+} from '@casebook/clients';
 import { type BenchRecord, UsageError, writeRecord } from '@casebook/results';
 import { runBench } from './bench';
 import { shuffledOrder } from './interleave';
@@ -29,6 +36,15 @@ export interface MatrixSpec {
   nodes: string[];
   /** Exact versions of each client's package, or 'workspace'; clients without a package (node-fetch) take none. */
   clientVersions: string[];
+  /** bun-fetch's axis: exact Bun versions (absent or empty: the pinned one). Node clients ignore it. */
+  bun?: string[];
+  /** deno-fetch's axis: exact Deno versions (absent or empty: the pinned one). */
+  deno?: string[];
+  /**
+   * bun-fetch's BUN_CONFIG_MAX_HTTP_REQUESTS axis: 'default' (unset, Bun's 256) or integers 1–65535; absent or empty:
+   * default only. A configuration, not a version: each value is a cell of its own, named in its id and column.
+   */
+  bunMaxHttpRequests?: ('default' | number)[];
   rounds: number;
   seed: number;
 }
@@ -36,16 +52,28 @@ export interface MatrixSpec {
 export interface MatrixCell {
   id: string;
   client: ClientName;
+  /** The runtime's version: Node's ('workspace' or exact), or Bun's or Deno's for bun-fetch and deno-fetch. */
   node: string;
   clientVersion: string;
+  /** bun-fetch, deno-fetch: the runtime `node` is a version of; absent: Node. */
+  runtime?: FetchRuntime;
+  /** bun-fetch: BUN_CONFIG_MAX_HTTP_REQUESTS set for the worker; absent: unset (256). */
+  bunMaxHttpRequests?: number;
 }
 
 /** A cell's id, also its folder name and what its records' labels carry. */
-export function cellId(client: string, node: string, clientVersion: string): string {
-  return `${client}__node-${node}__pkg-${clientVersion}`;
+export function cellId(
+  client: string,
+  node: string,
+  clientVersion: string,
+  runtime: 'node' | FetchRuntime = 'node',
+  bunMaxHttpRequests?: number,
+): string {
+  const max = bunMaxHttpRequests === undefined ? '' : `__bun-max-${bunMaxHttpRequests}`;
+  return `${client}__${runtime}-${node}__pkg-${clientVersion}${max}`;
 }
 
-const CELL_LABEL = /^matrix (\S+)__node-(\S+)__pkg-(\S+) round (\d+)$/;
+const CELL_LABEL = /^matrix (\S+?)__(node|bun|deno)-(\S+)__pkg-(\S+?)(?:__bun-max-(\d+))? round (\d+)$/;
 
 /** The label of one cell's run in one round. */
 export function cellLabel(cell: MatrixCell, round: number): string {
@@ -56,15 +84,46 @@ export function cellLabel(cell: MatrixCell, round: number): string {
 export function parseCellLabel(label: string | null | undefined): { cell: MatrixCell; round: number } | null {
   const m = CELL_LABEL.exec(label ?? '');
   if (!m) return null;
-  const [, client, node, clientVersion, round] = m;
+  const [, client, runtime, node, clientVersion, max, round] = m;
   if (client === undefined || !isClientName(client) || node === undefined || clientVersion === undefined) return null;
-  return { cell: { id: cellId(client, node, clientVersion), client, node, clientVersion }, round: Number(round) };
+  const cell: MatrixCell = { id: '', client, node, clientVersion };
+  if (runtime === 'bun' || runtime === 'deno') cell.runtime = runtime;
+  if (max !== undefined) cell.bunMaxHttpRequests = Number(max);
+  cell.id = cellId(client, node, clientVersion, cell.runtime, cell.bunMaxHttpRequests);
+  return { cell, round: Number(round) };
 }
 
-const choiceOf = (cell: MatrixCell): VersionChoice => ({
-  ...(cell.node === WORKSPACE ? {} : { node: cell.node }),
-  ...(cell.clientVersion === WORKSPACE ? {} : { clientVersion: cell.clientVersion }),
-});
+const choiceOf = (cell: MatrixCell): VersionChoice => {
+  if (cell.runtime === 'deno') return { deno: cell.node };
+  if (cell.runtime === 'bun')
+    return {
+      bun: cell.node,
+      ...(cell.bunMaxHttpRequests === undefined ? {} : { bunMaxHttpRequests: cell.bunMaxHttpRequests }),
+    };
+  return {
+    ...(cell.node === WORKSPACE ? {} : { node: cell.node }),
+    ...(cell.clientVersion === WORKSPACE ? {} : { clientVersion: cell.clientVersion }),
+  };
+};
+
+/** bun-fetch and deno-fetch cells: one per runtime version (the pinned one when none is given), and for Bun per cap. */
+function fetchRuntimeCells(client: ClientName, runtime: FetchRuntime, spec: MatrixSpec): MatrixCell[] {
+  const given = spec[runtime] ?? [];
+  const versions = given.length > 0 ? given : [FETCH_RUNTIME_SUPPORT[runtime].pinned];
+  const caps =
+    runtime === 'bun' && (spec.bunMaxHttpRequests ?? []).length > 0
+      ? (spec.bunMaxHttpRequests ?? [])
+      : ['default' as const];
+  const cells: MatrixCell[] = [];
+  for (const version of versions)
+    for (const cap of caps) {
+      const cell: MatrixCell = { id: '', client, node: version, clientVersion: WORKSPACE, runtime };
+      if (cap !== 'default') cell.bunMaxHttpRequests = cap;
+      cell.id = cellId(client, version, WORKSPACE, runtime, cell.bunMaxHttpRequests);
+      cells.push(cell);
+    }
+  return cells;
+}
 
 /** The cross product, checked before anything runs (bad versions: UsageError, exit 2, nothing written). */
 export function matrixCells(spec: MatrixSpec): MatrixCell[] {
@@ -76,8 +135,31 @@ export function matrixCells(spec: MatrixSpec): MatrixCell[] {
   const nodes = spec.nodes.length > 0 ? spec.nodes : [WORKSPACE];
   const versions = spec.clientVersions.length > 0 ? spec.clientVersions : [WORKSPACE];
   const cells: MatrixCell[] = [];
+  for (const runtime of ['bun', 'deno'] as const) {
+    const given = spec[runtime] ?? [];
+    if (given.length > 0 && !spec.clients.includes(`${runtime}-fetch`))
+      throw new UsageError(
+        FETCH_RUNTIME_SUPPORT[runtime].flag,
+        given.join(','),
+        `applies to ${runtime}-fetch: add it to --clients`,
+      );
+  }
+  if ((spec.bunMaxHttpRequests ?? []).length > 0 && !spec.clients.includes('bun-fetch'))
+    throw new UsageError(
+      '--bun-max-http-requests',
+      (spec.bunMaxHttpRequests ?? []).join(','),
+      'applies to bun-fetch: add it to --clients',
+    );
   for (const client of spec.clients) {
     if (!isClientName(client)) throw new UsageError('--clients', client, 'expected client names (see `casebook list`)');
+    const runtime = fetchRuntimeOf(client);
+    if (runtime !== null) {
+      for (const cell of fetchRuntimeCells(client, runtime, spec)) {
+        checkVersionChoice(client, choiceOf(cell));
+        if (!cells.some((c) => c.id === cell.id)) cells.push(cell);
+      }
+      continue;
+    }
     // Node's own clients have no package version: their axis is the runtime only.
     const own = CLIENT_VERSION_SUPPORT[client] === null ? [WORKSPACE] : versions;
     for (const node of nodes)

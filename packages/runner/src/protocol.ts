@@ -41,6 +41,8 @@ export interface WorkerStart {
 export interface WorkerRuntime {
   node: string;
   bundledUndici: string | null;
+  /** On Bun or Deno: that runtime and its version (`node` is then the Node version it emulates). */
+  jsRuntime?: { name: 'bun' | 'deno'; version: string };
 }
 
 export function isWorkerRuntime(value: unknown): value is WorkerRuntime {
@@ -51,7 +53,17 @@ export function isWorkerRuntime(value: unknown): value is WorkerRuntime {
 
 /** Read in the worker itself: the runtime that actually ran the client. */
 export function workerRuntime(): WorkerRuntime {
-  return { node: process.version, bundledUndici: process.versions['undici'] ?? null };
+  const bun = process.versions['bun'];
+  const deno = process.versions['deno'];
+  return {
+    node: process.version,
+    bundledUndici: process.versions['undici'] ?? null,
+    ...(bun !== undefined
+      ? { jsRuntime: { name: 'bun', version: bun } }
+      : deno !== undefined
+        ? { jsRuntime: { name: 'deno', version: deno } }
+        : {}),
+  };
 }
 
 /**

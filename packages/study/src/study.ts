@@ -10,7 +10,7 @@ import {
   type VegaLiteSpec,
 } from '@casebook/charts';
 import { buildCitation, type CiteOptions, citationMarkdown, loadRecord } from '@casebook/citing';
-import { clientVersions, getAdapter, isClientName } from '@casebook/clients';
+import { clientVersions, FETCH_RUNTIME_SUPPORT, fetchRuntimeOf, getAdapter, isClientName } from '@casebook/clients';
 import { type FdPreflightInput, fdPreflight, pinningPlan } from '@casebook/procs';
 import {
   type AppRunRecord,
@@ -379,6 +379,9 @@ export class Study {
       const versions: VersionChoice = {
         ...(c.node === undefined ? {} : { node: c.node }),
         ...(c.clientVersion === undefined ? {} : { clientVersion: c.clientVersion }),
+        ...(c.bun === undefined ? {} : { bun: c.bun }),
+        ...(c.deno === undefined ? {} : { deno: c.deno }),
+        ...(c.bunMaxHttpRequests === undefined ? {} : { bunMaxHttpRequests: c.bunMaxHttpRequests }),
       };
       return {
         ...scenario,
@@ -740,6 +743,15 @@ export interface VersionCell {
    * The label says it (` · maxRedirects 0`), so two cells of one version differ by label.
    */
   maxRedirects?: number;
+  /** bun-fetch: exact Bun version to run it on; absent: the pinned one (FETCH_RUNTIME_SUPPORT). */
+  bun?: string;
+  /** deno-fetch: exact Deno version to run it on; absent: the pinned one. */
+  deno?: string;
+  /**
+   * bun-fetch: BUN_CONFIG_MAX_HTTP_REQUESTS for its process (Bun admits 256 fetches in flight per process when unset).
+   * A configuration difference, so the label says it (` · BUN_CONFIG_MAX_HTTP_REQUESTS 512`).
+   */
+  bunMaxHttpRequests?: number;
 }
 
 /**
@@ -752,6 +764,13 @@ export interface VersionCell {
 export function versionCellLabel(c: VersionCell): string {
   if (!isClientName(c.client)) return c.client;
   const adapter = getAdapter(c.client);
+  const fetchRuntime = fetchRuntimeOf(c.client);
+  if (fetchRuntime !== null) {
+    // Bun's and Deno's fetch: the runtime is the version (`bun-fetch@bun-1.4.5`), the pinned one when none is chosen.
+    const version = c[fetchRuntime] ?? FETCH_RUNTIME_SUPPORT[fetchRuntime].pinned;
+    const cap = c.bunMaxHttpRequests === undefined ? '' : ` · BUN_CONFIG_MAX_HTTP_REQUESTS ${c.bunMaxHttpRequests}`;
+    return `${c.client}@${fetchRuntime}-${version}${cap}`;
+  }
   const node = c.node === undefined ? '' : ` · node ${c.node}`;
   const runtime = `${node}${c.maxRedirects === undefined ? '' : ` · maxRedirects ${c.maxRedirects}`}`;
   if (adapter.packageName === 'node') {

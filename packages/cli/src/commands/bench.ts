@@ -25,6 +25,11 @@ Any row of a version matrix is one command: --node <version> runs the client on 
 registry into .casebook/versions/ and reused offline. A version the adapter does not support, one npm does not
 have, or a runtime the client cannot run on exits 2 with the reason, and nothing is written.
 
+Bun's and Deno's global fetch are the clients bun-fetch and deno-fetch: their worker runs on that runtime, installed
+from npm into the same store (--bun <version>, --deno <version>; default the pinned version). Bun admits 256 fetches
+in flight per process unless BUN_CONFIG_MAX_HTTP_REQUESTS says otherwise: --bun-max-http-requests <n> sets it for the
+worker, and the record states the value in effect (client.settings.bunMaxHttpRequests).
+
 ${formatFlags(BENCH_FLAGS)}`;
 
 export async function benchCommand(argv: readonly string[]): Promise<number> {
@@ -40,7 +45,7 @@ export async function benchCommand(argv: readonly string[]): Promise<number> {
   const choice = versionChoiceFromFlags(flags);
   // The support table and version syntax first (no network): a refused version never starts a progress line.
   checkVersionChoice(options.client, choice, options.clientOptions);
-  const versions = Object.keys(choice).length > 0 ? { versions: choice } : {};
+  const versions = Object.values(choice).some((v) => v !== undefined) ? { versions: choice } : {};
   // Progress and its final line go to stderr: stdout carries only the result (one JSON document with --json).
   const line = createLiveLine(`bench ${options.client}`, { resultStream: process.stderr });
   const record: BenchRecord = await runBench(options, {

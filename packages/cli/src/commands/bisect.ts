@@ -16,7 +16,7 @@ import {
   stepValues,
 } from '@casebook/analysis';
 import { CLIENT_VERSION_SUPPORT, checkClientVersion, checkRuntimeVersion, isClientName } from '@casebook/clients';
-import { isStorePackage, registryMetadata, STORE_PACKAGES, type StorePackage } from '@casebook/procs';
+import { registryMetadata, type StorePackage } from '@casebook/procs';
 import {
   type BenchRecord,
   CasebookError,
@@ -43,13 +43,19 @@ import {
 } from '@casebook/runner';
 import { type BisectStepRun, recordBisect } from '../bisect-record';
 
+/** What a bisect can search: the store's packages but Bun and Deno (their fetch is measured, not bisected, here). */
+const BISECT_PACKAGES = ['node', 'undici', 'got', 'axios'] as const satisfies readonly StorePackage[];
+type BisectPackage = (typeof BISECT_PACKAGES)[number];
+const isBisectPackage = (value: unknown): value is BisectPackage =>
+  typeof value === 'string' && (BISECT_PACKAGES as readonly string[]).includes(value);
+
 /** The scenario flags are bench's (one place), as matrix takes them; bisect adds what it searches and how. */
 const { client: _c, node: _n, 'client-version': _v, json: _j, save: _s, publish: _p, ...SCENARIO_FLAGS } = BENCH_FLAGS;
 
 const BISECT_FLAGS = {
   package: {
     type: 'string',
-    description: `what changes: ${STORE_PACKAGES.filter((p) => p !== 'node').join(', ')} (the client's package) or node (the runtime)`,
+    description: `what changes: ${BISECT_PACKAGES.filter((p) => p !== 'node').join(', ')} (the client's package) or node (the runtime)`,
   },
   good: { type: 'string', description: 'exact version where the metric was as expected (the earlier release)' },
   bad: { type: 'string', description: 'exact version where it was not (the later release)' },
@@ -118,7 +124,7 @@ Registry metadata is cached for an hour in the version store (.casebook/versions
 
 ${formatFlags(BISECT_FLAGS)}`;
 
-const DEFAULT_CLIENT: Readonly<Record<StorePackage, string>> = {
+const DEFAULT_CLIENT: Readonly<Record<BisectPackage, string>> = {
   undici: 'undici-request',
   got: 'got',
   axios: 'axios',
@@ -162,11 +168,11 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
 
   // Everything that needs no network first: package, metric, profile, client, versions, scenario, support table.
   const pkg = flags.package;
-  if (!isStorePackage(pkg))
+  if (!isBisectPackage(pkg))
     throw new UsageError(
       '--package',
       pkg,
-      `${pkg === undefined ? 'required: ' : ''}expected one of ${STORE_PACKAGES.join(', ')} (the packages the version store installs)`,
+      `${pkg === undefined ? 'required: ' : ''}expected one of ${BISECT_PACKAGES.join(', ')} (the packages the version store installs; Bun and Deno are not bisected here)`,
     );
   const metric = requireBisectMetric(flags.metric ?? 'throughput');
   const profile = flags.profile ?? 'standard';

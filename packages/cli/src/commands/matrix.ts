@@ -13,7 +13,18 @@ import {
 } from '@casebook/runner';
 
 /** The scenario flags are bench's (one place); the matrix adds its axes, rounds and the plan/cell switches. */
-const { client: _c, node: _n, 'client-version': _v, json: _j, save: _s, publish: _p, ...SCENARIO_FLAGS } = BENCH_FLAGS;
+const {
+  client: _c,
+  node: _n,
+  'client-version': _v,
+  bun: _b,
+  deno: _d,
+  'bun-max-http-requests': _m,
+  json: _j,
+  save: _s,
+  publish: _p,
+  ...SCENARIO_FLAGS
+} = BENCH_FLAGS;
 
 const MATRIX_FLAGS = {
   ...SCENARIO_FLAGS,
@@ -23,6 +34,12 @@ const MATRIX_FLAGS = {
     type: 'string',
     description: "exact versions of each client's package, comma-separated; 'workspace' is the installed one",
   },
+  bun: { type: 'string', description: "bun-fetch's Bun versions, comma-separated (default the pinned one)" },
+  deno: { type: 'string', description: "deno-fetch's Deno versions, comma-separated (default the pinned one)" },
+  'bun-max-http-requests': {
+    type: 'string',
+    description: "bun-fetch's BUN_CONFIG_MAX_HTTP_REQUESTS values, comma-separated: 'default' (unset, 256) or 1–65535",
+  },
   rounds: { type: 'int', description: 'rounds; each runs every cell once, in a seeded shuffled order (default 3)' },
   seed: { type: 'int', description: 'seed of the shuffle (default 1)' },
   out: { type: 'string', description: 'folder for the records (default results/local/matrix/<time>)' },
@@ -30,13 +47,15 @@ const MATRIX_FLAGS = {
   cell: { type: 'string', description: 'run only this cell (a job of --plan)' },
 } as const satisfies FlagSpec;
 
-const MATRIX_USAGE = `usage: casebook matrix --clients <a,b> [--nodes <v,…>] [--client-versions <v,…>] [bench options]
+const MATRIX_USAGE = `usage: casebook matrix --clients <a,b> [--nodes <v,…>] [--client-versions <v,…>] [--bun <v,…>] [--deno <v,…>] [bench options]
 
 One bench scenario across clients × Node versions × client versions (versions from the version store, installed
 once from npm). Every round runs each cell once as a short bench run, in an order shuffled with the seed; records go
 under <out>/<cell id>/ and the table (median throughput with 95 % intervals, change to each row's first column, ~ where
 unresolved) is printed. --plan prints the cells as JSON so each can run as a separate job (with --cell <id> and its
-own --out); \`casebook merge <folder…>\` then prints the same table from their records.
+own --out); \`casebook merge <folder…>\` then prints the same table from their records. bun-fetch and deno-fetch run
+on Bun and Deno from the same store (--bun, --deno; their cells ignore --nodes and --client-versions), and
+--bun-max-http-requests default,512 makes Bun's cap on fetches in flight a column of its own.
 
 ${formatFlags(MATRIX_FLAGS)}`;
 
@@ -48,6 +67,14 @@ const list = (value: string | undefined): string[] =>
         .map((s) => s.trim())
         .filter(Boolean);
 
+/** One value of --bun-max-http-requests: 'default' or an integer (its range is checked with the cells). */
+function maxHttpRequests(value: string): 'default' | number {
+  if (value === 'default') return value;
+  if (!/^\d+$/.test(value))
+    throw new UsageError('--bun-max-http-requests', value, "expected 'default' or integers from 1 to 65535");
+  return Number(value);
+}
+
 export async function matrixCommand(argv: readonly string[]): Promise<number> {
   const { positionals, flags } = parseArgs(argv, MATRIX_FLAGS);
   if (flags.help === true) {
@@ -55,12 +82,16 @@ export async function matrixCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new UsageError('argument', positionals[0], 'matrix takes flags only');
-  const { client: _client, ...bench } = benchOptionsFromFlags({ ...flags, client: 'placeholder' });
+  const { bun: _bun, deno: _deno, 'bun-max-http-requests': _max, ...scenario } = flags;
+  const { client: _client, ...bench } = benchOptionsFromFlags({ ...scenario, client: 'placeholder' });
   const spec: MatrixSpec = {
     bench,
     clients: list(flags.clients),
     nodes: list(flags.nodes),
     clientVersions: list(flags['client-versions']),
+    bun: list(flags.bun),
+    deno: list(flags.deno),
+    bunMaxHttpRequests: list(flags['bun-max-http-requests']).map(maxHttpRequests),
     rounds: flags.rounds ?? 3,
     seed: flags.seed ?? 1,
   };
