@@ -499,12 +499,25 @@ export function poolRegimeText(
  * target saturated in the median block of …") and still carries the paired ratio with its interval as
  * `exploratoryRatio` (not counted); the medians of both cells are in the evidence either way.
  */
+/** `within 10 % below to 10 % above`, `more than 1.1×`, `less than 0.9×` (a band's text before "the reference's"). */
+function bandText(band: Threshold, pct: (x: number) => number): string {
+  if (band.above !== undefined && band.below !== undefined)
+    return `within ${pct(band.above)} % below to ${pct(band.below)} % above`;
+  if (band.above !== undefined) return `more than ${band.above}×`;
+  if (band.below !== undefined) return `less than ${band.below}×`;
+  throw new Error('a claim needs a threshold: above, below or both');
+}
+
 export function versionParityClaim(input: {
   id: string;
   reference: VersionMeasurement;
   other: VersionMeasurement;
   metric: 'throughputRps' | 'cpuMicrosPerRequest';
-  band: Required<Threshold>;
+  /**
+   * Both sides: parity (`within 10 % below to 10 % above`). One side: a difference stated before the run (`above: 1.1`:
+   * more than 1.1× the reference's; `below: 0.9`: less than 0.9×), for cells of different clients or runtimes.
+   */
+  band: Threshold;
   /** Every cell of the matrix (for "N of M cells not steady"); default the two compared. */
   cells?: readonly VersionMeasurement[];
   /**
@@ -532,7 +545,7 @@ export function versionParityClaim(input: {
   const exploratory = reason === null ? null : exploratoryRatioText(reference, other, metric);
   return quantityClaim({
     id: input.id,
-    claim: `${other.label}'s ${METRIC_TEXT[metric]} is within ${pct(band.above)} % below to ${pct(band.below)} % above ${reference.label}'s (paired per round)${input.scope === undefined ? '' : `; regime: ${input.scope}`}`,
+    claim: `${other.label}'s ${METRIC_TEXT[metric]} is ${bandText(band, pct)} ${reference.label}'s (paired per round)${input.scope === undefined ? '' : `; regime: ${input.scope}`}`,
     statistic: `${METRIC_TEXT[metric]} ratio ${other.label} / ${reference.label}`,
     interval,
     threshold: band,
@@ -836,6 +849,62 @@ export function versionsRanSanity(input: {
     claim: 'every cell ran the package version it was asked for, and its record names the runtime and bundled undici',
     holds: input.cells.length > 0 && problems.length === 0,
     evidence: { cells: input.cells.length, problems: problems.join('; ') || 'none' },
+  });
+}
+
+/** Bun's cap on fetches in flight per process when BUN_CONFIG_MAX_HTTP_REQUESTS is not set. */
+const BUN_DEFAULT_CAP = 256;
+
+/**
+ * Sanity (notebook 07, section 8): each Bun or Deno cell ran its worker on the runtime and version asked, installed from
+ * the version store with an integrity, and each Bun cell with the cap it was given (BUN_CONFIG_MAX_HTTP_REQUESTS, else
+ * Bun's default of 256), as its record states it; and the target saw the cap where the load reached it: at most the
+ * cap open at once, and, for a cap raised above 256 under a load above 256, more than 256 (the raise took effect).
+ * The harness sets all of this: shown, never counted.
+ */
+export function fetchRuntimesRanSanity(input: {
+  id: string;
+  cells: readonly {
+    measurement: VersionMeasurement & { params: { load: { concurrency: number } } };
+    runtime: 'bun' | 'deno';
+    version: string;
+    /** Bun only: the cap set for the cell; absent: Bun's default (256). */
+    bunMaxHttpRequests?: number;
+  }[];
+}): VerdictData {
+  const problems: string[] = [];
+  const evidence: Record<string, string | number> = {};
+  for (const c of input.cells) {
+    const m = c.measurement;
+    const r = m.client.settings['runtime'];
+    const js = isRecord(r) && isRecord(r['jsRuntime']) ? r['jsRuntime'] : null;
+    const from = isRecord(r) ? r['runtimeFrom'] : null;
+    if (js === null || js['name'] !== c.runtime || js['version'] !== c.version)
+      problems.push(
+        `${m.label}: ran on ${js === null ? 'no recorded runtime' : `${String(js['name'])} ${String(js['version'])}`}, asked ${c.runtime} ${c.version}`,
+      );
+    if (!isEntry(from) || !from.integrity.startsWith('sha512-'))
+      problems.push(`${m.label}: no store entry with an integrity`);
+    if (c.runtime !== 'bun') continue;
+    const cap = c.bunMaxHttpRequests ?? BUN_DEFAULT_CAP;
+    const setting = m.client.settings['bunMaxHttpRequests'];
+    const recorded = isRecord(setting) && typeof setting['value'] === 'number' ? setting['value'] : null;
+    if (recorded !== cap) problems.push(`${m.label}: cap recorded ${recorded ?? 'nowhere'}, expected ${cap}`);
+    const peak = m.target.peakOpenConnections;
+    const load = m.params.load.concurrency;
+    evidence[`peak open ${m.label}`] = peak;
+    if (peak > cap) problems.push(`${m.label}: ${peak} open at once, above its cap of ${cap}`);
+    if (cap > BUN_DEFAULT_CAP && load > BUN_DEFAULT_CAP && peak <= BUN_DEFAULT_CAP)
+      problems.push(
+        `${m.label}: at most ${peak} open at once under ${load} in flight: the raised cap of ${cap} did not take effect`,
+      );
+  }
+  return sanityCheck({
+    id: input.id,
+    claim:
+      'every Bun and Deno cell ran on the runtime version asked, from the version store, and each Bun cell with its cap (BUN_CONFIG_MAX_HTTP_REQUESTS, else 256), which the target saw',
+    holds: input.cells.length > 0 && problems.length === 0,
+    evidence: { cells: input.cells.length, ...evidence, problems: problems.join('; ') || 'none' },
   });
 }
 
