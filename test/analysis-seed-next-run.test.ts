@@ -166,18 +166,21 @@ describe('collapsed needs a waiter that could fail', () => {
   });
 });
 
+/** An open-loop point of the app's httpx route at `rate`, with its loop lag p99 and flags (and the steadiness reason). */
+const point = (rate: number, lag: number, flags: string[] = [], reason = 'steady') => ({
+  route: 'httpx',
+  generator: 'open-loop',
+  rateRps: rate,
+  connections: null,
+  throughputRps: rate,
+  latencyMs: { p50: 55, p99: 120 },
+  cpuShare: { app: 0.4, target: 0.1, loadGenerator: 0.1 },
+  app: { threadsPeak: 0, loopLagMs: { p99: lag, max: lag } },
+  flags,
+  steadiness: { steady: flags.length === 0, reason },
+});
+
 describe('the summary counts a claim a guard voided as voided, not imprecise', () => {
-  const point = (rate: number, lag: number, flags: string[] = []) => ({
-    route: 'httpx',
-    generator: 'open-loop',
-    rateRps: rate,
-    connections: null,
-    throughputRps: rate,
-    latencyMs: { p50: 55, p99: 120 },
-    cpuShare: { app: 0.4, target: 0.1, loadGenerator: 0.1 },
-    app: { threadsPeak: 0, loopLagMs: { p99: lag, max: lag } },
-    flags,
-  });
   const text = { id: 'loop-free', claim: 'c', route: 'httpx', freeShare: 0.2 };
 
   it('loop-free with flagged rates (seed-18581e19: two of three) is voided by guards, naming them', () => {
@@ -322,18 +325,6 @@ describe('reopen-0ms-latest: httpcore 1.0.9 opens at least 0.5 new sockets per r
 });
 
 describe('stated before the next run, after seed-0966c9a9', () => {
-  const point = (rate: number, lag: number, flags: string[] = [], reason = 'steady') => ({
-    route: 'httpx',
-    generator: 'open-loop',
-    rateRps: rate,
-    connections: null,
-    throughputRps: rate,
-    latencyMs: { p50: 55, p99: 120 },
-    cpuShare: { app: 0.4, target: 0.1, loadGenerator: 0.1 },
-    app: { threadsPeak: 0, loopLagMs: { p99: lag, max: lag } },
-    flags,
-    steadiness: { steady: flags.length === 0, reason },
-  });
   const text = { id: 'loop-free', claim: 'c', route: 'httpx', freeShare: 0.2 };
   const run = (p: ReturnType<typeof point>): AppRun => ({ target: { delayMs: 50 }, points: [point(32, 3), p] });
 
