@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,6 +5,7 @@ import { buildCitation, citationMarkdown, loadRecord, resolveRecord } from '@cas
 import { readCorrections, SCHEMA_VERSION } from '@casebook/results';
 import { barChart, openStudy, type Study } from '@casebook/study';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type CliResult, REPO, runCasebook } from './fixtures/cli';
 
 /**
  * `casebook cite` on real records: a small case-study run made through the Study API (two tiny measurements, one
@@ -14,36 +14,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
  * runs only them).
  */
 
-const REPO = path.resolve(__dirname, '..');
-const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
-const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 const results = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-cite-'));
 afterAll(() => fs.rmSync(results, { recursive: true, force: true }));
 
 function casebook(args: readonly string[], resultsDir = results): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      NODE,
-      [BIN, ...args],
-      {
-        cwd: REPO,
-        env: { ...process.env, CASEBOOK_RESULTS_DIR: resultsDir },
-        timeout: 45_000,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error);
-        else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-      },
-    );
-  });
+  return runCasebook(args, { resultsDir });
 }
 
 /** Targets of every markdown link and image: `[text](target)`. */

@@ -1,9 +1,9 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UNDICI_REGISTRY } from './fixtures/bisect-registry';
+import { type CliResult, runCasebook } from './fixtures/cli';
 
 /**
  * `casebook bisect` as a user runs it (the built bin on the pinned Node), measuring nothing: every case is a dry run
@@ -11,10 +11,6 @@ import { UNDICI_REGISTRY } from './fixtures/bisect-registry';
  * fixture (fetched "now", so it is reused without a network call); results and the version store are temp folders.
  * Bad input exits 2, names the field and the value, and writes nothing.
  */
-
-const REPO = path.resolve(__dirname, '..');
-const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
-const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js');
 
 let root: string;
 let store: string;
@@ -33,22 +29,8 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-function casebook(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      NODE,
-      [BIN, ...args],
-      {
-        cwd: REPO,
-        env: { ...process.env, CASEBOOK_RESULTS_DIR: results, CASEBOOK_VERSION_STORE: store },
-        timeout: 45_000,
-      },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error);
-        else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-      },
-    );
-  });
+function casebook(args: readonly string[]): Promise<CliResult> {
+  return runCasebook(args, { resultsDir: results, env: { CASEBOOK_VERSION_STORE: store } });
 }
 
 const files = (dir: string): string[] => (fs.readdirSync(dir, { recursive: true }) as string[]).map(String);

@@ -1,53 +1,21 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ADAPTERS, CLIENT_NAMES } from '@casebook/clients';
 import { SCHEMA_VERSION } from '@casebook/results';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type CliResult, runCasebook } from './fixtures/cli';
 
 /**
  * The CLI as a user runs it: the pinned Node, the built bin script, results redirected to a temp dir through
  * CASEBOOK_RESULTS_DIR. Bad input must exit 2, say which field and value are wrong, and write nothing.
  */
 
-const REPO = path.resolve(__dirname, '..');
-const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
-const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 const tempDirs: string[] = [];
 function freshDir(prefix: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `casebook-cli-${prefix}-`));
   tempDirs.push(dir);
   return dir;
-}
-
-function casebook(args: readonly string[], resultsDir: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      NODE,
-      [BIN, ...args],
-      {
-        cwd: REPO,
-        env: { ...process.env, CASEBOOK_RESULTS_DIR: resultsDir },
-        timeout: 45_000,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') {
-          reject(error);
-          return;
-        }
-        resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-      },
-    );
-  });
 }
 
 /** Every file under `dir`, relative. */
@@ -131,7 +99,7 @@ const BAD_INPUTS: BadInput[] = [
 describe('bad input: exit 2, names the field and the value, writes nothing', () => {
   test.each(BAD_INPUTS)('$name', async ({ args, mentions }) => {
     const results = freshDir('bad');
-    const r = await casebook(args, results);
+    const r = await runCasebook(args, { resultsDir: results });
     expect(r.code, `stderr: ${r.stderr}`).toBe(2);
     for (const m of mentions) expect(r.stderr).toContain(m);
     expect(r.stderr).toMatch(/^casebook: /);
@@ -143,7 +111,7 @@ describe('bad input: exit 2, names the field and the value, writes nothing', () 
 
 describe('help and list', () => {
   test('--help exits 0 and prints usage', async () => {
-    const r = await casebook(['--help'], freshDir('help'));
+    const r = await runCasebook(['--help'], { resultsDir: freshDir('help') });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('usage:');
     for (const command of ['list', 'bench', 'run', 'show']) expect(r.stdout).toContain(`casebook ${command}`);
@@ -151,13 +119,13 @@ describe('help and list', () => {
   });
 
   test('no command at all prints usage and exits 2', async () => {
-    const r = await casebook([], freshDir('no-command'));
+    const r = await runCasebook([], { resultsDir: freshDir('no-command') });
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('usage:');
   });
 
   test('bench --help exits 0 and lists the bench flags', async () => {
-    const r = await casebook(['bench', '--help'], freshDir('bench-help'));
+    const r = await runCasebook(['bench', '--help'], { resultsDir: freshDir('bench-help') });
     expect(r.code).toBe(0);
     for (const flag of ['--client', '--concurrency', '--requests', '--body-bytes', '--json', '--publish'])
       expect(r.stdout).toContain(flag);
@@ -165,7 +133,7 @@ describe('help and list', () => {
 
   test('run --help (and -h) exits 0 and says where runs go', async () => {
     for (const help of ['--help', '-h']) {
-      const r = await casebook(['run', help], freshDir('run-help'));
+      const r = await runCasebook(['run', help], { resultsDir: freshDir('run-help') });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('--publish');
       expect(r.stdout).toContain('results/local/');
@@ -174,7 +142,7 @@ describe('help and list', () => {
 
   test('list --json exits 0 and lists every registered client and the 512-at-once case study', async () => {
     const results = freshDir('list');
-    const r = await casebook(['list', '--json'], results);
+    const r = await runCasebook(['list', '--json'], { resultsDir: results });
     expect(r.code, r.stderr).toBe(0);
     const parsed = JSON.parse(r.stdout) as {
       clients: { name: string; version: string; package: string }[];
@@ -194,9 +162,9 @@ describe('bench --json', () => {
 
   beforeAll(async () => {
     results = freshDir('bench');
-    bench = await casebook(
+    bench = await runCasebook(
       ['bench', '--client', 'undici-request', '--concurrency', '4', '--requests', '200', '--trials', '1', '--json'],
-      results,
+      { resultsDir: results },
     );
   });
 
@@ -242,12 +210,12 @@ describe('bench --json', () => {
     expect(saved.schemaVersion).toBe(SCHEMA_VERSION);
     expect(bench.stdout).toContain(saved.runId);
 
-    const shown = await casebook(['show', file], results);
+    const shown = await runCasebook(['show', file], { resultsDir: results });
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(saved.runId);
     expect(shown.stdout).toContain('undici-request');
 
-    const shownJson = await casebook(['show', file, '--json'], results);
+    const shownJson = await runCasebook(['show', file, '--json'], { resultsDir: results });
     expect(shownJson.code, shownJson.stderr).toBe(0);
     expect(JSON.parse(shownJson.stdout)).toEqual(saved);
     // show only reads.

@@ -1,10 +1,10 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { compareMetric, METRICS } from '@casebook/citing';
 import type { BenchRecord } from '@casebook/results';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type CliResult, runCasebook } from './fixtures/cli';
 
 /**
  * `casebook compare` on real bench records (temp CASEBOOK_RESULTS_DIR): two runs of one configuration, and one
@@ -14,31 +14,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
  * verdict on throughput and p50 only, and prints the rest. `-t compareMetric` runs only the pure rules (no process).
  */
 
-const REPO = path.resolve(__dirname, '..');
-const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
-const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 const results = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-compare-'));
 afterAll(() => fs.rmSync(results, { recursive: true, force: true }));
 
 function casebook(args: readonly string[]): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      NODE,
-      [BIN, ...args],
-      { cwd: REPO, env: { ...process.env, CASEBOOK_RESULTS_DIR: results }, timeout: 45_000, maxBuffer: 16 << 20 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error);
-        else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-      },
-    );
-  });
+  return runCasebook(args, { resultsDir: results });
 }
 
 async function bench(delayMs: number): Promise<string> {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,6 +5,7 @@ import { formatMatrixTable, loadMatrixRuns, type MatrixTable, matrixTable } from
 import { installVersion, liveChildren } from '@casebook/procs';
 import { type MatrixPlan, type MatrixSpec, matrixCells, matrixSchedule, runMatrix } from '@casebook/runner';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type CliResult, runCasebook } from './fixtures/cli';
 
 /**
  * `casebook matrix`, smoke-sized: undici-request × {workspace Node, Node 22} × {workspace undici, undici 7.16.0},
@@ -16,9 +16,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const RUNTIME = '22.22.0';
 const UNDICI = '7.16.0';
-const REPO = path.resolve(__dirname, '..');
-const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
-const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js');
 const SCENARIO = ['--concurrency', '4', '--requests', '100', '--warmup', '20', '--trials', '1'];
 const AXES = [
   '--clients',
@@ -43,13 +40,8 @@ beforeAll(async () => {
   await installVersion('undici', UNDICI);
 }, 300_000);
 
-function casebook(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(NODE, [BIN, ...args], { cwd: REPO, timeout: 120_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(error);
-      else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-    });
-  });
+function casebook(args: readonly string[]): Promise<CliResult> {
+  return runCasebook(args, { timeoutMs: 120_000 });
 }
 
 /** What must agree between two runs of the same matrix: everything but the measured numbers. */

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,6 +5,7 @@ import { buildResultsIndex, listRecords } from '@casebook/citing';
 import { readCorrections, SCHEMA_VERSION } from '@casebook/results';
 import { barChart, openStudy } from '@casebook/study';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type CliResult, REPO, runCasebook } from './fixtures/cli';
 
 /**
  * `casebook index` generates results/README.md from the records; `--check` fails when it is missing or stale. Real
@@ -13,30 +13,12 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
  * suites named "fixtures" start no measurement: they copy committed records (`-t fixtures` runs only them).
  */
 
-const REPO = path.resolve(__dirname, '..');
-const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
-const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 const results = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-index-'));
 const indexFile = path.join(results, 'README.md');
 afterAll(() => fs.rmSync(results, { recursive: true, force: true }));
 
 function casebook(args: readonly string[], resultsDir: string | null = results): Promise<CliResult> {
-  const env = { ...process.env };
-  if (resultsDir === null) delete env['CASEBOOK_RESULTS_DIR'];
-  else env['CASEBOOK_RESULTS_DIR'] = resultsDir;
-  return new Promise((resolve, reject) => {
-    execFile(NODE, [BIN, ...args], { cwd: REPO, env, timeout: 45_000 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') reject(error);
-      else resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
-  });
+  return runCasebook(args, { resultsDir });
 }
 
 describe('casebook index on fresh runs (starts bench processes)', () => {

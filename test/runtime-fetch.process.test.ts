@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -7,6 +6,7 @@ import { installVersion, liveChildren, type StoredVersion } from '@casebook/proc
 import { CasebookError } from '@casebook/results';
 import { clientRuntimeOf, runBench } from '@casebook/runner';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type CliResult, REPO, runCasebook } from './fixtures/cli';
 
 /**
  * Bun's and Deno's global fetch, measured: both runtimes installed from npm into the version store (about 100 MB each
@@ -18,9 +18,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const BUN = FETCH_RUNTIME_SUPPORT.bun.pinned;
 const DENO = FETCH_RUNTIME_SUPPORT.deno.pinned;
-const REPO = path.resolve(__dirname, '..');
-const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
-const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js');
 const SMOKE = { concurrency: 4, requests: 100, warmupRequests: 20, trials: 1 } as const;
 
 let stored: { bun: StoredVersion; deno: StoredVersion } | null = null;
@@ -55,21 +52,8 @@ function needRuntimes(ctx: { skip: (note?: string) => void }): { bun: StoredVers
   return stored;
 }
 
-function casebook(
-  args: readonly string[],
-  resultsDir: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      NODE,
-      [BIN, ...args],
-      { cwd: REPO, env: { ...process.env, CASEBOOK_RESULTS_DIR: resultsDir }, timeout: 120_000 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error);
-        else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-      },
-    );
-  });
+function casebook(args: readonly string[], resultsDir: string): Promise<CliResult> {
+  return runCasebook(args, { resultsDir, timeoutMs: 120_000 });
 }
 
 describe('the runtimes in the version store', () => {

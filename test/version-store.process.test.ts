@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,6 +5,7 @@ import { installVersion, liveChildren } from '@casebook/procs';
 import { CasebookError } from '@casebook/results';
 import { clientRuntimeOf, runBench } from '@casebook/runner';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type CliResult, REPO, runCasebook } from './fixtures/cli';
 
 /**
  * The version store against the npm registry, and a client worker on another Node with another client version.
@@ -15,9 +15,6 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const RUNTIME = '22.22.0';
 const UNDICI = '7.16.0';
-const REPO = path.resolve(__dirname, '..');
-const NODE = path.join(REPO, 'node_modules', '.bin', 'node');
-const BIN = path.join(REPO, 'packages', 'cli', 'bin', 'casebook.js');
 
 const tempDirs: string[] = [];
 afterAll(() => {
@@ -30,21 +27,8 @@ beforeAll(async () => {
   await installVersion('undici', UNDICI);
 }, 300_000);
 
-function casebook(
-  args: readonly string[],
-  resultsDir: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      NODE,
-      [BIN, ...args],
-      { cwd: REPO, env: { ...process.env, CASEBOOK_RESULTS_DIR: resultsDir }, timeout: 90_000 },
-      (error, stdout, stderr) => {
-        if (error && typeof error.code !== 'number') reject(error);
-        else resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
-      },
-    );
-  });
+function casebook(args: readonly string[], resultsDir: string): Promise<CliResult> {
+  return runCasebook(args, { resultsDir, timeoutMs: 90_000 });
 }
 
 describe('version store', () => {
