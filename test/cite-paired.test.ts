@@ -127,6 +127,14 @@ describe('paired "vs reference" column', () => {
   it('a row whose reference is flagged gets no ratio; a row in no comparison gets none', () => {
     const flaggedRef = [row(A21, 900, ['errors']), row(A18, 910)];
     expect(pairedRatioCell(flaggedRef[1] as Row, flaggedRef)).toBe('— (reference flagged)');
+    // The reference is found in the row's own comparison: the same label, flagged, in another comparison is another row.
+    const a21 = row(A21, 900);
+    const elsewhere = {
+      ...row(A21, 900, ['errors']),
+      versus: { ...(a21.versus as NonNullable<Row['versus']>), comparison: 'other comparison' },
+    };
+    expect(pairedRatioCell(row(A18, 910), [elsewhere, a21, row(A18, 910)])).toBe('not resolved (0.41–1.20)');
+    expect(pairedRatioCell(row(A18, 910), [elsewhere, row(A18, 910)])).toBe('not resolved (0.41–1.20)');
     const alone = { ...row('other', 1), versus: null };
     expect(pairedRatioCell(alone, [alone])).toBe('—');
   });

@@ -201,7 +201,8 @@ export function pairedRatioCell(r: CitationRow, rows: readonly CitationRow[]): s
       : `reference of "${v.comparison}" (flagged: ${r.guards?.flags.join(', ')})`;
   if (!isRankable(r)) return `— (flagged: ${r.guards?.flags.join(', ')})`;
   if (r.errorDominated !== null) return `— (error-dominated: ${r.errorDominated})`;
-  const reference = rows.find((x) => x.label === v.reference);
+  // The reference row of this comparison (a label can recur in another comparison, where it is another row).
+  const reference = rows.find((x) => x.versus?.comparison === v.comparison && x.versus.isReference);
   if (reference !== undefined && !isRankable(reference)) return '— (reference flagged)';
   const x = v.ratio;
   if (x === null) return '—';
