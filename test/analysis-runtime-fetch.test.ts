@@ -1,4 +1,11 @@
-import { fetchRuntimesRanSanity, type VersionMeasurement, versionParityClaim } from '@casebook/analysis';
+import {
+  fetchRuntimesRanSanity,
+  jsRuntimeText,
+  socketRegimeReason,
+  type VersionMeasurement,
+  versionParityClaim,
+  versionRows,
+} from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -94,6 +101,62 @@ describe('a difference between runtimes stated before the run (one-sided band)',
   });
 });
 
+describe('a claim that compares only the same socket regime (sameSockets)', () => {
+  const twoSockets = { ...cell('node-fetch', { runtime: null, cap: null, peak: 2, load: 1 }) };
+  const oneSocket = cell('bun', { peak: 1, load: 1, rps: 1000 });
+  it('is not compared when the peaks of open connections differ, and says both', () => {
+    const v = versionParityClaim({
+      id: 'bun-seq-cpu',
+      reference: twoSockets,
+      other: {
+        ...oneSocket,
+        method: { blocks: (oneSocket.method?.blocks ?? []).map((b) => ({ ...b, cpuMicrosPerRequest: 20 })) },
+      },
+      metric: 'cpuMicrosPerRequest',
+      band: { below: 0.9 },
+      sameSockets: true,
+    });
+    expect(v.outcome).toBe('unresolved');
+    expect(v.evidence['reason']).toBe(
+      'not compared: socket regimes differ (node-fetch opened 256, peak 2 open; bun opened 256, peak 1 open)',
+    );
+    expect(socketRegimeReason(oneSocket, oneSocket)).toBeNull();
+  });
+  it('decides as before when both held the same peak, and without the option', () => {
+    const other = {
+      ...oneSocket,
+      method: { blocks: (oneSocket.method?.blocks ?? []).map((b) => ({ ...b, cpuMicrosPerRequest: 20 })) },
+    };
+    const same = versionParityClaim({
+      id: 'x',
+      reference: { ...twoSockets, target: { ...twoSockets.target, peakOpenConnections: 1 } },
+      other,
+      metric: 'cpuMicrosPerRequest',
+      band: { below: 0.9 },
+      sameSockets: true,
+    });
+    expect(same.outcome).toBe('holds');
+    const without = versionParityClaim({
+      id: 'x',
+      reference: twoSockets,
+      other,
+      metric: 'cpuMicrosPerRequest',
+      band: { below: 0.9 },
+    });
+    expect(without.outcome).toBe('holds');
+  });
+});
+
+describe('what ran a Bun or Deno cell', () => {
+  it('names the runtime and its store entry, not the Node version it reports for compatibility', () => {
+    expect(jsRuntimeText(cell('bun'))).toBe(
+      'bun 1.4.5 (version store · sha512-abcdefghijkl…; its Node compatibility reports v24.3.0)',
+    );
+    expect(versionRows([cell('bun')])[0]?.ran).toBe(jsRuntimeText(cell('bun')));
+    expect(jsRuntimeText(cell('node-fetch', { runtime: null }))).toBeNull();
+  });
+});
+
 describe('fetchRuntimesRanSanity', () => {
   const deno = { name: 'deno', version: '2.9.6' };
   it('holds when each cell ran on its runtime, from the store, with its cap, which the target saw', () => {
@@ -114,18 +177,33 @@ describe('fetchRuntimesRanSanity', () => {
     expect(v.outcome).toBe('holds');
   });
 
-  it('fails on a wrong runtime, a cap above its value, or a raised cap the target never saw', () => {
+  it('fails on a wrong runtime or a raised cap the target never saw; a peak above the cap is shown, not failed', () => {
     const wrong = fetchRuntimesRanSanity({
       id: 'ran',
       cells: [{ measurement: cell('d', { runtime: deno, cap: null }), runtime: 'deno', version: '2.9.5' }],
     });
     expect(wrong.outcome).toBe('fails');
     expect(wrong.evidence['problems']).toMatch(/ran on deno 2\.9\.6, asked deno 2\.9\.5/);
+    // Open connections are not fetches in flight: a peak of 257 under the default cap (a connection being replaced)
+    // is shown as seen, beside the cap as configured, and is not a problem.
     const over = fetchRuntimesRanSanity({
       id: 'ran',
-      cells: [{ measurement: cell('b', { peak: 300 }), runtime: 'bun', version: '1.4.5' }],
+      cells: [{ measurement: cell('b', { peak: 257 }), runtime: 'bun', version: '1.4.5' }],
     });
-    expect(over.evidence['problems']).toMatch(/300 open at once, above its cap of 256/);
+    expect(over.outcome).toBe('holds');
+    expect(over.evidence['b at 512 in flight']).toBe(
+      'cap configured 256 (default); peak open at the target 257; sockets opened 256',
+    );
+    // The same label at two loads: two entries, one per cell.
+    const both = fetchRuntimesRanSanity({
+      id: 'ran',
+      cells: [
+        { measurement: cell('b', { peak: 256 }), runtime: 'bun', version: '1.4.5' },
+        { measurement: cell('b', { peak: 1, load: 1 }), runtime: 'bun', version: '1.4.5' },
+      ],
+    });
+    expect(both.evidence['b at 512 in flight']).toMatch(/peak open at the target 256;/);
+    expect(both.evidence['b at 1 in flight']).toMatch(/peak open at the target 1;/);
     const ignored = fetchRuntimesRanSanity({
       id: 'ran',
       cells: [

@@ -8,6 +8,7 @@ import {
   lineOf,
   lineSweepVersions,
   metricRatioOf,
+  movedSteps,
   movementLeads,
   ROUND_METRICS,
   roundValues,
@@ -378,13 +379,22 @@ describe('movementLeads', () => {
     expect(leads).toHaveLength(2);
     const [throughput, cpu] = leads;
     expect(throughput?.sentence).toMatch(
-      /^undici 8\.4\.1 → 8\.5\.0: throughput lower \(older \/ newer 1\.25, 99\.\d % interval 1\.2\d–1\.2\d, paired per round\): regressed\.$/,
+      /^undici 8\.4\.1 → 8\.5\.0: throughput lower \(older \/ newer 1\.25, 99\.\d % interval 1\.2\d\d–1\.2\d\d, paired per round\): regressed\.$/,
     );
     expect(throughput?.commands).toEqual([
       'npx casebook bisect --package undici --good 8.4.1 --bad 8.5.0 --concurrency 512',
     ]);
     expect(throughput?.links?.compare).toBe('https://github.com/nodejs/undici/compare/v8.4.1...v8.5.0');
-    expect(throughput?.onRecord).toEqual([record.file]);
+    // Its range contains the step, but it measured neither release and names no machine: said so, not a bisect of it.
+    expect(throughput?.onRecord).toEqual([
+      {
+        file: record.file,
+        measuredStep: false,
+        sameMachine: null,
+        note: 'its range contains this step; it measured neither release, so it does not decide this step; machine not known',
+      },
+    ]);
+    expect(throughput?.reversal).toBeNull();
     expect(cpu?.sentence).toMatch(/CPU per request higher .*: regressed\.$/);
     expect(cpu?.commands[0]).toContain('--metric cpu-per-request');
     // A bisect of another metric, or of another concurrency, does not cover the step.
@@ -393,6 +403,75 @@ describe('movementLeads', () => {
       movementLeads({ steps: moved, packageName: 'undici', scenario: { concurrency: 128 }, bisects: [record] })[0]
         ?.onRecord,
     ).toEqual([]);
+  });
+
+  it('says whether a bisect on record measured the step, and on which machine', () => {
+    const measured = {
+      file: record.file,
+      record: {
+        ...record.record,
+        environment: { machineId: 'afbe3fcb97a51eef' },
+        steps: [{ ratios: [{ older: '8.4.1', newer: '8.5.0' }] }],
+      },
+    };
+    const [here] = movementLeads({
+      steps: moved,
+      packageName: 'undici',
+      scenario: { concurrency: 512 },
+      bisects: [measured],
+      machineId: 'afbe3fcb97a51eef',
+    });
+    expect(here?.onRecord[0]).toMatchObject({ measuredStep: true, sameMachine: true });
+    expect(here?.onRecord[0]?.note).toBe(
+      'its range contains this step; it measured 8.4.1 and 8.5.0 (or releases between them); this machine',
+    );
+    const [elsewhere] = movementLeads({
+      steps: moved,
+      packageName: 'undici',
+      scenario: { concurrency: 512 },
+      bisects: [measured],
+      machineId: '89a6b0eadf6dc5bf',
+    });
+    expect(elsewhere?.onRecord[0]).toMatchObject({ measuredStep: true, sameMachine: false });
+    expect(elsewhere?.onRecord[0]?.note).toMatch(/; another machine \(afbe3fcb…\)$/);
+    // One end measured (a segment that starts at the step's newer release): said so, and not a bisect of the step.
+    const oneEnd = {
+      file: record.file,
+      record: { ...measured.record, steps: [{ ratios: [{ older: '8.5.0', newer: '8.13.1' }] }] },
+    };
+    const [partly] = movementLeads({
+      steps: moved,
+      packageName: 'undici',
+      scenario: { concurrency: 512 },
+      bisects: [oneEnd],
+    });
+    expect(partly?.onRecord[0]?.measuredStep).toBe(false);
+    expect(partly?.onRecord[0]?.note).toMatch(
+      /it measured only 8\.5\.0, so it does not decide this step; machine not known$/,
+    );
+  });
+
+  it('flags a reversal at a shared release (up then down), prints edges to 3 decimals, counts steps not metrics', () => {
+    const zigzag = consecutiveSteps({
+      cells: [
+        { line: '8.x', version: '8.11.2', measurement: cell('a') },
+        { line: '8.x', version: '8.12.4', measurement: cell('b', { rps: 1300, cpu: 80 }) },
+        { line: '8.x', version: '8.13.1', measurement: cell('c') },
+        { line: '8.x', version: '8.14.0', measurement: cell('d') },
+      ],
+      metrics: ['throughput', 'cpu-per-request'],
+    });
+    const leads = movementLeads({ steps: zigzag, packageName: 'undici', scenario: { concurrency: 512 } });
+    // Two steps moved, each in two metrics: four leads, two steps.
+    expect(leads).toHaveLength(4);
+    expect(movedSteps(leads)).toBe(2);
+    const up = leads.find((l) => l.step.older === '8.11.2' && l.step.metric === 'throughput');
+    expect(up?.reversal).toBe('reverses at 8.12.4 (8.12.4 → 8.13.1 moved down)');
+    expect(up?.sentence).toContain('one outlying cell at that release looks like this');
+    expect(up?.sentence).toMatch(/interval \d\.\d{3}–\d\.\d{3}, paired/);
+    // A step with no opposite neighbour is no reversal.
+    const one = movementLeads({ steps: moved, packageName: 'undici', scenario: { concurrency: 512 } });
+    expect(one.map((l) => l.reversal)).toEqual([null, null]);
   });
 
   it('labels a flagged movement exploratory', () => {
@@ -447,7 +526,8 @@ describe('runtime claims and tables', () => {
       'runtime-node-fetch-node26-throughput-parity: fails',
       'runtime-node-http-node26-throughput-parity: unresolved',
     ]);
-    expect(claims[2]?.evidence['reason']).toBe('not compared: 1 of 5 cells not steady');
+    // Counted within the client's own cells (each client is its own comparison), not across clients.
+    expect(claims[2]?.evidence['reason']).toBe('not compared: 1 of 2 cells not steady');
     expect(claims[0]?.kind).toBe('claim');
   });
 

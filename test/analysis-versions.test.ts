@@ -683,6 +683,11 @@ describe('ratioText and versionRows', () => {
     expect(ratioText({ median: 0.98, low: 0.9, high: 1.04, coverage: 0.96 })).toBe('~ 0.98 (0.90–1.04)');
     expect(ratioText({ median: 0.8, low: 0.75, high: 0.85, coverage: 0.96 })).toBe('0.80 (0.75–0.85)');
     expect(ratioText({ median: 0.8, low: 0.75, high: 0.85, coverage: 0.5 })).toBe('~ 0.80 (0.75–0.85)');
+    // An edge that rounds to 1.00 without being 1 gets a third decimal: resolved never reads as touching 1.
+    expect(ratioText({ median: 1.12, low: 1.0041, high: 1.25, coverage: 0.969 })).toBe('1.12 (1.004–1.25)');
+    expect(ratioText({ median: 0.9, low: 0.75, high: 0.998, coverage: 0.969 })).toBe('0.90 (0.75–0.998)');
+    expect(ratioText({ median: 1.02, low: 1, high: 1.05, coverage: 0.969 })).toBe('~ 1.02 (1.00–1.05)');
+    expect(ratioText({ median: 0.9, low: 0.8, high: 0.99996, coverage: 0.969 })).toBe('0.90 (0.80–0.99996)');
   });
   it('shows the reference, ratios, and a dash for flagged cells', () => {
     const rows = versionRows([cell('a'), cell('b', { rps: 2000 }), cell('c', { flags: ['errors'] })]);

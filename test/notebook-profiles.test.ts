@@ -36,3 +36,11 @@ describe('profiles', () => {
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 });
+
+describe('cell timeouts', () => {
+  it('gives the seed, whose gap cell runs about 70 minutes at the standard profile, more than the default hour', () => {
+    const seed = CASE_STUDIES.find((s) => s.id === 'seed');
+    expect(seed?.cellTimeoutSeconds).toBeGreaterThan(3600);
+    for (const s of CASE_STUDIES.filter((x) => x.id !== 'seed')) expect(s.cellTimeoutSeconds, s.id).toBeUndefined();
+  });
+});

@@ -58,6 +58,7 @@ describe('07-versions', () => {
         profile: string;
         measurements: { file: string; clientVersion: string }[];
         verdicts: { id: string; holds: boolean; kind: string; outcome: string; evidence: Record<string, unknown> }[];
+        notes?: { interleaved?: Record<string, { order: string[][]; ratios: { reference: string }[] }> };
       };
       expect(record.profile).toBe('smoke');
       expect(record.status).toBe('completed');
@@ -145,8 +146,29 @@ describe('07-versions', () => {
       for (const id of ['axios-1-15-1-warnings-need-follow-redirects', 'axios-1-21-1-native-releases-response'])
         expect(byId(id)?.kind, id).toBe('claim');
       // Not controlled by the stopping rule (CPU) or not a finding (memory baseline): shown, never counted.
-      for (const id of ['axios-pinned-memory', 'undici-7-cpu-parity', 'undici-6-cpu-parity', 'fetch-cpu-parity'])
+      // bun-throughput and deno-throughput: exploratory since versions-bc356a56 (the one-core target saturates first).
+      for (const id of [
+        'axios-pinned-memory',
+        'undici-7-cpu-parity',
+        'undici-6-cpu-parity',
+        'fetch-cpu-parity',
+        'bun-throughput',
+        'deno-throughput',
+      ])
         expect(byId(id)?.kind, id).toBe('exploratory');
+      // Section 6 runs one comparison per client, Node 24.21.0's cell first (its reference): no ratio between clients.
+      const interleaved = record.notes?.interleaved ?? {};
+      for (const client of ['node-fetch', 'undici-request'])
+        for (const scenario of ['128 in flight', 'one request in flight']) {
+          const design = interleaved[`runtimes: ${scenario} · ${client}`];
+          expect(design?.order[0]?.length, `${scenario} · ${client}`).toBe(2);
+          expect(
+            design?.order[0]?.every((label) => label.includes(client)),
+            `${scenario} · ${client}`,
+          ).toBe(true);
+          // Its reference is the client on the kernel's Node (24.21.0), never the Node 22 cell.
+          expect(design?.ratios[0]?.reference, `${scenario} · ${client}`).not.toMatch(/22\.22\.0/);
+        }
       // Declared before the run (the claims table), so not labelled "added after seeing the data"; the 1.15.1
       // retention observation was added after seeing a run's data and is labelled so.
       for (const id of ['axios-pinned-memory', 'undici-7-cpu-parity', 'fetch-cpu-parity'])

@@ -336,7 +336,22 @@ export interface BisectOnRecord {
     bad: { version: string };
     metric: { name: string };
     scenario: Record<string, unknown>;
+    /** The machine it ran on (anonymous id), when the record names one. */
+    environment?: { machineId?: string | null };
+    /** Its runs' segments: which releases it measured. */
+    steps?: readonly { ratios: readonly { older: string; newer: string }[] }[];
   };
+}
+
+/** A committed bisect whose range contains a step, and what it can say about that step. */
+export interface BisectCovering {
+  file: string;
+  /** Whether it measured both releases of the step (a segment of its runs has them as its ends, or within them). */
+  measuredStep: boolean;
+  /** Whether it ran on the machine of the sweep (`machineId` given and equal); null when either is unknown. */
+  sameMachine: boolean | null;
+  /** "its range contains this step; it measured neither release; another machine (afbe3fcb…)". */
+  note: string;
 }
 
 /** What to do about one movement: the sentence, the bisect command(s), the upstream links, bisects already on record. */
@@ -345,11 +360,26 @@ export interface MovementLead {
   sentence: string;
   commands: string[];
   links: { compare: string; release: string } | null;
-  /** Committed bisects of the same metric and concurrency whose range contains the step (files). */
-  onRecord: string[];
+  /**
+   * Committed bisects of the same metric and concurrency whose range contains the step, each saying whether it measured
+   * the step's releases and ran on this machine: a range that contains a step is not a bisect of it.
+   */
+  onRecord: BisectCovering[];
+  /**
+   * Set when the adjacent step of the same line and metric that shares a release with this one moved the other way
+   * (up then down at one version): "reverses at 8.12.4 (8.12.4 → 8.13.1 moved down)". One outlying cell looks like
+   * this; rerun or bisect both steps before reading either as a change.
+   */
+  reversal: string | null;
 }
 
 const f2 = (x: number) => x.toFixed(2);
+const f3 = (x: number) => x.toFixed(3);
+
+/** How many distinct steps (line, older, newer) the leads are about: the metrics of one step restate one movement. */
+export function movedSteps(leads: readonly Pick<MovementLead, 'step'>[]): number {
+  return new Set(leads.map((l) => `${l.step.line}\u0000${l.step.older}\u0000${l.step.newer}`)).size;
+}
 
 /**
  * One lead per movement beyond noise, in step order: a sentence ("undici 8.4.1 → 8.5.0: throughput lower (older /
@@ -370,7 +400,23 @@ export function movementLeads(input: {
    */
   client?: string;
   bisects?: readonly BisectOnRecord[];
+  /** The sweep's machine (anonymous id): a bisect on record from another machine is said to be from another. */
+  machineId?: string | null;
 }): MovementLead[] {
+  const reversalOf = (step: SweepStep): string | null => {
+    const other = input.steps.find(
+      (o) =>
+        o !== step &&
+        o.line === step.line &&
+        o.metric === step.metric &&
+        o.movement !== null &&
+        o.movement !== step.movement &&
+        (o.older === step.newer || o.newer === step.older),
+    );
+    if (other === undefined) return null;
+    const at = other.older === step.newer ? step.newer : step.older;
+    return `reverses at ${plain(at)} (${plain(other.older)} → ${plain(other.newer)} moved ${other.movement})`;
+  };
   return input.steps
     .filter((s) => s.movement !== null)
     .map((step) => {
@@ -395,7 +441,8 @@ export function movementLeads(input: {
         const lineStart = `${majorOf(newer)}.0.0`;
         if (lineStart !== newer) commands.push(bisect(lineStart, newer));
       } else commands.push(bisect(older, newer));
-      const ratio = `older / newer ${f2(step.ratio.median)}, ${intervalLabel({ coverage: step.ratio.coverage })} ${f2(step.ratio.low)}–${f2(step.ratio.high)}, paired per round`;
+      // Edges to 3 decimals: an edge at 0.998 or 1.002 must not print as 1.00 beside "moved".
+      const ratio = `older / newer ${f2(step.ratio.median)}, ${intervalLabel({ coverage: step.ratio.coverage })} ${f3(step.ratio.low)}–${f3(step.ratio.high)}, paired per round`;
       const what =
         input.packageName === 'node'
           ? `${step.line}: Node ${older} → ${newer}`
@@ -415,13 +462,42 @@ export function movementLeads(input: {
             compareVersions(b.record.good.version, older) <= 0 &&
             compareVersions(newer, b.record.bad.version) <= 0,
         )
-        .map((b) => b.file);
+        .map((b): BisectCovering => {
+          const segments = (b.record.steps ?? []).flatMap((s) => s.ratios);
+          const measuredStep = segments.some(
+            (r) => compareVersions(plain(r.older), older) >= 0 && compareVersions(newer, plain(r.newer)) >= 0,
+          );
+          const seen = new Set(segments.flatMap((r) => [plain(r.older), plain(r.newer)]));
+          const theirs = b.record.environment?.machineId ?? null;
+          const ours = input.machineId ?? null;
+          const sameMachine = theirs === null || ours === null ? null : theirs === ours;
+          const where =
+            theirs === null || ours === null
+              ? 'machine not known'
+              : theirs === ours
+                ? 'this machine'
+                : `another machine (${theirs.slice(0, 8)}…)`;
+          const one = [older, newer].filter((v) => seen.has(v));
+          const measured = measuredStep
+            ? `it measured ${older} and ${newer} (or releases between them)`
+            : one.length === 1
+              ? `it measured only ${one[0]}, so it does not decide this step`
+              : 'it measured neither release, so it does not decide this step';
+          return {
+            file: b.file,
+            measuredStep,
+            sameMachine,
+            note: `its range contains this step; ${measured}; ${where}`,
+          };
+        });
+      const reversal = reversalOf(step);
       return {
         step,
-        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}`,
+        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${reversal === null ? '' : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
         commands,
         links: releaseLinks(input.packageName, older, newer),
         onRecord,
+        reversal,
       };
     });
 }
@@ -462,9 +538,10 @@ export function runtimeParityClaims(input: {
   band: Required<Threshold>;
   kind?: 'claim' | 'exploratory';
   scope?: string;
+  /** Compare only cells with the same peak of open connections (versionParityClaim's `sameSockets`). */
+  sameSockets?: boolean;
 }): VerdictData[] {
   const metricId = input.metric === 'throughputRps' ? 'throughput' : 'cpu';
-  const all = input.cells.map((c) => c.measurement);
   const clients = [...new Set(input.cells.map((c) => c.client))];
   return clients.flatMap((client) => {
     const ref = input.cells.find((c) => c.client === client && c.runtime === input.reference);
@@ -478,9 +555,11 @@ export function runtimeParityClaims(input: {
           other: c.measurement,
           metric: input.metric,
           band: input.band,
-          cells: all,
+          // The client's own cells: each client is its own comparison (no cell of another counts as "not steady" here).
+          cells: input.cells.filter((x) => x.client === client).map((x) => x.measurement),
           ...(input.kind === undefined ? {} : { kind: input.kind }),
           ...(input.scope === undefined ? {} : { scope: input.scope }),
+          ...(input.sameSockets === undefined ? {} : { sameSockets: input.sameSockets }),
         }),
       );
   });

@@ -265,6 +265,21 @@ export function notComparedReason(
 }
 
 /**
+ * Why two cells are not compared in the same connection regime, or null when they held their connections the same way
+ * (equal peaks of open connections at the target): "not compared: socket regimes differ (A opened 2, peak 2 open; B
+ * opened 1, peak 1 open)".
+ */
+export function socketRegimeReason(
+  reference: Pick<VersionMeasurement, 'label' | 'target'>,
+  other: Pick<VersionMeasurement, 'label' | 'target'>,
+): string | null {
+  if (reference.target.peakOpenConnections === other.target.peakOpenConnections) return null;
+  const text = (m: Pick<VersionMeasurement, 'label' | 'target'>) =>
+    `${m.label} opened ${m.target.connectionsOpened}, peak ${m.target.peakOpenConnections} open`;
+  return `not compared: socket regimes differ (${text(reference)}; ${text(other)})`;
+}
+
+/**
  * The paired per-round ratio `other` / `reference` of a comparison the guards keep out, as text (`1.26 (1.01–1.43)`,
  * `~` when its interval includes 1), or null when no round pairs: printed beside the reason, labelled exploratory,
  * never hidden and never counted.
@@ -530,9 +545,17 @@ export function versionParityClaim(input: {
    * `poolRegimeText`): a parity found at one fan-out says nothing about another.
    */
   scope?: string;
+  /**
+   * Compare only cells that held their connections the same way (the same peak of open connections at the target): at
+   * one request in flight a pool that keeps two sockets (undici's deferred resume) is not the one-socket regime of a
+   * client that keeps one, so their ratio is not compared (`socketRegimeReason`).
+   */
+  sameSockets?: boolean;
 }): VerdictData {
   const { reference, other, metric, band } = input;
-  const reason = notComparedReason(reference, other, input.cells);
+  const flaggedReason = notComparedReason(reference, other, input.cells);
+  const socketReason = input.sameSockets === true ? socketRegimeReason(reference, other) : null;
+  const reason = flaggedReason ?? socketReason;
   const interval: MedianInterval =
     reason === null
       ? ratioOf(reference, other, metric)
@@ -555,8 +578,12 @@ export function versionParityClaim(input: {
       other: other.label,
       comparable: reason === null,
       ...(reason === null ? {} : { reason }),
-      // Flagged: the paired ratio is still printed, as exploratory (not counted), so a movement is never hidden.
-      ...(exploratory === null ? {} : { exploratoryRatio: `${exploratory} (exploratory: flagged, not counted)` }),
+      // Not compared: the paired ratio is still printed, as exploratory (not counted), so a movement is never hidden.
+      ...(exploratory === null
+        ? {}
+        : {
+            exploratoryRatio: `${exploratory} (exploratory: ${flaggedReason === null ? 'socket regimes differ' : 'flagged'}, not counted)`,
+          }),
       [`median ${reference.label}`]: med(reference),
       [`median ${other.label}`]: med(other),
     },
@@ -857,10 +884,12 @@ const BUN_DEFAULT_CAP = 256;
 
 /**
  * Sanity (notebook 07, section 8): each Bun or Deno cell ran its worker on the runtime and version asked, installed from
- * the version store with an integrity, and each Bun cell with the cap it was given (BUN_CONFIG_MAX_HTTP_REQUESTS, else
- * Bun's default of 256), as its record states it; and the target saw the cap where the load reached it: at most the
- * cap open at once, and, for a cap raised above 256 under a load above 256, more than 256 (the raise took effect).
- * The harness sets all of this: shown, never counted.
+ * the version store with an integrity, and each Bun cell with the cap it was configured with (BUN_CONFIG_MAX_HTTP_REQUESTS,
+ * else Bun's default of 256), as its record states it; and, for a cap raised above 256 under a load above 256, the
+ * target saw more than 256 connections open at once (the raise took effect). The cap bounds fetches in flight, not
+ * open connections (a connection being replaced counts twice for a moment), so no upper bound on the peak is checked:
+ * each cell's evidence states the cap as configured beside the peak and the sockets the target saw, keyed by cell and
+ * load (a label recurs across scenarios). The harness sets all of this: shown, never counted.
  */
 export function fetchRuntimesRanSanity(input: {
   id: string;
@@ -892,8 +921,9 @@ export function fetchRuntimesRanSanity(input: {
     if (recorded !== cap) problems.push(`${m.label}: cap recorded ${recorded ?? 'nowhere'}, expected ${cap}`);
     const peak = m.target.peakOpenConnections;
     const load = m.params.load.concurrency;
-    evidence[`peak open ${m.label}`] = peak;
-    if (peak > cap) problems.push(`${m.label}: ${peak} open at once, above its cap of ${cap}`);
+    const source = isRecord(setting) && typeof setting['source'] === 'string' ? setting['source'] : 'not recorded';
+    evidence[`${m.label} at ${load} in flight`] =
+      `cap configured ${recorded ?? 'nowhere'} (${source}); peak open at the target ${peak}; sockets opened ${m.target.connectionsOpened}`;
     if (cap > BUN_DEFAULT_CAP && load > BUN_DEFAULT_CAP && peak <= BUN_DEFAULT_CAP)
       problems.push(
         `${m.label}: at most ${peak} open at once under ${load} in flight: the raised cap of ${cap} did not take effect`,
@@ -902,18 +932,27 @@ export function fetchRuntimesRanSanity(input: {
   return sanityCheck({
     id: input.id,
     claim:
-      'every Bun and Deno cell ran on the runtime version asked, from the version store, and each Bun cell with its cap (BUN_CONFIG_MAX_HTTP_REQUESTS, else 256), which the target saw',
+      'every Bun and Deno cell ran on the runtime version asked, from the version store, and each Bun cell with the cap configured for it (BUN_CONFIG_MAX_HTTP_REQUESTS, else 256); a cap raised above 256 under a load above 256 let the target see more than 256 connections open at once',
     holds: input.cells.length > 0 && problems.length === 0,
     evidence: { cells: input.cells.length, ...evidence, problems: problems.join('; ') || 'none' },
   });
 }
 
-/** A ratio as a table cell: `0.93 (0.90–0.97)`, or `~ 0.98 (0.91–1.04)` when its interval includes 1 (unresolved). */
+/**
+ * A ratio as a table cell: `0.93 (0.90–0.97)`, or `~ 0.98 (0.91–1.04)` when its interval includes 1 (unresolved). An
+ * edge that would print as 1.00 without being 1 gets the decimals that tell it from 1 (`1.12 (1.004–1.25)`), so a
+ * resolved interval never reads as touching 1.
+ */
 export function ratioText(r: Pick<MedianInterval, 'median' | 'low' | 'high' | 'coverage'>): string {
   const f = (x: number) => x.toFixed(2);
+  const edge = (x: number) => {
+    if (x === 1 || f(x) !== '1.00') return f(x);
+    for (let d = 3; d <= 6; d++) if (Number(x.toFixed(d)) !== 1) return x.toFixed(d);
+    return x.toPrecision(7);
+  };
   if (![r.median, r.low, r.high].every(Number.isFinite)) return '–';
   const unresolved = r.coverage < 0.95 || (r.low <= 1 && r.high >= 1);
-  return `${unresolved ? '~ ' : ''}${f(r.median)} (${f(r.low)}–${f(r.high)})`;
+  return `${unresolved ? '~ ' : ''}${f(r.median)} (${edge(r.low)}–${edge(r.high)})`;
 }
 
 /** One row of a version matrix's table: what ran, its speed and CPU with intervals, its ratios to the reference. */
@@ -956,6 +995,20 @@ export interface VersionRow {
   /** arrayBuffers (response bodies live here) per pooled socket, pool open at idle minus closed (KiB). */
   arrayBuffersKiBPerSocket: number | null;
   flags: string;
+}
+
+/**
+ * What ran a cell on Bun or Deno, or null for a cell on Node: "bun 1.4.5 (version store · sha512-…; its Node
+ * compatibility reports v26.3.0)". Such a runtime reports a Node-compatible `process.version`, which is not the runtime.
+ */
+export function jsRuntimeText(m: Pick<VersionMeasurement, 'client'>): string | null {
+  const r = m.client.settings['runtime'];
+  if (!isRecord(r) || !isRecord(r['jsRuntime'])) return null;
+  const js = r['jsRuntime'];
+  const from = r['runtimeFrom'];
+  const store = isEntry(from) ? `version store · ${from.integrity.slice(0, 19)}…` : 'not from the version store';
+  const compat = typeof r['node'] === 'string' ? `; its Node compatibility reports ${r['node']}` : '';
+  return `${String(js['name'])} ${String(js['version'])} (${store}${compat})`;
 }
 
 /**
@@ -1004,7 +1057,8 @@ export function versionRows(
       ran:
         r === null
           ? 'not recorded'
-          : `${m.client.version} on node ${r.node} (bundled undici ${r.bundledUndici ?? '?'})${from}`,
+          : (jsRuntimeText(m) ??
+            `${m.client.version} on node ${r.node} (bundled undici ${r.bundledUndici ?? '?'})${from}`),
       rounds: m.method?.blocks.length ?? 0,
       rps: interval(m, 'throughputRps', 0),
       cpuUs: interval(m, 'cpuMicrosPerRequest', 1),

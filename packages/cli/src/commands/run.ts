@@ -62,6 +62,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
         notebookPath,
         outputPath,
         parameters: { profile },
+        ...(study.cellTimeoutSeconds === undefined ? {} : { timeoutSeconds: study.cellTimeoutSeconds }),
         env: { [PUBLISH_ENV]: flags.publish === true ? '1' : '0' },
         onCellProgress: (p) => progress.cell(p.cell, p.total),
         onCellStatus: (text) => progress.status(text),
