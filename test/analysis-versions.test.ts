@@ -308,6 +308,13 @@ describe('warningsClaim', () => {
     const { process: _p, ...settings } = m.client.settings;
     expect(warningCount({ client: { ...m.client, settings } })).toBe(0);
   });
+  it('is unresolved, not "fails", when a cell reported no process figures (no count to decide on)', () => {
+    const m = cell('old');
+    const { process: _p, ...settings } = m.client.settings;
+    const v = warningsClaim({ id: 'w', warn: [{ ...m, client: { ...m.client, settings } }], silent: [cell('new')] });
+    expect(v.outcome).toBe('unresolved');
+    expect(v.evidence['reason']).toBe('no process figures reported by old: no warning count');
+  });
 });
 
 describe('pinnedMemoryClaim', () => {

@@ -723,12 +723,16 @@ export function warningsClaim(input: {
   const labels = (ms: readonly VersionMeasurement[]) => ms.map((m) => m.label).join(', ') || 'none';
   const scope = input.scope === undefined ? '' : `${input.scope}, `;
   const on = input.event === undefined ? '' : `, every one on a ${input.event} listener`;
+  const unreported = all.filter((m) => processFigures(m) === null).map((m) => m.label);
   return countClaim({
     id: input.id,
     claim: `${scope}${labels(input.warn)} emit${input.warn.length === 1 ? 's' : ''} at least one ${name} over the run${on}; ${labels(input.silent)} emit none`,
     holds,
+    // A cell whose worker reported no process figures has no count: the claim is undecided, never "fails" on zeros.
+    ...(reported ? {} : { unresolved: true }),
     evidence: Object.fromEntries([
       ['warningsReported', reported],
+      ...(reported ? [] : [['reason', `no process figures reported by ${unreported.join(', ')}: no warning count`]]),
       ...(input.event === undefined ? [] : [['event required', input.event]]),
       ...all.map((m) => [`${name} ${m.label}`, warningCount(m, name)]),
       ...all.map((m) => [`by emitter and event ${m.label}`, listenerWarningsText(m)]),

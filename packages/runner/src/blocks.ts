@@ -667,7 +667,11 @@ export class ContinuousMeasurement {
     const reachable = kind === 'ipc' ? child.connected : child.exitCode === null && child.signalCode === null;
     if (!this.failure && reachable) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 5000);
+        // No final report in time: the settings stay those of 'ready', and the record says so (never silently).
+        const timer = setTimeout(() => {
+          this.settings = { ...this.settings, finalReport: FINAL_REPORT_MISSING };
+          resolve();
+        }, FINAL_REPORT_MS);
         this.onFailure = () => resolve();
         this.onMessage = (m) => {
           if (m.type !== 'done') return;
@@ -682,6 +686,15 @@ export class ContinuousMeasurement {
     await this.target.close().catch(() => undefined);
   }
 }
+
+/**
+ * How long `close` waits for a worker's final report (its pool at the end, process figures after two full GCs with the
+ * pool open and closed, requests completed). 5 s was too short for axios 1.15.1 at 512 in flight, whose pooled sockets
+ * keep gigabytes of responses alive (versions-115bbbac: its record kept the settings of 'ready', pool 0, no figures).
+ */
+const FINAL_REPORT_MS = 30_000;
+/** `client.settings.finalReport` when the worker sent none within FINAL_REPORT_MS. */
+const FINAL_REPORT_MISSING = `none within ${FINAL_REPORT_MS / 1000} s of finish: the settings are those reported when ready (the pool at the end, process figures and requests completed are missing)`;
 
 /** The record's client block for a continuous measurement (m null: it never opened), Node or foreign. */
 export function continuousClientBlock(
