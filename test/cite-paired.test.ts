@@ -1,5 +1,12 @@
 import * as path from 'node:path';
-import { buildCitation, interleavedComparisons, loadRecord, pairedRatioCell, verdictBullets } from '@casebook/citing';
+import {
+  buildCitation,
+  interleavedComparisons,
+  loadRecord,
+  pairedRatioCell,
+  verdictBullets,
+  withPairedRatios,
+} from '@casebook/citing';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -137,6 +144,36 @@ describe('paired "vs reference" column', () => {
     expect(pairedRatioCell(row(A18, 910), [elsewhere, row(A18, 910)])).toBe('not resolved (0.41–1.20)');
     const alone = { ...row('other', 1), versus: null };
     expect(pairedRatioCell(alone, [alone])).toBe('—');
+  });
+});
+
+describe("a comparison's own rule for which ratios a citation prints (citeRatios)", () => {
+  const withRule = (rule: Record<string, unknown>) =>
+    interleavedComparisons({
+      interleaved: { mixed: { ...notes.interleaved['undici lines'], order: [[U8, U7, A21]], ...rule } },
+    });
+  const rows = [row(U8, 20_000), row(U7, 25_000), { ...row(A21, 900), client: 'axios' }].map((r) => ({
+    ...r,
+    client: r.label === A21 ? 'axios' : 'undici-request',
+    versus: null,
+  }));
+  it('prints every ratio by default, and reads the rule and its reason from the record', () => {
+    const [c] = withRule({});
+    expect(c?.citeRatios).toBe('all');
+    const paired = withPairedRatios(rows, withRule({}));
+    expect(pairedRatioCell(paired[1] as Row, paired)).toBe('1.26× (96.0 % interval 1.01–1.43)');
+  });
+  it("'same-client': a row of another client than the reference gets the reason, not a ratio", () => {
+    const rule = withRule({ citeRatios: 'same-client', citeRatiosWhy: 'other clients are shown for scale' });
+    const paired = withPairedRatios(rows, rule);
+    expect(pairedRatioCell(paired[1] as Row, paired)).toBe('1.26× (96.0 % interval 1.01–1.43)');
+    expect(pairedRatioCell(paired[2] as Row, paired)).toBe('— (other clients are shown for scale)');
+    expect(pairedRatioCell(paired[0] as Row, paired)).toBe('reference of "mixed"');
+  });
+  it("'none': no row gets a ratio; the reference is still named", () => {
+    const paired = withPairedRatios(rows, withRule({ citeRatios: 'none', citeRatiosWhy: 'steps, not rankings' }));
+    expect(pairedRatioCell(paired[1] as Row, paired)).toBe('— (steps, not rankings)');
+    expect(pairedRatioCell(paired[0] as Row, paired)).toBe('reference of "mixed"');
   });
 });
 

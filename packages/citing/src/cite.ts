@@ -108,6 +108,8 @@ export interface PairedCell {
   isReference: boolean;
   /** other / reference per round, summarised as the median with its order-statistics interval; null: none recorded. */
   ratio: { median: number; low: number; high: number; coverage: number } | null;
+  /** Why the comparison's record asks for this row's ratio not to be printed (`citeRatios`); absent: printed. */
+  omitted?: string;
 }
 
 /** One interleaved comparison as a case-study record keeps it (notes.interleaved.<title>). */
@@ -116,6 +118,9 @@ export interface InterleavedComparison {
   reference: string | null;
   labels: string[];
   ratios: Map<string, NonNullable<PairedCell['ratio']>>;
+  /** Which ratios a citation prints (the record's `citeRatios`; default all) and why not the others. */
+  citeRatios: 'all' | 'same-client' | 'none';
+  citeRatiosWhy: string | null;
 }
 
 const isObjectValue = (v: unknown): v is Record<string, unknown> =>
@@ -150,7 +155,10 @@ export function interleavedComparisons(notes: Readonly<Record<string, unknown>>)
           coverage: coverage as number,
         });
     }
-    if (labels.length > 0) out.push({ title, reference, labels, ratios });
+    const cite = design['citeRatios'];
+    const citeRatios = cite === 'same-client' || cite === 'none' ? cite : 'all';
+    const why = typeof design['citeRatiosWhy'] === 'string' ? design['citeRatiosWhy'] : null;
+    if (labels.length > 0) out.push({ title, reference, labels, ratios, citeRatios, citeRatiosWhy: why });
   }
   return out;
 }
@@ -163,25 +171,39 @@ export function interleavedComparisons(notes: Readonly<Record<string, unknown>>)
  * the comparisons' order (the order they ran), so the second row gets the second comparison. A row whose bench is a
  * phase-method measurement (`steady[i] === false`: no trial carries a block) is in no comparison.
  */
-function withPairedRatios(
+export function withPairedRatios(
   rows: CitationRow[],
   comparisons: readonly InterleavedComparison[],
   steady: readonly (boolean | null)[] = [],
 ): CitationRow[] {
   const open = comparisons.map((c) => new Set(c.labels));
-  return rows.map((r, i) => {
+  // Each row's comparison first (labels taken once each, in the comparisons' order), then the ratios: a comparison
+  // that prints same-client ratios only needs its reference row's client.
+  const placed = rows.map((r, i) => {
     const k = steady[i] === false ? -1 : open.findIndex((labels) => labels.has(r.label));
+    if (k >= 0) open[k]?.delete(r.label);
+    return k;
+  });
+  const referenceClient = (k: number) =>
+    rows.find((x, i) => placed[i] === k && x.label === comparisons[k]?.reference)?.client ?? null;
+  return rows.map((r, i) => {
+    const k = placed[i] ?? -1;
     const c = comparisons[k];
     if (c === undefined) return { ...r, versus: null };
-    open[k]?.delete(r.label);
+    const isReference = c.reference === r.label;
+    const omitted =
+      isReference || c.citeRatios === 'all' || (c.citeRatios === 'same-client' && referenceClient(k) === r.client)
+        ? null
+        : (c.citeRatiosWhy ?? (c.citeRatios === 'none' ? 'not compared here' : 'another client than the reference'));
     return {
       ...r,
       ratioToFastest: null,
       versus: {
         comparison: c.title,
         reference: c.reference,
-        isReference: c.reference === r.label,
-        ratio: c.ratios.get(r.label) ?? null,
+        isReference,
+        ratio: omitted === null ? (c.ratios.get(r.label) ?? null) : null,
+        ...(omitted === null ? {} : { omitted }),
       },
     };
   });
@@ -199,6 +221,8 @@ export function pairedRatioCell(r: CitationRow, rows: readonly CitationRow[]): s
     return isRankable(r)
       ? `reference of "${v.comparison}"`
       : `reference of "${v.comparison}" (flagged: ${r.guards?.flags.join(', ')})`;
+  if (v.omitted !== undefined) return `— (${v.omitted})`;
+  if (v.omitted !== undefined) return `— (${v.omitted})`;
   if (!isRankable(r)) return `— (flagged: ${r.guards?.flags.join(', ')})`;
   if (r.errorDominated !== null) return `— (error-dominated: ${r.errorDominated})`;
   // The reference row of this comparison (a label can recur in another comparison, where it is another row).

@@ -14,6 +14,7 @@ export {
   reproductionLine,
   supersededLine,
   verdictBullets,
+  withPairedRatios,
   withRatios,
 } from './cite';
 export {

@@ -371,6 +371,13 @@ export class Study {
     cells: readonly VersionCell[],
     options: InterleaveOptions = {},
     title = 'version matrix',
+    /**
+     * Which paired ratios the citation's "vs reference" column prints for this comparison (kept in the record's notes
+     * as `citeRatios`): all (default), only those of rows of the reference's client ('same-client', for a comparison
+     * of versions with other clients beside them for scale), or none ('none', where the section's own table or claims
+     * are the comparison: steps along a line, clients on different socket regimes); `why` is printed instead.
+     */
+    cite?: { ratios: 'same-client' | 'none'; why: string },
   ): Promise<{ records: BenchRecord[]; run: InterleavedRun; labels: string[] }> {
     const labels = cells.map((c) => versionCellLabel(c));
     const duplicate = labels.find((l, i) => labels.indexOf(l) !== i);
@@ -392,6 +399,11 @@ export class Study {
       };
     });
     const result = await this.runInterleaved(list, options, title);
+    if (cite !== undefined) {
+      const interleaved = this.notes['interleaved'] as Record<string, Record<string, unknown>>;
+      interleaved[title] = { ...interleaved[title], citeRatios: cite.ratios, citeRatiosWhy: cite.why };
+      this.checkpoint();
+    }
     return { ...result, labels };
   }
 
