@@ -414,24 +414,20 @@ describe('movementLeads', () => {
         steps: [{ ratios: [{ older: '8.4.1', newer: '8.5.0' }] }],
       },
     };
-    const [here] = movementLeads({
-      steps: moved,
-      packageName: 'undici',
-      scenario: { concurrency: 512 },
-      bisects: [measured],
-      machineId: 'afbe3fcb97a51eef',
-    });
+    const leadOn = (machineId: string) =>
+      movementLeads({
+        steps: moved,
+        packageName: 'undici',
+        scenario: { concurrency: 512 },
+        bisects: [measured],
+        machineId,
+      })[0];
+    const here = leadOn('afbe3fcb97a51eef');
     expect(here?.onRecord[0]).toMatchObject({ measuredStep: true, sameMachine: true });
     expect(here?.onRecord[0]?.note).toBe(
       'its range contains this step; it measured 8.4.1 and 8.5.0 (or releases between them); this machine',
     );
-    const [elsewhere] = movementLeads({
-      steps: moved,
-      packageName: 'undici',
-      scenario: { concurrency: 512 },
-      bisects: [measured],
-      machineId: '89a6b0eadf6dc5bf',
-    });
+    const elsewhere = leadOn('89a6b0eadf6dc5bf');
     expect(elsewhere?.onRecord[0]).toMatchObject({ measuredStep: true, sameMachine: false });
     expect(elsewhere?.onRecord[0]?.note).toMatch(/; another machine \(afbe3fcb…\)$/);
     // One end measured (a segment that starts at the step's newer release): said so, and not a bisect of the step.
