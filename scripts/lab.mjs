@@ -16,6 +16,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -142,10 +143,33 @@ child.stderr.on('data', (chunk) => {
     const url = /(http:\/\/127\.0\.0\.1:\d+\/lab\?token=\w+)/.exec(line)?.[1];
     if (url !== undefined && !shown) {
       shown = true;
-      console.log(`\nJupyterLab: ${url}\n(open it in a browser; Ctrl-C twice stops the server and its kernels)\n`);
+      whenListening(Number(new URL(url).port), () =>
+        console.log(`\nJupyterLab: ${url}\n(open it in a browser; Ctrl-C twice stops the server and its kernels)\n`),
+      );
     }
   }
 });
+
+/**
+ * Jupyter logs its URL before it listens: jupyter_server 2.21.1 `ServerApp.init_httpserver` (serverapp.py L2669–2670)
+ * only schedules `_bind_http_server` on the io loop, which runs after `start_app` has logged the URL (L3129). On a busy
+ * machine a reader (or the test) who opens the URL at once is refused. Print it once a connection is accepted.
+ */
+function whenListening(port, then) {
+  const attempt = () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const socket = net.connect({ host: HOST, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      then();
+    });
+    socket.once('error', () => {
+      socket.destroy();
+      setTimeout(attempt, 100);
+    });
+  };
+  attempt();
+}
 // Ctrl-C reaches Jupyter directly (same process group; it asks to confirm, a second one stops it): wait for it.
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => child.kill('SIGTERM'));
