@@ -192,7 +192,7 @@ describe('fetchRuntimesRanSanity', () => {
     });
     expect(over.outcome).toBe('holds');
     expect(over.evidence['b at 512 in flight']).toBe(
-      'cap configured 256 (default); peak open at the target 257; sockets opened 256',
+      'cap configured 256 (default); peak open at the target 257; sockets opened 256 (25.6 per 1,000 requests)',
     );
     // The same label at two loads: two entries, one per cell.
     const both = fetchRuntimesRanSanity({
@@ -210,7 +210,28 @@ describe('fetchRuntimesRanSanity', () => {
         { measurement: cell('b', { cap: 512, peak: 256 }), runtime: 'bun', version: '1.4.5', bunMaxHttpRequests: 512 },
       ],
     });
-    expect(ignored.evidence['problems']).toMatch(/the raised cap of 512 did not take effect/);
+    expect(ignored.evidence['problems']).toMatch(
+      /under 90 % of 512 \(461\): the raised cap of 512 did not take effect/,
+    );
+    // 257 under the default cap and 300 raised: "more than 256" would hold; 90 % of min(cap, load) does not.
+    const barely = fetchRuntimesRanSanity({
+      id: 'ran',
+      cells: [
+        { measurement: cell('b default', { peak: 257 }), runtime: 'bun', version: '1.4.5' },
+        { measurement: cell('b', { cap: 512, peak: 300 }), runtime: 'bun', version: '1.4.5', bunMaxHttpRequests: 512 },
+      ],
+    });
+    expect(barely.outcome).toBe('fails');
+    expect(barely.evidence['problems']).toMatch(/^b: at most 300 open at once under 512 in flight/);
+    // A default-cap cell that already reached the raised cell's peak: the raise shows nothing.
+    const same = fetchRuntimesRanSanity({
+      id: 'ran',
+      cells: [
+        { measurement: cell('b default', { peak: 500 }), runtime: 'bun', version: '1.4.5' },
+        { measurement: cell('b', { cap: 512, peak: 480 }), runtime: 'bun', version: '1.4.5', bunMaxHttpRequests: 512 },
+      ],
+    });
+    expect(same.evidence['problems']).toMatch(/peak 480 no higher than the default-cap cell's 500 at 512 in flight/);
     // At a load under 256 a raised cap cannot show: nothing to fail on.
     const light = fetchRuntimesRanSanity({
       id: 'ran',

@@ -314,7 +314,9 @@ describe('bisectCommandText', () => {
         metric: 'throughput',
         scenario: { concurrency: 512 },
       }),
-    ).toBe('npx casebook bisect --package undici --good 8.4.1 --bad 8.5.0 --concurrency 512');
+    ).toBe(
+      'npx casebook bisect --package undici --good 8.4.1 --bad 8.5.0 --concurrency 512 --metric throughput --client undici-request',
+    );
     expect(
       bisectCommandText({
         packageName: 'undici',
@@ -382,7 +384,7 @@ describe('movementLeads', () => {
       /^undici 8\.4\.1 → 8\.5\.0: throughput lower \(older \/ newer 1\.25, 99\.\d % interval 1\.2\d\d–1\.2\d\d, paired per round\): regressed\.$/,
     );
     expect(throughput?.commands).toEqual([
-      'npx casebook bisect --package undici --good 8.4.1 --bad 8.5.0 --concurrency 512',
+      'npx casebook bisect --package undici --good 8.4.1 --bad 8.5.0 --concurrency 512 --metric throughput --client undici-request',
     ]);
     expect(throughput?.links?.compare).toBe('https://github.com/nodejs/undici/compare/v8.4.1...v8.5.0');
     // Its range contains the step, but it measured neither release and names no machine: said so, not a bisect of it.
@@ -468,6 +470,24 @@ describe('movementLeads', () => {
     // A step with no opposite neighbour is no reversal.
     const one = movementLeads({ steps: moved, packageName: 'undici', scenario: { concurrency: 512 } });
     expect(one.map((l) => l.reversal)).toEqual([null, null]);
+    // An unresolved neighbour whose median goes the other way: "may reverse" (the shared release may be the outlier).
+    const dip = consecutiveSteps({
+      cells: [
+        { line: '7.x', version: '7.25.0', measurement: cell('a') },
+        { line: '7.x', version: '7.26.0', measurement: cell('b', { rps: 700 }) },
+        {
+          line: '7.x',
+          version: '7.27.2',
+          measurement: cell('c', { rps: 900, perRound: [1.3, 0.7, 1.2, 0.8, 1.1, 0.9, 1.25, 0.75] }),
+        },
+      ],
+      metrics: ['throughput'],
+    });
+    const [down] = movementLeads({ steps: dip, packageName: 'undici', scenario: { concurrency: 512 } });
+    expect(down?.step.newer).toBe('7.26.0');
+    expect(down?.reversal).toMatch(
+      /^may reverse at 7\.26\.0 \(7\.26\.0 → 7\.27\.2: older \/ newer 0\.\d\d the other way, unresolved\)$/,
+    );
   });
 
   it('labels a flagged movement exploratory', () => {
@@ -494,7 +514,7 @@ describe('movementLeads', () => {
     expect(lead?.sentence).toMatch(/^node-fetch: Node 24\.21\.0 → 26\.10\.0: throughput higher .*: improved\./);
     expect(lead?.sentence).toContain('searches one major');
     expect(lead?.commands).toEqual([
-      'npx casebook bisect --package node --good 26.0.0 --bad 26.10.0 --concurrency 512 --client node-fetch',
+      'npx casebook bisect --package node --good 26.0.0 --bad 26.10.0 --concurrency 512 --metric throughput --client node-fetch',
     ]);
     expect(lead?.links?.release).toBe('https://github.com/nodejs/node/releases/tag/v26.10.0');
   });
@@ -547,6 +567,17 @@ describe('singleSocketVerdict', () => {
     const v = singleSocketVerdict({ id: 's', measurements: [cell('a')], kind: 'sanity' });
     expect(v.kind).toBe('sanity');
     expect(v.outcome).toBe('holds');
+  });
+  it('is a labelled replication, not a finding, when an earlier run measured the counts', () => {
+    const v = singleSocketVerdict({
+      id: 's',
+      measurements: [cell('a'), cell('b', { opened: 2, peak: 2 })],
+      replicates: { run: 'versions-115bbbac', text: 'b at 2 sockets' },
+    });
+    expect(v.kind).toBe('exploratory');
+    expect(v.outcome).toBe('fails');
+    expect(v.claim).toMatch(/^Replication of versions-115bbbac \(which measured b at 2 sockets; not a finding\): /);
+    expect(v.evidence['replicates']).toBe('versions-115bbbac');
   });
 });
 

@@ -285,10 +285,20 @@ export interface BisectScenario {
   delayMs?: number;
 }
 
+/** The client `casebook bisect` measures for a package when no --client is given (its DEFAULT_CLIENT). */
+const BISECT_DEFAULT_CLIENT: Readonly<Record<'undici' | 'got' | 'axios' | 'node', string>> = {
+  undici: 'undici-request',
+  got: 'got',
+  axios: 'axios',
+  node: 'node-http',
+};
+
 /**
  * The `casebook bisect` command for one step: `npx casebook bisect --package undici --good 8.4.1 --bad 8.5.0
- * --concurrency 512`, then `--metric` unless it is throughput (the bisect's default), `--client` when given (the
- * bisect's default client of the package otherwise), and the scenario's cap and think-time when set. The good end is
+ * --concurrency 512 --metric throughput --client undici-request`: the metric and the client always written out (the
+ * client given, else the bisect's default for the package), so a reader sees what it measures without knowing the
+ * defaults; then the scenario's cap and think-time when set. Profile, seed and method are the bisect's defaults
+ * (standard, 1, steady for throughput and CPU), which the record's reproduce command prints. The good end is
  * the older version, whichever way the metric moved: the bisect reports regressed or improved itself. Versions must be
  * exact releases and differ (UsageError); the bisect itself refuses a range across lines released in parallel.
  */
@@ -316,8 +326,8 @@ export function bisectCommandText(input: {
     `--good ${good.text}`,
     `--bad ${bad.text}`,
     `--concurrency ${input.scenario.concurrency}`,
-    ...(input.metric === 'throughput' ? [] : [`--metric ${input.metric}`]),
-    ...(input.client === undefined ? [] : [`--client ${input.client}`]),
+    `--metric ${input.metric}`,
+    `--client ${input.client ?? BISECT_DEFAULT_CLIENT[input.packageName]}`,
     ...(input.scenario.connections === undefined || input.scenario.connections === null
       ? []
       : [`--connections ${input.scenario.connections}`]),
@@ -367,8 +377,9 @@ export interface MovementLead {
   onRecord: BisectCovering[];
   /**
    * Set when the adjacent step of the same line and metric that shares a release with this one moved the other way
-   * (up then down at one version): "reverses at 8.12.4 (8.12.4 → 8.13.1 moved down)". One outlying cell looks like
-   * this; rerun or bisect both steps before reading either as a change.
+   * (up then down at one version): "reverses at 8.12.4 (8.12.4 → 8.13.1 moved down)", or, unresolved, has its median
+   * the other way ("may reverse at …"). One outlying cell looks like this; rerun or bisect both steps before reading
+   * either as a change.
    */
   reversal: string | null;
 }
@@ -404,18 +415,24 @@ export function movementLeads(input: {
   machineId?: string | null;
 }): MovementLead[] {
   const reversalOf = (step: SweepStep): string | null => {
-    const other = input.steps.find(
+    const neighbours = input.steps.filter(
       (o) =>
         o !== step &&
         o.line === step.line &&
         o.metric === step.metric &&
-        o.movement !== null &&
-        o.movement !== step.movement &&
         (o.older === step.newer || o.newer === step.older),
     );
-    if (other === undefined) return null;
-    const at = other.older === step.newer ? step.newer : step.older;
-    return `reverses at ${plain(at)} (${plain(other.older)} → ${plain(other.newer)} moved ${other.movement})`;
+    const at = (o: SweepStep) => plain(o.older === step.newer ? step.newer : step.older);
+    const resolved = neighbours.find((o) => o.movement !== null && o.movement !== step.movement);
+    if (resolved !== undefined)
+      return `reverses at ${at(resolved)} (${plain(resolved.older)} → ${plain(resolved.newer)} moved ${resolved.movement})`;
+    // A neighbour whose median goes the other way, unresolved: the shared release may be the one outlying cell.
+    const side = (o: SweepStep) => Math.sign(o.ratio.median - 1);
+    const opposite = neighbours.find(
+      (o) => Number.isFinite(o.ratio.median) && side(o) === -side(step) && side(o) !== 0,
+    );
+    if (opposite === undefined) return null;
+    return `may reverse at ${at(opposite)} (${plain(opposite.older)} → ${plain(opposite.newer)}: older / newer ${f2(opposite.ratio.median)} the other way, unresolved)`;
   };
   return input.steps
     .filter((s) => s.movement !== null)
@@ -577,17 +594,27 @@ export function singleSocketVerdict(input: {
   measurements: readonly VersionMeasurement[];
   kind?: 'claim' | 'sanity';
   scope?: string;
+  /**
+   * An earlier run that already measured these counts (`{ run: 'versions-115bbbac', text: 'undici and Node's fetch 2
+   * sockets, the others 1' }`): the outcome is known before this run, so the verdict is a replication, exploratory, its
+   * text naming the run; not counted among the findings.
+   */
+  replicates?: { run: string; text: string };
 }): VerdictData {
   const off = input.measurements.filter((m) => m.target.connectionsOpened !== 1 || m.target.peakOpenConnections > 1);
+  const r = input.replicates;
+  const claim = `${input.scope === undefined ? '' : `${input.scope}: `}every cell opened exactly 1 socket over its run and never held more than 1 open (${input.measurements.map((m) => m.label).join(', ')})`;
   const verdict = {
     id: input.id,
-    claim: `${input.scope === undefined ? '' : `${input.scope}: `}every cell opened exactly 1 socket over its run and never held more than 1 open (${input.measurements.map((m) => m.label).join(', ')})`,
+    claim: r === undefined ? claim : `Replication of ${r.run} (which measured ${r.text}; not a finding): ${claim}`,
     holds: input.measurements.length > 0 && off.length === 0,
     evidence: Object.fromEntries([
       ['cells not at one socket', off.map((m) => m.label).join(', ') || 'none'],
       ...input.measurements.map((m) => [`opened ${m.label}`, m.target.connectionsOpened]),
       ...input.measurements.map((m) => [`peak open ${m.label}`, m.target.peakOpenConnections]),
+      ...(r === undefined ? [] : [['replicates', r.run]]),
     ]),
   };
-  return input.kind === 'sanity' ? sanityCheck(verdict) : countClaim(verdict);
+  if (input.kind === 'sanity') return sanityCheck(verdict);
+  return countClaim(r === undefined ? verdict : { ...verdict, kind: 'exploratory' });
 }
