@@ -82,6 +82,10 @@ describe('07-versions', () => {
           ...runtimeCells,
           ...runtimeCells,
           ...['7.16.0', '7.30.2'],
+          // Section 6's bundled-undici pair (npm undici fetch 6.28.1 and 7.29.1 on the kernel's Node) in both scenarios;
+          // section 7b: the sweep's two versions at one request in flight.
+          ...['6.28.1', '7.29.1', '6.28.1', '7.29.1'],
+          ...['7.16.0', '7.30.2'],
           // Section 8: Node's fetch, Bun (default cap and raised) and Deno at C; Node's, Bun's and Deno's at one.
           ...[process.version, '1.4.5', '1.4.5', '2.9.6', process.version, '1.4.5', '2.9.6'],
         ].sort(),
@@ -97,6 +101,9 @@ describe('07-versions', () => {
         'versions-ran-runtimes',
         'versions-ran-sweep',
         'undici-sweep-peak-sockets',
+        'versions-ran-bundled-pair-128',
+        'versions-ran-bundled-pair-1',
+        'versions-ran-sweep-sequential',
         'fetch-runtimes-ran',
         'versions-ran-js-runtimes',
       ]) {
@@ -124,9 +131,11 @@ describe('07-versions', () => {
       // Sections 5–7 are a fixed design (no precision target): their CPU parity is a claim, not exploratory.
       for (const id of ['seq-undici-7-cpu-parity', 'runtime-seq-node-fetch-node22-cpu-parity'])
         expect(byId(id)?.kind, id).toBe('claim');
-      // One socket at one request in flight is not enforced (no cap): a claim the target's counts decide.
+      // One socket at one request in flight is not enforced (no cap): the target's counts decide; since
+      // versions-115bbbac measured the same counts a second time, a replication (exploratory), not a finding.
       for (const id of ['seq-one-socket', 'runtime-seq-one-socket', 'js-runtimes-seq-one-socket']) {
-        expect(byId(id)?.kind, id).toBe('claim');
+        expect(byId(id)?.kind, id).toBe('exploratory');
+        expect(byId(id)?.evidence['replicates'], id).toBe('versions-115bbbac');
         expect(['holds', 'fails'], id).toContain(byId(id)?.outcome);
       }
       // The smoke profile runs fewer cells: no 6.x sequential claim, no Node 26 or node:http runtime cell, no 8.x sweep.
@@ -134,6 +143,9 @@ describe('07-versions', () => {
         'seq-undici-6-cpu-parity',
         'runtime-node-fetch-node26-throughput-parity',
         'undici-sweep-8-ends-throughput-parity',
+        // Section 7b's claims need releases on both sides of the validation: not in the smoke sweep.
+        'seq-sweep-8-5-timer-floor',
+        'seq-sweep-7-29-floor-gone',
       ])
         expect(byId(id), id).toBeUndefined();
       for (const id of [

@@ -103,4 +103,54 @@ export const VERSIONS_LINKS: readonly SourceLink[] = [
     lines: [76, 76],
     token: 'allowH2 = allowH2 != null ? allowH2 : true',
   },
+  // undici's idle-socket validation (GHSA-35p6-xmwp-9g52), which defers the write of a request on a reused idle
+  // socket, in its three forms along the lines (section 7, one request in flight): 8.5.0 and 7.28.0 an unref'd
+  // setTimeout(0) (Node's 1 ms timer floor on every sequential reuse, nodejs/undici#5493); 8.8.0 an unref'd setImmediate
+  // (poll may block when nothing else keeps the loop awake, #5600/#5606); 7.29.1 and 8.10+ a ref'd setImmediate (the
+  // 8.13.1 lines are 'undici.client-h1.idle-socket-validation').
+  {
+    id: 'undici.8-5-0.idle-validation-timer',
+    source: 'undici',
+    tag: 'v8.5.0',
+    file: 'lib/dispatcher/client-h1.js',
+    lines: [1037, 1048],
+    token: 'socket[kIdleSocketValidationTimeout] = setTimeout(() => {',
+    checkedByHand: true,
+  },
+  {
+    id: 'undici.8-5-0.resume-defers-write',
+    source: 'undici',
+    tag: 'v8.5.0',
+    file: 'lib/dispatcher/client-h1.js',
+    lines: [1067, 1075],
+    token: 'if (client[kRunning] === 0 && client[kPending] > 0 && socket[kSocketUsed]) {',
+    checkedByHand: true,
+  },
+  {
+    id: 'undici.7-28-0.idle-validation-timer',
+    source: 'undici',
+    tag: 'v7.28.0',
+    file: 'lib/dispatcher/client-h1.js',
+    lines: [1021, 1032],
+    token: 'socket[kIdleSocketValidationTimeout] = setTimeout(() => {',
+    checkedByHand: true,
+  },
+  {
+    id: 'undici.8-8-0.idle-validation-unref-immediate',
+    source: 'undici',
+    tag: 'v8.8.0',
+    file: 'lib/dispatcher/client-h1.js',
+    lines: [1061, 1072],
+    token: 'socket[kIdleSocketValidationTimeout].unref?.()',
+    checkedByHand: true,
+  },
+  {
+    id: 'undici.7-29-1.idle-validation-immediate',
+    source: 'undici',
+    tag: 'v7.29.1',
+    file: 'lib/dispatcher/client-h1.js',
+    lines: [1022, 1040],
+    token: 'socket[kIdleSocketValidationTimeout] = setImmediate(() => {',
+    checkedByHand: true,
+  },
 ];
