@@ -101,7 +101,7 @@ describe('candidates: one release line, by publish date', () => {
     expect(c.versions.slice(0, 2).map((v) => v.version)).toEqual(['6.24.1', '8.0.0']);
   });
 
-  test('Node: ordered by version within one major (its packages carry upload times), never across majors', () => {
+  test('Node: ordered by version within one major (its packages carry upload times, not release dates)', () => {
     const registry = {
       time: {
         '22.11.0': '2024-12-13T02:16:49.460Z',
@@ -123,8 +123,29 @@ describe('candidates: one release line, by publish date', () => {
       '22.13.1',
       '22.14.0',
     ]);
-    expect(() => node('22.14.0', '24.0.0')).toThrow(/invalid --bad: "24\.0\.0" \(.*upload times, not release dates/);
+    expect(() => node('24.0.0', '22.14.0')).toThrow(/invalid --good: "24\.0\.0" \(a later release than --bad/);
     expect(() => node('22.14.0', '22.11.0')).toThrow(/invalid --good: "22\.14\.0" \(a later release than --bad/);
+  });
+
+  test('Node across majors: the main line (odd majors, even x.0.0), the first step a line change from a maintenance branch', () => {
+    const versions = ['22.13.0', '22.14.0', '22.15.0', '23.0.0', '23.1.0', '23.1.0-rc.1', '24.0.0', '24.1.0', '24.2.0'];
+    const registry = {
+      time: Object.fromEntries(versions.map((v, i) => [v, new Date(Date.UTC(2025, 0, 1 + i)).toISOString()])),
+      published: versions,
+      deprecated: { '23.1.0': 'use 23.1.1' },
+    };
+    const node = (good: string, bad: string) =>
+      bisectCandidates({ packageName: 'node', good, bad, registry, order: 'version' });
+    const even = node('22.14.0', '24.2.0');
+    expect(even.versions.map((v) => v.version)).toEqual(['22.14.0', '23.0.0', '24.0.0', '24.1.0', '24.2.0']);
+    expect(even.line).toEqual({ kind: 'consecutive-lines', goodMajor: 22, badMajor: 24, firstOfBadLine: '23.0.0' });
+    const why = Object.fromEntries(even.excluded.map((e) => [e.version, e.reason]));
+    expect(why['22.15.0']).toMatch(/22\.x's maintenance branch/);
+    expect(why['23.1.0']).toMatch(/deprecated/);
+    // From an odd major (main's own releases): no line change, the rest of that major first.
+    const fromOdd = node('23.0.0', '24.1.0');
+    expect(fromOdd.versions.map((v) => v.version)).toEqual(['23.0.0', '24.0.0', '24.1.0']);
+    expect(fromOdd.line.kind).toBe('same-line');
   });
 
   test('bad input: each refusal names the field and the value', () => {

@@ -502,7 +502,7 @@ describe('movementLeads', () => {
     expect(lead?.sentence).toMatch(/throughput higher .*: improved — exploratory: a cell of the pair is flagged/);
   });
 
-  it('for runtimes, bisects the newer Node line from its x.0.0 with the step’s client, and links the releases', () => {
+  it('for runtimes, bisects the whole step along Node’s main line with the step’s client, and links the releases', () => {
     const runtimeSteps = consecutiveSteps({
       cells: [
         { line: 'node-fetch', version: '24.21.0', measurement: cell('a') },
@@ -512,9 +512,11 @@ describe('movementLeads', () => {
     });
     const [lead] = movementLeads({ steps: runtimeSteps, packageName: 'node', scenario: { concurrency: 512 } });
     expect(lead?.sentence).toMatch(/^node-fetch: Node 24\.21\.0 → 26\.10\.0: throughput higher .*: improved\./);
-    expect(lead?.sentence).toContain('searches one major');
+    expect(lead?.sentence).toContain(
+      "its first step crosses from 24.x's maintenance branch to the next major's x.0.0 (a boundary there lies between the two lines, not at one release)",
+    );
     expect(lead?.commands).toEqual([
-      'npx casebook bisect --package node --good 26.0.0 --bad 26.10.0 --concurrency 512 --metric throughput --client node-fetch',
+      'npx casebook bisect --package node --good 24.21.0 --bad 26.10.0 --concurrency 512 --metric throughput --client node-fetch',
     ]);
     expect(lead?.links?.release).toBe('https://github.com/nodejs/node/releases/tag/v26.10.0');
   });

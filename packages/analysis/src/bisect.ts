@@ -308,7 +308,16 @@ export function bisectCandidates(input: {
   };
 }
 
-/** bisectCandidates with `order: 'version'`: one major, releases between good and bad by version number. */
+/**
+ * bisectCandidates with `order: 'version'` (Node): releases between good and bad by version number. Within one major,
+ * that major's releases. Across majors, Node's main line: its odd majors are main's releases, an even major's x.0.0 is
+ * cut from main and its later releases are a maintenance branch (backports from main). So from good on an even major
+ * (22.23.3) to bad (24.21.0) the versions are the odd majors' releases and the even x.0.0s in between (23.0.0 … 23.11.1),
+ * then bad's major up to bad (24.0.0 … 24.20.0): the first step (22.23.3 → 23.0.0) crosses from the maintenance branch
+ * to the main line (a line change: a boundary there lies between the two lines, not at one release), the rest is one
+ * history. Good's later releases are excluded, named as the maintenance branch. From an odd major, the rest of that
+ * major is main's history too (no line change).
+ */
 function byVersionNumber(
   input: { packageName: string; registry: RegistryVersions; fields?: { good: string; bad: string } },
   g: ExactVersion,
@@ -320,35 +329,53 @@ function byVersionNumber(
   const gf = input.fields?.good ?? '--good';
   const bf = input.fields?.bad ?? '--bad';
   const pkg = input.packageName;
-  if (g.major !== b.major)
-    throw new UsageError(
-      bf,
-      b.text,
-      `${pkg} ${g.text} (${g.major}.x) and ${b.text} (${b.major}.x) are on different release lines, released in parallel, and the registry's dates of ${pkg}'s packages are upload times, not release dates, so no order across lines can be read from them: bisect within one line (--good <a ${b.major}.x release> --bad ${b.text}), and compare the lines' releases with casebook matrix`,
-    );
   if (compareExact(g, b) > 0)
     throw new UsageError(gf, g.text, `a later release than ${bf} ${b.text}: give the earlier release as ${gf}`);
   const excluded: ExcludedVersion[] = [];
   const kept: Release[] = [];
-  const inLine = releases
+  const odd = (major: number) => major % 2 === 1;
+  const onLine = (v: ExactVersion): boolean => {
+    if (v.major === b.major) return v.major !== g.major || compareExact(v, g) > 0;
+    if (v.major === g.major) return odd(g.major);
+    return odd(v.major) || (v.minor === 0 && v.patch === 0);
+  };
+  const inRange = releases
     .filter(
       (r) =>
-        r.parsed.major === b.major &&
+        r.parsed.major >= g.major &&
+        r.parsed.major <= b.major &&
         r.parsed.prerelease === '' &&
         compareExact(r.parsed, g) > 0 &&
         compareExact(r.parsed, b) < 0,
     )
     .sort((x, y) => compareExact(x.parsed, y.parsed));
-  for (const r of inLine) {
+  for (const r of inRange) {
     const deprecated = input.registry.deprecated[r.version];
-    if (deprecated === undefined) kept.push(r);
+    if (!onLine(r.parsed))
+      excluded.push({
+        version: r.version,
+        publishedAt: r.publishedAt,
+        reason:
+          r.parsed.major === g.major
+            ? `on ${pkg} ${g.major}.x's maintenance branch (backports), not the main line from ${g.major}.x to ${b.major}.x`
+            : `on ${pkg} ${r.parsed.major}.x's maintenance branch (only ${r.parsed.major}.0.0 is on the main line)`,
+      });
+    else if (deprecated === undefined) kept.push(r);
     else excluded.push({ version: r.version, publishedAt: r.publishedAt, reason: `deprecated: ${deprecated}` });
   }
+  const lineChange = g.major !== b.major && !odd(g.major);
   return {
     packageName: pkg,
     good,
     bad,
-    line: { kind: 'same-line', goodMajor: g.major, badMajor: b.major, firstOfBadLine: null },
+    line: lineChange
+      ? {
+          kind: 'consecutive-lines',
+          goodMajor: g.major,
+          badMajor: b.major,
+          firstOfBadLine: kept[0]?.version ?? bad.version,
+        }
+      : { kind: 'same-line', goodMajor: g.major, badMajor: b.major, firstOfBadLine: null },
     versions: [good, ...kept.map((r) => ({ version: r.version, publishedAt: r.publishedAt })), bad],
     excluded,
   };

@@ -398,8 +398,9 @@ export function movedSteps(leads: readonly Pick<MovementLead, 'step'>[]): number
  * was flagged, the `casebook bisect` command, and the compare and release links upstream. A movement is a lead, not a
  * finding: with many steps at ≥ 95 % coverage each, a few are expected to exclude 1 by chance, and the bisect's own
  * screen and confirm runs decide. `package: 'node'` (a runtime sweep, steps keyed by client): `casebook bisect
- * --package node` searches one major, so a step across majors gets the search of the newer line from its x.0.0 (did it
- * move within that line?) and the compare link of the two releases (the change that came with the major).
+ * --package node` searches across majors along Node's main line (the odd majors' releases and each even x.0.0, then the
+ * newer major up to its release), its first step from an even major's maintenance branch a line change; the compare
+ * link of the two releases beside.
  */
 export function movementLeads(input: {
   steps: readonly SweepStep[];
@@ -454,10 +455,7 @@ export function movementLeads(input: {
           ...(client === undefined ? {} : { client }),
         });
       const majorOf = (v: string) => v.split('.')[0] ?? '';
-      if (input.packageName === 'node' && majorOf(older) !== majorOf(newer)) {
-        const lineStart = `${majorOf(newer)}.0.0`;
-        if (lineStart !== newer) commands.push(bisect(lineStart, newer));
-      } else commands.push(bisect(older, newer));
+      commands.push(bisect(older, newer));
       // Edges to 3 decimals: an edge at 0.998 or 1.002 must not print as 1.00 beside "moved".
       const ratio = `older / newer ${f2(step.ratio.median)}, ${intervalLabel({ coverage: step.ratio.coverage })} ${f3(step.ratio.low)}–${f3(step.ratio.high)}, paired per round`;
       const what =
@@ -467,7 +465,9 @@ export function movementLeads(input: {
       const flagged = step.compared ? '' : ' — exploratory: a cell of the pair is flagged, so nothing is compared';
       const crossMajor =
         input.packageName === 'node' && majorOf(older) !== majorOf(newer)
-          ? ` \`casebook bisect --package node\` searches one major: the command searches Node ${majorOf(newer)}.x from ${majorOf(newer)}.0.0; if nothing moves there, the change came with the major (compare link).`
+          ? Number(majorOf(older)) % 2 === 0
+            ? ` Across majors \`casebook bisect --package node\` follows Node's main line: its first step crosses from ${majorOf(older)}.x's maintenance branch to the next major's x.0.0 (a boundary there lies between the two lines, not at one release), then the odd major's releases and ${majorOf(newer)}.x up to ${newer}.`
+            : ` Across majors \`casebook bisect --package node\` follows Node's main line: the rest of ${majorOf(older)}.x, then ${majorOf(newer)}.x up to ${newer}.`
           : '';
       const scenarioC = (r: BisectOnRecord) => r.record.scenario['concurrency'];
       const onRecord = (input.bisects ?? [])

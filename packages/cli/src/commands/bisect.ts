@@ -110,7 +110,8 @@ Where between a good and a bad version one metric moved. The versions searched a
 publish date (the registry's time field): the same major as --bad, published between the two, neither pre-release,
 backport nor deprecated; lines released in parallel (undici 7.x and 8.x) are refused unless --good is the last release
 of its line before --bad's line began (then the first step crosses the line). Node (whose binary packages carry upload
-times, not release dates) is bisected within one major, by version number. Every step is a short \`casebook matrix\` run of a
+times, not release dates) is bisected by version number, across majors along its main line (odd majors' releases and each
+even x.0.0, then --bad's major; from an even major the first step is the line change). Every step is a short \`casebook matrix\` run of a
 few versions in interleaved rounds; its paired per-round ratios (95 % intervals) decide the next step: a screen of ~4
 versions across the range (a metric that goes down and up again gives every boundary, not one), halving each moved
 bracket (an inconclusive step is retried once with twice the rounds), and a longer run confirming each boundary.
