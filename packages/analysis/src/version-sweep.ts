@@ -378,7 +378,7 @@ export interface MovementLead {
   /**
    * Set when the adjacent step of the same line and metric that shares a release with this one moved the other way
    * (up then down at one version): "reverses at 8.12.4 (8.12.4 → 8.13.1 moved down)", or, unresolved, has its median
-   * the other way ("may reverse at …"). One outlying cell looks like this; rerun or bisect both steps before reading
+   * the other way by at least half this step's size on a log scale ("may reverse at …"). One outlying cell looks like this; rerun or bisect both steps before reading
    * either as a change.
    */
   reversal: string | null;
@@ -427,10 +427,18 @@ export function movementLeads(input: {
     const resolved = neighbours.find((o) => o.movement !== null && o.movement !== step.movement);
     if (resolved !== undefined)
       return `reverses at ${at(resolved)} (${plain(resolved.older)} → ${plain(resolved.newer)} moved ${resolved.movement})`;
-    // A neighbour whose median goes the other way, unresolved: the shared release may be the one outlying cell.
+    // A neighbour whose median goes the other way, unresolved, by at least half the step's own size (log scale): the
+    // shared release may be the one outlying cell. Without the size rule, noise alone puts an unresolved neighbour's
+    // median on the other side about half the time.
     const side = (o: SweepStep) => Math.sign(o.ratio.median - 1);
+    const size = (o: SweepStep) => Math.abs(Math.log(o.ratio.median));
     const opposite = neighbours.find(
-      (o) => Number.isFinite(o.ratio.median) && side(o) === -side(step) && side(o) !== 0,
+      (o) =>
+        Number.isFinite(o.ratio.median) &&
+        o.ratio.median > 0 &&
+        side(o) === -side(step) &&
+        side(o) !== 0 &&
+        size(o) >= 0.5 * size(step),
     );
     if (opposite === undefined) return null;
     return `may reverse at ${at(opposite)} (${plain(opposite.older)} → ${plain(opposite.newer)}: older / newer ${f2(opposite.ratio.median)} the other way, unresolved)`;

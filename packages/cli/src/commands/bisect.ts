@@ -260,7 +260,8 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
 
   // The registry's publish dates (cached in the version store), then the candidates: refusals are UsageErrors.
   const registry = await registryMetadata(pkg);
-  // Node's binary packages carry upload times, not release dates: its lines are ordered by version, never crossed.
+  // Node's binary packages carry upload times, not release dates: its releases are ordered by version, across majors
+  // along its main line (bisectCandidates, order 'version').
   const candidates = bisectCandidates({
     packageName: pkg,
     good: good.text,

@@ -136,7 +136,10 @@ export const BisectRecordSchema = Type.Object(
         kind: Type.Union([Type.Literal('same-line'), Type.Literal('consecutive-lines')]),
         goodMajor: Type.Integer({ minimum: 0 }),
         badMajor: Type.Integer({ minimum: 0 }),
-        /** consecutive-lines: the first release of bad's line (the first step crosses to it). */
+        /**
+         * consecutive-lines: the first release after good's line (the first step crosses to it): bad's line, or for a
+         * Node bisect across majors the first release of the main line after good's major (22.x → 23.0.0).
+         */
         firstOfBadLine: Nullable(Type.String()),
       },
       CLOSED,
