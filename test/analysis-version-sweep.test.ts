@@ -488,6 +488,22 @@ describe('movementLeads', () => {
     expect(down?.reversal).toMatch(
       /^may reverse at 7\.26\.0 \(7\.26\.0 → 7\.27\.2: older \/ newer 0\.\d\d the other way, unresolved\)$/,
     );
+    // The neighbour's median the other way by much less than the step (0.97 against 1.43): noise, not a reversal.
+    const small = consecutiveSteps({
+      cells: [
+        { line: '7.x', version: '7.25.0', measurement: cell('a') },
+        { line: '7.x', version: '7.26.0', measurement: cell('b', { rps: 700 }) },
+        {
+          line: '7.x',
+          version: '7.27.2',
+          measurement: cell('c', { rps: 720, perRound: [1.3, 0.7, 1.2, 0.8, 1.1, 0.9, 1.25, 0.75] }),
+        },
+      ],
+      metrics: ['throughput'],
+    });
+    const [kept] = movementLeads({ steps: small, packageName: 'undici', scenario: { concurrency: 512 } });
+    expect(kept?.step.newer).toBe('7.26.0');
+    expect(kept?.reversal).toBeNull();
   });
 
   it('labels a flagged movement exploratory', () => {
