@@ -405,6 +405,18 @@ describe('movementLeads', () => {
       movementLeads({ steps: moved, packageName: 'undici', scenario: { concurrency: 128 }, bisects: [record] })[0]
         ?.onRecord,
     ).toEqual([]);
+    // Nor does a bisect of another client: undici-request's record is no bisect of an undici-fetch lead.
+    const ofRequest = { ...record, record: { ...record.record, client: 'undici-request' } };
+    const lead = (client?: string) =>
+      movementLeads({
+        steps: moved,
+        packageName: 'undici',
+        scenario: { concurrency: 512 },
+        bisects: [ofRequest],
+        ...(client === undefined ? {} : { client }),
+      })[0]?.onRecord.length;
+    expect(lead()).toBe(1);
+    expect(lead('undici-fetch')).toBe(0);
   });
 
   it('says whether a bisect on record measured the step, and on which machine', () => {

@@ -345,6 +345,8 @@ export interface BisectOnRecord {
     good: { version: string };
     bad: { version: string };
     metric: { name: string };
+    /** The adapter it measured (`undici-request`); absent in a record that names none. */
+    client?: string;
     scenario: Record<string, unknown>;
     /** The machine it ran on (anonymous id), when the record names one. */
     environment?: { machineId?: string | null };
@@ -482,6 +484,8 @@ export function movementLeads(input: {
         .filter(
           (b) =>
             b.record.metric.name === step.metric &&
+            (b.record.client === undefined ||
+              b.record.client === (client ?? BISECT_DEFAULT_CLIENT[input.packageName])) &&
             scenarioC(b) === input.scenario.concurrency &&
             lineOf(b.record.bad.version) === lineOf(newer) &&
             compareVersions(b.record.good.version, older) <= 0 &&
