@@ -482,38 +482,32 @@ describe('movementLeads', () => {
     // A step with no opposite neighbour is no reversal.
     const one = movementLeads({ steps: moved, packageName: 'undici', scenario: { concurrency: 512 } });
     expect(one.map((l) => l.reversal)).toEqual([null, null]);
+    // 7.25.0 → 7.26.0 moves (1.43); 7.26.0 → 7.27.2 is unresolved (a noisy last cell at `rps`): its lead on 7.26.0.
+    const dipLead = (rps: number) =>
+      movementLeads({
+        steps: consecutiveSteps({
+          cells: [
+            { line: '7.x', version: '7.25.0', measurement: cell('a') },
+            { line: '7.x', version: '7.26.0', measurement: cell('b', { rps: 700 }) },
+            {
+              line: '7.x',
+              version: '7.27.2',
+              measurement: cell('c', { rps, perRound: [1.3, 0.7, 1.2, 0.8, 1.1, 0.9, 1.25, 0.75] }),
+            },
+          ],
+          metrics: ['throughput'],
+        }),
+        packageName: 'undici',
+        scenario: { concurrency: 512 },
+      })[0];
     // An unresolved neighbour whose median goes the other way: "may reverse" (the shared release may be the outlier).
-    const dip = consecutiveSteps({
-      cells: [
-        { line: '7.x', version: '7.25.0', measurement: cell('a') },
-        { line: '7.x', version: '7.26.0', measurement: cell('b', { rps: 700 }) },
-        {
-          line: '7.x',
-          version: '7.27.2',
-          measurement: cell('c', { rps: 900, perRound: [1.3, 0.7, 1.2, 0.8, 1.1, 0.9, 1.25, 0.75] }),
-        },
-      ],
-      metrics: ['throughput'],
-    });
-    const [down] = movementLeads({ steps: dip, packageName: 'undici', scenario: { concurrency: 512 } });
+    const down = dipLead(900);
     expect(down?.step.newer).toBe('7.26.0');
     expect(down?.reversal).toMatch(
       /^may reverse at 7\.26\.0 \(7\.26\.0 → 7\.27\.2: older \/ newer 0\.\d\d the other way, unresolved\)$/,
     );
     // The neighbour's median the other way by much less than the step (0.97 against 1.43): noise, not a reversal.
-    const small = consecutiveSteps({
-      cells: [
-        { line: '7.x', version: '7.25.0', measurement: cell('a') },
-        { line: '7.x', version: '7.26.0', measurement: cell('b', { rps: 700 }) },
-        {
-          line: '7.x',
-          version: '7.27.2',
-          measurement: cell('c', { rps: 720, perRound: [1.3, 0.7, 1.2, 0.8, 1.1, 0.9, 1.25, 0.75] }),
-        },
-      ],
-      metrics: ['throughput'],
-    });
-    const [kept] = movementLeads({ steps: small, packageName: 'undici', scenario: { concurrency: 512 } });
+    const kept = dipLead(720);
     expect(kept?.step.newer).toBe('7.26.0');
     expect(kept?.reversal).toBeNull();
   });
