@@ -248,6 +248,8 @@ export class Study {
       `| Node / V8 | ${e.node} / ${e.v8} |`,
       `| OS | ${e.platform} ${e.arch} ${e.osRelease} |`,
       `| CPU | ${e.cpuModel} × ${e.cpuCores} |`,
+      // The record's anonymous machine id (machine-id.ts): a reader tells runs from one machine apart by it.
+      `| Machine | ${e.machineId === null ? 'not recorded' : `\`${e.machineId}\` (anonymous id${e.machineIdPersistent ? '' : ', this process only'})`} |`,
       `| Pinning | ${e.pinning.reason} |`,
       `| Clients | ${versions} |`,
       `| Git | ${e.git.commit ? e.git.commit.slice(0, 12) : 'unknown'}${e.git.dirty ? ' (dirty)' : ''} |`,
