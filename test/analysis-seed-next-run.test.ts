@@ -1,11 +1,15 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   type AppRun,
   attributionRows,
   claimTally,
   closesGapClaim,
   collapsedText,
+  cpuGap,
   cpuGrowthClaim,
   cpuRatioClaim,
+  declaredBeforeRun,
   everyCallerHasAConnection,
   gapClaim,
   keepaliveCheaperClaim,
@@ -17,6 +21,7 @@ import {
   reconnectStorm,
   type SeedMeasurement,
   verdictHeadline,
+  verdictKindText,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
 import { seedMeasurementFactory } from './fixtures/seed-measurement';
@@ -351,14 +356,165 @@ describe('stated before the next run, after seed-0966c9a9', () => {
     ).toBe('fails');
     const up = cpuRatioClaim({ ...claim, from: newer, to: older, threshold: { above: 4 } });
     expect(up.outcome).toBe('holds');
-    const seen = { run: 'seed-0966c9a9', value: 0.0377 };
+    // seed-0966c9a9's value from its gap rows (corrected after seed-0b8bd744; recomputed from its record below).
+    const seen = { run: 'seed-0966c9a9', value: 0.027603235464453903 };
     const replication = cpuRatioClaim({ ...claim, threshold: { below: 0.25 }, replicates: seen });
     expect([replication.kind, replication.evidence['replicates']]).toEqual(['exploratory', 'seed-0966c9a9']);
-    expect(replication.claim).toMatch(/^Replication of seed-0966c9a9 \(which measured 0\.04× before this threshold/);
+    expect(replication.evidence['replicatedValue']).toBeCloseTo(0.0276, 4);
+    expect(replication.claim).toMatch(/^Replication of seed-0966c9a9 \(which measured 0\.03× before this threshold/);
     // A flagged row decides nothing.
     const flagged = { ...older, guards: { flags: ['not-steady'], rankable: false } };
     expect(cpuRatioClaim({ ...claim, from: flagged, threshold: { below: 0.25 } }).evidence).toMatchObject({
       comparable: false,
     });
+  });
+});
+
+describe('stated before the next run, after seed-0b8bd744', () => {
+  it('loop-free: a replication of seed-0966c9a9, naming the flagged points it reads', () => {
+    const text = { id: 'loop-free', claim: 'c', route: 'httpx', freeShare: 0.2 };
+    const byRate = (rate: number, lag: number) => point(rate, lag, ['not-steady'], 'connection rate still moving');
+    // seed-0b8bd744's shape: httpx@54 and httpx@81 flagged for the connection rate alone, read under the rule above.
+    const run: AppRun = { target: { delayMs: 50 }, points: [point(27, 2.0), byRate(54, 4.2), byRate(81, 2.6)] };
+    const replicates = { run: 'seed-0966c9a9', value: 7.636501994275022, text: 'lag', seenUnderThreshold: true };
+    const v = loopFreeClaim({ ...text, run, replicates });
+    expect([v.kind, v.outcome]).toEqual(['exploratory', 'holds']);
+    expect(v.claim).toMatch(
+      /^Replication of seed-0966c9a9 \(which measured lag under this threshold, stated before it/,
+    );
+    expect(v.evidence).toMatchObject({ replicates: 'seed-0966c9a9', replicatedValue: 7.636501994275022 });
+    expect(claimTally([v]).claims).toBe(0);
+    // The admitted points are named with their flag and reason; `flaggedRates` counts them (it printed 0 there).
+    expect(v.evidence['flaggedRates']).toBe(2);
+    expect(v.evidence['admittedFlagged']).toBe(
+      'httpx@54 (not-steady: connection rate still moving); httpx@81 (not-steady: connection rate still moving)',
+    );
+    // Counterfactual: without `replicates` it is a claim; with every point clean nothing is named as admitted.
+    expect(loopFreeClaim({ ...text, run }).kind).toBe('claim');
+    const clean = loopFreeClaim({ ...text, run: { target: { delayMs: 50 }, points: [point(27, 2), point(54, 4)] } });
+    expect(clean.evidence['flaggedRates']).toBe(0);
+    expect(clean.evidence['admittedFlagged']).toBeUndefined();
+  });
+
+  it('reopen-0ms-latest: a replication of seed-0966c9a9 (min block 0.513 there), not counted', () => {
+    const v = reconnectStorm({
+      id: 'reopen-0ms-latest',
+      claim: 'c',
+      storm: unbounded(m('latest · httpx', 49_000, 20, { sockets: Array(ROUNDS).fill(1900) })),
+      minPerRequest: 0.5,
+      replicates: { run: 'seed-0966c9a9', value: 0.5128205128205128, text: 't', seenUnderThreshold: true },
+    });
+    expect([v.kind, v.outcome, v.evidence['replicates']]).toEqual(['exploratory', 'holds', 'seed-0966c9a9']);
+    expect(claimTally([v]).claims).toBe(0);
+  });
+
+  describe('the version steps and closes-uvloop: not counted, reported by the µs/request they moved', () => {
+    const oldest = m('2022 · httpx', 2261, 440);
+    const aiohttp = m('latest · aiohttp', 250, 4000);
+    const latest = unbounded(m('latest · httpx', 49_000, 20));
+    const httpx2 = m('httpx2 · httpx', 1541, 650);
+    const why = 'stated before the run: a reason';
+
+    it('an ill-posed step: exploratory, unresolved with the reason, with the µs it moved and that interval', () => {
+      const step = {
+        step: 'latest → httpx2',
+        replaces: 'x',
+        from: latest,
+        to: httpx2,
+        gapHigh: oldest,
+        gapLow: aiohttp,
+      };
+      const v = closesGapClaim(step, 0.1, 'closes-httpx2', { notCounted: why });
+      expect([v.kind, v.outcome]).toEqual(['exploratory', 'unresolved']);
+      expect(v.claim).toMatch(/^Not counted \(stated before the run: a reason\); reported as the CPU µs\/request/);
+      expect(v.evidence['illPosed']).toMatch(/^not a share: /);
+      expect(v.evidence['notCounted']).toBe(why);
+      const [lo, mid, hi] = ['closedLow', 'closedMicros', 'closedHigh'].map((k) => Number(v.evidence[k]));
+      const [row] = attributionRows([step]);
+      expect([lo, mid, hi]).toEqual([row?.closedLow, row?.closedMicros, row?.closedHigh]);
+      expect(lo).toBeLessThanOrEqual(mid as number);
+      expect(mid).toBeLessThanOrEqual(hi as number);
+      expect(mid).toBeGreaterThan(40_000);
+      expect(claimTally([v]).claims).toBe(0);
+      expect(verdictKindText(declaredBeforeRun(v))).toBe('Exploratory (declared before the run, not counted)');
+      // Counterfactual: without the option it is a claim, and carries no interval of the µs moved.
+      const counted = closesGapClaim(step, 0.1, 'closes-httpx2');
+      expect(counted.kind).toBe('claim');
+      expect(counted.evidence['closedLow']).toBeUndefined();
+    });
+
+    it('a step that is a share keeps its share and outcome, and still reports the µs it moved', () => {
+      const mid = m('as-reported · httpx', 1200, 800);
+      const step = { step: 's', replaces: 'x', from: oldest, to: mid, gapHigh: oldest, gapLow: aiohttp };
+      const v = closesGapClaim(step, 0.1, 'closes-as-reported', { notCounted: why });
+      expect([v.kind, v.outcome]).toEqual(['exploratory', 'holds']);
+      expect(v.statistic?.value).toBeCloseTo(1061 / 2011, 2);
+      // (2261 − 1200) µs × the rounds' shared noise, median per round.
+      expect(Number(v.evidence['closedMicros']) / 1061).toBeCloseTo(1, 1);
+    });
+
+    it('closes-uvloop (gap-to-gap) moves the gap-to-gap change', () => {
+      const uv = unbounded(m('latest · httpx uvloop', 40_000, 24));
+      const step = { step: 'uv', replaces: 'loop', from: latest, to: uv, gapHigh: latest, gapLow: aiohttp };
+      const v = closesGapClaim({ ...step, toLow: m('latest · aiohttp uvloop', 200, 4500) }, 0.1, 'closes-uvloop', {
+        notCounted: why,
+      });
+      expect(v.kind).toBe('exploratory');
+      expect(Number(v.evidence['closedMicros']) / (49_000 - 250 - (40_000 - 200))).toBeCloseTo(1, 1);
+    });
+  });
+});
+
+describe("seed-0966c9a9's version-step values, from its gap rows (corrected after seed-0b8bd744)", () => {
+  const repo = path.resolve(__dirname, '..');
+  const read = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(repo, file), 'utf8'));
+  const record = read('results/seed/seed-0966c9a9/record.json') as {
+    measurements: { label: string; file: string }[];
+    notes: { interleaved: Record<string, { seed: number }> };
+  };
+  type Bench = SeedMeasurement & { method: { interleave: { seed: number } } };
+  const GAP = 'the gap at 512 in flight, 0 ms, every set and switch';
+  const STORM = 'the reconnect storm at 50 ms';
+  /** The row of one interleaved run, by that run's title (its seed) and the label: a label alone names two rows here. */
+  const rowOf = (title: string, label: string): Bench => {
+    const seed = record.notes.interleaved[title]?.seed;
+    const rows = record.measurements
+      .filter((x) => x.label === label)
+      .map((x) => read(x.file) as Bench)
+      .filter((b) => b.method.interleave.seed === seed);
+    expect(rows, `${title}: ${label}`).toHaveLength(1);
+    return rows[0] as Bench;
+  };
+
+  it('the labels repeat across its runs, so a lookup by label alone is ambiguous', () => {
+    expect(record.measurements.filter((x) => x.label === '2022 · httpx')).toHaveLength(2);
+    expect(record.measurements.filter((x) => x.label === 'latest · httpx')).toHaveLength(2);
+  });
+
+  it('26.6× (21.2–31.3) and 0.0276× (0.0248–0.0362) per round in the gap run; 17.0× and 0.038× came from storm rows', () => {
+    const up = cpuGap(rowOf(GAP, 'as-reported · httpx'), rowOf(GAP, '2022 · httpx'));
+    expect([up.n, up.median, up.low, up.high].map((x) => Number(x.toPrecision(3)))).toEqual([6, 26.6, 21.2, 31.3]);
+    const down = cpuGap(rowOf(GAP, 'httpx2 · httpx'), rowOf(GAP, 'latest · httpx'));
+    expect([down.n, down.median, down.low, down.high].map((x) => Number(x.toPrecision(3)))).toEqual([
+      6, 0.0276, 0.0248, 0.0362,
+    ]);
+    // What was printed before: the gap run's as-reported row over the storm run's 2022 row, and two storm rows.
+    expect(cpuGap(rowOf(GAP, 'as-reported · httpx'), rowOf(STORM, '2022 · httpx')).median).toBeCloseTo(17.0, 1);
+    expect(cpuGap(rowOf(STORM, 'httpx2 · httpx'), rowOf(STORM, 'latest · httpx')).median).toBeCloseTo(0.0377, 4);
+  });
+
+  it("the notebook's replicated values are these, and its storm rows carry labels of their own", () => {
+    const nb = read('notebooks/06-the-seed.ipynb') as { cells: { id?: string; source: string[] }[] };
+    const cell = (id: string): string => nb.cells.find((c) => c.id === id)?.source.join('') ?? '';
+    const seen = [...cell('seed-12').matchAll(/seen: ([\d.]+)/g)].map((x) => Number(x[1]));
+    const computed = [
+      cpuGap(rowOf(GAP, 'as-reported · httpx'), rowOf(GAP, '2022 · httpx')).median,
+      cpuGap(rowOf(GAP, 'httpx2 · httpx'), rowOf(GAP, 'latest · httpx')).median,
+    ];
+    expect(seen).toHaveLength(computed.length);
+    for (const [i, x] of seen.entries()) expect(x).toBeCloseTo(computed[i] as number, 10);
+    const labels = [...cell('seed-14').matchAll(/label: `([^`]*)`/g)].map((x) => x[1]);
+    expect(labels.length).toBeGreaterThan(0);
+    for (const l of labels) expect(l).toMatch(/\$\{STORM\}$/);
   });
 });

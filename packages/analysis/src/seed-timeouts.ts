@@ -15,7 +15,8 @@ import { parseStallPayload } from './seed-stalls';
  * passes `ClientTimeout(sock_connect=connect, sock_read=read, connect=pool)` from httpx's 5 s defaults with every
  * request, replacing the session's (aiohttp's `connect` includes the wait for a pooled connection), and maps aiohttp's
  * ClientConnectionError to httpx's ConnectTimeout. The worker reads it from the transport's own code path
- * (`aiohttp.request_timeout_s`); its waiters fail after 5 s like httpx's, they do not wait as aiohttp's would.
+ * (`aiohttp.request_timeout_s`); with httpx's default 5 s pool wait its waiters fail after 5 s like httpx's, they do
+ * not wait as aiohttp's would. With `pool=None` it passes `connect=None`, and its waiters wait (`poolBoundS` null).
  */
 
 export interface TimeoutRow {

@@ -671,16 +671,35 @@ export function attributionRows(steps: readonly AttributionStep[]): AttributionR
  * One attribution row as a claim: the step closes more than `minShare` of the gap (decided by the share's interval).
  * A step whose ratio is not a share (`notAShare`) is unresolved with that reason (`illPosed`), with no statistic: its
  * evidence gives the µs/request it moved instead, and no `unguardedOutcome` (its ratio points no way). With
- * `replicates` (an earlier run measured it before this threshold was stated) it is a replication, exploratory.
+ * `replicates` (an earlier run measured it before this threshold was stated) it is a replication, exploratory. With
+ * `notCounted` (the reason, stated before the run) it is exploratory too, not counted among the findings, and is
+ * reported by the CPU µs/request the step moved, per round, with that interval (`closedMicros`, `closedLow`,
+ * `closedHigh`: the attribution table's), whether or not its ratio is a share.
  */
 export function closesGapClaim(
   s: AttributionStep,
   minShare: number,
   id: string,
-  options: { replicates?: Replicates } = {},
+  options: { replicates?: Replicates; notCounted?: string } = {},
 ): VerdictData {
   const r = options.replicates;
-  const claim = `${s.step} (${s.replaces}) closes more than ${Math.round(minShare * 100)} % of the gap ${gapDenominator(s)} in CPU µs/request.`;
+  const why = options.notCounted;
+  const stated = `${s.step} (${s.replaces}) closes more than ${Math.round(minShare * 100)} % of the gap ${gapDenominator(s)} in CPU µs/request.`;
+  const claim =
+    why === undefined
+      ? stated
+      : `Not counted (${why}); reported as the CPU µs/request the step moved, per round: ${stated}`;
+  const closed = combinedPerRound(stepMeasurements(s), 'cpuMicrosPerRequest', closedIn) ?? EMPTY;
+  const moved =
+    why === undefined
+      ? {}
+      : {
+          notCounted: why,
+          closedMicros: closed.median,
+          closedLow: closed.n >= MIN_ROUNDS_FOR_INTERVAL ? closed.low : Number.NaN,
+          closedHigh: closed.n >= MIN_ROUNDS_FOR_INTERVAL ? closed.high : Number.NaN,
+        };
+  const kind = r || why !== undefined ? { kind: 'exploratory' as const } : {};
   const v = guarded(
     quantityClaim({
       id,
@@ -690,13 +709,13 @@ export function closesGapClaim(
         : `(${s.from.label} − ${s.to.label}) ÷ (${gapDenominator(s)}), per round`,
       interval: gapShare(s),
       threshold: { above: minShare },
-      ...(r ? { kind: 'exploratory' as const, evidence: { replicates: r.run, replicatedValue: r.value } } : {}),
+      ...kind,
+      evidence: { ...(r ? { replicates: r.run, replicatedValue: r.value } : {}), ...moved },
     }),
     stepMeasurements(s),
   );
   const ill = notAShare(s);
   if (ill === null || v.evidence['noData'] === true) return v;
-  const closed = combinedPerRound(stepMeasurements(s), 'cpuMicrosPerRequest', closedIn) ?? EMPTY;
   const { unguardedOutcome: _pointsNoWay, ...rest } = v.evidence;
   const { statistic: _notAShare, ...verdict } = v;
   const flagged = String(v.evidence['flagged'] ?? 'none');
@@ -1425,7 +1444,8 @@ function onlyConnectionRateUnsteady(p: AppPointLike): boolean {
 /**
  * The async route keeps the event loop free: at every offered rate (open loop), its event-loop lag p99 stays below
  * `freeShare` × the upstream delay. Decided on each point's p99 (one window per rate: no interval; the margin is wide on
- * purpose). Unresolved when any of the route's open-loop points is flagged or has no loop-lag sample.
+ * purpose). Unresolved when any of the route's open-loop points is flagged or has no loop-lag sample. With
+ * `replicates` (an earlier run saw it under this threshold) it is a replication, exploratory, like gapClaim's.
  */
 export function loopFreeClaim(input: {
   id: string;
@@ -1433,6 +1453,7 @@ export function loopFreeClaim(input: {
   run: AppRun;
   route: string;
   freeShare: number;
+  replicates?: Replicates;
 }): VerdictData {
   const all = openLoop(input.run, input.route);
   // Stated before the next run, after seed-0966c9a9 (whose httpx@96 point had settled in throughput, within 0.5 %,
@@ -1440,13 +1461,32 @@ export function loopFreeClaim(input: {
   // connection rate, so a point whose only flag is `not-steady` for that reason is read, as socket counts are.
   const clean = all.filter((p) => (p.flags.length === 0 || onlyConnectionRateUnsteady(p)) && p.app?.loopLagMs);
   const delay = input.run.target.delayMs;
-  const evidence: Evidence = { upstreamDelayMs: delay, rates: all.length, flaggedRates: all.length - clean.length };
-  for (const p of clean) evidence[`${p.route}@${Math.round(p.rateRps ?? 0)}`] = lagP99(p);
+  const name = (p: AppPointLike) => `${p.route}@${Math.round(p.rateRps ?? 0)}`;
+  // A flagged point read under that rule is named with its flag and reason (seed-0b8bd744 printed `flaggedRates = 0`
+  // for two such points: its second reader). `flaggedRates` counts every point flagged or without a loop-lag sample,
+  // read or set aside.
+  const admitted = clean.filter((p) => p.flags.length > 0);
+  const r = input.replicates;
+  const evidence: Evidence = {
+    ...(r ? { replicates: r.run, replicatedValue: r.value } : {}),
+    upstreamDelayMs: delay,
+    rates: all.length,
+    flaggedRates: all.filter((p) => p.flags.length > 0 || !p.app?.loopLagMs).length,
+    ...(admitted.length
+      ? {
+          admittedFlagged: admitted
+            .map((p) => `${name(p)} (${p.flags.join(', ')}: ${p.steadiness?.reason ?? 'no reason recorded'})`)
+            .join('; '),
+        }
+      : {}),
+  };
+  for (const p of clean) evidence[name(p)] = lagP99(p);
   const v = countClaim({
     id: input.id,
-    claim: input.claim,
+    claim: r ? replicationText(r, input.claim) : input.claim,
     holds: clean.length > 0 && clean.every((p) => lagP99(p) < input.freeShare * delay),
     unresolved: clean.length === 0,
+    kind: r ? 'exploratory' : 'claim',
     evidence,
   });
   if (all.length === 0)

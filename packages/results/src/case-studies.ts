@@ -56,7 +56,7 @@ export const CASE_STUDIES: readonly CaseStudy[] = [
     title: 'The seed: httpx vs aiohttp',
     question:
       'Why is httpx so much slower than aiohttp at 512 concurrent requests — and where do Node clients stand on the same target?',
-    // seed-0966c9a9's gap cell took 41 min; with 512-request windows its rounds take ~11.5 min (a 6-round cell ~70 min).
+    // seed-0966c9a9's gap cell took 41 min; seed-0b8bd744's, with 512-request windows, 99 min (6 rounds).
     cellTimeoutSeconds: 3 * 3600,
   },
   {
