@@ -7,8 +7,10 @@ import {
   blockLimits,
   blockTimeoutError,
   carryPauseErrors,
+  clientErrors,
   DEFAULT_STEADINESS,
   guardsOf,
+  HARNESS_CANCELLATION_CODE,
   type MeasuredWindow,
   measurementFaults,
   PAUSE_UNANSWERED,
@@ -21,6 +23,7 @@ import {
   targetSaturated,
   type WindowSignal,
   WindowTally,
+  windowTotals,
 } from '@casebook/runner';
 import { medianInterval, pairedRatio, relativeHalfWidth, resolvedOrdering } from '@casebook/stats';
 import { describe, expect, it } from 'vitest';
@@ -296,6 +299,19 @@ describe('errors of a paused load', () => {
     expect(windows[1]?.errors).toEqual({ total: 2, byCode: { AbandonedAtPause: 2 } });
     expect(windows[1]?.errorSamples['AbandonedAtPause']).toBe('still in flight');
     expect(windows[0]?.errors.total).toBe(0);
+    expect(guardsOf(options, [block(windows)], noise).flags).toContain('errors');
+  });
+  it("keep the harness's own cancellations (a pool wait with no bound) on record but out of the errors guard", () => {
+    const windows = [window(), window()];
+    const code = HARNESS_CANCELLATION_CODE;
+    carryPauseErrors(windows, { total: 3, byCode: { [code]: 3 } }, { [code]: 'cancelled by the harness' });
+    expect(windows[1]?.errors).toEqual({ total: 3, byCode: { CancelledAtPause: 3 } });
+    expect(clientErrors(windows[1]?.errors ?? { total: 0, byCode: {} })).toBe(0);
+    expect(windowTotals(windows).errors).toBe(0);
+    expect(guardsOf(options, [block(windows)], noise).flags).not.toContain('errors');
+    // One stalled request beside them (a bounded pool: the client's fault) still flags the measurement.
+    carryPauseErrors(windows, { total: 1, byCode: { AbandonedAtPause: 1 } }, {});
+    expect(clientErrors(windows[1]?.errors ?? { total: 0, byCode: {} })).toBe(1);
     expect(guardsOf(options, [block(windows)], noise).flags).toContain('errors');
   });
   it('leave a block with no measured window as it is', () => {

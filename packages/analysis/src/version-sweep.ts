@@ -285,8 +285,8 @@ export interface BisectScenario {
   delayMs?: number;
 }
 
-/** The client `casebook bisect` measures for a package when no --client is given (its DEFAULT_CLIENT). */
-const BISECT_DEFAULT_CLIENT: Readonly<Record<'undici' | 'got' | 'axios' | 'node', string>> = {
+/** The client `casebook bisect` measures for a package when no --client is given (one table for the CLI and the leads). */
+export const BISECT_DEFAULT_CLIENT: Readonly<Record<'undici' | 'got' | 'axios' | 'node', string>> = {
   undici: 'undici-request',
   got: 'got',
   axios: 'axios',

@@ -777,9 +777,19 @@ class ContinuousLoad:
                 await self.driver
             except BaseException:  # noqa: BLE001 - the cancellation we asked for, or what the lanes raised on it
                 pass
+            # With a bounded pool wait a request still in flight after the grace has outlived the client's own
+            # timeouts: stalled, a fault of the client. With the pool wait unbounded (unboundedPoolWait: pool=None, as
+            # aiohttp's connector waits) it may simply still be queued — httpcore 1.0.x at 512 in flight took 30-50 s
+            # per request in seed-0b8bd744 — so its cancellation is the harness's, recorded under its own code
+            # (CancelledAtPause, blocks.ts HARNESS_CANCELLATION_CODE) and not counted as the client's error.
+            if self.session.unbounded_pool_wait:
+                code, text = ("CancelledAtPause",
+                              f"still in flight {PAUSE_GRACE_S:g} s after the load paused, under a pool wait with no "
+                              "bound: cancelled by the harness (not a client fault)")
+            else:
+                code, text = "AbandonedAtPause", f"still in flight {PAUSE_GRACE_S:g} s after the load paused: cancelled"
             for _ in range(max(0, stalled)):
-                self.c.error("AbandonedAtPause",
-                             f"still in flight {PAUSE_GRACE_S:g} s after the load paused: cancelled")
+                self.c.error(code, text)
         # The partial window, from the last boundary the thread cut to now (it cuts no more: `cutting` is False).
         now = time.perf_counter()
         ru = resource.getrusage(resource.RUSAGE_SELF)

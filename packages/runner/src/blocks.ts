@@ -397,6 +397,20 @@ function spawnWorker(launch: ContinuousLaunch, retries: PoolRetryTally): WorkerT
   };
 }
 
+/**
+ * The harness's own cancellation, not a client's fault: a request the Python worker cancelled at a pause while it was
+ * still queued in a pool configured to wait without bound (`unboundedPoolWait`), so slow by configuration, not stalled
+ * (casebook_foreign_worker.py pause()). Kept in the windows' `errors.byCode` (recorded, never lost) and printed apart,
+ * but neither an error of the client nor a request that ended: the `errors` guard does not count it. Added after
+ * seed-0b8bd744, whose httpcore 1.0.x rows at 512 (requests of 30–50 s) were flagged `errors` by these alone.
+ */
+export const HARNESS_CANCELLATION_CODE = 'CancelledAtPause';
+
+/** A window's (or block's) errors of the client: every failed request but the harness's own cancellations. */
+export function clientErrors(errors: { total: number; byCode: Record<string, number> }): number {
+  return errors.total - (errors.byCode[HARNESS_CANCELLATION_CODE] ?? 0);
+}
+
 /** Rounded quantities of a set of windows, each derived from sums (never a product of separate medians). */
 export function windowTotals(windows: readonly TrialRecord[]): {
   throughputRps: number;
@@ -404,6 +418,7 @@ export function windowTotals(windows: readonly TrialRecord[]): {
   clientUtilization: number;
   targetCpuShare: number;
   targetCpuMicrosPerRequest: number;
+  /** Failed requests of the client (the harness's cancellations, HARNESS_CANCELLATION_CODE, left out). */
   errors: number;
 } {
   let ok = 0;
@@ -420,7 +435,7 @@ export function windowTotals(windows: readonly TrialRecord[]): {
     ms += w.durationMs;
     targetCpu += w.target?.cpuMicros ?? 0;
     targetRequests += w.target?.requests ?? 0;
-    errors += w.errors.total;
+    errors += clientErrors(w.errors);
   }
   return {
     throughputRps: round(ms > 0 ? (ok * 1000) / ms : 0, 1),

@@ -19,6 +19,7 @@ import {
   ContinuousMeasurement,
   type ContinuousOptions,
   type ContinuousPlan,
+  clientErrors,
   continuousClientBlock,
   continuousExtraVersions,
   continuousLaunch,
@@ -522,8 +523,9 @@ export function guardsOf(
   const flags: string[] = [];
   if (targetSaturated(perBlock)) flags.push('target-saturated');
   if (foreignWindows > 0 && foreignWindows >= FOREIGN_LOAD_WINDOW_SHARE * withCores.length) flags.push('foreign-load');
-  // Requests that ended in the measured windows (answered or failed; the pause's carried errors included).
-  const ended = windows.reduce((n, w) => n + w.ok + w.errors.total, 0);
+  // Requests that ended in the measured windows (answered or failed; the pause's carried errors included, the
+  // harness's own cancellations of requests queued without bound not: they did not end, the harness ended them).
+  const ended = windows.reduce((n, w) => n + w.ok + clientErrors(w.errors), 0);
   if (errors > 0 && errors > tolerances.maxErrorShare * ended) flags.push('errors');
   if (cpuOverWallWindows > 0) flags.push('cpu-over-wall');
   if (unsteadyBlocks > 0 && unsteadyBlocks > tolerances.maxUnsteadyShare * blocks.length) flags.push('not-steady');

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import {
+  BISECT_DEFAULT_CLIENT,
   BISECT_METRICS,
   BISECT_PROFILES,
   type BisectProfile,
@@ -125,13 +126,6 @@ Registry metadata is cached for an hour in the version store (.casebook/versions
 
 ${formatFlags(BISECT_FLAGS)}`;
 
-const DEFAULT_CLIENT: Readonly<Record<BisectPackage, string>> = {
-  undici: 'undici-request',
-  got: 'got',
-  axios: 'axios',
-  node: 'node-http',
-};
-
 /** The scenario each profile runs when no scenario flag says otherwise. */
 const PROFILE_SCENARIO: Readonly<Record<BisectProfile, { concurrency: number; requests: number; trials: number }>> = {
   smoke: { concurrency: 32, requests: 2000, trials: 1 },
@@ -178,7 +172,7 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
   const metric = requireBisectMetric(flags.metric ?? 'throughput');
   const profile = flags.profile ?? 'standard';
   if (!isProfile(profile)) throw new UsageError('--profile', profile, 'expected smoke or standard');
-  const client = flags.client ?? DEFAULT_CLIENT[pkg];
+  const client = flags.client ?? BISECT_DEFAULT_CLIENT[pkg];
   if (!isClientName(client)) throw new UsageError('--client', client, 'expected a client name (see `casebook list`)');
   const support = CLIENT_VERSION_SUPPORT[client];
   if (pkg !== 'node' && support?.packageName !== pkg)
