@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   bisectCommandText,
+  bisectPlans,
+  bracketCommands,
   consecutiveSteps,
   latestOfLine,
   lineEndsOf,
@@ -9,6 +11,7 @@ import {
   lineSweepVersions,
   metricRatioOf,
   movedSteps,
+  movementLeadLines,
   movementLeads,
   ROUND_METRICS,
   roundValues,
@@ -54,6 +57,8 @@ function cell(
     flags?: string[];
     opened?: number;
     peak?: number;
+    /** The target's CPU µs per request in every block (× the round's jitter); absent: the blocks carry none. */
+    targetCpu?: number;
   } = {},
 ): VersionMeasurement {
   const rounds = opts.rounds ?? 8;
@@ -77,6 +82,7 @@ function cell(
         cpuMicrosPerRequest: (opts.cpu ?? 100) / factor(round),
         clientUtilization: 0.9,
         targetCpuShare: 0.3,
+        ...(opts.targetCpu === undefined ? {} : { targetCpuMicrosPerRequest: opts.targetCpu * factor(round) }),
       })),
     },
     trials: Array.from({ length: rounds * 2 }, (_, i) => ({
@@ -541,6 +547,287 @@ describe('movementLeads', () => {
       'npx casebook bisect --package node --good 24.21.0 --bad 26.10.0 --concurrency 512 --metric throughput --client node-fetch',
     ]);
     expect(lead?.links?.release).toBe('https://github.com/nodejs/node/releases/tag/v26.10.0');
+  });
+});
+
+describe('movementLeads: steps decided before the run, folds, adjacent releases', () => {
+  /** A line's cells at one request in flight: throughput per version (`rps`), CPU and p99 given or derived. */
+  const line = (cells: [string, Parameters<typeof cell>[1]][]): SweepCell[] =>
+    cells.map(([version, opts]) => ({ line: lineOf(version), version, measurement: cell(`undici@${version}`, opts) }));
+  // 7.28.0 alone has the timer (1 ms floor): ~10× slower than 7.27.2 and 7.29.1; the steps either side of them
+  // moved down (1.23×, 1.33×).
+  const seven = consecutiveSteps({
+    cells: line([
+      ['7.26.0', { rps: 1600 }],
+      ['7.27.2', { rps: 1300 }],
+      ['7.28.0', { rps: 120 }],
+      ['7.29.1', { rps: 1200 }],
+      ['7.30.2', { rps: 900 }],
+    ]),
+    metrics: ['throughput'],
+  });
+  const base = { packageName: 'undici', scenario: { concurrency: 1 } } as const;
+  const of = (leads: ReturnType<typeof movementLeads>, older: string) => leads.find((l) => l.step.older === older);
+
+  it('without a stated claim, the outlying cell gives two bisect leads that reverse at it (the lead still printed)', () => {
+    const leads = movementLeads({ ...base, steps: seven });
+    expect(leads.map((l) => `${l.step.older}→${l.step.newer} ${l.kind}`)).toEqual([
+      '7.26.0→7.27.2 bisect',
+      '7.27.2→7.28.0 bisect',
+      '7.28.0→7.29.1 bisect',
+      '7.29.1→7.30.2 bisect',
+    ]);
+    expect(of(leads, '7.27.2')?.reversal).toBe('reverses at 7.28.0 (7.28.0 → 7.29.1 moved up)');
+    expect(of(leads, '7.28.0')?.reversal).toBe('reverses at 7.28.0 (7.27.2 → 7.28.0 moved down)');
+    expect(of(leads, '7.27.2')?.commands).toHaveLength(1);
+  });
+
+  it('names the claim that decides a step and its mirror: no bisect, no reversal note, none given to a neighbour', () => {
+    const leads = movementLeads({
+      ...base,
+      steps: seven,
+      decided: [
+        { older: '7.27.2', newer: '7.28.0', claimId: 'seq-sweep-7-28-timer-floor', outcome: 'holds', mirror: true },
+      ],
+    });
+    const into = of(leads, '7.27.2');
+    const back = of(leads, '7.28.0');
+    for (const l of [into, back]) {
+      expect(l?.kind).toBe('claim');
+      expect(l?.commands).toEqual([]);
+      expect(l?.reversal).toBeNull();
+      expect(l?.sentence).not.toContain('outlying');
+    }
+    expect(into?.sentence).toMatch(
+      /: regressed\. Decided by claim seq-sweep-7-28-timer-floor \(holds\), stated before the run: no bisect\.$/,
+    );
+    expect(back?.sentence).toContain(
+      'Decided by claim seq-sweep-7-28-timer-floor (holds), stated before the run: the step back out of 7.28.0, which that claim makes the one release of its line with the change (7.27.2 → 7.28.0). No bisect.',
+    );
+    // 7.29.1 → 7.30.2 moved down after the mirror moved up, but the claim explains the mirror: a lead, no reversal.
+    const after = of(leads, '7.29.1');
+    expect(after?.kind).toBe('bisect');
+    expect(after?.reversal).toBeNull();
+    expect(of(leads, '7.26.0')?.kind).toBe('bisect');
+    expect(movementLeadLines(leads).filter((l) => l.includes('casebook bisect'))).toHaveLength(2);
+  });
+
+  it('leaves the step back out a lead of its own when the claim does not make the release the only one changed', () => {
+    const leads = movementLeads({
+      ...base,
+      steps: seven,
+      decided: [{ older: '7.27.2', newer: '7.28.0', claimId: 'seq-sweep-7-28-timer-floor' }],
+    });
+    expect(of(leads, '7.27.2')?.sentence).toMatch(/Decided by claim seq-sweep-7-28-timer-floor, stated before/);
+    const back = of(leads, '7.28.0');
+    expect(back?.kind).toBe('bisect');
+    expect(back?.commands).toEqual([
+      'npx casebook bisect --package undici --good 7.28.0 --bad 7.29.1 --concurrency 1 --metric throughput --client undici-request',
+    ]);
+    // Its reversal note comes from its other neighbour: the step the claim decides is no sign of an outlying cell.
+    expect(back?.reversal).toBe('reverses at 7.29.1 (7.29.1 → 7.30.2 moved down)');
+  });
+
+  it('labels a step a mechanism stated before the run names: no bisect, not a claim', () => {
+    const steps = consecutiveSteps({
+      cells: line([
+        ['8.7.0', { rps: 120 }],
+        ['8.8.0', { rps: 1100 }],
+      ]),
+      metrics: ['throughput'],
+    });
+    const mechanism = "8.8.0 defers the write with an unref'd setImmediate, not setTimeout(0): no 1 ms floor";
+    const [lead] = movementLeads({ ...base, steps, mechanisms: [{ older: '8.7.0', newer: '8.8.0', mechanism }] });
+    expect(lead?.kind).toBe('mechanism');
+    expect(lead?.commands).toEqual([]);
+    expect(lead?.sentence).toMatch(
+      /: improved\. Named by a mechanism stated in the text before the run \(not a claim, not counted\): 8\.8\.0 defers the write with an unref'd setImmediate, not setTimeout\(0\): no 1 ms floor\. No bisect\.$/,
+    );
+    expect(movementLeadLines([lead as NonNullable<typeof lead>])).toEqual([`- ${lead?.sentence}`]);
+    // On another line (a runtime sweep's client), the entry names nothing.
+    const [other] = movementLeads({
+      ...base,
+      steps,
+      mechanisms: [{ older: '8.7.0', newer: '8.8.0', mechanism, line: '7.x' }],
+    });
+    expect(other?.kind).toBe('bisect');
+  });
+
+  it('folds CPU per request and p99 into a throughput lead that moved more than 2×, with the target’s CPU beside', () => {
+    // 8.5.0: a tenth of the rate, 3.7× the client's CPU per request, 3.4× the (same) target's, 5× the p99.
+    const steps = consecutiveSteps({
+      cells: line([
+        ['8.4.1', { rps: 1000, cpu: 102, p99Us: 400, targetCpu: 91.2 }],
+        ['8.5.0', { rps: 100, cpu: 378, p99Us: 2000, targetCpu: 309.7 }],
+      ]),
+      metrics: ROUND_METRICS,
+    });
+    const leads = movementLeads({ ...base, steps });
+    expect(leads).toHaveLength(1);
+    const [lead] = leads;
+    expect(lead?.step.metric).toBe('throughput');
+    expect(lead?.folded.map((s) => s.metric)).toEqual(['cpu-per-request', 'p99']);
+    expect(lead?.sentence).toContain(
+      'CPU per request (older / newer 0.27) and p99 latency (older / newer 0.20) move with the rate (throughput moved more than 2×): no leads of their own; the target',
+    );
+    expect(lead?.sentence).toMatch(
+      /the target's CPU per request \(the same target program in both cells\) moved too: 91\.2 → 309\.7 µs \(3\.40×, newer \/ older, \d+\.\d % interval 3\.40–3\.40, paired per round\)\.$/,
+    );
+    expect(lead?.commands).toEqual([
+      'npx casebook bisect --package undici --good 8.4.1 --bad 8.5.0 --concurrency 1 --metric throughput --client undici-request',
+    ]);
+    expect(movedSteps(leads)).toBe(1);
+    // The same target CPU in both cells: said, not "moved too".
+    const still = consecutiveSteps({
+      cells: line([
+        ['8.4.1', { rps: 1000, cpu: 102, targetCpu: 91.2 }],
+        ['8.5.0', { rps: 100, cpu: 378, targetCpu: 91.2 }],
+      ]),
+      metrics: ROUND_METRICS,
+    });
+    expect(movementLeads({ ...base, steps: still })[0]?.sentence).toMatch(
+      /did not move beyond noise: 91\.2 → 91\.2 µs \(~ 1\.00×, newer \/ older\)\.$/,
+    );
+    // Blocks without the target's CPU: the fold alone.
+    const bare = consecutiveSteps({
+      cells: line([
+        ['8.4.1', { rps: 1000, cpu: 102 }],
+        ['8.5.0', { rps: 100, cpu: 378 }],
+      ]),
+      metrics: ROUND_METRICS,
+    });
+    expect(bare[0]?.targetCpuPerRequest).toBeNull();
+    expect(movementLeads({ ...base, steps: bare })[0]?.sentence).toMatch(
+      /CPU per request \(older \/ newer 0\.27\) moves with the rate \(throughput moved more than 2×\): no lead of its own\.$/,
+    );
+  });
+
+  it('keeps CPU per request and p99 as leads of their own when throughput moved by 2× or less', () => {
+    const steps = consecutiveSteps({
+      cells: line([
+        ['8.4.1', { rps: 1000, cpu: 100, p99Us: 400, targetCpu: 90 }],
+        ['8.5.0', { rps: 600, cpu: 160, p99Us: 700, targetCpu: 90 }],
+      ]),
+      metrics: ROUND_METRICS,
+    });
+    const leads = movementLeads({ ...base, steps });
+    expect(leads.map((l) => l.step.metric)).toEqual(['throughput', 'cpu-per-request', 'p99']);
+    expect(leads.every((l) => l.folded.length === 0 && l.commands.length === 1)).toBe(true);
+    expect(leads[0]?.sentence).not.toContain('move with the rate');
+  });
+
+  it('says a step between adjacent releases was located by the sweep; its command is the confirming run', () => {
+    const steps = consecutiveSteps({
+      cells: line([
+        ['8.4.1', { rps: 1000 }],
+        ['8.5.0', { rps: 800 }],
+        ['8.6.0', { rps: 800 }],
+        ['8.10.2', { rps: 800 }],
+        ['8.11.2', { rps: 600 }],
+      ]),
+      metrics: ['throughput'],
+    });
+    const leads = movementLeads({ ...base, steps, published: UNDICI_VERSIONS });
+    // 8.4.1 → 8.5.0: nothing published between them. 8.10.2 → 8.11.2: 8.11.0 and 8.11.1 lie between.
+    expect(leads.map((l) => `${l.step.older}→${l.step.newer} ${l.kind}`)).toEqual([
+      '8.4.1→8.5.0 adjacent',
+      '8.10.2→8.11.2 bisect',
+    ]);
+    const [adjacent, search] = leads;
+    expect(adjacent?.commands).toEqual([
+      'npx casebook bisect --package undici --good 8.4.1 --bad 8.5.0 --concurrency 1 --metric throughput --client undici-request',
+    ]);
+    expect(movementLeadLines([adjacent as NonNullable<typeof adjacent>])).toEqual([
+      `- ${adjacent?.sentence}`,
+      '  - adjacent releases: located by the sweep ([compare 8.4.1…8.5.0](https://github.com/nodejs/undici/compare/v8.4.1...v8.5.0)); the confirming run: `npx casebook bisect --package undici --good 8.4.1 --bad 8.5.0 --concurrency 1 --metric throughput --client undici-request`',
+    ]);
+    expect(movementLeadLines([search as NonNullable<typeof search>], { recordsShownIn: 'section 1 shows it' })).toEqual(
+      [
+        `- ${search?.sentence}`,
+        '  - next: `npx casebook bisect --package undici --good 8.10.2 --bad 8.11.2 --concurrency 1 --metric throughput --client undici-request`',
+        '  - upstream: [compare 8.10.2…8.11.2](https://github.com/nodejs/undici/compare/v8.10.2...v8.11.2) · [release notes 8.11.2](https://github.com/nodejs/undici/releases/tag/v8.11.2)',
+      ],
+    );
+    // Without the registry's list no step is said to be adjacent; a malformed list is refused.
+    expect(movementLeads({ ...base, steps }).map((l) => l.kind)).toEqual(['bisect', 'bisect']);
+    expect(() => movementLeads({ ...base, steps, published: ['8.4.1', 'latest'] })).toThrow(UsageError);
+  });
+});
+
+describe('bisectPlans: throughput and CPU per request by the same rule', () => {
+  const alternating = (a: number, b: number) => Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a : b));
+  const plansOf = (u7: Parameters<typeof cell>[1], u6: Parameters<typeof cell>[1], forks = { '8': '7.24.7' }) =>
+    bisectPlans({
+      cells: [
+        { version: '8.13.1', measurement: cell('undici@8.13.1', { rps: 1000, cpu: 100 }) },
+        { version: '7.30.2', measurement: cell('undici@7.30.2', u7) },
+        { version: '6.29.1', measurement: cell('undici@6.29.1', u6) },
+      ],
+      candidates: ['6.29.1', '7.0.0', '7.30.2', '8.0.0', '8.8.0', '8.13.1'],
+      packageName: 'undici',
+      scenario: { concurrency: 1 },
+      lineForks: forks,
+    });
+
+  it('plans CPU per request beside throughput, each line searched from its fork', () => {
+    // 7.30.2: 1.2× 8.13.1's rate and 0.8× its CPU per request; 6.29.1 unresolved against both in either metric.
+    const plans = plansOf({ rps: 1200, cpu: 80 }, { perRound: alternating(0.95, 1.3) });
+    expect(plans.map((p) => p.metric)).toEqual(['throughput', 'cpu-per-request']);
+    const cpu = plans[1];
+    expect(cpu?.brackets.map((b) => `${b.older}→${b.newer}`)).toEqual(['7.30.2→8.13.1']);
+    expect(cpu?.screen).toEqual(['7.30.2', '8.0.0', '8.8.0', '8.13.1']);
+    expect(cpu?.brackets[0]?.commands).toEqual([
+      'npx casebook bisect --package undici --good 7.24.7 --bad 8.13.1 --concurrency 1 --metric cpu-per-request --client undici-request',
+      'npx casebook bisect --package undici --good 7.24.7 --bad 7.30.2 --concurrency 1 --metric cpu-per-request --client undici-request',
+    ]);
+    expect(cpu?.brackets[0]?.note).toMatch(
+      /each line is searched from 7\.24\.7, the last 7\.x release before 8\.x began/,
+    );
+    expect(plans[0]?.brackets[0]?.commands[0]).toContain('--metric throughput');
+  });
+
+  it('plans only the metric that moved, none when nothing did, and folds CPU into a throughput move beyond 2×', () => {
+    // CPU per request alone moved (the rate held): a CPU plan, no throughput plan.
+    const cpuOnly = plansOf({ rps: 1000, cpu: 80, perRound: alternating(1, 1) }, { rps: 1000, cpu: 100 });
+    expect(cpuOnly.map((p) => p.metric)).toEqual(['cpu-per-request']);
+    expect(plansOf({ rps: 1000, cpu: 100 }, { rps: 1000, cpu: 100 })).toEqual([]);
+    // 7.30.2 at 3× the rate: the CPU bracket with the same ends moves with it, no command of its own.
+    const fast = plansOf({ rps: 3000, cpu: 40 }, { rps: 1000, cpu: 100 });
+    const cpu = fast.find((p) => p.metric === 'cpu-per-request')?.brackets.find((b) => b.older === '7.30.2');
+    expect(cpu?.commands).toEqual([]);
+    expect(cpu?.note).toMatch(/^moves with the rate: throughput moved more than 2× over the same bracket/);
+    const throughput = fast.find((p) => p.metric === 'throughput');
+    expect(throughput?.brackets.find((b) => b.older === '7.30.2')?.commands).toHaveLength(2);
+  });
+
+  it('gives a note, not a command, for a bracket across more than two lines or without a fork', () => {
+    const at = (older: string, newer: string, lineForks?: Record<string, string>) =>
+      bracketCommands({
+        bracket: { older, newer },
+        packageName: 'undici',
+        metric: 'cpu-per-request',
+        scenario: { concurrency: 512 },
+        ...(lineForks === undefined ? {} : { lineForks }),
+      });
+    expect(at('6.29.1', '8.13.1', { '8': '7.24.7' })).toEqual({
+      commands: [],
+      note: 'undici 6.29.1 → 8.13.1 spans more than two lines: bisect each line from its fork point separately',
+    });
+    expect(at('7.30.2', '8.13.1').note).toBe(
+      'no fork point of undici 8.x listed before the run: bisect each line from its own releases',
+    );
+    expect(at('8.4.1', '8.13.1')).toEqual({
+      commands: [
+        'npx casebook bisect --package undici --good 8.4.1 --bad 8.13.1 --concurrency 512 --metric cpu-per-request --client undici-request',
+      ],
+      note: null,
+    });
+    // A fork after the bracket's older end (7.24.7 > 7.20.0): the newer line from the fork, and the shared history
+    // from the older end up to the fork.
+    expect(at('7.20.0', '8.13.1', { '8': '7.24.7' }).commands.map((c) => c.match(/--good \S+ --bad \S+/)?.[0])).toEqual(
+      ['--good 7.24.7 --bad 8.13.1', '--good 7.20.0 --bad 7.24.7'],
+    );
+    expect(at('7.24.7', '8.13.1', { '8': '7.24.7' }).commands).toHaveLength(1);
   });
 });
 

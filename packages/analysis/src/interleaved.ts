@@ -24,6 +24,8 @@ export interface BlockQuantities {
   cpuMicrosPerRequest: number;
   clientUtilization: number;
   targetCpuShare: number;
+  /** The target's CPU µs per request it answered in the block (absent in hand-made data and older summaries). */
+  targetCpuMicrosPerRequest?: number;
   /** Whether the block's warm-up converged, and the steadiness test's reason (absent in hand-made data). */
   steady?: boolean;
   steadiness?: string;

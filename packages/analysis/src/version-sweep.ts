@@ -1,8 +1,12 @@
 import { parseExactVersion, requireExactVersion, satisfiesRange, UsageError } from '@casebook/results';
+import { medianInterval, pairedRatio } from '@casebook/stats';
 import { type BisectMovement, directionOf, releaseLinks } from './bisect';
+import type { BlockMetric } from './interleaved';
 import { metricRatioOf, ROUND_METRIC_TEXT, type RoundMetric } from './round-metrics';
 import { countClaim, intervalLabel, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 import {
+  type BisectBracket,
+  bisectPlan,
   compareVersions,
   isComparableCell,
   ratioText,
@@ -23,8 +27,9 @@ import {
  * - which runtime × client cells may run at all (`runtimeCells`: the support table's runtimes and each package's
  *   `engines.node`), so no cell the harness would refuse is in a plan;
  * - the steps a sweep compares (`consecutiveSteps`: consecutive versions of one line, paired per round, each metric),
- *   which of them moved beyond noise, and for each the `casebook bisect` command and the upstream links
- *   (`movementLeads`);
+ *   which of them moved beyond noise, and for each the `casebook bisect` command and the upstream links, or what
+ *   stated before the run decides it instead (`movementLeads`, printed by `movementLeadLines`);
+ * - the bisect plan of a version matrix in throughput and CPU per request (`bisectPlans`, `bracketCommands`);
  * - the claims stated before the run: parity of one client across runtimes (`runtimeParityClaims`), of a line's two
  *   ends (`lineEndsOf` + `versionParityClaim`), and one socket at one request in flight (`singleSocketVerdict`).
  */
@@ -177,6 +182,50 @@ export interface SweepStep {
   compared: boolean;
   /** Resolved (interval at 95 % coverage or more, excluding 1) whether compared or not: `down` when newer is lower. */
   movement: BisectMovement;
+  /**
+   * The target's CPU per request in the two cells (the same target program in both: what moves it is the load the
+   * client puts on it, not a release), when their blocks carry it; null otherwise. The same for every metric of a step.
+   */
+  targetCpuPerRequest: TargetCpuStep | null;
+}
+
+/** The target's CPU µs per request at both ends of a step (medians over rounds) and newer / older paired per round. */
+export interface TargetCpuStep {
+  olderUs: number;
+  newerUs: number;
+  /** newer / older per round (the change, as a factor: 3.4 when the target spent 3.4 times as much per request). */
+  change: VersionPairRatio['ratio'];
+}
+
+/** The target's CPU per request round by round, from the blocks that carry a positive value. */
+function targetCpuByRound(m: VersionMeasurement): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const b of m.method?.blocks ?? []) {
+    const v = b.targetCpuMicrosPerRequest;
+    if (v !== undefined && Number.isFinite(v) && v > 0) out.set(b.round, v);
+  }
+  return out;
+}
+
+/** The target's CPU per request of a step, or null when either cell's blocks carry none or no round pairs. */
+function targetCpuStep(older: VersionMeasurement, newer: VersionMeasurement): TargetCpuStep | null {
+  const o = targetCpuByRound(older);
+  const n = targetCpuByRound(newer);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const [round, x] of [...o.entries()].sort((a, b) => a[0] - b[0])) {
+    const y = n.get(round);
+    if (y === undefined) continue;
+    xs.push(x);
+    ys.push(y);
+  }
+  if (xs.length === 0) return null;
+  const r = pairedRatio(xs, ys);
+  return {
+    olderUs: medianInterval([...o.values()]).median,
+    newerUs: medianInterval([...n.values()]).median,
+    change: { median: r.median, low: r.low, high: r.high, coverage: r.coverage },
+  };
 }
 
 /** `8.x` for `8.13.1`: the release line a version is on. */
@@ -200,6 +249,7 @@ export function consecutiveSteps(input: { cells: readonly SweepCell[]; metrics: 
     for (let i = 1; i < cells.length; i++) {
       const older = cells[i - 1] as SweepCell;
       const newer = cells[i] as SweepCell;
+      const targetCpuPerRequest = targetCpuStep(older.measurement, newer.measurement);
       for (const metric of input.metrics) {
         const r = metricRatioOf(newer.measurement, older.measurement, metric);
         const ratio = { median: r.median, low: r.low, high: r.high, coverage: r.coverage };
@@ -211,6 +261,7 @@ export function consecutiveSteps(input: { cells: readonly SweepCell[]; metrics: 
           ratio,
           compared: isComparableCell(older.measurement) && isComparableCell(newer.measurement),
           movement: resolvesMovement(ratio) ? (ratio.low > 1 ? 'down' : 'up') : null,
+          targetCpuPerRequest,
         });
       }
     }
@@ -366,10 +417,55 @@ export interface BisectCovering {
   note: string;
 }
 
+/**
+ * A step that a claim stated before the run decides (`seq-sweep-7-28-timer-floor` decides 7.27.2 → 7.28.0): its lead
+ * names the claim, with no bisect command and no reversal note.
+ */
+export interface DecidedStep {
+  older: string;
+  newer: string;
+  /** The claim's id, as its verdict records it. */
+  claimId: string;
+  /** The claim's outcome in this run, printed beside its id when given. */
+  outcome?: 'holds' | 'fails' | 'unresolved';
+  /**
+   * The claim makes `newer` the one release of its line with the change (the next release replaces it, as 7.29.1
+   * replaces 7.28.0's timer): then the step back out of `newer` (the next step on the line), in each metric where it
+   * moved the other way, is this step's mirror and is decided by the same claim. Not set: the step back out is a lead
+   * of its own (a release that keeps the change, such as 8.6.0 after 8.5.0, explains no move back).
+   */
+  mirror?: boolean;
+  /** The step's line (a runtime sweep's client); absent: any line with these two versions. */
+  line?: string;
+}
+
+/**
+ * A step whose movement a mechanism stated in the text before the run names, not a claim (8.7.0 → 8.8.0: the
+ * validation's timer replaced by an unref'd `setImmediate`): labelled as such, no bisect command, not counted.
+ */
+export interface MechanismStep {
+  older: string;
+  newer: string;
+  /** The mechanism, as the text stated it before the run. */
+  mechanism: string;
+  line?: string;
+}
+
+/**
+ * What a lead asks for. `bisect`: search the step. `adjacent`: no release was published between its two versions, so
+ * the sweep already located the release; its command is the confirming run (a bisect of adjacent releases is a screen
+ * and a confirmation of the two). `claim`: a claim stated before the run decides the step (or it is such a step's
+ * mirror): no command. `mechanism`: a mechanism stated in the text before the run names the step: no command, not
+ * counted.
+ */
+export type MovementLeadKind = 'bisect' | 'adjacent' | 'claim' | 'mechanism';
+
 /** What to do about one movement: the sentence, the bisect command(s), the upstream links, bisects already on record. */
 export interface MovementLead {
   step: SweepStep;
+  kind: MovementLeadKind;
   sentence: string;
+  /** The `casebook bisect` command(s): none for a step a claim or a stated mechanism decides. */
   commands: string[];
   links: { compare: string; release: string } | null;
   /**
@@ -380,18 +476,40 @@ export interface MovementLead {
   /**
    * Set when the adjacent step of the same line and metric that shares a release with this one moved the other way
    * (up then down at one version): "reverses at 8.12.4 (8.12.4 → 8.13.1 moved down)", or, unresolved, has its median
-   * the other way by at least half this step's size on a log scale ("may reverse at …"). One outlying cell looks like this; rerun or bisect both steps before reading
-   * either as a change.
+   * the other way by at least half this step's size on a log scale ("may reverse at …"). One outlying cell looks like
+   * this; rerun or bisect both steps before reading either as a change. Never set on a `claim` or `mechanism` lead,
+   * and a neighbour that a claim or a stated mechanism decides is no reversal.
    */
   reversal: string | null;
+  /**
+   * The other metrics' movements at the same step, folded into this throughput lead because throughput moved more than
+   * 2× (older / newer below 0.5 or above 2): a request's CPU and latency then move with the rate; no lead of their own.
+   */
+  folded: SweepStep[];
 }
 
 const f2 = (x: number) => x.toFixed(2);
 const f3 = (x: number) => x.toFixed(3);
+const f1 = (x: number) => x.toFixed(1);
 
 /** How many distinct steps (line, older, newer) the leads are about: the metrics of one step restate one movement. */
 export function movedSteps(leads: readonly Pick<MovementLead, 'step'>[]): number {
   return new Set(leads.map((l) => `${l.step.line}\u0000${l.step.older}\u0000${l.step.newer}`)).size;
+}
+
+/** Throughput moved more than 2× (older / newer below 0.5 or above 2): the step's other metrics fold into its lead. */
+const FOLD_FACTOR = 2;
+const movedMoreThanFold = (r: Pick<VersionPairRatio['ratio'], 'median'>) =>
+  Number.isFinite(r.median) && r.median > 0 && (r.median < 1 / FOLD_FACTOR || r.median > FOLD_FACTOR);
+
+const sameStep = (a: Pick<SweepStep, 'line' | 'older' | 'newer'>, b: Pick<SweepStep, 'line' | 'older' | 'newer'>) =>
+  a.line === b.line && a.older === b.older && a.newer === b.newer;
+
+/** Whether the two versions are adjacent releases: both in the list, and no release of the list between them. */
+function adjacentReleases(published: readonly { text: string }[], older: string, newer: string): boolean {
+  const has = (v: string) => published.some((r) => r.text === v);
+  if (!has(older) || !has(newer)) return false;
+  return !published.some((r) => compareVersions(r.text, older) > 0 && compareVersions(r.text, newer) < 0);
 }
 
 /**
@@ -403,6 +521,13 @@ export function movedSteps(leads: readonly Pick<MovementLead, 'step'>[]): number
  * --package node` searches across majors along Node's main line (the odd majors' releases and each even x.0.0, then the
  * newer major up to its release), its first step from an even major's maintenance branch a line change; the compare
  * link of the two releases beside.
+ *
+ * What was stated before the run changes a lead (`kind`): a step a claim decides (`decided`), and its mirror, names the
+ * claim instead of a bisect; a step a stated mechanism names (`mechanisms`) says so, not counted; neither gets a
+ * reversal note, nor gives one to its neighbours. Where throughput moved more than 2×, the step's CPU-per-request and
+ * p99 movements fold into its throughput lead, with the target's CPU per request beside when the blocks carry it. With
+ * `published` (the registry's version list), a step between adjacent releases is `adjacent`: its command is the
+ * confirming run.
  */
 export function movementLeads(input: {
   steps: readonly SweepStep[];
@@ -416,14 +541,53 @@ export function movementLeads(input: {
   bisects?: readonly BisectOnRecord[];
   /** The sweep's machine (anonymous id): a bisect on record from another machine is said to be from another. */
   machineId?: string | null;
+  /** Steps that claims stated before the run decide (with their mirrors when `mirror` is set). */
+  decided?: readonly DecidedStep[];
+  /** Steps that a mechanism stated in the text before the run names (not claims). */
+  mechanisms?: readonly MechanismStep[];
+  /**
+   * The package's published versions (`npm view <package> versions --json`, as committed before the run): a step with
+   * no release between its two versions is between adjacent releases. Absent: no step is said to be adjacent.
+   */
+  published?: readonly string[];
 }): MovementLead[] {
+  const published = input.published === undefined ? null : releases(input.published, 'published');
+  const onLine = (e: { line?: string | undefined }, step: SweepStep) => e.line === undefined || e.line === step.line;
+  const matches = (e: { older: string; newer: string; line?: string | undefined }, step: SweepStep) =>
+    onLine(e, step) && plain(e.older) === plain(step.older) && plain(e.newer) === plain(step.newer);
+  /** What was stated before the run about this step in its metric: a claim (or its mirror), a mechanism, or nothing. */
+  const statedFor = (step: SweepStep): { kind: 'claim'; text: string } | { kind: 'mechanism'; text: string } | null => {
+    const claimText = (d: DecidedStep) => `claim ${d.claimId}${d.outcome === undefined ? '' : ` (${d.outcome})`}`;
+    const direct = (input.decided ?? []).find((d) => matches(d, step));
+    if (direct !== undefined)
+      return { kind: 'claim', text: `Decided by ${claimText(direct)}, stated before the run: no bisect.` };
+    const mirrored = (input.decided ?? []).find((d) => {
+      if (d.mirror !== true || !onLine(d, step) || plain(step.older) !== plain(d.newer)) return false;
+      const into = input.steps.find((o) => o.metric === step.metric && o.line === step.line && matches(d, o));
+      return into !== undefined && into.movement !== null && step.movement !== null && step.movement !== into.movement;
+    });
+    if (mirrored !== undefined)
+      return {
+        kind: 'claim',
+        text: `Decided by ${claimText(mirrored)}, stated before the run: the step back out of ${plain(mirrored.newer)}, which that claim makes the one release of its line with the change (${plain(mirrored.older)} → ${plain(mirrored.newer)}). No bisect.`,
+      };
+    const named = (input.mechanisms ?? []).find((m) => matches(m, step));
+    if (named !== undefined)
+      return {
+        kind: 'mechanism',
+        text: `Named by a mechanism stated in the text before the run (not a claim, not counted): ${named.mechanism}. No bisect.`,
+      };
+    return null;
+  };
   const reversalOf = (step: SweepStep): string | null => {
     const neighbours = input.steps.filter(
       (o) =>
         o !== step &&
         o.line === step.line &&
         o.metric === step.metric &&
-        (o.older === step.newer || o.newer === step.older),
+        (o.older === step.newer || o.newer === step.older) &&
+        // A neighbour a stated claim or mechanism decides is explained: its move back is no sign of an outlying cell.
+        statedFor(o) === null,
     );
     const at = (o: SweepStep) => plain(o.older === step.newer ? step.newer : step.older);
     const resolved = neighbours.find((o) => o.movement !== null && o.movement !== step.movement);
@@ -445,8 +609,14 @@ export function movementLeads(input: {
     if (opposite === undefined) return null;
     return `may reverse at ${at(opposite)} (${plain(opposite.older)} → ${plain(opposite.newer)}: older / newer ${f2(opposite.ratio.median)} the other way, unresolved)`;
   };
-  return input.steps
-    .filter((s) => s.movement !== null)
+  const moved = input.steps.filter((s) => s.movement !== null);
+  /** The throughput step a step's other metric folds into (throughput moved more than 2× at the same step), if any. */
+  const foldsInto = (step: SweepStep): SweepStep | undefined =>
+    step.metric === 'throughput'
+      ? undefined
+      : moved.find((o) => o.metric === 'throughput' && sameStep(o, step) && movedMoreThanFold(o.ratio));
+  return moved
+    .filter((step) => foldsInto(step) === undefined)
     .map((step) => {
       const movement = step.movement as 'up' | 'down';
       const m = ROUND_METRIC_TEXT[step.metric];
@@ -454,7 +624,9 @@ export function movementLeads(input: {
       const client = input.packageName === 'node' ? step.line : input.client;
       const older = plain(step.older);
       const newer = plain(step.newer);
-      const commands: string[] = [];
+      const stated = statedFor(step);
+      const adjacent = stated === null && published !== null && adjacentReleases(published, older, newer);
+      const kind: MovementLeadKind = stated?.kind ?? (adjacent ? 'adjacent' : 'bisect');
       const bisect = (good: string, bad: string) =>
         bisectCommandText({
           packageName: input.packageName,
@@ -465,7 +637,7 @@ export function movementLeads(input: {
           ...(client === undefined ? {} : { client }),
         });
       const majorOf = (v: string) => v.split('.')[0] ?? '';
-      commands.push(bisect(older, newer));
+      const commands = stated === null ? [bisect(older, newer)] : [];
       // Edges to 3 decimals: an edge at 0.998 or 1.002 must not print as 1.00 beside "moved".
       const ratio = `older / newer ${f2(step.ratio.median)}, ${intervalLabel({ coverage: step.ratio.coverage })} ${f3(step.ratio.low)}–${f3(step.ratio.high)}, paired per round`;
       const what =
@@ -474,11 +646,25 @@ export function movementLeads(input: {
           : `${input.packageName} ${older} → ${newer}`;
       const flagged = step.compared ? '' : ' — exploratory: a cell of the pair is flagged, so nothing is compared';
       const crossMajor =
-        input.packageName === 'node' && majorOf(older) !== majorOf(newer)
+        stated === null && input.packageName === 'node' && majorOf(older) !== majorOf(newer)
           ? Number(majorOf(older)) % 2 === 0
             ? ` Across majors \`casebook bisect --package node\` follows Node's main line: its first step crosses from ${majorOf(older)}.x's maintenance branch to the next major's x.0.0 (a boundary there lies between the two lines, not at one release), then the odd major's releases and ${majorOf(newer)}.x up to ${newer}.`
             : ` Across majors \`casebook bisect --package node\` follows Node's main line: the rest of ${majorOf(older)}.x, then ${majorOf(newer)}.x up to ${newer}.`
           : '';
+      const folded = moved.filter((o) => foldsInto(o) === step);
+      const foldText = (() => {
+        if (folded.length === 0) return '';
+        const names = folded.map((o) => `${ROUND_METRIC_TEXT[o.metric].text} (older / newer ${f2(o.ratio.median)})`);
+        const t = step.targetCpuPerRequest;
+        const target =
+          t === null
+            ? ''
+            : resolvesMovement(t.change)
+              ? `; the target's CPU per request (the same target program in both cells) moved too: ${f1(t.olderUs)} → ${f1(t.newerUs)} µs (${f2(t.change.median)}×, newer / older, ${intervalLabel({ coverage: t.change.coverage })} ${f2(t.change.low)}–${f2(t.change.high)}, paired per round)`
+              : `; the target's CPU per request (the same target program in both cells) did not move beyond noise: ${f1(t.olderUs)} → ${f1(t.newerUs)} µs (~ ${f2(t.change.median)}×, newer / older)`;
+        const one = folded.length === 1;
+        return ` ${names.join(' and ')} ${one ? 'moves' : 'move'} with the rate (throughput moved more than ${FOLD_FACTOR}×): no ${one ? 'lead of its own' : 'leads of their own'}${target}.`;
+      })();
       const scenarioC = (r: BisectOnRecord) => r.record.scenario['concurrency'];
       const onRecord = (input.bisects ?? [])
         .filter(
@@ -519,16 +705,49 @@ export function movementLeads(input: {
             note: `its range contains this step; ${measured}; ${where}`,
           };
         });
-      const reversal = reversalOf(step);
+      const reversal = stated === null ? reversalOf(step) : null;
       return {
         step,
-        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${reversal === null ? '' : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
+        kind,
+        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${foldText}${stated === null ? '' : ` ${stated.text}`}${reversal === null ? '' : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
         commands,
         links: releaseLinks(input.packageName, older, newer),
         onRecord,
         reversal,
+        folded,
       };
     });
+}
+
+/**
+ * The leads as markdown list lines: each sentence, then what to run. A `bisect` lead: its command(s) and the upstream
+ * links; an `adjacent` lead, in one line: "adjacent releases: located by the sweep", the compare link, and the
+ * confirming run; a `claim` or `mechanism` lead: the sentence alone (it names what decides it). Then any committed
+ * bisect whose range contains the step (`recordsShownIn`: where the notebook shows them, as "section 1 shows it").
+ */
+export function movementLeadLines(leads: readonly MovementLead[], options: { recordsShownIn?: string } = {}): string[] {
+  const shown = options.recordsShownIn === undefined ? '' : `, ${options.recordsShownIn}`;
+  return leads.flatMap((l) => {
+    const older = plain(l.step.older);
+    const newer = plain(l.step.newer);
+    const compare = l.links === null ? `compare ${older}…${newer}` : `[compare ${older}…${newer}](${l.links.compare})`;
+    const run =
+      l.kind === 'bisect'
+        ? [
+            ...l.commands.map((c) => `  - next: \`${c}\``),
+            ...(l.links === null ? [] : [`  - upstream: ${compare} · [release notes ${newer}](${l.links.release})`]),
+          ]
+        : l.kind === 'adjacent'
+          ? [
+              `  - adjacent releases: located by the sweep (${compare}); the confirming run: ${l.commands.map((c) => `\`${c}\``).join(' and ')}`,
+            ]
+          : [];
+    return [
+      `- ${l.sentence}`,
+      ...run,
+      ...l.onRecord.map((b) => `  - a committed bisect ([\`${b.file}\`](../${b.file})${shown}): ${b.note}`),
+    ];
+  });
 }
 
 /**
@@ -629,4 +848,132 @@ export function singleSocketVerdict(input: {
   };
   if (input.kind === 'sanity') return sanityCheck(verdict);
   return countClaim(r === undefined ? verdict : { ...verdict, kind: 'exploratory' });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The bisect plan of a version matrix (notebook 07's sections 1 and 5), in each metric its blocks sum
+
+/** The metrics a version matrix's bisect plan covers: the ones each block sums, by `casebook bisect --metric`'s names. */
+export type PlanMetric = 'throughput' | 'cpu-per-request';
+
+const PLAN_BLOCK_METRIC: Readonly<Record<PlanMetric, BlockMetric>> = {
+  throughput: 'throughputRps',
+  'cpu-per-request': 'cpuMicrosPerRequest',
+};
+
+/**
+ * The `casebook bisect` commands that search one bracket. On one line (or for Node, whose bisect follows its main
+ * line across majors): one command. Across two consecutive lines released in parallel (undici 7.30.2 → 8.13.1): each
+ * line from its fork (`lineForks`, per newer major: the older line's last release published before the newer line
+ * began), the newer line from the fork up to the bracket's newer end, and the older line between the fork and the
+ * bracket's older end (from the fork when it lies before that end, up to the fork when after). A bracket across more
+ * than two lines, or with no fork listed, gets no command but a note saying how to search it.
+ */
+export function bracketCommands(input: {
+  bracket: { older: string; newer: string };
+  packageName: 'undici' | 'got' | 'axios' | 'node';
+  metric: RoundMetric;
+  scenario: BisectScenario;
+  client?: string;
+  lineForks?: Readonly<Record<string, string>>;
+}): { commands: string[]; note: string | null } {
+  const older = plain(input.bracket.older);
+  const newer = plain(input.bracket.newer);
+  const major = (v: string) => Number(v.split('.')[0]);
+  const cmd = (good: string, bad: string) =>
+    bisectCommandText({
+      packageName: input.packageName,
+      good,
+      bad,
+      metric: input.metric,
+      scenario: input.scenario,
+      ...(input.client === undefined ? {} : { client: input.client }),
+    });
+  if (input.packageName === 'node' || major(older) === major(newer))
+    return { commands: [cmd(older, newer)], note: null };
+  const name = `${input.packageName} ${older} → ${newer}`;
+  if (major(newer) - major(older) !== 1)
+    return {
+      commands: [],
+      note: `${name} spans more than two lines: bisect each line from its fork point separately`,
+    };
+  const fork = input.lineForks?.[String(major(newer))];
+  if (fork === undefined)
+    return {
+      commands: [],
+      note: `no fork point of ${input.packageName} ${major(newer)}.x listed before the run: bisect each line from its own releases`,
+    };
+  const from = `${fork}, the last ${major(older)}.x release before ${major(newer)}.x began`;
+  const order = compareVersions(fork, older);
+  if (order < 0)
+    return {
+      commands: [cmd(fork, newer), cmd(fork, older)],
+      note: `${name} crosses two lines released in parallel: each line is searched from ${from}`,
+    };
+  return {
+    commands: [cmd(fork, newer), ...(order > 0 ? [cmd(older, fork)] : [])],
+    note: `${name} crosses two lines released in parallel: ${major(newer)}.x is searched from ${from}${order > 0 ? `, and ${major(older)}.x from ${older} up to it` : ''}`,
+  };
+}
+
+/** A bracket of a metric's plan, with the commands that search it (none when folded or not searchable: `note`). */
+export interface PlannedBracket extends BisectBracket {
+  commands: string[];
+  note: string | null;
+}
+
+/** One metric's bisect plan: its paired ratios, brackets (with their commands) and screen (`bisectPlan`). */
+export interface MetricBisectPlan {
+  metric: PlanMetric;
+  pairs: VersionPairRatio[];
+  brackets: PlannedBracket[];
+  screen: string[];
+}
+
+/**
+ * The bisect plan of a version matrix in each metric (default: throughput and CPU per request), by one rule for both:
+ * `bisectPlan`'s brackets from the data (the closest pairs of measured versions between which a movement is resolved)
+ * and screen from the candidates listed before the run, and `bracketCommands` for the commands. A metric with no
+ * resolved movement has no plan (left out). As with the leads, a CPU-per-request bracket with the same ends as a
+ * throughput bracket that moved more than 2× folds into it: no command of its own, a note saying so.
+ */
+export function bisectPlans(input: {
+  cells: readonly { version: string; measurement: VersionMeasurement }[];
+  candidates: readonly string[];
+  packageName: 'undici' | 'got' | 'axios';
+  scenario: BisectScenario;
+  client?: string;
+  lineForks?: Readonly<Record<string, string>>;
+  metrics?: readonly PlanMetric[];
+}): MetricBisectPlan[] {
+  const plans = (input.metrics ?? (['throughput', 'cpu-per-request'] as const)).flatMap((metric) => {
+    const plan = bisectPlan({ cells: input.cells, candidates: input.candidates, metric: PLAN_BLOCK_METRIC[metric] });
+    return plan === null ? [] : [{ metric, plan }];
+  });
+  const throughput = plans.find((p) => p.metric === 'throughput')?.plan.brackets ?? [];
+  return plans.map(({ metric, plan }) => ({
+    metric,
+    pairs: plan.pairs,
+    screen: plan.screen,
+    brackets: plan.brackets.map((b): PlannedBracket => {
+      const into = throughput.find((t) => t.older === b.older && t.newer === b.newer && movedMoreThanFold(t.ratio));
+      if (metric !== 'throughput' && into !== undefined)
+        return {
+          ...b,
+          commands: [],
+          note: `moves with the rate: throughput moved more than ${FOLD_FACTOR}× over the same bracket (older / newer ${f2(into.ratio.median)}), and its bisect covers it`,
+        };
+      return {
+        ...b,
+        ...bracketCommands({
+          bracket: b,
+          packageName: input.packageName,
+          metric,
+          scenario: input.scenario,
+          ...(input.client === undefined ? {} : { client: input.client }),
+          ...(input.lineForks === undefined ? {} : { lineForks: input.lineForks }),
+        }),
+      };
+    }),
+  }));
 }
