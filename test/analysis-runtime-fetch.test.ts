@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   fetchRuntimesRanSanity,
   jsRuntimeText,
@@ -191,8 +193,9 @@ describe('fetchRuntimesRanSanity', () => {
       cells: [{ measurement: cell('b', { peak: 257 }), runtime: 'bun', version: '1.4.5' }],
     });
     expect(over.outcome).toBe('holds');
+    // Churn on one basis: opened in the measured windows over the requests of the measured windows.
     expect(over.evidence['b at 512 in flight']).toBe(
-      'cap configured 256 (default); peak open at the target 257; sockets opened 256 (25.6 per 1,000 requests)',
+      'cap configured 256 (default); peak open at the target 257; sockets opened 256 over the run, 0.0 per 1,000 measured requests (0 opened in the measured windows over 10000 requests)',
     );
     // The same label at two loads: two entries, one per cell.
     const both = fetchRuntimesRanSanity({
@@ -222,7 +225,10 @@ describe('fetchRuntimesRanSanity', () => {
       ],
     });
     expect(barely.outcome).toBe('fails');
-    expect(barely.evidence['problems']).toMatch(/^b: at most 300 open at once under 512 in flight/);
+    // Above 256 and above the default-cap cell: the cap is in effect, and the problem says so (the rule still fails).
+    expect(barely.evidence['problems']).toMatch(
+      /^b: the raised cap of 512 is in effect \(peak 300 open at once, above the default-cap cell's 257 and above 256\), but the peak is under 90 % of min\(cap, load\) = 512 \(461\) under 512 in flight/,
+    );
     // A default-cap cell that already reached the raised cell's peak: the raise shows nothing.
     const same = fetchRuntimesRanSanity({
       id: 'ran',
@@ -250,5 +256,42 @@ describe('fetchRuntimesRanSanity', () => {
       cells: [{ measurement: cell('b', { runtime: null }), runtime: 'bun', version: '1.4.5' }],
     });
     expect(unrecorded.outcome).toBe('fails');
+  });
+});
+
+describe('fetch-runtimes-ran on the run versions-8cdc0db4 (its second reader, finding 3)', () => {
+  type Cell = Parameters<typeof fetchRuntimesRanSanity>[0]['cells'][number]['measurement'];
+  const fixture = JSON.parse(
+    fs.readFileSync(path.join(__dirname, 'fixtures/versions-8cdc0db4-cells.json'), 'utf8'),
+  ) as { cells: Record<string, Cell> };
+  const [byDefault, raised] = [fixture.cells['094'] as Cell, fixture.cells['095'] as Cell];
+  const cells = (r: Cell) => [
+    { measurement: byDefault, runtime: 'bun' as const, version: '1.4.5' },
+    { measurement: r, runtime: 'bun' as const, version: '1.4.5', bunMaxHttpRequests: 512 },
+  ];
+
+  it('fails by the 90 % rule stated before the run, and says the cap was in effect, with the churn per measured request', () => {
+    const v = fetchRuntimesRanSanity({ id: 'fetch-runtimes-ran', cells: cells(raised) });
+    expect(v.outcome).toBe('fails');
+    const problems = String(v.evidence['problems']);
+    expect(problems).toBe(
+      "bun-fetch@bun-1.4.5 · BUN_CONFIG_MAX_HTTP_REQUESTS 512: the raised cap of 512 is in effect (peak 440 open at once, above the default-cap cell's 257 and above 256; above 256 in 11 of 16 measured windows), but the peak is under 90 % of min(cap, load) = 512 (461) under 512 in flight; sockets opened: 3.6 per 1,000 measured requests (394 opened in the measured windows over 110633 requests); 490 closed in the measured windows",
+    );
+    expect(problems).not.toMatch(/did not take effect/);
+    // The default cell's churn on the same basis: 9 opened in the measured windows, not the 2,205 of the whole run.
+    expect(v.evidence['bun-fetch@bun-1.4.5 at 512 in flight']).toBe(
+      'cap configured 256 (default); peak open at the target 257; sockets opened 2205 over the run, 0.1 per 1,000 measured requests (9 opened in the measured windows over 114811 requests)',
+    );
+  });
+
+  it('holds on the same cells with a peak at 90 % of the cap, and still says "did not take effect" at the default\'s peak', () => {
+    const held = { ...raised, target: { ...raised.target, peakOpenConnections: 470 } };
+    expect(fetchRuntimesRanSanity({ id: 'r', cells: cells(held) }).outcome).toBe('holds');
+    const capped = { ...raised, target: { ...raised.target, peakOpenConnections: 256 } };
+    const v = fetchRuntimesRanSanity({ id: 'r', cells: cells(capped) });
+    expect(v.outcome).toBe('fails');
+    expect(String(v.evidence['problems'])).toMatch(
+      /under 90 % of 512 \(461\): the raised cap of 512 did not take effect$/,
+    );
   });
 });

@@ -860,7 +860,7 @@ describe('runtime claims and tables', () => {
 
   it("tables each client against its own reference runtime, never against another client's", () => {
     const rows = runtimeRows(cells, '24.21.0');
-    expect(rows.map((r) => r.throughputVsReference.slice(0, 4))).toEqual(['~ 1.', '1 (r', '0.70', '1 (r', '– (e']);
+    expect(rows.map((r) => r.throughputVsReference.slice(0, 4))).toEqual(['~ 1.', '1 (r', '0.70', '1 (r', '— (f']);
   });
 });
 
@@ -900,7 +900,7 @@ describe('versionRows: p99 and sockets', () => {
     expect(rows[1]?.p99VsReference).toMatch(/^1\.50 \(/);
     expect(rows[1]?.socketsOpened).toBe(2);
     const flagged = versionRows([cell('a'), cell('b', { p99Us: 3000, flags: ['errors'] })]);
-    expect(flagged[1]?.p99VsReference).toMatch(/^– \(exploratory: 1\.50/);
+    expect(flagged[1]?.p99VsReference).toMatch(/^— \(flagged: errors; exploratory: 1\.50/);
     expect(versionRows([{ ...cell('a'), trials: [] }])[0]?.p99Ms).toBe('–');
   });
 });

@@ -700,9 +700,11 @@ describe('ratioText and versionRows', () => {
     const rows = versionRows([cell('a'), cell('b', { rps: 2000 }), cell('c', { flags: ['errors'] })]);
     expect(rows[0]?.throughputVsReference).toBe('1 (reference)');
     expect(rows[1]?.throughputVsReference).toMatch(/^2\.00/);
-    // Flagged: not compared, but the paired ratio is printed as exploratory, never hidden.
-    expect(rows[2]?.throughputVsReference).toMatch(/^– \(exploratory: ~ 1\.00 \(/);
-    expect(versionRows([cell('a'), cell('d', { flags: ['no-data'], rounds: 0 })])[1]?.throughputVsReference).toBe('–');
+    // Flagged: not compared, with the flag as the reason; the paired ratio is printed as exploratory, never hidden.
+    expect(rows[2]?.throughputVsReference).toMatch(/^— \(flagged: errors; exploratory: ~ 1\.00 \(/);
+    expect(versionRows([cell('a'), cell('d', { flags: ['no-data'], rounds: 0 })])[1]?.throughputVsReference).toBe(
+      '— (flagged: no-data)',
+    );
     expect(rows[0]?.ran).toContain('bundled undici 7.29.1');
   });
   it('shows sockets opened in the measured windows, not those of the warm-up', () => {

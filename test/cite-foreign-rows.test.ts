@@ -161,3 +161,35 @@ describe('citation rows of seed-18581e19: flagged figures are not citable; cold 
     );
   });
 });
+
+/**
+ * A claim on a pair two comparisons of one run decided differently (the versions rule stated after versions-8cdc0db4):
+ * the citation says "comparison-dependent" with both ratios, as the notebook does, not a precision problem. Shown on
+ * the committed versions-115bbbac with one verdict's evidence set as the analysis sets it.
+ */
+describe('a comparison-dependent verdict in the citation', () => {
+  const loaded = loadRecord(path.join(root, 'results/versions/versions-115bbbac/record.json'));
+  if (loaded.kind !== 'case-study') throw new Error('versions-115bbbac is a case study');
+  const dependent =
+    'comparison-dependent: section 1: 7.30.2 / 8.13.1 1.21 (1.14–1.24), wholly above the band; section 7: 7.30.2 / 8.13.1 ~ 1.06 (0.95–1.33), across an edge of the band';
+  const verdicts = loaded.record.verdicts.map((v) =>
+    v.id === 'undici-7-throughput-parity'
+      ? {
+          ...v,
+          outcome: 'unresolved' as const,
+          holds: false as const,
+          evidence: { ...v.evidence, comparisonDependent: dependent },
+        }
+      : v,
+  );
+  const c = buildCitation(
+    { ...loaded, record: { ...loaded.record, verdicts } },
+    { repoRoot: root, relativeTo: root, corrections: [] },
+  );
+
+  it('prints both ratios after the label; counterfactual: the same record without it reads as before', () => {
+    expect(c.verdicts.find((v) => v.id === 'undici-7-throughput-parity')?.label).toBe(`❔ unresolved — ${dependent}`);
+    const plain = buildCitation(loaded, { repoRoot: root, relativeTo: root, corrections: [] });
+    expect(plain.verdicts.find((v) => v.id === 'undici-7-throughput-parity')?.label).toBe('❔ unresolved');
+  });
+});

@@ -1,4 +1,4 @@
-import { gapClaim, type SeedMeasurement, verdictMarkdown } from '@casebook/study';
+import { gapClaim, replicationOf, type SeedMeasurement, verdictMarkdown } from '@casebook/study';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -47,5 +47,26 @@ describe('verdict text', () => {
     const v = gapClaim({ id: 'gap-latest', claim: 'c', httpx: wide, aiohttp: aiohttp, threshold: { above: 1.5 } });
     expect(v.outcome).toBe('unresolved');
     expect(verdictMarkdown(v)).toContain('the data cannot decide at this precision');
+  });
+
+  it('a pair two comparisons decided differently reads "comparison-dependent: …" with both ratios (versions-8cdc0db4)', () => {
+    const v = gapClaim({ id: 'gap-latest', claim: 'c', httpx: aiohttp, aiohttp: aiohttp, threshold: { above: 1.5 } });
+    const dependent =
+      'comparison-dependent: section 1: b / a 1.21 (1.14–1.24), wholly above the band; section 7: b / a ~ 1.06 (0.95–1.33), across an edge of the band';
+    const md = verdictMarkdown({
+      ...v,
+      outcome: 'unresolved',
+      holds: false,
+      evidence: { ...v.evidence, comparisonDependent: dependent },
+    });
+    expect(md).toContain(`unresolved: ${dependent}`);
+    expect(md).not.toContain('cannot decide at this precision');
+  });
+
+  it('a replication reads as declared before this run, naming the run', () => {
+    const v = gapClaim({ id: 'gap-latest', claim: 'c', httpx: aiohttp, aiohttp: aiohttp, threshold: { above: 1.5 } });
+    const md = verdictMarkdown(replicationOf(v, { run: 'seed-1', text: '1.0×' }));
+    expect(md).toMatch(/^\*\*Exploratory \(declared before this run: a replication of seed-1, not counted\) — /);
+    expect(md).not.toContain('added after seeing the data');
   });
 });

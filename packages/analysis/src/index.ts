@@ -30,6 +30,7 @@ export {
   intervalLabel,
   type Outcome,
   quantityClaim,
+  replicationOf,
   type Statistic,
   sanityCheck,
   type Threshold,

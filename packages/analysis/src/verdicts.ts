@@ -228,14 +228,37 @@ export function declaredBeforeRun(v: VerdictData): VerdictData {
 }
 
 /**
+ * A verdict whose outcome an earlier run already showed (`run`, which measured `text`) before this run stated it: a
+ * replication, exploratory (not counted among the findings), its claim text naming the run and its evidence keeping it
+ * (`replicates`), so it reads "declared before this run: a replication of <run>" and never as added after seeing the
+ * data. A sanity check is returned unchanged.
+ */
+export function replicationOf(v: VerdictData, r: { run: string; text: string }): VerdictData {
+  if (v.kind === 'sanity') return v;
+  return {
+    ...v,
+    kind: 'exploratory',
+    claim: `Replication of ${r.run} (which measured ${r.text} before this run; not a finding): ${v.claim}`,
+    evidence: { ...v.evidence, replicates: r.run },
+  };
+}
+
+/** The run a replication replicates (its evidence's `replicates`), or null. */
+const replicatedRun = (evidence: Verdict['evidence'] | undefined): string | null =>
+  typeof evidence?.['replicates'] === 'string' ? evidence['replicates'] : null;
+
+/**
  * How a verdict's kind reads in a notebook. An exploratory verdict reads "added after seeing the data" unless it was
  * declared before the run: then "declared before the run, not counted" when it has a threshold, and "Descriptive
- * (declared before the run, no threshold)" when it has none.
+ * (declared before the run, no threshold)" when it has none; a replication of an earlier run (evidence `replicates`)
+ * reads "declared before this run: a replication of <run>, not counted".
  */
 export function verdictKindText(v: Pick<Verdict, 'kind' | 'evidence'>): string {
   if (v.kind === 'claim') return 'Claim';
   if (v.kind === 'sanity') return 'Sanity check (not a finding)';
   if (v.kind === 'unclassified') return 'Unclassified';
+  const replicates = replicatedRun(v.evidence);
+  if (replicates !== null) return `Exploratory (declared before this run: a replication of ${replicates}, not counted)`;
   if (v.evidence[DECLARED_BEFORE_RUN.key] !== DECLARED_BEFORE_RUN.value)
     return 'Exploratory (added after seeing the data)';
   return v.evidence['threshold'] === undefined
@@ -270,10 +293,11 @@ export function claimTally(verdicts: readonly Pick<VerdictData, 'kind' | 'outcom
 }
 
 /**
- * Why claims are unresolved, when their evidence says: ` (11 not measured, 2 voided by guards, 1 ill-posed, 2
- * imprecise)`. Not measured: `notMeasured` or `noData`; ill-posed: `illPosed` (the statistic is not what the claim
- * is about, e.g. a "share" of a gap far smaller than the rows); voided by guards: `comparable: false`, a failed sanity
- * check or an `unguardedOutcome`; imprecise: the rest (the interval straddles the threshold). '' when no verdict has
+ * Why claims are unresolved, when their evidence says: ` (11 not measured, 2 voided by guards, 1 comparison-dependent,
+ * 1 ill-posed, 2 imprecise)`. Not measured: `notMeasured` or `noData`; ill-posed: `illPosed` (the statistic is not
+ * what the claim is about, e.g. a "share" of a gap far smaller than the rows); voided by guards: `comparable: false`, a
+ * failed sanity check or an `unguardedOutcome`; comparison-dependent: `comparisonDependent` (the pair, measured in two
+ * comparisons of one run, was decided differently by them); imprecise: the rest (the interval straddles the threshold). '' when no verdict has
  * evidence.
  */
 function unresolvedSplit(vs: readonly { evidence?: Verdict['evidence'] }[]): string {
@@ -281,15 +305,18 @@ function unresolvedSplit(vs: readonly { evidence?: Verdict['evidence'] }[]): str
   let notMeasured = 0;
   let illPosed = 0;
   let guard = 0;
+  let dependent = 0;
   for (const { evidence: e = {} } of vs) {
     if (typeof e['notMeasured'] === 'string' || e['noData'] === true) notMeasured++;
     else if (typeof e['illPosed'] === 'string') illPosed++;
     else if (e['comparable'] === false || 'sanityFailed' in e || 'unguardedOutcome' in e) guard++;
+    else if (typeof e['comparisonDependent'] === 'string') dependent++;
   }
-  const imprecise = vs.length - notMeasured - illPosed - guard;
+  const imprecise = vs.length - notMeasured - illPosed - guard - dependent;
   const parts = [
     ...(notMeasured > 0 ? [`${notMeasured} not measured`] : []),
     ...(guard > 0 ? [`${guard} voided by guards`] : []),
+    ...(dependent > 0 ? [`${dependent} comparison-dependent`] : []),
     ...(illPosed > 0 ? [`${illPosed} ill-posed`] : []),
     ...(imprecise > 0 ? [`${imprecise} imprecise`] : []),
   ];
@@ -328,11 +355,14 @@ export function verdictHeadline(
 
 /**
  * When an exploratory verdict was stated: 'added after seeing the data' unless its evidence says it was declared
- * before the run (`declaredBeforeRun`); null for every other kind. A line that names an exploratory verdict carries
+ * before the run (`declaredBeforeRun`) or replicates an earlier run (`replicates`: 'declared before this run: a
+ * replication of <run>, not counted'); null for every other kind. A line that names an exploratory verdict carries
  * it, so a post-hoc observation never reads as one stated in advance.
  */
 export function exploratoryProvenance(v: Pick<Verdict, 'kind'> & { evidence?: Verdict['evidence'] }): string | null {
   if (v.kind !== 'exploratory') return null;
+  const replicates = replicatedRun(v.evidence);
+  if (replicates !== null) return `declared before this run: a replication of ${replicates}, not counted`;
   return v.evidence?.[DECLARED_BEFORE_RUN.key] === DECLARED_BEFORE_RUN.value
     ? 'declared before the run, not counted'
     : 'added after seeing the data';

@@ -9,6 +9,7 @@ import {
   bisectPlan,
   compareVersions,
   isComparableCell,
+  type RowRatioRule,
   ratioText,
   resolvesMovement,
   type VersionMeasurement,
@@ -752,12 +753,13 @@ export function movementLeadLines(leads: readonly MovementLead[], options: { rec
 
 /**
  * The table of a runtime sweep: one group per client (in cell order), each row's ratios against the same client on the
- * `reference` runtime (versionRows), never against another client; a group without the reference runtime is shown
- * against its first cell.
+ * `reference` runtime (versionRows, under `rule`: with `sameSockets`, none between different peaks of open
+ * connections), never against another client; a group without the reference runtime is shown against its first cell.
  */
 export function runtimeRows(
   cells: readonly (Pick<RuntimeCell, 'client' | 'runtime'> & { measurement: VersionMeasurement })[],
   reference: string,
+  rule: RowRatioRule = {},
 ): VersionRow[] {
   const clients = [...new Set(cells.map((c) => c.client))];
   return clients.flatMap((client) => {
@@ -766,6 +768,7 @@ export function runtimeRows(
     return versionRows(
       group.map((c) => c.measurement),
       ref?.measurement,
+      rule,
     );
   });
 }

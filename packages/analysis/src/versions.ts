@@ -3,6 +3,7 @@ import { type BlockMetric, type InterleavedMeasurement, isRankable, ratioOf, UNR
 import { metricRatioOf, type RoundMeasurement, roundValues } from './round-metrics';
 import {
   countClaim,
+  decide,
   exploratoryProvenance,
   intervalLabel,
   quantityClaim,
@@ -507,13 +508,6 @@ export function poolRegimeText(
   return `${load.join(' / ')}, ${pool.join(' / ')} (Clients in the Pool at the end, liveClientsInPool: ${clients})`;
 }
 
-/**
- * Two versions the same within a band: `other` / `reference` per round (paired), its 95 % interval inside the band
- * (holds), entirely outside it (fails), or straddling an edge (unresolved). A flagged measurement cannot decide: the
- * verdict is then unresolved, and its evidence says why ("not compared: N of M cells not steady", "not compared:
- * target saturated in the median block of …") and still carries the paired ratio with its interval as
- * `exploratoryRatio` (not counted); the medians of both cells are in the evidence either way.
- */
 /** `within 10 % below to 10 % above`, `more than 1.1×`, `less than 0.9×` (a band's text before "the reference's"). */
 function bandText(band: Threshold, pct: (x: number) => number): string {
   if (band.above !== undefined && band.below !== undefined)
@@ -523,6 +517,56 @@ function bandText(band: Threshold, pct: (x: number) => number): string {
   throw new Error('a claim needs a threshold: above, below or both');
 }
 
+/**
+ * Another comparison of the same run that measured a claim's pair: the same two cell configurations, at the same load
+ * (e.g. undici 8.13.1 and 7.30.2 at 512 in flight in section 1 and again in the sweep of section 7).
+ */
+export interface PairElsewhere {
+  /** The comparison as the notebook names it (`section 7`). */
+  comparison: string;
+  reference: VersionMeasurement;
+  other: VersionMeasurement;
+  /** Every cell of that comparison (for "N of M cells not steady"); default the two. */
+  cells?: readonly VersionMeasurement[];
+}
+
+/** One comparison's reading of a pair against a band: its ratio, outcome, and for a fail the side it fell on. */
+interface PairDecision {
+  text: string;
+  outcome: VerdictData['outcome'];
+  side: 'below' | 'above' | null;
+}
+
+/** How one comparison decides a pair against `band`, under the same guards as versionParityClaim. */
+function decidePair(
+  p: PairElsewhere,
+  metric: 'throughputRps' | 'cpuMicrosPerRequest',
+  band: Threshold,
+  sameSockets: boolean,
+): PairDecision {
+  const head = `${p.comparison}: ${p.other.label} / ${p.reference.label}`;
+  const reason =
+    notComparedReason(p.reference, p.other, p.cells) ?? (sameSockets ? socketRegimeReason(p.reference, p.other) : null);
+  if (reason !== null) return { text: `${head} ${reason}`, outcome: 'unresolved', side: null };
+  const r = ratioOf(p.reference, p.other, metric);
+  const text = `${head} ${ratioText(r)}`;
+  if (![r.low, r.high].every(Number.isFinite) || r.coverage < 0.95)
+    return { text: `${text}, below 95 % coverage`, outcome: 'unresolved', side: null };
+  const outcome = decide(r, band);
+  if (outcome === 'holds') return { text: `${text}, inside the band`, outcome, side: null };
+  if (outcome === 'unresolved') return { text: `${text}, across an edge of the band`, outcome, side: null };
+  const side = band.above !== undefined && r.high <= band.above ? 'below' : 'above';
+  return { text: `${text}, wholly ${side} the band`, outcome, side };
+}
+
+/**
+ * Two versions the same within a band: `other` / `reference` per round (paired), its 95 % interval inside the band
+ * (holds), entirely outside it (fails), or straddling an edge (unresolved). A flagged measurement cannot decide: the
+ * verdict is then unresolved, and its evidence says why ("not compared: N of M cells not steady", "not compared:
+ * target saturated in the median block of …") and still carries the paired ratio with its interval as
+ * `exploratoryRatio` (not counted); the medians of both cells are in the evidence either way. A pair measured in
+ * other comparisons of the run too (`alsoMeasuredIn`) is decided by all of them together.
+ */
 export function versionParityClaim(input: {
   id: string;
   reference: VersionMeasurement;
@@ -551,6 +595,17 @@ export function versionParityClaim(input: {
    * client that keeps one, so their ratio is not compared (`socketRegimeReason`).
    */
   sameSockets?: boolean;
+  /** This claim's comparison as the notebook names it (`section 1`), for the evidence of `alsoMeasuredIn`. */
+  comparison?: string;
+  /**
+   * The other comparisons of the run that measured the same pair (the same two cell configurations at the same load).
+   * A cell can move on its own between comparisons, so one comparison's ratio is not the pair's: the claim fails only
+   * when every comparison puts the ratio wholly outside the band on the same side, and holds only when every
+   * comparison puts it inside; when the claim's own comparison decided and another did not agree, it is unresolved,
+   * its reason naming each comparison's ratio ("comparison-dependent: …", evidence `comparisonDependent`). Each
+   * comparison is read under the same guards; its cells' medians are in the evidence.
+   */
+  alsoMeasuredIn?: readonly PairElsewhere[];
 }): VerdictData {
   const { reference, other, metric, band } = input;
   const flaggedReason = notComparedReason(reference, other, input.cells);
@@ -566,7 +621,15 @@ export function versionParityClaim(input: {
     return values.length > 0 ? medianInterval(values).median : Number.NaN;
   };
   const exploratory = reason === null ? null : exploratoryRatioText(reference, other, metric);
-  return quantityClaim({
+  const elsewhere = input.alsoMeasuredIn ?? [];
+  const here: PairElsewhere = {
+    comparison: input.comparison ?? 'this comparison',
+    reference,
+    other,
+    ...(input.cells === undefined ? {} : { cells: input.cells }),
+  };
+  const decisions = [here, ...elsewhere].map((p) => decidePair(p, metric, band, input.sameSockets === true));
+  const verdict = quantityClaim({
     id: input.id,
     claim: `${other.label}'s ${METRIC_TEXT[metric]} is ${bandText(band, pct)} ${reference.label}'s (paired per round)${input.scope === undefined ? '' : `; regime: ${input.scope}`}`,
     statistic: `${METRIC_TEXT[metric]} ratio ${other.label} / ${reference.label}`,
@@ -586,8 +649,28 @@ export function versionParityClaim(input: {
           }),
       [`median ${reference.label}`]: med(reference),
       [`median ${other.label}`]: med(other),
+      ...(elsewhere.length === 0
+        ? {}
+        : Object.fromEntries([
+            ['comparisons', decisions.map((d) => d.text).join('; ')],
+            ...elsewhere.flatMap((p) => [
+              [`median ${p.reference.label} in ${p.comparison}`, med(p.reference)],
+              [`median ${p.other.label} in ${p.comparison}`, med(p.other)],
+            ]),
+          ])),
     },
   });
+  const first = decisions[0];
+  const agree = decisions.every((d) => d.outcome === first?.outcome && d.side === first.side);
+  // The claim's own comparison undecided (imprecise or not compared): unresolved as it stands. All agree: decided.
+  if (elsewhere.length === 0 || verdict.outcome === 'unresolved' || agree) return verdict;
+  const dependent = `comparison-dependent: ${decisions.map((d) => d.text).join('; ')}`;
+  return {
+    ...verdict,
+    outcome: 'unresolved',
+    holds: false,
+    evidence: { ...verdict.evidence, comparisonDependent: dependent },
+  };
 }
 
 /**
@@ -616,6 +699,64 @@ export function medianComparisonText(
   return `${METRIC_TEXT[metric]}: ${other.label} ${med(other)} vs ${reference.label} ${med(reference)} ${unit} (medians over rounds); ${ratio}`;
 }
 
+/**
+ * The same cells as each comparison of a run measured them (descriptive, decides nothing), as lines: every cell (by
+ * label) that two or more comparisons measured, with its median in each (throughput and CPU per request) and its
+ * highest ÷ lowest throughput, and every pair of cells measured together in two or more comparisons, with the pair's
+ * paired ratio (the later cell in the first comparison's order over the earlier) from each. So a reader sees which
+ * cell moved between comparisons and whether the pair's ratio moved with it, instead of one spread read as the
+ * machine's. A ratio whose pair is flagged in that comparison says so. Pass comparisons at one load only.
+ */
+export function sameCellsAcrossLines(
+  comparisons: readonly { name: string; cells: readonly VersionMeasurement[] }[],
+): string[] {
+  const medianOf = (m: VersionMeasurement, metric: 'throughputRps' | 'cpuMicrosPerRequest'): number | null => {
+    const values = (m.method?.blocks ?? []).map((b) => b[metric]);
+    return values.length > 0 ? medianInterval(values).median : null;
+  };
+  const at = (c: (typeof comparisons)[number], label: string) => c.cells.find((m) => m.label === label);
+  const labels = [...new Set(comparisons.flatMap((c) => c.cells.map((m) => m.label)))];
+  const cellLines = labels.flatMap((label) => {
+    const seen = comparisons.flatMap((c) => {
+      const m = at(c, label);
+      return m === undefined
+        ? []
+        : [{ name: c.name, rps: medianOf(m, 'throughputRps'), cpu: medianOf(m, 'cpuMicrosPerRequest') }];
+    });
+    if (seen.length < 2) return [];
+    const rps = seen.flatMap((x) => (x.rps === null ? [] : [x.rps]));
+    const spread =
+      rps.length < 2 ? '' : `; highest ÷ lowest throughput ${(Math.max(...rps) / Math.min(...rps)).toFixed(2)}`;
+    const each = seen
+      .map(
+        (x) =>
+          `${x.name} ${x.rps === null ? '–' : x.rps.toFixed(0)} req/s, ${x.cpu === null ? '–' : x.cpu.toFixed(1)} µs CPU per request`,
+      )
+      .join('; ');
+    return [`\`${label}\`: ${each}${spread}`];
+  });
+  const pairLines: string[] = [];
+  for (const [i, a] of labels.entries())
+    for (const b of labels.slice(i + 1)) {
+      const together = comparisons.filter((c) => at(c, a) !== undefined && at(c, b) !== undefined);
+      if (together.length < 2) continue;
+      const first = together[0]?.cells ?? [];
+      const [refLabel, otherLabel] =
+        first.findIndex((m) => m.label === a) <= first.findIndex((m) => m.label === b) ? [a, b] : [b, a];
+      const each = together.map((c) => {
+        const ref = at(c, refLabel) as VersionMeasurement;
+        const other = at(c, otherLabel) as VersionMeasurement;
+        const flagged = isComparableCell(ref) && isComparableCell(other) ? '' : ' (a cell flagged: exploratory)';
+        const r = (metric: BlockMetric) => ratioText(ratioOf(ref, other, metric));
+        return `${c.name} throughput ${r('throughputRps')}, CPU per request ${r('cpuMicrosPerRequest')}${flagged}`;
+      });
+      pairLines.push(
+        `\`${otherLabel}\` / \`${refLabel}\` (paired per round within each comparison): ${each.join('; ')}`,
+      );
+    }
+  return [...cellLines, ...pairLines];
+}
+
 const OUTCOME_TEXT: Record<VerdictData['outcome'], string> = {
   holds: 'holds',
   fails: 'does not hold',
@@ -625,8 +766,9 @@ const OUTCOME_TEXT: Record<VerdictData['outcome'], string> = {
 /**
  * One line per verdict, generated from the computed outcomes (for a notebook's closing section, so its prose cannot
  * contradict them): the id, its kind when not a claim (an exploratory one with when it was stated: added after seeing
- * the data, or declared before the run), its outcome, and its statistic with the interval labelled with its actual
- * coverage (`98.7 % interval`), or the reason it was not compared.
+ * the data, declared before the run, or a replication of an earlier run), its outcome, and its statistic with the
+ * interval labelled with its actual coverage (`98.7 % interval`), or the reason it was not compared, or, for a pair
+ * two comparisons decided differently, each comparison's ratio (`comparisonDependent`).
  */
 export function outcomeLines(verdicts: readonly VerdictData[]): string[] {
   const n = (x: number) => String(Number(x.toPrecision(3)));
@@ -638,7 +780,13 @@ export function outcomeLines(verdicts: readonly VerdictData[]): string[] {
         : ` (${v.kind === 'sanity' ? 'sanity check' : v.kind}${provenance === null ? '' : `, ${provenance}`})`;
     const flagged =
       typeof v.evidence['exploratoryRatio'] === 'string' ? `; paired ratio ${v.evidence['exploratoryRatio']}` : '';
-    const reason = typeof v.evidence['reason'] === 'string' ? `: ${v.evidence['reason']}${flagged}` : '';
+    const dependent = v.evidence['comparisonDependent'];
+    const reason =
+      typeof v.evidence['reason'] === 'string'
+        ? `: ${v.evidence['reason']}${flagged}`
+        : v.outcome === 'unresolved' && typeof dependent === 'string'
+          ? `: ${dependent}`
+          : '';
     const stat = v.statistic
       ? `: ${v.statistic.name} = ${n(v.statistic.value)}${v.statistic.ci95 ? ` (${intervalLabel(v.evidence)} ${n(v.statistic.ci95[0])}–${n(v.statistic.ci95[1])})` : ' (no 95 % interval)'}`
       : '';
@@ -894,13 +1042,28 @@ const BUN_DEFAULT_CAP = 256;
  * cell at the same load saw (when there is one). "More than 256" could not fail: a default-cap cell reaches 257 (a
  * connection being replaced counts twice for a moment). The cap bounds fetches in flight, not open connections, so no
  * upper bound on the peak is checked: each cell's evidence states the cap as configured beside the peak, the sockets
- * the target saw and sockets opened per 1,000 requests (churn), keyed by cell and load (a label recurs across
- * scenarios). The harness sets all of this: shown, never counted.
+ * the target saw and sockets opened per 1,000 requests (churn: opened in the measured windows over the requests of the
+ * measured windows, one basis), keyed by cell and load (a label recurs across scenarios). A raised cell whose peak is
+ * above 256 and above the default-cap cell's, yet under the 90 % rule, still fails the check as stated, and its problem
+ * says what the data show: the cap in effect, the peak under the rule, and the churn (Bun closes and reopens sockets
+ * under load, so the instantaneous peak stays below its fetches in flight). The harness sets all of this: shown, never
+ * counted.
  */
 export function fetchRuntimesRanSanity(input: {
   id: string;
   cells: readonly {
-    measurement: VersionMeasurement & { params: { load: { concurrency: number } } };
+    measurement: Omit<VersionMeasurement, 'trials'> & {
+      params: { load: { concurrency: number } };
+      /**
+       * The measured windows, with their own target counters (a bench record's trials): the windows above the default
+       * cap and the sockets closed in them.
+       */
+      trials?:
+        | readonly (NonNullable<VersionMeasurement['trials']>[number] & {
+            target?: { peakOpenConnections?: number; connectionsClosed?: number } | undefined;
+          })[]
+        | undefined;
+    };
     runtime: 'bun' | 'deno';
     version: string;
     /** Bun only: the cap set for the cell; absent: Bun's default (256). */
@@ -935,17 +1098,34 @@ export function fetchRuntimesRanSanity(input: {
     const peak = m.target.peakOpenConnections;
     const load = m.params.load.concurrency;
     const source = isRecord(setting) && typeof setting['source'] === 'string' ? setting['source'] : 'not recorded';
+    // Churn on one basis: sockets the target saw opened in the measured windows over the requests it answered in
+    // them (the warm-up's re-opens are in connectionsOpened, not in the measured requests).
     const requests = m.target.requests;
+    const opened = m.target.connectionsOpenedMeasured;
     const churn =
       requests !== undefined && requests > 0
-        ? ` (${((1000 * m.target.connectionsOpened) / requests).toFixed(1)} per 1,000 requests)`
-        : '';
+        ? `${((1000 * opened) / requests).toFixed(1)} per 1,000 measured requests (${opened} opened in the measured windows over ${requests} requests)`
+        : `${opened} opened in the measured windows (requests not recorded)`;
     evidence[`${m.label} at ${load} in flight`] =
-      `cap configured ${recorded ?? 'nowhere'} (${source}); peak open at the target ${peak}; sockets opened ${m.target.connectionsOpened}${churn}`;
+      `cap configured ${recorded ?? 'nowhere'} (${source}); peak open at the target ${peak}; sockets opened ${m.target.connectionsOpened} over the run, ${churn}`;
     if (cap > BUN_DEFAULT_CAP && load > BUN_DEFAULT_CAP) {
       const needed = Math.ceil(0.9 * Math.min(cap, load));
       const byDefault = defaultPeak(load);
-      if (peak < needed)
+      const windows = (m.trials ?? []).flatMap((t) =>
+        typeof t.target?.peakOpenConnections === 'number' ? [t.target.peakOpenConnections] : [],
+      );
+      const above = windows.filter((p) => p > BUN_DEFAULT_CAP).length;
+      const windowText =
+        windows.length === 0 ? '' : `; above ${BUN_DEFAULT_CAP} in ${above} of ${windows.length} measured windows`;
+      const closed = (m.trials ?? []).reduce((n, t) => n + (t.target?.connectionsClosed ?? 0), 0);
+      const closedText = windows.length === 0 ? '' : `; ${closed} closed in the measured windows`;
+      if (peak < needed && byDefault !== null && peak > byDefault && peak > BUN_DEFAULT_CAP)
+        // The raise shows (more open than the default cap allowed, and than the default-cap cell held), yet the peak
+        // stays under the rule: say what the data show, not that the cap failed.
+        problems.push(
+          `${m.label}: the raised cap of ${cap} is in effect (peak ${peak} open at once, above the default-cap cell's ${byDefault} and above ${BUN_DEFAULT_CAP}${windowText}), but the peak is under 90 % of min(cap, load) = ${Math.min(cap, load)} (${needed}) under ${load} in flight; sockets opened: ${churn}${closedText}`,
+        );
+      else if (peak < needed)
         problems.push(
           `${m.label}: at most ${peak} open at once under ${load} in flight, under 90 % of ${Math.min(cap, load)} (${needed}): the raised cap of ${cap} did not take effect`,
         );
@@ -1038,13 +1218,31 @@ export function jsRuntimeText(m: Pick<VersionMeasurement, 'client'>): string | n
 }
 
 /**
+ * Which ratios a section's table prints, by the rules its closing table and its claims follow: `ratios` as the
+ * comparison's record keeps it for the citation (runVersionMatrix's `cite`: all, only rows of the reference's client,
+ * or none) with `why` printed instead, and `sameSockets` (versionParityClaim's: a ratio only between cells the target
+ * saw hold the same peak of open connections).
+ */
+export interface RowRatioRule {
+  ratios?: 'all' | 'same-client' | 'none';
+  /** Why a row the rule leaves out gets no ratio, short (`— (<why>)`); default by rule. */
+  why?: string;
+  sameSockets?: boolean;
+}
+
+/**
  * The table of a version matrix: medians over rounds with their 95 % intervals. `~` marks a ratio whose interval
- * includes 1 (not resolved); a flagged measurement or reference shows `– (exploratory: <paired ratio>)` for its ratios
- * (never compared, never hidden). The reference row shows `1 (reference)`.
+ * includes 1 (not resolved). A row gets no ratio where its comparison is not made, and says why in place of it
+ * (`— (<why>)`): another client than the reference's, or none at all, where the comparison's `rule.ratios` says so
+ * (the closing table's rule); a different peak of open connections than the reference's with `rule.sameSockets`
+ * (`— (socket regimes differ: peak 1 vs 2 open)`, the claims' rule). A flagged measurement or reference shows
+ * `— (flagged: <flags>; exploratory: <paired ratio>)` (never compared, never hidden). The reference row shows
+ * `1 (reference)`.
  */
 export function versionRows(
   measurements: readonly VersionMeasurement[],
   reference: VersionMeasurement | undefined = measurements[0],
+  rule: RowRatioRule = {},
 ): VersionRow[] {
   const interval = (m: VersionMeasurement, metric: BlockMetric | 'p99', digits: number): string => {
     const values =
@@ -1056,23 +1254,36 @@ export function versionRows(
       ? `${i.median.toFixed(digits)} (${i.low.toFixed(digits)}–${i.high.toFixed(digits)})`
       : `${i.median.toFixed(digits)} (n=${values.length})`;
   };
-  const ratio = (m: VersionMeasurement, metric: BlockMetric): string => {
+  /** Why the row gets no ratio at all (not a comparison this section makes), or null. */
+  const refused = (m: VersionMeasurement, ref: VersionMeasurement): string | null => {
+    if (rule.ratios === 'none') return rule.why ?? 'not compared here';
+    if (rule.ratios === 'same-client' && m.client.name !== ref.client.name)
+      return rule.why ?? `another client than the reference's (${ref.client.name})`;
+    if (rule.sameSockets === true && m.target.peakOpenConnections !== ref.target.peakOpenConnections)
+      return `socket regimes differ: peak ${m.target.peakOpenConnections} vs ${ref.target.peakOpenConnections} open`;
+    return null;
+  };
+  const flagsText = (m: VersionMeasurement, ref: VersionMeasurement): string =>
+    [m, ref]
+      .filter((x) => !isComparableCell(x))
+      .map((x) => `${x === ref ? 'reference ' : ''}${(x.guards?.flags ?? []).join(', ') || 'not rankable'}`)
+      .join('; ');
+  const ratio = (m: VersionMeasurement, text: () => string): string => {
     if (reference === undefined || m === reference) return '1 (reference)';
-    if (!isComparableCell(m) || !isComparableCell(reference)) {
+    const why = refused(m, reference);
+    if (why !== null) return `— (${why})`;
+    const t = text();
+    if (!isComparableCell(m) || !isComparableCell(reference))
       // Flagged: no comparison, but the paired ratio is printed, labelled exploratory, never hidden.
-      const text = exploratoryRatioText(reference, m, metric);
-      return text === null ? '–' : `– (exploratory: ${text})`;
-    }
-    const blocks = m.method?.blocks ?? [];
-    if (blocks.length === 0 || (reference.method?.blocks.length ?? 0) === 0) return '–';
-    return ratioText(ratioOf(reference, m, metric));
+      return `— (flagged: ${flagsText(m, reference)}${t === '–' ? '' : `; exploratory: ${t}`})`;
+    return t;
   };
-  const p99Ratio = (m: VersionMeasurement): string => {
-    if (reference === undefined || m === reference) return '1 (reference)';
-    const text = ratioText(metricRatioOf(reference, m, 'p99'));
-    if (!isComparableCell(m) || !isComparableCell(reference)) return text === '–' ? '–' : `– (exploratory: ${text})`;
-    return text;
-  };
+  const blockRatio = (m: VersionMeasurement, metric: BlockMetric) => () =>
+    reference === undefined || (m.method?.blocks.length ?? 0) === 0 || (reference.method?.blocks.length ?? 0) === 0
+      ? '–'
+      : ratioText(ratioOf(reference, m, metric));
+  const p99Ratio = (m: VersionMeasurement) => () =>
+    reference === undefined ? '–' : ratioText(metricRatioOf(reference, m, 'p99'));
   const kib = (x: number | undefined): number | null => (x === undefined ? null : Math.round(x / 102.4) / 10);
   return measurements.map((m) => {
     const r = cellRuntime(m);
@@ -1088,10 +1299,10 @@ export function versionRows(
       rounds: m.method?.blocks.length ?? 0,
       rps: interval(m, 'throughputRps', 0),
       cpuUs: interval(m, 'cpuMicrosPerRequest', 1),
-      throughputVsReference: ratio(m, 'throughputRps'),
-      cpuVsReference: ratio(m, 'cpuMicrosPerRequest'),
+      throughputVsReference: ratio(m, blockRatio(m, 'throughputRps')),
+      cpuVsReference: ratio(m, blockRatio(m, 'cpuMicrosPerRequest')),
       p99Ms: interval(m, 'p99', 2),
-      p99VsReference: p99Ratio(m),
+      p99VsReference: ratio(m, p99Ratio(m)),
       peakSockets: m.target.peakOpenConnections,
       socketsOpened: m.target.connectionsOpened,
       socketsOpenedMeasured: m.target.connectionsOpenedMeasured,

@@ -724,14 +724,19 @@ export function measurementTableHeader(columns: MeasurementTableColumns): string
  * evidence) the flag and what was not measured (`❔ unresolved — not measured: latest · httpx errored
  * (CASEBOOK_TRIAL_TIMEOUT) [no-data]`), so it never reads as a precision problem; an unresolved verdict a guard
  * decided (`comparable: false` with its `reason`) says that reason (`❔ unresolved — not compared: latest · httpx
- * (not-steady)`), as the notebook does.
+ * (not-steady)`), as the notebook does, and so does one two comparisons of the run decided differently
+ * (`comparisonDependent`).
  */
 function citedVerdictLabel(v: CaseStudyRecord['verdicts'][number]): string {
   const reason = v.evidence['reason'];
-  if (v.evidence['noData'] !== true)
-    return v.outcome === 'unresolved' && v.evidence['comparable'] === false && typeof reason === 'string'
-      ? `${verdictLabel(v)} — ${reason}`
+  const dependent = v.evidence['comparisonDependent'];
+  if (v.evidence['noData'] !== true) {
+    if (v.outcome === 'unresolved' && v.evidence['comparable'] === false && typeof reason === 'string')
+      return `${verdictLabel(v)} — ${reason}`;
+    return v.outcome === 'unresolved' && typeof dependent === 'string'
+      ? `${verdictLabel(v)} — ${dependent}`
       : verdictLabel(v);
+  }
   const what = v.evidence['notMeasured'];
   return `${verdictLabel(v)} — not measured${typeof what === 'string' ? `: ${what}` : ''} [no-data]`;
 }

@@ -114,12 +114,16 @@ const num = (x: number): string => {
  * The outcome as the headline says it. An unresolved verdict whose comparison was not made (evidence `comparable:
  * false` with a `reason`, e.g. "not compared: target saturated in the median block of …" or "not exercised: 12
  * writes in 3 client processes (< 30 or < 5)") says that reason, not "the data cannot decide at this precision": a
- * guard decided, not the interval.
+ * guard decided, not the interval. So does one that two comparisons of the run decided differently (evidence
+ * `comparisonDependent`, naming both ratios).
  */
 function outcomeLabel(v: Pick<Verdict, 'outcome' | 'evidence'>): string {
   const reason = v.evidence['reason'];
   if (v.outcome === 'unresolved' && v.evidence['comparable'] === false && typeof reason === 'string')
     return `unresolved: ${reason}`;
+  // Two comparisons of one run decided the same pair differently: that, not the precision, left it unresolved.
+  const dependent = v.evidence['comparisonDependent'];
+  if (v.outcome === 'unresolved' && typeof dependent === 'string') return `unresolved: ${dependent}`;
   return OUTCOME_LABEL[v.outcome];
 }
 
