@@ -32,6 +32,7 @@ import {
 import {
   BENCH_FLAGS,
   benchOptionsFromFlags,
+  clientRuntimeOf,
   type FlagSpec,
   formatFlags,
   type MatrixSpec,
@@ -43,6 +44,15 @@ import {
   WORKSPACE,
 } from '@casebook/runner';
 import { type BisectStepRun, recordBisect } from '../bisect-record';
+
+/**
+ * The version a bisect step's record says ran: for `node`, the worker's own runtime (`client.settings.runtime.node`;
+ * the runner itself stays on the pinned Node, which `environment.node` names); for a client package, the version the
+ * worker loaded.
+ */
+export function versionLoaded(pkg: string, record: Pick<BenchRecord, 'client' | 'environment'>): string | undefined {
+  return pkg === 'node' ? (clientRuntimeOf(record.client)?.node ?? record.environment.node) : record.client.version;
+}
 
 /** What a bisect can search: the store's packages but Bun and Deno (their fetch is measured, not bisected, here). */
 const BISECT_PACKAGES = ['node', 'undici', 'got', 'axios'] as const satisfies readonly StorePackage[];
@@ -389,7 +399,7 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
       const runs = request.versions.map((v) => {
         const record = ran.find((r) => r.label === `${pkg}@${v}`);
         if (record === undefined) throw new CasebookError('CASEBOOK_RUN', `bisect: no record for ${pkg}@${v}`);
-        const loaded = pkg === 'node' ? record.environment.node : record.client.version;
+        const loaded = versionLoaded(pkg, record);
         if (loaded !== v && loaded !== `v${v}`)
           throw new CasebookError('CASEBOOK_RUN', `bisect: ${pkg}@${v} was asked for, ${String(loaded)} loaded`);
         return { version: v, record };
