@@ -320,11 +320,16 @@ describe('fetch-runtimes-ran on the run versions-8cdc0db4 (its second reader, fi
     // whatever the run's peak.
     const half = {
       ...warm,
-      trials: (raised.trials ?? []).map((t, i) => ({ ...t, target: { ...t.target, peakOpenConnections: i < 8 ? 200 : 447 } })),
+      trials: (raised.trials ?? []).map((t, i) => ({
+        ...t,
+        target: { ...t.target, peakOpenConnections: i < 8 ? 200 : 447 },
+      })),
     } as Cell;
     const w = fetchRuntimesRanSanity({ id: 'r', cells: cells(half) });
     expect(w.outcome).toBe('fails');
-    expect(String(w.evidence['problems'])).toMatch(/did not show in the measured windows .*median 323\.5; above 256 in 8 of 16.*the run's peak 513 does not decide it$/);
+    expect(String(w.evidence['problems'])).toMatch(
+      /did not show in the measured windows .*median 323\.5; above 256 in 8 of 16.*the run's peak 513 does not decide it$/,
+    );
     // Every window at 90 % of the cap: holds, whatever the run's peak says.
     const held = {
       ...raised,

@@ -97,7 +97,12 @@ describe('a moved step is a lead only beyond chance or by recurring (the multipl
     // 4 steps × 1 metric: 1 − 0.05 / 4 = 98.75 %; 6 rounds give at most 96.9 %.
     expect(steps[0]?.familyWise.k).toBe(4);
     expect(steps[0]?.familyWise.needed).toBeCloseTo(0.9875, 6);
-    const leads = movementLeads({ steps, packageName: 'undici', scenario: { concurrency: 512 }, multiplicity: { earlier: [] } });
+    const leads = movementLeads({
+      steps,
+      packageName: 'undici',
+      scenario: { concurrency: 512 },
+      multiplicity: { earlier: [] },
+    });
     expect(leads.map((l) => [l.step.older, l.step.newer, l.kind])).toEqual([
       ['8.1.0', '8.2.0', 'chance'],
       ['8.2.0', '8.3.0', 'chance'],
@@ -116,10 +121,17 @@ describe('a moved step is a lead only beyond chance or by recurring (the multipl
     const steps = consecutiveSteps({ cells: sweep(20, { '8.2.0': 900 }), metrics: ['throughput'] });
     expect(steps[1]?.familyWise.resolved).toBe(true);
     expect(steps[1]?.familyWise.ratio.coverage).toBeGreaterThanOrEqual(0.9875);
-    const leads = movementLeads({ steps, packageName: 'undici', scenario: { concurrency: 512 }, multiplicity: { earlier: [] } });
+    const leads = movementLeads({
+      steps,
+      packageName: 'undici',
+      scenario: { concurrency: 512 },
+      multiplicity: { earlier: [] },
+    });
     expect(leads.map((l) => l.kind)).toEqual(['bisect', 'bisect']);
     expect(leads[0]?.commands[0]).toMatch(/^npx casebook bisect --package undici --good 8\.1\.0 --bad 8\.2\.0/);
-    expect(leads[0]?.sentence).toMatch(/Beyond chance across 4 step × metric intervals: its 9\d\.\d+ % interval .* excludes 1 \(needed 98\.75 %\)\./);
+    expect(leads[0]?.sentence).toMatch(
+      /Beyond chance across 4 step × metric intervals: its 9\d\.\d+ % interval .* excludes 1 \(needed 98\.75 %\)\./,
+    );
     // A step that did not move is no lead either way.
     expect(leads.some((l) => l.step.older === '8.0.0')).toBe(false);
   });
@@ -130,7 +142,12 @@ describe('a moved step is a lead only beyond chance or by recurring (the multipl
       run: 'versions-7cff4048',
       steps: consecutiveSteps({ cells: sweep(6, { '8.2.0': 920 }), metrics: ['throughput'] }),
     };
-    const leads = movementLeads({ steps, packageName: 'undici', scenario: { concurrency: 512 }, multiplicity: { earlier: [same] } });
+    const leads = movementLeads({
+      steps,
+      packageName: 'undici',
+      scenario: { concurrency: 512 },
+      multiplicity: { earlier: [same] },
+    });
     expect(leads.map((l) => l.kind)).toEqual(['bisect', 'bisect']);
     expect(leads[0]?.sentence).toMatch(
       /Recurs: the same step moved the same way in versions-7cff4048 \(older \/ newer 1\.09, .*\) on this machine \(committed\)\./,
@@ -140,7 +157,12 @@ describe('a moved step is a lead only beyond chance or by recurring (the multipl
       run: 'versions-7cff4048',
       steps: consecutiveSteps({ cells: sweep(6, { '8.2.0': 1100 }), metrics: ['throughput'] }),
     };
-    const other = movementLeads({ steps, packageName: 'undici', scenario: { concurrency: 512 }, multiplicity: { earlier: [opposite] } });
+    const other = movementLeads({
+      steps,
+      packageName: 'undici',
+      scenario: { concurrency: 512 },
+      multiplicity: { earlier: [opposite] },
+    });
     expect(other.map((l) => l.kind)).toEqual(['chance', 'chance']);
   });
 });
@@ -150,14 +172,22 @@ describe("a CPU-per-request lead prints the target's CPU beside the client's (fi
   const step = (targetNewer: readonly number[]) =>
     consecutiveSteps({
       cells: [
-        { line: 'node-fetch', version: '24.21.0', measurement: cell('24', { rps: around(1000, n), cpu: around(100, n), targetCpu: around(124, n) }) },
-        { line: 'node-fetch', version: '26.10.0', measurement: cell('26', { rps: around(1000, n), cpu: around(129, n), targetCpu: targetNewer }) },
+        {
+          line: 'node-fetch',
+          version: '24.21.0',
+          measurement: cell('24', { rps: around(1000, n), cpu: around(100, n), targetCpu: around(124, n) }),
+        },
+        {
+          line: 'node-fetch',
+          version: '26.10.0',
+          measurement: cell('26', { rps: around(1000, n), cpu: around(129, n), targetCpu: targetNewer }),
+        },
       ],
       metrics: ['cpu-per-request'],
     });
   const earlier: EarlierSteps[] = [];
 
-  it('where the target moved by a factor whose interval contains the client\'s, says so and prints no command', () => {
+  it("where the target moved by a factor whose interval contains the client's, says so and prints no command", () => {
     // The target's change per round spans 0.98–2.09 (versions-670dac55: 1.28×), the client's 1.29×.
     const leads = movementLeads({
       steps: step([121.5, 150, 159, 170, 200, 259]),
@@ -183,7 +213,9 @@ describe("a CPU-per-request lead prints the target's CPU beside the client's (fi
     // One step × one metric: the family-wise coverage is the per-step 95 %, which 6 rounds reach: a lead.
     expect(leads[0]?.kind).toBe('bisect');
     expect(leads[0]?.commands).toHaveLength(1);
-    expect(leads[0]?.sentence).toMatch(/in the same rounds: 124\.0 → 124\.0 µs, 1\.00× newer \/ older .*against the client's 1\.29×\./);
+    expect(leads[0]?.sentence).toMatch(
+      /in the same rounds: 124\.0 → 124\.0 µs, 1\.00× newer \/ older .*against the client's 1\.29×\./,
+    );
     expect(leads[0]?.sentence).not.toMatch(/rate regime/);
   });
 });
@@ -204,7 +236,9 @@ describe('"comparison-dependent" only for opposite decisions (finding 8)', () =>
       alsoMeasuredIn: [{ comparison: 'section 7', reference: a(1000), other: b(1500) }],
     });
     expect(v.outcome).toBe('unresolved');
-    expect(String(v.evidence['comparisonDependent'])).toMatch(/^comparison-dependent: section 1: .*inside the band; section 7: .*wholly above the band$/);
+    expect(String(v.evidence['comparisonDependent'])).toMatch(
+      /^comparison-dependent: section 1: .*inside the band; section 7: .*wholly above the band$/,
+    );
     expect(verdictHeadline([v])).toBe('0 of 1 claims hold, 1 unresolved (1 comparison-dependent)');
   });
 
@@ -231,15 +265,28 @@ describe('"comparison-dependent" only for opposite decisions (finding 8)', () =>
 
 describe("section 6's cells all name their runtime when the plan gives no workspace (finding 4)", () => {
   const clients = [{ client: 'node-http' }];
-  it('null workspace: the kernel\'s version is a store cell like the others', () => {
-    const plan = runtimeCells({ runtimes: ['22.23.3', '24.21.0', '26.10.0'], workspace: null, clients, supported: '>=22.0.0' });
+  it("null workspace: the kernel's version is a store cell like the others", () => {
+    const plan = runtimeCells({
+      runtimes: ['22.23.3', '24.21.0', '26.10.0'],
+      workspace: null,
+      clients,
+      supported: '>=22.0.0',
+    });
     expect(plan.cells.map((c) => c.cell)).toEqual([
       { client: 'node-http', node: '22.23.3' },
       { client: 'node-http', node: '24.21.0' },
       { client: 'node-http', node: '26.10.0' },
     ]);
     // Counterfactual: with the kernel's version as the workspace, its cell names no runtime (the kernel's binary).
-    const kernel = runtimeCells({ runtimes: ['22.23.3', '24.21.0'], workspace: '24.21.0', clients, supported: '>=22.0.0' });
-    expect(kernel.cells.map((c) => c.cell)).toEqual([{ client: 'node-http', node: '22.23.3' }, { client: 'node-http' }]);
+    const kernel = runtimeCells({
+      runtimes: ['22.23.3', '24.21.0'],
+      workspace: '24.21.0',
+      clients,
+      supported: '>=22.0.0',
+    });
+    expect(kernel.cells.map((c) => c.cell)).toEqual([
+      { client: 'node-http', node: '22.23.3' },
+      { client: 'node-http' },
+    ]);
   });
 });
