@@ -602,7 +602,7 @@ describe('movementLeads: steps decided before the run, folds, adjacent releases'
       /: regressed\. Decided by claim seq-sweep-7-28-timer-floor \(holds\), stated before the run: no bisect\.$/,
     );
     expect(back?.sentence).toContain(
-      'Decided by claim seq-sweep-7-28-timer-floor (holds), stated before the run: the step back out of 7.28.0, which that claim makes the one release of its line with the change (7.27.2 → 7.28.0). No bisect.',
+      'Decided by claim seq-sweep-7-28-timer-floor (holds), stated before the run: the step back out of 7.28.0, which that claim makes the one swept release of its line with the change (7.27.2 → 7.28.0). No bisect.',
     );
     // 7.29.1 → 7.30.2 moved down after the mirror moved up, but the claim explains the mirror: a lead, no reversal.
     const after = of(leads, '7.29.1');

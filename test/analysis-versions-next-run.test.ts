@@ -65,7 +65,7 @@ const U8 = 'undici@8.13.1 (undici-request)';
 const U7 = 'undici@7.30.2 (undici-request)';
 
 describe('a pair measured in two comparisons of one run is decided by both (finding 2)', () => {
-  it("undici-7-throughput-parity: section 1's fail is not section 7's, so it is unresolved, naming both ratios", () => {
+  it("undici-7-throughput-parity: section 1's fail is not section 7's, so it is unresolved in section 7, naming both ratios", () => {
     const section1 = { reference: bench('001'), other: bench('002') };
     const section7 = { comparison: 'section 7', reference: bench('041'), other: bench('052') };
     const alone = versionParityClaim({
@@ -86,10 +86,13 @@ describe('a pair measured in two comparisons of one run is decided by both (find
     });
     expect(v.outcome).toBe('unresolved');
     expect(v.kind).toBe('claim');
-    const why = String(v.evidence['comparisonDependent']);
+    // Since versions-670dac55: section 7 decides nothing (across an edge), so it does not contradict section 1: the
+    // claim is unresolved in section 7, not comparison-dependent (opposite decisions only).
+    expect(v.evidence['comparisonDependent']).toBeUndefined();
+    const why = String(v.evidence['unresolvedElsewhere']);
     expect(why).toMatch(
       new RegExp(
-        `^comparison-dependent: section 1: ${esc(U7)} / ${esc(U8)} 1\\.21 \\(1\\.14–1\\.24\\), wholly above the band; section 7: ${esc(U7)} / ${esc(U8)} ~ 1\\.06 \\(0\\.9\\d–1\\.3\\d\\), across an edge of the band$`,
+        `^unresolved in section 7 \\(not contradicted: imprecise or not compared there\\): section 1: ${esc(U7)} / ${esc(U8)} 1\\.21 \\(1\\.14–1\\.24\\), wholly above the band; section 7: ${esc(U7)} / ${esc(U8)} ~ 1\\.06 \\(0\\.9\\d–1\\.3\\d\\), across an edge of the band$`,
       ),
     );
     // The statistic stays the claim's own comparison's; each cell's median in the other comparison is in the evidence.
@@ -97,10 +100,10 @@ describe('a pair measured in two comparisons of one run is decided by both (find
     expect(Math.round(Number(v.evidence[`median ${U8}`]))).toBe(8475);
     expect(Math.round(Number(v.evidence[`median ${U8} in section 7`]))).toBe(10240);
     expect(outcomeLines([v])[0]).toBe(`\`undici-7-throughput-parity\`: unresolved: ${why}`);
-    expect(verdictHeadline([v])).toBe('0 of 1 claims hold, 1 unresolved (1 comparison-dependent)');
+    expect(verdictHeadline([v])).toBe('0 of 1 claims hold, 1 unresolved (1 imprecise)');
   });
 
-  it("seq-undici-7-cpu-parity: section 5's CPU fail (0.83) against 7b's 0.95 is comparison-dependent", () => {
+  it("seq-undici-7-cpu-parity: section 5's CPU fail (0.83) against 7b's imprecise 0.95 is unresolved in section 7b", () => {
     const v = versionParityClaim({
       id: 'seq-undici-7-cpu-parity',
       reference: bench('011'),
@@ -112,8 +115,8 @@ describe('a pair measured in two comparisons of one run is decided by both (find
       alsoMeasuredIn: [{ comparison: 'section 7b', reference: bench('067'), other: bench('078') }],
     });
     expect(v.outcome).toBe('unresolved');
-    expect(String(v.evidence['comparisonDependent'])).toMatch(
-      /^comparison-dependent: section 5: .* 0\.83 \(0\.63–0\.88\), wholly below the band; section 7b: .* ~ 0\.9\d \(0\.88–1\.02\), across an edge of the band$/,
+    expect(String(v.evidence['unresolvedElsewhere'])).toMatch(
+      /^unresolved in section 7b \(not contradicted: imprecise or not compared there\): section 5: .* 0\.83 \(0\.63–0\.88\), wholly below the band; section 7b: .* ~ 0\.9\d \(0\.88–1\.02\), across an edge of the band$/,
     );
   });
 
@@ -175,9 +178,10 @@ describe('a pair measured in two comparisons of one run is decided by both (find
       ],
     });
     expect(flagged.outcome).toBe('unresolved');
-    expect(String(flagged.evidence['comparisonDependent'])).toMatch(
-      /inside the band; section 7: b \/ a not compared: target saturated in the median block of b/,
+    expect(String(flagged.evidence['unresolvedElsewhere'])).toMatch(
+      /^unresolved in section 7 .*inside the band; section 7: b \/ a not compared: target saturated in the median block of b/,
     );
+    expect(flagged.evidence['comparisonDependent']).toBeUndefined();
   });
 
   it("stays unresolved as it was when the claim's own comparison cannot decide, whatever the other says", () => {
@@ -312,7 +316,9 @@ describe('replications: declared before this run, not counted (finding 5)', () =
       /^`undici-6-throughput-parity` \(exploratory, declared before this run: a replication of versions-115bbbac, not counted\): does not hold/,
     );
     // Not counted: the headline has no claim left.
-    expect(verdictHeadline([v])).toBe('0 of 0 claims hold, 1 exploratory');
+    expect(verdictHeadline([v])).toBe(
+      '0 new holds of 0 claims, 0 replicated (of 1 replication of earlier runs, not counted), 1 exploratory (1 of them a replication)',
+    );
     // Counterfactual: the same verdict without the replication is a counted claim.
     expect(verdictHeadline([claim])).toBe('0 of 1 claims hold, 1 do not hold');
   });

@@ -749,7 +749,7 @@ describe('a flagged comparison says why and still prints its paired ratio (versi
     const a18 = cell('axios@1.18.1', { flags: ['foreign-load'] });
     expect(isComparableCell(a18)).toBe(false);
     expect(notComparedReason(cell('axios@1.21.1'), a18)).toBe(
-      'not compared: another process loaded the client core of axios@1.18.1 (core busy minus its own CPU above 0.2 in at least 10 % of its measured windows)',
+      "not compared: the client core of axios@1.18.1 was busy beyond the client process's own CPU (core busy minus the process's CPU, which includes kernel work on its behalf, above 0.2 in at least 10 % of its measured windows)",
     );
     expect(notComparedReason(cell('a'), cell('b', { flags: ['cpu-over-wall'] }))).toBe('not compared: b not rankable');
   });

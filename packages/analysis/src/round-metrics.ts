@@ -59,7 +59,12 @@ export function roundValues(m: RoundMeasurement, metric: RoundMetric): Map<numbe
  * `b` / `a` per round over the rounds both have a value in, summarised as a median with its order-statistics interval
  * (`ratioOf` for any RoundMetric). No paired round: an interval of NaN with coverage 0 (decides nothing).
  */
-export function metricRatioOf(a: RoundMeasurement, b: RoundMeasurement, metric: RoundMetric): MedianInterval {
+export function metricRatioOf(
+  a: RoundMeasurement,
+  b: RoundMeasurement,
+  metric: RoundMetric,
+  confidence = 0.95,
+): MedianInterval {
   const va = roundValues(a, metric);
   const vb = roundValues(b, metric);
   const xs: number[] = [];
@@ -72,5 +77,5 @@ export function metricRatioOf(a: RoundMeasurement, b: RoundMeasurement, metric: 
   }
   if (xs.length === 0)
     return { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0, n: 0, method: 'order-statistics' };
-  return pairedRatio(xs, ys);
+  return pairedRatio(xs, ys, confidence);
 }

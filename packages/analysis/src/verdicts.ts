@@ -336,7 +336,17 @@ export function verdictHeadline(
     const held = unclassified.filter((v) => v.outcome === 'holds').length;
     return `${held} of ${unclassified.length} verdicts hold (unclassified: recorded before claims and sanity checks were told apart)`;
   }
-  const parts = [`${t.holds} of ${t.claims} claims hold`];
+  // Replications of earlier runs (evidence `replicates`) are exploratory, not counted; when there are any, the headline
+  // says how many hold again beside the new holds, so "4 hold" never reads as four new findings.
+  const replications = verdicts.filter((v) => v.kind === 'exploratory' && replicatedRun(v.evidence) !== null);
+  const replicated = replications.filter((v) => v.outcome === 'holds').length;
+  const parts =
+    replications.length === 0
+      ? [`${t.holds} of ${t.claims} claims hold`]
+      : [
+          `${t.holds} new holds of ${t.claims} claims`,
+          `${replicated} replicated (of ${replications.length} ${replications.length === 1 ? 'replication' : 'replications'} of earlier runs, not counted)`,
+        ];
   if (t.fails > 0) parts.push(`${t.fails} do not hold`);
   if (t.unresolved > 0) {
     const why = unresolvedSplit(verdicts.filter((v) => v.kind === 'claim' && v.outcome === 'unresolved'));
@@ -349,7 +359,10 @@ export function verdictHeadline(
     ];
     parts.push(`${t.sanity} sanity checks${off.length > 0 ? ` (${off.join(', ')})` : ''}`);
   }
-  if (t.exploratory > 0) parts.push(`${t.exploratory} exploratory`);
+  if (t.exploratory > 0)
+    parts.push(
+      `${t.exploratory} exploratory${replications.length === 0 ? '' : ` (${replications.length} of them ${replications.length === 1 ? 'a replication' : 'replications'})`}`,
+    );
   return parts.join(', ');
 }
 

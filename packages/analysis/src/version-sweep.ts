@@ -125,11 +125,16 @@ export interface RuntimeCell {
  */
 export function runtimeCells(input: {
   runtimes: readonly string[];
-  workspace: string;
+  /**
+   * The kernel's Node: a cell on it names no runtime. null: every cell names its runtime, so every cell runs a store
+   * binary with an integrity, the kernel's version too (stated before the run after versions-670dac55: a kernel binary
+   * against store binaries is two builds, not two releases).
+   */
+  workspace: string | null;
   clients: readonly RuntimeClient[];
   supported: string;
 }): { cells: RuntimeCell[]; refused: { client: string; runtime: string; reason: string }[] } {
-  const workspace = requireExactVersion('workspace', input.workspace).text;
+  const workspace = input.workspace === null ? null : requireExactVersion('workspace', input.workspace).text;
   const runtimes = input.runtimes.map((r) => requireExactVersion('runtimes', r));
   const texts = runtimes.map((r) => r.text);
   const twice = texts.find((t, i) => texts.indexOf(t) !== i);
@@ -188,7 +193,28 @@ export interface SweepStep {
    * client puts on it, not a release), when their blocks carry it; null otherwise. The same for every metric of a step.
    */
   targetCpuPerRequest: TargetCpuStep | null;
+  /**
+   * The same ratio's order-statistics interval at the family-wise coverage over the call's step × metric intervals
+   * (Bonferroni: 1 − 0.05 / k), and whether it excludes 1 at that coverage. With few rounds the interval cannot reach
+   * the coverage (6 rounds reach at most 96.9 %): then `resolved` is false and a movement is a lead only by recurring.
+   */
+  familyWise: FamilyWiseStep;
 }
+
+/** A step's interval at the family-wise coverage of its sweep (see SweepStep.familyWise). */
+export interface FamilyWiseStep {
+  /** The number of step × metric intervals the family counts. */
+  k: number;
+  /** The coverage asked for: 1 − 0.05 / k. */
+  needed: number;
+  /** The ratio's interval at that coverage (or the widest the rounds give, its `coverage` below `needed`). */
+  ratio: VersionPairRatio['ratio'];
+  /** The interval reaches `needed` and excludes 1. */
+  resolved: boolean;
+}
+
+/** The family-wise error rate of a sweep's movements (Bonferroni over its step × metric intervals). */
+const FAMILY_ALPHA = 0.05;
 
 /** The target's CPU µs per request at both ends of a step (medians over rounds) and newer / older paired per round. */
 export interface TargetCpuStep {
@@ -242,6 +268,11 @@ const plain = (v: string) => v.replace(/^v/, '');
  */
 export function consecutiveSteps(input: { cells: readonly SweepCell[]; metrics: readonly RoundMetric[] }): SweepStep[] {
   const lines = [...new Set(input.cells.map((c) => c.line))];
+  const pairsCount = lines
+    .map((line) => Math.max(0, input.cells.filter((c) => c.line === line).length - 1))
+    .reduce((a, b) => a + b, 0);
+  const k = Math.max(1, pairsCount * input.metrics.length);
+  const needed = 1 - FAMILY_ALPHA / k;
   const steps: SweepStep[] = [];
   for (const line of lines) {
     const cells = input.cells
@@ -254,6 +285,8 @@ export function consecutiveSteps(input: { cells: readonly SweepCell[]; metrics: 
       for (const metric of input.metrics) {
         const r = metricRatioOf(newer.measurement, older.measurement, metric);
         const ratio = { median: r.median, low: r.low, high: r.high, coverage: r.coverage };
+        const fw = metricRatioOf(newer.measurement, older.measurement, metric, needed);
+        const fwRatio = { median: fw.median, low: fw.low, high: fw.high, coverage: fw.coverage };
         steps.push({
           line,
           older: older.version,
@@ -263,6 +296,13 @@ export function consecutiveSteps(input: { cells: readonly SweepCell[]; metrics: 
           compared: isComparableCell(older.measurement) && isComparableCell(newer.measurement),
           movement: resolvesMovement(ratio) ? (ratio.low > 1 ? 'down' : 'up') : null,
           targetCpuPerRequest,
+          familyWise: {
+            k,
+            needed,
+            ratio: fwRatio,
+            resolved:
+              [fw.low, fw.high].every(Number.isFinite) && fw.coverage >= needed && !(fw.low <= 1 && fw.high >= 1),
+          },
         });
       }
     }
@@ -459,7 +499,17 @@ export interface MechanismStep {
  * mirror): no command. `mechanism`: a mechanism stated in the text before the run names the step: no command, not
  * counted.
  */
-export type MovementLeadKind = 'bisect' | 'adjacent' | 'claim' | 'mechanism';
+export type MovementLeadKind = 'bisect' | 'adjacent' | 'claim' | 'mechanism' | 'chance' | 'target';
+
+/**
+ * An earlier committed run's steps of the same comparison on the same machine (the notebook reads them from the run's
+ * benches): a step that moved the same way there recurs, and is a lead even where this run's rounds cannot reach the
+ * family-wise coverage.
+ */
+export interface EarlierSteps {
+  run: string;
+  steps: readonly Pick<SweepStep, 'line' | 'older' | 'newer' | 'metric' | 'movement' | 'ratio'>[];
+}
 
 /** What to do about one movement: the sentence, the bisect command(s), the upstream links, bisects already on record. */
 export interface MovementLead {
@@ -551,6 +601,15 @@ export function movementLeads(input: {
    * no release between its two versions is between adjacent releases. Absent: no step is said to be adjacent.
    */
   published?: readonly string[];
+  /**
+   * The multiplicity rule (stated before the run after versions-670dac55). Given, a step that no claim or mechanism
+   * decides is a lead with a bisect only when its interval excludes 1 at the family-wise coverage over the sweep's
+   * step × metric intervals (`familyWise`), or when the same step moved the same way in an earlier committed run on
+   * this machine (`earlier`); otherwise it is `chance`: "moved in this run only, within what chance gives", no command.
+   * And a CPU-per-request movement whose target moved by a factor whose interval contains the client's is `target`: the
+   * rate regime, no command. Absent: every movement is a lead (the rule before).
+   */
+  multiplicity?: { earlier: readonly EarlierSteps[] };
 }): MovementLead[] {
   const published = input.published === undefined ? null : releases(input.published, 'published');
   const onLine = (e: { line?: string | undefined }, step: SweepStep) => e.line === undefined || e.line === step.line;
@@ -570,7 +629,7 @@ export function movementLeads(input: {
     if (mirrored !== undefined)
       return {
         kind: 'claim',
-        text: `Decided by ${claimText(mirrored)}, stated before the run: the step back out of ${plain(mirrored.newer)}, which that claim makes the one release of its line with the change (${plain(mirrored.older)} → ${plain(mirrored.newer)}). No bisect.`,
+        text: `Decided by ${claimText(mirrored)}, stated before the run: the step back out of ${plain(mirrored.newer)}, which that claim makes the one swept release of its line with the change (${plain(mirrored.older)} → ${plain(mirrored.newer)}). No bisect.`,
       };
     const named = (input.mechanisms ?? []).find((m) => matches(m, step));
     if (named !== undefined)
@@ -626,8 +685,48 @@ export function movementLeads(input: {
       const older = plain(step.older);
       const newer = plain(step.newer);
       const stated = statedFor(step);
+      const rule = input.multiplicity;
+      const tc = step.targetCpuPerRequest;
+      // The client's CPU factor as newer / older (the step's ratio is older / newer), against the target's change.
+      const clientFactor = 1 / step.ratio.median;
+      const targetText =
+        tc === null
+          ? "the target's CPU per request is not recorded in these blocks"
+          : `the target's CPU per request (the same target program in both cells) in the same rounds: ${f1(tc.olderUs)} → ${f1(tc.newerUs)} µs, ${f2(tc.change.median)}× newer / older (${intervalLabel({ coverage: tc.change.coverage })} ${f2(tc.change.low)}–${f2(tc.change.high)}), against the client's ${f2(clientFactor)}×`;
+      const targetExplains =
+        rule !== undefined &&
+        step.metric === 'cpu-per-request' &&
+        tc !== null &&
+        Number.isFinite(clientFactor) &&
+        tc.change.low <= clientFactor &&
+        clientFactor <= tc.change.high;
+      const recurs = (rule?.earlier ?? []).flatMap((e) =>
+        e.steps
+          .filter((o) => sameStep(o, step) && o.metric === step.metric && o.movement === step.movement)
+          .map((o) => `${e.run} (older / newer ${f2(o.ratio.median)}, ${f3(o.ratio.low)}–${f3(o.ratio.high)})`),
+      );
+      const fw = step.familyWise;
+      const chance = rule !== undefined && !fw.resolved && recurs.length === 0;
+      // The coverage asked for to two decimals (98.75 %), the coverage reached to one (96.9 %).
+      const neededText = (x: number) => `${Number((x * 100).toFixed(2))} %`;
+      const pctText = (x: number) => `${(x * 100).toFixed(1)} %`;
+      const multiplicityText =
+        rule === undefined || stated !== null || targetExplains
+          ? ''
+          : fw.resolved
+            ? ` Beyond chance across ${fw.k} step × metric intervals: its ${pctText(fw.ratio.coverage)} interval ${f3(fw.ratio.low)}–${f3(fw.ratio.high)} excludes 1 (needed ${neededText(fw.needed)}).`
+            : recurs.length > 0
+              ? ` Recurs: the same step moved the same way in ${recurs.join(' and ')} on this machine (committed).`
+              : ` Moved in this run only, within what chance gives across ${fw.k} step × metric intervals (a lead needs an interval of ${neededText(fw.needed)} coverage excluding 1, ${fw.ratio.coverage < fw.needed ? `which these rounds cannot give (at most ${pctText(fw.ratio.coverage)})` : `and that interval is ${f3(fw.ratio.low)}–${f3(fw.ratio.high)}`}, or the same move in an earlier run on this machine): not a lead.`;
+      const cpuText =
+        rule === undefined || stated !== null || step.metric !== 'cpu-per-request'
+          ? ''
+          : targetExplains
+            ? ` Beside it, ${targetText}: the target moved by the same factor, so this is the rate regime, not the client: no bisect.`
+            : ` Beside it, ${targetText}.`;
       const adjacent = stated === null && published !== null && adjacentReleases(published, older, newer);
-      const kind: MovementLeadKind = stated?.kind ?? (adjacent ? 'adjacent' : 'bisect');
+      const kind: MovementLeadKind =
+        stated?.kind ?? (targetExplains ? 'target' : chance ? 'chance' : adjacent ? 'adjacent' : 'bisect');
       const bisect = (good: string, bad: string) =>
         bisectCommandText({
           packageName: input.packageName,
@@ -638,7 +737,7 @@ export function movementLeads(input: {
           ...(client === undefined ? {} : { client }),
         });
       const majorOf = (v: string) => v.split('.')[0] ?? '';
-      const commands = stated === null ? [bisect(older, newer)] : [];
+      const commands = kind === 'bisect' || kind === 'adjacent' ? [bisect(older, newer)] : [];
       // Edges to 3 decimals: an edge at 0.998 or 1.002 must not print as 1.00 beside "moved".
       const ratio = `older / newer ${f2(step.ratio.median)}, ${intervalLabel({ coverage: step.ratio.coverage })} ${f3(step.ratio.low)}–${f3(step.ratio.high)}, paired per round`;
       const what =
@@ -647,7 +746,7 @@ export function movementLeads(input: {
           : `${input.packageName} ${older} → ${newer}`;
       const flagged = step.compared ? '' : ' — exploratory: a cell of the pair is flagged, so nothing is compared';
       const crossMajor =
-        stated === null && input.packageName === 'node' && majorOf(older) !== majorOf(newer)
+        (kind === 'bisect' || kind === 'adjacent') && input.packageName === 'node' && majorOf(older) !== majorOf(newer)
           ? Number(majorOf(older)) % 2 === 0
             ? ` Across majors \`casebook bisect --package node\` follows Node's main line: its first step crosses from ${majorOf(older)}.x's maintenance branch to the next major's x.0.0 (a boundary there lies between the two lines, not at one release), then the odd major's releases and ${majorOf(newer)}.x up to ${newer}.`
             : ` Across majors \`casebook bisect --package node\` follows Node's main line: the rest of ${majorOf(older)}.x, then ${majorOf(newer)}.x up to ${newer}.`
@@ -706,11 +805,11 @@ export function movementLeads(input: {
             note: `its range contains this step; ${measured}; ${where}`,
           };
         });
-      const reversal = stated === null ? reversalOf(step) : null;
+      const reversal = kind === 'bisect' || kind === 'adjacent' ? reversalOf(step) : null;
       return {
         step,
         kind,
-        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${foldText}${stated === null ? '' : ` ${stated.text}`}${reversal === null ? '' : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
+        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${foldText}${stated === null ? '' : ` ${stated.text}`}${cpuText}${multiplicityText}${reversal === null ? '' : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
         commands,
         links: releaseLinks(input.packageName, older, newer),
         onRecord,
