@@ -514,6 +514,14 @@ export interface AttributionStep {
    * change, (gapHigh − gapLow) − (to − toLow), not httpx's own gain, so a speed-up both clients share closes nothing.
    */
   toLow?: InterleavedMeasurement;
+  /**
+   * A switch on the gap's own httpx row (`from` is `gapHigh`: keep-alive = 100, a transport): its `to` above `from`
+   * widens the gap (a negative share, bounded by SHARE_MIN), so the endpoints test (outsideEndpoints) is not applied to
+   * it. Stated before the run after seed-0b8bd744: a switch that changes nothing puts `to` above `from` in about half
+   * the rounds by noise alone, which made it *not a share* as often as not, where its share lies near 0 and fails a
+   * threshold of 0.10. A version step (a chain from the oldest httpx) is held to the endpoints test as before.
+   */
+  switch?: boolean;
 }
 
 export interface AttributionRow {
@@ -568,10 +576,11 @@ export const gapDenominator = (s: AttributionStep): string => `${s.gapHigh.label
 
 /**
  * Whether the step's `from` or `to` lies outside [gapLow, gapHigh] (CPU µs/request, same round) in more than half the
- * common rounds. For a gap-to-gap step (`toLow`) the endpoints are those of each gap, so it is never outside.
+ * common rounds. For a gap-to-gap step (`toLow`) the endpoints are those of each gap, and a switch (`switch`) starts at
+ * one of them, so neither is ever outside.
  */
 export function outsideEndpoints(s: AttributionStep): boolean {
-  if (s.toLow) return false;
+  if (s.toLow || s.switch === true) return false;
   const rounds = alignedRounds([s.from, s.to, s.gapHigh, s.gapLow], 'cpuMicrosPerRequest');
   const out = rounds.filter(([f, t, h, l]) => {
     const hi = Math.max(h as number, l as number);
@@ -1164,6 +1173,154 @@ export function pooledLittleSanity(
       evidence: { boundRps: bound, maxBlockRps: worst, blocks: blocks.length },
     }),
   );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The gap read from the gather: each batch of 512 is a trial (stated before the run after seed-0b8bd744)
+
+/**
+ * The warm-up rule of a gather read as trials (stated before the run after seed-0b8bd744, with the earlier runs'
+ * gathers in view; a rule, not a claim's threshold): the first GATHER_WARMUP_BATCHES measured batches, after the cold
+ * first gather the phase method already leaves out, are warm-up and enter nothing. In seed-0b8bd744, seed-0966c9a9 and
+ * seed-18581e19 the httpcore 1.0.x httpx gathers at 0 ms cost up to 6.4× (two batches failed on httpx's 5 s pool
+ * wait), 2.0× and 1.8× the median of their fifth to tenth batches in their first two batches, and up to 1.85×, 1.33×
+ * and 1.15× in the next two; from the fifth on they were within their batch-to-batch noise (0.86–1.39×).
+ */
+export const GATHER_WARMUP_BATCHES = 4;
+
+/**
+ * The convergence guard of a gather read as trials (stated with the rule above): `not-converged` when the median CPU
+ * µs/request of the first half of the kept batches and that of the last half differ by more than this factor, either
+ * way: a gather still warming up after the warm-up rule, or drifting by more than half. Over their fifth to tenth
+ * batches no gather of those three runs exceeded it except one of aiohttp's, whose 0.1–0.2 s batches vary by up to
+ * ±40 % (1.82×, seed-0966c9a9's `latest · aiohttp @ 0 ms`). Not a test of small drifts (seed-0b8bd744's
+ * `as-reported · httpx` rose 1.3× across its closed-loop blocks): the pairs' interval carries those.
+ */
+export const GATHER_MAX_DRIFT = 1.5;
+
+/** A gather as its record keeps it: each measured trial is one batch of `sent` requests, timed and with its CPU. */
+export interface GatherBatchesLike {
+  label: string;
+  client: { name: string; settings?: Readonly<Record<string, unknown>> };
+  trials: readonly {
+    durationMs: number;
+    sent: number;
+    cpuMicrosPerRequest: number;
+    eventLoopUtilization?: number;
+    errors?: { total: number; byCode: Readonly<Record<string, number>> };
+  }[];
+  /** The measurement's own fault (it errored), or null. */
+  error?: { code: string; message: string } | null;
+}
+
+/** A gather read as trials: its kept batches are its blocks, batch k (after the warm-up) in round k. */
+export type GatherRounds<C> = SeedMeasurement & {
+  client: C;
+  /** Batches measured (the cold first gather not included), and kept after the warm-up rule. */
+  measured: number;
+  kept: number;
+  /** The kept batches' median time, ms. */
+  batchMs: number;
+  /** Median CPU µs/request of the kept batches' first half ÷ that of their last half (NaN with fewer than 2). */
+  drift: number;
+};
+
+/**
+ * The seed's own measure as trials, for the gap and its switches (stated before the run after seed-0b8bd744): the
+ * first `warmupBatches` batches are dropped (GATHER_WARMUP_BATCHES in the standard and full profiles), and each kept
+ * batch becomes one block, batch k in round k, so the claims of the steady-state method (gapClaim, closesGapClaim)
+ * read two gathers batch by batch: the k-th kept batch of each. Not paired in time: the gathers run one after another.
+ * The guards of a gather: `error-dominated (…)` when more than 1 % of the kept batches' requests failed (the gathers'
+ * rule), `not-converged (…)` when the halves of its kept batches differ by more than `maxDrift` (GATHER_MAX_DRIFT),
+ * and the measurement's own fault; each voids every claim that reads it. No steady-state test: a batch is a whole
+ * gather, not a window of a continuous load.
+ */
+export function gatherRounds<C extends GatherBatchesLike['client']>(
+  r: GatherBatchesLike & { client: C },
+  warmupBatches: number = GATHER_WARMUP_BATCHES,
+  maxDrift: number = GATHER_MAX_DRIFT,
+): GatherRounds<C> {
+  const kept = r.trials.slice(warmupBatches);
+  const cpu = kept.map((t) => t.cpuMicrosPerRequest);
+  // The halves of the kept batches (the middle one left out when their number is odd).
+  const half = Math.floor(cpu.length / 2);
+  const first = half > 0 ? medianOf(cpu.slice(0, half)) : Number.NaN;
+  const last = half > 0 ? medianOf(cpu.slice(cpu.length - half)) : Number.NaN;
+  const drift = first / last;
+  const e = phaseErrors({ trials: kept });
+  const flags = [
+    e.dominated
+      ? `error-dominated (${e.errors} of ${e.attempts} requests failed in the kept batches: ${errorCodesText(e.byCode)})`
+      : '',
+    Math.max(drift, 1 / drift) > maxDrift
+      ? `not-converged (CPU ${us(first)} µs/request over the first half of the kept batches, ${us(last)} over the last: ${Math.max(drift, 1 / drift).toFixed(2)}× > ${maxDrift}×)`
+      : '',
+  ].filter(Boolean);
+  return {
+    label: r.label,
+    client: r.client,
+    error: r.error ?? null,
+    errors: { total: e.errors, byCode: e.byCode },
+    method: {
+      blocks: kept.map((t, round) => ({
+        round,
+        index: round,
+        throughputRps: t.durationMs > 0 ? (t.sent * 1000) / t.durationMs : 0,
+        cpuMicrosPerRequest: t.cpuMicrosPerRequest,
+        clientUtilization: t.eventLoopUtilization ?? Number.NaN,
+        targetCpuShare: Number.NaN,
+        steady: true,
+      })),
+    },
+    guards: { flags, rankable: flags.length === 0 },
+    measured: r.trials.length,
+    kept: kept.length,
+    batchMs: medianOf(kept.map((t) => t.durationMs)),
+    drift,
+  };
+}
+
+export interface GatherCpuRow {
+  label: string;
+  measured: number;
+  kept: number;
+  batchMs: number;
+  /** CPU µs/request, median of the kept batches, with its interval (NaN below MIN_ROUNDS_FOR_INTERVAL batches). */
+  cpuUs: number;
+  cpuLow: number;
+  cpuHigh: number;
+  /** This row ÷ its reference, CPU µs/request, batch k by batch k (NaN for the reference itself or without one). */
+  vs: number;
+  vsLow: number;
+  vsHigh: number;
+  /** The row's guard flags and its reference's, `label (flags)`; 'none'. */
+  flagged: string;
+}
+
+/** The table of gathers read as trials: CPU per request over the kept batches, and ÷ a reference batch by batch. */
+export function gatherCpuRows<C extends SeedMeasurement['client']>(
+  rows: readonly GatherRounds<C>[],
+  referenceOf: (m: GatherRounds<C>) => SeedMeasurement | undefined,
+): GatherCpuRow[] {
+  return rows.map((m) => {
+    const cpu = intervalOf(m, 'cpuMicrosPerRequest');
+    const ref = referenceOf(m);
+    const vs = ref && ref !== m ? cpuGap(m, ref) : EMPTY;
+    const enough = (i: MedianInterval | null) => i !== null && i.n >= MIN_ROUNDS_FOR_INTERVAL;
+    return {
+      label: m.label,
+      measured: m.measured,
+      kept: m.kept,
+      batchMs: m.batchMs,
+      cpuUs: cpu?.median ?? Number.NaN,
+      cpuLow: enough(cpu) ? (cpu?.low ?? Number.NaN) : Number.NaN,
+      cpuHigh: enough(cpu) ? (cpu?.high ?? Number.NaN) : Number.NaN,
+      vs: vs.median,
+      vsLow: enough(vs) ? vs.low : Number.NaN,
+      vsHigh: enough(vs) ? vs.high : Number.NaN,
+      flagged: flaggedOf(ref && ref !== m ? [m, ref] : [m]),
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
