@@ -1,4 +1,4 @@
-import { type MedianInterval, medianInterval } from '@casebook/stats';
+import { bootstrapMedians, hodgesLehmannRatio, type MedianInterval, medianInterval } from '@casebook/stats';
 import { allOf } from './at-once';
 import { errorCodesText, type PhaseErrorsLike, phaseErrors } from './error-dominated';
 import {
@@ -227,8 +227,12 @@ export function peakInFlightOf(m: SeedMeasurement): number | null {
   return peaks.length ? Math.max(...peaks) : null;
 }
 
-/** Per-round values of several measurements, for the rounds all of them ran (round order). */
+/**
+ * Per-round values of several measurements, for the rounds all of them ran (round order). Only for rounds matched in
+ * time (the interleaved method); a gather's batches are not rounds (independentBatches), so pairing them is refused.
+ */
 function alignedRounds(ms: readonly InterleavedMeasurement[], metric: BlockMetric): number[][] {
+  if (ms.some(independentBatches)) throw new Error('a gather is an independent sample of batches, not rounds to pair');
   const maps = ms.map((m) => new Map((m.method?.blocks ?? []).map((b) => [b.round, b[metric]])));
   const first = maps[0];
   if (!first) return [];
@@ -250,6 +254,17 @@ export function combinedPerRound(
     .filter((x) => Number.isFinite(x));
   return values.length ? medianInterval(values) : null;
 }
+
+/**
+ * The interval a claim on two or more measurements is decided on, by how they were sampled: a median over rounds
+ * matched in time with its order-statistics interval (the interleaved method), or, for gathers (independent samples
+ * of batches, run one after another), a Hodges–Lehmann ratio with its rank-sum interval (cpuGap) or a percentile
+ * bootstrap of the gathers' medians (a step's share and µs/request closed). `coverage` is exact for the first two and
+ * nominal for the bootstrap.
+ */
+export type ClaimInterval = Pick<MedianInterval, 'median' | 'low' | 'high' | 'coverage' | 'n'> & {
+  method: 'order-statistics' | 'rank-sum' | 'bootstrap-percentile';
+};
 
 /** An interval that decides nothing (no common rounds): coverage 0, so a claim on it is unresolved. */
 const EMPTY: MedianInterval = {
@@ -434,10 +449,24 @@ export function guarded(
 // ---------------------------------------------------------------------------------------------------------------
 // The gap
 
-/** httpx ÷ aiohttp CPU per request, per round. */
-export function cpuGap(httpx: InterleavedMeasurement, aiohttp: InterleavedMeasurement): MedianInterval {
-  return combinedPerRound([httpx, aiohttp], 'cpuMicrosPerRequest', ([h, a]) => (h as number) / (a as number)) ?? EMPTY;
+/**
+ * httpx ÷ aiohttp CPU per request: per round (median, order-statistics interval) for rounds matched in time; for a
+ * gather (independentBatches) the Hodges–Lehmann ratio of the two samples of batches with its rank-sum interval
+ * (hodgesLehmannRatio: the median of all m × n batch ratios, bounds from the Mann–Whitney distribution), which does
+ * not depend on the order of the batches. NaN, coverage 0, when either has no batch.
+ */
+export function cpuGap(httpx: InterleavedMeasurement, aiohttp: InterleavedMeasurement): ClaimInterval {
+  if (!independentBatches(httpx) && !independentBatches(aiohttp))
+    return (
+      combinedPerRound([httpx, aiohttp], 'cpuMicrosPerRequest', ([h, a]) => (h as number) / (a as number)) ?? EMPTY
+    );
+  const [h, a] = [cpuSample(httpx), cpuSample(aiohttp)];
+  return h.length && a.length ? hodgesLehmannRatio(a, h) : EMPTY;
 }
+
+/** How a ratio of two measurements was read, for a claim's statistic: `per round`, or the gathers' method. */
+const ratioMethod = (ms: readonly InterleavedMeasurement[]): string =>
+  ms.some(independentBatches) ? 'independent samples of batches: Hodges–Lehmann ratio, rank-sum interval' : 'per round';
 
 /**
  * The earlier run whose result a threshold was chosen after: a verdict on it replicates a result rather than tests a
@@ -487,7 +516,7 @@ export function gapClaim(input: {
     quantityClaim({
       id: input.id,
       claim: r ? replicationText(r, input.claim) : input.claim,
-      statistic: `${input.httpx.label} ÷ ${input.aiohttp.label} CPU µs/request (per round)`,
+      statistic: `${input.httpx.label} ÷ ${input.aiohttp.label} CPU µs/request (${ratioMethod([input.httpx, input.aiohttp])})`,
       interval: cpuGap(input.httpx, input.aiohttp),
       threshold: input.threshold,
       ...(r ? { kind: 'exploratory' as const, evidence: { replicates: r.run, replicatedValue: r.value } } : {}),
@@ -514,6 +543,14 @@ export interface AttributionStep {
    * change, (gapHigh − gapLow) − (to − toLow), not httpx's own gain, so a speed-up both clients share closes nothing.
    */
   toLow?: InterleavedMeasurement;
+  /**
+   * A switch on the gap's own httpx row (`from` is `gapHigh`: keep-alive = 100, a transport): its `to` above `from`
+   * widens the gap (a negative share, bounded by SHARE_MIN), so the endpoints test (outsideEndpoints) is not applied to
+   * it. Stated before the run after seed-0b8bd744: a switch that changes nothing puts `to` above `from` in about half
+   * the rounds by noise alone, which made it *not a share* as often as not, where its share lies near 0 and fails a
+   * threshold of 0.10. A version step (a chain from the oldest httpx) is held to the endpoints test as before.
+   */
+  switch?: boolean;
 }
 
 export interface AttributionRow {
@@ -530,7 +567,10 @@ export interface AttributionRow {
   shareLow: number;
   shareHigh: number;
   coverage: number;
+  /** Rounds the share was computed over; for gathers, the batches of the smallest gather it reads. */
   rounds: number;
+  /** How the intervals were computed: `per round`, or the gathers' bootstrap (STEP_BOOTSTRAP's text). */
+  method: string;
   /**
    * 'closes' / 'widens' only when the share's 95 % interval excludes 0; 'not a share' when `notAShare` gives a reason
    * (the ratio is then not a part of the gap: −1,012 % of it, or 2,258 %).
@@ -550,29 +590,75 @@ const stepMeasurements = (s: AttributionStep): InterleavedMeasurement[] =>
 const closedIn = ([f, t, , l, tl]: readonly number[]): number =>
   tl === undefined ? (f as number) - (t as number) : (f as number) - (l as number) - ((t as number) - tl);
 
+/** A step's share of its gap from its measurements' values (one round's, or the gathers' medians), NaN when gap ≤ 0. */
+const shareIn = (v: readonly number[]): number => {
+  const gap = (v[2] as number) - (v[3] as number);
+  return gap > 0 ? closedIn(v) / gap : Number.NaN;
+};
+
 /**
- * The share of the gap one step closes, per round: (from − to) ÷ (gapHigh − gapLow); with `toLow`,
- * ((gapHigh − gapLow) − (to − toLow)) ÷ (gapHigh − gapLow).
+ * The bootstrap of a step read from gathers (stated before the run after seed-0b8bd744, replacing a pairing of the
+ * k-th kept batches, which the gathers' order does not justify): each gather is an independent sample of batches,
+ * resampled with replacement on its own (a gather that plays two roles, `from` and `gapHigh`, is drawn once per
+ * resample), and the statistic is computed from the resampled medians; percentile interval. A share involves three to
+ * five gathers, so no rank test gives its interval; the bootstrap's coverage is nominal (and below it with few
+ * batches, so no interval is given under MIN_ROUNDS_FOR_INTERVAL batches in any gather).
  */
-export function gapShare(s: AttributionStep): MedianInterval {
-  return (
-    combinedPerRound(stepMeasurements(s), 'cpuMicrosPerRequest', (v) => {
-      const gap = (v[2] as number) - (v[3] as number);
-      return gap > 0 ? closedIn(v) / gap : Number.NaN;
-    }) ?? EMPTY
-  );
+export const STEP_BOOTSTRAP = {
+  resamples: 4000,
+  seed: 1,
+  text: 'independent samples of batches: medians, percentile bootstrap (4,000 resamples, seed 1)',
+} as const;
+
+/**
+ * f of a step's values, read by how its measurements were sampled: per round (median, order statistics) for rounds
+ * matched in time; for gathers, f of the gathers' medians with STEP_BOOTSTRAP's interval, coverage 0 (no interval)
+ * when a gather has fewer than MIN_ROUNDS_FOR_INTERVAL batches or f is undefined (a denominator at or below 0) in more
+ * than (1 − 0.95) / 2 of the resamples.
+ */
+function stepInterval(s: AttributionStep, f: (v: readonly number[]) => number): ClaimInterval {
+  const ms = stepMeasurements(s);
+  if (!ms.some(independentBatches)) return combinedPerRound(ms, 'cpuMicrosPerRequest', f) ?? EMPTY;
+  const distinct = ms.filter((m, i) => ms.indexOf(m) === i);
+  const samples = distinct.map(cpuSample);
+  const n = Math.min(...samples.map((x) => x.length));
+  if (n === 0) return EMPTY;
+  const b = bootstrapMedians(samples, (med) => f(ms.map((m) => med[distinct.indexOf(m)] as number)), STEP_BOOTSTRAP);
+  const decided = n >= MIN_ROUNDS_FOR_INTERVAL && b.undefinedResamples <= (b.resamples * (1 - b.confidence)) / 2;
+  const coverage = decided ? b.confidence : 0;
+  return { median: b.value, low: b.low, high: b.high, coverage, n, method: 'bootstrap-percentile' };
 }
+
+/** How a step's intervals were computed, in words (the statistic's and the attribution table's). */
+const stepMethod = (s: AttributionStep): string =>
+  stepMeasurements(s).some(independentBatches) ? STEP_BOOTSTRAP.text : 'per round';
+
+/**
+ * The share of the gap one step closes: (from − to) ÷ (gapHigh − gapLow); with `toLow`,
+ * ((gapHigh − gapLow) − (to − toLow)) ÷ (gapHigh − gapLow). Per round for rounds matched in time; for gathers, of
+ * their medians with a bootstrap interval (stepInterval).
+ */
+export function gapShare(s: AttributionStep): ClaimInterval {
+  return stepInterval(s, shareIn);
+}
+
+/** CPU µs/request a step moved (closedIn), per round or of the gathers' medians, as gapShare. */
+const closedMicros = (s: AttributionStep): ClaimInterval => stepInterval(s, closedIn);
 
 /** The denominator of a step's share, named. */
 export const gapDenominator = (s: AttributionStep): string => `${s.gapHigh.label} − ${s.gapLow.label}`;
 
 /**
  * Whether the step's `from` or `to` lies outside [gapLow, gapHigh] (CPU µs/request, same round) in more than half the
- * common rounds. For a gap-to-gap step (`toLow`) the endpoints are those of each gap, so it is never outside.
+ * common rounds; for gathers (independent samples: no round to compare within), whether the median of `from`'s or
+ * `to`'s batches lies outside the medians of gapLow's and gapHigh's. For a gap-to-gap step (`toLow`) the endpoints are
+ * those of each gap, and a switch (`switch`) starts at one of them, so neither is ever outside.
  */
 export function outsideEndpoints(s: AttributionStep): boolean {
-  if (s.toLow) return false;
-  const rounds = alignedRounds([s.from, s.to, s.gapHigh, s.gapLow], 'cpuMicrosPerRequest');
+  if (s.toLow || s.switch === true) return false;
+  const rounds = stepMeasurements(s).some(independentBatches)
+    ? [[s.from, s.to, s.gapHigh, s.gapLow].map((m) => medianOf(cpuSample(m)))]
+    : alignedRounds([s.from, s.to, s.gapHigh, s.gapLow], 'cpuMicrosPerRequest');
   const out = rounds.filter(([f, t, h, l]) => {
     const hi = Math.max(h as number, l as number);
     const lo = Math.min(h as number, l as number);
@@ -603,30 +689,49 @@ const us = (x: number): string => Math.round(x).toLocaleString('en-US');
 /**
  * Why a step's ratio is not a share of its gap, `not a share: <reasons>`, or null when it is one: `from` or `to`
  * outside the gap's endpoints in most common rounds (outsideEndpoints), the denominator below a fifth of `from` or
- * `to` (medians per round), or the ratio's median per round outside [−1, 2] (SHARE_MIN, SHARE_MAX). Null with no
- * common round (nothing to say either way: the claim is then not measured).
+ * `to` (medians per round), or the ratio's median per round outside [−1, 2] (SHARE_MIN, SHARE_MAX). For gathers the
+ * same rule on the medians of their batches (each gather an independent sample: no rounds). Null with no common round
+ * or a gather without batches (nothing to say either way: the claim is then not measured).
  */
 export function notAShare(s: AttributionStep): string | null {
-  const rounds = alignedRounds(stepMeasurements(s), 'cpuMicrosPerRequest');
-  if (rounds.length === 0) return null;
-  const gap = medianOf(rounds.map((v) => (v[2] as number) - (v[3] as number)));
-  const from = medianOf(rounds.map((v) => v[0] as number));
-  const to = medianOf(rounds.map((v) => v[1] as number));
-  const ratio = medianOf(
-    rounds.map((v) => {
-      const d = (v[2] as number) - (v[3] as number);
-      return d > 0 ? closedIn(v) / d : Number.NaN;
-    }),
-  );
+  const ms = stepMeasurements(s);
+  const independent = ms.some(independentBatches);
+  let gap: number;
+  let from: number;
+  let to: number;
+  let ratio: number;
+  if (independent) {
+    const med = ms.map((m) => medianOf(cpuSample(m)));
+    if (!med.every(Number.isFinite)) return null;
+    [gap, from, to, ratio] = [
+      (med[2] as number) - (med[3] as number),
+      med[0] as number,
+      med[1] as number,
+      shareIn(med),
+    ];
+  } else {
+    const rounds = alignedRounds(ms, 'cpuMicrosPerRequest');
+    if (rounds.length === 0) return null;
+    gap = medianOf(rounds.map((v) => (v[2] as number) - (v[3] as number)));
+    from = medianOf(rounds.map((v) => v[0] as number));
+    to = medianOf(rounds.map((v) => v[1] as number));
+    ratio = medianOf(rounds.map(shareIn));
+  }
+  const where = independent ? 'medians of the batches' : 'median per round';
   const reasons: string[] = [];
-  if (outsideEndpoints(s)) reasons.push(`${s.from.label} or ${s.to.label} lies outside the endpoints in most rounds`);
+  if (outsideEndpoints(s))
+    reasons.push(
+      `${s.from.label} or ${s.to.label} lies outside the endpoints ${independent ? `(${where})` : 'in most rounds'}`,
+    );
   const widest = from >= to ? s.from : s.to;
   if (gap < DENOMINATOR_MIN_FRACTION * Math.max(from, to))
     reasons.push(
-      `the denominator ${gapDenominator(s)} (${us(gap)} µs/request, median per round) is less than a fifth of ${widest.label} (${us(Math.max(from, to))} µs/request)`,
+      `the denominator ${gapDenominator(s)} (${us(gap)} µs/request, ${where}) is less than a fifth of ${widest.label} (${us(Math.max(from, to))} µs/request)`,
     );
   if (Number.isFinite(ratio) && (ratio < SHARE_MIN || ratio > SHARE_MAX))
-    reasons.push(`the ratio's median per round lies outside [${SHARE_MIN}, ${SHARE_MAX}]`);
+    reasons.push(
+      `the ratio${independent ? ` of the ${where}` : "'s median per round"} lies outside [${SHARE_MIN}, ${SHARE_MAX}]`,
+    );
   return reasons.length ? `not a share: ${reasons.join('; ')}` : null;
 }
 
@@ -635,7 +740,7 @@ export function attributionRows(steps: readonly AttributionStep[]): AttributionR
     const share = gapShare(s);
     const outside = outsideEndpoints(s);
     const ill = notAShare(s);
-    const closed = combinedPerRound(stepMeasurements(s), 'cpuMicrosPerRequest', closedIn) ?? EMPTY;
+    const closed = closedMicros(s);
     const decided = share.coverage >= 0.95;
     const flagged = flaggedOf(stepMeasurements(s));
     return {
@@ -650,6 +755,7 @@ export function attributionRows(steps: readonly AttributionStep[]): AttributionR
       shareHigh: share.high,
       coverage: share.coverage,
       rounds: share.n,
+      method: stepMethod(s),
       outsideEndpoints: outside,
       notAShare: ill,
       reading:
@@ -673,8 +779,9 @@ export function attributionRows(steps: readonly AttributionStep[]): AttributionR
  * evidence gives the µs/request it moved instead, and no `unguardedOutcome` (its ratio points no way). With
  * `replicates` (an earlier run measured it before this threshold was stated) it is a replication, exploratory. With
  * `notCounted` (the reason, stated before the run) it is exploratory too, not counted among the findings, and is
- * reported by the CPU µs/request the step moved, per round, with that interval (`closedMicros`, `closedLow`,
- * `closedHigh`: the attribution table's), whether or not its ratio is a share.
+ * reported by the CPU µs/request the step moved, with that interval (`closedMicros`, `closedLow`, `closedHigh`: the
+ * attribution table's), whether or not its ratio is a share. Per round for rounds matched in time; for gathers, of the
+ * gathers' medians with STEP_BOOTSTRAP's interval (stepInterval): the same decision rule on that interval.
  */
 export function closesGapClaim(
   s: AttributionStep,
@@ -688,8 +795,8 @@ export function closesGapClaim(
   const claim =
     why === undefined
       ? stated
-      : `Not counted (${why}); reported as the CPU µs/request the step moved, per round: ${stated}`;
-  const closed = combinedPerRound(stepMeasurements(s), 'cpuMicrosPerRequest', closedIn) ?? EMPTY;
+      : `Not counted (${why}); reported as the CPU µs/request the step moved (${stepMethod(s)}): ${stated}`;
+  const closed = closedMicros(s);
   const moved =
     why === undefined
       ? {}
@@ -705,8 +812,8 @@ export function closesGapClaim(
       id,
       claim: r ? replicationText(r, claim) : claim,
       statistic: s.toLow
-        ? `((${gapDenominator(s)}) − (${s.to.label} − ${s.toLow.label})) ÷ (${gapDenominator(s)}), per round`
-        : `(${s.from.label} − ${s.to.label}) ÷ (${gapDenominator(s)}), per round`,
+        ? `((${gapDenominator(s)}) − (${s.to.label} − ${s.toLow.label})) ÷ (${gapDenominator(s)}), ${stepMethod(s)}`
+        : `(${s.from.label} − ${s.to.label}) ÷ (${gapDenominator(s)}), ${stepMethod(s)}`,
       interval: gapShare(s),
       threshold: { above: minShare },
       ...kind,
@@ -923,7 +1030,7 @@ export function cpuRatioClaim(input: {
     quantityClaim({
       id: input.id,
       claim: r ? replicationText(r, input.claim) : input.claim,
-      statistic: `${input.to.label} ÷ ${input.from.label} CPU µs/request (per round)`,
+      statistic: `${input.to.label} ÷ ${input.from.label} CPU µs/request (${ratioMethod([input.from, input.to])})`,
       interval: cpuGap(input.to, input.from),
       threshold: input.threshold,
       ...(r ? { kind: 'exploratory' as const, evidence: { replicates: r.run, replicatedValue: r.value } } : {}),
@@ -1164,6 +1271,181 @@ export function pooledLittleSanity(
       evidence: { boundRps: bound, maxBlockRps: worst, blocks: blocks.length },
     }),
   );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The gap read from the gather: each batch of 512 is a trial, each gather an independent sample of its batches
+// (stated before the run after seed-0b8bd744)
+
+/**
+ * The warm-up rule of a gather read as trials (stated before the run after seed-0b8bd744, with the earlier runs'
+ * gathers in view; a rule, not a claim's threshold): the first GATHER_WARMUP_BATCHES measured batches, after the cold
+ * first gather the phase method already leaves out, are warm-up and enter nothing. In seed-0b8bd744, seed-0966c9a9 and
+ * seed-18581e19 the httpcore 1.0.x httpx gathers at 0 ms cost up to 6.4× (two batches failed on httpx's 5 s pool
+ * wait), 2.0× and 1.8× the median of their fifth to tenth batches in their first two batches, and up to 1.85×, 1.33×
+ * and 1.15× in the next two; from the fifth on they were within their batch-to-batch noise (0.86–1.39×).
+ */
+export const GATHER_WARMUP_BATCHES = 4;
+
+/**
+ * The convergence guard of a gather read as trials (stated with the rule above): `not-converged` when the median CPU
+ * µs/request of the first half of the kept batches and that of the last half differ by more than this factor, either
+ * way: a gather still warming up after the warm-up rule, or drifting by more than half. Over their fifth to tenth
+ * batches no gather of those three runs exceeded it except one of aiohttp's, whose 0.1–0.2 s batches vary by up to
+ * ±40 % (1.82×, seed-0966c9a9's `latest · aiohttp @ 0 ms`). Not a test of small drifts (seed-0b8bd744's
+ * `as-reported · httpx` rose 1.3× across its closed-loop blocks): the batches' spread, and so the interval, carries those.
+ */
+export const GATHER_MAX_DRIFT = 1.5;
+
+/** A gather as its record keeps it: each measured trial is one batch of `sent` requests, timed and with its CPU. */
+export interface GatherBatchesLike {
+  label: string;
+  client: { name: string; settings?: Readonly<Record<string, unknown>> };
+  trials: readonly {
+    durationMs: number;
+    sent: number;
+    cpuMicrosPerRequest: number;
+    eventLoopUtilization?: number;
+    errors?: { total: number; byCode: Readonly<Record<string, number>> };
+  }[];
+  /** The measurement's own fault (it errored), or null. */
+  error?: { code: string; message: string } | null;
+}
+
+/**
+ * A gather read as trials: its kept batches are its blocks, in the order they ran (`round` is a batch's place in its
+ * own gather, never matched with another gather's), and `sampling` marks it an independent sample of batches.
+ */
+export type GatherSample<C> = SeedMeasurement & {
+  client: C;
+  sampling: 'independent batches';
+  /** Batches measured (the cold first gather not included), and kept after the warm-up rule. */
+  measured: number;
+  kept: number;
+  /** The kept batches' median time, ms. */
+  batchMs: number;
+  /** Median CPU µs/request of the kept batches' first half ÷ that of their last half (NaN with fewer than 2). */
+  drift: number;
+};
+
+/**
+ * The seed's own measure as trials, for the gap and its switches (stated before the run after seed-0b8bd744): the
+ * first `warmupBatches` batches are dropped (GATHER_WARMUP_BATCHES in the standard and full profiles), and each kept
+ * batch becomes one block. The gathers of different rows run one after another, in separate processes minutes apart,
+ * so the k-th batch of one is not matched with the k-th of another: each gather is an INDEPENDENT sample of its kept
+ * batches (`sampling`), and the claims that read gathers (cpuGap, gapClaim, cpuRatioClaim, gapShare, attributionRows,
+ * closesGapClaim) compare them with methods for independent samples, which do not depend on the batches' order: a
+ * ratio of two gathers by its Hodges–Lehmann estimate and rank-sum interval, a step's share and µs/request closed by a
+ * bootstrap of the gathers' medians (STEP_BOOTSTRAP). They assume the kept batches of a gather are exchangeable
+ * draws of one cost: the warm-up rule and the `not-converged` guard are there for the gathers where they are not.
+ * The guards of a gather: `error-dominated (…)` when more than 1 % of the kept batches' requests failed (the gathers'
+ * rule), `not-converged (…)` when the halves of its kept batches differ by more than `maxDrift` (GATHER_MAX_DRIFT),
+ * and the measurement's own fault; each voids every claim that reads it. No steady-state test: a batch is a whole
+ * gather, not a window of a continuous load.
+ */
+export function gatherSample<C extends GatherBatchesLike['client']>(
+  r: GatherBatchesLike & { client: C },
+  warmupBatches: number = GATHER_WARMUP_BATCHES,
+  maxDrift: number = GATHER_MAX_DRIFT,
+): GatherSample<C> {
+  const kept = r.trials.slice(warmupBatches);
+  const cpu = kept.map((t) => t.cpuMicrosPerRequest);
+  // The halves of the kept batches (the middle one left out when their number is odd).
+  const half = Math.floor(cpu.length / 2);
+  const first = half > 0 ? medianOf(cpu.slice(0, half)) : Number.NaN;
+  const last = half > 0 ? medianOf(cpu.slice(cpu.length - half)) : Number.NaN;
+  const drift = first / last;
+  const e = phaseErrors({ trials: kept });
+  const flags = [
+    e.dominated
+      ? `error-dominated (${e.errors} of ${e.attempts} requests failed in the kept batches: ${errorCodesText(e.byCode)})`
+      : '',
+    Math.max(drift, 1 / drift) > maxDrift
+      ? `not-converged (CPU ${us(first)} µs/request over the first half of the kept batches, ${us(last)} over the last: ${Math.max(drift, 1 / drift).toFixed(2)}× > ${maxDrift}×)`
+      : '',
+  ].filter(Boolean);
+  return {
+    label: r.label,
+    client: r.client,
+    error: r.error ?? null,
+    errors: { total: e.errors, byCode: e.byCode },
+    sampling: 'independent batches',
+    method: {
+      blocks: kept.map((t, round) => ({
+        round,
+        index: round,
+        throughputRps: t.durationMs > 0 ? (t.sent * 1000) / t.durationMs : 0,
+        cpuMicrosPerRequest: t.cpuMicrosPerRequest,
+        clientUtilization: t.eventLoopUtilization ?? Number.NaN,
+        targetCpuShare: Number.NaN,
+        steady: true,
+      })),
+    },
+    guards: { flags, rankable: flags.length === 0 },
+    measured: r.trials.length,
+    kept: kept.length,
+    batchMs: medianOf(kept.map((t) => t.durationMs)),
+    drift,
+  };
+}
+
+/** Whether a measurement is a gather read as an independent sample of batches (gatherSample), not rounds to pair. */
+function independentBatches(m: InterleavedMeasurement): boolean {
+  return 'sampling' in m && m.sampling === 'independent batches';
+}
+
+/** A measurement's CPU µs/request per block (for a gather, per kept batch), finite values only, in no particular order. */
+function cpuSample(m: InterleavedMeasurement): number[] {
+  return (m.method?.blocks ?? []).map((b) => b.cpuMicrosPerRequest).filter(Number.isFinite);
+}
+
+export interface GatherCpuRow {
+  label: string;
+  measured: number;
+  kept: number;
+  batchMs: number;
+  /** CPU µs/request, median of the kept batches, with its interval (NaN below MIN_ROUNDS_FOR_INTERVAL batches). */
+  cpuUs: number;
+  cpuLow: number;
+  cpuHigh: number;
+  /**
+   * This row ÷ its reference, CPU µs/request: the Hodges–Lehmann ratio of the two gathers' batches with its rank-sum
+   * interval (independent samples; NaN for the reference itself or without one).
+   */
+  vs: number;
+  vsLow: number;
+  vsHigh: number;
+  /** The row's guard flags and its reference's, `label (flags)`; 'none'. */
+  flagged: string;
+}
+
+/**
+ * The table of gathers read as trials: CPU per request over the kept batches (median, order-statistics interval), and
+ * ÷ a reference gather as two independent samples (cpuGap: Hodges–Lehmann ratio, rank-sum interval).
+ */
+export function gatherCpuRows<C extends SeedMeasurement['client']>(
+  rows: readonly GatherSample<C>[],
+  referenceOf: (m: GatherSample<C>) => SeedMeasurement | undefined,
+): GatherCpuRow[] {
+  return rows.map((m) => {
+    const cpu = intervalOf(m, 'cpuMicrosPerRequest');
+    const ref = referenceOf(m);
+    const vs = ref && ref !== m ? cpuGap(m, ref) : EMPTY;
+    const enough = (i: ClaimInterval | null) => i !== null && i.n >= MIN_ROUNDS_FOR_INTERVAL;
+    return {
+      label: m.label,
+      measured: m.measured,
+      kept: m.kept,
+      batchMs: m.batchMs,
+      cpuUs: cpu?.median ?? Number.NaN,
+      cpuLow: enough(cpu) ? (cpu?.low ?? Number.NaN) : Number.NaN,
+      cpuHigh: enough(cpu) ? (cpu?.high ?? Number.NaN) : Number.NaN,
+      vs: vs.median,
+      vsLow: enough(vs) ? vs.low : Number.NaN,
+      vsHigh: enough(vs) ? vs.high : Number.NaN,
+      flagged: flaggedOf(ref && ref !== m ? [m, ref] : [m]),
+    };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -60,3 +60,55 @@ export function bootstrapRatio(
     method: 'bootstrap-percentile',
   };
 }
+
+export interface MediansBootstrap {
+  /** f of the samples' own medians. */
+  value: number;
+  low: number;
+  high: number;
+  confidence: number;
+  resamples: number;
+  /** Resamples in which f was not finite (a denominator at or below 0): left out of the percentiles. */
+  undefinedResamples: number;
+  seed: number;
+  method: 'bootstrap-percentile';
+}
+
+/**
+ * Percentile bootstrap of a statistic of several INDEPENDENT samples' medians (e.g. a share of a gap, (a − b) ÷
+ * (c − d), each letter a sample): every resample draws each sample's values with replacement, independently of the
+ * others and of any order, and applies f to the resampled medians; the interval is the (1 − confidence) / 2 and
+ * (1 + confidence) / 2 percentiles of the resampled statistics (Efron & Tibshirani 1993, ch. 13). Each sample is
+ * sorted before it is drawn from, so the result is a function of the values alone (the same whatever their order) and
+ * reproducible for a seed. Resamples where f is not finite are left out and counted (`undefinedResamples`); the caller
+ * decides whether that many leaves an interval.
+ */
+export function bootstrapMedians(
+  samples: readonly (readonly number[])[],
+  f: (medians: readonly number[]) => number,
+  options: { resamples?: number; confidence?: number; seed?: number } = {},
+): MediansBootstrap {
+  if (samples.some((s) => s.length === 0)) throw new RangeError('bootstrapMedians: every sample needs a value');
+  const resamples = options.resamples ?? 4000;
+  const confidence = options.confidence ?? 0.95;
+  const seed = options.seed ?? 1;
+  const rnd = seededRandom(seed);
+  const sorted = samples.map(sortedCopy);
+  const stats: number[] = [];
+  for (let i = 0; i < resamples; i++) {
+    const x = f(sorted.map((s) => resampleMedian(s, rnd)));
+    if (Number.isFinite(x)) stats.push(x);
+  }
+  const alpha = (1 - confidence) / 2;
+  const ordered = sortedCopy(stats);
+  return {
+    value: f(sorted.map((s) => percentile(s, 50))),
+    low: ordered.length ? percentile(ordered, alpha * 100) : Number.NaN,
+    high: ordered.length ? percentile(ordered, (1 - alpha) * 100) : Number.NaN,
+    confidence,
+    resamples,
+    undefinedResamples: resamples - stats.length,
+    seed,
+    method: 'bootstrap-percentile',
+  };
+}

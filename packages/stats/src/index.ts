@@ -1,4 +1,4 @@
-export { bootstrapRatio, type RatioInterval, seededRandom } from './bootstrap';
+export { bootstrapMedians, bootstrapRatio, type MediansBootstrap, type RatioInterval, seededRandom } from './bootstrap';
 export { cpuCeilingRps, littleBoundRps, lockstepThroughputRps, predictedThroughputRps } from './bounds';
 export { pearson, ranks, spearman } from './correlation';
 export { shareAtOrAboveMs } from './histogram-share';
@@ -16,4 +16,5 @@ export {
 export { type MedianInterval, medianInterval, relativeHalfWidth } from './median-interval';
 export { type Ordering, type OrderingItem, type PairRatio, pairedRatio, resolvedOrdering } from './ordering';
 export { median, percentile, sortedCopy } from './percentile';
+export { hodgesLehmannRatio, hodgesLehmannShift, mannWhitneyCdf, type ShiftInterval } from './rank-sum';
 export { ratio, summarize, type TrialSummary, tQuantile975 } from './summary';
