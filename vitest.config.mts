@@ -6,6 +6,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // Each file's time, for the CI budget (15 minutes on a fresh clone): `node scripts/test-times.mjs` prints them.
+    // npm test's two runs (test:unit, test:notebooks) each name their own report with --outputFile.json, so the
+    // notebooks run does not overwrite the unit report; this one is for a bare `npx vitest run`.
     reporters: ['default', 'json'],
     outputFile: { json: '.casebook-tmp/test-times.json' },
     projects: [
