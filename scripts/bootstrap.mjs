@@ -332,7 +332,7 @@ const isEnvOf = (set, folder) =>
  * One client set: reused, made, skipped or failed. `net.unreachable` carries a PyPI failure over to later sets.
  * @returns {Promise<SetState>}
  */
-async function ensureSet(set, interp, uv, net) {
+async function ensureSet(set, interp, uv, net, only) {
   const lockFile = lockPath(set.name);
   const hash = lockHash(readFileSync(lockFile, 'utf8'));
   const dir = path.join(venvsDir, `${set.name}-${hash}`);
@@ -354,6 +354,13 @@ async function ensureSet(set, interp, uv, net) {
     existsSync(python)
   ) {
     return { ...base, status: 'ready', python };
+  }
+  if (only !== undefined && !only.names.has(set.name)) {
+    return {
+      ...base,
+      status: 'skipped',
+      reason: `not made: $CASEBOOK_BOOTSTRAP_SETS=${only.raw} does not name it (unset, bootstrap makes every set)`,
+    };
   }
   if (!uv.ok) {
     return uv.unreachable
@@ -391,8 +398,35 @@ async function ensureSet(set, interp, uv, net) {
   return { ...base, status: 'ready', python };
 }
 
+/**
+ * `$CASEBOOK_BOOTSTRAP_SETS=a,b`: make only these sets and the runner's (.ci/run names the ones the tests use); a set
+ * not named is still reused when already made, else skipped, saying why. Unset, every set is made.
+ * @param {readonly string[]} known the sets of sets.json
+ * @returns {{ raw: string, names: Set<string> } | undefined}
+ */
+function bootstrapSets(known) {
+  // biome-ignore lint/suspicious/noUndeclaredEnvVars: read by bootstrap only, which is not a turbo task
+  const raw = process.env.CASEBOOK_BOOTSTRAP_SETS;
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const names = new Set(
+    raw
+      .split(',')
+      .map((n) => n.trim())
+      .filter(Boolean),
+  );
+  const unknown = [...names].filter((n) => !known.includes(n));
+  if (unknown.length > 0)
+    fail(
+      `$CASEBOOK_BOOTSTRAP_SETS names no set ${unknown.map((n) => `"${n}"`).join(', ')} (sets: ${known.join(', ')})`,
+    );
+  names.add(RUNNER_SET);
+  return { raw, names };
+}
+
 async function ensurePythonSets() {
   mkdirSync(venvsDir, { recursive: true });
+  const all = readSets();
+  const only = bootstrapSets(all.map((s) => s.name));
   const interp = findInterpreter();
   say('b', interp.ok ? `interpreter ${describeInterpreter(interp)}` : `no interpreter: ${interp.error}`);
   const uv = await ensureUv(interp);
@@ -400,8 +434,8 @@ async function ensurePythonSets() {
   const net = { unreachable: uv.unreachable ? uv.error : undefined };
   /** @type {Record<string, SetState>} */
   const sets = {};
-  for (const set of readSets()) {
-    const result = await ensureSet(set, interp, uv, net);
+  for (const set of all) {
+    const result = await ensureSet(set, interp, uv, net, only);
     sets[set.name] = result;
     const where = result.python !== undefined ? rel(path.dirname(path.dirname(result.python))) : result.reason;
     say('b', `set ${set.name}${set.optional ? ' (optional)' : ''}: ${result.status}: ${where}`);

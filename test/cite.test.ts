@@ -5,7 +5,7 @@ import { buildCitation, citationMarkdown, loadRecord, resolveRecord } from '@cas
 import { readCorrections, SCHEMA_VERSION } from '@casebook/results';
 import { barChart, openStudy, type Study } from '@casebook/study';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type CliResult, REPO, runCasebook } from './fixtures/cli';
+import { type CliResult, REPO, runCasebook, runCasebookInProcess } from './fixtures/cli';
 
 /**
  * `casebook cite` on real records: a small case-study run made through the Study API (two tiny measurements, one
@@ -183,6 +183,7 @@ describe('cite fresh runs (starts bench processes)', () => {
   });
 });
 
+// Refused before anything is read or run: main() in this process (the cases above run the real bin).
 describe('bad input: exit 2, a clear one-line message', () => {
   const bad = path.join(results, 'bad');
   fs.mkdirSync(bad, { recursive: true });
@@ -199,7 +200,7 @@ describe('bad input: exit 2, a clear one-line message', () => {
     { args: ['cite'], mentions: ['run: undefined'] },
     { args: ['cite', 'bench-00000000', '--format', 'yaml'], mentions: ['--format: "yaml"'] },
   ])('$args', async ({ args, mentions }) => {
-    const r = await casebook(args);
+    const r = await runCasebookInProcess(args, { resultsDir: results });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stdout).toBe('');
     for (const m of mentions) expect(r.stderr).toContain(m);

@@ -3,13 +3,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { UNDICI_REGISTRY } from './fixtures/bisect-registry';
-import { type CliResult, runCasebook } from './fixtures/cli';
+import { type CliResult, runCasebook, runCasebookInProcess } from './fixtures/cli';
 
 /**
- * `casebook bisect` as a user runs it (the built bin on the pinned Node), measuring nothing: every case is a dry run
- * or refused before any run starts. The registry metadata comes from the version store's cache, written here from the
- * fixture (fetched "now", so it is reused without a network call); results and the version store are temp folders.
- * Bad input exits 2, names the field and the value, and writes nothing.
+ * `casebook bisect` as a user runs it, measuring nothing: every case is a dry run or refused before any run starts,
+ * so each runs the CLI's main() in this process (runCasebookInProcess), except one refusal through the built bin on
+ * the pinned Node, whose exit code is tested too. The registry metadata comes from the version store's cache, written
+ * here from the fixture (fetched "now", so it is reused without a network call); results and the version store are
+ * temp folders. Bad input exits 2, names the field and the value, and writes nothing.
  */
 
 let root: string;
@@ -29,8 +30,8 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
-function casebook(args: readonly string[]): Promise<CliResult> {
-  return runCasebook(args, { resultsDir: results, env: { CASEBOOK_VERSION_STORE: store } });
+function casebook(args: readonly string[], run = runCasebookInProcess): Promise<CliResult> {
+  return run(args, { resultsDir: results, env: { CASEBOOK_VERSION_STORE: store } });
 }
 
 const files = (dir: string): string[] => (fs.readdirSync(dir, { recursive: true }) as string[]).map(String);
@@ -193,9 +194,10 @@ describe('casebook bisect: bad input exits 2, names the field and value, writes 
       expect(files(results)).toEqual([]);
     });
 
-  test('without --dry-run, an unknown package is refused the same way', async () => {
+  test('without --dry-run, an unknown package is refused the same way (by the real bin: exit code 2)', async () => {
     const out = path.join(root, 'out-no-dry-run');
-    const r = await casebook(['bisect', '--package', 'leftpad', '--good', '1.0.0', '--bad', '1.1.0', '--out', out]);
+    const args = ['bisect', '--package', 'leftpad', '--good', '1.0.0', '--bad', '1.1.0', '--out', out];
+    const r = await casebook(args, runCasebook);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('invalid --package: "leftpad"');
     expect(fs.existsSync(out)).toBe(false);

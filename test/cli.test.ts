@@ -4,11 +4,13 @@ import * as path from 'node:path';
 import { ADAPTERS, CLIENT_NAMES } from '@casebook/clients';
 import { SCHEMA_VERSION } from '@casebook/results';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type CliResult, runCasebook } from './fixtures/cli';
+import { type CliResult, runCasebook, runCasebookInProcess } from './fixtures/cli';
 
 /**
  * The CLI as a user runs it: the pinned Node, the built bin script, results redirected to a temp dir through
- * CASEBOOK_RESULTS_DIR. Bad input must exit 2, say which field and value are wrong, and write nothing.
+ * CASEBOOK_RESULTS_DIR. Bad input must exit 2, say which field and value are wrong, and write nothing. The cases that
+ * only read their arguments run main() in this process (runCasebookInProcess); one bad input and the bench run start
+ * the real bin, so its exit codes 2 and 0 are tested too.
  */
 
 const tempDirs: string[] = [];
@@ -43,6 +45,8 @@ interface BadInput {
   args: string[];
   /** Everything stderr must name: the field or flag, and the bad value. */
   mentions: string[];
+  /** Through the real bin (runCasebook) rather than in this process. */
+  realProcess?: true;
 }
 
 const badFiles = freshDir('bad-records');
@@ -52,7 +56,7 @@ fs.writeFileSync(notJson, '{"schemaVersion": 1, "kind": "bench", oops');
 fs.writeFileSync(futureSchema, JSON.stringify({ schemaVersion: 999, kind: 'bench', runId: 'bench-deadbeef' }));
 
 const BAD_INPUTS: BadInput[] = [
-  { name: 'unknown client', args: benchArgs({ client: 'nope' }), mentions: ['client: "nope"'] },
+  { name: 'unknown client', args: benchArgs({ client: 'nope' }), mentions: ['client: "nope"'], realProcess: true },
   { name: 'concurrency 0', args: benchArgs({ concurrency: '0' }), mentions: ['concurrency: 0'] },
   { name: 'concurrency -3', args: benchArgs({ concurrency: '-3' }), mentions: ['concurrency: -3'] },
   { name: "concurrency 'abc'", args: benchArgs({ concurrency: 'abc' }), mentions: ['--concurrency: "abc"'] },
@@ -97,9 +101,9 @@ const BAD_INPUTS: BadInput[] = [
 ];
 
 describe('bad input: exit 2, names the field and the value, writes nothing', () => {
-  test.each(BAD_INPUTS)('$name', async ({ args, mentions }) => {
+  test.each(BAD_INPUTS)('$name', async ({ args, mentions, realProcess }) => {
     const results = freshDir('bad');
-    const r = await runCasebook(args, { resultsDir: results });
+    const r = await (realProcess ? runCasebook : runCasebookInProcess)(args, { resultsDir: results });
     expect(r.code, `stderr: ${r.stderr}`).toBe(2);
     for (const m of mentions) expect(r.stderr).toContain(m);
     expect(r.stderr).toMatch(/^casebook: /);
@@ -111,7 +115,7 @@ describe('bad input: exit 2, names the field and the value, writes nothing', () 
 
 describe('help and list', () => {
   test('--help exits 0 and prints usage', async () => {
-    const r = await runCasebook(['--help'], { resultsDir: freshDir('help') });
+    const r = await runCasebookInProcess(['--help'], { resultsDir: freshDir('help') });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('usage:');
     for (const command of ['list', 'bench', 'run', 'show']) expect(r.stdout).toContain(`casebook ${command}`);
@@ -119,13 +123,13 @@ describe('help and list', () => {
   });
 
   test('no command at all prints usage and exits 2', async () => {
-    const r = await runCasebook([], { resultsDir: freshDir('no-command') });
+    const r = await runCasebookInProcess([], { resultsDir: freshDir('no-command') });
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('usage:');
   });
 
   test('bench --help exits 0 and lists the bench flags', async () => {
-    const r = await runCasebook(['bench', '--help'], { resultsDir: freshDir('bench-help') });
+    const r = await runCasebookInProcess(['bench', '--help'], { resultsDir: freshDir('bench-help') });
     expect(r.code).toBe(0);
     for (const flag of ['--client', '--concurrency', '--requests', '--body-bytes', '--json', '--publish'])
       expect(r.stdout).toContain(flag);
@@ -133,7 +137,7 @@ describe('help and list', () => {
 
   test('run --help (and -h) exits 0 and says where runs go', async () => {
     for (const help of ['--help', '-h']) {
-      const r = await runCasebook(['run', help], { resultsDir: freshDir('run-help') });
+      const r = await runCasebookInProcess(['run', help], { resultsDir: freshDir('run-help') });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toContain('--publish');
       expect(r.stdout).toContain('results/local/');
@@ -142,7 +146,7 @@ describe('help and list', () => {
 
   test('list --json exits 0 and lists every registered client and the 512-at-once case study', async () => {
     const results = freshDir('list');
-    const r = await runCasebook(['list', '--json'], { resultsDir: results });
+    const r = await runCasebookInProcess(['list', '--json'], { resultsDir: results });
     expect(r.code, r.stderr).toBe(0);
     const parsed = JSON.parse(r.stdout) as {
       clients: { name: string; version: string; package: string }[];
@@ -210,12 +214,12 @@ describe('bench --json', () => {
     expect(saved.schemaVersion).toBe(SCHEMA_VERSION);
     expect(bench.stdout).toContain(saved.runId);
 
-    const shown = await runCasebook(['show', file], { resultsDir: results });
+    const shown = await runCasebookInProcess(['show', file], { resultsDir: results });
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout).toContain(saved.runId);
     expect(shown.stdout).toContain('undici-request');
 
-    const shownJson = await runCasebook(['show', file, '--json'], { resultsDir: results });
+    const shownJson = await runCasebookInProcess(['show', file, '--json'], { resultsDir: results });
     expect(shownJson.code, shownJson.stderr).toBe(0);
     expect(JSON.parse(shownJson.stdout)).toEqual(saved);
     // show only reads.

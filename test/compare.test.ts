@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { compareMetric, METRICS } from '@casebook/citing';
 import type { BenchRecord } from '@casebook/results';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type CliResult, runCasebook } from './fixtures/cli';
+import { type CliResult, runCasebook, runCasebookInProcess } from './fixtures/cli';
 
 /**
  * `casebook compare` on real bench records (temp CASEBOOK_RESULTS_DIR): two runs of one configuration, and one
@@ -123,6 +123,7 @@ describe('compare fresh runs (starts bench processes)', () => {
     });
   });
 
+  // Refused after reading the records only: main() in this process (the cases above run the real bin).
   describe('bad input: exit 2 and a clear message', () => {
     test.each([
       {
@@ -158,7 +159,7 @@ describe('compare fresh runs (starts bench processes)', () => {
         mentions: ['--min-change'],
       },
     ])('$name', async ({ args, mentions }) => {
-      const r = await casebook(args());
+      const r = await runCasebookInProcess(args(), { resultsDir: results });
       expect(r.code, r.stderr).toBe(2);
       for (const m of mentions) expect(r.stderr).toContain(m);
       expect(r.stderr).not.toMatch(/\n\s+at /);

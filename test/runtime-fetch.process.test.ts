@@ -6,7 +6,7 @@ import { installVersion, liveChildren, type StoredVersion } from '@casebook/proc
 import { CasebookError } from '@casebook/results';
 import { clientRuntimeOf, runBench } from '@casebook/runner';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type CliResult, REPO, runCasebook } from './fixtures/cli';
+import { type CliResult, REPO, runCasebook, runCasebookInProcess } from './fixtures/cli';
 
 /**
  * Bun's and Deno's global fetch, measured: both runtimes installed from npm into the version store (about 100 MB each
@@ -138,7 +138,8 @@ describe('casebook bench --client bun-fetch / deno-fetch', () => {
   ] as const)('refused: %j → exit 2, the reason, nothing written', async ([args, message], ctx) => {
     needRuntimes(ctx);
     const dir = fresh();
-    const r = await casebook([...base, ...args], dir);
+    // Refused before anything starts: main() in this process (the other cases here run the real bin).
+    const r = await runCasebookInProcess([...base, ...args], { resultsDir: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(fs.readdirSync(dir)).toEqual([]);

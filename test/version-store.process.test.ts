@@ -5,7 +5,7 @@ import { installVersion, liveChildren } from '@casebook/procs';
 import { CasebookError } from '@casebook/results';
 import { clientRuntimeOf, runBench } from '@casebook/runner';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { type CliResult, REPO, runCasebook } from './fixtures/cli';
+import { type CliResult, REPO, runCasebook, runCasebookInProcess } from './fixtures/cli';
 
 /**
  * The version store against the npm registry, and a client worker on another Node with another client version.
@@ -105,7 +105,8 @@ describe('casebook bench --node / --client-version', () => {
     [['--client', 'undici-request', '--node', '20.19.0'], /--node: "20\.19\.0"/],
   ])('refused: %j → exit 2, the reason, nothing written', async (args, message) => {
     const dir = fresh();
-    const r = await casebook([...base, ...args], dir);
+    // Refused before anything starts: main() in this process (the other cases here run the real bin).
+    const r = await runCasebookInProcess([...base, ...args], { resultsDir: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(fs.readdirSync(dir)).toEqual([]);
