@@ -359,7 +359,7 @@ async function ensureSet(set, interp, uv, net, only) {
     return {
       ...base,
       status: 'skipped',
-      reason: `not made: $CASEBOOK_BOOTSTRAP_SETS=${only.raw} does not name it (unset, bootstrap makes every set)`,
+      reason: `not made: the sets asked for (${only.raw}) do not name it (npm start makes every set)`,
     };
   }
   if (!uv.ok) {
@@ -399,14 +399,16 @@ async function ensureSet(set, interp, uv, net, only) {
 }
 
 /**
- * `$CASEBOOK_BOOTSTRAP_SETS=a,b`: make only these sets and the runner's (.ci/run names the ones the tests use); a set
- * not named is still reused when already made, else skipped, saying why. Unset, every set is made.
+ * `--sets=a,b` or `$CASEBOOK_BOOTSTRAP_SETS=a,b`: make only these sets and the runner's (`npm test` names the ones its
+ * tests use); a set not named is still reused when already made, else skipped, saying why. Unset, every set is made.
  * @param {readonly string[]} known the sets of sets.json
  * @returns {{ raw: string, names: Set<string> } | undefined}
  */
 function bootstrapSets(known) {
+  // `--sets=a,b` (npm test names the sets its tests use) wins over the environment.
+  const arg = process.argv.find((a) => a.startsWith('--sets='))?.slice('--sets='.length);
   // biome-ignore lint/suspicious/noUndeclaredEnvVars: read by bootstrap only, which is not a turbo task
-  const raw = process.env.CASEBOOK_BOOTSTRAP_SETS;
+  const raw = arg ?? process.env.CASEBOOK_BOOTSTRAP_SETS;
   if (raw === undefined || raw.trim() === '') return undefined;
   const names = new Set(
     raw

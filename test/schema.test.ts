@@ -1063,7 +1063,7 @@ const NOT_CODES = new Set([
   'CASEBOOK_PUBLISH',
   'CASEBOOK_PYTHON3', // the interpreter bootstrap makes the Python sets with
   'CASEBOOK_PYTHON_SETS', // `none` switches every Python set off
-  'CASEBOOK_BOOTSTRAP_SETS', // the Python sets bootstrap makes (.ci/run: the ones the tests use)
+  'CASEBOOK_BOOTSTRAP_SETS', // the Python sets bootstrap makes (npm test: the ones its tests use)
   'CASEBOOK_PYSET', // prefix of CASEBOOK_PYSET_<SET>, an interpreter for one set
   'CASEBOOK_KERNEL', // the kernelspec's environment (cli/notebook/kernelspec.ts, scripts/bootstrap.mjs)
   'CASEBOOK_RECORD', // cli/main.ts: error.code.startsWith('CASEBOOK_RECORD')
