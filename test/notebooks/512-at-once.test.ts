@@ -5,6 +5,7 @@ import { SCHEMA_VERSION } from '@casebook/results';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNotebook } from '../../packages/cli/src/notebook';
 import { livePids, recordedPids } from './recorded-processes';
+import { printRunTimes } from './run-times';
 
 const repo = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-'));
@@ -38,6 +39,7 @@ describe('01-512-at-once', () => {
     const studyDir = path.join(resultsDir, '512-at-once');
     const runs = fs.readdirSync(studyDir);
     expect(runs).toHaveLength(1);
+    printRunTimes('01-512-at-once', path.join(studyDir, runs[0] as string, 'record.json'));
     const record = JSON.parse(fs.readFileSync(path.join(studyDir, runs[0] as string, 'record.json'), 'utf8')) as {
       schemaVersion: number;
       profile: string;

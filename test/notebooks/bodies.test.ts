@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { validateBodySummaries } from '@casebook/results';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNotebook } from '../../packages/cli/src/notebook';
+import { printRunTimes } from './run-times';
 
 const repo = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-bodies-'));
@@ -34,6 +35,7 @@ describe('09-bodies', () => {
     const studyDir = path.join(resultsDir, 'bodies');
     const runs = fs.readdirSync(studyDir);
     expect(runs).toHaveLength(1);
+    printRunTimes('09-bodies', path.join(studyDir, runs[0] as string, 'record.json'));
     const record = JSON.parse(fs.readFileSync(path.join(studyDir, runs[0] as string, 'record.json'), 'utf8')) as {
       status: string;
       profile: string;

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNotebook } from '../../packages/cli/src/notebook';
 import { livePids, recordedPids } from './recorded-processes';
+import { printRunTimes } from './run-times';
 
 const repo = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-dns-'));
@@ -39,6 +40,7 @@ describe('05-dns', () => {
     const studyDir = path.join(resultsDir, 'dns');
     const runs = fs.readdirSync(studyDir);
     expect(runs).toHaveLength(1);
+    printRunTimes('05-dns', path.join(studyDir, runs[0] as string, 'record.json'));
     const record = JSON.parse(fs.readFileSync(path.join(studyDir, runs[0] as string, 'record.json'), 'utf8')) as {
       profile: string;
       measurements: { file: string }[];

@@ -8,6 +8,7 @@ import { listRecords } from '@casebook/citing';
 import { type CaseStudyRecord, ReproductionRecordSchema, readCorrections, validateAgainst } from '@casebook/results';
 import { afterAll, describe, expect, it } from 'vitest';
 import { livePids, recordedPids } from './recorded-processes';
+import { printRunTimes } from './run-times';
 
 /**
  * The HTTP/2 notebook, executed ONCE at the smoke profile, checked twice: as a notebook (chart, verdicts, record, no
@@ -87,6 +88,7 @@ describe('04-http2', () => {
     const runs = fs.readdirSync(path.join(resultsDir, STUDY));
     expect(runs).toHaveLength(1);
     const runDir = path.join(resultsDir, STUDY, runs[0] ?? '');
+    printRunTimes('04-http2 (reproduce)', path.join(runDir, 'record.json'));
     const rerun = JSON.parse(fs.readFileSync(path.join(runDir, 'record.json'), 'utf8')) as CaseStudyRecord;
     expect(rerun.profile).toBe('smoke');
 

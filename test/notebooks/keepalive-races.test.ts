@@ -5,6 +5,7 @@ import { RACE_RUNS_FILE, RaceRunsFileSchema, readRecord, validateAgainst } from 
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNotebook } from '../../packages/cli/src/notebook';
 import { livePids } from './recorded-processes';
+import { printRunTimes } from './run-times';
 
 const repo = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-keepalive-'));
@@ -48,6 +49,7 @@ describe('08-keepalive-races', () => {
     const runs = fs.readdirSync(studyDir);
     expect(runs).toHaveLength(1);
     const runDir = path.join(studyDir, runs[0] as string);
+    printRunTimes('08-keepalive-races', path.join(runDir, 'record.json'));
     const record = readRecord(path.join(runDir, 'record.json')); // validates against the record schema
     if (record.kind !== 'case-study') throw new Error(`expected a case-study record, got ${record.kind}`);
     expect(record.profile).toBe('smoke');

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNotebook } from '../../packages/cli/src/notebook';
 import { livePids, recordedPids } from './recorded-processes';
+import { printRunTimes } from './run-times';
 
 const repo = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-'));
@@ -43,6 +44,7 @@ describe('02-pool-limits', () => {
     const studyDir = path.join(resultsDir, 'pool-limits');
     const runs = fs.readdirSync(studyDir);
     expect(runs).toHaveLength(1);
+    printRunTimes('02-pool-limits', path.join(studyDir, runs[0] as string, 'record.json'));
     const record = JSON.parse(fs.readFileSync(path.join(studyDir, runs[0] as string, 'record.json'), 'utf8')) as {
       schemaVersion: number;
       profile: string;

@@ -6,6 +6,7 @@ import { pythonSet } from '@casebook/runner';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNotebook } from '../../packages/cli/src/notebook';
 import { livePids, recordedPids } from './recorded-processes';
+import { printRunTimes } from './run-times';
 
 const repo = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-seed-'));
@@ -37,6 +38,7 @@ async function execute(name: string, env: Record<string, string>): Promise<{ tex
   const studyDir = path.join(resultsDir, 'seed');
   const runs = fs.readdirSync(studyDir);
   expect(runs).toHaveLength(1);
+  printRunTimes(`06-the-seed (${name})`, path.join(studyDir, runs[0] as string, 'record.json'));
   const record = JSON.parse(
     fs.readFileSync(path.join(studyDir, runs[0] as string, 'record.json'), 'utf8'),
   ) as SeedRecord;

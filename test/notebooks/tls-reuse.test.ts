@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runNotebook } from '../../packages/cli/src/notebook';
 import { livePids, recordedPids } from './recorded-processes';
+import { printRunTimes } from './run-times';
 
 const repo = path.resolve(__dirname, '../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-nb-tls-'));
@@ -33,6 +34,7 @@ describe('03-tls-reuse', () => {
     const studyDir = path.join(resultsDir, 'tls-reuse');
     const runs = fs.readdirSync(studyDir);
     expect(runs).toHaveLength(1);
+    printRunTimes('03-tls-reuse', path.join(studyDir, runs[0] as string, 'record.json'));
     const record = JSON.parse(fs.readFileSync(path.join(studyDir, runs[0] as string, 'record.json'), 'utf8')) as {
       profile: string;
       measurements: { status: string; file: string }[];
