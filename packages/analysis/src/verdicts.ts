@@ -91,8 +91,9 @@ export function quantityClaim(input: {
       kind: input.kind ?? 'claim',
       evidence: {
         threshold: thresholdText(input.threshold),
-        low: num(input.interval.low),
-        high: num(input.interval.high),
+        // An interval that cannot decide is not recorded as one (review-06, finding 4): low and high null.
+        low: decidable ? num(input.interval.low) : null,
+        high: decidable ? num(input.interval.high) : null,
         coverage: num(input.interval.coverage),
         n: input.interval.n,
         ...(input.evidence ?? {}),
