@@ -1471,7 +1471,7 @@ function hasProcesses(m: InterleavedMeasurement): boolean {
 
 /** A measurement's CPU µs/request per kept batch, by process: one process unless it was run in several. */
 function processSamples(m: InterleavedMeasurement): number[][] {
-  const ps = hasProcesses(m) ? ((m as GatherSample<unknown>).processes ?? []) : [m];
+  const ps: readonly InterleavedMeasurement[] = hasProcesses(m) ? ((m as GatherSample<unknown>).processes ?? []) : [m];
   return ps.map(cpuSample).filter((x) => x.length > 0);
 }
 
@@ -1593,7 +1593,7 @@ export function gatherProcessPlan<E extends { label: string; trials: number }>(
   trialsBefore: number,
 ): { entries: E[]; note: { seed: number; processes: number; trials: number; order: string[] }; text: string } {
   const arms = entries.filter((e) => settings.arms.includes(e.label));
-  const procs = arms.flatMap((e) =>
+  const procs: E[] = arms.flatMap((e) =>
     Array.from({ length: settings.processes }, (_, k) => ({
       ...e,
       label: `${e.label} · process ${k + 1}`,
@@ -1636,7 +1636,7 @@ export function gatherProcessPlan<E extends { label: string; trials: number }>(
  * wait was not neutral). Unresolved with no pair that has an interval, or (guarded) a flagged gather.
  */
 export function aaGatherCheck(input: { id: string; a: GatherSample<unknown>; b: GatherSample<unknown> }): VerdictData {
-  const side = (m: GatherSample<unknown>) => m.processes ?? [m];
+  const side = (m: GatherSample<unknown>): readonly GatherSample<unknown>[] => m.processes ?? [m];
   const pairs = side(input.a).flatMap((x) => side(input.b).map((y) => ({ x, y, r: cpuGap(x, y) })));
   const decided = pairs.filter((p) => p.r.coverage >= 0.95);
   const excluding = decided.filter((p) => p.r.low > 1 || p.r.high < 1);
