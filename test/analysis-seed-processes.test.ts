@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  aaGatherCheck,
   type AttributionStep,
+  aaGatherCheck,
   attributionRows,
   closesGapClaim,
   cpuGap,
@@ -52,7 +52,12 @@ const arm = (label: string, us: readonly number[], shift = 0): GatherSample<Gath
   return joined[0] as GatherSample<Gather['client']>;
 };
 
-const switchStep = (from: GatherSample<unknown>, to: GatherSample<unknown>, low: GatherSample<unknown>, toLow?: GatherSample<unknown>): AttributionStep => ({
+const switchStep = (
+  from: GatherSample<unknown>,
+  to: GatherSample<unknown>,
+  low: GatherSample<unknown>,
+  toLow?: GatherSample<unknown>,
+): AttributionStep => ({
   step: 's',
   replaces: 'r',
   from,
@@ -100,7 +105,12 @@ describe('the plan: arms in several processes, in a seeded shuffled order', () =
   const entries = ['a · x @ 0 ms', 'latest · httpx pool=None @ 0 ms', 'b · y @ 50 ms', 'latest · aiohttp @ 0 ms'].map(
     (label) => ({ label, trials: 14 }),
   );
-  const settings = { arms: ['latest · httpx pool=None @ 0 ms', 'latest · aiohttp @ 0 ms'], processes: 3, trials: 10, seed: 6 };
+  const settings = {
+    arms: ['latest · httpx pool=None @ 0 ms', 'latest · aiohttp @ 0 ms'],
+    processes: 3,
+    trials: 10,
+    seed: 6,
+  };
 
   it('runs each arm in 3 processes of 10 batches, all of them in one shuffled block where the first arm was', () => {
     const plan = gatherProcessPlan(entries, settings, 14);
@@ -118,18 +128,36 @@ describe('the plan: arms in several processes, in a seeded shuffled order', () =
     expect(gatherProcessPlan(entries, settings, 14).note.order).toEqual(plan.note.order);
     expect(gatherProcessPlan(entries, { ...settings, seed: 7 }, 14).note.order).not.toEqual(plan.note.order);
     expect(plan.text).toMatch(/seed 6/);
-    expect(plan.text).toMatch(/Estimated run time .*: \+\d+\.\d min \(\+\d+\.\d min if every httpcore 1\.0\.x batch took 10 s\)/);
+    expect(plan.text).toMatch(
+      /Estimated run time .*: \+\d+\.\d min \(\+\d+\.\d min if every httpcore 1\.0\.x batch took 10 s\)/,
+    );
   });
 
   it("the smoke profile's 2 processes of one arm take the same path", () => {
-    const plan = gatherProcessPlan(entries, { ...settings, arms: [settings.arms[0] as string], processes: 2, trials: 1 }, 1);
+    const plan = gatherProcessPlan(
+      entries,
+      { ...settings, arms: [settings.arms[0] as string], processes: 2, trials: 1 },
+      1,
+    );
     expect(plan.note.order.sort()).toEqual([1, 2].map((k) => `latest · httpx pool=None @ 0 ms · process ${k}`));
     expect(plan.entries.map((e) => e.label)).toContain('latest · aiohttp @ 0 ms');
   });
 
   it('the standard profile adds about 4 minutes, under 10 at worst (the 7 arms of latest at 0 ms)', () => {
-    const arms = ['httpx pool=None', 'httpx pool=None keepalive=100', 'httpx pool=None uvloop', 'aiohttp', 'aiohttp uvloop', 'httpx-aiohttp-seed', 'httpx-aiohttp pool=None'].map((c) => `latest · ${c} @ 0 ms`);
-    const plan = gatherProcessPlan(arms.map((label) => ({ label, trials: 14 })), { arms, processes: 3, trials: 10, seed: 6 }, 14);
+    const arms = [
+      'httpx pool=None',
+      'httpx pool=None keepalive=100',
+      'httpx pool=None uvloop',
+      'aiohttp',
+      'aiohttp uvloop',
+      'httpx-aiohttp-seed',
+      'httpx-aiohttp pool=None',
+    ].map((c) => `latest · ${c} @ 0 ms`);
+    const plan = gatherProcessPlan(
+      arms.map((label) => ({ label, trials: 14 })),
+      { arms, processes: 3, trials: 10, seed: 6 },
+      14,
+    );
     const [typical, worst] = [...plan.text.matchAll(/\+(\d+\.\d) min/g)].map((m) => Number(m[1]));
     expect(typical).toBeGreaterThan(2);
     expect(typical).toBeLessThan(6);
@@ -182,7 +210,15 @@ describe('the counted claims read from gathers run in several processes (hierarc
     // Process 1 of each arm alone: a clear 20 % share; across processes h moves ±30 %, so the share straddles 0.10.
     const hx = arm('latest · httpx pool=None @ 0 ms', [5000, 3500, 6500], 3);
     const ka = arm('latest · httpx pool=None keepalive=100 @ 0 ms', [4000, 5200, 3000], 5);
-    const one = closesGapClaim(switchStep(hx.processes?.[0] as GatherSample<unknown>, ka.processes?.[0] as GatherSample<unknown>, l.processes?.[0] as GatherSample<unknown>), 0.1, 'c');
+    const one = closesGapClaim(
+      switchStep(
+        hx.processes?.[0] as GatherSample<unknown>,
+        ka.processes?.[0] as GatherSample<unknown>,
+        l.processes?.[0] as GatherSample<unknown>,
+      ),
+      0.1,
+      'c',
+    );
     expect(one.outcome).toBe('holds');
     expect(closesGapClaim(switchStep(hx, ka, l), 0.1, 'c').outcome).toBe('unresolved');
   });
@@ -227,15 +263,28 @@ describe('the A/A row (exploratory, never counted)', () => {
   it('holds when every pair of processes costs the same, fails when one process differs', () => {
     const same = arm('latest · httpx pool=None @ 0 ms', [5000, 5000, 5000], 1);
     const v = aaGatherCheck({ id: 'aa-pool-wait-gather', a: hDefault, b: same });
-    expect([v.outcome, v.kind, v.evidence['pairs'], v.evidence['excludingOne']]).toEqual(['holds', 'exploratory', 3, 0]);
+    expect([v.outcome, v.kind, v.evidence['pairs'], v.evidence['excludingOne']]).toEqual([
+      'holds',
+      'exploratory',
+      3,
+      0,
+    ]);
     const apart = arm('latest · httpx pool=None @ 0 ms', [5000, 5000, 6500], 1);
     const w = aaGatherCheck({ id: 'aa-pool-wait-gather', a: hDefault, b: apart });
     expect([w.outcome, w.evidence['excludingOne']]).toEqual(['fails', 1]);
     expect(String(w.evidence['ratios'])).toMatch(/process 3 0\.7/);
   });
   it('is unresolved when no pair has an interval (the smoke profile: one batch a process)', () => {
-    const one = (label: string) => gatherSample({ label, client: { name: label }, trials: [{ durationMs: 1, sent: 512, cpuMicrosPerRequest: 5000 }] }, 0);
-    const v = aaGatherCheck({ id: 'aa', a: one('latest · httpx @ 0 ms'), b: replicatedGathers([one('h · process 1'), one('h · process 2')])[0] as GatherSample<unknown> });
+    const one = (label: string) =>
+      gatherSample(
+        { label, client: { name: label }, trials: [{ durationMs: 1, sent: 512, cpuMicrosPerRequest: 5000 }] },
+        0,
+      );
+    const v = aaGatherCheck({
+      id: 'aa',
+      a: one('latest · httpx @ 0 ms'),
+      b: replicatedGathers([one('h · process 1'), one('h · process 2')])[0] as GatherSample<unknown>,
+    });
     expect(v.outcome).toBe('unresolved');
   });
 });
@@ -256,16 +305,30 @@ describe('a switch that backfires fails, even when its ratio is not a share (rev
 
 describe('one rule for every printed and recorded interval (review-06, finding 4)', () => {
   it('quantityClaim records no low and high when the interval cannot decide', () => {
-    const v = quantityClaim({ id: 'q', claim: 'c', statistic: 's', interval: { median: 2, low: 2, high: 2, coverage: 0, n: 1 }, threshold: { above: 1 } });
+    const v = quantityClaim({
+      id: 'q',
+      claim: 'c',
+      statistic: 's',
+      interval: { median: 2, low: 2, high: 2, coverage: 0, n: 1 },
+      threshold: { above: 1 },
+    });
     expect([v.outcome, v.evidence['low'], v.evidence['high']]).toEqual(['unresolved', null, null]);
-    const w = quantityClaim({ id: 'q', claim: 'c', statistic: 's', interval: { median: 2, low: 1.5, high: 2.5, coverage: 0.969, n: 6 }, threshold: { above: 1 } });
+    const w = quantityClaim({
+      id: 'q',
+      claim: 'c',
+      statistic: 's',
+      interval: { median: 2, low: 1.5, high: 2.5, coverage: 0.969, n: 6 },
+      threshold: { above: 1 },
+    });
     expect([w.outcome, w.evidence['low'], w.evidence['high']]).toEqual(['holds', 1.5, 2.5]);
   });
   it('a rank-sum interval from fewer than 6 batches a side decides nothing, in the claim as in the table', () => {
     const h = proc('latest · httpx pool=None @ 0 ms', 5000, 0, 4);
     const l = proc('latest · aiohttp @ 0 ms', 300, 0, 4);
     expect(cpuGap(h, l).coverage).toBe(0);
-    expect(gapClaim({ id: 'g', claim: 'c', httpx: h, aiohttp: l, threshold: { above: 1.5 } }).outcome).toBe('unresolved');
+    expect(gapClaim({ id: 'g', claim: 'c', httpx: h, aiohttp: l, threshold: { above: 1.5 } }).outcome).toBe(
+      'unresolved',
+    );
     expect(gatherCpuRows([h], () => l)[0]?.vsLow).toBeNaN();
   });
   it('the attribution table shows no share interval where the share is undecided', () => {

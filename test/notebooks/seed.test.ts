@@ -16,7 +16,10 @@ interface SeedRecord {
   profile: string;
   measurements: { status: string; label: string; client: string; clientVersion: string; file: string }[];
   verdicts: { id: string; kind: string; outcome: string; holds: boolean }[];
-  notes: { pythonSets?: { available: string[]; skipped: string[] }; gatherProcesses?: { seed: number; order: string[] } };
+  notes: {
+    pythonSets?: { available: string[]; skipped: string[] };
+    gatherProcesses?: { seed: number; order: string[] };
+  };
 }
 
 async function execute(name: string, env: Record<string, string>): Promise<{ text: string; record: SeedRecord }> {

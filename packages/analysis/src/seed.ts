@@ -1485,7 +1485,10 @@ const withheldOf = (i: ClaimInterval): { noInterval?: string } =>
  * fewer than GATHER_MIN_PROCESSES processes or kept fewer than MIN_ROUNDS_FOR_INTERVAL batches in all, or f is
  * undefined in more than (1 − 0.95) / 2 of the resamples. `n`: the fewest kept batches of an arm.
  */
-function hierarchicalInterval(ms: readonly InterleavedMeasurement[], f: (v: readonly number[]) => number): ClaimInterval {
+function hierarchicalInterval(
+  ms: readonly InterleavedMeasurement[],
+  f: (v: readonly number[]) => number,
+): ClaimInterval {
   const distinct = ms.filter((m, i) => ms.indexOf(m) === i);
   const samples = distinct.map(processSamples);
   const n = Math.min(...samples.map((p) => p.flat().length));
@@ -1537,7 +1540,9 @@ export function replicatedGathers<C extends GatherBatchesLike['client']>(
     const arm = armOf(m);
     if (done.has(arm)) continue;
     done.add(arm);
-    const ps = samples.filter((x) => PROCESS_LABEL.test(x.label) && armOf(x) === arm).sort((a, b) => numberOf(a) - numberOf(b));
+    const ps = samples
+      .filter((x) => PROCESS_LABEL.test(x.label) && armOf(x) === arm)
+      .sort((a, b) => numberOf(a) - numberOf(b));
     const flags = ps.flatMap((p) => (p.guards?.flags ?? []).map((f) => `process ${numberOf(p)}: ${f}`));
     const byCode: Record<string, number> = {};
     for (const p of ps) for (const [c, k] of Object.entries(p.errors?.byCode ?? {})) byCode[c] = (byCode[c] ?? 0) + k;
@@ -1554,7 +1559,9 @@ export function replicatedGathers<C extends GatherBatchesLike['client']>(
       kept: ps.reduce((t, p) => t + p.kept, 0),
       batchesMs: ps.flatMap((p) => p.batchesMs),
       batchMs: medianOf(ps.flatMap((p) => p.batchesMs)),
-      drift: medianOf(cpu.slice(0, Math.floor(cpu.length / 2))) / medianOf(cpu.slice(cpu.length - Math.floor(cpu.length / 2))),
+      drift:
+        medianOf(cpu.slice(0, Math.floor(cpu.length / 2))) /
+        medianOf(cpu.slice(cpu.length - Math.floor(cpu.length / 2))),
       processes: ps,
     });
   }
@@ -1577,7 +1584,8 @@ export interface GatherProcessSettings {
  * a batch), every other row 0.4 s or less, and about 1.5 s to start a process and its target.
  */
 const ESTIMATE = { slowBatchS: 2.7, slowColdS: 10, worstBatchS: 10, fastBatchS: 0.4, processS: 1.5 } as const;
-const slowGather = (label: string): boolean => /^(as-reported|latest) · httpx( pool=None)?( keepalive=100| uvloop)? @/.test(label);
+const slowGather = (label: string): boolean =>
+  /^(as-reported|latest) · httpx( pool=None)?( keepalive=100| uvloop)? @/.test(label);
 
 /**
  * The gathers' run order with the arms of the counted claims run in several processes (stated before the run after
@@ -1622,7 +1630,12 @@ export function gatherProcessPlan<E extends { label: string; trials: number }>(
     : '*No gather runs in several processes in this profile.*';
   return {
     entries: out,
-    note: { seed: settings.seed, processes: settings.processes, trials: settings.trials, order: procs.map((p) => p.label) },
+    note: {
+      seed: settings.seed,
+      processes: settings.processes,
+      trials: settings.trials,
+      order: procs.map((p) => p.label),
+    },
     text,
   };
 }
@@ -1649,7 +1662,12 @@ export function aaGatherCheck(input: { id: string; a: GatherSample<unknown>; b: 
       claim: `A/A (review-06, exploratory, never counted): ${input.a.label} and ${input.b.label} cost the same CPU per request, so the single-process rank-sum interval of their ratio contains 1 for every pair of their processes; one that excludes 1 says the within-process interval misses the variation between processes.`,
       holds: decided.length > 0 && excluding.length === 0,
       unresolved: decided.length === 0,
-      evidence: { pairs: pairs.length, decidedPairs: decided.length, excludingOne: excluding.length, ratios: pairs.map(text).join('; ') },
+      evidence: {
+        pairs: pairs.length,
+        decidedPairs: decided.length,
+        excludingOne: excluding.length,
+        ratios: pairs.map(text).join('; '),
+      },
     }),
     [input.a, input.b],
   );

@@ -143,7 +143,8 @@ export function hierarchicalBootstrapMedians(
   const seed = options.seed ?? 1;
   const rnd = seededRandom(seed);
   const canonical = (a: readonly number[], b: readonly number[]): number => {
-    for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
+    for (let i = 0; i < Math.min(a.length, b.length); i++)
+      if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
     return a.length - b.length;
   };
   const sorted = samples.map((s) => s.map(sortedCopy).sort(canonical));
