@@ -22,6 +22,7 @@ const PURE_FILES = [
   'analysis-seed-faults',
   'analysis-seed-gather',
   'analysis-seed-next-run',
+  'analysis-seed-processes',
   'analysis-seed-stalls',
   'analysis-seed-timeouts',
   'analysis-seed',

@@ -17,7 +17,10 @@ interface SeedRecord {
   profile: string;
   measurements: { status: string; label: string; client: string; clientVersion: string; file: string }[];
   verdicts: { id: string; kind: string; outcome: string; holds: boolean }[];
-  notes: { pythonSets?: { available: string[]; skipped: string[] } };
+  notes: {
+    pythonSets?: { available: string[]; skipped: string[] };
+    gatherProcesses?: { seed: number; order: string[] };
+  };
 }
 
 async function execute(name: string, env: Record<string, string>): Promise<{ text: string; record: SeedRecord }> {
@@ -58,8 +61,12 @@ describe('06-the-seed', () => {
       // Since seed-0b8bd744 the latest set's httpx, aiohttp, shim and keep-alive switch at 512 are read from section
       // 1's gathers at 0 ms (the closed-loop httpcore 1.0.x rows run only in the full profile); the steady-state gap
       // run still measures latest · aiohttp.
+      // Stated after review-06: the smoke profile runs latest · httpx pool=None in 2 processes (the replicated path).
+      for (const k of [1, 2]) expect(labels).toContain(`latest · httpx pool=None @ 0 ms · process ${k}`);
+      expect(labels).not.toContain('latest · httpx pool=None @ 0 ms');
+      expect(record.notes.gatherProcesses?.seed).toBe(6);
+      expect(record.notes.gatherProcesses?.order).toHaveLength(2);
       for (const l of [
-        'latest · httpx pool=None @ 0 ms',
         'latest · aiohttp @ 0 ms',
         'latest · httpx-aiohttp-seed @ 0 ms',
         'latest · httpx pool=None keepalive=100 @ 0 ms',
@@ -80,14 +87,19 @@ describe('06-the-seed', () => {
         'keepalive-cheaper-latest',
         'transport-swap-gather',
         'loop-free',
+        'aa-pool-wait-gather',
       ])
         expect(ids).toContain(id);
       // Stated before the run after seed-0b8bd744: the 0 ms reopen rate was seen in seed-0966c9a9, so a replication.
       expect(record.verdicts.find((v) => v.id === 'reopen-0ms-latest')?.kind).toBe('exploratory');
       // Stated before the run after seed-0b8bd744: latest's switches read from the gathers are counted claims; what an
       // earlier run saw, replications.
-      for (const id of ['closes-keepalive-gather', 'closes-uvloop-gather'])
+      for (const id of ['closes-keepalive-gather', 'closes-uvloop-gather']) {
         expect(record.verdicts.find((v) => v.id === id)?.kind, id).toBe('claim');
+        // One batch a process, and h in 2 processes: no interval (fewer than 3 processes), unresolved.
+        expect(record.verdicts.find((v) => v.id === id)?.outcome, id).toBe('unresolved');
+      }
+      expect(record.verdicts.find((v) => v.id === 'aa-pool-wait-gather')?.kind).toBe('exploratory');
       for (const id of ['gap-latest-gather', 'storm-latest', 'keepalive-cheaper-latest', 'transport-swap-gather'])
         expect(record.verdicts.find((v) => v.id === id)?.kind, id).toBe('exploratory');
       // The sweep runs httpx with pool=None and prints its own timeout table; the 256-lane steps say they did not run.

@@ -1,4 +1,11 @@
-import { bootstrapMedians, hodgesLehmannRatio, type MedianInterval, medianInterval } from '@casebook/stats';
+import {
+  bootstrapMedians,
+  hierarchicalBootstrapMedians,
+  hodgesLehmannRatio,
+  type MedianInterval,
+  medianInterval,
+  seededRandom,
+} from '@casebook/stats';
 import { allOf } from './at-once';
 import { errorCodesText, type PhaseErrorsLike, phaseErrors } from './error-dominated';
 import {
@@ -263,7 +270,9 @@ export function combinedPerRound(
  * nominal for the bootstrap.
  */
 export type ClaimInterval = Pick<MedianInterval, 'median' | 'low' | 'high' | 'coverage' | 'n'> & {
-  method: 'order-statistics' | 'rank-sum' | 'bootstrap-percentile';
+  method: 'order-statistics' | 'rank-sum' | 'bootstrap-percentile' | 'hierarchical-bootstrap';
+  /** Why no interval is given (coverage 0) where the reason is not the data's spread: `fewer than 3 processes: …`. */
+  withheld?: string;
 };
 
 /** An interval that decides nothing (no common rounds): coverage 0, so a claim on it is unresolved. */
@@ -303,14 +312,17 @@ export function unstableAcrossBlocks(m: InterleavedMeasurement): string | null {
 /**
  * The seed's own guard flags of one steady-state measurement, each with its reason: `starved (35 of 512 in flight
  * served)`, else `unstable across blocks (21–184 req/s)` (a starved measurement's blocks are not read for spread), and
- * `collapsed (…)`; [] when none applies. One rule for the notebook's tables and claims (seedRows, guarded) and for the
+ * `collapsed (…)`; [] when none applies. A gather read as trials (gatherSample) is exempt from `unstable across
+ * blocks` (its guard is `not-converged`; stated before the run after review-06). One rule for the notebook's tables and claims (seedRows, guarded) and for the
  * record: the Study writes these into the bench's `guards.flags` with `rankable: false` (Study.guardWith), so the
  * citation, the site and `casebook show` leave out what the notebook leaves out. Idempotent: a record whose guards
  * already carry them gets the same strings back (the flags are read from the data, never from the guards).
  */
 export function seedGuardFlags(m: SeedMeasurement): string[] {
   const s = servedInFlight(m);
-  const unstable = s.starved ? null : unstableAcrossBlocks(m);
+  // A gather's batches are not blocks of a continuous load (stated before the run after review-06): its spread is
+  // the batches' own noise, which the `not-converged` guard (halves of its kept batches) and the interval carry.
+  const unstable = s.starved || independentBatches(m) ? null : unstableAcrossBlocks(m);
   const collapsed = collapsedText(m);
   return [s.starved ? `starved (${s.reason})` : null, unstable, collapsed].filter((x): x is string => x !== null);
 }
@@ -453,20 +465,32 @@ export function guarded(
  * httpx ÷ aiohttp CPU per request: per round (median, order-statistics interval) for rounds matched in time; for a
  * gather (independentBatches) the Hodges–Lehmann ratio of the two samples of batches with its rank-sum interval
  * (hodgesLehmannRatio: the median of all m × n batch ratios, bounds from the Mann–Whitney distribution), which does
- * not depend on the order of the batches. NaN, coverage 0, when either has no batch.
+ * not depend on the order of the batches; its coverage is exact if the two gathers' log costs differ only by a shift.
+ * No interval (coverage 0) below MIN_ROUNDS_FOR_INTERVAL batches a side. A gather run in several processes
+ * (replicatedGathers) is read with the hierarchical bootstrap instead (hierarchicalInterval). NaN, coverage 0, when
+ * either has no batch.
  */
 export function cpuGap(httpx: InterleavedMeasurement, aiohttp: InterleavedMeasurement): ClaimInterval {
   if (!independentBatches(httpx) && !independentBatches(aiohttp))
     return (
       combinedPerRound([httpx, aiohttp], 'cpuMicrosPerRequest', ([h, a]) => (h as number) / (a as number)) ?? EMPTY
     );
+  if (hasProcesses(httpx) || hasProcesses(aiohttp))
+    return hierarchicalInterval([httpx, aiohttp], ([h, a]) => (h as number) / (a as number));
   const [h, a] = [cpuSample(httpx), cpuSample(aiohttp)];
-  return h.length && a.length ? hodgesLehmannRatio(a, h) : EMPTY;
+  if (!h.length || !a.length) return EMPTY;
+  // One rule for every interval (review-06, finding 4): none from fewer than MIN_ROUNDS_FOR_INTERVAL batches a side.
+  const r = hodgesLehmannRatio(a, h);
+  return r.n >= MIN_ROUNDS_FOR_INTERVAL ? r : { ...r, coverage: 0 };
 }
 
 /** How a ratio of two measurements was read, for a claim's statistic: `per round`, or the gathers' method. */
 const ratioMethod = (ms: readonly InterleavedMeasurement[]): string =>
-  ms.some(independentBatches) ? 'independent samples of batches: Hodges–Lehmann ratio, rank-sum interval' : 'per round';
+  ms.some(hasProcesses)
+    ? HIERARCHICAL_BOOTSTRAP.text
+    : ms.some(independentBatches)
+      ? 'independent samples of batches: Hodges–Lehmann ratio, rank-sum interval (one process a gather)'
+      : 'per round';
 
 /**
  * The earlier run whose result a threshold was chosen after: a verdict on it replicates a result rather than tests a
@@ -512,14 +536,16 @@ export function gapClaim(input: {
   replicates?: Replicates;
 }): VerdictData {
   const r = input.replicates;
+  const interval = cpuGap(input.httpx, input.aiohttp);
   return guarded(
     quantityClaim({
       id: input.id,
       claim: r ? replicationText(r, input.claim) : input.claim,
       statistic: `${input.httpx.label} ÷ ${input.aiohttp.label} CPU µs/request (${ratioMethod([input.httpx, input.aiohttp])})`,
-      interval: cpuGap(input.httpx, input.aiohttp),
+      interval,
       threshold: input.threshold,
-      ...(r ? { kind: 'exploratory' as const, evidence: { replicates: r.run, replicatedValue: r.value } } : {}),
+      ...(r ? { kind: 'exploratory' as const } : {}),
+      evidence: { ...(r ? { replicates: r.run, replicatedValue: r.value } : {}), ...withheldOf(interval) },
     }),
     [input.httpx, input.aiohttp],
   );
@@ -581,6 +607,8 @@ export interface AttributionRow {
   /** `not a share: …` with every reason of `notAShare`, or null when the ratio is a share. */
   notAShare: string | null;
   flagged: string;
+  /** Why the share has no interval when the reason is not its spread (`fewer than 3 processes: …`). */
+  noInterval?: string;
 }
 
 const stepMeasurements = (s: AttributionStep): InterleavedMeasurement[] =>
@@ -619,6 +647,7 @@ export const STEP_BOOTSTRAP = {
 function stepInterval(s: AttributionStep, f: (v: readonly number[]) => number): ClaimInterval {
   const ms = stepMeasurements(s);
   if (!ms.some(independentBatches)) return combinedPerRound(ms, 'cpuMicrosPerRequest', f) ?? EMPTY;
+  if (ms.some(hasProcesses)) return hierarchicalInterval(ms, f);
   const distinct = ms.filter((m, i) => ms.indexOf(m) === i);
   const samples = distinct.map(cpuSample);
   const n = Math.min(...samples.map((x) => x.length));
@@ -631,7 +660,11 @@ function stepInterval(s: AttributionStep, f: (v: readonly number[]) => number): 
 
 /** How a step's intervals were computed, in words (the statistic's and the attribution table's). */
 const stepMethod = (s: AttributionStep): string =>
-  stepMeasurements(s).some(independentBatches) ? STEP_BOOTSTRAP.text : 'per round';
+  stepMeasurements(s).some(hasProcesses)
+    ? HIERARCHICAL_BOOTSTRAP.text
+    : stepMeasurements(s).some(independentBatches)
+      ? STEP_BOOTSTRAP.text
+      : 'per round';
 
 /**
  * The share of the gap one step closes: (from − to) ÷ (gapHigh − gapLow); with `toLow`,
@@ -748,14 +781,16 @@ export function attributionRows(steps: readonly AttributionStep[]): AttributionR
       replaces: s.replaces,
       denominator: gapDenominator(s),
       closedMicros: closed.median,
-      closedLow: closed.low,
-      closedHigh: closed.high,
+      // An interval is shown only where it decides (coverage ≥ 0.95; review-06, finding 4): NaN otherwise.
+      closedLow: closed.coverage >= 0.95 ? closed.low : Number.NaN,
+      closedHigh: closed.coverage >= 0.95 ? closed.high : Number.NaN,
       share: share.median,
-      shareLow: share.low,
-      shareHigh: share.high,
+      shareLow: decided ? share.low : Number.NaN,
+      shareHigh: decided ? share.high : Number.NaN,
       coverage: share.coverage,
       rounds: share.n,
       method: stepMethod(s),
+      ...withheldOf(share),
       outsideEndpoints: outside,
       notAShare: ill,
       reading:
@@ -781,7 +816,9 @@ export function attributionRows(steps: readonly AttributionStep[]): AttributionR
  * `notCounted` (the reason, stated before the run) it is exploratory too, not counted among the findings, and is
  * reported by the CPU µs/request the step moved, with that interval (`closedMicros`, `closedLow`, `closedHigh`: the
  * attribution table's), whether or not its ratio is a share. Per round for rounds matched in time; for gathers, of the
- * gathers' medians with STEP_BOOTSTRAP's interval (stepInterval): the same decision rule on that interval.
+ * gathers' medians with STEP_BOOTSTRAP's interval (stepInterval): the same decision rule on that interval. A switch
+ * (`switch: true`) whose interval lies wholly below `minShare` fails even when its ratio is not a share (stated before
+ * the run after review-06); above or straddling, a ratio that is not a share stays unresolved.
  */
 export function closesGapClaim(
   s: AttributionStep,
@@ -803,10 +840,11 @@ export function closesGapClaim(
       : {
           notCounted: why,
           closedMicros: closed.median,
-          closedLow: closed.n >= MIN_ROUNDS_FOR_INTERVAL ? closed.low : Number.NaN,
-          closedHigh: closed.n >= MIN_ROUNDS_FOR_INTERVAL ? closed.high : Number.NaN,
+          closedLow: closed.coverage >= 0.95 ? closed.low : Number.NaN,
+          closedHigh: closed.coverage >= 0.95 ? closed.high : Number.NaN,
         };
   const kind = r || why !== undefined ? { kind: 'exploratory' as const } : {};
+  const share = gapShare(s);
   const v = guarded(
     quantityClaim({
       id,
@@ -814,15 +852,18 @@ export function closesGapClaim(
       statistic: s.toLow
         ? `((${gapDenominator(s)}) − (${s.to.label} − ${s.toLow.label})) ÷ (${gapDenominator(s)}), ${stepMethod(s)}`
         : `(${s.from.label} − ${s.to.label}) ÷ (${gapDenominator(s)}), ${stepMethod(s)}`,
-      interval: gapShare(s),
+      interval: share,
       threshold: { above: minShare },
       ...kind,
-      evidence: { ...(r ? { replicates: r.run, replicatedValue: r.value } : {}), ...moved },
+      evidence: { ...(r ? { replicates: r.run, replicatedValue: r.value } : {}), ...moved, ...withheldOf(share) },
     }),
     stepMeasurements(s),
   );
   const ill = notAShare(s);
   if (ill === null || v.evidence['noData'] === true) return v;
+  // A switch (its denominator is the gap itself) whose decided interval lies wholly below the threshold fails, even
+  // when its ratio is not a share (review-06, finding 5: a switch that backfires badly must not escape as unresolved).
+  if (s.switch === true && v.outcome === 'fails') return { ...v, evidence: { ...v.evidence, notAShareToo: ill } };
   const { unguardedOutcome: _pointsNoWay, ...rest } = v.evidence;
   const { statistic: _notAShare, ...verdict } = v;
   const flagged = String(v.evidence['flagged'] ?? 'none');
@@ -1026,14 +1067,16 @@ export function cpuRatioClaim(input: {
   replicates?: Replicates;
 }): VerdictData {
   const r = input.replicates;
+  const interval = cpuGap(input.to, input.from);
   return guarded(
     quantityClaim({
       id: input.id,
       claim: r ? replicationText(r, input.claim) : input.claim,
       statistic: `${input.to.label} ÷ ${input.from.label} CPU µs/request (${ratioMethod([input.from, input.to])})`,
-      interval: cpuGap(input.to, input.from),
+      interval,
       threshold: input.threshold,
-      ...(r ? { kind: 'exploratory' as const, evidence: { replicates: r.run, replicatedValue: r.value } } : {}),
+      ...(r ? { kind: 'exploratory' as const } : {}),
+      evidence: { ...(r ? { replicates: r.run, replicatedValue: r.value } : {}), ...withheldOf(interval) },
     }),
     [input.from, input.to],
   );
@@ -1326,6 +1369,13 @@ export type GatherSample<C> = SeedMeasurement & {
   batchMs: number;
   /** Median CPU µs/request of the kept batches' first half ÷ that of their last half (NaN with fewer than 2). */
   drift: number;
+  /** The kept batches' times, ms, in the order they ran. */
+  batchesMs: number[];
+  /**
+   * A gather run in several processes (replicatedGathers): each process read as its own gather, in the order of their
+   * numbers. The blocks above are all of their kept batches; the claims read it as a two-level sample.
+   */
+  processes?: readonly GatherSample<C>[];
 };
 
 /**
@@ -1386,7 +1436,241 @@ export function gatherSample<C extends GatherBatchesLike['client']>(
     kept: kept.length,
     batchMs: medianOf(kept.map((t) => t.durationMs)),
     drift,
+    batchesMs: kept.map((t) => t.durationMs),
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Gathers run in several processes (stated before the run after review-06)
+
+/**
+ * The fewest processes an arm needs for an interval of a claim read from gathers run in several processes: below it
+ * the claim is unresolved, saying so (stated before the run after review-06, whose finding 1 showed one process per
+ * arm covers only the batch noise inside that process: the same 2022 ratio was 8.62 (7.94–8.98) in one run and 4.89
+ * (4.43–5.93) in another).
+ */
+export const GATHER_MIN_PROCESSES = 3;
+
+/**
+ * The interval of a statistic read from gathers run in several processes: hierarchicalBootstrapMedians (resample the
+ * processes of each arm, then the batches within each process drawn; percentile interval, nominal 95 %).
+ */
+export const HIERARCHICAL_BOOTSTRAP = {
+  resamples: 4000,
+  seed: 1,
+  text: 'processes and their batches: medians of the pooled batches, hierarchical percentile bootstrap (processes, then batches within each; 4,000 resamples, seed 1; nominal 95 %)',
+} as const;
+
+/** ` · process 2`: the label of one process of a gather run in several (gatherProcessPlan, replicatedGathers). */
+const PROCESS_LABEL = / · process (\d+)$/;
+
+/** Whether a gather was run in several processes (replicatedGathers): read as a two-level sample. */
+function hasProcesses(m: InterleavedMeasurement): boolean {
+  return 'processes' in m && Array.isArray(m.processes);
+}
+
+/** A measurement's CPU µs/request per kept batch, by process: one process unless it was run in several. */
+function processSamples(m: InterleavedMeasurement): number[][] {
+  const ps: readonly InterleavedMeasurement[] = hasProcesses(m) ? ((m as GatherSample<unknown>).processes ?? []) : [m];
+  return ps.map(cpuSample).filter((x) => x.length > 0);
+}
+
+/** `{ noInterval: why }` when an interval was withheld for a reason other than its spread, else nothing. */
+const withheldOf = (i: ClaimInterval): { noInterval?: string } =>
+  i.withheld === undefined ? {} : { noInterval: i.withheld };
+
+/**
+ * f of the measurements' medians (each arm's pooled kept batches; same order as `ms`, an arm in two roles drawn
+ * once), with HIERARCHICAL_BOOTSTRAP's interval. No interval (coverage 0, `withheld` saying why) when an arm ran in
+ * fewer than GATHER_MIN_PROCESSES processes or kept fewer than MIN_ROUNDS_FOR_INTERVAL batches in all, or f is
+ * undefined in more than (1 − 0.95) / 2 of the resamples. `n`: the fewest kept batches of an arm.
+ */
+function hierarchicalInterval(
+  ms: readonly InterleavedMeasurement[],
+  f: (v: readonly number[]) => number,
+): ClaimInterval {
+  const distinct = ms.filter((m, i) => ms.indexOf(m) === i);
+  const samples = distinct.map(processSamples);
+  const n = Math.min(...samples.map((p) => p.flat().length));
+  if (n === 0) return { ...EMPTY, method: 'hierarchical-bootstrap' };
+  const b = hierarchicalBootstrapMedians(
+    samples,
+    (med) => f(ms.map((m) => med[distinct.indexOf(m)] as number)),
+    HIERARCHICAL_BOOTSTRAP,
+  );
+  const few = distinct.filter((_, i) => (samples[i]?.length ?? 0) < GATHER_MIN_PROCESSES);
+  const reasons = [
+    few.length
+      ? `fewer than ${GATHER_MIN_PROCESSES} processes: ${few.map((m) => `${m.label} ran in ${processSamples(m).length}`).join(', ')}`
+      : '',
+    n < MIN_ROUNDS_FOR_INTERVAL ? `fewer than ${MIN_ROUNDS_FOR_INTERVAL} kept batches in an arm (${n})` : '',
+    b.undefinedResamples > (b.resamples * (1 - b.confidence)) / 2
+      ? `undefined in ${b.undefinedResamples} of ${b.resamples} resamples`
+      : '',
+  ].filter(Boolean);
+  return {
+    median: b.value,
+    low: b.low,
+    high: b.high,
+    coverage: reasons.length ? 0 : b.confidence,
+    n,
+    method: 'hierarchical-bootstrap',
+    ...(reasons.length ? { withheld: `no interval: ${reasons.join('; ')}` } : {}),
+  };
+}
+
+/**
+ * The gathers as the claims read them: the processes of a gather run in several (labels `<arm> · process <k>`,
+ * gatherProcessPlan) become one gather labelled `<arm>`, at the place of its first process, whose blocks are all their
+ * kept batches and whose `processes` are the processes in the order of their numbers; its guards are every process's
+ * (`process 2: not-converged (…)`), and its fault the first process's that has one. Other gathers pass unchanged.
+ */
+export function replicatedGathers<C extends GatherBatchesLike['client']>(
+  samples: readonly GatherSample<C>[],
+): GatherSample<C>[] {
+  const armOf = (m: GatherSample<C>) => m.label.replace(PROCESS_LABEL, '');
+  const numberOf = (m: GatherSample<C>) => Number(PROCESS_LABEL.exec(m.label)?.[1] ?? 0);
+  const out: GatherSample<C>[] = [];
+  const done = new Set<string>();
+  for (const m of samples) {
+    if (!PROCESS_LABEL.test(m.label)) {
+      out.push(m);
+      continue;
+    }
+    const arm = armOf(m);
+    if (done.has(arm)) continue;
+    done.add(arm);
+    const ps = samples
+      .filter((x) => PROCESS_LABEL.test(x.label) && armOf(x) === arm)
+      .sort((a, b) => numberOf(a) - numberOf(b));
+    const flags = ps.flatMap((p) => (p.guards?.flags ?? []).map((f) => `process ${numberOf(p)}: ${f}`));
+    const byCode: Record<string, number> = {};
+    for (const p of ps) for (const [c, k] of Object.entries(p.errors?.byCode ?? {})) byCode[c] = (byCode[c] ?? 0) + k;
+    const blocks = ps.flatMap((p) => p.method?.blocks ?? []).map((b, round) => ({ ...b, round, index: round }));
+    const cpu = blocks.map((b) => b.cpuMicrosPerRequest);
+    out.push({
+      ...(m as GatherSample<C>),
+      label: arm,
+      error: ps.find((p) => p.error)?.error ?? null,
+      errors: { total: ps.reduce((t, p) => t + (p.errors?.total ?? 0), 0), byCode },
+      method: { blocks },
+      guards: { flags, rankable: flags.length === 0 },
+      measured: ps.reduce((t, p) => t + p.measured, 0),
+      kept: ps.reduce((t, p) => t + p.kept, 0),
+      batchesMs: ps.flatMap((p) => p.batchesMs),
+      batchMs: medianOf(ps.flatMap((p) => p.batchesMs)),
+      drift:
+        medianOf(cpu.slice(0, Math.floor(cpu.length / 2))) /
+        medianOf(cpu.slice(cpu.length - Math.floor(cpu.length / 2))),
+      processes: ps,
+    });
+  }
+  return out;
+}
+
+/** How a standard run's gathers are laid out: which arms run in several processes, how many, and the order's seed. */
+export interface GatherProcessSettings {
+  /** Labels of the gathers (arms) run in several processes. */
+  arms: readonly string[];
+  processes: number;
+  /** Measured batches of each process (after its cold first gather); the warm-up rule applies within each. */
+  trials: number;
+  seed: number;
+}
+
+/**
+ * Seconds a gather's batch took in seed-0b8bd744 (its spans), for the plan's estimate: httpcore 1.0.x's httpx rows
+ * (`as-reported` and `latest` httpx, any switch but a transport) 2.7 s a batch once warm, 10 s cold (and at worst 10 s
+ * a batch), every other row 0.4 s or less, and about 1.5 s to start a process and its target.
+ */
+const ESTIMATE = { slowBatchS: 2.7, slowColdS: 10, worstBatchS: 10, fastBatchS: 0.4, processS: 1.5 } as const;
+const slowGather = (label: string): boolean =>
+  /^(as-reported|latest) · httpx( pool=None)?( keepalive=100| uvloop)? @/.test(label);
+
+/**
+ * The gathers' run order with the arms of the counted claims run in several processes (stated before the run after
+ * review-06): each arm in `settings.arms` becomes `settings.processes` entries labelled `<arm> · process <k>`, each
+ * its own process of `settings.trials` measured batches, and all of them run in one block, in an order shuffled with
+ * `settings.seed` (mulberry32, Fisher–Yates), at the place of the first such arm; every other gather keeps its place.
+ * `note` is what the record keeps (seed, order); `text` prints the plan with the estimated change of run time against
+ * one process of `trialsBefore` batches per arm (ESTIMATE).
+ */
+export function gatherProcessPlan<E extends { label: string; trials: number }>(
+  entries: readonly E[],
+  settings: GatherProcessSettings,
+  trialsBefore: number,
+): { entries: E[]; note: { seed: number; processes: number; trials: number; order: string[] }; text: string } {
+  const arms = entries.filter((e) => settings.arms.includes(e.label));
+  const procs: E[] = arms.flatMap((e) =>
+    Array.from({ length: settings.processes }, (_, k) => ({
+      ...e,
+      label: `${e.label} · process ${k + 1}`,
+      trials: settings.trials,
+    })),
+  );
+  const rnd = seededRandom(settings.seed);
+  for (let i = procs.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [procs[i], procs[j]] = [procs[j] as E, procs[i] as E];
+  }
+  const first = entries.findIndex((e) => settings.arms.includes(e.label));
+  const rest = entries.filter((e) => !settings.arms.includes(e.label));
+  const at = first < 0 ? rest.length : entries.slice(0, first).filter((e) => !settings.arms.includes(e.label)).length;
+  const out = [...rest.slice(0, at), ...procs, ...rest.slice(at)];
+  const seconds = (list: readonly { label: string; trials: number }[], worst: boolean) =>
+    list.reduce((t, e) => {
+      const slow = slowGather(e.label);
+      const batch = slow ? (worst ? ESTIMATE.worstBatchS : ESTIMATE.slowBatchS) : ESTIMATE.fastBatchS;
+      return t + ESTIMATE.processS + (slow ? ESTIMATE.slowColdS : batch) + e.trials * batch;
+    }, 0);
+  const before = arms.map((e) => ({ label: e.label, trials: trialsBefore }));
+  const minutes = (worst: boolean) => ((seconds(procs, worst) - seconds(before, worst)) / 60).toFixed(1);
+  const text = procs.length
+    ? `**Gathers run in several processes** (stated before the run after review-06): ${arms.length} arms × ${settings.processes} processes of ${settings.trials} measured batches each, in an order shuffled with seed ${settings.seed}: ${procs.map((p) => `\`${p.label}\``).join(', ')}. Estimated run time against one process of ${trialsBefore} batches per arm: ${Number(minutes(false)) >= 0 ? '+' : ''}${minutes(false)} min (${Number(minutes(true)) >= 0 ? '+' : ''}${minutes(true)} min if every httpcore 1.0.x batch took ${ESTIMATE.worstBatchS} s).`
+    : '*No gather runs in several processes in this profile.*';
+  return {
+    entries: out,
+    note: {
+      seed: settings.seed,
+      processes: settings.processes,
+      trials: settings.trials,
+      order: procs.map((p) => p.label),
+    },
+    text,
+  };
+}
+
+/**
+ * The A/A check of review-06 (finding 1), exploratory, never counted: two gathers that should cost the same (`a`:
+ * `latest · httpx @ 0 ms`, httpx's default 5 s pool wait, never reached when no kept batch failed; `b`: the same
+ * client with `pool=None`), compared process by process with the single-process method (Hodges–Lehmann ratio,
+ * rank-sum interval, no interval below MIN_ROUNDS_FOR_INTERVAL batches). Holds when every pair's interval contains 1;
+ * fails when one excludes it: the within-process interval then misses the variation between processes (or the pool
+ * wait was not neutral). Unresolved with no pair that has an interval, or (guarded) a flagged gather.
+ */
+export function aaGatherCheck(input: { id: string; a: GatherSample<unknown>; b: GatherSample<unknown> }): VerdictData {
+  const side = (m: GatherSample<unknown>): readonly GatherSample<unknown>[] => m.processes ?? [m];
+  const pairs = side(input.a).flatMap((x) => side(input.b).map((y) => ({ x, y, r: cpuGap(x, y) })));
+  const decided = pairs.filter((p) => p.r.coverage >= 0.95);
+  const excluding = decided.filter((p) => p.r.low > 1 || p.r.high < 1);
+  const text = (p: (typeof pairs)[number]) =>
+    `${p.x.label} ÷ ${p.y.label} ${p.r.median.toFixed(3)}${p.r.coverage >= 0.95 ? ` (${p.r.low.toFixed(3)}–${p.r.high.toFixed(3)})` : ' (no interval)'}`;
+  return guarded(
+    countClaim({
+      id: input.id,
+      kind: 'exploratory',
+      claim: `A/A (review-06, exploratory, never counted): ${input.a.label} and ${input.b.label} cost the same CPU per request, so the single-process rank-sum interval of their ratio contains 1 for every pair of their processes; one that excludes 1 says the within-process interval misses the variation between processes.`,
+      holds: decided.length > 0 && excluding.length === 0,
+      unresolved: decided.length === 0,
+      evidence: {
+        pairs: pairs.length,
+        decidedPairs: decided.length,
+        excludingOne: excluding.length,
+        ratios: pairs.map(text).join('; '),
+      },
+    }),
+    [input.a, input.b],
+  );
 }
 
 /** Whether a measurement is a gather read as an independent sample of batches (gatherSample), not rounds to pair. */
@@ -1417,21 +1701,39 @@ export interface GatherCpuRow {
   vsHigh: number;
   /** The row's guard flags and its reference's, `label (flags)`; 'none'. */
   flagged: string;
+  /** Processes the gather ran in (1 unless replicatedGathers joined several). */
+  processes: number;
+  /** Each process's halves ratio (first half ÷ last half of its kept batches, the `not-converged` statistic). */
+  halves: string;
+  /** The processes' median CPU µs/request, largest ÷ smallest (NaN with one process). */
+  spread: number;
+  /** A/A between the processes: pairs whose single-process rank-sum interval excludes 1, `k of n` ('—' with one). */
+  aaPairs: string;
 }
 
 /**
- * The table of gathers read as trials: CPU per request over the kept batches (median, order-statistics interval), and
- * ÷ a reference gather as two independent samples (cpuGap: Hodges–Lehmann ratio, rank-sum interval).
+ * The table of gathers read as trials: CPU per request over the kept batches (median, order-statistics interval; for
+ * a gather run in several processes, the hierarchical bootstrap), and ÷ a reference gather as two independent samples
+ * (cpuGap). Every interval follows one rule: shown only where its coverage reaches 95 % (no interval below
+ * MIN_ROUNDS_FOR_INTERVAL batches, nor with fewer than GATHER_MIN_PROCESSES processes where an arm has several).
+ * With each gather's halves ratio, the spread of its processes' medians and the A/A between them (review-06).
  */
 export function gatherCpuRows<C extends SeedMeasurement['client']>(
   rows: readonly GatherSample<C>[],
   referenceOf: (m: GatherSample<C>) => SeedMeasurement | undefined,
 ): GatherCpuRow[] {
   return rows.map((m) => {
-    const cpu = intervalOf(m, 'cpuMicrosPerRequest');
+    const one = intervalOf(m, 'cpuMicrosPerRequest');
+    const cpu: ClaimInterval | null = hasProcesses(m)
+      ? hierarchicalInterval([m], ([x]) => x as number)
+      : one && { ...one, method: 'order-statistics', coverage: one.n >= MIN_ROUNDS_FOR_INTERVAL ? one.coverage : 0 };
     const ref = referenceOf(m);
     const vs = ref && ref !== m ? cpuGap(m, ref) : EMPTY;
-    const enough = (i: ClaimInterval | null) => i !== null && i.n >= MIN_ROUNDS_FOR_INTERVAL;
+    const enough = (i: ClaimInterval | null) => i !== null && i.coverage >= 0.95;
+    const ps = m.processes ?? [m];
+    const medians = ps.map((p) => medianOf(cpuSample(p)));
+    const pairs = ps.flatMap((x, i) => ps.slice(i + 1).map((y) => cpuGap(x, y)));
+    const decided = pairs.filter((p) => p.coverage >= 0.95);
     return {
       label: m.label,
       measured: m.measured,
@@ -1444,6 +1746,12 @@ export function gatherCpuRows<C extends SeedMeasurement['client']>(
       vsLow: enough(vs) ? vs.low : Number.NaN,
       vsHigh: enough(vs) ? vs.high : Number.NaN,
       flagged: flaggedOf(ref && ref !== m ? [m, ref] : [m]),
+      processes: ps.length,
+      halves: ps.map((p) => (Number.isFinite(p.drift) ? p.drift.toFixed(2) : '—')).join(', '),
+      spread: ps.length > 1 ? Math.max(...medians) / Math.min(...medians) : Number.NaN,
+      aaPairs: pairs.length
+        ? `${decided.filter((p) => p.low > 1 || p.high < 1).length} of ${decided.length}${decided.length < pairs.length ? ` (${pairs.length - decided.length} without an interval)` : ''}`
+        : '—',
     };
   });
 }

@@ -1,4 +1,12 @@
-export { bootstrapMedians, bootstrapRatio, type MediansBootstrap, type RatioInterval, seededRandom } from './bootstrap';
+export {
+  bootstrapMedians,
+  bootstrapRatio,
+  type HierarchicalBootstrap,
+  hierarchicalBootstrapMedians,
+  type MediansBootstrap,
+  type RatioInterval,
+  seededRandom,
+} from './bootstrap';
 export { cpuCeilingRps, littleBoundRps, lockstepThroughputRps, predictedThroughputRps } from './bounds';
 export { pearson, ranks, spearman } from './correlation';
 export { shareAtOrAboveMs } from './histogram-share';
