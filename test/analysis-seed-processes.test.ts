@@ -304,8 +304,9 @@ describe('a switch that backfires fails, even when its ratio is not a share (rev
 });
 
 describe('one rule for every printed and recorded interval (review-06, finding 4)', () => {
-  it('quantityClaim records no low and high when the interval cannot decide', () => {
+  it('quantityClaim records no low and high when the interval cannot decide (as the seed asks)', () => {
     const v = quantityClaim({
+      nullUndecided: true,
       id: 'q',
       claim: 'c',
       statistic: 's',
@@ -314,6 +315,7 @@ describe('one rule for every printed and recorded interval (review-06, finding 4
     });
     expect([v.outcome, v.evidence['low'], v.evidence['high']]).toEqual(['unresolved', null, null]);
     const w = quantityClaim({
+      nullUndecided: true,
       id: 'q',
       claim: 'c',
       statistic: 's',

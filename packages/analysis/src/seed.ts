@@ -539,6 +539,7 @@ export function gapClaim(input: {
   const interval = cpuGap(input.httpx, input.aiohttp);
   return guarded(
     quantityClaim({
+      nullUndecided: true,
       id: input.id,
       claim: r ? replicationText(r, input.claim) : input.claim,
       statistic: `${input.httpx.label} ÷ ${input.aiohttp.label} CPU µs/request (${ratioMethod([input.httpx, input.aiohttp])})`,
@@ -847,6 +848,7 @@ export function closesGapClaim(
   const share = gapShare(s);
   const v = guarded(
     quantityClaim({
+      nullUndecided: true,
       id,
       claim: r ? replicationText(r, claim) : claim,
       statistic: s.toLow
@@ -1070,6 +1072,7 @@ export function cpuRatioClaim(input: {
   const interval = cpuGap(input.to, input.from);
   return guarded(
     quantityClaim({
+      nullUndecided: true,
       id: input.id,
       claim: r ? replicationText(r, input.claim) : input.claim,
       statistic: `${input.to.label} ÷ ${input.from.label} CPU µs/request (${ratioMethod([input.from, input.to])})`,
@@ -1141,6 +1144,7 @@ export function retentionClaim(input: {
     ) ?? EMPTY;
   return guarded(
     quantityClaim({
+      nullUndecided: true,
       id: input.id,
       claim: input.claim,
       statistic: 'httpx retention ÷ aiohttp retention (per round)',
@@ -1169,6 +1173,7 @@ export function cpuGrowthClaim(input: {
   const parts = [
     guarded(
       quantityClaim({
+        nullUndecided: true,
         id: 'httpx',
         claim: 'httpx',
         statistic: 'CPU µs/request high ÷ low',
@@ -1179,6 +1184,7 @@ export function cpuGrowthClaim(input: {
     ),
     guarded(
       quantityClaim({
+        nullUndecided: true,
         id: 'aiohttp',
         claim: 'aiohttp',
         statistic: 'CPU µs/request high ÷ low',

@@ -76,6 +76,8 @@ export function quantityClaim(input: {
   threshold: Threshold;
   evidence?: Evidence;
   kind?: 'claim' | 'exploratory';
+  /** Record no low and high when the interval cannot decide (06's rule since its method review; other studies keep them). */
+  nullUndecided?: boolean;
 }): VerdictData {
   // An interval that does not reach 95 % coverage (too few rounds for order statistics), or that has no number
   // (no rounds at all), cannot decide a claim; a missing number is recorded as null, never NaN.
@@ -91,8 +93,8 @@ export function quantityClaim(input: {
       kind: input.kind ?? 'claim',
       evidence: {
         threshold: thresholdText(input.threshold),
-        low: num(input.interval.low),
-        high: num(input.interval.high),
+        low: decidable || input.nullUndecided !== true ? num(input.interval.low) : null,
+        high: decidable || input.nullUndecided !== true ? num(input.interval.high) : null,
         coverage: num(input.interval.coverage),
         n: input.interval.n,
         ...(input.evidence ?? {}),
