@@ -99,12 +99,9 @@ export function bootstrapMedians(
     const x = f(sorted.map((s) => resampleMedian(s, rnd)));
     if (Number.isFinite(x)) stats.push(x);
   }
-  const alpha = (1 - confidence) / 2;
-  const ordered = sortedCopy(stats);
   return {
     value: f(sorted.map((s) => percentile(s, 50))),
-    low: ordered.length ? percentile(ordered, alpha * 100) : Number.NaN,
-    high: ordered.length ? percentile(ordered, (1 - alpha) * 100) : Number.NaN,
+    ...percentileBounds(stats, confidence),
     confidence,
     resamples,
     undefinedResamples: resamples - stats.length,
@@ -161,17 +158,24 @@ export function hierarchicalBootstrapMedians(
     const x = f(medians);
     if (Number.isFinite(x)) stats.push(x);
   }
-  const alpha = (1 - confidence) / 2;
-  const ordered = sortedCopy(stats);
   return {
     value: f(sorted.map((processes) => percentile(sortedCopy(processes.flat()), 50))),
-    low: ordered.length ? percentile(ordered, alpha * 100) : Number.NaN,
-    high: ordered.length ? percentile(ordered, (1 - alpha) * 100) : Number.NaN,
+    ...percentileBounds(stats, confidence),
     confidence,
     resamples,
     undefinedResamples: resamples - stats.length,
     seed,
     processes: samples.map((s) => s.length),
     method: 'bootstrap-percentile',
+  };
+}
+
+/** The percentile interval of a bootstrap's finite resampled statistics at `confidence` (NaN bounds when none). */
+function percentileBounds(stats: readonly number[], confidence: number): { low: number; high: number } {
+  const alpha = (1 - confidence) / 2;
+  const ordered = sortedCopy(stats);
+  return {
+    low: ordered.length ? percentile(ordered, alpha * 100) : Number.NaN,
+    high: ordered.length ? percentile(ordered, (1 - alpha) * 100) : Number.NaN,
   };
 }
