@@ -10,7 +10,6 @@ import {
   cpuRatioClaim,
   GATHER_MAX_DRIFT,
   GATHER_WARMUP_BATCHES,
-  type GatherBatchesLike,
   type GatherSample,
   gapClaim,
   gapShare,
@@ -21,6 +20,7 @@ import {
 } from '@casebook/analysis';
 import { mannWhitneyCdf } from '@casebook/stats';
 import { describe, expect, it } from 'vitest';
+import { type Gather, POOL_NONE } from './fixtures/seed-gathers';
 
 /**
  * The httpcore 1.0.x gap read from the seed's own gather of 512, each batch a trial and each gather an independent
@@ -29,11 +29,6 @@ import { describe, expect, it } from 'vitest';
  * (holds, fails, unresolved), their independence of the batches' order, and the replicated values recomputed from
  * seed-0b8bd744's committed gathers. No process.
  */
-
-type Gather = GatherBatchesLike & { client: { name: string; settings?: Readonly<Record<string, unknown>> } };
-
-/** An httpx client with its pool wait unbounded, as the gap's gathers run it (never `collapsed`). */
-const POOL_NONE = { 'httpx.max_connections': 100, 'httpx.timeout_s': { connect: 5, read: 5, write: 5, pool: null } };
 
 /** Batch-to-batch noise, shared shape but not shared values: the gathers run one after another. */
 const NOISE = [1.03, 0.97, 1.05, 0.96, 1.01, 0.99, 1.04, 0.95, 1.02, 0.98, 1.0, 1.03, 0.97, 1.01];

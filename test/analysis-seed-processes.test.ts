@@ -7,7 +7,6 @@ import {
   closesGapClaim,
   cpuGap,
   GATHER_MIN_PROCESSES,
-  type GatherBatchesLike,
   type GatherSample,
   gapClaim,
   gatherCpuRows,
@@ -19,6 +18,7 @@ import {
 } from '@casebook/analysis';
 import { bootstrapMedians, hierarchicalBootstrapMedians } from '@casebook/stats';
 import { describe, expect, it } from 'vitest';
+import { type Gather, POOL_NONE } from './fixtures/seed-gathers';
 
 /**
  * The gathers of the counted claims run in several processes and read as two-level samples (stated before the run
@@ -28,8 +28,6 @@ import { describe, expect, it } from 'vitest';
  * process.
  */
 
-type Gather = GatherBatchesLike & { client: { name: string; settings?: Readonly<Record<string, unknown>> } };
-const POOL_NONE = { 'httpx.max_connections': 100, 'httpx.timeout_s': { connect: 5, read: 5, write: 5, pool: null } };
 const NOISE = [1.03, 0.97, 1.05, 0.96, 1.01, 0.99, 1.04, 0.95, 1.02, 0.98];
 
 /** One process's gather: 4 warm-up batches (dropped) then `kept` batches around `us`, noise shifted by `shift`. */
