@@ -92,7 +92,9 @@ describe('designReach: can an interval fall inside the band at the design rounds
     expect(expectedLogHalfWidth(0.25, n - 1)).toBeGreaterThanOrEqual(Math.log(1.1));
     expect(n).toBeGreaterThan(35);
     expect(n).toBeLessThan(50);
-    expect(r.text).toMatch(/^6 rounds reach about ×\/÷1\.38 .*: cannot decide at this design \(about \d+ rounds needed\)$/);
+    expect(r.text).toMatch(
+      /^6 rounds reach about ×\/÷1\.38 .*: cannot decide at this design \(about \d+ rounds needed\)$/,
+    );
   });
 
   it('the same band with σ 0.02 is decidable at 6 rounds', () => {
@@ -117,11 +119,19 @@ describe('designRule on claims that hold, fail, and are undecidable', () => {
     versionParityClaim({ id: 'p', reference: ref, other, metric: 'throughputRps', band: PARITY });
 
   it('a decidable design keeps a claim that holds, and one that fails, counted', () => {
-    const holds = designRule(claim(cell('x', 1000, [1, 1.01, 0.99, 1, 1.01, 0.99])), { sigma: 0.02, rounds: 6 }, PARITY);
+    const holds = designRule(
+      claim(cell('x', 1000, [1, 1.01, 0.99, 1, 1.01, 0.99])),
+      { sigma: 0.02, rounds: 6 },
+      PARITY,
+    );
     expect(holds.kind).toBe('claim');
     expect(holds.outcome).toBe('holds');
     expect(String(holds.evidence['designReach'])).toMatch(/decidable$/);
-    const fails = designRule(claim(cell('y', 1500, [1, 1.01, 0.99, 1, 1.01, 0.99])), { sigma: 0.02, rounds: 6 }, PARITY);
+    const fails = designRule(
+      claim(cell('y', 1500, [1, 1.01, 0.99, 1, 1.01, 0.99])),
+      { sigma: 0.02, rounds: 6 },
+      PARITY,
+    );
     expect(fails.kind).toBe('claim');
     expect(fails.outcome).toBe('fails');
     expect(verdictHeadline([holds, fails])).toBe('1 of 2 claims hold, 1 do not hold');
@@ -184,8 +194,20 @@ describe("notebook 07's table of spreads, recomputed from the committed benches"
       ['26', '26.10.0'],
     ] as const) {
       const other = at(version)[client as keyof ReturnType<typeof at>];
-      comparisons[`runtime-${client}-node${major}-throughput-parity`] = [12, 512, N24[client] as string[], other, 'throughput'];
-      comparisons[`runtime-seq-${client}-node${major}-cpu-parity`] = [13, 1, N24[client] as string[], other, 'cpu-per-request'];
+      comparisons[`runtime-${client}-node${major}-throughput-parity`] = [
+        12,
+        512,
+        N24[client] as string[],
+        other,
+        'throughput',
+      ];
+      comparisons[`runtime-seq-${client}-node${major}-cpu-parity`] = [
+        13,
+        1,
+        N24[client] as string[],
+        other,
+        'cpu-per-request',
+      ];
     }
 
   it('covers the 20 counted claims of versions-33c58fd8, each within 0.001 of its recomputed pooled spread', () => {
@@ -200,7 +222,10 @@ describe("notebook 07's table of spreads, recomputed from the committed benches"
         return a === undefined || b === undefined ? null : logRatioSpread(a, b, metric);
       });
       expect(spreads.filter((s) => s !== null).length, id).toBe(VERSIONS_DESIGN_RUNS.length);
-      expect(Math.abs((pooledSpread(spreads) as number) - (VERSIONS_DESIGN_SPREAD[id]?.sigma as number)), id).toBeLessThan(0.001);
+      expect(
+        Math.abs((pooledSpread(spreads) as number) - (VERSIONS_DESIGN_SPREAD[id]?.sigma as number)),
+        id,
+      ).toBeLessThan(0.001);
     }
     // Every run of the table on the one machine.
     expect(new Set(runs.flatMap((benches) => benches.map((b) => b.environment.machineId))).size).toBe(1);
@@ -221,7 +246,10 @@ describe("notebook 07's table of spreads, recomputed from the committed benches"
     );
     expect(reach.every((r) => !r.decidable)).toBe(true);
     // The next run's design: 28 rounds for undici request across runtimes at 512 make those two decidable.
-    for (const id of ['runtime-undici-request-node22-throughput-parity', 'runtime-undici-request-node26-throughput-parity'])
+    for (const id of [
+      'runtime-undici-request-node22-throughput-parity',
+      'runtime-undici-request-node26-throughput-parity',
+    ])
       expect(
         designReach({ sigma: VERSIONS_DESIGN_SPREAD[id]?.sigma as number, rounds: 28, threshold: PARITY }).decidable,
         id,

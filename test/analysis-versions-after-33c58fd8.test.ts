@@ -43,7 +43,9 @@ type Window = {
   target?: { peakOpenConnections?: number; connectionsClosed?: number };
 };
 const committed = (file: string) =>
-  JSON.parse(fs.readFileSync(path.join(repo, 'results/versions', RUN, 'benches', file), 'utf8')) as VersionMeasurement & {
+  JSON.parse(
+    fs.readFileSync(path.join(repo, 'results/versions', RUN, 'benches', file), 'utf8'),
+  ) as VersionMeasurement & {
     params: { load: { concurrency: number } };
     trials: Window[];
   };
@@ -129,7 +131,9 @@ describe("the target's CPU beside a CPU step (finding 2)", () => {
     // one step × one metric, 6 rounds reach 95 %: a lead with its bisect.
     expect(lead?.kind).toBe('bisect');
     expect(lead?.commands).toHaveLength(1);
-    expect(lead?.sentence).toMatch(/the target's interval contains 1, so this run cannot separate client from target \(not dismissed\)\./);
+    expect(lead?.sentence).toMatch(
+      /the target's interval contains 1, so this run cannot separate client from target \(not dismissed\)\./,
+    );
     expect(lead?.sentence).not.toMatch(/same factor|rate regime/);
   });
 
@@ -174,7 +178,12 @@ describe('recurrence needs most earlier runs that measured the step, none the ot
     const r = recurrenceOf(step, earlier);
     expect(r).toMatchObject({ recurs: false, measured: 3 });
     expect(r.same).toHaveLength(1);
-    const leads = movementLeads({ steps, packageName: 'undici', scenario: { concurrency: 1 }, multiplicity: { earlier } });
+    const leads = movementLeads({
+      steps,
+      packageName: 'undici',
+      scenario: { concurrency: 1 },
+      multiplicity: { earlier },
+    });
     expect(leads.map((l) => l.kind)).toEqual(['chance', 'chance']);
     expect(leads[0]?.sentence).toMatch(
       /\(earlier committed runs that measured this step: 3; the same move in 1: a \(older \/ newer 1\.11, .*\)\): not a lead\.$/,
@@ -184,13 +193,20 @@ describe('recurrence needs most earlier runs that measured the step, none the ot
   it('2 of 3 the same way: recurs; 2 of 3 with the third the other way: not', () => {
     const two = [earlierRun('a', { '8.2.0': 900 }), earlierRun('b', { '8.2.0': 900 }), earlierRun('c', {})];
     expect(recurrenceOf(step, two).recurs).toBe(true);
-    const reversed = [earlierRun('a', { '8.2.0': 900 }), earlierRun('b', { '8.2.0': 900 }), earlierRun('c', { '8.2.0': 1100 })];
+    const reversed = [
+      earlierRun('a', { '8.2.0': 900 }),
+      earlierRun('b', { '8.2.0': 900 }),
+      earlierRun('c', { '8.2.0': 1100 }),
+    ];
     const r = recurrenceOf(step, reversed);
     expect(r.recurs).toBe(false);
     expect(r.opposite).toHaveLength(1);
     // A run that did not measure the step does not count either way.
     const unmeasured: EarlierSteps = { run: 'd', steps: [] };
-    expect(recurrenceOf(step, [earlierRun('a', { '8.2.0': 900 }), unmeasured])).toMatchObject({ recurs: true, measured: 1 });
+    expect(recurrenceOf(step, [earlierRun('a', { '8.2.0': 900 }), unmeasured])).toMatchObject({
+      recurs: true,
+      measured: 1,
+    });
   });
 });
 
@@ -198,7 +214,12 @@ describe('a lead beside an opposite move at the adjacent step is rerun, not bise
   it('8.2.0 alone low: both its steps move, opposite ways: each prints the three-cell rerun', () => {
     // 20 rounds reach the family-wise coverage: both steps are leads beyond chance.
     const steps = consecutiveSteps({ cells: sweep(20, { '8.2.0': 900 }), metrics: ['throughput'] });
-    const leads = movementLeads({ steps, packageName: 'undici', scenario: { concurrency: 1 }, multiplicity: { earlier: [] } });
+    const leads = movementLeads({
+      steps,
+      packageName: 'undici',
+      scenario: { concurrency: 1 },
+      multiplicity: { earlier: [] },
+    });
     expect(leads.map((l) => l.kind)).toEqual(['rerun', 'rerun']);
     expect(leads.every((l) => l.commands.length === 0)).toBe(true);
     expect(leads[0]?.sentence).toMatch(
@@ -214,7 +235,12 @@ describe('a lead beside an opposite move at the adjacent step is rerun, not bise
       cells: sweep(20, { '8.2.0': 900, '8.3.0': 900, '8.4.0': 900 }),
       metrics: ['throughput'],
     });
-    const leads = movementLeads({ steps, packageName: 'undici', scenario: { concurrency: 1 }, multiplicity: { earlier: [] } });
+    const leads = movementLeads({
+      steps,
+      packageName: 'undici',
+      scenario: { concurrency: 1 },
+      multiplicity: { earlier: [] },
+    });
     expect(leads.map((l) => l.kind)).toEqual(['bisect']);
     expect(leads[0]?.commands[0]).toMatch(/^npx casebook bisect --package undici --good 8\.1\.0 --bad 8\.2\.0/);
   });
@@ -236,13 +262,25 @@ describe('replications: the same outcome as the run named, applied uniformly (fi
     const v = replicationRule(claim('p', 1500), [
       earlier('versions-8cdc0db4', [claim('p', 1200)]),
       earlier('versions-7cff4048', [claim('p', 1050)]),
-      earlier('versions-670dac55', [versionParityClaim({ id: 'p', reference: ref, other: cell('x', { rps: [700, 1300, 900, 1250, 1000, 1150, 800, 1200] }), metric: 'throughputRps', band: { above: 0.9, below: 1.1 } })]),
+      earlier('versions-670dac55', [
+        versionParityClaim({
+          id: 'p',
+          reference: ref,
+          other: cell('x', { rps: [700, 1300, 900, 1250, 1000, 1150, 800, 1200] }),
+          metric: 'throughputRps',
+          band: { above: 0.9, below: 1.1 },
+        }),
+      ]),
     ]);
     expect(v.kind).toBe('exploratory');
     expect(v.evidence['replicates']).toBe('versions-7cff4048');
     expect(v.evidence['replicatesOutcome']).toBe('holds');
-    expect(v.claim).toMatch(/^Replication of versions-7cff4048 \(which measured p = 1\.05 \(1\.05–1\.05\): holds before this run; not a finding\)/);
-    expect(v.evidence['earlierDecisions']).toMatch(/^versions-8cdc0db4: 1\.2 \(.*\): fails; versions-7cff4048: 1\.05 .*: holds$/);
+    expect(v.claim).toMatch(
+      /^Replication of versions-7cff4048 \(which measured p = 1\.05 \(1\.05–1\.05\): holds before this run; not a finding\)/,
+    );
+    expect(v.evidence['earlierDecisions']).toMatch(
+      /^versions-8cdc0db4: 1\.2 \(.*\): fails; versions-7cff4048: 1\.05 .*: holds$/,
+    );
     // It failed here and held in the run named: not reproduced.
     expect(verdictHeadline([v])).toBe(
       '0 new holds of 0 claims, 0 of 1 replication of earlier runs reproduce the outcome of the run they name (not counted), 1 exploratory (1 of them a replication)',
@@ -251,7 +289,13 @@ describe('replications: the same outcome as the run named, applied uniformly (fi
 
   it('no earlier decision (unresolved, another id, a sanity check), or not a claim: unchanged', () => {
     const c = claim('p', 1000);
-    const noisy = versionParityClaim({ id: 'p', reference: ref, other: cell('x', { rps: [700, 1300, 900, 1250, 1000, 1150, 800, 1200] }), metric: 'throughputRps', band: { above: 0.9, below: 1.1 } });
+    const noisy = versionParityClaim({
+      id: 'p',
+      reference: ref,
+      other: cell('x', { rps: [700, 1300, 900, 1250, 1000, 1150, 800, 1200] }),
+      metric: 'throughputRps',
+      band: { above: 0.9, below: 1.1 },
+    });
     expect(noisy.outcome).toBe('unresolved');
     expect(replicationRule(c, [earlier('a', [noisy]), earlier('b', [claim('q', 1500)])])).toBe(c);
     const already = replicationOf(c, { run: 'versions-115bbbac', text: 'x', outcome: 'holds' });
@@ -259,9 +303,19 @@ describe('replications: the same outcome as the run named, applied uniformly (fi
   });
 
   it('"replicated" counts the same outcome: a fail repeated is reproduced, a hold turned unresolved is not', () => {
-    const failedAgain = replicationOf(claim('f', 1500), { run: 'versions-115bbbac', text: '2 sockets', outcome: 'fails' });
+    const failedAgain = replicationOf(claim('f', 1500), {
+      run: 'versions-115bbbac',
+      text: '2 sockets',
+      outcome: 'fails',
+    });
     const heldBefore = replicationOf(
-      versionParityClaim({ id: 'h', reference: ref, other: cell('x', { rps: [700, 1300, 900, 1250, 1000, 1150, 800, 1200] }), metric: 'throughputRps', band: { above: 0.9, below: 1.1 } }),
+      versionParityClaim({
+        id: 'h',
+        reference: ref,
+        other: cell('x', { rps: [700, 1300, 900, 1250, 1000, 1150, 800, 1200] }),
+        metric: 'throughputRps',
+        band: { above: 0.9, below: 1.1 },
+      }),
       { run: 'versions-8cdc0db4', text: '0.089', outcome: 'holds' },
     );
     expect(verdictHeadline([failedAgain, heldBefore])).toBe(
@@ -290,7 +344,10 @@ describe("Bun's raised cap not shown in the windows flags the cell; the regime c
   it('windows above 256 in more than half, their median above it: shown, not flagged', () => {
     const shown = {
       ...raised,
-      trials: raised.trials.map((t, i) => ({ ...t, target: { ...t.target, peakOpenConnections: i % 4 === 0 ? 200 : 400 } })),
+      trials: (raised.trials as Window[]).map((t, i) => ({
+        ...t,
+        target: { ...t.target, peakOpenConnections: i % 4 === 0 ? 200 : 400 },
+      })),
     };
     expect(bunCapNotShown(shown)).toBe(false);
     expect(versionsGuardFlags(shown)).toEqual([]);
@@ -320,11 +377,17 @@ describe("foreign-load cells are saved unrankable: the closing table prints them
     fs.copyFileSync(path.join(from, 'record.json'), path.join(to, 'record.json'));
     for (const f of fs.readdirSync(path.join(from, 'benches'))) {
       const b = JSON.parse(fs.readFileSync(path.join(from, 'benches', f), 'utf8'));
-      fs.writeFileSync(path.join(to, 'benches', f), `${JSON.stringify(withGuardFlags(b, versionsGuardFlags(b)), null, 2)}\n`);
+      fs.writeFileSync(
+        path.join(to, 'benches', f),
+        `${JSON.stringify(withGuardFlags(b, versionsGuardFlags(b)), null, 2)}\n`,
+      );
     }
     const cite = (root: string) =>
       citationMarkdown(
-        buildCitation(loadRecord(path.join(root, 'results/versions', RUN, 'record.json')), { repoRoot: root, corrections: [] }),
+        buildCitation(loadRecord(path.join(root, 'results/versions', RUN, 'record.json')), {
+          repoRoot: root,
+          corrections: [],
+        }),
       );
     const row = (md: string, label: string) => md.split('\n').find((l) => l.startsWith(`| ${label}`)) ?? '';
     const label = 'undici@8.13.1 (undici-request) [flagged: foreign-load]';

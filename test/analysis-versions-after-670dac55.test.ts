@@ -109,7 +109,7 @@ describe('a moved step is a lead only beyond chance or by recurring (the multipl
     ]);
     expect(leads.every((l) => l.commands.length === 0)).toBe(true);
     expect(leads[0]?.sentence).toMatch(
-      /Moved in this run only, within what chance gives across 4 step × metric intervals \(a lead needs an interval of 98\.75 % coverage excluding 1, which these rounds cannot give \(at most 96\.9 %\), or the same move in an earlier run on this machine\): not a lead\.$/,
+      /Moved in this run only, within what chance gives across 4 step × metric intervals \(a lead needs an interval of 98\.75 % coverage excluding 1, which these rounds cannot give \(at most 96\.9 %\), or the same move in most earlier runs on this machine that measured it and the opposite in none\): not a lead\.$/,
     );
     expect(movementLeadLines(leads).some((l) => l.includes('casebook bisect'))).toBe(false);
     // Counterfactual: without the rule (as before versions-670dac55) both are leads with a bisect.

@@ -134,7 +134,11 @@ describe('07-versions', () => {
         expect(byId(id)?.kind, id).toBe('claim');
       // The design rule and the uniform replication rule (stated before the run after versions-33c58fd8) read the
       // standard profile's spreads and committed standard runs: in smoke every counted claim stays a claim.
-      for (const id of ['fetch-throughput-parity', 'undici-7-throughput-parity', 'runtime-undici-request-node22-throughput-parity']) {
+      for (const id of [
+        'fetch-throughput-parity',
+        'undici-7-throughput-parity',
+        'runtime-undici-request-node22-throughput-parity',
+      ]) {
         expect(byId(id)?.kind, id).toBe('claim');
         expect(byId(id)?.evidence['undecidableAtDesign'], id).toBeUndefined();
         expect(byId(id)?.evidence['replicates'], id).toBeUndefined();
@@ -146,7 +150,9 @@ describe('07-versions', () => {
         expect(byId(id)?.evidence['replicates'], id).toBe('versions-115bbbac');
         expect(['holds', 'fails'], id).toContain(byId(id)?.outcome);
         // Since versions-33c58fd8 a replication records the outcome of the run it names (the headline compares them).
-        expect(byId(id)?.evidence['replicatesOutcome'], id).toBe(id === 'js-runtimes-seq-one-socket' ? 'holds' : 'fails');
+        expect(byId(id)?.evidence['replicatesOutcome'], id).toBe(
+          id === 'js-runtimes-seq-one-socket' ? 'holds' : 'fails',
+        );
       }
       // The smoke profile runs fewer cells: no 6.x sequential claim, no Node 26 or node:http runtime cell, no 8.x sweep.
       for (const id of [

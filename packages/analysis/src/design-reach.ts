@@ -18,9 +18,14 @@ import type { Threshold } from './verdicts';
 /** Φ⁻¹(p), the standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9). */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`normalQuantile: p must be in (0, 1), got ${p}`);
-  const a = [-39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239];
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716, 2.506628277459239,
+  ];
   const b = [-54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572];
-  const c = [-0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
   const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
   const low = 0.02425;
   const poly = (k: readonly number[], x: number) => k.reduce((acc, v) => acc * x + v, 0);
@@ -42,7 +47,8 @@ export function normalQuantile(p: number): number {
  * per-round log ratios scattered with standard deviation `sigma`; Infinity below 6 rounds (no 95 % interval).
  */
 export function expectedLogHalfWidth(sigma: number, n: number): number {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`expectedLogHalfWidth: n must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`expectedLogHalfWidth: n must be a positive integer, got ${n}`);
   const interval = medianInterval(Array.from({ length: n }, (_, i) => i + 1));
   if (interval.coverage < 0.95) return Number.POSITIVE_INFINITY;
   const j = interval.low;

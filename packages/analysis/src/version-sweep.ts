@@ -556,9 +556,9 @@ export function recurrenceOf(
 /**
  * The target's CPU beside a CPU-per-request step (stated before the run after versions-33c58fd8): `rate` when the
  * target's interval excludes 1 and contains the client's factor (the target moved, by the client's factor: the rate
- * regime, not the client); `inseparable` when the target's interval contains 1 (the target may not have moved, or may
- * have moved as much as the client: client and target cannot be told apart, so the step is not dismissed); `client`
- * when the target's interval excludes 1 and the client's factor (it moved by another factor); null without the target's
+ * regime, not the client); `inseparable` when the target's interval contains both 1 and the client's factor (it may not
+ * have moved, or may have moved as much as the client: client and target cannot be told apart, so the step is not
+ * dismissed); `client` when it excludes the client's factor (the target did not move by it); null without the target's
  * CPU or for another metric.
  */
 export function targetCpuReading(
@@ -569,8 +569,9 @@ export function targetCpuReading(
   if (step.metric !== 'cpu-per-request' || tc === null || !Number.isFinite(clientFactor)) return null;
   const { low, high } = tc.change;
   if (!(Number.isFinite(low) && Number.isFinite(high))) return null;
-  if (low <= 1 && 1 <= high) return 'inseparable';
-  return low <= clientFactor && clientFactor <= high ? 'rate' : 'client';
+  const hasClient = low <= clientFactor && clientFactor <= high;
+  if (low <= 1 && 1 <= high) return hasClient ? 'inseparable' : 'client';
+  return hasClient ? 'rate' : 'client';
 }
 
 /** What to do about one movement: the sentence, the bisect command(s), the upstream links, bisects already on record. */
@@ -708,8 +709,9 @@ export function movementLeads(input: {
   /** The three cells a rerun of a reversing lead measures: the step's two releases and its neighbour's other one. */
   const rerunCells = (step: SweepStep): string => {
     const o = reversalAt(step)?.neighbour;
-    const versions = [...new Set([step.older, step.newer, ...(o === undefined ? [] : [o.older, o.newer])].map(plain))]
-      .sort(compareVersions);
+    const versions = [
+      ...new Set([step.older, step.newer, ...(o === undefined ? [] : [o.older, o.newer])].map(plain)),
+    ].sort(compareVersions);
     return `${versions.slice(0, -1).join(', ')} and ${versions.at(-1)}`;
   };
   function reversalAt(step: SweepStep): { text: string; neighbour: SweepStep } | null {
@@ -805,10 +807,10 @@ export function movementLeads(input: {
       const adjacent = stated === null && published !== null && adjacentReleases(published, older, newer);
       const searched: MovementLeadKind = adjacent ? 'adjacent' : 'bisect';
       // A lead beside an opposite move at the adjacent step (stated before the run after versions-33c58fd8): rerun first.
-      const reversalFirst = stated === null && rule !== undefined && !targetExplains && !chance ? reversalOf(step) : null;
+      const reversalFirst =
+        stated === null && rule !== undefined && !targetExplains && !chance ? reversalOf(step) : null;
       const kind: MovementLeadKind =
-        stated?.kind ??
-        (targetExplains ? 'target' : chance ? 'chance' : reversalFirst !== null ? 'rerun' : searched);
+        stated?.kind ?? (targetExplains ? 'target' : chance ? 'chance' : reversalFirst !== null ? 'rerun' : searched);
       const bisect = (good: string, bad: string) =>
         bisectCommandText({
           packageName: input.packageName,
@@ -926,7 +928,9 @@ export function movementLeadLines(leads: readonly MovementLead[], options: { rec
               `  - adjacent releases: located by the sweep (${compare}); the confirming run: ${l.commands.map((c) => `\`${c}\``).join(' and ')}`,
             ]
           : l.kind === 'rerun'
-            ? [`  - next: the three-cell rerun the sentence names, no bisect before it reproduces the step (${compare})`]
+            ? [
+                `  - next: the three-cell rerun the sentence names, no bisect before it reproduces the step (${compare})`,
+              ]
             : [];
     return [
       `- ${l.sentence}`,
