@@ -204,7 +204,7 @@ describe('fetchRuntimesRanSanity', () => {
     expect(over.outcome).toBe('holds');
     // Churn on one basis: opened in the measured windows over the requests of the measured windows.
     expect(over.evidence['b at 512 in flight']).toBe(
-      "cap configured 256 (default); measured windows: no per-window peak recorded; the run's peak (warm-up included, not read) 257; sockets opened 256 over the run, 0.0 per 1,000 measured requests (0 opened in the measured windows over 10000 requests)",
+      "cap configured 256 (default); measured windows: no per-window peak recorded; warm-up peak (the run's, warm-up included, not read) 257; sockets opened 256 over the run, 0.0 per 1,000 measured requests (0 opened in the measured windows over 10000 requests)",
     );
     // The same label at two loads: two entries, one per cell.
     const both = fetchRuntimesRanSanity({
@@ -214,8 +214,8 @@ describe('fetchRuntimesRanSanity', () => {
         { measurement: cell('b', { peak: 1, load: 1 }), runtime: 'bun', version: '1.4.5' },
       ],
     });
-    expect(both.evidence['b at 512 in flight']).toMatch(/the run's peak \(warm-up included, not read\) 256;/);
-    expect(both.evidence['b at 1 in flight']).toMatch(/the run's peak \(warm-up included, not read\) 1;/);
+    expect(both.evidence['b at 512 in flight']).toMatch(/warm-up peak \(the run's, warm-up included, not read\) 256;/);
+    expect(both.evidence['b at 1 in flight']).toMatch(/warm-up peak \(the run's, warm-up included, not read\) 1;/);
     const ignored = fetchRuntimesRanSanity({
       id: 'ran',
       cells: [
@@ -228,7 +228,7 @@ describe('fetchRuntimesRanSanity', () => {
       ],
     });
     expect(ignored.evidence['problems']).toMatch(
-      /^b: the raised cap of 512 did not show in the measured windows under 512 in flight \(measured windows' peaks 250, 256, 256, 256 \(median 256; above 256 in 0 of 4; 4 sockets closed in them\); .*\); the run's peak 256 does not decide it$/,
+      /^b: the raised cap of 512 did not show in the measured windows under 512 in flight \(measured windows' peaks 250, 256, 256, 256 \(median 256; above 256 in 0 of 4; 4 sockets closed in them\); .*\); the warm-up peak 256 does not decide it; flagged cap-not-shown, its regime read from the windows \(median 256 open\)$/,
     );
     // 257 under the default cap and 300 raised: "more than 256" would hold; 90 % of min(cap, load) does not.
     const barely = fetchRuntimesRanSanity({
@@ -306,7 +306,7 @@ describe('fetch-runtimes-ran on the run versions-8cdc0db4 (its second reader, fi
     expect(problems).not.toMatch(/did not/);
     // The default cell's churn on the same basis: 9 opened in the measured windows, not the 2,205 of the whole run.
     expect(v.evidence['bun-fetch@bun-1.4.5 at 512 in flight']).toBe(
-      "cap configured 256 (default); measured windows' peaks 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256 (median 256; above 256 in 0 of 16; 0 sockets closed in them); the run's peak (warm-up included, not read) 257; sockets opened 2205 over the run, 0.1 per 1,000 measured requests (9 opened in the measured windows over 114811 requests)",
+      "cap configured 256 (default); measured windows' peaks 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256, 256 (median 256; above 256 in 0 of 16; 0 sockets closed in them); warm-up peak (the run's, warm-up included, not read) 257; sockets opened 2205 over the run, 0.1 per 1,000 measured requests (9 opened in the measured windows over 114811 requests)",
     );
   });
 
@@ -328,7 +328,7 @@ describe('fetch-runtimes-ran on the run versions-8cdc0db4 (its second reader, fi
     const w = fetchRuntimesRanSanity({ id: 'r', cells: cells(half) });
     expect(w.outcome).toBe('fails');
     expect(String(w.evidence['problems'])).toMatch(
-      /did not show in the measured windows .*median 323\.5; above 256 in 8 of 16.*the run's peak 513 does not decide it$/,
+      /did not show in the measured windows .*median 323\.5; above 256 in 8 of 16.*the warm-up peak 513 does not decide it; flagged cap-not-shown, its regime read from the windows \(median 323\.5 open\)$/,
     );
     // Every window at 90 % of the cap: holds, whatever the run's peak says.
     const held = {

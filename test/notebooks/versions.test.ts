@@ -132,12 +132,27 @@ describe('07-versions', () => {
       // Sections 5–7 are a fixed design (no precision target): their CPU parity is a claim, not exploratory.
       for (const id of ['seq-undici-7-cpu-parity', 'runtime-seq-node-fetch-node22-cpu-parity'])
         expect(byId(id)?.kind, id).toBe('claim');
+      // The design rule and the uniform replication rule (stated before the run after versions-33c58fd8) read the
+      // standard profile's spreads and committed standard runs: in smoke every counted claim stays a claim.
+      for (const id of [
+        'fetch-throughput-parity',
+        'undici-7-throughput-parity',
+        'runtime-undici-request-node22-throughput-parity',
+      ]) {
+        expect(byId(id)?.kind, id).toBe('claim');
+        expect(byId(id)?.evidence['undecidableAtDesign'], id).toBeUndefined();
+        expect(byId(id)?.evidence['replicates'], id).toBeUndefined();
+      }
       // One socket at one request in flight is not enforced (no cap): the target's counts decide; since
       // versions-115bbbac measured the same counts a second time, a replication (exploratory), not a finding.
       for (const id of ['seq-one-socket', 'runtime-seq-one-socket', 'js-runtimes-seq-one-socket']) {
         expect(byId(id)?.kind, id).toBe('exploratory');
         expect(byId(id)?.evidence['replicates'], id).toBe('versions-115bbbac');
         expect(['holds', 'fails'], id).toContain(byId(id)?.outcome);
+        // Since versions-33c58fd8 a replication records the outcome of the run it names (the headline compares them).
+        expect(byId(id)?.evidence['replicatesOutcome'], id).toBe(
+          id === 'js-runtimes-seq-one-socket' ? 'holds' : 'fails',
+        );
       }
       // The smoke profile runs fewer cells: no 6.x sequential claim, no Node 26 or node:http runtime cell, no 8.x sweep.
       for (const id of [

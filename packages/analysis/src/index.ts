@@ -4,6 +4,7 @@ export * from './bisect';
 export * from './bodies';
 export * from './body-summaries';
 export { type BurstCount, type BurstInterval, burstInterval, MIN_BURSTS } from './burst-interval';
+export * from './design-reach';
 export * from './dns';
 export * from './error-dominated';
 export * from './http2';
@@ -25,12 +26,15 @@ export {
   countClaim,
   decide,
   declaredBeforeRun,
+  type EarlierVerdicts,
   type Evidence,
   exploratoryProvenance,
   intervalLabel,
+  notDecidableAtDesign,
   type Outcome,
   quantityClaim,
   replicationOf,
+  replicationRule,
   type Statistic,
   sanityCheck,
   type Threshold,
@@ -43,3 +47,4 @@ export {
 } from './verdicts';
 export * from './version-sweep';
 export * from './versions';
+export * from './versions-design';

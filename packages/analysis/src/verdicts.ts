@@ -220,6 +220,9 @@ export function combineParts(
 /** The evidence entry of an exploratory verdict declared before the run (see `declaredBeforeRun`). */
 const DECLARED_BEFORE_RUN = { key: 'declared', value: 'before the run' } as const;
 
+/** The evidence key of a claim its design cannot decide (`notDecidableAtDesign`). */
+const UNDECIDABLE_AT_DESIGN = 'undecidableAtDesign';
+
 /**
  * Mark an exploratory verdict as declared before the run (stated in the notebook's claims table before it measures),
  * so it is not read as added after seeing the data. Claims and sanity checks are returned unchanged.
@@ -233,15 +236,71 @@ export function declaredBeforeRun(v: VerdictData): VerdictData {
  * A verdict whose outcome an earlier run already showed (`run`, which measured `text`) before this run stated it: a
  * replication, exploratory (not counted among the findings), its claim text naming the run and its evidence keeping it
  * (`replicates`), so it reads "declared before this run: a replication of <run>" and never as added after seeing the
- * data. A sanity check is returned unchanged.
+ * data. With `outcome` (the outcome that run decided: holds or fails, or unresolved for a void it replicates), the
+ * evidence keeps it too (`replicatesOutcome`), and the headline counts this verdict as replicated only when its outcome
+ * here is the same (stated before the run after versions-33c58fd8: "replicated" is the same outcome as the run named,
+ * not "holds"). A sanity check is returned unchanged.
  */
-export function replicationOf(v: VerdictData, r: { run: string; text: string }): VerdictData {
+export function replicationOf(
+  v: VerdictData,
+  r: { run: string; text: string; outcome?: Outcome | undefined },
+): VerdictData {
   if (v.kind === 'sanity') return v;
   return {
     ...v,
     kind: 'exploratory',
     claim: `Replication of ${r.run} (which measured ${r.text} before this run; not a finding): ${v.claim}`,
-    evidence: { ...v.evidence, replicates: r.run },
+    evidence: {
+      ...v.evidence,
+      replicates: r.run,
+      ...(r.outcome === undefined ? {} : { replicatesOutcome: r.outcome }),
+    },
+  };
+}
+
+/** One earlier committed run's verdicts, as the replication rule reads them (its record.json). */
+export interface EarlierVerdicts {
+  run: string;
+  verdicts: readonly Pick<Verdict, 'id' | 'kind' | 'outcome' | 'statistic' | 'evidence'>[];
+}
+
+/** An earlier verdict's value as text: `0.826 (0.689–0.867)`, or its outcome alone when it has no statistic. */
+function earlierValueText(v: EarlierVerdicts['verdicts'][number]): string {
+  const s = v.statistic;
+  if (s === undefined || s === null) return v.outcome;
+  const ci = s.ci95;
+  return `${r3(s.value)}${ci ? ` (${r3(ci[0])}–${r3(ci[1])})` : ''}: ${v.outcome}`;
+}
+
+/**
+ * The replication rule, applied uniformly (stated before the run after versions-33c58fd8): a counted claim whose
+ * outcome an earlier committed run of the same notebook on the same machine already decided (its verdict of the same id
+ * holds or fails, counted or not) is a replication of that run (`replicationOf`: exploratory, not counted, naming the
+ * run, the value there and its outcome). Of several such runs the latest is named (`earlier` in run order, oldest
+ * first); every earlier decision is listed in the evidence (`earlierDecisions`). A claim no earlier run decided, and
+ * any verdict that is not a claim, is returned unchanged. The caller passes only runs on this machine.
+ */
+export function replicationRule(v: VerdictData, earlier: readonly EarlierVerdicts[]): VerdictData {
+  if (v.kind !== 'claim') return v;
+  const decided = earlier.flatMap((e) => {
+    const found = e.verdicts.find((x) => x.id === v.id && x.kind !== 'sanity');
+    return found !== undefined && (found.outcome === 'holds' || found.outcome === 'fails')
+      ? [{ run: e.run, verdict: found }]
+      : [];
+  });
+  const latest = decided.at(-1);
+  if (latest === undefined) return v;
+  const replicated = replicationOf(v, {
+    run: latest.run,
+    text: `${v.id} = ${earlierValueText(latest.verdict)}`,
+    outcome: latest.verdict.outcome,
+  });
+  return {
+    ...replicated,
+    evidence: {
+      ...replicated.evidence,
+      earlierDecisions: decided.map((d) => `${d.run}: ${earlierValueText(d.verdict)}`).join('; '),
+    },
   };
 }
 
@@ -261,6 +320,8 @@ export function verdictKindText(v: Pick<Verdict, 'kind' | 'evidence'>): string {
   if (v.kind === 'unclassified') return 'Unclassified';
   const replicates = replicatedRun(v.evidence);
   if (replicates !== null) return `Exploratory (declared before this run: a replication of ${replicates}, not counted)`;
+  const undecidable = v.evidence[UNDECIDABLE_AT_DESIGN];
+  if (typeof undecidable === 'string') return `Exploratory (declared before this run: ${undecidable}, not counted)`;
   if (v.evidence[DECLARED_BEFORE_RUN.key] !== DECLARED_BEFORE_RUN.value)
     return 'Exploratory (added after seeing the data)';
   return v.evidence['threshold'] === undefined
@@ -341,13 +402,19 @@ export function verdictHeadline(
   // Replications of earlier runs (evidence `replicates`) are exploratory, not counted; when there are any, the headline
   // says how many hold again beside the new holds, so "4 hold" never reads as four new findings.
   const replications = verdicts.filter((v) => v.kind === 'exploratory' && replicatedRun(v.evidence) !== null);
-  const replicated = replications.filter((v) => v.outcome === 'holds').length;
+  const replicated = replications.filter(reproducesEarlierOutcome).length;
+  // Since versions-33c58fd8 a replication records the outcome of the run it names: "replicated" is then the same
+  // outcome there and here, said in words; a record made before keeps its headline ("replicated": holds again).
+  const withOutcome = replications.some((v) => typeof v.evidence?.['replicatesOutcome'] === 'string');
+  const plural = replications.length === 1 ? 'replication' : 'replications';
   const parts =
     replications.length === 0
       ? [`${t.holds} of ${t.claims} claims hold`]
       : [
           `${t.holds} new holds of ${t.claims} claims`,
-          `${replicated} replicated (of ${replications.length} ${replications.length === 1 ? 'replication' : 'replications'} of earlier runs, not counted)`,
+          withOutcome
+            ? `${replicated} of ${replications.length} ${plural} of earlier runs reproduce the outcome of the run they name (not counted)`
+            : `${replicated} replicated (of ${replications.length} ${plural} of earlier runs, not counted)`,
         ];
   if (t.fails > 0) parts.push(`${t.fails} do not hold`);
   if (t.unresolved > 0) {
@@ -361,11 +428,44 @@ export function verdictHeadline(
     ];
     parts.push(`${t.sanity} sanity checks${off.length > 0 ? ` (${off.join(', ')})` : ''}`);
   }
-  if (t.exploratory > 0)
-    parts.push(
-      `${t.exploratory} exploratory${replications.length === 0 ? '' : ` (${replications.length} of them ${replications.length === 1 ? 'a replication' : 'replications'})`}`,
-    );
+  if (t.exploratory > 0) {
+    const undecidable = verdicts.filter(
+      (v) => v.kind === 'exploratory' && typeof v.evidence?.[UNDECIDABLE_AT_DESIGN] === 'string',
+    ).length;
+    const of = [
+      ...(replications.length === 0
+        ? []
+        : [`${replications.length} of them ${replications.length === 1 ? 'a replication' : 'replications'}`]),
+      ...(undecidable === 0 ? [] : [`${undecidable} not decidable at this design`]),
+    ];
+    parts.push(`${t.exploratory} exploratory${of.length === 0 ? '' : ` (${of.join(', ')})`}`);
+  }
   return parts.join(', ');
+}
+
+/**
+ * Whether a replication reproduces the run it names: the same outcome here as its evidence's `replicatesOutcome`, or,
+ * in a record made before replications kept that outcome, holds.
+ */
+function reproducesEarlierOutcome(v: Pick<Verdict, 'outcome'> & { evidence?: Verdict['evidence'] }): boolean {
+  const earlier = v.evidence?.['replicatesOutcome'];
+  return typeof earlier === 'string' ? v.outcome === earlier : v.outcome === 'holds';
+}
+
+/**
+ * A claim its design cannot decide (stated before the run after versions-33c58fd8; `designReach` in design-reach.ts
+ * says which): exploratory, not counted, its claim text and evidence (`undecidableAtDesign`) saying why, "cannot
+ * decide at this design (about N rounds needed)". Its outcome is still computed and printed. A verdict that is not a
+ * claim is returned unchanged.
+ */
+export function notDecidableAtDesign(v: VerdictData, why: string): VerdictData {
+  if (v.kind !== 'claim') return v;
+  return {
+    ...v,
+    kind: 'exploratory',
+    claim: `Not counted: ${why} (stated before this run): ${v.claim}`,
+    evidence: { ...v.evidence, [UNDECIDABLE_AT_DESIGN]: why },
+  };
 }
 
 /**
@@ -378,6 +478,8 @@ export function exploratoryProvenance(v: Pick<Verdict, 'kind'> & { evidence?: Ve
   if (v.kind !== 'exploratory') return null;
   const replicates = replicatedRun(v.evidence);
   if (replicates !== null) return `declared before this run: a replication of ${replicates}, not counted`;
+  const undecidable = v.evidence?.[UNDECIDABLE_AT_DESIGN];
+  if (typeof undecidable === 'string') return `declared before this run: ${undecidable}, not counted`;
   return v.evidence?.[DECLARED_BEFORE_RUN.key] === DECLARED_BEFORE_RUN.value
     ? 'declared before the run, not counted'
     : 'added after seeing the data';

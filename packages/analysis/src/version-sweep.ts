@@ -497,9 +497,11 @@ export interface MechanismStep {
  * the sweep already located the release; its command is the confirming run (a bisect of adjacent releases is a screen
  * and a confirmation of the two). `claim`: a claim stated before the run decides the step (or it is such a step's
  * mirror): no command. `mechanism`: a mechanism stated in the text before the run names the step: no command, not
- * counted.
+ * counted. `rerun` (stated before the run after versions-33c58fd8): a lead beside an opposite move at the adjacent step
+ * of its line (one outlying cell at the shared release looks like this): its next step is a rerun of the three cells
+ * in one comparison of at least 20 rounds, not a bisect.
  */
-export type MovementLeadKind = 'bisect' | 'adjacent' | 'claim' | 'mechanism' | 'chance' | 'target';
+export type MovementLeadKind = 'bisect' | 'adjacent' | 'rerun' | 'claim' | 'mechanism' | 'chance' | 'target';
 
 /**
  * An earlier committed run's steps of the same comparison on the same machine (the notebook reads them from the run's
@@ -509,6 +511,67 @@ export type MovementLeadKind = 'bisect' | 'adjacent' | 'claim' | 'mechanism' | '
 export interface EarlierSteps {
   run: string;
   steps: readonly Pick<SweepStep, 'line' | 'older' | 'newer' | 'metric' | 'movement' | 'ratio'>[];
+}
+
+/** How a step's move stands in the earlier committed runs that measured it (`recurrenceOf`). */
+export interface Recurrence {
+  /** The same move in most earlier runs that measured the step, and the opposite move in none. */
+  recurs: boolean;
+  /** Earlier runs that measured the step (both cells, a finite ratio in the metric). */
+  measured: number;
+  /** Those where it moved the same way, and the opposite way: `run (older / newer 0.88, 0.64–0.95)`. */
+  same: string[];
+  opposite: string[];
+}
+
+/**
+ * The recurrence rule (stated before the run after versions-33c58fd8, the stricter form of the rule stated after
+ * versions-670dac55): a step recurs only when it moved the same way in most of the earlier committed runs that measured
+ * it (more than half) and the opposite way in none. One earlier run of three that moved is not recurrence: a null step
+ * moves in one of several runs by chance.
+ */
+export function recurrenceOf(
+  step: Pick<SweepStep, 'line' | 'older' | 'newer' | 'metric' | 'movement'>,
+  earlier: readonly EarlierSteps[],
+): Recurrence {
+  const same: string[] = [];
+  const opposite: string[] = [];
+  let measured = 0;
+  for (const e of earlier) {
+    const o = e.steps.find((x) => sameStep(x, step) && x.metric === step.metric);
+    if (o === undefined || !Number.isFinite(o.ratio.median)) continue;
+    measured++;
+    const text = `${e.run} (older / newer ${f2(o.ratio.median)}, ${f3(o.ratio.low)}–${f3(o.ratio.high)})`;
+    if (o.movement !== null && o.movement === step.movement) same.push(text);
+    else if (o.movement !== null) opposite.push(text);
+  }
+  return {
+    recurs: step.movement !== null && same.length > measured / 2 && opposite.length === 0,
+    measured,
+    same,
+    opposite,
+  };
+}
+
+/**
+ * The target's CPU beside a CPU-per-request step (stated before the run after versions-33c58fd8): `rate` when the
+ * target's interval excludes 1 and contains the client's factor (the target moved, by the client's factor: the rate
+ * regime, not the client); `inseparable` when the target's interval contains both 1 and the client's factor (it may not
+ * have moved, or may have moved as much as the client: client and target cannot be told apart, so the step is not
+ * dismissed); `client` when it excludes the client's factor (the target did not move by it); null without the target's
+ * CPU or for another metric.
+ */
+export function targetCpuReading(
+  step: Pick<SweepStep, 'metric' | 'ratio' | 'targetCpuPerRequest'>,
+): 'rate' | 'inseparable' | 'client' | null {
+  const tc = step.targetCpuPerRequest;
+  const clientFactor = 1 / step.ratio.median;
+  if (step.metric !== 'cpu-per-request' || tc === null || !Number.isFinite(clientFactor)) return null;
+  const { low, high } = tc.change;
+  if (!(Number.isFinite(low) && Number.isFinite(high))) return null;
+  const hasClient = low <= clientFactor && clientFactor <= high;
+  if (low <= 1 && 1 <= high) return hasClient ? 'inseparable' : 'client';
+  return hasClient ? 'rate' : 'client';
 }
 
 /** What to do about one movement: the sentence, the bisect command(s), the upstream links, bisects already on record. */
@@ -606,8 +669,11 @@ export function movementLeads(input: {
    * decides is a lead with a bisect only when its interval excludes 1 at the family-wise coverage over the sweep's
    * step × metric intervals (`familyWise`), or when the same step moved the same way in an earlier committed run on
    * this machine (`earlier`); otherwise it is `chance`: "moved in this run only, within what chance gives", no command.
-   * And a CPU-per-request movement whose target moved by a factor whose interval contains the client's is `target`: the
-   * rate regime, no command. Absent: every movement is a lead (the rule before).
+   * And a CPU-per-request movement whose target moved by a factor whose interval excludes 1 and contains the client's
+   * is `target`: the rate regime, no command; where the target's interval contains 1 it says client and target cannot
+   * be separated and dismisses nothing. Since versions-33c58fd8 recurrence is `recurrenceOf` (most earlier runs that
+   * measured the step, none the other way) and is applied before the target's reading; a lead beside an opposite move
+   * at the adjacent step is a `rerun`. Absent: every movement is a lead (the rule before).
    */
   multiplicity?: { earlier: readonly EarlierSteps[] };
 }): MovementLead[] {
@@ -639,7 +705,16 @@ export function movementLeads(input: {
       };
     return null;
   };
-  const reversalOf = (step: SweepStep): string | null => {
+  const reversalOf = (step: SweepStep): string | null => reversalAt(step)?.text ?? null;
+  /** The three cells a rerun of a reversing lead measures: the step's two releases and its neighbour's other one. */
+  const rerunCells = (step: SweepStep): string => {
+    const o = reversalAt(step)?.neighbour;
+    const versions = [
+      ...new Set([step.older, step.newer, ...(o === undefined ? [] : [o.older, o.newer])].map(plain)),
+    ].sort(compareVersions);
+    return `${versions.slice(0, -1).join(', ')} and ${versions.at(-1)}`;
+  };
+  function reversalAt(step: SweepStep): { text: string; neighbour: SweepStep } | null {
     const neighbours = input.steps.filter(
       (o) =>
         o !== step &&
@@ -652,7 +727,10 @@ export function movementLeads(input: {
     const at = (o: SweepStep) => plain(o.older === step.newer ? step.newer : step.older);
     const resolved = neighbours.find((o) => o.movement !== null && o.movement !== step.movement);
     if (resolved !== undefined)
-      return `reverses at ${at(resolved)} (${plain(resolved.older)} → ${plain(resolved.newer)} moved ${resolved.movement})`;
+      return {
+        text: `reverses at ${at(resolved)} (${plain(resolved.older)} → ${plain(resolved.newer)} moved ${resolved.movement})`,
+        neighbour: resolved,
+      };
     // A neighbour whose median goes the other way, unresolved, by at least half the step's own size (log scale): the
     // shared release may be the one outlying cell. Without the size rule, noise alone puts an unresolved neighbour's
     // median on the other side about half the time.
@@ -667,8 +745,11 @@ export function movementLeads(input: {
         size(o) >= 0.5 * size(step),
     );
     if (opposite === undefined) return null;
-    return `may reverse at ${at(opposite)} (${plain(opposite.older)} → ${plain(opposite.newer)}: older / newer ${f2(opposite.ratio.median)} the other way, unresolved)`;
-  };
+    return {
+      text: `may reverse at ${at(opposite)} (${plain(opposite.older)} → ${plain(opposite.newer)}: older / newer ${f2(opposite.ratio.median)} the other way, unresolved)`,
+      neighbour: opposite,
+    };
+  }
   const moved = input.steps.filter((s) => s.movement !== null);
   /** The throughput step a step's other metric folds into (throughput moved more than 2× at the same step), if any. */
   const foldsInto = (step: SweepStep): SweepStep | undefined =>
@@ -693,20 +774,17 @@ export function movementLeads(input: {
         tc === null
           ? "the target's CPU per request is not recorded in these blocks"
           : `the target's CPU per request (the same target program in both cells) in the same rounds: ${f1(tc.olderUs)} → ${f1(tc.newerUs)} µs, ${f2(tc.change.median)}× newer / older (${intervalLabel({ coverage: tc.change.coverage })} ${f2(tc.change.low)}–${f2(tc.change.high)}), against the client's ${f2(clientFactor)}×`;
-      const targetExplains =
-        rule !== undefined &&
-        step.metric === 'cpu-per-request' &&
-        tc !== null &&
-        Number.isFinite(clientFactor) &&
-        tc.change.low <= clientFactor &&
-        clientFactor <= tc.change.high;
-      const recurs = (rule?.earlier ?? []).flatMap((e) =>
-        e.steps
-          .filter((o) => sameStep(o, step) && o.metric === step.metric && o.movement === step.movement)
-          .map((o) => `${e.run} (older / newer ${f2(o.ratio.median)}, ${f3(o.ratio.low)}–${f3(o.ratio.high)})`),
-      );
+      const recurrence = recurrenceOf(step, rule?.earlier ?? []);
+      const recurs = recurrence.recurs ? recurrence.same : [];
+      const reading = rule === undefined ? null : targetCpuReading(step);
+      // Recurrence first: a step that recurs is not dismissed by the target's reading.
+      const targetExplains = reading === 'rate' && recurs.length === 0;
       const fw = step.familyWise;
       const chance = rule !== undefined && !fw.resolved && recurs.length === 0;
+      const earlierText =
+        rule === undefined || recurrence.measured === 0
+          ? ''
+          : ` (earlier committed runs that measured this step: ${recurrence.measured}; the same move in ${recurrence.same.length}${recurrence.same.length === 0 ? '' : `: ${recurrence.same.join(', ')}`}${recurrence.opposite.length === 0 ? '' : `; the opposite move in ${recurrence.opposite.join(', ')}`})`;
       // The coverage asked for to two decimals (98.75 %), the coverage reached to one (96.9 %).
       const neededText = (x: number) => `${Number((x * 100).toFixed(2))} %`;
       const pctText = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -716,17 +794,23 @@ export function movementLeads(input: {
           : fw.resolved
             ? ` Beyond chance across ${fw.k} step × metric intervals: its ${pctText(fw.ratio.coverage)} interval ${f3(fw.ratio.low)}–${f3(fw.ratio.high)} excludes 1 (needed ${neededText(fw.needed)}).`
             : recurs.length > 0
-              ? ` Recurs: the same step moved the same way in ${recurs.join(' and ')} on this machine (committed).`
-              : ` Moved in this run only, within what chance gives across ${fw.k} step × metric intervals (a lead needs an interval of ${neededText(fw.needed)} coverage excluding 1, ${fw.ratio.coverage < fw.needed ? `which these rounds cannot give (at most ${pctText(fw.ratio.coverage)})` : `and that interval is ${f3(fw.ratio.low)}–${f3(fw.ratio.high)}`}, or the same move in an earlier run on this machine): not a lead.`;
+              ? ` Recurs: the same step moved the same way in ${recurs.join(' and ')} on this machine (committed), ${recurrence.same.length} of the ${recurrence.measured} earlier runs that measured it, none the other way.`
+              : ` Moved in this run only, within what chance gives across ${fw.k} step × metric intervals (a lead needs an interval of ${neededText(fw.needed)} coverage excluding 1, ${fw.ratio.coverage < fw.needed ? `which these rounds cannot give (at most ${pctText(fw.ratio.coverage)})` : `and that interval is ${f3(fw.ratio.low)}–${f3(fw.ratio.high)}`}, or the same move in most earlier runs on this machine that measured it and the opposite in none${earlierText}): not a lead.`;
       const cpuText =
         rule === undefined || stated !== null || step.metric !== 'cpu-per-request'
           ? ''
           : targetExplains
-            ? ` Beside it, ${targetText}: the target moved by the same factor, so this is the rate regime, not the client: no bisect.`
-            : ` Beside it, ${targetText}.`;
+            ? ` Beside it, ${targetText}: the target moved too (its interval excludes 1) and its interval contains the client's factor, so this is the rate regime, not the client: no bisect.`
+            : reading === 'inseparable'
+              ? ` Beside it, ${targetText}: the target's interval contains 1, so this run cannot separate client from target (not dismissed).`
+              : ` Beside it, ${targetText}.`;
       const adjacent = stated === null && published !== null && adjacentReleases(published, older, newer);
+      const searched: MovementLeadKind = adjacent ? 'adjacent' : 'bisect';
+      // A lead beside an opposite move at the adjacent step (stated before the run after versions-33c58fd8): rerun first.
+      const reversalFirst =
+        stated === null && rule !== undefined && !targetExplains && !chance ? reversalOf(step) : null;
       const kind: MovementLeadKind =
-        stated?.kind ?? (targetExplains ? 'target' : chance ? 'chance' : adjacent ? 'adjacent' : 'bisect');
+        stated?.kind ?? (targetExplains ? 'target' : chance ? 'chance' : reversalFirst !== null ? 'rerun' : searched);
       const bisect = (good: string, bad: string) =>
         bisectCommandText({
           packageName: input.packageName,
@@ -805,11 +889,12 @@ export function movementLeads(input: {
             note: `its range contains this step; ${measured}; ${where}`,
           };
         });
-      const reversal = kind === 'bisect' || kind === 'adjacent' ? reversalOf(step) : null;
+      const reversal = kind === 'bisect' || kind === 'adjacent' || kind === 'rerun' ? reversalOf(step) : null;
+      const rerunText = kind === 'rerun' ? rerunCells(step) : '';
       return {
         step,
         kind,
-        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${foldText}${stated === null ? '' : ` ${stated.text}`}${cpuText}${multiplicityText}${reversal === null ? '' : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
+        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${foldText}${stated === null ? '' : ` ${stated.text}`}${cpuText}${multiplicityText}${reversal === null ? '' : kind === 'rerun' ? ` It ${reversal}: one outlying cell at that release looks like this, so the next step is a rerun of ${rerunText} in one interleaved comparison of at least 20 rounds, not a bisect.` : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
         commands,
         links: releaseLinks(input.packageName, older, newer),
         onRecord,
@@ -822,7 +907,8 @@ export function movementLeads(input: {
 /**
  * The leads as markdown list lines: each sentence, then what to run. A `bisect` lead: its command(s) and the upstream
  * links; an `adjacent` lead, in one line: "adjacent releases: located by the sweep", the compare link, and the
- * confirming run; a `claim` or `mechanism` lead: the sentence alone (it names what decides it). Then any committed
+ * confirming run; a `rerun` lead: the rerun its sentence names, with the compare link; a `claim` or `mechanism` lead:
+ * the sentence alone (it names what decides it). Then any committed
  * bisect whose range contains the step (`recordsShownIn`: where the notebook shows them, as "section 1 shows it").
  */
 export function movementLeadLines(leads: readonly MovementLead[], options: { recordsShownIn?: string } = {}): string[] {
@@ -841,7 +927,11 @@ export function movementLeadLines(leads: readonly MovementLead[], options: { rec
           ? [
               `  - adjacent releases: located by the sweep (${compare}); the confirming run: ${l.commands.map((c) => `\`${c}\``).join(' and ')}`,
             ]
-          : [];
+          : l.kind === 'rerun'
+            ? [
+                `  - next: the three-cell rerun the sentence names, no bisect before it reproduces the step (${compare})`,
+              ]
+            : [];
     return [
       `- ${l.sentence}`,
       ...run,
@@ -930,9 +1020,10 @@ export function singleSocketVerdict(input: {
   /**
    * An earlier run that already measured these counts (`{ run: 'versions-115bbbac', text: 'undici and Node's fetch 2
    * sockets, the others 1' }`): the outcome is known before this run, so the verdict is a replication, exploratory, its
-   * text naming the run; not counted among the findings.
+   * text naming the run; not counted among the findings. With `outcome` (the outcome that run decided), the evidence
+   * keeps it (`replicatesOutcome`), and the headline counts it replicated only when it is the same here.
    */
-  replicates?: { run: string; text: string };
+  replicates?: { run: string; text: string; outcome?: 'holds' | 'fails' | 'unresolved' };
 }): VerdictData {
   const off = input.measurements.filter((m) => m.target.connectionsOpened !== 1 || m.target.peakOpenConnections > 1);
   const r = input.replicates;
@@ -946,6 +1037,7 @@ export function singleSocketVerdict(input: {
       ...input.measurements.map((m) => [`opened ${m.label}`, m.target.connectionsOpened]),
       ...input.measurements.map((m) => [`peak open ${m.label}`, m.target.peakOpenConnections]),
       ...(r === undefined ? [] : [['replicates', r.run]]),
+      ...(r?.outcome === undefined ? [] : [['replicatesOutcome', r.outcome]]),
     ]),
   };
   if (input.kind === 'sanity') return sanityCheck(verdict);

@@ -236,6 +236,8 @@ const FLAG_REASONS: Readonly<Record<string, (label: string) => string>> = {
   errors: (l) => `${l} had failed requests`,
   stalled: (l) => `${l} stalled (a measured block completed no request)`,
   'no-data': (l) => `${l} completed no block`,
+  'cap-not-shown': (l) =>
+    `the raised cap of ${l} did not show in its measured windows (their median peak of open connections at or below Bun's default 256, or at most half of them above it)`,
 };
 
 /**
@@ -254,7 +256,7 @@ export function notComparedReason(
   const pair = [reference, other].filter((m) => !isComparableCell(m));
   const otherReasons = pair.flatMap((m) => {
     const excluding = flagsOf(m).filter(
-      (f) => f !== 'not-steady' && (UNRANKABLE_FLAGS.includes(f) || f === 'foreign-load'),
+      (f) => f !== 'not-steady' && (UNRANKABLE_FLAGS.includes(f) || f === 'foreign-load' || f === 'cap-not-shown'),
     );
     if (excluding.length > 0) return excluding.map((f) => FLAG_REASONS[f]?.(m.label) ?? `${m.label} flagged ${f}`);
     return flagsOf(m).includes('not-steady') ? [] : [`${m.label} not rankable`];
@@ -1046,6 +1048,66 @@ export function versionsRanSanity(input: {
 /** Bun's cap on fetches in flight per process when BUN_CONFIG_MAX_HTTP_REQUESTS is not set. */
 const BUN_DEFAULT_CAP = 256;
 
+/** What a cell's measured windows carry of the target's own counters (a bench record's trials). */
+interface WindowTargets {
+  trials?: readonly { target?: { peakOpenConnections?: number; connectionsClosed?: number } | undefined }[] | undefined;
+}
+
+/** The measured windows' own peaks of open connections at the target (a bench record's trials), never the warm-up's. */
+export function measuredWindowPeaks(m: WindowTargets): number[] {
+  return (m.trials ?? []).flatMap((t) =>
+    typeof t.target?.peakOpenConnections === 'number' ? [t.target.peakOpenConnections] : [],
+  );
+}
+
+/**
+ * A cell's socket regime as the measured windows show it (stated before the run after versions-33c58fd8): "median
+ * window peak 192 open (warm-up peak 513, not read)"; the run's peak, warm-up included, is named the warm-up peak and
+ * decides nothing. Without per-window peaks: the run's peak, said to be one.
+ */
+export function windowRegimeText(m: WindowTargets & Pick<VersionMeasurement, 'target'>): string {
+  const windows = measuredWindowPeaks(m);
+  if (windows.length === 0)
+    return `peak ${m.target.peakOpenConnections} open over the run, warm-up included (no per-window peak recorded)`;
+  return `median window peak ${medianInterval(windows).median} open (warm-up peak ${m.target.peakOpenConnections}, not read)`;
+}
+
+/**
+ * Whether a Bun cell's raised cap did not show in its measured windows (stated before the run after versions-33c58fd8):
+ * a cap configured above 256 (`client.settings.bunMaxHttpRequests.value`) under a load above 256 shows only when the
+ * median window peak of open connections is above 256 and more than half the windows are above it; no window peak
+ * recorded does not show it either. False for any other cell.
+ */
+export function bunCapNotShown(
+  m: WindowTargets & Pick<VersionMeasurement, 'client'> & { params: { load: { concurrency: number } } },
+): boolean {
+  const setting = m.client.settings['bunMaxHttpRequests'];
+  const cap = isRecord(setting) && typeof setting['value'] === 'number' ? setting['value'] : null;
+  if (cap === null || cap <= BUN_DEFAULT_CAP || m.params.load.concurrency <= BUN_DEFAULT_CAP) return false;
+  const windows = measuredWindowPeaks(m);
+  if (windows.length === 0) return true;
+  const above = windows.filter((p) => p > BUN_DEFAULT_CAP).length;
+  return !(medianInterval(windows).median > BUN_DEFAULT_CAP && above > windows.length / 2);
+}
+
+/**
+ * Notebook 07's own guard rule (Study.guardWith, stated before the run after versions-33c58fd8): the flags that keep a
+ * cell out of every comparison of the notebook, written into the saved record so the closing table prints the cell
+ * "not citable" as it does the runner's excluding flags: `foreign-load` (already in the runner's flags, shown but not
+ * excluding there; returned here so the record is saved unrankable) and `cap-not-shown` (`bunCapNotShown`).
+ */
+export function versionsGuardFlags(
+  m: WindowTargets &
+    Pick<VersionMeasurement, 'client' | 'guards'> & {
+      params: { load: { concurrency: number } };
+    },
+): string[] {
+  return [
+    ...((m.guards?.flags ?? []).includes('foreign-load') ? ['foreign-load'] : []),
+    ...(bunCapNotShown(m) ? ['cap-not-shown'] : []),
+  ];
+}
+
 /**
  * Sanity (notebook 07, section 8): each Bun or Deno cell ran its worker on the runtime and version asked, installed from
  * the version store with an integrity, and each Bun cell with the cap it was configured with (BUN_CONFIG_MAX_HTTP_REQUESTS,
@@ -1084,11 +1146,7 @@ export function fetchRuntimesRanSanity(input: {
 }): VerdictData {
   const problems: string[] = [];
   const evidence: Record<string, string | number> = {};
-  /** The measured windows' own peaks of open connections (a bench record's trials), never the warm-up's. */
-  const windowPeaks = (m: (typeof input.cells)[number]['measurement']): number[] =>
-    (m.trials ?? []).flatMap((t) =>
-      typeof t.target?.peakOpenConnections === 'number' ? [t.target.peakOpenConnections] : [],
-    );
+  const windowPeaks = measuredWindowPeaks;
   const medianOf = (xs: readonly number[]): number => (xs.length === 0 ? Number.NaN : medianInterval(xs).median);
   /** The default-cap Bun cell's median window peak at a load (the highest, if several), or null. */
   const defaultWindowMedian = (load: number): number | null => {
@@ -1137,14 +1195,14 @@ export function fetchRuntimesRanSanity(input: {
         ? 'measured windows: no per-window peak recorded'
         : `measured windows' peaks ${[...windows].sort((a, b) => a - b).join(', ')} (median ${wMedian}; above ${BUN_DEFAULT_CAP} in ${above} of ${windows.length}; ${closed} sockets closed in them)`;
     evidence[`${m.label} at ${load} in flight`] =
-      `cap configured ${recorded ?? 'nowhere'} (${source}); ${distribution}; the run's peak (warm-up included, not read) ${peak}; sockets opened ${m.target.connectionsOpened} over the run, ${churn}`;
+      `cap configured ${recorded ?? 'nowhere'} (${source}); ${distribution}; warm-up peak (the run's, warm-up included, not read) ${peak}; sockets opened ${m.target.connectionsOpened} over the run, ${churn}`;
     if (cap > BUN_DEFAULT_CAP && load > BUN_DEFAULT_CAP) {
       const needed = Math.ceil(0.9 * Math.min(cap, load));
       const byDefault = defaultWindowMedian(load);
       const defaultText = byDefault === null ? '' : `, the default-cap cell's median ${byDefault}`;
       if (windows.length === 0)
         problems.push(
-          `${m.label}: no measured window recorded its peak of open connections, so the raised cap of ${cap} is not decided (the run's peak ${peak} may be a warm-up moment)`,
+          `${m.label}: no measured window recorded its peak of open connections, so the raised cap of ${cap} is not decided (the warm-up peak ${peak} decides nothing); flagged cap-not-shown`,
         );
       else if (
         wMedian < needed &&
@@ -1159,7 +1217,7 @@ export function fetchRuntimesRanSanity(input: {
         );
       else if (wMedian < needed)
         problems.push(
-          `${m.label}: the raised cap of ${cap} did not show in the measured windows under ${load} in flight (${distribution}${defaultText}; in effect needs a median above ${BUN_DEFAULT_CAP} with more than half of the windows above it${byDefault === null ? '' : ", above the default-cap cell's median"}, and the check 90 % of ${Math.min(cap, load)}, ${needed}); the run's peak ${peak} does not decide it`,
+          `${m.label}: the raised cap of ${cap} did not show in the measured windows under ${load} in flight (${distribution}${defaultText}; in effect needs a median above ${BUN_DEFAULT_CAP} with more than half of the windows above it${byDefault === null ? '' : ", above the default-cap cell's median"}, and the check 90 % of ${Math.min(cap, load)}, ${needed}); the warm-up peak ${peak} does not decide it; flagged cap-not-shown, its regime read from the windows (median ${wMedian} open)`,
         );
       else if (byDefault !== null && wMedian <= byDefault)
         problems.push(

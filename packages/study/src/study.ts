@@ -845,15 +845,17 @@ export function raceRunEntry(
 export type GuardRule = (record: BenchRecord) => readonly string[];
 
 /**
- * A bench record with extra guard flags (each once, appended to the runner's) and `rankable: false` when any was
- * added; the record itself when it has no guards (the phase method) or nothing is new. Pure: what Study.guardWith
- * applies before a measurement is saved.
+ * A bench record with extra guard flags (each once, appended to the runner's) and `rankable: false` when the rule
+ * returned any, new or already among the runner's (a flag the runner shows without excluding, such as `foreign-load`,
+ * excludes once a case study's rule returns it: notebook 07's `versionsGuardFlags`); the record itself when it has no
+ * guards (the phase method), the rule returned nothing, or nothing would change. Pure: what Study.guardWith applies
+ * before a measurement is saved.
  */
 export function withGuardFlags<T extends Pick<BenchRecord, 'guards'>>(record: T, flags: readonly string[]): T {
   const g = record.guards;
-  if (!g) return record;
+  if (!g || flags.length === 0) return record;
   const added = flags.filter((f, i) => !g.flags.includes(f) && flags.indexOf(f) === i);
-  if (added.length === 0) return record;
+  if (added.length === 0 && !g.rankable) return record;
   return { ...record, guards: { ...g, flags: [...g.flags, ...added], rankable: false } };
 }
 
