@@ -6,12 +6,11 @@ import {
   outcomeLines,
   replicationOf,
   runtimeCells,
-  type SweepCell,
-  type VersionMeasurement,
   verdictHeadline,
   versionParityClaim,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
+import { around, cell, sweep } from './fixtures/version-cells';
 
 /**
  * Notebook 07's rules stated before the run after versions-670dac55 (its second reader's findings 2, 3, 4, 7 and 8),
@@ -20,43 +19,6 @@ import { describe, expect, it } from 'vitest';
  * target's CPU, and no bisect where the target moved by the client's factor; "comparison-dependent" only for opposite
  * decisions; section 6's cells all naming their runtime. Bun's windows are tested in analysis-runtime-fetch.test.ts.
  */
-
-/** A steady-state cell with its rounds given explicitly: throughput, client CPU and the target's CPU per request. */
-function cell(
-  label: string,
-  rounds: { rps: readonly number[]; cpu?: readonly number[]; targetCpu?: readonly number[] },
-  flags: string[] = [],
-): VersionMeasurement {
-  return {
-    label,
-    client: { name: 'undici-request', version: '8.13.1', settings: {} },
-    target: { connectionsOpened: 1, connectionsOpenedMeasured: 0, peakOpenConnections: 1 },
-    guards: { flags, rankable: flags.length === 0 },
-    method: {
-      blocks: rounds.rps.map((rps, round) => ({
-        index: round,
-        round,
-        throughputRps: rps,
-        cpuMicrosPerRequest: rounds.cpu?.[round] ?? 100,
-        clientUtilization: 0.9,
-        targetCpuShare: 0.3,
-        ...(rounds.targetCpu === undefined ? {} : { targetCpuMicrosPerRequest: rounds.targetCpu[round] as number }),
-      })),
-    },
-  };
-}
-
-/** `n` values around `x` (± 1 % jitter, round by round). */
-const around = (x: number, n: number) => Array.from({ length: n }, (_, i) => x * (1 + ((i % 3) - 1) * 0.01));
-
-/** A sweep of one line, 8.0.0–8.4.0, every cell at 1000 req/s except `moved` (at `rps`), over `n` rounds. */
-function sweep(n: number, moved: Record<string, number> = {}): SweepCell[] {
-  return ['8.0.0', '8.1.0', '8.2.0', '8.3.0', '8.4.0'].map((version) => ({
-    line: '8.x',
-    version,
-    measurement: cell(`undici@${version}`, { rps: around(moved[version] ?? 1000, n) }),
-  }));
-}
 
 describe('replications are counted apart in the headline (finding 3)', () => {
   const held = (id: string) =>
