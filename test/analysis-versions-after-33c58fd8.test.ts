@@ -23,7 +23,7 @@ import {
 import { buildCitation, citationMarkdown, loadRecord } from '@casebook/citing';
 import { type BenchRecord, withGuardFlags } from '@casebook/study';
 import { afterAll, describe, expect, it } from 'vitest';
-import { around, cell, sweep } from './fixtures/version-cells';
+import { around, cell, nodeFetchCpuStep, sweep } from './fixtures/version-cells';
 
 /**
  * Notebook 07's rules stated before the run after versions-33c58fd8 (its second reader's findings 2, 3, 5, 6 and 8),
@@ -58,22 +58,7 @@ const earlierRun = (run: string, moved: Record<string, number>): EarlierSteps =>
 describe("the target's CPU beside a CPU step (finding 2)", () => {
   const n = 6;
   /** Node 24 → 26, client CPU 100 → 129 µs (1.29×), the target's CPU from 124 µs to `targetNewer`. */
-  const step = (targetNewer: readonly number[]) =>
-    consecutiveSteps({
-      cells: [
-        {
-          line: 'node-fetch',
-          version: '24.21.0',
-          measurement: cell('24', { rps: around(1000, n), cpu: around(100, n), targetCpu: around(124, n) }),
-        },
-        {
-          line: 'node-fetch',
-          version: '26.10.0',
-          measurement: cell('26', { rps: around(1000, n), cpu: around(129, n), targetCpu: targetNewer }),
-        },
-      ],
-      metrics: ['cpu-per-request'],
-    });
+  const step = nodeFetchCpuStep;
   const leadsOf = (steps: ReturnType<typeof step>, earlier: EarlierSteps[] = []) =>
     movementLeads({ steps, packageName: 'node', scenario: { concurrency: 1 }, multiplicity: { earlier } });
 

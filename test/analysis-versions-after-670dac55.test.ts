@@ -10,7 +10,7 @@ import {
   versionParityClaim,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
-import { around, cell, sweep } from './fixtures/version-cells';
+import { around, cell, nodeFetchCpuStep, sweep } from './fixtures/version-cells';
 
 /**
  * Notebook 07's rules stated before the run after versions-670dac55 (its second reader's findings 2, 3, 4, 7 and 8),
@@ -137,22 +137,7 @@ describe('a moved step is a lead only beyond chance or by recurring (the multipl
 
 describe("a CPU-per-request lead prints the target's CPU beside the client's (finding 7)", () => {
   const n = 6;
-  const step = (targetNewer: readonly number[]) =>
-    consecutiveSteps({
-      cells: [
-        {
-          line: 'node-fetch',
-          version: '24.21.0',
-          measurement: cell('24', { rps: around(1000, n), cpu: around(100, n), targetCpu: around(124, n) }),
-        },
-        {
-          line: 'node-fetch',
-          version: '26.10.0',
-          measurement: cell('26', { rps: around(1000, n), cpu: around(129, n), targetCpu: targetNewer }),
-        },
-      ],
-      metrics: ['cpu-per-request'],
-    });
+  const step = nodeFetchCpuStep;
   const earlier: EarlierSteps[] = [];
 
   it("where the target's interval contains the client's factor and 1, prints it beside and (since versions-33c58fd8) dismisses nothing", () => {
