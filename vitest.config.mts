@@ -62,6 +62,7 @@ const PURE_FILES = [
   'source-links',
   'steady-state',
   'stats-independent',
+  'study-cell-error',
   'study-faults',
   'study-verdict-text',
   'versions-plan',

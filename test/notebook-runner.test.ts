@@ -198,6 +198,23 @@ describe('runNotebook (tslab kernel, headless)', () => {
     expect(fs.readdirSync(dir)).toEqual([]); // no temp files left behind
   });
 
+  it('says so when the kernel reports a failure with no text, and shows what the cell wrote to fd 2', async () => {
+    const dir = path.join(work, 'quiet');
+    fs.mkdirSync(dir);
+    const run = (name: string): Promise<unknown> =>
+      runNotebook({ notebookPath: fixture(name), outputPath: path.join(dir, name) }).catch((e: unknown) => e);
+    const quiet = (await run('failing-quietly.ipynb')) as NotebookExecutionError;
+    expect(quiet).toBeInstanceOf(NotebookExecutionError);
+    expect(quiet.message).toContain('output: (none)');
+    expect(quiet.message).not.toContain("the kernel's stderr during this cell");
+    expect(quiet.message).toContain('sent no error text and wrote nothing to its stderr');
+    expect(quiet.message).toContain('surfaceCellError');
+    const surfaced = (await run('failing-quietly-surfaced.ipynb')) as NotebookExecutionError;
+    expect(surfaced.message).toContain('[casebook] quiet-marker failed: the real reason');
+    expect(surfaced.message).not.toContain('sent no error text');
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
   it('refuses parameters for a notebook without a parameters cell', async () => {
     const out = path.join(work, 'no-params.ipynb');
     await expect(

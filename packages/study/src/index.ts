@@ -40,6 +40,7 @@ export {
   spearman,
 } from '@casebook/stats';
 export { type CommittedBisect, committedBisects } from './bisects';
+export { surfaceCellError } from './cell-error';
 /** Not for notebooks: `casebook bench` draws its progress line with it too. */
 export { progressText } from './format';
 export {

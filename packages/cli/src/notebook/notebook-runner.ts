@@ -138,6 +138,11 @@ function failureMessage(
   if (report.kind === 'runner' && stderrTail) parts.push(`last runner output:\n${indent(stderrTail)}`);
   else if (!/\[(stderr|error)\]/.test(output) && cellStderr)
     parts.push(`the kernel's stderr during this cell:\n${indent(cellStderr)}`);
+  else if (report.kind === 'error' && !output)
+    parts.push(
+      'the kernel answered that the cell failed but sent no error text and wrote nothing to its stderr: ' +
+        "catch the cell's error and throw surfaceCellError(e, '<what>') (@casebook/study), which writes it there",
+    );
   return parts.join('\n');
 }
 
@@ -247,6 +252,7 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
       // The first lines written since the current cell started: the kernel's own stderr, where tslab sometimes puts
       // a cell's error, comes before the runner's failure report (which would push it out of `tail`).
       let cellLines: string[] = [];
+      let inReport = false;
       let kernelPid: number | undefined;
       let aborted = false;
       let killTimer: NodeJS.Timeout | undefined;
@@ -271,7 +277,10 @@ export async function runNotebook(options: RunNotebookOptions): Promise<RunNoteb
         }
         tail.push(line);
         if (tail.length > STDERR_TAIL_LINES) tail.shift();
-        if (cellLines.length < CELL_STDERR_LINES) cellLines.push(line);
+        // The helper's own failure report is not the kernel's stderr (it repeats the cell's source and outputs).
+        if (line.startsWith('---- notebook failed:')) inReport = true;
+        if (!inReport && cellLines.length < CELL_STDERR_LINES) cellLines.push(line);
+        if (line === '---- end of report ----') inReport = false;
         options.onLog?.(line);
       };
       const onData = (chunk: string): void => {
