@@ -583,6 +583,8 @@ function kernelSpec() {
   return {
     argv: [
       path.join(root, 'node_modules', '.bin', 'node'),
+      '--require',
+      path.join(root, 'packages', 'cli', 'kernel', 'zmq-send-queue.cjs'),
       path.join(root, 'node_modules', 'tslab', 'bin', 'tslab'),
       'kernel',
       '--config-path',

@@ -215,6 +215,18 @@ describe('runNotebook (tslab kernel, headless)', () => {
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
+  it('delivers every output of a cell that sends more than zeromq.js sends synchronously, in order', async () => {
+    const out = path.join(work, 'many-outputs.ipynb');
+    await runNotebook({ notebookPath: fixture('many-outputs.ipynb'), outputPath: out });
+    const [first, second] = readNotebook(out).cells;
+    const lines = (first?.outputs ?? [])
+      .filter((o) => o.output_type === 'display_data')
+      .map((o) => join((o as { data?: Record<string, string | string[]> }).data?.['text/plain']));
+    expect(lines).toEqual(Array.from({ length: 1200 }, (_, i) => `line ${i}`));
+    expect(streamText(first)).toContain('after the displays');
+    expect(streamText(second)).toContain('second cell');
+  });
+
   it('refuses parameters for a notebook without a parameters cell', async () => {
     const out = path.join(work, 'no-params.ipynb');
     await expect(

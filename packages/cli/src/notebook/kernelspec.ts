@@ -16,6 +16,11 @@ export function kernelspecPath(root: string = repoRoot()): string {
   return path.join(jupyterDataDir(root), 'kernels', kernelName, 'kernel.json');
 }
 
+/** The kernel's preload: `<repo>/packages/cli/kernel/zmq-send-queue.cjs`. */
+export function kernelPreloadPath(root: string = repoRoot()): string {
+  return path.join(root, 'packages', 'cli', 'kernel', 'zmq-send-queue.cjs');
+}
+
 /**
  * The repo-local tslab kernelspec: the pinned Node 24 from node_modules runs the repo's tslab.
  * Must stay byte-identical to what scripts/bootstrap.mjs writes (same keys, same order).
@@ -24,6 +29,10 @@ export function kernelSpec(root: string = repoRoot()): KernelSpec {
   return {
     argv: [
       path.join(root, 'node_modules', '.bin', 'node'),
+      // Queues the kernel's sends that zeromq.js would refuse as busy (see the file): without it every 513th output
+      // can fail its cell with no error text.
+      '--require',
+      kernelPreloadPath(root),
       path.join(root, 'node_modules', 'tslab', 'bin', 'tslab'),
       'kernel',
       '--config-path',
