@@ -24,6 +24,7 @@ const PURE_FILES = [
   'analysis-seed-gather',
   'analysis-seed-next-run',
   'analysis-seed-processes',
+  'analysis-seed-readings',
   'analysis-seed-stalls',
   'analysis-seed-timeouts',
   'analysis-seed',

@@ -91,7 +91,7 @@ function notebookSources(notebook: string): string {
 describe('links in notebooks', () => {
   const registered = new Set(SOURCE_LINKS.map(sourceUrl));
 
-  it.each(CASE_STUDIES.filter((s) => s.id !== 'seed').map((s) => [s.id, s.notebook] as const))(
+  it.each(CASE_STUDIES.map((s) => [s.id, s.notebook] as const))(
     '%s links only registered, pinned source lines',
     (_id, notebook) => {
       const links = [...notebookSources(notebook).matchAll(GITHUB_SOURCE)].map((m) => m[0]);

@@ -14,6 +14,7 @@ export * from './keepalive-races';
 export * from './pool-limits';
 export * from './round-metrics';
 export * from './seed';
+export * from './seed-readings';
 export * from './seed-stalls';
 export * from './seed-timeouts';
 export { findSourceLink, SOURCE_LINKS, type SourceLink, sourceLink, sourceUrl } from './source-links';

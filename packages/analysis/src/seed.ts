@@ -514,7 +514,7 @@ export interface Replicates {
  * or with `seenUnderThreshold` `Replication of <run> (which measured <what> under this threshold, stated before it;
  * seen before this run, so not a finding)`.
  */
-const replicationText = (r: Replicates, claim: string): string => {
+export const replicationText = (r: Replicates, claim: string): string => {
   const what = r.text ?? `${r.value.toFixed(2)}×`;
   return r.seenUnderThreshold === true
     ? `Replication of ${r.run} (which measured ${what} under this threshold, stated before it; seen before this run, so not a finding): ${claim}`
@@ -2011,6 +2011,37 @@ export function inAppBoundMs(p: AppPointLike): number | null {
   return peak === null || !(p.throughputRps > 0) ? null : (peak / p.throughputRps) * 1000;
 }
 
+/**
+ * An app process this busy (its share of its core) is saturated: the route's throughput is the app's. Below it, a
+ * closed loop whose route held as many requests in flight as the load generator has connections was bounded by those
+ * connections, not by the app (stated before the run after seed-9d1b4a91, whose aiohttp route's "saturation" was
+ * 64 connections' worth at 0.70 of the app's core; 0.9 as the `collapsed` guard's busy share).
+ */
+export const APP_SATURATED_SHARE = 0.9;
+
+/** The app's CPU µs per request at a point: its share of its core × 1 s ÷ throughput; NaN without either. */
+export function appCpuUsPerRequest(p: AppPointLike): number {
+  const busy = p.cpuShare.app;
+  return busy !== null && p.throughputRps > 0 ? (busy * 1e6) / p.throughputRps : Number.NaN;
+}
+
+/**
+ * What bounded a closed-loop or wrk point: `the app (0.95 of its core)` when the app was saturated
+ * (APP_SATURATED_SHARE); `bounded by 64 connections (app 0.70 of its core)` when the route held as many requests in
+ * flight as the load generator has connections while the app was not; else `neither (…)`. '—' for an open-loop point,
+ * which offers a rate.
+ */
+export function appBound(p: AppPointLike): string {
+  if (p.generator === 'open-loop') return '—';
+  const busy = p.cpuShare.app;
+  if (busy !== null && busy >= APP_SATURATED_SHARE) return `the app (${busy.toFixed(2)} of its core)`;
+  const core = busy === null ? 'app CPU not recorded' : `app ${busy.toFixed(2)} of its core`;
+  const peak = routePeakInFlight(p);
+  if (p.connections !== null && peak !== null && peak >= p.connections)
+    return `bounded by ${p.connections} connections (${core})`;
+  return `neither (${core}, ${peak ?? '—'} in flight at most)`;
+}
+
 export function appRouteRows(run: AppRun): Record<string, string | number>[] {
   return run.points.map((p) => ({
     route: p.route,
@@ -2022,6 +2053,8 @@ export function appRouteRows(run: AppRun): Record<string, string | number>[] {
     p50Ms: p.latencyMs?.p50 ?? '—',
     p99Ms: p.latencyMs?.p99 ?? '—',
     cpu: `app ${share(p.cpuShare.app)}, upstream ${share(p.cpuShare.target)}, load ${share(p.cpuShare.loadGenerator)}`,
+    appCpuUsPerRequest: Number.isFinite(appCpuUsPerRequest(p)) ? Math.round(appCpuUsPerRequest(p)) : '—',
+    bound: appBound(p),
     threadsPeak: p.app?.threadsPeak ?? '—',
     loopLagP99Ms: p.app?.loopLagMs?.p99 ?? '—',
     flags: p.flags.join(', ') || '—',

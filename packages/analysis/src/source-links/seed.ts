@@ -141,6 +141,18 @@ export const SEED_LINKS: readonly SourceLink[] = [
     token: 'connection = available_connections[0]',
     checkedByHand: true,
   },
+  // The double assignment (a candidate, untested; stated after seed-9d1b4a91): the whole assignment pass, from the
+  // queued list to the hand-over of `available_connections[0]`, which stays available (idle) until its request sends,
+  // so every queued request of the pass gets it; the create branch after it is never reached while it exists.
+  {
+    id: 'seed:httpcore-1.0.9.double-assignment',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [301, 323],
+    token: 'connection = available_connections[0]',
+    checkedByHand: true,
+  },
   {
     id: 'seed:httpcore-1.0.9.connection-not-available',
     source: HTTPCORE,
@@ -257,6 +269,17 @@ export const SEED_LINKS: readonly SourceLink[] = [
     file: 'src/httpcore2/httpcore2/_async/connection_pool.py',
     lines: [294, 303],
     token: 'idle_surplus',
+    checkedByHand: true,
+  },
+  // httpcore2 reserves an idle connection already assigned to a request: it is left out of the available list until
+  // the winning task sends on it (no second assignment, no ConnectionNotAvailable churn). Checked in the wheel.
+  {
+    id: 'seed:httpcore2.reserve-assigned-idle',
+    source: 'pydantic/httpx2',
+    tag: 'v2.16.2',
+    file: 'src/httpcore2/httpcore2/_async/connection_pool.py',
+    lines: [313, 324],
+    token: 'connection in request_connections and not connection.can_multiplex()',
     checkedByHand: true,
   },
   {
