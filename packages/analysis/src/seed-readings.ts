@@ -1,7 +1,7 @@
 import {
+  type AppRun,
   appBound,
   appCpuUsPerRequest,
-  type AppRun,
   batchTimeRow,
   type GatherLike,
   type GatherSample,
