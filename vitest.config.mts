@@ -34,6 +34,7 @@ const PURE_FILES = [
   'analysis-version-sweep',
   'analysis-versions-after-33c58fd8',
   'analysis-versions-after-670dac55',
+  'analysis-versions-after-a69647ac',
   'analysis-versions-next-run',
   'analysis-versions',
   'analysis',

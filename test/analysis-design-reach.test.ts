@@ -126,7 +126,9 @@ describe('designRule on claims that hold, fail, and are undecidable', () => {
     );
     expect(holds.kind).toBe('claim');
     expect(holds.outcome).toBe('holds');
-    expect(String(holds.evidence['designReach'])).toMatch(/decidable$/);
+    expect(String(holds.evidence['designReach'])).toMatch(
+      /decidable \(designed for at most 6 rounds; this comparison ran 6\)$/,
+    );
     const fails = designRule(
       claim(cell('y', 1500, [1, 1.01, 0.99, 1, 1.01, 0.99])),
       { sigma: 0.02, rounds: 6 },
@@ -143,7 +145,7 @@ describe('designRule on claims that hold, fail, and are undecidable', () => {
     expect(v.outcome).toBe('fails');
     expect(v.claim).toMatch(/^Not counted: 6 rounds reach .*cannot decide at this design \(about \d+ rounds needed\)/);
     expect(verdictKindText(v)).toMatch(
-      /^Exploratory \(declared before this run: 6 rounds reach .* \(about \d+ rounds needed\), not counted\)$/,
+      /^Exploratory \(declared before this run: 6 rounds reach .* \(about \d+ rounds needed\) \(designed for at most 6 rounds; this comparison ran 6\), not counted\)$/,
     );
     expect(verdictHeadline([v])).toBe('0 of 0 claims hold, 1 exploratory (1 not decidable at this design)');
     // No spread known, or not a claim: unchanged.

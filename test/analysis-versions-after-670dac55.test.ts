@@ -65,15 +65,38 @@ describe('a moved step is a lead only beyond chance or by recurring (the multipl
       scenario: { concurrency: 512 },
       multiplicity: { earlier: [] },
     });
+    // Since versions-a69647ac (the excess rule): 2 of 4 intervals exclude 1 where chance gives 0.1 (P ≈ 0.006), so the
+    // comparison moved beyond chance as a whole and both moved steps are leads to rerun, each with its command.
     expect(leads.map((l) => [l.step.older, l.step.newer, l.kind])).toEqual([
-      ['8.1.0', '8.2.0', 'chance'],
-      ['8.2.0', '8.3.0', 'chance'],
+      ['8.1.0', '8.2.0', 'excess'],
+      ['8.2.0', '8.3.0', 'excess'],
     ]);
-    expect(leads.every((l) => l.commands.length === 0)).toBe(true);
+    expect(leads.every((l) => l.commands.length === 1)).toBe(true);
     expect(leads[0]?.sentence).toMatch(
-      /Moved in this run only, within what chance gives across 4 step × metric intervals \(a lead needs an interval of 98\.75 % coverage excluding 1, which these rounds cannot give \(at most 96\.9 %\), or the same move in most earlier runs on this machine that measured it and the opposite in none\): not a lead\.$/,
+      /No committed earlier run on this machine; at 6 rounds no single step can reach the family-wise coverage of 98\.75 % over 4 step × metric intervals \(at most 96\.9 %\): this comparison cannot name a lead from one step\. In this comparison 2 of 4 .* where chance gives 0\.1 .*moved beyond chance as a whole/,
     );
-    expect(movementLeadLines(leads).some((l) => l.includes('casebook bisect'))).toBe(false);
+    expect(leads[0]?.sentence).not.toMatch(/within what chance gives/);
+    expect(
+      movementLeadLines(leads).some((l) => l.startsWith('  - lead to rerun') && l.includes('casebook bisect')),
+    ).toBe(true);
+    // One step of four moved (a change that stays): 1 of 4 is what chance gives (P ≈ 0.12): no lead, no command.
+    const one = consecutiveSteps({
+      cells: sweep(6, { '8.2.0': 900, '8.3.0': 900, '8.4.0': 900 }),
+      metrics: ['throughput'],
+    });
+    const quiet = movementLeads({
+      steps: one,
+      packageName: 'undici',
+      scenario: { concurrency: 512 },
+      multiplicity: { earlier: [] },
+      machineId: 'c6b1b4ab00000000',
+    });
+    expect(quiet.map((l) => l.kind)).toEqual(['chance']);
+    expect(quiet[0]?.commands).toEqual([]);
+    expect(quiet[0]?.sentence).toMatch(
+      /No committed earlier run on this machine, c6b1b4ab…; .*In this comparison 1 of 4 .*not beyond chance as a whole .* Not a lead\.$/,
+    );
+    expect(movementLeadLines(quiet).some((l) => l.includes('casebook bisect'))).toBe(false);
     // Counterfactual: without the rule (as before versions-670dac55) both are leads with a bisect.
     const before = movementLeads({ steps, packageName: 'undici', scenario: { concurrency: 512 } });
     expect(before.map((l) => l.kind)).toEqual(['bisect', 'bisect']);
@@ -131,7 +154,8 @@ describe('a moved step is a lead only beyond chance or by recurring (the multipl
       scenario: { concurrency: 512 },
       multiplicity: { earlier: [opposite] },
     });
-    expect(other.map((l) => l.kind)).toEqual(['chance', 'chance']);
+    // No recurrence; 2 of 4 intervals beyond what chance gives (the excess rule): leads to rerun.
+    expect(other.map((l) => l.kind)).toEqual(['excess', 'excess']);
   });
 });
 

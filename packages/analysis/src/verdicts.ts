@@ -243,17 +243,41 @@ export function declaredBeforeRun(v: VerdictData): VerdictData {
  */
 export function replicationOf(
   v: VerdictData,
-  r: { run: string; text: string; outcome?: Outcome | undefined },
+  r: {
+    run: string;
+    text: string;
+    outcome?: Outcome | undefined;
+    /**
+     * Since versions-a69647ac (its second reader's finding 4): the machine the named run ran on and this run's machine
+     * (anonymous ids). Both given and different: the claim text says "a replication of <run>, on machine 89a6b0ea…, not
+     * this run's" and the evidence keeps it (`replicatesMachine`, `replicatesOtherMachine`).
+     */
+    machine?: string | null | undefined;
+    thisMachine?: string | null | undefined;
+    /**
+     * Why this claim can never be compared with the run it names (Node's fetch at 2 sockets, Bun's at 1): the headline
+     * counts it "not comparable", never among the replications that reproduce (evidence `replicationNotComparable`).
+     */
+    notComparable?: string | undefined;
+  },
 ): VerdictData {
   if (v.kind === 'sanity') return v;
+  const other =
+    r.machine !== undefined && r.machine !== null && r.thisMachine !== undefined && r.thisMachine !== null
+      ? r.machine !== r.thisMachine
+      : null;
+  const where = other === true ? `, on machine ${r.machine?.slice(0, 8)}…, not this run's` : '';
   return {
     ...v,
     kind: 'exploratory',
-    claim: `Replication of ${r.run} (which measured ${r.text} before this run; not a finding): ${v.claim}`,
+    claim: `Replication of ${r.run}${where} (which measured ${r.text} before this run; not a finding${r.notComparable === undefined ? '' : `; not comparable: ${r.notComparable}`}): ${v.claim}`,
     evidence: {
       ...v.evidence,
       replicates: r.run,
       ...(r.outcome === undefined ? {} : { replicatesOutcome: r.outcome }),
+      ...(r.machine === undefined || r.machine === null ? {} : { replicatesMachine: r.machine }),
+      ...(other === null ? {} : { replicatesOtherMachine: other }),
+      ...(r.notComparable === undefined ? {} : { replicationNotComparable: r.notComparable }),
     },
   };
 }
@@ -401,20 +425,30 @@ export function verdictHeadline(
   }
   // Replications of earlier runs (evidence `replicates`) are exploratory, not counted; when there are any, the headline
   // says how many hold again beside the new holds, so "4 hold" never reads as four new findings.
-  const replications = verdicts.filter((v) => v.kind === 'exploratory' && replicatedRun(v.evidence) !== null);
+  const allReplications = verdicts.filter((v) => v.kind === 'exploratory' && replicatedRun(v.evidence) !== null);
+  // Since versions-a69647ac: a replication that can never be compared (evidence `replicationNotComparable`) is counted
+  // apart, "not comparable", never among those that reproduce; all from another machine says so.
+  const notComparable = allReplications.filter(
+    (v) => typeof v.evidence?.['replicationNotComparable'] === 'string',
+  ).length;
+  const replications = allReplications.filter((v) => typeof v.evidence?.['replicationNotComparable'] !== 'string');
   const replicated = replications.filter(reproducesEarlierOutcome).length;
+  const allElsewhere =
+    replications.length > 0 && replications.every((v) => v.evidence?.['replicatesOtherMachine'] === true);
   // Since versions-33c58fd8 a replication records the outcome of the run it names: "replicated" is then the same
   // outcome there and here, said in words; a record made before keeps its headline ("replicated": holds again).
-  const withOutcome = replications.some((v) => typeof v.evidence?.['replicatesOutcome'] === 'string');
+  const withOutcome = allReplications.some((v) => typeof v.evidence?.['replicatesOutcome'] === 'string');
   const plural = replications.length === 1 ? 'replication' : 'replications';
+  const elsewhereText = allElsewhere ? ', all from another machine' : '';
+  const notComparableText = notComparable === 0 ? '' : `; ${notComparable} not comparable by design`;
   const parts =
-    replications.length === 0
+    allReplications.length === 0
       ? [`${t.holds} of ${t.claims} claims hold`]
       : [
           `${t.holds} new holds of ${t.claims} claims`,
           withOutcome
-            ? `${replicated} of ${replications.length} ${plural} of earlier runs reproduce the outcome of the run they name (not counted)`
-            : `${replicated} replicated (of ${replications.length} ${plural} of earlier runs, not counted)`,
+            ? `${replicated} of ${replications.length} ${plural} of earlier runs${elsewhereText} reproduce the outcome of the run they name (not counted${notComparableText})`
+            : `${replicated} replicated (of ${replications.length} ${plural} of earlier runs${elsewhereText}, not counted${notComparableText})`,
         ];
   if (t.fails > 0) parts.push(`${t.fails} do not hold`);
   if (t.unresolved > 0) {
@@ -433,9 +467,9 @@ export function verdictHeadline(
       (v) => v.kind === 'exploratory' && typeof v.evidence?.[UNDECIDABLE_AT_DESIGN] === 'string',
     ).length;
     const of = [
-      ...(replications.length === 0
+      ...(allReplications.length === 0
         ? []
-        : [`${replications.length} of them ${replications.length === 1 ? 'a replication' : 'replications'}`]),
+        : [`${allReplications.length} of them ${allReplications.length === 1 ? 'a replication' : 'replications'}`]),
       ...(undecidable === 0 ? [] : [`${undecidable} not decidable at this design`]),
     ];
     parts.push(`${t.exploratory} exploratory${of.length === 0 ? '' : ` (${of.join(', ')})`}`);

@@ -211,6 +211,8 @@ export interface FamilyWiseStep {
   ratio: VersionPairRatio['ratio'];
   /** The interval reaches `needed` and excludes 1. */
   resolved: boolean;
+  /** The rounds paired (absent in steps made before it was recorded). */
+  n?: number;
 }
 
 /** The family-wise error rate of a sweep's movements (Bonferroni over its step × metric intervals). */
@@ -302,6 +304,7 @@ export function consecutiveSteps(input: { cells: readonly SweepCell[]; metrics: 
             ratio: fwRatio,
             resolved:
               [fw.low, fw.high].every(Number.isFinite) && fw.coverage >= needed && !(fw.low <= 1 && fw.high >= 1),
+            n: fw.n,
           },
         });
       }
@@ -501,7 +504,73 @@ export interface MechanismStep {
  * of its line (one outlying cell at the shared release looks like this): its next step is a rerun of the three cells
  * in one comparison of at least 20 rounds, not a bisect.
  */
-export type MovementLeadKind = 'bisect' | 'adjacent' | 'rerun' | 'claim' | 'mechanism' | 'chance' | 'target';
+export type MovementLeadKind = 'bisect' | 'adjacent' | 'rerun' | 'claim' | 'mechanism' | 'chance' | 'target' | 'excess';
+
+/** The one-sided binomial bound of the excess rule: P(X ≥ observed) below this is beyond chance. */
+const EXCESS_ALPHA = 0.05;
+
+/** P(X ≥ k) for X ~ Binomial(n, p), summed in log space (exact for the sizes of a sweep). */
+export function binomialUpperTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n || p <= 0) return 0;
+  if (p >= 1) return 1;
+  let logC = 0;
+  for (let i = 1; i <= k; i++) logC += Math.log(n - k + i) - Math.log(i);
+  let sum = 0;
+  for (let i = k; i <= n; i++) {
+    sum += Math.exp(logC + i * Math.log(p) + (n - i) * Math.log1p(-p));
+    logC += Math.log(n - i) - Math.log(i + 1);
+  }
+  return Math.min(1, sum);
+}
+
+/**
+ * The excess rule (stated before the run after versions-a69647ac, its second reader's finding 1): over a comparison's
+ * step × metric intervals that no claim or stated mechanism decides, how many exclude 1, against what chance gives at
+ * p = the mean of (1 − coverage); beyond chance as a whole when P(X ≥ observed) < 0.05 (one-sided binomial).
+ */
+export interface MovementExcess {
+  /** Intervals counted: the steps no claim or mechanism decides, with a finite ratio. */
+  k: number;
+  /** Of them, those excluding 1 (a movement). */
+  excluded: number;
+  /** The chance of one interval excluding 1: the mean of (1 − coverage). */
+  p: number;
+  /** What chance gives: k × p. */
+  expected: number;
+  /** P(X ≥ excluded) for X ~ Binomial(k, p). */
+  tail: number;
+  /** tail < 0.05 (and at least one interval excludes 1). */
+  beyond: boolean;
+  /** "12 of 72 intervals exclude 1 where chance gives 2.3 (P(X ≥ 12) = 2.1e-6): moved beyond chance as a whole". */
+  text: string;
+}
+
+export function movementExcess(input: {
+  steps: readonly SweepStep[];
+  decided?: readonly DecidedStep[];
+  mechanisms?: readonly MechanismStep[];
+}): MovementExcess {
+  const open = input.steps.filter(
+    (s) => Number.isFinite(s.ratio.median) && Number.isFinite(s.ratio.coverage) && statedForStep(input, s) === null,
+  );
+  const k = open.length;
+  const excluded = open.filter((s) => s.movement !== null).length;
+  const p = k === 0 ? 0 : open.reduce((a, s) => a + Math.max(0, 1 - s.ratio.coverage), 0) / k;
+  const expected = k * p;
+  const tail = binomialUpperTail(excluded, k, p);
+  const beyond = excluded > 0 && tail < EXCESS_ALPHA;
+  const tailText = tail < 0.001 ? tail.toExponential(1) : tail.toFixed(3);
+  return {
+    k,
+    excluded,
+    p,
+    expected,
+    tail,
+    beyond,
+    text: `${excluded} of ${k} step × metric intervals no claim or mechanism decides exclude 1, where chance gives ${expected.toFixed(1)} (p = ${p.toFixed(3)} each, the mean of 1 − coverage; P(X ≥ ${excluded}) = ${tailText}): ${beyond ? 'moved beyond chance as a whole (P < 0.05, stated before the run): its moved steps are leads to rerun, not findings' : 'not beyond chance as a whole (P ≥ 0.05, or nothing moved)'}`,
+  };
+}
 
 /**
  * An earlier committed run's steps of the same comparison on the same machine (the notebook reads them from the run's
@@ -606,6 +675,9 @@ const f2 = (x: number) => x.toFixed(2);
 const f3 = (x: number) => x.toFixed(3);
 const f1 = (x: number) => x.toFixed(1);
 
+/** The rounds at which a comparison of a reversing step's three cells is the rerun a `rerun` lead asks for. */
+const RERUN_MIN_ROUNDS = 20;
+
 /** How many distinct steps (line, older, newer) the leads are about: the metrics of one step restate one movement. */
 export function movedSteps(leads: readonly Pick<MovementLead, 'step'>[]): number {
   return new Set(leads.map((l) => `${l.step.line}\u0000${l.step.older}\u0000${l.step.newer}`)).size;
@@ -624,6 +696,37 @@ function adjacentReleases(published: readonly { text: string }[], older: string,
   const has = (v: string) => published.some((r) => r.text === v);
   if (!has(older) || !has(newer)) return false;
   return !published.some((r) => compareVersions(r.text, older) > 0 && compareVersions(r.text, newer) < 0);
+}
+
+/** What was stated before the run about a step in its metric: a claim (or its mirror), a mechanism, or nothing. */
+function statedForStep(
+  input: { steps: readonly SweepStep[]; decided?: readonly DecidedStep[]; mechanisms?: readonly MechanismStep[] },
+  step: SweepStep,
+): { kind: 'claim'; text: string } | { kind: 'mechanism'; text: string } | null {
+  const onLine = (e: { line?: string | undefined }, st: SweepStep) => e.line === undefined || e.line === st.line;
+  const matches = (e: { older: string; newer: string; line?: string | undefined }, st: SweepStep) =>
+    onLine(e, st) && plain(e.older) === plain(st.older) && plain(e.newer) === plain(st.newer);
+  const claimText = (d: DecidedStep) => `claim ${d.claimId}${d.outcome === undefined ? '' : ` (${d.outcome})`}`;
+  const direct = (input.decided ?? []).find((d) => matches(d, step));
+  if (direct !== undefined)
+    return { kind: 'claim', text: `Decided by ${claimText(direct)}, stated before the run: no bisect.` };
+  const mirrored = (input.decided ?? []).find((d) => {
+    if (d.mirror !== true || !onLine(d, step) || plain(step.older) !== plain(d.newer)) return false;
+    const into = input.steps.find((o) => o.metric === step.metric && o.line === step.line && matches(d, o));
+    return into !== undefined && into.movement !== null && step.movement !== null && step.movement !== into.movement;
+  });
+  if (mirrored !== undefined)
+    return {
+      kind: 'claim',
+      text: `Decided by ${claimText(mirrored)}, stated before the run: the step back out of ${plain(mirrored.newer)}, which that claim makes the one swept release of its line with the change (${plain(mirrored.older)} → ${plain(mirrored.newer)}). No bisect.`,
+    };
+  const named = (input.mechanisms ?? []).find((m) => matches(m, step));
+  if (named !== undefined)
+    return {
+      kind: 'mechanism',
+      text: `Named by a mechanism stated in the text before the run (not a claim, not counted): ${named.mechanism}. No bisect.`,
+    };
+  return null;
 }
 
 /**
@@ -675,36 +778,17 @@ export function movementLeads(input: {
    * measured the step, none the other way) and is applied before the target's reading; a lead beside an opposite move
    * at the adjacent step is a `rerun`. Absent: every movement is a lead (the rule before).
    */
-  multiplicity?: { earlier: readonly EarlierSteps[] };
+  multiplicity?: {
+    earlier: readonly EarlierSteps[];
+    /**
+     * Committed runs of the same comparison on other machines (stated before the run after versions-a69647ac): printed
+     * as context, "moved the same way in k of m committed runs on machine 89a6b0ea…", never a lead.
+     */
+    elsewhere?: readonly (EarlierSteps & { machineId: string })[];
+  };
 }): MovementLead[] {
   const published = input.published === undefined ? null : releases(input.published, 'published');
-  const onLine = (e: { line?: string | undefined }, step: SweepStep) => e.line === undefined || e.line === step.line;
-  const matches = (e: { older: string; newer: string; line?: string | undefined }, step: SweepStep) =>
-    onLine(e, step) && plain(e.older) === plain(step.older) && plain(e.newer) === plain(step.newer);
-  /** What was stated before the run about this step in its metric: a claim (or its mirror), a mechanism, or nothing. */
-  const statedFor = (step: SweepStep): { kind: 'claim'; text: string } | { kind: 'mechanism'; text: string } | null => {
-    const claimText = (d: DecidedStep) => `claim ${d.claimId}${d.outcome === undefined ? '' : ` (${d.outcome})`}`;
-    const direct = (input.decided ?? []).find((d) => matches(d, step));
-    if (direct !== undefined)
-      return { kind: 'claim', text: `Decided by ${claimText(direct)}, stated before the run: no bisect.` };
-    const mirrored = (input.decided ?? []).find((d) => {
-      if (d.mirror !== true || !onLine(d, step) || plain(step.older) !== plain(d.newer)) return false;
-      const into = input.steps.find((o) => o.metric === step.metric && o.line === step.line && matches(d, o));
-      return into !== undefined && into.movement !== null && step.movement !== null && step.movement !== into.movement;
-    });
-    if (mirrored !== undefined)
-      return {
-        kind: 'claim',
-        text: `Decided by ${claimText(mirrored)}, stated before the run: the step back out of ${plain(mirrored.newer)}, which that claim makes the one swept release of its line with the change (${plain(mirrored.older)} → ${plain(mirrored.newer)}). No bisect.`,
-      };
-    const named = (input.mechanisms ?? []).find((m) => matches(m, step));
-    if (named !== undefined)
-      return {
-        kind: 'mechanism',
-        text: `Named by a mechanism stated in the text before the run (not a claim, not counted): ${named.mechanism}. No bisect.`,
-      };
-    return null;
-  };
+  const statedFor = (step: SweepStep) => statedForStep(input, step);
   const reversalOf = (step: SweepStep): string | null => reversalAt(step)?.text ?? null;
   /** The three cells a rerun of a reversing lead measures: the step's two releases and its neighbour's other one. */
   const rerunCells = (step: SweepStep): string => {
@@ -751,6 +835,39 @@ export function movementLeads(input: {
     };
   }
   const moved = input.steps.filter((s) => s.movement !== null);
+  // The excess rule (stated before the run after versions-a69647ac): the comparison as a whole against chance.
+  const excess = input.multiplicity === undefined ? null : movementExcess(input);
+  const machineText =
+    input.machineId === undefined || input.machineId === null
+      ? 'this machine'
+      : `this machine, ${input.machineId.slice(0, 8)}…`;
+  /** Cross-machine recurrence as context, one clause per machine: never a lead. */
+  const elsewhereText = (step: SweepStep): string => {
+    const runs = input.multiplicity?.elsewhere ?? [];
+    const machines = [...new Set(runs.map((r) => r.machineId))].filter((m) => m !== input.machineId);
+    const parts = machines.flatMap((m) => {
+      const r = recurrenceOf(
+        step,
+        runs.filter((e) => e.machineId === m),
+      );
+      return r.measured === 0
+        ? []
+        : [
+            `moved the same way in ${r.same.length} of ${r.measured} committed runs on machine ${m.slice(0, 8)}…${r.opposite.length === 0 ? '' : ` (the opposite way in ${r.opposite.length})`}`,
+          ];
+    });
+    return parts.length === 0 ? '' : ` Context from other machines (not a lead): ${parts.join('; ')}.`;
+  };
+  /** The step's line is exactly the three cells a rerun would measure, over at least RERUN_MIN_ROUNDS rounds. */
+  const isItsOwnRerun = (step: SweepStep): boolean => {
+    const o = reversalAt(step)?.neighbour;
+    if (o === undefined || (step.familyWise.n ?? 0) < RERUN_MIN_ROUNDS) return false;
+    const cells = new Set([step.older, step.newer, o.older, o.newer].map(plain));
+    const line = new Set(
+      input.steps.filter((x) => x.line === step.line).flatMap((x) => [plain(x.older), plain(x.newer)]),
+    );
+    return cells.size === 3 && line.size === 3 && [...cells].every((v) => line.has(v));
+  };
   /** The throughput step a step's other metric folds into (throughput moved more than 2× at the same step), if any. */
   const foldsInto = (step: SweepStep): SweepStep | undefined =>
     step.metric === 'throughput'
@@ -785,6 +902,8 @@ export function movementLeads(input: {
         rule === undefined || recurrence.measured === 0
           ? ''
           : ` (earlier committed runs that measured this step: ${recurrence.measured}; the same move in ${recurrence.same.length}${recurrence.same.length === 0 ? '' : `: ${recurrence.same.join(', ')}`}${recurrence.opposite.length === 0 ? '' : `; the opposite move in ${recurrence.opposite.join(', ')}`})`;
+      // The excess rule: a chance step of a comparison that moved beyond chance as a whole is a lead to rerun.
+      const kind0: 'excess' | 'chance' | null = chance ? (excess?.beyond === true ? 'excess' : 'chance') : null;
       // The coverage asked for to two decimals (98.75 %), the coverage reached to one (96.9 %).
       const neededText = (x: number) => `${Number((x * 100).toFixed(2))} %`;
       const pctText = (x: number) => `${(x * 100).toFixed(1)} %`;
@@ -795,7 +914,9 @@ export function movementLeads(input: {
             ? ` Beyond chance across ${fw.k} step × metric intervals: its ${pctText(fw.ratio.coverage)} interval ${f3(fw.ratio.low)}–${f3(fw.ratio.high)} excludes 1 (needed ${neededText(fw.needed)}).`
             : recurs.length > 0
               ? ` Recurs: the same step moved the same way in ${recurs.join(' and ')} on this machine (committed), ${recurrence.same.length} of the ${recurrence.measured} earlier runs that measured it, none the other way.`
-              : ` Moved in this run only, within what chance gives across ${fw.k} step × metric intervals (a lead needs an interval of ${neededText(fw.needed)} coverage excluding 1, ${fw.ratio.coverage < fw.needed ? `which these rounds cannot give (at most ${pctText(fw.ratio.coverage)})` : `and that interval is ${f3(fw.ratio.low)}–${f3(fw.ratio.high)}`}, or the same move in most earlier runs on this machine that measured it and the opposite in none${earlierText}): not a lead.`;
+              : rule.earlier.length === 0 && fw.ratio.coverage < fw.needed
+                ? ` No committed earlier run on ${machineText}; at ${fw.n ?? 'these'} rounds no single step can reach the family-wise coverage of ${neededText(fw.needed)} over ${fw.k} step × metric intervals (at most ${pctText(fw.ratio.coverage)}): this comparison cannot name a lead from one step. In this comparison ${excess?.text ?? ''}.${kind0 === 'excess' ? '' : ' Not a lead.'}`
+                : ` Not a lead from this step alone across ${fw.k} step × metric intervals (a lead needs an interval of ${neededText(fw.needed)} coverage excluding 1, ${fw.ratio.coverage < fw.needed ? `which these rounds cannot give (at most ${pctText(fw.ratio.coverage)})` : `and that interval is ${f3(fw.ratio.low)}–${f3(fw.ratio.high)}`}, or the same move in most earlier runs on this machine that measured it and the opposite in none${earlierText}). In this comparison ${excess?.text ?? ''}.`;
       const cpuText =
         rule === undefined || stated !== null || step.metric !== 'cpu-per-request'
           ? ''
@@ -809,8 +930,11 @@ export function movementLeads(input: {
       // A lead beside an opposite move at the adjacent step (stated before the run after versions-33c58fd8): rerun first.
       const reversalFirst =
         stated === null && rule !== undefined && !targetExplains && !chance ? reversalOf(step) : null;
+      // A rerun lead in a comparison that already is that rerun (the three cells, ≥ 20 rounds): bisect instead.
+      const ownRerun = reversalFirst !== null && isItsOwnRerun(step);
       const kind: MovementLeadKind =
-        stated?.kind ?? (targetExplains ? 'target' : chance ? 'chance' : reversalFirst !== null ? 'rerun' : searched);
+        stated?.kind ??
+        (targetExplains ? 'target' : (kind0 ?? (reversalFirst !== null && !ownRerun ? 'rerun' : searched)));
       const bisect = (good: string, bad: string) =>
         bisectCommandText({
           packageName: input.packageName,
@@ -821,7 +945,7 @@ export function movementLeads(input: {
           ...(client === undefined ? {} : { client }),
         });
       const majorOf = (v: string) => v.split('.')[0] ?? '';
-      const commands = kind === 'bisect' || kind === 'adjacent' ? [bisect(older, newer)] : [];
+      const commands = kind === 'bisect' || kind === 'adjacent' || kind === 'excess' ? [bisect(older, newer)] : [];
       // Edges to 3 decimals: an edge at 0.998 or 1.002 must not print as 1.00 beside "moved".
       const ratio = `older / newer ${f2(step.ratio.median)}, ${intervalLabel({ coverage: step.ratio.coverage })} ${f3(step.ratio.low)}–${f3(step.ratio.high)}, paired per round`;
       const what =
@@ -889,12 +1013,20 @@ export function movementLeads(input: {
             note: `its range contains this step; ${measured}; ${where}`,
           };
         });
-      const reversal = kind === 'bisect' || kind === 'adjacent' || kind === 'rerun' ? reversalOf(step) : null;
+      const reversal =
+        kind === 'bisect' || kind === 'adjacent' || kind === 'rerun' || kind === 'excess' ? reversalOf(step) : null;
+      const ownRerunText = ownRerun
+        ? ` This comparison is itself the rerun a reversal asks for (the three cells ${rerunCells(step)}, interleaved, ${step.familyWise.n ?? RERUN_MIN_ROUNDS} rounds): no rerun is asked; the next step is the bisect.`
+        : '';
+      const excessText =
+        kind === 'excess'
+          ? ' The comparison moved beyond chance as a whole (the excess rule, stated before the run): this step is a lead to rerun, not a finding.'
+          : '';
       const rerunText = kind === 'rerun' ? rerunCells(step) : '';
       return {
         step,
         kind,
-        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${foldText}${stated === null ? '' : ` ${stated.text}`}${cpuText}${multiplicityText}${reversal === null ? '' : kind === 'rerun' ? ` It ${reversal}: one outlying cell at that release looks like this, so the next step is a rerun of ${rerunText} in one interleaved comparison of at least 20 rounds, not a bisect.` : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
+        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${foldText}${stated === null ? '' : ` ${stated.text}`}${cpuText}${multiplicityText}${excessText}${elsewhereText(step)}${ownRerunText}${reversal === null || ownRerun ? '' : kind === 'rerun' ? ` It ${reversal}: one outlying cell at that release looks like this, so the next step is a rerun of ${rerunText} in one interleaved comparison of at least 20 rounds, not a bisect.` : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
         commands,
         links: releaseLinks(input.packageName, older, newer),
         onRecord,
@@ -931,7 +1063,14 @@ export function movementLeadLines(leads: readonly MovementLead[], options: { rec
             ? [
                 `  - next: the three-cell rerun the sentence names, no bisect before it reproduces the step (${compare})`,
               ]
-            : [];
+            : l.kind === 'excess'
+              ? [
+                  ...l.commands.map(
+                    (c) => `  - lead to rerun (the comparison moved beyond chance as a whole; not a finding): \`${c}\``,
+                  ),
+                  ...(l.links === null ? [] : [`  - upstream: ${compare}`]),
+                ]
+              : [];
     return [
       `- ${l.sentence}`,
       ...run,

@@ -1,0 +1,218 @@
+import {
+  binomialUpperTail,
+  consecutiveSteps,
+  designRule,
+  type EarlierSteps,
+  movementExcess,
+  movementLeadLines,
+  movementLeads,
+  replicationOf,
+  VERSIONS_DESIGN_MACHINE,
+  verdictHeadline,
+  versionParityClaim,
+} from '@casebook/analysis';
+import { describe, expect, it } from 'vitest';
+import { around, cell, sweep } from './fixtures/version-cells';
+
+/**
+ * Notebook 07's rules stated before the run after versions-a69647ac (its second reader's findings 1, 2, 3 and 4), each
+ * on both sides: the excess rule and the no-history text; the design rule only on the machine its spread was measured
+ * on, and the rounds a comparison ran; a comparison that is itself the three-cell rerun asks for the bisect; a
+ * replication from another machine says so, and one that can never be compared is counted apart.
+ */
+
+const PARITY = { above: 0.9, below: 1.1 };
+const THIS_MACHINE = 'c6b1b4ab00000000';
+
+describe('the excess rule (finding 1)', () => {
+  it('the binomial tail matches hand values', () => {
+    expect(binomialUpperTail(0, 4, 0.5)).toBe(1);
+    expect(binomialUpperTail(5, 4, 0.5)).toBe(0);
+    expect(binomialUpperTail(4, 4, 0.5)).toBeCloseTo(1 / 16, 12);
+    expect(binomialUpperTail(1, 4, 0.03125)).toBeCloseTo(1 - 0.96875 ** 4, 12);
+    // The reader's section 7 figure: 12 of 72 at p = 0.03125 is about 2 × 10⁻⁶.
+    const t = binomialUpperTail(12, 72, 0.03125);
+    expect(t).toBeGreaterThan(1e-7);
+    expect(t).toBeLessThan(1e-5);
+  });
+
+  it('fires: 2 of 4 intervals exclude 1 where chance gives 0.1', () => {
+    const steps = consecutiveSteps({ cells: sweep(6, { '8.2.0': 900 }), metrics: ['throughput'] });
+    const e = movementExcess({ steps });
+    expect(e).toMatchObject({ k: 4, excluded: 2, beyond: true });
+    expect(e.expected).toBeCloseTo(0.125, 6);
+    expect(e.text).toMatch(/^2 of 4 .* chance gives 0\.1 .*moved beyond chance as a whole/);
+  });
+
+  it('does not fire: 1 of 4, or a moved step a claim decides is left out of the count', () => {
+    const one = consecutiveSteps({
+      cells: sweep(6, { '8.2.0': 900, '8.3.0': 900, '8.4.0': 900 }),
+      metrics: ['throughput'],
+    });
+    expect(movementExcess({ steps: one })).toMatchObject({ k: 4, excluded: 1, beyond: false });
+    const two = consecutiveSteps({ cells: sweep(6, { '8.2.0': 900 }), metrics: ['throughput'] });
+    const decided = movementExcess({ steps: two, decided: [{ older: '8.1.0', newer: '8.2.0', claimId: 'c' }] });
+    expect(decided).toMatchObject({ k: 3, excluded: 1, beyond: false });
+  });
+
+  it('other machines are context, never a lead', () => {
+    const steps = consecutiveSteps({
+      cells: sweep(6, { '8.2.0': 900, '8.3.0': 900, '8.4.0': 900 }),
+      metrics: ['throughput'],
+    });
+    const elsewhere: (EarlierSteps & { machineId: string })[] = ['a', 'b', 'c'].map((run) => ({
+      run,
+      machineId: VERSIONS_DESIGN_MACHINE,
+      steps: consecutiveSteps({
+        cells: sweep(6, { '8.2.0': 900, '8.3.0': 900, '8.4.0': 900 }),
+        metrics: ['throughput'],
+      }),
+    }));
+    const leads = movementLeads({
+      steps,
+      packageName: 'undici',
+      scenario: { concurrency: 512 },
+      machineId: THIS_MACHINE,
+      multiplicity: { earlier: [], elsewhere },
+    });
+    expect(leads.map((l) => l.kind)).toEqual(['chance']);
+    expect(leads[0]?.commands).toEqual([]);
+    expect(leads[0]?.sentence).toMatch(
+      /Context from other machines \(not a lead\): moved the same way in 3 of 3 committed runs on machine 89a6b0ea…\./,
+    );
+    // Without runs elsewhere, no context clause.
+    const none = movementLeads({
+      steps,
+      packageName: 'undici',
+      scenario: { concurrency: 512 },
+      machineId: THIS_MACHINE,
+      multiplicity: { earlier: [] },
+    });
+    expect(none[0]?.sentence).not.toMatch(/Context from other machines/);
+  });
+});
+
+describe('a comparison that is itself the three-cell rerun asks for the bisect (finding 3)', () => {
+  const runtimes = (n: number) =>
+    consecutiveSteps({
+      cells: [
+        { line: 'undici-request', version: '22.23.3', measurement: cell('22', { rps: around(1300, n) }) },
+        { line: 'undici-request', version: '24.21.0', measurement: cell('24', { rps: around(1000, n) }) },
+        { line: 'undici-request', version: '26.10.0', measurement: cell('26', { rps: around(1100, n) }) },
+      ],
+      metrics: ['throughput'],
+    });
+  const leadsAt = (n: number) =>
+    movementLeads({
+      steps: runtimes(n),
+      packageName: 'node',
+      scenario: { concurrency: 512 },
+      machineId: THIS_MACHINE,
+      multiplicity: { earlier: [] },
+    });
+
+  it('fires at 20 rounds: a bisect command, no rerun', () => {
+    const leads = leadsAt(20);
+    const first = leads[0];
+    expect(first?.kind).toBe('bisect');
+    expect(first?.commands).toEqual([
+      'npx casebook bisect --package node --good 22.23.3 --bad 24.21.0 --concurrency 512 --metric throughput --client undici-request',
+    ]);
+    expect(first?.sentence).toMatch(
+      /This comparison is itself the rerun a reversal asks for .*20 rounds\): no rerun is asked/,
+    );
+    expect(movementLeadLines(leads).some((l) => l.startsWith('  - next: the three-cell rerun'))).toBe(false);
+  });
+
+  it('does not fire at 8 rounds: the rerun lead stays', () => {
+    const leads = leadsAt(8);
+    expect(leads[0]?.kind).toBe('rerun');
+    expect(leads[0]?.commands).toEqual([]);
+  });
+});
+
+describe('the design rule on its own machine only, and the rounds run (finding 2)', () => {
+  const ref = cell('8.13.1', { rps: around(1000, 7) });
+  const claim = () =>
+    versionParityClaim({
+      id: 'p',
+      reference: ref,
+      other: cell('x', { rps: around(1000, 7) }),
+      metric: 'throughputRps',
+      band: PARITY,
+    });
+
+  it('fires on another machine: the claim stays counted, decided by its interval, the reach not assessed', () => {
+    const v = designRule(claim(), { sigma: 0.25, rounds: 8 }, PARITY, { machineId: THIS_MACHINE });
+    expect(v.kind).toBe('claim');
+    expect(v.outcome).toBe('holds');
+    expect(v.evidence['designReach']).toBe(
+      'spread measured on 89a6b0ea…, not this machine (c6b1b4ab…): design reach not assessed; decided by its interval as a counted claim',
+    );
+    expect(v.evidence['roundsRan']).toBe('designed for at most 8 rounds; this comparison ran 7');
+  });
+
+  it('does not fire on the spread’s machine (or with no machine given): cannot decide at this design', () => {
+    for (const context of [{ machineId: VERSIONS_DESIGN_MACHINE }, {}]) {
+      const v = designRule(claim(), { sigma: 0.25, rounds: 8 }, PARITY, context);
+      expect(v.kind).toBe('exploratory');
+      expect(v.claim).toMatch(
+        /cannot decide at this design .*\(designed for at most 8 rounds; this comparison ran 7\)/,
+      );
+    }
+  });
+});
+
+describe('replications from another machine, and those never comparable (finding 4)', () => {
+  const ref = cell('a', { rps: around(1000, 6) });
+  const holds = () =>
+    versionParityClaim({
+      id: 'p',
+      reference: ref,
+      other: cell('b', { rps: around(1000, 6) }),
+      metric: 'throughputRps',
+      band: PARITY,
+    });
+
+  it('fires: the other machine is named, and a not-comparable one is counted apart', () => {
+    const r = replicationOf(holds(), {
+      run: 'versions-115bbbac',
+      text: 't',
+      outcome: 'holds',
+      machine: '89a6b0eadf6dc5bf',
+      thisMachine: THIS_MACHINE,
+    });
+    expect(r.claim).toMatch(
+      /^Replication of versions-115bbbac, on machine 89a6b0ea…, not this run's \(which measured t/,
+    );
+    expect(r.evidence['replicatesOtherMachine']).toBe(true);
+    const void_ = replicationOf(holds(), {
+      run: 'versions-115bbbac',
+      text: 't',
+      outcome: 'unresolved',
+      machine: '89a6b0eadf6dc5bf',
+      thisMachine: THIS_MACHINE,
+      notComparable: 'socket regimes differ by design',
+    });
+    expect(verdictHeadline([r, void_])).toBe(
+      '0 new holds of 0 claims, 1 of 1 replication of earlier runs, all from another machine reproduce the outcome of the run they name (not counted; 1 not comparable by design), 2 exploratory (2 of them replications)',
+    );
+  });
+
+  it('does not fire: the same machine, or no machine given, reads as before', () => {
+    const same = replicationOf(holds(), {
+      run: 'r',
+      text: 't',
+      outcome: 'holds',
+      machine: THIS_MACHINE,
+      thisMachine: THIS_MACHINE,
+    });
+    expect(same.claim).toMatch(/^Replication of r \(which measured t/);
+    expect(same.evidence['replicatesOtherMachine']).toBe(false);
+    const plain = replicationOf(holds(), { run: 'r', text: 't', outcome: 'holds' });
+    expect(plain.evidence['replicatesOtherMachine']).toBeUndefined();
+    expect(verdictHeadline([same, plain])).toBe(
+      '0 new holds of 0 claims, 2 of 2 replications of earlier runs reproduce the outcome of the run they name (not counted), 2 exploratory (2 of them replications)',
+    );
+  });
+});
