@@ -6,7 +6,9 @@ import {
   movementExcess,
   movementLeadLines,
   movementLeads,
+  outlyingCells,
   replicationOf,
+  type SweepCell,
   VERSIONS_DESIGN_MACHINE,
   verdictHeadline,
   versionParityClaim,
@@ -214,5 +216,70 @@ describe('replications from another machine, and those never comparable (finding
     expect(verdictHeadline([same, plain])).toBe(
       '0 new holds of 0 claims, 2 of 2 replications of earlier runs reproduce the outcome of the run they name (not counted), 2 exploratory (2 of them replications)',
     );
+  });
+});
+
+describe('one cell outlying, not shown to be a release (finding 5)', () => {
+  // The record's section 7 at 512 (the reader's table, throughput per round): 8.6.0 ran below both neighbours in
+  // every round.
+  const R850 = [51954, 46108, 47599, 46161, 46098, 44191];
+  const R860 = [38740, 37893, 36648, 35093, 38065, 36533];
+  const R870 = [52822, 45271, 46001, 46312, 45221, 43721];
+  const line = (newest: readonly number[]): SweepCell[] => {
+    const rows: [string, readonly number[]][] = [
+      ['8.5.0', R850],
+      ['8.6.0', R860],
+      ['8.7.0', newest],
+    ];
+    return rows.map(([version, rps]) => ({ line: '8.x', version, measurement: cell(`undici@${version}`, { rps }) }));
+  };
+
+  it('fires on 8.5.0 / 8.6.0 / 8.7.0: both steps become leads to rerun the three cells, no bisect', () => {
+    const cells = line(R870);
+    const steps = consecutiveSteps({ cells, metrics: ['throughput'] });
+    expect(steps.map((s) => s.movement)).toEqual(['down', 'up']);
+    const outlying = outlyingCells({ cells, steps });
+    expect(outlying).toHaveLength(1);
+    expect(outlying[0]).toMatchObject({ version: '8.6.0', side: 'below', older: '8.5.0', newer: '8.7.0', rounds: 6 });
+    expect(outlying[0]?.text).toMatch(
+      /^One cell outlying \(one client process\), not shown to be a release: 8\.6\.0 ran below both 8\.5\.0 and 8\.7\.0 in throughput in every one of 6 rounds/,
+    );
+    const input = {
+      steps,
+      packageName: 'undici' as const,
+      scenario: { concurrency: 512 },
+      machineId: THIS_MACHINE,
+      multiplicity: { earlier: [] },
+    };
+    // Without the rule: the excess rule makes both leads to rerun with a bisect command.
+    expect(movementLeads(input).map((l) => l.kind)).toEqual(['excess', 'excess']);
+    const leads = movementLeads({ ...input, outlying });
+    expect(leads.map((l) => l.kind)).toEqual(['rerun', 'rerun']);
+    for (const l of leads) {
+      expect(l.commands).toEqual([]);
+      expect(l.sentence).toMatch(
+        /One cell outlying \(one client process\), not shown to be a release: .*the next step is a rerun of 8\.5\.0, 8\.6\.0 and 8\.7\.0 in one interleaved comparison of at least 20 rounds, two client processes per release, not a bisect\./,
+      );
+    }
+    expect(movementLeadLines(leads).filter((l) => l.startsWith('  - next: the three-cell rerun'))).toHaveLength(2);
+  });
+
+  it('does not fire on a step change that stays, or a return smaller than half the step', () => {
+    // 8.7.0 at 8.6.0's level (±1 %): the change stays.
+    const stays = line(R860.map((x, i) => x * (1 + ((i % 3) - 1) * 0.01)));
+    const staySteps = consecutiveSteps({ cells: stays, metrics: ['throughput'] });
+    expect(outlyingCells({ cells: stays, steps: staySteps })).toEqual([]);
+    const leads = movementLeads({
+      steps: staySteps,
+      packageName: 'undici',
+      scenario: { concurrency: 512 },
+      outlying: outlyingCells({ cells: stays, steps: staySteps }),
+    });
+    expect(leads.map((l) => l.kind)).toEqual(['bisect']);
+    expect(leads[0]?.sentence).not.toMatch(/One cell outlying/);
+    // 8.7.0 above 8.6.0 in every round but by 4 %, a sixth of the 8.5.0 → 8.6.0 step: not outlying.
+    const partial = line(R860.map((x) => x * 1.04));
+    const partialSteps = consecutiveSteps({ cells: partial, metrics: ['throughput'] });
+    expect(outlyingCells({ cells: partial, steps: partialSteps })).toEqual([]);
   });
 });

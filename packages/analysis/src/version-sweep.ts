@@ -2,7 +2,7 @@ import { parseExactVersion, requireExactVersion, satisfiesRange, UsageError } fr
 import { medianInterval, pairedRatio } from '@casebook/stats';
 import { type BisectMovement, directionOf, releaseLinks } from './bisect';
 import type { BlockMetric } from './interleaved';
-import { metricRatioOf, ROUND_METRIC_TEXT, type RoundMetric } from './round-metrics';
+import { metricRatioOf, ROUND_METRIC_TEXT, type RoundMetric, roundValues } from './round-metrics';
 import { countClaim, intervalLabel, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 import {
   type BisectBracket,
@@ -502,7 +502,9 @@ export interface MechanismStep {
  * mirror): no command. `mechanism`: a mechanism stated in the text before the run names the step: no command, not
  * counted. `rerun` (stated before the run after versions-33c58fd8): a lead beside an opposite move at the adjacent step
  * of its line (one outlying cell at the shared release looks like this): its next step is a rerun of the three cells
- * in one comparison of at least 20 rounds, not a bisect.
+ * in one comparison of at least 20 rounds, not a bisect. Since versions-a69647ac (its second reader's finding 5) a
+ * moved step into or out of one outlying cell (`outlyingCells`) is a `rerun` too: "one cell outlying (one client
+ * process), not shown to be a release".
  */
 export type MovementLeadKind = 'bisect' | 'adjacent' | 'rerun' | 'claim' | 'mechanism' | 'chance' | 'target' | 'excess';
 
@@ -570,6 +572,101 @@ export function movementExcess(input: {
     beyond,
     text: `${excluded} of ${k} step × metric intervals no claim or mechanism decides exclude 1, where chance gives ${expected.toFixed(1)} (p = ${p.toFixed(3)} each, the mean of 1 − coverage; P(X ≥ ${excluded}) = ${tailText}): ${beyond ? 'moved beyond chance as a whole (P < 0.05, stated before the run): its moved steps are leads to rerun, not findings' : 'not beyond chance as a whole (P ≥ 0.05, or nothing moved)'}`,
   };
+}
+
+/** The fraction of a moved step's size (log scale, its median over rounds) the return on the cell's other side reaches. */
+const OUTLYING_FRACTION = 0.5;
+/** The fewest paired rounds an outlying cell is read from: "every round" over fewer says little. */
+const OUTLYING_MIN_ROUNDS = 5;
+
+/**
+ * One cell of a line that sits below (or above) both of its neighbours (stated before the run after versions-a69647ac,
+ * its second reader's finding 5: 8.6.0 and 8.11.2 ran about 20 % below both neighbours at 512 in every round). Each
+ * cell is one client process for the whole comparison, so pairing per round cannot tell "this release" from "this
+ * process": such a cell is "one cell outlying (one client process), not shown to be a release".
+ */
+export interface OutlyingCell {
+  line: string;
+  /** The outlying cell's version. */
+  version: string;
+  metric: RoundMetric;
+  /** `below`: the cell's value is below both neighbours' in every round; `above`: above both. */
+  side: 'below' | 'above';
+  /** Its neighbours on the line (release order). */
+  older: string;
+  newer: string;
+  /** The rounds all three cells have a value in. */
+  rounds: number;
+  /** "One cell outlying (one client process), not shown to be a release: 8.6.0 ran below both 8.5.0 and 8.7.0 …". */
+  text: string;
+}
+
+/**
+ * The outlying-cell rule (stated before the run after versions-a69647ac): a cell with a neighbour on each side of its
+ * line is outlying in a metric when at least one of its two steps moved beyond noise, and
+ * - in every round all three cells have a value in (at least 5), its value is below both neighbours' (or above both):
+ *   the rule is read in every round, not in the median of rounds;
+ * - in the median of rounds (the steps' own older / newer ratios) the return on each side is at least half the size of
+ *   the larger moved step, on a log scale (a per-round test at the step's full median size fails in about half the
+ *   rounds by construction, so the size is read in the median).
+ * A step that changes and stays (the next cell at the new level) is not outlying: its newer neighbour is not above it
+ * in every round, nor by half the step.
+ */
+export function outlyingCells(input: { cells: readonly SweepCell[]; steps: readonly SweepStep[] }): OutlyingCell[] {
+  const out: OutlyingCell[] = [];
+  const metrics = [...new Set(input.steps.map((s) => s.metric))];
+  for (const line of [...new Set(input.cells.map((c) => c.line))]) {
+    const cells = input.cells
+      .filter((c) => c.line === line)
+      .sort((a, b) => compareVersions(plain(a.version), plain(b.version)));
+    for (let i = 1; i + 1 < cells.length; i++) {
+      const a = cells[i - 1] as SweepCell;
+      const b = cells[i] as SweepCell;
+      const c = cells[i + 1] as SweepCell;
+      for (const metric of metrics) {
+        const stepOf = (older: SweepCell, newer: SweepCell) =>
+          input.steps.find(
+            (s) => s.line === line && s.metric === metric && s.older === older.version && s.newer === newer.version,
+          );
+        const into = stepOf(a, b);
+        const outOf = stepOf(b, c);
+        if (into === undefined || outOf === undefined) continue;
+        if (into.movement === null && outOf.movement === null) continue;
+        // older / newer: into = a / b, outOf = b / c.
+        const mi = into.ratio.median;
+        const mo = outOf.ratio.median;
+        if (!(Number.isFinite(mi) && Number.isFinite(mo) && mi > 0 && mo > 0)) continue;
+        const side: 'below' | 'above' | null = mi > 1 && mo < 1 ? 'below' : mi < 1 && mo > 1 ? 'above' : null;
+        if (side === null) continue;
+        const size = (m: number) => Math.abs(Math.log(m));
+        const movedSize = Math.max(...[into, outOf].filter((s) => s.movement !== null).map((s) => size(s.ratio.median)));
+        if (Math.min(size(mi), size(mo)) < OUTLYING_FRACTION * movedSize) continue;
+        const va = roundValues(a.measurement, metric);
+        const vb = roundValues(b.measurement, metric);
+        const vc = roundValues(c.measurement, metric);
+        const rounds = [...vb.keys()].filter((r) => va.has(r) && vc.has(r));
+        if (rounds.length < OUTLYING_MIN_ROUNDS) continue;
+        const every = rounds.every((r) => {
+          const x = vb.get(r) as number;
+          const lo = va.get(r) as number;
+          const hi = vc.get(r) as number;
+          return side === 'below' ? x < lo && x < hi : x > lo && x > hi;
+        });
+        if (!every) continue;
+        out.push({
+          line,
+          version: b.version,
+          metric,
+          side,
+          older: a.version,
+          newer: c.version,
+          rounds: rounds.length,
+          text: `One cell outlying (one client process), not shown to be a release: ${plain(b.version)} ran ${side} both ${plain(a.version)} and ${plain(c.version)} in ${ROUND_METRIC_TEXT[metric].text} in every one of ${rounds.length} rounds (older / newer ${f2(mi)} into it and ${f2(mo)} out of it, medians of rounds)`,
+        });
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -786,6 +883,14 @@ export function movementLeads(input: {
      */
     elsewhere?: readonly (EarlierSteps & { machineId: string })[];
   };
+  /**
+   * Cells one process may explain (`outlyingCells`, stated before the run after versions-a69647ac): a moved step into
+   * or out of one is printed "one cell outlying (one client process), not shown to be a release", and a lead on it
+   * (`bisect`, `adjacent`, `excess` or `rerun`) becomes a `rerun` of the three cells, no command; a step a claim, a
+   * mechanism or the target's reading decides is unchanged, and a comparison that is itself the three-cell rerun keeps
+   * its bisect.
+   */
+  outlying?: readonly OutlyingCell[];
 }): MovementLead[] {
   const published = input.published === undefined ? null : releases(input.published, 'published');
   const statedFor = (step: SweepStep) => statedForStep(input, step);
@@ -868,6 +973,15 @@ export function movementLeads(input: {
     );
     return cells.size === 3 && line.size === 3 && [...cells].every((v) => line.has(v));
   };
+  /** The outlying cell a step goes into or comes out of, in its metric, if any. */
+  const outlyingAt = (step: SweepStep): OutlyingCell | undefined =>
+    (input.outlying ?? []).find(
+      (o) =>
+        o.line === step.line &&
+        o.metric === step.metric &&
+        ((plain(o.older) === plain(step.older) && plain(o.version) === plain(step.newer)) ||
+          (plain(o.version) === plain(step.older) && plain(o.newer) === plain(step.newer))),
+    );
   /** The throughput step a step's other metric folds into (throughput moved more than 2× at the same step), if any. */
   const foldsInto = (step: SweepStep): SweepStep | undefined =>
     step.metric === 'throughput'
@@ -932,9 +1046,16 @@ export function movementLeads(input: {
         stated === null && rule !== undefined && !targetExplains && !chance ? reversalOf(step) : null;
       // A rerun lead in a comparison that already is that rerun (the three cells, ≥ 20 rounds): bisect instead.
       const ownRerun = reversalFirst !== null && isItsOwnRerun(step);
-      const kind: MovementLeadKind =
+      const baseKind: MovementLeadKind =
         stated?.kind ??
         (targetExplains ? 'target' : (kind0 ?? (reversalFirst !== null && !ownRerun ? 'rerun' : searched)));
+      // The outlying-cell rule (stated before the run after versions-a69647ac): a lead into or out of one outlying cell.
+      const outlier = stated === null && !targetExplains ? outlyingAt(step) : undefined;
+      const outlierRerun =
+        outlier !== undefined &&
+        !ownRerun &&
+        (baseKind === 'bisect' || baseKind === 'adjacent' || baseKind === 'excess' || baseKind === 'rerun');
+      const kind: MovementLeadKind = outlierRerun ? 'rerun' : baseKind;
       const bisect = (good: string, bad: string) =>
         bisectCommandText({
           packageName: input.packageName,
@@ -1023,10 +1144,14 @@ export function movementLeads(input: {
           ? ' The comparison moved beyond chance as a whole (the excess rule, stated before the run): this step is a lead to rerun, not a finding.'
           : '';
       const rerunText = kind === 'rerun' ? rerunCells(step) : '';
+      const outlierText =
+        outlier === undefined
+          ? ''
+          : ` ${outlier.text}${outlierRerun ? `: the next step is a rerun of ${plain(outlier.older)}, ${plain(outlier.version)} and ${plain(outlier.newer)} in one interleaved comparison of at least ${RERUN_MIN_ROUNDS} rounds, two client processes per release, not a bisect.` : '.'}`;
       return {
         step,
         kind,
-        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${foldText}${stated === null ? '' : ` ${stated.text}`}${cpuText}${multiplicityText}${excessText}${elsewhereText(step)}${ownRerunText}${reversal === null || ownRerun ? '' : kind === 'rerun' ? ` It ${reversal}: one outlying cell at that release looks like this, so the next step is a rerun of ${rerunText} in one interleaved comparison of at least 20 rounds, not a bisect.` : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
+        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${foldText}${stated === null ? '' : ` ${stated.text}`}${cpuText}${multiplicityText}${excessText}${elsewhereText(step)}${ownRerunText}${outlierText}${reversal === null || ownRerun || outlierRerun ? '' : kind === 'rerun' ? ` It ${reversal}: one outlying cell at that release looks like this, so the next step is a rerun of ${rerunText} in one interleaved comparison of at least 20 rounds, not a bisect.` : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
         commands,
         links: releaseLinks(input.packageName, older, newer),
         onRecord,
