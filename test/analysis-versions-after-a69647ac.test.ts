@@ -6,12 +6,14 @@ import {
   movementExcess,
   movementLeadLines,
   movementLeads,
+  notCitableText,
   outlyingCells,
   replicationOf,
   type SweepCell,
   VERSIONS_DESIGN_MACHINE,
   verdictHeadline,
   versionParityClaim,
+  versionRows,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
 import { around, cell, sweep } from './fixtures/version-cells';
@@ -281,5 +283,26 @@ describe('one cell outlying, not shown to be a release (finding 5)', () => {
     const partial = line(R860.map((x) => x * 1.04));
     const partialSteps = consecutiveSteps({ cells: partial, metrics: ['throughput'] });
     expect(outlyingCells({ cells: partial, steps: partialSteps })).toEqual([]);
+  });
+});
+
+describe("a flagged cell's rate and CPU are not printed in its section's table (finding 9)", () => {
+  it('fires: a not-steady cell prints "not citable: not-steady" in place of its rate, CPU and p99', () => {
+    const rows = versionRows([cell('a', { rps: around(1000, 6) }), cell('b', { rps: around(789, 6) }, ['not-steady'])]);
+    expect(rows[1]?.rps).toBe('not citable: not-steady');
+    expect(rows[1]?.cpuUs).toBe('not citable: not-steady');
+    expect(rows[1]?.flags).toBe('not-steady');
+    // The ratio column keeps its flag and the exploratory paired ratio, as before.
+    expect(rows[1]?.throughputVsReference).toMatch(/^— \(flagged: not-steady; exploratory: /);
+    expect(notCitableText(cell('c', { rps: [1] }, ['errors (3 failed)', 'not-steady']))).toBe(
+      'not citable: errors, not-steady',
+    );
+  });
+
+  it('does not fire: a rankable cell prints its median and interval', () => {
+    const rows = versionRows([cell('a', { rps: around(1000, 6) }), cell('b', { rps: around(789, 6) })]);
+    expect(rows[1]?.rps).toMatch(/^789 \(/);
+    expect(rows[1]?.cpuUs).toMatch(/^100\.0 \(/);
+    expect(notCitableText(cell('d', { rps: [1] }))).toBeNull();
   });
 });

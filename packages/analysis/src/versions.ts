@@ -1321,13 +1321,25 @@ export interface RowRatioRule {
 }
 
 /**
+ * "not citable: not-steady" (the names of its guard flags, their details left out) for a cell its guards do not rank
+ * (isRankable), as the closing table prints it; null for a rankable cell. `versionRows` prints it in place of the
+ * cell's rate, CPU and p99.
+ */
+export function notCitableText(m: Pick<VersionMeasurement, 'guards'>): string | null {
+  if (isRankable(m)) return null;
+  const names = [...new Set((m.guards?.flags ?? []).map((f) => f.replace(/ \(.*$/s, '')))];
+  return `not citable: ${names.join(', ') || 'not rankable'}`;
+}
+
+/**
  * The table of a version matrix: medians over rounds with their 95 % intervals. `~` marks a ratio whose interval
  * includes 1 (not resolved). A row gets no ratio where its comparison is not made, and says why in place of it
  * (`— (<why>)`): another client than the reference's, or none at all, where the comparison's `rule.ratios` says so
  * (the closing table's rule); a different peak of open connections than the reference's with `rule.sameSockets`
  * (`— (socket regimes differ: peak 1 vs 2 open)`, the claims' rule). A flagged measurement or reference shows
  * `— (flagged: <flags>; exploratory: <paired ratio>)` (never compared, never hidden). The reference row shows
- * `1 (reference)`.
+ * `1 (reference)`. A cell its guards do not rank shows `notCitableText` ("not citable: not-steady") in place of its
+ * rate, CPU and p99 (since versions-a69647ac).
  */
 export function versionRows(
   measurements: readonly VersionMeasurement[],
@@ -1376,6 +1388,11 @@ export function versionRows(
     reference === undefined ? '–' : ratioText(metricRatioOf(reference, m, 'p99'));
   const kib = (x: number | undefined): number | null => (x === undefined ? null : Math.round(x / 102.4) / 10);
   return measurements.map((m) => {
+    // Since versions-a69647ac (its second reader's finding 9): a cell its guards do not rank prints "not citable:
+    // <flags>" in place of its rate, CPU and p99, as the closing table does; its counts and memory stay (they do not
+    // depend on the steady state).
+    const why = notCitableText(m);
+    const figure = (text: string): string => (why === null || text === '–' ? text : why);
     const r = cellRuntime(m);
     const from = r?.clientFrom ? ` · ${r.clientFrom.integrity.slice(0, 19)}…` : ' · workspace';
     const memory = memoryPerPooledSocket(m);
@@ -1387,11 +1404,11 @@ export function versionRows(
           : (jsRuntimeText(m) ??
             `${m.client.version} on node ${r.node} (bundled undici ${r.bundledUndici ?? '?'})${from}`),
       rounds: m.method?.blocks.length ?? 0,
-      rps: interval(m, 'throughputRps', 0),
-      cpuUs: interval(m, 'cpuMicrosPerRequest', 1),
+      rps: figure(interval(m, 'throughputRps', 0)),
+      cpuUs: figure(interval(m, 'cpuMicrosPerRequest', 1)),
       throughputVsReference: ratio(m, blockRatio(m, 'throughputRps')),
       cpuVsReference: ratio(m, blockRatio(m, 'cpuMicrosPerRequest')),
-      p99Ms: interval(m, 'p99', 2),
+      p99Ms: figure(interval(m, 'p99', 2)),
       p99VsReference: ratio(m, p99Ratio(m)),
       peakSockets: m.target.peakOpenConnections,
       socketsOpened: m.target.connectionsOpened,
