@@ -1,5 +1,8 @@
 import {
   binomialUpperTail,
+  bisectMeasuredNothingAt,
+  bisectSummaryLines,
+  bisectsOnRecordHeading,
   consecutiveSteps,
   designRule,
   type EarlierSteps,
@@ -304,5 +307,61 @@ describe("a flagged cell's rate and CPU are not printed in its section's table (
     expect(rows[1]?.rps).toMatch(/^789 \(/);
     expect(rows[1]?.cpuUs).toMatch(/^100\.0 \(/);
     expect(notCitableText(cell('d', { rps: [1] }))).toBeNull();
+  });
+});
+
+describe('the committed bisects listed in section 1 (finding 8, and a bisect that measured nothing)', () => {
+  const record = (
+    client: string,
+    concurrency: number,
+    metric: string,
+    badValues: readonly (number | null)[] = [1, 2, 3],
+  ) => ({
+    client,
+    metric: { name: metric, text: metric === 'cpu-per-request' ? 'CPU per request' : metric },
+    scenario: { concurrency, method: 'steady' },
+    good: { version: '6.21.0' },
+    bad: { version: '6.28.1' },
+    steps: [
+      {
+        measurements: [
+          { version: '6.21.0', values: [1, 2, 3] },
+          { version: '6.28.1', values: badValues },
+        ],
+      },
+    ],
+    summary:
+      '## undici bisect: throughput (undici-fetch)\n\n- No boundary resolved between undici 6.21.0 and 6.28.1: 6.21.0 → 6.28.1 unresolved (older/newer no paired rounds, not compared) in the screen, and no screened segment moved.\n\nReproduce: `x`',
+  });
+
+  it('the heading counts client, concurrency and metric from the records listed', () => {
+    const h = bisectsOnRecordHeading('undici', [
+      record('undici-request', 512, 'throughput'),
+      record('undici-request', 1, 'throughput'),
+      record('undici-request', 512, 'throughput'),
+      record('undici-request', 512, 'cpu-per-request'),
+      record('undici-fetch', 1, 'throughput'),
+    ]);
+    expect(h).toBe(
+      '**undici bisects on record** (5; `casebook bisect`, paired per round: 2 `undici-request` at 512 in flight, throughput; 1 `undici-request` at one request in flight, throughput; 1 `undici-request` at 512 in flight, CPU per request; 1 `undici-fetch` at one request in flight, throughput):',
+    );
+    expect(h).not.toMatch(/steady state/);
+    expect(bisectsOnRecordHeading('undici', [])).toBe('**No undici bisect is on record yet.**');
+  });
+
+  it('fires: a bad end with no value in any round reads "measured nothing at 6.28.1", not "No boundary resolved"', () => {
+    const r = record('undici-fetch', 1, 'throughput', Array.from({ length: 10 }, () => null));
+    expect(bisectMeasuredNothingAt(r)).toEqual(['6.28.1']);
+    expect(bisectSummaryLines(r)).toEqual([
+      '- Measured nothing at 6.28.1: it produced no measurement in any round, so this bisect compared nothing there (incomplete, not a negative result).',
+    ]);
+  });
+
+  it('does not fire: both ends measured, the summary lines as recorded', () => {
+    const r = record('undici-fetch', 1, 'throughput', [null, 5, 6]);
+    expect(bisectMeasuredNothingAt(r)).toEqual([]);
+    expect(bisectSummaryLines(r)).toEqual([
+      '- No boundary resolved between undici 6.21.0 and 6.28.1: 6.21.0 → 6.28.1 unresolved (older/newer no paired rounds, not compared) in the screen, and no screened segment moved.',
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 export * from './at-once';
 export { type BinomialInterval, binomialInterval } from './binomial-interval';
 export * from './bisect';
+export * from './bisects-on-record';
 export * from './bodies';
 export * from './body-summaries';
 export { type BurstCount, type BurstInterval, burstInterval, MIN_BURSTS } from './burst-interval';

@@ -1,0 +1,74 @@
+/**
+ * How a notebook lists the committed `casebook bisect` records (stated before the run after versions-a69647ac, its
+ * second reader's findings 8 and "a listed bisect that measured nothing"): the list's heading says what the records
+ * listed measured (client, concurrency, metric, counted from the records, never a fixed phrase), and a record whose end
+ * produced no measurement in any round says "measured nothing at <version>" instead of "No boundary resolved" (it
+ * compared nothing there: incomplete, not a negative result). Pure; tested in
+ * test/analysis-versions-after-a69647ac.test.ts.
+ */
+
+/** What the list reads of a bisect record (structural: a `BisectRecord` from @casebook/results fits). */
+export interface ListedBisect {
+  client: string;
+  metric: { name: string; text: string };
+  scenario: Readonly<Record<string, unknown>>;
+  good: { version: string };
+  bad: { version: string };
+  steps: readonly { measurements: readonly { version: string; values: readonly (number | null)[] }[] }[];
+  summary: string;
+}
+
+const plain = (v: string) => v.replace(/^v/, '');
+
+/** "512 in flight", "one request in flight", or "concurrency not recorded". */
+function concurrencyText(scenario: Readonly<Record<string, unknown>>): string {
+  const c = scenario['concurrency'];
+  if (typeof c !== 'number' || !Number.isFinite(c)) return 'concurrency not recorded';
+  return c === 1 ? 'one request in flight' : `${c} in flight`;
+}
+
+/**
+ * The list's heading, computed from the records listed: "**undici bisects on record** (22; `casebook bisect`, paired
+ * per round: 7 `undici-request` at 512 in flight, throughput; 7 `undici-request` at one request in flight,
+ * throughput; …):", each client × concurrency × metric with its count, in the order first listed.
+ */
+export function bisectsOnRecordHeading(
+  packageName: string,
+  records: readonly Pick<ListedBisect, 'client' | 'metric' | 'scenario'>[],
+): string {
+  if (records.length === 0) return `**No ${packageName} bisect is on record yet.**`;
+  const groups = new Map<string, number>();
+  for (const r of records) {
+    const key = `\`${r.client}\` at ${concurrencyText(r.scenario)}, ${r.metric.text}`;
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  const parts = [...groups].map(([key, n]) => `${n} ${key}`);
+  return `**${packageName} bisects on record** (${records.length}; \`casebook bisect\`, paired per round: ${parts.join('; ')}):`;
+}
+
+/**
+ * The ends of the range (good, bad) that produced no measurement in any round of any step that measured them: a bisect
+ * that compared nothing there. An end no step measured is not listed (nothing to say it failed); empty when both ends
+ * measured something.
+ */
+export function bisectMeasuredNothingAt(record: Pick<ListedBisect, 'good' | 'bad' | 'steps'>): string[] {
+  const ends = [...new Set([plain(record.good.version), plain(record.bad.version)])];
+  return ends.filter((end) => {
+    const rows = record.steps.flatMap((s) => s.measurements.filter((m) => plain(m.version) === end));
+    return rows.length > 0 && rows.every((m) => m.values.every((v) => v === null || !Number.isFinite(v)));
+  });
+}
+
+/**
+ * The record's summary lines as the list prints them (its `- ` lines), except that a record which measured nothing at
+ * an end (`bisectMeasuredNothingAt`) has its "No boundary resolved …" line replaced by "Measured nothing at 6.28.1: it
+ * produced no measurement in any round, so this bisect compared nothing there (incomplete, not a negative result)."
+ */
+export function bisectSummaryLines(record: Pick<ListedBisect, 'good' | 'bad' | 'steps' | 'summary'>): string[] {
+  const lines = record.summary.split('\n').filter((line) => line.startsWith('- '));
+  const nothing = bisectMeasuredNothingAt(record);
+  if (nothing.length === 0) return lines;
+  const text = `- Measured nothing at ${nothing.join(' and ')}: ${nothing.length === 1 ? 'it' : 'they'} produced no measurement in any round, so this bisect compared nothing there (incomplete, not a negative result).`;
+  const replaced = lines.map((line) => (line.startsWith('- No boundary resolved') ? text : line));
+  return replaced.includes(text) ? replaced : [text, ...replaced];
+}
