@@ -11,6 +11,7 @@ import {
   movementLeads,
   notCitableText,
   outlyingCells,
+  rangeOnRecord,
   replicationOf,
   type SweepCell,
   VERSIONS_DESIGN_MACHINE,
@@ -363,5 +364,68 @@ describe('the committed bisects listed in section 1 (finding 8, and a bisect tha
     expect(bisectSummaryLines(r)).toEqual([
       '- No boundary resolved between undici 6.21.0 and 6.28.1: 6.21.0 → 6.28.1 unresolved (older/newer no paired rounds, not compared) in the screen, and no screened segment moved.',
     ]);
+  });
+});
+
+describe('a bisect plan beside the committed bisects (finding 7)', () => {
+  const onRecord = (
+    file: string,
+    good: string,
+    bad: string,
+    concurrency: number,
+    boundaries: { older: string; newer: string; confirmation: { confirmed: boolean } | null }[],
+    status = 'completed',
+  ) => ({
+    file,
+    record: {
+      good: { version: good },
+      bad: { version: bad },
+      metric: { name: 'throughput' },
+      client: 'undici-request',
+      scenario: { concurrency },
+      environment: { machineId: '89a6b0eadf6dc5bf' },
+      boundaries,
+      status,
+    },
+  });
+  const timer = onRecord('results/bisect/c1-8.4.1-8.5.0/bisect.json', '8.4.1', '8.5.0', 1, [
+    { older: '8.4.1', newer: '8.5.0', confirmation: { confirmed: true } },
+  ]);
+  const searched = onRecord('results/bisect/c512-7.24.7-8.13.1/bisect.json', '7.24.7', '8.13.1', 512, []);
+  const base = { metric: 'throughput' as const, client: 'undici-request', machineId: THIS_MACHINE };
+
+  it('fires: a range containing a confirmed boundary at that concurrency is not planned; one already searched is named', () => {
+    const c1 = rangeOnRecord({ ...base, range: { good: '7.24.7', bad: '8.13.1' }, concurrency: 1, bisects: [timer] });
+    expect(c1.plan).toBe(false);
+    expect(c1.notes).toEqual([
+      '7.24.7 → 8.13.1 not planned: it contains 8.4.1 → 8.5.0 (`results/bisect/c1-8.4.1-8.5.0/bisect.json`, confirmed, machine 89a6b0ea…), located by a committed bisect at the same concurrency and metric; a screen between its ends finds that step, not this movement: search a range that excludes it',
+    ]);
+    const c512 = rangeOnRecord({ ...base, range: { good: '7.24.7', bad: '8.13.1' }, concurrency: 512, bisects: [searched] });
+    expect(c512.plan).toBe(true);
+    expect(c512.notes).toEqual([
+      'undici-request 7.24.7 → 8.13.1 (throughput, 512 in flight) was already searched by `results/bisect/c512-7.24.7-8.13.1/bisect.json` (machine 89a6b0ea…; no boundary)',
+    ]);
+  });
+
+  it('does not fire: another concurrency, a range without the boundary, or a stopped search', () => {
+    const other = rangeOnRecord({ ...base, range: { good: '7.24.7', bad: '8.13.1' }, concurrency: 512, bisects: [timer] });
+    expect(other).toEqual({ plan: true, notes: [] });
+    const outside = rangeOnRecord({ ...base, range: { good: '8.10.2', bad: '8.13.1' }, concurrency: 1, bisects: [timer] });
+    expect(outside).toEqual({ plan: true, notes: [] });
+    const stopped = onRecord(
+      'results/bisect/c1-8.0.0-8.6.0-interrupted/bisect.json',
+      '8.0.0',
+      '8.6.0',
+      1,
+      [{ older: '8.4.1', newer: '8.5.0', confirmation: { confirmed: true } }],
+      'interrupted',
+    );
+    const fromStopped = rangeOnRecord({
+      ...base,
+      range: { good: '7.24.7', bad: '8.13.1' },
+      concurrency: 1,
+      bisects: [stopped],
+    });
+    expect(fromStopped).toEqual({ plan: true, notes: [] });
   });
 });

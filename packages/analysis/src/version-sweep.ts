@@ -447,6 +447,10 @@ export interface BisectOnRecord {
     environment?: { machineId?: string | null };
     /** Its runs' segments: which releases it measured. */
     steps?: readonly { ratios: readonly { older: string; newer: string }[] }[];
+    /** The boundaries it located (bisectPlans: a confirmed one is a decided step). */
+    boundaries?: readonly { older: string; newer: string; confirmation?: { confirmed: boolean } | null }[];
+    /** How its search ended (absent: completed). */
+    status?: string;
   };
 }
 
@@ -1335,9 +1339,7 @@ export function bracketCommands(input: {
   client?: string;
   lineForks?: Readonly<Record<string, string>>;
 }): { commands: string[]; note: string | null } {
-  const older = plain(input.bracket.older);
-  const newer = plain(input.bracket.newer);
-  const major = (v: string) => Number(v.split('.')[0]);
+  const r = bracketRanges(input);
   const cmd = (good: string, bad: string) =>
     bisectCommandText({
       packageName: input.packageName,
@@ -1347,29 +1349,42 @@ export function bracketCommands(input: {
       scenario: input.scenario,
       ...(input.client === undefined ? {} : { client: input.client }),
     });
+  return { commands: r.ranges.map((x) => cmd(x.good, x.bad)), note: r.note };
+}
+
+/** The (good, bad) ranges `bracketCommands` searches a bracket with, and its note. */
+function bracketRanges(input: {
+  bracket: { older: string; newer: string };
+  packageName: 'undici' | 'got' | 'axios' | 'node';
+  lineForks?: Readonly<Record<string, string>>;
+}): { ranges: { good: string; bad: string }[]; note: string | null } {
+  const older = plain(input.bracket.older);
+  const newer = plain(input.bracket.newer);
+  const major = (v: string) => Number(v.split('.')[0]);
+  const cmd = (good: string, bad: string) => ({ good, bad });
   if (input.packageName === 'node' || major(older) === major(newer))
-    return { commands: [cmd(older, newer)], note: null };
+    return { ranges: [cmd(older, newer)], note: null };
   const name = `${input.packageName} ${older} → ${newer}`;
   if (major(newer) - major(older) !== 1)
     return {
-      commands: [],
+      ranges: [],
       note: `${name} spans more than two lines: bisect each line from its fork point separately`,
     };
   const fork = input.lineForks?.[String(major(newer))];
   if (fork === undefined)
     return {
-      commands: [],
+      ranges: [],
       note: `no fork point of ${input.packageName} ${major(newer)}.x listed before the run: bisect each line from its own releases`,
     };
   const from = `${fork}, the last ${major(older)}.x release before ${major(newer)}.x began`;
   const order = compareVersions(fork, older);
   if (order < 0)
     return {
-      commands: [cmd(fork, newer), cmd(fork, older)],
+      ranges: [cmd(fork, newer), cmd(fork, older)],
       note: `${name} crosses two lines released in parallel: each line is searched from ${from}`,
     };
   return {
-    commands: [cmd(fork, newer), ...(order > 0 ? [cmd(older, fork)] : [])],
+    ranges: [cmd(fork, newer), ...(order > 0 ? [cmd(older, fork)] : [])],
     note: `${name} crosses two lines released in parallel: ${major(newer)}.x is searched from ${from}${order > 0 ? `, and ${major(older)}.x from ${older} up to it` : ''}`,
   };
 }
@@ -1403,6 +1418,16 @@ export function bisectPlans(input: {
   client?: string;
   lineForks?: Readonly<Record<string, string>>;
   metrics?: readonly PlanMetric[];
+  /**
+   * Committed bisects (stated before the run after versions-a69647ac, its second reader's finding 7). Given, a range
+   * that a committed bisect of the same client, metric and concurrency already searched is named beside its command
+   * (file, machine, outcome), and a range that contains a boundary such a bisect (completed) located and confirmed (the
+   * ×18 timer steps at one request in flight) is not planned: a screen between its ends finds that step, not this movement; the
+   * note says so and asks for a range that excludes it.
+   */
+  bisects?: readonly BisectOnRecord[];
+  /** This run's machine (anonymous id), to say whether a bisect on record ran on it. */
+  machineId?: string | null;
 }): MetricBisectPlan[] {
   const plans = (input.metrics ?? (['throughput', 'cpu-per-request'] as const)).flatMap((metric) => {
     const plan = bisectPlan({ cells: input.cells, candidates: input.candidates, metric: PLAN_BLOCK_METRIC[metric] });
@@ -1421,17 +1446,101 @@ export function bisectPlans(input: {
           commands: [],
           note: `moves with the rate: throughput moved more than ${FOLD_FACTOR}× over the same bracket (older / newer ${f2(into.ratio.median)}), and its bisect covers it`,
         };
-      return {
-        ...b,
-        ...bracketCommands({
-          bracket: b,
-          packageName: input.packageName,
+      const planned = bracketCommands({
+        bracket: b,
+        packageName: input.packageName,
+        metric,
+        scenario: input.scenario,
+        ...(input.client === undefined ? {} : { client: input.client }),
+        ...(input.lineForks === undefined ? {} : { lineForks: input.lineForks }),
+      });
+      if (input.bisects === undefined) return { ...b, ...planned };
+      const ranges = bracketRanges({
+        bracket: b,
+        packageName: input.packageName,
+        ...(input.lineForks === undefined ? {} : { lineForks: input.lineForks }),
+      }).ranges;
+      const client = input.client ?? BISECT_DEFAULT_CLIENT[input.packageName];
+      const notes: string[] = planned.note === null ? [] : [planned.note];
+      const commands = ranges.flatMap((range, i) => {
+        const command = planned.commands[i];
+        if (command === undefined) return [];
+        const on = rangeOnRecord({
+          range,
           metric,
-          scenario: input.scenario,
-          ...(input.client === undefined ? {} : { client: input.client }),
-          ...(input.lineForks === undefined ? {} : { lineForks: input.lineForks }),
-        }),
-      };
+          client,
+          concurrency: input.scenario.concurrency,
+          bisects: input.bisects ?? [],
+          machineId: input.machineId ?? null,
+        });
+        notes.push(...on.notes);
+        return on.plan ? [command] : [];
+      });
+      return { ...b, commands, note: notes.length === 0 ? null : notes.join('; ') };
     }),
   }));
+}
+
+/**
+ * What the committed bisects say about one range a plan would search (bisectPlans, stated before the run after
+ * versions-a69647ac): a bisect of the same client, metric and concurrency with the same ends ("already searched by
+ * <file> (machine …; no boundary)"), and boundaries such bisects located and confirmed inside it. A range containing a
+ * confirmed boundary is not planned (`plan: false`).
+ */
+export function rangeOnRecord(input: {
+  range: { good: string; bad: string };
+  metric: RoundMetric;
+  client: string;
+  concurrency: number;
+  bisects: readonly BisectOnRecord[];
+  machineId?: string | null;
+}): { plan: boolean; notes: string[] } {
+  const good = plain(input.range.good);
+  const bad = plain(input.range.bad);
+  const same = input.bisects.filter(
+    (b) =>
+      b.record.metric.name === input.metric &&
+      (b.record.client ?? input.client) === input.client &&
+      b.record.scenario['concurrency'] === input.concurrency,
+  );
+  const where = (b: BisectOnRecord) => {
+    const theirs = b.record.environment?.machineId ?? null;
+    const ours = input.machineId ?? null;
+    return theirs === null
+      ? 'machine not recorded'
+      : theirs === ours
+        ? 'this machine'
+        : `machine ${theirs.slice(0, 8)}…`;
+  };
+  const outcome = (b: BisectOnRecord) => {
+    const found = (b.record.boundaries ?? []).map((x) => `${plain(x.older)} → ${plain(x.newer)}`);
+    const status = b.record.status === undefined || b.record.status === 'completed' ? '' : `${b.record.status}; `;
+    return `${status}${found.length === 0 ? 'no boundary' : `boundary ${found.join(', ')}`}`;
+  };
+  const notes: string[] = [];
+  for (const b of same)
+    if (plain(b.record.good.version) === good && plain(b.record.bad.version) === bad)
+      notes.push(
+        `${input.client} ${good} → ${bad} (${input.metric}, ${input.concurrency} in flight) was already searched by \`${b.file}\` (${where(b)}; ${outcome(b)})`,
+      );
+  // Only a search that completed decides a step: a stopped one's boundary is "found before it stopped".
+  const completed = (b: BisectOnRecord) => b.record.status === undefined || b.record.status === 'completed';
+  const inside = same.filter(completed).flatMap((b) =>
+    (b.record.boundaries ?? [])
+      .filter(
+        (x) =>
+          x.confirmation?.confirmed === true &&
+          lineOf(plain(x.newer)) === lineOf(bad) &&
+          compareVersions(good, plain(x.older)) <= 0 &&
+          compareVersions(plain(x.newer), bad) <= 0 &&
+          !(plain(x.older) === good && plain(x.newer) === bad),
+      )
+      .map((x) => `${plain(x.older)} → ${plain(x.newer)} (\`${b.file}\`, confirmed, ${where(b)})`),
+  );
+  const decided = [...new Set(inside)];
+  if (decided.length > 0)
+    notes.push(
+      `${good} → ${bad} not planned: it contains ${decided.join(' and ')}, located by a committed bisect at the same concurrency and metric; a screen between its ends finds that step, not this movement: search a range that excludes it`,
+    );
+  return { plan: decided.length === 0, notes };
 }
