@@ -351,7 +351,12 @@ describe('the committed bisects listed in section 1 (finding 8, and a bisect tha
   });
 
   it('fires: a bad end with no value in any round reads "measured nothing at 6.28.1", not "No boundary resolved"', () => {
-    const r = record('undici-fetch', 1, 'throughput', Array.from({ length: 10 }, () => null));
+    const r = record(
+      'undici-fetch',
+      1,
+      'throughput',
+      Array.from({ length: 10 }, () => null),
+    );
     expect(bisectMeasuredNothingAt(r)).toEqual(['6.28.1']);
     expect(bisectSummaryLines(r)).toEqual([
       '- Measured nothing at 6.28.1: it produced no measurement in any round, so this bisect compared nothing there (incomplete, not a negative result).',
@@ -400,7 +405,12 @@ describe('a bisect plan beside the committed bisects (finding 7)', () => {
     expect(c1.notes).toEqual([
       '7.24.7 → 8.13.1 not planned: it contains 8.4.1 → 8.5.0 (`results/bisect/c1-8.4.1-8.5.0/bisect.json`, confirmed, machine 89a6b0ea…), located by a committed bisect at the same concurrency and metric; a screen between its ends finds that step, not this movement: search a range that excludes it',
     ]);
-    const c512 = rangeOnRecord({ ...base, range: { good: '7.24.7', bad: '8.13.1' }, concurrency: 512, bisects: [searched] });
+    const c512 = rangeOnRecord({
+      ...base,
+      range: { good: '7.24.7', bad: '8.13.1' },
+      concurrency: 512,
+      bisects: [searched],
+    });
     expect(c512.plan).toBe(true);
     expect(c512.notes).toEqual([
       'undici-request 7.24.7 → 8.13.1 (throughput, 512 in flight) was already searched by `results/bisect/c512-7.24.7-8.13.1/bisect.json` (machine 89a6b0ea…; no boundary)',
@@ -408,9 +418,19 @@ describe('a bisect plan beside the committed bisects (finding 7)', () => {
   });
 
   it('does not fire: another concurrency, a range without the boundary, or a stopped search', () => {
-    const other = rangeOnRecord({ ...base, range: { good: '7.24.7', bad: '8.13.1' }, concurrency: 512, bisects: [timer] });
+    const other = rangeOnRecord({
+      ...base,
+      range: { good: '7.24.7', bad: '8.13.1' },
+      concurrency: 512,
+      bisects: [timer],
+    });
     expect(other).toEqual({ plan: true, notes: [] });
-    const outside = rangeOnRecord({ ...base, range: { good: '8.10.2', bad: '8.13.1' }, concurrency: 1, bisects: [timer] });
+    const outside = rangeOnRecord({
+      ...base,
+      range: { good: '8.10.2', bad: '8.13.1' },
+      concurrency: 1,
+      bisects: [timer],
+    });
     expect(outside).toEqual({ plan: true, notes: [] });
     const stopped = onRecord(
       'results/bisect/c1-8.0.0-8.6.0-interrupted/bisect.json',

@@ -643,7 +643,9 @@ export function outlyingCells(input: { cells: readonly SweepCell[]; steps: reado
         const side: 'below' | 'above' | null = mi > 1 && mo < 1 ? 'below' : mi < 1 && mo > 1 ? 'above' : null;
         if (side === null) continue;
         const size = (m: number) => Math.abs(Math.log(m));
-        const movedSize = Math.max(...[into, outOf].filter((s) => s.movement !== null).map((s) => size(s.ratio.median)));
+        const movedSize = Math.max(
+          ...[into, outOf].filter((s) => s.movement !== null).map((s) => size(s.ratio.median)),
+        );
         if (Math.min(size(mi), size(mo)) < OUTLYING_FRACTION * movedSize) continue;
         const va = roundValues(a.measurement, metric);
         const vb = roundValues(b.measurement, metric);
@@ -1362,8 +1364,7 @@ function bracketRanges(input: {
   const newer = plain(input.bracket.newer);
   const major = (v: string) => Number(v.split('.')[0]);
   const cmd = (good: string, bad: string) => ({ good, bad });
-  if (input.packageName === 'node' || major(older) === major(newer))
-    return { ranges: [cmd(older, newer)], note: null };
+  if (input.packageName === 'node' || major(older) === major(newer)) return { ranges: [cmd(older, newer)], note: null };
   const name = `${input.packageName} ${older} → ${newer}`;
   if (major(newer) - major(older) !== 1)
     return {
@@ -1525,18 +1526,20 @@ export function rangeOnRecord(input: {
       );
   // Only a search that completed decides a step: a stopped one's boundary is "found before it stopped".
   const completed = (b: BisectOnRecord) => b.record.status === undefined || b.record.status === 'completed';
-  const inside = same.filter(completed).flatMap((b) =>
-    (b.record.boundaries ?? [])
-      .filter(
-        (x) =>
-          x.confirmation?.confirmed === true &&
-          lineOf(plain(x.newer)) === lineOf(bad) &&
-          compareVersions(good, plain(x.older)) <= 0 &&
-          compareVersions(plain(x.newer), bad) <= 0 &&
-          !(plain(x.older) === good && plain(x.newer) === bad),
-      )
-      .map((x) => `${plain(x.older)} → ${plain(x.newer)} (\`${b.file}\`, confirmed, ${where(b)})`),
-  );
+  const inside = same
+    .filter(completed)
+    .flatMap((b) =>
+      (b.record.boundaries ?? [])
+        .filter(
+          (x) =>
+            x.confirmation?.confirmed === true &&
+            lineOf(plain(x.newer)) === lineOf(bad) &&
+            compareVersions(good, plain(x.older)) <= 0 &&
+            compareVersions(plain(x.newer), bad) <= 0 &&
+            !(plain(x.older) === good && plain(x.newer) === bad),
+        )
+        .map((x) => `${plain(x.older)} → ${plain(x.newer)} (\`${b.file}\`, confirmed, ${where(b)})`),
+    );
   const decided = [...new Set(inside)];
   if (decided.length > 0)
     notes.push(
