@@ -29,6 +29,13 @@ function cdf(k: number, n: number, p: number): number {
   return Math.min(1, sum);
 }
 
+/** P(X ≥ k) for X ~ Binomial(n, p): the one-sided tail of 07's excess rule (version-sweep.ts movementExcess). */
+export function binomialUpperTail(k: number, n: number, p: number): number {
+  if (k <= 0) return 1;
+  if (k > n) return 0;
+  return Math.min(1, Math.max(0, 1 - cdf(k - 1, n, p)));
+}
+
 /** The p in [0, 1] where a decreasing function of p crosses `target`, by bisection. */
 function solveDecreasing(f: (p: number) => number, target: number): number {
   let lo = 0;

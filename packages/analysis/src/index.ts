@@ -1,5 +1,5 @@
 export * from './at-once';
-export { type BinomialInterval, binomialInterval } from './binomial-interval';
+export { type BinomialInterval, binomialInterval, binomialUpperTail } from './binomial-interval';
 export * from './bisect';
 export * from './bisects-on-record';
 export * from './bodies';

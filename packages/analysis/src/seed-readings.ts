@@ -3,6 +3,7 @@ import {
   appBound,
   appCpuUsPerRequest,
   batchTimeRow,
+  finiteMedian,
   type GatherLike,
   type GatherSample,
   inAppBoundMs,
@@ -36,13 +37,6 @@ const PROCESS_LABEL = / · process (\d+)$/;
 const armOf = (label: string): string => label.replace(PROCESS_LABEL, '');
 
 const finite = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
-
-const medianOf = (xs: readonly number[]): number => {
-  const s = xs.filter(Number.isFinite).sort((a, b) => a - b);
-  if (s.length === 0) return Number.NaN;
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-};
 
 /** `4,179`: a whole number as the notebook prints µs and counts; '—' for one that could not be computed. */
 const whole = (x: number): string => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
@@ -421,9 +415,9 @@ export function processSpreadReading(
   materiality = 0.1,
 ): ProcessSpreadReading {
   const ps = arm.processes ?? [arm];
-  const processMedians = ps.map((p) => medianOf(cpuOf(p)));
+  const processMedians = ps.map((p) => finiteMedian(cpuOf(p)));
   const spreadUs = ps.length > 1 ? Math.max(...processMedians) - Math.min(...processMedians) : Number.NaN;
-  const gapUs = medianOf(cpuOf(arm)) - medianOf(cpuOf(low));
+  const gapUs = finiteMedian(cpuOf(arm)) - finiteMedian(cpuOf(low));
   const materialUs = materiality * gapUs;
   const gap = `the gap \`${arm.label}\` − \`${low.label}\` of ${whole(gapUs)} µs/request`;
   const costs = processMedians.map(whole).join(', ');

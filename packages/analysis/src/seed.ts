@@ -691,7 +691,7 @@ export const gapDenominator = (s: AttributionStep): string => `${s.gapHigh.label
 export function outsideEndpoints(s: AttributionStep): boolean {
   if (s.toLow || s.switch === true) return false;
   const rounds = stepMeasurements(s).some(independentBatches)
-    ? [[s.from, s.to, s.gapHigh, s.gapLow].map((m) => medianOf(cpuSample(m)))]
+    ? [[s.from, s.to, s.gapHigh, s.gapLow].map((m) => finiteMedian(cpuSample(m)))]
     : alignedRounds([s.from, s.to, s.gapHigh, s.gapLow], 'cpuMicrosPerRequest');
   const out = rounds.filter(([f, t, h, l]) => {
     const hi = Math.max(h as number, l as number);
@@ -714,7 +714,8 @@ export const SHARE_MIN = -1;
 export const SHARE_MAX = 2;
 export const DENOMINATOR_MIN_FRACTION = 0.2;
 
-const medianOf = (xs: readonly number[]): number => {
+/** The median of the finite values; NaN when there is none. */
+export const finiteMedian = (xs: readonly number[]): number => {
   const finite = xs.filter(Number.isFinite);
   return finite.length ? medianInterval(finite).median : Number.NaN;
 };
@@ -735,7 +736,7 @@ export function notAShare(s: AttributionStep): string | null {
   let to: number;
   let ratio: number;
   if (independent) {
-    const med = ms.map((m) => medianOf(cpuSample(m)));
+    const med = ms.map((m) => finiteMedian(cpuSample(m)));
     if (!med.every(Number.isFinite)) return null;
     [gap, from, to, ratio] = [
       (med[2] as number) - (med[3] as number),
@@ -746,10 +747,10 @@ export function notAShare(s: AttributionStep): string | null {
   } else {
     const rounds = alignedRounds(ms, 'cpuMicrosPerRequest');
     if (rounds.length === 0) return null;
-    gap = medianOf(rounds.map((v) => (v[2] as number) - (v[3] as number)));
-    from = medianOf(rounds.map((v) => v[0] as number));
-    to = medianOf(rounds.map((v) => v[1] as number));
-    ratio = medianOf(rounds.map(shareIn));
+    gap = finiteMedian(rounds.map((v) => (v[2] as number) - (v[3] as number)));
+    from = finiteMedian(rounds.map((v) => v[0] as number));
+    to = finiteMedian(rounds.map((v) => v[1] as number));
+    ratio = finiteMedian(rounds.map(shareIn));
   }
   const where = independent ? 'medians of the batches' : 'median per round';
   const reasons: string[] = [];
@@ -1408,8 +1409,8 @@ export function gatherSample<C extends GatherBatchesLike['client']>(
   const cpu = kept.map((t) => t.cpuMicrosPerRequest);
   // The halves of the kept batches (the middle one left out when their number is odd).
   const half = Math.floor(cpu.length / 2);
-  const first = half > 0 ? medianOf(cpu.slice(0, half)) : Number.NaN;
-  const last = half > 0 ? medianOf(cpu.slice(cpu.length - half)) : Number.NaN;
+  const first = half > 0 ? finiteMedian(cpu.slice(0, half)) : Number.NaN;
+  const last = half > 0 ? finiteMedian(cpu.slice(cpu.length - half)) : Number.NaN;
   const drift = first / last;
   const e = phaseErrors({ trials: kept });
   const flags = [
@@ -1440,7 +1441,7 @@ export function gatherSample<C extends GatherBatchesLike['client']>(
     guards: { flags, rankable: flags.length === 0 },
     measured: r.trials.length,
     kept: kept.length,
-    batchMs: medianOf(kept.map((t) => t.durationMs)),
+    batchMs: finiteMedian(kept.map((t) => t.durationMs)),
     drift,
     batchesMs: kept.map((t) => t.durationMs),
   };
@@ -1564,10 +1565,10 @@ export function replicatedGathers<C extends GatherBatchesLike['client']>(
       measured: ps.reduce((t, p) => t + p.measured, 0),
       kept: ps.reduce((t, p) => t + p.kept, 0),
       batchesMs: ps.flatMap((p) => p.batchesMs),
-      batchMs: medianOf(ps.flatMap((p) => p.batchesMs)),
+      batchMs: finiteMedian(ps.flatMap((p) => p.batchesMs)),
       drift:
-        medianOf(cpu.slice(0, Math.floor(cpu.length / 2))) /
-        medianOf(cpu.slice(cpu.length - Math.floor(cpu.length / 2))),
+        finiteMedian(cpu.slice(0, Math.floor(cpu.length / 2))) /
+        finiteMedian(cpu.slice(cpu.length - Math.floor(cpu.length / 2))),
       processes: ps,
     });
   }
@@ -1737,7 +1738,7 @@ export function gatherCpuRows<C extends SeedMeasurement['client']>(
     const vs = ref && ref !== m ? cpuGap(m, ref) : EMPTY;
     const enough = (i: ClaimInterval | null) => i !== null && i.coverage >= 0.95;
     const ps = m.processes ?? [m];
-    const medians = ps.map((p) => medianOf(cpuSample(p)));
+    const medians = ps.map((p) => finiteMedian(cpuSample(p)));
     const pairs = ps.flatMap((x, i) => ps.slice(i + 1).map((y) => cpuGap(x, y)));
     const decided = pairs.filter((p) => p.coverage >= 0.95);
     return {

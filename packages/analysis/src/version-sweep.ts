@@ -1,5 +1,6 @@
 import { parseExactVersion, requireExactVersion, satisfiesRange, UsageError } from '@casebook/results';
 import { medianInterval, pairedRatio } from '@casebook/stats';
+import { binomialUpperTail } from './binomial-interval';
 import { type BisectMovement, directionOf, releaseLinks } from './bisect';
 import type { BlockMetric } from './interleaved';
 import { metricRatioOf, ROUND_METRIC_TEXT, type RoundMetric, roundValues } from './round-metrics';
@@ -514,21 +515,6 @@ export type MovementLeadKind = 'bisect' | 'adjacent' | 'rerun' | 'claim' | 'mech
 
 /** The one-sided binomial bound of the excess rule: P(X ≥ observed) below this is beyond chance. */
 const EXCESS_ALPHA = 0.05;
-
-/** P(X ≥ k) for X ~ Binomial(n, p), summed in log space (exact for the sizes of a sweep). */
-export function binomialUpperTail(k: number, n: number, p: number): number {
-  if (k <= 0) return 1;
-  if (k > n || p <= 0) return 0;
-  if (p >= 1) return 1;
-  let logC = 0;
-  for (let i = 1; i <= k; i++) logC += Math.log(n - k + i) - Math.log(i);
-  let sum = 0;
-  for (let i = k; i <= n; i++) {
-    sum += Math.exp(logC + i * Math.log(p) + (n - i) * Math.log1p(-p));
-    logC += Math.log(n - i) - Math.log(i + 1);
-  }
-  return Math.min(1, sum);
-}
 
 /**
  * The excess rule (stated before the run after versions-a69647ac, its second reader's finding 1): over a comparison's
