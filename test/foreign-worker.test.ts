@@ -74,6 +74,7 @@ describe('foreign options', () => {
       loop: 'asyncio',
       maxKeepaliveConnections: null,
       unboundedPoolWait: false,
+      fastAcquire: false,
       minWindowRequests: 0,
     });
     expect(o.clientOptions.connections).toBeNull();
@@ -115,6 +116,17 @@ describe('foreign options', () => {
     expect(bad({ client: 'httpx', unboundedPoolWait: 'yes' as never, ...base })).toThrow(
       /invalid unboundedPoolWait: "yes"/,
     );
+    expect(bad({ client: 'aiohttp', fastAcquire: true, ...base })).toThrow(/invalid fastAcquire: true \(only httpx/);
+    expect(bad({ client: 'httpx', fastAcquire: 1 as never, ...base })).toThrow(/invalid fastAcquire: 1/);
+  });
+
+  it('fastAcquire: httpx only, sent to the worker and recorded in the client block only when set', () => {
+    const o = resolveForeignOptions({ client: 'httpx', fastAcquire: true, ...base });
+    expect(o.foreign.fastAcquire).toBe(true);
+    expect(foreignClientStart(o, 'http://127.0.0.1:1')).toMatchObject({ fastAcquire: true });
+    expect(
+      foreignClientStart(resolveForeignOptions({ client: 'httpx', ...base }), 'http://127.0.0.1:1'),
+    ).not.toHaveProperty('fastAcquire');
   });
 
   it('unboundedPoolWait applies to the published httpx-aiohttp transport too (it maps pool=None to aiohttp connect=None)', () => {

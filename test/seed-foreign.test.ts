@@ -97,7 +97,8 @@ describe('foreign clients: the steady-state method', () => {
       const { records, run } = await runInterleaved(
         [
           { ...load, client: 'node-http', label: 'node' },
-          { ...load, client: 'httpx', set: SET, maxKeepaliveConnections: 4, label: 'httpx' },
+          // fastAcquire (the switch of pydantic/httpx2#970 on httpcore's own locks): run and read back from the live lock.
+          { ...load, client: 'httpx', set: SET, maxKeepaliveConnections: 4, fastAcquire: true, label: 'httpx' },
         ],
         {
           windowMs: 200,
@@ -125,6 +126,8 @@ describe('foreign clients: the steady-state method', () => {
       expect(client?.set).toBe(SET);
       expect(client?.interpreter?.version).toMatch(/^3\./);
       expect(py?.client.settings['httpx.max_keepalive_connections']).toBe(4);
+      expect(py?.client.settings['httpcore.AsyncLock.fast_acquire']).toBe(true);
+      expect(py?.client).toMatchObject({ fastAcquire: true });
       expect(liveChildren()).toEqual([]);
     },
     60_000,

@@ -335,7 +335,7 @@ export function requirePremise(v: VerdictData, premise: Pick<KeepalivePremise, '
 const AT_0_MS = / @ 0 ms( · process \d+)?$/;
 
 /**
- * Every `set` httpx gather at 0 ms (httpx over its own pool: its defaults, pool=None, keep-alive = 100, uvloop; every
+ * Every `set` httpx gather at 0 ms (httpx over its own pool: its defaults, pool=None, keep-alive = 100, uvloop, fast_acquire; every
  * process of each) makes at least `minPerRequest` ConnectionNotAvailable retries per request it sends (gatherRetries).
  * A count claim, exploratory; with `replicates` a replication of the run that saw it before the threshold was set.
  * Holds when every such gather reaches it, fails when one does not; unresolved (not measured) when there is none, or

@@ -1592,7 +1592,7 @@ export interface GatherProcessSettings {
  */
 const ESTIMATE = { slowBatchS: 2.7, slowColdS: 10, worstBatchS: 10, fastBatchS: 0.4, processS: 1.5 } as const;
 const slowGather = (label: string): boolean =>
-  /^(as-reported|latest) · httpx( pool=None)?( keepalive=100| uvloop)? @/.test(label);
+  /^(as-reported|latest) · httpx( pool=None)?( keepalive=100| uvloop| fast_acquire)? @/.test(label);
 
 /**
  * The gathers' run order with the arms of the counted claims run in several processes (stated before the run after

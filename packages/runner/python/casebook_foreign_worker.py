@@ -152,6 +152,55 @@ def install_retry_counter(core_name):
     return POOL_RETRIES["instrumented"]
 
 
+def core_name_of(hx):
+    """The httpcore module under this httpx: httpcore2 under httpx2, else httpcore."""
+    return "httpcore2" if hx.__name__ == "httpx2" else "httpcore"
+
+
+def install_fast_acquire(core_name):
+    """The switch `fastAcquire`: make `<core>._synchronization.AsyncLock` build its anyio lock with fast_acquire=True,
+    as httpcore2 ships it (pydantic/httpx2#970; httpcore2 `_synchronization.py` setup). httpcore 1.0.9's setup makes
+    `anyio.Lock()` (`_synchronization.py` L68), used per connection (`connection.py` L66, `http11.py` L58); anyio's
+    asyncio Lock then yields once on every uncontended acquire unless fast_acquire (anyio 4.16.0
+    `_backends/_asyncio.py` L2034-2036). Only the lock's construction changes; the rest of setup runs as shipped.
+    Refused (RuntimeError) where anyio's Lock has no fast_acquire (anyio before 4.5)."""
+    import importlib
+    import importlib.metadata
+    import inspect
+
+    import anyio
+
+    if "fast_acquire" not in inspect.signature(anyio.Lock).parameters:
+        raise RuntimeError(f"fastAcquire: anyio {importlib.metadata.version('anyio')} has no Lock(fast_acquire=...)")
+    sync = importlib.import_module(f"{core_name}._synchronization")
+    cls = sync.AsyncLock
+    original = cls.setup
+    if getattr(original, "_casebook_fast_acquire", False):
+        return
+
+    def setup(self):
+        original(self)
+        if getattr(self, "_backend", None) == "asyncio":
+            self._anyio_lock = anyio.Lock(fast_acquire=True)
+
+    setup._casebook_fast_acquire = True
+    cls.setup = setup
+
+
+def lock_fast_acquire(core_name):
+    """The effective fast_acquire of a lock `<core>._synchronization.AsyncLock` makes now (on the running loop); None
+    where its lock has no such attribute (anyio before 4.5) or the module is absent."""
+    import importlib
+
+    try:
+        lock = importlib.import_module(f"{core_name}._synchronization").AsyncLock()
+        lock.setup()
+    except (ImportError, AttributeError):
+        return None
+    inner = getattr(lock, "_anyio_lock", None)
+    return getattr(inner, "_fast_acquire", None) if inner is not None else None
+
+
 EMIT_LOCK = threading.Lock()  # the stall watchdog (a thread) may write beside the event loop
 
 
@@ -271,6 +320,7 @@ class Session:
         self.max_keepalive = start.get("maxKeepaliveConnections")
         self.timeout_ms = start.get("requestTimeoutMs")
         self.unbounded_pool_wait = start.get("unboundedPoolWait") is True
+        self.fast_acquire = start.get("fastAcquire") is True
         self._client = None
         self._session = None
         self._hx = None
@@ -318,7 +368,9 @@ class Session:
             return
         self._hx = httpx_module()
         if self.name == "httpx":
-            install_retry_counter("httpcore2" if self._hx.__name__ == "httpx2" else "httpcore")
+            install_retry_counter(core_name_of(self._hx))
+            if self.fast_acquire:
+                install_fast_acquire(core_name_of(self._hx))
         kwargs = self._httpx_kwargs()
         if self.name == "httpx":
             if self.max_connections is not None or self.max_keepalive is not None:
@@ -435,6 +487,8 @@ class Session:
                 out["httpx.max_keepalive_connections"] = getattr(pool, "_max_keepalive_connections", None)
                 out["httpx.keepalive_expiry_s"] = getattr(pool, "_keepalive_expiry", None)
                 out["httpx.http2"] = getattr(pool, "_http2", None)
+            if self.name == "httpx":
+                out["httpcore.AsyncLock.fast_acquire"] = lock_fast_acquire(core_name_of(self._hx))
             t = self._client.timeout
             out["httpx.timeout_s"] = {"connect": t.connect, "read": t.read, "write": t.write, "pool": t.pool}
         if self._session is not None:

@@ -120,6 +120,13 @@ export interface ForeignBenchOptions {
    */
   unboundedPoolWait?: boolean;
   /**
+   * httpx only: true makes every anyio lock of httpcore's AsyncLock with `fast_acquire=True` (no event-loop yield on an
+   * uncontended acquire), the one change of pydantic/httpx2#970 to httpcore's locks, applied to the set's own httpcore.
+   * Needs anyio 4.5 or later (the worker refuses otherwise). The effective value is read back into the client's settings
+   * (`httpcore.AsyncLock.fast_acquire`). Absent or false: the library's own locks.
+   */
+  fastAcquire?: boolean;
+  /**
    * The steady-state method only (runInterleaved): a window is cut only at a boundary where at least this many requests
    * ended in it (answered or failed); otherwise it runs on to the next boundary, so a window is a whole multiple of
    * windowMs and its recorded duration is its real length. Absent or 0: every boundary cuts. For clients that complete
@@ -154,6 +161,8 @@ export interface ForeignSwitches {
   maxKeepaliveConnections: number | null;
   /** httpx and httpx-aiohttp: the pool wait unbounded (pool=None); the effective timeouts are in the client's settings. */
   unboundedPoolWait: boolean;
+  /** httpx: httpcore's AsyncLock made with anyio's fast_acquire=True; the effective value is in the client's settings. */
+  fastAcquire: boolean;
   /** Steady-state windows are cut only where at least this many requests ended in them (0: every boundary). */
   minWindowRequests: number;
 }
@@ -178,6 +187,7 @@ const FOREIGN_KEYS = new Set<string>([
   'maxConnections',
   'maxKeepaliveConnections',
   'unboundedPoolWait',
+  'fastAcquire',
   'minWindowRequests',
   'mode',
   'rateRps',
@@ -224,9 +234,18 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
     maxKeepaliveConnections,
     connections,
     unboundedPoolWait,
+    fastAcquire,
     minWindowRequests,
     ...rest
   } = input;
+  if (fastAcquire !== undefined && typeof fastAcquire !== 'boolean')
+    throw new UsageError('fastAcquire', fastAcquire, 'expected true or false');
+  if (fastAcquire === true && client !== 'httpx')
+    throw new UsageError(
+      'fastAcquire',
+      fastAcquire,
+      `only httpx takes it (it changes httpcore's AsyncLock; ${client} does not run on httpcore's locks)`,
+    );
   if (unboundedPoolWait !== undefined && typeof unboundedPoolWait !== 'boolean')
     throw new UsageError('unboundedPoolWait', unboundedPoolWait, 'expected true or false');
   if (unboundedPoolWait === true && client !== 'httpx' && client !== 'httpx-aiohttp')
@@ -282,6 +301,7 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
       loop: loopName === 'uvloop' ? 'uvloop' : 'asyncio',
       maxKeepaliveConnections: keepalive,
       unboundedPoolWait: unboundedPoolWait === true,
+      fastAcquire: fastAcquire === true,
       minWindowRequests: minWindowRequests ?? 0,
     },
   };
@@ -292,7 +312,7 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
  * The Python worker's own switches, refused for a Node client rather than ignored: the Node worker cuts its windows on
  * every boundary (no request minimum) and has no pool-wait timeout to unbound.
  */
-const PYTHON_ONLY_KEYS = ['unboundedPoolWait', 'minWindowRequests'] as const;
+const PYTHON_ONLY_KEYS = ['unboundedPoolWait', 'fastAcquire', 'minWindowRequests'] as const;
 
 export function resolveMeasurementOptions(
   input: BenchOptions | ForeignBenchOptions,
@@ -501,6 +521,7 @@ export function foreignClientStart(options: ResolvedForeignOptions, origin: stri
     loop: options.foreign.loop,
     requestTimeoutMs: options.clientOptions.requestTimeoutMs,
     ...(options.foreign.unboundedPoolWait ? { unboundedPoolWait: true } : {}),
+    ...(options.foreign.fastAcquire ? { fastAcquire: true } : {}),
     load: options.load,
   };
 }
@@ -539,6 +560,7 @@ export function foreignClientBlock(
     loop: options.foreign.loop,
     interpreter: py.probe.interpreter,
     ...(options.client === 'httpx' ? { maxKeepaliveConnections: options.foreign.maxKeepaliveConnections } : {}),
+    ...(options.foreign.fastAcquire ? { fastAcquire: true } : {}),
   };
 }
 

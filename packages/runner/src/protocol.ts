@@ -113,6 +113,11 @@ export interface ForeignClientStart {
    * aiohttp's connect=None, sock_connect = httpx's connect), other timeouts at the default or requestTimeoutMs.
    */
   unboundedPoolWait?: true;
+  /**
+   * httpx on httpcore: the anyio locks of httpcore's AsyncLock are made with `fast_acquire=True` (as httpcore2 ships
+   * them, pydantic/httpx2#970); absent: the library's own locks. The effective value is read back into the settings.
+   */
+  fastAcquire?: true;
   load: LoadSpec;
 }
 

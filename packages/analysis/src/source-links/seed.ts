@@ -252,6 +252,26 @@ export const SEED_LINKS: readonly SourceLink[] = [
     token: 'self._state_lock = AsyncLock()',
     checkedByHand: true,
   },
+  // The fastAcquire switch (stated after seed-9d1b4a91): httpcore 1.0.9's per-connection request lock, and anyio
+  // 4.16.0's asyncio Lock, which yields once on an uncontended acquire unless fast_acquire. Checked in the wheels.
+  {
+    id: 'seed:httpcore-1.0.9.connection-request-lock',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: 'httpcore/_async/connection.py',
+    lines: [66, 66],
+    token: 'self._request_lock = AsyncLock()',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:anyio-4.16.0.lock-fast-acquire',
+    source: 'agronholm/anyio',
+    tag: '4.16.0',
+    file: 'src/anyio/_backends/_asyncio.py',
+    lines: [2034, 2036],
+    token: 'if not self._fast_acquire:',
+    checkedByHand: true,
+  },
   // httpx2: httpcore2's fast_acquire lock (#970) and single-pass assignment loop (#974).
   {
     id: 'seed:httpcore2.fast-acquire',

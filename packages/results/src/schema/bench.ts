@@ -63,6 +63,11 @@ export const ForeignClientSchema = Type.Object(
      */
     maxKeepaliveConnections: Type.Optional(Nullable(Type.Number())),
     /**
+     * httpx only: true when httpcore's AsyncLock was made with anyio's fast_acquire=True (the switch of
+     * pydantic/httpx2#970); absent: the library's own locks. The effective value is settings['httpcore.AsyncLock.fast_acquire'].
+     */
+    fastAcquire: Type.Optional(Type.Literal(true)),
+    /**
      * Steady-state method: the worker cut a window only at a boundary where at least this many requests ended in it
      * (0: at every boundary), so a window spans a whole multiple of method.windowMs (each window's durationMs is its
      * real length). Absent in records made before it existed (every boundary cut).
