@@ -11,6 +11,7 @@ import { defineConfig } from 'vitest/config';
 const PURE_FILES = [
   'analysis-at-once',
   'analysis-bisect',
+  'analysis-bisect-processes',
   'analysis-bodies',
   'analysis-design-reach',
   'analysis-dns',

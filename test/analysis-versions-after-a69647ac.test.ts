@@ -344,7 +344,7 @@ describe('the committed bisects listed in section 1 (finding 8, and a bisect tha
       record('undici-fetch', 1, 'throughput'),
     ]);
     expect(h).toBe(
-      '**undici bisects on record** (5; `casebook bisect`, paired per round: 2 `undici-request` at 512 in flight, throughput; 1 `undici-request` at one request in flight, throughput; 1 `undici-request` at 512 in flight, CPU per request; 1 `undici-fetch` at one request in flight, throughput):',
+      '**undici bisects on record** (5; `casebook bisect`, one client process per version, paired per round: 2 `undici-request` at 512 in flight, throughput; 1 `undici-request` at one request in flight, throughput; 1 `undici-request` at 512 in flight, CPU per request; 1 `undici-fetch` at one request in flight, throughput):',
     );
     expect(h).not.toMatch(/steady state/);
     expect(bisectsOnRecordHeading('undici', [])).toBe('**No undici bisect is on record yet.**');

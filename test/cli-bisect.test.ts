@@ -72,8 +72,12 @@ describe('casebook bisect --dry-run', () => {
     expect(plan.screen).toHaveLength(4);
     expect(plan.expectedRuns).toBeLessThanOrEqual(Math.ceil(Math.log2(versions.length)) + 2);
     expect(plan.reproduce).toBe(
-      'npx casebook bisect --package undici --good 8.0.0 --bad 8.13.1 --metric throughput --client undici-request --profile standard --seed 1 --method steady --concurrency 128 --requests 20000 --trials 1',
+      'npx casebook bisect --package undici --good 8.0.0 --bad 8.13.1 --metric throughput --client undici-request --profile standard --seed 1 --method steady --processes 3 --concurrency 128 --requests 20000 --trials 1',
     );
+    // Three client processes per version in every steady-state step, and the plan says what they cost.
+    expect(plan.processes.perVersion).toBe(3);
+    expect(plan.steps[0]).toMatch(/ × 3 client processes each together, 10 rounds/);
+    expect(plan.estimate).toMatch(/^one boundary: \d+ steady-state blocks \(3 client processes per version\)/);
     expect(fs.existsSync(out)).toBe(false);
     expect(files(results)).toEqual([]);
   });
@@ -155,6 +159,16 @@ describe('casebook bisect: bad input exits 2, names the field and value, writes 
       name: 'an adapter of another package',
       args: ['--package', 'undici', '--client', 'got', '--good', '8.0.0', '--bad', '8.13.1'],
       mentions: ['--client', '"got"', 'does not load undici'],
+    },
+    {
+      name: 'fewer processes than give an interval',
+      args: ['--package', 'undici', '--good', '8.0.0', '--bad', '8.13.1', '--processes', '2'],
+      mentions: ['--processes', '2', 'fewer than 3'],
+    },
+    {
+      name: 'processes with the phase method',
+      args: ['--package', 'undici', '--good', '8.0.0', '--bad', '8.13.1', '--metric', 'p99', '--processes', '3'],
+      mentions: ['--processes', 'phase method'],
     },
     {
       name: 'unknown profile',

@@ -9,6 +9,8 @@ import {
   UsageError,
 } from '@casebook/results';
 import { medianInterval, pairedRatio } from '@casebook/stats';
+import { type ProcessDisagreement, type ProcessPairRatio, type ProcessRounds, roundMedians } from './bisect-processes';
+import { GATHER_MIN_PROCESSES } from './seed';
 import { resolvesMovement, type VersionPairRatio } from './versions';
 
 /**
@@ -16,9 +18,12 @@ import { resolvesMovement, type VersionPairRatio } from './versions';
  * publish date), the search over them driven by an injected `measure` (so tests run it on made-up ratios), and the
  * citable text of what it found. Tested in test/analysis-bisect.test.ts.
  *
- * Every step measures a few versions together in interleaved rounds (a `casebook matrix` run) and returns the paired
- * per-round ratio of each pair, older / newer (`VersionPairRatio`, as `bisectPlan` computes them); a pair moved when
- * its 95 % interval excludes 1 (`resolvesMovement`). No other statistics.
+ * Every step measures a few versions together in interleaved rounds (a `casebook matrix` run) and returns the ratio
+ * of each pair, older / newer (`VersionPairRatio`, as `bisectPlan` computes them); a pair moved when its 95 % interval
+ * excludes 1 (`resolvesMovement`). A steady-state step runs every version in several client processes (BISECT_PROCESSES;
+ * bisect-processes.ts): the interval is then two-level (processes, then rounds), and a pair with a version whose
+ * processes disagree beyond their rounds' noise never moved (the segment says so). A phase-method step starts a fresh
+ * process for every version and round, so its rounds are its processes, and it is paired per round.
  *
  *   1. screen: ~4 versions spread across the range (the ends included) in one run. Performance across releases is
  *      often not monotonic (a change lands, is reverted, lands again), so every screened segment that moved becomes a
@@ -406,6 +411,48 @@ export type BisectProfile = keyof typeof BISECT_PROFILES;
 export const DEFAULT_SCREEN_SIZE = 4;
 
 /**
+ * Client processes per version in each steady-state step, by profile (stated before the next run after the interrupted
+ * bisect undici-throughput-c512-6.21.0-6.29.1-2026-12-05-interrupted: one process per version let one slow process read
+ * as a release boundary). GATHER_MIN_PROCESSES in both: fewer give no interval (the rule notebook 06 states).
+ */
+export const BISECT_PROCESSES = {
+  smoke: GATHER_MIN_PROCESSES,
+  standard: GATHER_MIN_PROCESSES,
+} as const satisfies Record<BisectProfile, number>;
+
+/**
+ * Seconds a steady-state block took in the interrupted c512 bisect's steps on machine c6b1b4ab… (its step records' start
+ * and finish: 40 blocks in 139 s, 80 in 251 s, 30 in 104 s; the process's start and warm-up included), for the plan.
+ */
+export const STEADY_BLOCK_SECONDS = 3.3;
+
+/**
+ * The run time the plan states for one boundary (expectedRuns' steps: the screen, halving the widest screened gap, the
+ * confirmation), steady-state blocks only: each step's versions × processes × rounds blocks at STEADY_BLOCK_SECONDS,
+ * and the same with one process per version (the design before), so the plan says what the processes cost.
+ */
+export function bisectEstimate(input: {
+  count: number;
+  rounds: BisectRounds;
+  processes: number;
+  screenSize?: number;
+  lineBoundary?: boolean;
+}): { blocks: number; minutes: number; oneProcessMinutes: number; text: string } {
+  const idx = screenIndices(input.count, input.screenSize ?? DEFAULT_SCREEN_SIZE, input.lineBoundary === true);
+  const searches = expectedRuns(input.count, input.screenSize, input.lineBoundary) - 2;
+  const perProcess = idx.length * input.rounds.screen + searches * 3 * input.rounds.step + 2 * input.rounds.confirm;
+  const blocks = perProcess * input.processes;
+  const minutes = (blocks * STEADY_BLOCK_SECONDS) / 60;
+  const oneProcessMinutes = (perProcess * STEADY_BLOCK_SECONDS) / 60;
+  return {
+    blocks,
+    minutes,
+    oneProcessMinutes,
+    text: `one boundary: ${blocks} steady-state blocks (${input.processes} client processes per version) ≈ ${Math.round(minutes)} min at ${STEADY_BLOCK_SECONDS} s a block (one process per version: ${perProcess} blocks ≈ ${Math.round(oneProcessMinutes)} min); a retry doubles its step, a second boundary adds its own search and confirmation`,
+  };
+}
+
+/**
  * The indices the screen measures: `size` spread evenly from the first to the last (all of them when there are no
  * more). With `lineBoundary`, good (0) and the first release of bad's line (1) are both screened, and the spread is
  * over bad's line (1 … last).
@@ -443,11 +490,17 @@ export interface BisectStepRequest {
   /** The versions to measure together, in candidate order. */
   versions: string[];
   rounds: number;
+  /** Client processes per version (absent: one per version, or a fresh one per round in the phase method). */
+  processes?: number;
 }
 
-/** What a step's run gives: the paired ratio (older / newer per round) of the pairs it measured. */
+/**
+ * What a step's run gives: the ratio (older / newer) of the pairs it measured, paired per round or, with several
+ * processes per version, two-level (`withheld`: why a pair has no interval); and the versions whose processes disagree.
+ */
 export interface BisectStepMeasurement {
-  pairs: readonly VersionPairRatio[];
+  pairs: readonly (VersionPairRatio | ProcessPairRatio)[];
+  disagreements?: readonly ProcessDisagreement[];
 }
 
 export type BisectMeasure = (request: BisectStepRequest) => Promise<BisectStepMeasurement>;
@@ -461,10 +514,16 @@ export interface BisectSegment {
   ratio: VersionPairRatio['ratio'];
   compared: boolean;
   movement: BisectMovement;
+  /** Why the pair has no interval (fewer than GATHER_MIN_PROCESSES processes, …); absent when it has one. */
+  withheld?: string;
+  /** The processes of a version of the pair disagree (ProcessDisagreement texts): not a boundary, whatever the ratio. */
+  disagreement?: string;
 }
 
 export interface BisectStep extends BisectStepRequest {
   pairs: VersionPairRatio[];
+  /** The versions whose processes disagreed beyond their rounds' noise (several processes per version only). */
+  disagreements?: ProcessDisagreement[];
   /** The adjacent pairs of `versions`. */
   segments: BisectSegment[];
   outcome: string;
@@ -514,11 +573,26 @@ export function movementOf(p: Pick<VersionPairRatio, 'ratio' | 'compared'>): Bis
   return p.ratio.low > 1 ? 'down' : 'up';
 }
 
-const pairOf = (pairs: readonly VersionPairRatio[], older: string, newer: string): BisectSegment => {
+const pairOf = (
+  pairs: readonly (VersionPairRatio | ProcessPairRatio)[],
+  older: string,
+  newer: string,
+  disagreements: readonly ProcessDisagreement[] = [],
+): BisectSegment => {
   const p = pairs.find((x) => x.older === older && x.newer === newer);
   const ratio = p?.ratio ?? NO_RATIO;
   const compared = p?.compared ?? false;
-  return { older, newer, ratio, compared, movement: movementOf({ ratio, compared }) };
+  const withheld = p !== undefined && 'withheld' in p ? p.withheld : undefined;
+  const apart = disagreements.filter((d) => d.version === older || d.version === newer).map((d) => d.text);
+  return {
+    older,
+    newer,
+    ratio,
+    compared,
+    movement: apart.length > 0 ? null : movementOf({ ratio, compared }),
+    ...(withheld === undefined ? {} : { withheld }),
+    ...(apart.length > 0 ? { disagreement: apart.join('; ') } : {}),
+  };
 };
 
 /**
@@ -595,7 +669,7 @@ export function medianOf(values: readonly (number | null)[]): number | null {
 }
 
 const movedText = (s: BisectSegment) =>
-  `${s.older} → ${s.newer} ${s.movement === null ? 'unresolved' : `moved ${s.movement}`} (older/newer ${ratioShort(s.ratio)}${s.compared ? '' : ', not compared'})`;
+  `${s.older} → ${s.newer} ${s.disagreement !== undefined ? 'not a boundary' : s.movement === null ? 'unresolved' : `moved ${s.movement}`} (older/newer ${ratioShort(s.ratio)}${s.compared ? '' : ', not compared'}${s.withheld === undefined ? '' : `; ${s.withheld}`}${s.disagreement === undefined ? '' : `; ${s.disagreement}`})`;
 
 function ratioShort(r: VersionPairRatio['ratio']): string {
   if (![r.median, r.low, r.high].every(Number.isFinite)) return 'no paired rounds';
@@ -604,8 +678,12 @@ function ratioShort(r: VersionPairRatio['ratio']): string {
 
 /** "step 3 (search of 8.4.1, 8.5.0, 8.6.0, 10 rounds)": a step as an error message names it. */
 export function stepText(s: BisectStepRequest): string {
-  return `step ${s.index} (${s.purpose} of ${s.versions.join(', ')}, ${s.rounds} rounds)`;
+  return `step ${s.index} (${s.purpose} of ${s.versions.join(', ')}, ${s.rounds} rounds${processesText(s)})`;
 }
+
+/** `, 3 processes each` for a step of several processes per version, else ''. */
+const processesText = (s: Pick<BisectStepRequest, 'processes'>): string =>
+  s.processes === undefined ? '' : `, ${s.processes} process${s.processes === 1 ? '' : 'es'} each`;
 
 const INTERRUPTED = 'CASEBOOK_INTERRUPTED';
 
@@ -651,6 +729,8 @@ export async function runBisect(input: {
   maxRuns?: number;
   /** Aborted: no further step starts, and the result is interrupted (the reason in its error). */
   signal?: AbortSignal;
+  /** Client processes per version each step asks for (the request's `processes`); absent: not asked. */
+  processes?: number;
   /** Before each step is measured: the search so far, stopped in that step (see above), and the step. */
   onProgress?: (sofar: BisectResult, running: BisectStepRequest) => void;
 }): Promise<BisectResult> {
@@ -697,7 +777,13 @@ export async function runBisect(input: {
   const step = async (purpose: BisectPurpose, idx: readonly number[], rounds: number): Promise<BisectStep | null> => {
     if (steps.length >= maxRuns) return null;
     const versions = idx.map((i) => V[i] as string);
-    const request: BisectStepRequest = { index: steps.length + 1, purpose, versions, rounds };
+    const request: BisectStepRequest = {
+      index: steps.length + 1,
+      purpose,
+      versions,
+      rounds,
+      ...(input.processes === undefined ? {} : { processes: input.processes }),
+    };
     running = request;
     if (input.signal?.aborted) throw new SearchAborted();
     input.onProgress?.(
@@ -710,13 +796,25 @@ export async function runBisect(input: {
       request,
     );
     const measured = await input.measure(request);
-    const segments = versions.slice(1).map((newer, k) => pairOf(measured.pairs, versions[k] as string, newer));
-    const s: BisectStep = { ...request, pairs: [...measured.pairs], segments, outcome: '' };
+    const disagreements = [...(measured.disagreements ?? [])];
+    const segments = versions
+      .slice(1)
+      .map((newer, k) => pairOf(measured.pairs, versions[k] as string, newer, disagreements));
+    const s: BisectStep = {
+      ...request,
+      pairs: [...measured.pairs],
+      segments,
+      outcome: '',
+      ...(disagreements.length > 0 ? { disagreements } : {}),
+    };
     steps.push(s);
     running = null;
     return s;
   };
   const moved = (s: BisectStep) => s.segments.filter((x) => x.movement !== null);
+  /** `; processes of 6.28.1 disagree: …` for a step with versions whose processes disagreed, else ''. */
+  const disagreementNote = (s: BisectStep) =>
+    (s.disagreements ?? []).length === 0 ? '' : `; ${(s.disagreements ?? []).map((d) => d.text).join('; ')}`;
   const budgetReason = `the run budget (${maxRuns} runs) was spent before this bracket was narrowed`;
 
   /** One bracket: confirm it (adjacent ends) or halve it; the brackets it leaves to narrow next. */
@@ -755,7 +853,7 @@ export async function runBisect(input: {
           reason:
             confirmation === null
               ? `step ${b.step} found it moved ${b.movement} (older/newer ${ratioShort(b.ratio)}), and the run budget ran out before the longer run that would confirm it`
-              : `step ${b.step} found it moved ${b.movement} (older/newer ${ratioShort(b.ratio)}), but the longer run of the pair alone (step ${confirmation.step}) did not confirm it (older/newer ${ratioShort(confirmation.ratio)})`,
+              : `step ${b.step} found it moved ${b.movement} (older/newer ${ratioShort(b.ratio)}), but the longer run of the pair alone (step ${confirmation.step}) did not confirm it (older/newer ${ratioShort(confirmation.ratio)}${c?.segments[0]?.disagreement === undefined ? '' : `; ${c.segments[0].disagreement}: a per-process effect, not shown to be a release`})`,
         });
       return [];
     }
@@ -774,7 +872,7 @@ export async function runBisect(input: {
       unresolved.push({
         older,
         newer,
-        reason: `the movement step ${b.step} resolved between ${older} and ${newer} was not located: neither half resolved a movement in step ${s.index - 1} nor in its retry (step ${s.index})`,
+        reason: `the movement step ${b.step} resolved between ${older} and ${newer} was not located: neither half resolved a movement in step ${s.index - 1} nor in its retry (step ${s.index})${disagreementNote(s)}`,
       });
       return [];
     }
@@ -805,7 +903,7 @@ export async function runBisect(input: {
     else if (moved(screen).length === 0) {
       if (ends?.movement != null) {
         screen.outcome = `inconclusive twice: ${movedText(ends)}, but no screened segment resolved a movement (a gradual change, or noise too large for ${screen.rounds} rounds)`;
-        unresolved.push({ older: ends.older, newer: ends.newer, reason: screen.outcome });
+        unresolved.push({ older: ends.older, newer: ends.newer, reason: `${screen.outcome}${disagreementNote(screen)}` });
       } else screen.outcome = `no movement resolved: ${screen.segments.map(movedText).join('; ')}`;
     } else {
       const at = (v: string) => V.indexOf(v);
@@ -839,9 +937,15 @@ export interface BisectContext {
   packageName: string;
   client: string;
   metric: BisectMetric;
+  /** Client processes per version in each step (absent: one, or a fresh process per round in the phase method). */
+  processes?: number;
 }
 
-/** Whether a movement makes the metric worse. */
+/** How a sentence names the interval: `paired per round`, or `3 client processes per version, processes then rounds`. */
+const intervalText = (ctx: Pick<BisectContext, 'processes'>): string =>
+  ctx.processes === undefined
+    ? 'paired per round'
+    : `${ctx.processes} client processes per version, hierarchical bootstrap over processes then rounds`;
 export function directionOf(metric: BisectMetric, movement: 'up' | 'down'): 'regressed' | 'improved' {
   const worse = BISECT_METRICS[metric].better === 'higher' ? 'down' : 'up';
   return movement === worse ? 'regressed' : 'improved';
@@ -897,7 +1001,7 @@ export function boundarySentence(b: BisectBoundary, ctx: BisectContext): string 
   const major = (v: string) => v.split('.')[0];
   const line = b.lineBoundary ? `, across the line change ${major(b.older)}.x → ${major(b.newer)}.x` : '';
   const coverage = `${(citedRatio(b).coverage * 100).toFixed(1)} % interval`;
-  return `${ctx.client} ${m.text} ${verb} between ${ctx.packageName} ${b.older} and ${b.newer}${line} by ${percentOff(change.median)} % (${coverage} ${lo}–${hi} %, paired per round; ${confirmation})`;
+  return `${ctx.client} ${m.text} ${verb} between ${ctx.packageName} ${b.older} and ${b.newer}${line} by ${percentOff(change.median)} % (${coverage} ${lo}–${hi} %, ${intervalText(ctx)}; ${confirmation})`;
 }
 
 /**
@@ -951,7 +1055,7 @@ export function bisectMarkdown(result: BisectResult, ctx: BisectContext & { repr
   }
   out.push('', `Reproduce: \`${ctx.reproduce}\``, '', `Steps (${result.runs} runs, budget ${result.maxRuns}):`, '');
   for (const s of result.steps)
-    out.push(`${s.index}. ${s.purpose}, ${s.rounds} rounds of ${s.versions.join(', ')}: ${s.outcome}`);
+    out.push(`${s.index}. ${s.purpose}, ${s.rounds} rounds of ${s.versions.join(', ')}${processesText(s)}: ${s.outcome}`);
   return `${out.join('\n')}\n`;
 }
 
@@ -972,6 +1076,8 @@ export interface BisectStepExtras {
   folder: string;
   runIds: string[];
   values: Readonly<Record<string, readonly (number | null)[]>>;
+  /** With several processes per version: each version's processes, their runs and values per round (raw, not normalized). */
+  processes?: Readonly<Record<string, readonly ProcessRounds[]>>;
 }
 
 /**
@@ -1009,18 +1115,42 @@ export function bisectRecordParts(
         seed: x.seed,
         folder: x.folder,
         runIds: x.runIds,
+        ...(s.processes === undefined ? {} : { processes: s.processes }),
         measurements: s.versions.map((version) => {
-          const values = [...(x.values[version] ?? [])].map((v) => (typeof v === 'number' ? num(v) : null));
-          return { version, values, median: medianOf(values) };
+          const ps = x.processes?.[version];
+          const values = [...(ps === undefined ? (x.values[version] ?? []) : roundMedians(ps))].map((v) =>
+            typeof v === 'number' ? num(v) : null,
+          );
+          const apart = s.disagreements?.find((d) => d.version === version);
+          return {
+            version,
+            values,
+            median: medianOf(values),
+            ...(ps === undefined
+              ? {}
+              : {
+                  processes: [...ps]
+                    .sort((a, b) => a.process - b.process)
+                    .map((p) => {
+                      const pv = p.values.map((v) => (typeof v === 'number' ? num(v) : null));
+                      return { process: p.process, runId: p.runId ?? null, values: pv, median: medianOf(pv) };
+                    }),
+                  disagreement: apart?.text ?? null,
+                }),
+          };
         }),
         ratios: s.pairs.map((p) => {
           const segment = s.segments.find((g) => g.older === p.older && g.newer === p.newer);
+          const withheld = 'withheld' in p ? (p as ProcessPairRatio).withheld : undefined;
           return {
             older: p.older,
             newer: p.newer,
             ratio: ratioJson(p.ratio),
             compared: p.compared,
             ...(segment === undefined ? {} : { movement: segment.movement }),
+            ...(s.processes === undefined ? {} : { interval: 'processes then rounds' as const }),
+            ...(withheld === undefined ? {} : { noInterval: withheld }),
+            ...(segment?.disagreement === undefined ? {} : { disagreement: segment.disagreement }),
           };
         }),
         outcome: s.outcome,
@@ -1085,19 +1215,52 @@ export function steadyStepValues(
   runs: readonly { version: string; record: SteadyStepSource }[],
   metric: BisectMetric,
 ): Record<string, (number | null)[]> {
-  if (metric !== 'throughput' && metric !== 'cpu-per-request')
-    throw new Error(`steady-state steps record throughput and CPU per request, not ${metric}`);
+  steadyMetric(metric);
   const values: Record<string, (number | null)[]> = Object.fromEntries(
     versions.map((v) => [v, Array.from({ length: rounds }, () => null)]),
   );
   for (const { version, record } of runs) {
     const row = values[version];
-    if (row === undefined || record.status !== 'completed' || record.guards?.rankable === false) continue;
-    for (const b of record.method?.blocks ?? []) {
-      if (!Number.isInteger(b.round) || b.round < 0 || b.round >= rounds) continue;
-      const x = metric === 'throughput' ? b.throughputRps : b.cpuMicrosPerRequest;
-      row[b.round] = Number.isFinite(x) && x > 0 ? x : null;
-    }
+    if (row === undefined) continue;
+    for (const [r, x] of steadyRunValues(record, rounds, metric).entries()) if (x !== null) row[r] = x;
   }
   return values;
+}
+
+/** A steady-state step's blocks record throughput and CPU per request only: any other metric is refused. */
+function steadyMetric(metric: BisectMetric): void {
+  if (metric !== 'throughput' && metric !== 'cpu-per-request')
+    throw new Error(`steady-state steps record throughput and CPU per request, not ${metric}`);
+}
+
+/** One steady-state run's metric per round (rounds long; null where it has none; all null when not rankable). */
+function steadyRunValues(record: SteadyStepSource, rounds: number, metric: BisectMetric): (number | null)[] {
+  steadyMetric(metric);
+  const row: (number | null)[] = Array.from({ length: rounds }, () => null);
+  if (record.status !== 'completed' || record.guards?.rankable === false) return row;
+  for (const b of record.method?.blocks ?? []) {
+    if (!Number.isInteger(b.round) || b.round < 0 || b.round >= rounds) continue;
+    const x = metric === 'throughput' ? b.throughputRps : b.cpuMicrosPerRequest;
+    row[b.round] = Number.isFinite(x) && x > 0 ? x : null;
+  }
+  return row;
+}
+
+/**
+ * steadyStepValues for a step of several processes per version: per version, each process (its number and run id)
+ * with its metric per round, read as steadyStepValues reads one run (a run that did not complete, or that a guard
+ * flagged, gives no values). Every version asked for is listed, with no process when none ran.
+ */
+export function steadyProcessValues(
+  versions: readonly string[],
+  rounds: number,
+  runs: readonly { version: string; process: number; runId: string; record: SteadyStepSource }[],
+  metric: BisectMetric,
+): Record<string, ProcessRounds[]> {
+  steadyMetric(metric);
+  const out: Record<string, ProcessRounds[]> = Object.fromEntries(versions.map((v) => [v, []]));
+  for (const { version, process, runId, record } of runs)
+    out[version]?.push({ process, runId, values: steadyRunValues(record, rounds, metric) });
+  for (const ps of Object.values(out)) ps.sort((a, b) => a.process - b.process);
+  return out;
 }

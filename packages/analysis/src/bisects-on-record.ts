@@ -3,8 +3,11 @@
  * second reader's findings 8 and "a listed bisect that measured nothing"): the list's heading says what the records
  * listed measured (client, concurrency, metric, counted from the records, never a fixed phrase), and a record whose end
  * produced no measurement in any round says "measured nothing at <version>" instead of "No boundary resolved" (it
- * compared nothing there: incomplete, not a negative result). Pure; tested in
- * test/analysis-versions-after-a69647ac.test.ts.
+ * compared nothing there: incomplete, not a negative result). Each record also says how many client processes ran each
+ * version (bisectDesignText): every record written before several processes per version were run (after the
+ * interrupted bisect undici-throughput-c512-6.21.0-6.29.1-2026-12-05-interrupted) ran one, paired per round, and a
+ * per-process effect could read there as a release boundary. Pure; tested in
+ * test/analysis-versions-after-a69647ac.test.ts and test/analysis-bisect-processes.test.ts.
  */
 
 /** What the list reads of a bisect record (structural: a `BisectRecord` from @casebook/results fits). */
@@ -12,6 +15,8 @@ export interface ListedBisect {
   client: string;
   metric: { name: string; text: string };
   scenario: Readonly<Record<string, unknown>>;
+  /** Client processes per version in each steady-state step; absent: one (a record written before several were run). */
+  processes?: { perVersion: number } | undefined;
   good: { version: string };
   bad: { version: string };
   steps: readonly { measurements: readonly { version: string; values: readonly (number | null)[] }[] }[];
@@ -28,22 +33,38 @@ function concurrencyText(scenario: Readonly<Record<string, unknown>>): string {
 }
 
 /**
- * The list's heading, computed from the records listed: "**undici bisects on record** (22; `casebook bisect`, paired
- * per round: 7 `undici-request` at 512 in flight, throughput; 7 `undici-request` at one request in flight,
- * throughput; …):", each client × concurrency × metric with its count, in the order first listed.
+ * How a record's steps measured each version: "3 client processes per version, processes then rounds", "a fresh
+ * process per version and round, paired per round" (the phase method), or "one client process per version, paired per
+ * round" (a steady-state record written before several processes were run: every committed record up to then).
+ */
+export function bisectDesignText(record: Pick<ListedBisect, 'scenario' | 'processes'>): string {
+  const n = record.processes?.perVersion ?? 1;
+  if (n > 1) return `${n} client processes per version, processes then rounds`;
+  if (record.scenario['method'] === 'phase') return 'a fresh process per version and round, paired per round';
+  return 'one client process per version, paired per round';
+}
+
+/**
+ * The list's heading, computed from the records listed: "**undici bisects on record** (22; `casebook bisect`, one
+ * client process per version, paired per round: 7 `undici-request` at 512 in flight, throughput; 7 `undici-request`
+ * at one request in flight, throughput; …):", each client × concurrency × metric with its count, in the order first
+ * listed; how each version was measured (bisectDesignText) once when all records share it, else with each group.
  */
 export function bisectsOnRecordHeading(
   packageName: string,
-  records: readonly Pick<ListedBisect, 'client' | 'metric' | 'scenario'>[],
+  records: readonly Pick<ListedBisect, 'client' | 'metric' | 'scenario' | 'processes'>[],
 ): string {
   if (records.length === 0) return `**No ${packageName} bisect is on record yet.**`;
+  const designs = new Set(records.map(bisectDesignText));
+  const shared = designs.size === 1 ? [...designs][0] : undefined;
   const groups = new Map<string, number>();
   for (const r of records) {
-    const key = `\`${r.client}\` at ${concurrencyText(r.scenario)}, ${r.metric.text}`;
+    const design = shared === undefined ? ` (${bisectDesignText(r)})` : '';
+    const key = `\`${r.client}\` at ${concurrencyText(r.scenario)}, ${r.metric.text}${design}`;
     groups.set(key, (groups.get(key) ?? 0) + 1);
   }
   const parts = [...groups].map(([key, n]) => `${n} ${key}`);
-  return `**${packageName} bisects on record** (${records.length}; \`casebook bisect\`, paired per round: ${parts.join('; ')}):`;
+  return `**${packageName} bisects on record** (${records.length}; \`casebook bisect\`${shared === undefined ? '' : `, ${shared}`}: ${parts.join('; ')}):`;
 }
 
 /**

@@ -1,6 +1,7 @@
 export * from './at-once';
 export { type BinomialInterval, binomialInterval, binomialUpperTail } from './binomial-interval';
 export * from './bisect';
+export * from './bisect-processes';
 export * from './bisects-on-record';
 export * from './bodies';
 export * from './body-summaries';

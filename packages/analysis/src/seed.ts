@@ -1471,6 +1471,15 @@ export const HIERARCHICAL_BOOTSTRAP = {
 /** ` · process 2`: the label of one process of a gather run in several (gatherProcessPlan, replicatedGathers). */
 const PROCESS_LABEL = / · process (\d+)$/;
 
+/**
+ * The arm and process number a label of gatherProcessPlan names (`undici@8.6.0 · process 2` → `undici@8.6.0`, 2), or
+ * null for a label of no process (an arm run in one process). Also how a bisect step's and a sweep's processes are read.
+ */
+export function processOfLabel(label: string): { arm: string; process: number } | null {
+  const m = PROCESS_LABEL.exec(label);
+  return m === null ? null : { arm: label.slice(0, m.index), process: Number(m[1]) };
+}
+
 /** Whether a gather was run in several processes (replicatedGathers): read as a two-level sample. */
 function hasProcesses(m: InterleavedMeasurement): boolean {
   return 'processes' in m && Array.isArray(m.processes);
@@ -1497,20 +1506,43 @@ function hierarchicalInterval(
   f: (v: readonly number[]) => number,
 ): ClaimInterval {
   const distinct = ms.filter((m, i) => ms.indexOf(m) === i);
-  const samples = distinct.map(processSamples);
-  const n = Math.min(...samples.map((p) => p.flat().length));
-  if (n === 0) return { ...EMPTY, method: 'hierarchical-bootstrap' };
-  const b = hierarchicalBootstrapMedians(
-    samples,
+  return hierarchicalIntervalOf(
+    distinct.map((m) => ({ label: m.label, processes: processSamples(m) })),
     (med) => f(ms.map((m) => med[distinct.indexOf(m)] as number)),
-    HIERARCHICAL_BOOTSTRAP,
+    'batches',
   );
-  const few = distinct.filter((_, i) => (samples[i]?.length ?? 0) < GATHER_MIN_PROCESSES);
+}
+
+/**
+ * f of the medians of several independent two-level samples (each a label and its processes' values; f gets the
+ * medians in the order of `samples`), with HIERARCHICAL_BOOTSTRAP's interval: the one rule of an interval read from
+ * processes (06's gathers, a bisect step's and a sweep's versions). No interval (coverage 0, `withheld` saying why)
+ * when a sample has fewer than GATHER_MIN_PROCESSES processes with a value or fewer than MIN_ROUNDS_FOR_INTERVAL values
+ * in all (`unit`: what a value is, `batches` or `rounds`), or f is undefined in more than (1 − 0.95) / 2 of the
+ * resamples. `n`: the fewest values of a sample.
+ */
+export function hierarchicalIntervalOf(
+  samples: readonly { label: string; processes: readonly (readonly number[])[] }[],
+  f: (medians: readonly number[]) => number,
+  unit: 'batches' | 'rounds',
+  /** The interval's nominal coverage (default HIERARCHICAL_BOOTSTRAP's 95 %; a family-wise one asks for more). */
+  confidence?: number,
+): ClaimInterval {
+  const kept = samples.map((s) => s.processes.filter((p) => p.length > 0));
+  const n = Math.min(...kept.map((p) => p.flat().length));
+  if (!(n > 0)) return { ...EMPTY, method: 'hierarchical-bootstrap' };
+  const b = hierarchicalBootstrapMedians(kept, f, {
+    ...HIERARCHICAL_BOOTSTRAP,
+    ...(confidence === undefined ? {} : { confidence }),
+  });
+  const few = samples.filter((_, i) => (kept[i]?.length ?? 0) < GATHER_MIN_PROCESSES);
   const reasons = [
     few.length
-      ? `fewer than ${GATHER_MIN_PROCESSES} processes: ${few.map((m) => `${m.label} ran in ${processSamples(m).length}`).join(', ')}`
+      ? `fewer than ${GATHER_MIN_PROCESSES} processes: ${few.map((s) => `${s.label} ran in ${kept[samples.indexOf(s)]?.length ?? 0}`).join(', ')}`
       : '',
-    n < MIN_ROUNDS_FOR_INTERVAL ? `fewer than ${MIN_ROUNDS_FOR_INTERVAL} kept batches in an arm (${n})` : '',
+    n < MIN_ROUNDS_FOR_INTERVAL
+      ? `fewer than ${MIN_ROUNDS_FOR_INTERVAL} kept ${unit} in ${unit === 'batches' ? 'an arm' : 'a version'} (${n})`
+      : '',
     b.undefinedResamples > (b.resamples * (1 - b.confidence)) / 2
       ? `undefined in ${b.undefinedResamples} of ${b.resamples} resamples`
       : '',
@@ -1535,8 +1567,8 @@ function hierarchicalInterval(
 export function replicatedGathers<C extends GatherBatchesLike['client']>(
   samples: readonly GatherSample<C>[],
 ): GatherSample<C>[] {
-  const armOf = (m: GatherSample<C>) => m.label.replace(PROCESS_LABEL, '');
-  const numberOf = (m: GatherSample<C>) => Number(PROCESS_LABEL.exec(m.label)?.[1] ?? 0);
+  const armOf = (m: GatherSample<C>) => processOfLabel(m.label)?.arm ?? m.label;
+  const numberOf = (m: GatherSample<C>) => processOfLabel(m.label)?.process ?? 0;
   const out: GatherSample<C>[] = [];
   const done = new Set<string>();
   for (const m of samples) {

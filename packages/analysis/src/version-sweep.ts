@@ -1,7 +1,8 @@
 import { parseExactVersion, requireExactVersion, satisfiesRange, UsageError } from '@casebook/results';
-import { medianInterval, pairedRatio } from '@casebook/stats';
+import { type MedianInterval, medianInterval, pairedRatio } from '@casebook/stats';
 import { binomialUpperTail } from './binomial-interval';
 import { type BisectMovement, directionOf, releaseLinks } from './bisect';
+import { type ProcessRounds, pairsFromProcesses } from './bisect-processes';
 import type { BlockMetric } from './interleaved';
 import { metricRatioOf, ROUND_METRIC_TEXT, type RoundMetric, roundValues } from './round-metrics';
 import { countClaim, intervalLabel, sanityCheck, type Threshold, type VerdictData } from './verdicts';
@@ -175,6 +176,13 @@ export interface SweepCell {
   line: string;
   version: string;
   measurement: VersionMeasurement;
+  /**
+   * The version's client processes (stated before the next run after the interrupted bisect of undici 6.21.0 … 6.29.1;
+   * `measurement` is its first): with them, a step between two cells that both have them is read two-level
+   * (pairsFromProcesses: processes, then rounds; no interval with fewer than GATHER_MIN_PROCESSES), and a cell whose
+   * processes disagree beyond their rounds' noise moves no step. Absent: one process per cell, paired per round.
+   */
+  processes?: readonly VersionMeasurement[];
 }
 
 /** Two consecutive versions of one line, paired per round in one metric. */
@@ -187,8 +195,17 @@ export interface SweepStep {
   ratio: VersionPairRatio['ratio'];
   /** Whether the guards let both cells be compared; a flagged pair's movement is still a lead, labelled exploratory. */
   compared: boolean;
-  /** Resolved (interval at 95 % coverage or more, excluding 1) whether compared or not: `down` when newer is lower. */
+  /**
+   * Resolved (interval at 95 % coverage or more, excluding 1) whether compared or not: `down` when newer is lower.
+   * Never when the processes of either cell disagree (`disagreement`).
+   */
   movement: BisectMovement;
+  /** How the interval was read: paired per round (one process per cell), or processes then rounds. */
+  interval?: 'paired per round' | 'processes then rounds';
+  /** With processes: why the step has no interval (`no interval: fewer than 3 processes: …`). */
+  withheld?: string;
+  /** With processes: "processes of 8.6.0 disagree: 0.82 vs 1.01 vs 1.00 (…)": not a movement, whatever the ratio. */
+  disagreement?: string;
   /**
    * The target's CPU per request in the two cells (the same target program in both: what moves it is the load the
    * client puts on it, not a release), when their blocks carry it; null otherwise. The same for every metric of a step.
@@ -212,12 +229,24 @@ export interface FamilyWiseStep {
   ratio: VersionPairRatio['ratio'];
   /** The interval reaches `needed` and excludes 1. */
   resolved: boolean;
-  /** The rounds paired (absent in steps made before it was recorded). */
+  /** The rounds paired (absent in steps made before it was recorded); with processes, the fewest values of a cell. */
   n?: number;
+}
+
+/** A cell's processes, each with its metric per round (null where a round has none), for pairsFromProcesses. */
+function processRoundsOf(cell: SweepCell, metric: RoundMetric): ProcessRounds[] {
+  return (cell.processes ?? []).map((m, k) => {
+    const v = roundValues(m, metric);
+    const rounds = Math.max(0, ...[...v.keys()].map((r) => r + 1));
+    return { process: k + 1, values: Array.from({ length: rounds }, (_, r) => v.get(r) ?? null) };
+  });
 }
 
 /** The family-wise error rate of a sweep's movements (Bonferroni over its step × metric intervals). */
 const FAMILY_ALPHA = 0.05;
+
+/** A step with no value to read: no interval, coverage 0. */
+const NO_STEP_RATIO = { median: Number.NaN, low: Number.NaN, high: Number.NaN, coverage: 0 } as const;
 
 /** The target's CPU µs per request at both ends of a step (medians over rounds) and newer / older paired per round. */
 export interface TargetCpuStep {
@@ -285,11 +314,36 @@ export function consecutiveSteps(input: { cells: readonly SweepCell[]; metrics: 
       const older = cells[i - 1] as SweepCell;
       const newer = cells[i] as SweepCell;
       const targetCpuPerRequest = targetCpuStep(older.measurement, newer.measurement);
+      const twoLevel = older.processes !== undefined && newer.processes !== undefined;
       for (const metric of input.metrics) {
-        const r = metricRatioOf(newer.measurement, older.measurement, metric);
+        let r: Pick<MedianInterval, 'median' | 'low' | 'high' | 'coverage' | 'n'>;
+        let fw: typeof r;
+        let read: Pick<SweepStep, 'interval' | 'withheld' | 'disagreement'> = {};
+        if (twoLevel) {
+          const byVersion = {
+            [older.version]: processRoundsOf(older, metric),
+            [newer.version]: processRoundsOf(newer, metric),
+          };
+          const pair = [older.version, newer.version];
+          const two = pairsFromProcesses(pair, byVersion);
+          const p = two.pairs[0];
+          const wide = pairsFromProcesses(pair, byVersion, needed).pairs[0];
+          const apart = two.disagreements.map((d) => d.text).join('; ');
+          const n = Math.min(...Object.values(byVersion).map((ps) => ps.flatMap((x) => x.values).length));
+          r = { ...(p?.ratio ?? NO_STEP_RATIO), n };
+          fw = { ...(wide?.ratio ?? NO_STEP_RATIO), n };
+          read = {
+            interval: 'processes then rounds',
+            ...(p?.withheld === undefined ? {} : { withheld: p.withheld }),
+            ...(apart === '' ? {} : { disagreement: apart }),
+          };
+        } else {
+          r = metricRatioOf(newer.measurement, older.measurement, metric);
+          fw = metricRatioOf(newer.measurement, older.measurement, metric, needed);
+        }
         const ratio = { median: r.median, low: r.low, high: r.high, coverage: r.coverage };
-        const fw = metricRatioOf(newer.measurement, older.measurement, metric, needed);
         const fwRatio = { median: fw.median, low: fw.low, high: fw.high, coverage: fw.coverage };
+        const apart = read.disagreement !== undefined;
         steps.push({
           line,
           older: older.version,
@@ -297,14 +351,18 @@ export function consecutiveSteps(input: { cells: readonly SweepCell[]; metrics: 
           metric,
           ratio,
           compared: isComparableCell(older.measurement) && isComparableCell(newer.measurement),
-          movement: resolvesMovement(ratio) ? (ratio.low > 1 ? 'down' : 'up') : null,
+          movement: !apart && resolvesMovement(ratio) ? (ratio.low > 1 ? 'down' : 'up') : null,
+          ...read,
           targetCpuPerRequest,
           familyWise: {
             k,
             needed,
             ratio: fwRatio,
             resolved:
-              [fw.low, fw.high].every(Number.isFinite) && fw.coverage >= needed && !(fw.low <= 1 && fw.high >= 1),
+              !apart &&
+              [fw.low, fw.high].every(Number.isFinite) &&
+              fw.coverage >= needed &&
+              !(fw.low <= 1 && fw.high >= 1),
             n: fw.n,
           },
         });
@@ -343,6 +401,9 @@ export function sweepStepRows(steps: readonly SweepStep[]): SweepStepRow[] {
     const moved = of
       .filter((s) => s.movement !== null)
       .map((s) => `${ROUND_METRIC_TEXT[s.metric].text} ${s.movement}${s.compared ? '' : ' (flagged: exploratory)'}`);
+    // A cell whose processes disagree moves no step: said once per step (the first metric that says it).
+    const apart = of.find((s) => s.disagreement !== undefined)?.disagreement;
+    if (apart !== undefined) moved.push(`no movement: ${apart}`);
     return {
       line,
       step: `${older} → ${newer}`,

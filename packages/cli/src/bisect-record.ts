@@ -6,6 +6,8 @@ import {
   type BisectStepExtras,
   type BisectStepRequest,
   bisectRecordParts,
+  type ProcessDisagreement,
+  type ProcessPairRatio,
   runBisect,
   stepText,
   type VersionPairRatio,
@@ -26,9 +28,13 @@ import { machineEnvironment } from '@casebook/study';
 /** What the record holds besides the search's parts and the environment: what was searched, how, and the rerun. */
 export type BisectRecordHead = Omit<BisectRecord, keyof ReturnType<typeof bisectRecordParts> | 'environment'>;
 
-/** One step measured: its pairs, what the record keeps of it, and the environment its records were measured in. */
+/**
+ * One step measured: its pairs (with several processes per version, two-level, and the versions whose processes
+ * disagreed), what the record keeps of it, and the environment its records were measured in.
+ */
 export interface BisectStepRun {
-  pairs: readonly VersionPairRatio[];
+  pairs: readonly (VersionPairRatio | ProcessPairRatio)[];
+  disagreements?: readonly ProcessDisagreement[];
   extras: BisectStepExtras;
   environment: Environment | null;
 }
@@ -41,6 +47,8 @@ export interface BisectRecording {
   versions: readonly string[];
   rounds: BisectRounds;
   lineBoundary: boolean;
+  /** Client processes per version each step asks for (steady method); absent: not asked (phase method, tests). */
+  processes?: number;
   measure: (request: BisectStepRequest) => Promise<BisectStepRun>;
   /**
    * The record's environment until a step gives one (its first record's): default this machine's, as a case study
@@ -89,6 +97,7 @@ export async function recordBisect(run: BisectRecording): Promise<{ record: Bise
       versions: run.versions,
       rounds: run.rounds,
       lineBoundary: run.lineBoundary,
+      ...(run.processes === undefined ? {} : { processes: run.processes }),
       onProgress: (result, running) => {
         sofar = { result, running };
         write(result);
@@ -97,7 +106,7 @@ export async function recordBisect(run: BisectRecording): Promise<{ record: Bise
         const step = await run.measure(request);
         extras.set(request.index, step.extras);
         if (measured === null && step.environment !== null) measured = step.environment;
-        return { pairs: step.pairs };
+        return { pairs: step.pairs, ...(step.disagreements === undefined ? {} : { disagreements: step.disagreements }) };
       },
     });
     return { record: write(result), file };

@@ -51,6 +51,8 @@ export {
   sortFaults,
   type VersionCell,
   verdictMarkdown,
+  processCells,
+  processRecords,
   versionCellLabel,
   withGuardFlags,
 } from './study';

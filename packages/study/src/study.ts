@@ -1,6 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { bodySummaries, intervalLabel, verdictKindText } from '@casebook/analysis';
+import {
+  bodySummaries,
+  gatherProcessPlan,
+  intervalLabel,
+  processOfLabel,
+  verdictKindText,
+} from '@casebook/analysis';
 import {
   createLiveLine,
   displayChart,
@@ -770,6 +776,11 @@ export interface VersionCell {
    * A configuration difference, so the label says it (` · BUN_CONFIG_MAX_HTTP_REQUESTS 512`).
    */
   bunMaxHttpRequests?: number;
+  /**
+   * One of several client processes of the same cell (1, 2, …; processCells): the label ends ` · process 2`, so the
+   * processes of a cell are separate measurements of one comparison; absent: the cell's only process.
+   */
+  process?: number;
 }
 
 /**
@@ -787,17 +798,46 @@ export function versionCellLabel(c: VersionCell): string {
     // Bun's and Deno's fetch: the runtime is the version (`bun-fetch@bun-1.4.5`), the pinned one when none is chosen.
     const version = c[fetchRuntime] ?? FETCH_RUNTIME_SUPPORT[fetchRuntime].pinned;
     const cap = c.bunMaxHttpRequests === undefined ? '' : ` · BUN_CONFIG_MAX_HTTP_REQUESTS ${c.bunMaxHttpRequests}`;
-    return `${c.client}@${fetchRuntime}-${version}${cap}`;
+    return `${c.client}@${fetchRuntime}-${version}${cap}${processSuffix(c)}`;
   }
   const node = c.node === undefined ? '' : ` · node ${c.node}`;
   const runtime = `${node}${c.maxRedirects === undefined ? '' : ` · maxRedirects ${c.maxRedirects}`}`;
   if (adapter.packageName === 'node') {
     const bundled = c.node === undefined ? ` (bundled undici ${process.versions['undici'] ?? 'unknown'})` : '';
-    return `${c.client}@node-${c.node === undefined ? process.version : `v${c.node}`}${bundled}`;
+    return `${c.client}@node-${c.node === undefined ? process.version : `v${c.node}`}${bundled}${processSuffix(c)}`;
   }
   const version = c.clientVersion ?? adapter.version();
   const named = c.client === adapter.packageName ? '' : ` (${c.client})`;
-  return `${adapter.packageName}@${version}${named}${runtime}`;
+  return `${adapter.packageName}@${version}${named}${runtime}${processSuffix(c)}`;
+}
+
+/** ` · process 2` for one of several processes of a cell (gatherProcessPlan's label form), else ''. */
+const processSuffix = (c: VersionCell): string => (c.process === undefined ? '' : ` · process ${c.process}`);
+
+/**
+ * Each cell run in `processes` client processes (stated before the next run after the interrupted bisect of undici
+ * 6.21.0 … 6.29.1: one process per version let a slow process read as a release), labelled `<cell> · process <k>`, all
+ * of them in one order shuffled with `seed` (gatherProcessPlan, as notebook 06's gathers): the cells of one
+ * runVersionMatrix comparison, read back with processRecords.
+ */
+export function processCells(cells: readonly VersionCell[], processes: number, seed: number): VersionCell[] {
+  const arms = cells.map((c) => ({ cell: c, label: versionCellLabel(c), trials: 1 }));
+  const { entries } = gatherProcessPlan(arms, { arms: arms.map((a) => a.label), processes, trials: 1, seed }, 1);
+  return entries.map((e) => ({ ...e.cell, process: processOfLabel(e.label)?.process ?? 1 }));
+}
+
+/** A cell's records of processCells, in the order of their numbers (process 1 first); throws when one is missing. */
+export function processRecords<R extends { label: string | null }>(
+  records: readonly R[],
+  cell: VersionCell,
+  processes: number,
+): R[] {
+  return Array.from({ length: processes }, (_, k) => {
+    const label = versionCellLabel({ ...cell, process: k + 1 });
+    const r = records.find((x) => x.label === label);
+    if (r === undefined) throw new Error(`no measurement labelled ${JSON.stringify(label)}`);
+    return r;
+  });
 }
 
 /**

@@ -2,18 +2,26 @@ import * as path from 'node:path';
 import {
   BISECT_DEFAULT_CLIENT,
   BISECT_METRICS,
+  BISECT_PROCESSES,
   BISECT_PROFILES,
   type BisectProfile,
   type BisectStepRequest,
   bisectCandidates,
+  bisectEstimate,
   defaultMaxRuns,
   expectedRuns,
+  GATHER_MIN_PROCESSES,
+  gatherProcessPlan,
+  pairsFromProcesses,
   pairsFromRounds,
+  processDesignText,
+  processOfLabel,
   releaseLinks,
   requireBisectMetric,
+  roundMedians,
   STEADY_STEP,
   screenIndices,
-  steadyStepValues,
+  steadyProcessValues,
   stepValues,
 } from '@casebook/analysis';
 import { CLIENT_VERSION_SUPPORT, checkClientVersion, checkRuntimeVersion, isClientName } from '@casebook/clients';
@@ -85,6 +93,10 @@ const BISECT_FLAGS = {
     description: 'smoke (6 rounds a step, 12 to confirm) or standard (10 and 20; the default)',
   },
   seed: { type: 'int', description: "seed of each step's shuffle (step n uses seed + n - 1; default 1)" },
+  processes: {
+    type: 'int',
+    description: `steady method: client processes per version in every step, at least ${GATHER_MIN_PROCESSES} (default ${BISECT_PROCESSES.standard}; fewer give no interval), all of the step's processes interleaved in one run`,
+  },
   out: {
     type: 'string',
     description: 'folder for the step records and bisect.json (default results/local/bisect/<time>)',
@@ -109,6 +121,7 @@ const OWN_FLAGS: ReadonlySet<string> = new Set([
   'client-version',
   'profile',
   'seed',
+  'processes',
   'out',
   'dry-run',
   'method',
@@ -126,6 +139,12 @@ even x.0.0, then --bad's major; from an even major the first step is the line ch
 few versions in interleaved rounds; its paired per-round ratios (95 % intervals) decide the next step: a screen of ~4
 versions across the range (a metric that goes down and up again gives every boundary, not one), halving each moved
 bracket (an inconclusive step is retried once with twice the rounds), and a longer run confirming each boundary.
+A steady-state step runs every version in --processes client processes (default ${BISECT_PROCESSES.standard}), all of them in one
+interleaved run in a seeded shuffled order: one process can run slow for its whole life, and with one process per
+version that reads as a release boundary (the interrupted bisect of undici 6.21.0 … 6.29.1 at 512 in flight). Its
+interval is two-level (processes, then rounds within each; none with fewer than ${GATHER_MIN_PROCESSES} processes), and a version whose
+processes disagree beyond their rounds' noise is printed so ("processes of 6.28.1 disagree: 0.82 vs 1.01 …"), never as
+a boundary. The phase method starts a fresh process for every version and round, paired per round.
 bisect.json (the record: every step's measurements and ratios, "regressed between A and B by X (95 % CI …)", the
 compare and release links, the command to reproduce) and bisect.md go in --out; the steps' records under steps/.
 bisect.json is written before every step and when the search ends: a bisect stopped by Ctrl-C or SIGTERM (its processes
@@ -261,6 +280,19 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
   if (fixedClientVersion !== null && fixedClientVersion !== WORKSPACE)
     checkClientVersion(client, requireExactVersion('--client-version', fixedClientVersion), resolved.clientOptions);
   const seed = flags.seed ?? 1;
+  const processes = method === 'steady' ? (flags.processes ?? BISECT_PROCESSES[profile]) : null;
+  if (method !== 'steady' && flags.processes !== undefined)
+    throw new UsageError(
+      '--processes',
+      flags.processes,
+      'the phase method starts a fresh process for every version and round already: --processes is for --method steady',
+    );
+  if (processes !== null && (!Number.isInteger(processes) || processes < GATHER_MIN_PROCESSES || processes > 10))
+    throw new UsageError(
+      '--processes',
+      processes,
+      `expected an integer from ${GATHER_MIN_PROCESSES} to 10: fewer than ${GATHER_MIN_PROCESSES} client processes per version give no interval (the rule notebook 06 states)`,
+    );
 
   // The registry's publish dates (cached in the version store), then the candidates: refusals are UsageErrors.
   const registry = await registryMetadata(pkg);
@@ -295,6 +327,7 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
     String(seed),
     '--method',
     method,
+    ...(processes === null ? [] : ['--processes', String(processes)]),
     ...(fixedNode !== null && fixedNode !== WORKSPACE ? ['--node', fixedNode] : []),
     ...(fixedClientVersion !== null && fixedClientVersion !== WORKSPACE
       ? ['--client-version', fixedClientVersion]
@@ -325,6 +358,12 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
     candidates: candidates.versions,
     excluded: candidates.excluded,
   };
+  const estimate =
+    processes === null
+      ? null
+      : bisectEstimate({ count: versions.length, rounds, processes, lineBoundary });
+  const design = processes === null ? null : { perVersion: processes, design: processDesignText(processes) };
+  const each = processes === null ? '' : ` × ${processes} client processes each`;
   if (flags['dry-run'] === true) {
     const plan = {
       kind: 'casebook-bisect-plan',
@@ -334,12 +373,14 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
       rounds,
       seed,
       scenario,
+      ...(design === null ? {} : { processes: design }),
+      ...(estimate === null ? {} : { estimate: estimate.text }),
       expectedRuns: expectedRuns(versions.length, undefined, lineBoundary),
       maxRuns: defaultMaxRuns(versions.length),
       steps: [
-        `screen: ${screen.join(', ')} together, ${rounds.screen} rounds${lineBoundary ? ` (${versions[0]} → ${versions[1]} is the line change)` : ''}; every screened segment that moves is a bracket (moves both ways: not monotonic, every boundary reported)`,
-        `search: each bracket's ends and middle together, ${rounds.step} rounds, until its ends are adjacent; a step where neither half moves is retried once with ${2 * rounds.step} rounds, then reported unresolved`,
-        `confirm: each adjacent pair alone, ${rounds.confirm} rounds`,
+        `screen: ${screen.join(', ')}${each} together, ${rounds.screen} rounds${lineBoundary ? ` (${versions[0]} → ${versions[1]} is the line change)` : ''}; every screened segment that moves is a bracket (moves both ways: not monotonic, every boundary reported)`,
+        `search: each bracket's ends and middle${each} together, ${rounds.step} rounds, until its ends are adjacent; a step where neither half moves is retried once with ${2 * rounds.step} rounds, then reported unresolved`,
+        `confirm: each adjacent pair alone${each}, ${rounds.confirm} rounds`,
       ],
       links: releaseLinks(pkg, good.text, bad.text),
       registry: { npmName: registry.npmName, fetchedAt: registry.fetchedAt },
@@ -349,6 +390,7 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
     return 0;
   }
 
+  if (design !== null && estimate !== null) process.stderr.write(`bisect: ${design.design}; ${estimate.text}\n`);
   const out =
     flags.out ??
     path.join(resultsRoot(findRepoRoot(), 'local'), 'bisect', new Date().toISOString().replace(/[:.]/g, '-'));
@@ -365,12 +407,14 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
         environment: records[0]?.environment ?? null,
       };
     };
+    const perVersion = request.processes ?? processes ?? 1;
     if (method === 'steady') {
       process.stderr.write(
-        `bisect: step ${request.index} (${request.purpose}) ${request.versions.join(', ')}, ${request.rounds} rounds, steady state\n`,
+        `bisect: step ${request.index} (${request.purpose}) ${request.versions.join(', ')}, ${request.rounds} rounds, ${perVersion} client processes each, steady state\n`,
       );
-      const entries = request.versions.map((v) => ({
+      const arms = request.versions.map((v) => ({
         ...bench,
+        trials: bench.trials ?? 1,
         target: steadyTarget,
         client,
         label: `${pkg}@${v}`,
@@ -384,6 +428,13 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
               }
             : { clientVersion: v, ...(fixedNode === null || fixedNode === WORKSPACE ? {} : { node: fixedNode }) },
       }));
+      // Every version in perVersion processes (`undici@6.28.1 · process 2`), all of them in one order shuffled with the
+      // step's seed (06's gatherProcessPlan), in the same shuffled rounds.
+      const { entries } = gatherProcessPlan(
+        arms,
+        { arms: arms.map((a) => a.label), processes: perVersion, trials: bench.trials ?? 1, seed: stepSeed },
+        bench.trials ?? 1,
+      );
       let last = '';
       const { records: ran } = await runInterleaved(
         entries,
@@ -395,16 +446,29 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
         },
       );
       for (const r of ran) writeRecord(path.join(out, folder, `${r.runId}.json`), r);
-      // Each record by its label, and the version it names is the one that loaded (the worker reads it).
-      const runs = request.versions.map((v) => {
-        const record = ran.find((r) => r.label === `${pkg}@${v}`);
-        if (record === undefined) throw new CasebookError('CASEBOOK_RUN', `bisect: no record for ${pkg}@${v}`);
+      // Each record by its label (version and process), and the version it names is the one that loaded.
+      const runs = entries.map((entry) => {
+        const named = processOfLabel(entry.label);
+        const v = request.versions.find((x) => `${pkg}@${x}` === named?.arm);
+        const record = ran.find((r) => r.label === entry.label);
+        if (named === null || v === undefined || record === undefined)
+          throw new CasebookError('CASEBOOK_RUN', `bisect: no record for ${entry.label}`);
         const loaded = versionLoaded(pkg, record);
         if (loaded !== v && loaded !== `v${v}`)
-          throw new CasebookError('CASEBOOK_RUN', `bisect: ${pkg}@${v} was asked for, ${String(loaded)} loaded`);
-        return { version: v, record };
+          throw new CasebookError('CASEBOOK_RUN', `bisect: ${entry.label} was asked for, ${String(loaded)} loaded`);
+        return { version: v, process: named.process, runId: record.runId, record };
       });
-      return done(ran, steadyStepValues(request.versions, request.rounds, runs, metric));
+      const byVersion = steadyProcessValues(request.versions, request.rounds, runs, metric);
+      records.push(...ran);
+      const { pairs, disagreements } = pairsFromProcesses(request.versions, byVersion);
+      for (const d of disagreements) process.stderr.write(`bisect: step ${request.index}: ${d.text}\n`);
+      const values = Object.fromEntries(request.versions.map((v) => [v, roundMedians(byVersion[v] ?? [])]));
+      return {
+        pairs,
+        disagreements,
+        extras: { seed: stepSeed, folder, runIds: ran.map((r) => r.runId), values, processes: byVersion },
+        environment: records[0]?.environment ?? null,
+      };
     }
     const spec: MatrixSpec = {
       bench,
@@ -442,12 +506,14 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
       scenario,
       profile,
       seed,
+      ...(design === null ? {} : { processes: design }),
       rounds,
       reproduce: { command, args },
     },
-    ctx: { packageName: pkg, client, metric, reproduce: command },
+    ctx: { packageName: pkg, client, metric, reproduce: command, ...(processes === null ? {} : { processes }) },
     versions,
     rounds,
+    ...(processes === null ? {} : { processes }),
     lineBoundary,
     measure,
   });

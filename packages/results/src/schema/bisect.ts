@@ -11,6 +11,12 @@ import { SCHEMA_VERSION } from './version';
  * record is written before every step (status interrupted: what was done so far, should the process end in the step)
  * and again when the search ends or stops; `status` and `error` were added to v4 as optional fields, so records written
  * before them (each written once its search had ended: completed) still validate.
+ *
+ * Several client processes per version (added to v4 as optional fields, after the interrupted bisect
+ * undici-throughput-c512-6.21.0-6.29.1-2026-12-05-interrupted): a steady-state step runs each version in `processes`
+ * client processes; each measurement keeps its processes (which process, which run, its value per round) and whether
+ * they disagreed, and each ratio says its interval is two-level. A record without them ran one client process per
+ * version in each steady-state step (or, in the phase method, a fresh process per version and round).
  */
 
 /** A paired ratio, older / newer per round (analysis VersionPairRatio); null where no round paired. */
@@ -47,13 +53,34 @@ export const BisectStepSchema = Type.Object(
     /** The step's bench records, relative to the bisect record's folder. */
     folder: Type.String(),
     runIds: Type.Array(RunIdSchema),
-    /** The metric per round for each version (null: that round failed or did not record it). */
+    /** Client processes per version in this step; absent: one (a record written before several were run). */
+    processes: Type.Optional(Type.Integer({ minimum: 1 })),
+    /**
+     * The metric per round for each version (null: that round failed or did not record it); with several processes,
+     * the median of the round over the version's processes.
+     */
     measurements: Type.Array(
       Type.Object(
         {
           version: Type.String(),
           values: Type.Array(Nullable(Type.Number())),
           median: Nullable(Type.Number()),
+          /** Each client process of the version: its number, its bench run, its raw metric per round and their median. */
+          processes: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  process: Type.Integer({ minimum: 1 }),
+                  runId: Nullable(RunIdSchema),
+                  values: Type.Array(Nullable(Type.Number())),
+                  median: Nullable(Type.Number()),
+                },
+                CLOSED,
+              ),
+            ),
+          ),
+          /** "processes of 6.28.1 disagree: 0.82 vs 1.01 vs 1.00 (…)"; null: they did not (several processes only). */
+          disagreement: Type.Optional(Nullable(Type.String())),
         },
         CLOSED,
       ),
@@ -68,6 +95,12 @@ export const BisectStepSchema = Type.Object(
           compared: Type.Boolean(),
           /** Adjacent pairs only: the resolved movement of the metric from older to newer (null: none resolved). */
           movement: Type.Optional(MovementSchema),
+          /** How the interval was read: absent, paired per round; `processes then rounds`, the two-level bootstrap. */
+          interval: Type.Optional(Type.Literal('processes then rounds')),
+          /** Why the pair has no interval (`no interval: fewer than 3 processes: …`); absent when it has one. */
+          noInterval: Type.Optional(Type.String()),
+          /** Adjacent pairs only: a version's processes disagreed, so the pair is no boundary whatever its ratio. */
+          disagreement: Type.Optional(Type.String()),
         },
         CLOSED,
       ),
@@ -153,6 +186,13 @@ export const BisectRecordSchema = Type.Object(
     scenario: OpenRecordSchema,
     profile: Type.String(),
     seed: Type.Integer(),
+    /**
+     * Client processes per version in each steady-state step, and how a step is read with them; absent: one process per
+     * version (a record written before several were run), or the phase method (a fresh process per version and round).
+     */
+    processes: Type.Optional(
+      Type.Object({ perVersion: Type.Integer({ minimum: 1 }), design: Type.String() }, CLOSED),
+    ),
     rounds: Type.Object(
       {
         screen: Type.Integer({ minimum: 1 }),
