@@ -10,9 +10,9 @@ import {
   consecutiveSteps,
   GATHER_MIN_PROCESSES,
   gatherProcessPlan,
+  type ProcessRounds,
   pairsFromProcesses,
   pairsFromRounds,
-  type ProcessRounds,
   processDesignText,
   processOfLabel,
   runBisect,
@@ -158,7 +158,9 @@ describe('a real step change across all processes', () => {
     expect(parts.boundaries[0]?.sentence).toMatch(
       /3 client processes per version, hierarchical bootstrap over processes then rounds; confirmed/,
     );
-    expect(parts.summary).toMatch(/rounds of 6\.26\.0, 6\.27\.0, 6\.28\.0, 6\.28\.1, 6\.29\.0, 6\.29\.1|, 3 processes each:/);
+    expect(parts.summary).toMatch(
+      /rounds of 6\.26\.0, 6\.27\.0, 6\.28\.0, 6\.28\.1, 6\.29\.0, 6\.29\.1|, 3 processes each:/,
+    );
   });
 
   test('and is found even with the slow process beside it', async () => {
@@ -252,9 +254,9 @@ describe('the step record: per-process raw data, validated; old records still va
     const m = valid.steps[0]?.measurements.find((x) => x.version === '6.28.1');
     expect(m?.processes?.map((p) => p.process)).toEqual([1, 2, 3]);
     expect(m?.processes?.[0]?.values).toHaveLength(ROUNDS.screen);
-    expect(valid.steps.some((s) => s.ratios.some((x) => x.disagreement?.startsWith('processes of 6.28.1 disagree')))).toBe(
-      true,
-    );
+    expect(
+      valid.steps.some((s) => s.ratios.some((x) => x.disagreement?.startsWith('processes of 6.28.1 disagree'))),
+    ).toBe(true);
     expect(valid.steps[0]?.ratios[0]?.interval).toBe('processes then rounds');
     // A field the schema does not know is refused (the processes' objects are closed).
     const bad = structuredClone(record);
@@ -266,13 +268,18 @@ describe('the step record: per-process raw data, validated; old records still va
     const dir = path.join(repo, 'results/bisect');
     const records = fs
       .readdirSync(dir)
-      .map((d) => validateAgainst(BisectRecordSchema, JSON.parse(fs.readFileSync(path.join(dir, d, 'bisect.json'), 'utf8')), d));
+      .map((d) =>
+        validateAgainst(BisectRecordSchema, JSON.parse(fs.readFileSync(path.join(dir, d, 'bisect.json'), 'utf8')), d),
+      );
     expect(records.length).toBeGreaterThan(20);
     const steady = records.filter((r) => r.scenario['method'] !== 'phase');
     expect(steady.every((r) => bisectDesignText(r) === 'one client process per version, paired per round')).toBe(true);
-    expect(bisectsOnRecordHeading('undici', steady.filter((r) => r.package === 'undici'))).toMatch(
-      /`casebook bisect`, one client process per version, paired per round: /,
-    );
+    expect(
+      bisectsOnRecordHeading(
+        'undici',
+        steady.filter((r) => r.package === 'undici'),
+      ),
+    ).toMatch(/`casebook bisect`, one client process per version, paired per round: /);
     expect(bisectDesignText({ scenario: { method: 'steady' }, processes: { perVersion: 3 } })).toBe(
       '3 client processes per version, processes then rounds',
     );
@@ -284,7 +291,9 @@ describe('the plan states what the processes cost', () => {
     const e = bisectEstimate({ count: 15, rounds: ROUNDS, processes: 3 });
     const one = bisectEstimate({ count: 15, rounds: ROUNDS, processes: 1 });
     expect(e.blocks).toBe(3 * one.blocks);
-    expect(e.text).toMatch(/^one boundary: \d+ steady-state blocks \(3 client processes per version\) ≈ \d+ min .*one process per version: \d+ blocks/);
+    expect(e.text).toMatch(
+      /^one boundary: \d+ steady-state blocks \(3 client processes per version\) ≈ \d+ min .*one process per version: \d+ blocks/,
+    );
   });
 });
 

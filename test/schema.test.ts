@@ -51,10 +51,12 @@ const SCHEMA_DIGESTS: Readonly<Record<number, string>> = Object.freeze({
   // Re-pinned in place for the reproduction summary's optional decided counts, again for the `bisect` record kind, and
   // again for the foreign client's optional minWindowRequests, and for the steady-state method's optional minimums
   // and guard tolerances (steadiness.minWarmupRequests and minMeasuredRequests, interleave.maxUnsteadyShare and
-  // maxErrorShare), and for the bisect record's optional status and error (a bisect that stopped before its end):
+  // maxErrorShare), and for the bisect record's optional status and error (a bisect that stopped before its end), and
+  // for the foreign client's optional fastAcquire and the bisect record's optional processes per version (design,
+  // per-process values, disagreements; 6 December 2026):
   // additive, every v4 record written before them still validates (as 2 was re-pinned for additive changes), so no
   // new version and no migration (an older record claiming a kind new in 4 is refused, below).
-  4: '2a2d382f8e17166a5e4157a2dbe841d36d54c0fab3680349c7cd973c91efbe42',
+  4: 'd1d7fab7f07366f23ed834794e8196cb00da63ecad1e1c4605700e89c0172c92',
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -903,7 +903,11 @@ export async function runBisect(input: {
     else if (moved(screen).length === 0) {
       if (ends?.movement != null) {
         screen.outcome = `inconclusive twice: ${movedText(ends)}, but no screened segment resolved a movement (a gradual change, or noise too large for ${screen.rounds} rounds)`;
-        unresolved.push({ older: ends.older, newer: ends.newer, reason: `${screen.outcome}${disagreementNote(screen)}` });
+        unresolved.push({
+          older: ends.older,
+          newer: ends.newer,
+          reason: `${screen.outcome}${disagreementNote(screen)}`,
+        });
       } else screen.outcome = `no movement resolved: ${screen.segments.map(movedText).join('; ')}`;
     } else {
       const at = (v: string) => V.indexOf(v);
@@ -1055,7 +1059,9 @@ export function bisectMarkdown(result: BisectResult, ctx: BisectContext & { repr
   }
   out.push('', `Reproduce: \`${ctx.reproduce}\``, '', `Steps (${result.runs} runs, budget ${result.maxRuns}):`, '');
   for (const s of result.steps)
-    out.push(`${s.index}. ${s.purpose}, ${s.rounds} rounds of ${s.versions.join(', ')}${processesText(s)}: ${s.outcome}`);
+    out.push(
+      `${s.index}. ${s.purpose}, ${s.rounds} rounds of ${s.versions.join(', ')}${processesText(s)}: ${s.outcome}`,
+    );
   return `${out.join('\n')}\n`;
 }
 

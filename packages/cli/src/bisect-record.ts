@@ -106,7 +106,10 @@ export async function recordBisect(run: BisectRecording): Promise<{ record: Bise
         const step = await run.measure(request);
         extras.set(request.index, step.extras);
         if (measured === null && step.environment !== null) measured = step.environment;
-        return { pairs: step.pairs, ...(step.disagreements === undefined ? {} : { disagreements: step.disagreements }) };
+        return {
+          pairs: step.pairs,
+          ...(step.disagreements === undefined ? {} : { disagreements: step.disagreements }),
+        };
       },
     });
     return { record: write(result), file };

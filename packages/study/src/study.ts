@@ -1,12 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  bodySummaries,
-  gatherProcessPlan,
-  intervalLabel,
-  processOfLabel,
-  verdictKindText,
-} from '@casebook/analysis';
+import { bodySummaries, gatherProcessPlan, intervalLabel, processOfLabel, verdictKindText } from '@casebook/analysis';
 import {
   createLiveLine,
   displayChart,

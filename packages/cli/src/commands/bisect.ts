@@ -359,9 +359,7 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
     excluded: candidates.excluded,
   };
   const estimate =
-    processes === null
-      ? null
-      : bisectEstimate({ count: versions.length, rounds, processes, lineBoundary });
+    processes === null ? null : bisectEstimate({ count: versions.length, rounds, processes, lineBoundary });
   const design = processes === null ? null : { perVersion: processes, design: processDesignText(processes) };
   const each = processes === null ? '' : ` × ${processes} client processes each`;
   if (flags['dry-run'] === true) {

@@ -190,9 +190,7 @@ export const BisectRecordSchema = Type.Object(
      * Client processes per version in each steady-state step, and how a step is read with them; absent: one process per
      * version (a record written before several were run), or the phase method (a fresh process per version and round).
      */
-    processes: Type.Optional(
-      Type.Object({ perVersion: Type.Integer({ minimum: 1 }), design: Type.String() }, CLOSED),
-    ),
+    processes: Type.Optional(Type.Object({ perVersion: Type.Integer({ minimum: 1 }), design: Type.String() }, CLOSED)),
     rounds: Type.Object(
       {
         screen: Type.Integer({ minimum: 1 }),
