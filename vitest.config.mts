@@ -50,6 +50,7 @@ const PURE_FILES = [
   'committed-records',
   'continuous-params',
   'error-dominated',
+  'foreign-contenders',
   'foreign-worker',
   'matrix-table',
   'notebook-profiles',

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { liveChildren } from '@casebook/procs';
 import {
+  CONTENDER_CLIENTS,
   FOREIGN_CLIENTS,
   foreignAvailability,
   resolveForeignOptions,
@@ -11,9 +12,13 @@ import {
 } from '@casebook/runner';
 import { afterAll, describe, expect, it } from 'vitest';
 
-/** The `latest` client set (bootstrap makes it from PyPI); every foreign client imports there. */
+/**
+ * The `latest` client set (bootstrap makes it from PyPI); every foreign client but the optional contenders imports
+ * there (those run from the optional `contenders` set: seed-contenders.test.ts).
+ */
 const SET = 'latest';
 const available = foreignAvailability(process.env, SET);
+const LATEST_CLIENTS = FOREIGN_CLIENTS.filter((c) => !(CONTENDER_CLIENTS as readonly string[]).includes(c));
 
 /** True while a process with this pid exists. */
 function alive(pid: number | null): boolean {
@@ -29,7 +34,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'casebook-seed-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('foreign clients: protocol round-trip', () => {
-  it.skipIf(!available.available).each(FOREIGN_CLIENTS)(
+  it.skipIf(!available.available).each(LATEST_CLIENTS)(
     '%s reports exactly the requests the target saw, per trial, with versions recorded',
     async (client) => {
       const record = await runForeignBench({

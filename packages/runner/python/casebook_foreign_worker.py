@@ -30,11 +30,13 @@ import sys
 import threading
 import time
 
-CLIENTS = ("httpx", "aiohttp", "httpx-aiohttp-seed", "httpx-aiohttp")
+# The optional contenders (issue 14 item 1; the `contenders` set): each its own library, one client for all requests.
+CONTENDERS = ("niquests", "pyreqwest", "curl_cffi")
+CLIENTS = ("httpx", "aiohttp", "httpx-aiohttp-seed", "httpx-aiohttp") + CONTENDERS
 LOOPS = ("asyncio", "uvloop")
 # Distributions the record names by key even when absent (null), so a reader sees what was not installed.
 RELEVANT = ("httpx", "httpx2", "httpcore", "httpcore2", "anyio", "h11", "aiohttp", "httpx-aiohttp", "uvloop", "yarl",
-            "multidict")
+            "multidict", "niquests", "urllib3-future", "pyreqwest", "curl-cffi")
 # Lines of progress at most this often in a phase (each costs a write and a parse on the parent side).
 PROGRESS_EVERY_S = 0.2
 # The open loop checks what is due this often (seconds); requests are timed from their intended start regardless.
@@ -281,6 +283,12 @@ def import_client(name):
         import aiohttp  # noqa: F401
     if name == "httpx-aiohttp":
         published_transport_class()
+    if name == "niquests":
+        from niquests import AsyncSession  # noqa: F401
+    if name == "pyreqwest":
+        from pyreqwest.client import ClientBuilder  # noqa: F401
+    if name == "curl_cffi":
+        from curl_cffi.requests import AsyncSession  # noqa: F401
 
 
 def published_transport_class():
@@ -327,6 +335,10 @@ class Session:
         self.peak_sockets = None
         # The published transport's per-request aiohttp ClientTimeout, read from its own code path at open.
         self.transport_timeout = None
+        # An optional contender's client (niquests, pyreqwest, curl_cffi): see Contender.
+        self._contender = None
+        if self.name in CONTENDERS:
+            refuse_contender_switches(self.name, start)
 
     def _aiohttp_session(self, **kwargs):
         import aiohttp
@@ -363,6 +375,10 @@ class Session:
         )
 
     async def open(self):
+        if self.name in CONTENDERS:
+            self._contender = CONTENDER_CLASSES[self.name](self.origin, self.max_connections, self.timeout_ms)
+            await self._contender.open()
+            return
         if self.name == "aiohttp":
             self._session = self._aiohttp_session()
             return
@@ -453,6 +469,8 @@ class Session:
 
     def open_sockets(self):
         """Connections the client holds (idle or in use), or None where the library does not expose them."""
+        if self._contender is not None:
+            return self._contender.open_sockets()
         pool = self._pool()
         if pool is not None:
             conns = getattr(pool, "_pool", None)
@@ -477,6 +495,8 @@ class Session:
     def settings(self):
         loop = asyncio.get_running_loop()
         out = {"client": self.name, "eventLoop": f"{type(loop).__module__}.{type(loop).__name__}"}
+        if self._contender is not None:
+            out.update(self._contender.settings())
         if self._client is not None:
             out["httpx.module"] = self._hx.__name__
             transport = self._client._transport  # noqa: SLF001 - read the live object, as for Node clients
@@ -520,6 +540,8 @@ class Session:
 
     async def request(self, path):
         url = self.origin + path
+        if self._contender is not None:
+            return await self._contender.request(url)
         if self._client is not None:
             r = await self._client.get(url)
             return r.status_code, len(r.content)
@@ -528,10 +550,273 @@ class Session:
             return r.status, len(body)
 
     async def close(self):
+        if self._contender is not None:
+            await self._contender.close()
         if self._client is not None:
             await self._client.aclose()
         if self._session is not None and not self._session.closed:
             await self._session.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The optional contenders (issue 14 item 1): niquests, pyreqwest, curl_cffi, from the `contenders` set (niquests 3.21.2
+# with urllib3-future 2.25.904, pyreqwest 0.15.1, curl_cffi 0.17.0). Each runs with its library's defaults, one client
+# for all requests (as httpx and aiohttp do here); `maxConnections` maps onto each library's own limit (below), and
+# its effective settings are read back from the live objects. A value that cannot be read is recorded as None, with
+# what was asked of the library beside it under its own key, never in place of the effective value.
+
+
+def refuse_contender_switches(name, start):
+    """The switches a contender has no faithful mapping for are refused, naming the field (never ignored)."""
+    if start.get("maxKeepaliveConnections") is not None:
+        raise RuntimeError(f"maxKeepaliveConnections: {name} is run with its own keep-alive rules; the lab maps no "
+                           "keep-alive count onto it (httpx only)")
+    if start.get("unboundedPoolWait") is True:
+        raise RuntimeError(f"unboundedPoolWait: httpx's Timeout(pool=None) has no counterpart in {name} "
+                           "(httpx and httpx-aiohttp only)")
+    if start.get("fastAcquire") is True:
+        raise RuntimeError(f"fastAcquire: {name} does not run on httpcore's locks (httpx only)")
+
+
+class NiquestsClient:
+    """niquests.AsyncSession, one for all requests, with its defaults (niquests 3.21.2 async_session.py L140-160).
+
+    Pool: `maxConnections` -> `pool_maxsize` (AsyncSession L154, default DEFAULT_POOLSIZE = 10, _constant.py L11),
+    passed to the session's AsyncHTTPAdapter (L374-390) and on to urllib3-future's AsyncPoolManager as each host pool's
+    `maxsize` (niquests adapters.py L1572-1578). In urllib3-future 2.25.904 `maxsize` is the host pool's connection
+    capacity, with either value of `block` (default False, _constant.py L10): the pool's AsyncTrafficPolice only
+    opens a connection while its registry holds fewer than maxsize and otherwise waits for one
+    (urllib3_future/_async/connectionpool.py L243-252 and L720-746; util/_async/traffic_police.py L832-845): a hard
+    cap on the connections to one origin, as aiohttp's connector `limit` and httpx's `max_connections` are.
+    Timeouts: AsyncSession `timeout` default None (L159); each request then gets READ_DEFAULT_TIMEOUT = 30 for a GET
+    (async_session.py L1250-1254, _constant.py L6), which the adapter makes TimeoutSauce(connect=30, read=30)
+    (adapters.py L2018-2021); the wait for a pooled connection has no bound (the adapter passes no pool_timeout to
+    urlopen, adapters.py L2042-2058; urlopen's default None, connectionpool.py L1680 and L1760-1764). Retries:
+    DEFAULT_RETRIES = 0 (_constant.py L12)."""
+
+    def __init__(self, origin, max_connections, timeout_ms):
+        self.origin = origin
+        self.max_connections = max_connections
+        self.timeout_ms = timeout_ms
+        self.session = None
+        self.request_timeout = None
+
+    async def open(self):
+        import niquests
+
+        kwargs = {}
+        if self.max_connections is not None:
+            kwargs["pool_maxsize"] = self.max_connections
+        if self.timeout_ms is not None:
+            kwargs["timeout"] = self.timeout_ms / 1000
+        self.session = niquests.AsyncSession(**kwargs)
+        self.request_timeout = await self._request_timeout()
+
+    async def _request_timeout(self):
+        """The timeout the session passes to its adapter with a GET (its own code path, async_session.py L1244-1256),
+        read once before the load: AsyncHTTPAdapter.send is replaced for that one call by a recorder that sends
+        nothing (no connection, no host pool made). The measured requests run the unpatched code."""
+        from niquests.adapters import AsyncHTTPAdapter
+
+        class Recorded(Exception):
+            pass
+
+        seen = {}
+
+        async def recorder(_adapter, _request, **kwargs):
+            seen.update(kwargs)
+            raise Recorded()
+
+        original = AsyncHTTPAdapter.send
+        AsyncHTTPAdapter.send = recorder
+        try:
+            await self.session.get(self.origin + "/")
+        except Recorded:
+            pass
+        except Exception as exc:  # noqa: BLE001 - recorded as unreadable, the load still runs
+            return {"error": f"{type(exc).__name__}: {exc}"[:300]}
+        finally:
+            AsyncHTTPAdapter.send = original
+        t = seen.get("timeout")
+        out = {"passed": t if isinstance(t, (int, float)) or t is None else repr(t),
+               "source": "niquests AsyncSession.request -> AsyncHTTPAdapter.send (per request)"}
+        if isinstance(t, (int, float)):
+            # The adapter's own rule for a number (adapters.py L2018-2021): connect and read each bounded by it.
+            out.update({"connect": t, "read": t, "total": None})
+        elif isinstance(t, tuple):
+            out.update({"connect": t[0], "read": t[1], "total": t[2] if len(t) == 3 else None})
+        return out
+
+    def _host_pools(self):
+        """The live host pools of the session's http:// adapter (one: every request goes to one origin)."""
+        adapter = self.session.get_adapter(self.origin)
+        pm = getattr(adapter, "poolmanager", None)
+        registry = getattr(getattr(pm, "pools", None), "_registry", None)  # noqa: SLF001 - read the live object
+        return adapter, pm, list(registry.values()) if registry is not None else []
+
+    def open_sockets(self):
+        try:
+            _, _, pools = self._host_pools()
+            return sum(p.pool.rsize() for p in pools if getattr(p, "pool", None) is not None)
+        except Exception:  # noqa: BLE001 - not exposed here
+            return None
+
+    def settings(self):
+        import inspect
+
+        from niquests.adapters import AsyncHTTPAdapter
+        from urllib3_future._async.connectionpool import AsyncHTTPConnectionPool
+
+        adapter, pm, pools = self._host_pools()
+        live = [p for p in pools if getattr(p, "pool", None) is not None]
+        kw = getattr(pm, "connection_pool_kw", {}) if pm is not None else {}
+        wait = inspect.signature(AsyncHTTPConnectionPool.urlopen).parameters.get("pool_timeout")
+        return {
+            # The host pool's own capacity (None until the first request made it), and what the live pool manager
+            # gives every host pool it makes.
+            "niquests.pool_maxsize": live[0].pool.maxsize if live else None,
+            "niquests.poolmanager.maxsize": kw.get("maxsize"),
+            "niquests.pool_block": live[0].block if live else kw.get("block"),
+            "niquests.host_pools": len(pools),
+            "niquests.timeout_s": self.session.timeout,
+            "niquests.request_timeout_s": self.request_timeout,
+            # The wait for a pooled connection: urlopen's pool_timeout default, unless the adapter passes one.
+            "niquests.pool_timeout_s": {
+                "value": wait.default if wait is not None else None,
+                "adapterPassesIt": "pool_timeout" in inspect.getsource(AsyncHTTPAdapter.send),
+            },
+            "niquests.max_retries": repr(getattr(adapter, "max_retries", None)),
+            "niquests.adapter": f"{type(adapter).__module__}.{type(adapter).__name__}",
+        }
+
+    async def request(self, url):
+        r = await self.session.get(url)
+        return r.status_code, len(r.content or b"")
+
+    async def close(self):
+        if self.session is not None:
+            await self.session.close()
+
+
+class PyreqwestClient:
+    """pyreqwest's async Client (Rust reqwest/hyper on a Tokio runtime), built by ClientBuilder with its defaults.
+
+    Pool: `maxConnections` -> ClientBuilder.max_connections(N), "Maximum number of inflight requests. None means no
+    limit. Default is None." (pyreqwest 0.15.1 client/__init__.pyi L114-115): a semaphore each request holds until its
+    body is read (pyreqwest src/client/internal/connection_limiter.rs, spawner.rs L36-53, response body_reader.rs L27),
+    so with HTTP/1.1 it bounds the connections in use at once (those .rs files: MarkusSintonen/pyreqwest at ca7f058,
+    the public source at hand, older than 0.15.1; the .pyi of 0.15.1 describes the same limit); hyper's pool itself has
+    no total limit and keeps every idle connection (reqwest's pool_max_idle_per_host default usize::MAX;
+    pool_idle_timeout 90 s, .pyi L185-189).
+    Without it, nothing bounds the connections. Timeouts: none by default (`timeout`, `read_timeout`,
+    `connect_timeout`: .pyi L165-180); `pool_timeout` (.pyi L182-183) bounds the semaphore wait only when
+    max_connections is set (client_builder.rs: ConnectionLimiter::new(max, pool_timeout)). The live Client exposes no
+    getters (dir(Client): close and the request methods), so its effective values cannot be read: they are recorded
+    as None, and what was asked of the builder under `pyreqwest.builder`."""
+
+    def __init__(self, origin, max_connections, timeout_ms):
+        self.origin = origin
+        self.max_connections = max_connections
+        self.timeout_ms = timeout_ms
+        self.client = None
+        self.builder = {}
+
+    async def open(self):
+        from datetime import timedelta
+
+        from pyreqwest.client import ClientBuilder
+
+        b = ClientBuilder()
+        if self.max_connections is not None:
+            b = b.max_connections(self.max_connections)
+            self.builder["max_connections"] = self.max_connections
+        if self.timeout_ms is not None:
+            b = b.timeout(timedelta(milliseconds=self.timeout_ms))
+            self.builder["timeout_s"] = self.timeout_ms / 1000
+        self.client = b.build()
+
+    def open_sockets(self):
+        return None  # hyper's pool is not exposed to Python
+
+    def settings(self):
+        unread = None
+        return {
+            "pyreqwest.max_connections": unread,
+            "pyreqwest.pool_timeout_s": unread,
+            "pyreqwest.timeout_s": unread,
+            "pyreqwest.pool_max_idle_per_host": unread,
+            "pyreqwest.readable": "no: the live Client (Rust) exposes no settings; every pyreqwest.* value above is "
+                                  "None (not read), and pyreqwest.builder is what was asked of ClientBuilder "
+                                  "(empty: its defaults)",
+            "pyreqwest.builder": dict(self.builder),
+        }
+
+    async def request(self, url):
+        r = await self.client.get(url).build().send()
+        body = await r.bytes()
+        return r.status, len(body)
+
+    async def close(self):
+        if self.client is not None:
+            await self.client.close()
+
+
+class CurlCffiClient:
+    """curl_cffi.requests.AsyncSession (libcurl's multi interface on the asyncio loop), with its defaults.
+
+    Pool: `maxConnections` -> `max_clients` (curl_cffi 0.17.0 requests/session.py L1199, default 10): the session's
+    pool of curl handles, an asyncio.LifoQueue(max_clients) (L1293-1298) that each request takes a handle from and
+    waits on, with no bound, while all are in use (pop_curl, L1320): the transfers in flight at once, so with HTTP/1.1
+    the connections in use. The connections themselves live in the multi handle's cache, whose limits curl_cffi
+    leaves at libcurl's defaults (aio.py L175-199 sets only the socket and timer callbacks; libcurl has no getter for
+    multi options, so CURLMOPT_MAX_TOTAL_CONNECTIONS and MAXCONNECTS are recorded as None). Timeout: `timeout`
+    default 30 (session.py L238), applied per request as CURLOPT_TIMEOUT_MS, a total (requests/utils.py L813-834)."""
+
+    def __init__(self, origin, max_connections, timeout_ms):
+        self.origin = origin
+        self.max_connections = max_connections
+        self.timeout_ms = timeout_ms
+        self.session = None
+
+    async def open(self):
+        from curl_cffi.requests import AsyncSession
+
+        kwargs = {}
+        if self.max_connections is not None:
+            kwargs["max_clients"] = self.max_connections
+        if self.timeout_ms is not None:
+            kwargs["timeout"] = self.timeout_ms / 1000
+        self.session = AsyncSession(**kwargs)
+
+    def open_sockets(self):
+        return None  # libcurl's connection cache is not exposed
+
+    def settings(self):
+        import curl_cffi
+
+        s = self.session
+        return {
+            "curl_cffi.max_clients": s.max_clients,
+            # The bound the session's handle queue enforces (the effective limit on transfers in flight).
+            "curl_cffi.handle_pool.maxsize": s.pool.maxsize,
+            "curl_cffi.timeout_s": s.timeout,
+            "curl_cffi.handle_wait_s": None,  # pop_curl waits on the queue with no timeout (session.py L1320)
+            "curl_cffi.multi.max_total_connections": None,  # libcurl's default, not readable (no getter)
+            "curl_cffi.multi.maxconnects": None,
+            "curl_cffi.impersonate": getattr(s, "impersonate", None),
+            "curl_cffi.libcurl": getattr(curl_cffi, "__curl_version__", None),
+        }
+
+    async def request(self, url):
+        r = await self.session.get(url)
+        return r.status_code, len(r.content)
+
+    async def close(self):
+        if self.session is not None:
+            await self.session.close()
+
+
+CONTENDER_CLASSES = {"niquests": NiquestsClient, "pyreqwest": PyreqwestClient, "curl_cffi": CurlCffiClient}
 
 
 def seed_transport_class(hx):

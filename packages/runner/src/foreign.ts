@@ -16,10 +16,27 @@ import type { BenchRecord } from './record';
  * (or the steady-state method's blocks, blocks.ts), target counters reset per phase, the same record shape. Today:
  * Python's httpx (or httpx2), aiohttp, the seed's AiohttpTransport shim and the published httpx-aiohttp transport,
  * from a client set's environment (python-sets.ts) or, without a set, from the interpreter that imports httpx and
- * aiohttp.
+ * aiohttp; and the optional contenders (CONTENDER_CLIENTS) from the `contenders` set only.
  */
 
-export const FOREIGN_CLIENTS = ['httpx', 'aiohttp', 'httpx-aiohttp-seed', 'httpx-aiohttp'] as const;
+/**
+ * The optional contenders (issue 14 item 1), installed by the optional `contenders` set: niquests.AsyncSession,
+ * pyreqwest's async Client and curl_cffi's AsyncSession, each with its library's defaults. `maxConnections` maps onto
+ * each one's own limit (niquests `pool_maxsize`, pyreqwest `max_connections`, curl_cffi `max_clients`: the worker's
+ * classes say what each bounds and cite the lines); the switches they have no counterpart for are refused.
+ */
+export const CONTENDER_CLIENTS = ['niquests', 'pyreqwest', 'curl_cffi'] as const;
+type ContenderClientName = (typeof CONTENDER_CLIENTS)[number];
+const isContenderClient = (x: unknown): x is ContenderClientName =>
+  typeof x === 'string' && (CONTENDER_CLIENTS as readonly string[]).includes(x);
+
+export const FOREIGN_CLIENTS = [
+  'httpx',
+  'aiohttp',
+  'httpx-aiohttp-seed',
+  'httpx-aiohttp',
+  ...CONTENDER_CLIENTS,
+] as const;
 export type ForeignClientName = (typeof FOREIGN_CLIENTS)[number];
 
 export const isForeignClientName = (x: unknown): x is ForeignClientName =>
@@ -44,6 +61,10 @@ const ENVIRONMENT_VERSION_KEYS = [
   'aiohttp',
   'httpx-aiohttp',
   'uvloop',
+  'niquests',
+  'urllib3-future',
+  'pyreqwest',
+  'curl-cffi',
 ];
 
 /** httpx's API comes from httpx2 where the set installs it (the worker imports it first), else from httpx. */
@@ -94,6 +115,30 @@ export const FOREIGN_CLIENT_INFO: Record<ForeignClientName, ForeignClientInfo> =
     description: "httpx.AsyncClient over the published httpx-aiohttp package's AiohttpTransport",
     version: (v) => v['httpx-aiohttp'] ?? 'unknown',
     sourceUrl: (v) => `https://pypi.org/project/httpx-aiohttp/${v['httpx-aiohttp']}/`,
+  },
+  niquests: {
+    recordName: 'python-niquests',
+    packageName: () => 'niquests',
+    description:
+      "niquests.AsyncSession (optional contender): urllib3-future's connection pools, pool_maxsize connections per origin, one session for all requests",
+    version: (v) => v['niquests'] ?? 'unknown',
+    sourceUrl: (v) => `https://pypi.org/project/niquests/${v['niquests']}/`,
+  },
+  pyreqwest: {
+    recordName: 'python-pyreqwest',
+    packageName: () => 'pyreqwest',
+    description:
+      "pyreqwest's async Client (optional contender): Rust reqwest/hyper on a Tokio runtime, max_connections in-flight requests, one client for all requests",
+    version: (v) => v['pyreqwest'] ?? 'unknown',
+    sourceUrl: (v) => `https://pypi.org/project/pyreqwest/${v['pyreqwest']}/`,
+  },
+  curl_cffi: {
+    recordName: 'python-curl_cffi',
+    packageName: () => 'curl_cffi',
+    description:
+      "curl_cffi.requests.AsyncSession (optional contender): libcurl's multi interface, max_clients curl handles, one session for all requests",
+    version: (v) => v['curl-cffi'] ?? 'unknown',
+    sourceUrl: (v) => `https://pypi.org/project/curl-cffi/${v['curl-cffi']}/`,
   },
 };
 
@@ -252,7 +297,9 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
     throw new UsageError(
       'unboundedPoolWait',
       unboundedPoolWait,
-      `only httpx and httpx-aiohttp take httpx's Timeout(pool=None) (${client}'s requests wait on aiohttp's connector under aiohttp's own timeouts)`,
+      isContenderClient(client)
+        ? `only httpx and httpx-aiohttp take httpx's Timeout(pool=None) (${client} waits for a connection under its own rules; its effective settings are recorded)`
+        : `only httpx and httpx-aiohttp take httpx's Timeout(pool=None) (${client}'s requests wait on aiohttp's connector under aiohttp's own timeouts)`,
     );
   if (
     minWindowRequests !== undefined &&
@@ -279,7 +326,9 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
     throw new UsageError(
       'maxKeepaliveConnections',
       keepalive,
-      `only httpx has a keep-alive count limit (${client} keeps every connection it opens up to maxConnections)`,
+      isContenderClient(client)
+        ? `only httpx takes a keep-alive count (${client} runs with its own keep-alive rules; the lab maps only maxConnections onto it)`
+        : `only httpx has a keep-alive count limit (${client} keeps every connection it opens up to maxConnections)`,
     );
   if (connections !== undefined) {
     max = poolSize('connections', connections, 1);

@@ -52,6 +52,7 @@ export {
 export type { DnsJob, DnsRequestOutcome, DnsRoundResult } from './dns-protocol';
 export { type FlagSpec, type FlagValues, formatFlags, parseArgs } from './flags';
 export {
+  CONTENDER_CLIENTS,
   FOREIGN_CLIENT_INFO,
   FOREIGN_CLIENTS,
   FOREIGN_LOOPS,

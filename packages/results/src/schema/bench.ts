@@ -46,7 +46,7 @@ export const ForeignClientSchema = Type.Object(
   {
     ...clientProperties,
     language: Type.Literal('python'),
-    /** The foreign client's name in the runner (httpx, aiohttp, httpx-aiohttp-seed, httpx-aiohttp). */
+    /** The foreign client's name in the runner (httpx, aiohttp, httpx-aiohttp-seed, httpx-aiohttp; the optional contenders niquests, pyreqwest, curl_cffi). */
     foreign: Type.String(),
     /** Interpreter and installed package versions (relevant packages null when absent). */
     versions: Type.Record(Type.String(), Nullable(Type.String())),
