@@ -4,11 +4,15 @@ import {
   appCpuUsPerRequest,
   batchTimeRow,
   finiteMedian,
+  type GatherBatchesLike,
   type GatherLike,
   type GatherSample,
+  gatherCpuRows,
+  gatherSample,
   inAppBoundMs,
   poolLimitOf,
   type Replicates,
+  replicatedGathers,
   replicationText,
   routePeakInFlight,
   type SeedMeasurement,
@@ -623,6 +627,131 @@ export function gatherBatchTable(records: readonly GatherTableRecord[]): Record<
       'sockets opened (measured)': r.target.connectionsOpenedMeasured,
       'per request': fixed(r.target.connectionsOpenedMeasured / Math.max(1, b.attempts), 2),
       errors: b.errors ? `${b.errors} of ${b.attempts} (${b.errorCodes})` : '0',
+    };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The optional contenders (issue 14 item 1): niquests, pyreqwest, curl_cffi in the gather of 512 at 0 ms
+
+/** The client set that installs them (optional: bootstrap builds it only when asked). */
+export const CONTENDER_SET = 'contenders';
+/** Their names in the runner (@casebook/runner CONTENDER_CLIENTS), in the order they run. */
+const CONTENDERS = ['niquests', 'pyreqwest', 'curl_cffi'] as const;
+/** The gather every contender is compared with, as an exploratory ratio only. */
+export const CONTENDER_REFERENCE = 'latest · aiohttp @ 0 ms';
+/** The mark every contender's label carries, so no listing shows one without it. */
+const CONTENDER_MARK = 'optional contender';
+
+/** `contenders · niquests (optional contender) @ 0 ms`. */
+const contenderLabel = (client: string): string => `${CONTENDER_SET} · ${client} (${CONTENDER_MARK}) @ 0 ms`;
+
+/**
+ * The contenders' gathers at 0 ms (stated before the run, cell `stated-before-next-run-contenders`): one process each,
+ * every library at its defaults (no pool switch), on the `contenders` set. Exploratory: no claim reads them.
+ */
+export function contenderGathers(): { client: string; set: string; delayMs: number; label: string }[] {
+  return CONTENDERS.map((client) => ({ client, set: CONTENDER_SET, delayMs: 0, label: contenderLabel(client) }));
+}
+
+/**
+ * The gathers of a run split in two: the contenders (by their label) and every other gather. The gathers the
+ * claims, tables and checks of the seed read are the others only, so a contender can enter none of them.
+ */
+export function splitContenders<T extends { label: string }>(records: readonly T[]): { gather: T[]; contenders: T[] } {
+  const mine = (r: T) => r.label.startsWith(`${CONTENDER_SET} · `) && r.label.includes(`(${CONTENDER_MARK})`);
+  return { gather: records.filter((r) => !mine(r)), contenders: records.filter(mine) };
+}
+
+const numberOr = (x: unknown): number | null => finite(x);
+
+/**
+ * The pool limit a contender ran with, as read back from its live client (the worker's settings), with what it
+ * bounds: niquests `pool_maxsize` (connections per origin; the pool manager's value before a host pool existed),
+ * curl_cffi `max_clients` (curl handles, i.e. transfers in flight), pyreqwest `max_connections` (requests in flight:
+ * not readable from the live client, so what was asked of its builder is shown, or `none asked: no limit`); aiohttp's
+ * connector `limit` for the reference. '—' where nothing was recorded.
+ */
+export function contenderPoolLimit(settings: Readonly<Record<string, unknown>>): string {
+  const niquests = numberOr(settings['niquests.pool_maxsize']) ?? numberOr(settings['niquests.poolmanager.maxsize']);
+  if (niquests !== null) return `${niquests} connections (niquests pool_maxsize)`;
+  const curl = numberOr(settings['curl_cffi.handle_pool.maxsize']) ?? numberOr(settings['curl_cffi.max_clients']);
+  if (curl !== null) return `${curl} transfers (curl_cffi max_clients)`;
+  if ('pyreqwest.builder' in settings) {
+    const live = numberOr(settings['pyreqwest.max_connections']);
+    if (live !== null) return `${live} requests in flight (pyreqwest max_connections)`;
+    const b = settings['pyreqwest.builder'];
+    const asked =
+      typeof b === 'object' && b !== null ? numberOr(new Map(Object.entries(b)).get('max_connections')) : null;
+    return asked === null
+      ? 'not readable (pyreqwest; none asked: no limit by default)'
+      : `not readable (pyreqwest; asked ${asked} requests in flight)`;
+  }
+  const aiohttp = numberOr(settings['aiohttp.limit']);
+  return aiohttp === null ? '—' : `${aiohttp} connections (aiohttp limit)`;
+}
+
+/** The columns of contenderTable, in the order printed. */
+export const CONTENDER_COLUMNS = [
+  'measurement',
+  'batches kept (of measured)',
+  'batch ms (median)',
+  'CPU µs/req',
+  `÷ ${CONTENDER_REFERENCE} (exploratory)`,
+  'ratio 95 %',
+  'peak open (target), per batch',
+  'new sockets per request',
+  'pool limit (read back)',
+  'errors',
+  'flagged',
+];
+
+/** A contender's gather record as the table reads it: the batches (gatherSample) and the pool (gatherPoolRows). */
+export type ContenderRecord = GatherBatchesLike & GatherRecordLike & GatherLike;
+
+/**
+ * The contenders' table (exploratory, never counted; stated before the run): each contender's gather read as the gap's
+ * gathers are (its first `warmupBatches` measured batches left out, gatherSample), its median batch time and CPU µs
+ * per request, and its CPU per request ÷ `latest · aiohttp @ 0 ms` (its processes read together) with the same
+ * Hodges–Lehmann ratio and interval as section 1b's table (gatherCpuRows); the connections open at the target at
+ * each kept batch's peak and the new sockets per request (gatherPoolRows), the pool limit read back from the live
+ * client, and the errors over every measured batch. The reference comes first (its processes read together, no
+ * ratio); each contender's row says it is exploratory and never counted. Without the reference (the `latest` set not
+ * measured) there is no first row and every ratio is '—'.
+ */
+export function contenderTable(
+  contenders: readonly ContenderRecord[],
+  gathers: readonly ContenderRecord[],
+  warmupBatches: number,
+): Record<string, string | number>[] {
+  const refs = gathers.filter((g) => armOf(g.label) === CONTENDER_REFERENCE);
+  const reference = replicatedGathers(refs.map((g) => gatherSample(g, warmupBatches)))[0];
+  const rows = [...(refs[0] ? [refs[0]] : []), ...contenders];
+  const samples = [...(reference ? [reference] : []), ...contenders.map((c) => gatherSample(c, warmupBatches))];
+  const cpu = gatherCpuRows(samples, () => reference);
+  const pools = gatherPoolRows([...refs, ...contenders], warmupBatches);
+  return rows.map((c, i) => {
+    const r = cpu[i];
+    const p = pools.find((x) => x.label === r?.label);
+    // The reference's errors over every process; a contender's over its one.
+    const b =
+      i === 0 && reference
+        ? batchTimeRow({ label: CONTENDER_REFERENCE, trials: refs.flatMap((g) => g.trials) })
+        : batchTimeRow(c);
+    return {
+      measurement:
+        i === 0 && reference ? `${CONTENDER_REFERENCE} (the reference)` : `${c.label} — exploratory, never counted`,
+      'batches kept (of measured)': r ? `${r.kept} (of ${r.measured})` : '—',
+      'batch ms (median)': fixed(r?.batchMs ?? Number.NaN, 1),
+      'CPU µs/req': whole(r?.cpuUs ?? Number.NaN),
+      [`÷ ${CONTENDER_REFERENCE} (exploratory)`]: fixed(r?.vs ?? Number.NaN, 2),
+      'ratio 95 %': range(r?.vsLow ?? Number.NaN, r?.vsHigh ?? Number.NaN, 2),
+      'peak open (target), per batch': p && p.peakLow !== null ? `${p.peakLow}–${p.peakHigh}` : '—',
+      'new sockets per request': fixed(p?.newPerRequest ?? Number.NaN, 3),
+      'pool limit (read back)': contenderPoolLimit(c.client.settings ?? {}),
+      errors: b.errors ? `${b.errors} of ${b.attempts} (${b.errorCodes})` : '0',
+      // Its own guard flags and fault, and the reference's (gatherCpuRows): 'none' when neither has one.
+      flagged: r?.flagged ?? '—',
     };
   });
 }
