@@ -264,7 +264,7 @@ describe('the step record: per-process raw data, validated; old records still va
     expect(() => validateAgainst(BisectRecordSchema, bad, 'made-up')).toThrow();
   });
 
-  test('every committed bisect record still validates, and the list says they ran one process per version', () => {
+  test('every committed bisect record still validates, and the list names the design of each', () => {
     const dir = path.join(repo, 'results/bisect');
     const records = fs
       .readdirSync(dir)
@@ -273,13 +273,29 @@ describe('the step record: per-process raw data, validated; old records still va
       );
     expect(records.length).toBeGreaterThan(20);
     const steady = records.filter((r) => r.scenario['method'] !== 'phase');
-    expect(steady.every((r) => bisectDesignText(r) === 'one client process per version, paired per round')).toBe(true);
+    // Before 6 December 2026 every steady bisect ran one client process per version; those after it name their count.
+    const one = steady.filter((r) => r.processes === undefined);
+    const several = steady.filter((r) => r.processes !== undefined);
+    expect(one.length).toBeGreaterThan(20);
+    expect(one.every((r) => bisectDesignText(r) === 'one client process per version, paired per round')).toBe(true);
+    for (const r of several)
+      expect(bisectDesignText(r)).toBe(
+        `${r.processes?.perVersion} client processes per version, processes then rounds`,
+      );
     expect(
       bisectsOnRecordHeading(
         'undici',
-        steady.filter((r) => r.package === 'undici'),
+        one.filter((r) => r.package === 'undici'),
       ),
     ).toMatch(/`casebook bisect`, one client process per version, paired per round: /);
+    // A list that mixes the designs names each group's.
+    if (several.length > 0)
+      expect(
+        bisectsOnRecordHeading(
+          'undici',
+          steady.filter((r) => r.package === 'undici'),
+        ),
+      ).toMatch(/\(3 client processes per version, processes then rounds\)/);
     expect(bisectDesignText({ scenario: { method: 'steady' }, processes: { perVersion: 3 } })).toBe(
       '3 client processes per version, processes then rounds',
     );
