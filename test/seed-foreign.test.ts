@@ -132,6 +132,13 @@ describe('foreign clients: the steady-state method', () => {
       expect(client?.interpreter?.version).toMatch(/^3\./);
       expect(py?.client.settings['httpx.max_keepalive_connections']).toBe(4);
       expect(py?.client.settings['httpcore.AsyncLock.fast_acquire']).toBe(true);
+      // The live connections' own locks (after seed-f81740df, finding 13), beside the class's value: fast_acquire on
+      // every request lock and HTTP/1.1 state lock the pool holds after the last window.
+      const live = py?.client.settings['httpcore.liveLocks.fast_acquire'] as
+        | { connections: number; requestLock: unknown[]; stateLock: unknown[] }
+        | undefined;
+      expect(live?.connections).toBeGreaterThan(0);
+      expect([live?.requestLock, live?.stateLock]).toEqual([[true], [true]]);
       expect(py?.client).toMatchObject({ fastAcquire: true });
       expect(liveChildren()).toEqual([]);
     },

@@ -203,6 +203,26 @@ def lock_fast_acquire(core_name):
     return getattr(inner, "_fast_acquire", None) if inner is not None else None
 
 
+def live_locks_fast_acquire(pool):
+    """The fast_acquire of the locks the pool's live connections hold now (stated after seed-f81740df, its second
+    reader's finding 13: lock_fast_acquire reads a fresh lock, the class's value). Per connection of `pool._connections`,
+    its `_request_lock` (httpcore `connection.py`) and its HTTP/1.1 connection's `_state_lock` (`http11.py`), each an
+    AsyncLock whose anyio lock is built at its first acquire: the distinct values of `_anyio_lock._fast_acquire` over
+    the connections (None for a lock never acquired, or without the attribute), and how many connections were read.
+    None where the pool has no such connections (httpcore 0.16.3 keeps `_pool`; aiohttp has none)."""
+    conns = getattr(pool, "_connections", None) if pool is not None else None
+    if conns is None:
+        return None
+
+    def value(lock):
+        inner = getattr(lock, "_anyio_lock", None) if lock is not None else None
+        return getattr(inner, "_fast_acquire", None) if inner is not None else None
+
+    request = sorted({value(getattr(c, "_request_lock", None)) for c in conns}, key=repr)
+    state = sorted({value(getattr(getattr(c, "_connection", None), "_state_lock", None)) for c in conns}, key=repr)
+    return {"connections": len(conns), "requestLock": request, "stateLock": state}
+
+
 EMIT_LOCK = threading.Lock()  # the stall watchdog (a thread) may write beside the event loop
 
 
@@ -508,7 +528,11 @@ class Session:
                 out["httpx.keepalive_expiry_s"] = getattr(pool, "_keepalive_expiry", None)
                 out["httpx.http2"] = getattr(pool, "_http2", None)
             if self.name == "httpx":
+                # The class's value (a fresh lock) and, beside it, the live connections' own locks (after the last batch).
                 out["httpcore.AsyncLock.fast_acquire"] = lock_fast_acquire(core_name_of(self._hx))
+                live = live_locks_fast_acquire(pool)
+                if live is not None:
+                    out["httpcore.liveLocks.fast_acquire"] = live
             t = self._client.timeout
             out["httpx.timeout_s"] = {"connect": t.connect, "read": t.read, "write": t.write, "pool": t.pool}
         if self._session is not None:
