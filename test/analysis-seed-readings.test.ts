@@ -405,7 +405,9 @@ describe("seed-9d1b4a91's committed records, read under these rules", () => {
     expect(r.minBlock).toBeCloseTo(0.0239, 4);
     expect(r.text).toContain('`storm-2022` does not hold');
     expect(r.text).toContain('(0.25 per request), 1 of 10 blocks below the stated 0.05 (the fewest 0.024 per request)');
-    expect(r.text).toContain("its pool held 20–36 connections at a window's peak, below its pool limit (100) at least once");
+    expect(r.text).toContain(
+      "its pool held 20–36 connections at a window's peak, below its pool limit (100) at least once",
+    );
     const httpx2 = bench<SeedMeasurement>('httpx2 · httpx · storm 50 ms');
     expect(stormReading(httpx2, { id: 'x', outcome: 'holds' }, 0).text).toContain('every one of');
   });

@@ -6,11 +6,11 @@ import {
   finiteMedian,
   type GatherBatchesLike,
   type GatherLike,
-  type GatherWarmup,
-  gatherWarmupOf,
   type GatherSample,
+  type GatherWarmup,
   gatherCpuRows,
   gatherSample,
+  gatherWarmupOf,
   inAppBoundMs,
   poolLimitOf,
   type Replicates,
@@ -376,7 +376,10 @@ export function retryChurnClaim(input: {
   const inSet = input.gathers.filter(
     (g) => g.label.startsWith(`${input.set} · `) && AT_0_MS.test(g.label) && isHttpxPool(g),
   );
-  const armName = (label: string): string => armOf(label).slice(`${input.set} · `.length).replace(/ @ 0 ms$/, '');
+  const armName = (label: string): string =>
+    armOf(label)
+      .slice(`${input.set} · `.length)
+      .replace(/ @ 0 ms$/, '');
   const chosen = inSet.filter((g) => arms.includes(armName(g.label)));
   const outside = inSet
     .filter((g) => !arms.includes(armName(g.label)))
@@ -724,8 +727,14 @@ export function keptBatchRows(
 ): { measurement: string; 'left out (warm-up)': number; 'kept batches: peak open · CPU µs/req': string }[] {
   return gathers.map((g) => {
     const out = gatherWarmupOf(g, warmup);
-    const kept = g.trials.slice(out).map((t) => `${t.target?.peakOpenConnections ?? '—'} · ${whole(t.cpuMicrosPerRequest ?? Number.NaN)}`);
-    return { measurement: g.label, 'left out (warm-up)': out, 'kept batches: peak open · CPU µs/req': kept.join('; ') || '—' };
+    const kept = g.trials
+      .slice(out)
+      .map((t) => `${t.target?.peakOpenConnections ?? '—'} · ${whole(t.cpuMicrosPerRequest ?? Number.NaN)}`);
+    return {
+      measurement: g.label,
+      'left out (warm-up)': out,
+      'kept batches: peak open · CPU µs/req': kept.join('; ') || '—',
+    };
   });
 }
 
@@ -1063,7 +1072,8 @@ export function c64Reading(
   mid: number | undefined,
 ): string | null {
   const rowsAll = seedRows(recs, undefined);
-  const r64 = (set: string) => (mid === undefined ? undefined : rowsAll.find((r) => r.label === `${set} · httpx c${mid}`));
+  const r64 = (set: string) =>
+    mid === undefined ? undefined : rowsAll.find((r) => r.label === `${set} · httpx c${mid}`);
   const l64 = r64('latest');
   const others64 = ['2022', 'httpx2'].flatMap((set) => {
     const r = r64(set);
