@@ -1,7 +1,4 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import {
-  type AppRun,
   type AttributionStep,
   appBound,
   appRouteRows,
@@ -10,7 +7,6 @@ import {
   cpuRatioClaim,
   fastAcquireReopensClaim,
   GATHER_WARMUP_IN_TIME,
-  type GatherRecordLike,
   type GatherTableRecord,
   gatherBatchTable,
   gatherProcessPlan,
@@ -34,6 +30,7 @@ import {
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
 import type { Gather } from './fixtures/seed-gathers';
+import { readRepoJson, type SeedBench, seedAppRun, seedRun } from './fixtures/seed-run';
 
 /**
  * The rules stated before the next run after seed-f81740df (its second reader; cell
@@ -41,20 +38,9 @@ import type { Gather } from './fixtures/seed-gathers';
  * and on the side where it fails. No process, no socket.
  */
 
-const repo = path.resolve(__dirname, '..');
-const read = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(repo, file), 'utf8'));
-const RUN = 'results/seed/seed-f81740df';
-const record = read(`${RUN}/record.json`) as { measurements: { label: string; file: string }[] };
-const bench = <T>(label: string): T => {
-  const m = record.measurements.find((x) => x.label === label);
-  if (!m) throw new Error(label);
-  return read(m.file) as T;
-};
-type Bench = Gather & GatherRecordLike & GatherTableRecord;
-const gathers = record.measurements
-  .filter((m) => / @ \d+ ms( · process \d+)?$/.test(m.label))
-  .map((m) => read(m.file) as Bench);
-const at0 = gathers.filter((g) => / @ 0 ms( · process \d+)?$/.test(g.label));
+const { record, bench, gathers, at0 } = seedRun('seed-f81740df');
+const read = readRepoJson;
+type Bench = SeedBench;
 const H = 'latest · httpx pool=None @ 0 ms';
 const FA = 'latest · httpx pool=None fast_acquire @ 0 ms';
 const KA = 'latest · httpx pool=None keepalive=100 @ 0 ms';
@@ -313,12 +299,7 @@ describe('findings 6, 7, 9 and 11 on seed-f81740df', () => {
   });
 
   it('the FastAPI table: upstream sockets per request, and the blocked route serialised (19.2 req/s ≈ 1 / 50 ms)', () => {
-    const run = read(`${RUN}/app-runs/001-seed-app-asyncio.json`) as AppRun;
-    const closed = (route: string) => {
-      const p = run.points.find((x) => x.route === route && x.generator === 'closed-loop');
-      if (!p) throw new Error(route);
-      return p;
-    };
+    const { app: run, closed } = seedAppRun('seed-f81740df');
     expect(upstreamSocketsPerRequest(closed('httpx'))).toBeCloseTo(1736 / 1891, 6);
     expect(upstreamSocketsPerRequest(closed('aiohttp'))).toBe(0);
     expect(appBound(closed('requests-async'), 50)).toMatch(

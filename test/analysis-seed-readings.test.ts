@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   type AppPointLike,
-  type AppRun,
   type AttributionStep,
   appBound,
   appCpuUsPerRequest,
@@ -33,7 +32,7 @@ import {
   stormReading,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
-import type { Gather } from './fixtures/seed-gathers';
+import { readRepoJson, seedAppRun, seedRun } from './fixtures/seed-run';
 
 /**
  * The readings of notebook 06 stated before the run after seed-9d1b4a91 (its second reader): the keep-alive switch's
@@ -304,19 +303,8 @@ describe('the app: CPU per request and what bounded a closed loop (appCpuUsPerRe
 });
 
 describe("seed-9d1b4a91's committed records, read under these rules", () => {
-  const repo = path.resolve(__dirname, '..');
-  const read = (file: string): unknown => JSON.parse(fs.readFileSync(path.join(repo, file), 'utf8'));
-  const RUN = 'results/seed/seed-9d1b4a91';
-  const record = read(`${RUN}/record.json`) as { measurements: { label: string; file: string }[] };
-  const bench = <T>(label: string): T => {
-    const m = record.measurements.find((x) => x.label === label);
-    if (!m) throw new Error(label);
-    return read(m.file) as T;
-  };
-  type Bench = Gather & GatherRecordLike & GatherTableRecord;
-  const files = record.measurements.filter((m) => / @ \d+ ms( · process \d+)?$/.test(m.label));
-  const gathers = files.map((m) => read(m.file) as Bench);
-  const at0 = gathers.filter((g) => / @ 0 ms( · process \d+)?$/.test(g.label));
+  const read = readRepoJson;
+  const { bench, gathers, at0 } = seedRun('seed-9d1b4a91');
   const G = replicatedGathers(at0.map((g) => gatherSample(g, 4)));
   const at = (label: string) => {
     const g = G.find((x) => x.label === label);
@@ -437,12 +425,7 @@ describe("seed-9d1b4a91's committed records, read under these rules", () => {
   });
 
   it("the app: the httpx route cost 4,532–5,245 µs of app CPU per request, aiohttp's 1,341–1,490; aiohttp's closed loop was bounded by 64 connections", () => {
-    const run = read(`${RUN}/app-runs/001-seed-app-asyncio.json`) as AppRun;
-    const closed = (route: string) => {
-      const p = run.points.find((x) => x.route === route && x.generator === 'closed-loop');
-      if (!p) throw new Error(route);
-      return p;
-    };
+    const { app: run, closed } = seedAppRun('seed-9d1b4a91');
     expect(appBound(closed('aiohttp'))).toBe('bounded by 64 connections (app 0.70 of its core)');
     expect(appBound(closed('httpx'))).toBe('the app (0.95 of its core)');
     expect(appBound(closed('requests-async'))).toBe('neither (app 0.07 of its core, 1 in flight at most)');
