@@ -4,11 +4,14 @@ import {
   appRouteRows,
   c64Reading,
   closesGapClaim,
+  connectionsUsedText,
   cpuRatioClaim,
   fastAcquireReopensClaim,
   GATHER_WARMUP_IN_TIME,
+  type GatherRecordLike,
   type GatherTableRecord,
   gatherBatchTable,
+  gatherPoolRows,
   gatherProcessPlan,
   gatherSample,
   gatherTrialsOf,
@@ -19,6 +22,8 @@ import {
   noStormClaim,
   oppositeDirection,
   oppositeDirectionText,
+  queueWorkClaim,
+  gatherQueueWork,
   reconnectStorm,
   reopeningGathersText,
   replicatedGathers,
@@ -272,6 +277,50 @@ describe('section A: the fast_acquire claims stated after seed-f81740df (fastAcq
   });
 });
 
+describe('fastacquire-queue-work: the pool queue work per request (gatherQueueWork, queueWorkClaim)', () => {
+  const proc = (label: string, work: number | null, error?: { code: string; message: string }): GatherRecordLike => ({
+    label,
+    client: {
+      settings: {
+        client: 'httpx',
+        ...(work === null ? {} : { 'httpcore.queue_work': { sampleEvery: 64, passes: 5632, sampledPasses: 88, queuedTimesConnections: work } }),
+      },
+    },
+    warmup: { sent: 512 },
+    trials: Array.from({ length: 10 }, () => ({ sent: 512, target: null })),
+    ...(error ? { error } : {}),
+  });
+  const A = 'latest · httpx pool=None fast_acquire @ 0 ms';
+  const input = { id: 'fastacquire-queue-work', arm: A, reference: H, minRatio: 10 };
+  const arm = (work: readonly (number | null)[], label: string) => work.map((w, k) => proc(`${label} · process ${k + 1}`, w));
+
+  it('reads the sampled count per request sent, the cold first gather included; null without the counter', () => {
+    expect(gatherQueueWork(proc('x', 5632 * 30_000))).toMatchObject({ perRequest: 30_000, requests: 5632, passes: 5632 });
+    expect(gatherQueueWork(proc('x', null))).toBeNull();
+  });
+
+  it('holds at 30,000 against 100 per request (the mechanism), fails at 500 against 100, unresolved without a counter', () => {
+    const holds = queueWorkClaim({ ...input, gathers: [...arm([5632 * 3e4, 5632 * 2.9e4, 5632 * 3.1e4], A), ...arm([5632 * 100, 5632 * 120, 5632 * 90], H)] });
+    expect([holds.outcome, holds.kind, holds.evidence['leastPerRequest'], holds.evidence['referenceMostPerRequest']]).toEqual(['holds', 'claim', 29_000, 120]);
+    const fails = queueWorkClaim({ ...input, gathers: [...arm([5632 * 500, 5632 * 3e4], A), ...arm([5632 * 100], H)] });
+    expect([fails.outcome, fails.evidence['leastPerRequest']]).toEqual(['fails', 500]);
+    // Nothing queued on either side decides nothing against the claim: 0 ≥ 10 × 0 does not hold.
+    expect(queueWorkClaim({ ...input, gathers: [...arm([0], A), ...arm([0], H)] }).outcome).toBe('fails');
+    const none = queueWorkClaim({ ...input, gathers: [...arm([5632 * 3e4, null], A), ...arm([5632 * 100], H)] });
+    expect([none.outcome, none.evidence['notMeasured']]).toEqual(['unresolved', `${A} · process 2 has no queue-work counter`]);
+    // seed-f81740df ran before the counter existed: unresolved, not measured.
+    expect(queueWorkClaim({ ...input, gathers }).outcome).toBe('unresolved');
+  });
+});
+
+describe('finding 14: the connections each client used, as ranges (connectionsUsedText)', () => {
+  it("prints `2022`'s httpx as 14–60 (60 was one batch), read as the run read it", () => {
+    const text = connectionsUsedText(gatherPoolRows(at0, 4), ['2022', 'as-reported', 'latest', 'httpx2']);
+    expect(text).toContain('`2022` httpx 14–60, aiohttp 100');
+    expect(text).toContain('`httpx2` httpx 100, aiohttp 100');
+  });
+});
+
 describe('findings 6, 7, 9 and 11 on seed-f81740df', () => {
   it("section 1's table: the cold first gather's time, CPU per request and new sockets (fast_acquire process 1)", () => {
     const [row] = gatherBatchTable([bench<GatherTableRecord>(`${FA} · process 1`)]);
@@ -337,6 +386,7 @@ describe('notebook 06 after seed-f81740df', () => {
     for (const id of [
       'fastacquire-reopens-0ms',
       'fastacquire-keepalive-no-reopen',
+      'fastacquire-queue-work',
       'maxconn-costs-2022',
       'retry-churn-latest',
       'httpx-cpu-grows',
@@ -351,5 +401,6 @@ describe('notebook 06 after seed-f81740df', () => {
     expect(text).not.toContain('gatherWarmupBatches');
     expect(text).toContain("id: 'fastacquire-reopens-0ms'");
     expect(text).toContain("id: 'fastacquire-keepalive-no-reopen'");
+    expect(text).toContain("id: 'fastacquire-queue-work'");
   });
 });

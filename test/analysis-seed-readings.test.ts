@@ -121,7 +121,7 @@ describe('what a gather pool did (gatherRetries, gatherPoolRows, connectionsUsed
     const text = connectionsUsedText(rows, ['2022', 'latest', 'httpx2']);
     expect(text).toContain('`2022` httpx 13, aiohttp 100; `httpx2` httpx 100, aiohttp 100');
     expect(text).toContain(
-      'as their pools behave: on `2022` httpx held at most 13 connections, never more than its max_keepalive_connections (20), where aiohttp used 100',
+      'as their pools behave: on `2022` httpx (its `httpx pool=None` arm, default lock) held at most 13 connections, never more than its max_keepalive_connections (20), where aiohttp used 100',
     );
     const alike = connectionsUsedText(rows, ['httpx2']);
     expect(alike).toContain('each client held about as many connections as the other');
@@ -352,7 +352,7 @@ describe("seed-9d1b4a91's committed records, read under these rules", () => {
     const text = connectionsUsedText(rows, ['2022', 'as-reported', 'latest', 'httpx2']);
     const per = '`2022` httpx 8, aiohttp 100; `as-reported` httpx 13, aiohttp 100; `latest` httpx 9, aiohttp 100';
     expect(text).toContain(per);
-    expect(text).toContain('on `2022`, `as-reported`, `latest` httpx held at most 13 connections');
+    expect(text).toContain('on `2022`, `as-reported`, `latest` httpx (its `httpx pool=None` arm, default lock) held at most 13 connections');
   });
 
   it('every latest httpx gather at 0 ms retried 2.94–3.90 times per request (the replicated value); httpx2 never; 2022 not counted', () => {

@@ -106,6 +106,7 @@ describe('06-the-seed', () => {
       expect(labels).toContain('latest · httpx pool=None fast_acquire keepalive=100 @ 0 ms');
       expect(record.verdicts.find((v) => v.id === 'fastacquire-reopens-0ms')?.kind).toBe('exploratory');
       expect(record.verdicts.find((v) => v.id === 'fastacquire-keepalive-no-reopen')?.kind).toBe('claim');
+      expect(record.verdicts.find((v) => v.id === 'fastacquire-queue-work')?.kind).toBe('claim');
       expect(record.verdicts.find((v) => v.id === 'storm-gone-maxconn-latest')?.kind).toBe('sanity');
       for (const id of ['gap-latest-gather', 'storm-latest', 'keepalive-cheaper-latest', 'transport-swap-gather'])
         expect(record.verdicts.find((v) => v.id === id)?.kind, id).toBe('exploratory');

@@ -225,20 +225,22 @@ export function connectionsUsedText(rows: readonly GatherPoolRow[], sets: readon
     const h = rows.find((r) => r.label === `${set} · httpx pool=None @ 0 ms`);
     const a = rows.find((r) => r.label === `${set} · aiohttp @ 0 ms`);
     if (!h || !a || h.peakHigh === null || a.peakHigh === null) return [];
-    return [{ set, httpx: h.peakHigh, aiohttp: a.peakHigh, keepalive: h.maxKeepalive, limit: h.poolLimit }];
+    return [{ set, low: h.peakLow, httpx: h.peakHigh, aiohttp: a.peakHigh, keepalive: h.maxKeepalive, limit: h.poolLimit }];
   });
   if (pairs.length === 0) return '';
-  const per = pairs.map((p) => `\`${p.set}\` httpx ${p.httpx}, aiohttp ${p.aiohttp}`);
+  // The range over the kept batches, not only the most (seed-f81740df's `2022` httpx "60" was one batch of 14–60).
+  const held = (p: (typeof pairs)[number]) => (p.low !== null && p.low !== p.httpx ? `${p.low}–${p.httpx}` : `${p.httpx}`);
+  const per = pairs.map((p) => `\`${p.set}\` httpx ${held(p)}, aiohttp ${p.aiohttp}`);
   // httpx held no more connections than its keep-alive limit while aiohttp held more: the pools behaved differently.
-  const held = pairs.filter((p) => p.keepalive !== null && p.httpx <= p.keepalive && p.aiohttp > p.keepalive);
-  const names = held.map((p) => `\`${p.set}\``).join(', ');
-  const most = Math.max(...held.map((p) => p.httpx));
-  const aiohttp = [...new Set(held.map((p) => p.aiohttp))].join(' / ');
-  const limits = [...new Set(held.map((p) => p.keepalive))].join(' / ');
-  const behave = held.length
-    ? `on ${names} httpx held at most ${most} connections, never more than its max_keepalive_connections (${limits}), where aiohttp used ${aiohttp}`
+  const under = pairs.filter((p) => p.keepalive !== null && p.httpx <= p.keepalive && p.aiohttp > p.keepalive);
+  const names = under.map((p) => `\`${p.set}\``).join(', ');
+  const most = Math.max(...under.map((p) => p.httpx));
+  const aiohttp = [...new Set(under.map((p) => p.aiohttp))].join(' / ');
+  const limits = [...new Set(under.map((p) => p.keepalive))].join(' / ');
+  const behave = under.length
+    ? `on ${names} httpx (its \`httpx pool=None\` arm, default lock) held at most ${most} connections, never more than its max_keepalive_connections (${limits}), where aiohttp used ${aiohttp}`
     : 'here each client held about as many connections as the other';
-  return `**Connections each client used** (the most open at the target in a kept batch at 0 ms; both allowed ${pairs[0]?.limit ?? '—'}): ${per.join('; ')}. Every gather ratio here compares the clients as configured *and* as their pools behave: ${behave}.`;
+  return `**Connections each client used** (open at the target at a kept batch's peak at 0 ms, fewest–most; both allowed ${pairs[0]?.limit ?? '—'}): ${per.join('; ')}. Every gather ratio here compares the clients as configured *and* as their pools behave: ${behave}.`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1101,4 +1103,85 @@ export function c64Reading(
   if (flagged64.length)
     reading = `${flagged64.map((r) => `\`${r.label}\` is flagged (${r.flags})`).join('; ')}: no reading about the pool wait or the storm is drawn from these rows.`;
   return `*Exploratory (added after seeing \`seed-cee25993\`'s data; not a claim)*: at c${mid}, pool = keep-alive = C, \`${l64.label}\` served ${fixed(l64.rps)} req/s at ${fixed(l64.cpuUs)} µs of CPU per request with ${rec.errors.total} errors, ${l64.peakOpenConnections ?? '—'} of ${l64.lanes ?? '—'} connections open at peak, ${l64.sockets} new sockets in the measured windows${retriesText}; ${others} on the same core. ${reading}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The pool's queue work (fastacquire-queue-work, stated before the run after seed-f81740df)
+
+export interface GatherQueueWork {
+  /** Σ len(queued) × len(connections) over the process's assignment passes (the worker's sampled estimate). */
+  work: number;
+  passes: number;
+  sampledPasses: number;
+  /** Requests the process sent: its cold first gather and every measured batch. */
+  requests: number;
+  perRequest: number;
+}
+
+/**
+ * One gather process's queue work, as the worker counted it (`httpcore.queue_work` in the client's settings: it wraps
+ * httpcore's `AsyncConnectionPool._assign_requests_to_connections`, counts every pass, and on one pass in
+ * `sampleEvery` adds the queued requests × the connections; `queuedTimesConnections` is that sum × `sampleEvery`).
+ * Per request the process sent, its cold first gather included, like gatherRetries. null without the counter.
+ */
+export function gatherQueueWork(r: GatherRecordLike): GatherQueueWork | null {
+  const c = r.client.settings?.['httpcore.queue_work'];
+  if (typeof c !== 'object' || c === null) return null;
+  const o = new Map<string, unknown>(Object.entries(c));
+  const work = finite(o.get('queuedTimesConnections'));
+  const passes = finite(o.get('passes'));
+  if (work === null || passes === null) return null;
+  const requests = (r.warmup?.sent ?? 0) + r.trials.reduce((n, t) => n + t.sent, 0);
+  return {
+    work,
+    passes,
+    sampledPasses: finite(o.get('sampledPasses')) ?? 0,
+    requests,
+    perRequest: requests > 0 ? work / requests : Number.NaN,
+  };
+}
+
+/**
+ * `fastacquire-queue-work` (counted, stated before the run after seed-f81740df): the pool's queue work per request
+ * (gatherQueueWork) in every process of `arm` is at least `minRatio` × that of the most of `reference`'s processes.
+ * The mechanism (the reader's section A) predicts about 30,000 queued × connection checks per request with
+ * fast_acquire (412 queued, 100 connections, a pass on every arrival and response) against about 100 in the default
+ * arm, whose double assignment keeps requests out of the queue. Unresolved (not measured) when a process of either is
+ * missing, errored or has no counter.
+ */
+export function queueWorkClaim(input: {
+  id: string;
+  gathers: readonly GatherRecordLike[];
+  arm: string;
+  reference: string;
+  minRatio: number;
+}): VerdictData {
+  const read = (arm: string) =>
+    input.gathers
+      .filter((g) => armOf(g.label) === arm)
+      .map((g) => ({ label: g.label, tally: gatherQueueWork(g), error: g.error ?? null }));
+  const a = read(input.arm);
+  const b = read(input.reference);
+  const missing = [...a, ...b].filter((x) => x.tally === null || x.error !== null);
+  const why = [
+    ...(a.length === 0 ? [`no process of ${input.arm}`] : []),
+    ...(b.length === 0 ? [`no process of ${input.reference}`] : []),
+    ...missing.map((x) => `${x.label} ${x.error ? `errored (${x.error.code})` : 'has no queue-work counter'}`),
+  ];
+  const rate = (xs: typeof a) => xs.map((x) => x.tally?.perRequest ?? Number.NaN);
+  const least = Math.min(...rate(a));
+  const most = Math.max(...rate(b));
+  const v = countClaim({
+    id: input.id,
+    claim: `The pool's queue work per request (Σ queued requests × connections over httpcore's assignment passes, the worker's sampled count) in every process of ${input.arm} is at least ${input.minRatio}× the most of any process of ${input.reference}.`,
+    holds: why.length === 0 && least > 0 && least >= input.minRatio * most,
+    unresolved: why.length > 0,
+    evidence: {
+      leastPerRequest: Number.isFinite(least) ? least : null,
+      referenceMostPerRequest: Number.isFinite(most) ? most : null,
+      ratio: Number.isFinite(least / most) ? least / most : null,
+      perProcess: [...a, ...b].map((x) => `${x.label} ${x.tally ? whole(x.tally.perRequest) : '—'}`).join('; '),
+    },
+  });
+  return why.length === 0 ? v : { ...v, evidence: { ...v.evidence, noData: true, notMeasured: why.join('; ') } };
 }

@@ -154,6 +154,51 @@ def install_retry_counter(core_name):
     return POOL_RETRIES["instrumented"]
 
 
+# The pool's queue work (stated after seed-f81740df, its second reader's section A): httpcore 1.0.x rebuilds the
+# available and idle lists over every connection for every queued request in every assignment pass
+# (`AsyncConnectionPool._assign_requests_to_connections`). Counted by wrapping that method: every pass is counted, and
+# on every QUEUE_WORK_SAMPLE_EVERY-th pass the queued requests (`is_queued()`) times the connections at the pass's start
+# are summed. Sampled, not every pass: an exact count would rescan the requests on every pass and add about the cost it
+# counts (512 checks a pass); one pass in 64 adds a few µs per request. `queuedTimesConnections` is the sampled sum ×
+# the sampling interval, an estimate of Σ len(queued) × len(connections) over the process. None where the pool has no
+# such method (httpcore 0.16.3, aiohttp).
+QUEUE_WORK_SAMPLE_EVERY = 64
+POOL_QUEUE_WORK = {"instrumented": None, "passes": 0, "sampledPasses": 0, "sampled": 0}
+
+
+def install_queue_work_counter(core_name):
+    """Wrap `<core>._async.connection_pool.AsyncConnectionPool._assign_requests_to_connections` with the sampled
+    counter above; returns what was wrapped (recorded in the settings) or None where there is no such method."""
+    import importlib
+    import inspect
+
+    try:
+        mod = importlib.import_module(f"{core_name}._async.connection_pool")
+    except ImportError:
+        return None
+    cls = getattr(mod, "AsyncConnectionPool", None)
+    original = getattr(cls, "_assign_requests_to_connections", None) if cls is not None else None
+    if original is None or inspect.iscoroutinefunction(original):
+        return None
+    if getattr(original, "_casebook_counted", False):
+        return POOL_QUEUE_WORK["instrumented"]
+    every = QUEUE_WORK_SAMPLE_EVERY
+
+    def _assign_requests_to_connections(self):
+        n = POOL_QUEUE_WORK["passes"] + 1
+        POOL_QUEUE_WORK["passes"] = n
+        if n % every == 0:
+            queued = sum(1 for r in self._requests if r.is_queued())
+            POOL_QUEUE_WORK["sampledPasses"] += 1
+            POOL_QUEUE_WORK["sampled"] += queued * len(self._connections)
+        return original(self)
+
+    _assign_requests_to_connections._casebook_counted = True
+    cls._assign_requests_to_connections = _assign_requests_to_connections
+    POOL_QUEUE_WORK["instrumented"] = f"{mod.__name__}.AsyncConnectionPool._assign_requests_to_connections"
+    return POOL_QUEUE_WORK["instrumented"]
+
+
 def core_name_of(hx):
     """The httpcore module under this httpx: httpcore2 under httpx2, else httpcore."""
     return "httpcore2" if hx.__name__ == "httpx2" else "httpcore"
@@ -405,6 +450,7 @@ class Session:
         self._hx = httpx_module()
         if self.name == "httpx":
             install_retry_counter(core_name_of(self._hx))
+            install_queue_work_counter(core_name_of(self._hx))
             if self.fast_acquire:
                 install_fast_acquire(core_name_of(self._hx))
         kwargs = self._httpx_kwargs()
@@ -558,6 +604,11 @@ class Session:
             out["httpcore.connection_not_available"] = {"counter": POOL_RETRIES["instrumented"],
                                                         "retries": POOL_RETRIES["total"],
                                                         "maxPerRequest": POOL_RETRIES["maxPerRequest"]}
+        if POOL_QUEUE_WORK["instrumented"] is not None:
+            q = POOL_QUEUE_WORK
+            out["httpcore.queue_work"] = {"counter": q["instrumented"], "sampleEvery": QUEUE_WORK_SAMPLE_EVERY,
+                                          "passes": q["passes"], "sampledPasses": q["sampledPasses"],
+                                          "queuedTimesConnections": q["sampled"] * QUEUE_WORK_SAMPLE_EVERY}
         out["openSockets"] = self.sample_sockets()
         out["peakOpenSockets"] = self.peak_sockets
         return out
