@@ -13,6 +13,7 @@ import {
   gatherBatchTable,
   gatherPoolRows,
   gatherProcessPlan,
+  gatherQueueWork,
   gatherSample,
   gatherTrialsOf,
   gatherWarmupOf,
@@ -23,7 +24,6 @@ import {
   oppositeDirection,
   oppositeDirectionText,
   queueWorkClaim,
-  gatherQueueWork,
   reconnectStorm,
   reopeningGathersText,
   replicatedGathers,
@@ -283,7 +283,11 @@ describe('fastacquire-queue-work: the pool queue work per request (gatherQueueWo
     client: {
       settings: {
         client: 'httpx',
-        ...(work === null ? {} : { 'httpcore.queue_work': { sampleEvery: 64, passes: 5632, sampledPasses: 88, queuedTimesConnections: work } }),
+        ...(work === null
+          ? {}
+          : {
+              'httpcore.queue_work': { sampleEvery: 64, passes: 5632, sampledPasses: 88, queuedTimesConnections: work },
+            }),
       },
     },
     warmup: { sent: 512 },
@@ -292,22 +296,38 @@ describe('fastacquire-queue-work: the pool queue work per request (gatherQueueWo
   });
   const A = 'latest · httpx pool=None fast_acquire @ 0 ms';
   const input = { id: 'fastacquire-queue-work', arm: A, reference: H, minRatio: 10 };
-  const arm = (work: readonly (number | null)[], label: string) => work.map((w, k) => proc(`${label} · process ${k + 1}`, w));
+  const arm = (work: readonly (number | null)[], label: string) =>
+    work.map((w, k) => proc(`${label} · process ${k + 1}`, w));
 
   it('reads the sampled count per request sent, the cold first gather included; null without the counter', () => {
-    expect(gatherQueueWork(proc('x', 5632 * 30_000))).toMatchObject({ perRequest: 30_000, requests: 5632, passes: 5632 });
+    expect(gatherQueueWork(proc('x', 5632 * 30_000))).toMatchObject({
+      perRequest: 30_000,
+      requests: 5632,
+      passes: 5632,
+    });
     expect(gatherQueueWork(proc('x', null))).toBeNull();
   });
 
   it('holds at 30,000 against 100 per request (the mechanism), fails at 500 against 100, unresolved without a counter', () => {
-    const holds = queueWorkClaim({ ...input, gathers: [...arm([5632 * 3e4, 5632 * 2.9e4, 5632 * 3.1e4], A), ...arm([5632 * 100, 5632 * 120, 5632 * 90], H)] });
-    expect([holds.outcome, holds.kind, holds.evidence['leastPerRequest'], holds.evidence['referenceMostPerRequest']]).toEqual(['holds', 'claim', 29_000, 120]);
+    const holds = queueWorkClaim({
+      ...input,
+      gathers: [...arm([5632 * 3e4, 5632 * 2.9e4, 5632 * 3.1e4], A), ...arm([5632 * 100, 5632 * 120, 5632 * 90], H)],
+    });
+    expect([
+      holds.outcome,
+      holds.kind,
+      holds.evidence['leastPerRequest'],
+      holds.evidence['referenceMostPerRequest'],
+    ]).toEqual(['holds', 'claim', 29_000, 120]);
     const fails = queueWorkClaim({ ...input, gathers: [...arm([5632 * 500, 5632 * 3e4], A), ...arm([5632 * 100], H)] });
     expect([fails.outcome, fails.evidence['leastPerRequest']]).toEqual(['fails', 500]);
     // Nothing queued on either side decides nothing against the claim: 0 ≥ 10 × 0 does not hold.
     expect(queueWorkClaim({ ...input, gathers: [...arm([0], A), ...arm([0], H)] }).outcome).toBe('fails');
     const none = queueWorkClaim({ ...input, gathers: [...arm([5632 * 3e4, null], A), ...arm([5632 * 100], H)] });
-    expect([none.outcome, none.evidence['notMeasured']]).toEqual(['unresolved', `${A} · process 2 has no queue-work counter`]);
+    expect([none.outcome, none.evidence['notMeasured']]).toEqual([
+      'unresolved',
+      `${A} · process 2 has no queue-work counter`,
+    ]);
     // seed-f81740df ran before the counter existed: unresolved, not measured.
     expect(queueWorkClaim({ ...input, gathers }).outcome).toBe('unresolved');
   });

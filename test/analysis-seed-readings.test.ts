@@ -350,9 +350,11 @@ describe("seed-9d1b4a91's committed records, read under these rules", () => {
     expect(row('httpx2 · httpx pool=None @ 0 ms')?.newPerBatch).toBe(80);
     expect(row('latest · aiohttp @ 0 ms')?.retriesText).toBe('— (no httpcore pool)');
     const text = connectionsUsedText(rows, ['2022', 'as-reported', 'latest', 'httpx2']);
-    const per = '`2022` httpx 8, aiohttp 100; `as-reported` httpx 13, aiohttp 100; `latest` httpx 9, aiohttp 100';
+    const per = '`2022` httpx 5–8, aiohttp 100; `as-reported` httpx 9–13, aiohttp 100; `latest` httpx 8–9, aiohttp 100';
     expect(text).toContain(per);
-    expect(text).toContain('on `2022`, `as-reported`, `latest` httpx (its `httpx pool=None` arm, default lock) held at most 13 connections');
+    expect(text).toContain(
+      'on `2022`, `as-reported`, `latest` httpx (its `httpx pool=None` arm, default lock) held at most 13 connections',
+    );
   });
 
   it('every latest httpx gather at 0 ms retried 2.94–3.90 times per request (the replicated value); httpx2 never; 2022 not counted', () => {

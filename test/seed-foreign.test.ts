@@ -141,7 +141,13 @@ describe('foreign clients: the steady-state method', () => {
       expect([live?.requestLock, live?.stateLock]).toEqual([[true], [true]]);
       // The pool's queue work (after seed-f81740df): every assignment pass counted, one in 64 sampled.
       const work = py?.client.settings['httpcore.queue_work'] as
-        | { counter: string; sampleEvery: number; passes: number; sampledPasses: number; queuedTimesConnections: number }
+        | {
+            counter: string;
+            sampleEvery: number;
+            passes: number;
+            sampledPasses: number;
+            queuedTimesConnections: number;
+          }
         | undefined;
       expect(work?.counter).toBe('httpcore._async.connection_pool.AsyncConnectionPool._assign_requests_to_connections');
       expect(work?.sampleEvery).toBe(64);

@@ -225,11 +225,14 @@ export function connectionsUsedText(rows: readonly GatherPoolRow[], sets: readon
     const h = rows.find((r) => r.label === `${set} · httpx pool=None @ 0 ms`);
     const a = rows.find((r) => r.label === `${set} · aiohttp @ 0 ms`);
     if (!h || !a || h.peakHigh === null || a.peakHigh === null) return [];
-    return [{ set, low: h.peakLow, httpx: h.peakHigh, aiohttp: a.peakHigh, keepalive: h.maxKeepalive, limit: h.poolLimit }];
+    return [
+      { set, low: h.peakLow, httpx: h.peakHigh, aiohttp: a.peakHigh, keepalive: h.maxKeepalive, limit: h.poolLimit },
+    ];
   });
   if (pairs.length === 0) return '';
   // The range over the kept batches, not only the most (seed-f81740df's `2022` httpx "60" was one batch of 14–60).
-  const held = (p: (typeof pairs)[number]) => (p.low !== null && p.low !== p.httpx ? `${p.low}–${p.httpx}` : `${p.httpx}`);
+  const held = (p: (typeof pairs)[number]) =>
+    p.low !== null && p.low !== p.httpx ? `${p.low}–${p.httpx}` : `${p.httpx}`;
   const per = pairs.map((p) => `\`${p.set}\` httpx ${held(p)}, aiohttp ${p.aiohttp}`);
   // httpx held no more connections than its keep-alive limit while aiohttp held more: the pools behaved differently.
   const under = pairs.filter((p) => p.keepalive !== null && p.httpx <= p.keepalive && p.aiohttp > p.keepalive);
