@@ -83,6 +83,16 @@ export interface GatherRetries {
   perRequest: number;
 }
 
+/** A counter the worker recorded in a process's live settings (an object under `key`), or null. */
+function workerCounter(r: GatherRecordLike, key: string): Map<string, unknown> | null {
+  const c = r.client.settings?.[key];
+  return typeof c === 'object' && c !== null ? new Map<string, unknown>(Object.entries(c)) : null;
+}
+
+/** Requests a gather process sent: its cold first gather and every measured batch. */
+const processRequests = (r: GatherRecordLike): number =>
+  (r.warmup?.sent ?? 0) + r.trials.reduce((n, t) => n + t.sent, 0);
+
 /**
  * One gather process's ConnectionNotAvailable retries, as the worker counted them (`httpcore.connection_not_available`
  * in the client's settings: it wraps httpcore's `AsyncPoolRequest.clear_connection`, which runs only when a request
@@ -91,11 +101,10 @@ export interface GatherRetries {
  * (httpcore 0.16.3, aiohttp, the transports over aiohttp).
  */
 export function gatherRetries(r: GatherRecordLike): GatherRetries | null {
-  const counter = r.client.settings?.['httpcore.connection_not_available'];
-  if (typeof counter !== 'object' || counter === null) return null;
-  const retries = finite(new Map<string, unknown>(Object.entries(counter)).get('retries'));
+  const counter = workerCounter(r, 'httpcore.connection_not_available');
+  const retries = finite(counter?.get('retries'));
   if (retries === null) return null;
-  const requests = (r.warmup?.sent ?? 0) + r.trials.reduce((n, t) => n + t.sent, 0);
+  const requests = processRequests(r);
   return { retries, requests, perRequest: requests > 0 ? retries / requests : Number.NaN };
 }
 
@@ -1128,17 +1137,15 @@ export interface GatherQueueWork {
  * Per request the process sent, its cold first gather included, like gatherRetries. null without the counter.
  */
 export function gatherQueueWork(r: GatherRecordLike): GatherQueueWork | null {
-  const c = r.client.settings?.['httpcore.queue_work'];
-  if (typeof c !== 'object' || c === null) return null;
-  const o = new Map<string, unknown>(Object.entries(c));
-  const work = finite(o.get('queuedTimesConnections'));
-  const passes = finite(o.get('passes'));
+  const o = workerCounter(r, 'httpcore.queue_work');
+  const work = finite(o?.get('queuedTimesConnections'));
+  const passes = finite(o?.get('passes'));
   if (work === null || passes === null) return null;
-  const requests = (r.warmup?.sent ?? 0) + r.trials.reduce((n, t) => n + t.sent, 0);
+  const requests = processRequests(r);
   return {
     work,
     passes,
-    sampledPasses: finite(o.get('sampledPasses')) ?? 0,
+    sampledPasses: finite(o?.get('sampledPasses')) ?? 0,
     requests,
     perRequest: requests > 0 ? work / requests : Number.NaN,
   };

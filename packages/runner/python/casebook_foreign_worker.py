@@ -126,18 +126,28 @@ def block_payload(now=None):
 POOL_RETRIES = {"instrumented": None, "total": 0, "maxPerRequest": 0}
 
 
-def install_retry_counter(core_name):
-    """Wrap `<core>._async.connection_pool.AsyncPoolRequest.clear_connection` with a counter; returns what was wrapped
-    (recorded in the settings) or None when this httpcore has no such method."""
+def pool_method(core_name, class_name, method_name):
+    """`(module, class, method)` of `<core>._async.connection_pool.<class_name>.<method_name>`, or None where this
+    httpcore has no such module, class or method (the counters below wrap them)."""
     import importlib
 
     try:
         mod = importlib.import_module(f"{core_name}._async.connection_pool")
     except ImportError:
         return None
-    cls = getattr(mod, "AsyncPoolRequest", None)
-    original = getattr(cls, "clear_connection", None) if cls is not None else None
-    if original is None or getattr(original, "_casebook_counted", False):
+    cls = getattr(mod, class_name, None)
+    original = getattr(cls, method_name, None) if cls is not None else None
+    return (mod, cls, original) if original is not None else None
+
+
+def install_retry_counter(core_name):
+    """Wrap `<core>._async.connection_pool.AsyncPoolRequest.clear_connection` with a counter; returns what was wrapped
+    (recorded in the settings) or None when this httpcore has no such method."""
+    found = pool_method(core_name, "AsyncPoolRequest", "clear_connection")
+    if found is None:
+        return POOL_RETRIES["instrumented"]
+    mod, cls, original = found
+    if getattr(original, "_casebook_counted", False):
         return POOL_RETRIES["instrumented"]
 
     def clear_connection(self):
@@ -169,17 +179,12 @@ POOL_QUEUE_WORK = {"instrumented": None, "passes": 0, "sampledPasses": 0, "sampl
 def install_queue_work_counter(core_name):
     """Wrap `<core>._async.connection_pool.AsyncConnectionPool._assign_requests_to_connections` with the sampled
     counter above; returns what was wrapped (recorded in the settings) or None where there is no such method."""
-    import importlib
     import inspect
 
-    try:
-        mod = importlib.import_module(f"{core_name}._async.connection_pool")
-    except ImportError:
+    found = pool_method(core_name, "AsyncConnectionPool", "_assign_requests_to_connections")
+    if found is None or inspect.iscoroutinefunction(found[2]):
         return None
-    cls = getattr(mod, "AsyncConnectionPool", None)
-    original = getattr(cls, "_assign_requests_to_connections", None) if cls is not None else None
-    if original is None or inspect.iscoroutinefunction(original):
-        return None
+    mod, cls, original = found
     if getattr(original, "_casebook_counted", False):
         return POOL_QUEUE_WORK["instrumented"]
     every = QUEUE_WORK_SAMPLE_EVERY
