@@ -21,6 +21,7 @@ const PURE_FILES = [
   'analysis-keepalive-races',
   'analysis-pool-limits',
   'analysis-runtime-fetch',
+  'analysis-seed-f81740df',
   'analysis-seed-faults',
   'analysis-seed-gather',
   'analysis-seed-next-run',

@@ -132,6 +132,28 @@ describe('foreign clients: the steady-state method', () => {
       expect(client?.interpreter?.version).toMatch(/^3\./);
       expect(py?.client.settings['httpx.max_keepalive_connections']).toBe(4);
       expect(py?.client.settings['httpcore.AsyncLock.fast_acquire']).toBe(true);
+      // The live connections' own locks (after seed-f81740df, finding 13), beside the class's value: fast_acquire on
+      // every request lock and HTTP/1.1 state lock the pool holds after the last window.
+      const live = py?.client.settings['httpcore.liveLocks.fast_acquire'] as
+        | { connections: number; requestLock: unknown[]; stateLock: unknown[] }
+        | undefined;
+      expect(live?.connections).toBeGreaterThan(0);
+      expect([live?.requestLock, live?.stateLock]).toEqual([[true], [true]]);
+      // The pool's queue work (after seed-f81740df): every assignment pass counted, one in 64 sampled.
+      const work = py?.client.settings['httpcore.queue_work'] as
+        | {
+            counter: string;
+            sampleEvery: number;
+            passes: number;
+            sampledPasses: number;
+            queuedTimesConnections: number;
+          }
+        | undefined;
+      expect(work?.counter).toBe('httpcore._async.connection_pool.AsyncConnectionPool._assign_requests_to_connections');
+      expect(work?.sampleEvery).toBe(64);
+      expect(work?.passes).toBeGreaterThan(0);
+      expect(work?.sampledPasses).toBe(Math.floor((work?.passes ?? 0) / 64));
+      expect(work?.queuedTimesConnections).toBeGreaterThanOrEqual(0);
       expect(py?.client).toMatchObject({ fastAcquire: true });
       expect(liveChildren()).toEqual([]);
     },

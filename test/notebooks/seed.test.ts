@@ -102,6 +102,12 @@ describe('06-the-seed', () => {
         expect(record.verdicts.find((v) => v.id === id)?.outcome, id).toBe('unresolved');
       }
       expect(record.verdicts.find((v) => v.id === 'aa-pool-wait-gather')?.kind).toBe('exploratory');
+      // Stated after seed-f81740df: the 9th arm runs, and the fast_acquire claims are read (a replication; counted).
+      expect(labels).toContain('latest · httpx pool=None fast_acquire keepalive=100 @ 0 ms');
+      expect(record.verdicts.find((v) => v.id === 'fastacquire-reopens-0ms')?.kind).toBe('exploratory');
+      expect(record.verdicts.find((v) => v.id === 'fastacquire-keepalive-no-reopen')?.kind).toBe('claim');
+      expect(record.verdicts.find((v) => v.id === 'fastacquire-queue-work')?.kind).toBe('claim');
+      expect(record.verdicts.find((v) => v.id === 'storm-gone-maxconn-latest')?.kind).toBe('sanity');
       for (const id of ['gap-latest-gather', 'storm-latest', 'keepalive-cheaper-latest', 'transport-swap-gather'])
         expect(record.verdicts.find((v) => v.id === id)?.kind, id).toBe('exploratory');
       // The sweep runs httpx with pool=None and prints its own timeout table; the 256-lane steps say they did not run.

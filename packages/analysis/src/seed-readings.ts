@@ -7,8 +7,10 @@ import {
   type GatherBatchesLike,
   type GatherLike,
   type GatherSample,
+  type GatherWarmup,
   gatherCpuRows,
   gatherSample,
+  gatherWarmupOf,
   inAppBoundMs,
   poolLimitOf,
   type Replicates,
@@ -20,6 +22,7 @@ import {
   socketsOpened,
   socketsPerBlock,
 } from './seed';
+import { type RetryMeasurement, retryRows } from './seed-stalls';
 import { countClaim, type VerdictData } from './verdicts';
 
 /**
@@ -65,6 +68,9 @@ export interface GatherRecordLike {
   warmup?: { sent: number } | null;
   trials: readonly {
     sent: number;
+    /** The batch's time and CPU (the warm-up in time reads the times; section 1b prints the CPU per kept batch). */
+    durationMs?: number;
+    cpuMicrosPerRequest?: number;
     target: { connectionsOpened: number; peakOpenConnections: number } | null;
   }[];
   error?: { code: string; message: string } | null;
@@ -77,6 +83,16 @@ export interface GatherRetries {
   perRequest: number;
 }
 
+/** A counter the worker recorded in a process's live settings (an object under `key`), or null. */
+function workerCounter(r: GatherRecordLike, key: string): Map<string, unknown> | null {
+  const c = r.client.settings?.[key];
+  return typeof c === 'object' && c !== null ? new Map<string, unknown>(Object.entries(c)) : null;
+}
+
+/** Requests a gather process sent: its cold first gather and every measured batch. */
+const processRequests = (r: GatherRecordLike): number =>
+  (r.warmup?.sent ?? 0) + r.trials.reduce((n, t) => n + t.sent, 0);
+
 /**
  * One gather process's ConnectionNotAvailable retries, as the worker counted them (`httpcore.connection_not_available`
  * in the client's settings: it wraps httpcore's `AsyncPoolRequest.clear_connection`, which runs only when a request
@@ -85,11 +101,10 @@ export interface GatherRetries {
  * (httpcore 0.16.3, aiohttp, the transports over aiohttp).
  */
 export function gatherRetries(r: GatherRecordLike): GatherRetries | null {
-  const counter = r.client.settings?.['httpcore.connection_not_available'];
-  if (typeof counter !== 'object' || counter === null) return null;
-  const retries = finite(new Map<string, unknown>(Object.entries(counter)).get('retries'));
+  const counter = workerCounter(r, 'httpcore.connection_not_available');
+  const retries = finite(counter?.get('retries'));
   if (retries === null) return null;
-  const requests = (r.warmup?.sent ?? 0) + r.trials.reduce((n, t) => n + t.sent, 0);
+  const requests = processRequests(r);
   return { retries, requests, perRequest: requests > 0 ? retries / requests : Number.NaN };
 }
 
@@ -97,8 +112,8 @@ export function gatherRetries(r: GatherRecordLike): GatherRetries | null {
 const isHttpxPool = (r: GatherRecordLike): boolean => r.client.settings?.['client'] === 'httpx';
 
 /** The kept batches of an arm (every process, its first `warmupBatches` left out) with the target's counters. */
-function keptBatches(processes: readonly GatherRecordLike[], warmupBatches: number) {
-  const kept = processes.flatMap((p) => p.trials.slice(warmupBatches));
+function keptBatches(processes: readonly GatherRecordLike[], warmupBatches: GatherWarmup) {
+  const kept = processes.flatMap((p) => p.trials.slice(gatherWarmupOf(p, warmupBatches)));
   const counted = kept.flatMap((t) => (t.target === null ? [] : [{ sent: t.sent, target: t.target }]));
   const peaks = counted.map((t) => t.target.peakOpenConnections);
   return {
@@ -145,7 +160,7 @@ function retriesCell(rate: number, low: number | null, high: number | null, proc
  * order of first appearance. The peak is the target's count per batch; the retries are per process (gatherRetries),
  * and not counted for an arm when one of its processes has no counter.
  */
-export function gatherPoolRows(gathers: readonly GatherRecordLike[], warmupBatches: number): GatherPoolRow[] {
+export function gatherPoolRows(gathers: readonly GatherRecordLike[], warmupBatches: GatherWarmup): GatherPoolRow[] {
   const arms = [...new Set(gathers.map((g) => armOf(g.label)))];
   return arms.map((arm) => {
     const ps = gathers.filter((g) => armOf(g.label) === arm);
@@ -219,20 +234,25 @@ export function connectionsUsedText(rows: readonly GatherPoolRow[], sets: readon
     const h = rows.find((r) => r.label === `${set} · httpx pool=None @ 0 ms`);
     const a = rows.find((r) => r.label === `${set} · aiohttp @ 0 ms`);
     if (!h || !a || h.peakHigh === null || a.peakHigh === null) return [];
-    return [{ set, httpx: h.peakHigh, aiohttp: a.peakHigh, keepalive: h.maxKeepalive, limit: h.poolLimit }];
+    return [
+      { set, low: h.peakLow, httpx: h.peakHigh, aiohttp: a.peakHigh, keepalive: h.maxKeepalive, limit: h.poolLimit },
+    ];
   });
   if (pairs.length === 0) return '';
-  const per = pairs.map((p) => `\`${p.set}\` httpx ${p.httpx}, aiohttp ${p.aiohttp}`);
+  // The range over the kept batches, not only the most (seed-f81740df's `2022` httpx "60" was one batch of 14–60).
+  const held = (p: (typeof pairs)[number]) =>
+    p.low !== null && p.low !== p.httpx ? `${p.low}–${p.httpx}` : `${p.httpx}`;
+  const per = pairs.map((p) => `\`${p.set}\` httpx ${held(p)}, aiohttp ${p.aiohttp}`);
   // httpx held no more connections than its keep-alive limit while aiohttp held more: the pools behaved differently.
-  const held = pairs.filter((p) => p.keepalive !== null && p.httpx <= p.keepalive && p.aiohttp > p.keepalive);
-  const names = held.map((p) => `\`${p.set}\``).join(', ');
-  const most = Math.max(...held.map((p) => p.httpx));
-  const aiohttp = [...new Set(held.map((p) => p.aiohttp))].join(' / ');
-  const limits = [...new Set(held.map((p) => p.keepalive))].join(' / ');
-  const behave = held.length
-    ? `on ${names} httpx held at most ${most} connections, never more than its max_keepalive_connections (${limits}), where aiohttp used ${aiohttp}`
+  const under = pairs.filter((p) => p.keepalive !== null && p.httpx <= p.keepalive && p.aiohttp > p.keepalive);
+  const names = under.map((p) => `\`${p.set}\``).join(', ');
+  const most = Math.max(...under.map((p) => p.httpx));
+  const aiohttp = [...new Set(under.map((p) => p.aiohttp))].join(' / ');
+  const limits = [...new Set(under.map((p) => p.keepalive))].join(' / ');
+  const behave = under.length
+    ? `on ${names} httpx (its \`httpx pool=None\` arm, default lock) held at most ${most} connections, never more than its max_keepalive_connections (${limits}), where aiohttp used ${aiohttp}`
     : 'here each client held about as many connections as the other';
-  return `**Connections each client used** (the most open at the target in a kept batch at 0 ms; both allowed ${pairs[0]?.limit ?? '—'}): ${per.join('; ')}. Every gather ratio here compares the clients as configured *and* as their pools behave: ${behave}.`;
+  return `**Connections each client used** (open at the target at a kept batch's peak at 0 ms, fewest–most; both allowed ${pairs[0]?.limit ?? '—'}): ${per.join('; ')}. Every gather ratio here compares the clients as configured *and* as their pools behave: ${behave}.`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -272,7 +292,7 @@ export interface KeepalivePremise {
 export function keepaliveClosePremise(
   gathers: readonly GatherRecordLike[],
   arm: string,
-  warmupBatches: number,
+  warmupBatches: GatherWarmup,
 ): KeepalivePremise {
   const ps = gathers.filter((g) => armOf(g.label) === arm);
   const k = keptBatches(ps, warmupBatches);
@@ -339,11 +359,24 @@ export function requirePremise(v: VerdictData, premise: Pick<KeepalivePremise, '
 const AT_0_MS = / @ 0 ms( · process \d+)?$/;
 
 /**
- * Every `set` httpx gather at 0 ms (httpx over its own pool: its defaults, pool=None, keep-alive = 100, uvloop, fast_acquire; every
- * process of each) makes at least `minPerRequest` ConnectionNotAvailable retries per request it sends (gatherRetries).
- * A count claim, exploratory; with `replicates` a replication of the run that saw it before the threshold was set.
- * Holds when every such gather reaches it, fails when one does not; unresolved (not measured) when there is none, or
- * when one errored or has no counter.
+ * The arms of `retry-churn-latest` as stated before seed-f81740df (cell stated-before-next-run-after-9d1b4a91):
+ * httpx's defaults, pool=None, keep-alive = 100 and uvloop. A replication cannot include an arm that never ran before
+ * it was stated (its second reader's finding 4): the fast_acquire arms print beside the verdict, as a reading.
+ */
+export const RETRY_CHURN_ARMS: readonly string[] = [
+  'httpx',
+  'httpx pool=None',
+  'httpx pool=None keepalive=100',
+  'httpx pool=None uvloop',
+];
+
+/**
+ * Every `set` httpx gather at 0 ms of the stated arms (`arms`, the part of the label between the set and ` @ 0 ms`;
+ * RETRY_CHURN_ARMS by default; every process of each) makes at least `minPerRequest` ConnectionNotAvailable retries
+ * per request it sends (gatherRetries). The set's other httpx gathers at 0 ms (fast_acquire) are read beside it
+ * (`outsideScope`), never in the verdict. A count claim, exploratory; with `replicates` a replication of the run that
+ * saw it before the threshold was set. Holds when every such gather reaches it, fails when one does not; unresolved
+ * (not measured) when there is none, or when one errored or has no counter.
  */
 export function retryChurnClaim(input: {
   id: string;
@@ -351,10 +384,23 @@ export function retryChurnClaim(input: {
   set: string;
   minPerRequest: number;
   replicates?: Replicates;
+  arms?: readonly string[];
 }): VerdictData {
-  const chosen = input.gathers.filter(
+  const arms = input.arms ?? RETRY_CHURN_ARMS;
+  const inSet = input.gathers.filter(
     (g) => g.label.startsWith(`${input.set} · `) && AT_0_MS.test(g.label) && isHttpxPool(g),
   );
+  const armName = (label: string): string =>
+    armOf(label)
+      .slice(`${input.set} · `.length)
+      .replace(/ @ 0 ms$/, '');
+  const chosen = inSet.filter((g) => arms.includes(armName(g.label)));
+  const outside = inSet
+    .filter((g) => !arms.includes(armName(g.label)))
+    .flatMap((g) => {
+      const t = gatherRetries(g);
+      return t === null ? [] : [`${g.label} ${t.perRequest.toFixed(3)} (${t.retries} in ${t.requests})`];
+    });
   const read = chosen.map((g) => ({ label: g.label, tally: gatherRetries(g), error: g.error ?? null }));
   const missing = read.filter((x) => x.tally === null || x.error !== null);
   const counted = read.flatMap((x) => (x.tally === null || x.error !== null ? [] : [{ label: x.label, ...x.tally }]));
@@ -363,7 +409,7 @@ export function retryChurnClaim(input: {
   const highest = sorted[sorted.length - 1];
   const noData = chosen.length === 0 || missing.length > 0;
   const r = input.replicates;
-  const claim = `${input.set}: every httpx gather at 0 ms (httpx over its own pool, every process of every arm) makes at least ${input.minPerRequest} ConnectionNotAvailable retry per request it sends (the worker's counter over the whole process, its cold first gather included).`;
+  const claim = `${input.set}: every httpx gather at 0 ms of the stated arms (${arms.map((a) => `\`${a}\``).join(', ')}; every process) makes at least ${input.minPerRequest} ConnectionNotAvailable retry per request it sends (the worker's counter over the whole process, its cold first gather included).`;
   const perGather = counted.map((x) => `${x.label} ${x.perRequest.toFixed(3)} (${x.retries} in ${x.requests})`);
   const v = countClaim({
     id: input.id,
@@ -379,6 +425,7 @@ export function retryChurnClaim(input: {
       lowestGather: lowest?.label ?? null,
       highestPerRequest: highest?.perRequest ?? null,
       perGather: perGather.join('; '),
+      ...(outside.length ? { outsideScope: outside.join('; ') } : {}),
     },
   });
   if (!noData) return v;
@@ -485,8 +532,13 @@ export function stormReading(
     blocksText = `every one of ${blocks.length} blocks at or above the stated ${minPerRequest} (${fewest})`;
   let poolText = 'the target did not record its peak open connections';
   if (peakLow !== null) poolText = `its pool held ${peakLow}–${peakHigh} connections at a window's peak`;
-  if (peakLow !== null && poolLimit !== null)
-    poolText += `, not the ~${poolLimit} (its pool limit) the claim's mechanism assumed busy`;
+  // At its pool limit when its lowest peak is at least 0.9 × the limit (stated after seed-f81740df, whose reading said
+  // "not the ~100" of a pool that held 93–100 of 100: its second reader's finding 7).
+  if (peakLow !== null && peakHigh !== null && poolLimit !== null)
+    poolText +=
+      peakLow >= 0.9 * poolLimit
+        ? `, at its pool limit (${poolLimit}), as the claim's mechanism assumes`
+        : `, below its pool limit (${poolLimit}) at least once: the claim's mechanism assumes about ${poolLimit} busy`;
   const outcome = OUTCOME_WORDS[v.outcome] ?? v.outcome;
   const sockets = `opened ${whole(total.opened)} new sockets for ${whole(total.requests)} requests in its measured windows (${fixed(total.perRequest, 2)} per request)`;
   const text = `**\`${v.id}\` ${outcome}, and what it measured**: \`${m.label}\` ${sockets}, ${blocksText}; ${poolText}.`;
@@ -583,13 +635,36 @@ export interface GatherTableRecord extends GatherLike {
   status: string;
   error: { code: string } | null;
   target: { connectionsOpenedMeasured: number };
-  warmup: { ok: number; errors: { total: number; byCode: Readonly<Record<string, number>> } } | null;
+  warmup: {
+    ok: number;
+    errors: { total: number; byCode: Readonly<Record<string, number>> };
+    /** The cold first gather's time, CPU and the target's count (the asker's own number; one sample, no interval). */
+    sent?: number;
+    durationMs?: number;
+    cpuUserMicros?: number;
+    cpuSystemMicros?: number;
+    target?: { connectionsOpened: number } | null;
+  } | null;
+}
+
+/** The cold first gather's time (ms), CPU µs per request sent and new sockets; NaN where not recorded. */
+export function coldGather(w: GatherTableRecord['warmup']): { ms: number; cpuUs: number; sockets: number } {
+  const sent = w?.sent ?? (w ? w.ok + w.errors.total : 0);
+  const cpu = (w?.cpuUserMicros ?? Number.NaN) + (w?.cpuSystemMicros ?? Number.NaN);
+  return {
+    ms: w?.durationMs ?? Number.NaN,
+    cpuUs: sent > 0 ? cpu / sent : Number.NaN,
+    sockets: w?.target?.connectionsOpened ?? Number.NaN,
+  };
 }
 
 /** The columns of gatherBatchTable, in the order printed. */
 export const GATHER_BATCH_COLUMNS = [
   'measurement',
   'first gather (cold client): ok / errors',
+  'cold: ms',
+  'cold: CPU µs/req',
+  'cold: new sockets',
   'batch ms (median)',
   '95 % interval',
   'trials',
@@ -606,7 +681,9 @@ function coldCell(w: GatherTableRecord['warmup']): string {
 }
 
 /**
- * Section 1's table: one row per gather (each process of an arm run in several its own row): its median batch time
+ * Section 1's table: one row per gather (each process of an arm run in several its own row): the cold first gather's
+ * time, CPU µs/request and new sockets (one sample each, no interval: the asker's own number; stated after
+ * seed-f81740df, its second reader's finding 6), its median batch time
  * over every measured batch (the warm-up batches of the standard profile included: section 1b leaves them out) with
  * its interval (its coverage when below 95 %), the sockets the target accepted in the measured batches, the errors,
  * and the cold first gather; an errored or error-dominated gather is labelled, with no batch time.
@@ -618,15 +695,59 @@ export function gatherBatchTable(records: readonly GatherTableRecord[]): Record<
     const flags = [status, b.errorDominated ? 'error-dominated' : ''].filter(Boolean);
     const interval = range(b.low, b.high, 1);
     const covered = b.coverage >= 0.95 ? interval : `${interval} (${Math.round(b.coverage * 100)} %)`;
+    const cold = coldGather(r.warmup);
     return {
       measurement: flags.length ? `${r.label} [flagged: ${flags.join(', ')}]` : r.label,
       'first gather (cold client): ok / errors': coldCell(r.warmup),
+      'cold: ms': fixed(cold.ms),
+      'cold: CPU µs/req': whole(cold.cpuUs),
+      'cold: new sockets': Number.isFinite(cold.sockets) ? cold.sockets : '—',
       'batch ms (median)': b.errorDominated ? 'error-dominated' : fixed(b.batchMs, 1),
       '95 % interval': b.errorDominated ? '—' : covered,
       trials: b.trials,
       'sockets opened (measured)': r.target.connectionsOpenedMeasured,
       'per request': fixed(r.target.connectionsOpenedMeasured / Math.max(1, b.attempts), 2),
       errors: b.errors ? `${b.errors} of ${b.attempts} (${b.errorCodes})` : '0',
+    };
+  });
+}
+
+/**
+ * Section 1's observation of the httpx gathers that opened at least `minPerRequest` new sockets per request sent in
+ * their measured batches: every gather whose client is httpx over its own pool (the worker's `client` setting, not
+ * the label: seed-f81740df's second reader, finding 9, found the label filter missed the fast_acquire arm at 0 ms).
+ * An observation, not a claim; '' when none did.
+ */
+export function reopeningGathersText(
+  records: readonly (GatherTableRecord & GatherRecordLike)[],
+  minPerRequest = 0.5,
+): string {
+  const rate = (r: GatherTableRecord) => r.target.connectionsOpenedMeasured / Math.max(1, batchTimeRow(r).attempts);
+  const churn = records.filter((r) => isHttpxPool(r) && rate(r) >= minPerRequest);
+  if (churn.length === 0) return '';
+  const list = churn.map((r) => `\`${r.label}\` ${fixed(rate(r), 2)}`).join(', ');
+  return `**httpx gathers that opened at least one new socket per two requests** (in their measured batches; the pool closing idle connections while requests queue): ${list} sockets per request. An observation, not a claim.`;
+}
+
+/**
+ * Section 1b's batches under the warm-up in time (stated after seed-f81740df, its second reader's finding 1): per
+ * gather process, how many measured batches the rule left out, and each kept batch's peak open connections at the
+ * target beside its CPU µs/request (`20 · 1,592`), in the order they ran, so a reader sees whether the kept batches
+ * share one pool state.
+ */
+export function keptBatchRows(
+  gathers: readonly GatherRecordLike[],
+  warmup: GatherWarmup,
+): { measurement: string; 'left out (warm-up)': number; 'kept batches: peak open · CPU µs/req': string }[] {
+  return gathers.map((g) => {
+    const out = gatherWarmupOf(g, warmup);
+    const kept = g.trials
+      .slice(out)
+      .map((t) => `${t.target?.peakOpenConnections ?? '—'} · ${whole(t.cpuMicrosPerRequest ?? Number.NaN)}`);
+    return {
+      measurement: g.label,
+      'left out (warm-up)': out,
+      'kept batches: peak open · CPU µs/req': kept.join('; ') || '—',
     };
   });
 }
@@ -722,7 +843,7 @@ export type ContenderRecord = GatherBatchesLike & GatherRecordLike & GatherLike;
 export function contenderTable(
   contenders: readonly ContenderRecord[],
   gathers: readonly ContenderRecord[],
-  warmupBatches: number,
+  warmupBatches: GatherWarmup,
 ): Record<string, string | number>[] {
   const refs = gathers.filter((g) => armOf(g.label) === CONTENDER_REFERENCE);
   const reference = replicatedGathers(refs.map((g) => gatherSample(g, warmupBatches)))[0];
@@ -807,4 +928,270 @@ export function appRouteNotes(run: AppRun): string[] {
       ? `**Inside the app at most** (Little's law: mean time in the app ≤ the route's peak in flight ÷ throughput; the rest of the p50 is outside the app, in the load generator and the socket queues): ${inside.join('; ')}.`
       : '',
   ].filter((x) => x !== '');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// anyio's fast_acquire alone on httpcore 1.0.9 (stated before the run after seed-f81740df, its second reader's
+// section A): the pool grows to max_connections and the keep-alive close reopens a socket per response
+
+/** Per process of an arm: its kept batches (the warm-up rule), its retries, its max_keepalive_connections. */
+function armProcesses(gathers: readonly GatherRecordLike[], arm: string, warmup: GatherWarmup) {
+  return gathers
+    .filter((g) => armOf(g.label) === arm)
+    .map((g) => ({
+      label: g.label,
+      error: g.error ?? null,
+      kept: g.trials.slice(gatherWarmupOf(g, warmup)),
+      retries: gatherRetries(g),
+      maxKeepalive: finite(g.client.settings?.['httpx.max_keepalive_connections']),
+    }));
+}
+
+/** Why an arm's processes decide nothing: none ran, one errored, or one kept no batch with the target's counters. */
+function armNotMeasured(arm: string, ps: ReturnType<typeof armProcesses>, needRetries: boolean): string | null {
+  if (ps.length === 0) return `no process of ${arm}`;
+  const why = ps.flatMap((p) => {
+    if (p.error) return [`${p.label} errored (${p.error.code})`];
+    if (p.kept.length === 0 || p.kept.some((t) => t.target === null)) return [`${p.label} kept no counted batch`];
+    return needRetries && p.retries === null ? [`${p.label} has no retry counter`] : [];
+  });
+  return why.length ? why.join('; ') : null;
+}
+
+/**
+ * `fastacquire-reopens-0ms` (an exploratory replication of seed-f81740df): in every kept batch of every process of the
+ * fast_acquire arm, at least `minPerRequest` new sockets per request sent and more than max_keepalive_connections
+ * open at the batch's peak, and fewer than `maxRetriesPerRequest` ConnectionNotAvailable retries per request in every
+ * process (its counter covers the whole process). Unresolved (not measured) when a process is missing, errored, kept
+ * no counted batch or has no counter.
+ */
+export function fastAcquireReopensClaim(input: {
+  id: string;
+  gathers: readonly GatherRecordLike[];
+  arm: string;
+  warmup: GatherWarmup;
+  minPerRequest: number;
+  maxRetriesPerRequest: number;
+  replicates?: Replicates;
+}): VerdictData {
+  const ps = armProcesses(input.gathers, input.arm, input.warmup);
+  const notMeasured = armNotMeasured(input.arm, ps, true);
+  const batches = ps.flatMap((p) =>
+    p.kept.map((t) => ({
+      perRequest: t.sent > 0 ? (t.target?.connectionsOpened ?? 0) / t.sent : Number.NaN,
+      overKeepalive: p.maxKeepalive !== null && (t.target?.peakOpenConnections ?? 0) > p.maxKeepalive,
+      peak: t.target?.peakOpenConnections ?? Number.NaN,
+    })),
+  );
+  const retries = ps.map((p) => p.retries?.perRequest ?? Number.NaN);
+  const holds =
+    notMeasured === null &&
+    batches.every((b) => b.perRequest >= input.minPerRequest && b.overKeepalive) &&
+    retries.every((x) => x < input.maxRetriesPerRequest);
+  const r = input.replicates;
+  const claim = `In every kept batch of every process of ${input.arm}: at least ${input.minPerRequest} new sockets per request, more than max_keepalive_connections open at the batch's peak, and fewer than ${input.maxRetriesPerRequest} ConnectionNotAvailable retries per request in every process.`;
+  const v = countClaim({
+    id: input.id,
+    claim: r ? replicationText(r, claim) : claim,
+    kind: 'exploratory',
+    holds,
+    unresolved: notMeasured !== null,
+    evidence: {
+      ...(r ? { replicates: r.run, replicatedValue: r.value } : {}),
+      processes: ps.length,
+      keptBatches: batches.length,
+      fewestNewPerRequest: batches.length ? Math.min(...batches.map((b) => b.perRequest)) : null,
+      fewestPeak: batches.length ? Math.min(...batches.map((b) => b.peak)) : null,
+      batchesAtOrBelowKeepalive: batches.filter((b) => !b.overKeepalive).length,
+      mostRetriesPerRequest: retries.length ? Math.max(...retries) : null,
+    },
+  });
+  return notMeasured === null ? v : { ...v, evidence: { ...v.evidence, noData: true, notMeasured } };
+}
+
+/**
+ * `fastacquire-keepalive-no-reopen` (counted, stated before the run after seed-f81740df): the fast_acquire arm with
+ * max_keepalive_connections = max_connections opens at most `maxPerRequest` new sockets per request over the kept
+ * batches of all its processes: with the two limits equal, httpcore 1.0.9's keep-alive close (connection_pool.py
+ * L292–L299) cannot fire, so the reopens of the fast_acquire arm must stop if they come from it. No CPU direction is
+ * stated; its retries per request are in the evidence (printed beside the verdict), not in the claim.
+ */
+export function noReopenClaim(input: {
+  id: string;
+  gathers: readonly GatherRecordLike[];
+  arm: string;
+  warmup: GatherWarmup;
+  maxPerRequest: number;
+}): VerdictData {
+  const ps = armProcesses(input.gathers, input.arm, input.warmup);
+  const notMeasured = armNotMeasured(input.arm, ps, false);
+  const kept = ps.flatMap((p) => p.kept);
+  const opened = kept.reduce((n, t) => n + (t.target?.connectionsOpened ?? 0), 0);
+  const sent = kept.reduce((n, t) => n + t.sent, 0);
+  const perRequest = sent > 0 ? opened / sent : Number.NaN;
+  const retries = ps.flatMap((p) => (p.retries ? [p.retries.perRequest] : []));
+  const v = countClaim({
+    id: input.id,
+    claim: `${input.arm} (max_keepalive_connections = max_connections) opens at most ${input.maxPerRequest} new sockets per request over the kept batches of all its processes. No CPU direction is stated.`,
+    holds: notMeasured === null && perRequest <= input.maxPerRequest,
+    unresolved: notMeasured !== null,
+    evidence: {
+      processes: ps.length,
+      keptBatches: kept.length,
+      sockets: opened,
+      requests: sent,
+      perRequest,
+      retriesPerRequest: retries.length ? retries.map((x) => x.toFixed(3)).join(' / ') : 'not counted',
+    },
+  });
+  return notMeasured === null ? v : { ...v, evidence: { ...v.evidence, noData: true, notMeasured } };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Texts moved out of the notebook's code cells (its 450-line budget)
+
+/** Section 1's line under `waves-band` (aiohttp's batch at 50 ms against its pool's wave floor), by its outcome. */
+export function wavesBandText(v: Pick<VerdictData, 'outcome' | 'evidence'>): string {
+  if (v.outcome === 'holds')
+    return "At 50 ms, aiohttp's median batch sits within 1.1 × its pool's floor (100 connections serve 512 requests in six waves of 50 ms): the asker's batch time at a slow server measures the pool's wave count as much as the client.";
+  if (v.outcome === 'fails')
+    return `At 50 ms, aiohttp's slowest median batch (${fixed(Number(v.evidence['slowestMedianBatchMs']), 1)} ms) is above 1.1 × its pool's ${v.evidence['floorMs']} ms floor: the client's own time per wave adds to the wave count here (the floor itself is a lower bound; its sanity check says whether it held).`;
+  return "*No aiohttp gather at 50 ms to compare with its pool's floor.*";
+}
+
+/**
+ * The notes under the verdicts for each claim a guard made unresolved although its data alone fail it
+ * (oppositeDirection): its guard, and its statistic's interval (a switch's share, kept since seed-f81740df's second
+ * reader, finding 2). '' when there is none.
+ */
+export function oppositeDirectionText(
+  opposite: readonly { id: string; flagged: string; ci95: [number, number] | null }[],
+): string {
+  return opposite
+    .map(
+      (o) =>
+        `*\`${o.id}\` is unresolved by its guard (${o.flagged}), although without the guard its data ${o.ci95 ? `(95 % interval ${range(o.ci95[0], o.ci95[1], 2)}) ` : ''}fall wholly on the wrong side of its threshold: in this run the result points the opposite way to the claim. It decides nothing, and no recommendation rests on it.*`,
+    )
+    .join('\n\n');
+}
+
+/**
+ * Section 4's exploratory reading at c`mid` (added after seeing seed-cee25993; not a claim; moved out of the notebook):
+ * whether httpcore 1.0.9's cost per request needs the pool wait or the storm, read from `latest · httpx c<mid>` (pool =
+ * keep-alive = C) against the other sets' httpx at the same C: its throughput, CPU per request, errors, connections
+ * open at peak, new sockets and ConnectionNotAvailable retries. null when those rows did not run.
+ */
+export function c64Reading(
+  recs: readonly (SeedMeasurement & RetryMeasurement & { errors: { total: number } })[],
+  mid: number | undefined,
+): string | null {
+  const rowsAll = seedRows(recs, undefined);
+  const r64 = (set: string) =>
+    mid === undefined ? undefined : rowsAll.find((r) => r.label === `${set} · httpx c${mid}`);
+  const l64 = r64('latest');
+  const others64 = ['2022', 'httpx2'].flatMap((set) => {
+    const r = r64(set);
+    return r ? [r] : [];
+  });
+  const rec = recs.find((m) => m.label === l64?.label);
+  if (!l64 || !rec || others64.length === 0) return null;
+  const cpuOk = Number.isFinite(l64.cpuUs) && others64.every((o) => Number.isFinite(o.cpuUs));
+  const retry64 = retryRows([{ run: 'the sweep', records: [rec] }])[0];
+  const noQueue =
+    l64.peakOpenConnections !== null &&
+    l64.peakOpenConnections >= (l64.lanes ?? Number.POSITIVE_INFINITY) &&
+    l64.sockets === 0 &&
+    (retry64?.retries ?? 0) === 0;
+  const collapse = cpuOk && others64.every((o) => l64.cpuUs > 2 * o.cpuUs);
+  // A flagged row (unstable across blocks, starved, errored, …) decides nothing, here as in every claim.
+  const flagged64 = [l64, ...others64].filter((r) => r.flags !== '');
+  const retriesText = retry64 ? ` and ${fixed(retry64.perRequest, 2)} ConnectionNotAvailable retries per request` : '';
+  const others = others64.map((o) => `\`${o.label}\` ${fixed(o.cpuUs)} µs/request`).join(', ');
+  let reading = 'Its cost per request is not a multiple of both others here.';
+  if (collapse)
+    reading = noQueue
+      ? "So 1.0.9's cost per request is a multiple of the others' with every lane holding its own connection and no socket reopened: here it does not need the pool wait or the storm."
+      : "Its cost per request is a multiple of the others', but its requests did not each hold a connection of their own here (fewer open than lanes, or retries) or it reopened sockets, so this row does not separate the pool wait or the storm from the rest.";
+  if (flagged64.length)
+    reading = `${flagged64.map((r) => `\`${r.label}\` is flagged (${r.flags})`).join('; ')}: no reading about the pool wait or the storm is drawn from these rows.`;
+  return `*Exploratory (added after seeing \`seed-cee25993\`'s data; not a claim)*: at c${mid}, pool = keep-alive = C, \`${l64.label}\` served ${fixed(l64.rps)} req/s at ${fixed(l64.cpuUs)} µs of CPU per request with ${rec.errors.total} errors, ${l64.peakOpenConnections ?? '—'} of ${l64.lanes ?? '—'} connections open at peak, ${l64.sockets} new sockets in the measured windows${retriesText}; ${others} on the same core. ${reading}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The pool's queue work (fastacquire-queue-work, stated before the run after seed-f81740df)
+
+export interface GatherQueueWork {
+  /** Σ len(queued) × len(connections) over the process's assignment passes (the worker's sampled estimate). */
+  work: number;
+  passes: number;
+  sampledPasses: number;
+  /** Requests the process sent: its cold first gather and every measured batch. */
+  requests: number;
+  perRequest: number;
+}
+
+/**
+ * One gather process's queue work, as the worker counted it (`httpcore.queue_work` in the client's settings: it wraps
+ * httpcore's `AsyncConnectionPool._assign_requests_to_connections`, counts every pass, and on one pass in
+ * `sampleEvery` adds the queued requests × the connections; `queuedTimesConnections` is that sum × `sampleEvery`).
+ * Per request the process sent, its cold first gather included, like gatherRetries. null without the counter.
+ */
+export function gatherQueueWork(r: GatherRecordLike): GatherQueueWork | null {
+  const o = workerCounter(r, 'httpcore.queue_work');
+  const work = finite(o?.get('queuedTimesConnections'));
+  const passes = finite(o?.get('passes'));
+  if (work === null || passes === null) return null;
+  const requests = processRequests(r);
+  return {
+    work,
+    passes,
+    sampledPasses: finite(o?.get('sampledPasses')) ?? 0,
+    requests,
+    perRequest: requests > 0 ? work / requests : Number.NaN,
+  };
+}
+
+/**
+ * `fastacquire-queue-work` (counted, stated before the run after seed-f81740df): the pool's queue work per request
+ * (gatherQueueWork) in every process of `arm` is at least `minRatio` × that of the most of `reference`'s processes.
+ * The mechanism (the reader's section A) predicts about 30,000 queued × connection checks per request with
+ * fast_acquire (412 queued, 100 connections, a pass on every arrival and response) against about 100 in the default
+ * arm, whose double assignment keeps requests out of the queue. Unresolved (not measured) when a process of either is
+ * missing, errored or has no counter.
+ */
+export function queueWorkClaim(input: {
+  id: string;
+  gathers: readonly GatherRecordLike[];
+  arm: string;
+  reference: string;
+  minRatio: number;
+}): VerdictData {
+  const read = (arm: string) =>
+    input.gathers
+      .filter((g) => armOf(g.label) === arm)
+      .map((g) => ({ label: g.label, tally: gatherQueueWork(g), error: g.error ?? null }));
+  const a = read(input.arm);
+  const b = read(input.reference);
+  const missing = [...a, ...b].filter((x) => x.tally === null || x.error !== null);
+  const why = [
+    ...(a.length === 0 ? [`no process of ${input.arm}`] : []),
+    ...(b.length === 0 ? [`no process of ${input.reference}`] : []),
+    ...missing.map((x) => `${x.label} ${x.error ? `errored (${x.error.code})` : 'has no queue-work counter'}`),
+  ];
+  const rate = (xs: typeof a) => xs.map((x) => x.tally?.perRequest ?? Number.NaN);
+  const least = Math.min(...rate(a));
+  const most = Math.max(...rate(b));
+  const v = countClaim({
+    id: input.id,
+    claim: `The pool's queue work per request (Σ queued requests × connections over httpcore's assignment passes, the worker's sampled count) in every process of ${input.arm} is at least ${input.minRatio}× the most of any process of ${input.reference}.`,
+    holds: why.length === 0 && least > 0 && least >= input.minRatio * most,
+    unresolved: why.length > 0,
+    evidence: {
+      leastPerRequest: Number.isFinite(least) ? least : null,
+      referenceMostPerRequest: Number.isFinite(most) ? most : null,
+      ratio: Number.isFinite(least / most) ? least / most : null,
+      perProcess: [...a, ...b].map((x) => `${x.label} ${x.tally ? whole(x.tally.perRequest) : '—'}`).join('; '),
+    },
+  });
+  return why.length === 0 ? v : { ...v, evidence: { ...v.evidence, noData: true, notMeasured: why.join('; ') } };
 }

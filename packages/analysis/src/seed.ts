@@ -820,7 +820,9 @@ export function attributionRows(steps: readonly AttributionStep[]): AttributionR
  * attribution table's), whether or not its ratio is a share. Per round for rounds matched in time; for gathers, of the
  * gathers' medians with STEP_BOOTSTRAP's interval (stepInterval): the same decision rule on that interval. A switch
  * (`switch: true`) whose interval lies wholly below `minShare` fails even when its ratio is not a share (stated before
- * the run after review-06); above or straddling, a ratio that is not a share stays unresolved.
+ * the run after review-06); above or straddling, a ratio that is not a share stays unresolved. A switch a guard made
+ * unresolved keeps its share, the share's interval and `unguardedOutcome`, with `notAShareToo` (stated after
+ * seed-f81740df): it is voided by its guard, and oppositeDirection names it when its data alone fail it.
  */
 export function closesGapClaim(
   s: AttributionStep,
@@ -867,6 +869,12 @@ export function closesGapClaim(
   // A switch (its denominator is the gap itself) whose decided interval lies wholly below the threshold fails, even
   // when its ratio is not a share (review-06, finding 5: a switch that backfires badly must not escape as unresolved).
   if (s.switch === true && v.outcome === 'fails') return { ...v, evidence: { ...v.evidence, notAShareToo: ill } };
+  // A switch a guard made unresolved keeps what its data said without the guard (`unguardedOutcome`), its share and
+  // the share's interval, the not-a-share reason beside them (stated after seed-f81740df, its second reader's finding
+  // 2: closes-fastacquire-gather, share −5.36 wholly below 0.10, was printed "not a share" and tallied ill-posed, so
+  // oppositeDirection could not name it). It is voided by its guard, whatever else is wrong with it.
+  if (s.switch === true && v.evidence['unguardedOutcome'] !== undefined)
+    return { ...v, evidence: { ...v.evidence, notAShareToo: ill } };
   const { unguardedOutcome: _pointsNoWay, ...rest } = v.evidence;
   const { statistic: _notAShare, ...verdict } = v;
   const flagged = String(v.evidence['flagged'] ?? 'none');
@@ -1008,7 +1016,9 @@ export function noDataUnresolved(noData: boolean, v: VerdictData): VerdictData {
 
 /**
  * A pool that does not storm: at most `maxPerRequest` new sockets per request (count claim, guarded); with
- * `replicates` a replication, exploratory, like reconnectStorm's.
+ * `replicates` a replication, exploratory, like reconnectStorm's; with `identity` a sanity check (kind `sanity`): the
+ * code cannot storm there, so only an error or a close by the target could fail it (storm-gone-maxconn-<set>, since
+ * seed-f81740df's second reader, finding 5).
  */
 export function noStormClaim(input: {
   id: string;
@@ -1016,10 +1026,12 @@ export function noStormClaim(input: {
   m: SeedMeasurement;
   maxPerRequest: number;
   replicates?: Replicates;
+  /** A sanity check, not a claim (an identity of the code; stated after seed-f81740df): why it cannot fail otherwise. */
+  identity?: string;
 }): VerdictData {
   const s = socketsOpened(input.m);
   const r = input.replicates;
-  return guarded(
+  const v = guarded(
     countClaim({
       id: input.id,
       claim: r ? replicationText(r, input.claim) : input.claim,
@@ -1036,6 +1048,9 @@ export function noStormClaim(input: {
     [input.m],
     { socketCount: true },
   );
+  return input.identity === undefined
+    ? v
+    : { ...v, kind: 'sanity', claim: `${input.claim} A sanity check, not a finding: ${input.identity}` };
 }
 
 /**
@@ -1338,6 +1353,54 @@ export function pooledLittleSanity(
 export const GATHER_WARMUP_BATCHES = 4;
 
 /**
+ * The gathers' warm-up in time (stated before the run after seed-f81740df, its second reader's finding 1): every
+ * measured batch that starts less than httpx's `keepalive_expiry` + `marginS` after the cold first gather ends is
+ * warm-up, and at least `minKept` batches must remain (fewer: the gather is flagged `few-kept`, and voids what reads
+ * it). The expiry is read from the record's live settings (`httpx.keepalive_expiry_s`); a gather without it (aiohttp,
+ * the transports over aiohttp) keeps the rule in batches (`batches`). In seed-f81740df every httpcore 1.0.x
+ * default-lock gather at 0 ms changed state once, 4,903–5,206 ms of measured batches after its cold first gather (the
+ * idle connections its double assignment never reused expired: peak open 20 → 8–10, CPU per request −30 to −40 %),
+ * inside the 6 kept batches of the rule in batches. A batch's start is the sum of the measured batches before it
+ * (a lower bound of the time since the cold gather ended, so the rule leaves out at least what it says).
+ */
+export interface TimedGatherWarmup {
+  batches: number;
+  marginS: number;
+  minKept: number;
+}
+
+/** A gather's warm-up rule: its first n measured batches (before seed-f81740df), or in time (TimedGatherWarmup). */
+export type GatherWarmup = number | TimedGatherWarmup;
+
+/** The rule stated after seed-f81740df: keepalive_expiry + 1 s, at least 6 kept, else the first 4 batches. */
+export const GATHER_WARMUP_IN_TIME: TimedGatherWarmup = { batches: GATHER_WARMUP_BATCHES, marginS: 1, minKept: 6 };
+
+/** httpx's keepalive_expiry in seconds from a client's live settings, or null where it is not recorded. */
+export function keepaliveExpiryS(settings: Readonly<Record<string, unknown>> | undefined): number | null {
+  const v = settings?.['httpx.keepalive_expiry_s'];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** How many leading measured batches of a gather its warm-up rule leaves out. */
+export function gatherWarmupOf(
+  r: { client: { settings?: Readonly<Record<string, unknown>> }; trials: readonly { durationMs?: number }[] },
+  warmup: GatherWarmup,
+): number {
+  if (typeof warmup === 'number') return warmup;
+  const expiry = keepaliveExpiryS(r.client.settings);
+  if (expiry === null) return warmup.batches;
+  const fromMs = (expiry + warmup.marginS) * 1000;
+  let startMs = 0;
+  let out = 0;
+  for (const t of r.trials) {
+    if (startMs >= fromMs) break;
+    startMs += t.durationMs ?? 0;
+    out++;
+  }
+  return out;
+}
+
+/**
  * The convergence guard of a gather read as trials (stated with the rule above): `not-converged` when the median CPU
  * µs/request of the first half of the kept batches and that of the last half differ by more than this factor, either
  * way: a gather still warming up after the warm-up rule, or drifting by more than half. Over their fifth to tenth
@@ -1387,7 +1450,8 @@ export type GatherSample<C> = SeedMeasurement & {
 
 /**
  * The seed's own measure as trials, for the gap and its switches (stated before the run after seed-0b8bd744): the
- * first `warmupBatches` batches are dropped (GATHER_WARMUP_BATCHES in the standard and full profiles), and each kept
+ * first `warmupBatches` batches are dropped (GATHER_WARMUP_BATCHES in the standard and full profiles; in time,
+ * GATHER_WARMUP_IN_TIME, since seed-f81740df, `few-kept` when fewer than its minimum remain), and each kept
  * batch becomes one block. The gathers of different rows run one after another, in separate processes minutes apart,
  * so the k-th batch of one is not matched with the k-th of another: each gather is an INDEPENDENT sample of its kept
  * batches (`sampling`), and the claims that read gathers (cpuGap, gapClaim, cpuRatioClaim, gapShare, attributionRows,
@@ -1402,10 +1466,11 @@ export type GatherSample<C> = SeedMeasurement & {
  */
 export function gatherSample<C extends GatherBatchesLike['client']>(
   r: GatherBatchesLike & { client: C },
-  warmupBatches: number = GATHER_WARMUP_BATCHES,
+  warmupBatches: GatherWarmup = GATHER_WARMUP_BATCHES,
   maxDrift: number = GATHER_MAX_DRIFT,
 ): GatherSample<C> {
-  const kept = r.trials.slice(warmupBatches);
+  const kept = r.trials.slice(gatherWarmupOf(r, warmupBatches));
+  const minKept = typeof warmupBatches === 'number' ? 0 : warmupBatches.minKept;
   const cpu = kept.map((t) => t.cpuMicrosPerRequest);
   // The halves of the kept batches (the middle one left out when their number is odd).
   const half = Math.floor(cpu.length / 2);
@@ -1420,6 +1485,7 @@ export function gatherSample<C extends GatherBatchesLike['client']>(
     Math.max(drift, 1 / drift) > maxDrift
       ? `not-converged (CPU ${us(first)} µs/request over the first half of the kept batches, ${us(last)} over the last: ${Math.max(drift, 1 / drift).toFixed(2)}× > ${maxDrift}×)`
       : '',
+    kept.length < minKept ? `few-kept (${kept.length} batches after the warm-up in time, fewer than ${minKept})` : '',
   ].filter(Boolean);
   return {
     label: r.label,
@@ -1615,6 +1681,23 @@ export interface GatherProcessSettings {
   /** Measured batches of each process (after its cold first gather); the warm-up rule applies within each. */
   trials: number;
   seed: number;
+  /**
+   * Measured batches of the arms whose label starts with a key (the longest key wins), instead of `trials` (stated
+   * after seed-f81740df): with the warm-up in time (GATHER_WARMUP_IN_TIME) an arm of short batches needs more of them
+   * to leave 6 after keepalive_expiry + 1 s, and an arm of long ones fewer.
+   */
+  trialsByPrefix?: Readonly<Record<string, number>>;
+}
+
+/** The measured batches of a gather labelled `label`: `byPrefix`'s longest key that starts the label, else `trials`. */
+export function gatherTrialsOf(
+  label: string,
+  trials: number,
+  byPrefix: Readonly<Record<string, number>> | undefined,
+): number {
+  const keys = Object.keys(byPrefix ?? {}).filter((k) => label.startsWith(k));
+  const key = keys.sort((a, b) => b.length - a.length)[0];
+  return key === undefined ? trials : (byPrefix?.[key] ?? trials);
 }
 
 /**
@@ -1644,7 +1727,7 @@ export function gatherProcessPlan<E extends { label: string; trials: number }>(
     Array.from({ length: settings.processes }, (_, k) => ({
       ...e,
       label: `${e.label} · process ${k + 1}`,
-      trials: settings.trials,
+      trials: gatherTrialsOf(e.label, settings.trials, settings.trialsByPrefix),
     })),
   );
   const rnd = seededRandom(settings.seed);
@@ -1663,9 +1746,11 @@ export function gatherProcessPlan<E extends { label: string; trials: number }>(
       return t + ESTIMATE.processS + (slow ? ESTIMATE.slowColdS : batch) + e.trials * batch;
     }, 0);
   const before = arms.map((e) => ({ label: e.label, trials: trialsBefore }));
+  const byArm = Object.entries(settings.trialsByPrefix ?? {});
+  const others = byArm.length ? ` (${byArm.map(([k, n]) => `\`${k}…\` ${n}`).join(', ')})` : '';
   const minutes = (worst: boolean) => ((seconds(procs, worst) - seconds(before, worst)) / 60).toFixed(1);
   const text = procs.length
-    ? `**Gathers run in several processes** (stated before the run after review-06): ${arms.length} arms × ${settings.processes} processes of ${settings.trials} measured batches each, in an order shuffled with seed ${settings.seed}: ${procs.map((p) => `\`${p.label}\``).join(', ')}. Estimated run time against one process of ${trialsBefore} batches per arm: ${Number(minutes(false)) >= 0 ? '+' : ''}${minutes(false)} min (${Number(minutes(true)) >= 0 ? '+' : ''}${minutes(true)} min if every httpcore 1.0.x batch took ${ESTIMATE.worstBatchS} s).`
+    ? `**Gathers run in several processes** (stated before the run after review-06): ${arms.length} arms × ${settings.processes} processes of ${settings.trials} measured batches each${others}, in an order shuffled with seed ${settings.seed}: ${procs.map((p) => `\`${p.label}\``).join(', ')}. Estimated run time against one process of ${trialsBefore} batches per arm: ${Number(minutes(false)) >= 0 ? '+' : ''}${minutes(false)} min (${Number(minutes(true)) >= 0 ? '+' : ''}${minutes(true)} min if every httpcore 1.0.x batch took ${ESTIMATE.worstBatchS} s).`
     : '*No gather runs in several processes in this profile.*';
   return {
     entries: out,
@@ -2019,6 +2104,8 @@ export interface AppPointLike {
   flags: readonly string[];
   /** The app run's steadiness test of the point (its reason says which quantity kept it from settling), when it ran. */
   steadiness?: { steady: boolean; reason: string } | null;
+  /** The upstream's count in the window: requests the app sent it and new sockets it accepted. */
+  upstream?: { requests: number; connectionsOpened: number } | null;
 }
 
 export interface AppRun {
@@ -2064,7 +2151,7 @@ export function appCpuUsPerRequest(p: AppPointLike): number {
  * flight as the load generator has connections while the app was not; else `neither (…)`. '—' for an open-loop point,
  * which offers a rate.
  */
-export function appBound(p: AppPointLike): string {
+export function appBound(p: AppPointLike, delayMs?: number): string {
   if (p.generator === 'open-loop') return '—';
   const busy = p.cpuShare.app;
   if (busy !== null && busy >= APP_SATURATED_SHARE) return `the app (${busy.toFixed(2)} of its core)`;
@@ -2072,9 +2159,24 @@ export function appBound(p: AppPointLike): string {
   const peak = routePeakInFlight(p);
   if (p.connections !== null && peak !== null && peak >= p.connections)
     return `bounded by ${p.connections} connections (${core})`;
+  // One call at a time, at the rate one upstream call per delay allows (stated after seed-f81740df, its second reader's
+  // finding 11: `requests` in an async route, 19.2 req/s against 1 / 50 ms, was labelled "neither").
+  if (delayMs !== undefined && delayMs > 0 && peak === 1 && p.throughputRps >= (0.9 * 1000) / delayMs)
+    return `serialised (loop blocked: 1 in flight, ${p.throughputRps.toFixed(1)} req/s ≈ 1 / ${delayMs} ms; ${core})`;
   return `neither (${core}, ${peak ?? '—'} in flight at most)`;
 }
 
+/** New upstream sockets per request the app sent upstream in a point (`1,736 / 1,891`), or null where not recorded. */
+export function upstreamSocketsPerRequest(p: AppPointLike): number | null {
+  const u = p.upstream;
+  return u && u.requests > 0 ? u.connectionsOpened / u.requests : null;
+}
+
+/**
+ * The FastAPI route table: one row per point (a single window each, no interval), with the new upstream sockets per
+ * request (stated after seed-f81740df: the httpx route reopened about 0.93 per request whenever more than 20 were in
+ * flight) and what bounded a closed loop (appBound, with the run's upstream delay).
+ */
 export function appRouteRows(run: AppRun): Record<string, string | number>[] {
   return run.points.map((p) => ({
     route: p.route,
@@ -2087,7 +2189,8 @@ export function appRouteRows(run: AppRun): Record<string, string | number>[] {
     p99Ms: p.latencyMs?.p99 ?? '—',
     cpu: `app ${share(p.cpuShare.app)}, upstream ${share(p.cpuShare.target)}, load ${share(p.cpuShare.loadGenerator)}`,
     appCpuUsPerRequest: Number.isFinite(appCpuUsPerRequest(p)) ? Math.round(appCpuUsPerRequest(p)) : '—',
-    bound: appBound(p),
+    upstreamSocketsPerRequest: upstreamSocketsPerRequest(p)?.toFixed(2) ?? '—',
+    bound: appBound(p, run.target.delayMs),
     threadsPeak: p.app?.threadsPeak ?? '—',
     loopLagP99Ms: p.app?.loopLagMs?.p99 ?? '—',
     flags: p.flags.join(', ') || '—',

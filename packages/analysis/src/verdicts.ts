@@ -395,6 +395,8 @@ function unresolvedSplit(vs: readonly { evidence?: Verdict['evidence'] }[]): str
   let dependent = 0;
   for (const { evidence: e = {} } of vs) {
     if (typeof e['notMeasured'] === 'string' || e['noData'] === true) notMeasured++;
+    // A claim a guard or a failed sanity check made unresolved is voided by it, whatever else is wrong with it.
+    else if ('sanityFailed' in e || 'unguardedOutcome' in e) guard++;
     else if (typeof e['illPosed'] === 'string') illPosed++;
     else if (e['comparable'] === false || 'sanityFailed' in e || 'unguardedOutcome' in e) guard++;
     else if (typeof e['comparisonDependent'] === 'string') dependent++;

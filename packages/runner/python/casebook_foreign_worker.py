@@ -126,18 +126,28 @@ def block_payload(now=None):
 POOL_RETRIES = {"instrumented": None, "total": 0, "maxPerRequest": 0}
 
 
-def install_retry_counter(core_name):
-    """Wrap `<core>._async.connection_pool.AsyncPoolRequest.clear_connection` with a counter; returns what was wrapped
-    (recorded in the settings) or None when this httpcore has no such method."""
+def pool_method(core_name, class_name, method_name):
+    """`(module, class, method)` of `<core>._async.connection_pool.<class_name>.<method_name>`, or None where this
+    httpcore has no such module, class or method (the counters below wrap them)."""
     import importlib
 
     try:
         mod = importlib.import_module(f"{core_name}._async.connection_pool")
     except ImportError:
         return None
-    cls = getattr(mod, "AsyncPoolRequest", None)
-    original = getattr(cls, "clear_connection", None) if cls is not None else None
-    if original is None or getattr(original, "_casebook_counted", False):
+    cls = getattr(mod, class_name, None)
+    original = getattr(cls, method_name, None) if cls is not None else None
+    return (mod, cls, original) if original is not None else None
+
+
+def install_retry_counter(core_name):
+    """Wrap `<core>._async.connection_pool.AsyncPoolRequest.clear_connection` with a counter; returns what was wrapped
+    (recorded in the settings) or None when this httpcore has no such method."""
+    found = pool_method(core_name, "AsyncPoolRequest", "clear_connection")
+    if found is None:
+        return POOL_RETRIES["instrumented"]
+    mod, cls, original = found
+    if getattr(original, "_casebook_counted", False):
         return POOL_RETRIES["instrumented"]
 
     def clear_connection(self):
@@ -152,6 +162,46 @@ def install_retry_counter(core_name):
     cls.clear_connection = clear_connection
     POOL_RETRIES["instrumented"] = f"{mod.__name__}.AsyncPoolRequest.clear_connection"
     return POOL_RETRIES["instrumented"]
+
+
+# The pool's queue work (stated after seed-f81740df, its second reader's section A): httpcore 1.0.x rebuilds the
+# available and idle lists over every connection for every queued request in every assignment pass
+# (`AsyncConnectionPool._assign_requests_to_connections`). Counted by wrapping that method: every pass is counted, and
+# on every QUEUE_WORK_SAMPLE_EVERY-th pass the queued requests (`is_queued()`) times the connections at the pass's start
+# are summed. Sampled, not every pass: an exact count would rescan the requests on every pass and add about the cost it
+# counts (512 checks a pass); one pass in 64 adds a few µs per request. `queuedTimesConnections` is the sampled sum ×
+# the sampling interval, an estimate of Σ len(queued) × len(connections) over the process. None where the pool has no
+# such method (httpcore 0.16.3, aiohttp).
+QUEUE_WORK_SAMPLE_EVERY = 64
+POOL_QUEUE_WORK = {"instrumented": None, "passes": 0, "sampledPasses": 0, "sampled": 0}
+
+
+def install_queue_work_counter(core_name):
+    """Wrap `<core>._async.connection_pool.AsyncConnectionPool._assign_requests_to_connections` with the sampled
+    counter above; returns what was wrapped (recorded in the settings) or None where there is no such method."""
+    import inspect
+
+    found = pool_method(core_name, "AsyncConnectionPool", "_assign_requests_to_connections")
+    if found is None or inspect.iscoroutinefunction(found[2]):
+        return None
+    mod, cls, original = found
+    if getattr(original, "_casebook_counted", False):
+        return POOL_QUEUE_WORK["instrumented"]
+    every = QUEUE_WORK_SAMPLE_EVERY
+
+    def _assign_requests_to_connections(self):
+        n = POOL_QUEUE_WORK["passes"] + 1
+        POOL_QUEUE_WORK["passes"] = n
+        if n % every == 0:
+            queued = sum(1 for r in self._requests if r.is_queued())
+            POOL_QUEUE_WORK["sampledPasses"] += 1
+            POOL_QUEUE_WORK["sampled"] += queued * len(self._connections)
+        return original(self)
+
+    _assign_requests_to_connections._casebook_counted = True
+    cls._assign_requests_to_connections = _assign_requests_to_connections
+    POOL_QUEUE_WORK["instrumented"] = f"{mod.__name__}.AsyncConnectionPool._assign_requests_to_connections"
+    return POOL_QUEUE_WORK["instrumented"]
 
 
 def core_name_of(hx):
@@ -201,6 +251,26 @@ def lock_fast_acquire(core_name):
         return None
     inner = getattr(lock, "_anyio_lock", None)
     return getattr(inner, "_fast_acquire", None) if inner is not None else None
+
+
+def live_locks_fast_acquire(pool):
+    """The fast_acquire of the locks the pool's live connections hold now (stated after seed-f81740df, its second
+    reader's finding 13: lock_fast_acquire reads a fresh lock, the class's value). Per connection of `pool._connections`,
+    its `_request_lock` (httpcore `connection.py`) and its HTTP/1.1 connection's `_state_lock` (`http11.py`), each an
+    AsyncLock whose anyio lock is built at its first acquire: the distinct values of `_anyio_lock._fast_acquire` over
+    the connections (None for a lock never acquired, or without the attribute), and how many connections were read.
+    None where the pool has no such connections (httpcore 0.16.3 keeps `_pool`; aiohttp has none)."""
+    conns = getattr(pool, "_connections", None) if pool is not None else None
+    if conns is None:
+        return None
+
+    def value(lock):
+        inner = getattr(lock, "_anyio_lock", None) if lock is not None else None
+        return getattr(inner, "_fast_acquire", None) if inner is not None else None
+
+    request = sorted({value(getattr(c, "_request_lock", None)) for c in conns}, key=repr)
+    state = sorted({value(getattr(getattr(c, "_connection", None), "_state_lock", None)) for c in conns}, key=repr)
+    return {"connections": len(conns), "requestLock": request, "stateLock": state}
 
 
 EMIT_LOCK = threading.Lock()  # the stall watchdog (a thread) may write beside the event loop
@@ -385,6 +455,7 @@ class Session:
         self._hx = httpx_module()
         if self.name == "httpx":
             install_retry_counter(core_name_of(self._hx))
+            install_queue_work_counter(core_name_of(self._hx))
             if self.fast_acquire:
                 install_fast_acquire(core_name_of(self._hx))
         kwargs = self._httpx_kwargs()
@@ -508,7 +579,11 @@ class Session:
                 out["httpx.keepalive_expiry_s"] = getattr(pool, "_keepalive_expiry", None)
                 out["httpx.http2"] = getattr(pool, "_http2", None)
             if self.name == "httpx":
+                # The class's value (a fresh lock) and, beside it, the live connections' own locks (after the last batch).
                 out["httpcore.AsyncLock.fast_acquire"] = lock_fast_acquire(core_name_of(self._hx))
+                live = live_locks_fast_acquire(pool)
+                if live is not None:
+                    out["httpcore.liveLocks.fast_acquire"] = live
             t = self._client.timeout
             out["httpx.timeout_s"] = {"connect": t.connect, "read": t.read, "write": t.write, "pool": t.pool}
         if self._session is not None:
@@ -534,6 +609,11 @@ class Session:
             out["httpcore.connection_not_available"] = {"counter": POOL_RETRIES["instrumented"],
                                                         "retries": POOL_RETRIES["total"],
                                                         "maxPerRequest": POOL_RETRIES["maxPerRequest"]}
+        if POOL_QUEUE_WORK["instrumented"] is not None:
+            q = POOL_QUEUE_WORK
+            out["httpcore.queue_work"] = {"counter": q["instrumented"], "sampleEvery": QUEUE_WORK_SAMPLE_EVERY,
+                                          "passes": q["passes"], "sampledPasses": q["sampledPasses"],
+                                          "queuedTimesConnections": q["sampled"] * QUEUE_WORK_SAMPLE_EVERY}
         out["openSockets"] = self.sample_sockets()
         out["peakOpenSockets"] = self.peak_sockets
         return out

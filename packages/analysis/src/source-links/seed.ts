@@ -370,6 +370,56 @@ export const SEED_LINKS: readonly SourceLink[] = [
     token: 'real_timeout = timeout',
     checkedByHand: true,
   },
+  // After seed-f81740df (its second reader, finding 8): the yield between assignment and ACTIVE, the request lock's
+  // acquire before the HTTP/1.1 state check (httpcore 1.0.9 wheel of the latest set, lines and tokens checked there).
+  {
+    id: 'seed:httpcore-1.0.9.request-lock-acquire',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: 'httpcore/_async/connection.py',
+    lines: [76, 76],
+    token: 'async with self._request_lock:',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.idle-to-active',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: 'httpcore/_async/http11.py',
+    lines: [72, 75],
+    token: 'async with self._state_lock:',
+    checkedByHand: true,
+  },
+  // The FastAPI app's threadpool (finding 11), checked in the wheels of the latest set
+  // (.venvs/latest-<hash>/lib/python3.11/site-packages): a `def` route runs in run_in_threadpool, which sends it to
+  // anyio.to_thread.run_sync, whose default limiter is CapacityLimiter(40).
+  {
+    id: 'seed:fastapi-0.165.0.def-route-threadpool',
+    source: 'fastapi/fastapi',
+    tag: '0.165.0',
+    file: 'fastapi/routing.py',
+    lines: [382, 385],
+    token: 'return await run_in_threadpool(',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:starlette-1.10.0.run-in-threadpool',
+    source: 'encode/starlette',
+    tag: '1.10.0',
+    file: 'starlette/concurrency.py',
+    lines: [32, 34],
+    token: 'anyio.to_thread.run_sync(func)',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:anyio-4.16.0.default-thread-limiter',
+    source: 'agronholm/anyio',
+    tag: '4.16.0',
+    file: 'src/anyio/_backends/_asyncio.py',
+    lines: [3257, 3257],
+    token: 'CapacityLimiter(40)',
+    checkedByHand: true,
+  },
   {
     id: 'seed:aiohttp-3.14.5.c-parser',
     source: 'aio-libs/aiohttp',
