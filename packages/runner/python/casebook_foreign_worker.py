@@ -145,7 +145,7 @@ def install_retry_counter(core_name):
     (recorded in the settings) or None when this httpcore has no such method."""
     found = pool_method(core_name, "AsyncPoolRequest", "clear_connection")
     if found is None:
-        return POOL_RETRIES["instrumented"]
+        return None
     mod, cls, original = found
     if getattr(original, "_casebook_counted", False):
         return POOL_RETRIES["instrumented"]
