@@ -12,6 +12,7 @@ const PURE_FILES = [
   'analysis-at-once',
   'analysis-bisect',
   'analysis-bisect-processes',
+  'analysis-bisects-superseded',
   'analysis-bodies',
   'analysis-design-reach',
   'analysis-dns',

@@ -1,3 +1,5 @@
+import { bisectSupersededText, type SupersedableBisect } from './bisects-superseded';
+
 /**
  * How a notebook lists the committed `casebook bisect` records (stated before the run after versions-a69647ac, its
  * second reader's findings 8 and "a listed bisect that measured nothing"): the list's heading says what the records
@@ -6,8 +8,11 @@
  * compared nothing there: incomplete, not a negative result). Each record also says how many client processes ran each
  * version (bisectDesignText): every record written before several processes per version were run (after the
  * interrupted bisect undici-throughput-c512-6.21.0-6.29.1-2026-12-05-interrupted) ran one, paired per round, and a
- * per-process effect could read there as a release boundary. Pure; tested in
- * test/analysis-versions-after-a69647ac.test.ts and test/analysis-bisect-processes.test.ts.
+ * per-process effect could read there as a release boundary. Such a record, once a complete record of 3 or more
+ * processes per version covers its range at the same client, scenario and metric, is listed as superseded, naming
+ * that record, and nothing it found as a finding (bisects-superseded.ts states the rule). Pure; tested in
+ * test/analysis-versions-after-a69647ac.test.ts, test/analysis-bisect-processes.test.ts and
+ * test/analysis-bisects-superseded.test.ts.
  */
 
 /** What the list reads of a bisect record (structural: a `BisectRecord` from @casebook/results fits). */
@@ -84,8 +89,23 @@ export function bisectMeasuredNothingAt(record: Pick<ListedBisect, 'good' | 'bad
  * The record's summary lines as the list prints them (its `- ` lines), except that a record which measured nothing at
  * an end (`bisectMeasuredNothingAt`) has its "No boundary resolved …" line replaced by "Measured nothing at 6.28.1: it
  * produced no measurement in any round, so this bisect compared nothing there (incomplete, not a negative result)."
+ * A superseded record (`supersededBy`: the records `bisectSupersededBy` returns for it, stated before the next run
+ * after the 3-process bisects of 6 December 2026) is listed with "**Superseded** by `<file>` …" first, naming them,
+ * and each of its own lines marked "Superseded, not a finding: …", so its boundary is never read as one.
  */
-export function bisectSummaryLines(record: Pick<ListedBisect, 'good' | 'bad' | 'steps' | 'summary'>): string[] {
+export function bisectSummaryLines(
+  record: Pick<ListedBisect, 'good' | 'bad' | 'steps' | 'summary'>,
+  supersededBy: readonly SupersedableBisect[] = [],
+): string[] {
+  const own = recordedLines(record);
+  const superseded = bisectSupersededText(supersededBy);
+  return superseded === null
+    ? own
+    : [superseded, ...own.map((line) => `- Superseded, not a finding: ${line.slice(2)}`)];
+}
+
+/** The record's own `- ` lines, "No boundary resolved" replaced where it measured nothing at an end. */
+function recordedLines(record: Pick<ListedBisect, 'good' | 'bad' | 'steps' | 'summary'>): string[] {
   const lines = record.summary.split('\n').filter((line) => line.startsWith('- '));
   const nothing = bisectMeasuredNothingAt(record);
   if (nothing.length === 0) return lines;

@@ -3,6 +3,7 @@ export { type BinomialInterval, binomialInterval, binomialUpperTail } from './bi
 export * from './bisect';
 export * from './bisect-processes';
 export * from './bisects-on-record';
+export * from './bisects-superseded';
 export * from './bodies';
 export * from './body-summaries';
 export { type BurstCount, type BurstInterval, burstInterval, MIN_BURSTS } from './burst-interval';

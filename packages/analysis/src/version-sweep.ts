@@ -3,6 +3,7 @@ import { type MedianInterval, medianInterval, pairedRatio } from '@casebook/stat
 import { binomialUpperTail } from './binomial-interval';
 import { type BisectMovement, directionOf, releaseLinks } from './bisect';
 import { type ProcessRounds, pairsFromProcesses } from './bisect-processes';
+import { bisectSupersededBy } from './bisects-superseded';
 import type { BlockMetric } from './interleaved';
 import { metricRatioOf, ROUND_METRIC_TEXT, type RoundMetric, roundValues } from './round-metrics';
 import { countClaim, intervalLabel, sanityCheck, type Threshold, type VerdictData } from './verdicts';
@@ -504,9 +505,13 @@ export interface BisectOnRecord {
     metric: { name: string };
     /** The adapter it measured (`undici-request`); absent in a record that names none. */
     client?: string;
+    /** 'node' or the npm package whose versions good and bad are (bisectSupersededBy reads it). */
+    package?: string;
     scenario: Record<string, unknown>;
-    /** The machine it ran on (anonymous id), when the record names one. */
-    environment?: { machineId?: string | null };
+    /** Client processes per version; absent: one (bisectSupersededBy: a one-process record can be superseded). */
+    processes?: { perVersion: number } | undefined;
+    /** The machine it ran on (anonymous id), when the record names one, and the Node that ran it. */
+    environment?: { machineId?: string | null; node?: string };
     /** Its runs' segments: which releases it measured. */
     steps?: readonly { ratios: readonly { older: string; newer: string }[] }[];
     /** The boundaries it located (bisectPlans: a confirmed one is a decided step). */
@@ -1533,7 +1538,9 @@ export function bisectPlans(input: {
  * What the committed bisects say about one range a plan would search (bisectPlans, stated before the run after
  * versions-a69647ac): a bisect of the same client, metric and concurrency with the same ends ("already searched by
  * <file> (machine …; no boundary)"), and boundaries such bisects located and confirmed inside it. A range containing a
- * confirmed boundary is not planned (`plan: false`).
+ * confirmed boundary is not planned (`plan: false`). A one-process bisect superseded by a complete multi-process one
+ * (`bisectSupersededBy`, stated before the next run after the 3-process bisects of 6 December 2026) is named with
+ * "superseded by <file>, not a finding", and its confirmed boundary does not stop a plan.
  */
 export function rangeOnRecord(input: {
   range: { good: string; bad: string };
@@ -1560,10 +1567,15 @@ export function rangeOnRecord(input: {
         ? 'this machine'
         : `machine ${theirs.slice(0, 8)}…`;
   };
+  // Since the 3-process bisects of 6 December 2026 (stated before the next run): a one-process record that a complete
+  // multi-process record supersedes (bisectSupersededBy) is named with what supersedes it, and decides no step.
+  const supersededBy = (b: BisectOnRecord) => bisectSupersededBy(b.record, input.bisects);
   const outcome = (b: BisectOnRecord) => {
     const found = (b.record.boundaries ?? []).map((x) => `${plain(x.older)} → ${plain(x.newer)}`);
     const status = b.record.status === undefined || b.record.status === 'completed' ? '' : `${b.record.status}; `;
-    return `${status}${found.length === 0 ? 'no boundary' : `boundary ${found.join(', ')}`}`;
+    const by = supersededBy(b).map((x) => `\`${x.file}\``);
+    const superseded = by.length === 0 ? '' : `; superseded by ${by.join(' and ')}, not a finding`;
+    return `${status}${found.length === 0 ? 'no boundary' : `boundary ${found.join(', ')}`}${superseded}`;
   };
   const notes: string[] = [];
   for (const b of same)
@@ -1574,7 +1586,7 @@ export function rangeOnRecord(input: {
   // Only a search that completed decides a step: a stopped one's boundary is "found before it stopped".
   const completed = (b: BisectOnRecord) => b.record.status === undefined || b.record.status === 'completed';
   const inside = same
-    .filter(completed)
+    .filter((b) => completed(b) && supersededBy(b).length === 0)
     .flatMap((b) =>
       (b.record.boundaries ?? [])
         .filter(
