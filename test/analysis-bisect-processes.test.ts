@@ -311,6 +311,17 @@ describe('the plan states what the processes cost', () => {
       /^one boundary: \d+ steady-state blocks \(3 client processes per version\) ≈ \d+ min .*one process per version: \d+ blocks/,
     );
   });
+
+  test('and the screen alone, where a search that finds no boundary stops (each 3-process bisect on record)', () => {
+    const e = bisectEstimate({ count: 15, rounds: ROUNDS, processes: 3 });
+    // 15 versions (6.21.0 … 6.29.1): 4 screened × 10 rounds × 3 processes = 120 blocks × 3.3 s = 6.6 min (that screen
+    // ran 408.5 s); one boundary adds 3 searches of 3 versions × 10 rounds and the confirmation's 2 × 20 rounds: 170
+    // blocks a process, 510 with 3.
+    expect(e.screenMinutes).toBeCloseTo(6.6, 6);
+    expect(e.text).toBe(
+      'one boundary: 510 steady-state blocks (3 client processes per version) ≈ 28 min at 3.3 s a block (one process per version: 170 blocks ≈ 9 min); no boundary found: the screen alone, 120 blocks ≈ 7 min; a retry doubles its step, a second boundary adds its own search and confirmation',
+    );
+  });
 });
 
 describe('a sweep cell of several processes (notebook 07)', () => {

@@ -421,15 +421,27 @@ export const BISECT_PROCESSES = {
 } as const satisfies Record<BisectProfile, number>;
 
 /**
- * Seconds a steady-state block took in the interrupted c512 bisect's steps on machine c6b1b4ab… (its step records' start
- * and finish: 40 blocks in 139 s, 80 in 251 s, 30 in 104 s; the process's start and warm-up included), for the plan.
+ * Seconds a steady-state block takes on machine c6b1b4ab… at 512 in flight, for the plan, measured (again) from the
+ * 3-process bisects of 6 December 2026: results/bisect/undici-throughput-c512-<range>-3proc-2026-12-06 for the ranges
+ * 6.21.0-6.29.1, 7.20.0-7.21.0, 7.24.7-7.30.2, 7.25.0-7.26.0, 8.11.2-8.12.4 and 8.6.0-8.7.0, and
+ * undici-throughput-c512-7.24.7-8.13.1-3proc-2026-12-06-interrupted (its first step completed). Each ran one step, its
+ * screen. A step's seconds: its bench records' earliest `startedAt` to latest `finishedAt` (every process of the step
+ * runs in one interleaved comparison, one block at a time); its blocks: versions × processes × rounds, each recorded in
+ * `method.blocks`. 120 blocks in 408.5 s, 60 in 184.7, 120 in 396.8, 60 in 202.0, 120 in 383.4, 60 in 210.3 and 150
+ * in 479.2: 690 blocks in 2,264.7 s = 3.28 s a block (3.08–3.50 per record; each block's re-warm and the processes'
+ * start included), the 3.3 s the interrupted one-process c512 bisect gave before (40 blocks in 139 s, 80 in 251 s, 30
+ * in 104 s). Those bisects took about a third of the plan's "one boundary" time (8.6.0 → 8.7.0: 3.5 min for ≈ 10)
+ * because none found a boundary, so each stopped after its screen with no search or confirmation: the plan now states
+ * that time too (bisectEstimate).
  */
 export const STEADY_BLOCK_SECONDS = 3.3;
 
 /**
  * The run time the plan states for one boundary (expectedRuns' steps: the screen, halving the widest screened gap, the
  * confirmation), steady-state blocks only: each step's versions × processes × rounds blocks at STEADY_BLOCK_SECONDS,
- * and the same with one process per version (the design before), so the plan says what the processes cost.
+ * and the same with one process per version (the design before), so the plan says what the processes cost. Also the
+ * screen alone (`screenMinutes`): a search whose screen finds no boundary stops there, as every 3-process bisect of
+ * 6 December 2026 did (the 15 versions of 6.21.0 … 6.29.1: 120 blocks, ≈ 7 min stated, 6.8 min run).
  */
 export function bisectEstimate(input: {
   count: number;
@@ -437,18 +449,21 @@ export function bisectEstimate(input: {
   processes: number;
   screenSize?: number;
   lineBoundary?: boolean;
-}): { blocks: number; minutes: number; oneProcessMinutes: number; text: string } {
+}): { blocks: number; minutes: number; oneProcessMinutes: number; screenMinutes: number; text: string } {
   const idx = screenIndices(input.count, input.screenSize ?? DEFAULT_SCREEN_SIZE, input.lineBoundary === true);
   const searches = expectedRuns(input.count, input.screenSize, input.lineBoundary) - 2;
   const perProcess = idx.length * input.rounds.screen + searches * 3 * input.rounds.step + 2 * input.rounds.confirm;
   const blocks = perProcess * input.processes;
   const minutes = (blocks * STEADY_BLOCK_SECONDS) / 60;
   const oneProcessMinutes = (perProcess * STEADY_BLOCK_SECONDS) / 60;
+  const screenBlocks = idx.length * input.rounds.screen * input.processes;
+  const screenMinutes = (screenBlocks * STEADY_BLOCK_SECONDS) / 60;
   return {
     blocks,
     minutes,
     oneProcessMinutes,
-    text: `one boundary: ${blocks} steady-state blocks (${input.processes} client processes per version) ≈ ${Math.round(minutes)} min at ${STEADY_BLOCK_SECONDS} s a block (one process per version: ${perProcess} blocks ≈ ${Math.round(oneProcessMinutes)} min); a retry doubles its step, a second boundary adds its own search and confirmation`,
+    screenMinutes,
+    text: `one boundary: ${blocks} steady-state blocks (${input.processes} client processes per version) ≈ ${Math.round(minutes)} min at ${STEADY_BLOCK_SECONDS} s a block (one process per version: ${perProcess} blocks ≈ ${Math.round(oneProcessMinutes)} min); no boundary found: the screen alone, ${screenBlocks} blocks ≈ ${Math.round(screenMinutes)} min; a retry doubles its step, a second boundary adds its own search and confirmation`,
   };
 }
 
