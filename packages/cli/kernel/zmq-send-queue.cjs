@@ -13,6 +13,12 @@
  *
  * The fix: a send that finds the socket busy is queued, in order, behind it; later sends join the queue until it is
  * drained, one send at a time, each after the one before has gone. Nothing is dropped; nothing else changes.
+ *
+ * The second loss is ZeroMQ's own: a PUB socket DROPS, silently, any message sent while its queue for a subscriber
+ * holds the high-water mark (ZMQ_SNDHWM, default 1000 messages, zmq_setsockopt(3); zmq_socket(3): "ZMQ_PUB ... the
+ * message shall be dropped"). When the notebook runner reads iopub more slowly than a cell writes (a busy machine,
+ * 1,200 displays in one tick), outputs in the middle of the cell vanished (CI, 6 Dec 2026: lines 995-1019 of 1,200).
+ * The iopub Publisher is given no high-water mark (0 = no limit) before it binds, so it queues instead of dropping.
  */
 const fs = require('node:fs');
 const zmq = require('zeromq');
@@ -84,5 +90,17 @@ function patch(SocketClass) {
   Object.defineProperty(SocketClass.prototype, 'send', { value: queued, writable: true, configurable: true });
 }
 
+function unboundedQueue(PublisherClass) {
+  const bind = PublisherClass.prototype.bind;
+  if (typeof bind !== 'function' || bind.casebookUnbounded === true) return;
+  const unbounded = function (address) {
+    this.sendHighWaterMark = 0;
+    return bind.call(this, address);
+  };
+  unbounded.casebookUnbounded = true;
+  Object.defineProperty(PublisherClass.prototype, 'bind', { value: unbounded, writable: true, configurable: true });
+}
+
 patch(zmq.Publisher);
 patch(zmq.Router);
+unboundedQueue(zmq.Publisher);
