@@ -507,7 +507,17 @@ export interface Replicates {
    * guards set aside, or a claim that held): the result was seen before this run, so it is not a finding either.
    */
   seenUnderThreshold?: boolean;
+  /**
+   * An earlier run, on this machine, in which this verdict held under this threshold, unflagged (stated after
+   * seed-e65a2755, its second reader's finding 13): with this run's holding too, a recommendation may rest on it
+   * (recommendationsFrom's `replicated`). Often `run` itself; a later run where `run` was voided by a guard.
+   */
+  heldIn?: string;
 }
+
+/** The evidence of a replication: the run, the value it measured and, where given, the run it held in. */
+const replicatesEvidence = (r: Replicates | undefined) =>
+  r ? { replicates: r.run, replicatedValue: r.value, ...(r.heldIn ? { replicatedHeldIn: r.heldIn } : {}) } : {};
 
 /**
  * The claim text of a replication: `Replication of <run> (which measured <what> before this threshold was set; …)`,
@@ -546,7 +556,7 @@ export function gapClaim(input: {
       interval,
       threshold: input.threshold,
       ...(r ? { kind: 'exploratory' as const } : {}),
-      evidence: { ...(r ? { replicates: r.run, replicatedValue: r.value } : {}), ...withheldOf(interval) },
+      evidence: { ...replicatesEvidence(r), ...withheldOf(interval) },
     }),
     [input.httpx, input.aiohttp],
   );
@@ -860,7 +870,7 @@ export function closesGapClaim(
       interval: share,
       threshold: { above: minShare },
       ...kind,
-      evidence: { ...(r ? { replicates: r.run, replicatedValue: r.value } : {}), ...moved, ...withheldOf(share) },
+      evidence: { ...replicatesEvidence(r), ...moved, ...withheldOf(share) },
     }),
     stepMeasurements(s),
   );
@@ -971,7 +981,7 @@ export function reconnectStorm(input: {
       unresolved: blocks.length === 0 || storm.requests === 0,
       kind: r ? 'exploratory' : (input.kind ?? 'claim'),
       evidence: {
-        ...(r ? { replicates: r.run, replicatedValue: r.value } : {}),
+        ...replicatesEvidence(r),
         stormSockets: storm.opened,
         stormRequests: storm.requests,
         stormPerRequest: storm.perRequest,
@@ -1039,7 +1049,7 @@ export function noStormClaim(input: {
       unresolved: s.requests === 0,
       kind: r ? 'exploratory' : 'claim',
       evidence: {
-        ...(r ? { replicates: r.run, replicatedValue: r.value } : {}),
+        ...replicatesEvidence(r),
         sockets: s.opened,
         requests: s.requests,
         perRequest: s.perRequest,
@@ -1095,7 +1105,7 @@ export function cpuRatioClaim(input: {
       interval,
       threshold: input.threshold,
       ...(r ? { kind: 'exploratory' as const } : {}),
-      evidence: { ...(r ? { replicates: r.run, replicatedValue: r.value } : {}), ...withheldOf(interval) },
+      evidence: { ...replicatesEvidence(r), ...withheldOf(interval) },
     }),
     [input.from, input.to],
   );
@@ -1174,7 +1184,8 @@ export function retentionClaim(input: {
 
 /**
  * `httpx-cpu-grows`, now measured with intervals: httpx's CPU per request at high ÷ at low concurrency (per round)
- * above `httpxAbove`, and aiohttp's below `aiohttpBelow`. Both must hold.
+ * above `httpxAbove`, and aiohttp's below `aiohttpBelow`. Both must hold. Its evidence states both thresholds
+ * (`threshold`: since seed-e65a2755's second reader, finding 12, so it never reads "no threshold").
  */
 export function cpuGrowthClaim(input: {
   id: string;
@@ -1210,7 +1221,8 @@ export function cpuGrowthClaim(input: {
       [input.aiohttp.low, input.aiohttp.high],
     ),
   ];
-  return withPartsGuards(allOf(parts, { id: input.id, claim: input.claim }), parts);
+  const threshold = `httpx's ratio above ${input.httpxAbove}, aiohttp's below ${input.aiohttpBelow} (each 95 % CI)`;
+  return withPartsGuards(allOf(parts, { id: input.id, claim: input.claim, evidence: { threshold } }), parts);
 }
 
 /**
@@ -1706,8 +1718,9 @@ export function gatherTrialsOf(
  * a batch), every other row 0.4 s or less, and about 1.5 s to start a process and its target.
  */
 const ESTIMATE = { slowBatchS: 2.7, slowColdS: 10, worstBatchS: 10, fastBatchS: 0.4, processS: 1.5 } as const;
+// At 0 ms only since seed-e65a2755: its `latest · httpx @ 50 ms` took 0.64–0.67 s a batch, near the fast rows' 0.4 s.
 const slowGather = (label: string): boolean =>
-  /^(as-reported|latest) · httpx( pool=None)?( keepalive=100| uvloop| fast_acquire)? @/.test(label);
+  /^(as-reported|latest) · httpx( pool=None)?( keepalive=100| uvloop| fast_acquire)? @ 0 ms/.test(label);
 
 /**
  * The gathers' run order with the arms of the counted claims run in several processes (stated before the run after
@@ -2106,6 +2119,9 @@ export interface AppPointLike {
   steadiness?: { steady: boolean; reason: string } | null;
   /** The upstream's count in the window: requests the app sent it and new sockets it accepted. */
   upstream?: { requests: number; connectionsOpened: number } | null;
+  /** Requests answered in the window, and those that failed (the window's request count is their sum). */
+  ok?: number;
+  errors?: { total: number };
 }
 
 export interface AppRun {
@@ -2138,6 +2154,18 @@ export function inAppBoundMs(p: AppPointLike): number | null {
  * 64 connections' worth at 0.70 of the app's core; 0.9 as the `collapsed` guard's busy share).
  */
 export const APP_SATURATED_SHARE = 0.9;
+
+/**
+ * Below this share of its core the app is near its idle baseline, and its CPU per request is mostly that baseline ÷ a
+ * few requests (seed-e65a2755's second reader, finding 11: `requests-async` at 0.010–0.014 of its core): the table
+ * prints no CPU per request there.
+ */
+export const APP_IDLE_BELOW = 0.1;
+
+/** The requests a point's window ended (answered and failed), or null where the record has no count. */
+export function appWindowRequests(p: AppPointLike): number | null {
+  return p.ok === undefined ? null : p.ok + (p.errors?.total ?? 0);
+}
 
 /** The app's CPU µs per request at a point: its share of its core × 1 s ÷ throughput; NaN without either. */
 export function appCpuUsPerRequest(p: AppPointLike): number {
@@ -2175,9 +2203,21 @@ export function upstreamSocketsPerRequest(p: AppPointLike): number | null {
 /**
  * The FastAPI route table: one row per point (a single window each, no interval), with the new upstream sockets per
  * request (stated after seed-f81740df: the httpx route reopened about 0.93 per request whenever more than 20 were in
- * flight) and what bounded a closed loop (appBound, with the run's upstream delay).
+ * flight) and what bounded a closed loop (appBound, with the run's upstream delay). Since seed-e65a2755's second
+ * reader (finding 11): each window's request count; the app's CPU per request only where it used at least
+ * APP_IDLE_BELOW of its core (`— (idle baseline)` below it); the loop lag p99 beside a `bounded by N connections` bound.
  */
 export function appRouteRows(run: AppRun): Record<string, string | number>[] {
+  const cpuPerRequest = (p: AppPointLike): string | number => {
+    const busy = p.cpuShare.app;
+    if (busy !== null && busy < APP_IDLE_BELOW) return '— (idle baseline)';
+    return Number.isFinite(appCpuUsPerRequest(p)) ? Math.round(appCpuUsPerRequest(p)) : '—';
+  };
+  const bound = (p: AppPointLike): string => {
+    const b = appBound(p, run.target.delayMs);
+    const lag = p.app?.loopLagMs?.p99;
+    return b.startsWith('bounded by') && lag !== undefined ? `${b}; loop lag p99 ${lag.toFixed(1)} ms` : b;
+  };
   return run.points.map((p) => ({
     route: p.route,
     load:
@@ -2188,9 +2228,10 @@ export function appRouteRows(run: AppRun): Record<string, string | number>[] {
     p50Ms: p.latencyMs?.p50 ?? '—',
     p99Ms: p.latencyMs?.p99 ?? '—',
     cpu: `app ${share(p.cpuShare.app)}, upstream ${share(p.cpuShare.target)}, load ${share(p.cpuShare.loadGenerator)}`,
-    appCpuUsPerRequest: Number.isFinite(appCpuUsPerRequest(p)) ? Math.round(appCpuUsPerRequest(p)) : '—',
+    requests: appWindowRequests(p) ?? '—',
+    appCpuUsPerRequest: cpuPerRequest(p),
     upstreamSocketsPerRequest: upstreamSocketsPerRequest(p)?.toFixed(2) ?? '—',
-    bound: appBound(p, run.target.delayMs),
+    bound: bound(p),
     threadsPeak: p.app?.threadsPeak ?? '—',
     loopLagP99Ms: p.app?.loopLagMs?.p99 ?? '—',
     flags: p.flags.join(', ') || '—',
@@ -2233,7 +2274,7 @@ export function loopFreeClaim(input: {
   const admitted = clean.filter((p) => p.flags.length > 0);
   const r = input.replicates;
   const evidence: Evidence = {
-    ...(r ? { replicates: r.run, replicatedValue: r.value } : {}),
+    ...replicatesEvidence(r),
     upstreamDelayMs: delay,
     rates: all.length,
     flaggedRates: all.filter((p) => p.flags.length > 0 || !p.app?.loopLagMs).length,
@@ -2350,26 +2391,49 @@ export interface Recommendation {
   /** Further claims that must hold too (e.g. a setting that stops the storm must also be cheaper per request). */
   also?: readonly string[];
   text: string;
+  /**
+   * It may rest on a replication (stated after seed-e65a2755, its second reader's finding 13): a result that held
+   * under its threshold in two runs, an earlier one (evidence `replicatedHeldIn`, or the run it replicates where its
+   * `replicatesOutcome` is holds) and this one. The line then says "replicated in `<run>` and this run".
+   */
+  replicated?: boolean;
 }
 
 /**
  * Lines for the claims that hold (in the order given); every other recommendation is withheld, with the outcome of
  * the claim it would have rested on, so the notebook can say what stays open. A recommendation never outlives its claim.
+ * A candidate marked `replicated` also rests on a replication that holds here and held in the run it names.
  */
 export function recommendationsFrom(
-  verdicts: readonly Pick<VerdictData, 'id' | 'kind' | 'outcome'>[],
+  verdicts: readonly (Pick<VerdictData, 'id' | 'kind' | 'outcome'> & { evidence?: VerdictData['evidence'] })[],
   candidates: readonly Recommendation[],
 ): { lines: string[]; withheld: { claim: string; outcome: string }[] } {
   const lines: string[] = [];
   const withheld: { claim: string; outcome: string }[] = [];
-  const outcomeOf = (id: string): string => {
+  /** The earlier run a replication held in (under the same threshold), or null. */
+  const heldIn = (v: (typeof verdicts)[number]): string | null => {
+    const run = v.evidence?.['replicates'];
+    if (v.kind !== 'exploratory' || typeof run !== 'string') return null;
+    const held = v.evidence?.['replicatedHeldIn'];
+    if (typeof held === 'string') return held;
+    return v.evidence?.['replicatesOutcome'] === 'holds' ? run : null;
+  };
+  const outcomeOf = (id: string, replicated: boolean): string => {
     const v = verdicts.find((x) => x.id === id);
+    if (v && replicated && heldIn(v) !== null) return v.outcome;
     return v ? (v.kind === 'claim' ? v.outcome : `${v.kind}, not a claim`) : 'not measured';
   };
   for (const c of candidates) {
-    const blocking = [c.claim, ...(c.also ?? [])].find((id) => outcomeOf(id) !== 'holds');
-    if (blocking === undefined) lines.push(c.text);
-    else withheld.push({ claim: blocking, outcome: outcomeOf(blocking) });
+    const replicated = c.replicated === true;
+    const blocking = [c.claim, ...(c.also ?? [])].find((id) => outcomeOf(id, replicated) !== 'holds');
+    const runs = [c.claim, ...(c.also ?? [])].flatMap((id) => {
+      const v = verdicts.find((x) => x.id === id);
+      const run = v ? heldIn(v) : null;
+      return run === null ? [] : [`\`${run}\``];
+    });
+    if (blocking === undefined)
+      lines.push(runs.length ? `${c.text} *(replicated in ${runs.join(', ')} and this run)*` : c.text);
+    else withheld.push({ claim: blocking, outcome: outcomeOf(blocking, replicated) });
   }
   return { lines, withheld };
 }
