@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   type AppRun,
   appRouteNotes,
@@ -263,5 +265,24 @@ describe('finding 11: the FastAPI readings', () => {
     expect(notes[0]).toContain('requests-async — (idle baseline, under 0.1 of its core)');
     expect(notes[1]).toContain('loop lag p99 47.0 ms; 1,765 requests');
     expect(notes.join('\n')).toContain('requests-async at 10 req/s (27 requests)');
+  });
+});
+
+describe('notebook 06 after seed-e65a2755', () => {
+  const file = path.resolve(__dirname, '..', 'notebooks/06-the-seed.ipynb');
+  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as { cells: { id?: string; source: string[] }[] };
+  const ids = nb.cells.map((c) => c.id);
+  const text = nb.cells.map((c) => c.source.join('')).join('\n');
+
+  it('states the rules after seed-e65a2755 right after those after seed-f81740df, and applies them', () => {
+    expect(ids.indexOf('stated-before-next-run-after-e65a2755')).toBe(
+      ids.indexOf('stated-before-next-run-after-f81740df') + 1,
+    );
+    const cell = nb.cells.find((c) => c.id === 'stated-before-next-run-after-e65a2755')?.source.join('') ?? '';
+    for (const id of ['closes-keepalive-gather-50ms', 'uvloop-matched-pool', 'fastacquire-keepalive-no-reopen'])
+      expect(cell).toContain(`\`${id}\``);
+    expect(text).toContain('identity: NO_REOPEN_IDENTITY');
+    expect(text).toContain('claimsAfterE65a2755(gather, settings.gatherWarmup)');
+    expect(text).toContain('KEEPALIVE_50MS.arm, KEEPALIVE_50MS.reference');
   });
 });
