@@ -59,7 +59,7 @@ export interface KeptPoolCounters {
   passMicrosPerRequest: number;
   /** passMicrosPerRequest ÷ CPU µs per request: the pass's share of the process's CPU per request. */
   passShare: number;
-  /** Idle-socket polls (has_expired on an IDLE connection), ConnectionNotAvailable retries and new connections. */
+  /** Idle-socket polls (estimated from the sampled passes), ConnectionNotAvailable retries and new connections. */
   idleProbesPerRequest: number | null;
   retriesPerRequest: number | null;
   connectionsCreatedPerRequest: number | null;

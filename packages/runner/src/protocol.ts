@@ -30,9 +30,10 @@ export interface PhaseResult {
  * end minus those at its start, so the cold first gather (the warm-up phase) and every batch have their own. The
  * assignment pass is sampled every `sampleEvery`-th pass: `sampledPasses` of `passes`, the connections they walked
  * (`sampledConnections`) and their own time (`sampledPassMicros`, perf_counter around the original method);
- * `queuedTimesConnections` is the sampled Σ queued × connections × sampleEvery (as the record's whole-process figure).
- * `retries` (ConnectionNotAvailable), `idleProbes` (has_expired on an idle connection, which polls its socket) and
- * `connectionsCreated` (the pool's create_connection) count every call. null: that counter is not installed.
+ * `queuedTimesConnections` is the sampled Σ queued × connections × sampleEvery (as the record's whole-process figure),
+ * and `idleProbes` the sampled Σ idle connections at a pass's start × sampleEvery (an estimate of has_expired's polls
+ * of an idle socket). `retries` (ConnectionNotAvailable) and `connectionsCreated` (the pool's create_connection) count
+ * every call. null: that counter is not installed.
  */
 export interface PoolCounters {
   sampleEvery: number;
