@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   type AttributionStep,
   aaGatherCheck,
@@ -23,7 +25,10 @@ import {
   replicatedGathers,
   settledPoolOf,
 } from '@casebook/analysis';
+import { findRepoRoot } from '@casebook/results';
+import { type BenchRecord, withGatherGuards } from '@casebook/study';
 import { describe, expect, it } from 'vitest';
+import { resolveForeignOptions } from '../packages/runner/src/foreign';
 
 /**
  * The gathers' rules stated after seed-e65a2755 (its second reader's findings 2, 4, 6, 8 and 9), before the run that
@@ -441,5 +446,45 @@ describe("a gather's flags and kept-batch figures reach its bench on save (findi
     expect(gatherGuardsOf({ ...r, params: { load: { concurrency: 64, requests: 3000 } } }, GATHER_POOL_STATE)).toBeNull();
     const windows = { ...r, trials: r.trials.map((t) => ({ ...t, block: 0 })) };
     expect(gatherGuardsOf(windows, GATHER_POOL_STATE)).toBeNull();
+  });
+});
+
+describe("seed-e65a2755's committed `2022 · httpx @ 0 ms`, saved under these rules (finding 8)", () => {
+  const file = path.join(findRepoRoot(), 'results/seed/seed-e65a2755/benches/001-2022-httpx-0-ms.json');
+  const record = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchRecord;
+  const rule = (r: BenchRecord) => gatherGuardsOf(r, GATHER_POOL_STATE);
+
+  it('carries its flags and its 4 kept batches’ median, 672 µs/request against the 617 the citation gave', () => {
+    expect(record.cpuMicrosPerRequest).toBeCloseTo(617.16, 2);
+    const saved = withGatherGuards(record, [rule]);
+    const g = saved.gatherGuards;
+    expect([g?.kept, g?.warmupBatches, g?.rankable]).toEqual([4, 20, false]);
+    expect(g?.flags).toEqual([
+      'few-kept (4 batches after the warm-up in time, fewer than 6)',
+      'pool-state-moved (peak open 20 in the first kept batch, 61 in kept batch 2: more than ±1; 76 new sockets in the kept batches (the first in kept batch 2) where a pool of 20 open should open none)',
+    ]);
+    expect(g?.cpuMicrosPerRequest).toBeCloseTo(671.7, 0);
+    // Saved once: a record that has them, or one the rule returns null for, is left as it is.
+    expect(withGatherGuards(saved, [rule])).toBe(saved);
+    expect(withGatherGuards(record, [() => null])).toBe(record);
+  });
+});
+
+describe('gatherUntil: the runner takes the rule for the phase method (finding 4a)', () => {
+  const base = { client: 'httpx', concurrency: 512, requests: 512 };
+
+  it('passes it on checked, and only when given', () => {
+    const o = resolveForeignOptions({ ...base, trials: 17, gatherUntil: { ...GATHER_UNTIL_AFTER_E65A2755 } });
+    expect(o.foreign.gatherUntil).toEqual(GATHER_UNTIL_AFTER_E65A2755);
+    expect(resolveForeignOptions({ ...base, trials: 17 }).foreign).not.toHaveProperty('gatherUntil');
+  });
+
+  it('refuses a cap below the planned count, and seconds that are not seconds', () => {
+    const until = { ...GATHER_UNTIL_AFTER_E65A2755 };
+    expect(() => resolveForeignOptions({ ...base, trials: 90, gatherUntil: until })).toThrow(/invalid gatherUntil/);
+    expect(() => resolveForeignOptions({ ...base, gatherUntil: { ...until, maxSeconds: 0 } })).toThrow(/invalid gatherUntil/);
+    expect(() => resolveForeignOptions({ ...base, gatherUntil: { ...until, minStartedAfter: 1.5 } })).toThrow(
+      /invalid gatherUntil/,
+    );
   });
 });
