@@ -788,21 +788,27 @@ export function attributionRows(steps: readonly AttributionStep[]): AttributionR
     const closed = closedMicros(s);
     const decided = share.coverage >= 0.95;
     const flagged = flaggedOf(stepMeasurements(s));
+    // Stated after seed-e65a2755 (its second reader's finding 8): no step interval where an arm of the step is
+    // flagged; its `noInterval` names the flags (`flagged: …`), so the table prints "—" and why.
+    const showClosed = closed.coverage >= 0.95 && flagged === 'none';
+    const withheld = withheldOf(share);
     return {
       step: s.step,
       replaces: s.replaces,
       denominator: gapDenominator(s),
       closedMicros: closed.median,
       // An interval is shown only where it decides (coverage ≥ 0.95; review-06, finding 4): NaN otherwise.
-      closedLow: closed.coverage >= 0.95 ? closed.low : Number.NaN,
-      closedHigh: closed.coverage >= 0.95 ? closed.high : Number.NaN,
+      closedLow: showClosed ? closed.low : Number.NaN,
+      closedHigh: showClosed ? closed.high : Number.NaN,
       share: share.median,
-      shareLow: decided ? share.low : Number.NaN,
-      shareHigh: decided ? share.high : Number.NaN,
+      shareLow: decided && flagged === 'none' ? share.low : Number.NaN,
+      shareHigh: decided && flagged === 'none' ? share.high : Number.NaN,
       coverage: share.coverage,
       rounds: share.n,
       method: stepMethod(s),
-      ...withheldOf(share),
+      ...(flagged === 'none'
+        ? withheld
+        : { noInterval: `${withheld.noInterval ? `${withheld.noInterval}; ` : ''}flagged: ${flagged}` }),
       outsideEndpoints: outside,
       notAShare: ill,
       reading:
@@ -1379,6 +1385,8 @@ export interface TimedGatherWarmup {
   batches: number;
   marginS: number;
   minKept: number;
+  /** The pool-state guard (GATHER_POOL_STATE, stated after seed-e65a2755); absent: not applied. */
+  poolState?: { maxPeakChange: number };
 }
 
 /** A gather's warm-up rule: its first n measured batches (before seed-f81740df), or in time (TimedGatherWarmup). */
@@ -1386,6 +1394,29 @@ export type GatherWarmup = number | TimedGatherWarmup;
 
 /** The rule stated after seed-f81740df: keepalive_expiry + 1 s, at least 6 kept, else the first 4 batches. */
 export const GATHER_WARMUP_IN_TIME: TimedGatherWarmup = { batches: GATHER_WARMUP_BATCHES, marginS: 1, minKept: 6 };
+
+/**
+ * The gathers' rules stated after seed-e65a2755 (its second reader's finding 4): the warm-up in time above, with the
+ * pool-state guard (poolStateMovedText: `pool-state-moved` when a kept batch's peak open differs from the first kept
+ * batch's by more than `maxPeakChange`, or a kept batch opens a new socket where the pool's regime expects none). The
+ * batches themselves run until 6 have started after keepalive_expiry + 1 s (GATHER_UNTIL_AFTER_E65A2755, in the
+ * worker), so `few-kept` is left to the cap.
+ */
+export const GATHER_POOL_STATE: TimedGatherWarmup = { ...GATHER_WARMUP_IN_TIME, poolState: { maxPeakChange: 1 } };
+
+/**
+ * How long the worker runs a gather's batches (stated after seed-e65a2755, finding 4a; @casebook/runner GatherUntil):
+ * at least the planned count, then on until 6 batches have started keepalive_expiry + 1 s after the cold first gather
+ * (GATHER_WARMUP_IN_TIME's margin and minimum), capped at 80 batches or 120 s of measured batches past the planned
+ * count. At seed-e65a2755's batch times it runs 24–25 of 2022's (0.33 s), 35–36 of httpx2's (0.21 s) and 8 of
+ * fast_acquire's (3.6 s) to keep 6; the cap is 2× the slowest of those and never cuts the planned count.
+ */
+export const GATHER_UNTIL_AFTER_E65A2755 = {
+  minStartedAfter: GATHER_WARMUP_IN_TIME.minKept,
+  marginS: GATHER_WARMUP_IN_TIME.marginS,
+  maxTrials: 80,
+  maxSeconds: 120,
+} as const;
 
 /** httpx's keepalive_expiry in seconds from a client's live settings, or null where it is not recorded. */
 export function keepaliveExpiryS(settings: Readonly<Record<string, unknown>> | undefined): number | null {
@@ -1432,9 +1463,86 @@ export interface GatherBatchesLike {
     cpuMicrosPerRequest: number;
     eventLoopUtilization?: number;
     errors?: { total: number; byCode: Readonly<Record<string, number>> };
+    /** The target's counters over the batch: new sockets it accepted, and the most open at once (pool-state guard). */
+    target?: { connectionsOpened: number; peakOpenConnections?: number } | null;
   }[];
   /** The measurement's own fault (it errored), or null. */
   error?: { code: string; message: string } | null;
+}
+
+/**
+ * A gather's settled pool size (stated after seed-e65a2755, finding 4d): the modal peak open connections (at the
+ * target) over its kept batches, ties to the value reached last; null where no kept batch recorded it.
+ */
+export function settledPoolOf(peaks: readonly (number | null)[]): number | null {
+  const counts = new Map<number, number>();
+  for (const p of peaks) if (p !== null) counts.set(p, (counts.get(p) ?? 0) + 1);
+  let best: number | null = null;
+  let bestCount = 0;
+  for (const p of peaks) {
+    const c = p === null ? 0 : (counts.get(p) ?? 0);
+    if (p !== null && c >= bestCount) [best, bestCount] = [p, c];
+  }
+  return best;
+}
+
+/** A kept batch's peak open connections at the target, or null where it is not recorded. */
+const peakOpenOf = (t: GatherBatchesLike['trials'][number]): number | null => {
+  const p = t.target?.peakOpenConnections;
+  return typeof p === 'number' && Number.isFinite(p) ? p : null;
+};
+
+/**
+ * Whether a gather's pool should open no socket once settled (stated after seed-e65a2755, finding 4c): its peak open
+ * in the first kept batch is at most httpx's `max_keepalive_connections` (live settings), so the keep-alive close
+ * (httpcore 1.0.9 connection_pool.py L292–L299) cannot fire and nothing else closes a connection in a warm batch at
+ * 0 ms short of the 5 s expiry or an error; or the client has no keep-alive count below its pool limit (aiohttp, the
+ * transports over aiohttp, the contenders: no `httpx.max_keepalive_connections` recorded). False where the pool runs
+ * above its keep-alive count (`fast_acquire` at 100 open, httpx2, every 50 ms storm): it reopens by design, and only
+ * its peak open is watched. True where the first kept batch has no peak recorded (nothing to say it reopens).
+ */
+export function expectsNoNewSockets(
+  settings: Readonly<Record<string, unknown>> | undefined,
+  firstPeak: number | null,
+): boolean {
+  const keep = settings?.['httpx.max_keepalive_connections'];
+  if (typeof keep !== 'number' || !Number.isFinite(keep) || firstPeak === null) return true;
+  return firstPeak <= keep;
+}
+
+/**
+ * The pool-state guard of a gather's kept batches (stated after seed-e65a2755, its second reader's finding 4c/d:
+ * within the kept batches of 5 of the 14 default-lock 1.0.x gathers the pool changed size, 8 → 14 or 14 → 9, and CPU
+ * per request moved 12–23 % with it; the halves guard flagged none): `pool-state-moved (…)` when a kept batch's peak
+ * open connections differ from the first kept batch's by more than `maxPeakChange`, or, where the pool's regime
+ * expects no new socket (expectsNoNewSockets), a kept batch opened one (the target's `connectionsOpened`). Null when
+ * neither, or no kept batch recorded its target's counters.
+ */
+export function poolStateMovedText(
+  kept: GatherBatchesLike['trials'],
+  settings: Readonly<Record<string, unknown>> | undefined,
+  maxPeakChange: number,
+): string | null {
+  const peaks = kept.map(peakOpenOf);
+  const first = peaks.find((p): p is number => p !== null) ?? null;
+  if (first === null) return null;
+  const moved = peaks.findIndex((p) => p !== null && Math.abs(p - first) > maxPeakChange);
+  const reasons: string[] = [];
+  if (moved >= 0)
+    reasons.push(
+      `peak open ${first} in the first kept batch, ${peaks[moved]} in kept batch ${moved + 1}: more than ±${maxPeakChange}`,
+    );
+  if (expectsNoNewSockets(settings, first)) {
+    const opened = kept.map((t) => t.target?.connectionsOpened ?? 0);
+    const at = opened.findIndex((n) => n > 0);
+    if (at >= 0) {
+      const total = opened.reduce((a, b) => a + b, 0);
+      reasons.push(
+        `${total} new socket${total === 1 ? '' : 's'} in the kept batches (the first in kept batch ${at + 1}) where a pool of ${first} open should open none`,
+      );
+    }
+  }
+  return reasons.length ? `pool-state-moved (${reasons.join('; ')})` : null;
 }
 
 /**
@@ -1453,6 +1561,11 @@ export type GatherSample<C> = SeedMeasurement & {
   drift: number;
   /** The kept batches' times, ms, in the order they ran. */
   batchesMs: number[];
+  /**
+   * The settled pool size (settledPoolOf: modal peak open of the kept batches; null where not recorded), stated after
+   * seed-e65a2755. Per process: an arm joined by replicatedGathers carries its first process's; read its `processes`.
+   */
+  settledPool?: number | null;
   /**
    * A gather run in several processes (replicatedGathers): each process read as its own gather, in the order of their
    * numbers. The blocks above are all of their kept batches; the claims read it as a two-level sample.
@@ -1498,6 +1611,9 @@ export function gatherSample<C extends GatherBatchesLike['client']>(
       ? `not-converged (CPU ${us(first)} µs/request over the first half of the kept batches, ${us(last)} over the last: ${Math.max(drift, 1 / drift).toFixed(2)}× > ${maxDrift}×)`
       : '',
     kept.length < minKept ? `few-kept (${kept.length} batches after the warm-up in time, fewer than ${minKept})` : '',
+    typeof warmupBatches === 'number' || warmupBatches.poolState === undefined
+      ? ''
+      : (poolStateMovedText(kept, r.client.settings, warmupBatches.poolState.maxPeakChange) ?? ''),
   ].filter(Boolean);
   return {
     label: r.label,
@@ -1522,6 +1638,7 @@ export function gatherSample<C extends GatherBatchesLike['client']>(
     batchMs: finiteMedian(kept.map((t) => t.durationMs)),
     drift,
     batchesMs: kept.map((t) => t.durationMs),
+    settledPool: settledPoolOf(kept.map(peakOpenOf)),
   };
 }
 
@@ -1784,26 +1901,51 @@ export function gatherProcessPlan<E extends { label: string; trials: number }>(
  * rank-sum interval, no interval below MIN_ROUNDS_FOR_INTERVAL batches). Holds when every pair's interval contains 1;
  * fails when one excludes it: the within-process interval then misses the variation between processes (or the pool
  * wait was not neutral). Unresolved with no pair that has an interval, or (guarded) a flagged gather.
+ * Since seed-e65a2755 (stated after it, its second reader's findings 4d and 9: a pair at 9 against 14 connections
+ * passed at 0.824) only processes at the same settled pool size (GatherSample.settledPool) are compared: every
+ * process's settled pool is printed (`settledPools`), and each pair left out is named with both sizes
+ * (`skippedPairs`). Where either process has no settled pool recorded (a record without the target's peaks) the pair
+ * is compared as before.
  */
 export function aaGatherCheck(input: { id: string; a: GatherSample<unknown>; b: GatherSample<unknown> }): VerdictData {
   const side = (m: GatherSample<unknown>): readonly GatherSample<unknown>[] => m.processes ?? [m];
-  const pairs = side(input.a).flatMap((x) => side(input.b).map((y) => ({ x, y, r: cpuGap(x, y) })));
+  const poolOf = (m: GatherSample<unknown>): number | null => m.settledPool ?? null;
+  const all = side(input.a).flatMap((x) => side(input.b).map((y) => ({ x, y })));
+  const matched = ({ x, y }: { x: GatherSample<unknown>; y: GatherSample<unknown> }) =>
+    poolOf(x) === null || poolOf(y) === null || poolOf(x) === poolOf(y);
+  const pairs = all.filter(matched).map(({ x, y }) => ({ x, y, r: cpuGap(x, y) }));
+  const skipped = all.filter((p) => !matched(p));
   const decided = pairs.filter((p) => p.r.coverage >= 0.95);
   const excluding = decided.filter((p) => p.r.low > 1 || p.r.high < 1);
+  const open = (m: GatherSample<unknown>) => (poolOf(m) === null ? '' : ` [${poolOf(m)} open]`);
   const text = (p: (typeof pairs)[number]) =>
-    `${p.x.label} ÷ ${p.y.label} ${p.r.median.toFixed(3)}${p.r.coverage >= 0.95 ? ` (${p.r.low.toFixed(3)}–${p.r.high.toFixed(3)})` : ' (no interval)'}`;
+    `${p.x.label}${open(p.x)} ÷ ${p.y.label}${open(p.y)} ${p.r.median.toFixed(3)}${p.r.coverage >= 0.95 ? ` (${p.r.low.toFixed(3)}–${p.r.high.toFixed(3)})` : ' (no interval)'}`;
+  const processes = [...side(input.a), ...side(input.b)];
   return guarded(
     countClaim({
       id: input.id,
       kind: 'exploratory',
-      claim: `A/A (review-06, exploratory, never counted): ${input.a.label} and ${input.b.label} cost the same CPU per request, so the single-process rank-sum interval of their ratio contains 1 for every pair of their processes; one that excludes 1 says the within-process interval misses the variation between processes.`,
+      claim: `A/A (review-06, exploratory, never counted): ${input.a.label} and ${input.b.label} cost the same CPU per request, so the single-process rank-sum interval of their ratio contains 1 for every pair of their processes at the same settled pool size (since seed-e65a2755); one that excludes 1 says the within-process interval misses the variation between processes.`,
       holds: decided.length > 0 && excluding.length === 0,
       unresolved: decided.length === 0,
       evidence: {
         pairs: pairs.length,
         decidedPairs: decided.length,
         excludingOne: excluding.length,
-        ratios: pairs.map(text).join('; '),
+        ratios: pairs.map(text).join('; ') || 'none',
+        ...(processes.some((m) => poolOf(m) !== null)
+          ? {
+              settledPools: processes.map((m) => `${m.label} ${poolOf(m) ?? '—'}`).join(', '),
+              skippedPairs: skipped.length
+                ? skipped
+                    .map(
+                      ({ x, y }) =>
+                        `${x.label} ÷ ${y.label}: settled at ${poolOf(x)} and ${poolOf(y)} open, not the same pool state`,
+                    )
+                    .join('; ')
+                : 'none',
+            }
+          : {}),
       },
     }),
     [input.a, input.b],
