@@ -17,6 +17,7 @@ export * from './keepalive-races';
 export * from './pool-limits';
 export * from './round-metrics';
 export * from './seed';
+export * from './seed-gathers';
 export * from './seed-readings';
 export * from './seed-stalls';
 export * from './seed-timeouts';

@@ -1,8 +1,13 @@
 import {
+  APP_IDLE_BELOW,
+  type AppPointLike,
   type AppRun,
   appBound,
   appCpuUsPerRequest,
+  appWindowRequests,
   batchTimeRow,
+  cpuGap,
+  cpuRatioClaim,
   finiteMedian,
   type GatherBatchesLike,
   type GatherLike,
@@ -350,6 +355,259 @@ export function requirePremise(v: VerdictData, premise: Pick<KeepalivePremise, '
       reason: `${premise.text}${guard}`,
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Rules stated before the next run after seed-e65a2755 (its second reader, 6 December 2026; cell
+// stated-before-next-run-after-e65a2755): the keep-alive switch restated at 50 ms, uvloop at a matched pool size, and
+// the replications and identities that are no longer counted as new claims
+
+/**
+ * `fastacquire-keepalive-no-reopen` is an identity of the code, not a claim (seed-e65a2755's second reader, finding
+ * 1): with max_keepalive_connections = max_connections = 100 httpcore 1.0.9's keep-alive close (connection_pool.py
+ * L292–L299) cannot fire, so only an error, the 5 s expiry or a close by the target could fail it (noReopenClaim's
+ * `identity`, as storm-gone-maxconn-<set> carries).
+ */
+export const NO_REOPEN_IDENTITY =
+  "with max_keepalive_connections = max_connections = 100 httpcore 1.0.9's keep-alive close (connection_pool.py L292–L299) cannot fire, so only an error, the 5 s keepalive_expiry or a close by the target could fail it.";
+
+/**
+ * `closes-fastacquire-gather` as seed-f81740df measured it (its share −5.36; its reader's bootstrap −5.77 to −3.51,
+ * wholly below the 0.10 threshold, in a row its guard set aside): seen under its threshold, stated before that run,
+ * so a replication (seed-e65a2755's second reader, finding 1), never a new claim.
+ */
+export const FASTACQUIRE_GATHER_SEEN: Replicates = {
+  run: 'seed-f81740df',
+  value: -5.36,
+  text: 'a share of −5.36 (its reader’s bootstrap −5.77 to −3.51) in its gathers at 0 ms, in a row its guard set aside',
+  seenUnderThreshold: true,
+};
+
+/**
+ * `keepalive-cheaper-2022` as seed-f81740df measured it (1.149, 1.093–1.226 per round, unflagged: it did not hold):
+ * seen under its threshold, stated before that run, so a replication (seed-e65a2755's second reader, finding 1).
+ */
+export const KEEPALIVE_CHEAPER_2022_SEEN: Replicates = {
+  run: 'seed-f81740df',
+  value: 1.149,
+  text: '1.149× (1.093–1.226) per round at 50 ms, unflagged',
+  seenUnderThreshold: true,
+};
+
+/**
+ * A declared claim no longer counted, for a reason stated before this run (seed-e65a2755's second reader): exploratory,
+ * declared before the run (evidence `declared`), its claim text and evidence (`notCounted`) saying why. Sanity checks
+ * are returned unchanged.
+ */
+export function notCountedAfterE65a2755(v: VerdictData, why: string): VerdictData {
+  if (v.kind === 'sanity') return v;
+  return {
+    ...v,
+    kind: 'exploratory',
+    claim: `Exploratory since seed-e65a2755 (${why}): ${v.claim}`,
+    evidence: { ...v.evidence, declared: 'before the run', notCounted: why },
+  };
+}
+
+/** The keep-alive switch at 50 ms: its arm and the reference it is read against (3 processes each). */
+export const KEEPALIVE_50MS = {
+  arm: 'latest · httpx keepalive=100 @ 50 ms',
+  reference: 'latest · httpx @ 50 ms',
+  /** The premise: the reference reopens at least this many new sockets per request in its kept batches. */
+  minReopen: 0.5,
+  /** Holds when the 95 % interval of arm ÷ reference CPU µs/request lies wholly below this. */
+  below: 0.9,
+} as const;
+
+/**
+ * The gather entry of the keep-alive switch at 50 ms (httpx's defaults but max_keepalive_connections = 100, as its
+ * reference `latest · httpx @ 50 ms` is httpx's defaults): planned where the profile lists it among its multi-process
+ * arms (the standard and full profiles, not smoke).
+ */
+export const KEEPALIVE_50MS_GATHER: {
+  client: string;
+  set: string;
+  delayMs: number;
+  label: string;
+  maxConnections: number;
+  maxKeepaliveConnections: number;
+} = {
+  client: 'httpx',
+  set: 'latest',
+  delayMs: 50,
+  label: KEEPALIVE_50MS.arm,
+  maxConnections: 100,
+  maxKeepaliveConnections: 100,
+};
+
+/**
+ * Batches per process of the two 50 ms arms (gatherTrialsOf's keys): the reference took 0.64–0.67 s a batch in
+ * seed-e65a2755 (6 s of warm-up in time ≈ 10 left out), the keep-alive arm may take as little as 6 waves × 50 ms ≈
+ * 0.3 s (≈ 20 left out): 6 kept need 16 and 26, with a 50 % margin 24 and 36 (30 and 40 in the full profile).
+ */
+export const keepalive50msTrials = (reference: number, arm: number): Record<string, number> => ({
+  [KEEPALIVE_50MS.reference]: reference,
+  [KEEPALIVE_50MS.arm]: arm,
+});
+
+/** One batch as the claims below read it: its time and CPU (GatherBatchesLike) and the target's counters. */
+type GatherClaimTrial = GatherBatchesLike['trials'][number] & GatherRecordLike['trials'][number];
+
+/** A gather record as the claims below read it: batches (time, CPU) and the target's counters per batch. */
+export interface GatherClaimRecord extends GatherRecordLike {
+  client: GatherBatchesLike['client'] & GatherRecordLike['client'];
+  trials: readonly GatherClaimTrial[];
+}
+
+/**
+ * `closes-keepalive-gather-50ms` (counted, stated before the run after seed-e65a2755; its second reader's finding 7):
+ * `latest · httpx keepalive=100 @ 50 ms` ÷ `latest · httpx @ 50 ms` CPU µs per request, both run in 3 processes,
+ * read with the hierarchical bootstrap (cpuRatioClaim on replicatedGathers), holds when the interval lies wholly below
+ * KEEPALIVE_50MS.below (0.9: max_keepalive = max_connections saves at least a tenth of the CPU per request), fails
+ * when it lies wholly at or above it. Decided only where its premise is present (requirePremise): the reference
+ * reopens at least KEEPALIVE_50MS.minReopen new sockets per request in its kept batches, else unresolved. null where
+ * the arm did not run.
+ */
+export function keepaliveAt50msClaim(
+  gathers: readonly GatherClaimRecord[],
+  warmup: GatherWarmup,
+): VerdictData | null {
+  const of = (arm: string) => gathers.filter((g) => armOf(g.label) === arm);
+  const arm = of(KEEPALIVE_50MS.arm);
+  const ref = of(KEEPALIVE_50MS.reference);
+  if (arm.length === 0) return null;
+  const sample = (ps: readonly GatherClaimRecord[]) => replicatedGathers(ps.map((g) => gatherSample(g, warmup)))[0];
+  const to = sample(arm);
+  const from = sample(ref);
+  const k = keptBatches(ref, warmup);
+  const perRequest = k.sent > 0 ? k.opened / k.sent : Number.NaN;
+  const claim = `At 50 ms, ${KEEPALIVE_50MS.arm} spends less than ${KEEPALIVE_50MS.below}× the CPU per request of ${KEEPALIVE_50MS.reference} (3 processes each; its premise: the reference reopens at least ${KEEPALIVE_50MS.minReopen} new sockets per request in its kept batches).`;
+  if (to === undefined || from === undefined)
+    return countClaim({
+      id: 'closes-keepalive-gather-50ms',
+      claim,
+      holds: false,
+      unresolved: true,
+      evidence: { noData: true, notMeasured: `no process of ${KEEPALIVE_50MS.reference}` },
+    });
+  const v = cpuRatioClaim({
+    id: 'closes-keepalive-gather-50ms',
+    claim,
+    from,
+    to,
+    threshold: { below: KEEPALIVE_50MS.below },
+  });
+  const sockets = `${k.opened} new sockets for ${k.sent} requests (${fixed(perRequest, 3)} per request) in the kept batches of ${KEEPALIVE_50MS.reference}`;
+  const present = k.sent > 0 && perRequest >= KEEPALIVE_50MS.minReopen;
+  return requirePremise(v, {
+    present,
+    text: present
+      ? `premise present: ${sockets}`
+      : `premise absent: ${sockets}, where the premise needs at least ${KEEPALIVE_50MS.minReopen}: the close the switch turns off did not reopen sockets here`,
+  });
+}
+
+/**
+ * A gather process's settled pool size (seed-e65a2755's second reader, findings 4 and 5): the modal peak of open
+ * connections at the target over its kept batches (the warm-up rule applied), the smaller on a tie; null when no
+ * kept batch recorded the target's counters. (The A/A reading has its own; this one is the uvloop claim's.)
+ */
+export function settledPoolSizeOfProcess(g: GatherRecordLike, warmup: GatherWarmup): number | null {
+  const peaks = g.trials
+    .slice(gatherWarmupOf(g, warmup))
+    .flatMap((t) => (t.target === null ? [] : [t.target.peakOpenConnections]));
+  if (peaks.length === 0) return null;
+  const counts = new Map<number, number>();
+  for (const p of peaks) counts.set(p, (counts.get(p) ?? 0) + 1);
+  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  return ranked[0]?.[0] ?? null;
+}
+
+/** The uvloop claim at a matched pool size: its arms, the tolerance of a match and its thresholds. */
+export const UVLOOP_MATCHED_POOL = {
+  arm: 'latest · httpx pool=None uvloop @ 0 ms',
+  reference: 'latest · httpx pool=None @ 0 ms',
+  /** Two processes share a settled pool size when their modal peaks differ by at most this. */
+  tolerance: 1,
+  /** Every matched pair: Hodges–Lehmann ratio uvloop ÷ default at most this… */
+  most: 0.92,
+  /** …and the upper end of its rank-sum interval below this. */
+  highBelow: 1,
+} as const;
+
+/**
+ * `uvloop-matched-pool` (counted, stated before the run after seed-e65a2755; its second reader's finding 5): uvloop's
+ * effect on httpx 0.28.1's CPU per request read only between processes at the same settled pool size
+ * (settledPoolSizeOfProcess, within ±UVLOOP_MATCHED_POOL.tolerance). Each process of the uvloop arm is paired with
+ * each process of the default arm whose size matches; each side keeps only its kept batches whose peak lies within
+ * the tolerance of its own settled size, and each pair is read with the single-process method (cpuGap: Hodges–Lehmann
+ * ratio, rank-sum interval; none below MIN_ROUNDS_FOR_INTERVAL batches a side). Holds when every pair with an
+ * interval has a ratio ≤ `most` and an upper end below `highBelow`; fails when one such pair does not; unresolved,
+ * premise absent (requirePremise), when no pair of processes shares a pool size, and unresolved when no matched pair
+ * has an interval. The statistic is the median of the matched pairs' ratios. null where the uvloop arm did not run.
+ */
+export function uvloopMatchedPoolClaim(
+  gathers: readonly GatherClaimRecord[],
+  warmup: GatherWarmup,
+): VerdictData | null {
+  const c = UVLOOP_MATCHED_POOL;
+  const MATCHED_POOL_STATISTIC = 'median over matched pairs of the Hodges–Lehmann ratio uvloop ÷ default (per pair)';
+  const of = (arm: string) =>
+    gathers
+      .filter((g) => armOf(g.label) === arm && !g.error)
+      .map((g) => {
+        const size = settledPoolSizeOfProcess(g, warmup);
+        const near = (peak: number) => size !== null && Math.abs(peak - size) <= c.tolerance;
+        const atSize = g.trials
+          .slice(gatherWarmupOf(g, warmup))
+          .filter((t) => t.target !== null && near(t.target.peakOpenConnections));
+        return { label: g.label, size, sample: gatherSample({ ...g, trials: atSize }, 0) };
+      });
+  const u = of(c.arm);
+  const d = of(c.reference);
+  if (u.length === 0) return null;
+  const pairs = u.flatMap((x) =>
+    d
+      .filter((y) => x.size !== null && y.size !== null && Math.abs(x.size - y.size) <= c.tolerance)
+      .map((y) => ({ x, y, r: cpuGap(x.sample, y.sample) })),
+  );
+  const decided = pairs.filter((p) => p.r.coverage >= 0.95 && Number.isFinite(p.r.median));
+  const good = (p: (typeof pairs)[number]) => p.r.median <= c.most && p.r.high < c.highBelow;
+  const ratios = decided.map((p) => p.r.median).sort((a, b) => a - b);
+  const median = ratios.length ? finiteMedian(ratios) : Number.NaN;
+  const sizes = (xs: typeof u) => xs.map((x) => `${x.label} ${x.size ?? '—'}`).join(', ');
+  const pairText = (p: (typeof pairs)[number]) =>
+    `${p.x.label} (${p.x.size}) ÷ ${p.y.label} (${p.y.size}) ${fixed(p.r.median, 3)}${p.r.coverage >= 0.95 ? ` (${fixed(p.r.low, 3)}–${fixed(p.r.high, 3)})` : ' (no interval)'}`;
+  const v = countClaim({
+    id: 'uvloop-matched-pool',
+    claim: `Between processes at the same settled pool size (modal peak open of their kept batches, ±${c.tolerance}; each side's batches at that size), ${c.arm} ÷ ${c.reference} CPU µs per request is at most ${c.most} with the upper end of its rank-sum interval below ${c.highBelow}, in every matched pair of processes.`,
+    holds: decided.length > 0 && decided.every(good),
+    unresolved: decided.length === 0,
+    evidence: {
+      threshold: `at most ${c.most}, upper end below ${c.highBelow}, every matched pair`,
+      settledSizes: `${sizes(u)}; ${sizes(d)}`,
+      matchedPairs: pairs.length,
+      decidedPairs: decided.length,
+      medianRatio: Number.isFinite(median) ? median : null,
+      pairs: pairs.map(pairText).join('; ') || 'none',
+    },
+  });
+  const withStat: VerdictData = Number.isFinite(median)
+    ? { ...v, statistic: { name: MATCHED_POOL_STATISTIC, value: median, ci95: null } }
+    : v;
+  return requirePremise(withStat, {
+    present: pairs.length > 0,
+    text:
+      pairs.length > 0
+        ? `premise present: ${pairs.length} pair(s) of processes share a settled pool size (${sizes(u)}; ${sizes(d)})`
+        : `premise absent: no process of ${c.arm} shares a settled pool size (±${c.tolerance}) with one of ${c.reference} (${sizes(u)}; ${sizes(d)})`,
+  });
+}
+
+/** The counted claims stated before the run after seed-e65a2755, each where its arms ran (section 1b prints them). */
+export function claimsAfterE65a2755(gathers: readonly GatherClaimRecord[], warmup: GatherWarmup): VerdictData[] {
+  const all = [keepaliveAt50msClaim(gathers, warmup), uvloopMatchedPoolClaim(gathers, warmup)];
+  return all.filter((v): v is VerdictData => v !== null);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -888,18 +1146,28 @@ const routeRange = (route: string, xs: readonly number[], unit: string): string 
  * The notes printed under the app's table, computed from its run (empty ones left out): the app's CPU µs per request
  * per route over the open loop's rates (appCpuUsPerRequest), the closed loops the load generator's connections bounded
  * rather than the app (appBound: the open loop's rates are fractions of those, not of the app's saturation), the time
- * above the upstream's delay, and Little's bound on the time inside the app.
+ * above the upstream's delay, and Little's bound on the time inside the app. Since seed-e65a2755's second reader
+ * (finding 11): the CPU per request only from points where the app used at least APP_IDLE_BELOW of its core (a route
+ * with none reads `— (idle baseline)`), and each bounded closed loop with its loop lag p99 and its window's requests.
  */
 export function appRouteNotes(run: AppRun): string[] {
   const routes = [...new Set(run.points.map((p) => p.route))];
   const open = run.points.filter((p) => p.generator === 'open-loop');
+  const busy = (p: AppPointLike) => (p.cpuShare.app ?? Number.NaN) >= APP_IDLE_BELOW;
   const cpu = routes.flatMap((route) => {
-    const xs = open.filter((p) => p.route === route).map(appCpuUsPerRequest);
-    const known = xs.filter(Number.isFinite);
-    return known.length ? [routeRange(route, known, 'µs')] : [];
+    const ps = open.filter((p) => p.route === route);
+    const known = ps.filter(busy).map(appCpuUsPerRequest).filter(Number.isFinite);
+    if (known.length) return [routeRange(route, known, 'µs')];
+    const idle = `${route} — (idle baseline, under ${APP_IDLE_BELOW} of its core)`;
+    return ps.some((p) => p.cpuShare.app !== null) ? [idle] : [];
   });
   const bounded = run.points.filter((p) => p.generator === 'closed-loop' && appBound(p).startsWith('bounded by'));
-  const closed = bounded.map((p) => `\`${p.route}\`'s closed loop (${appBound(p)})`);
+  const lagOf = (p: AppPointLike) => (p.app?.loopLagMs ? `; loop lag p99 ${fixed(p.app.loopLagMs.p99, 1)} ms` : '');
+  const countOf = (p: AppPointLike) => {
+    const n = appWindowRequests(p);
+    return n === null ? '' : `; ${whole(n)} requests`;
+  };
+  const closed = bounded.map((p) => `\`${p.route}\`'s closed loop (${appBound(p)}${lagOf(p)}${countOf(p)})`);
   const timed = open.filter((p) => p.latencyMs);
   const above = routes.flatMap((route) => {
     const p50s = timed.filter((p) => p.route === route).map((p) => p.latencyMs?.p50 ?? Number.NaN);
@@ -910,7 +1178,8 @@ export function appRouteNotes(run: AppRun): string[] {
     const bound = inAppBoundMs(p);
     const peak = routePeakInFlight(p);
     const p50 = fixed(p.latencyMs?.p50 ?? Number.NaN);
-    const at = `${p.route} at ${fixed(p.throughputRps)} req/s, peak ${peak} in flight`;
+    const n = appWindowRequests(p);
+    const at = `${p.route} at ${fixed(p.throughputRps)} req/s${n === null ? '' : ` (${whole(n)} requests)`}, peak ${peak} in flight`;
     return bound === null ? [] : [`${at}: ≤ ${fixed(bound)} ms of its ${p50} ms p50`];
   });
   const connections = bounded[0]?.connections ?? '—';
@@ -1014,7 +1283,9 @@ export function fastAcquireReopensClaim(input: {
  * max_keepalive_connections = max_connections opens at most `maxPerRequest` new sockets per request over the kept
  * batches of all its processes: with the two limits equal, httpcore 1.0.9's keep-alive close (connection_pool.py
  * L292–L299) cannot fire, so the reopens of the fast_acquire arm must stop if they come from it. No CPU direction is
- * stated; its retries per request are in the evidence (printed beside the verdict), not in the claim.
+ * stated; its retries per request are in the evidence (printed beside the verdict), not in the claim. With `identity`
+ * a sanity check (kind `sanity`, like noStormClaim's): since seed-e65a2755's second reader (finding 1) it is an
+ * identity of the code (NO_REOPEN_IDENTITY), never counted.
  */
 export function noReopenClaim(input: {
   id: string;
@@ -1022,6 +1293,8 @@ export function noReopenClaim(input: {
   arm: string;
   warmup: GatherWarmup;
   maxPerRequest: number;
+  /** A sanity check, not a claim (an identity of the code; stated after seed-e65a2755): why it cannot fail otherwise. */
+  identity?: string;
 }): VerdictData {
   const ps = armProcesses(input.gathers, input.arm, input.warmup);
   const notMeasured = armNotMeasured(input.arm, ps, false);
@@ -1044,7 +1317,10 @@ export function noReopenClaim(input: {
       retriesPerRequest: retries.length ? retries.map((x) => x.toFixed(3)).join(' / ') : 'not counted',
     },
   });
-  return notMeasured === null ? v : { ...v, evidence: { ...v.evidence, noData: true, notMeasured } };
+  const out = notMeasured === null ? v : { ...v, evidence: { ...v.evidence, noData: true, notMeasured } };
+  return input.identity === undefined
+    ? out
+    : { ...out, kind: 'sanity', claim: `${out.claim} A sanity check, not a finding: ${input.identity}` };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1097,11 +1373,16 @@ export function c64Reading(
   if (!l64 || !rec || others64.length === 0) return null;
   const cpuOk = Number.isFinite(l64.cpuUs) && others64.every((o) => Number.isFinite(o.cpuUs));
   const retry64 = retryRows([{ run: 'the sweep', records: [rec] }])[0];
-  const noQueue =
-    l64.peakOpenConnections !== null &&
-    l64.peakOpenConnections >= (l64.lanes ?? Number.POSITIVE_INFINITY) &&
-    l64.sockets === 0 &&
-    (retry64?.retries ?? 0) === 0;
+  // Which of the three conditions failed, by name (seed-e65a2755's second reader, finding 10: there 64 of 64 were open
+  // and no socket reopened; only the retries applied).
+  const failed = [
+    l64.peakOpenConnections !== null && l64.peakOpenConnections >= (l64.lanes ?? Number.POSITIVE_INFINITY)
+      ? ''
+      : `fewer open than lanes (${l64.peakOpenConnections ?? '—'} of ${l64.lanes ?? '—'})`,
+    (retry64?.retries ?? 0) === 0 ? '' : `${fixed(retry64?.perRequest ?? Number.NaN, 2)} retries per request`,
+    l64.sockets === 0 ? '' : `${l64.sockets} sockets reopened`,
+  ].filter((x) => x !== '');
+  const noQueue = failed.length === 0;
   const collapse = cpuOk && others64.every((o) => l64.cpuUs > 2 * o.cpuUs);
   // A flagged row (unstable across blocks, starved, errored, …) decides nothing, here as in every claim.
   const flagged64 = [l64, ...others64].filter((r) => r.flags !== '');
@@ -1111,7 +1392,7 @@ export function c64Reading(
   if (collapse)
     reading = noQueue
       ? "So 1.0.9's cost per request is a multiple of the others' with every lane holding its own connection and no socket reopened: here it does not need the pool wait or the storm."
-      : "Its cost per request is a multiple of the others', but its requests did not each hold a connection of their own here (fewer open than lanes, or retries) or it reopened sockets, so this row does not separate the pool wait or the storm from the rest.";
+      : `Its cost per request is a multiple of the others', but here ${failed.join(' and ')} (of the three conditions, only ${failed.length === 1 ? 'this one' : 'these'} failed), so this row does not separate the pool wait or the storm from the rest.`;
   if (flagged64.length)
     reading = `${flagged64.map((r) => `\`${r.label}\` is flagged (${r.flags})`).join('; ')}: no reading about the pool wait or the storm is drawn from these rows.`;
   return `*Exploratory (added after seeing \`seed-cee25993\`'s data; not a claim)*: at c${mid}, pool = keep-alive = C, \`${l64.label}\` served ${fixed(l64.rps)} req/s at ${fixed(l64.cpuUs)} µs of CPU per request with ${rec.errors.total} errors, ${l64.peakOpenConnections ?? '—'} of ${l64.lanes ?? '—'} connections open at peak, ${l64.sockets} new sockets in the measured windows${retriesText}; ${others} on the same core. ${reading}`;

@@ -507,7 +507,17 @@ export interface Replicates {
    * guards set aside, or a claim that held): the result was seen before this run, so it is not a finding either.
    */
   seenUnderThreshold?: boolean;
+  /**
+   * An earlier run, on this machine, in which this verdict held under this threshold, unflagged (stated after
+   * seed-e65a2755, its second reader's finding 13): with this run's holding too, a recommendation may rest on it
+   * (recommendationsFrom's `replicated`). Often `run` itself; a later run where `run` was voided by a guard.
+   */
+  heldIn?: string;
 }
+
+/** The evidence of a replication: the run, the value it measured and, where given, the run it held in. */
+const replicatesEvidence = (r: Replicates | undefined) =>
+  r ? { replicates: r.run, replicatedValue: r.value, ...(r.heldIn ? { replicatedHeldIn: r.heldIn } : {}) } : {};
 
 /**
  * The claim text of a replication: `Replication of <run> (which measured <what> before this threshold was set; …)`,
@@ -546,7 +556,7 @@ export function gapClaim(input: {
       interval,
       threshold: input.threshold,
       ...(r ? { kind: 'exploratory' as const } : {}),
-      evidence: { ...(r ? { replicates: r.run, replicatedValue: r.value } : {}), ...withheldOf(interval) },
+      evidence: { ...replicatesEvidence(r), ...withheldOf(interval) },
     }),
     [input.httpx, input.aiohttp],
   );
@@ -778,21 +788,27 @@ export function attributionRows(steps: readonly AttributionStep[]): AttributionR
     const closed = closedMicros(s);
     const decided = share.coverage >= 0.95;
     const flagged = flaggedOf(stepMeasurements(s));
+    // Stated after seed-e65a2755 (its second reader's finding 8): no step interval where an arm of the step is
+    // flagged; its `noInterval` names the flags (`flagged: …`), so the table prints "—" and why.
+    const showClosed = closed.coverage >= 0.95 && flagged === 'none';
+    const withheld = withheldOf(share);
     return {
       step: s.step,
       replaces: s.replaces,
       denominator: gapDenominator(s),
       closedMicros: closed.median,
       // An interval is shown only where it decides (coverage ≥ 0.95; review-06, finding 4): NaN otherwise.
-      closedLow: closed.coverage >= 0.95 ? closed.low : Number.NaN,
-      closedHigh: closed.coverage >= 0.95 ? closed.high : Number.NaN,
+      closedLow: showClosed ? closed.low : Number.NaN,
+      closedHigh: showClosed ? closed.high : Number.NaN,
       share: share.median,
-      shareLow: decided ? share.low : Number.NaN,
-      shareHigh: decided ? share.high : Number.NaN,
+      shareLow: decided && flagged === 'none' ? share.low : Number.NaN,
+      shareHigh: decided && flagged === 'none' ? share.high : Number.NaN,
       coverage: share.coverage,
       rounds: share.n,
       method: stepMethod(s),
-      ...withheldOf(share),
+      ...(flagged === 'none'
+        ? withheld
+        : { noInterval: `${withheld.noInterval ? `${withheld.noInterval}; ` : ''}flagged: ${flagged}` }),
       outsideEndpoints: outside,
       notAShare: ill,
       reading:
@@ -860,7 +876,7 @@ export function closesGapClaim(
       interval: share,
       threshold: { above: minShare },
       ...kind,
-      evidence: { ...(r ? { replicates: r.run, replicatedValue: r.value } : {}), ...moved, ...withheldOf(share) },
+      evidence: { ...replicatesEvidence(r), ...moved, ...withheldOf(share) },
     }),
     stepMeasurements(s),
   );
@@ -971,7 +987,7 @@ export function reconnectStorm(input: {
       unresolved: blocks.length === 0 || storm.requests === 0,
       kind: r ? 'exploratory' : (input.kind ?? 'claim'),
       evidence: {
-        ...(r ? { replicates: r.run, replicatedValue: r.value } : {}),
+        ...replicatesEvidence(r),
         stormSockets: storm.opened,
         stormRequests: storm.requests,
         stormPerRequest: storm.perRequest,
@@ -1039,7 +1055,7 @@ export function noStormClaim(input: {
       unresolved: s.requests === 0,
       kind: r ? 'exploratory' : 'claim',
       evidence: {
-        ...(r ? { replicates: r.run, replicatedValue: r.value } : {}),
+        ...replicatesEvidence(r),
         sockets: s.opened,
         requests: s.requests,
         perRequest: s.perRequest,
@@ -1095,7 +1111,7 @@ export function cpuRatioClaim(input: {
       interval,
       threshold: input.threshold,
       ...(r ? { kind: 'exploratory' as const } : {}),
-      evidence: { ...(r ? { replicates: r.run, replicatedValue: r.value } : {}), ...withheldOf(interval) },
+      evidence: { ...replicatesEvidence(r), ...withheldOf(interval) },
     }),
     [input.from, input.to],
   );
@@ -1174,7 +1190,8 @@ export function retentionClaim(input: {
 
 /**
  * `httpx-cpu-grows`, now measured with intervals: httpx's CPU per request at high ÷ at low concurrency (per round)
- * above `httpxAbove`, and aiohttp's below `aiohttpBelow`. Both must hold.
+ * above `httpxAbove`, and aiohttp's below `aiohttpBelow`. Both must hold. Its evidence states both thresholds
+ * (`threshold`: since seed-e65a2755's second reader, finding 12, so it never reads "no threshold").
  */
 export function cpuGrowthClaim(input: {
   id: string;
@@ -1210,7 +1227,8 @@ export function cpuGrowthClaim(input: {
       [input.aiohttp.low, input.aiohttp.high],
     ),
   ];
-  return withPartsGuards(allOf(parts, { id: input.id, claim: input.claim }), parts);
+  const threshold = `httpx's ratio above ${input.httpxAbove}, aiohttp's below ${input.aiohttpBelow} (each 95 % CI)`;
+  return withPartsGuards(allOf(parts, { id: input.id, claim: input.claim, evidence: { threshold } }), parts);
 }
 
 /**
@@ -1367,6 +1385,8 @@ export interface TimedGatherWarmup {
   batches: number;
   marginS: number;
   minKept: number;
+  /** The pool-state guard (GATHER_POOL_STATE, stated after seed-e65a2755); absent: not applied. */
+  poolState?: { maxPeakChange: number };
 }
 
 /** A gather's warm-up rule: its first n measured batches (before seed-f81740df), or in time (TimedGatherWarmup). */
@@ -1374,6 +1394,29 @@ export type GatherWarmup = number | TimedGatherWarmup;
 
 /** The rule stated after seed-f81740df: keepalive_expiry + 1 s, at least 6 kept, else the first 4 batches. */
 export const GATHER_WARMUP_IN_TIME: TimedGatherWarmup = { batches: GATHER_WARMUP_BATCHES, marginS: 1, minKept: 6 };
+
+/**
+ * The gathers' rules stated after seed-e65a2755 (its second reader's finding 4): the warm-up in time above, with the
+ * pool-state guard (poolStateMovedText: `pool-state-moved` when a kept batch's peak open differs from the first kept
+ * batch's by more than `maxPeakChange`, or a kept batch opens a new socket where the pool's regime expects none). The
+ * batches themselves run until 6 have started after keepalive_expiry + 1 s (GATHER_UNTIL_AFTER_E65A2755, in the
+ * worker), so `few-kept` is left to the cap.
+ */
+export const GATHER_POOL_STATE: TimedGatherWarmup = { ...GATHER_WARMUP_IN_TIME, poolState: { maxPeakChange: 1 } };
+
+/**
+ * How long the worker runs a gather's batches (stated after seed-e65a2755, finding 4a; @casebook/runner GatherUntil):
+ * at least the planned count, then on until 6 batches have started keepalive_expiry + 1 s after the cold first gather
+ * (GATHER_WARMUP_IN_TIME's margin and minimum), capped at 80 batches or 120 s of measured batches past the planned
+ * count. At seed-e65a2755's batch times it runs 24–25 of 2022's (0.33 s), 35–36 of httpx2's (0.21 s) and 8 of
+ * fast_acquire's (3.6 s) to keep 6; the cap is 2× the slowest of those and never cuts the planned count.
+ */
+export const GATHER_UNTIL_AFTER_E65A2755 = {
+  minStartedAfter: GATHER_WARMUP_IN_TIME.minKept,
+  marginS: GATHER_WARMUP_IN_TIME.marginS,
+  maxTrials: 80,
+  maxSeconds: 120,
+} as const;
 
 /** httpx's keepalive_expiry in seconds from a client's live settings, or null where it is not recorded. */
 export function keepaliveExpiryS(settings: Readonly<Record<string, unknown>> | undefined): number | null {
@@ -1420,9 +1463,86 @@ export interface GatherBatchesLike {
     cpuMicrosPerRequest: number;
     eventLoopUtilization?: number;
     errors?: { total: number; byCode: Readonly<Record<string, number>> };
+    /** The target's counters over the batch: new sockets it accepted, and the most open at once (pool-state guard). */
+    target?: { connectionsOpened: number; peakOpenConnections?: number } | null;
   }[];
   /** The measurement's own fault (it errored), or null. */
   error?: { code: string; message: string } | null;
+}
+
+/**
+ * A gather's settled pool size (stated after seed-e65a2755, finding 4d): the modal peak open connections (at the
+ * target) over its kept batches, ties to the value reached last; null where no kept batch recorded it.
+ */
+export function settledPoolOf(peaks: readonly (number | null)[]): number | null {
+  const counts = new Map<number, number>();
+  for (const p of peaks) if (p !== null) counts.set(p, (counts.get(p) ?? 0) + 1);
+  let best: number | null = null;
+  let bestCount = 0;
+  for (const p of peaks) {
+    const c = p === null ? 0 : (counts.get(p) ?? 0);
+    if (p !== null && c >= bestCount) [best, bestCount] = [p, c];
+  }
+  return best;
+}
+
+/** A kept batch's peak open connections at the target, or null where it is not recorded. */
+const peakOpenOf = (t: GatherBatchesLike['trials'][number]): number | null => {
+  const p = t.target?.peakOpenConnections;
+  return typeof p === 'number' && Number.isFinite(p) ? p : null;
+};
+
+/**
+ * Whether a gather's pool should open no socket once settled (stated after seed-e65a2755, finding 4c): its peak open
+ * in the first kept batch is at most httpx's `max_keepalive_connections` (live settings), so the keep-alive close
+ * (httpcore 1.0.9 connection_pool.py L292–L299) cannot fire and nothing else closes a connection in a warm batch at
+ * 0 ms short of the 5 s expiry or an error; or the client has no keep-alive count below its pool limit (aiohttp, the
+ * transports over aiohttp, the contenders: no `httpx.max_keepalive_connections` recorded). False where the pool runs
+ * above its keep-alive count (`fast_acquire` at 100 open, httpx2, every 50 ms storm): it reopens by design, and only
+ * its peak open is watched. True where the first kept batch has no peak recorded (nothing to say it reopens).
+ */
+export function expectsNoNewSockets(
+  settings: Readonly<Record<string, unknown>> | undefined,
+  firstPeak: number | null,
+): boolean {
+  const keep = settings?.['httpx.max_keepalive_connections'];
+  if (typeof keep !== 'number' || !Number.isFinite(keep) || firstPeak === null) return true;
+  return firstPeak <= keep;
+}
+
+/**
+ * The pool-state guard of a gather's kept batches (stated after seed-e65a2755, its second reader's finding 4c/d:
+ * within the kept batches of 5 of the 14 default-lock 1.0.x gathers the pool changed size, 8 → 14 or 14 → 9, and CPU
+ * per request moved 12–23 % with it; the halves guard flagged none): `pool-state-moved (…)` when a kept batch's peak
+ * open connections differ from the first kept batch's by more than `maxPeakChange`, or, where the pool's regime
+ * expects no new socket (expectsNoNewSockets), a kept batch opened one (the target's `connectionsOpened`). Null when
+ * neither, or no kept batch recorded its target's counters.
+ */
+export function poolStateMovedText(
+  kept: GatherBatchesLike['trials'],
+  settings: Readonly<Record<string, unknown>> | undefined,
+  maxPeakChange: number,
+): string | null {
+  const peaks = kept.map(peakOpenOf);
+  const first = peaks.find((p): p is number => p !== null) ?? null;
+  if (first === null) return null;
+  const moved = peaks.findIndex((p) => p !== null && Math.abs(p - first) > maxPeakChange);
+  const reasons: string[] = [];
+  if (moved >= 0)
+    reasons.push(
+      `peak open ${first} in the first kept batch, ${peaks[moved]} in kept batch ${moved + 1}: more than ±${maxPeakChange}`,
+    );
+  if (expectsNoNewSockets(settings, first)) {
+    const opened = kept.map((t) => t.target?.connectionsOpened ?? 0);
+    const at = opened.findIndex((n) => n > 0);
+    if (at >= 0) {
+      const total = opened.reduce((a, b) => a + b, 0);
+      reasons.push(
+        `${total} new socket${total === 1 ? '' : 's'} in the kept batches (the first in kept batch ${at + 1}) where a pool of ${first} open should open none`,
+      );
+    }
+  }
+  return reasons.length ? `pool-state-moved (${reasons.join('; ')})` : null;
 }
 
 /**
@@ -1441,6 +1561,11 @@ export type GatherSample<C> = SeedMeasurement & {
   drift: number;
   /** The kept batches' times, ms, in the order they ran. */
   batchesMs: number[];
+  /**
+   * The settled pool size (settledPoolOf: modal peak open of the kept batches; null where not recorded), stated after
+   * seed-e65a2755. Per process: an arm joined by replicatedGathers carries its first process's; read its `processes`.
+   */
+  settledPool?: number | null;
   /**
    * A gather run in several processes (replicatedGathers): each process read as its own gather, in the order of their
    * numbers. The blocks above are all of their kept batches; the claims read it as a two-level sample.
@@ -1486,6 +1611,9 @@ export function gatherSample<C extends GatherBatchesLike['client']>(
       ? `not-converged (CPU ${us(first)} µs/request over the first half of the kept batches, ${us(last)} over the last: ${Math.max(drift, 1 / drift).toFixed(2)}× > ${maxDrift}×)`
       : '',
     kept.length < minKept ? `few-kept (${kept.length} batches after the warm-up in time, fewer than ${minKept})` : '',
+    typeof warmupBatches === 'number' || warmupBatches.poolState === undefined
+      ? ''
+      : (poolStateMovedText(kept, r.client.settings, warmupBatches.poolState.maxPeakChange) ?? ''),
   ].filter(Boolean);
   return {
     label: r.label,
@@ -1510,6 +1638,7 @@ export function gatherSample<C extends GatherBatchesLike['client']>(
     batchMs: finiteMedian(kept.map((t) => t.durationMs)),
     drift,
     batchesMs: kept.map((t) => t.durationMs),
+    settledPool: settledPoolOf(kept.map(peakOpenOf)),
   };
 }
 
@@ -1706,8 +1835,9 @@ export function gatherTrialsOf(
  * a batch), every other row 0.4 s or less, and about 1.5 s to start a process and its target.
  */
 const ESTIMATE = { slowBatchS: 2.7, slowColdS: 10, worstBatchS: 10, fastBatchS: 0.4, processS: 1.5 } as const;
+// At 0 ms only since seed-e65a2755: its `latest · httpx @ 50 ms` took 0.64–0.67 s a batch, near the fast rows' 0.4 s.
 const slowGather = (label: string): boolean =>
-  /^(as-reported|latest) · httpx( pool=None)?( keepalive=100| uvloop| fast_acquire)? @/.test(label);
+  /^(as-reported|latest) · httpx( pool=None)?( keepalive=100| uvloop| fast_acquire)? @ 0 ms/.test(label);
 
 /**
  * The gathers' run order with the arms of the counted claims run in several processes (stated before the run after
@@ -1771,26 +1901,51 @@ export function gatherProcessPlan<E extends { label: string; trials: number }>(
  * rank-sum interval, no interval below MIN_ROUNDS_FOR_INTERVAL batches). Holds when every pair's interval contains 1;
  * fails when one excludes it: the within-process interval then misses the variation between processes (or the pool
  * wait was not neutral). Unresolved with no pair that has an interval, or (guarded) a flagged gather.
+ * Since seed-e65a2755 (stated after it, its second reader's findings 4d and 9: a pair at 9 against 14 connections
+ * passed at 0.824) only processes at the same settled pool size (GatherSample.settledPool) are compared: every
+ * process's settled pool is printed (`settledPools`), and each pair left out is named with both sizes
+ * (`skippedPairs`). Where either process has no settled pool recorded (a record without the target's peaks) the pair
+ * is compared as before.
  */
 export function aaGatherCheck(input: { id: string; a: GatherSample<unknown>; b: GatherSample<unknown> }): VerdictData {
   const side = (m: GatherSample<unknown>): readonly GatherSample<unknown>[] => m.processes ?? [m];
-  const pairs = side(input.a).flatMap((x) => side(input.b).map((y) => ({ x, y, r: cpuGap(x, y) })));
+  const poolOf = (m: GatherSample<unknown>): number | null => m.settledPool ?? null;
+  const all = side(input.a).flatMap((x) => side(input.b).map((y) => ({ x, y })));
+  const matched = ({ x, y }: { x: GatherSample<unknown>; y: GatherSample<unknown> }) =>
+    poolOf(x) === null || poolOf(y) === null || poolOf(x) === poolOf(y);
+  const pairs = all.filter(matched).map(({ x, y }) => ({ x, y, r: cpuGap(x, y) }));
+  const skipped = all.filter((p) => !matched(p));
   const decided = pairs.filter((p) => p.r.coverage >= 0.95);
   const excluding = decided.filter((p) => p.r.low > 1 || p.r.high < 1);
+  const open = (m: GatherSample<unknown>) => (poolOf(m) === null ? '' : ` [${poolOf(m)} open]`);
   const text = (p: (typeof pairs)[number]) =>
-    `${p.x.label} ÷ ${p.y.label} ${p.r.median.toFixed(3)}${p.r.coverage >= 0.95 ? ` (${p.r.low.toFixed(3)}–${p.r.high.toFixed(3)})` : ' (no interval)'}`;
+    `${p.x.label}${open(p.x)} ÷ ${p.y.label}${open(p.y)} ${p.r.median.toFixed(3)}${p.r.coverage >= 0.95 ? ` (${p.r.low.toFixed(3)}–${p.r.high.toFixed(3)})` : ' (no interval)'}`;
+  const processes = [...side(input.a), ...side(input.b)];
   return guarded(
     countClaim({
       id: input.id,
       kind: 'exploratory',
-      claim: `A/A (review-06, exploratory, never counted): ${input.a.label} and ${input.b.label} cost the same CPU per request, so the single-process rank-sum interval of their ratio contains 1 for every pair of their processes; one that excludes 1 says the within-process interval misses the variation between processes.`,
+      claim: `A/A (review-06, exploratory, never counted): ${input.a.label} and ${input.b.label} cost the same CPU per request, so the single-process rank-sum interval of their ratio contains 1 for every pair of their processes at the same settled pool size (since seed-e65a2755); one that excludes 1 says the within-process interval misses the variation between processes.`,
       holds: decided.length > 0 && excluding.length === 0,
       unresolved: decided.length === 0,
       evidence: {
         pairs: pairs.length,
         decidedPairs: decided.length,
         excludingOne: excluding.length,
-        ratios: pairs.map(text).join('; '),
+        ratios: pairs.map(text).join('; ') || 'none',
+        ...(processes.some((m) => poolOf(m) !== null)
+          ? {
+              settledPools: processes.map((m) => `${m.label} ${poolOf(m) ?? '—'}`).join(', '),
+              skippedPairs: skipped.length
+                ? skipped
+                    .map(
+                      ({ x, y }) =>
+                        `${x.label} ÷ ${y.label}: settled at ${poolOf(x)} and ${poolOf(y)} open, not the same pool state`,
+                    )
+                    .join('; ')
+                : 'none',
+            }
+          : {}),
       },
     }),
     [input.a, input.b],
@@ -2106,6 +2261,9 @@ export interface AppPointLike {
   steadiness?: { steady: boolean; reason: string } | null;
   /** The upstream's count in the window: requests the app sent it and new sockets it accepted. */
   upstream?: { requests: number; connectionsOpened: number } | null;
+  /** Requests answered in the window, and those that failed (the window's request count is their sum). */
+  ok?: number;
+  errors?: { total: number };
 }
 
 export interface AppRun {
@@ -2138,6 +2296,18 @@ export function inAppBoundMs(p: AppPointLike): number | null {
  * 64 connections' worth at 0.70 of the app's core; 0.9 as the `collapsed` guard's busy share).
  */
 export const APP_SATURATED_SHARE = 0.9;
+
+/**
+ * Below this share of its core the app is near its idle baseline, and its CPU per request is mostly that baseline ÷ a
+ * few requests (seed-e65a2755's second reader, finding 11: `requests-async` at 0.010–0.014 of its core): the table
+ * prints no CPU per request there.
+ */
+export const APP_IDLE_BELOW = 0.1;
+
+/** The requests a point's window ended (answered and failed), or null where the record has no count. */
+export function appWindowRequests(p: AppPointLike): number | null {
+  return p.ok === undefined ? null : p.ok + (p.errors?.total ?? 0);
+}
 
 /** The app's CPU µs per request at a point: its share of its core × 1 s ÷ throughput; NaN without either. */
 export function appCpuUsPerRequest(p: AppPointLike): number {
@@ -2175,9 +2345,21 @@ export function upstreamSocketsPerRequest(p: AppPointLike): number | null {
 /**
  * The FastAPI route table: one row per point (a single window each, no interval), with the new upstream sockets per
  * request (stated after seed-f81740df: the httpx route reopened about 0.93 per request whenever more than 20 were in
- * flight) and what bounded a closed loop (appBound, with the run's upstream delay).
+ * flight) and what bounded a closed loop (appBound, with the run's upstream delay). Since seed-e65a2755's second
+ * reader (finding 11): each window's request count; the app's CPU per request only where it used at least
+ * APP_IDLE_BELOW of its core (`— (idle baseline)` below it); the loop lag p99 beside a `bounded by N connections` bound.
  */
 export function appRouteRows(run: AppRun): Record<string, string | number>[] {
+  const cpuPerRequest = (p: AppPointLike): string | number => {
+    const busy = p.cpuShare.app;
+    if (busy !== null && busy < APP_IDLE_BELOW) return '— (idle baseline)';
+    return Number.isFinite(appCpuUsPerRequest(p)) ? Math.round(appCpuUsPerRequest(p)) : '—';
+  };
+  const bound = (p: AppPointLike): string => {
+    const b = appBound(p, run.target.delayMs);
+    const lag = p.app?.loopLagMs?.p99;
+    return b.startsWith('bounded by') && lag !== undefined ? `${b}; loop lag p99 ${lag.toFixed(1)} ms` : b;
+  };
   return run.points.map((p) => ({
     route: p.route,
     load:
@@ -2188,9 +2370,10 @@ export function appRouteRows(run: AppRun): Record<string, string | number>[] {
     p50Ms: p.latencyMs?.p50 ?? '—',
     p99Ms: p.latencyMs?.p99 ?? '—',
     cpu: `app ${share(p.cpuShare.app)}, upstream ${share(p.cpuShare.target)}, load ${share(p.cpuShare.loadGenerator)}`,
-    appCpuUsPerRequest: Number.isFinite(appCpuUsPerRequest(p)) ? Math.round(appCpuUsPerRequest(p)) : '—',
+    requests: appWindowRequests(p) ?? '—',
+    appCpuUsPerRequest: cpuPerRequest(p),
     upstreamSocketsPerRequest: upstreamSocketsPerRequest(p)?.toFixed(2) ?? '—',
-    bound: appBound(p, run.target.delayMs),
+    bound: bound(p),
     threadsPeak: p.app?.threadsPeak ?? '—',
     loopLagP99Ms: p.app?.loopLagMs?.p99 ?? '—',
     flags: p.flags.join(', ') || '—',
@@ -2233,7 +2416,7 @@ export function loopFreeClaim(input: {
   const admitted = clean.filter((p) => p.flags.length > 0);
   const r = input.replicates;
   const evidence: Evidence = {
-    ...(r ? { replicates: r.run, replicatedValue: r.value } : {}),
+    ...replicatesEvidence(r),
     upstreamDelayMs: delay,
     rates: all.length,
     flaggedRates: all.filter((p) => p.flags.length > 0 || !p.app?.loopLagMs).length,
@@ -2350,26 +2533,49 @@ export interface Recommendation {
   /** Further claims that must hold too (e.g. a setting that stops the storm must also be cheaper per request). */
   also?: readonly string[];
   text: string;
+  /**
+   * It may rest on a replication (stated after seed-e65a2755, its second reader's finding 13): a result that held
+   * under its threshold in two runs, an earlier one (evidence `replicatedHeldIn`, or the run it replicates where its
+   * `replicatesOutcome` is holds) and this one. The line then says "replicated in `<run>` and this run".
+   */
+  replicated?: boolean;
 }
 
 /**
  * Lines for the claims that hold (in the order given); every other recommendation is withheld, with the outcome of
  * the claim it would have rested on, so the notebook can say what stays open. A recommendation never outlives its claim.
+ * A candidate marked `replicated` also rests on a replication that holds here and held in the run it names.
  */
 export function recommendationsFrom(
-  verdicts: readonly Pick<VerdictData, 'id' | 'kind' | 'outcome'>[],
+  verdicts: readonly (Pick<VerdictData, 'id' | 'kind' | 'outcome'> & { evidence?: VerdictData['evidence'] })[],
   candidates: readonly Recommendation[],
 ): { lines: string[]; withheld: { claim: string; outcome: string }[] } {
   const lines: string[] = [];
   const withheld: { claim: string; outcome: string }[] = [];
-  const outcomeOf = (id: string): string => {
+  /** The earlier run a replication held in (under the same threshold), or null. */
+  const heldIn = (v: (typeof verdicts)[number]): string | null => {
+    const run = v.evidence?.['replicates'];
+    if (v.kind !== 'exploratory' || typeof run !== 'string') return null;
+    const held = v.evidence?.['replicatedHeldIn'];
+    if (typeof held === 'string') return held;
+    return v.evidence?.['replicatesOutcome'] === 'holds' ? run : null;
+  };
+  const outcomeOf = (id: string, replicated: boolean): string => {
     const v = verdicts.find((x) => x.id === id);
+    if (v && replicated && heldIn(v) !== null) return v.outcome;
     return v ? (v.kind === 'claim' ? v.outcome : `${v.kind}, not a claim`) : 'not measured';
   };
   for (const c of candidates) {
-    const blocking = [c.claim, ...(c.also ?? [])].find((id) => outcomeOf(id) !== 'holds');
-    if (blocking === undefined) lines.push(c.text);
-    else withheld.push({ claim: blocking, outcome: outcomeOf(blocking) });
+    const replicated = c.replicated === true;
+    const blocking = [c.claim, ...(c.also ?? [])].find((id) => outcomeOf(id, replicated) !== 'holds');
+    const runs = [c.claim, ...(c.also ?? [])].flatMap((id) => {
+      const v = verdicts.find((x) => x.id === id);
+      const run = v ? heldIn(v) : null;
+      return run === null ? [] : [`\`${run}\``];
+    });
+    if (blocking === undefined)
+      lines.push(runs.length ? `${c.text} *(replicated in ${runs.join(', ')} and this run)*` : c.text);
+    else withheld.push({ claim: blocking, outcome: outcomeOf(blocking, replicated) });
   }
   return { lines, withheld };
 }

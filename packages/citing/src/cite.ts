@@ -454,9 +454,28 @@ function summarizeEnvironment(e: Environment): EnvironmentSummary {
   };
 }
 
-/** The Python-specific cells (package, gather load, error-dominated), from the bench record; {} for Node. */
+/**
+ * The Python-specific cells (package, gather load, error-dominated), from the bench record; {} for Node. A gather
+ * saved with its case study's gather rule (`gatherGuards`, Study.guardGathersWith; since notebook 06's seed-e65a2755)
+ * is cited by its kept batches: their medians, its guard flags (a flagged gather is labelled and not citable, as in
+ * the notebook), and `N kept of M batches` in its load cell.
+ */
 function foreignCells(r: BenchRecord): Partial<
-  Pick<CitationRow, 'client' | 'clientVersion' | 'load' | 'p50Ms' | 'p99Ms' | 'noData' | 'warmupErrors'>
+  Pick<
+    CitationRow,
+    | 'client'
+    | 'clientVersion'
+    | 'load'
+    | 'p50Ms'
+    | 'p99Ms'
+    | 'noData'
+    | 'warmupErrors'
+    | 'guards'
+    | 'throughputRps'
+    | 'throughputMinRps'
+    | 'throughputMaxRps'
+    | 'cpuMicrosPerRequest'
+  >
 > & {
   errorDominated: string | null;
 } {
@@ -466,9 +485,24 @@ function foreignCells(r: BenchRecord): Partial<
   // that cycled (blank, as in the notebook); a measurement with no data says so.
   const blank = foreignPartialLatency(r) || foreignNoData(r);
   const cold = coldGatherErrorsText(r);
+  const g = gather !== null ? r.gatherGuards : undefined;
+  const kept = g
+    ? {
+        guards: { flags: [...g.flags], rankable: g.rankable },
+        throughputRps: g.throughputRps ?? Number.NaN,
+        throughputMinRps: g.throughputMinRps,
+        throughputMaxRps: g.throughputMaxRps,
+        cpuMicrosPerRequest: g.cpuMicrosPerRequest ?? Number.NaN,
+        p50Ms: g.p50Ms ?? Number.NaN,
+        p99Ms: g.p99Ms ?? Number.NaN,
+      }
+    : {};
   return {
     ...(cell ? { client: cell.client, clientVersion: cell.version } : {}),
-    ...(gather !== null ? { load: gatherLoadText(gather) } : {}),
+    ...(gather !== null
+      ? { load: g ? `${gatherLoadText(gather)}; ${g.kept} kept of ${r.trials.length} batches` : gatherLoadText(gather) }
+      : {}),
+    ...kept,
     ...(blank ? { p50Ms: Number.NaN, p99Ms: Number.NaN } : {}),
     ...(foreignNoData(r) ? { noData: true } : {}),
     ...(cold !== null ? { warmupErrors: cold } : {}),

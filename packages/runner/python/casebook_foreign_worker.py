@@ -173,7 +173,20 @@ def install_retry_counter(core_name):
 # the sampling interval, an estimate of Σ len(queued) × len(connections) over the process. None where the pool has no
 # such method (httpcore 0.16.3, aiohttp).
 QUEUE_WORK_SAMPLE_EVERY = 64
-POOL_QUEUE_WORK = {"instrumented": None, "passes": 0, "sampledPasses": 0, "sampled": 0}
+# Stated after seed-e65a2755 (its second reader's finding 2): on the same sampled passes, the connections the pass
+# walks (`sampledConnections`, Σ len(connections) at the pass's start) and the pass's own time (`sampledSeconds`,
+# perf_counter around the original method only, the counting above left out of it): the pass runs synchronously on the
+# event loop's thread, so its wall time is CPU time of this process unless the process is descheduled inside it.
+# And the idle connections at a sampled pass's start (`sampledIdle`): httpcore's `has_expired` polls an idle
+# connection's socket (`get_extra_info("is_readable")`, httpcore 1.0.9 http11.py L274-L286, only when the connection
+# is IDLE), and the pass's cleanup calls it on every connection (connection_pool.py L284-L299), so this × the sampling
+# interval estimates the polls. Counted on the sampled passes only (`is_idle()` over the connections, outside the
+# timed call), not by wrapping has_expired: a wrapper would add a Python call to every connection of every pass.
+POOL_QUEUE_WORK = {"instrumented": None, "passes": 0, "sampledPasses": 0, "sampled": 0, "sampledConnections": 0,
+                   "sampledIdle": 0, "sampledSeconds": 0.0}
+# `created` counts `AsyncConnectionPool.create_connection` calls (1.0.9 L326, L335): the new connections as the
+# worker sees them (the target counts the sockets it accepted). Every call is counted (at most one a request).
+POOL_EVENTS = {"createdCounter": None, "created": 0}
 
 
 def install_queue_work_counter(core_name):
@@ -192,16 +205,75 @@ def install_queue_work_counter(core_name):
     def _assign_requests_to_connections(self):
         n = POOL_QUEUE_WORK["passes"] + 1
         POOL_QUEUE_WORK["passes"] = n
-        if n % every == 0:
-            queued = sum(1 for r in self._requests if r.is_queued())
-            POOL_QUEUE_WORK["sampledPasses"] += 1
-            POOL_QUEUE_WORK["sampled"] += queued * len(self._connections)
-        return original(self)
+        if n % every != 0:
+            return original(self)
+        connections = len(self._connections)
+        queued = sum(1 for r in self._requests if r.is_queued())
+        idle = sum(1 for c in self._connections if getattr(c, "is_idle", None) is not None and c.is_idle())
+        POOL_QUEUE_WORK["sampledPasses"] += 1
+        POOL_QUEUE_WORK["sampled"] += queued * connections
+        POOL_QUEUE_WORK["sampledConnections"] += connections
+        POOL_QUEUE_WORK["sampledIdle"] += idle
+        t0 = time.perf_counter()
+        try:
+            return original(self)
+        finally:
+            POOL_QUEUE_WORK["sampledSeconds"] += time.perf_counter() - t0
 
     _assign_requests_to_connections._casebook_counted = True
     cls._assign_requests_to_connections = _assign_requests_to_connections
     POOL_QUEUE_WORK["instrumented"] = f"{mod.__name__}.AsyncConnectionPool._assign_requests_to_connections"
     return POOL_QUEUE_WORK["instrumented"]
+
+
+def install_pool_event_counters(core_name):
+    """Count the pool's new connections (`<core>._async.connection_pool.AsyncConnectionPool.create_connection`) into
+    POOL_EVENTS, where the method exists; what was wrapped is recorded (else None)."""
+    found = pool_method(core_name, "AsyncConnectionPool", "create_connection")
+    if found is not None and not getattr(found[2], "_casebook_counted", False):
+        mod, pool_cls, create = found
+
+        def create_connection(self, *args, **kwargs):
+            POOL_EVENTS["created"] += 1
+            return create(self, *args, **kwargs)
+
+        create_connection._casebook_counted = True
+        pool_cls.create_connection = create_connection
+        POOL_EVENTS["createdCounter"] = f"{mod.__name__}.AsyncConnectionPool.create_connection"
+
+
+def pool_counters_now():
+    """The pool counters as they stand (for a phase's deltas, pool_counters_between); None where the pool is not
+    instrumented (aiohttp, the contenders, the transports over aiohttp)."""
+    if POOL_QUEUE_WORK["instrumented"] is None and POOL_RETRIES["instrumented"] is None:
+        return None
+    return {"passes": POOL_QUEUE_WORK["passes"], "sampledPasses": POOL_QUEUE_WORK["sampledPasses"],
+            "sampled": POOL_QUEUE_WORK["sampled"], "sampledConnections": POOL_QUEUE_WORK["sampledConnections"],
+            "sampledIdle": POOL_QUEUE_WORK["sampledIdle"], "sampledSeconds": POOL_QUEUE_WORK["sampledSeconds"],
+            "retries": POOL_RETRIES["total"], "created": POOL_EVENTS["created"]}
+
+
+def pool_counters_between(c0, c1):
+    """A phase's own pool counters (stated after seed-e65a2755, its second reader's finding 2: the whole-process
+    counters mixed the cold first gather and the warm-up into every figure): the counters at its end minus those at its
+    start, per phase (the cold first gather is the warm-up phase, each batch a trial). The sampled sums are scaled by
+    the sampling interval where the record has always scaled them (`queuedTimesConnections`) and for the idle-socket
+    polls (`idleProbes`, an estimate); `sampledPasses`, `sampledConnections` and `sampledPassMicros` are the sample
+    itself. A counter not installed is None."""
+    if c0 is None or c1 is None:
+        return None
+    d = {k: c1[k] - c0[k] for k in c0}
+    return {
+        "sampleEvery": QUEUE_WORK_SAMPLE_EVERY,
+        "passes": d["passes"] if POOL_QUEUE_WORK["instrumented"] else None,
+        "sampledPasses": d["sampledPasses"] if POOL_QUEUE_WORK["instrumented"] else None,
+        "queuedTimesConnections": d["sampled"] * QUEUE_WORK_SAMPLE_EVERY if POOL_QUEUE_WORK["instrumented"] else None,
+        "sampledConnections": d["sampledConnections"] if POOL_QUEUE_WORK["instrumented"] else None,
+        "sampledPassMicros": round(d["sampledSeconds"] * 1e6, 1) if POOL_QUEUE_WORK["instrumented"] else None,
+        "retries": d["retries"] if POOL_RETRIES["instrumented"] else None,
+        "idleProbes": d["sampledIdle"] * QUEUE_WORK_SAMPLE_EVERY if POOL_QUEUE_WORK["instrumented"] else None,
+        "connectionsCreated": d["created"] if POOL_EVENTS["createdCounter"] else None,
+    }
 
 
 def core_name_of(hx):
@@ -456,6 +528,7 @@ class Session:
         if self.name == "httpx":
             install_retry_counter(core_name_of(self._hx))
             install_queue_work_counter(core_name_of(self._hx))
+            install_pool_event_counters(core_name_of(self._hx))
             if self.fast_acquire:
                 install_fast_acquire(core_name_of(self._hx))
         kwargs = self._httpx_kwargs()
@@ -557,6 +630,13 @@ class Session:
             return len(acquired) + sum(len(v) for v in idle.values())
         return None
 
+    def keepalive_expiry_s(self):
+        """httpx's pool keepalive_expiry in seconds, read from the live pool (the settings' `httpx.keepalive_expiry_s`),
+        or None where there is no httpx pool (aiohttp, the contenders, the transports over aiohttp) or no expiry."""
+        pool = self._pool()
+        v = getattr(pool, "_keepalive_expiry", None) if pool is not None else None
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
     def sample_sockets(self):
         n = self.open_sockets()
         if n is not None and (self.peak_sockets is None or n > self.peak_sockets):
@@ -614,6 +694,8 @@ class Session:
             out["httpcore.queue_work"] = {"counter": q["instrumented"], "sampleEvery": QUEUE_WORK_SAMPLE_EVERY,
                                           "passes": q["passes"], "sampledPasses": q["sampledPasses"],
                                           "queuedTimesConnections": q["sampled"] * QUEUE_WORK_SAMPLE_EVERY}
+        if POOL_EVENTS["createdCounter"] is not None:
+            out["httpcore.pool_events"] = {"connectionsCreated": POOL_EVENTS["createdCounter"]}
         out["openSockets"] = self.sample_sockets()
         out["peakOpenSockets"] = self.peak_sockets
         return out
@@ -1025,6 +1107,7 @@ async def run_phase(session, load, total, duration_ms, on_progress):
     """Closed loop of `concurrency` lanes until `total` requests were sent or `duration_ms` passed."""
     c = Counters(load["expectedStatus"], load["expectedBodyBytes"])
     path = load["path"]
+    p0 = pool_counters_now()
     ru0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     deadline = t0 + duration_ms / 1000 if duration_ms is not None else None
@@ -1046,7 +1129,11 @@ async def run_phase(session, load, total, duration_ms, on_progress):
 
     await asyncio.gather(*(lane() for _ in range(load["concurrency"])))
     elapsed = time.perf_counter() - t0
-    return c.result(elapsed, ru0, resource.getrusage(resource.RUSAGE_SELF), session.sample_sockets())
+    result = c.result(elapsed, ru0, resource.getrusage(resource.RUSAGE_SELF), session.sample_sockets())
+    pool = pool_counters_between(p0, pool_counters_now())
+    if pool is not None:
+        result["poolCounters"] = pool
+    return result
 
 
 class ContinuousLoad:
@@ -1311,7 +1398,31 @@ async def phases(start):
         await go()
         result = await run_phase(session, load, start["warmupRequests"], None, None)
         emit({"type": "phase-end", "phase": "warmup", "index": 0, "result": result})
-    for i in range(start["trials"]):
+    until = start.get("gatherUntil")
+    planned = start["trials"]
+    expiry = session.keepalive_expiry_s() if until is not None else None
+    measured_s = 0.0  # the measured batches' time so far: where the next batch starts (gatherWarmupOf's clock)
+    started_after = 0
+    stopped = "planned"
+    i = 0
+    while True:
+        if i >= planned:
+            if until is None:
+                break
+            if expiry is None:
+                stopped = "no-keepalive-expiry"
+                break
+            if started_after >= until["minStartedAfter"]:
+                stopped = "planned" if i == planned else "rule"
+                break
+            if i >= until["maxTrials"]:
+                stopped = "max-trials"
+                break
+            if measured_s >= until["maxSeconds"]:
+                stopped = "max-seconds"
+                break
+        if expiry is not None and measured_s >= expiry + until["marginS"]:
+            started_after += 1
         emit({"type": "phase-start", "phase": "trial", "index": i})
         await go()
 
@@ -1320,7 +1431,16 @@ async def phases(start):
 
         result = await run_phase(session, load, load.get("requests"), load.get("durationMs"), progress)
         emit({"type": "phase-end", "phase": "trial", "index": i, "result": result})
+        measured_s += result["durationMs"] / 1000
+        i += 1
     settings = session.settings()
+    if until is not None:
+        # How many batches ran and why they stopped (stated after seed-e65a2755): `planned` (the planned count met the
+        # rule), `rule` (batches added until it did), `max-trials` / `max-seconds` (the cap stopped it first: the
+        # analysis then flags `few-kept`), `no-keepalive-expiry` (no httpx pool expiry to read: the planned count).
+        settings["gatherUntil"] = {**until, "planned": planned, "ran": i, "keepaliveExpiryS": expiry,
+                                   "startedAfter": started_after, "measuredS": round(measured_s, 3),
+                                   "stoppedBy": stopped}
     await session.close()
     emit({"type": "done", "settings": settings})
 
@@ -1367,6 +1487,16 @@ def bad_start(start, mode):
         return f"loop {start.get('loop')!r} is not one of {', '.join(LOOPS)}"
     if mode == "phases" and start["load"].get("mode") != "closed":
         return "the phase method runs a closed loop only"
+    until = start.get("gatherUntil")
+    if until is not None:
+        if mode != "phases":
+            return "gatherUntil applies to the phase method's batches only"
+        ints = ("minStartedAfter", "maxTrials")
+        nums = ("marginS", "maxSeconds")
+        if (not isinstance(until, dict) or set(until) != set(ints + nums)
+                or any(type(until[k]) is not int or until[k] < 1 for k in ints)
+                or any(type(until[k]) not in (int, float) or until[k] < 0 for k in nums) or until["maxSeconds"] <= 0):
+            return f"gatherUntil {until!r} is not {{minStartedAfter, maxTrials: int >= 1, marginS >= 0, maxSeconds > 0}}"
     m = start.get("minWindowRequests", 0)
     if type(m) is not int or m < 0:
         return f"minWindowRequests {m!r} is not an integer >= 0"

@@ -6,7 +6,7 @@ import { type BenchParams, CasebookError, type ForeignClientBlock, findRepoRoot,
 import { createLatencyHistogram, encodeHistogram, recordMicros } from '@casebook/stats';
 import { type BenchProgress, benchRecord, measure } from './measure';
 import { type BenchOptions, LIMITS, type ResolvedBenchOptions, resolveBenchOptions } from './options';
-import type { ForeignClientStart, ForeignPhaseResult, ForeignStart, PhaseResult } from './protocol';
+import type { ForeignClientStart, ForeignPhaseResult, ForeignStart, GatherUntil, PhaseResult } from './protocol';
 import { pythonSet } from './python-sets';
 import type { BenchRecord } from './record';
 
@@ -179,6 +179,12 @@ export interface ForeignBenchOptions {
    * client block (`minWindowRequests`). The Python worker cuts windows this way; Node clients refuse it.
    */
   minWindowRequests?: number;
+  /**
+   * The phase method only: run batches past `trials` until at least `minStartedAfter` have started `marginS` s after
+   * httpx's keepalive_expiry, capped at `maxTrials` batches or `maxSeconds` s of batches (GatherUntil; stated after
+   * seed-e65a2755). The worker records how many ran and why it stopped (settings `gatherUntil`). Absent: `trials`.
+   */
+  gatherUntil?: GatherUntil;
   mode?: 'closed' | 'open';
   rateRps?: number;
   concurrency?: number;
@@ -210,6 +216,8 @@ export interface ForeignSwitches {
   fastAcquire: boolean;
   /** Steady-state windows are cut only where at least this many requests ended in them (0: every boundary). */
   minWindowRequests: number;
+  /** The phase method: batches run past `trials` until the warm-up rule is met (GatherUntil); absent: `trials`. */
+  gatherUntil?: GatherUntil;
 }
 
 /** `clientOptions.connections` holds maxConnections (null: the library's default). */
@@ -234,6 +242,7 @@ const FOREIGN_KEYS = new Set<string>([
   'unboundedPoolWait',
   'fastAcquire',
   'minWindowRequests',
+  'gatherUntil',
   'mode',
   'rateRps',
   'concurrency',
@@ -281,8 +290,10 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
     unboundedPoolWait,
     fastAcquire,
     minWindowRequests,
+    gatherUntil,
     ...rest
   } = input;
+  const until = gatherUntilOf(gatherUntil, rest.trials);
   if (fastAcquire !== undefined && typeof fastAcquire !== 'boolean')
     throw new UsageError('fastAcquire', fastAcquire, 'expected true or false');
   if (fastAcquire === true && client !== 'httpx')
@@ -352,8 +363,40 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
       unboundedPoolWait: unboundedPoolWait === true,
       fastAcquire: fastAcquire === true,
       minWindowRequests: minWindowRequests ?? 0,
+      ...(until ? { gatherUntil: until } : {}),
     },
   };
+}
+
+/**
+ * A GatherUntil as given, checked (a UsageError names what is wrong): whole numbers of batches from 1 (`maxTrials`
+ * at least `trials`, so the cap never cuts the planned count), seconds finite, `maxSeconds` above 0; undefined when
+ * absent.
+ */
+function gatherUntilOf(value: unknown, trials: number | undefined): GatherUntil | undefined {
+  if (value === undefined) return undefined;
+  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const keys = ['minStartedAfter', 'marginS', 'maxTrials', 'maxSeconds'];
+  const whole = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1;
+  const seconds = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+  const { minStartedAfter, marginS, maxTrials, maxSeconds } = v;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Object.keys(v).some((k) => !keys.includes(k)) ||
+    !whole(minStartedAfter) ||
+    !whole(maxTrials) ||
+    !seconds(marginS) ||
+    !seconds(maxSeconds) ||
+    maxSeconds <= 0 ||
+    maxTrials < (trials ?? 1)
+  )
+    throw new UsageError(
+      'gatherUntil',
+      value,
+      'expected { minStartedAfter, maxTrials: integers from 1 (maxTrials at least trials), marginS: seconds from 0, maxSeconds: seconds above 0 }',
+    );
+  return { minStartedAfter, marginS, maxTrials, maxSeconds };
 }
 
 /** Any measurement, Node or foreign, resolved by its client name. */
@@ -361,7 +404,7 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
  * The Python worker's own switches, refused for a Node client rather than ignored: the Node worker cuts its windows on
  * every boundary (no request minimum) and has no pool-wait timeout to unbound.
  */
-const PYTHON_ONLY_KEYS = ['unboundedPoolWait', 'fastAcquire', 'minWindowRequests'] as const;
+const PYTHON_ONLY_KEYS = ['unboundedPoolWait', 'fastAcquire', 'minWindowRequests', 'gatherUntil'] as const;
 
 export function resolveMeasurementOptions(
   input: BenchOptions | ForeignBenchOptions,
@@ -664,6 +707,7 @@ export async function runForeignBench(
         ...foreignClientStart(options, origin),
         warmupRequests: options.warmupRequests,
         trials: options.trials,
+        ...(options.foreign.gatherUntil ? { gatherUntil: options.foreign.gatherUntil } : {}),
       },
     }),
     toPhaseResult,

@@ -120,7 +120,7 @@ export {
   type ResolvedBenchOptions,
   resolveBenchOptions,
 } from './options';
-export type { PhaseResult } from './protocol';
+export type { GatherUntil, PhaseResult, PoolCounters } from './protocol';
 export { isPythonSetName, PYTHON_SETS, type PythonSetName, type PythonSetState, pythonSet } from './python-sets';
 export { QUEUE_TIMING_TAG, QueueTiming, type QueueTimingResult } from './queue-timing';
 export {

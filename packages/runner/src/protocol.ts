@@ -21,6 +21,30 @@ export interface PhaseResult {
   wireHistogram?: string;
   /** With load.queueTiming: sockets the client opened in this phase (diagnostics channels). */
   clientSocketsOpened?: number;
+  /** A Python worker's httpcore pool counters over this phase alone (PoolCounters); absent: not instrumented. */
+  poolCounters?: PoolCounters;
+}
+
+/**
+ * httpcore's pool counters over one phase (stated after seed-e65a2755): the Python worker's counters at the phase's
+ * end minus those at its start, so the cold first gather (the warm-up phase) and every batch have their own. The
+ * assignment pass is sampled every `sampleEvery`-th pass: `sampledPasses` of `passes`, the connections they walked
+ * (`sampledConnections`) and their own time (`sampledPassMicros`, perf_counter around the original method);
+ * `queuedTimesConnections` is the sampled Σ queued × connections × sampleEvery (as the record's whole-process figure),
+ * and `idleProbes` the sampled Σ idle connections at a pass's start × sampleEvery (an estimate of has_expired's polls
+ * of an idle socket). `retries` (ConnectionNotAvailable) and `connectionsCreated` (the pool's create_connection) count
+ * every call. null: that counter is not installed.
+ */
+export interface PoolCounters {
+  sampleEvery: number;
+  passes: number | null;
+  sampledPasses: number | null;
+  queuedTimesConnections: number | null;
+  sampledConnections: number | null;
+  sampledPassMicros: number | null;
+  retries: number | null;
+  idleProbes: number | null;
+  connectionsCreated: number | null;
 }
 
 export interface WorkerStart {
@@ -121,11 +145,29 @@ export interface ForeignClientStart {
   load: LoadSpec;
 }
 
+/**
+ * The phase method's batches run until a rule is met (stated after seed-e65a2755, its second reader's finding 4a): at
+ * least `trials` batches, and then more until at least `minStartedAfter` batches have started `marginS` s or more after
+ * httpx's keepalive_expiry (read from the live pool) from the end of the cold first gather, a batch's start being the
+ * sum of the measured batches before it (as @casebook/analysis gatherWarmupOf reads it). Past `trials` the worker stops
+ * at `maxTrials` batches or `maxSeconds` s of measured batches, whichever comes first, so it always ends. Where no
+ * expiry is readable (aiohttp, the contenders, the transports over aiohttp) it runs `trials`. The worker records how
+ * many ran and why it stopped in its settings (`gatherUntil`).
+ */
+export interface GatherUntil {
+  minStartedAfter: number;
+  marginS: number;
+  maxTrials: number;
+  maxSeconds: number;
+}
+
 /** The phase method's start message for a foreign worker. */
 export interface ForeignStart extends ForeignClientStart {
   type: 'start';
   warmupRequests: number;
   trials: number;
+  /** Run batches past `trials` until the rule is met (GatherUntil); absent: exactly `trials`. */
+  gatherUntil?: GatherUntil;
 }
 
 /** The steady-state method's start message for a foreign worker (`--continuous`). */

@@ -44,6 +44,7 @@ export { surfaceCellError } from './cell-error';
 /** Not for notebooks: `casebook bench` draws its progress line with it too. */
 export { progressText } from './format';
 export {
+  type GatherGuardRule,
   type GuardRule,
   machineEnvironment,
   openStudy,
@@ -54,5 +55,6 @@ export {
   type VersionCell,
   verdictMarkdown,
   versionCellLabel,
+  withGatherGuards,
   withGuardFlags,
 } from './study';

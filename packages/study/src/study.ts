@@ -217,6 +217,8 @@ export class Study {
   private saved = false;
   /** The case study's own guard rules (guardWith), applied to every steady-state bench record before it is saved. */
   private readonly guardRules: GuardRule[] = [];
+  /** The case study's gather rules (guardGathersWith), applied to every phase-method gather before it is saved. */
+  private readonly gatherRules: GatherGuardRule[] = [];
   readonly environment: Environment;
 
   constructor(
@@ -505,13 +507,28 @@ export class Study {
   }
 
   /**
+   * Add a gather rule of this case study (stated after notebook 06's seed-e65a2755, its second reader's finding 8):
+   * every phase-method measurement run after this call is saved with what the rule returns for it in its
+   * `gatherGuards` (the warm-up rule, its guard flags, and the kept batches' figures, e.g. @casebook/analysis
+   * gatherGuardsOf), so the citation labels a flagged gather and cites a gather by its kept batches, as the notebook
+   * reads it. A measurement with steady-state guards, or one the rule returns null for (not a gather), is left as
+   * it is.
+   */
+  guardGathersWith(rule: GatherGuardRule): void {
+    this.gatherRules.push(rule);
+  }
+
+  /**
    * Save one bench record under benches/ (after a checkpoint, so the folder starts with a record) and list it; returns
    * it as saved (with the guard rules' flags).
    */
   private addMeasurement<T extends BenchRecord>(measured: T): T {
-    const record = withGuardFlags(
-      measured,
-      this.guardRules.flatMap((rule) => rule(measured)),
+    const record = withGatherGuards(
+      withGuardFlags(
+        measured,
+        this.guardRules.flatMap((rule) => rule(measured)),
+      ),
+      this.gatherRules,
     );
     this.checkpointOnce();
     const n = String(this.measurements.length + 1).padStart(3, '0');
@@ -877,6 +894,22 @@ export function raceRunEntry(
 
 /** A case study's own guard rule (Study.guardWith): the flags, each with its reason, one measurement gets. */
 export type GuardRule = (record: BenchRecord) => readonly string[];
+
+/** A case study's gather rule (Study.guardGathersWith): a gather's `gatherGuards`, or null for any other record. */
+export type GatherGuardRule = (record: BenchRecord) => NonNullable<BenchRecord['gatherGuards']> | null;
+
+/**
+ * A bench record with the first non-null `gatherGuards` the rules return for it (Study.guardGathersWith); the record
+ * itself when it has steady-state guards, already has gatherGuards, or every rule returns null. Pure.
+ */
+export function withGatherGuards<T extends BenchRecord>(record: T, rules: readonly GatherGuardRule[]): T {
+  if (record.guards || record.gatherGuards) return record;
+  for (const rule of rules) {
+    const g = rule(record);
+    if (g !== null) return { ...record, gatherGuards: g };
+  }
+  return record;
+}
 
 /**
  * A bench record with extra guard flags (each once, appended to the runner's) and `rankable: false` when the rule

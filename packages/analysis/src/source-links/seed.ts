@@ -390,6 +390,27 @@ export const SEED_LINKS: readonly SourceLink[] = [
     token: 'async with self._state_lock:',
     checkedByHand: true,
   },
+  // After seed-e65a2755 (its second reader, finding 3; httpcore 1.0.9 wheel of the latest set, lines and tokens checked
+  // there): within one assignment pass every queued request is handed available_connections[0], whatever the lock; the
+  // create branch, reached when no idle connection is available (the fast_acquire arm after the keep-alive close).
+  {
+    id: 'seed:httpcore-1.0.9.within-pass-sharing',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [320, 323],
+    token: 'connection = available_connections[0]',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.create-branch',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [324, 328],
+    token: 'elif len(self._connections) < self._max_connections:',
+    checkedByHand: true,
+  },
   // The FastAPI app's threadpool (finding 11), checked in the wheels of the latest set
   // (.venvs/latest-<hash>/lib/python3.11/site-packages): a `def` route runs in run_in_threadpool, which sends it to
   // anyio.to_thread.run_sync, whose default limiter is CapacityLimiter(40).

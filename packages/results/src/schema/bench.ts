@@ -142,6 +142,32 @@ export const benchBodyProperties = <E extends TSchema>(environment: E) => ({
   /** Steady-state method only: how it was measured, and the guards that decide whether it may be ranked. */
   method: Type.Optional(ContinuousMethodSchema),
   guards: Type.Optional(MeasurementGuardsSchema),
+  /**
+   * Phase method, a gather read as trials (stated after notebook 06's seed-e65a2755, its second reader's finding 8):
+   * the case study's warm-up rule and guard flags applied when the record was saved (Study.guardGathersWith), and the
+   * kept batches' figures the citation gives instead of every measured batch's. Absent: no such rule was applied.
+   */
+  gatherGuards: Type.Optional(
+    Type.Object(
+      {
+        /** The rule, named (e.g. `warm-up in time: keepalive_expiry + 1 s, at least 6 kept; pool-state guard ±1`). */
+        rule: Type.String(),
+        /** Leading measured batches the rule left out, and batches kept. */
+        warmupBatches: Type.Number(),
+        kept: Type.Number(),
+        flags: Type.Array(Type.String()),
+        rankable: Type.Boolean(),
+        /** Medians over the kept batches (NaN is written as null: none kept). */
+        throughputRps: Nullable(Type.Number()),
+        throughputMinRps: Nullable(Type.Number()),
+        throughputMaxRps: Nullable(Type.Number()),
+        cpuMicrosPerRequest: Nullable(Type.Number()),
+        p50Ms: Nullable(Type.Number()),
+        p99Ms: Nullable(Type.Number()),
+      },
+      CLOSED,
+    ),
+  ),
 });
 
 export const BenchRecordSchema = withOutcome(

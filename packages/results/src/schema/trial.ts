@@ -25,6 +25,27 @@ const phaseProperties = {
   queueHistogram: Type.Optional(Type.String()),
   wireHistogram: Type.Optional(Type.String()),
   clientSocketsOpened: Type.Optional(Type.Number()),
+  /**
+   * A Python worker's httpcore pool counters over this phase alone (stated after seed-e65a2755; runner protocol.ts
+   * PoolCounters): assignment passes, the sampled passes' queue work, connections walked and time, retries, idle-socket
+   * polls and new connections. Absent: not instrumented, or recorded before seed-e65a2755.
+   */
+  poolCounters: Type.Optional(
+    Type.Object(
+      {
+        sampleEvery: Type.Number(),
+        passes: Nullable(Type.Number()),
+        sampledPasses: Nullable(Type.Number()),
+        queuedTimesConnections: Nullable(Type.Number()),
+        sampledConnections: Nullable(Type.Number()),
+        sampledPassMicros: Nullable(Type.Number()),
+        retries: Nullable(Type.Number()),
+        idleProbes: Nullable(Type.Number()),
+        connectionsCreated: Nullable(Type.Number()),
+      },
+      CLOSED,
+    ),
+  ),
 };
 
 export const WarmupSchema = Type.Object(
