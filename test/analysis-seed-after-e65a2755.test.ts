@@ -90,7 +90,10 @@ describe('warm-up sizing: batches run until 6 have started after keepalive_expir
 
   it('states the rule with the warm-up in time it serves', () => {
     expect(until).toEqual({ minStartedAfter: 6, marginS: 1, maxTrials: 80, maxSeconds: 120 });
-    expect([until.minStartedAfter, until.marginS]).toEqual([GATHER_WARMUP_IN_TIME.minKept, GATHER_WARMUP_IN_TIME.marginS]);
+    expect([until.minStartedAfter, until.marginS]).toEqual([
+      GATHER_WARMUP_IN_TIME.minKept,
+      GATHER_WARMUP_IN_TIME.marginS,
+    ]);
   });
 
   it("runs past the planned count where seed-e65a2755's plan left few-kept, and then keeps 6", () => {
@@ -109,7 +112,11 @@ describe('warm-up sizing: batches run until 6 have started after keepalive_expir
 
   it('stops at the planned count when the rule is met by then, and runs it where no expiry is readable', () => {
     expect(gatherUntilRun(() => 3650, 5, 10, until)).toEqual({ ran: 10, startedAfter: 8, stoppedBy: 'planned' });
-    expect(gatherUntilRun(() => 100, null, 17, until)).toEqual({ ran: 17, startedAfter: 0, stoppedBy: 'no-keepalive-expiry' });
+    expect(gatherUntilRun(() => 100, null, 17, until)).toEqual({
+      ran: 17,
+      startedAfter: 0,
+      stoppedBy: 'no-keepalive-expiry',
+    });
   });
 
   it('always ends: the cap stops it, and `few-kept` then flags the gather', () => {
@@ -139,7 +146,9 @@ describe('the pool-state guard and the settled pool (findings 4c, 4d)', () => {
 
   it("flags seed-e65a2755's moves: 8 → 14 with 6 new sockets, 14 → 9, and one new socket at 10 → 11", () => {
     const uvloop = guard(peaks([8, 8, 8, 8, 8, 14, 14], [0, 0, 0, 0, 0, 6, 0]));
-    expect(uvloop).toMatch(/^pool-state-moved \(peak open 8 in the first kept batch, 14 in kept batch 6: more than ±1; 6 new sockets/);
+    expect(uvloop).toMatch(
+      /^pool-state-moved \(peak open 8 in the first kept batch, 14 in kept batch 6: more than ±1; 6 new sockets/,
+    );
     expect(guard(peaks([14, 14, 14, 14, 14, 14, 14, 9, 9]))).toBe(
       'pool-state-moved (peak open 14 in the first kept batch, 9 in kept batch 8: more than ±1)',
     );
@@ -155,7 +164,9 @@ describe('the pool-state guard and the settled pool (findings 4c, 4d)', () => {
     // fast_acquire: 100 open over 20 kept alive, 492 new sockets a batch; httpx2 and the 50 ms storm alike.
     expect(expectsNoNewSockets(HTTPX, 100)).toBe(false);
     expect(guard(peaks([100, 100, 100, 100], [492, 492, 492, 492]))).toBeNull();
-    expect(guard(peaks([100, 100, 60, 100], [492, 492, 492, 492]))).toMatch(/^pool-state-moved \(peak open 100 .* 60 in kept batch 3/);
+    expect(guard(peaks([100, 100, 60, 100], [492, 492, 492, 492]))).toMatch(
+      /^pool-state-moved \(peak open 100 .* 60 in kept batch 3/,
+    );
     // A change of one connection is within the guard; aiohttp (no keep-alive count) expects none and opened none.
     expect(guard(peaks([20, 21, 20, 19]))).toBeNull();
     expect(guard(peaks([100, 100, 100]), { 'aiohttp.limit': 100 })).toBeNull();
@@ -191,7 +202,10 @@ describe('the A/A compares only processes at the same settled pool (findings 4d,
   /** A process of 14 batches (the first 4 left out) at `us` µs/request holding `pool` connections. */
   const proc = (label: string, us: number, pool: number, shift = 0) => {
     const g = gather(label, steady(14, 500, us, pool, 0));
-    const trials = g.trials.map((t, i) => ({ ...t, cpuMicrosPerRequest: us * (NOISE[(i + shift) % NOISE.length] as number) }));
+    const trials = g.trials.map((t, i) => ({
+      ...t,
+      cpuMicrosPerRequest: us * (NOISE[(i + shift) % NOISE.length] as number),
+    }));
     return gatherSample({ ...g, trials }, 4);
   };
   const arm = (name: string, specs: readonly [number, number][]) =>
@@ -293,7 +307,9 @@ describe('counters per batch, read over the kept batches (finding 2)', () => {
   });
 
   it('is null without per-batch counters (a record before them, aiohttp)', () => {
-    expect(keptPoolCounters(gather('latest · aiohttp @ 0 ms', steady(17, 100, 50, 100, 0)), GATHER_POOL_STATE)).toBeNull();
+    expect(
+      keptPoolCounters(gather('latest · aiohttp @ 0 ms', steady(17, 100, 50, 100, 0)), GATHER_POOL_STATE),
+    ).toBeNull();
   });
 
   it('prints a row per gather with counters, and none for one without', () => {
@@ -317,7 +333,12 @@ describe('counters per batch, read over the kept batches (finding 2)', () => {
         counters: counters(2944, 4000, { queuedTimesConnections: (i < 4 ? 17_100_000 : 70) * 512 }),
       })),
     );
-    const text = keptQueueWorkText([faProcess(1, sampledFor(0.7)), ref], FA, 'latest · httpx pool=None @ 0 ms', GATHER_POOL_STATE);
+    const text = keptQueueWorkText(
+      [faProcess(1, sampledFor(0.7)), ref],
+      FA,
+      'latest · httpx pool=None @ 0 ms',
+      GATHER_POOL_STATE,
+    );
     expect(text).toContain(`\`${FA}\` process 1 33,433 (2.00 passes, 100.0 connections a pass)`);
     expect(text).toContain('`latest · httpx pool=None @ 0 ms` process 1 70 (');
     expect(text).toMatch(/^\*\*Queue work per request, kept batches only\*\* \(exploratory, never counted/);
@@ -332,7 +353,9 @@ describe('pass-share-fastacquire (counted): the assignment pass is at least 0.5 
     const v = claim([faProcess(1, sampledFor(0.7)), faProcess(2, sampledFor(0.62)), faProcess(3, sampledFor(0.8))]);
     expect([v.kind, v.outcome, v.evidence['withCounters']]).toEqual(['claim', 'holds', 3]);
     expect(Number(v.evidence['leastShare'])).toBeGreaterThan(0.55);
-    expect(String(v.evidence['mechanism'])).toContain('httpcore/blob/1.0.9/httpcore/_async/connection_pool.py#L284-L299');
+    expect(String(v.evidence['mechanism'])).toContain(
+      'httpcore/blob/1.0.9/httpcore/_async/connection_pool.py#L284-L299',
+    );
     expect(v.claim).toContain('connection_pool.py L270–L339');
   });
 
@@ -391,7 +414,7 @@ describe('version-step intervals only where no arm of the step is flagged (findi
   });
 });
 
-describe("the contenders against each `latest · aiohttp @ 0 ms` process (finding 6)", () => {
+describe('the contenders against each `latest · aiohttp @ 0 ms` process (finding 6)', () => {
   const AIOHTTP = { 'aiohttp.limit': 100 };
   const refs = [46, 47, 48].map((us, k) =>
     gather(`latest · aiohttp @ 0 ms · process ${k + 1}`, steady(17, 100, us, 100, 0), AIOHTTP),
@@ -408,8 +431,11 @@ describe("the contenders against each `latest · aiohttp @ 0 ms` process (findin
 
   it('gives the Hodges–Lehmann ratio and rank-sum interval per reference process, pool_block, and the peak-open note', () => {
     const rows = contenderReferenceRows([niquests, pyreqwest, short], refs, GATHER_POOL_STATE);
-    const ratios = (i: number) => String(rows[i]?.['÷ each latest · aiohttp @ 0 ms process (Hodges–Lehmann, rank-sum 95 %)']);
-    expect(ratios(0)).toMatch(/^process 1 6\.\d\d \(6\.\d\d–\d\.\d\d\); process 2 6\.\d\d \(.*\); process 3 6\.\d\d \(/);
+    const ratios = (i: number) =>
+      String(rows[i]?.['÷ each latest · aiohttp @ 0 ms process (Hodges–Lehmann, rank-sum 95 %)']);
+    expect(ratios(0)).toMatch(
+      /^process 1 6\.\d\d \(6\.\d\d–\d\.\d\d\); process 2 6\.\d\d \(.*\); process 3 6\.\d\d \(/,
+    );
     expect(rows[0]?.['pool_block (read back)']).toBe('pool_block false, pool timeout none');
     expect(rows[0]?.connections).toBe('');
     expect(rows[1]?.connections).toBe("peak open 298 vs aiohttp's 100");
@@ -420,7 +446,9 @@ describe("the contenders against each `latest · aiohttp @ 0 ms` process (findin
 
   it('says so when the reference was not measured', () => {
     const rows = contenderReferenceRows([niquests], [], GATHER_POOL_STATE);
-    expect(rows[0]?.['÷ each latest · aiohttp @ 0 ms process (Hodges–Lehmann, rank-sum 95 %)']).toBe('— (no reference)');
+    expect(rows[0]?.['÷ each latest · aiohttp @ 0 ms process (Hodges–Lehmann, rank-sum 95 %)']).toBe(
+      '— (no reference)',
+    );
   });
 });
 
@@ -443,7 +471,9 @@ describe("a gather's flags and kept-batch figures reach its bench on save (findi
 
   it('is null for a record that is not a gather', () => {
     const r = gather('latest · httpx c64', steady(10, 500, 1000, 64, 0));
-    expect(gatherGuardsOf({ ...r, params: { load: { concurrency: 64, requests: 3000 } } }, GATHER_POOL_STATE)).toBeNull();
+    expect(
+      gatherGuardsOf({ ...r, params: { load: { concurrency: 64, requests: 3000 } } }, GATHER_POOL_STATE),
+    ).toBeNull();
     const windows = { ...r, trials: r.trials.map((t) => ({ ...t, block: 0 })) };
     expect(gatherGuardsOf(windows, GATHER_POOL_STATE)).toBeNull();
   });
@@ -482,7 +512,9 @@ describe('gatherUntil: the runner takes the rule for the phase method (finding 4
   it('refuses a cap below the planned count, and seconds that are not seconds', () => {
     const until = { ...GATHER_UNTIL_AFTER_E65A2755 };
     expect(() => resolveForeignOptions({ ...base, trials: 90, gatherUntil: until })).toThrow(/invalid gatherUntil/);
-    expect(() => resolveForeignOptions({ ...base, gatherUntil: { ...until, maxSeconds: 0 } })).toThrow(/invalid gatherUntil/);
+    expect(() => resolveForeignOptions({ ...base, gatherUntil: { ...until, maxSeconds: 0 } })).toThrow(
+      /invalid gatherUntil/,
+    );
     expect(() => resolveForeignOptions({ ...base, gatherUntil: { ...until, minStartedAfter: 1.5 } })).toThrow(
       /invalid gatherUntil/,
     );

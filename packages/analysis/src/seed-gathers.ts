@@ -177,7 +177,9 @@ export function passShareClaim(input: {
       leastShare: Number.isFinite(least) ? least : null,
       shares: read.map((x) => `${processName(x.p.label)} ${f2(x.c.passShare)}`).join(', ') || 'none',
       passMicrosPerRequest: read.map((x) => `${processName(x.p.label)} ${whole(x.c.passMicrosPerRequest)}`).join(', '),
-      cpuMicrosPerRequest: read.map((x) => `${processName(x.p.label)} ${whole(x.c.cpuMicros / x.c.requests)}`).join(', '),
+      cpuMicrosPerRequest: read
+        .map((x) => `${processName(x.p.label)} ${whole(x.c.cpuMicros / x.c.requests)}`)
+        .join(', '),
       connectionsPerPass: read.map((x) => `${processName(x.p.label)} ${f2(x.c.connectionsPerPass)}`).join(', '),
       passesPerRequest: read.map((x) => `${processName(x.p.label)} ${f2(x.c.passesPerRequest)}`).join(', '),
       idleProbesPerRequest: read.map((x) => `${processName(x.p.label)} ${f2(x.c.idleProbesPerRequest)}`).join(', '),
@@ -439,12 +441,14 @@ export function contenderReferenceRows(
     const peak = keptPeakOpen(c, warmup);
     return {
       contender: c.label,
-      [`÷ each ${CONTENDER_REFERENCE} process (Hodges–Lehmann, rank-sum 95 %)`]: ratios.join('; ') || '— (no reference)',
+      [`÷ each ${CONTENDER_REFERENCE} process (Hodges–Lehmann, rank-sum 95 %)`]:
+        ratios.join('; ') || '— (no reference)',
       'pool_block (read back)':
         typeof block === 'boolean'
           ? `pool_block ${block}, pool timeout ${timeoutValue === null || timeoutValue === undefined ? 'none' : `${String(timeoutValue)} s`}`
           : '—',
-      connections: peak !== null && refPeak !== null && peak > refPeak ? `peak open ${peak} vs aiohttp's ${refPeak}` : '',
+      connections:
+        peak !== null && refPeak !== null && peak > refPeak ? `peak open ${peak} vs aiohttp's ${refPeak}` : '',
     } as Record<(typeof CONTENDER_REFERENCE_COLUMNS)[number], string>;
   });
 }

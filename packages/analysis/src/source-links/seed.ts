@@ -411,6 +411,45 @@ export const SEED_LINKS: readonly SourceLink[] = [
     token: 'elif len(self._connections) < self._max_connections:',
     checkedByHand: true,
   },
+  // The assignment pass `pass-share-fastacquire` times (stated after seed-e65a2755, finding 2; seed-gathers.ts
+  // ASSIGNMENT_PASS_LINKS): the whole method, its cleanup over every connection, its lists per queued request, and
+  // has_expired's idle-socket poll (http11.py). Lines and tokens checked at tag 1.0.9.
+  {
+    id: 'seed:httpcore-1.0.9.assignment-pass',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [270, 339],
+    token: 'def _assign_requests_to_connections(self) -> list[AsyncConnectionInterface]:',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.assignment-cleanup',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [284, 299],
+    token: 'for connection in list(self._connections):',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.assignment-per-queued-request',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: POOL,
+    lines: [301, 337],
+    token: 'for pool_request in queued_requests:',
+    checkedByHand: true,
+  },
+  {
+    id: 'seed:httpcore-1.0.9.has-expired-idle-poll',
+    source: HTTPCORE,
+    tag: '1.0.9',
+    file: 'httpcore/_async/http11.py',
+    lines: [274, 286],
+    token: 'self._network_stream.get_extra_info("is_readable")',
+    checkedByHand: true,
+  },
   // The FastAPI app's threadpool (finding 11), checked in the wheels of the latest set
   // (.venvs/latest-<hash>/lib/python3.11/site-packages): a `def` route runs in run_in_threadpool, which sends it to
   // anyio.to_thread.run_sync, whose default limiter is CapacityLimiter(40).
