@@ -53,10 +53,11 @@ const SCHEMA_DIGESTS: Readonly<Record<number, string>> = Object.freeze({
   // and guard tolerances (steadiness.minWarmupRequests and minMeasuredRequests, interleave.maxUnsteadyShare and
   // maxErrorShare), and for the bisect record's optional status and error (a bisect that stopped before its end), and
   // for the foreign client's optional fastAcquire and the bisect record's optional processes per version (design,
-  // per-process values, disagreements; 6 December 2026):
+  // per-process values, disagreements; 6 December 2026), and for the seed bench's optional gather guards and per-batch
+  // pool counters (6 December 2026, the rules after seed-e65a2755):
   // additive, every v4 record written before them still validates (as 2 was re-pinned for additive changes), so no
   // new version and no migration (an older record claiming a kind new in 4 is refused, below).
-  4: 'd1d7fab7f07366f23ed834794e8196cb00da63ecad1e1c4605700e89c0172c92',
+  4: '73faa4e87958cda7a3ee3036b1ae2c480362937e2e61d5a1263215ca1a4378f4',
 });
 
 // ---------------------------------------------------------------------------------------------------------------

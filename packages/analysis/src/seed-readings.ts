@@ -468,10 +468,7 @@ export interface GatherClaimRecord extends GatherRecordLike {
  * reopens at least KEEPALIVE_50MS.minReopen new sockets per request in its kept batches, else unresolved. null where
  * the arm did not run.
  */
-export function keepaliveAt50msClaim(
-  gathers: readonly GatherClaimRecord[],
-  warmup: GatherWarmup,
-): VerdictData | null {
+export function keepaliveAt50msClaim(gathers: readonly GatherClaimRecord[], warmup: GatherWarmup): VerdictData | null {
   const of = (arm: string) => gathers.filter((g) => armOf(g.label) === arm);
   const arm = of(KEEPALIVE_50MS.arm);
   const ref = of(KEEPALIVE_50MS.reference);
