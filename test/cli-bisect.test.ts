@@ -82,6 +82,16 @@ describe('casebook bisect --dry-run', () => {
     expect(files(results)).toEqual([]);
   });
 
+  test('--rounds: the screen and every step at N rounds, the confirmation at 2N, carried into reproduce', async () => {
+    const r = await casebook(['bisect', '--package', 'undici', '--good', '8.0.0', '--bad', '8.13.1', '--rounds', '40', '--dry-run']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.rounds).toEqual({ screen: 40, step: 40, confirm: 80 });
+    expect(plan.steps[0]).toMatch(/together, 40 rounds/);
+    expect(plan.reproduce).toContain('--profile standard --rounds 40 --seed 1');
+  });
+
   test('7.24.7 → 8.13.1: the line change first (7.24.7 → 8.0.0), then the 8.x line; scenario flags carried into reproduce', async () => {
     const r = await casebook([
       'bisect',
@@ -169,6 +179,11 @@ describe('casebook bisect: bad input exits 2, names the field and value, writes 
       name: 'processes with the phase method',
       args: ['--package', 'undici', '--good', '8.0.0', '--bad', '8.13.1', '--metric', 'p99', '--processes', '3'],
       mentions: ['--processes', 'phase method'],
+    },
+    {
+      name: 'fewer rounds than give an interval',
+      args: ['--package', 'undici', '--good', '8.0.0', '--bad', '8.13.1', '--rounds', '5'],
+      mentions: ['--rounds', '5', 'fewer than 6 rounds'],
     },
     {
       name: 'unknown profile',

@@ -5,6 +5,7 @@ import {
   BISECT_PROCESSES,
   BISECT_PROFILES,
   type BisectProfile,
+  type BisectRounds,
   type BisectStepRequest,
   bisectCandidates,
   bisectEstimate,
@@ -92,6 +93,11 @@ const BISECT_FLAGS = {
     type: 'string',
     description: 'smoke (6 rounds a step, 12 to confirm) or standard (10 and 20; the default)',
   },
+  rounds: {
+    type: 'int',
+    description:
+      "rounds of the screen and of every search step, 6 to 200 (the confirmation runs twice as many; default the profile's): a range searched before with no boundary, searched again at a finer resolution",
+  },
   seed: { type: 'int', description: "seed of each step's shuffle (step n uses seed + n - 1; default 1)" },
   processes: {
     type: 'int',
@@ -120,6 +126,7 @@ const OWN_FLAGS: ReadonlySet<string> = new Set([
   'node',
   'client-version',
   'profile',
+  'rounds',
   'seed',
   'processes',
   'out',
@@ -128,7 +135,7 @@ const OWN_FLAGS: ReadonlySet<string> = new Set([
   'help',
 ]);
 
-const BISECT_USAGE = `usage: casebook bisect --package <undici|got|axios|node> --good <version> --bad <version> [--metric m] [--client c] [--profile smoke|standard] [--dry-run] [bench options]
+const BISECT_USAGE = `usage: casebook bisect --package <undici|got|axios|node> --good <version> --bad <version> [--metric m] [--client c] [--profile smoke|standard] [--rounds N] [--dry-run] [bench options]
 
 Where between a good and a bad version one metric moved. The versions searched are one release line ordered by
 publish date (the registry's time field): the same major as --bad, published between the two, neither pre-release,
@@ -154,6 +161,14 @@ Without scenario flags the profile's are used (smoke: 32 in flight, 2000 request
 Registry metadata is cached for an hour in the version store (.casebook/versions/.registry/).
 
 ${formatFlags(BISECT_FLAGS)}`;
+
+/** The profile's rounds, or `--rounds` for the screen and every step (twice that to confirm); 6 is the fewest with an interval. */
+export function bisectRounds(profile: BisectProfile, flag: number | undefined): BisectRounds {
+  if (flag === undefined) return BISECT_PROFILES[profile];
+  if (!Number.isInteger(flag) || flag < 6 || flag > 200)
+    throw new UsageError('--rounds', flag, 'expected an integer from 6 to 200: fewer than 6 rounds give no 95 % interval of a median');
+  return { screen: flag, step: flag, confirm: 2 * flag };
+}
 
 /** The scenario each profile runs when no scenario flag says otherwise. */
 const PROFILE_SCENARIO: Readonly<Record<BisectProfile, { concurrency: number; requests: number; trials: number }>> = {
@@ -201,6 +216,7 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
   const metric = requireBisectMetric(flags.metric ?? 'throughput');
   const profile = flags.profile ?? 'standard';
   if (!isProfile(profile)) throw new UsageError('--profile', profile, 'expected smoke or standard');
+  const rounds = bisectRounds(profile, flags.rounds);
   const client = flags.client ?? BISECT_DEFAULT_CLIENT[pkg];
   if (!isClientName(client)) throw new UsageError('--client', client, 'expected a client name (see `casebook list`)');
   const support = CLIENT_VERSION_SUPPORT[client];
@@ -307,7 +323,6 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
   });
   const versions = candidates.versions.map((v) => v.version);
   const lineBoundary = candidates.line.kind === 'consecutive-lines';
-  const rounds = BISECT_PROFILES[profile];
   const screen = screenIndices(versions.length, undefined, lineBoundary).map((i) => versions[i] as string);
   const args = [
     'bisect',
@@ -323,6 +338,7 @@ export async function bisectCommand(argv: readonly string[]): Promise<number> {
     client,
     '--profile',
     profile,
+    ...(flags.rounds === undefined ? [] : ['--rounds', String(rounds.step)]),
     '--seed',
     String(seed),
     '--method',
