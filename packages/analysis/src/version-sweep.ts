@@ -3,7 +3,7 @@ import { type MedianInterval, medianInterval, pairedRatio } from '@casebook/stat
 import { binomialUpperTail } from './binomial-interval';
 import { type BisectMovement, directionOf, releaseLinks } from './bisect';
 import { type ProcessRounds, pairsFromProcesses } from './bisect-processes';
-import { bisectSupersededBy } from './bisects-superseded';
+import { bisectSupersededBy, plain } from './bisects-superseded';
 import type { BlockMetric } from './interleaved';
 import { metricRatioOf, ROUND_METRIC_TEXT, type RoundMetric, roundValues } from './round-metrics';
 import { countClaim, intervalLabel, sanityCheck, type Threshold, type VerdictData } from './verdicts';
@@ -290,8 +290,6 @@ function targetCpuStep(older: VersionMeasurement, newer: VersionMeasurement): Ta
 
 /** `8.x` for `8.13.1`: the release line a version is on. */
 export const lineOf = (version: string): string => `${version.replace(/^v/, '').split('.')[0]}.x`;
-
-const plain = (v: string) => v.replace(/^v/, '');
 
 /**
  * Every step between consecutive versions of each line (in release order within a line; lines in the order they
