@@ -3,9 +3,10 @@ import { type MedianInterval, medianInterval, pairedRatio } from '@casebook/stat
 import { binomialUpperTail } from './binomial-interval';
 import { type BisectMovement, directionOf, releaseLinks } from './bisect';
 import { type ProcessRounds, pairsFromProcesses } from './bisect-processes';
-import { bisectSupersededBy, plain } from './bisects-superseded';
+import { bisectSupersededBy, isCompleteBisect, plain } from './bisects-superseded';
 import type { BlockMetric } from './interleaved';
 import { metricRatioOf, ROUND_METRIC_TEXT, type RoundMetric, roundValues } from './round-metrics';
+import { GATHER_MIN_PROCESSES } from './seed';
 import { countClaim, intervalLabel, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 import {
   type BisectBracket,
@@ -510,8 +511,18 @@ export interface BisectOnRecord {
     processes?: { perVersion: number } | undefined;
     /** The machine it ran on (anonymous id), when the record names one, and the Node that ran it. */
     environment?: { machineId?: string | null; node?: string };
-    /** Its runs' segments: which releases it measured. */
-    steps?: readonly { ratios: readonly { older: string; newer: string }[] }[];
+    /**
+     * Its runs' segments: which releases it measured, each step's rounds and each segment's ratio (older / newer, null
+     * where no round paired), the resolution `rangeOnRecord` quotes for a search that found no boundary.
+     */
+    steps?: readonly {
+      rounds?: number;
+      ratios: readonly {
+        older: string;
+        newer: string;
+        ratio?: { median: number | null; low: number | null; high: number | null; coverage: number };
+      }[];
+    }[];
     /** The boundaries it located (bisectPlans: a confirmed one is a decided step). */
     boundaries?: readonly { older: string; newer: string; confirmation?: { confirmed: boolean } | null }[];
     /** How its search ended (absent: completed). */
@@ -1474,7 +1485,9 @@ export function bisectPlans(input: {
    * that a committed bisect of the same client, metric and concurrency already searched is named beside its command
    * (file, machine, outcome), and a range that contains a boundary such a bisect (completed) located and confirmed (the
    * ×18 timer steps at one request in flight) is not planned: a screen between its ends finds that step, not this movement; the
-   * note says so and asks for a range that excludes it.
+   * note says so and asks for a range that excludes it. Since versions-0cfdd43a (its second reader's finding 5), a range
+   * with the same ends that a complete bisect of 3 or more processes per version searched on this machine with no
+   * boundary is not planned again with the same command: its note says so and asks for more rounds (`rangeOnRecord`).
    */
   bisects?: readonly BisectOnRecord[];
   /** This run's machine (anonymous id), to say whether a bisect on record ran on it. */
@@ -1539,6 +1552,14 @@ export function bisectPlans(input: {
  * confirmed boundary is not planned (`plan: false`). A one-process bisect superseded by a complete multi-process one
  * (`bisectSupersededBy`, stated before the next run after the 3-process bisects of 6 December 2026) is named with
  * "superseded by <file>, not a finding", and its confirmed boundary does not stop a plan.
+ *
+ * Stated before the next run after versions-0cfdd43a (its second reader's finding 5): a range with the same ends that a
+ * complete bisect (`isCompleteBisect`) of at least GATHER_MIN_PROCESSES client processes per version, of the same
+ * client, metric and concurrency, already searched **on this machine** with no boundary is not planned again with the
+ * same command (which would repeat that search at the same resolution): its note says "searched by <bisect id> on this
+ * machine, no boundary at its resolution (interval …); next: rerun it with more rounds", and `plan` is false. A search
+ * on another machine, of one process per version, stopped, of another metric, or that located a boundary leaves the
+ * plan as before (named beside its command when it has the same ends).
  */
 export function rangeOnRecord(input: {
   range: { good: string; bad: string };
@@ -1576,11 +1597,16 @@ export function rangeOnRecord(input: {
     return `${status}${found.length === 0 ? 'no boundary' : `boundary ${found.join(', ')}`}${superseded}`;
   };
   const notes: string[] = [];
-  for (const b of same)
-    if (plain(b.record.good.version) === good && plain(b.record.bad.version) === bad)
-      notes.push(
-        `${input.client} ${good} → ${bad} (${input.metric}, ${input.concurrency} in flight) was already searched by \`${b.file}\` (${where(b)}; ${outcome(b)})`,
-      );
+  const sameEnds = same.filter((b) => plain(b.record.good.version) === good && plain(b.record.bad.version) === bad);
+  // Since versions-0cfdd43a (its second reader's finding 5): a complete multi-process search of these ends on this
+  // machine that located nothing is not repeated at its own resolution.
+  const searchedHere = sameEnds.filter((b) => searchedWithoutBoundaryHere(b, input.machineId ?? null));
+  for (const b of sameEnds)
+    notes.push(
+      searchedHere.includes(b)
+        ? `${input.client} ${good} → ${bad} (${input.metric}, ${input.concurrency} in flight): ${searchedNoBoundaryText(b, good, bad)}`
+        : `${input.client} ${good} → ${bad} (${input.metric}, ${input.concurrency} in flight) was already searched by \`${b.file}\` (${where(b)}; ${outcome(b)})`,
+    );
   // Only a search that completed decides a step: a stopped one's boundary is "found before it stopped".
   const completed = (b: BisectOnRecord) => b.record.status === undefined || b.record.status === 'completed';
   const inside = same
@@ -1602,5 +1628,53 @@ export function rangeOnRecord(input: {
     notes.push(
       `${good} → ${bad} not planned: it contains ${decided.join(' and ')}, located by a committed bisect at the same concurrency and metric; a screen between its ends finds that step, not this movement: search a range that excludes it`,
     );
-  return { plan: decided.length === 0, notes };
+  return { plan: decided.length === 0 && searchedHere.length === 0, notes };
+}
+
+/**
+ * How many times a search's rounds a rerun asks for: an order-statistics interval's width shrinks about as
+ * 1 / √rounds, so four times the rounds about halves it.
+ */
+const MORE_ROUNDS_FACTOR = 4;
+
+/**
+ * A committed bisect that searched on `machineId` (both known and equal), completed, with at least
+ * GATHER_MIN_PROCESSES client processes per version, and located no boundary (finding 5 after versions-0cfdd43a).
+ */
+function searchedWithoutBoundaryHere(b: BisectOnRecord, machineId: string | null): boolean {
+  const theirs = b.record.environment?.machineId ?? null;
+  return (
+    machineId !== null &&
+    theirs === machineId &&
+    isCompleteBisect(b) &&
+    (b.record.processes?.perVersion ?? 1) >= GATHER_MIN_PROCESSES &&
+    (b.record.boundaries ?? []).length === 0
+  );
+}
+
+/**
+ * "searched by undici-throughput-c512-6.21.0-6.29.1-3proc-2026-12-06 on this machine, no boundary at its resolution
+ * (interval 0.874–1.103 for 6.21.0 → 6.29.1 at 10 rounds, 3 client processes per version); next: rerun it with more
+ * rounds (about 40 a step: …)". The interval is the first step's segment between the range's ends (its screen); the
+ * bisect id is the record's folder.
+ */
+function searchedNoBoundaryText(b: BisectOnRecord, good: string, bad: string): string {
+  const id = b.file.split('/').slice(-2, -1)[0] ?? b.file;
+  const ends = (b.record.steps ?? []).flatMap((s) =>
+    s.ratios
+      .filter((r) => plain(r.older) === good && plain(r.newer) === bad && r.ratio !== undefined)
+      .map((r) => ({ rounds: s.rounds, ratio: r.ratio as NonNullable<typeof r.ratio> })),
+  );
+  const first = ends[0];
+  const num = (x: number | null) => (x === null || !Number.isFinite(x) ? '—' : f3(x));
+  const perVersion = b.record.processes?.perVersion ?? 1;
+  const interval =
+    first === undefined
+      ? `no interval between ${good} and ${bad} recorded; ${perVersion} client processes per version`
+      : `interval ${num(first.ratio.low)}–${num(first.ratio.high)} for ${good} → ${bad}${first.rounds === undefined ? '' : ` at ${first.rounds} rounds`}, ${perVersion} client processes per version`;
+  const more =
+    first?.rounds === undefined
+      ? 'more rounds a step than it ran'
+      : `about ${MORE_ROUNDS_FACTOR * first.rounds} rounds a step (four times its ${first.rounds}, about half the interval's width)`;
+  return `searched by ${id} on this machine, no boundary at its resolution (${interval}); next: rerun it with more rounds (${more}; \`casebook bisect\` takes its rounds from --profile, and standard is what searched it, so no command is printed until a run with more rounds can be asked for)`;
 }
