@@ -584,9 +584,21 @@ export interface MechanismStep {
  * of its line (one outlying cell at the shared release looks like this): its next step is a rerun of the three cells
  * in one comparison of at least 20 rounds, not a bisect. Since versions-a69647ac (its second reader's finding 5) a
  * moved step into or out of one outlying cell (`outlyingCells`) is a `rerun` too: "one cell outlying (one client
- * process), not shown to be a release".
+ * process), not shown to be a release". `reversed` (stated before the next run after versions-0cfdd43a, its second
+ * reader's finding 1): a step beyond chance across the comparison's intervals whose latest earlier committed run on this
+ * machine moved it the other way beyond its interval (`reversedBetweenRuns`): "reversed between runs on this machine:
+ * rerun with ≥ 3 processes a cell", no command; either direction is cited only once a rerun agrees with the latest run.
  */
-export type MovementLeadKind = 'bisect' | 'adjacent' | 'rerun' | 'claim' | 'mechanism' | 'chance' | 'target' | 'excess';
+export type MovementLeadKind =
+  | 'bisect'
+  | 'adjacent'
+  | 'rerun'
+  | 'reversed'
+  | 'claim'
+  | 'mechanism'
+  | 'chance'
+  | 'target'
+  | 'excess';
 
 /** The one-sided binomial bound of the excess rule: P(X ≥ observed) below this is beyond chance. */
 const EXCESS_ALPHA = 0.05;
@@ -743,6 +755,11 @@ export function outlyingCells(input: { cells: readonly SweepCell[]; steps: reado
  */
 export interface EarlierSteps {
   run: string;
+  /**
+   * When the run started (ISO time: its benches' `createdAt`), so the latest run is known whatever order the runs are
+   * listed in (run ids are hashes); absent: the order given (stated before the next run after versions-0cfdd43a).
+   */
+  startedAt?: string;
   steps: readonly Pick<SweepStep, 'line' | 'older' | 'newer' | 'metric' | 'movement' | 'ratio'>[];
 }
 
@@ -784,6 +801,30 @@ export function recurrenceOf(
     same,
     opposite,
   };
+}
+
+/**
+ * The reversal-between-runs rule (stated before the next run after versions-0cfdd43a, its second reader's finding 1:
+ * Node 22.23.3 ÷ 24.21.0 for undici `request` at 512 read 1.31 (1.22–1.34) in versions-a69647ac and 0.931
+ * (0.883–0.981) in versions-0cfdd43a on the same machine, one client process a cell): the latest earlier committed run on
+ * this machine that measured the step (a finite ratio in the metric; latest by `startedAt`, runs without it counted as
+ * older, then the order given) moved it the other way beyond its interval. Returns that run's reading, or null when it
+ * moved the same way, did not move, or no earlier run measured the step.
+ */
+function reversedBetweenRuns(
+  step: Pick<SweepStep, 'line' | 'older' | 'newer' | 'metric' | 'movement'>,
+  earlier: readonly EarlierSteps[],
+): string | null {
+  if (step.movement === null) return null;
+  const measured = earlier.flatMap((e, i) => {
+    const o = e.steps.find((x) => sameStep(x, step) && x.metric === step.metric);
+    return o === undefined || !Number.isFinite(o.ratio.median) ? [] : [{ e, o, i }];
+  });
+  const latest = measured
+    .sort((a, b) => (a.e.startedAt ?? '').localeCompare(b.e.startedAt ?? '') || a.i - b.i)
+    .at(-1);
+  if (latest === undefined || latest.o.movement === null || latest.o.movement === step.movement) return null;
+  return `${latest.e.run} (older / newer ${f2(latest.o.ratio.median)}, ${f3(latest.o.ratio.low)}–${f3(latest.o.ratio.high)})`;
 }
 
 /**
@@ -1122,7 +1163,13 @@ export function movementLeads(input: {
         outlier !== undefined &&
         !ownRerun &&
         (baseKind === 'bisect' || baseKind === 'adjacent' || baseKind === 'excess' || baseKind === 'rerun');
-      const kind: MovementLeadKind = outlierRerun ? 'rerun' : baseKind;
+      // The reversal-between-runs rule (stated before the next run after versions-0cfdd43a): a step beyond chance here
+      // that the latest earlier run on this machine moved the other way is rerun with processes, not bisected.
+      const betweenRuns =
+        rule !== undefined && stated === null && !targetExplains && fw.resolved
+          ? reversedBetweenRuns(step, rule.earlier)
+          : null;
+      const kind: MovementLeadKind = betweenRuns !== null ? 'reversed' : outlierRerun ? 'rerun' : baseKind;
       const bisect = (good: string, bad: string) =>
         bisectCommandText({
           packageName: input.packageName,
@@ -1211,6 +1258,10 @@ export function movementLeads(input: {
           ? ' The comparison moved beyond chance as a whole (the excess rule, stated before the run): this step is a lead to rerun, not a finding.'
           : '';
       const rerunText = kind === 'rerun' ? rerunCells(step) : '';
+      const betweenRunsText =
+        betweenRuns === null
+          ? ''
+          : ` Reversed between runs on this machine: the latest earlier committed run here that measured it, ${betweenRuns}, moved it the other way beyond its interval${step.interval === 'processes then rounds' ? ' (this run read it processes then rounds)' : ' (this run read it one client process a cell)'}: rerun with ≥ ${GATHER_MIN_PROCESSES} processes a cell before citing either direction; no bisect.`;
       const outlierText =
         outlier === undefined
           ? ''
@@ -1218,7 +1269,7 @@ export function movementLeads(input: {
       return {
         step,
         kind,
-        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${foldText}${stated === null ? '' : ` ${stated.text}`}${cpuText}${multiplicityText}${excessText}${elsewhereText(step)}${ownRerunText}${outlierText}${reversal === null || ownRerun || outlierRerun ? '' : kind === 'rerun' ? ` It ${reversal}: one outlying cell at that release looks like this, so the next step is a rerun of ${rerunText} in one interleaved comparison of at least 20 rounds, not a bisect.` : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
+        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${foldText}${stated === null ? '' : ` ${stated.text}`}${cpuText}${multiplicityText}${excessText}${betweenRunsText}${elsewhereText(step)}${ownRerunText}${outlierText}${reversal === null || ownRerun || outlierRerun || betweenRuns !== null ? '' : kind === 'rerun' ? ` It ${reversal}: one outlying cell at that release looks like this, so the next step is a rerun of ${rerunText} in one interleaved comparison of at least 20 rounds, not a bisect.` : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
         commands,
         links: releaseLinks(input.packageName, older, newer),
         onRecord,
@@ -1231,7 +1282,8 @@ export function movementLeads(input: {
 /**
  * The leads as markdown list lines: each sentence, then what to run. A `bisect` lead: its command(s) and the upstream
  * links; an `adjacent` lead, in one line: "adjacent releases: located by the sweep", the compare link, and the
- * confirming run; a `rerun` lead: the rerun its sentence names, with the compare link; a `claim` or `mechanism` lead:
+ * confirming run; a `rerun` lead: the rerun its sentence names, with the compare link; a `reversed` lead: "reversed
+ * between runs on this machine: rerun with ≥ 3 processes a cell", with the compare link; a `claim` or `mechanism` lead:
  * the sentence alone (it names what decides it). Then any committed
  * bisect whose range contains the step (`recordsShownIn`: where the notebook shows them, as "section 1 shows it").
  */
@@ -1255,14 +1307,18 @@ export function movementLeadLines(leads: readonly MovementLead[], options: { rec
             ? [
                 `  - next: the three-cell rerun the sentence names, no bisect before it reproduces the step (${compare})`,
               ]
-            : l.kind === 'excess'
+            : l.kind === 'reversed'
               ? [
-                  ...l.commands.map(
-                    (c) => `  - lead to rerun (the comparison moved beyond chance as a whole; not a finding): \`${c}\``,
-                  ),
-                  ...(l.links === null ? [] : [`  - upstream: ${compare}`]),
+                  `  - reversed between runs on this machine: rerun with ≥ ${GATHER_MIN_PROCESSES} processes a cell; no bisect before a rerun agrees with one direction (${compare})`,
                 ]
-              : [];
+              : l.kind === 'excess'
+                ? [
+                    ...l.commands.map(
+                      (c) => `  - lead to rerun (the comparison moved beyond chance as a whole; not a finding): \`${c}\``,
+                    ),
+                    ...(l.links === null ? [] : [`  - upstream: ${compare}`]),
+                  ]
+                : [];
     return [
       `- ${l.sentence}`,
       ...run,
