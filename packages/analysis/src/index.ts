@@ -39,6 +39,7 @@ export {
   type Outcome,
   quantityClaim,
   replicationOf,
+  replicationPreferringThisMachine,
   replicationRule,
   type Statistic,
   sanityCheck,
