@@ -35,6 +35,7 @@ export {
   type Evidence,
   exploratoryProvenance,
   intervalLabel,
+  latestDecisionHere,
   notDecidableAtDesign,
   type Outcome,
   quantityClaim,

@@ -352,14 +352,13 @@ export function replicationPreferringThisMachine(
   earlierHere: readonly EarlierVerdicts[],
 ): VerdictData {
   if (v.kind === 'sanity') return v;
-  const decided = decidedEarlier(v.id, earlierHere);
-  const latest = decided.at(-1);
-  if (latest === undefined) return replicationOf(v, named);
+  const latest = latestDecisionHere(v.id, earlierHere);
+  if (latest === null) return replicationOf(v, named);
   const here = named.thisMachine ?? null;
   const replicated = replicationOf(v, {
     run: latest.run,
-    text: `${v.id} = ${earlierValueText(latest.verdict)}`,
-    outcome: latest.verdict.outcome,
+    text: latest.text,
+    outcome: latest.outcome,
     machine: here,
     thisMachine: here,
     ...(named.notComparable === undefined ? {} : { notComparable: named.notComparable }),
@@ -372,9 +371,30 @@ export function replicationPreferringThisMachine(
     ...replicated,
     evidence: {
       ...replicated.evidence,
-      earlierDecisions: decided.map((d) => `${d.run}: ${earlierValueText(d.verdict)}`).join('; '),
+      earlierDecisions: latest.earlierDecisions,
       ...(named.run === latest.run ? {} : { replicatesFirst: `${named.run}${elsewhere}: ${named.text}` }),
     },
+  };
+}
+
+/**
+ * The latest of `earlierHere` (the committed runs on this machine, oldest first) whose verdict of `id` held or failed:
+ * its run, "id = value (interval): outcome" and outcome, and every such decision (`run: value`, joined by "; "); null
+ * when none decided it. What `replicationPreferringThisMachine` names, and what a notebook passes as the `replicates`
+ * of a count verdict (`singleSocketVerdict`) so that it names the same run.
+ */
+export function latestDecisionHere(
+  id: string,
+  earlierHere: readonly EarlierVerdicts[],
+): { run: string; text: string; outcome: Outcome; earlierDecisions: string } | null {
+  const decided = decidedEarlier(id, earlierHere);
+  const latest = decided.at(-1);
+  if (latest === undefined) return null;
+  return {
+    run: latest.run,
+    text: `${id} = ${earlierValueText(latest.verdict)}`,
+    outcome: latest.verdict.outcome,
+    earlierDecisions: decided.map((d) => `${d.run}: ${earlierValueText(d.verdict)}`).join('; '),
   };
 }
 
