@@ -585,9 +585,10 @@ export interface MechanismStep {
  * in one comparison of at least 20 rounds, not a bisect. Since versions-a69647ac (its second reader's finding 5) a
  * moved step into or out of one outlying cell (`outlyingCells`) is a `rerun` too: "one cell outlying (one client
  * process), not shown to be a release". `reversed` (stated before the next run after versions-0cfdd43a, its second
- * reader's finding 1): a step beyond chance across the comparison's intervals whose latest earlier committed run on this
- * machine moved it the other way beyond its interval (`reversedBetweenRuns`): "reversed between runs on this machine:
- * rerun with ≥ 3 processes a cell", no command; either direction is cited only once a rerun agrees with the latest run.
+ * reader's finding 1): a step beyond chance across the comparison's intervals whose latest earlier committed run on
+ * this machine moved it the other way beyond its interval (`reversedBetweenRuns`): "reversed between runs on this
+ * machine: rerun with ≥ 3 processes a cell", no command; either direction is cited only once a rerun agrees with the
+ * latest run.
  */
 export type MovementLeadKind =
   | 'bisect'
@@ -806,8 +807,8 @@ export function recurrenceOf(
 /**
  * The reversal-between-runs rule (stated before the next run after versions-0cfdd43a, its second reader's finding 1:
  * Node 22.23.3 ÷ 24.21.0 for undici `request` at 512 read 1.31 (1.22–1.34) in versions-a69647ac and 0.931
- * (0.883–0.981) in versions-0cfdd43a on the same machine, one client process a cell): the latest earlier committed run on
- * this machine that measured the step (a finite ratio in the metric; latest by `startedAt`, runs without it counted as
+ * (0.883–0.981) in versions-0cfdd43a on the same machine, one client process a cell): the latest earlier committed run
+ * on this machine that measured the step (a finite ratio in the metric; latest by `startedAt`, runs without it counted as
  * older, then the order given) moved it the other way beyond its interval. Returns that run's reading, or null when it
  * moved the same way, did not move, or no earlier run measured the step.
  */
@@ -1541,8 +1542,8 @@ export function bisectPlans(input: {
    * that a committed bisect of the same client, metric and concurrency already searched is named beside its command
    * (file, machine, outcome), and a range that contains a boundary such a bisect (completed) located and confirmed (the
    * ×18 timer steps at one request in flight) is not planned: a screen between its ends finds that step, not this movement; the
-   * note says so and asks for a range that excludes it. Since versions-0cfdd43a (its second reader's finding 5), a range
-   * with the same ends that a complete bisect of 3 or more processes per version searched on this machine with no
+   * note says so and asks for a range that excludes it. Since versions-0cfdd43a (its second reader's finding 5), a
+   * range with the same ends that a complete bisect of 3 or more processes per version searched on this machine with no
    * boundary is not planned again with the same command: its note says so and asks for more rounds (`rangeOnRecord`).
    */
   bisects?: readonly BisectOnRecord[];
