@@ -37,6 +37,7 @@ const PURE_FILES = [
   'analysis-uploads',
   'analysis-verdicts',
   'analysis-version-sweep',
+  'analysis-versions-after-0cfdd43a',
   'analysis-versions-after-33c58fd8',
   'analysis-versions-after-670dac55',
   'analysis-versions-after-a69647ac',

@@ -1,4 +1,4 @@
-import { bisectSupersededText, type SupersedableBisect } from './bisects-superseded';
+import { bisectSupersededText, plain, type SupersedableBisect } from './bisects-superseded';
 
 /**
  * How a notebook lists the committed `casebook bisect` records (stated before the run after versions-a69647ac, its
@@ -27,8 +27,6 @@ export interface ListedBisect {
   steps: readonly { measurements: readonly { version: string; values: readonly (number | null)[] }[] }[];
   summary: string;
 }
-
-const plain = (v: string) => v.replace(/^v/, '');
 
 /** "512 in flight", "one request in flight", or "concurrency not recorded". */
 function concurrencyText(scenario: Readonly<Record<string, unknown>>): string {

@@ -59,7 +59,8 @@ export interface SupersedableRecord {
   environment?: { node?: string } | undefined;
 }
 
-const plain = (v: string) => v.replace(/^v/, '');
+/** A version without its leading `v` (`v24.21.0` → `24.21.0`); version-sweep.ts and bisects-on-record.ts import it. */
+export const plain = (v: string): string => v.replace(/^v/, '');
 
 /**
  * A value as JSON with every object's keys sorted, so two scenarios that differ only in key order compare equal (a key

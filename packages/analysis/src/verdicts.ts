@@ -306,12 +306,7 @@ function earlierValueText(v: EarlierVerdicts['verdicts'][number]): string {
  */
 export function replicationRule(v: VerdictData, earlier: readonly EarlierVerdicts[]): VerdictData {
   if (v.kind !== 'claim') return v;
-  const decided = earlier.flatMap((e) => {
-    const found = e.verdicts.find((x) => x.id === v.id && x.kind !== 'sanity');
-    return found !== undefined && (found.outcome === 'holds' || found.outcome === 'fails')
-      ? [{ run: e.run, verdict: found }]
-      : [];
-  });
+  const decided = decidedEarlier(v.id, earlier);
   const latest = decided.at(-1);
   if (latest === undefined) return v;
   const replicated = replicationOf(v, {
@@ -325,6 +320,81 @@ export function replicationRule(v: VerdictData, earlier: readonly EarlierVerdict
       ...replicated.evidence,
       earlierDecisions: decided.map((d) => `${d.run}: ${earlierValueText(d.verdict)}`).join('; '),
     },
+  };
+}
+
+/** The earlier runs (in the order given, oldest first) whose verdict of `id` (not a sanity check) held or failed. */
+function decidedEarlier(
+  id: string,
+  earlier: readonly EarlierVerdicts[],
+): { run: string; verdict: EarlierVerdicts['verdicts'][number] }[] {
+  return earlier.flatMap((e) => {
+    const found = e.verdicts.find((x) => x.id === id && x.kind !== 'sanity');
+    return found !== undefined && (found.outcome === 'holds' || found.outcome === 'fails')
+      ? [{ run: e.run, verdict: found }]
+      : [];
+  });
+}
+
+/**
+ * The run a hand-labelled replication names (stated before the next run after versions-0cfdd43a, its second reader's
+ * finding 6: `undici-6-throughput-parity` read "Replication of versions-115bbbac, on machine 89a6b0ea…, not this run's"
+ * although versions-a69647ac, on this run's machine, had decided it: the hand label overrode the replication rule). Of
+ * the earlier committed runs on this machine (`earlierHere`, oldest first, as `replicationRule` takes them), the latest
+ * whose verdict of the same id held or failed is named, with its value and outcome, and the hand label is kept in the
+ * evidence (`replicatesFirst`); only when none decided it is the hand-labelled run named, with its machine when that
+ * is another (`replicationOf`). `named.thisMachine` is this run's machine; the named run's `machine` is the hand
+ * label's. A sanity check is returned unchanged.
+ */
+export function replicationPreferringThisMachine(
+  v: VerdictData,
+  named: Parameters<typeof replicationOf>[1],
+  earlierHere: readonly EarlierVerdicts[],
+): VerdictData {
+  if (v.kind === 'sanity') return v;
+  const latest = latestDecisionHere(v.id, earlierHere);
+  if (latest === null) return replicationOf(v, named);
+  const here = named.thisMachine ?? null;
+  const replicated = replicationOf(v, {
+    run: latest.run,
+    text: latest.text,
+    outcome: latest.outcome,
+    machine: here,
+    thisMachine: here,
+    ...(named.notComparable === undefined ? {} : { notComparable: named.notComparable }),
+  });
+  const elsewhere =
+    named.machine !== undefined && named.machine !== null && named.machine !== here
+      ? `, machine ${named.machine.slice(0, 8)}…`
+      : '';
+  return {
+    ...replicated,
+    evidence: {
+      ...replicated.evidence,
+      earlierDecisions: latest.earlierDecisions,
+      ...(named.run === latest.run ? {} : { replicatesFirst: `${named.run}${elsewhere}: ${named.text}` }),
+    },
+  };
+}
+
+/**
+ * The latest of `earlierHere` (the committed runs on this machine, oldest first) whose verdict of `id` held or failed:
+ * its run, "id = value (interval): outcome" and outcome, and every such decision (`run: value`, joined by "; "); null
+ * when none decided it. What `replicationPreferringThisMachine` names, and what a notebook passes as the `replicates`
+ * of a count verdict (`singleSocketVerdict`) so that it names the same run.
+ */
+export function latestDecisionHere(
+  id: string,
+  earlierHere: readonly EarlierVerdicts[],
+): { run: string; text: string; outcome: Outcome; earlierDecisions: string } | null {
+  const decided = decidedEarlier(id, earlierHere);
+  const latest = decided.at(-1);
+  if (latest === undefined) return null;
+  return {
+    run: latest.run,
+    text: `${id} = ${earlierValueText(latest.verdict)}`,
+    outcome: latest.verdict.outcome,
+    earlierDecisions: decided.map((d) => `${d.run}: ${earlierValueText(d.verdict)}`).join('; '),
   };
 }
 

@@ -3,9 +3,10 @@ import { type MedianInterval, medianInterval, pairedRatio } from '@casebook/stat
 import { binomialUpperTail } from './binomial-interval';
 import { type BisectMovement, directionOf, releaseLinks } from './bisect';
 import { type ProcessRounds, pairsFromProcesses } from './bisect-processes';
-import { bisectSupersededBy } from './bisects-superseded';
+import { bisectSupersededBy, isCompleteBisect, plain } from './bisects-superseded';
 import type { BlockMetric } from './interleaved';
 import { metricRatioOf, ROUND_METRIC_TEXT, type RoundMetric, roundValues } from './round-metrics';
+import { GATHER_MIN_PROCESSES } from './seed';
 import { countClaim, intervalLabel, sanityCheck, type Threshold, type VerdictData } from './verdicts';
 import {
   type BisectBracket,
@@ -291,8 +292,6 @@ function targetCpuStep(older: VersionMeasurement, newer: VersionMeasurement): Ta
 /** `8.x` for `8.13.1`: the release line a version is on. */
 export const lineOf = (version: string): string => `${version.replace(/^v/, '').split('.')[0]}.x`;
 
-const plain = (v: string) => v.replace(/^v/, '');
-
 /**
  * Every step between consecutive versions of each line (in release order within a line; lines in the order they
  * first appear), for each metric: the paired per-round ratio older / newer, and its movement when the interval (at
@@ -512,8 +511,18 @@ export interface BisectOnRecord {
     processes?: { perVersion: number } | undefined;
     /** The machine it ran on (anonymous id), when the record names one, and the Node that ran it. */
     environment?: { machineId?: string | null; node?: string };
-    /** Its runs' segments: which releases it measured. */
-    steps?: readonly { ratios: readonly { older: string; newer: string }[] }[];
+    /**
+     * Its runs' segments: which releases it measured, each step's rounds and each segment's ratio (older / newer, null
+     * where no round paired), the resolution `rangeOnRecord` quotes for a search that found no boundary.
+     */
+    steps?: readonly {
+      rounds?: number;
+      ratios: readonly {
+        older: string;
+        newer: string;
+        ratio?: { median: number | null; low: number | null; high: number | null; coverage: number };
+      }[];
+    }[];
     /** The boundaries it located (bisectPlans: a confirmed one is a decided step). */
     boundaries?: readonly { older: string; newer: string; confirmation?: { confirmed: boolean } | null }[];
     /** How its search ended (absent: completed). */
@@ -575,9 +584,22 @@ export interface MechanismStep {
  * of its line (one outlying cell at the shared release looks like this): its next step is a rerun of the three cells
  * in one comparison of at least 20 rounds, not a bisect. Since versions-a69647ac (its second reader's finding 5) a
  * moved step into or out of one outlying cell (`outlyingCells`) is a `rerun` too: "one cell outlying (one client
- * process), not shown to be a release".
+ * process), not shown to be a release". `reversed` (stated before the next run after versions-0cfdd43a, its second
+ * reader's finding 1): a step beyond chance across the comparison's intervals whose latest earlier committed run on
+ * this machine moved it the other way beyond its interval (`reversedBetweenRuns`): "reversed between runs on this
+ * machine: rerun with ≥ 3 processes a cell", no command; either direction is cited only once a rerun agrees with the
+ * latest run.
  */
-export type MovementLeadKind = 'bisect' | 'adjacent' | 'rerun' | 'claim' | 'mechanism' | 'chance' | 'target' | 'excess';
+export type MovementLeadKind =
+  | 'bisect'
+  | 'adjacent'
+  | 'rerun'
+  | 'reversed'
+  | 'claim'
+  | 'mechanism'
+  | 'chance'
+  | 'target'
+  | 'excess';
 
 /** The one-sided binomial bound of the excess rule: P(X ≥ observed) below this is beyond chance. */
 const EXCESS_ALPHA = 0.05;
@@ -734,6 +756,11 @@ export function outlyingCells(input: { cells: readonly SweepCell[]; steps: reado
  */
 export interface EarlierSteps {
   run: string;
+  /**
+   * When the run started (ISO time: its benches' `createdAt`), so the latest run is known whatever order the runs are
+   * listed in (run ids are hashes); absent: the order given (stated before the next run after versions-0cfdd43a).
+   */
+  startedAt?: string;
   steps: readonly Pick<SweepStep, 'line' | 'older' | 'newer' | 'metric' | 'movement' | 'ratio'>[];
 }
 
@@ -775,6 +802,30 @@ export function recurrenceOf(
     same,
     opposite,
   };
+}
+
+/**
+ * The reversal-between-runs rule (stated before the next run after versions-0cfdd43a, its second reader's finding 1:
+ * Node 22.23.3 ÷ 24.21.0 for undici `request` at 512 read 1.31 (1.22–1.34) in versions-a69647ac and 0.931
+ * (0.883–0.981) in versions-0cfdd43a on the same machine, one client process a cell): the latest earlier committed run
+ * on this machine that measured the step (a finite ratio in the metric; latest by `startedAt`, runs without it counted as
+ * older, then the order given) moved it the other way beyond its interval. Returns that run's reading, or null when it
+ * moved the same way, did not move, or no earlier run measured the step.
+ */
+function reversedBetweenRuns(
+  step: Pick<SweepStep, 'line' | 'older' | 'newer' | 'metric' | 'movement'>,
+  earlier: readonly EarlierSteps[],
+): string | null {
+  if (step.movement === null) return null;
+  const measured = earlier.flatMap((e, i) => {
+    const o = e.steps.find((x) => sameStep(x, step) && x.metric === step.metric);
+    return o === undefined || !Number.isFinite(o.ratio.median) ? [] : [{ e, o, i }];
+  });
+  const latest = measured
+    .sort((a, b) => (a.e.startedAt ?? '').localeCompare(b.e.startedAt ?? '') || a.i - b.i)
+    .at(-1);
+  if (latest === undefined || latest.o.movement === null || latest.o.movement === step.movement) return null;
+  return `${latest.e.run} (older / newer ${f2(latest.o.ratio.median)}, ${f3(latest.o.ratio.low)}–${f3(latest.o.ratio.high)})`;
 }
 
 /**
@@ -1113,7 +1164,13 @@ export function movementLeads(input: {
         outlier !== undefined &&
         !ownRerun &&
         (baseKind === 'bisect' || baseKind === 'adjacent' || baseKind === 'excess' || baseKind === 'rerun');
-      const kind: MovementLeadKind = outlierRerun ? 'rerun' : baseKind;
+      // The reversal-between-runs rule (stated before the next run after versions-0cfdd43a): a step beyond chance here
+      // that the latest earlier run on this machine moved the other way is rerun with processes, not bisected.
+      const betweenRuns =
+        rule !== undefined && stated === null && !targetExplains && fw.resolved
+          ? reversedBetweenRuns(step, rule.earlier)
+          : null;
+      const kind: MovementLeadKind = betweenRuns !== null ? 'reversed' : outlierRerun ? 'rerun' : baseKind;
       const bisect = (good: string, bad: string) =>
         bisectCommandText({
           packageName: input.packageName,
@@ -1202,6 +1259,10 @@ export function movementLeads(input: {
           ? ' The comparison moved beyond chance as a whole (the excess rule, stated before the run): this step is a lead to rerun, not a finding.'
           : '';
       const rerunText = kind === 'rerun' ? rerunCells(step) : '';
+      const betweenRunsText =
+        betweenRuns === null
+          ? ''
+          : ` Reversed between runs on this machine: the latest earlier committed run here that measured it, ${betweenRuns}, moved it the other way beyond its interval${step.interval === 'processes then rounds' ? ' (this run read it processes then rounds)' : ' (this run read it one client process a cell)'}: rerun with ≥ ${GATHER_MIN_PROCESSES} processes a cell before citing either direction; no bisect.`;
       const outlierText =
         outlier === undefined
           ? ''
@@ -1209,7 +1270,7 @@ export function movementLeads(input: {
       return {
         step,
         kind,
-        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${foldText}${stated === null ? '' : ` ${stated.text}`}${cpuText}${multiplicityText}${excessText}${elsewhereText(step)}${ownRerunText}${outlierText}${reversal === null || ownRerun || outlierRerun ? '' : kind === 'rerun' ? ` It ${reversal}: one outlying cell at that release looks like this, so the next step is a rerun of ${rerunText} in one interleaved comparison of at least 20 rounds, not a bisect.` : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
+        sentence: `${what}: ${m.text} ${movement === 'up' ? 'higher' : 'lower'} (${ratio}): ${direction}${flagged}.${crossMajor}${foldText}${stated === null ? '' : ` ${stated.text}`}${cpuText}${multiplicityText}${excessText}${betweenRunsText}${elsewhereText(step)}${ownRerunText}${outlierText}${reversal === null || ownRerun || outlierRerun || betweenRuns !== null ? '' : kind === 'rerun' ? ` It ${reversal}: one outlying cell at that release looks like this, so the next step is a rerun of ${rerunText} in one interleaved comparison of at least 20 rounds, not a bisect.` : ` It ${reversal}: one outlying cell at that release looks like this; rerun or bisect both steps before reading either as a change.`}`,
         commands,
         links: releaseLinks(input.packageName, older, newer),
         onRecord,
@@ -1222,7 +1283,8 @@ export function movementLeads(input: {
 /**
  * The leads as markdown list lines: each sentence, then what to run. A `bisect` lead: its command(s) and the upstream
  * links; an `adjacent` lead, in one line: "adjacent releases: located by the sweep", the compare link, and the
- * confirming run; a `rerun` lead: the rerun its sentence names, with the compare link; a `claim` or `mechanism` lead:
+ * confirming run; a `rerun` lead: the rerun its sentence names, with the compare link; a `reversed` lead: "reversed
+ * between runs on this machine: rerun with ≥ 3 processes a cell", with the compare link; a `claim` or `mechanism` lead:
  * the sentence alone (it names what decides it). Then any committed
  * bisect whose range contains the step (`recordsShownIn`: where the notebook shows them, as "section 1 shows it").
  */
@@ -1246,14 +1308,18 @@ export function movementLeadLines(leads: readonly MovementLead[], options: { rec
             ? [
                 `  - next: the three-cell rerun the sentence names, no bisect before it reproduces the step (${compare})`,
               ]
-            : l.kind === 'excess'
+            : l.kind === 'reversed'
               ? [
-                  ...l.commands.map(
-                    (c) => `  - lead to rerun (the comparison moved beyond chance as a whole; not a finding): \`${c}\``,
-                  ),
-                  ...(l.links === null ? [] : [`  - upstream: ${compare}`]),
+                  `  - reversed between runs on this machine: rerun with ≥ ${GATHER_MIN_PROCESSES} processes a cell; no bisect before a rerun agrees with one direction (${compare})`,
                 ]
-              : [];
+              : l.kind === 'excess'
+                ? [
+                    ...l.commands.map(
+                      (c) => `  - lead to rerun (the comparison moved beyond chance as a whole; not a finding): \`${c}\``,
+                    ),
+                    ...(l.links === null ? [] : [`  - upstream: ${compare}`]),
+                  ]
+                : [];
     return [
       `- ${l.sentence}`,
       ...run,
@@ -1476,7 +1542,9 @@ export function bisectPlans(input: {
    * that a committed bisect of the same client, metric and concurrency already searched is named beside its command
    * (file, machine, outcome), and a range that contains a boundary such a bisect (completed) located and confirmed (the
    * ×18 timer steps at one request in flight) is not planned: a screen between its ends finds that step, not this movement; the
-   * note says so and asks for a range that excludes it.
+   * note says so and asks for a range that excludes it. Since versions-0cfdd43a (its second reader's finding 5), a
+   * range with the same ends that a complete bisect of 3 or more processes per version searched on this machine with no
+   * boundary is not planned again with the same command: its note says so and asks for more rounds (`rangeOnRecord`).
    */
   bisects?: readonly BisectOnRecord[];
   /** This run's machine (anonymous id), to say whether a bisect on record ran on it. */
@@ -1541,6 +1609,14 @@ export function bisectPlans(input: {
  * confirmed boundary is not planned (`plan: false`). A one-process bisect superseded by a complete multi-process one
  * (`bisectSupersededBy`, stated before the next run after the 3-process bisects of 6 December 2026) is named with
  * "superseded by <file>, not a finding", and its confirmed boundary does not stop a plan.
+ *
+ * Stated before the next run after versions-0cfdd43a (its second reader's finding 5): a range with the same ends that a
+ * complete bisect (`isCompleteBisect`) of at least GATHER_MIN_PROCESSES client processes per version, of the same
+ * client, metric and concurrency, already searched **on this machine** with no boundary is not planned again with the
+ * same command (which would repeat that search at the same resolution): its note says "searched by <bisect id> on this
+ * machine, no boundary at its resolution (interval …); next: rerun it with more rounds", and `plan` is false. A search
+ * on another machine, of one process per version, stopped, of another metric, or that located a boundary leaves the
+ * plan as before (named beside its command when it has the same ends).
  */
 export function rangeOnRecord(input: {
   range: { good: string; bad: string };
@@ -1578,11 +1654,16 @@ export function rangeOnRecord(input: {
     return `${status}${found.length === 0 ? 'no boundary' : `boundary ${found.join(', ')}`}${superseded}`;
   };
   const notes: string[] = [];
-  for (const b of same)
-    if (plain(b.record.good.version) === good && plain(b.record.bad.version) === bad)
-      notes.push(
-        `${input.client} ${good} → ${bad} (${input.metric}, ${input.concurrency} in flight) was already searched by \`${b.file}\` (${where(b)}; ${outcome(b)})`,
-      );
+  const sameEnds = same.filter((b) => plain(b.record.good.version) === good && plain(b.record.bad.version) === bad);
+  // Since versions-0cfdd43a (its second reader's finding 5): a complete multi-process search of these ends on this
+  // machine that located nothing is not repeated at its own resolution.
+  const searchedHere = sameEnds.filter((b) => searchedWithoutBoundaryHere(b, input.machineId ?? null));
+  for (const b of sameEnds)
+    notes.push(
+      searchedHere.includes(b)
+        ? `${input.client} ${good} → ${bad} (${input.metric}, ${input.concurrency} in flight): ${searchedNoBoundaryText(b, good, bad)}`
+        : `${input.client} ${good} → ${bad} (${input.metric}, ${input.concurrency} in flight) was already searched by \`${b.file}\` (${where(b)}; ${outcome(b)})`,
+    );
   // Only a search that completed decides a step: a stopped one's boundary is "found before it stopped".
   const completed = (b: BisectOnRecord) => b.record.status === undefined || b.record.status === 'completed';
   const inside = same
@@ -1604,5 +1685,53 @@ export function rangeOnRecord(input: {
     notes.push(
       `${good} → ${bad} not planned: it contains ${decided.join(' and ')}, located by a committed bisect at the same concurrency and metric; a screen between its ends finds that step, not this movement: search a range that excludes it`,
     );
-  return { plan: decided.length === 0, notes };
+  return { plan: decided.length === 0 && searchedHere.length === 0, notes };
+}
+
+/**
+ * How many times a search's rounds a rerun asks for: an order-statistics interval's width shrinks about as
+ * 1 / √rounds, so four times the rounds about halves it.
+ */
+const MORE_ROUNDS_FACTOR = 4;
+
+/**
+ * A committed bisect that searched on `machineId` (both known and equal), completed, with at least
+ * GATHER_MIN_PROCESSES client processes per version, and located no boundary (finding 5 after versions-0cfdd43a).
+ */
+function searchedWithoutBoundaryHere(b: BisectOnRecord, machineId: string | null): boolean {
+  const theirs = b.record.environment?.machineId ?? null;
+  return (
+    machineId !== null &&
+    theirs === machineId &&
+    isCompleteBisect(b) &&
+    (b.record.processes?.perVersion ?? 1) >= GATHER_MIN_PROCESSES &&
+    (b.record.boundaries ?? []).length === 0
+  );
+}
+
+/**
+ * "searched by undici-throughput-c512-6.21.0-6.29.1-3proc-2026-12-06 on this machine, no boundary at its resolution
+ * (interval 0.874–1.103 for 6.21.0 → 6.29.1 at 10 rounds, 3 client processes per version); next: rerun it with more
+ * rounds (about 40 a step: …)". The interval is the first step's segment between the range's ends (its screen); the
+ * bisect id is the record's folder.
+ */
+function searchedNoBoundaryText(b: BisectOnRecord, good: string, bad: string): string {
+  const id = b.file.split('/').slice(-2, -1)[0] ?? b.file;
+  const ends = (b.record.steps ?? []).flatMap((s) =>
+    s.ratios
+      .filter((r) => plain(r.older) === good && plain(r.newer) === bad && r.ratio !== undefined)
+      .map((r) => ({ rounds: s.rounds, ratio: r.ratio as NonNullable<typeof r.ratio> })),
+  );
+  const first = ends[0];
+  const num = (x: number | null) => (x === null || !Number.isFinite(x) ? '—' : f3(x));
+  const perVersion = b.record.processes?.perVersion ?? 1;
+  const interval =
+    first === undefined
+      ? `no interval between ${good} and ${bad} recorded; ${perVersion} client processes per version`
+      : `interval ${num(first.ratio.low)}–${num(first.ratio.high)} for ${good} → ${bad}${first.rounds === undefined ? '' : ` at ${first.rounds} rounds`}, ${perVersion} client processes per version`;
+  const more =
+    first?.rounds === undefined
+      ? 'more rounds a step than it ran'
+      : `about ${MORE_ROUNDS_FACTOR * first.rounds} rounds a step (four times its ${first.rounds}, about half the interval's width)`;
+  return `searched by ${id} on this machine, no boundary at its resolution (${interval}); next: rerun it with more rounds (${more}; \`casebook bisect\` takes its rounds from --profile, and standard is what searched it, so no command is printed until a run with more rounds can be asked for)`;
 }
