@@ -54,7 +54,10 @@ function numbered(cell: Pick<SweepCell, 'measurement' | 'processes'>) {
 }
 
 /** A cell's processes as pairsFromProcesses reads them: each with its metric per round (null where a round has none). */
-function processRounds(ps: readonly { m: VersionMeasurement; process: number }[], metric: RoundMetric): ProcessRounds[] {
+function processRounds(
+  ps: readonly { m: VersionMeasurement; process: number }[],
+  metric: RoundMetric,
+): ProcessRounds[] {
   return ps.map(({ m, process }) => {
     const v = roundValues(m, metric);
     const rounds = Math.max(0, ...[...v.keys()].map((r) => r + 1));
@@ -97,9 +100,11 @@ function metricText(cell: ProcessCell, metric: RoundMetric): string {
     const x = processMedian(m, metric);
     return `p${process} ${Number.isFinite(x) ? x.toFixed(d) : '–'}${comparable ? '' : ` ${flagNames(m)}`}`;
   });
-  const kept = ps.filter((p) => p.comparable).map((p) => processMedian(p.m, metric)).filter(Number.isFinite);
   if (ps.length === 1) return each[0]?.replace(/^p1 /, '') ?? '–';
-  const centre = kept.length > 0 ? medianInterval(kept).median.toFixed(d) : 'no unflagged process';
+  const comparable = ps.filter((p) => p.comparable);
+  const kept = comparable.map((p) => processMedian(p.m, metric)).filter(Number.isFinite);
+  const centre =
+    comparable.length === 0 ? 'no unflagged process' : kept.length > 0 ? medianInterval(kept).median.toFixed(d) : '–';
   return `${centre} (${each.join(' · ')})`;
 }
 
