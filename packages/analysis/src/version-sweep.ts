@@ -698,9 +698,8 @@ export interface OutlyingCell {
 function cellRoundValues(cell: SweepCell, metric: RoundMetric): Map<number, number> {
   if (cell.processes === undefined || cell.processes.length === 0) return roundValues(cell.measurement, metric);
   const out = new Map<number, number>();
-  roundMedians(processRoundsOf(cell, metric)).forEach((v, r) => {
+  for (const [r, v] of roundMedians(processRoundsOf(cell, metric)).entries())
     if (v !== null && Number.isFinite(v)) out.set(r, v);
-  });
   return out;
 }
 
