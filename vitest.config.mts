@@ -41,6 +41,7 @@ const PURE_FILES = [
   'analysis-versions-after-33c58fd8',
   'analysis-versions-after-670dac55',
   'analysis-versions-after-a69647ac',
+  'analysis-versions-sweep-after-0cfdd43a',
   'analysis-versions-next-run',
   'analysis-versions',
   'analysis',

@@ -101,7 +101,7 @@ describe('07-versions', () => {
         'versions-ran-sequential',
         'versions-ran-runtimes',
         'versions-ran-sweep',
-        'undici-sweep-peak-sockets',
+        'undici-sweep-window-sockets',
         'versions-ran-bundled-pair-128',
         'versions-ran-bundled-pair-1',
         'versions-ran-sweep-sequential',

@@ -23,6 +23,7 @@ export * from './seed-stalls';
 export * from './seed-timeouts';
 export { findSourceLink, SOURCE_LINKS, type SourceLink, sourceLink, sourceUrl } from './source-links';
 export { KEEPALIVE_RACES_INSTALLED_REFS } from './source-links/keepalive-races';
+export * from './sweep-processes';
 export * from './tls-reuse';
 export * from './uploads';
 export {

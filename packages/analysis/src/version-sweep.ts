@@ -2,7 +2,7 @@ import { parseExactVersion, requireExactVersion, satisfiesRange, UsageError } fr
 import { type MedianInterval, medianInterval, pairedRatio } from '@casebook/stats';
 import { binomialUpperTail } from './binomial-interval';
 import { type BisectMovement, directionOf, releaseLinks } from './bisect';
-import { type ProcessRounds, pairsFromProcesses } from './bisect-processes';
+import { type ProcessRounds, pairsFromProcesses, roundMedians } from './bisect-processes';
 import { bisectSupersededBy, isCompleteBisect, plain } from './bisects-superseded';
 import type { BlockMetric } from './interleaved';
 import { metricRatioOf, ROUND_METRIC_TEXT, type RoundMetric, roundValues } from './round-metrics';
@@ -183,6 +183,9 @@ export interface SweepCell {
    * `measurement` is its first): with them, a step between two cells that both have them is read two-level
    * (pairsFromProcesses: processes, then rounds; no interval with fewer than GATHER_MIN_PROCESSES), and a cell whose
    * processes disagree beyond their rounds' noise moves no step. Absent: one process per cell, paired per round.
+   * "Processes disagree" needs an interval at 1 − 0.05 / k over the step's k pairs of processes: at 6 rounds and 3
+   * processes per version (k = 6: 99.17 % needed, 96.9 % reached) it cannot fire (disagreementReach, stated before the
+   * next run after versions-0cfdd43a): the tables print each process and the spread between them instead.
    */
   processes?: readonly VersionMeasurement[];
 }
@@ -208,6 +211,12 @@ export interface SweepStep {
   withheld?: string;
   /** With processes: "processes of 8.6.0 disagree: 0.82 vs 1.01 vs 1.00 (…)": not a movement, whatever the ratio. */
   disagreement?: string;
+  /**
+   * With processes: the flagged processes the step's interval read (`8.0.3 · process 1: foreign-load`; stated before the
+   * next run after versions-0cfdd43a, its second reader's finding 3). They stay in the two-level interval (fewer than 3
+   * processes give none), the step's row names them, and the step is not `compared`: a movement of it is exploratory.
+   */
+  flaggedProcesses?: readonly string[];
   /**
    * The target's CPU per request in the two cells (the same target program in both: what moves it is the load the
    * client puts on it, not a release), when their blocks carry it; null otherwise. The same for every metric of a step.
@@ -315,6 +324,17 @@ export function consecutiveSteps(input: { cells: readonly SweepCell[]; metrics: 
       const newer = cells[i] as SweepCell;
       const targetCpuPerRequest = targetCpuStep(older.measurement, newer.measurement);
       const twoLevel = older.processes !== undefined && newer.processes !== undefined;
+      // A flagged process is named in the step and makes it exploratory (stated before the next run after
+      // versions-0cfdd43a): with processes, `compared` reads every process, not the first alone.
+      const flaggedProcesses = twoLevel
+        ? [older, newer].flatMap((c) =>
+            (c.processes ?? []).flatMap((m, k) =>
+              isComparableCell(m)
+                ? []
+                : [`${plain(c.version)} · process ${k + 1}: ${(m.guards?.flags ?? []).join(', ') || 'not rankable'}`],
+            ),
+          )
+        : [];
       for (const metric of input.metrics) {
         let r: Pick<MedianInterval, 'median' | 'low' | 'high' | 'coverage' | 'n'>;
         let fw: typeof r;
@@ -350,9 +370,12 @@ export function consecutiveSteps(input: { cells: readonly SweepCell[]; metrics: 
           newer: newer.version,
           metric,
           ratio,
-          compared: isComparableCell(older.measurement) && isComparableCell(newer.measurement),
+          compared: twoLevel
+            ? flaggedProcesses.length === 0
+            : isComparableCell(older.measurement) && isComparableCell(newer.measurement),
           movement: !apart && resolvesMovement(ratio) ? (ratio.low > 1 ? 'down' : 'up') : null,
           ...read,
+          ...(flaggedProcesses.length === 0 ? {} : { flaggedProcesses }),
           targetCpuPerRequest,
           familyWise: {
             k,
@@ -382,6 +405,11 @@ export interface SweepStepRow {
   p99: string;
   /** The metrics that moved beyond noise (`throughput down`), `flagged` when a cell of the pair was; '' for none. */
   moved: string;
+  /**
+   * The flagged processes the step read (`8.0.3 · process 1: foreign-load (in the interval; a movement exploratory)`);
+   * '' for none (stated before the next run after versions-0cfdd43a).
+   */
+  flagged: string;
 }
 
 /**
@@ -404,6 +432,7 @@ export function sweepStepRows(steps: readonly SweepStep[]): SweepStepRow[] {
     // A cell whose processes disagree moves no step: said once per step (the first metric that says it).
     const apart = of.find((s) => s.disagreement !== undefined)?.disagreement;
     if (apart !== undefined) moved.push(`no movement: ${apart}`);
+    const flagged = of.find((s) => (s.flaggedProcesses?.length ?? 0) > 0)?.flaggedProcesses ?? [];
     return {
       line,
       step: `${older} → ${newer}`,
@@ -411,6 +440,7 @@ export function sweepStepRows(steps: readonly SweepStep[]): SweepStepRow[] {
       cpuPerRequest: text('cpu-per-request'),
       p99: text('p99'),
       moved: moved.join('; '),
+      flagged: flagged.length === 0 ? '' : `${flagged.join('; ')} (in the interval; a movement exploratory)`,
     };
   });
 }
@@ -675,8 +705,24 @@ export interface OutlyingCell {
   newer: string;
   /** The rounds all three cells have a value in. */
   rounds: number;
+  /**
+   * With processes (stated before the next run after versions-0cfdd43a): the numbers of the cell's processes that ran
+   * below (above) both neighbours in every round, some but not all of them ("one process slow").
+   */
+  slowProcesses?: readonly number[];
+  /** With processes: how many the cell ran in. */
+  processes?: number;
   /** "One cell outlying (one client process), not shown to be a release: 8.6.0 ran below both 8.5.0 and 8.7.0 …". */
   text: string;
+}
+
+/** A cell's value per round in a metric: its processes' round medians (roundMedians), or its one measurement's. */
+function cellRoundValues(cell: SweepCell, metric: RoundMetric): Map<number, number> {
+  if (cell.processes === undefined || cell.processes.length === 0) return roundValues(cell.measurement, metric);
+  const out = new Map<number, number>();
+  for (const [r, v] of roundMedians(processRoundsOf(cell, metric)).entries())
+    if (v !== null && Number.isFinite(v)) out.set(r, v);
+  return out;
 }
 
 /**
@@ -689,6 +735,15 @@ export interface OutlyingCell {
  *   rounds by construction, so the size is read in the median).
  * A step that changes and stays (the next cell at the new level) is not outlying: its newer neighbour is not above it
  * in every round, nor by half the step.
+ *
+ * A cell of several processes (stated before the next run after versions-0cfdd43a, its second reader's finding 2: the
+ * rule read process 1 only, and 8.3.0's process 1 was the slow one of three) is read process by process: each of its
+ * processes against each neighbour's median over its processes, round by round. Some but not all of its processes
+ * below (above) both neighbours in every round: "one process slow, not a release" (or "2 of 3 processes"), and a lead
+ * into or out of it is a rerun, as before. All of them: the cell itself moved, in every process, so it is not one
+ * process and not returned here (the reversal rule of movementLeads still names the step back). "Processes disagree"
+ * (processDisagreements) cannot say this at 6 rounds (disagreementReach): the per-process reading here and the
+ * spread printed in the table do.
  */
 export function outlyingCells(input: { cells: readonly SweepCell[]; steps: readonly SweepStep[] }): OutlyingCell[] {
   const out: OutlyingCell[] = [];
@@ -721,6 +776,23 @@ export function outlyingCells(input: { cells: readonly SweepCell[]; steps: reado
           ...[into, outOf].filter((s) => s.movement !== null).map((s) => size(s.ratio.median)),
         );
         if (Math.min(size(mi), size(mo)) < OUTLYING_FRACTION * movedSize) continue;
+        if (b.processes !== undefined && b.processes.length > 1) {
+          const slow = slowProcessesOf(a, b, c, metric, side);
+          if (slow === null) continue;
+          out.push({
+            line,
+            version: b.version,
+            metric,
+            side,
+            older: a.version,
+            newer: c.version,
+            rounds: slow.rounds,
+            slowProcesses: slow.slow,
+            processes: b.processes.length,
+            text: slow.text(mi, mo),
+          });
+          continue;
+        }
         const va = roundValues(a.measurement, metric);
         const vb = roundValues(b.measurement, metric);
         const vc = roundValues(c.measurement, metric);
@@ -747,6 +819,59 @@ export function outlyingCells(input: { cells: readonly SweepCell[]; steps: reado
     }
   }
   return out;
+}
+
+/**
+ * The processes of `b` below (above) both neighbours' medians over their processes in every round all three have a
+ * value in (at least OUTLYING_MIN_ROUNDS), when some but not all of them are; null otherwise.
+ */
+function slowProcessesOf(
+  a: SweepCell,
+  b: SweepCell,
+  c: SweepCell,
+  metric: RoundMetric,
+  side: 'below' | 'above',
+): { slow: number[]; rounds: number; text: (mi: number, mo: number) => string } | null {
+  const va = cellRoundValues(a, metric);
+  const vc = cellRoundValues(c, metric);
+  const ps = (b.processes ?? []).map((m, k) => {
+    const v = roundValues(m, metric);
+    const rounds = [...v.keys()].filter((r) => va.has(r) && vc.has(r));
+    const every =
+      rounds.length >= OUTLYING_MIN_ROUNDS &&
+      rounds.every((r) => {
+        const x = v.get(r) as number;
+        const lo = va.get(r) as number;
+        const hi = vc.get(r) as number;
+        return side === 'below' ? x < lo && x < hi : x > lo && x > hi;
+      });
+    const values = [...v.values()];
+    const median = values.length ? medianInterval(values).median : Number.NaN;
+    return { process: k + 1, rounds: rounds.length, every, median };
+  });
+  const slow = ps.filter((p) => p.every).map((p) => p.process);
+  if (slow.length === 0 || slow.length === ps.length) return null;
+  const rest = ps.filter((p) => !p.every).map((p) => p.process);
+  const rounds = Math.min(...ps.filter((p) => p.every).map((p) => p.rounds));
+  const m = ROUND_METRIC_TEXT[metric];
+  const digits = metric === 'throughput' ? 0 : metric === 'cpu-per-request' ? 1 : 2;
+  const each = ps
+    .map((p) => `p${p.process} ${Number.isFinite(p.median) ? p.median.toFixed(digits) : '–'}`)
+    .join(' · ');
+  const and = (xs: readonly number[]) =>
+    xs.length === 1 ? String(xs[0]) : `${xs.slice(0, -1).join(', ')} and ${String(xs.at(-1))}`;
+  // Slow: below in a metric where higher is better (throughput), above where lower is (CPU per request, p99).
+  const word = (side === 'below') === (m.better === 'higher') ? 'slow' : 'fast';
+  const who =
+    slow.length === 1
+      ? `One process ${word}, not a release: ${plain(b.version)} · process ${slow[0]} of ${ps.length}`
+      : `${slow.length} of ${ps.length} processes ${word}, not shown to be a release: ${plain(b.version)} · processes ${and(slow)}`;
+  return {
+    slow,
+    rounds,
+    text: (mi, mo) =>
+      `${who} ran ${side} both ${plain(a.version)} and ${plain(c.version)} (each round's median over their processes) in ${m.text} in every one of ${rounds} rounds, and process${rest.length === 1 ? '' : 'es'} ${and(rest)} did not (each process's median over rounds: ${each} ${m.unit}; older / newer ${f2(mi)} into it and ${f2(mo)} out of it, medians of the steps)`,
+  };
 }
 
 /**

@@ -31,17 +31,28 @@ export function undiciAgent(
 }
 
 /**
- * The keep-alive timeout when the Agent sets none: the value in force on the live Client (after a response, a
- * server's Keep-Alive hint minus the threshold replaces the configured default) beside that configured default, so a
- * record never shows the default alone next to a different effective value.
+ * The keep-alive timeout, in two fields that never mix (since versions-0cfdd43a, its second reader's finding 8: one text
+ * field had read "598000 in force (not set on the Agent; undici default 4000, configured)"):
+ * - `keepAliveTimeoutMs`: the value in force on the live Client, the effective one (undici's kKeepAliveTimeoutValue:
+ *   after a response, a server's Keep-Alive hint minus the threshold replaces the configured value), null before any
+ *   Client;
+ * - `keepAliveTimeoutConfigured`: what was configured, labelled: `4000 ms, set on the Agent`, or `not set on the Agent:
+ *   undici default 4000 ms` (the live Client's kKeepAliveDefaultTimeout, `liveKeepAliveTimeoutMs`).
  */
-function keepAliveNotSet(pool: Record<string, unknown>): string {
+function keepAliveFields(
+  live: Record<string, unknown>,
+  pool: Record<string, unknown>,
+): { keepAliveTimeoutMs: number | null; keepAliveTimeoutConfigured: string } {
   const inForce = pool['liveKeepAliveTimeoutValueMs'];
-  const configured = pool['liveKeepAliveTimeoutMs'];
-  const defaultText = `undici default ${typeof configured === 'number' ? configured : 4000}, configured`;
-  return typeof inForce === 'number'
-    ? `${inForce} in force (not set on the Agent; ${defaultText})`
-    : `not set on the Agent (${defaultText}; no Client yet)`;
+  const set = live['keepAliveTimeout'];
+  const clientDefault = pool['liveKeepAliveTimeoutMs'];
+  return {
+    keepAliveTimeoutMs: typeof inForce === 'number' ? inForce : null,
+    keepAliveTimeoutConfigured:
+      typeof set === 'number'
+        ? `${set} ms, set on the Agent`
+        : `not set on the Agent: undici default ${typeof clientDefault === 'number' ? clientDefault : 4000} ms`,
+  };
 }
 
 /** Settings read back from the live undici Agent's options (undici keeps them on a symbol). */
@@ -53,7 +64,7 @@ export function undiciSettings(agent: Agent, options: ResolvedClientOptions): Re
   return {
     connections: live['connections'] ?? null,
     pipelining: live['pipelining'] ?? 1,
-    keepAliveTimeoutMs: live['keepAliveTimeout'] ?? keepAliveNotSet(pool),
+    ...keepAliveFields(live, pool),
     allowH2: live['allowH2'] ?? 'undici default',
     requested: { connections: options.connections, keepAlive: options.keepAlive, protocol: options.protocol },
     ...pool,
