@@ -139,7 +139,7 @@ describe('fires: a one-process record covered by a complete multi-process one', 
       'undici-request 7.25.0 → 7.26.0 (throughput, 512 in flight) was already searched by `results/bisect/undici-throughput-c512-7.25.0-7.26.0-2026-12-05/bisect.json` (this machine; boundary 7.25.0 → 7.26.0; superseded by `results/bisect/undici-throughput-c512-7.25.0-7.26.0-3proc-2026-12-06/bisect.json`, not a finding)',
       // Since versions-0cfdd43a (its second reader's finding 5): a complete 3-process search of the same ends on this
       // machine with no boundary is not planned again with the same command.
-      'undici-request 7.25.0 → 7.26.0 (throughput, 512 in flight): searched by undici-throughput-c512-7.25.0-7.26.0-3proc-2026-12-06 on this machine, no boundary at its resolution (no interval between 7.25.0 and 7.26.0 recorded; 3 client processes per version); next: rerun it with more rounds (more rounds a step than it ran; `casebook bisect` takes its rounds from --profile, and standard is what searched it, so no command is printed until a run with more rounds can be asked for)',
+      'undici-request 7.25.0 → 7.26.0 (throughput, 512 in flight): searched by undici-throughput-c512-7.25.0-7.26.0-3proc-2026-12-06 on this machine, no boundary at its resolution (no interval between 7.25.0 and 7.26.0 recorded; 3 client processes per version); next: rerun it with more rounds (more rounds a step than it ran)',
     ]);
     expect(sameEnds.plan).toBe(false);
   });

@@ -12,6 +12,7 @@ import {
   sanityCheck,
   type VerdictData,
   versionParityClaim,
+  withRounds,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
 import { around, cell } from './fixtures/version-cells';
@@ -142,6 +143,9 @@ describe('a range a complete 3-process bisect searched here with no boundary is 
       ],
       boundaries: [],
       status: options.status ?? 'completed',
+      reproduce: {
+        command: `npx casebook bisect --package undici --good ${good} --bad ${bad} --metric throughput --client undici-request --profile standard --seed 1 --method steady --processes 3 --concurrency 512`,
+      },
     },
   });
   const base = { metric: 'throughput' as const, client: 'undici-request', concurrency: 512, machineId: THIS_MACHINE };
@@ -154,6 +158,18 @@ describe('a range a complete 3-process bisect searched here with no boundary is 
     expect(r.notes[0]).toMatch(
       /^undici-request 7\.24\.7 → 7\.30\.2 \(throughput, 512 in flight\): searched by undici-throughput-c512-7\.24\.7-7\.30\.2-3proc-2026-12-06 on this machine, no boundary at its resolution \(interval 0\.904–1\.086 for 7\.24\.7 → 7\.30\.2 at 10 rounds, 3 client processes per version\); next: rerun it with more rounds \(about 40 rounds a step/,
     );
+  });
+
+  it('prints the same search at four times its rounds (casebook bisect --rounds), not the same command', () => {
+    const r = rangeOnRecord({ ...base, range, bisects: [searched('7.24.7', '7.30.2')] });
+    expect(r.notes[0]).toContain(
+      ': `npx casebook bisect --package undici --good 7.24.7 --bad 7.30.2 --metric throughput --client undici-request --profile standard --rounds 40 --seed 1 --method steady --processes 3 --concurrency 512`',
+    );
+    expect(withRounds('npx casebook bisect --package undici --rounds 12 --seed 1', 48)).toBe(
+      'npx casebook bisect --package undici --seed 1 --rounds 48',
+    );
+    expect(withRounds('npx casebook bench --client undici-request', 40)).toBeUndefined();
+    expect(withRounds(undefined, 40)).toBeUndefined();
   });
 
   it('fires in the plan: the searched range loses its command; the other range and the CPU plan keep theirs', () => {

@@ -557,6 +557,8 @@ export interface BisectOnRecord {
     boundaries?: readonly { older: string; newer: string; confirmation?: { confirmed: boolean } | null }[];
     /** How its search ended (absent: completed). */
     status?: string;
+    /** The command that reruns it (rangeOnRecord adds `--rounds` to it for a finer search). */
+    reproduce?: { command: string };
   };
 }
 
@@ -1854,9 +1856,21 @@ function searchedNoBoundaryText(b: BisectOnRecord, good: string, bad: string): s
     first === undefined
       ? `no interval between ${good} and ${bad} recorded; ${perVersion} client processes per version`
       : `interval ${num(first.ratio.low)}–${num(first.ratio.high)} for ${good} → ${bad}${first.rounds === undefined ? '' : ` at ${first.rounds} rounds`}, ${perVersion} client processes per version`;
+  const rounds = first?.rounds === undefined ? undefined : MORE_ROUNDS_FACTOR * first.rounds;
   const more =
     first?.rounds === undefined
       ? 'more rounds a step than it ran'
-      : `about ${MORE_ROUNDS_FACTOR * first.rounds} rounds a step (four times its ${first.rounds}, about half the interval's width)`;
-  return `searched by ${id} on this machine, no boundary at its resolution (${interval}); next: rerun it with more rounds (${more}; \`casebook bisect\` takes its rounds from --profile, and standard is what searched it, so no command is printed until a run with more rounds can be asked for)`;
+      : `about ${rounds} rounds a step (four times its ${first.rounds}, about half the interval's width)`;
+  const command = rounds === undefined ? undefined : withRounds(b.record.reproduce?.command, rounds);
+  return `searched by ${id} on this machine, no boundary at its resolution (${interval}); next: rerun it with more rounds (${more})${command === undefined ? '' : `: \`${command}\``}`;
+}
+
+/** A bisect's reproduce command with `--rounds n` (replacing one it has; after `--profile <p>` when it names one). */
+export function withRounds(command: string | undefined, rounds: number): string | undefined {
+  if (command === undefined || !command.includes('casebook bisect')) return undefined;
+  const bare = command.replace(/ --rounds \d+/, '');
+  const profile = / --profile \S+/.exec(bare);
+  if (profile === null) return `${bare} --rounds ${rounds}`;
+  const at = profile.index + profile[0].length;
+  return `${bare.slice(0, at)} --rounds ${rounds}${bare.slice(at)}`;
 }
