@@ -2,6 +2,7 @@ import {
   consecutiveSteps,
   disagreementReach,
   keepAliveTimeoutText,
+  movementLeads,
   outlyingCells,
   processClaimRatio,
   processParityClaim,
@@ -182,6 +183,24 @@ describe('one process slow of three is not a release (finding 2)', () => {
     expect(outlying[0]).toMatchObject({ version: '8.3.0', side: 'below', slowProcesses: [1], processes: 3, rounds: 6 });
     expect(outlying[0]?.text).toMatch(
       /^One process slow, not a release: 8\.3\.0 · process 1 of 3 ran below both 8\.2\.0 and 8\.4\.1 \(each round's median over their processes\) in throughput in every one of 6 rounds, and processes 2 and 3 did not \(each process's median over rounds: p1 \d+ · p2 \d+ · p3 \d+ req\/s;/,
+    );
+  });
+
+  it("a lead into or out of it is a rerun at this run's processes, its ratio read two-level, no command", () => {
+    const cells = line(version('8.3.0', 1, { factor: { 1: 0.75, 2: slowish(4), 3: slowish(2) } }));
+    const steps = consecutiveSteps({ cells, metrics: ['throughput'] });
+    const leads = movementLeads({
+      steps,
+      packageName: 'undici',
+      scenario: { concurrency: 512 },
+      outlying: outlyingCells({ cells, steps }),
+    });
+    expect(leads.map((l) => l.kind)).toEqual(['rerun', 'rerun']);
+    expect(leads.flatMap((l) => l.commands)).toEqual([]);
+    expect(leads[0]?.sentence).toMatch(/, two-level: processes, then rounds\): /);
+    expect(leads[0]?.sentence).not.toMatch(/paired per round|two client processes/);
+    expect(leads[0]?.sentence).toMatch(
+      /at least 20 rounds, 3 client processes per release, read processes then rounds as this run's step was, not a bisect\.$/,
     );
   });
 

@@ -1011,6 +1011,20 @@ const f1 = (x: number) => x.toFixed(1);
 /** The rounds at which a comparison of a reversing step's three cells is the rerun a `rerun` lead asks for. */
 const RERUN_MIN_ROUNDS = 20;
 
+/**
+ * The client processes per release a rerun of an outlying cell asks for: with one process a cell (the rule stated
+ * after versions-a69647ac) two, so a process slow for its whole life shows against the other; where the step was read
+ * two-level (processes, then rounds: SweepStep.interval) and the cell's processes were read one by one (`outlyingCells`'
+ * "one process slow"), as many as this run's cell had and at least GATHER_MIN_PROCESSES, the fewest that give a step
+ * its two-level interval (stated before the next run after versions-0cfdd43a).
+ */
+function rerunProcessesText(step: Pick<SweepStep, 'interval'>, outlier: Pick<OutlyingCell, 'processes'>): string {
+  const twoLevel = step.interval === 'processes then rounds' || outlier.processes !== undefined;
+  if (!twoLevel) return 'two client processes per release';
+  const n = Math.max(GATHER_MIN_PROCESSES, outlier.processes ?? 0);
+  return `${n} client processes per release, read processes then rounds as this run's step was`;
+}
+
 /** How many distinct steps (line, older, newer) the leads are about: the metrics of one step restate one movement. */
 export function movedSteps(leads: readonly Pick<MovementLead, 'step'>[]): number {
   return new Set(leads.map((l) => `${l.step.line}\u0000${l.step.older}\u0000${l.step.newer}`)).size;
@@ -1228,6 +1242,10 @@ export function movementLeads(input: {
     .map((step) => {
       const movement = step.movement as 'up' | 'down';
       const m = ROUND_METRIC_TEXT[step.metric];
+      // How the step's interval was read (SweepStep.interval): two-level when both cells have processes, else paired
+      // per round (one client process a cell). The target's CPU beside it is read from process 1 of each cell.
+      const twoLevel = step.interval === 'processes then rounds';
+      const targetOf = twoLevel ? ', process 1 of each cell' : '';
       const direction = directionOf(step.metric, movement);
       const client = input.packageName === 'node' ? step.line : input.client;
       const older = plain(step.older);
@@ -1240,7 +1258,7 @@ export function movementLeads(input: {
       const targetText =
         tc === null
           ? "the target's CPU per request is not recorded in these blocks"
-          : `the target's CPU per request (the same target program in both cells) in the same rounds: ${f1(tc.olderUs)} → ${f1(tc.newerUs)} µs, ${f2(tc.change.median)}× newer / older (${intervalLabel({ coverage: tc.change.coverage })} ${f2(tc.change.low)}–${f2(tc.change.high)}), against the client's ${f2(clientFactor)}×`;
+          : `the target's CPU per request (the same target program in both cells) in the same rounds${targetOf}: ${f1(tc.olderUs)} → ${f1(tc.newerUs)} µs, ${f2(tc.change.median)}× newer / older (${intervalLabel({ coverage: tc.change.coverage })} ${f2(tc.change.low)}–${f2(tc.change.high)}), against the client's ${f2(clientFactor)}×`;
       const recurrence = recurrenceOf(step, rule?.earlier ?? []);
       const recurs = recurrence.recurs ? recurrence.same : [];
       const reading = rule === undefined ? null : targetCpuReading(step);
@@ -1310,12 +1328,16 @@ export function movementLeads(input: {
       const majorOf = (v: string) => v.split('.')[0] ?? '';
       const commands = kind === 'bisect' || kind === 'adjacent' || kind === 'excess' ? [bisect(older, newer)] : [];
       // Edges to 3 decimals: an edge at 0.998 or 1.002 must not print as 1.00 beside "moved".
-      const ratio = `older / newer ${f2(step.ratio.median)}, ${intervalLabel({ coverage: step.ratio.coverage })} ${f3(step.ratio.low)}–${f3(step.ratio.high)}, paired per round`;
+      const ratio = `older / newer ${f2(step.ratio.median)}, ${intervalLabel({ coverage: step.ratio.coverage })} ${f3(step.ratio.low)}–${f3(step.ratio.high)}, ${twoLevel ? 'two-level: processes, then rounds' : 'paired per round'}`;
       const what =
         input.packageName === 'node'
           ? `${step.line}: Node ${older} → ${newer}`
           : `${input.packageName} ${older} → ${newer}`;
-      const flagged = step.compared ? '' : ' — exploratory: a cell of the pair is flagged, so nothing is compared';
+      const flagged = step.compared
+        ? ''
+        : (step.flaggedProcesses?.length ?? 0) > 0
+          ? ` — exploratory: flagged processes in its interval (${(step.flaggedProcesses ?? []).join('; ')}), so nothing is compared`
+          : ' — exploratory: a cell of the pair is flagged, so nothing is compared';
       const crossMajor =
         (kind === 'bisect' || kind === 'adjacent') && input.packageName === 'node' && majorOf(older) !== majorOf(newer)
           ? Number(majorOf(older)) % 2 === 0
@@ -1331,8 +1353,8 @@ export function movementLeads(input: {
           t === null
             ? ''
             : resolvesMovement(t.change)
-              ? `; the target's CPU per request (the same target program in both cells) moved too: ${f1(t.olderUs)} → ${f1(t.newerUs)} µs (${f2(t.change.median)}×, newer / older, ${intervalLabel({ coverage: t.change.coverage })} ${f2(t.change.low)}–${f2(t.change.high)}, paired per round)`
-              : `; the target's CPU per request (the same target program in both cells) did not move beyond noise: ${f1(t.olderUs)} → ${f1(t.newerUs)} µs (~ ${f2(t.change.median)}×, newer / older)`;
+              ? `; the target's CPU per request (the same target program in both cells) moved too: ${f1(t.olderUs)} → ${f1(t.newerUs)} µs (${f2(t.change.median)}×, newer / older, ${intervalLabel({ coverage: t.change.coverage })} ${f2(t.change.low)}–${f2(t.change.high)}, paired per round${targetOf})`
+              : `; the target's CPU per request (the same target program in both cells) did not move beyond noise: ${f1(t.olderUs)} → ${f1(t.newerUs)} µs (~ ${f2(t.change.median)}×, newer / older${targetOf})`;
         const one = folded.length === 1;
         return ` ${names.join(' and ')} ${one ? 'moves' : 'move'} with the rate (throughput moved more than ${FOLD_FACTOR}×): no ${one ? 'lead of its own' : 'leads of their own'}${target}.`;
       })();
@@ -1389,11 +1411,11 @@ export function movementLeads(input: {
       const betweenRunsText =
         betweenRuns === null
           ? ''
-          : ` Reversed between runs on this machine: the latest earlier committed run here that measured it, ${betweenRuns}, moved it the other way beyond its interval${step.interval === 'processes then rounds' ? ' (this run read it processes then rounds)' : ' (this run read it one client process a cell)'}: rerun with ≥ ${GATHER_MIN_PROCESSES} processes a cell before citing either direction; no bisect.`;
+          : ` Reversed between runs on this machine: the latest earlier committed run here that measured it, ${betweenRuns}, moved it the other way beyond its interval${twoLevel ? ' (this run read it processes then rounds)' : ' (this run read it one client process a cell)'}: rerun with ≥ ${GATHER_MIN_PROCESSES} processes a cell before citing either direction; no bisect.`;
       const outlierText =
         outlier === undefined
           ? ''
-          : ` ${outlier.text}${outlierRerun ? `: the next step is a rerun of ${plain(outlier.older)}, ${plain(outlier.version)} and ${plain(outlier.newer)} in one interleaved comparison of at least ${RERUN_MIN_ROUNDS} rounds, two client processes per release, not a bisect.` : '.'}`;
+          : ` ${outlier.text}${outlierRerun ? `: the next step is a rerun of ${plain(outlier.older)}, ${plain(outlier.version)} and ${plain(outlier.newer)} in one interleaved comparison of at least ${RERUN_MIN_ROUNDS} rounds, ${rerunProcessesText(step, outlier)}, not a bisect.` : '.'}`;
       return {
         step,
         kind,
