@@ -1,5 +1,6 @@
 import { medianInterval, pairedRatio } from '@casebook/stats';
 import { type ProcessRounds, pairsFromProcesses, roundMedians } from './bisect-processes';
+import { plain } from './bisects-superseded';
 import { metricRatioOf, ROUND_METRIC_TEXT, type RoundMetric, roundValues } from './round-metrics';
 import { GATHER_MIN_PROCESSES } from './seed';
 import { quantityClaim, sanityCheck, type Threshold, type VerdictData } from './verdicts';
@@ -34,7 +35,6 @@ export function cellProcesses(cell: Pick<SweepCell, 'measurement' | 'processes'>
   return cell.processes !== undefined && cell.processes.length > 0 ? cell.processes : [cell.measurement];
 }
 
-const plain = (v: string) => v.replace(/^v/, '');
 const finite = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
 const flagNames = (m: VersionMeasurement): string =>
   [...new Set((m.guards?.flags ?? []).map((f) => f.replace(/ \(.*$/s, '')))].join(', ') || 'not rankable';
