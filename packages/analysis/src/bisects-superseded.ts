@@ -59,7 +59,10 @@ export interface SupersedableRecord {
   environment?: { node?: string } | undefined;
 }
 
-/** A version without its leading `v` (`v24.21.0` → `24.21.0`); version-sweep.ts, sweep-processes.ts and bisects-on-record.ts import it. */
+/**
+ * A version without its leading `v` (`v24.21.0` → `24.21.0`); version-sweep.ts, sweep-processes.ts and
+ * bisects-on-record.ts import it.
+ */
 export const plain = (v: string): string => v.replace(/^v/, '');
 
 /**
