@@ -136,9 +136,7 @@ describe('a range a complete 3-process bisect searched here with no boundary is 
       steps: [
         {
           rounds: 10,
-          ratios: [
-            { older: good, newer: bad, ratio: { median: 0.988, low: 0.904, high: 1.086, coverage: 0.95 } },
-          ],
+          ratios: [{ older: good, newer: bad, ratio: { median: 0.988, low: 0.904, high: 1.086, coverage: 0.95 } }],
         },
       ],
       boundaries: [],

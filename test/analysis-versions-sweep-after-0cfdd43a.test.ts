@@ -213,11 +213,7 @@ describe('one process slow of three is not a release (finding 2)', () => {
 });
 
 describe('a flagged process in a step (finding 3)', () => {
-  const cells = [
-    version('8.0.3', 1, { flags: { 1: ['foreign-load'] } }),
-    version('8.1.0', 1),
-    version('8.2.0', 1),
-  ];
+  const cells = [version('8.0.3', 1, { flags: { 1: ['foreign-load'] } }), version('8.1.0', 1), version('8.2.0', 1)];
   const steps = consecutiveSteps({ cells, metrics: ['throughput'] });
 
   it('is named in the step row and makes the step exploratory', () => {

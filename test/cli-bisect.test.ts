@@ -83,7 +83,18 @@ describe('casebook bisect --dry-run', () => {
   });
 
   test('--rounds: the screen and every step at N rounds, the confirmation at 2N, carried into reproduce', async () => {
-    const r = await casebook(['bisect', '--package', 'undici', '--good', '8.0.0', '--bad', '8.13.1', '--rounds', '40', '--dry-run']);
+    const r = await casebook([
+      'bisect',
+      '--package',
+      'undici',
+      '--good',
+      '8.0.0',
+      '--bad',
+      '8.13.1',
+      '--rounds',
+      '40',
+      '--dry-run',
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout);

@@ -857,9 +857,7 @@ function slowProcessesOf(
   const rounds = Math.min(...ps.filter((p) => p.every).map((p) => p.rounds));
   const m = ROUND_METRIC_TEXT[metric];
   const digits = metric === 'throughput' ? 0 : metric === 'cpu-per-request' ? 1 : 2;
-  const each = ps
-    .map((p) => `p${p.process} ${Number.isFinite(p.median) ? p.median.toFixed(digits) : '–'}`)
-    .join(' · ');
+  const each = ps.map((p) => `p${p.process} ${Number.isFinite(p.median) ? p.median.toFixed(digits) : '–'}`).join(' · ');
   const and = (xs: readonly number[]) =>
     xs.length === 1 ? String(xs[0]) : `${xs.slice(0, -1).join(', ')} and ${String(xs.at(-1))}`;
   // Slow: below in a metric where higher is better (throughput), above where lower is (CPU per request, p99).
@@ -948,9 +946,7 @@ function reversedBetweenRuns(
     const o = e.steps.find((x) => sameStep(x, step) && x.metric === step.metric);
     return o === undefined || !Number.isFinite(o.ratio.median) ? [] : [{ e, o, i }];
   });
-  const latest = measured
-    .sort((a, b) => (a.e.startedAt ?? '').localeCompare(b.e.startedAt ?? '') || a.i - b.i)
-    .at(-1);
+  const latest = measured.sort((a, b) => (a.e.startedAt ?? '').localeCompare(b.e.startedAt ?? '') || a.i - b.i).at(-1);
   if (latest === undefined || latest.o.movement === null || latest.o.movement === step.movement) return null;
   return `${latest.e.run} (older / newer ${f2(latest.o.ratio.median)}, ${f3(latest.o.ratio.low)}–${f3(latest.o.ratio.high)})`;
 }
@@ -1464,7 +1460,8 @@ export function movementLeadLines(leads: readonly MovementLead[], options: { rec
               : l.kind === 'excess'
                 ? [
                     ...l.commands.map(
-                      (c) => `  - lead to rerun (the comparison moved beyond chance as a whole; not a finding): \`${c}\``,
+                      (c) =>
+                        `  - lead to rerun (the comparison moved beyond chance as a whole; not a finding): \`${c}\``,
                     ),
                     ...(l.links === null ? [] : [`  - upstream: ${compare}`]),
                   ]

@@ -166,7 +166,11 @@ ${formatFlags(BISECT_FLAGS)}`;
 export function bisectRounds(profile: BisectProfile, flag: number | undefined): BisectRounds {
   if (flag === undefined) return BISECT_PROFILES[profile];
   if (!Number.isInteger(flag) || flag < 6 || flag > 200)
-    throw new UsageError('--rounds', flag, 'expected an integer from 6 to 200: fewer than 6 rounds give no 95 % interval of a median');
+    throw new UsageError(
+      '--rounds',
+      flag,
+      'expected an integer from 6 to 200: fewer than 6 rounds give no 95 % interval of a median',
+    );
   return { screen: flag, step: flag, confirm: 2 * flag };
 }
 
