@@ -67,6 +67,7 @@ describe('07-versions', () => {
       // smoke: the sequential scenario's four cells, the runtimes' four (Node 22.22.0, the one bootstrap prefetches, and
       // the kernel's) in each of two scenarios, and the sweep's two stored 7.x versions.
       const runtimeCells = ['v22.22.0', process.version, '8.13.1', '8.13.1'];
+      const thrice = (xs: string[]) => [...xs, ...xs, ...xs];
       expect(record.measurements.map((m) => m.clientVersion.split(' ')[0]).sort()).toEqual(
         [
           '1.15.1',
@@ -80,13 +81,14 @@ describe('07-versions', () => {
           '8.13.1',
           process.version,
           ...['8.13.1', '7.30.2', process.version, process.version],
-          ...runtimeCells,
-          ...runtimeCells,
-          ...['7.16.0', '7.30.2'],
+          // Sections 6, 7 and 7b run every cell in 3 client processes (RUNTIME_PROCESSES, SWEEP_PROCESSES; section 6
+          // since versions-0cfdd43a's reader).
+          ...thrice([...runtimeCells, ...runtimeCells]),
+          ...thrice(['7.16.0', '7.30.2']),
           // Section 6's bundled-undici pair (npm undici fetch 6.28.1 and 7.29.1 on the kernel's Node) in both scenarios;
           // section 7b: the sweep's two versions at one request in flight.
-          ...['6.28.1', '7.29.1', '6.28.1', '7.29.1'],
-          ...['7.16.0', '7.30.2'],
+          ...thrice(['6.28.1', '7.29.1', '6.28.1', '7.29.1']),
+          ...thrice(['7.16.0', '7.30.2']),
           // Section 8: Node's fetch, Bun (default cap and raised) and Deno at C; Node's, Bun's and Deno's at one.
           ...[process.version, '1.4.5', '1.4.5', '2.9.6', process.version, '1.4.5', '2.9.6'],
         ].sort(),
@@ -191,18 +193,20 @@ describe('07-versions', () => {
         'deno-throughput',
       ])
         expect(byId(id)?.kind, id).toBe('exploratory');
-      // Section 6 runs one comparison per client, Node 24.21.0's cell first (its reference): no ratio between clients.
+      // Section 6 runs one comparison per client, Node 24.21.0's cell first (its reference): no ratio between clients;
+      // each runtime in 3 client processes (since versions-0cfdd43a's reader), so a round holds 2 × 3 blocks.
       const interleaved = record.notes?.interleaved ?? {};
       for (const client of ['node-fetch', 'undici-request'])
         for (const scenario of ['128 in flight', 'one request in flight']) {
           const design = interleaved[`runtimes: ${scenario} · ${client}`];
-          expect(design?.order[0]?.length, `${scenario} · ${client}`).toBe(2);
+          expect(design?.order[0]?.length, `${scenario} · ${client}`).toBe(6);
           expect(
             design?.order[0]?.every((label) => label.includes(client)),
             `${scenario} · ${client}`,
           ).toBe(true);
           // Its reference is the client on the kernel's Node (24.21.0), never the Node 22 cell.
           expect(design?.ratios[0]?.reference, `${scenario} · ${client}`).not.toMatch(/22\.22\.0/);
+          expect(design?.ratios[0]?.reference, `${scenario} · ${client}`).toMatch(/process 1/);
         }
       // Declared before the run (the claims table), so not labelled "added after seeing the data"; the 1.15.1
       // retention observation was added after seeing a run's data and is labelled so.
