@@ -22,6 +22,7 @@ const PURE_FILES = [
   'analysis-keepalive-races',
   'analysis-pool-limits',
   'analysis-runtime-fetch',
+  'analysis-seed-after-894dfcb9',
   'analysis-seed-after-e65a2755',
   'analysis-seed-claims-after-e65a2755',
   'analysis-seed-f81740df',

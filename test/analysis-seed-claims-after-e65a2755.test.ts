@@ -10,6 +10,7 @@ import {
   declaredBeforeRun,
   type GatherClaimRecord,
   KEEPALIVE_50MS,
+  keepalive50msSwitches,
   keepalive50msTrials,
   keepaliveAt50msClaim,
   NO_REOPEN_IDENTITY,
@@ -66,17 +67,33 @@ describe('closes-keepalive-gather-50ms: keep-alive = 100 against httpx defaults 
   // seed-e65a2755's latest · httpx @ 50 ms: 492 new sockets in every batch of 512, 100 open, ~1,200 µs/request.
   const reference = arm(KEEPALIVE_50MS.reference, 1200, [100, 100, 100], 492);
 
-  it('holds when keep-alive = 100 costs wholly less than 0.9× with the premise present', () => {
-    const v = keepaliveAt50msClaim([...reference, ...arm(KEEPALIVE_50MS.arm, 800, [100, 100, 100])], 0);
-    expect(v?.kind).toBe('claim');
+  // Restated after seed-894dfcb9 (its second reader's finding 2; the rule deliberately changed): a replication of that
+  // run in the opposite direction, exploratory, holding when keep-alive = 100 costs wholly more than 1×.
+  it('holds when keep-alive = 100 costs wholly more than 1× (7.65× in seed-894dfcb9), as an exploratory replication', () => {
+    const v = keepaliveAt50msClaim([...reference, ...arm(KEEPALIVE_50MS.arm, 9000, [100, 100, 100])], 0);
+    expect(v?.kind).toBe('exploratory');
     expect(v?.outcome).toBe('holds');
-    expect(v?.statistic?.value).toBeCloseTo(800 / 1200, 1);
+    expect(v?.evidence['replicates']).toBe('seed-894dfcb9');
+    expect(v?.claim).toMatch(/^Replication of seed-894dfcb9 .*keepalive_expiry .* at 30 s, .* spends more than 1× /);
+    expect(v?.statistic?.value).toBeCloseTo(9000 / 1200, 1);
     expect(String(v?.evidence['premise'])).toMatch(/^premise present: 11808 new sockets for 12288 requests/);
   });
 
-  it('fails when it costs about the same (0.96×): the saving is not there', () => {
-    const v = keepaliveAt50msClaim([...reference, ...arm(KEEPALIVE_50MS.arm, 1150, [100, 100, 100])], 0);
+  it('fails when keep-alive = 100 costs wholly less (0.67×): the direction seed-e65a2755 stated', () => {
+    const v = keepaliveAt50msClaim([...reference, ...arm(KEEPALIVE_50MS.arm, 800, [100, 100, 100])], 0);
     expect(v?.outcome).toBe('fails');
+  });
+
+  it('runs both 50 ms arms with keepalive_expiry and the target keep-alive timeout at 30 s, no other gather', () => {
+    expect(keepalive50msSwitches(KEEPALIVE_50MS.arm)).toEqual({
+      keepaliveExpiryS: 30,
+      target: { keepAliveTimeoutMs: 30_000 },
+    });
+    expect(keepalive50msSwitches(KEEPALIVE_50MS.reference)).toEqual({
+      keepaliveExpiryS: 30,
+      target: { keepAliveTimeoutMs: 30_000 },
+    });
+    expect(keepalive50msSwitches('latest · httpx @ 0 ms')).toEqual({});
   });
 
   it('is unresolved, premise absent, when the reference reopens fewer than 0.5 sockets per request', () => {
@@ -99,28 +116,53 @@ describe('uvloop-matched-pool: uvloop against the default loop between processes
   // seed-e65a2755's shape: the default arm settled at 9, 14 and 9 connections, uvloop's at 8, 8 and 8.
   const defaults = arm(D, 1060, [9, 14, 9]);
 
-  it('reads the settled pool size as the modal peak of the kept batches, the smaller on a tie', () => {
+  // Since seed-894dfcb9 the tie goes to the value reached last (settledPoolOf, the one settled size of every rule).
+  it('reads the settled pool size as the modal peak of the kept batches, on a tie the value reached last', () => {
     const p = processOf(D, 1, { cpu: 1000, peaks: [20, 9, 9, 14, 14, 9] });
     expect(settledPoolSizeOfProcess(p, 0)).toBe(9);
     expect(settledPoolSizeOfProcess(p, 3)).toBe(14);
     expect(settledPoolSizeOfProcess(processOf(D, 1, { cpu: 1000, peaks: [14, 8] }), 0)).toBe(8);
+    expect(settledPoolSizeOfProcess(processOf(D, 1, { cpu: 1000, peaks: [8, 14] }), 0)).toBe(14);
     expect(settledPoolSizeOfProcess({ ...p, trials: p.trials.map((t) => ({ ...t, target: null })) }, 0)).toBeNull();
   });
 
-  it('holds when every matched pair (8 against 9) is at most 0.92 with its upper end below 1', () => {
-    const v = uvloopMatchedPoolClaim([...defaults, ...arm(A, 900, [8, 8, 8])], 0);
+  // Since seed-894dfcb9 (finding 3; the rule deliberately changed) a match is exact: 8 no longer matches 9.
+  it('holds when every matched pair (9 against 9) is at most 0.92 with its upper end below 1', () => {
+    const v = uvloopMatchedPoolClaim([...defaults, ...arm(A, 900, [9, 9, 9])], 0);
     expect(v?.kind).toBe('claim');
     expect(v?.outcome).toBe('holds');
-    // Processes 1 and 3 of the default arm (9) match every uvloop process (8); process 2 (14) matches none.
+    // Processes 1 and 3 of the default arm (9) match every uvloop process (9); process 2 (14) matches none.
     expect(v?.evidence['matchedPairs']).toBe(6);
     expect(v?.evidence['decidedPairs']).toBe(6);
     expect(String(v?.evidence['pairs'])).not.toContain(`${D} · process 2`);
     expect(v?.statistic?.value).toBeCloseTo(900 / 1060, 1);
+    expect(v?.evidence['flagged']).toBe('none');
+    expect(String(v?.evidence['unflaggedOnly'])).toMatch(/^holds: 6 decided pair\(s\) of unflagged processes/);
+  });
+
+  it('matches on the exact settled size: 8 against 9 is no pair (premise absent)', () => {
+    expect(UVLOOP_MATCHED_POOL.tolerance).toBe(0);
+    const v = uvloopMatchedPoolClaim([...defaults, ...arm(A, 900, [8, 8, 8])], 0);
+    expect(v?.evidence['matchedPairs']).toBe(0);
+    expect(v?.outcome).toBe('unresolved');
   });
 
   it('fails when a matched pair is above 0.92 (0.98×)', () => {
-    const v = uvloopMatchedPoolClaim([...defaults, ...arm(A, 1040, [8, 8, 8])], 0);
+    const v = uvloopMatchedPoolClaim([...defaults, ...arm(A, 1040, [9, 9, 9])], 0);
     expect(v?.outcome).toBe('fails');
+  });
+
+  it('records each flagged process and the reading on unflagged processes only', () => {
+    // uvloop process 1 drifts 2× between its halves (not-converged under the rule): flagged; its pairs leave the reading.
+    const drifting = processOf(A, 1, { cpu: 900, peaks: Array(8).fill(9) });
+    const u1 = {
+      ...drifting,
+      trials: drifting.trials.map((t, i) => ({ ...t, cpuMicrosPerRequest: i < 4 ? 1800 : 900 })),
+    };
+    const rest = arm(A, 900, [9, 9, 9]).slice(1);
+    const v = uvloopMatchedPoolClaim([...defaults, u1, ...rest], 0);
+    expect(String(v?.evidence['flagged'])).toMatch(new RegExp(`^${A} · process 1: not-converged`));
+    expect(String(v?.evidence['unflaggedOnly'])).toMatch(/^holds: 4 decided pair\(s\) of unflagged processes/);
   });
 
   it('is unresolved, premise absent, when no pair of processes shares a pool size', () => {

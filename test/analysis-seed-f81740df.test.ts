@@ -417,8 +417,9 @@ describe('notebook 06 after seed-f81740df', () => {
   it('runs the 9th arm in 3 processes and reads the gathers with the warm-up in time', () => {
     expect(text).toContain("'httpx pool=None fast_acquire keepalive=100'");
     expect(text).toContain("label: 'httpx pool=None fast_acquire keepalive=100'");
-    // Since seed-e65a2755 the same warm-up in time with the pool-state guard (GATHER_POOL_STATE) may read them.
-    expect(text).toMatch(/gatherWarmup: GATHER_(WARMUP_IN_TIME|POOL_STATE)\b/);
+    // Since seed-e65a2755 the same warm-up in time with the pool-state guard (GATHER_POOL_STATE) may read them; since
+    // seed-894dfcb9 with the settled batches (GATHER_SETTLED).
+    expect(text).toMatch(/gatherWarmup: GATHER_(WARMUP_IN_TIME|POOL_STATE|SETTLED)\b/);
     expect(text).not.toContain('gatherWarmupBatches');
     expect(text).toContain("id: 'fastacquire-reopens-0ms'");
     expect(text).toContain("id: 'fastacquire-keepalive-no-reopen'");

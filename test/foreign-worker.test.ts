@@ -73,6 +73,7 @@ describe('foreign options', () => {
       set: null,
       loop: 'asyncio',
       maxKeepaliveConnections: null,
+      keepaliveExpiryS: null,
       unboundedPoolWait: false,
       fastAcquire: false,
       minWindowRequests: 0,
@@ -118,6 +119,24 @@ describe('foreign options', () => {
     );
     expect(bad({ client: 'aiohttp', fastAcquire: true, ...base })).toThrow(/invalid fastAcquire: true \(only httpx/);
     expect(bad({ client: 'httpx', fastAcquire: 1 as never, ...base })).toThrow(/invalid fastAcquire: 1/);
+  });
+
+  it('keepaliveExpiryS: httpx only, seconds above 0 up to 3600, sent to the worker only when set', () => {
+    const o = resolveForeignOptions({ client: 'httpx', keepaliveExpiryS: 30, ...base });
+    const bad = (input: Parameters<typeof resolveForeignOptions>[0]) => () => resolveForeignOptions(input);
+    expect(o.foreign.keepaliveExpiryS).toBe(30);
+    expect(foreignClientStart(o, 'http://127.0.0.1:1')).toMatchObject({ keepaliveExpiryS: 30 });
+    expect(
+      foreignClientStart(resolveForeignOptions({ client: 'httpx', ...base }), 'http://127.0.0.1:1'),
+    ).not.toHaveProperty('keepaliveExpiryS');
+    expect(bad({ client: 'aiohttp', keepaliveExpiryS: 30, ...base })).toThrow(
+      /invalid keepaliveExpiryS: 30 \(only httpx/,
+    );
+    expect(bad({ client: 'httpx', keepaliveExpiryS: 0, ...base })).toThrow(/invalid keepaliveExpiryS: 0/);
+    expect(bad({ client: 'httpx', keepaliveExpiryS: 7200, ...base })).toThrow(/invalid keepaliveExpiryS: 7200/);
+    expect(bad({ client: 'httpx', keepaliveExpiryS: '30' as never, ...base })).toThrow(
+      /invalid keepaliveExpiryS: "30"/,
+    );
   });
 
   it('fastAcquire: httpx only, sent to the worker and recorded in the client block only when set', () => {

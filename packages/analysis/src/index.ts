@@ -52,6 +52,7 @@ export {
   verdictHeadline,
   verdictKindText,
   verdictLabel,
+  voidedClaimsSplit,
 } from './verdicts';
 export * from './version-sweep';
 export * from './versions';

@@ -5,6 +5,7 @@ import {
   type GatherBatchesLike,
   type GatherWarmup,
   gatherSample,
+  gatherStatBatches,
   gatherWarmupOf,
   guarded,
   processOfLabel,
@@ -90,7 +91,8 @@ function perRequest(
  * the counters existed).
  */
 export function keptPoolCounters(r: CountedGather, warmup: GatherWarmup): KeptPoolCounters | null {
-  const kept = r.trials.slice(gatherWarmupOf(r, warmup));
+  // Under the settled-batches rule (GATHER_SETTLED, stated after seed-894dfcb9) the settled batches only.
+  const kept = gatherStatBatches(r, warmup);
   const cs = kept.map((t) => t.poolCounters);
   if (kept.length === 0 || !cs.every((c): c is PoolCountersLike => c !== undefined && c.passes !== null)) return null;
   const requests = sumOf(kept.map((t) => t.sent));
@@ -348,7 +350,13 @@ export interface GuardableGather extends CountedGather {
 /** `warm-up in time: keepalive_expiry + 1 s, at least 6 kept; pool-state guard ±1` (the rule a bench names). */
 export function gatherRuleText(warmup: GatherWarmup): string {
   if (typeof warmup === 'number') return `warm-up: the first ${warmup} measured batches`;
-  const pool = warmup.poolState ? `; pool-state guard ±${warmup.poolState.maxPeakChange}` : '';
+  const settled = warmup.poolState?.settled;
+  const pool =
+    warmup.poolState === undefined
+      ? ''
+      : settled !== undefined
+        ? `; statistics on the settled batches (peak open within ±${warmup.poolState.maxPeakChange} of the modal peak, ±${Math.round(settled.stormTolerance * 100)} % of the pool limit for a pool settled at ≥ ${settled.stormFraction} × it); pool-state-moved below ${settled.minSettled} settled batches or at ≥ ${settled.minNewPerRequest} new sockets per request where none should open`
+        : `; pool-state guard ±${warmup.poolState.maxPeakChange}`;
   return `warm-up in time: keepalive_expiry + ${warmup.marginS} s (else the first ${warmup.batches} batches), at least ${warmup.minKept} kept${pool}`;
 }
 
@@ -373,8 +381,10 @@ export function gatherGuardsOf(record: GuardableGather, warmup: GatherWarmup): G
   if (!gather) return null;
   const sample = gatherSample(record, warmup);
   const kept = record.trials.slice(gatherWarmupOf(record, warmup));
+  // The medians below read the settled batches under GATHER_SETTLED (stated after seed-894dfcb9), else the kept ones.
+  const read = gatherStatBatches(record, warmup);
   const orNull = (x: number): number | null => (Number.isFinite(x) ? x : null);
-  const rps = kept.map((t) => (t.durationMs > 0 ? (t.sent * 1000) / t.durationMs : Number.NaN)).filter(Number.isFinite);
+  const rps = read.map((t) => (t.durationMs > 0 ? (t.sent * 1000) / t.durationMs : Number.NaN)).filter(Number.isFinite);
   const flags = [...(sample.guards?.flags ?? [])];
   return {
     rule: gatherRuleText(warmup),
@@ -385,16 +395,18 @@ export function gatherGuardsOf(record: GuardableGather, warmup: GatherWarmup): G
     throughputRps: orNull(finiteMedian(rps)),
     throughputMinRps: orNull(rps.length ? Math.min(...rps) : Number.NaN),
     throughputMaxRps: orNull(rps.length ? Math.max(...rps) : Number.NaN),
-    cpuMicrosPerRequest: orNull(finiteMedian(kept.map((t) => t.cpuMicrosPerRequest))),
-    p50Ms: orNull(finiteMedian(kept.map((t) => t.latencyMs?.p50 ?? Number.NaN))),
-    p99Ms: orNull(finiteMedian(kept.map((t) => t.latencyMs?.p99 ?? Number.NaN))),
+    cpuMicrosPerRequest: orNull(finiteMedian(read.map((t) => t.cpuMicrosPerRequest))),
+    p50Ms: orNull(finiteMedian(read.map((t) => t.latencyMs?.p50 ?? Number.NaN))),
+    p99Ms: orNull(finiteMedian(read.map((t) => t.latencyMs?.p99 ?? Number.NaN))),
   };
 }
 
 /** The columns of contenderReferenceRows, in the order printed. */
 export const CONTENDER_REFERENCE_COLUMNS = [
   'contender',
+  `range over ${CONTENDER_REFERENCE} processes`,
   `÷ each ${CONTENDER_REFERENCE} process (Hodges–Lehmann, rank-sum 95 %)`,
+  'flagged',
   'pool_block (read back)',
   'connections',
 ] as const;
@@ -415,7 +427,9 @@ function keptPeakOpen(r: GatherBatchesLike, warmup: GatherWarmup): number | null
  * contenders' stated cell promised and the pooled table could not give), `no interval` below 6 kept batches a side;
  * niquests' `pool_block` and pool timeout as read back (whether a request waits for a connection, and how long); and
  * `peak open N vs aiohttp's M` where the contender held more connections at a kept batch's peak than the reference
- * did (its ratio is then not like for like), else ''.
+ * did (its ratio is then not like for like), else ''. Since seed-894dfcb9 (its second reader's finding 7): the range of
+ * the per-process ratios (and of their intervals) over the reference's processes, the headline figure, and the
+ * contender's flags and each reference process's (`none` when neither has one).
  */
 export function contenderReferenceRows(
   contenders: readonly GatherBatchesLike[],
@@ -427,12 +441,30 @@ export function contenderReferenceRows(
   const refPeak = refPeaks.length ? Math.max(...refPeaks) : null;
   return contenders.map((c) => {
     const s = gatherSample(c, warmup);
-    const ratios = refs.map(({ r, s: ref }) => {
-      const g = cpuGap(s, ref);
+    const gaps = refs.map(({ r, s: ref }) => ({ r, ref, g: cpuGap(s, ref) }));
+    const ratios = gaps.map(({ r, g }) => {
       const interval =
         g.coverage >= 0.95 ? `${g.low.toFixed(2)}–${g.high.toFixed(2)}` : `no interval: ${g.n} kept batches`;
       return `${processName(r.label)} ${Number.isFinite(g.median) ? g.median.toFixed(2) : '—'} (${interval})`;
     });
+    // The headline figure (stated after seed-894dfcb9, its second reader's finding 7): the range of the per-process
+    // ratios, and the lowest low to the highest high of their intervals, over the reference's processes.
+    const points = gaps.map((x) => x.g.median).filter(Number.isFinite);
+    const withInterval = gaps.filter((x) => x.g.coverage >= 0.95 && Number.isFinite(x.g.low));
+    const range =
+      points.length === 0
+        ? '— (no reference)'
+        : `${Math.min(...points).toFixed(2)}–${Math.max(...points).toFixed(2)}× over ${points.length} process${points.length === 1 ? '' : 'es'}${
+            withInterval.length === gaps.length
+              ? ` (intervals ${Math.min(...withInterval.map((x) => x.g.low)).toFixed(2)}–${Math.max(...withInterval.map((x) => x.g.high)).toFixed(2)})`
+              : ''
+          }`;
+    // Its own flags, and each reference process's (a flagged side makes that ratio a reading of flagged data).
+    const own = (s.guards?.flags ?? []).map((f) => `${c.label}: ${f}`);
+    const refFlags = gaps.flatMap(({ r, ref }) =>
+      (ref.guards?.flags ?? []).map((f) => `${processName(r.label)}: ${f}`),
+    );
+    const flagged = [...own, ...refFlags].join('; ') || 'none';
     const st = c.client.settings ?? {};
     const block = st['niquests.pool_block'];
     const timeout = st['niquests.pool_timeout_s'];
@@ -441,8 +473,10 @@ export function contenderReferenceRows(
     const peak = keptPeakOpen(c, warmup);
     return {
       contender: c.label,
+      [`range over ${CONTENDER_REFERENCE} processes`]: range,
       [`÷ each ${CONTENDER_REFERENCE} process (Hodges–Lehmann, rank-sum 95 %)`]:
         ratios.join('; ') || '— (no reference)',
+      flagged,
       'pool_block (read back)':
         typeof block === 'boolean'
           ? `pool_block ${block}, pool timeout ${timeoutValue === null || timeoutValue === undefined ? 'none' : `${String(timeoutValue)} s`}`

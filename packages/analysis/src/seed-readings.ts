@@ -24,6 +24,7 @@ import {
   routePeakInFlight,
   type SeedMeasurement,
   seedRows,
+  settledPoolOf,
   socketsOpened,
   socketsPerBlock,
 } from './seed';
@@ -77,6 +78,8 @@ export interface GatherRecordLike {
     durationMs?: number;
     cpuMicrosPerRequest?: number;
     target: { connectionsOpened: number; peakOpenConnections: number } | null;
+    /** The worker's pool counters over the batch (since seed-e65a2755's next run); the retries read here. */
+    poolCounters?: { retries: number | null } | undefined;
   }[];
   error?: { code: string; message: string } | null;
 }
@@ -111,6 +114,39 @@ export function gatherRetries(r: GatherRecordLike): GatherRetries | null {
   if (retries === null) return null;
   const requests = processRequests(r);
   return { retries, requests, perRequest: requests > 0 ? retries / requests : Number.NaN };
+}
+
+/**
+ * One gather process's ConnectionNotAvailable retries over its kept batches (stated after seed-894dfcb9, its second
+ * reader's finding 8: "every figure reads the kept batches", where the whole-process counter put the cold first
+ * gather in): the sum of each kept batch's own counter (`poolCounters.retries`, snapshotted at every batch boundary)
+ * per request of those batches. null where a kept batch has no per-batch counter (a record before it existed,
+ * httpcore 0.16.3, aiohttp), or no batch is kept.
+ */
+export function keptGatherRetries(r: GatherRecordLike, warmupBatches: GatherWarmup): GatherRetries | null {
+  const kept = r.trials.slice(gatherWarmupOf(r, warmupBatches));
+  const counts = kept.map((t) => finite(t.poolCounters?.retries));
+  if (kept.length === 0 || !counts.every((c): c is number => c !== null)) return null;
+  const retries = counts.reduce((a, b) => a + b, 0);
+  const requests = kept.reduce((n, t) => n + t.sent, 0);
+  return { retries, requests, perRequest: requests > 0 ? retries / requests : Number.NaN };
+}
+
+/** A gather process's guard flags under `warmupBatches` (gatherSample), read from its record as GatherRecordLike. */
+function processFlags(r: GatherRecordLike, warmupBatches: GatherWarmup): string[] {
+  const sample = gatherSample(
+    {
+      ...r,
+      client: { name: r.label, ...r.client },
+      trials: r.trials.map((t) => ({
+        ...t,
+        durationMs: t.durationMs ?? 0,
+        cpuMicrosPerRequest: t.cpuMicrosPerRequest ?? Number.NaN,
+      })),
+    },
+    warmupBatches,
+  );
+  return [...(sample.guards?.flags ?? [])];
 }
 
 /** Whether a gather's client is httpx over its own pool (httpcore or httpcore2), as the worker names it. */
@@ -149,6 +185,10 @@ export interface GatherPoolRow {
   retriesHigh: number | null;
   /** The retries cell: `3.60 (3.60–3.61)`, `not counted` (httpx on httpcore 0.16.3), `— (no httpcore pool)`. */
   retriesText: string;
+  /** Where the retries were read: each kept batch's own counter (`kept batches`), or the whole process's. */
+  retriesOver: 'kept batches' | 'whole process' | null;
+  /** The processes of the arm its guards flagged (gatherSample under the same rule), by label; [] when none. */
+  flaggedProcesses: string[];
   /** httpx's max_keepalive_connections and the pool limit the client ran with (null: not recorded). */
   maxKeepalive: number | null;
   poolLimit: number | null;
@@ -162,15 +202,20 @@ function retriesCell(rate: number, low: number | null, high: number | null, proc
 /**
  * What each gather's pool did in its kept batches (the first `warmupBatches` measured batches of each process left
  * out, as the gap's claims read them): one row per arm, the processes of an arm run in several read together, in
- * order of first appearance. The peak is the target's count per batch; the retries are per process (gatherRetries),
- * and not counted for an arm when one of its processes has no counter.
+ * order of first appearance. The peak is the target's count per batch; the retries are per process, over its kept
+ * batches (keptGatherRetries, since seed-894dfcb9) where every process has per-batch counters, else over the whole
+ * process (gatherRetries; the cell then says `whole process`), and not counted for an arm when one of its processes has
+ * no counter. Each row names the processes its guards flagged (flaggedProcesses).
  */
 export function gatherPoolRows(gathers: readonly GatherRecordLike[], warmupBatches: GatherWarmup): GatherPoolRow[] {
   const arms = [...new Set(gathers.map((g) => armOf(g.label)))];
   return arms.map((arm) => {
     const ps = gathers.filter((g) => armOf(g.label) === arm);
     const k = keptBatches(ps, warmupBatches);
-    const tallies = ps.map(gatherRetries);
+    // The kept batches' own counters where every process has them (since seed-894dfcb9), else the whole process's.
+    const kept = ps.map((p) => keptGatherRetries(p, warmupBatches));
+    const fromKept = kept.length > 0 && kept.every((t) => t !== null);
+    const tallies = fromKept ? kept : ps.map(gatherRetries);
     const counted = tallies.flatMap((t) => (t === null ? [] : [t]));
     const every = counted.length > 0 && counted.length === tallies.length;
     const requests = counted.reduce((n, t) => n + t.requests, 0);
@@ -195,6 +240,8 @@ export function gatherPoolRows(gathers: readonly GatherRecordLike[], warmupBatch
       retriesLow: low,
       retriesHigh: high,
       retriesText: perRequest === null ? uncounted : retriesCell(perRequest, low, high, ps.length),
+      retriesOver: perRequest === null ? null : fromKept ? 'kept batches' : 'whole process',
+      flaggedProcesses: ps.filter((p) => processFlags(p, warmupBatches).length > 0).map((p) => p.label),
       maxKeepalive: finite(settings['httpx.max_keepalive_connections']),
       poolLimit: poolLimitOf({ client: { name: arm, settings } }),
     };
@@ -223,7 +270,8 @@ export function gatherPoolTable(rows: readonly GatherPoolRow[]): Record<string, 
     'peak open (target), per batch': r.peakLow === null ? '—' : `${r.peakLow}–${r.peakHigh}`,
     'new sockets per batch': fixed(r.newPerBatch, 1),
     'new sockets per request': fixed(r.newPerRequest, 3),
-    'ConnectionNotAvailable retries per request (per process)': r.retriesText,
+    'ConnectionNotAvailable retries per request (per process)':
+      r.retriesOver === 'whole process' ? `${r.retriesText} (whole process)` : r.retriesText,
     'pool limit': r.poolLimit ?? '—',
     'max keep-alive': r.maxKeepalive ?? '—',
   }));
@@ -239,15 +287,28 @@ export function connectionsUsedText(rows: readonly GatherPoolRow[], sets: readon
     const h = rows.find((r) => r.label === `${set} · httpx pool=None @ 0 ms`);
     const a = rows.find((r) => r.label === `${set} · aiohttp @ 0 ms`);
     if (!h || !a || h.peakHigh === null || a.peakHigh === null) return [];
+    const flagged = [...h.flaggedProcesses, ...a.flaggedProcesses];
     return [
-      { set, low: h.peakLow, httpx: h.peakHigh, aiohttp: a.peakHigh, keepalive: h.maxKeepalive, limit: h.poolLimit },
+      {
+        set,
+        low: h.peakLow,
+        httpx: h.peakHigh,
+        aiohttp: a.peakHigh,
+        keepalive: h.maxKeepalive,
+        limit: h.poolLimit,
+        flagged,
+      },
     ];
   });
   if (pairs.length === 0) return '';
   // The range over the kept batches, not only the most (seed-f81740df's `2022` httpx "60" was one batch of 14–60).
   const held = (p: (typeof pairs)[number]) =>
     p.low !== null && p.low !== p.httpx ? `${p.low}–${p.httpx}` : `${p.httpx}`;
-  const per = pairs.map((p) => `\`${p.set}\` httpx ${held(p)}, aiohttp ${p.aiohttp}`);
+  // Flagged processes are marked (stated after seed-894dfcb9, its second reader's finding 8): their figures are
+  // readings of flagged data.
+  const mark = (p: (typeof pairs)[number]) =>
+    p.flagged.length ? ` (flagged: ${p.flagged.map((l) => `\`${l}\``).join(', ')})` : '';
+  const per = pairs.map((p) => `\`${p.set}\` httpx ${held(p)}, aiohttp ${p.aiohttp}${mark(p)}`);
   // httpx held no more connections than its keep-alive limit while aiohttp held more: the pools behaved differently.
   const under = pairs.filter((p) => p.keepalive !== null && p.httpx <= p.keepalive && p.aiohttp > p.keepalive);
   const names = under.map((p) => `\`${p.set}\``).join(', ');
@@ -415,9 +476,46 @@ export const KEEPALIVE_50MS = {
   reference: 'latest · httpx @ 50 ms',
   /** The premise: the reference reopens at least this many new sockets per request in its kept batches. */
   minReopen: 0.5,
-  /** Holds when the 95 % interval of arm ÷ reference CPU µs/request lies wholly below this. */
+  /** Up to seed-894dfcb9: held when the 95 % interval of arm ÷ reference CPU µs/request lay wholly below this. */
   below: 0.9,
+  /**
+   * Since seed-894dfcb9 (its second reader's finding 2) the statement is a replication of that run in the opposite
+   * direction: keep-alive = 100 costs more, the interval of arm ÷ reference wholly above this.
+   */
+  above: 1,
+  /**
+   * Both arms run with httpx's keepalive_expiry and the target's keep-alive timeout above the longest batch
+   * (seed-894dfcb9's keep-alive arm took 2.3–5.9 s a batch, against the 5 s defaults of both, so idle connections
+   * expired and 1,300–2,285 sockets reopened in its kept batches): 30 s each, read back from the live pool
+   * (`httpx.keepalive_expiry_s`) and the record's target params (`keepAliveTimeoutMs`).
+   */
+  keepaliveExpiryS: 30,
+  targetKeepAliveTimeoutMs: 30_000,
 } as const;
+
+/** seed-894dfcb9's reading of the keep-alive switch at 50 ms, which the statement since then replicates. */
+export const KEEPALIVE_50MS_SEEN: Replicates = {
+  run: 'seed-894dfcb9',
+  value: 7.654,
+  text: '7.65× (6.32–8.05) at 50 ms, every process of both arms flagged pool-state-moved, httpx keepalive_expiry and the target keep-alive timeout at 5 s',
+};
+
+/**
+ * The switches of the two 50 ms arms (stated after seed-894dfcb9, finding 2): httpx's keepalive_expiry
+ * (the worker's `keepaliveExpiryS`) and the target's keep-alive timeout at KEEPALIVE_50MS's values, for an entry
+ * labelled as either arm (KEEPALIVE_50MS.arm, .reference); {} for any other label.
+ */
+export function keepalive50msSwitches(label: string): {
+  keepaliveExpiryS?: number;
+  target?: { keepAliveTimeoutMs: number };
+} {
+  return label === KEEPALIVE_50MS.arm || label === KEEPALIVE_50MS.reference
+    ? {
+        keepaliveExpiryS: KEEPALIVE_50MS.keepaliveExpiryS,
+        target: { keepAliveTimeoutMs: KEEPALIVE_50MS.targetKeepAliveTimeoutMs },
+      }
+    : {};
+}
 
 /**
  * The gather entry of the keep-alive switch at 50 ms (httpx's defaults but max_keepalive_connections = 100, as its
@@ -460,11 +558,13 @@ export interface GatherClaimRecord extends GatherRecordLike {
 }
 
 /**
- * `closes-keepalive-gather-50ms` (counted, stated before the run after seed-e65a2755; its second reader's finding 7):
- * `latest · httpx keepalive=100 @ 50 ms` ÷ `latest · httpx @ 50 ms` CPU µs per request, both run in 3 processes,
- * read with the hierarchical bootstrap (cpuRatioClaim on replicatedGathers), holds when the interval lies wholly below
- * KEEPALIVE_50MS.below (0.9: max_keepalive = max_connections saves at least a tenth of the CPU per request), fails
- * when it lies wholly at or above it. Decided only where its premise is present (requirePremise): the reference
+ * `closes-keepalive-gather-50ms` (stated before the run after seed-e65a2755, its second reader's finding 7; restated
+ * after seed-894dfcb9, its second reader's finding 2): `latest · httpx keepalive=100 @ 50 ms` ÷ `latest · httpx @ 50
+ * ms` CPU µs per request, both run in 3 processes with keepalive_expiry and the target's keep-alive timeout at 30 s
+ * (keepalive50msSwitches), read with the hierarchical bootstrap (cpuRatioClaim on replicatedGathers). Since
+ * seed-894dfcb9 a replication of that run in the opposite direction (KEEPALIVE_50MS_SEEN: 7.65×), exploratory, never
+ * counted: holds when the interval lies wholly above KEEPALIVE_50MS.above (1: keep-alive = 100 costs more), fails
+ * when it lies wholly at or below it. (Up to seed-894dfcb9: counted, holding wholly below 0.9.) Decided only where its premise is present (requirePremise): the reference
  * reopens at least KEEPALIVE_50MS.minReopen new sockets per request in its kept batches, else unresolved. null where
  * the arm did not run.
  */
@@ -478,21 +578,31 @@ export function keepaliveAt50msClaim(gathers: readonly GatherClaimRecord[], warm
   const from = sample(ref);
   const k = keptBatches(ref, warmup);
   const perRequest = k.sent > 0 ? k.opened / k.sent : Number.NaN;
-  const claim = `At 50 ms, ${KEEPALIVE_50MS.arm} spends less than ${KEEPALIVE_50MS.below}× the CPU per request of ${KEEPALIVE_50MS.reference} (3 processes each; its premise: the reference reopens at least ${KEEPALIVE_50MS.minReopen} new sockets per request in its kept batches).`;
+  // Since seed-894dfcb9 (its second reader's finding 2): a replication of that run in the opposite direction,
+  // exploratory (replicationText names the run), never counted.
+  const claim = replicationText(
+    KEEPALIVE_50MS_SEEN,
+    `At 50 ms, with httpx's keepalive_expiry and the target's keep-alive timeout at ${KEEPALIVE_50MS.keepaliveExpiryS} s, ${KEEPALIVE_50MS.arm} spends more than ${KEEPALIVE_50MS.above}× the CPU per request of ${KEEPALIVE_50MS.reference} (3 processes each; the 95 % interval wholly above ${KEEPALIVE_50MS.above}; its premise: the reference reopens at least ${KEEPALIVE_50MS.minReopen} new sockets per request in its kept batches).`,
+  );
+  const replicates = { replicates: KEEPALIVE_50MS_SEEN.run, replicatedValue: KEEPALIVE_50MS_SEEN.value };
   if (to === undefined || from === undefined)
-    return countClaim({
-      id: 'closes-keepalive-gather-50ms',
-      claim,
-      holds: false,
-      unresolved: true,
-      evidence: { noData: true, notMeasured: `no process of ${KEEPALIVE_50MS.reference}` },
-    });
+    return {
+      ...countClaim({
+        id: 'closes-keepalive-gather-50ms',
+        claim,
+        holds: false,
+        unresolved: true,
+        evidence: { noData: true, notMeasured: `no process of ${KEEPALIVE_50MS.reference}`, ...replicates },
+      }),
+      kind: 'exploratory',
+    };
   const v = cpuRatioClaim({
     id: 'closes-keepalive-gather-50ms',
-    claim,
+    claim: `At 50 ms, with httpx's keepalive_expiry and the target's keep-alive timeout at ${KEEPALIVE_50MS.keepaliveExpiryS} s, ${KEEPALIVE_50MS.arm} spends more than ${KEEPALIVE_50MS.above}× the CPU per request of ${KEEPALIVE_50MS.reference} (3 processes each; the 95 % interval wholly above ${KEEPALIVE_50MS.above}; its premise: the reference reopens at least ${KEEPALIVE_50MS.minReopen} new sockets per request in its kept batches).`,
     from,
     to,
-    threshold: { below: KEEPALIVE_50MS.below },
+    threshold: { above: KEEPALIVE_50MS.above },
+    replicates: KEEPALIVE_50MS_SEEN,
   });
   const sockets = `${k.opened} new sockets for ${k.sent} requests (${fixed(perRequest, 3)} per request) in the kept batches of ${KEEPALIVE_50MS.reference}`;
   const present = k.sent > 0 && perRequest >= KEEPALIVE_50MS.minReopen;
@@ -506,26 +616,27 @@ export function keepaliveAt50msClaim(gathers: readonly GatherClaimRecord[], warm
 
 /**
  * A gather process's settled pool size (seed-e65a2755's second reader, findings 4 and 5): the modal peak of open
- * connections at the target over its kept batches (the warm-up rule applied), the smaller on a tie; null when no
- * kept batch recorded the target's counters. (The A/A reading has its own; this one is the uvloop claim's.)
+ * connections at the target over its kept batches (the warm-up rule applied), on a tie the value reached last
+ * (settledPoolOf; the smaller up to seed-894dfcb9); null when no kept batch recorded the target's counters.
  */
 export function settledPoolSizeOfProcess(g: GatherRecordLike, warmup: GatherWarmup): number | null {
-  const peaks = g.trials
-    .slice(gatherWarmupOf(g, warmup))
-    .flatMap((t) => (t.target === null ? [] : [t.target.peakOpenConnections]));
-  if (peaks.length === 0) return null;
-  const counts = new Map<number, number>();
-  for (const p of peaks) counts.set(p, (counts.get(p) ?? 0) + 1);
-  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0]);
-  return ranked[0]?.[0] ?? null;
+  // Since seed-894dfcb9 the one settled size of every rule (settledPoolOf: ties to the value reached last), so the
+  // uvloop claim's exact match and the settled batches every statistic reads (GATHER_SETTLED) name the same size.
+  return settledPoolOf(
+    g.trials.slice(gatherWarmupOf(g, warmup)).map((t) => (t.target === null ? null : t.target.peakOpenConnections)),
+  );
 }
 
 /** The uvloop claim at a matched pool size: its arms, the tolerance of a match and its thresholds. */
 export const UVLOOP_MATCHED_POOL = {
   arm: 'latest · httpx pool=None uvloop @ 0 ms',
   reference: 'latest · httpx pool=None @ 0 ms',
-  /** Two processes share a settled pool size when their modal peaks differ by at most this. */
-  tolerance: 1,
+  /**
+   * Two processes share a settled pool size when their modal peaks differ by at most this, and each side reads only
+   * its kept batches at most this far from its own size: 0 since seed-894dfcb9 (its second reader's finding 3: ±1
+   * let 8 match 9), ±1 before.
+   */
+  tolerance: 0,
   /** Every matched pair: Hodges–Lehmann ratio uvloop ÷ default at most this… */
   most: 0.92,
   /** …and the upper end of its rank-sum interval below this. */
@@ -542,6 +653,9 @@ export const UVLOOP_MATCHED_POOL = {
  * interval has a ratio ≤ `most` and an upper end below `highBelow`; fails when one such pair does not; unresolved,
  * premise absent (requirePremise), when no pair of processes shares a pool size, and unresolved when no matched pair
  * has an interval. The statistic is the median of the matched pairs' ratios. null where the uvloop arm did not run.
+ * Since seed-894dfcb9 (its second reader's finding 3) a match is exact (tolerance 0), each process's guard flags under
+ * `warmup` are recorded (`flagged`), and the same reading on the pairs of unflagged processes only is reported
+ * (`unflaggedOnly`: holds, fails or unresolved, with its pairs); the verdict is decided on every matched pair, as stated.
  */
 export function uvloopMatchedPoolClaim(
   gathers: readonly GatherClaimRecord[],
@@ -558,7 +672,9 @@ export function uvloopMatchedPoolClaim(
         const atSize = g.trials
           .slice(gatherWarmupOf(g, warmup))
           .filter((t) => t.target !== null && near(t.target.peakOpenConnections));
-        return { label: g.label, size, sample: gatherSample({ ...g, trials: atSize }, 0) };
+        // Its guard flags under the run's rule (recorded since seed-894dfcb9, its second reader's finding 3).
+        const flags = gatherSample(g, warmup).guards?.flags ?? [];
+        return { label: g.label, size, flags, sample: gatherSample({ ...g, trials: atSize }, 0) };
       });
   const u = of(c.arm);
   const d = of(c.reference);
@@ -573,11 +689,21 @@ export function uvloopMatchedPoolClaim(
   const ratios = decided.map((p) => p.r.median).sort((a, b) => a - b);
   const median = ratios.length ? finiteMedian(ratios) : Number.NaN;
   const sizes = (xs: typeof u) => xs.map((x) => `${x.label} ${x.size ?? '—'}`).join(', ');
+  // The reading on unflagged processes only (stated after seed-894dfcb9, finding 3): reported beside the verdict.
+  const unflagged = decided.filter((p) => p.x.flags.length === 0 && p.y.flags.length === 0);
+  const unflaggedRatios = unflagged.map((p) => p.r.median).sort((a, b) => a - b);
+  const unflaggedOutcome =
+    unflagged.length === 0
+      ? 'unresolved (no decided pair of unflagged processes)'
+      : unflagged.every(good)
+        ? 'holds'
+        : 'fails';
+  const flagged = [...u, ...d].filter((x) => x.flags.length > 0).map((x) => `${x.label}: ${x.flags.join('; ')}`);
   const pairText = (p: (typeof pairs)[number]) =>
     `${p.x.label} (${p.x.size}) ÷ ${p.y.label} (${p.y.size}) ${fixed(p.r.median, 3)}${p.r.coverage >= 0.95 ? ` (${fixed(p.r.low, 3)}–${fixed(p.r.high, 3)})` : ' (no interval)'}`;
   const v = countClaim({
     id: 'uvloop-matched-pool',
-    claim: `Between processes at the same settled pool size (modal peak open of their kept batches, ±${c.tolerance}; each side's batches at that size), ${c.arm} ÷ ${c.reference} CPU µs per request is at most ${c.most} with the upper end of its rank-sum interval below ${c.highBelow}, in every matched pair of processes.`,
+    claim: `Between processes at the same settled pool size (modal peak open of their kept batches${c.tolerance === 0 ? ', exactly' : `, ±${c.tolerance}`}; each side's batches at that size), ${c.arm} ÷ ${c.reference} CPU µs per request is at most ${c.most} with the upper end of its rank-sum interval below ${c.highBelow}, in every matched pair of processes.`,
     holds: decided.length > 0 && decided.every(good),
     unresolved: decided.length === 0,
     evidence: {
@@ -587,6 +713,12 @@ export function uvloopMatchedPoolClaim(
       decidedPairs: decided.length,
       medianRatio: Number.isFinite(median) ? median : null,
       pairs: pairs.map(pairText).join('; ') || 'none',
+      flagged: flagged.join(' | ') || 'none',
+      unflaggedOnly: `${unflaggedOutcome}: ${unflagged.length} decided pair(s) of unflagged processes${
+        unflagged.length
+          ? `, median ${fixed(finiteMedian(unflaggedRatios), 3)} (${unflagged.map(pairText).join('; ')})`
+          : ''
+      }`,
     },
   });
   const withStat: VerdictData = Number.isFinite(median)
@@ -694,7 +826,7 @@ export function retryChurnClaim(input: {
 
 export interface ProcessSpreadReading {
   arm: string;
-  /** Each process's median CPU µs/request over its kept batches, in the order of their numbers. */
+  /** Each process's median CPU µs/request over the batches its sample reads (kept, or settled), in process order. */
   processMedians: number[];
   /** Largest − smallest of them (NaN with one process). */
   spreadUs: number;
@@ -727,9 +859,12 @@ export function processSpreadReading(
   const materialUs = materiality * gapUs;
   const gap = `the gap \`${arm.label}\` − \`${low.label}\` of ${whole(gapUs)} µs/request`;
   const costs = processMedians.map(whole).join(', ');
+  // Each process's settled pool size beside its cost (stated after seed-894dfcb9, its second reader's finding 8).
+  const sizes = ps.map((p) => (p.settledPool === null || p.settledPool === undefined ? '—' : String(p.settledPool)));
+  const settledRead = ps.some((p) => p.settled !== undefined);
   const text =
     ps.length > 1
-      ? `**Between processes** (the A/A row, declared before the run after seed-9d1b4a91): the ${ps.length} processes of \`${arm.label}\` cost ${costs} µs/request (medians of their kept batches), a spread of **${whole(spreadUs)} µs/request**, next to ${gap}, whose ${percent(materiality)} (**${whole(materialUs)} µs/request**) is what a switch must close to hold: the spread between processes is ${percent(spreadUs / gapUs)} of the gap, ${fixed(spreadUs / materialUs, 2)}× that threshold.`
+      ? `**Between processes** (the A/A row, declared before the run after seed-9d1b4a91): the ${ps.length} processes of \`${arm.label}\` cost ${costs} µs/request (medians of their ${settledRead ? 'settled' : 'kept'} batches; settled at ${sizes.join(', ')} open connections), a spread of **${whole(spreadUs)} µs/request**, next to ${gap}, whose ${percent(materiality)} (**${whole(materialUs)} µs/request**) is what a switch must close to hold: the spread between processes is ${percent(spreadUs / gapUs)} of the gap, ${fixed(spreadUs / materialUs, 2)}× that threshold.`
       : `**Between processes** (the A/A row): \`${arm.label}\` ran in one process, so no spread between processes is measured; ${gap} (${percent(materiality)} of it: ${whole(materialUs)} µs/request).`;
   return { arm: arm.label, processMedians, spreadUs, gapUs, materialUs, materiality, text };
 }
@@ -1073,8 +1208,6 @@ export const CONTENDER_COLUMNS = [
   'batches kept (of measured)',
   'batch ms (median)',
   'CPU µs/req',
-  `÷ ${CONTENDER_REFERENCE} (exploratory)`,
-  'ratio 95 %',
   'peak open (target), per batch',
   'new sockets per request',
   'pool limit (read back)',
@@ -1088,8 +1221,9 @@ export type ContenderRecord = GatherBatchesLike & GatherRecordLike & GatherLike;
 /**
  * The contenders' table (exploratory, never counted; stated before the run): each contender's gather read as the gap's
  * gathers are (its first `warmupBatches` measured batches left out, gatherSample), its median batch time and CPU µs
- * per request, and its CPU per request ÷ `latest · aiohttp @ 0 ms` (its processes read together) with the same
- * Hodges–Lehmann ratio and interval as section 1b's table (gatherCpuRows); the connections open at the target at
+ * per request (its ratio to `latest · aiohttp @ 0 ms` is contenderReferenceRows', per reference process with its
+ * interval and their range: since seed-894dfcb9, its second reader's finding 7, this table prints no ratio of the
+ * pooled reference, whose interval it could not give); the connections open at the target at
  * each kept batch's peak and the new sockets per request (gatherPoolRows), the pool limit read back from the live
  * client, and the errors over every measured batch. The reference comes first (its processes read together, no
  * ratio); each contender's row says it is exploratory and never counted. Without the reference (the `latest` set not
@@ -1120,8 +1254,6 @@ export function contenderTable(
       'batches kept (of measured)': r ? `${r.kept} (of ${r.measured})` : '—',
       'batch ms (median)': fixed(r?.batchMs ?? Number.NaN, 1),
       'CPU µs/req': whole(r?.cpuUs ?? Number.NaN),
-      [`÷ ${CONTENDER_REFERENCE} (exploratory)`]: fixed(r?.vs ?? Number.NaN, 2),
-      'ratio 95 %': range(r?.vsLow ?? Number.NaN, r?.vsHigh ?? Number.NaN, 2),
       'peak open (target), per batch': p && p.peakLow !== null ? `${p.peakLow}–${p.peakHigh}` : '—',
       'new sockets per request': fixed(p?.newPerRequest ?? Number.NaN, 3),
       'pool limit (read back)': contenderPoolLimit(c.client.settings ?? {}),

@@ -1385,8 +1385,30 @@ export interface TimedGatherWarmup {
   batches: number;
   marginS: number;
   minKept: number;
-  /** The pool-state guard (GATHER_POOL_STATE, stated after seed-e65a2755); absent: not applied. */
-  poolState?: { maxPeakChange: number };
+  /**
+   * The pool-state guard (GATHER_POOL_STATE, stated after seed-e65a2755); absent: not applied. With `settled`
+   * (GATHER_SETTLED, stated after seed-894dfcb9) every statistic reads each process's settled batches instead, and the
+   * guard flags only what SettledPoolRule says.
+   */
+  poolState?: { maxPeakChange: number; settled?: SettledPoolRule };
+}
+
+/**
+ * The settled-batches rule (stated after seed-894dfcb9, its second reader's finding 1 and 2; GATHER_SETTLED): a
+ * process's settled pool size is settledPoolOf over its kept batches (the modal peak open connections at the target,
+ * ties to the value reached last). Its settled batches are the kept batches whose peak open lies within
+ * `maxPeakChange` (±1) of that size; a storm pool (settled size ≥ `stormFraction` × the pool limit read back,
+ * poolLimitOf) within `stormTolerance` × the limit instead (10 % of 100: ±10). Every gather statistic (gatherSample's
+ * blocks, and so every gap, switch, step and ratio; keptPoolCounters; gatherGuardsOf's medians) reads the settled
+ * batches. `pool-state-moved` only when fewer than `minSettled` settled batches remain, or where the pool's regime
+ * expects no new socket (expectsNoNewSockets at the settled size) its settled batches opened at least
+ * `minNewPerRequest` new sockets per request (never below it). A kept batch without a recorded peak is settled.
+ */
+export interface SettledPoolRule {
+  minSettled: number;
+  stormFraction: number;
+  stormTolerance: number;
+  minNewPerRequest: number;
 }
 
 /** A gather's warm-up rule: its first n measured batches (before seed-f81740df), or in time (TimedGatherWarmup). */
@@ -1403,6 +1425,22 @@ export const GATHER_WARMUP_IN_TIME: TimedGatherWarmup = { batches: GATHER_WARMUP
  * worker), so `few-kept` is left to the cap.
  */
 export const GATHER_POOL_STATE: TimedGatherWarmup = { ...GATHER_WARMUP_IN_TIME, poolState: { maxPeakChange: 1 } };
+
+/**
+ * The gathers' rule stated after seed-894dfcb9 (its second reader's findings 1 and 2; SettledPoolRule): the warm-up in
+ * time above; every statistic on each process's settled batches (±1 of its settled size; ±10 % of the pool limit for
+ * a storm pool, settled at ≥ 0.9 × the limit); `pool-state-moved` only below 6 settled batches, or at ≥ 0.01 new
+ * sockets per request in the settled batches of a pool expected to open none. In seed-894dfcb9 the ±1 guard of
+ * GATHER_POOL_STATE flagged 18 httpx gather processes, most for a shift of 2–8 sockets or 2–16 new sockets in
+ * 3,584–4,608 requests, and every process of the 50 ms storm arms (peaks 90–100 of a limit of 100).
+ */
+export const GATHER_SETTLED: TimedGatherWarmup = {
+  ...GATHER_WARMUP_IN_TIME,
+  poolState: {
+    maxPeakChange: 1,
+    settled: { minSettled: 6, stormFraction: 0.9, stormTolerance: 0.1, minNewPerRequest: 0.01 },
+  },
+};
 
 /**
  * How long the worker runs a gather's batches (stated after seed-e65a2755, finding 4a; @casebook/runner GatherUntil):
@@ -1545,6 +1583,91 @@ export function poolStateMovedText(
   return reasons.length ? `pool-state-moved (${reasons.join('; ')})` : null;
 }
 
+/** A process's settled batches under SettledPoolRule (settledBatchesOf). */
+export interface SettledBatches<T> {
+  /** The settled pool size (settledPoolOf over the kept batches), or null where no kept batch recorded its peak. */
+  size: number | null;
+  /** How far a settled batch's peak may lie from `size`: ±1, or ±10 % of the pool limit for a storm pool. */
+  tolerance: number;
+  /** The pool settled at or above stormFraction × its limit (the tolerance is then a share of the limit). */
+  storm: boolean;
+  /** The kept batches within the tolerance (all kept batches where size is null), in the order they ran. */
+  batches: T[];
+  /** New sockets (the target's connectionsOpened) and requests over the settled batches. */
+  opened: number;
+  sent: number;
+}
+
+/**
+ * The settled batches of a process's kept batches (SettledPoolRule, stated after seed-894dfcb9): those whose peak
+ * open lies within the tolerance of the settled size (settledPoolOf over `kept`).
+ */
+export function settledBatchesOf<T extends GatherBatchesLike['trials'][number]>(
+  kept: readonly T[],
+  settings: Readonly<Record<string, unknown>> | undefined,
+  poolState: { maxPeakChange: number; settled?: SettledPoolRule },
+): SettledBatches<T> {
+  const size = settledPoolOf(kept.map(peakOpenOf));
+  const limit = poolLimitOf({ client: { name: '', settings: settings ?? {} } });
+  const rule = poolState.settled;
+  const storm = rule !== undefined && size !== null && limit !== null && size >= rule.stormFraction * limit;
+  const tolerance =
+    storm && rule !== undefined && limit !== null ? rule.stormTolerance * limit : poolState.maxPeakChange;
+  const batches = kept.filter((t) => {
+    const p = peakOpenOf(t);
+    return size === null || p === null || Math.abs(p - size) <= tolerance;
+  });
+  return {
+    size,
+    tolerance,
+    storm,
+    batches,
+    opened: batches.reduce((n, t) => n + (t.target?.connectionsOpened ?? 0), 0),
+    sent: batches.reduce((n, t) => n + t.sent, 0),
+  };
+}
+
+/**
+ * The pool-state guard under SettledPoolRule (stated after seed-894dfcb9): `pool-state-moved (…)` when fewer than
+ * `minSettled` kept batches are settled, or where the pool's regime expects no new socket at its settled size
+ * (expectsNoNewSockets) the settled batches opened at least `minNewPerRequest` new sockets per request. Null otherwise,
+ * and where no kept batch recorded its peak.
+ */
+export function settledPoolStateText(
+  kept: GatherBatchesLike['trials'],
+  settings: Readonly<Record<string, unknown>> | undefined,
+  poolState: { maxPeakChange: number; settled: SettledPoolRule },
+): string | null {
+  const s = settledBatchesOf(kept, settings, poolState);
+  if (s.size === null) return null;
+  const rule = poolState.settled;
+  const within = s.storm ? `±${s.tolerance} (10 % of the pool limit: a storm pool)` : `±${s.tolerance}`;
+  const reasons: string[] = [];
+  if (s.batches.length < rule.minSettled)
+    reasons.push(
+      `${s.batches.length} of ${kept.length} kept batches within ${within} of the settled size ${s.size}, fewer than ${rule.minSettled}`,
+    );
+  const perRequest = s.sent > 0 ? s.opened / s.sent : 0;
+  if (expectsNoNewSockets(settings, s.size) && perRequest >= rule.minNewPerRequest)
+    reasons.push(
+      `${s.opened} new sockets in ${s.sent} requests of the settled batches (${perRequest.toFixed(3)} per request, at least ${rule.minNewPerRequest}) where a pool of ${s.size} open should open none`,
+    );
+  return reasons.length ? `pool-state-moved (${reasons.join('; ')})` : null;
+}
+
+/**
+ * The batches a gather's statistics read under `warmup`: its settled batches (settledBatchesOf) under a rule with
+ * SettledPoolRule (GATHER_SETTLED), else its kept batches (after the warm-up rule).
+ */
+export function gatherStatBatches<T extends GatherBatchesLike['trials'][number]>(
+  r: { client: { settings?: Readonly<Record<string, unknown>> }; trials: readonly T[] },
+  warmup: GatherWarmup,
+): T[] {
+  const kept = r.trials.slice(gatherWarmupOf(r, warmup));
+  if (typeof warmup === 'number' || warmup.poolState?.settled === undefined) return kept;
+  return settledBatchesOf(kept, r.client.settings, warmup.poolState).batches;
+}
+
 /**
  * A gather read as trials: its kept batches are its blocks, in the order they ran (`round` is a batch's place in its
  * own gather, never matched with another gather's), and `sampling` marks it an independent sample of batches.
@@ -1566,6 +1689,11 @@ export type GatherSample<C> = SeedMeasurement & {
    * seed-e65a2755. Per process: an arm joined by replicatedGathers carries its first process's; read its `processes`.
    */
   settledPool?: number | null;
+  /**
+   * Under the settled-batches rule (GATHER_SETTLED, stated after seed-894dfcb9): how many kept batches are settled
+   * (the blocks above, `batchMs`, `drift` and `batchesMs` read only these). Absent under the earlier rules.
+   */
+  settled?: number;
   /**
    * A gather run in several processes (replicatedGathers): each process read as its own gather, in the order of their
    * numbers. The blocks above are all of their kept batches; the claims read it as a two-level sample.
@@ -1596,7 +1724,10 @@ export function gatherSample<C extends GatherBatchesLike['client']>(
 ): GatherSample<C> {
   const kept = r.trials.slice(gatherWarmupOf(r, warmupBatches));
   const minKept = typeof warmupBatches === 'number' ? 0 : warmupBatches.minKept;
-  const cpu = kept.map((t) => t.cpuMicrosPerRequest);
+  const poolState = typeof warmupBatches === 'number' ? undefined : warmupBatches.poolState;
+  // Under the settled-batches rule (GATHER_SETTLED, stated after seed-894dfcb9) every statistic reads the settled batches.
+  const read = gatherStatBatches(r, warmupBatches);
+  const cpu = read.map((t) => t.cpuMicrosPerRequest);
   // The halves of the kept batches (the middle one left out when their number is odd).
   const half = Math.floor(cpu.length / 2);
   const first = half > 0 ? finiteMedian(cpu.slice(0, half)) : Number.NaN;
@@ -1611,9 +1742,11 @@ export function gatherSample<C extends GatherBatchesLike['client']>(
       ? `not-converged (CPU ${us(first)} µs/request over the first half of the kept batches, ${us(last)} over the last: ${Math.max(drift, 1 / drift).toFixed(2)}× > ${maxDrift}×)`
       : '',
     kept.length < minKept ? `few-kept (${kept.length} batches after the warm-up in time, fewer than ${minKept})` : '',
-    typeof warmupBatches === 'number' || warmupBatches.poolState === undefined
+    poolState === undefined
       ? ''
-      : (poolStateMovedText(kept, r.client.settings, warmupBatches.poolState.maxPeakChange) ?? ''),
+      : poolState.settled !== undefined
+        ? (settledPoolStateText(kept, r.client.settings, { ...poolState, settled: poolState.settled }) ?? '')
+        : (poolStateMovedText(kept, r.client.settings, poolState.maxPeakChange) ?? ''),
   ].filter(Boolean);
   return {
     label: r.label,
@@ -1622,7 +1755,7 @@ export function gatherSample<C extends GatherBatchesLike['client']>(
     errors: { total: e.errors, byCode: e.byCode },
     sampling: 'independent batches',
     method: {
-      blocks: kept.map((t, round) => ({
+      blocks: read.map((t, round) => ({
         round,
         index: round,
         throughputRps: t.durationMs > 0 ? (t.sent * 1000) / t.durationMs : 0,
@@ -1635,9 +1768,10 @@ export function gatherSample<C extends GatherBatchesLike['client']>(
     guards: { flags, rankable: flags.length === 0 },
     measured: r.trials.length,
     kept: kept.length,
-    batchMs: finiteMedian(kept.map((t) => t.durationMs)),
+    ...(poolState?.settled !== undefined ? { settled: read.length } : {}),
+    batchMs: finiteMedian(read.map((t) => t.durationMs)),
     drift,
-    batchesMs: kept.map((t) => t.durationMs),
+    batchesMs: read.map((t) => t.durationMs),
     settledPool: settledPoolOf(kept.map(peakOpenOf)),
   };
 }

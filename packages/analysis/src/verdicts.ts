@@ -483,6 +483,36 @@ function unresolvedSplit(vs: readonly { evidence?: Verdict['evidence'] }[]): str
 }
 
 /**
+ * What the data alone decide of the claims a guard voided (stated after seed-894dfcb9, its second reader's finding 6:
+ * "2 voided by guards" hid that one of them would have been unresolved without the guard): over the claims that are
+ * unresolved with `unguardedOutcome` in their evidence (guarded, voidedBySanity), or `outcomeWithoutPremise` (a
+ * premise absent), how many their data alone say hold, fail or leave unresolved. `text`: `2 voided by guards, their
+ * data alone: 0 hold, 1 fails, 1 unresolved (closes-uvloop-gather unresolved, …)`, or '' when none was voided.
+ */
+export function voidedClaimsSplit(verdicts: readonly Pick<Verdict, 'id' | 'kind' | 'outcome' | 'evidence'>[]): {
+  voided: number;
+  holds: number;
+  fails: number;
+  unresolved: number;
+  text: string;
+} {
+  const voided = verdicts.flatMap((v) => {
+    const e = v.evidence ?? {};
+    if (v.kind !== 'claim' || v.outcome !== 'unresolved') return [];
+    const alone = e['unguardedOutcome'] ?? e['outcomeWithoutPremise'];
+    return typeof alone === 'string' ? [{ id: v.id, alone }] : [];
+  });
+  const count = (o: string) => voided.filter((x) => x.alone === o).length;
+  const holds = count('holds');
+  const fails = count('fails');
+  const unresolved = voided.length - holds - fails;
+  const text = voided.length
+    ? `${voided.length} voided by guards, their data alone: ${holds} hold, ${fails} fail${fails === 1 ? 's' : ''}, ${unresolved} unresolved (${voided.map((x) => `\`${x.id}\` ${x.alone}`).join(', ')})`
+    : '';
+  return { voided: voided.length, holds, fails, unresolved, text };
+}
+
+/**
  * The one-line headline of a set of verdicts, as cite and the results index print it: only claims count as findings;
  * sanity checks are reported apart; verdicts of records made before verdicts had kinds say so.
  */

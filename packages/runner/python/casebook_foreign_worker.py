@@ -468,6 +468,11 @@ class Session:
         self.origin = start["origin"].rstrip("/")
         self.max_connections = start.get("maxConnections")
         self.max_keepalive = start.get("maxKeepaliveConnections")
+        # httpx only (stated after seed-894dfcb9): the pool's keepalive_expiry in s; None keeps the library's default.
+        self.keepalive_expiry = start.get("keepaliveExpiryS")
+        if self.keepalive_expiry is not None and self.name != "httpx":
+            raise RuntimeError(f"keepaliveExpiryS: only httpx takes a keepalive_expiry ({self.name} closes idle "
+                               "connections under its own rules)")
         self.timeout_ms = start.get("requestTimeoutMs")
         self.unbounded_pool_wait = start.get("unboundedPoolWait") is True
         self.fast_acquire = start.get("fastAcquire") is True
@@ -513,7 +518,8 @@ class Session:
             max_connections=self.max_connections if self.max_connections is not None else default.max_connections,
             max_keepalive_connections=(self.max_keepalive if self.max_keepalive is not None
                                        else default.max_keepalive_connections),
-            keepalive_expiry=default.keepalive_expiry,
+            keepalive_expiry=(self.keepalive_expiry if self.keepalive_expiry is not None
+                              else default.keepalive_expiry),
         )
 
     async def open(self):
@@ -533,7 +539,8 @@ class Session:
                 install_fast_acquire(core_name_of(self._hx))
         kwargs = self._httpx_kwargs()
         if self.name == "httpx":
-            if self.max_connections is not None or self.max_keepalive is not None:
+            if (self.max_connections is not None or self.max_keepalive is not None
+                    or self.keepalive_expiry is not None):
                 kwargs["limits"] = self._limits()
         elif self.name == "httpx-aiohttp-seed":
             self._session = self._aiohttp_session(auto_decompress=False)

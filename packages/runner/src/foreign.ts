@@ -156,6 +156,12 @@ export interface ForeignBenchOptions {
   maxConnections?: number | null;
   maxKeepaliveConnections?: number | null;
   /**
+   * httpx only: the pool's keepalive_expiry in seconds (stated after seed-894dfcb9, its second reader's finding 2: the
+   * 50 ms arms' batches outlived httpx's 5 s default). Absent or null: the library's default. The effective value is read
+   * back from the live pool into the client's settings (`httpx.keepalive_expiry_s`).
+   */
+  keepaliveExpiryS?: number | null;
+  /**
    * httpx and httpx-aiohttp (the published transport): true runs the client with its default timeouts except the pool
    * wait, which is unbounded (`Timeout(connect, read, write, pool=None)`), as aiohttp's connector waits by default. The
    * published transport maps httpx's Timeout onto aiohttp's per request (pool → connect, connect → sock_connect), so
@@ -210,6 +216,8 @@ export interface ForeignSwitches {
   loop: ForeignLoop;
   /** Requested (null: the library's default); the effective value is in the client's settings. */
   maxKeepaliveConnections: number | null;
+  /** httpx: keepalive_expiry in seconds as requested (null: the library's default); the effective one is in the settings. */
+  keepaliveExpiryS: number | null;
   /** httpx and httpx-aiohttp: the pool wait unbounded (pool=None); the effective timeouts are in the client's settings. */
   unboundedPoolWait: boolean;
   /** httpx: httpcore's AsyncLock made with anyio's fast_acquire=True; the effective value is in the client's settings. */
@@ -239,6 +247,7 @@ const FOREIGN_KEYS = new Set<string>([
   'loop',
   'maxConnections',
   'maxKeepaliveConnections',
+  'keepaliveExpiryS',
   'unboundedPoolWait',
   'fastAcquire',
   'minWindowRequests',
@@ -286,6 +295,7 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
     loop,
     maxConnections,
     maxKeepaliveConnections,
+    keepaliveExpiryS,
     connections,
     unboundedPoolWait,
     fastAcquire,
@@ -301,6 +311,25 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
       'fastAcquire',
       fastAcquire,
       `only httpx takes it (it changes httpcore's AsyncLock; ${client} does not run on httpcore's locks)`,
+    );
+  if (
+    keepaliveExpiryS !== undefined &&
+    keepaliveExpiryS !== null &&
+    (typeof keepaliveExpiryS !== 'number' ||
+      !Number.isFinite(keepaliveExpiryS) ||
+      keepaliveExpiryS <= 0 ||
+      keepaliveExpiryS > 3600)
+  )
+    throw new UsageError(
+      'keepaliveExpiryS',
+      keepaliveExpiryS,
+      'expected null or a number of seconds above 0, at most 3600',
+    );
+  if (keepaliveExpiryS !== undefined && keepaliveExpiryS !== null && client !== 'httpx')
+    throw new UsageError(
+      'keepaliveExpiryS',
+      keepaliveExpiryS,
+      `only httpx takes a keepalive_expiry (${client} closes idle connections under its own rules)`,
     );
   if (unboundedPoolWait !== undefined && typeof unboundedPoolWait !== 'boolean')
     throw new UsageError('unboundedPoolWait', unboundedPoolWait, 'expected true or false');
@@ -360,6 +389,7 @@ export function resolveForeignOptions(input: ForeignBenchOptions): ResolvedForei
       set: set ?? null,
       loop: loopName === 'uvloop' ? 'uvloop' : 'asyncio',
       maxKeepaliveConnections: keepalive,
+      keepaliveExpiryS: keepaliveExpiryS ?? null,
       unboundedPoolWait: unboundedPoolWait === true,
       fastAcquire: fastAcquire === true,
       minWindowRequests: minWindowRequests ?? 0,
@@ -612,6 +642,7 @@ export function foreignClientStart(options: ResolvedForeignOptions, origin: stri
     maxKeepaliveConnections: options.foreign.maxKeepaliveConnections,
     loop: options.foreign.loop,
     requestTimeoutMs: options.clientOptions.requestTimeoutMs,
+    ...(options.foreign.keepaliveExpiryS !== null ? { keepaliveExpiryS: options.foreign.keepaliveExpiryS } : {}),
     ...(options.foreign.unboundedPoolWait ? { unboundedPoolWait: true } : {}),
     ...(options.foreign.fastAcquire ? { fastAcquire: true } : {}),
     load: options.load,

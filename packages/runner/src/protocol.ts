@@ -130,6 +130,8 @@ export interface ForeignClientStart {
   /** null: the library's default. */
   maxConnections: number | null;
   maxKeepaliveConnections: number | null;
+  /** httpx: the pool's keepalive_expiry in seconds; absent: the library's default (read back into the settings). */
+  keepaliveExpiryS?: number;
   loop: 'asyncio' | 'uvloop';
   requestTimeoutMs: number | null;
   /**
