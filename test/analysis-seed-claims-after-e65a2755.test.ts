@@ -16,10 +16,14 @@ import {
   NO_REOPEN_IDENTITY,
   noReopenClaim,
   notCountedAfterE65a2755,
+  PASS_SHARE_SEEN,
   recommendationsFrom,
+  replicationOfSeen,
   settledPoolSizeOfProcess,
   UVLOOP_MATCHED_POOL,
+  UVLOOP_MATCHED_POOL_SEEN,
   uvloopMatchedPoolClaim,
+  type VerdictData,
   verdictKindText,
 } from '@casebook/analysis';
 import { describe, expect, it } from 'vitest';
@@ -163,6 +167,33 @@ describe('uvloop-matched-pool: uvloop against the default loop between processes
     const v = uvloopMatchedPoolClaim([...defaults, u1, ...rest], 0);
     expect(String(v?.evidence['flagged'])).toMatch(new RegExp(`^${A} · process 1: not-converged`));
     expect(String(v?.evidence['unflaggedOnly'])).toMatch(/^holds: 4 decided pair\(s\) of unflagged processes/);
+  });
+
+  // Since seed-894dfcb9 (rule 5): decided on the pairs of unflagged processes; the reading over every pair is evidence.
+  it('is decided on unflagged pairs: a flagged process that fails the threshold does not fail it', () => {
+    const drifting = processOf(A, 1, { cpu: 1040, peaks: Array(8).fill(9) });
+    const u1 = {
+      ...drifting,
+      trials: drifting.trials.map((t, i) => ({ ...t, cpuMicrosPerRequest: i < 4 ? 2080 : 1040 })),
+    };
+    const v = uvloopMatchedPoolClaim([...defaults, u1, ...arm(A, 900, [9, 9, 9]).slice(1)], 0);
+    expect(v?.outcome).toBe('holds');
+    expect(v?.evidence['allPairsOutcome']).toBe('fails');
+    const onlyFlagged = uvloopMatchedPoolClaim([...defaults, u1], 0);
+    expect(onlyFlagged?.outcome).toBe('unresolved');
+  });
+
+  it('is a replication of seed-894dfcb9 from the next run (replicationOfSeen): exploratory, its text naming the run', () => {
+    const v = uvloopMatchedPoolClaim([...defaults, ...arm(A, 900, [9, 9, 9])], 0);
+    const r = replicationOfSeen(v as VerdictData, UVLOOP_MATCHED_POOL_SEEN);
+    expect(r.kind).toBe('exploratory');
+    expect(r.outcome).toBe('holds');
+    expect(r.claim).toMatch(
+      /^Replication of seed-894dfcb9 \(which measured .* seen before this run, so not a finding\): /,
+    );
+    expect(r.evidence['replicates']).toBe('seed-894dfcb9');
+    expect(replicationOfSeen(r, PASS_SHARE_SEEN)).toBe(r);
+    expect(claimTally([r]).claims).toBe(0);
   });
 
   it('is unresolved, premise absent, when no pair of processes shares a pool size', () => {

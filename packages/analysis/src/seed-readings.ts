@@ -456,6 +456,51 @@ export const KEEPALIVE_CHEAPER_2022_SEEN: Replicates = {
 };
 
 /**
+ * `pass-share-fastacquire` as seed-894dfcb9 measured it (0.89, 0.89, 0.88 of CPU per request in three unflagged
+ * processes): held under its threshold, stated before that run, so from the next run a replication, never a new claim
+ * (the rule stated after seed-0b8bd744; cell `stated-before-next-run-after-894dfcb9`, rule 10).
+ */
+export const PASS_SHARE_SEEN: Replicates = {
+  run: 'seed-894dfcb9',
+  value: 0.88,
+  text: 'a share of 0.88–0.89 of CPU per request in every process, unflagged',
+  seenUnderThreshold: true,
+  heldIn: 'seed-894dfcb9',
+};
+
+/**
+ * `uvloop-matched-pool` as seed-894dfcb9 measured it (held: 0.838–0.911 in its 4 decided pairs, two of them reading a
+ * flagged process; 0.910 and 0.911 at 9 against 9 connections): a replication from the next run (rule 10).
+ */
+export const UVLOOP_MATCHED_POOL_SEEN: Replicates = {
+  run: 'seed-894dfcb9',
+  value: 0.874,
+  text: 'a median of 0.874 over 4 decided pairs (0.910 and 0.911 at 9 against 9 connections), two reading a flagged process',
+  seenUnderThreshold: true,
+};
+
+/**
+ * A counted claim whose result an earlier run already saw under its threshold (`seen`): exploratory from then on, its
+ * text `Replication of <run> (…; seen before this run, so not a finding)`, its evidence naming the run and value. Sanity
+ * checks and claims already exploratory are returned unchanged.
+ */
+export function replicationOfSeen(v: VerdictData, seen: Replicates): VerdictData {
+  if (v.kind !== 'claim') return v;
+  return {
+    ...v,
+    kind: 'exploratory',
+    claim: replicationText(seen, v.claim),
+    evidence: {
+      ...v.evidence,
+      declared: 'before the run',
+      replicates: seen.run,
+      replicatedValue: seen.value,
+      ...(seen.heldIn ? { replicatedHeldIn: seen.heldIn } : {}),
+    },
+  };
+}
+
+/**
  * A declared claim no longer counted, for a reason stated before this run (seed-e65a2755's second reader): exploratory,
  * declared before the run (evidence `declared`), its claim text and evidence (`notCounted`) saying why. Sanity checks
  * are returned unchanged.
@@ -703,11 +748,13 @@ export function uvloopMatchedPoolClaim(
     `${p.x.label} (${p.x.size}) ÷ ${p.y.label} (${p.y.size}) ${fixed(p.r.median, 3)}${p.r.coverage >= 0.95 ? ` (${fixed(p.r.low, 3)}–${fixed(p.r.high, 3)})` : ' (no interval)'}`;
   const v = countClaim({
     id: 'uvloop-matched-pool',
-    claim: `Between processes at the same settled pool size (modal peak open of their kept batches${c.tolerance === 0 ? ', exactly' : `, ±${c.tolerance}`}; each side's batches at that size), ${c.arm} ÷ ${c.reference} CPU µs per request is at most ${c.most} with the upper end of its rank-sum interval below ${c.highBelow}, in every matched pair of processes.`,
-    holds: decided.length > 0 && decided.every(good),
-    unresolved: decided.length === 0,
+    claim: `Between processes at the same settled pool size (modal peak open of their kept batches${c.tolerance === 0 ? ', exactly' : `, ±${c.tolerance}`}; each side's batches at that size), ${c.arm} ÷ ${c.reference} CPU µs per request is at most ${c.most} with the upper end of its rank-sum interval below ${c.highBelow}, in every matched pair of unflagged processes.`,
+    // Decided on the pairs of unflagged processes (stated after seed-894dfcb9, rule 5): a flag voids what reads it.
+    holds: unflagged.length > 0 && unflagged.every(good),
+    unresolved: unflagged.length === 0,
     evidence: {
-      threshold: `at most ${c.most}, upper end below ${c.highBelow}, every matched pair`,
+      threshold: `at most ${c.most}, upper end below ${c.highBelow}, every matched pair of unflagged processes`,
+      allPairsOutcome: decided.length === 0 ? 'unresolved' : decided.every(good) ? 'holds' : 'fails',
       settledSizes: `${sizes(u)}; ${sizes(d)}`,
       matchedPairs: pairs.length,
       decidedPairs: decided.length,
