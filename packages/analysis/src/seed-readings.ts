@@ -477,6 +477,7 @@ export const UVLOOP_MATCHED_POOL_SEEN: Replicates = {
   value: 0.874,
   text: 'a median of 0.874 over 4 decided pairs (0.910 and 0.911 at 9 against 9 connections), two reading a flagged process',
   seenUnderThreshold: true,
+  heldIn: 'seed-894dfcb9',
 };
 
 /**
@@ -689,7 +690,7 @@ export const UVLOOP_MATCHED_POOL = {
 } as const;
 
 /**
- * `uvloop-matched-pool` (counted, stated before the run after seed-e65a2755; its second reader's finding 5): uvloop's
+ * `uvloop-matched-pool` (counted in seed-894dfcb9, stated before it, after seed-e65a2755; its second reader's finding 5): uvloop's
  * effect on httpx 0.28.1's CPU per request read only between processes at the same settled pool size
  * (settledPoolSizeOfProcess, within ±UVLOOP_MATCHED_POOL.tolerance). Each process of the uvloop arm is paired with
  * each process of the default arm whose size matches; each side keeps only its kept batches whose peak lies within
@@ -700,7 +701,9 @@ export const UVLOOP_MATCHED_POOL = {
  * has an interval. The statistic is the median of the matched pairs' ratios. null where the uvloop arm did not run.
  * Since seed-894dfcb9 (its second reader's finding 3) a match is exact (tolerance 0), each process's guard flags under
  * `warmup` are recorded (`flagged`), and the same reading on the pairs of unflagged processes only is reported
- * (`unflaggedOnly`: holds, fails or unresolved, with its pairs); the verdict is decided on every matched pair, as stated.
+ * (`unflaggedOnly`: holds, fails or unresolved, with its pairs). Since seed-894dfcb9 (rule 5) the verdict and its
+ * statistic are decided on the pairs of unflagged processes; the outcome over every pair is evidence (`allPairsOutcome`).
+ * A replication from the run after seed-894dfcb9 (replicationOfSeen, UVLOOP_MATCHED_POOL_SEEN).
  */
 export function uvloopMatchedPoolClaim(
   gathers: readonly GatherClaimRecord[],
@@ -731,11 +734,11 @@ export function uvloopMatchedPoolClaim(
   );
   const decided = pairs.filter((p) => p.r.coverage >= 0.95 && Number.isFinite(p.r.median));
   const good = (p: (typeof pairs)[number]) => p.r.median <= c.most && p.r.high < c.highBelow;
-  const ratios = decided.map((p) => p.r.median).sort((a, b) => a - b);
-  const median = ratios.length ? finiteMedian(ratios) : Number.NaN;
   const sizes = (xs: typeof u) => xs.map((x) => `${x.label} ${x.size ?? '—'}`).join(', ');
-  // The reading on unflagged processes only (stated after seed-894dfcb9, finding 3): reported beside the verdict.
+  // The pairs of unflagged processes decide it and give its statistic (stated after seed-894dfcb9, rule 5).
   const unflagged = decided.filter((p) => p.x.flags.length === 0 && p.y.flags.length === 0);
+  const ratios = unflagged.map((p) => p.r.median).sort((a, b) => a - b);
+  const median = ratios.length ? finiteMedian(ratios) : Number.NaN;
   const unflaggedRatios = unflagged.map((p) => p.r.median).sort((a, b) => a - b);
   const unflaggedOutcome =
     unflagged.length === 0
