@@ -710,7 +710,8 @@ export function uvloopMatchedPoolClaim(
   warmup: GatherWarmup,
 ): VerdictData | null {
   const c = UVLOOP_MATCHED_POOL;
-  const MATCHED_POOL_STATISTIC = 'median over matched pairs of unflagged processes of the Hodges–Lehmann ratio uvloop ÷ default (per pair)';
+  const MATCHED_POOL_STATISTIC =
+    'median over matched pairs of unflagged processes of the Hodges–Lehmann ratio uvloop ÷ default (per pair)';
   const of = (arm: string) =>
     gathers
       .filter((g) => armOf(g.label) === arm && !g.error)
