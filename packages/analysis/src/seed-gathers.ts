@@ -1,3 +1,4 @@
+import type { PoolCounters } from '@casebook/results';
 import {
   cpuGap,
   finiteMedian,
@@ -23,18 +24,8 @@ import { countClaim, type VerdictData } from './verdicts';
  * test/analysis-seed-after-e65a2755.test.ts.
  */
 
-/** The worker's httpcore pool counters over one phase (@casebook/runner PoolCounters; the bench's `poolCounters`). */
-export interface PoolCountersLike {
-  sampleEvery: number;
-  passes: number | null;
-  sampledPasses: number | null;
-  queuedTimesConnections: number | null;
-  sampledConnections: number | null;
-  sampledPassMicros: number | null;
-  retries: number | null;
-  idleProbes: number | null;
-  connectionsCreated: number | null;
-}
+/** The worker's httpcore pool counters over one phase (@casebook/results PoolCounters; the bench's `poolCounters`). */
+export type PoolCountersLike = PoolCounters;
 
 /** A measured batch with the worker's pool counters over it (recorded since seed-e65a2755's next run). */
 export type CountedBatch = GatherBatchesLike['trials'][number] & { poolCounters?: PoolCountersLike | undefined };

@@ -84,7 +84,7 @@ export {
   type MeasurementGuards,
   MeasurementGuardsSchema,
 } from './schema/steady-state';
-export { type TrialRecord, TrialRecordSchema } from './schema/trial';
+export { type PoolCounters, PoolCountersSchema, type TrialRecord, TrialRecordSchema } from './schema/trial';
 export {
   committedResultsRoot,
   findRepoRoot,

@@ -1,4 +1,5 @@
 import type { ClientName, ResolvedClientOptions } from '@casebook/clients';
+import type { PoolCounters } from '@casebook/results';
 import type { LoadSpec } from './options';
 
 /** Raw numbers of one phase (warm-up or trial), measured inside the client process. */
@@ -35,17 +36,7 @@ export interface PhaseResult {
  * of an idle socket). `retries` (ConnectionNotAvailable) and `connectionsCreated` (the pool's create_connection) count
  * every call. null: that counter is not installed.
  */
-export interface PoolCounters {
-  sampleEvery: number;
-  passes: number | null;
-  sampledPasses: number | null;
-  queuedTimesConnections: number | null;
-  sampledConnections: number | null;
-  sampledPassMicros: number | null;
-  retries: number | null;
-  idleProbes: number | null;
-  connectionsCreated: number | null;
-}
+export type { PoolCounters };
 
 export interface WorkerStart {
   type: 'start';

@@ -5,6 +5,28 @@ import { LatencySummaryMsSchema } from './stats';
 import { CoreShareSchema } from './steady-state';
 
 /**
+ * A Python worker's httpcore pool counters over one phase (stated after seed-e65a2755): assignment passes, the sampled
+ * passes' queue work, connections walked and time, retries, idle-socket polls and new connections. The one definition:
+ * the runner's protocol and the analysis read its type (PoolCounters).
+ */
+export const PoolCountersSchema = Type.Object(
+  {
+    sampleEvery: Type.Number(),
+    passes: Nullable(Type.Number()),
+    sampledPasses: Nullable(Type.Number()),
+    queuedTimesConnections: Nullable(Type.Number()),
+    sampledConnections: Nullable(Type.Number()),
+    sampledPassMicros: Nullable(Type.Number()),
+    retries: Nullable(Type.Number()),
+    idleProbes: Nullable(Type.Number()),
+    connectionsCreated: Nullable(Type.Number()),
+  },
+  CLOSED,
+);
+
+export type PoolCounters = Static<typeof PoolCountersSchema>;
+
+/**
  * One phase of a bench run as the runner records it: the worker's PhaseResult (runner/protocol.ts) without the
  * latency histogram for the warm-up, and with it plus the derived numbers for each measured trial.
  */
@@ -30,22 +52,7 @@ const phaseProperties = {
    * PoolCounters): assignment passes, the sampled passes' queue work, connections walked and time, retries, idle-socket
    * polls and new connections. Absent: not instrumented, or recorded before seed-e65a2755.
    */
-  poolCounters: Type.Optional(
-    Type.Object(
-      {
-        sampleEvery: Type.Number(),
-        passes: Nullable(Type.Number()),
-        sampledPasses: Nullable(Type.Number()),
-        queuedTimesConnections: Nullable(Type.Number()),
-        sampledConnections: Nullable(Type.Number()),
-        sampledPassMicros: Nullable(Type.Number()),
-        retries: Nullable(Type.Number()),
-        idleProbes: Nullable(Type.Number()),
-        connectionsCreated: Nullable(Type.Number()),
-      },
-      CLOSED,
-    ),
-  ),
+  poolCounters: Type.Optional(PoolCountersSchema),
 };
 
 export const WarmupSchema = Type.Object(
